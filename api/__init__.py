@@ -1,0 +1,1 @@
+"""The FastAPI control surface: unmatched items, decisions, dead letters, history, schedules."""

@@ -1,0 +1,1 @@
+"""Connectors: each talks to one external system and nothing else."""

@@ -1,0 +1,1 @@
+"""Sage 100 connector: ODBC reads, Business Object Interface writes, canonical mapping."""

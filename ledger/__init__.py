@@ -1,0 +1,1 @@
+"""The append-only PostgreSQL ledger: every observed version of every record, forever."""

@@ -1,0 +1,49 @@
+"""Where the ledger lives: `DATABASE_URL` when given, else a private PostgreSQL that
+Ledgerbridge starts itself under `<home>/pg` with pgserver.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from ledgerbridge.config import Settings
+
+log = logging.getLogger(__name__)
+
+_EMBEDDED: dict[Path, Any] = {}
+
+
+def embedded_server_url(home: Path) -> str:
+    """Starts (or reuses) the embedded PostgreSQL under `home/pg`; returns its URL."""
+    pgdata = (home / "pg").resolve()
+    server = _EMBEDDED.get(pgdata)
+    if server is None:
+        import pgserver  # imported here: only needed when no DATABASE_URL is given
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        log.info("starting embedded postgresql", extra={"pgdata": str(pgdata)})
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        _EMBEDDED[pgdata] = server
+    return str(server.get_uri())
+
+
+def database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    return embedded_server_url(settings.home)
+
+
+def connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, **kwargs)
+
+
+def redact(url: str) -> str:
+    """A database URL fit for a log line: the password replaced by ***."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    if "password" in info:
+        info["password"] = "***"
+    return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})

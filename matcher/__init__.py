@@ -1,0 +1,1 @@
+"""Matching on polars frames: payments to invoices, master records, anomalies, GL suggestions."""

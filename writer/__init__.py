@@ -1,0 +1,1 @@
+"""Plans write intents from resolved differences and applies each exactly once in effect."""
