@@ -550,13 +550,6 @@ def _sales_order(i: int, company: Company, rng: random.Random) -> OrderStatus:
     customer = rng.choice(company.customers)
     ordered = ANCHOR_DATE - timedelta(days=rng.randint(0, 90))
     states: tuple[OrderState, ...] = ("open", "open", "backordered", "shipped", "complete")
-        "open",
-        "open",
-        "backordered",
-        "shipped",
-        "complete",
-        "on_hold",
-    )
     status = rng.choice(states)
     return OrderStatus(
         system="kashflow",
