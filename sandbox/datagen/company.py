@@ -1,4 +1,4 @@
-"""A seeded generator of one realistic business, seen from both systems.
+"""One realistic business, seen from both systems.
 
 `generate_company(size, seed)` builds the truth — customers, suppliers, products, stock,
 GL chart, sales and purchase invoices, payments, sales orders — as canonical records.
