@@ -1,0 +1,515 @@
+"""The KashFlow REST API v2 as the sandbox serves it: the real paths under `/v2`, the
+`{"Data", "MetaData"}` paging wrapper, `KfToken` auth and `{"Error", "Message"}` bodies.
+
+`/_sandbox/...` is the admin path that exists only here: faults, limits, session expiry
+and request counts, for tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sandbox.kashflow import documents as docs
+from sandbox.kashflow import wire
+from sandbox.kashflow.books import PAYMENT_METHODS, SORT_FIELDS, Books, NotFoundError
+from sandbox.kashflow.config import FaultPlan, SandboxConfig
+from sandbox.kashflow.documents import Invalid
+from sandbox.kashflow.gate import Gate
+from sandbox.kashflow.sessions import LoginRefused, Sessions
+from sandbox.kashflow.store import Store
+from sandbox.kashflow.wire import Body
+
+
+class ApiError(Exception):
+    """Answered as `{"Error": error, "Message": message}` with `status`."""
+
+    def __init__(self, status: int, error: str, message: str, field: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        self.message = message
+        self.field = field
+        super().__init__(message)
+
+
+INVALID_TOKEN = ("InvalidSessionToken", "Session token provided is invalid.")
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(wire.dumps(payload), status_code=status, media_type="application/json")
+
+
+@dataclass
+class Sandbox:
+    """One running sandbox: its settings, state and the ASGI app to serve."""
+
+    config: SandboxConfig
+    store: Store
+    books: Books
+    sessions: Sessions
+    gate: Gate
+    api: FastAPI
+
+    @property
+    def asgi(self) -> Gate:
+        return self.gate
+
+
+def create_sandbox(config: SandboxConfig, store: Store) -> Sandbox:
+    def today() -> date:
+        return config.today or date.today()
+
+    books = Books(store, today)
+    sessions = Sessions(config)
+    api = FastAPI(title="KashFlow REST API v2 (sandbox)", openapi_url=None, docs_url=None)
+    gate = Gate(api, config)
+    sandbox = Sandbox(config, store, books, sessions, gate, api)
+    _errors(api)
+    _admin(api, sandbox)
+    _auth(api, sessions)
+    _masters(api, sandbox)
+    _documents(api, sandbox)
+    _nominals_and_banks(api, sandbox)
+    return sandbox
+
+
+# -- errors ----------------------------------------------------------------------------
+def _errors(api: FastAPI) -> None:
+    @api.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        body: dict[str, Any] = {"Error": exc.error, "Message": exc.message}
+        if exc.field:
+            body["Field"] = exc.field
+        return json_response(body, exc.status)
+
+    @api.exception_handler(Invalid)
+    async def invalid(request: Request, exc: Invalid) -> Response:
+        return json_response(
+            {"Error": exc.error, "Message": f"{exc.field}: {exc.message}", "Field": exc.field}, 400
+        )
+
+    @api.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return json_response({"Error": "NotFound", "Message": exc.message}, 404)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        names = {404: "NotFound", 405: "MethodNotAllowed"}
+        message = (
+            "The resource requested was not found." if exc.status_code == 404 else str(exc.detail)
+        )
+        return json_response(
+            {"Error": names.get(exc.status_code, "Error"), "Message": message}, exc.status_code
+        )
+
+    @api.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = str(first.get("loc", ["?"])[-1])
+        return json_response(
+            {
+                "Error": "ValidationError",
+                "Message": f"{field}: {first.get('msg', 'invalid')}",
+                "Field": field,
+            },
+            400,
+        )
+
+
+async def read_body(request: Request) -> Body:
+    raw = await request.body()
+    if not raw.strip():
+        return Body({})
+    try:
+        value = wire.loads(raw)
+    except ValueError:
+        raise ApiError(400, "InvalidRequest", "The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "InvalidRequest", "The request body must be a JSON object.")
+    return Body(value)
+
+
+def session_of(request: Request, sessions: Sessions) -> str:
+    header = request.headers.get("authorization", "").strip()
+    if header[:7].lower() != "kftoken":
+        raise ApiError(401, *INVALID_TOKEN)
+    token = header[7:].strip()
+    if not token or not sessions.check(token):
+        raise ApiError(401, *INVALID_TOKEN)
+    return token
+
+
+# -- admin (sandbox only) ----------------------------------------------------------------
+def _admin(api: FastAPI, sandbox: Sandbox) -> None:
+    @api.get("/_sandbox/faults")
+    async def get_faults() -> Response:
+        return Response(sandbox.gate.faults.model_dump_json(), media_type="application/json")
+
+    @api.put("/_sandbox/faults")
+    async def put_faults(request: Request) -> Response:
+        plan = FaultPlan.model_validate_json(await request.body() or b"{}")
+        sandbox.gate.set_faults(plan)
+        return Response(plan.model_dump_json(), media_type="application/json")
+
+    @api.put("/_sandbox/limits")
+    async def put_limits(request: Request) -> Response:
+        body = Body(wire.loads(await request.body() or b"{}"))
+        config = sandbox.config
+        if "rate_limit_per_second" in body:
+            rate = body.get("rate_limit_per_second")
+            burst = body.get("rate_limit_burst")
+            sandbox.gate.set_limit(
+                float(rate) if rate else None, int(burst) if burst is not None else None
+            )
+        if "session_timeout_seconds" in body:
+            config.session_timeout_seconds = float(body.get("session_timeout_seconds"))
+        if "retry_after_format" in body:
+            config.retry_after_format = body.get("retry_after_format")
+        return json_response(
+            {
+                "rate_limit_per_second": config.rate_limit_per_second,
+                "rate_limit_burst": config.rate_limit_burst,
+                "session_timeout_seconds": config.session_timeout_seconds,
+                "retry_after_format": config.retry_after_format,
+            }
+        )
+
+    @api.post("/_sandbox/sessions/expire")
+    async def expire_sessions() -> Response:
+        return json_response({"Expired": sandbox.sessions.expire_all()})
+
+    @api.get("/_sandbox/stats")
+    async def stats() -> Response:
+        return json_response({**sandbox.gate.stats(), "Logins": sandbox.sessions.logins})
+
+    @api.post("/_sandbox/stats/reset")
+    async def reset_stats() -> Response:
+        sandbox.gate.reset_stats()
+        return json_response({"Reset": True})
+
+
+# -- authentication ----------------------------------------------------------------------
+def _auth(api: FastAPI, sessions: Sessions) -> None:
+    @api.post("/v2/sessiontoken")
+    async def start_login(request: Request) -> Response:
+        body = await read_body(request)
+        try:
+            token, positions = sessions.start(body.text("UserName"), body.get("Password"))
+        except LoginRefused as refused:
+            raise ApiError(401, refused.error, refused.message) from None
+        return json_response(
+            {
+                "TemporaryToken": token,
+                "MemorableWordList": [{"Position": p, "Value": ""} for p in positions],
+                "IsAdmin": True,
+                "PackageName": "KashFlow Business",
+                "SubscriptionExpired": False,
+                "HasTemporaryPassword": False,
+                "PartnerId": None,
+            }
+        )
+
+    @api.put("/v2/sessiontoken")
+    async def finish_login(request: Request) -> Response:
+        body = await read_body(request)
+        answers: dict[int, str] = {}
+        for item in body.children("MemorableWordList"):
+            position = docs.read_int(item, "Position")
+            if position is not None:
+                answers[position] = str(item.get("Value") or "")
+        try:
+            token = sessions.confirm(body.text("TemporaryToken"), answers)
+        except LoginRefused as refused:
+            raise ApiError(401, refused.error, refused.message) from None
+        return json_response(
+            {
+                "SessionToken": token,
+                "CompanyName": "Ledgerbridge Sandbox Ltd",
+                "IsAdmin": True,
+                "SubscriptionExpired": False,
+                "SubscriptionExpiryDate": "2099-12-31 00:00:00",
+                "PackageName": "KashFlow Business",
+            }
+        )
+
+    @api.delete("/v2/sessiontoken/{token}")
+    async def end_session(token: str) -> Response:
+        if not sessions.end(token):
+            raise ApiError(401, *INVALID_TOKEN)
+        return Response(status_code=200)
+
+    @api.delete("/v2/sessiontoken")
+    async def end_own_session(request: Request) -> Response:
+        sessions.end(session_of(request, sessions))
+        return Response(status_code=200)
+
+
+# -- paging ------------------------------------------------------------------------------
+def list_page(
+    request: Request,
+    sandbox: Sandbox,
+    resource: str,
+    where: tuple[str, str] | None = None,
+) -> Response:
+    params = {k.lower(): v for k, v in request.query_params.items()}
+    config = sandbox.config
+    try:
+        page = int(params.get("page", 1))
+        perpage = int(params.get("perpage", config.default_perpage))
+    except ValueError:
+        raise ApiError(400, "ValidationError", "page and perpage must be whole numbers.") from None
+    if page < 1 or perpage < 1:
+        raise ApiError(400, "ValidationError", "page and perpage start at 1.")
+    perpage = min(perpage, config.max_perpage)
+    sorts = SORT_FIELDS[resource]
+    sortby = params.get("sortby")
+    if sortby is not None and sortby.lower() not in sorts:
+        raise ApiError(
+            400, "ValidationError", f"sortby: {sortby} is not one of {', '.join(sorts)}.", "sortby"
+        )
+    sort_field = sorts[sortby.lower()] if sortby else None
+    order = params.get("order", "Asc")
+    if order.lower() not in ("asc", "desc"):
+        raise ApiError(400, "ValidationError", "order: must be Asc or Desc.", "order")
+    total = sandbox.store.count(resource, where)
+    rows = sandbox.store.page(
+        resource,
+        offset=(page - 1) * perpage,
+        limit=perpage,
+        sort_field=sort_field,
+        descending=order.lower() == "desc",
+        where=where,
+    )
+    last = max(1, math.ceil(total / perpage))
+    base = str(request.url.replace(query=""))
+
+    def url(number: int) -> str:
+        query = {
+            k: v for k, v in request.query_params.items() if k.lower() not in ("page", "perpage")
+        }
+        query.update({"page": str(number), "perpage": str(perpage)})
+        return f"{base}?{urlencode(query)}"
+
+    meta = {
+        "FirstPageUrl": url(1),
+        "LastPageUrl": url(last),
+        "NextPageUrl": url(page + 1) if page < last else None,
+        "PreviousPageUrl": url(page - 1) if page > 1 else None,
+        "TotalRecords": total,
+    }
+    text = '{"Data":[' + ",".join(rows) + '],"MetaData":' + wire.dumps(meta) + "}"
+    return Response(text, media_type="application/json")
+
+
+# -- customers and suppliers -------------------------------------------------------------
+def _masters(api: FastAPI, sandbox: Sandbox) -> None:
+    books, sessions = sandbox.books, sandbox.sessions
+    for resource, what in (("customers", "Customer"), ("suppliers", "Supplier")):
+        _party_routes(api, sandbox, books, sessions, resource, what)
+
+
+def _party_routes(
+    api: FastAPI, sandbox: Sandbox, books: Books, sessions: Sessions, resource: str, what: str
+) -> None:
+    @api.get(f"/v2/{resource}", name=f"list_{resource}")
+    async def list_parties(request: Request) -> Response:
+        session_of(request, sessions)
+        return list_page(request, sandbox, resource)
+
+    @api.post(f"/v2/{resource}", name=f"create_{resource}")
+    async def create_party(request: Request) -> Response:
+        session_of(request, sessions)
+        record = books.put_party(resource, await read_body(request), None, None)
+        return json_response(record, 201)
+
+    @api.get(f"/v2/{resource}/{{code}}", name=f"get_{resource}")
+    async def get_party(code: str, request: Request) -> Response:
+        session_of(request, sessions)
+        record = sandbox.store.get(resource, code.upper())
+        if record is None:
+            raise NotFoundError(f"{what} {code} was not found.")
+        return json_response(record)
+
+    @api.put(f"/v2/{resource}/{{code}}", name=f"update_{resource}")
+    async def update_party(code: str, request: Request) -> Response:
+        session_of(request, sessions)
+        existing = sandbox.store.get(resource, code.upper())
+        if existing is None:
+            raise NotFoundError(f"{what} {code} was not found.")
+        record = books.put_party(resource, await read_body(request), code.upper(), existing)
+        return json_response(record)
+
+    @api.delete(f"/v2/{resource}/{{code}}", name=f"delete_{resource}")
+    async def delete_party(code: str, request: Request) -> Response:
+        session_of(request, sessions)
+        books.delete_party(resource, code.upper())
+        return Response(status_code=200)
+
+
+# -- invoices, purchases, quotes, payments ------------------------------------------------
+def _documents(api: FastAPI, sandbox: Sandbox) -> None:
+    for resource in ("invoices", "purchases"):
+        _bulk_routes(api, sandbox, resource)
+    for resource in ("invoices", "purchases", "quotes"):
+        _document_routes(api, sandbox, resource)
+    for resource in ("invoices", "purchases"):
+        _payment_routes(api, sandbox, resource)
+
+
+def _bulk_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
+    kind = "invoice_bulk_payments" if resource == "invoices" else "purchase_bulk_payments"
+    sessions = sandbox.sessions
+
+    @api.get(f"/v2/{resource}/bulk/payments", name=f"list_{kind}")
+    async def list_bulk(request: Request) -> Response:
+        session_of(request, sessions)
+        return list_page(request, sandbox, kind)
+
+    @api.post(f"/v2/{resource}/bulk/payments", name=f"create_{kind}")
+    async def create_bulk(request: Request) -> Response:
+        session_of(request, sessions)
+        record = sandbox.books.add_bulk_payment(resource, await read_body(request))
+        return json_response(record, 201)
+
+    @api.get(f"/v2/{resource}/bulk/payments/{{number}}", name=f"get_{kind}")
+    async def get_bulk(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        record = sandbox.store.get(kind, str(number))
+        if record is None:
+            raise NotFoundError(f"Bulk payment {number} was not found.")
+        return json_response(record)
+
+
+def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
+    what = resource[:-1].capitalize()
+    sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
+    party_filter = "suppliercode" if resource == "purchases" else "customercode"
+    party_field = "SupplierCode" if resource == "purchases" else "CustomerCode"
+
+    @api.get(f"/v2/{resource}", name=f"list_{resource}")
+    async def list_documents(request: Request) -> Response:
+        session_of(request, sessions)
+        params = {k.lower(): v for k, v in request.query_params.items()}
+        where = (party_field, params[party_filter].upper()) if party_filter in params else None
+        return list_page(request, sandbox, resource, where)
+
+    @api.post(f"/v2/{resource}", name=f"create_{resource}")
+    async def create_document(request: Request) -> Response:
+        session_of(request, sessions)
+        record = books.put_document(resource, await read_body(request), None, None)
+        return json_response(record, 201)
+
+    @api.get(f"/v2/{resource}/{{number}}", name=f"get_{resource}")
+    async def get_document(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        record = store.get(resource, str(number))
+        if record is None:
+            raise NotFoundError(f"{what} {number} was not found.")
+        return json_response(record)
+
+    @api.put(f"/v2/{resource}/{{number}}", name=f"update_{resource}")
+    async def update_document(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        existing = store.get(resource, str(number))
+        if existing is None:
+            raise NotFoundError(f"{what} {number} was not found.")
+        record = books.put_document(resource, await read_body(request), number, existing)
+        return json_response(record)
+
+    @api.delete(f"/v2/{resource}/{{number}}", name=f"delete_{resource}")
+    async def delete_document(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        books.delete_document(resource, number)
+        return Response(status_code=200)
+
+
+def _payment_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
+    sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
+
+    @api.get(f"/v2/{resource}/{{number}}/payments", name=f"list_{resource}_payments")
+    async def list_payments(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        record = store.get(resource, str(number))
+        if record is None:
+            raise NotFoundError(f"{resource[:-1].capitalize()} {number} was not found.")
+        return json_response(record.get("PaymentLines") or [])
+
+    @api.post(f"/v2/{resource}/{{number}}/payments", name=f"create_{resource}_payment")
+    async def create_payment(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        line = books.add_payment(resource, number, await read_body(request))
+        return json_response(line, 201)
+
+    @api.delete(
+        f"/v2/{resource}/{{number}}/payments/{{payment_id}}", name=f"delete_{resource}_payment"
+    )
+    async def delete_payment(number: int, payment_id: int, request: Request) -> Response:
+        session_of(request, sessions)
+        books.delete_payment(resource, number, payment_id)
+        return Response(status_code=200)
+
+
+# -- nominals, bank accounts, payment methods ---------------------------------------------
+def _nominals_and_banks(api: FastAPI, sandbox: Sandbox) -> None:
+    sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
+
+    @api.get("/v2/nominals")
+    async def list_nominals(request: Request) -> Response:
+        session_of(request, sessions)
+        return list_page(request, sandbox, "nominals")
+
+    @api.post("/v2/nominals")
+    async def create_nominal(request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(books.put_nominal(await read_body(request), None), 201)
+
+    @api.get("/v2/nominals/{nominal_id}")
+    async def get_nominal(nominal_id: int, request: Request) -> Response:
+        session_of(request, sessions)
+        record = store.get("nominals", str(nominal_id))
+        if record is None:
+            raise NotFoundError(f"Nominal {nominal_id} was not found.")
+        return json_response(record)
+
+    @api.put("/v2/nominals/{nominal_id}")
+    async def update_nominal(nominal_id: int, request: Request) -> Response:
+        session_of(request, sessions)
+        existing = store.get("nominals", str(nominal_id))
+        if existing is None:
+            raise NotFoundError(f"Nominal {nominal_id} was not found.")
+        return json_response(books.put_nominal(await read_body(request), existing))
+
+    @api.delete("/v2/nominals/{nominal_id}")
+    async def delete_nominal(nominal_id: int, request: Request) -> Response:
+        session_of(request, sessions)
+        if not store.delete("nominals", str(nominal_id)):
+            raise NotFoundError(f"Nominal {nominal_id} was not found.")
+        return Response(status_code=200)
+
+    @api.get("/v2/bankaccounts")
+    async def list_bank_accounts(request: Request) -> Response:
+        session_of(request, sessions)
+        return list_page(request, sandbox, "bankaccounts")
+
+    @api.get("/v2/bankaccounts/{account_id}")
+    async def get_bank_account(account_id: int, request: Request) -> Response:
+        session_of(request, sessions)
+        record = store.get("bankaccounts", str(account_id))
+        if record is None:
+            raise NotFoundError(f"Bank account {account_id} was not found.")
+        return json_response(record)
+
+    @api.get("/v2/paymentmethods/{kind}")
+    async def payment_methods(kind: str, request: Request) -> Response:
+        session_of(request, sessions)
+        if kind.lower() not in ("invoice", "invoices", "purchase", "purchases", "sales"):
+            raise NotFoundError(f"Payment method type {kind} was not found.")
+        return json_response([{"Id": i, "Name": n, "Code": n} for i, n in PAYMENT_METHODS])
