@@ -12,5 +12,22 @@ from sandbox.datagen.company import (
     CompanyView,
     generate_company,
 )
+from sandbox.datagen.payments import (
+    PaymentDataset,
+    PaymentNoise,
+    generate_payment_dataset,
+    read_payment_dataset,
+)
 
-__all__ = ["ANCHOR_DATE", "SIZES", "Company", "CompanySize", "CompanyView", "generate_company"]
+__all__ = [
+    "ANCHOR_DATE",
+    "SIZES",
+    "Company",
+    "CompanySize",
+    "CompanyView",
+    "PaymentDataset",
+    "PaymentNoise",
+    "generate_company",
+    "generate_payment_dataset",
+    "read_payment_dataset",
+]

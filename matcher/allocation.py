@@ -1,0 +1,144 @@
+"""Turning ranked match candidates into allocations, never spending money twice.
+
+Candidates arrive best first. Each is one payment and one invoice, one payment and
+several invoices, or several payments and one invoice. A candidate whose amounts *fit*
+(equal, rounding, discount, fee, tolerance) settles its members completely and only
+while every member is still untouched; a partial or over-payment candidate takes what
+is left on both sides. No allocation ever exceeds what remains of a payment or of an
+invoice, so the sums per payment and per invoice never exceed the originals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Ranked candidates, best first, with their members laid out flat.
+
+    Members of candidate ``k`` are ``member_payment[start[k]:start[k + 1]]`` paired with
+    ``member_invoice[...]`` (for one payment to several invoices the payment repeats,
+    oldest invoice first). ``fits[k]`` says whether the amounts settle the members.
+    """
+
+    candidate: list[int]
+    fits: list[bool]
+    start: list[int]
+    member_payment: list[int]
+    member_invoice: list[int]
+
+
+@dataclass
+class Allocations:
+    """What the allocation produced, one entry per (candidate, payment, invoice)."""
+
+    candidate: list[int] = field(default_factory=list)
+    payment: list[int] = field(default_factory=list)
+    invoice: list[int] = field(default_factory=list)
+    cents: list[int] = field(default_factory=list)
+    write_off_cents: list[int] = field(default_factory=list)
+    complete: list[bool] = field(default_factory=list)
+
+    def add(self, cand: int, pay: int, inv: int, cents: int, write_off: int, whole: bool) -> None:
+        self.candidate.append(cand)
+        self.payment.append(pay)
+        self.invoice.append(inv)
+        self.cents.append(cents)
+        self.write_off_cents.append(write_off)
+        self.complete.append(whole)
+
+
+def allocate(
+    candidates: Candidates,
+    payment_left: list[int],
+    invoice_left: list[int],
+    payment_amount: list[int],
+    invoice_amount: list[int],
+) -> Allocations:
+    """Walk the candidates best first and allocate; ``*_left`` are updated in place.
+
+    Write-offs are signed: positive when an invoice is settled for less than it is open
+    (fee, discount, short rounding), negative when a payment exceeds what it settles
+    within tolerance.
+    """
+    out = Allocations()
+    start = candidates.start
+    members_p = candidates.member_payment
+    members_i = candidates.member_invoice
+    for k, cand in enumerate(candidates.candidate):
+        lo, hi = start[k], start[k + 1]
+        if hi - lo == 1:
+            p, i = members_p[lo], members_i[lo]
+            if candidates.fits[k]:
+                if payment_left[p] != payment_amount[p] or invoice_left[i] != invoice_amount[i]:
+                    continue
+                paid, owed = payment_amount[p], invoice_amount[i]
+                cents = min(paid, owed)
+                out.add(cand, p, i, cents, owed - paid, True)
+                payment_left[p] = 0
+                invoice_left[i] = 0
+            else:
+                cents = min(payment_left[p], invoice_left[i])
+                if cents <= 0:
+                    continue
+                whole = cents == min(payment_amount[p], invoice_amount[i])
+                out.add(cand, p, i, cents, 0, whole)
+                payment_left[p] -= cents
+                invoice_left[i] -= cents
+            continue
+        pays = members_p[lo:hi]
+        invs = members_i[lo:hi]
+        if any(payment_left[p] != payment_amount[p] for p in pays) or any(
+            invoice_left[i] != invoice_amount[i] for i in invs
+        ):
+            continue
+        if pays[0] == pays[-1] and len(set(pays)) == 1:
+            _settle_one_payment(out, cand, pays[0], invs, payment_left, invoice_left)
+        else:
+            _settle_one_invoice(out, cand, pays, invs[0], payment_left, invoice_left)
+    return out
+
+
+def _settle_one_payment(
+    out: Allocations,
+    cand: int,
+    pay: int,
+    invs: list[int],
+    payment_left: list[int],
+    invoice_left: list[int],
+) -> None:
+    remaining = payment_left[pay]
+    last = len(invs) - 1
+    for n, inv in enumerate(invs):
+        owed = invoice_left[inv]
+        cents = min(remaining, owed)
+        remaining -= cents
+        write_off = owed - cents
+        if n == last:
+            write_off -= remaining
+        out.add(cand, pay, inv, cents, write_off, True)
+        invoice_left[inv] = 0
+    payment_left[pay] = 0
+
+
+def _settle_one_invoice(
+    out: Allocations,
+    cand: int,
+    pays: list[int],
+    inv: int,
+    payment_left: list[int],
+    invoice_left: list[int],
+) -> None:
+    owed = invoice_left[inv]
+    last = len(pays) - 1
+    for n, pay in enumerate(pays):
+        paid = payment_left[pay]
+        cents = min(paid, owed)
+        owed -= cents
+        write_off = -(paid - cents)
+        if n == last:
+            write_off += owed
+        out.add(cand, pay, inv, cents, write_off, True)
+        payment_left[pay] = 0
+    invoice_left[inv] = 0

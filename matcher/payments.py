@@ -1,0 +1,898 @@
+"""Pairing payments with open invoices: which payment settles which invoice, and how sure.
+
+`match_payments(payments, invoices, config)` takes two polars frames:
+
+payments
+    ``payment_id`` str, ``counterparty_id`` str (nullable: an unidentified bank line),
+    ``amount`` Decimal, float or int (money units, not cents), ``currency`` str,
+    ``date`` date, ``reference`` str (free text, nullable).
+invoices
+    ``invoice_id`` str, ``counterparty_id`` str, ``number`` str, ``amount_open``
+    Decimal/float/int, ``currency`` str, ``issue_date`` date, ``due_date`` date.
+
+Extra columns are ignored. Invoices with nothing open and payments of zero or less
+are left out. Money is handled as integer cents (Int64) inside, so the sums are exact;
+currencies are assumed to have two decimals (a 0-decimal currency still works, its
+amounts simply carry ".00").
+
+The result has one row per allocation:
+
+``match_id`` str (one per match group; a group may hold several payments or
+invoices), ``payment_id``, ``invoice_id``, ``allocated_amount`` Decimal(38, 2) (the
+cash of the payment applied to the invoice; never more than the payment or the open
+amount), ``write_off_amount`` Decimal(38, 2) (extra: signed difference to write off when
+the group settles the invoice for less — fee, discount, rounding — or the payment
+exceeds it within tolerance), ``score`` float in [0, 1], ``status`` "auto" or
+"suggested", ``rules`` list[str] (which rules fired). Unmatched payments and invoices
+do not appear.
+
+How it works: vectorised polars joins find candidates (invoice numbers read from the
+reference; same counterparty and an amount that fits exactly, after a discount, after a
+fee, within rounding or tolerance), each candidate is scored from the rules that fired,
+and the candidates are allocated best first (oldest invoice first on equal scores).
+What is left is searched per counterparty with a bounded subset-sum: one payment for
+several invoices, several payments for one invoice. A match is "auto" only when its
+score reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
+scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated
+in full as scored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
+
+from matcher.allocation import Allocations, Candidates, allocate
+from matcher.references import (
+    longest_reference_number,
+    normalised,
+    number_key,
+    reference_numbers,
+)
+
+RULES = (
+    "reference_exact",
+    "reference_in_text",
+    "reference_fuzzy",
+    "same_counterparty",
+    "counterparty_unknown",
+    "amount_exact",
+    "amount_rounding",
+    "early_payment_discount",
+    "fee_deducted",
+    "amount_within_tolerance",
+    "partial_payment",
+    "over_payment",
+    "date_window",
+    "combined_payment",
+    "split_payment",
+    "subset_sum",
+    "remaining_balance",
+    "ambiguous",
+)
+"""Every rule name that can appear in the ``rules`` column."""
+
+AMOUNT_RELATIONS = (
+    "amount_exact",
+    "amount_rounding",
+    "early_payment_discount",
+    "fee_deducted",
+    "amount_within_tolerance",
+    "partial_payment",
+    "over_payment",
+)
+FITTING_RELATIONS = AMOUNT_RELATIONS[:5]
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """How much each kind of evidence adds to a score (the best case sums to 1)."""
+
+    reference_exact: float = 0.45
+    reference_in_text: float = 0.40
+    reference_fuzzy: float = 0.20
+    same_counterparty: float = 0.25
+    counterparty_unknown: float = 0.15
+    amount_exact: float = 0.25
+    amount_rounding: float = 0.23
+    early_payment_discount: float = 0.22
+    fee_deducted: float = 0.22
+    amount_within_tolerance: float = 0.15
+    partial_payment: float = 0.05
+    over_payment: float = 0.05
+    date_window: float = 0.05
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Tolerances and thresholds of the payment matcher; the defaults suit GBP trade.
+
+    An amount *fits* an invoice when it is equal; within ``rounding_tolerance``; the
+    open amount less an early-payment discount (rate, days after issue) paid in time;
+    less a card fee rate or a fixed bank charge; or within the larger of
+    ``tolerance_abs`` and ``tolerance_pct`` of the open amount. The difference is
+    suggested as a write-off. Anything else with a matching reference is a partial or
+    an over-payment.
+    """
+
+    tolerance_abs: Decimal = Decimal("1.00")
+    tolerance_pct: Decimal = Decimal("0.005")
+    rounding_tolerance: Decimal = Decimal("0.50")
+    days_before_issue: int = 7
+    days_after_due: int = 120
+    early_payment_discounts: tuple[tuple[Decimal, int], ...] = ((Decimal("0.02"), 10),)
+    card_fee_rates: tuple[Decimal, ...] = (Decimal("0.015"), Decimal("0.025"))
+    bank_charges: tuple[Decimal, ...] = (
+        Decimal("5.00"),
+        Decimal("7.50"),
+        Decimal("10.00"),
+        Decimal("15.00"),
+        Decimal("25.00"),
+    )
+    auto_threshold: float = 0.9
+    suggest_threshold: float = 0.4
+    ambiguity_margin: float = 0.05
+    max_subset_size: int = 4
+    subset_pool: int = 10
+    weights: ScoreWeights = field(default_factory=ScoreWeights)
+
+
+OUTPUT_SCHEMA = pl.Schema(
+    {
+        "match_id": pl.String(),
+        "payment_id": pl.String(),
+        "invoice_id": pl.String(),
+        "allocated_amount": pl.Decimal(38, 2),
+        "write_off_amount": pl.Decimal(38, 2),
+        "score": pl.Float64(),
+        "status": pl.String(),
+        "rules": pl.List(pl.String()),
+    }
+)
+
+
+def match_payments(
+    payments: pl.DataFrame, invoices: pl.DataFrame, config: MatchConfig | None = None
+) -> pl.DataFrame:
+    """Allocate payments to open invoices; one output row per allocation (see module doc)."""
+    cfg = config or MatchConfig()
+    pays = _prepare_payments(payments)
+    invs = _prepare_invoices(invoices)
+    if pays.height == 0 or invs.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    payment_amount = pays["cents"].to_list()
+    invoice_amount = invs["cents"].to_list()
+    payment_left = list(payment_amount)
+    invoice_left = list(invoice_amount)
+
+    first, first_members = _rank(_first_pass(pays, invs, cfg), cfg, offset=0)
+    first_done = _allocate_ranked(
+        first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
+    )
+    # What is left: untouched payments, and invoices untouched or partly paid (their
+    # remaining balance is a target too). The allocation baseline becomes "now".
+    payment_now = list(payment_left)
+    invoice_now = list(invoice_left)
+    untouched_pay = pl.Series([a == b for a, b in zip(payment_now, payment_amount, strict=True)])
+    remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
+    second, second_members = _rank(
+        _subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay),
+        cfg,
+        offset=first.height,
+    )
+    second_done = _allocate_ranked(
+        second, second_members, payment_left, invoice_left, payment_now, invoice_now
+    )
+    return _result(pays, invs, cfg, [(first, first_done), (second, second_done)])
+
+
+# ----------------------------------------------------------------------------- inputs
+
+
+def _cents(frame: pl.DataFrame, column: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    col = pl.col(column)
+    if isinstance(dtype, pl.Decimal):
+        return (col.cast(pl.Decimal(38, 2)) * 100).cast(pl.Int64)
+    if dtype.is_integer():
+        return col.cast(pl.Int64) * 100
+    return (col.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+
+
+def _prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:
+    """Payments sorted by id (so results do not depend on row order), amounts in cents."""
+    return (
+        payments.select(
+            pl.col("payment_id").cast(pl.String),
+            pl.col("counterparty_id").cast(pl.String).alias("p_cp"),
+            _cents(payments, "amount").alias("cents"),
+            pl.col("currency").cast(pl.String).str.to_uppercase().alias("p_cur"),
+            pl.col("date").cast(pl.Date).cast(pl.Int32).alias("p_day"),
+            pl.col("reference").cast(pl.String),
+        )
+        .filter(pl.col("cents") > 0)
+        .unique("payment_id", keep="first", maintain_order=True)
+        .sort("payment_id")
+        .with_columns(
+            normalised(pl.col("reference")).alias("ref_norm"),
+            reference_numbers(pl.col("reference")).alias("ref_numbers"),
+            longest_reference_number(pl.col("reference")).alias("ref_longest"),
+        )
+        .drop("reference")
+        .with_row_index("pay")
+    )
+
+
+def _prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Open invoices sorted by id, amounts in cents, numbers reduced to keys."""
+    return (
+        invoices.select(
+            pl.col("invoice_id").cast(pl.String),
+            pl.col("counterparty_id").cast(pl.String).alias("i_cp"),
+            pl.col("number").cast(pl.String),
+            _cents(invoices, "amount_open").alias("cents"),
+            pl.col("currency").cast(pl.String).str.to_uppercase().alias("i_cur"),
+            pl.col("issue_date").cast(pl.Date).cast(pl.Int32).alias("issue_day"),
+            pl.col("due_date").cast(pl.Date).cast(pl.Int32).alias("due_day"),
+        )
+        .filter(pl.col("cents") > 0)
+        .unique("invoice_id", keep="first", maintain_order=True)
+        .sort("invoice_id")
+        .with_columns(
+            normalised(pl.col("number")).alias("num_norm"),
+            number_key(pl.col("number")).alias("num_key"),
+        )
+        .drop("number")
+        .with_row_index("inv")
+    )
+
+
+# ------------------------------------------------------------------ amount evidence
+
+
+def _scaled(cents: pl.Expr, rate: Decimal) -> pl.Expr:
+    """``cents * (1 - rate)`` rounded half up, in integers (rate to 1/100000)."""
+    keep = 100_000 - int((rate * 100_000).to_integral_value())
+    return (cents * keep + 50_000) // 100_000
+
+
+def _amount_relation(
+    paid: pl.Expr, owed: pl.Expr, pay_day: pl.Expr, issue_day: pl.Expr, cfg: MatchConfig
+) -> pl.Expr:
+    """Which amount rule explains ``paid`` against ``owed`` (first that applies)."""
+    diff = paid - owed
+    rounding = int(cfg.rounding_tolerance * 100)
+    discount = pl.lit(False)
+    for rate, days in cfg.early_payment_discounts:
+        discount = discount | (
+            ((paid - _scaled(owed, rate)).abs() <= 1) & (pay_day <= issue_day + days)
+        )
+    fee = pl.lit(False)
+    for rate in cfg.card_fee_rates:
+        fee = fee | ((paid - _scaled(owed, rate)).abs() <= 1)
+    if cfg.bank_charges:
+        fee = fee | (owed - paid).is_in([int(c * 100) for c in cfg.bank_charges])
+    tolerance = pl.max_horizontal(
+        pl.lit(int(cfg.tolerance_abs * 100)),
+        (owed.cast(pl.Float64) * float(cfg.tolerance_pct)).floor().cast(pl.Int64),
+    )
+    return (
+        pl.when(diff == 0)
+        .then(pl.lit("amount_exact"))
+        .when(diff.abs() <= rounding)
+        .then(pl.lit("amount_rounding"))
+        .when(discount)
+        .then(pl.lit("early_payment_discount"))
+        .when(fee)
+        .then(pl.lit("fee_deducted"))
+        .when(diff.abs() <= tolerance)
+        .then(pl.lit("amount_within_tolerance"))
+        .when(diff < 0)
+        .then(pl.lit("partial_payment"))
+        .otherwise(pl.lit("over_payment"))
+    )
+
+
+def _amount_weight(relation: pl.Expr, w: ScoreWeights) -> pl.Expr:
+    expr = pl.lit(0.0)
+    for name in AMOUNT_RELATIONS:
+        expr = pl.when(relation == name).then(pl.lit(getattr(w, name))).otherwise(expr)
+    return expr
+
+
+def _amount_variants(cfg: MatchConfig) -> list[tuple[str, object, int]]:
+    """What a payment may equal, as (label, transform of the open amount, tolerance)."""
+    variants: list[tuple[str, object, int]] = [("raw", None, 0)]
+    for rate, _ in cfg.early_payment_discounts:
+        variants.append(("discount", rate, 1))
+    for rate in cfg.card_fee_rates:
+        variants.append(("card_fee", rate, 1))
+    for charge in cfg.bank_charges:
+        variants.append(("bank_charge", int(charge * 100), 0))
+    return variants
+
+
+# --------------------------------------------------------------- first pass: joins
+
+
+def _first_pass_candidates(
+    pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    w = cfg.weights
+    by_reference = (
+        pays.select("pay", pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .drop_nulls("num_key")
+        .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
+        .select("pay", "inv", pl.lit(True).alias("via_ref"))
+    )
+    by_amount = _counterparty_amount_pairs(pays, invs, cfg).with_columns(
+        pl.lit(False).alias("via_ref")
+    )
+    pairs = (
+        pl.concat([by_reference, by_amount])
+        .group_by("pay", "inv")
+        .agg(pl.col("via_ref").any())
+        .join(pays, on="pay")
+        .join(invs, on="inv")
+        .filter(pl.col("p_cur") == pl.col("i_cur"))
+    )
+    pairs = _fuzzy_reference(pairs)
+    window = pl.col("p_day").is_between(
+        pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
+    )
+    pairs = pairs.with_columns(
+        (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
+        (pl.col("p_cp") == pl.col("i_cp")).fill_null(False).alias("same_cp"),
+        pl.col("p_cp").is_null().alias("cp_unknown"),
+        window.alias("in_window"),
+        _amount_relation(
+            pl.col("cents"), pl.col("cents_right"), pl.col("p_day"), pl.col("issue_day"), cfg
+        ).alias("relation"),
+    ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
+    compatible = pl.col("same_cp") | pl.col("cp_unknown")
+    keep = (
+        pl.col("via_ref") & compatible & (pl.col("fits") | pl.col("same_cp") | pl.col("in_window"))
+    ) | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("fits"))
+    pairs = pairs.filter(keep)
+
+    ref_weight = (
+        pl.when(pl.col("ref_exact"))
+        .then(w.reference_exact)
+        .when(pl.col("via_ref"))
+        .then(w.reference_in_text)
+        .when(pl.col("ref_fuzzy"))
+        .then(w.reference_fuzzy)
+        .otherwise(0.0)
+    )
+    cp_weight = (
+        pl.when(pl.col("same_cp"))
+        .then(w.same_counterparty)
+        .when(pl.col("cp_unknown"))
+        .then(w.counterparty_unknown)
+        .otherwise(0.0)
+    )
+    score = (
+        ref_weight
+        + cp_weight
+        + _amount_weight(pl.col("relation"), w)
+        + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
+    ).clip(0.0, 1.0)
+    rules = pl.concat_list(
+        pl.when(pl.col("ref_exact")).then(pl.lit("reference_exact")),
+        pl.when(pl.col("via_ref") & ~pl.col("ref_exact")).then(pl.lit("reference_in_text")),
+        pl.when(pl.col("ref_fuzzy")).then(pl.lit("reference_fuzzy")),
+        pl.when(pl.col("same_cp")).then(pl.lit("same_counterparty")),
+        pl.when(pl.col("cp_unknown")).then(pl.lit("counterparty_unknown")),
+        pl.col("relation"),
+        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
+    ).list.drop_nulls()
+    pairs = pairs.with_columns(score=score, rules=rules)
+
+    singles = pairs.select(
+        "pay",
+        "inv",
+        "score",
+        "fits",
+        "rules",
+        pl.col("issue_day").alias("tb_newest"),
+        pl.col("issue_day").cast(pl.Int64).alias("tb_sum"),
+        pl.col("p_day").alias("tb_pay_day"),
+        pl.col("payment_id").alias("tb_pid"),
+        pl.col("invoice_id").alias("tb_iid"),
+    )
+    return singles, _reference_groups(pairs, cfg)
+
+
+def _counterparty_amount_pairs(
+    pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig
+) -> pl.DataFrame:
+    """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
+
+    An equi-join finds every exact amount (so equal invoices are all seen and tie), and
+    one nearest-amount as-of join per variant (raw, after discount, after each fee)
+    finds the closest other invoice of that counterparty.
+    """
+    known = (
+        pays.filter(pl.col("p_cp").is_not_null())
+        .select(
+            "pay",
+            pl.col("p_cp").alias("cp"),
+            pl.col("p_cur").alias("cur"),
+            pl.col("cents").alias("key"),
+        )
+        .sort("key")
+    )
+    base = invs.select("inv", pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"), "cents")
+    found = [
+        known.join(base.rename({"cents": "key"}), on=["cp", "cur", "key"]).select("pay", "inv")
+    ]
+    for label, transform, tolerance in _amount_variants(cfg):
+        if label == "raw":
+            key = pl.col("cents")
+        elif label == "bank_charge":
+            assert isinstance(transform, int)
+            key = pl.col("cents") - transform
+        else:
+            assert isinstance(transform, Decimal)
+            key = _scaled(pl.col("cents"), transform)
+        right = base.select("inv", "cp", "cur", key.alias("key")).sort("key")
+        joined = known.join_asof(
+            right,
+            on="key",
+            by=["cp", "cur"],
+            strategy="nearest",
+            tolerance=tolerance if label != "raw" else None,
+            check_sortedness=False,
+        )
+        found.append(joined.drop_nulls("inv").select("pay", "inv"))
+    return pl.concat(found).unique()
+
+
+def _fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Mark pairs whose reference number is one slip away from the invoice number."""
+    typed = pairs["ref_longest"].fill_null("").to_list()
+    numbers = pairs["num_key"].fill_null("").to_list()
+    distance = cpdist(typed, numbers, scorer=OSA.distance, workers=-1)
+    long_enough = (pl.col("ref_longest").str.len_chars() >= 3) & (
+        pl.col("num_key").str.len_chars() >= 3
+    )
+    return (
+        pairs.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
+        .with_columns(
+            (~pl.col("via_ref") & (pl.col("distance") == 1) & long_enough.fill_null(False)).alias(
+                "ref_fuzzy"
+            )
+        )
+        .drop("distance")
+    )
+
+
+def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """One payment whose reference names several invoices that together fit its amount."""
+    w = cfg.weights
+    referenced = pairs.filter(
+        pl.col("via_ref") & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
+    ).sort("pay", "issue_day", "invoice_id")
+    groups = (
+        referenced.group_by("pay")
+        .agg(
+            pl.col("inv").alias("m_inv"),
+            pl.col("cents_right").sum().alias("owed"),
+            pl.col("cents").first().alias("paid"),
+            pl.col("p_day").first(),
+            pl.col("issue_day").min().alias("oldest"),
+            pl.col("issue_day").max().alias("tb_newest"),
+            pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
+            pl.col("ref_exact").all(),
+            pl.col("same_cp").all(),
+            pl.col("in_window").all(),
+            pl.col("i_cp").n_unique().alias("n_cp"),
+            pl.col("payment_id").first().alias("tb_pid"),
+            pl.col("invoice_id").min().alias("tb_iid"),
+        )
+        .filter((pl.col("m_inv").list.len() >= 2) & (pl.col("n_cp") == 1))
+        .with_columns(
+            _amount_relation(
+                pl.col("paid"), pl.col("owed"), pl.col("p_day"), pl.col("oldest"), cfg
+            ).alias("relation")
+        )
+        .filter(pl.col("relation").is_in(FITTING_RELATIONS))
+    )
+    score = (
+        pl.when(pl.col("ref_exact")).then(w.reference_exact).otherwise(w.reference_in_text)
+        + pl.when(pl.col("same_cp")).then(w.same_counterparty).otherwise(w.counterparty_unknown)
+        + _amount_weight(pl.col("relation"), w)
+        + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
+    ).clip(0.0, 1.0)
+    rules = pl.concat_list(
+        pl.when(pl.col("ref_exact"))
+        .then(pl.lit("reference_exact"))
+        .otherwise(pl.lit("reference_in_text")),
+        pl.when(pl.col("same_cp"))
+        .then(pl.lit("same_counterparty"))
+        .otherwise(pl.lit("counterparty_unknown")),
+        pl.col("relation"),
+        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
+        pl.lit("combined_payment"),
+    ).list.drop_nulls()
+    return groups.select(
+        pl.col("pay").repeat_by(pl.col("m_inv").list.len()).alias("m_pay"),
+        "m_inv",
+        score.alias("score"),
+        pl.lit(True).alias("fits"),
+        rules.alias("rules"),
+        "tb_newest",
+        "tb_sum",
+        pl.col("p_day").alias("tb_pay_day"),
+        "tb_pid",
+        "tb_iid",
+    )
+
+
+# ----------------------------------------------------------- second pass: subset-sum
+
+
+def _subset_candidates(
+    pays: pl.DataFrame,
+    invs: pl.DataFrame,
+    cfg: MatchConfig,
+    untouched_pay: pl.Series,
+) -> pl.DataFrame:
+    """Leftovers of one counterparty whose sums fit exactly: several of its oldest open
+    invoices for one payment, or several of its payments for one invoice.
+
+    Bounded: at most ``subset_pool`` items per counterparty and side (oldest first), at
+    most ``max_subset_size`` in a group, and sums beyond the largest amount on the other
+    side are pruned as they grow.
+    """
+    w = cfg.weights
+    lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
+        "pay",
+        pl.col("p_cp").alias("cp"),
+        pl.col("p_cur").alias("cur"),
+        "cents",
+        "p_day",
+        "payment_id",
+        "ref_numbers",
+    )
+    li = invs.filter(pl.col("remaining") > 0).select(
+        "inv",
+        pl.col("i_cp").alias("cp"),
+        pl.col("i_cur").alias("cur"),
+        pl.col("remaining").alias("cents"),
+        (pl.col("remaining") < pl.col("cents")).alias("partly_paid"),
+        "issue_day",
+        "due_day",
+        "invoice_id",
+        "num_key",
+    )
+    shared = lp.select("cp", "cur").unique().join(li.select("cp", "cur").unique(), on=["cp", "cur"])
+    lp = (
+        lp.join(shared, on=["cp", "cur"])
+        .sort("cp", "cur", "p_day", "payment_id")
+        .with_columns(pl.int_range(pl.len()).over("cp", "cur").alias("rank"))
+        .filter(pl.col("rank") < cfg.subset_pool)
+    )
+    li = (
+        li.join(shared, on=["cp", "cur"])
+        .sort("cp", "cur", "issue_day", "invoice_id")
+        .with_columns(pl.int_range(pl.len()).over("cp", "cur").alias("rank"))
+        .filter(pl.col("rank") < cfg.subset_pool)
+    )
+    combos = [
+        lp.join(
+            _combinations(li, "inv", _largest(lp), cfg.max_subset_size),
+            left_on=["cp", "cur", "cents"],
+            right_on=["cp", "cur", "total"],
+        ).select(
+            pl.col("pay").repeat_by(pl.col("members").list.len()).alias("m_pay"),
+            pl.col("members").alias("m_inv"),
+            pl.lit("combined_payment").alias("kind"),
+        ),
+        li.join(
+            _combinations(lp, "pay", _largest(li), cfg.max_subset_size, min_size=1),
+            left_on=["cp", "cur", "cents"],
+            right_on=["cp", "cur", "total"],
+        ).select(
+            pl.col("members").alias("m_pay"),
+            pl.col("inv").repeat_by(pl.col("members").list.len()).alias("m_inv"),
+            pl.when(pl.col("members").list.len() > 1)
+            .then(pl.lit("split_payment"))
+            .otherwise(pl.lit("remaining_balance"))
+            .alias("kind"),
+        ),
+    ]
+    groups = pl.concat(combos).with_row_index("group")
+    members = (
+        groups.select("group", "m_pay", "m_inv")
+        .explode("m_pay", "m_inv")
+        .join(
+            lp.select(pl.col("pay").alias("m_pay"), "p_day", "payment_id", "ref_numbers"),
+            on="m_pay",
+        )
+        .join(
+            li.select(
+                pl.col("inv").alias("m_inv"), "issue_day", "due_day", "invoice_id", "num_key"
+            ),
+            on="m_inv",
+        )
+        .with_columns(
+            pl.col("p_day")
+            .is_between(
+                pl.col("issue_day") - cfg.days_before_issue,
+                pl.col("due_day") + cfg.days_after_due,
+            )
+            .alias("in_window"),
+            pl.col("ref_numbers").list.contains(pl.col("num_key")).fill_null(False).alias("ref"),
+        )
+        .group_by("group")
+        .agg(
+            pl.col("in_window").all(),
+            pl.col("ref").all().alias("all_ref"),
+            pl.col("issue_day").max().alias("tb_newest"),
+            pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
+            pl.col("p_day").min().alias("tb_pay_day"),
+            pl.col("payment_id").min().alias("tb_pid"),
+            pl.col("invoice_id").min().alias("tb_iid"),
+        )
+    )
+    score = (
+        pl.when(pl.col("all_ref")).then(w.reference_in_text).otherwise(0.0)
+        + w.same_counterparty
+        + w.amount_exact
+        + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
+    ).clip(0.0, 1.0)
+    rules = pl.concat_list(
+        pl.when(pl.col("all_ref")).then(pl.lit("reference_in_text")),
+        pl.lit("same_counterparty"),
+        pl.lit("amount_exact"),
+        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
+        pl.col("kind"),
+        pl.when(pl.col("m_pay").list.len() + pl.col("m_inv").list.len() > 2).then(
+            pl.lit("subset_sum")
+        ),
+    ).list.drop_nulls()
+    return groups.join(members, on="group").select(
+        "m_pay",
+        "m_inv",
+        score.alias("score"),
+        pl.lit(True).alias("fits"),
+        rules.alias("rules"),
+        "tb_newest",
+        "tb_sum",
+        "tb_pay_day",
+        "tb_pid",
+        "tb_iid",
+    )
+
+
+def _largest(side: pl.DataFrame) -> pl.DataFrame:
+    """The largest amount per (counterparty, currency): no subset may sum beyond it."""
+    return side.group_by("cp", "cur").agg(pl.col("cents").max().alias("limit"))
+
+
+def _combinations(
+    items: pl.DataFrame, idx: str, limits: pl.DataFrame, max_size: int, min_size: int = 2
+) -> pl.DataFrame:
+    """All groups of min_size..max_size items of one (cp, cur), in rank order, with their
+    sum; a group is dropped as soon as its sum passes the (cp, cur) limit."""
+    level = (
+        items.join(limits, on=["cp", "cur"])
+        .filter(pl.col("cents") <= pl.col("limit"))
+        .select(
+            "cp",
+            "cur",
+            pl.concat_list(idx).alias("members"),
+            pl.col("cents").alias("total"),
+            pl.col("rank").alias("last"),
+            "limit",
+        )
+    )
+    right = items.select(
+        "cp", "cur", pl.col(idx).alias("next"), pl.col("cents").alias("add"), "rank"
+    )
+    found = [level.select("cp", "cur", "members", "total")] if min_size <= 1 else []
+    for _ in range(2, max_size + 1):
+        level = (
+            level.join(right, on=["cp", "cur"])
+            .filter(
+                (pl.col("rank") > pl.col("last"))
+                & (pl.col("total") + pl.col("add") <= pl.col("limit"))
+            )
+            .select(
+                "cp",
+                "cur",
+                pl.col("members").list.concat(pl.concat_list("next")).alias("members"),
+                (pl.col("total") + pl.col("add")).alias("total"),
+                pl.col("rank").alias("last"),
+                "limit",
+            )
+        )
+        if level.height == 0:
+            break
+        found.append(level.select("cp", "cur", "members", "total"))
+    if not found:
+        return pl.DataFrame(
+            schema={
+                "cp": pl.String,
+                "cur": pl.String,
+                "members": pl.List(pl.UInt32),
+                "total": pl.Int64,
+            }
+        )
+    return pl.concat(found)
+
+
+# ------------------------------------------------------------------ ranking and output
+
+
+CANDIDATE_SCHEMA = pl.Schema(
+    {
+        "m_pay": pl.List(pl.UInt32()),
+        "m_inv": pl.List(pl.UInt32()),
+        "score": pl.Float64(),
+        "fits": pl.Boolean(),
+        "rules": pl.List(pl.String()),
+        "tb_newest": pl.Int32(),
+        "tb_sum": pl.Int64(),
+        "tb_pay_day": pl.Int32(),
+        "tb_pid": pl.String(),
+        "tb_iid": pl.String(),
+    }
+)
+
+
+def _rank(
+    candidates: pl.DataFrame, cfg: MatchConfig, offset: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Best first (oldest invoices first on equal scores), numbered from ``offset``; with
+    each candidate's ``ambiguous`` flag: a rival for one of its payments or invoices
+    scores within ``ambiguity_margin``. Returns (candidates, members)."""
+    ranked = (
+        candidates.cast(CANDIDATE_SCHEMA)
+        .filter(pl.col("score") >= cfg.suggest_threshold)
+        .with_columns(pl.col("m_pay").list.len().alias("n_members"))
+        .sort(
+            ["score", "tb_newest", "tb_sum", "tb_pay_day", "tb_pid", "tb_iid", "n_members"],
+            descending=[True, False, False, False, False, False, False],
+        )
+        .with_row_index("cand", offset=offset)
+    )
+    members = ranked.select("cand", "score", "m_pay", "m_inv").explode("m_pay", "m_inv")
+    flags = []
+    for side in ("m_pay", "m_inv"):
+        per_side = members.select("cand", "score", side).unique(["cand", side])
+        best = per_side.group_by(side).agg(
+            pl.col("score").max().alias("best"),
+            pl.col("cand").sort_by("score", descending=True).first().alias("best_cand"),
+            pl.col("score").top_k(2).min().alias("second"),
+            pl.len().alias("n"),
+        )
+        rival = (
+            pl.when(pl.col("n") == 1)
+            .then(None)
+            .when(pl.col("cand") == pl.col("best_cand"))
+            .then(pl.col("second"))
+            .otherwise(pl.col("best"))
+        )
+        flags.append(
+            per_side.join(best, on=side).select(
+                "cand",
+                (rival >= pl.col("score") - cfg.ambiguity_margin).fill_null(False).alias("amb"),
+            )
+        )
+    ambiguous = pl.concat(flags).group_by("cand").agg(pl.col("amb").any().alias("ambiguous"))
+    ranked = ranked.join(ambiguous, on="cand", how="left").sort("cand")
+    return ranked, members.select(
+        "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
+    )
+
+
+def _allocate_ranked(
+    ranked: pl.DataFrame,
+    members: pl.DataFrame,
+    payment_left: list[int],
+    invoice_left: list[int],
+    payment_amount: list[int],
+    invoice_amount: list[int],
+) -> Allocations:
+    sizes = ranked["n_members"].to_list()
+    start = [0]
+    for size in sizes:
+        start.append(start[-1] + size)
+    return allocate(
+        Candidates(
+            candidate=ranked["cand"].to_list(),
+            fits=ranked["fits"].to_list(),
+            start=start,
+            member_payment=members["pay"].to_list(),
+            member_invoice=members["inv"].to_list(),
+        ),
+        payment_left,
+        invoice_left,
+        payment_amount,
+        invoice_amount,
+    )
+
+
+def _first_pass(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    singles, groups = _first_pass_candidates(pays, invs, cfg)
+    return pl.concat(
+        [
+            singles.select(
+                pl.concat_list("pay").alias("m_pay"),
+                pl.concat_list("inv").alias("m_inv"),
+                *[c for c in CANDIDATE_SCHEMA if c not in ("m_pay", "m_inv")],
+            ),
+            groups,
+        ],
+        how="vertical_relaxed",
+    )
+
+
+def _decimal(cents: pl.Expr) -> pl.Expr:
+    return cents.cast(pl.Decimal(38, 2)) / 100
+
+
+def _result(
+    pays: pl.DataFrame,
+    invs: pl.DataFrame,
+    cfg: MatchConfig,
+    passes: list[tuple[pl.DataFrame, Allocations]],
+) -> pl.DataFrame:
+    frames = []
+    for ranked, done in passes:
+        rows = pl.DataFrame(
+            {
+                "cand": pl.Series(done.candidate, dtype=pl.UInt32),
+                "pay": pl.Series(done.payment, dtype=pl.UInt32),
+                "inv": pl.Series(done.invoice, dtype=pl.UInt32),
+                "cents": pl.Series(done.cents, dtype=pl.Int64),
+                "write_off": pl.Series(done.write_off_cents, dtype=pl.Int64),
+                "complete": pl.Series(done.complete, dtype=pl.Boolean),
+            }
+        )
+        frames.append(rows.join(ranked.select("cand", "score", "rules", "ambiguous"), on="cand"))
+    rows = pl.concat(frames)
+    if rows.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    rows = (
+        rows.join(pays.select("pay", "payment_id"), on="pay")
+        .join(invs.select("inv", "invoice_id"), on="inv")
+        .with_columns(
+            pl.col("complete").all().over("cand").alias("complete"),
+            pl.col("payment_id").min().over("cand").alias("first_pid"),
+            pl.col("invoice_id").min().over("cand").alias("first_iid"),
+            (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
+            (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
+        )
+    )
+    auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
+    extra = pl.concat_list(
+        pl.when(pl.col("split") & ~pl.col("rules").list.contains("split_payment")).then(
+            pl.lit("split_payment")
+        ),
+        pl.when(pl.col("combined") & ~pl.col("rules").list.contains("combined_payment")).then(
+            pl.lit("combined_payment")
+        ),
+        pl.when(pl.col("ambiguous")).then(pl.lit("ambiguous")),
+    ).list.drop_nulls()
+    return (
+        rows.select(
+            pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
+            "payment_id",
+            "invoice_id",
+            _decimal(pl.col("cents")).alias("allocated_amount"),
+            _decimal(pl.col("write_off")).alias("write_off_amount"),
+            pl.col("score").round(4),
+            pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
+            pl.col("rules").list.concat(extra).alias("rules"),
+        )
+        .sort("match_id", "payment_id", "invoice_id")
+        .cast(OUTPUT_SCHEMA)
+    )

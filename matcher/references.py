@@ -1,0 +1,70 @@
+"""Reading invoice numbers out of payment references, as polars expressions.
+
+A payment reference is free text typed by a person or a bank ("INV-0042 thanks",
+"Inv 42", "0000042", "BACS 2610 REF SO-2026-0042"). An invoice number is reduced to a
+*number key*: its digits with leading zeros removed ("INV-0000042" -> "42"). A reference
+yields the number keys it might mean: every run of digits and every word's digits, each
+without leading zeros. Joining the two on the key finds references inside free text.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from rapidfuzz.distance import OSA
+
+MAX_REFERENCE_NUMBERS = 8
+"""At most this many candidate numbers are read from one reference (bank noise is long)."""
+
+
+def normalised(text: pl.Expr) -> pl.Expr:
+    """Upper case, letters and digits only: "inv-0042 " and "INV0042" agree."""
+    return text.str.to_uppercase().str.replace_all(r"[^0-9A-Z]", "")
+
+
+def number_key(number: pl.Expr) -> pl.Expr:
+    """The key of an invoice number: all its digits, leading zeros removed (null if none)."""
+    digits = number.str.replace_all(r"\D", "").str.strip_chars_start("0")
+    return pl.when(digits.str.len_chars() > 0).then(digits).otherwise(None)
+
+
+def reference_numbers(reference: pl.Expr) -> pl.Expr:
+    """Every number key a free-text reference might mean, as a list (empty when none).
+
+    Digit runs ("Inv 42 / 43" -> 42, 43) and the digits of each whitespace-separated word
+    ("SO-2026-0042" -> 20260042) are both offered; the join with invoice keys decides.
+    """
+    runs = reference.str.extract_all(r"\d+")
+    words = reference.str.split(" ").list.eval(pl.element().str.replace_all(r"\D", ""))
+    return (
+        runs.list.concat(words)
+        .list.eval(pl.element().str.strip_chars_start("0"))
+        .list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+        .list.unique(maintain_order=True)
+        .list.head(MAX_REFERENCE_NUMBERS)
+        .fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
+
+
+def longest_reference_number(reference: pl.Expr) -> pl.Expr:
+    """The longest digit run of a reference without leading zeros: what a typo lives in."""
+    runs = reference.str.extract_all(r"\d+").list.eval(
+        pl.element()
+        .str.strip_chars_start("0")
+        .sort_by(pl.element().str.len_chars(), descending=True, maintain_order=True)
+    )
+    return runs.list.first()
+
+
+def near_misses(typed: list[str | None], numbers: list[str | None]) -> list[bool]:
+    """Whether each typed number is one slip (substitution, transposition, ...) from a number.
+
+    Optimal string alignment distance 1, on keys of at least three digits, so that
+    "0000024" for "0000042" counts and "7" for "8" does not.
+    """
+    result: list[bool] = []
+    for a, b in zip(typed, numbers, strict=True):
+        if a is None or b is None or a == b or min(len(a), len(b)) < 3:
+            result.append(False)
+        else:
+            result.append(OSA.distance(a, b, score_cutoff=1) <= 1)
+    return result
