@@ -333,7 +333,7 @@ def _party_routes(
     @api.get(f"/v2/{resource}/{{code}}", name=f"get_{resource}")
     async def get_party(code: str, request: Request) -> Response:
         session_of(request, sessions)
-        record = sandbox.store.get(resource, code.upper())
+        record = sandbox.store.get(resource, code)
         if record is None:
             raise NotFoundError(f"{what} {code} was not found.")
         return json_response(record)
@@ -341,16 +341,16 @@ def _party_routes(
     @api.put(f"/v2/{resource}/{{code}}", name=f"update_{resource}")
     async def update_party(code: str, request: Request) -> Response:
         session_of(request, sessions)
-        existing = sandbox.store.get(resource, code.upper())
+        existing = sandbox.store.get(resource, code)
         if existing is None:
             raise NotFoundError(f"{what} {code} was not found.")
-        record = books.put_party(resource, await read_body(request), code.upper(), existing)
+        record = books.put_party(resource, await read_body(request), code, existing)
         return json_response(record)
 
     @api.delete(f"/v2/{resource}/{{code}}", name=f"delete_{resource}")
     async def delete_party(code: str, request: Request) -> Response:
         session_of(request, sessions)
-        books.delete_party(resource, code.upper())
+        books.delete_party(resource, code)
         return Response(status_code=200)
 
 
@@ -398,7 +398,7 @@ def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
     async def list_documents(request: Request) -> Response:
         session_of(request, sessions)
         params = {k.lower(): v for k, v in request.query_params.items()}
-        where = (party_field, params[party_filter].upper()) if party_filter in params else None
+        where = (party_field, params[party_filter]) if party_filter in params else None
         return list_page(request, sandbox, resource, where)
 
     @api.post(f"/v2/{resource}", name=f"create_{resource}")

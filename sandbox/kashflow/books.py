@@ -84,14 +84,14 @@ class Books:
     ) -> dict[str, Any]:
         what = "Customer" if resource == "customers" else "Supplier"
         if existing is None:
-            code = (body.text("Code") or "").upper() or self._new_code(resource, body)
+            code = body.text("Code") or self._new_code(resource, body)
             if len(code) > 20:
                 raise Invalid("Code", "is longer than 20 characters")
             if self.store.get(resource, code) is not None:
                 raise Invalid("Code", f"{what} with code {code} already exists.", "DuplicateCode")
         else:
             body = self._merged(existing, body)
-            new_code = (body.text("Code") or code or "").upper()
+            new_code = body.text("Code") or code
             if new_code != code:
                 raise Invalid("Code", "cannot be changed.")
         assert code is not None
@@ -156,7 +156,7 @@ class Books:
             if number is None:
                 number = self._next_number(resource)
         party_field = "CustomerCode" if sales else "SupplierCode"
-        party_code = (body.text(party_field) or "").upper()
+        party_code = body.text(party_field) or ""
         if not party_code:
             raise Invalid(party_field, "is required")
         party = self.store.get("customers" if sales else "suppliers", party_code)

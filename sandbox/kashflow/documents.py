@@ -8,7 +8,7 @@ does.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -53,6 +53,7 @@ def read_amount(body: Body, name: str, default: Decimal | None = None) -> Decima
 
 
 def read_date(body: Body, name: str, required: bool = False) -> datetime | None:
+    """A business date: KashFlow keeps the day only and writes it at 12:00:00."""
     value = body.get(name)
     if value is None or value == "":
         if required:
@@ -61,7 +62,11 @@ def read_date(body: Body, name: str, required: bool = False) -> datetime | None:
     parsed = parse_date(str(value))
     if parsed is None:
         raise Invalid(name, f"{value!r} is not a date")
-    return parsed
+    return at_noon(parsed.date())
+
+
+def at_noon(day: date) -> datetime:
+    return datetime.combine(day, time(12))
 
 
 def parse_date(text: str) -> datetime | None:

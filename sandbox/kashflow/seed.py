@@ -203,14 +203,12 @@ def document_record(
         }
         for i, line in enumerate(invoice.lines)
     ]
-    issued = datetime.combine(invoice.issue_date, datetime.min.time())
+    issued = docs.at_noon(invoice.issue_date)
     record: dict[str, Any] = {
         "Id": record_id,
         "Number": int(invoice.key),
         "IssuedDate": issued,
-        "DueDate": datetime.combine(invoice.due_date, datetime.min.time())
-        if invoice.due_date
-        else None,
+        "DueDate": docs.at_noon(invoice.due_date) if invoice.due_date else None,
         "Currency": docs.currency(None, invoice.currency),
         "LineItems": lines,
         **docs.totals(lines),
@@ -280,7 +278,7 @@ def _payments(store: Store, books: Books, payments: list[Any]) -> None:
             document.setdefault("PaymentLines", []).append(
                 {
                     "Id": store.next_id("payment-lines"),
-                    "Date": datetime.combine(payment.payment_date, datetime.min.time()),
+                    "Date": docs.at_noon(payment.payment_date),
                     "Amount": allocation.amount,
                     "Method": METHOD_IDS.get(payment.method or "", 1),
                     "AccountId": 1 if payment.bank_account in (None, "1200") else 2,
@@ -313,7 +311,7 @@ def seed_synthetic_invoices(store: Store, count: int, first_number: int = 1_000_
         party = parties[i % len(parties)]
         net = Decimal(100 + i % 900) + Decimal(i % 100) / 100
         vat = (net * Decimal("0.2")).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
-        issued = datetime.combine(base + timedelta(days=i % 300), datetime.min.time())
+        issued = docs.at_noon(base + timedelta(days=i % 300))
         record = {
             "Id": first_id + i,
             "Number": first_number + i,

@@ -1,0 +1,502 @@
+"""Between KashFlow JSON and `canonical/`: field names, dates, amounts and lines.
+
+Reading is tolerant (field names in any casing, dates with or without a zone, the
+`/Date(ms)/` form, amounts as numbers or text); writing is what KashFlow documents
+(`"2013-06-07 12:00:00"` dates, exact decimals). Where KashFlow cannot hold a canonical
+value as it is, the body builders refuse with `ValidationFailed` naming the field
+rather than sending something that would come back different.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from canonical import (
+    Allocation,
+    Customer,
+    DocumentLine,
+    GLAccount,
+    Payment,
+    Product,
+    PurchaseInvoice,
+    SalesInvoice,
+    Supplier,
+    ValidationFailed,
+    round_money,
+    to_decimal,
+)
+
+SYSTEM = "kashflow"
+FOUR_PLACES = Decimal("0.0001")
+_WCF_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
+
+
+# -- reading helpers ---------------------------------------------------------------------
+def field(raw: Mapping[str, Any] | None, *names: str) -> Any:
+    """The first of `names` present in `raw`, matched case-insensitively (`VATNumber`
+    and `VatNumber` both occur)."""
+    if not raw:
+        return None
+    folded = {str(k).lower(): v for k, v in raw.items()}
+    for name in names:
+        value = folded.get(name.lower())
+        if value is not None:
+            return value
+    return None
+
+
+def text(raw: Mapping[str, Any] | None, *names: str) -> str | None:
+    value = field(raw, *names)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def amount(
+    raw: Mapping[str, Any] | None, *names: str, default: Decimal | None = None
+) -> Decimal | None:
+    value = field(raw, *names)
+    if value is None or value == "":
+        return default
+    return to_decimal(value)
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A KashFlow timestamp: `2013-06-07 12:00:00`, ISO with `T`, with or without
+    fractional seconds and zone (`Z`, `+01:00`, `+0100`), or `/Date(1370606400000)/`.
+    Returns an aware datetime when a zone was given, else a naive one."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    stamp = str(value).strip()
+    if not stamp:
+        return None
+    wcf = _WCF_DATE.match(stamp)
+    if wcf:
+        moment = datetime.fromtimestamp(int(wcf.group(1)) / 1000, tz=UTC)
+        if wcf.group(2):
+            sign = 1 if wcf.group(2)[0] == "+" else -1
+            hours, minutes = int(wcf.group(2)[1:3]), int(wcf.group(2)[3:5])
+            moment = moment.astimezone(timezone(sign * timedelta(hours=hours, minutes=minutes)))
+        return moment
+    candidate = stamp.replace("Z", "+00:00").replace("z", "+00:00")
+    candidate = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", candidate)
+    # Python < 3.11-style limits: trim fractional seconds to 6 digits.
+    candidate = re.sub(r"(\.\d{6})\d+", r"\1", candidate)
+    try:
+        return datetime.fromisoformat(candidate)
+    except ValueError:
+        pass
+    for pattern in ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(stamp, pattern)
+        except ValueError:
+            continue
+    raise ValidationFailed(f"{stamp!r} is not a date KashFlow writes", system=SYSTEM)
+
+
+def parse_date(value: Any) -> date | None:
+    """The business date of a KashFlow date: the day as written (a zone does not move it)."""
+    moment = parse_datetime(value)
+    return None if moment is None else moment.date()
+
+
+def date_text(day: date | None) -> str | None:
+    """A date as KashFlow documents it: the day at 12:00:00."""
+    return None if day is None else f"{day.isoformat()} 12:00:00"
+
+
+def _exact(value: Decimal, where: str, entity: str, key: str) -> Decimal:
+    if value != value.quantize(FOUR_PLACES):
+        raise ValidationFailed(
+            "KashFlow keeps 4 decimal places", system=SYSTEM, entity=entity, key=key, field=where
+        )
+    return value
+
+
+# -- customers and suppliers ---------------------------------------------------------------
+def _address_body(party: Customer | Supplier) -> dict[str, Any]:
+    if len(party.address_lines) > 2:
+        raise ValidationFailed(
+            "KashFlow addresses hold two street lines (Line1, Line2) before the town",
+            system=SYSTEM,
+            entity=party.entity,
+            key=party.key,
+            field="address_lines",
+        )
+    lines = [*party.address_lines, None, None]
+    return {
+        "Line1": lines[0],
+        "Line2": lines[1],
+        "Line3": party.city,
+        "Line4": party.region,
+        "PostCode": party.postcode,
+        "CountryCode": party.country,
+    }
+
+
+def _party_body(party: Customer | Supplier) -> dict[str, Any]:
+    return {
+        "Code": party.key,
+        "Name": party.name,
+        "Email": party.email,
+        "TelephoneNumber": party.phone,
+        "VatNumber": party.tax_number,
+        "Currency": {"Code": party.currency},
+        "PaymentTerms": {"Days": party.payment_terms_days, "Type": "Days"},
+        "IsArchived": not party.active,
+    }
+
+
+def customer_body(customer: Customer) -> dict[str, Any]:
+    body = _party_body(customer)
+    body["Addresses"] = [_address_body(customer)]
+    if customer.credit_limit is not None:
+        body["CreditLimit"] = _exact(
+            customer.credit_limit, "credit_limit", "customer", customer.key
+        )
+    return body
+
+
+def supplier_body(supplier: Supplier) -> dict[str, Any]:
+    body = _party_body(supplier)
+    body["Address"] = _address_body(supplier)
+    return body
+
+
+def _party_fields(raw: Mapping[str, Any], address: Mapping[str, Any] | None) -> dict[str, Any]:
+    lines = tuple(line for line in (text(address, "Line1"), text(address, "Line2")) if line)
+    terms = field(raw, "PaymentTerms")
+    days = field(terms, "Days") if isinstance(terms, Mapping) else None
+    currency = field(raw, "Currency")
+    return {
+        "system": SYSTEM,
+        "key": text(raw, "Code"),
+        "name": text(raw, "Name"),
+        "email": text(raw, "Email"),
+        "phone": text(raw, "TelephoneNumber", "Telephone"),
+        "address_lines": lines,
+        "city": text(address, "Line3"),
+        "region": text(address, "Line4"),
+        "postcode": text(address, "PostCode", "Postcode"),
+        "country": text(address, "CountryCode"),
+        "tax_number": text(raw, "VatNumber", "VATNumber"),
+        "currency": text(currency, "Code") if isinstance(currency, Mapping) else "GBP",
+        "payment_terms_days": int(days) if days is not None else 30,
+        "active": not bool(field(raw, "IsArchived")),
+    }
+
+
+def to_customer(raw: Mapping[str, Any]) -> Customer:
+    addresses = field(raw, "Addresses") or []
+    address = addresses[0] if addresses and isinstance(addresses[0], Mapping) else None
+    return Customer.build(**_party_fields(raw, address), credit_limit=amount(raw, "CreditLimit"))
+
+
+def to_supplier(raw: Mapping[str, Any]) -> Supplier:
+    address = field(raw, "Address")
+    return Supplier.build(**_party_fields(raw, address if isinstance(address, Mapping) else None))
+
+
+# -- nominals and products --------------------------------------------------------------
+def nominal_code(value: str | None, *, entity: str, key: str, where: str) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise ValidationFailed(
+            f"KashFlow nominal codes are numbers, not {value!r}",
+            system=SYSTEM,
+            entity=entity,
+            key=key,
+            field=where,
+        )
+    return int(value)
+
+
+def to_gl_account(raw: Mapping[str, Any]) -> GLAccount:
+    return GLAccount.build(
+        system=SYSTEM,
+        key=str(field(raw, "Code")),
+        name=text(raw, "Name"),
+        account_type=text(raw, "Type"),
+        active=not bool(field(raw, "Archived")),
+    )
+
+
+def gl_account_body(account: GLAccount) -> dict[str, Any]:
+    return {
+        "Code": nominal_code(account.key, entity=account.entity, key=account.key, where="key"),
+        "Name": account.name,
+        "Type": account.account_type,
+        "IsProduct": False,
+        "Archived": not account.active,
+    }
+
+
+def to_product(raw: Mapping[str, Any]) -> Product:
+    sales = field(raw, "DefaultSaleNominal")
+    return Product.build(
+        system=SYSTEM,
+        key=text(raw, "ProductCode"),
+        name=text(raw, "Name"),
+        description=text(raw, "Description"),
+        unit_price=amount(raw, "Price", default=Decimal(0)),
+        unit_cost=amount(raw, "WholeSalePrice"),
+        tax_rate=amount(raw, "VATRate", default=Decimal(0)),
+        sales_account=str(sales) if sales is not None else None,
+        track_stock=bool(field(raw, "ManageStockLevel")),
+        active=not bool(field(raw, "Archived")),
+    )
+
+
+def product_body(product: Product, code: int) -> dict[str, Any]:
+    """A product is a nominal flagged `IsProduct`; `code` is its nominal number."""
+    where = {"entity": product.entity, "key": product.key}
+    return {
+        "Code": code,
+        "Name": product.name,
+        "Type": "Sales",
+        "IsProduct": True,
+        "ProductCode": product.key,
+        "Description": product.description,
+        "Price": _exact(product.unit_price, "unit_price", **where),
+        "WholeSalePrice": _exact(product.unit_cost, "unit_cost", **where)
+        if product.unit_cost is not None
+        else None,
+        "VATRate": product.tax_rate,
+        "DefaultSaleNominal": nominal_code(product.sales_account, where="sales_account", **where),
+        "ManageStockLevel": product.track_stock,
+        "Archived": not product.active,
+    }
+
+
+# -- invoices and purchases ----------------------------------------------------------------
+def _lines_body(document: SalesInvoice | PurchaseInvoice) -> list[dict[str, Any]]:
+    where = {"entity": document.entity, "key": document.key}
+    lines = []
+    for index, line in enumerate(document.lines):
+        at = f"lines[{index}]"
+        quantity = _exact(line.quantity, f"{at}.quantity", **where)
+        rate = _exact(line.unit_price, f"{at}.unit_price", **where)
+        if round_money(quantity * rate) != line.net_amount:
+            raise ValidationFailed(
+                f"KashFlow derives a line's net amount as Quantity x Rate"
+                f" ({round_money(quantity * rate)}), not {line.net_amount}",
+                system=SYSTEM,
+                field=f"{at}.net_amount",
+                **where,
+            )
+        lines.append(
+            {
+                "Number": line.line_no,
+                "Description": line.description,
+                "Quantity": quantity,
+                "Rate": rate,
+                "NominalCode": nominal_code(line.gl_account, where=f"{at}.gl_account", **where),
+                "ProductCode": line.product_key,
+                "VATLevel": line.tax_rate,
+                "VATAmount": _exact(line.tax_amount, f"{at}.tax_amount", **where),
+            }
+        )
+    return lines
+
+
+def _document_number(document: SalesInvoice | PurchaseInvoice) -> int:
+    if not document.key.isdigit() or int(document.key) <= 0:
+        raise ValidationFailed(
+            "KashFlow document numbers are positive whole numbers",
+            system=SYSTEM,
+            entity=document.entity,
+            key=document.key,
+            field="key",
+        )
+    return int(document.key)
+
+
+def sales_invoice_body(invoice: SalesInvoice) -> dict[str, Any]:
+    return {
+        "Number": _document_number(invoice),
+        "CustomerCode": invoice.customer_key,
+        "IssuedDate": date_text(invoice.issue_date),
+        "DueDate": date_text(invoice.due_date),
+        "CustomerReference": invoice.reference,
+        "Currency": {"Code": invoice.currency},
+        "LineItems": _lines_body(invoice),
+    }
+
+
+def purchase_invoice_body(purchase: PurchaseInvoice) -> dict[str, Any]:
+    return {
+        "Number": _document_number(purchase),
+        "SupplierCode": purchase.supplier_key,
+        "IssuedDate": date_text(purchase.issue_date),
+        "DueDate": date_text(purchase.due_date),
+        "SupplierReference": purchase.reference,
+        "Currency": {"Code": purchase.currency},
+        "LineItems": _lines_body(purchase),
+    }
+
+
+def _lines(raw: Mapping[str, Any]) -> tuple[DocumentLine, ...]:
+    lines = []
+    for index, item in enumerate(field(raw, "LineItems") or [], start=1):
+        quantity = amount(item, "Quantity", default=Decimal(1))
+        rate = amount(item, "Rate", default=Decimal(0))
+        assert quantity is not None and rate is not None
+        nominal = field(item, "NominalCode")
+        number = field(item, "Number")
+        lines.append(
+            DocumentLine(
+                line_no=int(number) if number else index,
+                description=text(item, "Description") or "",
+                product_key=text(item, "ProductCode"),
+                quantity=quantity,
+                unit_price=rate,
+                net_amount=round_money(quantity * rate),
+                tax_rate=amount(item, "VATLevel", "VATRate") or Decimal(0),
+                tax_amount=amount(item, "VATAmount") or Decimal(0),
+                gl_account=str(nominal) if nominal is not None else None,
+            )
+        )
+    return tuple(lines)
+
+
+def _document_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    currency = field(raw, "Currency")
+    return {
+        "system": SYSTEM,
+        "key": str(field(raw, "Number")),
+        "issue_date": parse_date(field(raw, "IssuedDate", "InvoiceDate", "PurchaseDate")),
+        "due_date": parse_date(field(raw, "DueDate", "PaymentDueDate")),
+        "currency": (text(currency, "Code") if isinstance(currency, Mapping) else None) or "GBP",
+        "lines": _lines(raw),
+        "net_amount": amount(raw, "NetAmount", default=Decimal(0)),
+        "tax_amount": amount(raw, "VATAmount", default=Decimal(0)),
+        "gross_amount": amount(raw, "GrossAmount", default=Decimal(0)),
+        "amount_paid": amount(raw, "TotalPaidAmount", default=Decimal(0)),
+    }
+
+
+def to_sales_invoice(raw: Mapping[str, Any]) -> SalesInvoice:
+    """A full invoice (from `GET /invoices/{Number}`); a list summary gives no lines."""
+    return SalesInvoice.build(
+        **_document_fields(raw),
+        customer_key=text(raw, "CustomerCode"),
+        reference=text(raw, "CustomerReference"),
+    )
+
+
+def to_purchase_invoice(raw: Mapping[str, Any]) -> PurchaseInvoice:
+    return PurchaseInvoice.build(
+        **_document_fields(raw),
+        supplier_key=text(raw, "SupplierCode"),
+        reference=text(raw, "SupplierReference"),
+    )
+
+
+# -- payments --------------------------------------------------------------------------------
+class PaymentVocabulary:
+    """Payment method names <-> ids and bank nominal codes <-> bank account ids."""
+
+    def __init__(
+        self, methods: Sequence[Mapping[str, Any]], accounts: Sequence[Mapping[str, Any]]
+    ) -> None:
+        self.method_ids = {str(text(m, "Name")).lower(): int(field(m, "Id")) for m in methods}
+        self.method_names = {int(field(m, "Id")): str(text(m, "Name")) for m in methods}
+        self.account_ids = {str(field(a, "Code")): int(field(a, "Id")) for a in accounts}
+        self.account_codes = {int(field(a, "Id")): str(field(a, "Code")) for a in accounts}
+        default = [a for a in accounts if field(a, "IsDefaultAccount")]
+        self.default_account = int(field(default[0], "Id")) if default else None
+
+    def method_id(self, payment: Payment) -> int | None:
+        if payment.method is None:
+            return None
+        try:
+            return self.method_ids[payment.method.lower()]
+        except KeyError:
+            raise ValidationFailed(
+                f"KashFlow has no payment method {payment.method!r}",
+                system=SYSTEM, entity=payment.entity, key=payment.key, field="method",
+            ) from None  # fmt: skip
+
+    def account_id(self, payment: Payment) -> int | None:
+        if payment.bank_account is None:
+            return self.default_account
+        try:
+            return self.account_ids[payment.bank_account]
+        except KeyError:
+            raise ValidationFailed(
+                f"KashFlow has no bank account with nominal code {payment.bank_account!r}",
+                system=SYSTEM, entity=payment.entity, key=payment.key, field="bank_account",
+            ) from None  # fmt: skip
+
+
+def payment_line_body(
+    payment: Payment, allocation: Allocation, vocabulary: PaymentVocabulary
+) -> dict[str, Any]:
+    return {
+        "Date": date_text(payment.payment_date),
+        "Amount": _exact(allocation.amount, "allocations.amount", payment.entity, payment.key),
+        "Method": vocabulary.method_id(payment),
+        "AccountId": vocabulary.account_id(payment),
+        "Reference": payment.reference,
+    }
+
+
+def bulk_payment_body(payment: Payment, vocabulary: PaymentVocabulary) -> dict[str, Any]:
+    return {
+        "Date": date_text(payment.payment_date),
+        "Comment": payment.reference,
+        "AccountId": vocabulary.account_id(payment),
+        "Method": vocabulary.method_id(payment),
+        "PaymentItems": [
+            {"Amount": a.amount, "ObjectNumber": int(a.invoice_key), "Reference": payment.reference}
+            for a in payment.allocations
+        ],
+    }
+
+
+def payment_key(kind: str, line_id: Any) -> str:
+    """KashFlow payment lines are keyed by their Id: `R123` receipts, `P123` supplier payments."""
+    return f"{'R' if kind == 'receipt' else 'P'}{line_id}"
+
+
+def to_payment(
+    line: Mapping[str, Any], document: Mapping[str, Any], kind: str, vocabulary: PaymentVocabulary
+) -> Payment:
+    """One payment line of a full invoice or purchase as a canonical payment."""
+    paid = amount(line, "Amount", default=Decimal(0))
+    assert paid is not None
+    method = field(line, "Method")
+    account = field(line, "AccountId")
+    currency = field(document, "Currency")
+    return Payment.build(
+        system=SYSTEM,
+        key=payment_key(kind, field(line, "Id")),
+        kind=kind,
+        counterparty_key=text(document, "CustomerCode" if kind == "receipt" else "SupplierCode"),
+        payment_date=parse_date(field(line, "Date")),
+        amount=paid,
+        currency=(text(currency, "Code") if isinstance(currency, Mapping) else None) or "GBP",
+        method=vocabulary.method_names.get(int(method)) if method is not None else None,
+        bank_account=vocabulary.account_codes.get(int(account)) if account is not None else None,
+        reference=text(line, "Reference"),
+        allocations=(Allocation(invoice_key=str(field(document, "Number")), amount=paid),),
+    )
+
+
+def payments_of(
+    document: Mapping[str, Any], kind: str, vocabulary: PaymentVocabulary
+) -> list[Payment]:
+    return [
+        to_payment(line, document, kind, vocabulary)
+        for line in field(document, "PaymentLines") or []
+    ]
