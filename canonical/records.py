@@ -8,11 +8,11 @@ carries `(system, entity, key)`; connectors map their native rows to and from th
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Literal, Self
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from canonical.errors import ValidationFailed
@@ -87,29 +87,31 @@ def validation_failed(
     )
 
 
+def canonical_json_bytes(payload: Any) -> bytes:
+    """Key-order independent UTF-8 JSON, decimals in canonical text: what content hashes hash.
+
+    Canonical records hold no floats (amounts are `Decimal`), so a record's hash does not
+    depend on how a source formatted its numbers ("46.0000", 46.0 and "46" hash the same).
+    """
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=_json_value)
+
+
 def canonical_json(payload: Any) -> str:
-    """Key-order independent JSON with decimals in canonical text: the input to content hashes."""
-    return json.dumps(
-        _normalise(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return canonical_json_bytes(payload).decode()
 
 
 def content_hash(payload: Any) -> str:
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    return hashlib.sha256(canonical_json_bytes(payload)).hexdigest()
 
 
-def _normalise(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _normalise(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_normalise(v) for v in value]
+def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if isinstance(value, float):
-        return decimal_text(Decimal(repr(value)))
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _currency(value: str) -> str:

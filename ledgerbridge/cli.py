@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 import typer
+from rich.console import Console
 
+from canonical import ENTITIES, SYSTEMS
+from ledger import history as record_history
+from ledger.migrate import upgrade
+from ledgerbridge.config import load_settings
+from ledgerbridge.database import database_url, redact
+from ledgerbridge.history_view import history_table
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
 
@@ -19,9 +27,41 @@ app.add_typer(sandbox_app, name="sandbox")
 sandbox_app.add_typer(kashflow_sandbox_app, name="kashflow")
 sandbox_app.add_typer(sage100_sandbox_app, name="sage100")
 
+console = Console()
+
 
 @app.callback()
 def main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level."),
 ) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the ledger schema to the newest revision."""
+    url = database_url(load_settings())
+    upgrade(url)
+    console.print(f"ledger schema is up to date on {redact(url)}")
+
+
+@app.command()
+def history(
+    system: str = typer.Argument(..., help=f"One of: {', '.join(SYSTEMS)}"),
+    entity: str = typer.Argument(..., help=f"One of: {', '.join(ENTITIES)}"),
+    key: str = typer.Argument(..., help="The record's key in that system"),
+) -> None:
+    """Print every version of one record with a field-level diff between versions."""
+    if system not in SYSTEMS:
+        raise typer.BadParameter(f"unknown system {system!r}; one of {', '.join(SYSTEMS)}")
+    if entity not in ENTITIES:
+        raise typer.BadParameter(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}")
+    with psycopg.connect(database_url(load_settings())) as conn:
+        versions = record_history(conn, system, entity, key)
+    if not versions:
+        console.print(f"no versions of {system} {entity} {key!r} in the ledger")
+        raise typer.Exit(1)
+    console.print(history_table(versions))

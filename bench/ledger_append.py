@@ -1,0 +1,165 @@
+"""Ledger append throughput: the ledger's path vs a bare COPY (ceiling) vs row-by-row INSERT.
+
+All three start from the same Python dicts (about 1 KB of JSON each) and write to the same
+PostgreSQL in the same run. The ledger path hashes, versions, takes its stream lock, checks
+the newest versions and COPYs into the indexed, append-only table; the bare COPY writes the
+same rows into an unindexed scratch table; the naive path INSERTs one row per transaction.
+
+    python bench/ledger_append.py [--quick] [--rows N] [--batch N] [--naive-rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from typing import Any
+
+import orjson
+import psycopg
+
+from ledger import NewVersion, append_versions, start_run
+from ledger.append import bind_copy_types
+from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
+
+WORDS = ("invoice", "payment", "customer", "supplier", "ledger", "account", "balance", "receipt")
+
+
+def payloads(count: int, seed: int = 7) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        rows.append(
+            {
+                "name": f"Customer {i} " + rng.choice(WORDS).title(),
+                "email": f"accounts{i}@example{rng.randint(1, 999)}.co.uk",
+                "phone": f"01{rng.randint(100, 999)} {rng.randint(100000, 999999)}",
+                "address_lines": [f"{rng.randint(1, 300)} High Street", "Unit 4"],
+                "city": rng.choice(["Leeds", "York", "Bath", "Exeter"]),
+                "postcode": f"LS{rng.randint(1, 28)} {rng.randint(1, 9)}AB",
+                "country": "GB",
+                "tax_number": f"GB{rng.randint(100000000, 999999999)}",
+                "currency": "GBP",
+                "payment_terms_days": rng.choice([14, 30, 60]),
+                "credit_limit": str(rng.randint(1, 500) * 100),
+                "active": True,
+                "notes": " ".join(rng.choice(WORDS) for _ in range(95)),
+            }
+        )
+    return rows
+
+
+def bench_ledger(
+    conn: psycopg.Connection[Any], rows: list[dict[str, Any]], batch: int, tag: str
+) -> float:
+    run_id = start_run(conn, "bench")
+    started = time.perf_counter()
+    for offset in range(0, len(rows), batch):
+        versions = [
+            NewVersion("kashflow", "customer", f"{tag}{offset + i:07d}", payload)
+            for i, payload in enumerate(rows[offset : offset + batch])
+        ]
+        result = append_versions(conn, versions, run_id)
+        assert result.appended == len(versions)
+    return time.perf_counter() - started
+
+
+def bench_bare_copy(
+    conn: psycopg.Connection[Any], rows: list[dict[str, Any]], batch: int, tag: str
+) -> float:
+    """The ceiling: the same rows in the ledger's own row shape (a table `LIKE` it: same
+    columns and types, no index, constraint or trigger), serialised the same fast way and
+    COPYed in binary, but with nothing computed: version 1, a placeholder hash, no lookups."""
+    conn.execute("CREATE TABLE IF NOT EXISTS bench_scratch (LIKE ledger.record_version)")
+    conn.commit()
+    placeholder_hash = "0" * 64
+    started = time.perf_counter()
+    for offset in range(0, len(rows), batch):
+        with conn.transaction(), conn.cursor() as cur:
+            now = cur.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+            types = bind_copy_types(conn, cur)
+            with cur.copy("COPY bench_scratch FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                for i, payload in enumerate(rows[offset : offset + batch]):
+                    copy.write_row(
+                        ("kashflow", "customer", f"{tag}{offset + i:07d}", 1, "upsert",
+                         orjson.dumps(payload), None, placeholder_hash, None, now, None)
+                    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+def bench_row_by_row(url: str, rows: list[dict[str, Any]]) -> float:
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "CREATE TABLE bench_naive (system text, entity text, native_key text, version int,"
+            " payload jsonb, PRIMARY KEY (system, entity, native_key, version))"
+        )
+        conn.commit()
+        started = time.perf_counter()
+        for i, payload in enumerate(rows):
+            conn.execute(
+                "INSERT INTO bench_naive VALUES (%s, %s, %s, 1, %s)",
+                ("kashflow", "customer", f"C{i:07d}", json.dumps(payload)),
+            )
+            conn.commit()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50,000 rows a round: under a minute")
+    parser.add_argument("--rows", type=int, default=None, help="rows appended per round and path")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds; medians reported"
+    )
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--naive-rows", type=int, default=None)
+    args = parser.parse_args()
+    count = args.rows or (50_000 if args.quick else 200_000)
+    naive_count = args.naive_rows or (2_000 if args.quick else 20_000)
+
+    rows = payloads(count)
+    size = sum(len(json.dumps(r)) for r in rows[:1000]) / 1000
+    server = server_url()
+    name, url = create_migrated_database(server, "lb_bench")
+    ledger_times: list[float] = []
+    copy_times: list[float] = []
+    try:
+        with psycopg.connect(url) as conn:
+            bench_ledger(conn, rows[: args.batch], args.batch, "W")  # warm-up: caches, plans
+            bench_bare_copy(conn, rows[: args.batch], args.batch, "W")
+            for round_no in range(args.rounds):
+                paths = [("ledger", bench_ledger), ("copy", bench_bare_copy)]
+                for label, path in paths if round_no % 2 == 0 else paths[::-1]:
+                    seconds = path(conn, rows, args.batch, f"R{round_no}")
+                    (ledger_times if label == "ledger" else copy_times).append(seconds)
+        naive_seconds = bench_row_by_row(url, rows[:naive_count])
+    finally:
+        drop_database(server, name)
+
+    ledger_rate = count / statistics.median(ledger_times)
+    copy_rate = count / statistics.median(copy_times)
+    naive_rate = naive_count / naive_seconds
+    print(
+        f"rows={count} per round, {args.rounds} rounds, payload_bytes={size:.0f} batch={args.batch}"
+    )
+    print(f"ledger append : {ledger_rate:10.0f} rows/s  (rounds: {_secs(ledger_times)})")
+    print(f"bare COPY     : {copy_rate:10.0f} rows/s  (rounds: {_secs(copy_times)})")
+    print(
+        f"row-by-row    : {naive_rate:10.0f} rows/s  ({naive_seconds:.2f} s for {naive_count} rows)"
+    )
+    print(
+        f"ledger_rate={ledger_rate:.0f} copy_rate={copy_rate:.0f} naive_rate={naive_rate:.0f}"
+        f" ratio_vs_copy={ledger_rate / copy_rate:.2f}"
+        f" ratio_vs_naive={ledger_rate / naive_rate:.1f}"
+    )
+
+
+def _secs(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}s" for t in times)
+
+
+if __name__ == "__main__":
+    main()

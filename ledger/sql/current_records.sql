@@ -1,0 +1,7 @@
+-- Current state (newest non-deleted version) of one system and/or entity, or of everything.
+SELECT system, entity, native_key, version, operation, payload, raw, content_hash,
+       source_updated_at, observed_at, run_id
+FROM ledger.current_record
+WHERE (%(system)s::text IS NULL OR system = %(system)s::ledger.system)
+  AND (%(entity)s::text IS NULL OR entity = %(entity)s::ledger.entity)
+ORDER BY system, entity, native_key

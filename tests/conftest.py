@@ -1,0 +1,48 @@
+"""Shared fixtures: a real PostgreSQL for every test that needs the ledger.
+
+The server is `DATABASE_URL` when set, else the embedded PostgreSQL. Each test run
+migrates a template database of its own; each test gets a fresh copy of it, since ledger
+tables cannot be truncated between tests (that is the point of them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from ledgerbridge.testdb import (
+    create_database,
+    create_migrated_database,
+    drop_database,
+    fresh_name,
+    server_url,
+)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    return server_url()
+
+
+@pytest.fixture(scope="session")
+def ledger_template(pg_server: str) -> Iterator[str]:
+    name, _ = create_migrated_database(pg_server, "lbtest_template")
+    yield name
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def ledger_url(pg_server: str, ledger_template: str) -> Iterator[str]:
+    name = fresh_name("lbtest")
+    url = create_database(pg_server, name, template=ledger_template)
+    yield url
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def conn(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(ledger_url) as connection:
+        yield connection

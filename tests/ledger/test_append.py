@@ -1,0 +1,120 @@
+"""Appending versions: no-ops on unchanged content, consecutive versions, deletes, batches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+
+from canonical import Customer
+from ledger import NewVersion, append_versions, current, history, start_run
+
+
+def test_first_observation_is_version_one(conn: psycopg.Connection[Any]) -> None:
+    result = append_versions(conn, [NewVersion("kashflow", "customer", "ACME01", {"name": "Acme"})])
+
+    assert result.appended == 1
+    assert result.appended_keys == [("kashflow", "customer", "ACME01", 1)]
+    [stored] = history(conn, "kashflow", "customer", "ACME01")
+    assert stored.version == 1
+    assert stored.operation == "upsert"
+    assert stored.payload == {"name": "Acme"}
+
+
+def test_same_content_again_is_a_no_op(conn: psycopg.Connection[Any]) -> None:
+    append_versions(
+        conn, [NewVersion("kashflow", "customer", "A", {"name": "Acme", "city": "York"})]
+    )
+
+    again = append_versions(
+        conn, [NewVersion("kashflow", "customer", "A", {"city": "York", "name": "Acme"})]
+    )
+
+    assert (again.appended, again.unchanged) == (0, 1)
+    assert len(history(conn, "kashflow", "customer", "A")) == 1
+
+
+def test_changed_content_gets_the_next_version(conn: psycopg.Connection[Any]) -> None:
+    for name in ("Acme", "Acme Ltd", "Acme Ltd", "Acme Limited"):
+        append_versions(conn, [NewVersion("sage100", "customer", "01-ACME", {"name": name})])
+
+    versions = history(conn, "sage100", "customer", "01-ACME")
+    assert [v.version for v in versions] == [1, 2, 3]
+    assert [v.payload["name"] for v in versions if v.payload] == [
+        "Acme",
+        "Acme Ltd",
+        "Acme Limited",
+    ]
+
+
+def test_several_versions_of_one_record_in_one_batch(conn: psycopg.Connection[Any]) -> None:
+    batch = [
+        NewVersion("kashflow", "product", "OAK-1", {"price": "10"}),
+        NewVersion("kashflow", "product", "OAK-1", {"price": "10"}),
+        NewVersion("kashflow", "product", "OAK-1", {"price": "12"}),
+    ]
+
+    result = append_versions(conn, batch)
+
+    assert (result.appended, result.unchanged) == (2, 1)
+    assert [v.version for v in history(conn, "kashflow", "product", "OAK-1")] == [1, 2]
+
+
+def test_delete_hides_the_record_and_resurrection_is_a_new_version(
+    conn: psycopg.Connection[Any],
+) -> None:
+    append_versions(conn, [NewVersion("kashflow", "supplier", "S1", {"name": "Supplier"})])
+    deleted = append_versions(conn, [NewVersion.deleted("kashflow", "supplier", "S1")])
+    deleted_again = append_versions(conn, [NewVersion.deleted("kashflow", "supplier", "S1")])
+    assert current(conn, "kashflow", "supplier") == []
+
+    append_versions(conn, [NewVersion("kashflow", "supplier", "S1", {"name": "Supplier"})])
+
+    assert (deleted.appended, deleted_again.unchanged) == (1, 1)
+    assert [(v.version, v.operation) for v in history(conn, "kashflow", "supplier", "S1")] == [
+        (1, "upsert"),
+        (2, "delete"),
+        (3, "upsert"),
+    ]
+    assert [c.native_key for c in current(conn, "kashflow", "supplier")] == ["S1"]
+
+
+def test_deleting_a_record_never_seen_changes_nothing(conn: psycopg.Connection[Any]) -> None:
+    result = append_versions(conn, [NewVersion.deleted("sage100", "product", "NOPE")])
+
+    assert (result.appended, result.unchanged) == (0, 1)
+    assert history(conn, "sage100", "product", "NOPE") == []
+
+
+def test_a_version_keeps_raw_row_source_time_and_run(conn: psycopg.Connection[Any]) -> None:
+    record = Customer(system="sage100", key="01-ABF0001", name="Café Zoë Ltd", city="Leeds")
+    source_time = datetime(2026, 11, 2, 13, 30, tzinfo=UTC)
+    run_id = start_run(conn, "poll", "sage100", "customer")
+    raw = {"ARDivisionNo": "01", "CustomerNo": "ABF0001", "TimeUpdated": "13.50000"}
+
+    append_versions(conn, [NewVersion.of(record, raw, source_time)], run_id)
+
+    [stored] = history(conn, "sage100", "customer", "01-ABF0001")
+    assert stored.raw == raw
+    assert stored.source_updated_at == source_time
+    assert stored.run_id == run_id
+    assert stored.content_hash == record.content_hash
+    assert stored.record() == record
+
+
+def test_a_batch_spanning_streams_is_atomic(conn: psycopg.Connection[Any]) -> None:
+    batch = [
+        NewVersion("kashflow", "customer", "C1", {"name": "One"}),
+        NewVersion("sage100", "customer", "01-C1", {"name": "One"}),
+        NewVersion("kashflow", "bogus_entity", "X", {"name": "Bad"}),
+    ]
+
+    try:
+        append_versions(conn, batch)
+    except psycopg.errors.InvalidTextRepresentation:
+        pass
+    else:
+        raise AssertionError("an unknown entity must be refused")
+
+    assert current(conn) == []
