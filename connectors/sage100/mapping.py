@@ -1,0 +1,569 @@
+"""Mapping between Sage 100 rows and canonical records, both ways.
+
+Reading: `*_from_row(s)` take rows as the ODBC reader returns them (column name -> value,
+decimals as text or numbers, dates as `date`) and build canonical records. Writing:
+`*_fields` give the Sage column values (`str`, `Decimal` or `date`) for a canonical record,
+in the order a BOI script sets them. `Lookups` carries what a mapping needs from the
+company itself: terms codes (days before due), GL accounts (AccountKey <-> Account), the
+company currency (Sage 100 Standard keeps no currency per customer or document).
+
+What does not survive a trip through Sage, and why: `currency` is the company's;
+`credit_limit` of 0 reads back as None (Sage cannot tell "no limit" from 0); a product's
+`unit_cost` of 0 likewise; a vendor's tax number has no column in AP_Vendor; a line
+description longer than ItemCodeDesc (30) is kept whole in CommentText.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from canonical import (
+    Allocation,
+    Customer,
+    DocumentLine,
+    GLAccount,
+    JournalEntry,
+    JournalLine,
+    OrderStatus,
+    Payment,
+    Product,
+    PurchaseInvoice,
+    SalesInvoice,
+    StockLevel,
+    Supplier,
+    ValidationFailed,
+)
+from canonical.records import OrderState
+from connectors.sage100 import keys
+
+SYSTEM = "sage100"
+MISC_CHARGE_ITEM = "/MISC"
+"""The miscellaneous charge code used for invoice lines that sell no product."""
+
+ItemDescWidth = 30
+
+TAX_CLASS_RATES: dict[str, Decimal] = {"TX": Decimal(20), "RD": Decimal(5), "NT": Decimal(0)}
+"""Item tax classes of the sandbox company and the VAT rate each stands for."""
+
+ACCOUNT_TYPES: dict[str, str] = {
+    "A": "asset",
+    "L": "liability",
+    "C": "equity",
+    "I": "income",
+    "E": "expense",
+}
+
+ORDER_STATUSES: dict[str, OrderState] = {
+    "N": "open",
+    "O": "open",
+    "B": "backordered",
+    "H": "on_hold",
+    "S": "shipped",
+    "I": "invoiced",
+    "C": "complete",
+    "X": "cancelled",
+}
+ORDER_STATUS_CODES: dict[str, str] = {
+    "open": "O",
+    "backordered": "B",
+    "on_hold": "H",
+    "shipped": "S",
+    "invoiced": "I",
+    "complete": "C",
+    "cancelled": "X",
+}
+
+PAYMENT_TYPES: dict[str, str] = {
+    "BACS": "BACS",
+    "Cheque": "CHECK",
+    "Card": "CARD",
+    "Cash": "CASH",
+    "Direct Debit": "DD",
+}
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What mappings need from the company: terms codes, GL accounts, currency."""
+
+    ar_terms: Mapping[str, int] = field(default_factory=dict)
+    ap_terms: Mapping[str, int] = field(default_factory=dict)
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    """AccountKey -> Account ("000000007" -> "4000-00-00")."""
+    currency: str = "GBP"
+
+    def account(self, account_key: str | None) -> str | None:
+        if not account_key:
+            return None
+        return self.accounts.get(account_key, account_key)
+
+    def account_key(self, account: str, *, entity: str, key: str, field: str) -> str:
+        try:
+            formatted = keys.account_for(account)
+        except ValueError as exc:
+            raise ValidationFailed(
+                str(exc), system=SYSTEM, entity=entity, key=key, field=field
+            ) from None
+        for account_key, known in self.accounts.items():
+            if known == formatted:
+                return account_key
+        raise ValidationFailed(
+            f"GL account {formatted} is not in the Sage 100 chart",
+            system=SYSTEM,
+            entity=entity,
+            key=key,
+            field=field,
+        )
+
+    def terms_code(self, days: int, *, ap: bool, entity: str, key: str) -> str:
+        table = self.ap_terms if ap else self.ar_terms
+        for code, code_days in sorted(table.items()):
+            if code_days == days:
+                return code
+        raise ValidationFailed(
+            f"no {'A/P' if ap else 'A/R'} terms code for {days} days",
+            system=SYSTEM,
+            entity=entity,
+            key=key,
+            field="payment_terms_days",
+        )
+
+
+def text(value: Any) -> str | None:
+    """Sage stores empty strings, not NULLs: both read as None."""
+    if value is None:
+        return None
+    stripped = str(value).strip()
+    return stripped or None
+
+
+def number(value: Any) -> Decimal:
+    if value is None or value == "":
+        return Decimal(0)
+    return Decimal(str(value))
+
+
+def day(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _days(value: Any) -> int:
+    return int(number(value))
+
+
+# --------------------------------------------------------------------------------------
+# Masters
+# --------------------------------------------------------------------------------------
+
+
+def customer_from_row(row: Row, lookups: Lookups) -> Customer:
+    division, customer_no = row["ARDivisionNo"], row["CustomerNo"]
+    lines = tuple(
+        line for line in (text(row.get(f"AddressLine{i}")) for i in (1, 2, 3)) if line is not None
+    )
+    limit = number(row.get("CreditLimit"))
+    return Customer.build(
+        system=SYSTEM,
+        key=keys.customer_key(division, customer_no),
+        name=text(row.get("CustomerName")) or customer_no,
+        email=text(row.get("EmailAddress")),
+        phone=text(row.get("TelephoneNo")),
+        address_lines=lines,
+        city=text(row.get("City")),
+        region=text(row.get("State")),
+        postcode=text(row.get("ZipCode")),
+        country=text(row.get("CountryCode")),
+        tax_number=text(row.get("TaxExemptNo")),
+        currency=lookups.currency,
+        payment_terms_days=lookups.ar_terms.get(row.get("TermsCode") or "", 0),
+        active=(row.get("CustomerStatus") or "A") == "A",
+        credit_limit=limit if limit else None,
+    )
+
+
+def _address_fields(party: Customer | Supplier, entity: str) -> dict[str, Any]:
+    if len(party.address_lines) > 3:
+        raise ValidationFailed(
+            "Sage 100 keeps three address lines",
+            system=SYSTEM,
+            entity=entity,
+            key=party.key,
+            field="address_lines",
+        )
+    lines = [*party.address_lines, "", "", ""][:3]
+    return {
+        "AddressLine1": lines[0],
+        "AddressLine2": lines[1],
+        "AddressLine3": lines[2],
+        "City": party.city or "",
+        "State": party.region or "",
+        "ZipCode": party.postcode or "",
+        "CountryCode": party.country or "",
+    }
+
+
+def customer_fields(customer: Customer, lookups: Lookups) -> dict[str, Any]:
+    """AR_Customer columns for a customer (keys apart: see `keys.customer_no_for`)."""
+    return {
+        "CustomerName": customer.name,
+        **_address_fields(customer, "customer"),
+        "TelephoneNo": customer.phone or "",
+        "EmailAddress": customer.email or "",
+        "TaxExemptNo": customer.tax_number or "",
+        "TermsCode": lookups.terms_code(
+            customer.payment_terms_days, ap=False, entity="customer", key=customer.key
+        ),
+        "CreditLimit": customer.credit_limit or Decimal(0),
+        "CustomerStatus": "A" if customer.active else "I",
+    }
+
+
+def supplier_from_row(row: Row, lookups: Lookups) -> Supplier:
+    division, vendor_no = row["APDivisionNo"], row["VendorNo"]
+    lines = tuple(
+        line for line in (text(row.get(f"AddressLine{i}")) for i in (1, 2, 3)) if line is not None
+    )
+    return Supplier.build(
+        system=SYSTEM,
+        key=keys.vendor_key(division, vendor_no),
+        name=text(row.get("VendorName")) or vendor_no,
+        email=text(row.get("EmailAddress")),
+        phone=text(row.get("TelephoneNo")),
+        address_lines=lines,
+        city=text(row.get("City")),
+        region=text(row.get("State")),
+        postcode=text(row.get("ZipCode")),
+        country=text(row.get("CountryCode")),
+        currency=lookups.currency,
+        payment_terms_days=lookups.ap_terms.get(row.get("TermsCode") or "", 0),
+        active=(row.get("VendorStatus") or "A") == "A",
+    )
+
+
+def supplier_fields(supplier: Supplier, lookups: Lookups) -> dict[str, Any]:
+    return {
+        "VendorName": supplier.name,
+        **_address_fields(supplier, "supplier"),
+        "TelephoneNo": supplier.phone or "",
+        "EmailAddress": supplier.email or "",
+        "TermsCode": lookups.terms_code(
+            supplier.payment_terms_days, ap=True, entity="supplier", key=supplier.key
+        ),
+        "VendorStatus": "A" if supplier.active else "I",
+    }
+
+
+def tax_class_for(rate: Decimal, *, entity: str, key: str) -> str:
+    for code, code_rate in TAX_CLASS_RATES.items():
+        if code_rate == rate:
+            return code
+    raise ValidationFailed(
+        f"no Sage 100 tax class for a rate of {rate}%",
+        system=SYSTEM,
+        entity=entity,
+        key=key,
+        field="tax_rate",
+    )
+
+
+def product_from_row(row: Row, lookups: Lookups) -> Product:
+    cost = number(row.get("StandardUnitCost"))
+    return Product.build(
+        system=SYSTEM,
+        key=row["ItemCode"],
+        name=text(row.get("ItemCodeDesc")) or row["ItemCode"],
+        description=text(row.get("CommentText")),
+        unit_price=number(row.get("StandardUnitPrice")),
+        unit_cost=cost if cost else None,
+        tax_rate=TAX_CLASS_RATES.get(row.get("TaxClass") or "", Decimal(0)),
+        sales_account=lookups.account(row.get("SalesAcctKey")),
+        track_stock=(row.get("ItemType") or "1") == "1",
+        active=(row.get("InactiveItem") or "N") != "Y",
+    )
+
+
+def product_fields(product: Product, lookups: Lookups) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "ItemCodeDesc": product.name,
+        "ItemType": "1" if product.track_stock else "3",
+        "CommentText": product.description or "",
+        "StandardUnitPrice": product.unit_price,
+        "StandardUnitCost": product.unit_cost or Decimal(0),
+        "TaxClass": tax_class_for(product.tax_rate, entity="product", key=product.key),
+        "InactiveItem": "N" if product.active else "Y",
+    }
+    if product.sales_account:
+        fields["SalesAcctKey"] = lookups.account_key(
+            product.sales_account, entity="product", key=product.key, field="sales_account"
+        )
+    return fields
+
+
+def stock_from_row(row: Row) -> StockLevel:
+    item, warehouse = row["ItemCode"], row["WarehouseCode"]
+    return StockLevel.build(
+        system=SYSTEM,
+        key=keys.stock_key(item, warehouse),
+        product_key=item,
+        warehouse=warehouse,
+        quantity_on_hand=number(row.get("QuantityOnHand")),
+        quantity_on_order=number(row.get("QuantityOnPurchaseOrder")),
+        quantity_committed=number(row.get("QuantityOnSalesOrder")),
+    )
+
+
+def gl_account_from_row(row: Row) -> GLAccount:
+    code = row.get("AccountType") or ""
+    return GLAccount.build(
+        system=SYSTEM,
+        key=row["Account"],
+        name=text(row.get("AccountDesc")) or row["Account"],
+        account_type=ACCOUNT_TYPES.get(code, text(code)),
+        active=(row.get("Status") or "A") == "A",
+    )
+
+
+def gl_account_fields(account: GLAccount) -> dict[str, Any]:
+    types = {name: code for code, name in ACCOUNT_TYPES.items()}
+    return {
+        "AccountDesc": account.name,
+        "AccountType": types.get(account.account_type or "", ""),
+        "AccountCategory": "I" if account.account_type in ("income", "expense") else "B",
+        "Status": "A" if account.active else "I",
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Documents
+# --------------------------------------------------------------------------------------
+
+
+def _line_description(detail: Row) -> str:
+    return text(detail.get("CommentText")) or text(detail.get("ItemCodeDesc")) or ""
+
+
+def sales_invoice_from_rows(
+    header: Row, details: Iterable[Row], open_invoice: Row | None, lookups: Lookups
+) -> SalesInvoice:
+    lines = []
+    for detail in sorted(details, key=lambda d: d["DetailSeqNo"]):
+        item = detail.get("ItemCode") or ""
+        lines.append(
+            DocumentLine(
+                line_no=int(detail["DetailSeqNo"]),
+                description=_line_description(detail),
+                product_key=None if item.startswith("/") or not item else item,
+                quantity=number(detail.get("QuantityShipped")),
+                unit_price=number(detail.get("UnitPrice")),
+                net_amount=number(detail.get("ExtensionAmt")),
+                tax_rate=number(detail.get("TaxRate")),
+                tax_amount=number(detail.get("TaxAmt")),
+                gl_account=lookups.account(detail.get("SalesAcctKey")),
+            )
+        )
+    net = number(header.get("TaxableSalesAmt")) + number(header.get("NonTaxableSalesAmt"))
+    tax = number(header.get("SalesTaxAmt"))
+    gross = net + tax + number(header.get("FreightAmt"))
+    balance = number(open_invoice.get("Balance")) if open_invoice is not None else Decimal(0)
+    return SalesInvoice.build(
+        system=SYSTEM,
+        key=header["InvoiceNo"],
+        customer_key=keys.customer_key(header["ARDivisionNo"], header["CustomerNo"]),
+        issue_date=day(header.get("InvoiceDate")),
+        due_date=day(header.get("InvoiceDueDate")),
+        currency=lookups.currency,
+        reference=text(header.get("CustomerPONo")),
+        lines=tuple(lines),
+        net_amount=net,
+        tax_amount=tax,
+        gross_amount=gross,
+        amount_paid=gross - balance,
+    )
+
+
+def _description_fields(description: str) -> dict[str, str]:
+    if len(description) <= ItemDescWidth:
+        return {"ItemCodeDesc": description, "CommentText": ""}
+    return {"ItemCodeDesc": description[:ItemDescWidth], "CommentText": description}
+
+
+def sales_invoice_fields(
+    invoice: SalesInvoice, lookups: Lookups
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(header, lines) of AR_Invoice_bus for a sales invoice; lines in line_no order."""
+    division, customer_no = keys.customer_no_for(invoice.customer_key)
+    header: dict[str, Any] = {
+        "ARDivisionNo": division,
+        "CustomerNo": customer_no,
+        "InvoiceDate": invoice.issue_date,
+        "CustomerPONo": invoice.reference or "",
+    }
+    if invoice.due_date is not None:
+        header["InvoiceDueDate"] = invoice.due_date
+    lines = []
+    for line in sorted(invoice.lines, key=lambda x: x.line_no):
+        fields: dict[str, Any] = {
+            "ItemCode": keys.item_code_for(line.product_key)
+            if line.product_key
+            else MISC_CHARGE_ITEM,
+            **_description_fields(line.description),
+            "QuantityShipped": line.quantity,
+            "UnitPrice": line.unit_price,
+            "ExtensionAmt": line.net_amount,
+            "TaxRate": line.tax_rate,
+            "TaxAmt": line.tax_amount,
+        }
+        if line.gl_account:
+            fields["SalesAcctKey"] = lookups.account_key(
+                line.gl_account, entity="sales_invoice", key=invoice.key, field="lines.gl_account"
+            )
+        lines.append(fields)
+    return header, lines
+
+
+def purchase_invoice_from_rows(
+    header: Row, details: Iterable[Row], open_invoice: Row | None, lookups: Lookups
+) -> PurchaseInvoice:
+    lines = [
+        DocumentLine(
+            line_no=int(detail["LineKey"]),
+            description=text(detail.get("CommentText")) or "",
+            quantity=number(detail.get("QuantityOrdered")),
+            unit_price=number(detail.get("UnitCost")),
+            net_amount=number(detail.get("ExtensionAmt")),
+            tax_rate=number(detail.get("TaxRate")),
+            tax_amount=number(detail.get("TaxAmt")),
+            gl_account=lookups.account(detail.get("AccountKey")),
+        )
+        for detail in sorted(details, key=lambda d: d["LineKey"])
+    ]
+    net = number(header.get("TaxableAmt")) + number(header.get("NonTaxableAmt"))
+    tax = number(header.get("SalesTaxAmt"))
+    gross = number(header.get("InvoiceAmt"))
+    balance = number(open_invoice.get("Balance")) if open_invoice is not None else Decimal(0)
+    return PurchaseInvoice.build(
+        system=SYSTEM,
+        key=keys.ap_invoice_key(header["APDivisionNo"], header["VendorNo"], header["InvoiceNo"]),
+        supplier_key=keys.vendor_key(header["APDivisionNo"], header["VendorNo"]),
+        issue_date=day(header.get("InvoiceDate")),
+        due_date=day(header.get("InvoiceDueDate")),
+        currency=lookups.currency,
+        reference=text(header.get("Comment")),
+        lines=tuple(lines),
+        net_amount=net,
+        tax_amount=tax,
+        gross_amount=gross,
+        amount_paid=gross - balance,
+    )
+
+
+def purchase_invoice_fields(
+    invoice: PurchaseInvoice, lookups: Lookups
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    header: dict[str, Any] = {"InvoiceDate": invoice.issue_date, "Comment": invoice.reference or ""}
+    if invoice.due_date is not None:
+        header["InvoiceDueDate"] = invoice.due_date
+    lines = []
+    for line in sorted(invoice.lines, key=lambda x: x.line_no):
+        if not line.gl_account:
+            raise ValidationFailed(
+                "an A/P invoice line needs a GL account",
+                system=SYSTEM,
+                entity="purchase_invoice",
+                key=invoice.key,
+                field="lines.gl_account",
+            )
+        lines.append(
+            {
+                "AccountKey": lookups.account_key(
+                    line.gl_account,
+                    entity="purchase_invoice",
+                    key=invoice.key,
+                    field="lines.gl_account",
+                ),
+                "CommentText": line.description,
+                "QuantityOrdered": line.quantity,
+                "UnitCost": line.unit_price,
+                "ExtensionAmt": line.net_amount,
+                "TaxRate": line.tax_rate,
+                "TaxAmt": line.tax_amount,
+            }
+        )
+    return header, lines
+
+
+def receipt_from_rows(rows: list[Row]) -> Payment:
+    """One check from one customer in one deposit: the rows applying it to invoices."""
+    first = rows[0]
+    allocations = tuple(
+        Allocation(invoice_key=row["InvoiceNo"], amount=number(row.get("CashAmountApplied")))
+        for row in sorted(rows, key=lambda r: r["SequenceNo"])
+        if row.get("InvoiceNo")
+    )
+    return Payment.build(
+        system=SYSTEM,
+        key=keys.receipt_key(
+            first["DepositNo"], first["ARDivisionNo"], first["CustomerNo"], first["CheckNo"]
+        ),
+        kind="receipt",
+        counterparty_key=keys.customer_key(first["ARDivisionNo"], first["CustomerNo"]),
+        payment_date=day(first.get("DepositDate")),
+        amount=sum((number(r.get("CashAmountApplied")) for r in rows), Decimal(0)),
+        method=text(first.get("PaymentType")),
+        bank_account=text(first.get("BankCode")),
+        reference=text(first.get("CheckNo")),
+        allocations=allocations,
+    )
+
+
+def payment_type_for(method: str | None) -> str:
+    if not method:
+        return ""
+    return PAYMENT_TYPES.get(method, method.upper()[:5])
+
+
+def journal_from_rows(rows: list[Row], lookups: Lookups) -> JournalEntry:
+    """One journal register entry (SourceJournal, JournalRegisterNo) of GL_DetailPosting."""
+    ordered = sorted(rows, key=lambda r: r["SequenceNo"])
+    first = ordered[0]
+    comments = {text(r.get("PostingComment")) or "" for r in ordered}
+    return JournalEntry.build(
+        system=SYSTEM,
+        key=keys.journal_key(first["SourceJournal"], first["JournalRegisterNo"]),
+        posting_date=day(first.get("PostingDate")),
+        description=comments.pop() if len(comments) == 1 else "",
+        source=text(first.get("SourceModule")),
+        lines=tuple(
+            JournalLine(
+                account=lookups.account(r["AccountKey"]) or r["AccountKey"],
+                debit=number(r.get("DebitAmount")),
+                credit=number(r.get("CreditAmount")),
+                description=text(r.get("PostingComment")) or "",
+            )
+            for r in ordered
+        ),
+    )
+
+
+def order_status_from_row(row: Row) -> OrderStatus:
+    invoice = text(row.get("LastInvoiceOrderNo")) or text(row.get("CurrentInvoiceNo"))
+    return OrderStatus.build(
+        system=SYSTEM,
+        key=row["SalesOrderNo"],
+        customer_key=keys.customer_key(row["ARDivisionNo"], row["CustomerNo"]),
+        order_date=day(row.get("OrderDate")),
+        status=ORDER_STATUSES.get(row.get("OrderStatus") or "O", "open"),
+        ship_date=day(row.get("ShipExpireDate")),
+        reference=text(row.get("CustomerPONo")),
+        invoice_key=invoice,
+    )
