@@ -65,3 +65,11 @@ def history(
         console.print(f"no versions of {system} {entity} {key!r} in the ledger")
         raise typer.Exit(1)
     console.print(history_table(versions))
+
+
+@app.command()
+def demo() -> None:
+    """Run the storyline end to end on embedded defaults (safe to run again)."""
+    from ledgerbridge.demo import run_demo
+
+    run_demo(load_settings(), console)
