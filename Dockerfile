@@ -1,0 +1,8 @@
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends unixodbc libsqliteodbc \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY . .
+RUN pip install --no-cache-dir -e . --config-settings editable_mode=compat
+ENV LEDGERBRIDGE_HOME=/app/.ledgerbridge
+CMD ["ledgerbridge", "--help"]
