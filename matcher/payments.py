@@ -86,6 +86,7 @@ AMOUNT_RELATIONS = (
     "over_payment",
 )
 FITTING_RELATIONS = AMOUNT_RELATIONS[:5]
+AMOUNT_ONLY_FANOUT = 20
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class ScoreWeights:
 
     reference_exact: float = 0.45
     reference_in_text: float = 0.40
-    reference_fuzzy: float = 0.20
+    reference_fuzzy: float = 0.25
     same_counterparty: float = 0.25
     counterparty_unknown: float = 0.15
     amount_exact: float = 0.25
@@ -334,7 +335,14 @@ def _first_pass_candidates(
         pl.lit(False).alias("via_ref")
     )
     pairs = (
-        pl.concat([by_reference, by_amount])
+        pl.concat(
+            [
+                by_reference,
+                by_amount,
+                _unknown_payer_amount_pairs(pays, invs),
+                _mistyped_reference_pairs(pays, invs, by_reference),
+            ]
+        )
         .group_by("pay", "inv")
         .agg(pl.col("via_ref").any())
         .join(pays, on="pay")
@@ -356,8 +364,21 @@ def _first_pass_candidates(
     ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
-        pl.col("via_ref") & compatible & (pl.col("fits") | pl.col("same_cp") | pl.col("in_window"))
-    ) | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("fits"))
+        (
+            pl.col("via_ref")
+            & compatible
+            & (pl.col("fits") | pl.col("same_cp") | pl.col("in_window"))
+        )
+        | (
+            ~pl.col("via_ref")
+            & pl.col("fits")
+            & (
+                pl.col("same_cp")
+                | (pl.col("cp_unknown") & pl.col("ref_fuzzy") & pl.col("in_window"))
+            )
+        )
+        | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
+    )
     pairs = pairs.filter(keep)
 
     ref_weight = (
@@ -453,6 +474,73 @@ def _counterparty_amount_pairs(
     return pl.concat(found).unique()
 
 
+def _unknown_payer_amount_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
+    """(pay, inv) of exactly equal amount for payers not identified: only worth a look when
+    the reference is one slip from the invoice number (checked later). Amounts shared by
+    more than `AMOUNT_ONLY_FANOUT` open invoices are skipped: too common to mean anything.
+    """
+    unknown = pays.filter(pl.col("p_cp").is_null() & pl.col("ref_longest").is_not_null())
+    common = (
+        invs.group_by("i_cur", "cents")
+        .len()
+        .filter(pl.col("len") <= AMOUNT_ONLY_FANOUT)
+        .drop("len")
+    )
+    return (
+        unknown.select("pay", pl.col("p_cur").alias("i_cur"), "cents")
+        .join(common, on=["i_cur", "cents"])
+        .join(invs.select("inv", "i_cur", "cents"), on=["i_cur", "cents"])
+        .select("pay", "inv", pl.lit(False).alias("via_ref"))
+    )
+
+
+def _mistyped_reference_pairs(
+    pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
+) -> pl.DataFrame:
+    """(pay, inv) of the same counterparty whose numbers may be one slip apart, for payments
+    whose reference names none of that counterparty's invoices: a partial payment with a
+    mistyped number has no other way in. Candidates share a one-deletion variant of
+    their keys (which every substitution and transposition does); the exact distance
+    is checked later."""
+    named = (
+        by_reference.join(pays.select("pay", "p_cp"), on="pay")
+        .join(invs.select("inv", "i_cp"), on="inv")
+        .filter(pl.col("p_cp") == pl.col("i_cp"))
+        .select("pay")
+        .unique()
+    )
+    typed = (
+        pays.filter(pl.col("p_cp").is_not_null() & (pl.col("ref_longest").str.len_chars() >= 3))
+        .join(named, on="pay", how="anti")
+        .select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_longest").alias("key"))
+    )
+    numbers = invs.filter(pl.col("num_key").str.len_chars() >= 3).select(
+        "inv", pl.col("i_cp").alias("cp"), pl.col("num_key").alias("key")
+    )
+    numbers = numbers.join(typed.select("cp").unique(), on="cp", how="semi")
+    return (
+        _deletion_variants(typed, "pay")
+        .join(_deletion_variants(numbers, "inv"), on=["cp", "variant"])
+        .select("pay", "inv", pl.lit(False).alias("via_ref"))
+        .unique()
+    )
+
+
+def _deletion_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
+    """Each key with one character removed, at every position (one row each)."""
+    return (
+        frame.with_columns(pl.int_ranges(pl.col("key").str.len_chars()).alias("at"))
+        .explode("at")
+        .select(
+            idx,
+            "cp",
+            (
+                pl.col("key").str.slice(0, pl.col("at")) + pl.col("key").str.slice(pl.col("at") + 1)
+            ).alias("variant"),
+        )
+    )
+
+
 def _fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     """Mark pairs whose reference number is one slip away from the invoice number."""
     typed = pairs["ref_longest"].fill_null("").to_list()
@@ -543,12 +631,15 @@ def _subset_candidates(
     cfg: MatchConfig,
     untouched_pay: pl.Series,
 ) -> pl.DataFrame:
-    """Leftovers of one counterparty whose sums fit exactly: several of its oldest open
-    invoices for one payment, or several of its payments for one invoice.
+    """Leftovers of one counterparty whose sums fit exactly: several of its open invoices
+    for one payment, or several of its payments for one invoice (or for what is left of
+    a partly paid one).
 
-    Bounded: at most ``subset_pool`` items per counterparty and side (oldest first), at
-    most ``max_subset_size`` in a group, and sums beyond the largest amount on the other
-    side are pruned as they grow.
+    Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
+    ``subset_pool`` items of its counterparty and currency inside the date window (the
+    most recent invoices before the payment; the first payments after the invoice),
+    groups hold at most ``max_subset_size`` items, and a group is dropped as soon as its
+    sum passes the target. Equal sums tie, and rank oldest invoices first.
     """
     w = cfg.weights
     lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
@@ -565,42 +656,50 @@ def _subset_candidates(
         pl.col("i_cp").alias("cp"),
         pl.col("i_cur").alias("cur"),
         pl.col("remaining").alias("cents"),
-        (pl.col("remaining") < pl.col("cents")).alias("partly_paid"),
         "issue_day",
         "due_day",
         "invoice_id",
         "num_key",
     )
     shared = lp.select("cp", "cur").unique().join(li.select("cp", "cur").unique(), on=["cp", "cur"])
-    lp = (
-        lp.join(shared, on=["cp", "cur"])
-        .sort("cp", "cur", "p_day", "payment_id")
-        .with_columns(pl.int_range(pl.len()).over("cp", "cur").alias("rank"))
-        .filter(pl.col("rank") < cfg.subset_pool)
+    lp = lp.join(shared, on=["cp", "cur"])
+    li = li.join(shared, on=["cp", "cur"])
+    in_window = pl.col("p_day").is_between(
+        pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
     )
-    li = (
-        li.join(shared, on=["cp", "cur"])
-        .sort("cp", "cur", "issue_day", "invoice_id")
-        .with_columns(pl.int_range(pl.len()).over("cp", "cur").alias("rank"))
+    # One payment, several invoices: the most recent eligible invoices before it.
+    invoice_pool = (
+        lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
+        .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
+        .filter(in_window & (pl.col("cents") < pl.col("target")))
+        .sort("pay", "issue_day", "inv", descending=[False, True, True])
+        .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
         .filter(pl.col("rank") < cfg.subset_pool)
+        .select(
+            pl.col("pay").alias("target_id"), "target", pl.col("inv").alias("item"), "cents", "rank"
+        )
+    )
+    # Several payments, one invoice (or its remaining balance): the first payments after it.
+    payment_pool = (
+        li.select("inv", "cp", "cur", pl.col("cents").alias("target"), "issue_day", "due_day")
+        .join(lp.select("pay", "cp", "cur", "cents", "p_day"), on=["cp", "cur"])
+        .filter(in_window & (pl.col("cents") <= pl.col("target")))
+        .sort("inv", "p_day", "pay")
+        .with_columns(pl.int_range(pl.len()).over("inv").alias("rank"))
+        .filter(pl.col("rank") < cfg.subset_pool)
+        .select(
+            pl.col("inv").alias("target_id"), "target", pl.col("pay").alias("item"), "cents", "rank"
+        )
     )
     combos = [
-        lp.join(
-            _combinations(li, "inv", _largest(lp), cfg.max_subset_size),
-            left_on=["cp", "cur", "cents"],
-            right_on=["cp", "cur", "total"],
-        ).select(
-            pl.col("pay").repeat_by(pl.col("members").list.len()).alias("m_pay"),
+        _subset_sums(invoice_pool, cfg.max_subset_size, min_size=2).select(
+            pl.col("target_id").repeat_by(pl.col("members").list.len()).alias("m_pay"),
             pl.col("members").alias("m_inv"),
             pl.lit("combined_payment").alias("kind"),
         ),
-        li.join(
-            _combinations(lp, "pay", _largest(li), cfg.max_subset_size, min_size=1),
-            left_on=["cp", "cur", "cents"],
-            right_on=["cp", "cur", "total"],
-        ).select(
+        _subset_sums(payment_pool, cfg.max_subset_size, min_size=1).select(
             pl.col("members").alias("m_pay"),
-            pl.col("inv").repeat_by(pl.col("members").list.len()).alias("m_inv"),
+            pl.col("target_id").repeat_by(pl.col("members").list.len()).alias("m_inv"),
             pl.when(pl.col("members").list.len() > 1)
             .then(pl.lit("split_payment"))
             .otherwise(pl.lit("remaining_balance"))
@@ -622,12 +721,7 @@ def _subset_candidates(
             on="m_inv",
         )
         .with_columns(
-            pl.col("p_day")
-            .is_between(
-                pl.col("issue_day") - cfg.days_before_issue,
-                pl.col("due_day") + cfg.days_after_due,
-            )
-            .alias("in_window"),
+            in_window.alias("in_window"),
             pl.col("ref_numbers").list.contains(pl.col("num_key")).fill_null(False).alias("ref"),
         )
         .group_by("group")
@@ -671,61 +765,40 @@ def _subset_candidates(
     )
 
 
-def _largest(side: pl.DataFrame) -> pl.DataFrame:
-    """The largest amount per (counterparty, currency): no subset may sum beyond it."""
-    return side.group_by("cp", "cur").agg(pl.col("cents").max().alias("limit"))
-
-
-def _combinations(
-    items: pl.DataFrame, idx: str, limits: pl.DataFrame, max_size: int, min_size: int = 2
-) -> pl.DataFrame:
-    """All groups of min_size..max_size items of one (cp, cur), in rank order, with their
-    sum; a group is dropped as soon as its sum passes the (cp, cur) limit."""
-    level = (
-        items.join(limits, on=["cp", "cur"])
-        .filter(pl.col("cents") <= pl.col("limit"))
-        .select(
-            "cp",
-            "cur",
-            pl.concat_list(idx).alias("members"),
-            pl.col("cents").alias("total"),
-            pl.col("rank").alias("last"),
-            "limit",
-        )
+def _subset_sums(pool: pl.DataFrame, max_size: int, min_size: int) -> pl.DataFrame:
+    """Groups of min_size..max_size pool items (in rank order) summing exactly to their
+    target: level-wise self-joins, each pruned to sums not past the target."""
+    level = pool.select(
+        "target_id",
+        "target",
+        pl.concat_list("item").alias("members"),
+        pl.col("cents").alias("total"),
+        pl.col("rank").alias("last"),
     )
-    right = items.select(
-        "cp", "cur", pl.col(idx).alias("next"), pl.col("cents").alias("add"), "rank"
+    right = pool.select(
+        "target_id", pl.col("item").alias("next"), pl.col("cents").alias("add"), "rank"
     )
-    found = [level.select("cp", "cur", "members", "total")] if min_size <= 1 else []
+    found = [level] if min_size <= 1 else []
     for _ in range(2, max_size + 1):
         level = (
-            level.join(right, on=["cp", "cur"])
+            level.filter(pl.col("total") < pl.col("target"))
+            .join(right, on="target_id")
             .filter(
                 (pl.col("rank") > pl.col("last"))
-                & (pl.col("total") + pl.col("add") <= pl.col("limit"))
+                & (pl.col("total") + pl.col("add") <= pl.col("target"))
             )
             .select(
-                "cp",
-                "cur",
+                "target_id",
+                "target",
                 pl.col("members").list.concat(pl.concat_list("next")).alias("members"),
                 (pl.col("total") + pl.col("add")).alias("total"),
                 pl.col("rank").alias("last"),
-                "limit",
             )
         )
+        found.append(level)
         if level.height == 0:
             break
-        found.append(level.select("cp", "cur", "members", "total"))
-    if not found:
-        return pl.DataFrame(
-            schema={
-                "cp": pl.String,
-                "cur": pl.String,
-                "members": pl.List(pl.UInt32),
-                "total": pl.Int64,
-            }
-        )
-    return pl.concat(found)
+    return pl.concat(found).filter(pl.col("total") == pl.col("target"))
 
 
 # ------------------------------------------------------------------ ranking and output
