@@ -225,6 +225,7 @@ class _Call:
         return result
 
     def key_value(self, column: str, value: str) -> None:
+        self.columns.append(column)
         self.check(
             "nSetKeyValue",
             self._guard("nSetKeyValue", lambda: self.obj.nSetKeyValue(column + "$", value)),

@@ -55,8 +55,15 @@ class SageConnectionLost(ConnectionLost):
         return super().as_dict() | {"bus_object": self.bus_object}
 
 
+_NAMES_A_COLUMN = re.compile(r"^The ([A-Z][a-z]+[A-Z][A-Za-z0-9]*)\b")
+
+
 def field_named(message: str, columns: Iterable[str]) -> str | None:
-    """The first known column a Sage message names ("The TermsCode is required.")."""
+    """The column a Sage message is about: "The TermsCode is required." -> TermsCode;
+    failing that, the first of `columns` the message mentions."""
+    match = _NAMES_A_COLUMN.match(message)
+    if match:
+        return match.group(1)
     words = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", message))
     for column in columns:
         if column in words:

@@ -38,7 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sandbox.sage100.company import Column, audit_stamp, columns_of, connect_company
+from sandbox.sage100.company import Column, audit_stamp, blank_value, columns_in, connect_company
 
 OK, WARNING, ERROR = 1, -1, 0
 EXISTING_RECORD, NEW_RECORD = 1, 2
@@ -234,9 +234,9 @@ class SY_Session:  # noqa: N801 (Sage's own class name)
 class _Buffer:
     """Column values being edited, checked against the table's Sage types as they are set."""
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, db: sqlite3.Connection) -> None:
         self.table = table
-        self.columns: dict[str, Column] = {c.name: c for c in columns_of(table)}
+        self.columns: dict[str, Column] = {c.name: c for c in columns_in(db, table)}
         self.values: dict[str, Any] = {}
 
     def column_for(self, boi_name: str) -> Column:
@@ -299,7 +299,7 @@ class _BusinessObject:
         self.session = session
         self.sLastErrorMsg = ""
         self.nEditState = 0
-        self._buffer = _Buffer(self.TABLE)
+        self._buffer = _Buffer(self.TABLE, self.db)
         self._key_values: dict[str, str] = {}
 
     # -- plumbing -------------------------------------------------------------------------
@@ -334,7 +334,7 @@ class _BusinessObject:
 
     def _reset(self) -> None:
         self._release()
-        self._buffer = _Buffer(self.TABLE)
+        self._buffer = _Buffer(self.TABLE, self.db)
         self._key_values = {}
         self.nEditState = 0
 
@@ -367,9 +367,9 @@ class _BusinessObject:
             return self._fail(problem)
         key_tuple = tuple(str(self._key_values[k]) for k in self.KEY)
         if not self._lock(self.TABLE, key_tuple):
-            return self._fail("The record is in use by another user.")
+            return self._fail(f"The record {'-'.join(key_tuple)} is in use by another user.")
         existing = self._existing()
-        self._buffer = _Buffer(self.TABLE)
+        self._buffer = _Buffer(self.TABLE, self.db)
         if existing is not None:
             self._buffer.values = dict(existing)
             self.nEditState = EXISTING_RECORD
@@ -459,6 +459,8 @@ class _BusinessObject:
 
     def _upsert(self, table: str, buffer: _Buffer, *, created: bool) -> None:
         values = {k: v for k, v in buffer.values.items() if k in buffer.columns}
+        if created:
+            values = {name: blank_value(column) for name, column in buffer.columns.items()} | values
         values |= {
             k: v
             for k, v in audit_stamp(
@@ -485,37 +487,37 @@ class _BusinessObject:
             return None
         account = self._row("GL_Account", {"AccountKey": account_key})
         if account is None:
-            return f"The account key {account_key} is not on file."
+            return f"The AccountKey {account_key} is not on file."
         if (account["Status"] or "A") != "A":
-            return f"The account {account['Account']} is inactive."
+            return f"The AccountKey {account_key} ({account['Account']}) is inactive."
         return None
 
     def _item_problem(self, item_code: str) -> str | None:
         item = self._row("CI_Item", {"ItemCode": item_code})
         if item is None:
-            return f"The item code {item_code} is not on file."
+            return f"The ItemCode {item_code} is not on file."
         if (item["InactiveItem"] or "N") == "Y":
-            return f"The item code {item_code} is inactive."
+            return f"The ItemCode {item_code} is inactive."
         return None
 
-    def _period_problem(self, posting_date: str) -> str | None:
+    def _period_problem(self, column: str, posting_date: str) -> str | None:
         period = self.db.execute(
             "SELECT FiscalYear, FiscalPeriod, PeriodStatus FROM GL_FiscalYearDetail"
             " WHERE PeriodEndingDate >= ? ORDER BY PeriodEndingDate LIMIT 1",
             (posting_date,),
         ).fetchone()
         if period is None:
-            return f"The posting date {posting_date} is not in a fiscal year on file."
+            return f"The {column} {posting_date} is not in a fiscal year on file."
         if period["PeriodStatus"] == "C":
             return (
-                f"The posting date {posting_date} is in a closed period"
+                f"The {column} {posting_date} is in a closed period"
                 f" ({period['FiscalYear']}-{period['FiscalPeriod']})."
             )
         return None
 
     def _terms_problem(self, table: str, terms_code: str) -> str | None:
         if terms_code and self._row(table, {"TermsCode": terms_code}) is None:
-            return f"The terms code {terms_code} is not on file."
+            return f"The TermsCode {terms_code} is not on file."
         return None
 
 
@@ -543,7 +545,7 @@ class _Lines:
         self.owner.script.check_connected()
         if self.owner.nEditState == 0:
             return self._fail("No document is selected; call nSetKey first.")
-        self._line = _Buffer(self.table)
+        self._line = _Buffer(self.table, self.owner.db)
         self._line.values = self.owner._line_defaults()
         self.nEditState = NEW_RECORD
         self.sLastErrorMsg = ""
@@ -775,7 +777,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         )
 
     def _duplicate_message(self) -> str:
-        return f"Invoice number {self._key_values['InvoiceNo']} already exists."
+        return f"The InvoiceNo {self._key_values['InvoiceNo']} already exists."
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -791,9 +793,9 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             division = self._buffer.text("ARDivisionNo") or "01"
             customer = self._customer(division, value)
             if customer is None:
-                return f"The customer number {division}-{value} is not on file."
+                return f"The CustomerNo {division}-{value} is not on file."
             if (customer["CustomerStatus"] or "A") != "A":
-                return f"The customer number {division}-{value} is inactive."
+                return f"The CustomerNo {division}-{value} is inactive."
             self._buffer.values |= {
                 "TermsCode": customer["TermsCode"] or "",
                 "BillToName": customer["CustomerName"] or "",
@@ -843,7 +845,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem(header["InvoiceDate"])
+        problem = self._period_problem("InvoiceDate", header["InvoiceDate"])
         if problem:
             return problem
         if not self.oLines.written:
@@ -869,7 +871,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             ).isoformat()
         self._upsert(self.TABLE, self._buffer, created=True)
         for seq, values in enumerate(self.oLines.written, start=1):
-            detail = _Buffer(self.LINE_TABLE)
+            detail = _Buffer(self.LINE_TABLE, self.db)
             detail.values = values | {
                 "InvoiceNo": header["InvoiceNo"],
                 "HeaderSeqNo": header["HeaderSeqNo"],
@@ -878,7 +880,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             self._upsert(self.LINE_TABLE, detail, created=True)
             self._take_stock(values)
         total = taxable + non_taxable + tax
-        open_invoice = _Buffer("AR_OpenInvoice")
+        open_invoice = _Buffer("AR_OpenInvoice", self.db)
         open_invoice.values = {
             "ARDivisionNo": header["ARDivisionNo"],
             "CustomerNo": header["CustomerNo"],
@@ -929,7 +931,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             )
 
     def _stamp_for(self, table: str, *, created: bool = False) -> dict[str, str]:
-        names = {c.name for c in columns_of(table)}
+        names = {c.name for c in columns_in(self.db, table)}
         stamp = audit_stamp(self.script.clock(), self.session.user or "", created=created)
         return {k: v for k, v in stamp.items() if k in names}
 
@@ -970,7 +972,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
         division = self._key_values["ARDivisionNo"]
         customer_no = self._key_values["CustomerNo"]
         if self._customer(division, customer_no) is None:
-            return f"The customer number {division}-{customer_no} is not on file."
+            return f"The CustomerNo {division}-{customer_no} is not on file."
         return None
 
     def _existing(self) -> sqlite3.Row | None:
@@ -1002,7 +1004,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 },
             )
             if open_invoice is None:
-                return f"Invoice {value} is not an open invoice of this customer."
+                return f"The InvoiceNo {value} is not an open invoice of this customer."
         return None
 
     def _complete_line(self, line: _Buffer) -> str | None:
@@ -1014,7 +1016,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem(header["DepositDate"])
+        problem = self._period_problem("DepositDate", header["DepositDate"])
         if problem:
             return problem
         if not self.oLines.written:
@@ -1037,7 +1039,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                     f"The amount applied {applied} exceeds the balance {balance}"
                     f" of invoice {values['InvoiceNo']}."
                 )
-            line = _Buffer(self.TABLE)
+            line = _Buffer(self.TABLE, self.db)
             line.values = (
                 dict(header)
                 | values
@@ -1108,9 +1110,9 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         vendor_no = self._key_values["VendorNo"]
         vendor = self._vendor(division, vendor_no)
         if vendor is None:
-            return f"The vendor number {division}-{vendor_no} is not on file."
+            return f"The VendorNo {division}-{vendor_no} is not on file."
         if (vendor["VendorStatus"] or "A") != "A":
-            return f"The vendor number {division}-{vendor_no} is inactive."
+            return f"The VendorNo {division}-{vendor_no} is inactive."
         return None
 
     def _existing(self) -> sqlite3.Row | None:
@@ -1119,7 +1121,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _duplicate_message(self) -> str:
         return (
-            f"Invoice number {self._key_values['InvoiceNo']} already exists for vendor"
+            f"The InvoiceNo {self._key_values['InvoiceNo']} already exists for vendor"
             f" {self._key_values['APDivisionNo']}-{self._key_values['VendorNo']}."
         )
 
@@ -1152,7 +1154,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem(header["InvoiceDate"])
+        problem = self._period_problem("InvoiceDate", header["InvoiceDate"])
         if problem:
             return problem
         if not self.oLines.written:
@@ -1180,7 +1182,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         }
         self._upsert(self.TABLE, self._buffer, created=True)
         for seq, values in enumerate(self.oLines.written, start=1):
-            detail = _Buffer(self.LINE_TABLE)
+            detail = _Buffer(self.LINE_TABLE, self.db)
             detail.values = values | {
                 "APDivisionNo": header["APDivisionNo"],
                 "VendorNo": header["VendorNo"],
@@ -1189,7 +1191,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 "LineSeqNo": f"{seq:014d}",
             }
             self._upsert(self.LINE_TABLE, detail, created=True)
-        open_invoice = _Buffer("AP_OpenInvoice")
+        open_invoice = _Buffer("AP_OpenInvoice", self.db)
         open_invoice.values = {
             "APDivisionNo": header["APDivisionNo"],
             "VendorNo": header["VendorNo"],
@@ -1245,7 +1247,7 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
         )
 
     def _duplicate_message(self) -> str:
-        return f"Journal entry {self._key_values['JournalRegisterNo']} is already posted."
+        return f"The JournalRegisterNo {self._key_values['JournalRegisterNo']} is already posted."
 
     def _defaults(self) -> dict[str, Any]:
         return {"SourceJournal": "GJ", "SourceModule": "G/L"}
@@ -1274,7 +1276,7 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem(header["PostingDate"])
+        problem = self._period_problem("PostingDate", header["PostingDate"])
         if problem:
             return problem
         lines = self.oLines.written
@@ -1285,7 +1287,7 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
         if debit != credit:
             return f"The journal entry is out of balance by {abs(debit - credit):.2f}."
         for seq, values in enumerate(lines, start=1):
-            line = _Buffer(self.TABLE)
+            line = _Buffer(self.TABLE, self.db)
             line.values = (
                 dict(header)
                 | {k: v for k, v in values.items() if v not in (None, "")}
@@ -1327,7 +1329,7 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         return None
 
     def _write(self) -> str | None:
-        problem = self._period_problem(self._buffer.values["TransactionDate"])
+        problem = self._period_problem("TransactionDate", self._buffer.values["TransactionDate"])
         if problem:
             return problem
         for values in self.oLines.written:
@@ -1338,7 +1340,7 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         item, warehouse = values["ItemCode"], values.get("WarehouseCode") or "000"
         delta = _money(values.get("TransactionQty"))
         existing = self._row("IM_ItemWarehouse", {"ItemCode": item, "WarehouseCode": warehouse})
-        row = _Buffer("IM_ItemWarehouse")
+        row = _Buffer("IM_ItemWarehouse", self.db)
         row.values = dict(existing) if existing else {"ItemCode": item, "WarehouseCode": warehouse}
         row.values["QuantityOnHand"] = str(_money(row.values.get("QuantityOnHand")) + delta)
         self._upsert("IM_ItemWarehouse", row, created=existing is None)

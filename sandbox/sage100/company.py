@@ -53,6 +53,16 @@ def _column(name: str, declared: str, primary_key: bool) -> Column:
     return Column(name, kind, int(width) if width else None, int(scale or 0), primary_key)
 
 
+def blank_value(column: Column) -> str | None:
+    """What a column holds before anything is set: Sage keeps "" and 0, never NULL, except
+    for dates, which the ODBC driver reports as NULL when empty."""
+    if column.kind == "number":
+        return "0"
+    if column.kind == "text":
+        return ""
+    return None
+
+
 def schema_sql() -> str:
     return resources.files("sandbox.sage100").joinpath("schema.sql").read_text()
 
@@ -101,6 +111,14 @@ def columns_of(table: str) -> tuple[Column, ...]:
         return _columns_from_schema()[table]
     except KeyError:
         raise KeyError(f"{table} is not a table of the Sage 100 sandbox") from None
+
+
+def columns_in(db: sqlite3.Connection, table: str) -> tuple[Column, ...]:
+    """The columns a company file holds now, user-defined (UDF_*) columns included."""
+    rows = db.execute(f"PRAGMA table_info({table})").fetchall()
+    if not rows:
+        raise KeyError(f"{table} is not a table of the Sage 100 sandbox")
+    return tuple(_column(r[1], r[2], bool(r[5])) for r in rows)
 
 
 def table_names() -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from canonical import (
 from connectors.sage100 import keys, mapping
 from connectors.sage100.mapping import Lookups
 from sandbox.datagen import ANCHOR_DATE, Company
-from sandbox.sage100.company import audit_stamp, columns_of, create_company
+from sandbox.sage100.company import audit_stamp, blank_value, columns_of, create_company
 
 SEED_USER = "seed"
 
@@ -74,7 +74,9 @@ def _sql_value(value: Any) -> Any:
 
 def insert_rows(db: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any]]) -> int:
     """Inserts rows (column -> value) into a sandbox table; columns not given stay empty."""
-    names = [c.name for c in columns_of(table)]
+    columns = columns_of(table)
+    names = [c.name for c in columns]
+    blanks = [blank_value(c) for c in columns]
     sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     count = 0
 
@@ -82,7 +84,10 @@ def insert_rows(db: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any
         nonlocal count
         for row in rows:
             count += 1
-            yield tuple(_sql_value(row.get(n)) for n in names)
+            yield tuple(
+                _sql_value(row[n]) if n in row else blank
+                for n, blank in zip(names, blanks, strict=True)
+            )
 
     db.executemany(sql, values())
     return count

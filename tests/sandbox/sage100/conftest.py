@@ -1,0 +1,112 @@
+"""Fixtures for the Sage 100 sandbox: a seeded company per test, an ODBC connection to it
+(pyodbc through unixODBC and the SQLite ODBC driver, never sqlite3), and a BOI session
+opened the way a COM script opens one, on a clock the test controls."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyodbc
+import pytest
+
+from sandbox.datagen import generate_company
+from sandbox.sage100.boi import ProvideXScript, SY_Session
+from sandbox.sage100.seed import seed_company
+
+
+class Clock:
+    """The time the emulator stamps on writes; tests move it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sage100") / "template.db"
+    seed_company(path, generate_company("small", 42))
+    return path
+
+
+@pytest.fixture
+def company_db(seeded_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "sage100.db"
+    shutil.copyfile(seeded_template, target)
+    return target
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 2, 13, 30, 0))
+
+
+@pytest.fixture
+def odbc(company_db: Path) -> Iterator[pyodbc.Connection]:
+    connection = pyodbc.connect(f"DRIVER=SQLite3;Database={company_db}", autocommit=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def query(odbc: pyodbc.Connection) -> Callable[..., list[dict[str, Any]]]:
+    """Rows of a query over ODBC, as column -> value."""
+
+    def run(sql: str, *params: Any) -> list[dict[str, Any]]:
+        cursor = odbc.cursor()
+        cursor.execute(sql, *params)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    return run
+
+
+@pytest.fixture
+def script(company_db: Path, clock: Clock) -> Iterator[ProvideXScript]:
+    provide_x = ProvideXScript(company_db, clock=clock)
+    provide_x.Init(r"C:\Sage\Sage 100\MAS90\Home")
+    yield provide_x
+    provide_x.close()
+
+
+def open_session(script: ProvideXScript, task: str, module: str) -> SY_Session:
+    """The SY_Session handshake every BOI script starts with."""
+    session: SY_Session = script.NewObject("SY_Session")
+    assert session.nSetUser("ledgerbridge", "secret") == 1
+    assert session.nSetCompany("ABC") == 1
+    assert session.nSetDate(module, "20261102") == 1
+    assert session.nSetModule(module) == 1
+    assert session.nSetProgram(session.nLookupTask(task)) == 1
+    return session
+
+
+@pytest.fixture
+def new_object(script: ProvideXScript) -> Callable[[str], Any]:
+    """`NewObject(name, session)` for a business object, its session set up for its task."""
+    tasks = {
+        "AR_Customer_bus": ("AR_Customer_ui", "A/R"),
+        "AR_Invoice_bus": ("AR_Invoice_ui", "A/R"),
+        "AR_CashReceipts_bus": ("AR_CashReceipts_ui", "A/R"),
+        "AP_Vendor_bus": ("AP_Vendor_ui", "A/P"),
+        "AP_Invoice_bus": ("AP_Invoice_ui", "A/P"),
+        "CI_ItemCode_bus": ("CI_ItemCode_ui", "C/I"),
+        "IM_Transaction_bus": ("IM_Transaction_ui", "I/M"),
+        "GL_Account_bus": ("GL_Account_ui", "G/L"),
+        "GL_GeneralJournal_bus": ("GL_GeneralJournal_ui", "G/L"),
+    }
+
+    def make(name: str) -> Any:
+        task, module = tasks[name]
+        return script.NewObject(name, open_session(script, task, module))
+
+    return make
