@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,25 @@ from connectors.kashflow.resources import (
 from connectors.kashflow.retry import RetryPolicy
 
 log = logging.getLogger("connectors.kashflow")
+
+_SESSION_PATH = re.compile(r"(/sessiontoken/)[^\s\"'?/]+")
+
+
+class _SessionPathFilter(logging.Filter):
+    """httpx logs every request URL; `DELETE /sessiontoken/{token}` carries the token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and any("/sessiontoken/" in str(a) for a in record.args):
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(
+                _SESSION_PATH.sub(r"\1***", str(a)) if "/sessiontoken/" in str(a) else a
+                for a in args
+            )
+        return True
+
+
+if not any(isinstance(f, _SessionPathFilter) for f in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_SessionPathFilter())
 
 DEFAULT_BASE_URL = "https://api.kashflow.com/v2"
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
