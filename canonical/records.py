@@ -93,7 +93,7 @@ def canonical_json_bytes(payload: Any) -> bytes:
     Canonical records hold no floats (amounts are `Decimal`), so a record's hash does not
     depend on how a source formatted its numbers ("46.0000", 46.0 and "46" hash the same).
     """
-    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=_json_value)
+    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=json_value)
 
 
 def canonical_json(payload: Any) -> str:
@@ -104,7 +104,8 @@ def content_hash(payload: Any) -> str:
     return hashlib.sha256(canonical_json_bytes(payload)).hexdigest()
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """How canonical JSON writes what JSON has no type for: decimals, dates, records."""
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, date):

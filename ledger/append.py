@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
+import orjson
 import psycopg
 from psycopg.adapt import Dumper
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.pq import Format
 
-from canonical import CanonicalRecord, canonical_json_bytes
+from canonical import CanonicalRecord
+from canonical.records import json_value
 from ledger.sql import query
 
 DELETED_HASH = hashlib.sha256(b"deleted").hexdigest()
@@ -172,32 +174,39 @@ def append_versions(
         with cur.copy(COPY_RECORD_VERSION, writer=QueuedLibpqWriter(cur)) as copy:
             copy.set_types(types)
             write_row = copy.write_row
+            dumps, sort_keys, default = orjson.dumps, orjson.OPT_SORT_KEYS, json_value
             for (system, entity), batch in sorted(streams.items()):
                 newest = heads[(system, entity)]
                 for new in batch:
-                    if new.payload is None:
+                    payload = new.payload
+                    if payload is None:
                         encoded, digest, operation = None, DELETED_HASH, "delete"
                     else:
-                        encoded = canonical_json_bytes(new.payload)
+                        encoded = dumps(payload, option=sort_keys, default=default)
                         digest, operation = sha256(encoded).hexdigest(), "upsert"
-                    head = newest.get(new.key)
+                    key = new.key
+                    head = newest.get(key)
                     if head is None:
                         if encoded is None:
                             result.unchanged += 1  # deleting what was never seen changes nothing
                             continue
                         version = 1
-                    elif head.content_hash == digest and head.operation == operation:
+                    elif head[2] == digest and head[1] == operation:
                         result.unchanged += 1
                         continue
                     else:
-                        version = head.version + 1
-                    newest[new.key] = _Head(version, operation, digest)
-                    raw = None if new.raw is None else canonical_json_bytes(new.raw)
+                        version = head[0] + 1
+                    newest[key] = _Head(version, operation, digest)
+                    raw = (
+                        None
+                        if new.raw is None
+                        else dumps(new.raw, option=sort_keys, default=default)
+                    )
                     write_row(
-                        (system, entity, new.key, version, operation, encoded, raw, digest,
+                        (system, entity, key, version, operation, encoded, raw, digest,
                          new.source_updated_at, observed_at, run_id)
                     )  # fmt: skip
-                    appended.append((system, entity, new.key, version))
+                    appended.append((system, entity, key, version))
         result.appended = len(appended)
     return result
 
