@@ -302,10 +302,13 @@ def product_fields(product: Product, lookups: Lookups) -> dict[str, Any]:
         "TaxClass": tax_class_for(product.tax_rate, entity="product", key=product.key),
         "InactiveItem": "N" if product.active else "Y",
     }
-    if product.sales_account:
-        fields["SalesAcctKey"] = lookups.account_key(
+    fields["SalesAcctKey"] = (
+        lookups.account_key(
             product.sales_account, entity="product", key=product.key, field="sales_account"
         )
+        if product.sales_account
+        else ""
+    )
     return fields
 
 
