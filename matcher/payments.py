@@ -112,15 +112,14 @@ class ScoreWeights:
 class MatchConfig:
     """Tolerances and thresholds of the payment matcher; the defaults suit GBP trade.
 
-    An amount *fits* an invoice when it is equal; within ``rounding_tolerance``; the
-    open amount less an early-payment discount (rate, days after issue) paid in time;
-    less a card fee rate or a fixed bank charge; or within the larger of
-    ``tolerance_abs`` and ``tolerance_pct`` of the open amount. The difference is
-    suggested as a write-off. Anything else with a matching reference is a partial or
-    an over-payment.
+    An amount *fits* an invoice when it is equal; within ``rounding_tolerance`` (and 5 %);
+    the open amount less an early-payment discount (rate, days after issue) paid in
+    time; less a card fee rate or a fixed bank charge; or within both ``tolerance_abs``
+    and ``tolerance_pct`` of the open amount. The difference is suggested as a
+    write-off. Anything else with a matching reference is a partial or an over-payment.
     """
 
-    tolerance_abs: Decimal = Decimal("1.00")
+    tolerance_abs: Decimal = Decimal("5.00")
     tolerance_pct: Decimal = Decimal("0.005")
     rounding_tolerance: Decimal = Decimal("0.50")
     days_before_issue: int = 7
@@ -170,7 +169,12 @@ def match_payments(
     payment_left = list(payment_amount)
     invoice_left = list(invoice_amount)
 
-    first, first_members = _rank(_first_pass(pays, invs, cfg), cfg, offset=0)
+    # Candidates found by joins go first, except those weaker than an exact subset-sum
+    # group could be: those wait and compete with the groups on the leftovers.
+    w = cfg.weights
+    candidates = _first_pass(pays, invs, cfg)
+    strong = pl.col("score") >= w.same_counterparty + w.amount_exact + w.date_window - 1e-9
+    first, first_members = _rank(candidates.filter(strong), cfg, offset=0)
     first_done = _allocate_ranked(
         first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
     )
@@ -179,11 +183,12 @@ def match_payments(
     payment_now = list(payment_left)
     invoice_now = list(invoice_left)
     untouched_pay = pl.Series([a == b for a, b in zip(payment_now, payment_amount, strict=True)])
+    untouched_inv = pl.Series([a == b for a, b in zip(invoice_now, invoice_amount, strict=True)])
     remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
+    waiting = _untouched_only(candidates.filter(~strong), untouched_pay, untouched_inv)
+    grouped = _subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
     second, second_members = _rank(
-        _subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay),
-        cfg,
-        offset=first.height,
+        pl.concat([waiting, grouped.cast(CANDIDATE_SCHEMA)]), cfg, offset=first.height
     )
     second_done = _allocate_ranked(
         second, second_members, payment_left, invoice_left, payment_now, invoice_now
@@ -277,14 +282,16 @@ def _amount_relation(
         fee = fee | ((paid - _scaled(owed, rate)).abs() <= 1)
     if cfg.bank_charges:
         fee = fee | (owed - paid).is_in([int(c * 100) for c in cfg.bank_charges])
-    tolerance = pl.max_horizontal(
+    # Within tolerance means within both: the absolute amount and the share of the invoice.
+    tolerance = pl.min_horizontal(
         pl.lit(int(cfg.tolerance_abs * 100)),
         (owed.cast(pl.Float64) * float(cfg.tolerance_pct)).floor().cast(pl.Int64),
     )
+    rounding_ok = (diff.abs() <= rounding) & (diff.abs() * 20 <= owed)
     return (
         pl.when(diff == 0)
         .then(pl.lit("amount_exact"))
-        .when(diff.abs() <= rounding)
+        .when(rounding_ok)
         .then(pl.lit("amount_rounding"))
         .when(discount)
         .then(pl.lit("early_payment_discount"))
@@ -906,6 +913,32 @@ def _first_pass(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.
         ],
         how="vertical_relaxed",
     )
+
+
+def _untouched_only(
+    candidates: pl.DataFrame, untouched_pay: pl.Series, untouched_inv: pl.Series
+) -> pl.DataFrame:
+    """The candidates none of whose payments or invoices has been allocated yet."""
+    numbered = candidates.cast(CANDIDATE_SCHEMA).with_row_index("row")
+    pay_free = pl.DataFrame(
+        {"m_pay": pl.int_range(untouched_pay.len(), eager=True), "ok": untouched_pay}
+    )
+    inv_free = pl.DataFrame(
+        {"m_inv": pl.int_range(untouched_inv.len(), eager=True), "ok": untouched_inv}
+    )
+    members = numbered.select("row", "m_pay", "m_inv").explode("m_pay", "m_inv")
+    free = (
+        pl.concat(
+            [
+                members.join(pay_free.cast({"m_pay": pl.UInt32}), on="m_pay").select("row", "ok"),
+                members.join(inv_free.cast({"m_inv": pl.UInt32}), on="m_inv").select("row", "ok"),
+            ]
+        )
+        .group_by("row")
+        .agg(pl.col("ok").all())
+        .filter("ok")
+    )
+    return numbered.join(free.select("row"), on="row", how="semi").drop("row")
 
 
 def _decimal(cents: pl.Expr) -> pl.Expr:
