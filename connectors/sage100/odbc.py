@@ -9,19 +9,25 @@ DateUpdated (Sage indexes keys; the sandbox adds an index on DateUpdated).
 Incremental reads and their promise. `read_changes(entity, since)` returns the records
 whose (DateUpdated, TimeUpdated) is at or after `since` minus an overlap window, and a new
 `Watermark`: the newest stamp among what it returned (or `since` again when nothing
-changed). TimeUpdated is decimal hours as text ("13.50000" = 13:30:00), neither padded
-nor indexed, so the query selects on DateUpdated alone (`>= {d 'YYYY-MM-DD'}` of the day
-the window starts) and the time is compared here. Comparison is `>=`, so a record stamped
-exactly at the watermark, or in the same second as the last one read, is read again
-rather than skipped; the overlap window (default 120 s) also catches a writer whose clock
-or transaction lags. Delivery is therefore **at least once**: the same record may come
-back on the next read, and the ledger's content hash makes that repeat a no-op. The
-watermark is only worth storing once the records before it are stored. Deletes leave no
-stamp: `key_set(entity)` scans every key so the caller can diff key sets.
+changed), plus the (key, stamp) versions it delivered inside the overlap window.
+TimeUpdated is decimal hours as text ("13.50000" = 13:30:00), neither padded nor indexed,
+so the query selects on DateUpdated alone (`>= {d 'YYYY-MM-DD'}` of the day the window
+starts) and the time is compared here. Comparison is `>=` and the window reaches back
+`overlap` (default 120 s) before the watermark, so a record stamped at the watermark, in
+the same second as the last one read, across midnight, or by a writer whose clock or
+transaction lags, is never skipped. Versions already delivered (key and stamp) are not
+returned again, so a read after N writes returns those N; a record with a new stamp
+always is, and one stamped in the very tick of the watermark (TimeUpdated resolves to
+0.036 s, so a second write in that tick keeps the stamp) is rebuilt and returned when its
+content hash differs. Delivery is **at least once**: with an older or lost watermark the
+same version comes back, and the ledger's content hash makes the repeat a no-op. Store a
+watermark only once the records before it are stored. Deletes leave no stamp:
+`key_set(entity)` scans every key so the caller can diff key sets.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,21 +45,38 @@ DEFAULT_OVERLAP = timedelta(seconds=120)
 KEYS_PER_QUERY = 100
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Watermark:
-    """How far an entity has been read: the newest (DateUpdated, TimeUpdated) returned."""
+    """Where an incremental read of one entity stands: the newest (DateUpdated,
+    TimeUpdated) seen, and which versions inside the overlap window were already delivered
+    (canonical key and stamp), so that re-reading the window returns only what is new."""
 
     updated_at: datetime
+    delivered: frozenset[tuple[str, datetime]] = frozenset()
+    boundary: frozenset[tuple[str, str]] = frozenset()
+    """(key, content hash) of what was delivered stamped exactly at `updated_at`: a second
+    write in that same TimeUpdated tick keeps the stamp, so there content decides."""
 
     def window_start(self, overlap: timedelta) -> datetime:
         return self.updated_at - overlap
 
     def to_text(self) -> str:
-        return self.updated_at.isoformat()
+        return json.dumps(
+            {
+                "updated_at": self.updated_at.isoformat(),
+                "delivered": sorted([key, stamp.isoformat()] for key, stamp in self.delivered),
+                "boundary": sorted([key, digest] for key, digest in self.boundary),
+            }
+        )
 
     @classmethod
     def from_text(cls, text: str) -> Watermark:
-        return cls(datetime.fromisoformat(text))
+        stored = json.loads(text)
+        return cls(
+            datetime.fromisoformat(stored["updated_at"]),
+            frozenset((key, datetime.fromisoformat(stamp)) for key, stamp in stored["delivered"]),
+            frozenset((key, digest) for key, digest in stored.get("boundary", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -247,33 +270,65 @@ class Sage100Reader:
         return result
 
     def read_changes(self, entity: str, since: Watermark | None) -> ChangeBatch:
-        """Records of `entity` stamped at or after `since` minus the overlap (all if None)."""
+        """Records of `entity` stamped at or after `since` minus the overlap window, except
+        versions `since` says were delivered already; everything when `since` is None."""
         spec = _entity(entity)
         lookups = self.lookups()
         if since is None:
-            newest = self.newest_stamp(spec)  # before the scan: never past an unread record
+            # Stamps first, then the scan: the watermark never passes a record not read.
+            newest = self.newest_stamp(spec)
+            if newest is None:
+                return ChangeBatch(entity, list(spec.build(self, None, lookups)), None)
+            recent = self.stamps_since(spec, newest - self.overlap)
             records = list(spec.build(self, None, lookups))
-            return ChangeBatch(entity, records, Watermark(newest) if newest else None)
-        window = since.window_start(self.overlap)
-        changed: dict[KeyTuple, datetime] = {}
+            return ChangeBatch(entity, records, self._watermark(spec, newest, recent, records))
+        stamps = self.stamps_since(spec, since.window_start(self.overlap))
+        wanted = sorted(
+            key
+            for key, stamp in stamps.items()
+            if (spec.canonical_key(key), stamp) not in since.delivered or stamp == since.updated_at
+        )
+        built = list(spec.build(self, wanted, lookups)) if wanted else []
+        records = [r for r in built if (r.key, r.content_hash) not in since.boundary]
+        newest = max([*stamps.values(), since.updated_at])
+        return ChangeBatch(entity, records, self._watermark(spec, newest, stamps, built))
+
+    def _watermark(
+        self,
+        spec: _Entity,
+        newest: datetime,
+        stamps: dict[KeyTuple, datetime],
+        built: list[CanonicalRecord],
+    ) -> Watermark:
+        start = newest - self.overlap
+        at_newest = {spec.canonical_key(k) for k, stamp in stamps.items() if stamp == newest}
+        return Watermark(
+            newest,
+            frozenset(
+                (spec.canonical_key(key), stamp) for key, stamp in stamps.items() if stamp >= start
+            ),
+            frozenset((r.key, r.content_hash) for r in built if r.key in at_newest),
+        )
+
+    def stamps_since(self, spec: _Entity, start: datetime) -> dict[KeyTuple, datetime]:
+        """Key -> newest stamp of the records of `spec` stamped at or after `start`.
+
+        The query filters on DateUpdated only (indexed); TimeUpdated is compared here."""
+        stamps: dict[KeyTuple, datetime] = {}
         for source in spec.sources:
             columns = ", ".join((*source.key_columns, "DateUpdated", "TimeUpdated"))
             sql = (
                 f"SELECT {columns} FROM {source.table}"
-                f" WHERE DateUpdated >= {date_literal(window.date())}"
+                f" WHERE DateUpdated >= {date_literal(start.date())}"
             )
             for row in self.rows(sql):
                 stamp = stamp_of(row)
-                if stamp is None or stamp < window:
+                if stamp is None or stamp < start:
                     continue
                 key = tuple(str(row[c]) for c in source.key_columns)
-                if spec.skip_key(key):
-                    continue
-                changed[key] = max(stamp, changed.get(key, stamp))
-        records = list(spec.build(self, sorted(changed), lookups)) if changed else []
-        newest = max(changed.values(), default=None)
-        watermark = Watermark(max(newest, since.updated_at)) if newest else since
-        return ChangeBatch(entity, records, watermark)
+                if not spec.skip_key(key):
+                    stamps[key] = max(stamp, stamps.get(key, stamp))
+        return stamps
 
     def newest_stamp(self, spec: _Entity) -> datetime | None:
         newest: datetime | None = None
@@ -281,17 +336,12 @@ class Sage100Reader:
             latest_day = next(
                 iter(self.rows(f"SELECT MAX(DateUpdated) AS D FROM {source.table}")), {}
             ).get("D")
-            if not latest_day:
-                continue
             day = mapping.day(latest_day)
-            assert day is not None
-            for row in self.rows(
-                f"SELECT DateUpdated, TimeUpdated FROM {source.table}"
-                f" WHERE DateUpdated >= {date_literal(day)}"
-            ):
-                stamp = stamp_of(row)
-                if stamp is not None and (newest is None or stamp > newest):
-                    newest = stamp
+            if day is None:
+                continue
+            start = datetime(day.year, day.month, day.day)
+            for stamp in self.stamps_since(spec, start).values():
+                newest = stamp if newest is None else max(newest, stamp)
         return newest
 
 
