@@ -63,6 +63,8 @@ def scan_changes(
     hashes: dict[str, str] = {}
     stale: list[str] = []
     newest = before.last_updated
+    if not resource.client.logged_in:
+        resource.client.login()  # so the request count below is the scan's own
     requests_before = resource.client.stats.requests
     for summary in resource.list(perpage=perpage):
         key = resource.key_of(summary)

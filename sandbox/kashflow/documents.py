@@ -325,7 +325,7 @@ def settle(document: dict[str, Any], today: date) -> dict[str, Any]:
     gross = Decimal(str(document["GrossAmount"]))
     document["TotalPaidAmount"] = paid
     document["DueAmount"] = gross - paid
-    dates = sorted(p["Date"] for p in payments)
+    dates = sorted(_moment(p["Date"]) for p in payments)
     document["LastPaymentDate"] = dates[-1] if dates else None
     if paid > gross and paid > 0:
         status = "Overpaid"
@@ -340,6 +340,15 @@ def settle(document: dict[str, Any], today: date) -> dict[str, Any]:
     document["Status"] = status
     document["PaidDate"] = dates[-1] if status in ("Paid", "Overpaid") and dates else None
     return document
+
+
+def _moment(value: Any) -> datetime:
+    """Stored dates come back as text, new ones are datetimes: compare them as datetimes."""
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_date(str(value))
+    assert parsed is not None
+    return parsed
 
 
 def _day(value: Any) -> date:

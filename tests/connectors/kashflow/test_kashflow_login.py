@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import time
-
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +104,7 @@ def test_logout_ends_the_session(client: KashFlowClient, server: SandboxServer) 
 def test_secrets_never_reach_logs_reprs_or_errors(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    secrets = {"password": "s3cret-Pa55word", "memorable_word": "xylophone"}
+    secrets: dict[str, Any] = {"password": "s3cret-Pa55word", "memorable_word": "xylophone"}
     config = SandboxConfig(username="carol", rate_limit_per_second=None, **secrets)
     caplog.set_level(logging.DEBUG)
     with SandboxServer(open_sandbox(tmp_path / "kf.db", config)) as server:

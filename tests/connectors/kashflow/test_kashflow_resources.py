@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -163,7 +163,7 @@ def test_a_payment_line_settles_an_invoice(client: KashFlowClient) -> None:
 
 @pytest.mark.parametrize("kind", ["receipt", "supplier_payment"])
 def test_a_payment_for_several_documents_is_one_bulk_payment(
-    client: KashFlowClient, kind: str
+    client: KashFlowClient, kind: Literal["receipt", "supplier_payment"]
 ) -> None:
     resource = client.invoices if kind == "receipt" else client.purchases
     unpaid = [s for s in resource.list(perpage=500) if s["TotalPaidAmount"] == 0][:2]
@@ -180,7 +180,7 @@ def test_a_payment_for_several_documents_is_one_bulk_payment(
         a.invoice_key for a in allocations
     )
     bulk = client.invoice_bulk_payments if kind == "receipt" else client.purchase_bulk_payments
-    latest = list(bulk.list(order="Desc"))[0]
+    latest = next(iter(bulk.list(order="Desc")))
     assert bulk.get(latest["Number"])["Comment"] == f"Bulk {kind}"
 
 
@@ -198,8 +198,10 @@ def test_validation_errors_name_the_field_and_are_not_retried(
 def test_a_duplicate_number_is_refused_not_overwritten(client: KashFlowClient) -> None:
     client.invoices.create_record(an_invoice("880301", "ACME0019"))
     with pytest.raises(ValidationFailed) as refused:
-        client.invoices.create({"Number": 880301, "CustomerCode": "ACME0019",
-                                "IssuedDate": "2026-01-01", "LineItems": [{"Rate": 1}]})  # fmt: skip
+        client.invoices.create(
+            {"Number": 880301, "CustomerCode": "ACME0019", "IssuedDate": "2026-01-01",
+             "LineItems": [{"Rate": 1}]}
+        )  # fmt: skip
     assert refused.value.field == "Number"
 
 
