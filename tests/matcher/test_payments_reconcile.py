@@ -1,0 +1,118 @@
+"""`reconcile` over a real ledger: payments of one system settle invoices open in the other."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+
+from canonical import Payment, SalesInvoice
+from ledger import NewVersion, append_versions, results_of_run
+from matcher.reconcile import reconcile
+
+
+def invoice(system: str, key: str, customer: str, gross: str, paid: str = "0") -> NewVersion:
+    return NewVersion.of(
+        SalesInvoice(
+            system=system,  # type: ignore[arg-type]
+            key=key,
+            customer_key=customer,
+            issue_date=date(2026, 9, 1),
+            due_date=date(2026, 10, 1),
+            net_amount=Decimal(gross),
+            gross_amount=Decimal(gross),
+            amount_paid=Decimal(paid),
+        )
+    )
+
+
+def receipt(system: str, key: str, customer: str | None, amount: str, reference: str) -> NewVersion:
+    return NewVersion.of(
+        Payment(
+            system=system,  # type: ignore[arg-type]
+            key=key,
+            kind="receipt",
+            counterparty_key=customer,
+            payment_date=date(2026, 9, 20),
+            amount=Decimal(amount),
+            reference=reference,
+        )
+    )
+
+
+def link(conn: psycopg.Connection[Any], entity: str, kashflow_key: str, sage100_key: str) -> None:
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO ledger.link (entity, kashflow_key, sage100_key, method)"
+            " VALUES (%s, %s, %s, 'confirmed')",
+            (entity, kashflow_key, sage100_key),
+        )
+
+
+def test_a_sage_receipt_settles_the_kashflow_copy_of_its_invoice(
+    conn: psycopg.Connection[Any],
+) -> None:
+    link(conn, "customer", "ACME", "01-ACME")
+    append_versions(
+        conn,
+        [
+            invoice("kashflow", "42", "ACME", "120.00"),
+            invoice("kashflow", "43", "ACME", "80.00"),
+            invoice("sage100", "0000042", "01-ACME", "120.00"),
+            receipt("sage100", "R1", "01-ACME", "120.00", "INV 42 thanks"),
+        ],
+    )
+
+    summary = reconcile(conn)
+
+    results = results_of_run(conn, summary.run_id, "payment")
+    pairs = {(r.left, r.right, r.amount, r.status) for r in results}
+    assert pairs == {
+        (
+            ("sage100", "payment", "R1"),
+            ("kashflow", "sales_invoice", "42"),
+            Decimal("120.00"),
+            "auto",
+        ),
+        (
+            ("sage100", "payment", "R1"),
+            ("sage100", "sales_invoice", "0000042"),
+            Decimal("120.00"),
+            "auto",
+        ),
+    }
+    assert all("same_counterparty" in r.rules for r in results)
+    assert (summary.payments, summary.invoices, summary.allocations) == (1, 3, 2)
+
+
+def test_what_a_system_has_allocated_itself_is_not_matched_again(
+    conn: psycopg.Connection[Any],
+) -> None:
+    append_versions(
+        conn,
+        [
+            invoice("kashflow", "50", "ACME", "100.00", paid="100.00"),
+            NewVersion.of(
+                Payment.model_validate(
+                    {
+                        "system": "kashflow",
+                        "key": "P9",
+                        "kind": "receipt",
+                        "counterparty_key": "ACME",
+                        "payment_date": "2026-09-20",
+                        "amount": "100.00",
+                        "reference": "INV 50",
+                        "allocations": [{"invoice_key": "50", "amount": "100.00"}],
+                    }
+                )
+            ),
+        ],
+    )
+    summary = reconcile(conn)
+    assert summary.allocations == 0
+    row = conn.execute(
+        "SELECT status, counts FROM ledger.sync_run_end WHERE run_id = %s", (summary.run_id,)
+    ).fetchone()
+    assert row is not None and row[0] == "succeeded"
