@@ -53,6 +53,11 @@ def reconcile_command(
     )
 
 
+@app.callback()
+def main() -> None:
+    """Matching over the ledger."""
+
+
 app.command("reconcile")(reconcile_command)
 
 
