@@ -36,6 +36,7 @@ from canonical import (
 from connectors.sage100 import keys, mapping
 from connectors.sage100.errors import SageConnectionLost, field_named, refusal
 from connectors.sage100.mapping import Lookups
+from ledgerbridge.config import Sage100Settings
 
 OK, WARNING, ERROR = 1, -1, 0
 
@@ -161,7 +162,7 @@ class ComBOISession(_ScriptSession):
         super().__init__(script, user, password, company, date.today())
 
 
-def session_from_settings(settings: Any) -> BOISession:
+def session_from_settings(settings: Sage100Settings) -> BOISession:
     """The backend `Settings.sage100.boi_backend` names ("sandbox" or "com")."""
     if settings.boi_backend == "com":
         return ComBOISession(

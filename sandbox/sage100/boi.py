@@ -117,6 +117,8 @@ class ProvideXScript:
         self.home_path: str | None = None
         self._db: sqlite3.Connection | None = None
         self._lost = False
+        self.handed_out: dict[str, set[str]] = {}
+        """Numbers each object's nGetNext...No handed out and not yet written."""
 
     def Init(self, home_path: str) -> None:
         self.home_path = home_path
@@ -328,6 +330,9 @@ class _BusinessObject:
 
     def _lock(self, table: str, key: tuple[str, ...]) -> bool:
         return LOCKS.take((self.script.path, table, key), self.session.session_id)
+
+    def _handed_out(self) -> set[str]:
+        return self.script.handed_out.setdefault(type(self).__name__, set())
 
     def _release(self) -> None:
         LOCKS.release_all(self.session.session_id)
@@ -757,7 +762,6 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     LINE_TABLE = "AR_InvoiceHistoryDetail"
     KEY = ("InvoiceNo",)
     REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
-    _handed_out: ClassVar[set[str]] = set()
 
     def nGetNextInvoiceNo(self, invoice_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
@@ -766,7 +770,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader UNION SELECT InvoiceNo"
             " FROM AR_OpenInvoice",
             7,
-            self._handed_out,
+            self._handed_out(),
         )
         return self._ok(), number
 
@@ -959,12 +963,11 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
     TABLE = "AR_CashReceiptsHistory"
     LINE_TABLE = "AR_CashReceiptsHistory"
     KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
-    _handed_out: ClassVar[set[str]] = set()
 
     def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
         number = _next_number(
-            self.db, "SELECT DepositNo FROM AR_CashReceiptsHistory", 5, self._handed_out
+            self.db, "SELECT DepositNo FROM AR_CashReceiptsHistory", 5, self._handed_out()
         )
         return self._ok(), number
 
@@ -1219,7 +1222,6 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
     LINE_TABLE = "GL_DetailPosting"
     KEY = ("JournalRegisterNo",)
     REQUIRED = ("PostingDate",)
-    _handed_out: ClassVar[set[str]] = set()
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         super().__init__(script, session)
@@ -1231,7 +1233,7 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
             self.db,
             "SELECT JournalRegisterNo FROM GL_DetailPosting WHERE SourceJournal = 'GJ'",
             6,
-            self._handed_out,
+            self._handed_out(),
         )
         return self._ok(), number
 
@@ -1306,11 +1308,10 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     LINE_TABLE = "IM_TransactionDetail"
     KEY = ("EntryNo",)
     REQUIRED = ("TransactionDate",)
-    _handed_out: ClassVar[set[str]] = set()
 
     def nGetNextEntryNo(self, entry_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
-        return self._ok(), _next_number(self.db, "SELECT 0", 8, self._handed_out)
+        return self._ok(), _next_number(self.db, "SELECT 0", 8, self._handed_out())
 
     def _defaults(self) -> dict[str, Any]:
         return {"TransactionType": "A", "TransactionDate": self.session.today().isoformat()}
