@@ -75,7 +75,7 @@ class ClientStats:
     logins: int = 0
     rate_limited: int = 0
     rate_limited_at: list[float] = field(default_factory=list)
-    """Seconds since the client was made, for each 429 received."""
+    """The client clock (`time.monotonic` by default) at each 429 received."""
     paced_seconds: float = 0.0
     by_status: dict[int, int] = field(default_factory=dict)
 
@@ -149,7 +149,6 @@ class KashFlowClient:
         self.pacer = Pacer(requests_per_second, clock=clock, sleep=sleep)
         self._sleep = sleep
         self._clock = clock
-        self._born = clock()
         self._token: SessionToken | None = None
         self.stats = ClientStats()
         self.customers = Customers(self)
@@ -348,7 +347,7 @@ class KashFlowClient:
         )
         if status == 429:
             self.stats.rate_limited += 1
-            self.stats.rate_limited_at.append(self._clock() - self._born)
+            self.stats.rate_limited_at.append(self._clock())
         if status >= 400:
             raise error_for(response, entity=entity, key=key, now=time.time())
         if not response.content.strip():
