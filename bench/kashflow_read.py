@@ -28,7 +28,6 @@ import httpx
 from connectors.kashflow import KashFlowClient, ScanState, scan_changes, summary_hash
 from sandbox.kashflow import Store, seed_company, seed_synthetic_invoices
 from sandbox.kashflow import documents as docs
-from sandbox.kashflow import wire
 
 
 def free_port() -> int:

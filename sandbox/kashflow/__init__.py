@@ -7,11 +7,12 @@
 from sandbox.kashflow.app import Sandbox, create_sandbox
 from sandbox.kashflow.config import FaultPlan, SandboxConfig
 from sandbox.kashflow.seed import seed_company, seed_synthetic_invoices
-from sandbox.kashflow.server import SandboxServer, open_sandbox, serve
+from sandbox.kashflow.server import InProcessTransport, SandboxServer, open_sandbox, serve
 from sandbox.kashflow.store import Store
 
 __all__ = [
     "FaultPlan",
+    "InProcessTransport",
     "Sandbox",
     "SandboxConfig",
     "SandboxServer",

@@ -1,20 +1,24 @@
 """Running the sandbox: open (and on first start seed) the SQLite state, then serve it
 with uvicorn on a loopback port, in the foreground (the CLI) or in a background thread
-(tests and benchmarks, with `port=0` for a free port).
+(tests and benchmarks, with `port=0` for a free port); or in process, without a port,
+through `InProcessTransport`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from pathlib import Path
 from types import TracebackType
 
+import httpx
 import uvicorn
 
 from sandbox.kashflow.app import Sandbox, create_sandbox
 from sandbox.kashflow.config import SandboxConfig
+from sandbox.kashflow.gate import ConnectionDropped
 from sandbox.kashflow.seed import seed_company
 from sandbox.kashflow.store import Store
 
@@ -91,3 +95,30 @@ class SandboxServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """A synchronous httpx transport that calls the sandbox's ASGI app in this process
+    (httpx's own `ASGITransport` is async-only): no port, no thread. A dropped-connection
+    fault surfaces as `httpx.RemoteProtocolError`, as it would over a socket."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._asgi = httpx.ASGITransport(app=sandbox.asgi, client=("127.0.0.1", 50000))
+        self._loop = asyncio.new_event_loop()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        relay = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+
+        async def exchange() -> httpx.Response:
+            response = await self._asgi.handle_async_request(relay)
+            content = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
+            return httpx.Response(response.status_code, headers=response.headers, content=content)
+
+        try:
+            return self._loop.run_until_complete(exchange())
+        except ConnectionDropped as dropped:
+            raise httpx.RemoteProtocolError(str(dropped), request=request) from None
+
+    def close(self) -> None:
+        self._loop.close()
