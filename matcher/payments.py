@@ -188,7 +188,9 @@ def match_payments(
     waiting = _untouched_only(candidates.filter(~strong), untouched_pay, untouched_inv)
     grouped = _subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
     second, second_members = _rank(
-        pl.concat([waiting, grouped.cast(CANDIDATE_SCHEMA)]), cfg, offset=first.height
+        pl.concat([waiting, grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]),
+        cfg,
+        offset=first.height,
     )
     second_done = _allocate_ranked(
         second, second_members, payment_left, invoice_left, payment_now, invoice_now
@@ -421,10 +423,18 @@ def _first_pass_candidates(
     ).list.drop_nulls()
     pairs = pairs.with_columns(score=score, rules=rules)
 
+    # As a rival, a reference one slip from the number, with an amount that fits, counts
+    # as much as an exact reference: the slip may as well be in the other reference.
+    rival_score = (
+        pl.when(pl.col("ref_fuzzy") & pl.col("fits"))
+        .then(pl.col("score") + (w.reference_exact - w.reference_fuzzy))
+        .otherwise(pl.col("score"))
+    )
     singles = pairs.select(
         "pay",
         "inv",
         "score",
+        rival_score.alias("rival_score"),
         "fits",
         "rules",
         pl.col("issue_day").alias("tb_newest"),
@@ -619,6 +629,7 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         pl.col("pay").repeat_by(pl.col("m_inv").list.len()).alias("m_pay"),
         "m_inv",
         score.alias("score"),
+        score.alias("rival_score"),
         pl.lit(True).alias("fits"),
         rules.alias("rules"),
         "tb_newest",
@@ -762,6 +773,7 @@ def _subset_candidates(
         "m_pay",
         "m_inv",
         score.alias("score"),
+        score.alias("rival_score"),
         pl.lit(True).alias("fits"),
         rules.alias("rules"),
         "tb_newest",
@@ -823,6 +835,7 @@ CANDIDATE_SCHEMA = pl.Schema(
         "tb_pay_day": pl.Int32(),
         "tb_pid": pl.String(),
         "tb_iid": pl.String(),
+        "rival_score": pl.Float64(),
     }
 )
 
@@ -832,7 +845,8 @@ def _rank(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Best first (oldest invoices first on equal scores), numbered from ``offset``; with
     each candidate's ``ambiguous`` flag: a rival for one of its payments or invoices
-    scores within ``ambiguity_margin``. Returns (candidates, members)."""
+    scores (as a rival: ``rival_score``) within ``ambiguity_margin`` of it. Returns
+    (candidates, members)."""
     ranked = (
         candidates.cast(CANDIDATE_SCHEMA)
         .filter(pl.col("score") >= cfg.suggest_threshold)
@@ -843,14 +857,16 @@ def _rank(
         )
         .with_row_index("cand", offset=offset)
     )
-    members = ranked.select("cand", "score", "m_pay", "m_inv").explode("m_pay", "m_inv")
+    members = ranked.select("cand", "score", "rival_score", "m_pay", "m_inv").explode(
+        "m_pay", "m_inv"
+    )
     flags = []
     for side in ("m_pay", "m_inv"):
-        per_side = members.select("cand", "score", side).unique(["cand", side])
+        per_side = members.select("cand", "score", "rival_score", side).unique(["cand", side])
         best = per_side.group_by(side).agg(
-            pl.col("score").max().alias("best"),
-            pl.col("cand").sort_by("score", descending=True).first().alias("best_cand"),
-            pl.col("score").top_k(2).min().alias("second"),
+            pl.col("rival_score").max().alias("best"),
+            pl.col("cand").sort_by("rival_score", descending=True).first().alias("best_cand"),
+            pl.col("rival_score").top_k(2).min().alias("second"),
             pl.len().alias("n"),
         )
         rival = (
@@ -909,7 +925,7 @@ def _first_pass(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.
                 pl.concat_list("inv").alias("m_inv"),
                 *[c for c in CANDIDATE_SCHEMA if c not in ("m_pay", "m_inv")],
             ),
-            groups,
+            groups.select(CANDIDATE_SCHEMA.names()),
         ],
         how="vertical_relaxed",
     )
