@@ -365,6 +365,18 @@ def test_two_invoices_with_the_same_number_tie_and_are_never_auto() -> None:
     assert "ambiguous" in row["rules"]
 
 
+def test_a_lookalike_invoice_one_slip_from_the_reference_blocks_auto() -> None:
+    # Same counterparty, same amount, and 7295 is 7925 with two digits swapped: the
+    # payer may have meant either, so the exact reading is only suggested.
+    result = match(
+        [payment("P1", "119.47", reference="INV-0007295")],
+        [invoice("I7295", "119.47"), invoice("I7925", "119.47")],
+    )
+    row = only_row(result)
+    assert (row["invoice_id"], row["status"]) == ("I7295", "suggested")
+    assert "ambiguous" in row["rules"]
+
+
 def test_a_duplicated_bank_line_is_not_auto_and_the_earlier_one_wins() -> None:
     result = match(
         [
