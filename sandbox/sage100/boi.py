@@ -480,6 +480,21 @@ class _BusinessObject:
             tuple(values[n] for n in names),
         )
 
+    def _item_total(self, item_code: str, delta: Decimal) -> None:
+        """Keeps CI_Item.TotalQuantityOnHand with the warehouses, stamped as every write is."""
+        stamp = audit_stamp(self.script.clock(), self.session.user or "", created=False)
+        self.db.execute(
+            "UPDATE CI_Item SET TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?,"
+            " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ?",
+            (
+                str(delta),
+                stamp["DateUpdated"],
+                stamp["TimeUpdated"],
+                stamp["UserUpdatedKey"],
+                item_code,
+            ),
+        )
+
     # -- shared reference checks ----------------------------------------------------------
     def _customer(self, division: str, customer_no: str) -> sqlite3.Row | None:
         return self._row("AR_Customer", {"ARDivisionNo": division, "CustomerNo": customer_no})
@@ -928,11 +943,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             ),
         )
         if updated.rowcount:
-            self.db.execute(
-                "UPDATE CI_Item SET TotalQuantityOnHand = TotalQuantityOnHand - ?"
-                " WHERE ItemCode = ?",
-                (str(quantity), line["ItemCode"]),
-            )
+            self._item_total(line["ItemCode"], -quantity)
 
     def _stamp_for(self, table: str, *, created: bool = False) -> dict[str, str]:
         names = {c.name for c in columns_in(self.db, table)}
@@ -1345,11 +1356,7 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         row.values = dict(existing) if existing else {"ItemCode": item, "WarehouseCode": warehouse}
         row.values["QuantityOnHand"] = str(_money(row.values.get("QuantityOnHand")) + delta)
         self._upsert("IM_ItemWarehouse", row, created=existing is None)
-        self.db.execute(
-            "UPDATE CI_Item SET TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?"
-            " WHERE ItemCode = ?",
-            (str(delta), item),
-        )
+        self._item_total(item, delta)
 
 
 BUSINESS_OBJECTS: dict[str, type[_BusinessObject]] = {

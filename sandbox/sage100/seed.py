@@ -142,10 +142,15 @@ def seed_company(path: str | Path, company: Company, *, overwrite: bool = True) 
             | mapping.supplier_fields(supplier, lookups)
             | clock.master(),
         )
+    on_hand: dict[str, Decimal] = defaultdict(Decimal)
+    for level in view.of("stock_level"):
+        assert isinstance(level, StockLevel)
+        on_hand[level.product_key] += level.quantity_on_hand
     for product in products.values():
         rows.add(
             "CI_Item",
             {"ItemCode": keys.item_code_for(product.key), "DefaultWarehouseCode": "000"}
+            | {"TotalQuantityOnHand": on_hand.get(product.key, Decimal(0))}
             | {"UseInAR": "Y", "UseInSO": "Y", "UseInPO": "Y", "Valuation": "2"}
             | mapping.product_fields(product, lookups)
             | clock.master(),

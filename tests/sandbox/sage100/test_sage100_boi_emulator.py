@@ -215,6 +215,8 @@ def test_posting_an_invoice_keeps_open_invoices_balance_and_stock(
         " AND WarehouseCode = '000'",
     )
     assert Decimal(str(left["QuantityOnHand"])) == Decimal(str(stock["QuantityOnHand"])) - 2
+    total = one(query, "SELECT TotalQuantityOnHand FROM CI_Item WHERE ItemCode = 'MIR-00000'")
+    assert Decimal(str(total["TotalQuantityOnHand"])) == Decimal(149 + 147 + 36 - 2)
 
 
 def test_an_invoice_for_an_unknown_customer_is_refused(new_object: NewObject) -> None:
