@@ -33,3 +33,95 @@ def evaluate_payments(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, fl
         "suggested": predicted.height - auto.height,
         "truth": expected.height,
     }
+
+
+def evaluate_links(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:
+    """Compare `link_masters` output with truth, as (left_id, right_id) pairs.
+
+    Every output row counts as a predicted link, auto or suggested; ``auto_precision``
+    and ``wrong_auto`` judge the auto links alone.
+    """
+    keys = ["left_id", "right_id"]
+    predicted = result.select(*keys, "status").unique(keys)
+    expected = truth.select(keys).unique()
+    correct = predicted.join(expected, on=keys, how="semi").height
+    auto = predicted.filter(pl.col("status") == "auto")
+    wrong_auto = auto.join(expected, on=keys, how="anti").height
+    precision = correct / predicted.height if predicted.height else 1.0
+    recall = correct / expected.height if expected.height else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+        "auto_precision": round(1 - wrong_auto / auto.height, 5) if auto.height else 1.0,
+        "wrong_auto": wrong_auto,
+        "auto": auto.height,
+        "suggested": predicted.height - auto.height,
+        "truth": expected.height,
+    }
+
+
+def evaluate_gl(
+    suggestions: pl.DataFrame, truth: pl.DataFrame, k: int = 3
+) -> dict[str, float | int]:
+    """Top-1 and top-k accuracy of `GLSuggester.suggest` output against true accounts.
+
+    `truth` has `line` (the position passed to `suggest`) and `gl_account`; a line with no
+    suggestion counts as wrong. ``calibration_error`` is the expected calibration error of
+    the top-1 probability over ten equal-width bins.
+    """
+    expected = truth.select(pl.col("line").cast(pl.UInt32), pl.col("gl_account").alias("_true"))
+    joined = suggestions.filter(pl.col("rank") <= k).join(expected, on="line")
+    hits = joined.filter(pl.col("gl_account") == pl.col("_true"))
+    top1 = hits.filter(pl.col("rank") == 1).height / expected.height if expected.height else 1.0
+    topk = hits["line"].n_unique() / expected.height if expected.height else 1.0
+    first = joined.filter(pl.col("rank") == 1).with_columns(
+        (pl.col("gl_account") == pl.col("_true")).cast(pl.Float64).alias("_hit"),
+        (pl.col("probability") * 10).floor().clip(0, 9).alias("_bin"),
+    )
+    bins = first.group_by("_bin").agg(
+        pl.col("_hit").mean().alias("accuracy"),
+        pl.col("probability").mean().alias("confidence"),
+        pl.len().alias("n"),
+    )
+    ece = (
+        float((bins["n"] * (bins["accuracy"] - bins["confidence"]).abs()).sum() / first.height)
+        if first.height
+        else 0.0
+    )
+    return {
+        "top1": round(top1, 5),
+        f"top{k}": round(topk, 5),
+        "calibration_error": round(ece, 5),
+        "lines": expected.height,
+    }
+
+
+def evaluate_anomalies(scored: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:
+    """Precision and recall of `score_transactions` flags against `transaction_id` truth.
+
+    `truth` has `transaction_id`, `is_anomaly` and optionally `kind`; ``recall_<kind>``
+    is the share of each injected kind that was flagged.
+    """
+    joined = scored.select("transaction_id", pl.col("is_anomaly").alias("_flagged")).join(
+        truth, on="transaction_id"
+    )
+    flagged = joined.filter(pl.col("_flagged"))
+    actual = joined.filter(pl.col("is_anomaly"))
+    hits = flagged.filter(pl.col("is_anomaly")).height
+    precision = hits / flagged.height if flagged.height else 1.0
+    recall = hits / actual.height if actual.height else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    metrics: dict[str, float | int] = {
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+        "flagged": flagged.height,
+        "anomalies": actual.height,
+    }
+    if "kind" in truth.columns:
+        by_kind = actual.group_by("kind").agg(pl.col("_flagged").mean()).sort("kind")
+        for kind, share in by_kind.iter_rows():
+            metrics[f"recall_{kind}"] = round(float(share), 5)
+    return metrics
