@@ -4,6 +4,7 @@
 labelled generators beside it build matcher data sets at any size with their truth.
 """
 
+from sandbox.datagen.anomalies import AnomalyDataset, generate_anomaly_dataset
 from sandbox.datagen.company import (
     ANCHOR_DATE,
     SIZES,
@@ -12,6 +13,8 @@ from sandbox.datagen.company import (
     CompanyView,
     generate_company,
 )
+from sandbox.datagen.gl import NOMINAL_TO_SAGE, SAGE_GL_ACCOUNTS, GLDataset, generate_gl_dataset
+from sandbox.datagen.masters import MasterDataset, generate_master_dataset
 from sandbox.datagen.payments import (
     PaymentDataset,
     PaymentNoise,
@@ -21,13 +24,21 @@ from sandbox.datagen.payments import (
 
 __all__ = [
     "ANCHOR_DATE",
+    "NOMINAL_TO_SAGE",
+    "SAGE_GL_ACCOUNTS",
     "SIZES",
+    "AnomalyDataset",
     "Company",
     "CompanySize",
     "CompanyView",
+    "GLDataset",
+    "MasterDataset",
     "PaymentDataset",
     "PaymentNoise",
+    "generate_anomaly_dataset",
     "generate_company",
+    "generate_gl_dataset",
+    "generate_master_dataset",
     "generate_payment_dataset",
     "read_payment_dataset",
 ]
