@@ -15,7 +15,8 @@ script written for the COM object runs against it unchanged::
     customer.nSetValue("CustomerName$", "Acme Ltd"); customer.nSetValue("CreditLimit", 5000)
     customer.nWrite() or print(customer.sLastErrorMsg)
 
-Every call returns 1 (ok), -1 (warning) or 0 (error, text in `sLastErrorMsg`). String and
+Every call returns 1 (ok), -1 (warning: done, but read `sLastErrorMsg`, as when an invoice
+takes a customer over its credit limit) or 0 (error, text in `sLastErrorMsg`). String and
 date columns take a `$` suffix; dates are "YYYYMMDD". Out-parameters that COM passes by
 reference (`nGetValue`, `nGetNext...No`) come back as `(return_value, value)`, which is
 what pywin32 hands a Python caller. Validation follows Sage: unknown customer, vendor,
@@ -301,6 +302,7 @@ class _BusinessObject:
         self.session = session
         self.sLastErrorMsg = ""
         self.nEditState = 0
+        self._warning = ""
         self._buffer = _Buffer(self.TABLE, self.db)
         self._key_values: dict[str, str] = {}
 
@@ -415,6 +417,7 @@ class _BusinessObject:
         for name in self.REQUIRED:
             if not self._buffer.text(name):
                 return self._fail(f"The {name} is required.")
+        self._warning = ""
         try:
             with self.db:
                 problem = self._write()
@@ -423,6 +426,9 @@ class _BusinessObject:
         except _Refused as refused:
             return self._fail(str(refused))
         self._reset()
+        if self._warning:
+            self.sLastErrorMsg = self._warning
+            return WARNING
         return self._ok()
 
     def nDelete(self) -> int:
@@ -918,6 +924,15 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "Balance": str(total),
         }
         self._upsert("AR_OpenInvoice", open_invoice, created=True)
+        customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
+        if customer is not None:
+            limit = _money(customer["CreditLimit"])
+            owed = _money(customer["CurrentBalance"]) + total
+            if limit and owed > limit:
+                self._warning = (
+                    f"The CustomerNo {header['ARDivisionNo']}-{header['CustomerNo']} is over"
+                    f" its credit limit of {limit:.2f} by {owed - limit:.2f}."
+                )
         self._update_customer_balance(header["ARDivisionNo"], header["CustomerNo"], total)
         return None
 

@@ -190,7 +190,8 @@ def test_posting_an_invoice_keeps_open_invoices_balance_and_stock(
         )
         == 1
     )
-    assert invoice.nWrite() == 1, invoice.sLastErrorMsg
+    assert invoice.nWrite() == -1  # posted, with a warning: this customer is over its limit
+    assert invoice.sLastErrorMsg.startswith("The CustomerNo 01-HARB0000 is over its credit limit")
 
     header = one(query, "SELECT * FROM AR_InvoiceHistoryHeader WHERE CustomerPONo = 'PO-991'")
     assert header["TermsCode"] == "02"  # the customer's terms, by default
@@ -217,6 +218,30 @@ def test_posting_an_invoice_keeps_open_invoices_balance_and_stock(
     assert Decimal(str(left["QuantityOnHand"])) == Decimal(str(stock["QuantityOnHand"])) - 2
     total = one(query, "SELECT TotalQuantityOnHand FROM CI_Item WHERE ItemCode = 'MIR-00000'")
     assert Decimal(str(total["TotalQuantityOnHand"])) == Decimal(149 + 147 + 36 - 2)
+
+
+def test_an_invoice_over_the_credit_limit_posts_with_a_warning(
+    new_object: NewObject, query: Query
+) -> None:
+    customer = query(
+        "SELECT CustomerNo, CreditLimit, CurrentBalance FROM AR_Customer"
+        " WHERE CurrentBalance < CreditLimit ORDER BY CustomerNo"
+    )[0]
+    room = money(customer["CreditLimit"]) - money(customer["CurrentBalance"])
+    invoice = start_invoice(new_object, customer["CustomerNo"])
+    invoice.nSetValue("InvoiceDate$", "20261102")
+    add_line(invoice, **{"ItemCode$": "/MISC"}, UnitPrice=str(room + Decimal("12.34")))
+    assert invoice.nWrite() == -1
+    assert invoice.sLastErrorMsg == (
+        f"The CustomerNo 01-{customer['CustomerNo']} is over its credit limit of"
+        f" {money(customer['CreditLimit'])} by 12.34."
+    )
+    posted = query(
+        "SELECT Balance FROM AR_OpenInvoice"
+        " WHERE CustomerNo = ? AND InvoiceDate = {d '2026-11-02'}",
+        customer["CustomerNo"],
+    )
+    assert [money(p["Balance"]) for p in posted] == [room + Decimal("12.34")]
 
 
 def test_an_invoice_for_an_unknown_customer_is_refused(new_object: NewObject) -> None:
