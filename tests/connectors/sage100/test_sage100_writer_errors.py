@@ -224,5 +224,5 @@ def test_a_warning_does_not_stop_the_write_and_is_kept(writer: Sage100Writer) ->
     assert writer.write(sales_invoice()) == "0700001"  # this customer is over its limit
     assert writer.warnings == [
         "AR_Invoice_bus 0700001: The CustomerNo 01-HARB0000 is over its credit limit"
-        " of 1000.00 by 6033.76."
+        " of 1000.00 by 6004.76."
     ]
