@@ -24,7 +24,13 @@ from pydantic import SecretStr
 
 from canonical.errors import ConnectionLost, LedgerbridgeError, RateLimited, ValidationFailed
 from connectors.kashflow.auth import Credentials, SessionToken, login
-from connectors.kashflow.errors import SYSTEM, InvalidSessionToken, ServerError, error_for
+from connectors.kashflow.errors import (
+    SYSTEM,
+    InvalidSessionToken,
+    NotSent,
+    ServerError,
+    error_for,
+)
 from connectors.kashflow.pacing import Pacer
 from connectors.kashflow.resources import (
     BankAccounts,
@@ -276,7 +282,7 @@ class KashFlowClient:
             return False
         if idempotent or isinstance(exc, RateLimited):
             return True
-        return isinstance(exc, ConnectionLost) and getattr(exc, "not_sent", False)
+        return isinstance(exc, NotSent)
 
     def back_off(self, exc: LedgerbridgeError, attempt: int, method: str, path: str) -> None:
         retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
@@ -324,15 +330,14 @@ class KashFlowClient:
                 timeout=self.timeout,
             )  # fmt: skip
         except httpx.TransportError as exc:
-            lost = ConnectionLost(
+            kind = NotSent if isinstance(exc, httpx.ConnectError) else ConnectionLost
+            raise kind(
                 f"{type(exc).__name__} talking to KashFlow",
                 system=SYSTEM,
                 entity=entity,
                 key=key,
                 remote_message=self._scrub(str(exc)),
-            )
-            lost.not_sent = isinstance(exc, httpx.ConnectError)  # type: ignore[attr-defined]
-            raise lost from None
+            ) from None
         status = response.status_code
         self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
         log.debug(

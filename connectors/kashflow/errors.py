@@ -41,6 +41,11 @@ class InvalidSessionToken(AuthenticationFailed):
     """The session token expired or was refused; logging in again fixes it."""
 
 
+class NotSent(ConnectionLost):
+    """The connection could not be made: the request surely did not reach KashFlow,
+    so even a POST may be sent again."""
+
+
 class UnexpectedResponse(PermanentError):
     """KashFlow answered in a way the client does not understand."""
 
@@ -125,6 +130,7 @@ __all__ = [
     "ConnectionLost",
     "InvalidSessionToken",
     "NotFound",
+    "NotSent",
     "RateLimited",
     "ServerError",
     "UnexpectedResponse",

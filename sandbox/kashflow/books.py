@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sandbox.kashflow import documents as docs
@@ -277,6 +276,7 @@ class Books:
             documents.append((item, document))
         number = self.store.next_id(kind)
         record_items = []
+        account_id = None
         for item, document in documents:
             line_body = Body(
                 {
@@ -295,6 +295,7 @@ class Books:
                 PAYMENT_METHOD_IDS,
             )
             line["BulkPaymentNumber"] = number
+            account_id = line["AccountId"]
             document.setdefault("PaymentLines", []).append(line)
             docs.settle(document, self.today())
             self.save_document(resource, document)
@@ -316,7 +317,7 @@ class Books:
             "Number": number,
             "Date": paid_on,
             "Comment": docs.read_text(body, "Comment", 500),
-            "AccountId": record_items and documents[0][1]["PaymentLines"][-1]["AccountId"],
+            "AccountId": account_id,
             "Method": docs.read_int(body, "Method") or 1,
             "Reconciled": False,
             "ExportDetails": None,
@@ -324,6 +325,3 @@ class Books:
         }
         self.store.put(kind, str(number), record, record)
         return record
-
-    def bulk_total(self, record: dict[str, Any]) -> Decimal:
-        return sum((Decimal(str(i["Amount"])) for i in record["PaymentItems"]), Decimal(0))

@@ -5,6 +5,7 @@ answers, and creates whose outcome was lost, over real HTTP with injected faults
 from __future__ import annotations
 
 import math
+import socket
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -24,7 +25,7 @@ from canonical import (
     TransientError,
 )
 from connectors.kashflow import KashFlowClient, RetryPolicy, ServerError
-from connectors.kashflow.errors import retry_after_seconds
+from connectors.kashflow.errors import NotSent, retry_after_seconds
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox, seed_synthetic_invoices
 
 
@@ -224,3 +225,16 @@ def test_paging_follows_sort_order_across_pages(big_server: SandboxServer) -> No
         ]
     assert len(amounts) == 10_200
     assert amounts == sorted(amounts, reverse=True)
+
+
+def test_an_unreachable_kashflow_is_a_lost_connection_after_retries(client_factory: Any) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    kashflow = client_factory(
+        base_url=f"http://127.0.0.1:{port}/v2", retry=RetryPolicy(max_retries=2, base_delay=0.01)
+    )
+    with pytest.raises(NotSent) as lost:
+        kashflow.customers.get("ACME0019")
+    assert isinstance(lost.value, ConnectionLost) and isinstance(lost.value, TransientError)
+    assert kashflow.stats.requests == 3
