@@ -11,9 +11,10 @@ invoices
     Decimal/float/int, ``currency`` str, ``issue_date`` date, ``due_date`` date.
 
 Extra columns are ignored. Invoices with nothing open and payments of zero or less
-are left out. Money is handled as integer cents (Int64) inside, so the sums are exact;
-currencies are assumed to have two decimals (a 0-decimal currency still works, its
-amounts simply carry ".00").
+are left out; ids are expected unique (a repeated id keeps its first row). Money is
+handled as integer cents (Int64) inside, so the sums are exact; currencies are assumed
+to have two decimals (a 0-decimal currency still works, its amounts carry ".00").
+Payments and invoices only pair within one currency.
 
 The result has one row per allocation:
 
@@ -27,14 +28,17 @@ exceeds it within tolerance), ``score`` float in [0, 1], ``status`` "auto" or
 do not appear.
 
 How it works: vectorised polars joins find candidates (invoice numbers read from the
-reference; same counterparty and an amount that fits exactly, after a discount, after a
-fee, within rounding or tolerance), each candidate is scored from the rules that fired,
-and the candidates are allocated best first (oldest invoice first on equal scores).
-What is left is searched per counterparty with a bounded subset-sum: one payment for
-several invoices, several payments for one invoice. A match is "auto" only when its
-score reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
+reference, exactly, inside free text or one slip away; same counterparty and an amount
+that fits exactly, after a discount, after a fee, within rounding or tolerance), each
+candidate is scored from the rules that fired (`ScoreWeights`), and the candidates are
+allocated best first (oldest invoice first on equal scores), never spending a payment
+or an invoice twice (`matcher.allocation`). What is left is searched per counterparty
+with a bounded subset-sum: one payment for several invoices, several payments for one
+invoice or for the remaining balance of a partly paid one; join candidates weaker than
+such a group compete with the groups there. A match is "auto" only when its score
+reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
 scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated
-in full as scored.
+in full as scored. Anything else is "suggested", for review.
 """
 
 from __future__ import annotations
