@@ -1,0 +1,201 @@
+"""Matcher quality on generated data: payments, masters, GL suggestions and anomalies vs targets.
+
+Two scales, named by payment count; the other data sets grow with them:
+
+    scale   payments   masters (each of customers, suppliers, products)   GL lines   transactions
+    10k       10,000     2,000                                              20,000      20,000
+    1M     1,000,000    20,000                                             100,000     200,000
+
+GL lines are split by date: the earlier 80% train the suggester, the later 20% are
+suggested for. Masters are scored over the three kinds together (micro-averaged).
+
+    python bench/matcher_quality.py [--quick] [--seed N]
+
+`--quick` runs the 10k scale only (under a minute); without it the 1M scale follows.
+Prints one table of every metric against its target, then one line of name=value pairs
+holding, for each headline metric, the worst figure over the scales run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import polars as pl
+
+from matcher.anomalies import score_transactions
+from matcher.evaluation import (
+    evaluate_anomalies,
+    evaluate_gl,
+    evaluate_links,
+    evaluate_payments,
+)
+from matcher.gl_suggest import GLSuggester
+from matcher.masters import MasterConfig, link_masters
+from matcher.payments import match_payments
+from sandbox.datagen.anomalies import generate_anomaly_dataset
+from sandbox.datagen.gl import generate_gl_dataset, split_by_date
+from sandbox.datagen.masters import MasterKind, generate_master_dataset
+from sandbox.datagen.payments import generate_payment_dataset
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    payments: int
+    masters: int
+    gl_lines: int
+    transactions: int
+
+
+SCALES = {
+    "10k": Scale("10k", 10_000, 2_000, 20_000, 20_000),
+    "1M": Scale("1M", 1_000_000, 20_000, 100_000, 200_000),
+}
+
+# metric -> (target, "min" when the figure must reach it, "max" when it must not exceed it)
+TARGETS: dict[str, tuple[float, str]] = {
+    "payments_f1": (0.98, "min"),
+    "payments_wrong_auto": (0, "max"),
+    "masters_f1": (0.97, "min"),
+    "gl_top1": (0.90, "min"),
+    "gl_top3": (0.98, "min"),
+    "anomalies_precision": (0.80, "min"),
+    "anomalies_recall": (0.80, "min"),
+}
+
+
+@dataclass
+class Row:
+    scale: str
+    metric: str
+    value: float
+    seconds: float
+
+
+def bench_payments(scale: Scale, seed: int) -> list[Row]:
+    dataset = generate_payment_dataset(scale.payments, seed=seed)
+    started = time.perf_counter()
+    result = match_payments(dataset.payments, dataset.invoices)
+    seconds = time.perf_counter() - started
+    metrics = evaluate_payments(result, dataset.truth)
+    return [
+        Row(scale.name, f"payments_{name}", float(metrics[name]), seconds)
+        for name in ("precision", "recall", "f1", "wrong_auto")
+    ]
+
+
+def bench_masters(scale: Scale, seed: int) -> list[Row]:
+    results, truths = [], []
+    seconds = 0.0
+    rows: list[Row] = []
+    kinds: tuple[MasterKind, ...] = ("customer", "supplier", "product")
+    for kind in kinds:
+        dataset = generate_master_dataset(scale.masters, seed=seed, kind=kind)
+        started = time.perf_counter()
+        links = link_masters(dataset.left, dataset.right, MasterConfig())
+        elapsed = time.perf_counter() - started
+        seconds += elapsed
+        # Ids are unique within a kind only: qualify them before pooling the kinds.
+        results.append(links.with_columns(_qualified(kind)))
+        truths.append(dataset.truth.with_columns(_qualified(kind)))
+        rows.append(
+            Row(
+                scale.name,
+                f"masters_{kind}_f1",
+                evaluate_links(links, dataset.truth)["f1"],
+                elapsed,
+            )
+        )
+    metrics = evaluate_links(pl.concat(results), pl.concat(truths))
+    rows += [
+        Row(scale.name, f"masters_{name}", float(metrics[name]), seconds)
+        for name in ("precision", "recall", "f1", "wrong_auto")
+    ]
+    return rows
+
+
+def _qualified(kind: str) -> list[pl.Expr]:
+    return [(pl.lit(f"{kind}:") + pl.col(c)).alias(c) for c in ("left_id", "right_id")]
+
+
+def bench_gl(scale: Scale, seed: int) -> list[Row]:
+    dataset = generate_gl_dataset(scale.gl_lines, seed=seed)
+    history, recent = split_by_date(dataset.lines)
+    truth = recent.select(pl.int_range(pl.len()).alias("line"), "gl_account")
+    cold = GLSuggester(dataset.nominal_to_sage).suggest(recent, k=3)
+    started = time.perf_counter()
+    suggester = GLSuggester(dataset.nominal_to_sage).fit(history)
+    suggestions = suggester.suggest(recent, k=3)
+    seconds = time.perf_counter() - started
+    metrics = evaluate_gl(suggestions, truth, k=3)
+    return [
+        Row(scale.name, "gl_top1", float(metrics["top1"]), seconds),
+        Row(scale.name, "gl_top3", float(metrics["top3"]), seconds),
+        Row(scale.name, "gl_calibration_error", float(metrics["calibration_error"]), seconds),
+        Row(scale.name, "gl_cold_start_top1", float(evaluate_gl(cold, truth)["top1"]), 0.0),
+    ]
+
+
+def bench_anomalies(scale: Scale, seed: int) -> list[Row]:
+    dataset = generate_anomaly_dataset(scale.transactions, seed=seed)
+    started = time.perf_counter()
+    scored = score_transactions(dataset.transactions)
+    seconds = time.perf_counter() - started
+    metrics = evaluate_anomalies(scored, dataset.truth)
+    return [
+        Row(scale.name, f"anomalies_{name}", float(value), seconds)
+        for name, value in metrics.items()
+        if name not in ("flagged", "anomalies")
+    ]
+
+
+def verdict(metric: str, value: float) -> str:
+    if metric not in TARGETS:
+        return ""
+    target, sense = TARGETS[metric]
+    ok = value >= target if sense == "min" else value <= target
+    return "ok" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10k scale only")
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args(argv)
+    scales = [SCALES["10k"]] if args.quick else [SCALES["10k"], SCALES["1M"]]
+
+    rows: list[Row] = []
+    for scale in scales:
+        for bench in (bench_payments, bench_masters, bench_gl, bench_anomalies):
+            started = time.perf_counter()
+            rows += bench(scale, args.seed)
+            print(
+                f"# {scale.name} {bench.__name__.removeprefix('bench_')}: "
+                f"{time.perf_counter() - started:.1f}s (generation included)",
+                flush=True,
+            )
+
+    print(f"{'scale':<6} {'metric':<40} {'value':>9} {'target':>9}  {'':<6} {'match s':>8}")
+    for row in rows:
+        target = TARGETS.get(row.metric)
+        shown = f"{'>=' if target[1] == 'min' else '<='}{target[0]:g}" if target else ""
+        print(
+            f"{row.scale:<6} {row.metric:<40} {row.value:>9.4f} {shown:>9}  "
+            f"{verdict(row.metric, row.value):<6} {row.seconds:>8.2f}"
+        )
+    summary = []
+    for metric, (_, sense) in TARGETS.items():
+        values = [row.value for row in rows if row.metric == metric]
+        worst = min(values) if sense == "min" else max(values)
+        summary.append(
+            f"{metric}={worst:g}" if metric.endswith("auto") else f"{metric}={worst:.4f}"
+        )
+    print(" ".join(summary))
+    missed = [row for row in rows if verdict(row.metric, row.value) == "MISSED"]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
