@@ -146,6 +146,10 @@ class SandboxBOISession(_ScriptSession):
         self.connection_errors = (BOIConnectionLost,)
         super().__init__(script, user, password, company, today or clock().date())
 
+    def close(self) -> None:
+        super().close()
+        self.script.close()
+
 
 class ComBOISession(_ScriptSession):
     """`CreateObject("ProvideX.Script")` over COM on the Windows host running Sage 100."""

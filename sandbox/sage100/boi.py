@@ -64,8 +64,12 @@ TASKS: dict[str, int] = {
 }
 
 
-class BOIConnectionLost(RuntimeError):
-    """The COM call itself failed: the Sage host went away (a COM error, not a return code)."""
+class BOIError(RuntimeError):
+    """A call the COM server itself rejects (a COM exception, not a return code)."""
+
+
+class BOIConnectionLost(BOIError):
+    """The COM call failed because the Sage host went away."""
 
 
 class _Locks:
@@ -131,9 +135,9 @@ class ProvideXScript:
             return SY_Session(self)
         kind = BUSINESS_OBJECTS.get(name)
         if kind is None:
-            raise BOIConnectionLost(f"NewObject: {name} is not a business object")
+            raise BOIError(f"NewObject: {name} is not a business object")
         if session is None or not session.ready():
-            raise BOIConnectionLost(
+            raise BOIError(
                 f"NewObject({name}): the session needs nSetUser, nSetCompany and nSetProgram"
             )
         return kind(self, session)
@@ -142,7 +146,7 @@ class ProvideXScript:
     def db(self) -> sqlite3.Connection:
         self.check_connected()
         if self._db is None:
-            raise BOIConnectionLost("ProvideX.Script used before Init")
+            raise BOIError("ProvideX.Script used before Init")
         return self._db
 
     def check_connected(self) -> None:
