@@ -127,7 +127,7 @@ def test_errors_use_the_error_and_message_body(http: httpx.Client) -> None:
 
 def test_the_rate_limit_answers_429_with_retry_after(server: SandboxServer) -> None:
     admin = httpx.Client(base_url=server.admin_url)
-    admin.put("/limits", json={"rate_limit_per_second": 2, "rate_limit_burst": 2})
+    admin.put("/limits", json={"rate_limit_per_second": 1, "rate_limit_burst": 2})
     try:
         with httpx.Client(base_url=server.base_url) as http:
             http.headers.update(session(http))
