@@ -81,6 +81,8 @@ class AnomalyConfig:
     """The forest's score at its most certain; it ramps from `isolation_floor` up."""
     isolation_floor: float = 0.6
     isolation_trees: int = 200
+    isolation_min_rows: int = 200
+    """Below this many transactions the forest has too little to learn from: not run."""
     random_state: int = 0
 
 
@@ -337,7 +339,7 @@ def _with_forest(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
     features = frame.select(
         pl.col(name).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for name in _FOREST_FEATURES
     ).to_numpy()
-    if len(features) < 16:
+    if len(features) < max(config.isolation_min_rows, 2):
         return frame.with_columns(
             pl.lit(0.0).alias("_s_isolation_forest"),
             pl.lit(None, dtype=pl.Utf8).alias("_r_isolation_forest"),

@@ -80,6 +80,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_ALNUM_UPPER = re.compile(r"[^0-9A-Z]+")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 _SLASHED = re.compile(r"\b([A-Za-z])/([A-Za-z])\b")  # S/S, A/C: one abbreviation
 
 
@@ -212,7 +213,8 @@ def normalise_postcode(postcode: str | None) -> str:
 def postcode_district(postcode: str | None) -> str:
     """The outward code of a UK postcode ("LS14AB" -> "LS1"); other formats unchanged."""
     code = normalise_postcode(postcode)
-    return code[:-3] if len(code) >= 5 and code[-3].isdigit() else code
+    match = _UK_POSTCODE.match(code)
+    return match.group(1) if match else code
 
 
 def normalise_tax_number(tax_number: str | None) -> str:
