@@ -5,6 +5,7 @@ Ledgerbridge starts itself under `<home>/pg` with pgserver.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ def embedded_server_url(home: Path) -> str:
     pgdata = (home / "pg").resolve()
     server = _EMBEDDED.get(pgdata)
     if server is None:
-        import pgserver  # imported here: only needed when no DATABASE_URL is given
+        with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+            warnings.simplefilter("ignore")
+            import pgserver  # imported here: only needed when no DATABASE_URL is given
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded postgresql", extra={"pgdata": str(pgdata)})

@@ -1,25 +1,47 @@
-"""`ledgerbridge demo`: the storyline end to end on embedded defaults.
+"""`ledgerbridge demo`: the storyline end to end on embedded defaults, with the real parts.
 
-Starts (or reuses) the embedded PostgreSQL, migrates the ledger, records what both
-systems hold of the sample company, records a change made in KashFlow, and shows that
-record's history. Running it again changes nothing: every re-read is a no-op.
+1. Starts (or reuses) the embedded PostgreSQL and migrates the ledger.
+2. Seeds the sample company into both sandboxes (once): a Sage 100 company in SQLite and
+   a KashFlow sandbox served over HTTP on a loopback port.
+3. Reads Sage 100 over ODBC (unixODBC + the SQLite ODBC driver + pyodbc) and KashFlow
+   over its REST API into the ledger.
+4. Edits a customer through the KashFlow API, reads it again, and shows the record's
+   history with the field-level diff.
+5. Reconciles the two systems and shows what does not match.
+
+Running it again changes nothing that did not change: every re-read is a no-op.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Final
 
 import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from canonical import Customer
+from canonical import CanonicalRecord, Customer
+from connectors.kashflow import KashFlowClient
+from connectors.kashflow.mapping import payments_of
+from connectors.sage100.odbc import ENTITIES as SAGE100_ENTITIES
+from connectors.sage100.odbc import Sage100Reader
 from ledger import NewVersion, append_versions, current, finish_run, history, start_run
 from ledger.migrate import upgrade
 from ledgerbridge.config import Settings
 from ledgerbridge.database import database_url, redact
 from ledgerbridge.history_view import history_table
 from sandbox.datagen import generate_company
+from sandbox.kashflow.config import SandboxConfig
+from sandbox.kashflow.server import SandboxServer, open_sandbox
+from sandbox.sage100.seed import seed_company
+
+SIZE: Final = "small"
+SEED: Final = 42
+RATE_LIMIT = 200.0
 
 
 def run_demo(settings: Settings, console: Console) -> None:
@@ -27,46 +49,112 @@ def run_demo(settings: Settings, console: Console) -> None:
     console.rule("Ledgerbridge demo")
     console.print(f"ledger database: {redact(url)}")
     upgrade(url)
-    company = generate_company("small", seed=42)
-    with psycopg.connect(url) as conn:
-        for system in ("kashflow", "sage100"):
-            view = company.view(system)
-            run_id = start_run(conn, "demo", system)
-            versions = [
-                NewVersion.of(record) for records in view.by_entity.values() for record in records
-            ]
-            result = append_versions(conn, versions, run_id)
-            finish_run(
-                conn, run_id, counts={"appended": result.appended, "unchanged": result.unchanged}
-            )
-            console.print(
-                f"{system:>9}: {len(versions)} records read, {result.appended} new versions,"
-                f" {result.unchanged} unchanged"
-            )
-
-        customer = next(
-            c for c in company.view("kashflow").of("customer") if isinstance(c, Customer)
+    sandboxes = settings.home / "sandbox"
+    sandboxes.mkdir(parents=True, exist_ok=True)
+    sage_db = _sage100_company(sandboxes / "sage100.db", console)
+    kashflow = open_sandbox(
+        sandboxes / "kashflow.db",
+        SandboxConfig(size=SIZE, seed=SEED, rate_limit_per_second=RATE_LIMIT),
+    )
+    with psycopg.connect(url) as conn, SandboxServer(kashflow) as server:
+        console.print(f"KashFlow sandbox serving {server.base_url}")
+        client = KashFlowClient.from_settings(
+            settings.kashflow, base_url=server.base_url, requests_per_second=RATE_LIMIT * 0.9
         )
-        renamed = customer.model_copy(
-            update={"name": f"{customer.name} (Trading)", "email": "ledger@example.co.uk"}
-        )
-        run_id = start_run(conn, "demo", "kashflow", "customer")
-        result = append_versions(conn, [NewVersion.of(renamed)], run_id)
-        finish_run(conn, run_id, counts={"appended": result.appended})
-        console.print(
-            f"KashFlow customer {customer.key} edited: {result.appended} new version"
-            f" ({'already recorded by an earlier demo run' if not result.appended else 'recorded'})"
-        )
-
-        summary = Table(title="Current state in the ledger")
-        summary.add_column("system")
-        summary.add_column("entity")
-        summary.add_column("records", justify="right")
-        counts = Counter((v.system, v.entity) for v in current(conn))
-        for (system, entity), count in sorted(counts.items()):
-            summary.add_row(system, entity, str(count))
-        console.print(summary)
+        with client, Sage100Reader(f"DRIVER=SQLite3;Database={sage_db}") as reader:
+            _record(conn, "sage100", _read_sage100(reader), console)
+            _record(conn, "kashflow", _read_kashflow(client), console)
+            customer = _edit_a_customer(conn, client, console)
+        _show_state(conn, console)
         console.print(history_table(history(conn, "kashflow", "customer", customer.key)))
+        _reconcile(conn, console)
     console.print(
         f"See any record's history with: ledgerbridge history kashflow customer {customer.key}"
     )
+
+
+def _sage100_company(path: Path, console: Console) -> Path:
+    if not path.exists():
+        counts = seed_company(path, generate_company(SIZE, SEED))
+        console.print(f"seeded the Sage 100 sandbox company: {sum(counts.values())} rows")
+    return path
+
+
+def _read_sage100(reader: Sage100Reader) -> Iterable[tuple[str, list[CanonicalRecord]]]:
+    for entity in SAGE100_ENTITIES:
+        yield entity, list(reader.read_all(entity))
+
+
+def _read_kashflow(client: KashFlowClient) -> Iterable[tuple[str, list[CanonicalRecord]]]:
+    vocabulary = client.payments.vocabulary()
+    yield "gl_account", list(client.gl_accounts.records())
+    yield "customer", list(client.customers.records())
+    yield "supplier", list(client.suppliers.records())
+    yield "product", list(client.products.records())
+    for entity, kind, documents in (
+        ("sales_invoice", "receipt", client.invoices),
+        ("purchase_invoice", "supplier_payment", client.purchases),
+    ):
+        records: list[CanonicalRecord] = []
+        payments: list[CanonicalRecord] = []
+        for summary in documents.list():
+            raw = documents.get(documents.key_of(summary))
+            records.append(documents.to_record(raw))
+            payments.extend(payments_of(raw, kind, vocabulary))
+        yield entity, records
+        yield "payment", payments
+
+
+def _record(
+    conn: psycopg.Connection[Any],
+    system: str,
+    batches: Iterable[tuple[str, list[CanonicalRecord]]],
+    console: Console,
+) -> None:
+    started = time.perf_counter()
+    run_id = start_run(conn, "demo", system)
+    read = appended = 0
+    for _entity, records in batches:
+        result = append_versions(conn, [NewVersion.of(r) for r in records], run_id)
+        read += len(records)
+        appended += result.appended
+    finish_run(conn, run_id, counts={"read": read, "appended": appended})
+    console.print(
+        f"{system:>9}: {read} records read, {appended} new versions,"
+        f" {read - appended} unchanged ({time.perf_counter() - started:.1f} s)"
+    )
+
+
+def _edit_a_customer(
+    conn: psycopg.Connection[Any], client: KashFlowClient, console: Console
+) -> Customer:
+    customer = client.customers.read(next(iter(client.customers.list()))["Code"])
+    suffix = " (Trading)"
+    name = (
+        customer.name[: -len(suffix)] if customer.name.endswith(suffix) else customer.name + suffix
+    )
+    client.customers.update_record(customer.model_copy(update={"name": name}))
+    edited = client.customers.read(customer.key)
+    run_id = start_run(conn, "demo", "kashflow", "customer")
+    result = append_versions(conn, [NewVersion.of(edited)], run_id)
+    finish_run(conn, run_id, counts={"appended": result.appended})
+    console.print(
+        f"edited KashFlow customer {customer.key} through the API: {customer.name!r} -> "
+        f"{edited.name!r}; read again: {result.appended} new version"
+    )
+    return edited
+
+
+def _show_state(conn: psycopg.Connection[Any], console: Console) -> None:
+    table = Table(title="Current state in the ledger")
+    table.add_column("entity")
+    table.add_column("kashflow", justify="right")
+    table.add_column("sage100", justify="right")
+    counts = Counter((v.entity, v.system) for v in current(conn))
+    for entity in sorted({entity for entity, _ in counts}):
+        table.add_row(entity, str(counts[(entity, "kashflow")]), str(counts[(entity, "sage100")]))
+    console.print(table)
+
+
+def _reconcile(conn: psycopg.Connection[Any], console: Console) -> None:
+    """Filled in by the matcher's reconcile step."""
