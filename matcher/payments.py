@@ -318,18 +318,6 @@ def _amount_weight(relation: pl.Expr, w: ScoreWeights) -> pl.Expr:
     return expr
 
 
-def _amount_variants(cfg: MatchConfig) -> list[tuple[str, object, int]]:
-    """What a payment may equal, as (label, transform of the open amount, tolerance)."""
-    variants: list[tuple[str, object, int]] = [("raw", None, 0)]
-    for rate, _ in cfg.early_payment_discounts:
-        variants.append(("discount", rate, 1))
-    for rate in cfg.card_fee_rates:
-        variants.append(("card_fee", rate, 1))
-    for charge in cfg.bank_charges:
-        variants.append(("bank_charge", int(charge * 100), 0))
-    return variants
-
-
 # --------------------------------------------------------------- first pass: joins
 
 
@@ -358,8 +346,8 @@ def _first_pass_candidates(
         )
         .group_by("pay", "inv")
         .agg(pl.col("via_ref").any())
-        .join(pays, on="pay")
-        .join(invs, on="inv")
+        .join(pays.drop("payment_id", "ref_numbers"), on="pay")
+        .join(invs.drop("invoice_id"), on="inv")
         .filter(pl.col("p_cur") == pl.col("i_cur"))
     )
     pairs = _fuzzy_reference(pairs)
@@ -444,8 +432,6 @@ def _first_pass_candidates(
         pl.col("issue_day").alias("tb_newest"),
         pl.col("issue_day").cast(pl.Int64).alias("tb_sum"),
         pl.col("p_day").alias("tb_pay_day"),
-        pl.col("payment_id").alias("tb_pid"),
-        pl.col("invoice_id").alias("tb_iid"),
     )
     return singles, _reference_groups(pairs, cfg)
 
@@ -455,9 +441,10 @@ def _counterparty_amount_pairs(
 ) -> pl.DataFrame:
     """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
 
-    An equi-join finds every exact amount (so equal invoices are all seen and tie), and
-    one nearest-amount as-of join per variant (raw, after discount, after each fee)
-    finds the closest other invoice of that counterparty.
+    One equi-join finds every invoice whose open amount, or open amount less a fixed
+    bank charge, equals the payment (so equal invoices are all seen and tie); one
+    nearest-amount as-of join per rate (none, each discount, each card fee) finds the
+    closest other invoice of that counterparty, within a cent of the rate's amount.
     """
     known = (
         pays.filter(pl.col("p_cp").is_not_null())
@@ -470,25 +457,23 @@ def _counterparty_amount_pairs(
         .sort("key")
     )
     base = invs.select("inv", pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"), "cents")
-    found = [
-        known.join(base.rename({"cents": "key"}), on=["cp", "cur", "key"]).select("pay", "inv")
-    ]
-    for label, transform, tolerance in _amount_variants(cfg):
-        if label == "raw":
-            key = pl.col("cents")
-        elif label == "bank_charge":
-            assert isinstance(transform, int)
-            key = pl.col("cents") - transform
-        else:
-            assert isinstance(transform, Decimal)
-            key = _scaled(pl.col("cents"), transform)
+    charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
+    exact = pl.concat(
+        [base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key")) for c in charges]
+    )
+    found = [known.join(exact, on=["cp", "cur", "key"]).select("pay", "inv")]
+    rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
+    rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
+    rates += [(rate, 1) for rate in cfg.card_fee_rates]
+    for rate, tolerance in rates:
+        key = pl.col("cents") if rate is None else _scaled(pl.col("cents"), rate)
         right = base.select("inv", "cp", "cur", key.alias("key")).sort("key")
         joined = known.join_asof(
             right,
             on="key",
             by=["cp", "cur"],
             strategy="nearest",
-            tolerance=tolerance if label != "raw" else None,
+            tolerance=tolerance,
             check_sortedness=False,
         )
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
@@ -586,7 +571,7 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     w = cfg.weights
     referenced = pairs.filter(
         pl.col("via_ref") & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
-    ).sort("pay", "issue_day", "invoice_id")
+    ).sort("pay", "issue_day", "inv")
     groups = (
         referenced.group_by("pay")
         .agg(
@@ -601,8 +586,6 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             pl.col("same_cp").all(),
             pl.col("in_window").all(),
             pl.col("i_cp").n_unique().alias("n_cp"),
-            pl.col("payment_id").first().alias("tb_pid"),
-            pl.col("invoice_id").min().alias("tb_iid"),
         )
         .filter((pl.col("m_inv").list.len() >= 2) & (pl.col("n_cp") == 1))
         .with_columns(
@@ -639,8 +622,6 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         "tb_newest",
         "tb_sum",
         pl.col("p_day").alias("tb_pay_day"),
-        "tb_pid",
-        "tb_iid",
     )
 
 
@@ -670,7 +651,6 @@ def _subset_candidates(
         pl.col("p_cur").alias("cur"),
         "cents",
         "p_day",
-        "payment_id",
         "ref_numbers",
     )
     li = invs.filter(pl.col("remaining") > 0).select(
@@ -680,7 +660,6 @@ def _subset_candidates(
         pl.col("remaining").alias("cents"),
         "issue_day",
         "due_day",
-        "invoice_id",
         "num_key",
     )
     shared = lp.select("cp", "cur").unique().join(li.select("cp", "cur").unique(), on=["cp", "cur"])
@@ -733,13 +712,11 @@ def _subset_candidates(
         groups.select("group", "m_pay", "m_inv")
         .explode("m_pay", "m_inv")
         .join(
-            lp.select(pl.col("pay").alias("m_pay"), "p_day", "payment_id", "ref_numbers"),
+            lp.select(pl.col("pay").alias("m_pay"), "p_day", "ref_numbers"),
             on="m_pay",
         )
         .join(
-            li.select(
-                pl.col("inv").alias("m_inv"), "issue_day", "due_day", "invoice_id", "num_key"
-            ),
+            li.select(pl.col("inv").alias("m_inv"), "issue_day", "due_day", "num_key"),
             on="m_inv",
         )
         .with_columns(
@@ -753,8 +730,6 @@ def _subset_candidates(
             pl.col("issue_day").max().alias("tb_newest"),
             pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
             pl.col("p_day").min().alias("tb_pay_day"),
-            pl.col("payment_id").min().alias("tb_pid"),
-            pl.col("invoice_id").min().alias("tb_iid"),
         )
     )
     score = (
@@ -783,8 +758,6 @@ def _subset_candidates(
         "tb_newest",
         "tb_sum",
         "tb_pay_day",
-        "tb_pid",
-        "tb_iid",
     )
 
 
@@ -837,8 +810,6 @@ CANDIDATE_SCHEMA = pl.Schema(
         "tb_newest": pl.Int32(),
         "tb_sum": pl.Int64(),
         "tb_pay_day": pl.Int32(),
-        "tb_pid": pl.String(),
-        "tb_iid": pl.String(),
         "rival_score": pl.Float64(),
     }
 )
@@ -854,9 +825,14 @@ def _rank(
     ranked = (
         candidates.cast(CANDIDATE_SCHEMA)
         .filter(pl.col("score") >= cfg.suggest_threshold)
-        .with_columns(pl.col("m_pay").list.len().alias("n_members"))
+        .with_columns(
+            pl.col("m_pay").list.len().alias("n_members"),
+            # Rows are numbered in id order, so the smallest number is the smallest id.
+            pl.col("m_pay").list.min().alias("first_pay"),
+            pl.col("m_inv").list.min().alias("first_inv"),
+        )
         .sort(
-            ["score", "tb_newest", "tb_sum", "tb_pay_day", "tb_pid", "tb_iid", "n_members"],
+            ["score", "tb_newest", "tb_sum", "tb_pay_day", "first_pay", "first_inv", "n_members"],
             descending=[True, False, False, False, False, False, False],
         )
         .with_row_index("cand", offset=offset)
@@ -901,23 +877,64 @@ def _allocate_ranked(
     payment_amount: list[int],
     invoice_amount: list[int],
 ) -> Allocations:
-    sizes = ranked["n_members"].to_list()
+    """Allocate one pass. A one-to-one candidate whose payment and invoice appear in no
+    other candidate cannot conflict with anything: those are settled at once, the rest
+    go through `allocate` best first."""
+    alone = (
+        members.with_columns(
+            pl.col("cand").n_unique().over("pay").alias("n_pay"),
+            pl.col("cand").n_unique().over("inv").alias("n_inv"),
+            pl.len().over("cand").alias("n_members"),
+        )
+        .filter((pl.col("n_pay") == 1) & (pl.col("n_inv") == 1) & (pl.col("n_members") == 1))
+        .select("cand", "pay", "inv")
+        .join(ranked.select("cand", "fits"), on="cand")
+    )
+    amounts = alone.with_columns(
+        pl.Series(payment_amount, dtype=pl.Int64).gather(alone["pay"]).alias("paid"),
+        pl.Series(invoice_amount, dtype=pl.Int64).gather(alone["inv"]).alias("owed"),
+    ).with_columns(
+        pl.min_horizontal("paid", "owed").alias("cents"),
+        pl.when("fits").then(pl.col("owed") - pl.col("paid")).otherwise(0).alias("write_off"),
+    )
+    pays, invs, cents = amounts["pay"].to_list(), amounts["inv"].to_list(), amounts["cents"]
+    pay_after = pl.when("fits").then(0).otherwise(pl.col("paid") - pl.col("cents"))
+    inv_after = pl.when("fits").then(0).otherwise(pl.col("owed") - pl.col("cents"))
+    after = amounts.select(pay_after.alias("pay_after"), inv_after.alias("inv_after"))
+    for pay, left in zip(pays, after["pay_after"].to_list(), strict=True):
+        payment_left[pay] = left
+    for inv, left in zip(invs, after["inv_after"].to_list(), strict=True):
+        invoice_left[inv] = left
+    done = Allocations(
+        candidate=amounts["cand"].to_list(),
+        payment=pays,
+        invoice=invs,
+        cents=cents.to_list(),
+        write_off_cents=amounts["write_off"].to_list(),
+        complete=[True] * amounts.height,
+    )
+    settled = pl.col("cand").is_in(alone["cand"].implode())
+    contested = ranked.filter(~settled)
+    contested_members = members.filter(~settled)
     start = [0]
-    for size in sizes:
+    for size in contested["n_members"].to_list():
         start.append(start[-1] + size)
-    return allocate(
+    rest = allocate(
         Candidates(
-            candidate=ranked["cand"].to_list(),
-            fits=ranked["fits"].to_list(),
+            candidate=contested["cand"].to_list(),
+            fits=contested["fits"].to_list(),
             start=start,
-            member_payment=members["pay"].to_list(),
-            member_invoice=members["inv"].to_list(),
+            member_payment=contested_members["pay"].to_list(),
+            member_invoice=contested_members["inv"].to_list(),
         ),
         payment_left,
         invoice_left,
         payment_amount,
         invoice_amount,
     )
+    for column in ("candidate", "payment", "invoice", "cents", "write_off_cents", "complete"):
+        getattr(done, column).extend(getattr(rest, column))
+    return done
 
 
 def _first_pass(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
@@ -983,19 +1000,35 @@ def _result(
                 "complete": pl.Series(done.complete, dtype=pl.Boolean),
             }
         )
-        frames.append(rows.join(ranked.select("cand", "score", "rules", "ambiguous"), on="cand"))
+        frames.append(
+            rows.join(
+                ranked.select("cand", "score", "rules", "ambiguous", "first_pay", "first_inv"),
+                on="cand",
+            )
+        )
     rows = pl.concat(frames)
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    payment_ids = pays.select("pay", "payment_id")
+    invoice_ids = invs.select("inv", "invoice_id")
     rows = (
-        rows.join(pays.select("pay", "payment_id"), on="pay")
-        .join(invs.select("inv", "invoice_id"), on="inv")
-        .with_columns(
+        rows.with_columns(
             pl.col("complete").all().over("cand").alias("complete"),
-            pl.col("payment_id").min().over("cand").alias("first_pid"),
-            pl.col("invoice_id").min().over("cand").alias("first_iid"),
             (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
             (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
+        )
+        .sort("first_pay", "first_inv", "pay", "inv")
+        .join(payment_ids, on="pay", maintain_order="left")
+        .join(invoice_ids, on="inv", maintain_order="left")
+        .join(
+            payment_ids.rename({"pay": "first_pay", "payment_id": "first_pid"}),
+            on="first_pay",
+            maintain_order="left",
+        )
+        .join(
+            invoice_ids.rename({"inv": "first_inv", "invoice_id": "first_iid"}),
+            on="first_inv",
+            maintain_order="left",
         )
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
@@ -1008,17 +1041,13 @@ def _result(
         ),
         pl.when(pl.col("ambiguous")).then(pl.lit("ambiguous")),
     ).list.drop_nulls()
-    return (
-        rows.select(
-            pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
-            "payment_id",
-            "invoice_id",
-            _decimal(pl.col("cents")).alias("allocated_amount"),
-            _decimal(pl.col("write_off")).alias("write_off_amount"),
-            pl.col("score").round(4),
-            pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
-            pl.col("rules").list.concat(extra).alias("rules"),
-        )
-        .sort("match_id", "payment_id", "invoice_id")
-        .cast(OUTPUT_SCHEMA)
-    )
+    return rows.select(
+        pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
+        "payment_id",
+        "invoice_id",
+        _decimal(pl.col("cents")).alias("allocated_amount"),
+        _decimal(pl.col("write_off")).alias("write_off_amount"),
+        pl.col("score").round(4),
+        pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
+        pl.col("rules").list.concat(extra).alias("rules"),
+    ).cast(OUTPUT_SCHEMA)
