@@ -1,0 +1,207 @@
+"""GL suggestions: top-k with calibrated probabilities, cold start, retraining, persistence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.evaluation import evaluate_gl
+from matcher.gl_suggest import FingerprintMismatch, GLSuggester, training_fingerprint
+from sandbox.datagen.gl import NOMINAL_TO_SAGE, generate_gl_dataset, split_by_date
+
+
+@pytest.fixture(scope="module")
+def history() -> pl.DataFrame:
+    return generate_gl_dataset(3_000, seed=3).lines
+
+
+@pytest.fixture(scope="module")
+def fitted(history: pl.DataFrame) -> GLSuggester:
+    train, _ = split_by_date(history)
+    return GLSuggester(NOMINAL_TO_SAGE).fit(train)
+
+
+def _lines(*descriptions: str, nominal: str | None = None) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "description": list(descriptions),
+            "counterparty": ["Anyone Ltd"] * len(descriptions),
+            "amount": [50.0] * len(descriptions),
+            "nominal_code": [nominal] * len(descriptions),
+        },
+        schema_overrides={"nominal_code": pl.Utf8},
+    )
+
+
+def test_suggestions_are_top_k_with_probabilities_best_first(fitted: GLSuggester) -> None:
+    suggestions = fitted.suggest(_lines("Broadband monthly", "Toner cartridges"), k=3)
+    assert suggestions.columns == ["line", "rank", "gl_account", "probability", "source"]
+    assert suggestions.group_by("line").len()["len"].to_list() == [3, 3]
+    for _, group in suggestions.group_by("line"):
+        probabilities = group.sort("rank")["probability"].to_list()
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert 0 < sum(probabilities) <= 1 + 1e-9
+    best = suggestions.filter(pl.col("rank") == 1)["gl_account"].to_list()
+    assert best == ["7502-01", "7500-01"]
+
+
+def test_generated_history_is_learned_well(history: pl.DataFrame) -> None:
+    train, test = split_by_date(history)
+    suggester = GLSuggester(NOMINAL_TO_SAGE).fit(train)
+    truth = test.select(pl.int_range(pl.len()).alias("line"), "gl_account")
+    metrics = evaluate_gl(suggester.suggest(test), truth)
+    assert metrics["top1"] >= 0.85 and metrics["top3"] >= 0.95
+    assert metrics["calibration_error"] < 0.1
+
+
+def test_cold_start_uses_the_nominal_mapping_table() -> None:
+    suggester = GLSuggester({"7502": "7502-00"}, mapping_confidence=0.6)
+    assert not suggester.is_fitted
+    suggestions = suggester.suggest(_lines("Anything", "Unmapped", nominal="7502"), k=3)
+    assert suggestions.select("gl_account", "probability", "source").rows() == [
+        ("7502-00", 0.6, "mapping"),
+        ("7502-00", 0.6, "mapping"),
+    ]
+    assert GLSuggester({}).suggest(_lines("No map", nominal="9999")).is_empty()
+
+
+def test_an_unsure_model_leans_on_the_mapping(fitted: GLSuggester) -> None:
+    vague = _lines("Sundries", nominal="7100")
+    unsure = GLSuggester(NOMINAL_TO_SAGE, min_confidence=1.01)
+    unsure.model, unsure.classes = fitted.model, fitted.classes
+    blended = unsure.suggest(vague, k=1).row(0, named=True)
+    assert blended["source"] == "model+mapping"
+    assert blended["gl_account"] == NOMINAL_TO_SAGE["7100"]
+
+
+def test_retrain_learns_from_accepted_suggestions(fitted: GLSuggester) -> None:
+    accepted = pl.DataFrame(
+        {
+            "description": ["Drone survey of roof"] * 6,
+            "counterparty": ["Skyview Surveys Ltd"] * 6,
+            "amount": [650.0, 700.0, 720.0, 640.0, 680.0, 710.0],
+            "nominal_code": ["7700"] * 6,
+            "gl_account": ["7710-00"] * 6,
+        }
+    )
+    suggester = GLSuggester(NOMINAL_TO_SAGE).fit(fitted.training)
+    before = suggester.fingerprint
+    suggester.retrain(accepted)
+    assert suggester.fingerprint != before
+    assert suggester.training.height == fitted.training.height + 6
+    best = suggester.suggest(accepted.head(1).drop("gl_account"), k=1)["gl_account"][0]
+    assert best == "7710-00"
+
+
+def test_single_account_history_suggests_that_account() -> None:
+    lines = _lines("a", "b").with_columns(pl.lit("7900-00").alias("gl_account"))
+    suggestion = GLSuggester().fit(lines).suggest(_lines("c"), k=3)
+    assert suggestion.select("gl_account", "probability").rows() == [("7900-00", 1.0)]
+
+
+def test_fit_requires_the_target_column() -> None:
+    with pytest.raises(ValueError, match="gl_account"):
+        GLSuggester().fit(_lines("a"))
+    with pytest.raises(ValueError, match="description"):
+        GLSuggester().suggest(pl.DataFrame({"amount": [1.0]}))
+
+
+def test_ids_are_carried_into_the_suggestions(fitted: GLSuggester) -> None:
+    lines = _lines("Fuel card", "Hotel stay").with_columns(pl.Series("id", ["a", "b"]))
+    suggestions = fitted.suggest(lines, k=2)
+    assert suggestions.columns[:2] == ["line", "id"]
+    assert suggestions["id"].to_list() == ["a", "a", "b", "b"]
+
+
+# Persistence --------------------------------------------------------------------------------
+
+
+def test_save_and_load_give_the_same_suggestions(fitted: GLSuggester, tmp_path: Path) -> None:
+    fitted.save(tmp_path / "gl")
+    loaded = GLSuggester.load(tmp_path / "gl", expected_fingerprint=fitted.fingerprint)
+    lines = _lines("Van servicing", "Office rent", "Legal advice", nominal="7300")
+    assert loaded.suggest(lines).equals(fitted.suggest(lines))
+    assert loaded.fingerprint == fitted.fingerprint
+    manifest = json.loads((tmp_path / "gl" / "fingerprint.json").read_text())
+    assert manifest["training_sha256"] == fitted.fingerprint
+    assert manifest["training_rows"] == fitted.training.height
+
+
+def test_load_refuses_changed_training_data(fitted: GLSuggester, tmp_path: Path) -> None:
+    directory = fitted.save(tmp_path / "gl")
+    changed = fitted.training.with_columns(pl.col("amount") + 0.01)
+    changed.write_parquet(directory / "training.parquet")
+    with pytest.raises(FingerprintMismatch):
+        GLSuggester.load(directory)
+
+
+def test_load_refuses_a_swapped_model_file(fitted: GLSuggester, tmp_path: Path) -> None:
+    directory = fitted.save(tmp_path / "gl")
+    with (directory / "model.joblib").open("ab") as model_file:
+        model_file.write(b"\0")
+    with pytest.raises(FingerprintMismatch):
+        GLSuggester.load(directory)
+
+
+def test_load_refuses_an_unexpected_fingerprint(fitted: GLSuggester, tmp_path: Path) -> None:
+    directory = fitted.save(tmp_path / "gl")
+    with pytest.raises(FingerprintMismatch):
+        GLSuggester.load(directory, expected_fingerprint="0" * 64)
+
+
+_rows = st.lists(
+    st.tuples(
+        st.text(max_size=12),
+        st.sampled_from(["Acme Ltd", "Vale PLC"]),
+        st.floats(0, 10_000, allow_nan=False).map(lambda x: round(x, 2)),
+        st.sampled_from(["7500", "7502", None]),
+        st.sampled_from(["7500-01", "7502-00"]),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+def _frame(rows: list[tuple[str, str, float, str | None, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        rows,
+        schema={
+            "description": pl.Utf8,
+            "counterparty": pl.Utf8,
+            "amount": pl.Float64,
+            "nominal_code": pl.Utf8,
+            "gl_account": pl.Utf8,
+        },
+        orient="row",
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(_rows, st.randoms())
+def test_fingerprint_ignores_row_order(rows: list[tuple[str, str, float, str | None, str]],
+                                       shuffle: object) -> None:  # fmt: skip
+    shuffled = list(rows)
+    shuffle.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert training_fingerprint(_frame(rows)) == training_fingerprint(_frame(shuffled))
+
+
+@settings(max_examples=50, deadline=None)
+@given(_rows, st.integers(0, 11), st.sampled_from(["description", "amount", "gl_account"]))
+def test_fingerprint_changes_when_a_row_changes(
+    rows: list[tuple[str, str, float, str | None, str]], index: int, column: str
+) -> None:
+    frame = _frame(rows)
+    i = index % frame.height
+    changed = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == i)
+        .then(pl.col(column) + "x" if column != "amount" else pl.col(column) + 1.0)
+        .otherwise(pl.col(column))
+        .alias(column)
+    )
+    assert training_fingerprint(changed) != training_fingerprint(frame)
+    assert training_fingerprint(frame.head(i)) != training_fingerprint(frame)
