@@ -44,9 +44,8 @@ KASHFLOW_COLUMNS: dict[str, str] = {
     "Postcode": "postcode",
     "VatNumber": "tax_number",
     "VATNumber": "tax_number",
-    "Description": "name",
 }
-"""KashFlow customer/supplier/product field -> contract column."""
+"""KashFlow customer/supplier/product field -> contract column (use with `strict=False`)."""
 
 SAGE100_COLUMNS: dict[str, str] = {
     "CustomerNo": "id",
@@ -63,7 +62,7 @@ SAGE100_COLUMNS: dict[str, str] = {
     "CountryCode": "country",
     "TaxExemptNo": "tax_number",
 }
-"""Sage 100 AR_Customer/AP_Vendor/CI_Item column -> contract column."""
+"""Sage 100 AR_Customer/AP_Vendor/CI_Item column -> contract column (`strict=False`)."""
 
 OPTIONAL_COLUMNS = ("email", "phone", "postcode", "address", "city", "country", "tax_number")
 

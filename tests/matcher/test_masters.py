@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from matcher import normalise as n
 from matcher.evaluation import evaluate_links
-from matcher.masters import MasterConfig, link_masters
+from matcher.masters import KASHFLOW_COLUMNS, SAGE100_COLUMNS, MasterConfig, link_masters
 from sandbox.datagen.masters import generate_master_dataset
 
 # Normalisation ------------------------------------------------------------------------------
@@ -246,3 +246,16 @@ def test_generated_masters_link_with_high_precision_and_recall(kind: str) -> Non
     metrics = evaluate_links(link_masters(dataset.left, dataset.right), dataset.truth)
     assert metrics["f1"] >= 0.95
     assert metrics["wrong_auto"] == 0
+
+
+def test_native_columns_rename_to_the_contract() -> None:
+    kashflow = pl.DataFrame(
+        {"Code": ["HARP01"], "Name": ["Harper Joinery Ltd"], "Email": ["a@harper.co.uk"],
+         "Postcode": ["LS1 4AB"], "VatNumber": ["GB123456789"]}
+    ).rename(KASHFLOW_COLUMNS, strict=False)  # fmt: skip
+    sage = pl.DataFrame(
+        {"ARDivisionNo": ["01"], "CustomerNo": ["0000042"], "CustomerName": ["HARPER JOINERY"],
+         "EmailAddress": ["A@HARPER.CO.UK"], "ZipCode": ["LS14AB"], "TaxExemptNo": ["123456789"]}
+    ).rename(SAGE100_COLUMNS, strict=False)  # fmt: skip
+    links = link_masters(kashflow, sage)
+    assert links.select("left_id", "right_id", "status").row(0) == ("HARP01", "0000042", "auto")
