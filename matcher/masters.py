@@ -370,8 +370,8 @@ def assign(scored: pl.DataFrame, config: MasterConfig) -> pl.DataFrame:
         return empty
     threshold = min(max(config.suggest_threshold, 1e-9), 1 - 1e-9)
     chosen = _one_to_one(edges, math.log(threshold / (1 - threshold)))
-    best_left = scored.group_by("left_row").agg(pl.col("score").top_k(2).alias("left_top"))
-    best_right = scored.group_by("right_row").agg(pl.col("score").top_k(2).alias("right_top"))
+    best_left = scored.group_by("left_row").agg(_best_two().alias("left_top"))
+    best_right = scored.group_by("right_row").agg(_best_two().alias("right_top"))
     links = (
         chosen.join(best_left, on="left_row")
         .join(best_right, on="right_row")
@@ -392,6 +392,11 @@ def assign(scored: pl.DataFrame, config: MasterConfig) -> pl.DataFrame:
         )
     )
     return links.select(empty.columns).sort("score", "left_id", descending=[True, False])
+
+
+def _best_two() -> pl.Expr:
+    """A record's two best candidate scores, best first."""
+    return pl.col("score").sort(descending=True).head(2)
 
 
 def _runner_up(top: pl.Expr) -> pl.Expr:

@@ -168,6 +168,18 @@ def test_identical_records_link_automatically_with_evidence() -> None:
     assert "tax=" in links["evidence"][0]
 
 
+def test_a_clear_winner_is_auto_despite_weaker_rivals() -> None:
+    rivals = [
+        {"id": "R0", "name": "Harper Joinery North Ltd", "city": "York"},
+        {"id": "R1", "name": "HARPER JOINERY LIMITED", "email": "ACCOUNTS@harperjoinery.co.uk",
+         "postcode": "LS14AB", "tax_number": "123456789"},
+        {"id": "R2", "name": "Harper Joiners", "city": "Bath"},
+    ]  # fmt: skip
+    links = link_masters(pl.DataFrame([_BASE]), pl.DataFrame(rivals))
+    assert links.select("right_id", "status").rows() == [("R1", "auto")]
+    assert links["margin"][0] > 0.5
+
+
 def test_a_namesake_elsewhere_is_not_linked() -> None:
     namesake = _right(
         email="info@harperjoinery-york.co.uk",
