@@ -111,7 +111,7 @@ def bench_masters(scale: Scale, seed: int) -> list[Row]:
     metrics = evaluate_links(pl.concat(results), pl.concat(truths))
     rows += [
         Row(scale.name, f"masters_{name}", float(metrics[name]), seconds)
-        for name in ("precision", "recall", "f1", "wrong_auto")
+        for name in ("precision", "recall", "f1", "auto_precision", "wrong_auto")
     ]
     return rows
 
