@@ -1,7 +1,8 @@
 """Normalisation of the fields both systems key differently: names, emails, phones, postcodes.
 
-One place for the rules, so the master, payment and anomaly matchers compare the same
-way. Every function is idempotent (`f(f(x)) == f(x)`) and maps missing input to "".
+One place for these rules, so every matcher that compares such fields compares them the
+same way. The `normalise_*` functions are idempotent (`f(f(x)) == f(x)`); all of them map
+missing input to "".
 """
 
 from __future__ import annotations
