@@ -832,8 +832,18 @@ def _rank(
             pl.col("m_inv").list.min().alias("first_inv"),
         )
         .sort(
-            ["score", "tb_newest", "tb_sum", "tb_pay_day", "first_pay", "first_inv", "n_members"],
-            descending=[True, False, False, False, False, False, False],
+            [
+                "score",
+                "tb_newest",
+                "tb_sum",
+                "tb_pay_day",
+                "first_pay",
+                "first_inv",
+                "n_members",
+                "m_pay",
+                "m_inv",
+            ],
+            descending=[True, False, False, False, False, False, False, False, False],
         )
         .with_row_index("cand", offset=offset)
     )

@@ -329,6 +329,7 @@ def generate_payment_dataset(
             "kind": pay_kind,
             "customer": pay_customer,
             "cp_missing": cp_missing,
+            "currency_code": customer_currency[pay_customer],
             "cents": paid,
             "day": pay_day,
             "style": style,
@@ -353,7 +354,6 @@ def generate_payment_dataset(
         (start_day + pl.col("issue_day")).cast(pl.Date).alias("issue_date"),
         (start_day + pl.col("issue_day") + pl.col("terms")).cast(pl.Date).alias("due_date"),
     ).sort("invoice_id")
-    customer_currency_series = pl.Series(customer_currency)
     public_payments = payments.select(
         "payment_id",
         pl.when(pl.col("cp_missing"))
@@ -361,10 +361,7 @@ def generate_payment_dataset(
         .otherwise(pl.format("C{}", pl.col("customer").cast(pl.String).str.zfill(7)))
         .alias("counterparty_id"),
         _money(pl.col("cents")).alias("amount"),
-        pl.col("customer")
-        .map_batches(lambda c: customer_currency_series.gather(c), return_dtype=pl.Int64)
-        .replace_strict([0, 1, 2], currencies.to_list())
-        .alias("currency"),
+        pl.col("currency_code").replace_strict([0, 1, 2], currencies.to_list()).alias("currency"),
         (start_day + pl.col("day")).cast(pl.Date).alias("date"),
         "reference",
         pl.col("kind")
