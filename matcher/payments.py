@@ -91,6 +91,7 @@ AMOUNT_RELATIONS = (
 )
 FITTING_RELATIONS = AMOUNT_RELATIONS[:5]
 AMOUNT_ONLY_FANOUT = 20
+EQUAL_AMOUNT_REACH = 3
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class MatchConfig:
     ambiguity_margin: float = 0.05
     max_subset_size: int = 4
     subset_pool: int = 10
+    max_leftovers_per_counterparty: int = 300
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
 
@@ -456,12 +458,34 @@ def _counterparty_amount_pairs(
         )
         .sort("key")
     )
-    base = invs.select("inv", pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"), "cents")
+    base = invs.select(
+        "inv", pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"), "cents", "issue_day"
+    )
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
     exact = pl.concat(
-        [base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key")) for c in charges]
+        [
+            base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key"), "issue_day")
+            for c in charges
+        ]
     )
-    found = [known.join(exact, on=["cp", "cur", "key"]).select("pay", "inv")]
+    # Many equal amounts of one counterparty (a subscription) would pair every payment with
+    # every invoice: instead the n-th payment of an amount (by date) meets the invoices
+    # of that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest
+    # first). They still tie, so none of them is auto, and oldest-first is kept.
+    reach = pl.int_ranges(
+        pl.col("rank") - EQUAL_AMOUNT_REACH, pl.col("rank") + EQUAL_AMOUNT_REACH + 1
+    )
+    paying = (
+        known.join(pays.select("pay", "p_day"), on="pay")
+        .sort("p_day", "pay")
+        .with_columns(pl.int_range(pl.len()).over("cp", "cur", "key").alias("rank"))
+        .with_columns(reach.alias("rank"))
+        .explode("rank")
+    )
+    owing = exact.sort("issue_day", "inv").with_columns(
+        pl.int_range(pl.len()).over("cp", "cur", "key").alias("rank")
+    )
+    found = [paying.join(owing, on=["cp", "cur", "key", "rank"]).select("pay", "inv")]
     rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
     rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
     rates += [(rate, 1) for rate in cfg.card_fee_rates]
@@ -641,8 +665,10 @@ def _subset_candidates(
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
     ``subset_pool`` items of its counterparty and currency inside the date window (the
     most recent invoices before the payment; the first payments after the invoice),
-    groups hold at most ``max_subset_size`` items, and a group is dropped as soon as its
-    sum passes the target. Equal sums tie, and rank oldest invoices first.
+    groups hold at most ``max_subset_size`` items, a group is dropped as soon as its sum
+    passes the target, and a counterparty's leftovers are capped at the most recent
+    ``max_leftovers_per_counterparty`` per side. Equal sums tie, and rank oldest
+    invoices first.
     """
     w = cfg.weights
     lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
@@ -663,8 +689,19 @@ def _subset_candidates(
         "num_key",
     )
     shared = lp.select("cp", "cur").unique().join(li.select("cp", "cur").unique(), on=["cp", "cur"])
-    lp = lp.join(shared, on=["cp", "cur"])
-    li = li.join(shared, on=["cp", "cur"])
+    # A counterparty with thousands of leftovers would make the pools below quadratic:
+    # only its most recent `max_leftovers_per_counterparty` on each side are searched.
+    cap = cfg.max_leftovers_per_counterparty
+    lp = (
+        lp.join(shared, on=["cp", "cur"])
+        .sort("p_day", "pay", descending=True)
+        .filter(pl.int_range(pl.len()).over("cp", "cur") < cap)
+    )
+    li = (
+        li.join(shared, on=["cp", "cur"])
+        .sort("issue_day", "inv", descending=True)
+        .filter(pl.int_range(pl.len()).over("cp", "cur") < cap)
+    )
     in_window = pl.col("p_day").is_between(
         pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
     )

@@ -389,6 +389,22 @@ def test_a_duplicated_bank_line_is_not_auto_and_the_earlier_one_wins() -> None:
     assert (row["payment_id"], row["status"]) == ("P1", "suggested")
 
 
+def test_a_subscription_pairs_payments_and_invoices_oldest_first_and_never_auto() -> None:
+    months = 200
+    invoices = [
+        invoice(f"I{n + 1}", "9.99", issued=ISSUED + timedelta(days=n)) for n in range(months)
+    ]
+    payments = [
+        payment(f"P{n + 1:03d}", "9.99", paid=ISSUED + timedelta(days=n + 3)) for n in range(months)
+    ]
+    result = match(payments, invoices)
+    assert result.height == months
+    assert result["invoice_id"].n_unique() == months
+    assert set(result["status"]) == {"suggested"}
+    first = result.filter(pl.col("payment_id") == "P001").row(0, named=True)
+    assert first["invoice_id"] == "I1"
+
+
 def test_empty_inputs_give_an_empty_result_with_the_contract_columns() -> None:
     result = match([], [invoice("I1", "10.00")])
     assert result.is_empty()
