@@ -469,23 +469,30 @@ def _counterparty_amount_pairs(
         ]
     )
     # Many equal amounts of one counterparty (a subscription) would pair every payment with
-    # every invoice: instead the n-th payment of an amount (by date) meets the invoices
-    # of that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest
-    # first). They still tie, so none of them is auto, and oldest-first is kept.
-    reach = pl.int_ranges(
-        pl.col("rank") - EQUAL_AMOUNT_REACH, pl.col("rank") + EQUAL_AMOUNT_REACH + 1
-    )
-    paying = (
-        known.join(pays.select("pay", "p_day"), on="pay")
-        .sort("p_day", "pay")
-        .with_columns(pl.int_range(pl.len()).over("cp", "cur", "key").alias("rank"))
-        .with_columns(reach.alias("rank"))
-        .explode("rank")
-    )
-    owing = exact.sort("issue_day", "inv").with_columns(
-        pl.int_range(pl.len()).over("cp", "cur", "key").alias("rank")
-    )
-    found = [paying.join(owing, on=["cp", "cur", "key", "rank"]).select("pay", "inv")]
+    # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
+    # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
+    # They still tie, so none of them is auto, and oldest-first is kept.
+    keys = ["cp", "cur", "key"]
+    exact = exact.with_columns(pl.len().over(keys).alias("n"))
+    few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
+    found = [known.join(exact.filter(few), on=keys).select("pay", "inv")]
+    many = exact.filter(~few)
+    if many.height:
+        reach = pl.int_ranges(
+            pl.col("rank") - EQUAL_AMOUNT_REACH, pl.col("rank") + EQUAL_AMOUNT_REACH + 1
+        )
+        paying = (
+            known.join(many.select(keys).unique(), on=keys)
+            .join(pays.select("pay", "p_day"), on="pay")
+            .sort("p_day", "pay")
+            .with_columns(pl.int_range(pl.len()).over(keys).alias("rank"))
+            .with_columns(reach.alias("rank"))
+            .explode("rank")
+        )
+        owing = many.sort("issue_day", "inv").with_columns(
+            pl.int_range(pl.len()).over(keys).alias("rank")
+        )
+        found.append(paying.join(owing, on=[*keys, "rank"]).select("pay", "inv"))
     rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
     rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
     rates += [(rate, 1) for rate in cfg.card_fee_rates]
