@@ -78,8 +78,11 @@ class AnomalyConfig:
     round_unit: float = 100.0
     round_minimum: float = 1_000.0
     isolation_weight: float = 0.45
-    """The forest's score at its most certain; it ramps from `isolation_floor` up."""
+    """The forest's strength at `isolation_ceiling` and above."""
     isolation_floor: float = 0.6
+    """Isolation scores (about 0.5 for ordinary rows) below this add nothing ..."""
+    isolation_ceiling: float = 0.75
+    """... and from here on add `isolation_weight`; linear in between."""
     isolation_trees: int = 200
     isolation_min_rows: int = 200
     """Below this many transactions the forest has too little to learn from: not run."""
@@ -335,7 +338,8 @@ _FOREST_FEATURES = {
 
 
 def _with_forest(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
-    """The IsolationForest's score, ramped from `isolation_floor` to `isolation_weight`."""
+    """The IsolationForest's strength: 0 up to `isolation_floor`, `isolation_weight` from
+    `isolation_ceiling`, linear in between."""
     features = frame.select(
         pl.col(name).cast(pl.Float64).fill_null(0.0).fill_nan(0.0) for name in _FOREST_FEATURES
     ).to_numpy()
@@ -350,7 +354,9 @@ def _with_forest(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
         random_state=config.random_state,
     ).fit(features)
     isolation = -forest.score_samples(features)  # the paper's score: ~0.5 normal, -> 1 odd
-    ramp = (isolation - config.isolation_floor) / max(1.0 - config.isolation_floor, 1e-9)
+    ramp = (isolation - config.isolation_floor) / max(
+        config.isolation_ceiling - config.isolation_floor, 1e-9
+    )
     strength = np.clip(ramp, 0.0, 1.0) * config.isolation_weight
     # Explain by the feature furthest from typical, in robust standard deviations.
     centre = np.median(features, axis=0)
