@@ -142,7 +142,7 @@ class MatchConfig:
     suggest_threshold: float = 0.4
     ambiguity_margin: float = 0.05
     max_subset_size: int = 4
-    subset_pool: int = 10
+    subset_pool: int = 12
     max_leftovers_per_counterparty: int = 300
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
