@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from canonical import Payment, SalesInvoice
+from canonical import Payment, PurchaseInvoice, SalesInvoice
 from ledger import NewVersion, append_versions, results_of_run
 from matcher.reconcile import reconcile
 
@@ -116,3 +116,54 @@ def test_what_a_system_has_allocated_itself_is_not_matched_again(
         "SELECT status, counts FROM ledger.sync_run_end WHERE run_id = %s", (summary.run_id,)
     ).fetchone()
     assert row is not None and row[0] == "succeeded"
+
+
+def test_a_payment_synced_to_the_other_system_is_not_offered_twice(
+    conn: psycopg.Connection[Any],
+) -> None:
+    link(conn, "customer", "ACME", "01-ACME")
+    link(conn, "payment", "P1", "R1")
+    append_versions(
+        conn,
+        [
+            invoice("sage100", "0000042", "01-ACME", "120.00"),
+            receipt("kashflow", "P1", "ACME", "120.00", "INV-42"),
+            receipt("sage100", "R1", "01-ACME", "120.00", "INV-42"),
+        ],
+    )
+    results = results_of_run(conn, reconcile(conn).run_id, "payment")
+    assert [(r.left, r.right, r.status) for r in results] == [
+        (("sage100", "payment", "R1"), ("sage100", "sales_invoice", "0000042"), "auto")
+    ]
+
+
+def test_supplier_payments_settle_purchase_invoices(conn: psycopg.Connection[Any]) -> None:
+    append_versions(
+        conn,
+        [
+            NewVersion.of(
+                PurchaseInvoice(
+                    system="sage100",
+                    key="PI-77",
+                    supplier_key="ACMESUP",
+                    issue_date=date(2026, 9, 1),
+                    net_amount=Decimal("300.00"),
+                    gross_amount=Decimal("300.00"),
+                )
+            ),
+            NewVersion.of(
+                Payment(
+                    system="sage100",
+                    key="SP1",
+                    kind="supplier_payment",
+                    counterparty_key="ACMESUP",
+                    payment_date=date(2026, 9, 25),
+                    amount=Decimal("300.00"),
+                )
+            ),
+        ],
+    )
+    results = results_of_run(conn, reconcile(conn).run_id, "payment")
+    assert [(r.left, r.right, r.amount) for r in results] == [
+        (("sage100", "payment", "SP1"), ("sage100", "purchase_invoice", "PI-77"), Decimal("300.00"))
+    ]
