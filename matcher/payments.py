@@ -122,6 +122,13 @@ class MatchConfig:
     time; less a card fee rate or a fixed bank charge; or within both ``tolerance_abs``
     and ``tolerance_pct`` of the open amount. The difference is suggested as a
     write-off. Anything else with a matching reference is a partial or an over-payment.
+
+    A payment counts as in the *date window* of an invoice from ``days_before_issue``
+    before its issue date to ``days_after_due`` after its due date. Candidates scoring
+    under ``suggest_threshold`` are dropped; ``auto_threshold`` and ``ambiguity_margin``
+    decide auto (see the module). Subset-sum groups hold up to ``max_subset_size`` items
+    drawn from ``subset_pool`` candidates per target, and from at most
+    ``max_leftovers_per_counterparty`` leftovers per counterparty and side.
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
