@@ -14,6 +14,7 @@ from ledger.migrate import upgrade
 from ledgerbridge.config import load_settings
 from ledgerbridge.database import database_url, redact
 from ledgerbridge.history_view import history_table
+from matcher.cli import reconcile_command
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
 
@@ -65,6 +66,9 @@ def history(
         console.print(f"no versions of {system} {entity} {key!r} in the ledger")
         raise typer.Exit(1)
     console.print(history_table(versions))
+
+
+app.command("reconcile")(reconcile_command)
 
 
 @app.command()

@@ -29,11 +29,20 @@ from connectors.kashflow import KashFlowClient
 from connectors.kashflow.mapping import payments_of
 from connectors.sage100.odbc import ENTITIES as SAGE100_ENTITIES
 from connectors.sage100.odbc import Sage100Reader
-from ledger import NewVersion, append_versions, current, finish_run, history, start_run
+from ledger import (
+    NewVersion,
+    append_versions,
+    current,
+    finish_run,
+    history,
+    results_of_run,
+    start_run,
+)
 from ledger.migrate import upgrade
 from ledgerbridge.config import Settings
 from ledgerbridge.database import database_url, redact
 from ledgerbridge.history_view import history_table
+from matcher.reconcile import reconcile
 from sandbox.datagen import generate_company
 from sandbox.kashflow.config import SandboxConfig
 from sandbox.kashflow.server import SandboxServer, open_sandbox
@@ -157,4 +166,46 @@ def _show_state(conn: psycopg.Connection[Any], console: Console) -> None:
 
 
 def _reconcile(conn: psycopg.Connection[Any], console: Console) -> None:
-    """Filled in by the matcher's reconcile step."""
+    """Reconciles what was just read and shows what does not reconcile, with examples."""
+    summary = reconcile(conn)
+    results = results_of_run(conn, summary.run_id)
+    table = Table(title=f"What does not reconcile (reconcile run {summary.run_id})")
+    table.add_column("check")
+    table.add_column("count", justify="right")
+    table.add_column("examples")
+    for masters in summary.masters:
+        table.add_row(
+            f"{masters.entity} links",
+            str(masters.already_linked + masters.auto),
+            f"{masters.auto} auto-linked now, {masters.already_linked} before;"
+            f" {masters.suggested} to review; without a counterpart:"
+            f" {masters.unlinked_kashflow} KashFlow, {masters.unlinked_sage100} Sage 100",
+        )
+    payments = Counter(r.status for r in results if r.kind == "payment")
+    table.add_row(
+        "payment matches",
+        str(summary.allocations),
+        ", ".join(f"{count} {status}" for status, count in sorted(payments.items()))
+        or "nothing left to match",
+    )
+    anomalies = [r for r in results if r.kind == "anomaly"]
+    table.add_row(
+        "anomalies",
+        str(len(anomalies)),
+        "\n".join(
+            f"{r.left[0]} {r.left[2]}: {r.detail['reasons'][0]}"
+            for r in anomalies[:3]
+            if r.left and r.detail.get("reasons")
+        ),
+    )
+    suggestions = [r for r in results if r.kind == "gl_suggestion"]
+    table.add_row(
+        "GL suggestions",
+        str(len(suggestions)),
+        "\n".join(
+            f"purchase {r.group_id} -> {r.right[2]} ({r.score:.0%}, {r.detail['source']})"
+            for r in suggestions[:3]
+            if r.right
+        ),
+    )
+    console.print(table)

@@ -2,7 +2,8 @@
 
 `reconcile_command` is the command itself (register it with
 ``app.command("reconcile")(reconcile_command)``); `app` is a typer sub-app holding it,
-for use on its own (``python -m matcher.cli reconcile``).
+for use on its own (``python -m matcher.cli reconcile``). `summary_table` renders what
+a run did, step by step.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ from decimal import Decimal
 import psycopg
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from ledgerbridge.config import load_settings
 from ledgerbridge.database import database_url
 from matcher.payments import MatchConfig
-from matcher.reconcile import reconcile
+from matcher.reconcile import GLConfig, ReconcileConfig, ReconcileSummary, reconcile
 
 app = typer.Typer(help="Matching over the ledger.", no_args_is_help=True)
 console = Console()
 DEFAULTS = MatchConfig()
+GL_DEFAULTS = GLConfig()
 
 
 def reconcile_command(
     auto_threshold: float = typer.Option(
-        DEFAULTS.auto_threshold, help="Score from which an unambiguous match is auto."
+        DEFAULTS.auto_threshold, help="Score from which an unambiguous payment match is auto."
     ),
     tolerance_abs: str = typer.Option(
         str(DEFAULTS.tolerance_abs), help="Largest difference written off, in money."
@@ -36,21 +39,57 @@ def reconcile_command(
     days_after_due: int = typer.Option(
         DEFAULTS.days_after_due, help="How long after its due date a payment still counts."
     ),
+    gl_min_history: int = typer.Option(
+        GL_DEFAULTS.min_history,
+        help="Labelled Sage purchase lines needed to train GL suggestions (else mapping).",
+    ),
 ) -> None:
-    """Pair payments with open invoices on both sides and record the matches in the ledger."""
-    config = MatchConfig(
-        auto_threshold=auto_threshold,
-        tolerance_abs=Decimal(tolerance_abs),
-        tolerance_pct=Decimal(tolerance_pct),
-        days_after_due=days_after_due,
+    """Link masters, pair payments, flag anomalies and suggest GL accounts over the ledger,
+    and record every finding in one reconcile run."""
+    config = ReconcileConfig(
+        payments=MatchConfig(
+            auto_threshold=auto_threshold,
+            tolerance_abs=Decimal(tolerance_abs),
+            tolerance_pct=Decimal(tolerance_pct),
+            days_after_due=days_after_due,
+        ),
+        gl=GLConfig(min_history=gl_min_history),
     )
     with psycopg.connect(database_url(load_settings())) as conn:
         summary = reconcile(conn, config)
-    console.print(
-        f"reconcile run {summary.run_id}: {summary.payments} payments, {summary.invoices} "
-        f"invoices -> {summary.allocations} allocations ({summary.auto} auto, "
-        f"{summary.suggested} to review)"
+    console.print(summary_table(summary))
+
+
+def summary_table(summary: ReconcileSummary) -> Table:
+    """One row per step of the run: what it looked at and what it found."""
+    table = Table(title=f"reconcile run {summary.run_id}")
+    table.add_column("step")
+    table.add_column("looked at")
+    table.add_column("found")
+    for masters in summary.masters:
+        table.add_row(
+            f"{masters.entity} links",
+            f"{masters.already_linked} linked before",
+            f"{masters.auto} auto-linked, {masters.suggested} to review; unlinked: "
+            f"{masters.unlinked_kashflow} KashFlow, {masters.unlinked_sage100} Sage 100",
+        )
+    table.add_row(
+        "payments",
+        f"{summary.payments} payments, {summary.invoices} invoices",
+        f"{summary.allocations} allocations ({summary.auto} auto, {summary.suggested} to review)",
     )
+    table.add_row(
+        "anomalies",
+        f"{summary.anomalies.scored} invoices",
+        f"{summary.anomalies.flagged} flagged",
+    )
+    table.add_row(
+        "GL suggestions",
+        f"{summary.gl.lines} KashFlow purchase lines not in Sage",
+        f"{summary.gl.suggested} suggested (from the {summary.gl.source}, "
+        f"{summary.gl.history} lines of history)",
+    )
+    return table
 
 
 @app.callback()
