@@ -775,9 +775,9 @@ def gl_step(conn: psycopg.Connection[Any], run_id: int, config: GLConfig) -> GLS
     results: list[MatchResult] = []
     if not lines.is_empty():
         suggestions = suggester.suggest(lines, config.top_k)
-        amounts = dict(zip(lines["id"], lines["amount"], strict=True))
-        for (line_id,), top in suggestions.sort("line", "rank").group_by("id", maintain_order=True):
-            key, _, line_no = str(line_id).rpartition(":")
+        line_ids, amounts = lines["id"].to_list(), lines["amount"].to_list()
+        for (line,), top in suggestions.sort("line", "rank").group_by("line", maintain_order=True):
+            key, _, line_no = str(line_ids[line]).rpartition(":")
             best = top.row(0, named=True)
             results.append(
                 MatchResult(
@@ -787,7 +787,7 @@ def gl_step(conn: psycopg.Connection[Any], run_id: int, config: GLConfig) -> GLS
                     status="suggested",
                     left=("kashflow", "purchase_invoice", key),
                     right=("sage100", "gl_account", best["gl_account"]),
-                    amount=Decimal(str(amounts[line_id])),
+                    amount=Decimal(str(amounts[line])),
                     rules=(best["source"],),
                     detail={
                         "line_no": int(line_no),
