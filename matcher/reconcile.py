@@ -674,13 +674,14 @@ def gl_history(
     sage100: Iterable[StoredVersion],
     pairs: Mapping[str, StoredVersion],
     kashflow: Mapping[str, StoredVersion],
+    suppliers: Links,
     supplier_names: Mapping[str, str],
 ) -> pl.DataFrame:
     """Labelled lines: every Sage 100 purchase invoice line that has a GL account.
 
     Each line's description, net amount and GL account; its supplier's name (the
-    KashFlow name when the suppliers are linked, so it reads as the lines to suggest
-    for do); and, when the same purchase is in KashFlow, the nominal code of the
+    KashFlow name when the suppliers are linked, as the lines to suggest for have it);
+    and, when the same purchase is in KashFlow (`pairs`), the nominal code of the
     KashFlow line with the same line number.
     """
     kashflow_of = {sage.native_key: kashflow[key] for key, sage in pairs.items()}
@@ -688,27 +689,22 @@ def gl_history(
     for version in sage100:
         payload = version.payload or {}
         twin = kashflow_of.get(version.native_key)
-        twin_lines = (
-            {line["line_no"]: line for line in ((twin.payload or {}).get("lines") or ())}
-            if twin is not None
-            else {}
-        )
-        supplier_key = (twin.payload or {}).get("supplier_key") if twin else None
-        counterparty = supplier_names.get(
-            f"kashflow:{supplier_key}" if supplier_key else f"sage100:{payload['supplier_key']}",
-            "",
-        )
+        twin_lines = {
+            line["line_no"]: line
+            for line in ((twin.payload or {}).get("lines") or () if twin else ())
+        }
+        party = _party("sage100", payload["supplier_key"], suppliers)
+        counterparty = supplier_names.get(party or "", "")
         for line in payload.get("lines") or ():
             if not line.get("gl_account"):
                 continue
-            twin_line = twin_lines.get(line["line_no"], {})
             rows.append(
                 {
                     "id": f"{version.native_key}:{line['line_no']}",
                     "description": line.get("description") or "",
                     "counterparty": counterparty,
                     "amount": float(Decimal(str(line["net_amount"]))),
-                    "nominal_code": twin_line.get("gl_account"),
+                    "nominal_code": twin_lines.get(line["line_no"], {}).get("gl_account"),
                     "gl_account": line["gl_account"],
                 }
             )
@@ -765,7 +761,7 @@ def gl_step(conn: psycopg.Connection[Any], run_id: int, config: GLConfig) -> GLS
     kashflow = {v.native_key: v for v in current(conn, "kashflow", "purchase_invoice")}
     sage100 = current(conn, "sage100", "purchase_invoice")
     pairs = same_purchases(kashflow.values(), sage100, suppliers)
-    history = gl_history(sage100, pairs, kashflow, supplier_names)
+    history = gl_history(sage100, pairs, kashflow, suppliers, supplier_names)
     mapping = nominal_map(
         current(conn, "kashflow", "gl_account"), current(conn, "sage100", "gl_account")
     )

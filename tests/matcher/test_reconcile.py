@@ -176,6 +176,11 @@ def test_customers_are_linked_before_payments_so_a_sage_receipt_settles_a_kashfl
         )
     ]
     assert "same_counterparty" in payments[0].rules
+    linked_first = conn.execute(
+        "SELECT max(l.created_at) < min(r.created_at) FROM ledger.link AS l,"
+        " ledger.match_result AS r WHERE r.kind = 'payment'"
+    ).fetchone()
+    assert linked_first == (True,)
     assert summary.links_appended == 1
     assert [(m.entity, m.auto, m.suggested) for m in summary.masters] == [
         ("customer", 1, 0),
