@@ -200,13 +200,15 @@ def master_frame(system: str, entity: str, versions: Iterable[StoredVersion]) ->
     for version in versions:
         payload = version.payload or {}
         if entity == "product":
-            rows.append({"id": version.native_key, "code": version.native_key, **_name(payload)})
+            rows.append(
+                {"id": version.native_key, "code": version.native_key, "name": payload.get("name")}
+            )
             continue
-        code = split_party_key(version.native_key)[1] if system == "sage100" else None
+        key = version.native_key
         rows.append(
             {
-                "id": version.native_key,
-                **_name(payload),
+                "id": key,
+                "name": payload.get("name"),
                 "email": payload.get("email"),
                 "phone": payload.get("phone"),
                 "address": " ".join(payload.get("address_lines") or ()) or None,
@@ -214,14 +216,10 @@ def master_frame(system: str, entity: str, versions: Iterable[StoredVersion]) ->
                 "postcode": payload.get("postcode"),
                 "country": payload.get("country"),
                 "tax_number": payload.get("tax_number"),
-                "code": code or version.native_key,
+                "code": split_party_key(key)[1] if system == "sage100" else key,
             }
         )
     return pl.DataFrame(rows, schema=dict.fromkeys(("id", *columns), pl.Utf8))
-
-
-def _name(payload: Mapping[str, Any]) -> dict[str, str | None]:
-    return {"name": payload.get("name")}
 
 
 def link_step(
@@ -711,25 +709,35 @@ def gl_history(
     return pl.DataFrame(rows, schema=GL_LINE_SCHEMA)
 
 
+PENDING_LINE_SCHEMA = pl.Schema(
+    {**GL_LINE_SCHEMA, "purchase_key": pl.String(), "line_no": pl.Int64(), "net": pl.Decimal(38, 2)}
+)
+
+
 def pending_lines(
     kashflow: Iterable[StoredVersion], supplier_names: Mapping[str, str]
 ) -> pl.DataFrame:
-    """The lines of the KashFlow purchase invoices given, to suggest accounts for."""
+    """The lines of the KashFlow purchase invoices given, to suggest accounts for (with
+    their purchase key, line number and exact net amount)."""
     rows = []
     for version in kashflow:
         payload = version.payload or {}
         for line in payload.get("lines") or ():
+            net = Decimal(str(line["net_amount"]))
             rows.append(
                 {
                     "id": f"{version.native_key}:{line['line_no']}",
                     "description": line.get("description") or "",
                     "counterparty": supplier_names.get(f"kashflow:{payload['supplier_key']}", ""),
-                    "amount": float(Decimal(str(line["net_amount"]))),
+                    "amount": float(net),
                     "nominal_code": line.get("gl_account"),
                     "gl_account": None,
+                    "purchase_key": version.native_key,
+                    "line_no": line["line_no"],
+                    "net": net,
                 }
             )
-    return pl.DataFrame(rows, schema=GL_LINE_SCHEMA)
+    return pl.DataFrame(rows, schema=PENDING_LINE_SCHEMA)
 
 
 def train_suggester(
@@ -771,22 +779,21 @@ def gl_step(conn: psycopg.Connection[Any], run_id: int, config: GLConfig) -> GLS
     results: list[MatchResult] = []
     if not lines.is_empty():
         suggestions = suggester.suggest(lines, config.top_k)
-        line_ids, amounts = lines["id"].to_list(), lines["amount"].to_list()
         for (line,), top in suggestions.sort("line", "rank").group_by("line", maintain_order=True):
-            key, _, line_no = str(line_ids[line]).rpartition(":")
+            pending = lines.row(line, named=True)
             best = top.row(0, named=True)
             results.append(
                 MatchResult(
                     kind="gl_suggestion",
-                    group_id=f"{key}:{line_no}",
+                    group_id=pending["id"],
                     score=min(max(best["probability"], 0.0), 1.0),
                     status="suggested",
-                    left=("kashflow", "purchase_invoice", key),
+                    left=("kashflow", "purchase_invoice", pending["purchase_key"]),
                     right=("sage100", "gl_account", best["gl_account"]),
-                    amount=Decimal(str(amounts[line])),
+                    amount=pending["net"],
                     rules=(best["source"],),
                     detail={
-                        "line_no": int(line_no),
+                        "line_no": pending["line_no"],
                         "top": [
                             [account, round(probability, 4)]
                             for account, probability in top.select(
