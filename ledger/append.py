@@ -5,6 +5,10 @@ re-read of an unchanged record changes nothing: delivery is at least once, its e
 exactly once. Appenders of one (system, entity) stream serialise on a transaction-level
 advisory lock, so concurrent appenders of the same record get consecutive versions,
 never a duplicate or a gap; different streams append in parallel.
+
+An append has two halves: `prepare` (serialise and hash: client CPU only, no database)
+and `store` (lock, look up the newest versions, number, COPY, commit); `append_versions`
+does both.
 """
 
 from __future__ import annotations
@@ -14,13 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
 
 import orjson
 import psycopg
-from psycopg.adapt import Dumper
-from psycopg.copy import QueuedLibpqWriter
-from psycopg.pq import Format
 
 from canonical import CanonicalRecord
 from canonical.records import json_value
@@ -32,25 +32,19 @@ COPY_RECORD_VERSION = (
     "COPY ledger.record_version (system, entity, native_key, version, operation, payload, raw,"
     " content_hash, source_updated_at, observed_at, run_id) FROM STDIN (FORMAT BINARY)"
 )
-ENUM_COLUMNS = ("ledger.system", "ledger.entity", "ledger.operation")
+COPY_TYPES = [
+    "text", "text", "text", "int4", "text", "bytea", "bytea", "text", "timestamptz",
+    "timestamptz", "int8",
+]  # fmt: skip
+"""How psycopg formats each COPY column. Binary COPY carries no type per field: the server
+decodes each with its column's own receive function. So the enum columns (system, entity,
+operation) go as text, whose binary form is the enum's (its label), and the jsonb columns
+as bytea holding jsonb's binary form (version byte 1, then the JSON text) — all through
+psycopg's C dumpers, with the JSON serialised once, for the hash and for the wire. The
+server still validates both: an unknown label or malformed JSON is refused."""
 
-
-class _EnumLabel(Dumper):
-    """Sends a str as the binary form of a PostgreSQL enum: its label."""
-
-    format = Format.BINARY
-
-    dump = staticmethod(str.encode)  # type: ignore[assignment]
-
-
-class _EncodedJsonb(Dumper):
-    """Sends JSON already serialised to UTF-8 bytes as binary jsonb (version byte 1 + text),
-    so the payload is serialised once, for its hash and for the wire."""
-
-    format = Format.BINARY
-
-    def dump(self, obj: Any) -> bytes:
-        return b"\x01" + obj
+JSONB_VERSION = b"\x01"
+KEY_SEPARATOR = "\x1f"
 
 
 class NewVersion(NamedTuple):
@@ -100,42 +94,50 @@ class AppendResult:
     appended_keys: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(system, entity, key, version) of every version written."""
 
+    def add(self, other: AppendResult) -> None:
+        self.appended += other.appended
+        self.unchanged += other.unchanged
+        self.appended_keys.extend(other.appended_keys)
 
-class _Head(NamedTuple):
-    version: int
+
+class _Prepared(NamedTuple):
+    """One version, serialised and hashed, waiting for its version number."""
+
+    key: str
     operation: str
+    payload: bytes | None  # binary jsonb: version byte, then canonical JSON
+    raw: bytes | None
     content_hash: str
+    source_updated_at: datetime | None
 
 
-def encoded_jsonb_dumper(conn: psycopg.Connection[Any]) -> type[Dumper]:
-    """The binary jsonb dumper for pre-encoded JSON, bound to this connection's jsonb oid."""
-    return type("EncodedJsonb", (_EncodedJsonb,), {"oid": conn.adapters.types["jsonb"].oid})
+PreparedBatch = dict[tuple[str, str], list[_Prepared]]
+"""Prepared versions by (system, entity) stream, in the order given."""
 
 
-def bind_copy_types(conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any]) -> list[int | str]:
-    """Binds to `cur` the binary dumpers a COPY into record_version needs; returns the
-    column types in COPY_RECORD_VERSION order."""
-    enum_oids = _enum_oids(conn)
-    for oid in enum_oids:
-        cur.adapters.register_dumper(None, type("EnumLabel", (_EnumLabel,), {"oid": oid}))
-    cur.adapters.register_dumper(None, encoded_jsonb_dumper(conn))
-    system, entity, operation = enum_oids
-    return [system, entity, "text", "int4", operation, "jsonb", "jsonb", "text", "timestamptz",
-            "timestamptz", "int8"]  # fmt: skip
-
-
-_ENUM_OIDS: WeakKeyDictionary[psycopg.Connection[Any], tuple[int, int, int]] = WeakKeyDictionary()
-
-
-def _enum_oids(conn: psycopg.Connection[Any]) -> tuple[int, int, int]:
-    cached = _ENUM_OIDS.get(conn)
-    if cached is None:
-        row = conn.execute(
-            "SELECT %s::regtype::oid, %s::regtype::oid, %s::regtype::oid", ENUM_COLUMNS
-        ).fetchone()
-        assert row is not None
-        cached = _ENUM_OIDS[conn] = (int(row[0]), int(row[1]), int(row[2]))
-    return cached
+def prepare(versions: Iterable[NewVersion]) -> PreparedBatch:
+    """Serialises and hashes a batch: the client's share of the work, with no database."""
+    batch: PreparedBatch = {}
+    dumps, sort_keys, default, sha256 = (
+        orjson.dumps,
+        orjson.OPT_SORT_KEYS,
+        json_value,
+        hashlib.sha256,
+    )
+    for system, entity, key, payload, raw, source_updated_at in versions:
+        if payload is None:
+            encoded, digest, operation = None, DELETED_HASH, "delete"
+        else:
+            body = dumps(payload, option=sort_keys, default=default)
+            encoded, digest, operation = JSONB_VERSION + body, sha256(body).hexdigest(), "upsert"
+        raw_encoded = (
+            None if raw is None else JSONB_VERSION + dumps(raw, option=sort_keys, default=default)
+        )
+        stream = batch.get((system, entity))
+        if stream is None:
+            stream = batch[(system, entity)] = []
+        stream.append(_Prepared(key, operation, encoded, raw_encoded, digest, source_updated_at))
+    return batch
 
 
 def append_versions(
@@ -143,74 +145,66 @@ def append_versions(
     versions: Iterable[NewVersion],
     run_id: int | None = None,
 ) -> AppendResult:
-    """Appends a batch atomically; returns what was written and what was a no-op.
+    """Appends a batch atomically; returns what was written and what was a no-op."""
+    return store(conn, prepare(versions), run_id)
 
-    Rows are serialised, hashed and streamed into COPY one by one, so the client's work
-    overlaps with the server's parsing and indexing of the rows already sent.
-    """
-    streams: dict[tuple[str, str], list[NewVersion]] = {}
-    for new in versions:
-        stream = streams.get((new.system, new.entity))
-        if stream is None:
-            stream = streams[(new.system, new.entity)] = []
-        stream.append(new)
+
+def store(
+    conn: psycopg.Connection[Any], batch: PreparedBatch, run_id: int | None = None
+) -> AppendResult:
+    """Stores a prepared batch in one transaction: takes each stream's lock, numbers the
+    versions after the newest ones stored, drops the unchanged, COPYs the rest."""
     result = AppendResult()
-    if not streams:
+    if not batch:
         return result
-    sha256 = hashlib.sha256
     appended = result.appended_keys
     with conn.transaction(), conn.cursor() as cur:
-        for system, entity in sorted(streams):
+        for system, entity in sorted(batch):
             cur.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
                 (f"ledger.record_version:{system}:{entity}",),
             )
         observed_at = cur.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-        heads = {
-            stream: _newest(cur, *stream, {new.key for new in batch})
-            for stream, batch in streams.items()
-        }
-        types = bind_copy_types(conn, cur)
-        with cur.copy(COPY_RECORD_VERSION, writer=QueuedLibpqWriter(cur)) as copy:
-            copy.set_types(types)
-            write_row = copy.write_row
-            dumps, sort_keys, default = orjson.dumps, orjson.OPT_SORT_KEYS, json_value
-            for (system, entity), batch in sorted(streams.items()):
-                newest = heads[(system, entity)]
-                for new in batch:
-                    payload = new.payload
+        rows: list[tuple[Any, ...]] = []
+        for (system, entity), prepared in sorted(batch.items()):
+            newest = _newest(cur, system, entity, {p.key for p in prepared})
+            for key, operation, payload, raw, digest, source_updated_at in prepared:
+                head = newest.get(key)
+                if head is None:
                     if payload is None:
-                        encoded, digest, operation = None, DELETED_HASH, "delete"
-                    else:
-                        encoded = dumps(payload, option=sort_keys, default=default)
-                        digest, operation = sha256(encoded).hexdigest(), "upsert"
-                    key = new.key
-                    head = newest.get(key)
-                    if head is None:
-                        if encoded is None:
-                            result.unchanged += 1  # deleting what was never seen changes nothing
-                            continue
-                        version = 1
-                    elif head[2] == digest and head[1] == operation:
-                        result.unchanged += 1
+                        result.unchanged += 1  # deleting what was never seen changes nothing
                         continue
-                    else:
-                        version = head[0] + 1
-                    newest[key] = _Head(version, operation, digest)
-                    raw = (
-                        None
-                        if new.raw is None
-                        else dumps(new.raw, option=sort_keys, default=default)
-                    )
-                    write_row(
-                        (system, entity, key, version, operation, encoded, raw, digest,
-                         new.source_updated_at, observed_at, run_id)
-                    )  # fmt: skip
-                    appended.append((system, entity, key, version))
-        result.appended = len(appended)
+                    version = 1
+                elif head[2] == digest and head[1] == operation:
+                    result.unchanged += 1
+                    continue
+                else:
+                    version = head[0] + 1
+                newest[key] = (version, operation, digest)
+                rows.append(
+                    (system, entity, key, version, operation, payload, raw, digest,
+                     source_updated_at, observed_at, run_id)
+                )  # fmt: skip
+                appended.append((system, entity, key, version))
+        if rows:
+            with cur.copy(COPY_RECORD_VERSION) as copy:
+                copy.set_types(COPY_TYPES)
+                write_row = copy.write_row
+                for row in rows:
+                    write_row(row)
+        result.appended = len(rows)
     return result
 
 
-def _newest(cur: psycopg.Cursor[Any], system: str, entity: str, keys: set[str]) -> dict[str, _Head]:
-    cur.execute(query("newest_for_keys"), {"system": system, "entity": entity, "keys": list(keys)})
-    return {key: _Head(version, operation, digest) for key, version, operation, digest in cur}
+def _newest(
+    cur: psycopg.Cursor[Any], system: str, entity: str, keys: set[str]
+) -> dict[str, tuple[int, str, str]]:
+    """(version, operation, content hash) of the newest version of each of `keys`."""
+    params: dict[str, Any] = {"system": system, "entity": entity}
+    joined = KEY_SEPARATOR.join(keys)
+    if joined.count(KEY_SEPARATOR) == len(keys) - 1:
+        # One text parameter: far cheaper to send than an array of thousands of keys.
+        cur.execute(query("newest_for_keys"), {**params, "keys": joined})
+    else:  # some key holds the separator itself
+        cur.execute(query("newest_for_key_list"), {**params, "keys": list(keys)})
+    return {key: (version, operation, digest) for key, version, operation, digest in cur}

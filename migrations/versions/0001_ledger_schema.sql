@@ -40,7 +40,7 @@ CREATE TABLE ledger.sync_run_end (
 CREATE TABLE ledger.record_version (
     system            ledger.system NOT NULL,
     entity            ledger.entity NOT NULL,
-    native_key        text NOT NULL CHECK (native_key <> ''),
+    native_key        text COLLATE "C" NOT NULL CHECK (native_key <> ''),  -- byte order: cheaper keys
     version           integer NOT NULL CHECK (version >= 1),
     operation         ledger.operation NOT NULL,
     payload           jsonb,                         -- canonical record, null for a delete

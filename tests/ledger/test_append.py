@@ -118,3 +118,15 @@ def test_a_batch_spanning_streams_is_atomic(conn: psycopg.Connection[Any]) -> No
         raise AssertionError("an unknown entity must be refused")
 
     assert current(conn) == []
+
+
+def test_keys_with_any_characters_are_versioned_correctly(conn: psycopg.Connection[Any]) -> None:
+    # The newest-version lookup sends keys joined by U+001F; a key holding it must still work.
+    keys = ["01-ACME", "ÅNGSTRÖM|000", "odd\x1fkey", "odd", "key"]
+    append_versions(conn, [NewVersion("sage100", "customer", k, {"v": 1}) for k in keys])
+
+    again = append_versions(conn, [NewVersion("sage100", "customer", k, {"v": 2}) for k in keys])
+
+    assert again.appended == len(keys)
+    for key in keys:
+        assert [v.version for v in history(conn, "sage100", "customer", key)] == [1, 2]
