@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
 from canonical import (
     Customer,
@@ -28,6 +29,7 @@ from ledger import (
     current_links,
     results_of_run,
 )
+from ledgerbridge.cli import app
 from matcher.reconcile import GLConfig, ReconcileConfig, reconcile
 
 ACME = {
@@ -352,3 +354,20 @@ def test_with_too_little_history_gl_suggestions_come_from_the_nominal_mapping(
         assert suggestion.detail["source"] == "mapping"
         assert suggestion.detail["note"].startswith("too little history (4 labelled Sage lines")
     assert summary.gl.source == "mapping"
+
+
+def test_the_reconcile_command_reports_every_step(
+    conn: psycopg.Connection[Any], ledger_url: str
+) -> None:
+    append_versions(
+        conn,
+        [customer("kashflow", "ACME0019", **ACME), customer("sage100", "01-ACME0019", **ACME)],
+    )
+
+    result = CliRunner().invoke(app, ["reconcile"], env={"DATABASE_URL": ledger_url})
+
+    assert result.exit_code == 0, result.output
+    for step in ("customer links", "payments", "anomalies", "GL suggestions"):
+        assert step in result.output
+    assert "1 auto-linked" in result.output
+    assert len(current_links(conn, "customer")) == 1
