@@ -35,6 +35,7 @@ from canonical import (
     round_money,
 )
 from canonical.records import OrderState
+from sandbox.datagen.names import STREETS, TRADES
 
 SizeName = Literal["small", "medium", "large"]
 
@@ -145,28 +146,6 @@ _NAME_FIRST = (
     "Crème",
     "Núñez",
 )
-_NAME_SECOND = (
-    "Trading",
-    "Supplies",
-    "Engineering",
-    "Design",
-    "Foods",
-    "Logistics",
-    "Interiors",
-    "Consulting",
-    "Builders",
-    "Garden Centre",
-    "Print",
-    "Motors",
-    "Textiles",
-    "Joinery",
-    "Electrical",
-    "Catering",
-    "Studios",
-    "Outdoor",
-    "Pharmacy",
-    "Bakery",
-)
 _SUFFIXES = ("Ltd", "Limited", "Ltd.", "LLP", "& Co", "PLC", "")
 _TOWNS = (
     ("Leeds", "LS1"),
@@ -181,14 +160,6 @@ _TOWNS = (
     ("Durham", "DH1"),
     ("Chester", "CH1"),
     ("Oxford", "OX1"),
-)
-_STREETS = (
-    "High Street",
-    "Station Road",
-    "Mill Lane",
-    "Church Street",
-    "Park Road",
-    "Queen Street",
 )
 _PRODUCT_WORDS = (
     ("Oak", "Pine", "Steel", "Brass", "Walnut", "Ceramic", "Linen", "Cotton", "Glass"),
@@ -302,7 +273,7 @@ def generate_company(size: SizeName | CompanySize = "small", seed: int = 42) -> 
 
 def _company_name(rng: random.Random) -> str:
     suffix = rng.choice(_SUFFIXES)
-    name = f"{rng.choice(_NAME_FIRST)} {rng.choice(_NAME_SECOND)}"
+    name = f"{rng.choice(_NAME_FIRST)} {rng.choice(TRADES)}"
     return f"{name} {suffix}".strip()
 
 
@@ -314,7 +285,7 @@ def _code(name: str, i: int) -> str:
 def _address(rng: random.Random) -> dict[str, object]:
     town, district = rng.choice(_TOWNS)
     return {
-        "address_lines": (f"{rng.randint(1, 240)} {rng.choice(_STREETS)}",),
+        "address_lines": (f"{rng.randint(1, 240)} {rng.choice(STREETS)}",),
         "city": town,
         "postcode": f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         f"{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",

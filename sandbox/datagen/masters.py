@@ -20,6 +20,8 @@ from typing import Literal
 
 import polars as pl
 
+from sandbox.datagen.names import STREETS, TRADES
+
 MasterKind = Literal["customer", "supplier", "product"]
 
 _SURNAMES = (
@@ -221,26 +223,7 @@ _NOUNS = (
     "Pinnacle",
 )
 _TRADES = (
-    "Trading",
-    "Supplies",
-    "Engineering",
-    "Design",
-    "Foods",
-    "Logistics",
-    "Interiors",
-    "Consulting",
-    "Builders",
-    "Garden Centre",
-    "Print",
-    "Motors",
-    "Textiles",
-    "Joinery",
-    "Electrical",
-    "Catering",
-    "Studios",
-    "Outdoor",
-    "Pharmacy",
-    "Bakery",
+    *TRADES,
     "Plumbing",
     "Roofing",
     "Accountants",
@@ -319,12 +302,7 @@ _TOWNS = (
     ("Reading", "RG"),
 )
 _STREETS = (
-    "High Street",
-    "Station Road",
-    "Mill Lane",
-    "Church Street",
-    "Park Road",
-    "Queen Street",
+    *STREETS,
     "Victoria Road",
     "King Street",
     "North Road",

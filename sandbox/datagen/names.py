@@ -1,0 +1,37 @@
+"""Word pools the generators share, so one business and the matcher data speak alike.
+
+Each generator draws from these (and may extend them); the order is part of what a seed
+gives, so append, never reorder.
+"""
+
+TRADES = (
+    "Trading",
+    "Supplies",
+    "Engineering",
+    "Design",
+    "Foods",
+    "Logistics",
+    "Interiors",
+    "Consulting",
+    "Builders",
+    "Garden Centre",
+    "Print",
+    "Motors",
+    "Textiles",
+    "Joinery",
+    "Electrical",
+    "Catering",
+    "Studios",
+    "Outdoor",
+    "Pharmacy",
+    "Bakery",
+)
+"""What a business does, as the second word of its name."""
+STREETS = (
+    "High Street",
+    "Station Road",
+    "Mill Lane",
+    "Church Street",
+    "Park Road",
+    "Queen Street",
+)
