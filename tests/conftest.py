@@ -21,6 +21,9 @@ from ledgerbridge.testdb import (
     server_url,
 )
 
+pytest_plugins = ["sage100_fixtures"]
+"""Sage 100 company and clock fixtures, shared by tests/connectors and tests/sandbox."""
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> str:

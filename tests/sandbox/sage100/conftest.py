@@ -4,51 +4,22 @@ opened the way a COM script opens one, on a clock the test controls."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyodbc
 import pytest
+from sage100_fixtures import Clock
 
-from sandbox.datagen import generate_company
 from sandbox.sage100.boi import ProvideXScript, SY_Session
-from sandbox.sage100.seed import seed_company
-
-
-class Clock:
-    """The time the emulator stamps on writes; tests move it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
-@pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sage100") / "template.db"
-    seed_company(path, generate_company("small", 42))
-    return path
 
 
 @pytest.fixture
-def company_db(seeded_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "sage100.db"
-    shutil.copyfile(seeded_template, target)
-    return target
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 2, 13, 30, 0))
+def clock_start() -> datetime:
+    """When this suite's `clock` (tests/sage100_fixtures.py) starts."""
+    return datetime(2026, 11, 2, 13, 30, 0)
 
 
 @pytest.fixture
