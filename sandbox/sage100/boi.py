@@ -111,6 +111,27 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0))
 
 
+def _extension(line: _Buffer, quantity: str, price: str) -> None:
+    """Sets the line's ExtensionAmt (quantity x price, to the penny) unless it is given."""
+    if "ExtensionAmt" not in line.values:
+        extension = _money(line.values.get(quantity)) * _money(line.values.get(price))
+        line.values["ExtensionAmt"] = str(extension.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _tax_split(lines: list[dict[str, Any]]) -> tuple[Decimal, Decimal, Decimal]:
+    """(taxable, non-taxable, tax) of an invoice's lines: a line with a tax rate or amount
+    is taxable."""
+    taxable = non_taxable = tax = Decimal(0)
+    for line in lines:
+        amount = _money(line.get("ExtensionAmt"))
+        if _money(line.get("TaxRate")) or _money(line.get("TaxAmt")):
+            taxable += amount
+        else:
+            non_taxable += amount
+        tax += _money(line.get("TaxAmt"))
+    return taxable, non_taxable, tax
+
+
 class ProvideXScript:
     """`CreateObject("ProvideX.Script")` for the sandbox company at `company_db_path`."""
 
@@ -550,6 +571,17 @@ class _BusinessObject:
             return f"The TermsCode {terms_code} is not on file."
         return None
 
+    def _default_due_date(self, terms_table: str, header: dict[str, Any]) -> None:
+        """An invoice without an InvoiceDueDate is due its terms' DaysBeforeDue after its
+        InvoiceDate (on the day itself when the terms are not on file)."""
+        if header.get("InvoiceDueDate"):
+            return
+        terms = self._row(terms_table, {"TermsCode": header["TermsCode"]})
+        days = int(Decimal(str(terms["DaysBeforeDue"] or 0))) if terms else 0
+        header["InvoiceDueDate"] = date.fromordinal(
+            date.fromisoformat(header["InvoiceDate"]).toordinal() + days
+        ).isoformat()
+
 
 class _Refused(Exception):
     """A write refused part-way: the transaction rolls back and the message is returned."""
@@ -864,11 +896,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         problem = self._account_problem(line.text("SalesAcctKey"))
         if problem:
             return problem
-        if "ExtensionAmt" not in line.values:
-            extension = _money(line.values.get("QuantityShipped")) * _money(
-                line.values.get("UnitPrice")
-            )
-            line.values["ExtensionAmt"] = str(extension.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        _extension(line, "QuantityShipped", "UnitPrice")
         line.values.setdefault("QuantityOrdered", line.values.get("QuantityShipped", "1"))
         return None
 
@@ -879,25 +907,14 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             return problem
         if not self.oLines.written:
             return "The invoice has no lines."
-        taxable = non_taxable = tax = Decimal(0)
-        for line in self.oLines.written:
-            amount = _money(line.get("ExtensionAmt"))
-            if _money(line.get("TaxRate")) or _money(line.get("TaxAmt")):
-                taxable += amount
-            else:
-                non_taxable += amount
-            tax += _money(line.get("TaxAmt"))
+        taxable, non_taxable, tax = _tax_split(self.oLines.written)
         header |= {
             "TaxableSalesAmt": str(taxable),
             "NonTaxableSalesAmt": str(non_taxable),
             "SalesTaxAmt": str(tax),
             "TransactionDate": header["InvoiceDate"],
         }
-        if not header.get("InvoiceDueDate"):
-            days = self._terms_days("AR_TermsCode", header["TermsCode"])
-            header["InvoiceDueDate"] = date.fromordinal(
-                date.fromisoformat(header["InvoiceDate"]).toordinal() + days
-            ).isoformat()
+        self._default_due_date("AR_TermsCode", header)
         self._upsert(self.TABLE, self._buffer, created=True)
         for seq, values in enumerate(self.oLines.written, start=1):
             detail = _Buffer(self.LINE_TABLE, self.db)
@@ -939,10 +956,6 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 )
         self._update_customer_balance(header["ARDivisionNo"], header["CustomerNo"], total)
         return None
-
-    def _terms_days(self, table: str, terms_code: str) -> int:
-        row = self._row(table, {"TermsCode": terms_code})
-        return int(Decimal(str(row["DaysBeforeDue"] or 0))) if row else 0
 
     def _take_stock(self, line: dict[str, Any]) -> None:
         if line.get("ItemType") != "1":
@@ -1007,9 +1020,6 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
         if self._customer(division, customer_no) is None:
             return f"The CustomerNo {division}-{customer_no} is not on file."
         return None
-
-    def _existing(self) -> sqlite3.Row | None:
-        return self._row(self.TABLE, {k: self._key_values[k] for k in self.KEY})
 
     def _duplicate_message(self) -> str:
         return (
@@ -1178,11 +1188,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     def _complete_line(self, line: _Buffer) -> str | None:
         if not line.text("AccountKey"):
             return "The AccountKey is required."
-        if "ExtensionAmt" not in line.values:
-            extension = _money(line.values.get("QuantityOrdered")) * _money(
-                line.values.get("UnitCost")
-            )
-            line.values["ExtensionAmt"] = str(extension.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        _extension(line, "QuantityOrdered", "UnitCost")
         return None
 
     def _write(self) -> str | None:
@@ -1192,21 +1198,9 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             return problem
         if not self.oLines.written:
             return "The invoice has no lines."
-        taxable = non_taxable = tax = Decimal(0)
-        for line in self.oLines.written:
-            amount = _money(line.get("ExtensionAmt"))
-            if _money(line.get("TaxRate")) or _money(line.get("TaxAmt")):
-                taxable += amount
-            else:
-                non_taxable += amount
-            tax += _money(line.get("TaxAmt"))
+        taxable, non_taxable, tax = _tax_split(self.oLines.written)
         total = taxable + non_taxable + tax
-        if not header.get("InvoiceDueDate"):
-            terms = self._row("AP_TermsCode", {"TermsCode": header["TermsCode"]})
-            days = int(Decimal(str(terms["DaysBeforeDue"] or 0))) if terms else 0
-            header["InvoiceDueDate"] = date.fromordinal(
-                date.fromisoformat(header["InvoiceDate"]).toordinal() + days
-            ).isoformat()
+        self._default_due_date("AP_TermsCode", header)
         header |= {
             "TaxableAmt": str(taxable),
             "NonTaxableAmt": str(non_taxable),
@@ -1288,9 +1282,6 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
         if column == "Comment$":
             column = "PostingComment$"
         return super().nSetValue(column, value)
-
-    def _line_defaults(self) -> dict[str, Any]:
-        return {}
 
     def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
         if column == "AccountKey":
