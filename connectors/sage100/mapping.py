@@ -166,23 +166,32 @@ def _days(value: Any) -> int:
 # --------------------------------------------------------------------------------------
 
 
+def _contact_from_row(row: Row) -> dict[str, Any]:
+    """Email, phone and address of an AR_Customer or AP_Vendor row, as party fields
+    (the reverse of `_address_fields` and the contact columns)."""
+    return {
+        "email": text(row.get("EmailAddress")),
+        "phone": text(row.get("TelephoneNo")),
+        "address_lines": tuple(
+            line
+            for line in (text(row.get(f"AddressLine{i}")) for i in (1, 2, 3))
+            if line is not None
+        ),
+        "city": text(row.get("City")),
+        "region": text(row.get("State")),
+        "postcode": text(row.get("ZipCode")),
+        "country": text(row.get("CountryCode")),
+    }
+
+
 def customer_from_row(row: Row, lookups: Lookups) -> Customer:
     division, customer_no = row["ARDivisionNo"], row["CustomerNo"]
-    lines = tuple(
-        line for line in (text(row.get(f"AddressLine{i}")) for i in (1, 2, 3)) if line is not None
-    )
     limit = number(row.get("CreditLimit"))
     return Customer.build(
         system=SYSTEM,
         key=keys.customer_key(division, customer_no),
         name=text(row.get("CustomerName")) or customer_no,
-        email=text(row.get("EmailAddress")),
-        phone=text(row.get("TelephoneNo")),
-        address_lines=lines,
-        city=text(row.get("City")),
-        region=text(row.get("State")),
-        postcode=text(row.get("ZipCode")),
-        country=text(row.get("CountryCode")),
+        **_contact_from_row(row),
         tax_number=text(row.get("TaxExemptNo")),
         currency=lookups.currency,
         payment_terms_days=lookups.ar_terms.get(row.get("TermsCode") or "", 0),
@@ -230,20 +239,11 @@ def customer_fields(customer: Customer, lookups: Lookups) -> dict[str, Any]:
 
 def supplier_from_row(row: Row, lookups: Lookups) -> Supplier:
     division, vendor_no = row["APDivisionNo"], row["VendorNo"]
-    lines = tuple(
-        line for line in (text(row.get(f"AddressLine{i}")) for i in (1, 2, 3)) if line is not None
-    )
     return Supplier.build(
         system=SYSTEM,
         key=keys.vendor_key(division, vendor_no),
         name=text(row.get("VendorName")) or vendor_no,
-        email=text(row.get("EmailAddress")),
-        phone=text(row.get("TelephoneNo")),
-        address_lines=lines,
-        city=text(row.get("City")),
-        region=text(row.get("State")),
-        postcode=text(row.get("ZipCode")),
-        country=text(row.get("CountryCode")),
+        **_contact_from_row(row),
         currency=lookups.currency,
         payment_terms_days=lookups.ap_terms.get(row.get("TermsCode") or "", 0),
         active=(row.get("VendorStatus") or "A") == "A",
