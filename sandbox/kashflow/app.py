@@ -333,17 +333,13 @@ def _party_routes(
     @api.get(f"/v2/{resource}/{{code}}", name=f"get_{resource}")
     async def get_party(code: str, request: Request) -> Response:
         session_of(request, sessions)
-        record = sandbox.store.get(resource, code)
-        if record is None:
-            raise NotFoundError(f"{what} {code} was not found.")
+        record = books.require(resource, code, what)
         return json_response(record)
 
     @api.put(f"/v2/{resource}/{{code}}", name=f"update_{resource}")
     async def update_party(code: str, request: Request) -> Response:
         session_of(request, sessions)
-        existing = sandbox.store.get(resource, code)
-        if existing is None:
-            raise NotFoundError(f"{what} {code} was not found.")
+        existing = books.require(resource, code, what)
         record = books.put_party(resource, await read_body(request), code, existing)
         return json_response(record)
 
@@ -382,15 +378,13 @@ def _bulk_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
     @api.get(f"/v2/{resource}/bulk/payments/{{number}}", name=f"get_{kind}")
     async def get_bulk(number: int, request: Request) -> Response:
         session_of(request, sessions)
-        record = sandbox.store.get(kind, str(number))
-        if record is None:
-            raise NotFoundError(f"Bulk payment {number} was not found.")
+        record = sandbox.books.require(kind, str(number), "Bulk payment")
         return json_response(record)
 
 
 def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
     what = resource[:-1].capitalize()
-    sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
+    sessions, books = sandbox.sessions, sandbox.books
     party_filter = "suppliercode" if resource == "purchases" else "customercode"
     party_field = "SupplierCode" if resource == "purchases" else "CustomerCode"
 
@@ -410,17 +404,13 @@ def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
     @api.get(f"/v2/{resource}/{{number}}", name=f"get_{resource}")
     async def get_document(number: int, request: Request) -> Response:
         session_of(request, sessions)
-        record = store.get(resource, str(number))
-        if record is None:
-            raise NotFoundError(f"{what} {number} was not found.")
+        record = books.require(resource, str(number), what)
         return json_response(record)
 
     @api.put(f"/v2/{resource}/{{number}}", name=f"update_{resource}")
     async def update_document(number: int, request: Request) -> Response:
         session_of(request, sessions)
-        existing = store.get(resource, str(number))
-        if existing is None:
-            raise NotFoundError(f"{what} {number} was not found.")
+        existing = books.require(resource, str(number), what)
         record = books.put_document(resource, await read_body(request), number, existing)
         return json_response(record)
 
@@ -432,14 +422,12 @@ def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
 
 
 def _payment_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
-    sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
+    sessions, books = sandbox.sessions, sandbox.books
 
     @api.get(f"/v2/{resource}/{{number}}/payments", name=f"list_{resource}_payments")
     async def list_payments(number: int, request: Request) -> Response:
         session_of(request, sessions)
-        record = store.get(resource, str(number))
-        if record is None:
-            raise NotFoundError(f"{resource[:-1].capitalize()} {number} was not found.")
+        record = books.require(resource, str(number), resource[:-1].capitalize())
         return json_response(record.get("PaymentLines") or [])
 
     @api.post(f"/v2/{resource}/{{number}}/payments", name=f"create_{resource}_payment")
@@ -474,17 +462,13 @@ def _nominals_and_banks(api: FastAPI, sandbox: Sandbox) -> None:
     @api.get("/v2/nominals/{nominal_id}")
     async def get_nominal(nominal_id: int, request: Request) -> Response:
         session_of(request, sessions)
-        record = store.get("nominals", str(nominal_id))
-        if record is None:
-            raise NotFoundError(f"Nominal {nominal_id} was not found.")
+        record = books.require("nominals", str(nominal_id), "Nominal")
         return json_response(record)
 
     @api.put("/v2/nominals/{nominal_id}")
     async def update_nominal(nominal_id: int, request: Request) -> Response:
         session_of(request, sessions)
-        existing = store.get("nominals", str(nominal_id))
-        if existing is None:
-            raise NotFoundError(f"Nominal {nominal_id} was not found.")
+        existing = books.require("nominals", str(nominal_id), "Nominal")
         return json_response(books.put_nominal(await read_body(request), existing))
 
     @api.delete("/v2/nominals/{nominal_id}")
@@ -502,9 +486,7 @@ def _nominals_and_banks(api: FastAPI, sandbox: Sandbox) -> None:
     @api.get("/v2/bankaccounts/{account_id}")
     async def get_bank_account(account_id: int, request: Request) -> Response:
         session_of(request, sessions)
-        record = store.get("bankaccounts", str(account_id))
-        if record is None:
-            raise NotFoundError(f"Bank account {account_id} was not found.")
+        record = books.require("bankaccounts", str(account_id), "Bank account")
         return json_response(record)
 
     @api.get("/v2/paymentmethods/{kind}")

@@ -64,7 +64,8 @@ class Books:
     def now(self) -> datetime:
         return datetime.now().replace(microsecond=0)
 
-    def _require(self, resource: str, key: str, what: str) -> dict[str, Any]:
+    def require(self, resource: str, key: str, what: str) -> dict[str, Any]:
+        """The stored record, or KashFlow's 404: "{what} {key} was not found."."""
         record = self.store.get(resource, key)
         if record is None:
             raise NotFoundError(f"{what} {key} was not found.")
@@ -108,7 +109,7 @@ class Books:
         return f"{letters}{self.store.next_id(f'{resource}-code'):02d}"
 
     def delete_party(self, resource: str, code: str) -> None:
-        self._require(resource, code, "Customer" if resource == "customers" else "Supplier")
+        self.require(resource, code, "Customer" if resource == "customers" else "Supplier")
         documents = "invoices" if resource == "customers" else "purchases"
         field = "CustomerCode" if resource == "customers" else "SupplierCode"
         if self.store.count(documents, (field, code)):
@@ -231,12 +232,12 @@ class Books:
                 return number
 
     def delete_document(self, resource: str, number: int) -> None:
-        self._require(resource, str(number), resource[:-1].capitalize())
+        self.require(resource, str(number), resource[:-1].capitalize())
         self.store.delete(resource, str(number))
 
     # -- payments ---------------------------------------------------------------------------
     def add_payment(self, resource: str, number: int, body: Body) -> dict[str, Any]:
-        document = self._require(resource, str(number), resource[:-1].capitalize())
+        document = self.require(resource, str(number), resource[:-1].capitalize())
         line = docs.payment_line(
             body, self.store.next_id("payment-lines"), self.bank_accounts(), PAYMENT_METHOD_IDS
         )
@@ -246,7 +247,7 @@ class Books:
         return line
 
     def delete_payment(self, resource: str, number: int, line_id: int) -> None:
-        document = self._require(resource, str(number), resource[:-1].capitalize())
+        document = self.require(resource, str(number), resource[:-1].capitalize())
         lines = document.get("PaymentLines") or []
         kept = [line for line in lines if int(line["Id"]) != line_id]
         if len(kept) == len(lines):
