@@ -13,6 +13,7 @@ import pyodbc
 import pytest
 from sage100_fixtures import Clock
 
+from connectors.sage100.boi import TASKS
 from sandbox.sage100.boi import ProvideXScript, SY_Session
 
 
@@ -64,20 +65,9 @@ def open_session(script: ProvideXScript, task: str, module: str) -> SY_Session:
 @pytest.fixture
 def new_object(script: ProvideXScript) -> Callable[[str], Any]:
     """`NewObject(name, session)` for a business object, its session set up for its task."""
-    tasks = {
-        "AR_Customer_bus": ("AR_Customer_ui", "A/R"),
-        "AR_Invoice_bus": ("AR_Invoice_ui", "A/R"),
-        "AR_CashReceipts_bus": ("AR_CashReceipts_ui", "A/R"),
-        "AP_Vendor_bus": ("AP_Vendor_ui", "A/P"),
-        "AP_Invoice_bus": ("AP_Invoice_ui", "A/P"),
-        "CI_ItemCode_bus": ("CI_ItemCode_ui", "C/I"),
-        "IM_Transaction_bus": ("IM_Transaction_ui", "I/M"),
-        "GL_Account_bus": ("GL_Account_ui", "G/L"),
-        "GL_GeneralJournal_bus": ("GL_GeneralJournal_ui", "G/L"),
-    }
 
     def make(name: str) -> Any:
-        task, module = tasks[name]
+        task, module = TASKS[name]
         return script.NewObject(name, open_session(script, task, module))
 
     return make
