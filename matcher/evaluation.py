@@ -15,24 +15,7 @@ def evaluate_payments(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, fl
     Every output row counts as a prediction, auto or suggested. ``wrong_auto`` counts
     auto pairs that are not in the truth: the number that must stay at zero.
     """
-    keys = ["payment_id", "invoice_id"]
-    predicted = result.select(*keys, "status").unique(keys)
-    expected = truth.select(keys).unique()
-    correct = predicted.join(expected, on=keys, how="semi").height
-    auto = predicted.filter(pl.col("status") == "auto")
-    wrong_auto = auto.join(expected, on=keys, how="anti").height
-    precision = correct / predicted.height if predicted.height else 1.0
-    recall = correct / expected.height if expected.height else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(precision, 5),
-        "recall": round(recall, 5),
-        "f1": round(f1, 5),
-        "wrong_auto": wrong_auto,
-        "auto": auto.height,
-        "suggested": predicted.height - auto.height,
-        "truth": expected.height,
-    }
+    return _score_pairs(result, truth, ["payment_id", "invoice_id"], auto_precision=False)
 
 
 def evaluate_links(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:
@@ -41,25 +24,7 @@ def evaluate_links(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float
     Every output row counts as a predicted link, auto or suggested; ``auto_precision``
     and ``wrong_auto`` judge the auto links alone.
     """
-    keys = ["left_id", "right_id"]
-    predicted = result.select(*keys, "status").unique(keys)
-    expected = truth.select(keys).unique()
-    correct = predicted.join(expected, on=keys, how="semi").height
-    auto = predicted.filter(pl.col("status") == "auto")
-    wrong_auto = auto.join(expected, on=keys, how="anti").height
-    precision = correct / predicted.height if predicted.height else 1.0
-    recall = correct / expected.height if expected.height else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(precision, 5),
-        "recall": round(recall, 5),
-        "f1": round(f1, 5),
-        "auto_precision": round(1 - wrong_auto / auto.height, 5) if auto.height else 1.0,
-        "wrong_auto": wrong_auto,
-        "auto": auto.height,
-        "suggested": predicted.height - auto.height,
-        "truth": expected.height,
-    }
+    return _score_pairs(result, truth, ["left_id", "right_id"], auto_precision=True)
 
 
 def evaluate_gl(
@@ -125,3 +90,32 @@ def evaluate_anomalies(scored: pl.DataFrame, truth: pl.DataFrame) -> dict[str, f
         for kind, share in by_kind.iter_rows():
             metrics[f"recall_{kind}"] = round(float(share), 5)
     return metrics
+
+
+def _score_pairs(
+    result: pl.DataFrame, truth: pl.DataFrame, keys: list[str], *, auto_precision: bool
+) -> dict[str, float | int]:
+    """Scores of predicted pairs (`keys` plus `status`) against true pairs (`keys`): every
+    output row is a prediction; `wrong_auto` counts auto pairs not in the truth, and
+    `auto_precision` (when asked for) judges the auto pairs alone."""
+    predicted = result.select(*keys, "status").unique(keys)
+    expected = truth.select(keys).unique()
+    correct = predicted.join(expected, on=keys, how="semi").height
+    auto = predicted.filter(pl.col("status") == "auto")
+    wrong_auto = auto.join(expected, on=keys, how="anti").height
+    precision = correct / predicted.height if predicted.height else 1.0
+    recall = correct / expected.height if expected.height else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    scores: dict[str, float | int] = {
+        "precision": round(precision, 5),
+        "recall": round(recall, 5),
+        "f1": round(f1, 5),
+    }
+    if auto_precision:
+        scores["auto_precision"] = round(1 - wrong_auto / auto.height, 5) if auto.height else 1.0
+    return scores | {
+        "wrong_auto": wrong_auto,
+        "auto": auto.height,
+        "suggested": predicted.height - auto.height,
+        "truth": expected.height,
+    }
