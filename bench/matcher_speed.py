@@ -73,23 +73,33 @@ def _rows(
     return pay_rows, inv_rows
 
 
+def _best_open(
+    rows: list[InvoiceRow], taken: set[str], numbers: set[str], counterparty: str | None, cents: int
+) -> str | None:
+    """The open invoice among `rows` that scores best by the baselines' simple rules
+    (2 for a number in the reference, 1 each for the counterparty and the amount), if
+    any scores more than 1."""
+    best, best_score = None, 1
+    for invoice_id, inv_counterparty, key, inv_cents in rows:
+        if invoice_id in taken:
+            continue
+        score = 2 if key in numbers else 0
+        if counterparty is not None and counterparty == inv_counterparty:
+            score += 1
+        if cents == inv_cents:
+            score += 1
+        if score > best_score:
+            best, best_score = invoice_id, score
+    return best
+
+
 def naive_scan(pay_rows: list[PaymentRow], inv_rows: list[InvoiceRow]) -> list[tuple[str, str]]:
     """For each payment, look at every invoice still open; keep the best by simple rules."""
     taken: set[str] = set()
     matched = []
     for payment_id, counterparty, cents, reference in pay_rows:
         numbers = {n.lstrip("0") for n in DIGITS.findall(reference)}
-        best, best_score = None, 1
-        for invoice_id, inv_counterparty, key, inv_cents in inv_rows:
-            if invoice_id in taken:
-                continue
-            score = 2 if key in numbers else 0
-            if counterparty is not None and counterparty == inv_counterparty:
-                score += 1
-            if cents == inv_cents:
-                score += 1
-            if score > best_score:
-                best, best_score = invoice_id, score
+        best = _best_open(inv_rows, taken, numbers, counterparty, cents)
         if best is not None:
             taken.add(best)
             matched.append((payment_id, best))
@@ -109,17 +119,7 @@ def indexed_loop(pay_rows: list[PaymentRow], inv_rows: list[InvoiceRow]) -> list
         numbers = {n.lstrip("0") for n in DIGITS.findall(reference)}
         candidates = [row for n in numbers for row in by_key.get(n, ())]
         candidates += by_amount.get((counterparty, cents), [])
-        best, best_score = None, 1
-        for invoice_id, inv_counterparty, key, inv_cents in candidates:
-            if invoice_id in taken:
-                continue
-            score = 2 if key in numbers else 0
-            if counterparty is not None and counterparty == inv_counterparty:
-                score += 1
-            if cents == inv_cents:
-                score += 1
-            if score > best_score:
-                best, best_score = invoice_id, score
+        best = _best_open(candidates, taken, numbers, counterparty, cents)
         if best is not None:
             taken.add(best)
             matched.append((payment_id, best))
