@@ -58,28 +58,6 @@ from matcher.references import (
     reference_numbers,
 )
 
-RULES = (
-    "reference_exact",
-    "reference_in_text",
-    "reference_fuzzy",
-    "same_counterparty",
-    "counterparty_unknown",
-    "amount_exact",
-    "amount_rounding",
-    "early_payment_discount",
-    "fee_deducted",
-    "amount_within_tolerance",
-    "partial_payment",
-    "over_payment",
-    "date_window",
-    "combined_payment",
-    "split_payment",
-    "subset_sum",
-    "remaining_balance",
-    "ambiguous",
-)
-"""Every rule name that can appear in the ``rules`` column."""
-
 AMOUNT_RELATIONS = (
     "amount_exact",
     "amount_rounding",
@@ -89,6 +67,24 @@ AMOUNT_RELATIONS = (
     "partial_payment",
     "over_payment",
 )
+"""How a payment's amount relates to an invoice's open amount, best first."""
+
+RULES = (
+    "reference_exact",
+    "reference_in_text",
+    "reference_fuzzy",
+    "same_counterparty",
+    "counterparty_unknown",
+    *AMOUNT_RELATIONS,
+    "date_window",
+    "combined_payment",
+    "split_payment",
+    "subset_sum",
+    "remaining_balance",
+    "ambiguous",
+)
+"""Every rule name that can appear in the ``rules`` column."""
+
 FITTING_RELATIONS = AMOUNT_RELATIONS[:5]
 AMOUNT_ONLY_FANOUT = 20
 EQUAL_AMOUNT_REACH = 3
