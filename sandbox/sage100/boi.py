@@ -683,6 +683,14 @@ class _DocumentObject(_BusinessObject):
     def _duplicate_message(self) -> str:
         return "The document already exists."
 
+    def _posting_problem(self, date_column: str, no_lines: str) -> str | None:
+        """Why the document cannot post: its date is not in an open period, or it has no
+        lines (`no_lines` says so)."""
+        problem = self._period_problem(date_column, self._buffer.values[date_column])
+        if problem:
+            return problem
+        return None if self.oLines.written else no_lines
+
     def _line_defaults(self) -> dict[str, Any]:
         return {}
 
@@ -902,11 +910,9 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem("InvoiceDate", header["InvoiceDate"])
+        problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
         if problem:
             return problem
-        if not self.oLines.written:
-            return "The invoice has no lines."
         taxable, non_taxable, tax = _tax_split(self.oLines.written)
         header |= {
             "TaxableSalesAmt": str(taxable),
@@ -1059,11 +1065,9 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem("DepositDate", header["DepositDate"])
+        problem = self._posting_problem("DepositDate", "The receipt is not applied to any invoice.")
         if problem:
             return problem
-        if not self.oLines.written:
-            return "The receipt is not applied to any invoice."
         total = Decimal(0)
         customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
         assert customer is not None
@@ -1193,11 +1197,9 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._period_problem("InvoiceDate", header["InvoiceDate"])
+        problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
         if problem:
             return problem
-        if not self.oLines.written:
-            return "The invoice has no lines."
         taxable, non_taxable, tax = _tax_split(self.oLines.written)
         total = taxable + non_taxable + tax
         self._default_due_date("AP_TermsCode", header)
