@@ -75,13 +75,7 @@ def evaluate_anomalies(scored: pl.DataFrame, truth: pl.DataFrame) -> dict[str, f
     flagged = joined.filter(pl.col("_flagged"))
     actual = joined.filter(pl.col("is_anomaly"))
     hits = flagged.filter(pl.col("is_anomaly")).height
-    precision = hits / flagged.height if flagged.height else 1.0
-    recall = hits / actual.height if actual.height else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    metrics: dict[str, float | int] = {
-        "precision": round(precision, 5),
-        "recall": round(recall, 5),
-        "f1": round(f1, 5),
+    metrics = _precision_recall_f1(hits, flagged.height, actual.height) | {
         "flagged": flagged.height,
         "anomalies": actual.height,
     }
@@ -103,14 +97,7 @@ def _score_pairs(
     correct = predicted.join(expected, on=keys, how="semi").height
     auto = predicted.filter(pl.col("status") == "auto")
     wrong_auto = auto.join(expected, on=keys, how="anti").height
-    precision = correct / predicted.height if predicted.height else 1.0
-    recall = correct / expected.height if expected.height else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    scores: dict[str, float | int] = {
-        "precision": round(precision, 5),
-        "recall": round(recall, 5),
-        "f1": round(f1, 5),
-    }
+    scores = _precision_recall_f1(correct, predicted.height, expected.height)
     if auto_precision:
         scores["auto_precision"] = round(1 - wrong_auto / auto.height, 5) if auto.height else 1.0
     return scores | {
@@ -119,3 +106,12 @@ def _score_pairs(
         "suggested": predicted.height - auto.height,
         "truth": expected.height,
     }
+
+
+def _precision_recall_f1(hits: int, predicted: int, actual: int) -> dict[str, float | int]:
+    """Precision, recall and F1 (to 5 places) of `hits` among `predicted` predictions and
+    `actual` true cases; with nothing predicted (or nothing to find) the score is 1.0."""
+    precision = hits / predicted if predicted else 1.0
+    recall = hits / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5)}
