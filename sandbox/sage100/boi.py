@@ -344,9 +344,9 @@ class _BusinessObject:
         self.sLastErrorMsg = ""
         return OK
 
-    def _stamp(self, *, created: bool) -> dict[str, str]:
-        stamp = audit_stamp(self.script.clock(), self.session.user or "", created=created)
-        return {k: v for k, v in stamp.items() if k in self._buffer.columns}
+    def _stamp(self, *, created: bool = False) -> dict[str, str]:
+        """The audit columns (date, time, user) of a write by this session now."""
+        return audit_stamp(self.script.clock(), self.session.user or "", created=created)
 
     def _row(self, table: str, where: dict[str, Any]) -> sqlite3.Row | None:
         clause = " AND ".join(f"{k} = ?" for k in where)
@@ -497,13 +497,7 @@ class _BusinessObject:
         values = {k: v for k, v in buffer.values.items() if k in buffer.columns}
         if created:
             values = {name: blank_value(column) for name, column in buffer.columns.items()} | values
-        values |= {
-            k: v
-            for k, v in audit_stamp(
-                self.script.clock(), self.session.user or "", created=created
-            ).items()
-            if k in buffer.columns
-        }
+        values |= {k: v for k, v in self._stamp(created=created).items() if k in buffer.columns}
         names = list(values)
         self.db.execute(
             f"INSERT OR REPLACE INTO {table} ({', '.join(names)})"
@@ -513,7 +507,7 @@ class _BusinessObject:
 
     def _item_total(self, item_code: str, delta: Decimal) -> None:
         """Keeps CI_Item.TotalQuantityOnHand with the warehouses, stamped as every write is."""
-        stamp = audit_stamp(self.script.clock(), self.session.user or "", created=False)
+        stamp = self._stamp()
         self.db.execute(
             "UPDATE CI_Item SET TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?,"
             " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ?",
@@ -967,7 +961,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         if line.get("ItemType") != "1":
             return
         quantity = _money(line.get("QuantityShipped"))
-        stamp = self._stamp_for("IM_ItemWarehouse")
+        stamp = self._stamp()
         updated = self.db.execute(
             "UPDATE IM_ItemWarehouse SET QuantityOnHand = QuantityOnHand - ?, DateUpdated = ?,"
             " TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ? AND WarehouseCode = ?",
@@ -983,13 +977,8 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         if updated.rowcount:
             self._item_total(line["ItemCode"], -quantity)
 
-    def _stamp_for(self, table: str, *, created: bool = False) -> dict[str, str]:
-        names = {c.name for c in columns_in(self.db, table)}
-        stamp = audit_stamp(self.script.clock(), self.session.user or "", created=created)
-        return {k: v for k, v in stamp.items() if k in names}
-
     def _update_customer_balance(self, division: str, customer_no: str, delta: Decimal) -> None:
-        stamp = self._stamp_for("AR_Customer")
+        stamp = self._stamp()
         self.db.execute(
             "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) + ?,"
             " DateLastActivity = ?, DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
@@ -1099,7 +1088,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 }
             )
             self._upsert(self.TABLE, line, created=True)
-            stamp = audit_stamp(self.script.clock(), self.session.user or "", created=False)
+            stamp = self._stamp()
             self.db.execute(
                 "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
                 " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?",
@@ -1112,7 +1101,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 ),
             )
             total += applied
-        stamp = audit_stamp(self.script.clock(), self.session.user or "", created=False)
+        stamp = self._stamp()
         self.db.execute(
             "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) - ?,"
             " LastPaymentAmt = ?, DateLastPayment = ?, DateUpdated = ?, TimeUpdated = ?,"
