@@ -35,7 +35,7 @@ from canonical import (
     round_money,
 )
 from canonical.records import OrderState
-from sandbox.datagen.names import STREETS, TRADES
+from sandbox.datagen.names import STREETS, TOWNS, TRADES
 
 SizeName = Literal["small", "medium", "large"]
 
@@ -147,20 +147,7 @@ _NAME_FIRST = (
     "Núñez",
 )
 _SUFFIXES = ("Ltd", "Limited", "Ltd.", "LLP", "& Co", "PLC", "")
-_TOWNS = (
-    ("Leeds", "LS1"),
-    ("Manchester", "M1"),
-    ("Bristol", "BS1"),
-    ("York", "YO1"),
-    ("Norwich", "NR1"),
-    ("Cardiff", "CF10"),
-    ("Glasgow", "G1"),
-    ("Exeter", "EX1"),
-    ("Bath", "BA1"),
-    ("Durham", "DH1"),
-    ("Chester", "CH1"),
-    ("Oxford", "OX1"),
-)
+_TOWNS = tuple((town, district) for town, _, district in TOWNS)
 _PRODUCT_WORDS = (
     ("Oak", "Pine", "Steel", "Brass", "Walnut", "Ceramic", "Linen", "Cotton", "Glass"),
     ("Table", "Chair", "Lamp", "Shelf", "Cabinet", "Mirror", "Rug", "Vase", "Stool", "Desk"),

@@ -20,7 +20,7 @@ from typing import Literal
 
 import polars as pl
 
-from sandbox.datagen.names import STREETS, TRADES
+from sandbox.datagen.names import STREETS, TOWNS, TRADES
 
 MasterKind = Literal["customer", "supplier", "product"]
 
@@ -274,18 +274,7 @@ _TRADES = (
 )
 _SUFFIXES = ("Ltd", "Ltd", "Limited", "Ltd.", "LLP", "PLC", "& Co", "", "")
 _TOWNS = (
-    ("Leeds", "LS"),
-    ("Manchester", "M"),
-    ("Bristol", "BS"),
-    ("York", "YO"),
-    ("Norwich", "NR"),
-    ("Cardiff", "CF"),
-    ("Glasgow", "G"),
-    ("Exeter", "EX"),
-    ("Bath", "BA"),
-    ("Durham", "DH"),
-    ("Chester", "CH"),
-    ("Oxford", "OX"),
+    *((town, area) for town, area, _ in TOWNS),
     ("Sheffield", "S"),
     ("Nottingham", "NG"),
     ("Leicester", "LE"),

@@ -27,6 +27,7 @@ TRADES = (
     "Bakery",
 )
 """What a business does, as the second word of its name."""
+
 STREETS = (
     "High Street",
     "Station Road",
@@ -35,3 +36,20 @@ STREETS = (
     "Park Road",
     "Queen Street",
 )
+"""Street names for address lines."""
+
+TOWNS = (
+    ("Leeds", "LS", "LS1"),
+    ("Manchester", "M", "M1"),
+    ("Bristol", "BS", "BS1"),
+    ("York", "YO", "YO1"),
+    ("Norwich", "NR", "NR1"),
+    ("Cardiff", "CF", "CF10"),
+    ("Glasgow", "G", "G1"),
+    ("Exeter", "EX", "EX1"),
+    ("Bath", "BA", "BA1"),
+    ("Durham", "DH", "DH1"),
+    ("Chester", "CH", "CH1"),
+    ("Oxford", "OX", "OX1"),
+)
+"""(town, postcode area, its central district)."""
