@@ -13,6 +13,7 @@ import pytest
 
 from canonical import (
     CanonicalRecord,
+    Customer,
     JournalEntry,
     JournalLine,
     Payment,
@@ -40,8 +41,10 @@ def test_parties_come_back_under_division_keys(
     expected = {"01-" + customer_no_for(c.key)[1]: c for c in sage_view.of("customer")}
     assert read.keys() == expected.keys()
     for key, customer in expected.items():
-        assert read[key].name == customer.name
-        assert read[key].payment_terms_days == customer.payment_terms_days
+        got = read[key]
+        assert isinstance(got, Customer) and isinstance(customer, Customer)
+        assert got.name == customer.name
+        assert got.payment_terms_days == customer.payment_terms_days
     assert len(list(reader.read_all("supplier"))) == len(sage_view.of("supplier"))
 
 

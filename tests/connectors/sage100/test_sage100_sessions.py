@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from canonical import Customer
 from connectors.sage100 import (
@@ -19,7 +20,9 @@ from ledgerbridge.config import Sage100Settings
 
 
 def test_the_sandbox_backend_writes_to_the_configured_company(company_db: Path) -> None:
-    settings = Sage100Settings(odbc_connection_string=f"DRIVER=SQLite3;Database={company_db}")
+    settings = Sage100Settings(
+        odbc_connection_string=SecretStr(f"DRIVER=SQLite3;Database={company_db}")
+    )
     session = session_from_settings(settings)
     with Sage100Reader.from_settings(settings) as reader:
         writer = Sage100Writer(session, reader.lookups())
