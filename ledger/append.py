@@ -40,7 +40,6 @@ psycopg's C dumpers, with the JSON serialised once, for the hash and for the wir
 server still validates both: an unknown label or malformed JSON is refused."""
 
 JSONB_VERSION = b"\x01"
-KEY_SEPARATOR = "\x1f"
 
 
 class NewVersion(NamedTuple):
@@ -89,11 +88,6 @@ class AppendResult:
     unchanged: int = 0
     appended_keys: list[tuple[str, str, str, int]] = field(default_factory=list)
     """(system, entity, key, version) of every version written."""
-
-    def add(self, other: AppendResult) -> None:
-        self.appended += other.appended
-        self.unchanged += other.unchanged
-        self.appended_keys.extend(other.appended_keys)
 
 
 def append_versions(
@@ -172,12 +166,22 @@ def append_versions(
 def _newest(
     cur: psycopg.Cursor[Any], system: str, entity: str, keys: set[str]
 ) -> dict[str, tuple[int, str, str]]:
-    """(version, operation, content hash) of the newest version of each of `keys`."""
-    params: dict[str, Any] = {"system": system, "entity": entity}
-    joined = KEY_SEPARATOR.join(keys)
-    if joined.count(KEY_SEPARATOR) == len(keys) - 1:
-        # One text parameter: far cheaper to send than an array of thousands of keys.
-        cur.execute(query("newest_for_keys"), {**params, "keys": joined})
-    else:  # some key holds the separator itself
-        cur.execute(query("newest_for_key_list"), {**params, "keys": list(keys)})
+    """(version, operation, content hash) of the newest stored version of each of `keys`.
+
+    The keys travel as one text joined by a separator no key holds: far cheaper to send
+    than an array of thousands of keys."""
+    separator = _separator(keys)
+    cur.execute(
+        query("newest_for_keys"),
+        {"system": system, "entity": entity, "keys": separator.join(keys), "separator": separator},
+    )
     return {key: (version, operation, digest) for key, version, operation, digest in cur}
+
+
+def _separator(keys: set[str]) -> str:
+    """A control character that appears in none of `keys` (U+001F for all real keys)."""
+    every_key = "".join(keys)
+    for code in (0x1F, *range(0x01, 0x1F)):
+        if chr(code) not in every_key:
+            return chr(code)
+    raise ValueError("every control character appears in some key: keys cannot be joined")

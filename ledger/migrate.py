@@ -19,14 +19,3 @@ def alembic_config(conninfo: str) -> Config:
 
 def upgrade(conninfo: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(conninfo), revision)
-
-
-def current_revision(conninfo: str) -> str | None:
-    import psycopg
-
-    with psycopg.connect(conninfo) as conn:
-        exists = conn.execute("SELECT to_regclass('public.alembic_version')").fetchone()
-        if exists is None or exists[0] is None:
-            return None
-        row = conn.execute("SELECT version_num FROM public.alembic_version").fetchone()
-        return None if row is None else str(row[0])

@@ -40,10 +40,6 @@ def database_url(settings: Settings) -> str:
     return embedded_server_url(settings.home)
 
 
-def connect(url: str, **kwargs: Any) -> psycopg.Connection[Any]:
-    return psycopg.connect(url, **kwargs)
-
-
 def redact(url: str) -> str:
     """A database URL fit for a log line: the password replaced by ***."""
     info = psycopg.conninfo.conninfo_to_dict(url)
