@@ -1,10 +1,10 @@
 -- The newest version of each of the given records of one (system, entity) stream: one
 -- primary-key probe per key (cost grows with the batch, not with the stream). The keys
 -- come as one text joined by a separator that none of them holds.
-SELECT k.native_key, v.version, v.operation::text, v.content_hash
+SELECT k.native_key, v.version, v.content_hash
 FROM unnest(string_to_array(%(keys)s, %(separator)s)) AS k (native_key)
 CROSS JOIN LATERAL (
-    SELECT r.version, r.operation, r.content_hash
+    SELECT r.version, r.content_hash
     FROM ledger.record_version AS r
     WHERE r.system = %(system)s::ledger.system
       AND r.entity = %(entity)s::ledger.entity
