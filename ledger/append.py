@@ -10,9 +10,10 @@ never a duplicate or a gap; different streams append in parallel.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -114,12 +115,7 @@ def append_versions(
     client's work overlaps with the server's parsing and indexing of the rows already
     sent (measured: 38% faster than serialising the whole batch before the COPY).
     """
-    streams: dict[tuple[str, str], list[NewVersion]] = {}
-    for new in versions:
-        stream = streams.get((new.system, new.entity))
-        if stream is None:
-            stream = streams[(new.system, new.entity)] = []
-        stream.append(new)
+    streams = _by_stream(versions)
     result = AppendResult()
     if not streams:
         return result
@@ -134,7 +130,7 @@ def append_versions(
             )
         observed_at = cur.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
         heads = {
-            stream: _newest(cur, *stream, {new.key for new in batch})
+            stream: _newest(cur, *stream, dict.fromkeys(map(_KEY, batch)))
             for stream, batch in streams.items()
         }
         with cur.copy(COPY_RECORD_VERSION) as copy:
@@ -180,8 +176,24 @@ def append_versions(
     return result
 
 
+_STREAM = itemgetter(0, 1)
+_KEY = itemgetter(2)
+
+
+def _by_stream(versions: Iterable[NewVersion]) -> dict[tuple[str, str], list[NewVersion]]:
+    """The versions grouped by (system, entity), in their given order within each stream."""
+    batch = versions if isinstance(versions, list) else list(versions)
+    kinds = set(map(_STREAM, batch))
+    if len(kinds) <= 1:  # the usual batch, from one poller: no per-version grouping
+        return {stream: batch for stream in kinds}
+    streams: dict[tuple[str, str], list[NewVersion]] = {stream: [] for stream in kinds}
+    for new in batch:
+        streams[(new.system, new.entity)].append(new)
+    return streams
+
+
 def _newest(
-    cur: psycopg.Cursor[Any], system: str, entity: str, keys: set[str]
+    cur: psycopg.Cursor[Any], system: str, entity: str, keys: Collection[str]
 ) -> tuple[dict[str, int], dict[str, str]]:
     """The version and content hash of the newest stored version of each of `keys`.
 
@@ -194,7 +206,7 @@ def _newest(
         {
             "system": system,
             "entity": entity,
-            "keys": separator.join(sorted(keys)),  # in index order: a third faster on old keys
+            "keys": separator.join(sorted(keys)),  # index order: a third faster on old keys
             "separator": separator,
         },
     )
@@ -205,7 +217,7 @@ def _newest(
     return versions, digests
 
 
-def _separator(keys: set[str]) -> str:
+def _separator(keys: Collection[str]) -> str:
     """A control character that appears in none of `keys` (U+001F for all real keys)."""
     every_key = "".join(keys)
     for code in (0x1F, *range(0x01, 0x1F)):
