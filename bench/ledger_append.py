@@ -9,7 +9,7 @@ into an unindexed scratch table of the same shape; the naive path INSERTs one ro
 transaction. Paths alternate over several rounds (the ledger path always next to the bare
 COPY); rates are medians over rounds, ratios the median of each round's ratio.
 
-    python bench/ledger_append.py [--quick] [--rows N] [--batch N] [--naive-rows N]
+    python bench/ledger_append.py [--quick] [--interleaved] [--rows N] [--batch N]
 """
 
 from __future__ import annotations
@@ -59,12 +59,17 @@ def payloads(count: int, seed: int = 7) -> list[dict[str, Any]]:
 Batches = list[list[NewVersion]]
 
 
-def prepare(rows: list[dict[str, Any]], batch: int, tag: str) -> Batches:
+def prepare(rows: list[dict[str, Any]], batch: int, tag: str, interleaved: bool) -> Batches:
     """The versions every path appends, in batches, with keys no earlier round used. Built
-    before the clock starts, the same for every path: what is timed is getting them in."""
+    before the clock starts, the same for every path: what is timed is getting them in.
+
+    Keys ascend past every stored key (a first load, new documents numbered upwards) or,
+    `interleaved`, fall between keys earlier rounds stored, so that every version's newest
+    stored version has to be looked up."""
+    key = "{n:07d}{tag}" if interleaved else "{tag}{n:07d}"
     return [
         [
-            NewVersion("kashflow", "customer", f"{tag}{offset + i:07d}", payload)
+            NewVersion("kashflow", "customer", key.format(tag=tag, n=offset + i), payload)
             for i, payload in enumerate(rows[offset : offset + batch])
         ]
         for offset in range(0, len(rows), batch)
@@ -146,6 +151,11 @@ def main() -> None:
     )
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--naive-rows", type=int, default=None)
+    parser.add_argument(
+        "--interleaved",
+        action="store_true",
+        help="keys between stored ones: every version's newest is looked up",
+    )
     args = parser.parse_args()
     count = args.rows or (50_000 if args.quick else 200_000)
     naive_count = args.naive_rows or (2_000 if args.quick else 20_000)
@@ -167,13 +177,14 @@ def main() -> None:
                 ("plain", bench_plain_copy),
             ]
             for _, path in paths:  # warm-up: caches, plans, allocator
-                path(conn, prepare(rows[: args.batch], args.batch, "W"))
+                path(conn, prepare(rows[: args.batch], args.batch, "W", args.interleaved))
             for round_no in range(args.rounds):
                 for label, path in paths if round_no % 2 == 0 else paths[::-1]:
-                    batches = prepare(rows, args.batch, f"R{round_no}")
+                    batches = prepare(rows, args.batch, f"R{round_no}", args.interleaved)
                     times[label].append(path(conn, batches))
                     del batches
-        naive_seconds = bench_row_by_row(url, prepare(rows[:naive_count], naive_count, "N")[0])
+        [naive] = prepare(rows[:naive_count], naive_count, "N", interleaved=False)
+        naive_seconds = bench_row_by_row(url, naive)
     finally:
         drop_database(server, name)
 
@@ -187,7 +198,8 @@ def main() -> None:
     vs_copy = statistics.median(c / t for c, t in zip(copy_times, ledger_times, strict=True))
     vs_plain = statistics.median(p / t for p, t in zip(plain_times, ledger_times, strict=True))
     print(
-        f"rows={count} per round, {args.rounds} rounds, payload_bytes={size:.0f} batch={args.batch}"
+        f"rows={count} per round, {args.rounds} rounds, payload_bytes={size:.0f}"
+        f" batch={args.batch} keys={'interleaved' if args.interleaved else 'ascending'}"
     )
     print(f"ledger append : {ledger_rate:10.0f} rows/s  (rounds: {_secs(ledger_times)})")
     print(f"bare COPY     : {copy_rate:10.0f} rows/s  (rounds: {_secs(copy_times)})  ceiling")

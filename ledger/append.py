@@ -201,13 +201,16 @@ def _newest(
     than an array of thousands of keys. A delete's hash is `DELETED_HASH`, which no payload
     hashes to, so the hash alone tells whether a new version changes anything."""
     separator = _separator(keys)
+    ordered = sorted(keys)  # index order: a third faster when the keys exist
     cur.execute(
         query("newest_for_keys"),
         {
             "system": system,
             "entity": entity,
-            "keys": separator.join(sorted(keys)),  # index order: a third faster on old keys
+            "keys": separator.join(ordered),
             "separator": separator,
+            "first": ordered[0],
+            "last": ordered[-1],
         },
     )
     versions: dict[str, int] = {}

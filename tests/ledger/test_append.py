@@ -130,3 +130,38 @@ def test_keys_with_any_characters_are_versioned_correctly(conn: psycopg.Connecti
     assert again.appended == len(keys)
     for key in keys:
         assert [v.version for v in history(conn, "sage100", "customer", key)] == [1, 2]
+
+
+def test_stored_keys_at_the_edges_of_a_batchs_key_range_are_found(
+    conn: psycopg.Connection[Any],
+) -> None:
+    # The lookup skips probing when no stored key lies between the batch's first and last
+    # key; the bounds are inclusive, and "between" is byte order (the keys' collation).
+    stored = ["B", "a", "é"]
+    append_versions(conn, [NewVersion("kashflow", "customer", k, {"v": 1}) for k in stored])
+
+    result = append_versions(
+        conn,
+        [NewVersion("kashflow", "customer", k, {"v": 2}) for k in ["é", "Z", "B", "z"]],
+    )
+
+    assert sorted(result.appended_keys) == [
+        ("kashflow", "customer", "B", 2),
+        ("kashflow", "customer", "Z", 1),
+        ("kashflow", "customer", "z", 1),
+        ("kashflow", "customer", "é", 2),
+    ]
+
+
+def test_a_batch_beyond_every_stored_key_starts_new_records(
+    conn: psycopg.Connection[Any],
+) -> None:
+    append_versions(conn, [NewVersion("sage100", "customer", "0001", {"v": 1})])
+    append_versions(conn, [NewVersion("sage100", "supplier", "0005", {"v": 1})])
+
+    result = append_versions(
+        conn, [NewVersion("sage100", "customer", f"{n:04d}", {"v": 1}) for n in range(2, 9)]
+    )
+
+    assert result.appended == 7
+    assert {v for _, _, _, v in result.appended_keys} == {1}
