@@ -198,8 +198,11 @@ def _newest(
     """The version and content hash of the newest stored version of each of `keys`.
 
     The keys travel as one text joined by a separator no key holds: far cheaper to send
-    than an array of thousands of keys. A delete's hash is `DELETED_HASH`, which no payload
-    hashes to, so the hash alone tells whether a new version changes anything."""
+    than an array of thousands of keys. They go in key order, and with the first and the
+    last: when no stored key lies between those two, the query probes none (Python orders
+    strings by code point, which is the byte order of their UTF-8, the column's collation).
+    A delete's hash is `DELETED_HASH`, which no payload hashes to, so the hash alone tells
+    whether a new version changes anything."""
     separator = _separator(keys)
     ordered = sorted(keys)  # index order: a third faster when the keys exist
     cur.execute(
