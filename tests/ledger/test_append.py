@@ -136,8 +136,8 @@ def test_stored_keys_at_the_edges_of_a_batchs_key_range_are_found(
     conn: psycopg.Connection[Any],
 ) -> None:
     # The lookup skips probing when no stored key lies between the batch's first and last
-    # key; the bounds are inclusive, and "between" is byte order (the keys' collation).
-    stored = ["B", "a", "é"]
+    # key: the bounds are inclusive, and here the only stored keys are the two bounds.
+    stored = ["B", "é"]
     append_versions(conn, [NewVersion("kashflow", "customer", k, {"v": 1}) for k in stored])
 
     result = append_versions(
@@ -150,6 +150,21 @@ def test_stored_keys_at_the_edges_of_a_batchs_key_range_are_found(
         ("kashflow", "customer", "Z", 1),
         ("kashflow", "customer", "z", 1),
         ("kashflow", "customer", "é", 2),
+    ]
+
+
+def test_a_batchs_key_range_is_in_byte_order(conn: psycopg.Connection[Any]) -> None:
+    # "B" sorts before "a" in byte order and after it in a linguistic order: were the range
+    # compared linguistically, it would be empty and the stored "a" missed.
+    append_versions(conn, [NewVersion("sage100", "product", "a", {"v": 1})])
+
+    result = append_versions(
+        conn, [NewVersion("sage100", "product", k, {"v": 2}) for k in ["a", "B"]]
+    )
+
+    assert sorted(result.appended_keys) == [
+        ("sage100", "product", "B", 1),
+        ("sage100", "product", "a", 2),
     ]
 
 
