@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def test_toml_file_then_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
     settings = load_settings()
 
-    assert settings.approval_threshold == "2500"
+    assert settings.approval_threshold == Decimal("2500")
     assert settings.kashflow.username == "ops"
     assert settings.kashflow.password.get_secret_value() == "from-file"
     assert settings.database_url is not None
