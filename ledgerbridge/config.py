@@ -98,8 +98,9 @@ def _problem(error: Any) -> str:
     if location[:1] in (["DATABASE_URL"], ["LEDGERBRIDGE_DATABASE_URL"]):
         return f"database_url (DATABASE_URL): {error['msg']}"
     setting = ".".join(location) or "(settings)"
-    variable = ENV_PREFIX + "__".join(location).upper()
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "not a setting (mistyped?)"
-    return f"{setting} ({variable}): {message}"
+    if len(location) == 1 and location[0] in {"kashflow", "sage100"}:
+        return f"{setting}: {message}"  # a check across the section's settings
+    return f"{setting} ({ENV_PREFIX}{'__'.join(location).upper()}): {message}"
