@@ -14,7 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -73,6 +80,14 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+_SECTIONS = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+)
+"""The nested settings models (`kashflow`, `sage100`, ...): a section, not one variable."""
+
+
 class SettingsError(ValueError):
     """Configuration that cannot work: one line per setting at fault, never its value."""
 
@@ -101,6 +116,6 @@ def _problem(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "not a setting (mistyped?)"
-    if len(location) == 1 and location[0] in {"kashflow", "sage100"}:
+    if len(location) == 1 and location[0] in _SECTIONS:
         return f"{setting}: {message}"  # a check across the section's settings
     return f"{setting} ({ENV_PREFIX}{'__'.join(location).upper()}): {message}"
