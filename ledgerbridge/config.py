@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     """Everything Ledgerbridge can be told; environment wins over the TOML file."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
     database_url: SecretStr | None = Field(

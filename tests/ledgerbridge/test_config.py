@@ -193,6 +193,17 @@ def test_a_broken_config_file_is_one_line(no_config_file: Path) -> None:
 
 
 def test_a_mistyped_key_in_the_file_is_named(no_config_file: Path) -> None:
-    no_config_file.write_text("[sage100]\noverlap_secs = 60\n")
+    no_config_file.write_text('approval_treshold = "100"\n[sage100]\noverlap_secs = 60\n')
 
-    assert "sage100.overlap_secs (LEDGERBRIDGE_SAGE100__OVERLAP_SECS): not a setting" in refusal()
+    message = refusal()
+
+    assert "approval_treshold (LEDGERBRIDGE_APPROVAL_TRESHOLD): not a setting" in message
+    assert "sage100.overlap_secs (LEDGERBRIDGE_SAGE100__OVERLAP_SECS): not a setting" in message
+
+
+def test_other_variables_under_the_prefix_are_not_settings_errors(
+    monkeypatch: pytest.MonkeyPatch, no_config_file: Path
+) -> None:
+    configure(monkeypatch, KASHFLOW_SANDBOX_USERNAME="tester", CONFIG_NOTE="anything")
+
+    assert load_settings().kashflow.username == "sandbox"
