@@ -146,14 +146,21 @@ def test_the_real_kashflow_with_the_sandbox_login_is_refused_at_load(
     assert "correct-horse-9" not in message
 
 
+REAL_KASHFLOW = {
+    "KASHFLOW__BASE_URL": "https://api.kashflow.com/v2",
+    "KASHFLOW__USERNAME": "finance",
+    "KASHFLOW__PASSWORD": "correct-horse-9",
+    "KASHFLOW__MEMORABLE_WORD": "kestrel-secret",
+}
+"""The real KashFlow with a real login, as `configure` takes it."""
+
+
 def test_a_refusal_never_shows_a_secret(
     monkeypatch: pytest.MonkeyPatch, no_config_file: Path
 ) -> None:
     configure(
         monkeypatch,
-        KASHFLOW__PASSWORD="correct-horse-9",
-        KASHFLOW__MEMORABLE_WORD="kestrel-secret",
-        KASHFLOW__BASE_URL="https://api.kashflow.com/v2",
+        **REAL_KASHFLOW,
         KASHFLOW__MAX_RETRIES="many",
         DATABASE_URL="postgresql://lb:s3cret@db.example:5432/lb",
     )
@@ -168,13 +175,7 @@ def test_a_refusal_never_shows_a_secret(
 def test_the_real_kashflow_with_a_real_login_loads(
     monkeypatch: pytest.MonkeyPatch, no_config_file: Path
 ) -> None:
-    configure(
-        monkeypatch,
-        KASHFLOW__BASE_URL="https://api.kashflow.com/v2",
-        KASHFLOW__USERNAME="finance",
-        KASHFLOW__PASSWORD="correct-horse-9",
-        KASHFLOW__MEMORABLE_WORD="kestrel",
-    )
+    configure(monkeypatch, **REAL_KASHFLOW)
 
     assert load_settings().kashflow.username == "finance"
 
