@@ -4,9 +4,9 @@
 objects (`AR_Customer_bus`, `AR_Invoice_bus`, ...) already bound to their task.
 `ScriptSession` makes one from any `ProvideX.Script` object it is given (the SY_Session
 handshake); `ComBOISession` is that over COM with pywin32 (a Windows host with Sage 100
-installed; pywin32 is imported only there). The shell plugs in other backends, such as
-the sandbox emulator (`ledgerbridge.sage100_session`). `Sage100Writer` maps
-canonical records to BOI calls: `nSetKeyValue`/`nSetKey`, `nSetValue` (string and date
+installed; pywin32 is imported only there). Other backends, such as the sandbox
+emulator, are plugged in by the application shell. `Sage100Writer` maps canonical
+records to BOI calls: `nSetKeyValue`/`nSetKey`, `nSetValue` (string and date
 columns take `$`, dates are "YYYYMMDD"), lines through `oLines.nAddLine`/`nSetValue`/
 `nWrite`, then `nWrite`. A call returning 0 raises the typed error of
 `connectors.sage100.errors` with the object, key, field and `sLastErrorMsg`; -1 is a
