@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from canonical import Customer
-from connectors.sage100 import ChangeBatch, Sage100Reader, Sage100Writer, SandboxBOISession
+from connectors.sage100 import ChangeBatch, Sage100Reader, Sage100Writer
+from ledgerbridge.sage100_session import SandboxBOISession
 from sandbox.datagen import CompanySize, generate_company
 from sandbox.sage100.seed import seed_company
 

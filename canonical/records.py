@@ -124,6 +124,9 @@ def _currency(value: str) -> str:
 
 class _Party(CanonicalRecord):
     name: str = Field(min_length=1, max_length=200)
+    party_number: str | None = Field(default=None, max_length=200)
+    """The system's own account number, without any division: Sage 100 `CustomerNo` or
+    `VendorNo`, KashFlow `Code`."""
     email: str | None = None
     phone: str | None = None
     address_lines: tuple[str, ...] = ()

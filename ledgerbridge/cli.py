@@ -1,8 +1,13 @@
-"""The `ledgerbridge` command: demo, sync, worker, serve, db, history, reconcile, sandbox."""
+"""The `ledgerbridge` command: demo, sync, worker, serve, db, history, reconcile, sandbox.
+
+`main` is the console script: the typer `app`, with a configuration that cannot work
+told in one line on stderr (exit status 2) instead of a traceback.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import psycopg
 import typer
@@ -11,10 +16,10 @@ from rich.console import Console
 from canonical import ENTITIES, SYSTEMS
 from ledger import history as record_history
 from ledger.migrate import upgrade
-from ledgerbridge.config import load_settings
+from ledgerbridge.config import SettingsError, load_settings
 from ledgerbridge.database import database_url, redact
 from ledgerbridge.history_view import history_table
-from matcher.cli import reconcile_command
+from ledgerbridge.reconcile_command import reconcile_command
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
 
@@ -32,7 +37,7 @@ console = Console()
 
 
 @app.callback()
-def main(
+def log_verbosity(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level."),
 ) -> None:
     logging.basicConfig(
@@ -77,3 +82,12 @@ def demo() -> None:
     from ledgerbridge.demo import run_demo
 
     run_demo(load_settings(), console)
+
+
+def main(args: Sequence[str] | None = None) -> None:
+    """Runs the `ledgerbridge` command on `args` (default: the process arguments)."""
+    try:
+        app(args=args, prog_name="ledgerbridge")
+    except SettingsError as exc:
+        typer.echo(f"ledgerbridge: {exc}", err=True)
+        raise SystemExit(2) from None

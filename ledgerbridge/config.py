@@ -1,16 +1,27 @@
 """Configuration, read once at the edge: environment (`LEDGERBRIDGE_*`, `DATABASE_URL`) and
 an optional TOML file (`LEDGERBRIDGE_CONFIG`, default `ledgerbridge.toml`).
 
-Secrets are `SecretStr`: they never appear in reprs, logs, errors or the API.
+Each stage owns its settings model (`KashFlowSettings`, `Sage100Settings`); `Settings`
+composes them. Secrets are `SecretStr`: they never appear in reprs, logs, errors or the
+API. A value that cannot work fails `load_settings` with one line naming the setting.
 """
 
 from __future__ import annotations
 
 import os
+import tomllib
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,27 +29,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.kashflow.settings import KashFlowSettings
+from connectors.sage100.settings import Sage100Settings
 
-class KashFlowSettings(BaseModel):
-    base_url: str = "https://api.kashflow.com/v2"
-    username: str = "sandbox"
-    password: SecretStr = SecretStr("sandbox")
-    memorable_word: SecretStr = SecretStr("ledgerbridge")
-    requests_per_second: float = 10.0
-    timeout_seconds: float = 30.0
-    max_retries: int = 6
+__all__ = ["KashFlowSettings", "Sage100Settings", "Settings", "SettingsError", "load_settings"]
 
-
-class Sage100Settings(BaseModel):
-    odbc_connection_string: SecretStr = SecretStr(
-        "DRIVER=SQLite3;Database=.ledgerbridge/sage100.db"
-    )
-    boi_backend: str = "sandbox"
-    company_code: str = "ABC"
-    username: str = "ledgerbridge"
-    password: SecretStr = SecretStr("")
-    home_path: str = r"C:\Sage\Sage 100\MAS90\Home"
-    overlap_seconds: int = 120
+ENV_PREFIX = "LEDGERBRIDGE_"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 def _config_file() -> Path:
@@ -49,7 +46,7 @@ class Settings(BaseSettings):
     """Everything Ledgerbridge can be told; environment wins over the TOML file."""
 
     model_config = SettingsConfigDict(
-        env_prefix="LEDGERBRIDGE_", env_nested_delimiter="__", extra="ignore"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
     database_url: SecretStr | None = Field(
@@ -58,8 +55,14 @@ class Settings(BaseSettings):
     home: Path = Path(".ledgerbridge")
     kashflow: KashFlowSettings = KashFlowSettings()
     sage100: Sage100Settings = Sage100Settings()
-    approval_threshold: str = "5000"
-    log_level: str = "INFO"
+    approval_threshold: Decimal = Field(default=Decimal(5000), gt=0)
+    """Writes whose amount is over this need a human approval first."""
+    log_level: LogLevel = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @classmethod
     def settings_customise_sources(
@@ -77,5 +80,42 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
+_SECTIONS = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+)
+"""The nested settings models (`kashflow`, `sage100`, ...): a section, not one variable."""
+
+
+class SettingsError(ValueError):
+    """Configuration that cannot work: one line per setting at fault, never its value."""
+
+
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)
+    """The settings from overrides, environment, the TOML file and defaults, in that order.
+
+    Raises `SettingsError` naming each bad setting (and the variable that sets it) and
+    what is wrong, without the value given.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(
+            "invalid configuration: " + "; ".join(_problem(e) for e in exc.errors())
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"invalid configuration file {_config_file()}: {exc}") from None
+
+
+def _problem(error: Any) -> str:
+    location = [str(part) for part in error["loc"]]
+    if location[:1] in (["DATABASE_URL"], ["LEDGERBRIDGE_DATABASE_URL"]):
+        return f"database_url (DATABASE_URL): {error['msg']}"
+    setting = ".".join(location) or "(settings)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "not a setting (mistyped?)"
+    if len(location) == 1 and location[0] in _SECTIONS:
+        return f"{setting}: {message}"  # a check across the section's settings
+    return f"{setting} ({ENV_PREFIX}{'__'.join(location).upper()}): {message}"

@@ -35,7 +35,6 @@ import polars as pl
 import psycopg
 
 from canonical import SYSTEMS
-from connectors.sage100.keys import split_party_key
 from ledger import (
     IdentityLink,
     MatchResult,
@@ -192,8 +191,9 @@ def master_frame(system: str, entity: str, versions: Iterable[StoredVersion]) ->
     """Records of one system in the `link_masters` contract.
 
     Customers and suppliers give name, email, phone, address (the address lines joined),
-    city, postcode, country, tax number and their code (a Sage 100 key without its
-    division: "01-ACME0019" -> "ACME0019"); products give their code (the key) and name.
+    city, postcode, country, tax number and their code (the canonical `party_number`, e.g.
+    Sage 100 "ACME0019" of key "01-ACME0019"; the key when a version has none); products
+    give their code (the key) and name.
     """
     columns = PRODUCT_COLUMNS if entity == "product" else (*PARTY_COLUMNS, "code")
     rows: list[dict[str, str | None]] = []
@@ -216,7 +216,7 @@ def master_frame(system: str, entity: str, versions: Iterable[StoredVersion]) ->
                 "postcode": payload.get("postcode"),
                 "country": payload.get("country"),
                 "tax_number": payload.get("tax_number"),
-                "code": split_party_key(key)[1] if system == "sage100" else key,
+                "code": payload.get("party_number") or key,
             }
         )
     return pl.DataFrame(rows, schema=dict.fromkeys(("id", *columns), pl.Utf8))

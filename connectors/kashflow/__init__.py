@@ -8,7 +8,8 @@
         result = scan_changes(kashflow.invoices, previous_state)
 
 Machinery by role: `client` (HTTP, paging, retries), `auth` (two-step login), `pacing`,
-`retry`, `errors`, `resources`, `mapping` (KashFlow JSON <-> canonical), `changes`.
+`retry`, `errors`, `resources`, `mapping` (KashFlow JSON <-> canonical), `changes`,
+`settings` (what the connector can be told).
 """
 
 from connectors.kashflow.auth import Credentials, SessionToken
@@ -17,12 +18,14 @@ from connectors.kashflow.client import ClientStats, KashFlowClient
 from connectors.kashflow.errors import InvalidSessionToken, ServerError, UnexpectedResponse
 from connectors.kashflow.mapping import parse_date, parse_datetime
 from connectors.kashflow.retry import RetryPolicy
+from connectors.kashflow.settings import KashFlowSettings
 
 __all__ = [
     "ClientStats",
     "Credentials",
     "InvalidSessionToken",
     "KashFlowClient",
+    "KashFlowSettings",
     "RetryPolicy",
     "ScanResult",
     "ScanState",

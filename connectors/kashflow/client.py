@@ -46,6 +46,7 @@ from connectors.kashflow.resources import (
     Suppliers,
 )
 from connectors.kashflow.retry import RetryPolicy
+from connectors.kashflow.settings import KashFlowSettings
 
 log = logging.getLogger("connectors.kashflow")
 
@@ -171,8 +172,8 @@ class KashFlowClient:
         self.payments = Payments(self)
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> KashFlowClient:
-        """From `ledgerbridge.config.KashFlowSettings` (read once at the edge)."""
+    def from_settings(cls, settings: KashFlowSettings, **overrides: Any) -> KashFlowClient:
+        """From `KashFlowSettings`, read once at the edge; `overrides` take precedence."""
         options: dict[str, Any] = {
             "base_url": settings.base_url,
             "username": settings.username,

@@ -180,6 +180,7 @@ def _party_fields(raw: Mapping[str, Any], address: Mapping[str, Any] | None) -> 
     return {
         "system": SYSTEM,
         "key": text(raw, "Code"),
+        "party_number": text(raw, "Code"),
         "name": text(raw, "Name"),
         "email": text(raw, "Email"),
         "phone": text(raw, "TelephoneNumber", "Telephone"),

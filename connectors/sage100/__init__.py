@@ -1,5 +1,7 @@
 """The Sage 100 connector: ODBC reads (`odbc`), Business Object Interface writes (`boi`),
-and the mapping between Sage rows and canonical records (`mapping`, `keys`).
+the mapping between Sage rows and canonical records (`mapping`, `keys`), and what it can
+be told (`settings`). A BOI session is given to it: `ComBOISession`, or any
+`ScriptSession` over a ProvideX.Script object the shell plugs in.
 
 Sage errors surface as the typed exceptions of `errors`: permanent (`SageRefused`) or
 transient (`SageRecordLocked`, `SageConnectionLost`).
@@ -9,12 +11,12 @@ from connectors.sage100.boi import (
     BOISession,
     ComBOISession,
     Sage100Writer,
-    SandboxBOISession,
-    session_from_settings,
+    ScriptSession,
 )
 from connectors.sage100.errors import SageConnectionLost, SageRecordLocked, SageRefused
 from connectors.sage100.mapping import Lookups
 from connectors.sage100.odbc import ChangeBatch, Sage100Reader, Watermark
+from connectors.sage100.settings import Sage100Settings
 
 __all__ = [
     "BOISession",
@@ -22,11 +24,11 @@ __all__ = [
     "ComBOISession",
     "Lookups",
     "Sage100Reader",
+    "Sage100Settings",
     "Sage100Writer",
     "SageConnectionLost",
     "SageRecordLocked",
     "SageRefused",
-    "SandboxBOISession",
+    "ScriptSession",
     "Watermark",
-    "session_from_settings",
 ]

@@ -1,11 +1,12 @@
 """Writes to Sage 100 through the Business Object Interface, with the real call pattern.
 
 `BOISession` is the seam: an open, authenticated Sage session that hands out business
-objects (`AR_Customer_bus`, `AR_Invoice_bus`, ...) already bound to their task. Two
-backends implement it: `ComBOISession` drives `ProvideX.Script` over COM with pywin32
-(a Windows host with Sage 100 installed; pywin32 is imported only there) and
-`SandboxBOISession` drives the emulator in `sandbox.sage100.boi`. `Sage100Writer` maps
-canonical records to BOI calls: `nSetKeyValue`/`nSetKey`, `nSetValue` (string and date
+objects (`AR_Customer_bus`, `AR_Invoice_bus`, ...) already bound to their task.
+`ScriptSession` makes one from any `ProvideX.Script` object it is given (the SY_Session
+handshake); `ComBOISession` is that over COM with pywin32 (a Windows host with Sage 100
+installed; pywin32 is imported only there). Other backends, such as the sandbox
+emulator, are plugged in by the application shell. `Sage100Writer` maps canonical
+records to BOI calls: `nSetKeyValue`/`nSetKey`, `nSetValue` (string and date
 columns take `$`, dates are "YYYYMMDD"), lines through `oLines.nAddLine`/`nSetValue`/
 `nWrite`, then `nWrite`. A call returning 0 raises the typed error of
 `connectors.sage100.errors` with the object, key, field and `sLastErrorMsg`; -1 is a
@@ -16,9 +17,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 from canonical import (
@@ -36,7 +36,6 @@ from canonical import (
 from connectors.sage100 import keys, mapping
 from connectors.sage100.errors import SageConnectionLost, field_named, refusal
 from connectors.sage100.mapping import Lookups
-from ledgerbridge.config import Sage100Settings
 
 OK, WARNING, ERROR = 1, -1, 0
 
@@ -84,12 +83,22 @@ def _boi_date(value: date) -> str:
     return value.strftime("%Y%m%d")
 
 
-class _ScriptSession:
-    """What both backends share: the SY_Session handshake on a ProvideX.Script object."""
+class ScriptSession:
+    """A `BOISession` over a given `ProvideX.Script` object: the SY_Session handshake
+    (user, company), then per object its module, date and task. `connection_errors` are
+    what the script's calls raise when the Sage host is gone."""
 
-    connection_errors: tuple[type[BaseException], ...] = ()
-
-    def __init__(self, script: Any, user: str, password: str, company: str, today: date) -> None:
+    def __init__(
+        self,
+        script: Any,
+        user: str,
+        password: str,
+        company: str,
+        today: date,
+        *,
+        connection_errors: tuple[type[BaseException], ...] = (),
+    ) -> None:
+        self.connection_errors = connection_errors
         self._script = script
         self._session = script.NewObject("SY_Session")
         self._today = today
@@ -125,33 +134,7 @@ class _ScriptSession:
             cleanup()
 
 
-class SandboxBOISession(_ScriptSession):
-    """The BOI emulator of `sandbox.sage100.boi` on a sandbox company file."""
-
-    def __init__(
-        self,
-        company_db_path: str | Path,
-        *,
-        user: str = "ledgerbridge",
-        password: str = "",
-        company: str = "ABC",
-        today: date | None = None,
-        clock: Callable[[], datetime] = datetime.now,
-    ) -> None:
-        from sandbox.sage100.boi import BOIConnectionLost, ProvideXScript
-
-        script = ProvideXScript(company_db_path, clock=clock)
-        script.Init("sandbox")
-        self.script = script
-        self.connection_errors = (BOIConnectionLost,)
-        super().__init__(script, user, password, company, today or clock().date())
-
-    def close(self) -> None:
-        super().close()
-        self.script.close()
-
-
-class ComBOISession(_ScriptSession):
+class ComBOISession(ScriptSession):
     """`CreateObject("ProvideX.Script")` over COM on the Windows host running Sage 100."""
 
     def __init__(self, home_path: str, user: str, password: str, company: str) -> None:
@@ -162,27 +145,14 @@ class ComBOISession(_ScriptSession):
 
         script = win32com.client.Dispatch("ProvideX.Script")
         script.Init(home_path)
-        self.connection_errors = (pywintypes.com_error,)
-        super().__init__(script, user, password, company, date.today())
-
-
-def session_from_settings(settings: Sage100Settings) -> BOISession:
-    """The backend `Settings.sage100.boi_backend` names ("sandbox" or "com")."""
-    if settings.boi_backend == "com":
-        return ComBOISession(
-            settings.home_path,
-            settings.username,
-            settings.password.get_secret_value(),
-            settings.company_code,
+        super().__init__(
+            script,
+            user,
+            password,
+            company,
+            date.today(),
+            connection_errors=(pywintypes.com_error,),
         )
-    connection = settings.odbc_connection_string.get_secret_value()
-    parts = dict(
-        part.split("=", 1) for part in connection.split(";") if "=" in part and part.strip()
-    )
-    database = next((v for k, v in parts.items() if k.strip().lower() == "database"), None)
-    if database is None:
-        raise ValueError("the sandbox BOI backend needs Database=PATH in the connection string")
-    return SandboxBOISession(database, user=settings.username, company=settings.company_code)
 
 
 class _Call:

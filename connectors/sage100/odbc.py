@@ -40,7 +40,7 @@ import pyodbc
 from canonical import CanonicalRecord, ConnectionLost, PermanentError
 from connectors.sage100 import keys, mapping
 from connectors.sage100.mapping import Lookups, Row
-from ledgerbridge.config import Sage100Settings
+from connectors.sage100.settings import Sage100Settings
 
 DEFAULT_OVERLAP = timedelta(seconds=120)
 KEYS_PER_QUERY = 100
@@ -149,7 +149,7 @@ class Sage100Reader:
 
     @classmethod
     def from_settings(cls, settings: Sage100Settings) -> Sage100Reader:
-        """From `Settings.sage100` (connection string kept secret, overlap in seconds)."""
+        """From `Sage100Settings` (connection string kept secret, overlap in seconds)."""
         return cls(
             settings.odbc_connection_string.get_secret_value(),
             overlap=timedelta(seconds=settings.overlap_seconds),

@@ -143,7 +143,9 @@ def test_a_slow_answer_times_out_and_is_retried(client_factory: Any, admin: Any)
 
 
 def a_customer(key: str) -> Customer:
-    return Customer(system="kashflow", key=key, name=f"Idempotent {key}", city="Leeds")
+    return Customer(
+        system="kashflow", key=key, party_number=key, name=f"Idempotent {key}", city="Leeds"
+    )
 
 
 def test_a_create_whose_answer_was_lost_is_found_not_posted_again(

@@ -45,7 +45,8 @@ def an_invoice(key: str, customer: str, net: str = "100.00") -> SalesInvoice:
 
 def test_customers_crud(client: KashFlowClient) -> None:
     customer = Customer(
-        system="kashflow", key="CRUD01", name="Crème Brûlée Ltd", email="a@b.co.uk",
+        system="kashflow", key="CRUD01", party_number="CRUD01", name="Crème Brûlée Ltd",
+        email="a@b.co.uk",
         address_lines=("1 Mill Lane", "Unit 4"), city="Bath", postcode="BA1 1AA", country="GB",
         tax_number="GB123456789", payment_terms_days=14, credit_limit=Decimal("5000"),
     )  # fmt: skip
@@ -61,7 +62,8 @@ def test_customers_crud(client: KashFlowClient) -> None:
 
 def test_suppliers_crud(client: KashFlowClient) -> None:
     supplier = Supplier(
-        system="kashflow", key="SUPCRUD", name="Ørsted Energy PLC", phone="020 1234 5678",
+        system="kashflow", key="SUPCRUD", party_number="SUPCRUD", name="Ørsted Energy PLC",
+        phone="020 1234 5678",
         address_lines=("9 Quay",), city="Cardiff", country="GB", currency="EUR",
     )  # fmt: skip
     assert client.suppliers.create_record(supplier) == supplier

@@ -53,7 +53,8 @@ currencies = st.sampled_from(["GBP", "EUR", "USD"])
 def parties(draw: st.DrawFn, kind: type[Customer] | type[Supplier]) -> Customer | Supplier:
     fields: dict[str, Any] = {
         "system": "kashflow",
-        "key": f"RT{next(codes):05d}",
+        "key": (code := f"RT{next(codes):05d}"),
+        "party_number": code,
         "name": draw(names),
         "email": draw(st.one_of(st.none(), st.emails())),
         "phone": draw(st.one_of(st.none(), st.from_regex(r"\A0[0-9]{3} [0-9]{6}\Z"))),

@@ -1,6 +1,6 @@
 """Fixtures for the Sage 100 connector: a seeded sandbox company per test, read over ODBC
-(pyodbc + the SQLite ODBC driver) and written through the BOI emulator on a clock the
-test controls."""
+(pyodbc + the SQLite ODBC driver) and written through the BOI emulator (plugged in as the shell
+does) on a clock the test controls."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sage100_fixtures import Clock
 
-from connectors.sage100 import Sage100Reader, Sage100Writer, SandboxBOISession
+from connectors.sage100 import Sage100Reader, Sage100Writer
+from ledgerbridge.sage100_session import SandboxBOISession
 
 
 @pytest.fixture

@@ -62,9 +62,11 @@ open_dates = st.dates(date(2025, 10, 1), date(2027, 12, 31))
 
 @st.composite
 def customers(draw: st.DrawFn) -> Customer:
+    customer_no = draw(codes(20))
     return Customer.build(
         system="sage100",
-        key="01-" + draw(codes(20)),
+        key="01-" + customer_no,
+        party_number=customer_no,
         name=draw(words(50)),
         email=draw(optional(st.emails().filter(lambda e: len(e) <= 250))),
         phone=draw(optional(words(20))),
@@ -82,9 +84,11 @@ def customers(draw: st.DrawFn) -> Customer:
 
 @st.composite
 def suppliers(draw: st.DrawFn) -> Supplier:
+    vendor_no = draw(codes(7))
     return Supplier.build(
         system="sage100",
-        key="01-" + draw(codes(7)),
+        key="01-" + vendor_no,
+        party_number=vendor_no,
         name=draw(words(30)),
         email=draw(optional(st.emails().filter(lambda e: len(e) <= 250))),
         phone=draw(optional(words(17))),

@@ -28,8 +28,8 @@ from connectors.sage100 import (
     SageConnectionLost,
     SageRecordLocked,
     SageRefused,
-    SandboxBOISession,
 )
+from ledgerbridge.sage100_session import SandboxBOISession
 
 
 def sales_invoice(key: str = "700001", **changes: object) -> SalesInvoice:

@@ -2,8 +2,8 @@
 
 `reconcile_command` is the command itself (register it with
 ``app.command("reconcile")(reconcile_command)``); `app` is a typer sub-app holding it,
-for use on its own (``python -m matcher.cli reconcile``). `summary_table` renders what
-a run did, step by step.
+for use on its own (``python -m ledgerbridge.reconcile_command reconcile``).
+`summary_table` renders what a run did, step by step.
 """
 
 from __future__ import annotations
