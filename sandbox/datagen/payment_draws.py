@@ -191,14 +191,9 @@ def draw_invoices(
     seq = np.empty(n_inv, dtype=np.int64)
     seq[np.lexsort((rng.random(n_inv), inv_issue))] = np.arange(n_inv) + 1001
     sage_style = rng.random(n_inv) < 0.3
+    unpaid = np.full(n_unpaid, -1)
     return InvoiceDraw(
-        event=np.concatenate([inv_event, np.full(n_unpaid, -1)]),
-        customer=inv_customer,
-        cents=amount,
-        issue_day=inv_issue,
-        terms=terms,
-        seq=seq,
-        sage_style=sage_style,
+        np.concatenate([inv_event, unpaid]), inv_customer, amount, inv_issue, terms, seq, sage_style
     )
 
 
@@ -220,6 +215,16 @@ def _repeat_amounts(
     amount[by_customer] = sorted_amount
 
 
+@dataclass(frozen=True)
+class _Slots:
+    """Each payment's event, its place in the event, and the one draw that decides both
+    how much of the event it pays and how late."""
+
+    event: np.ndarray
+    j: np.ndarray
+    draw: np.ndarray
+
+
 def draw_payments(
     events: EventDraw, invoices: InvoiceDraw, noise: PaymentNoise, rng: np.random.Generator
 ) -> PaymentDraw:
@@ -227,9 +232,9 @@ def draw_payments(
     pay_event = np.repeat(np.arange(events.size), events.pays_per)
     first_pay = np.concatenate([[0], np.cumsum(events.pays_per)[:-1]])
     pay_j = np.arange(pay_event.size) - first_pay[pay_event]
-    draw = rng.random(pay_event.size)
-    paid = _amounts_paid(events, invoices, pay_event, pay_j, draw, noise, rng)
-    day, customer, original = _payment_days(events, invoices, pay_event, pay_j, draw, noise, rng)
+    slots = _Slots(pay_event, pay_j, rng.random(pay_event.size))
+    paid = _amounts_paid(events, invoices, slots, noise, rng)
+    day, customer, original = _payment_days(events, invoices, slots, noise, rng)
     cp_missing, style = _reference_styles(pay_event.size, original, noise, rng)
     return PaymentDraw(
         event=pay_event,
@@ -246,13 +251,12 @@ def draw_payments(
 def _amounts_paid(
     events: EventDraw,
     invoices: InvoiceDraw,
-    pay_event: np.ndarray,
-    pay_j: np.ndarray,
-    draw: np.ndarray,
+    slots: _Slots,
     noise: PaymentNoise,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Cents each payment pays: its event's total, split, cut, topped up or made up."""
+    pay_event, pay_j, draw = slots.event, slots.j, slots.draw
     n_pay, pays_per = pay_event.size, events.pays_per[pay_event]
     pay_kind = events.kind[pay_event]
     paid_invoices = invoices.of_events
@@ -304,13 +308,12 @@ def _amounts_paid(
 def _payment_days(
     events: EventDraw,
     invoices: InvoiceDraw,
-    pay_event: np.ndarray,
-    pay_j: np.ndarray,
-    draw: np.ndarray,
+    slots: _Slots,
     noise: PaymentNoise,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(day, customer) of each payment, and the rows whose bank line is seen twice."""
+    pay_event, pay_j, draw = slots.event, slots.j, slots.draw
     n_pay, pay_kind = pay_event.size, events.kind[pay_event]
     paid_invoices = invoices.of_events
     newest_issue = np.full(events.size, -(10**6), dtype=np.int64)
