@@ -22,6 +22,8 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
 
     TABLE = "GL_DetailPosting"
     LINE_TABLE = "GL_DetailPosting"
+    LINE_REQUIRED = "AccountKey"
+    LINE_ACCOUNT = "AccountKey"
     KEY = ("JournalRegisterNo",)
     REQUIRED = ("PostingDate",)
 
@@ -61,14 +63,7 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
             column = "PostingComment$"
         return super().nSetValue(column, value)
 
-    def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
-        if column == "AccountKey":
-            return self._account_problem(value)
-        return None
-
-    def _complete_line(self, line: _Buffer) -> str | None:
-        if not line.text("AccountKey"):
-            return "The AccountKey is required."
+    def _finish_line(self, line: _Buffer) -> str | None:
         debit = _money(line.values.get("DebitAmount"))
         credit = _money(line.values.get("CreditAmount"))
         if debit and credit:
@@ -105,6 +100,7 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     TABLE = "IM_TransactionHeader"
     LINE_TABLE = "IM_TransactionDetail"
+    LINE_REQUIRED = "ItemCode"
     KEY = ("EntryNo",)
     REQUIRED = ("TransactionDate",)
 
@@ -122,11 +118,6 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _line_defaults(self) -> dict[str, Any]:
         return {"WarehouseCode": "000"}
-
-    def _complete_line(self, line: _Buffer) -> str | None:
-        if not line.text("ItemCode"):
-            return "The ItemCode is required."
-        return None
 
     def _write(self) -> str | None:
         problem = self._period_problem("TransactionDate", self._buffer.values["TransactionDate"])

@@ -5,7 +5,7 @@ Account, its AccountKey given on first write).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sandbox.sage100.boi.objects import _BusinessObject
 
@@ -14,6 +14,8 @@ class AR_Customer_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
     TABLE = "AR_Customer"
     KEY = ("ARDivisionNo", "CustomerNo")
     REQUIRED = ("CustomerName", "TermsCode")
+    TERMS_TABLE = "AR_TermsCode"
+    CODES: ClassVar[dict[str, tuple[str, ...]]] = {"CustomerStatus": ("A", "I")}
 
     def _defaults(self) -> dict[str, Any]:
         return {"CustomerStatus": "A", "DateEstablished": self.session.today().isoformat()}
@@ -24,34 +26,26 @@ class AR_Customer_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
             return f"The ARDivisionNo {division} is invalid; divisions are two digits."
         return None
 
-    def _check_value(self, column: str, value: Any) -> str | None:
-        if column == "TermsCode":
-            return self._terms_problem("AR_TermsCode", value)
-        if column == "CustomerStatus" and value not in ("A", "I"):
-            return f"The CustomerStatus {value} is invalid; use A or I."
-        return None
-
 
 class AP_Vendor_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
     TABLE = "AP_Vendor"
     KEY = ("APDivisionNo", "VendorNo")
     REQUIRED = ("VendorName", "TermsCode")
+    TERMS_TABLE = "AP_TermsCode"
+    CODES: ClassVar[dict[str, tuple[str, ...]]] = {"VendorStatus": ("A", "I")}
 
     def _defaults(self) -> dict[str, Any]:
         return {"VendorStatus": "A"}
-
-    def _check_value(self, column: str, value: Any) -> str | None:
-        if column == "TermsCode":
-            return self._terms_problem("AP_TermsCode", value)
-        if column == "VendorStatus" and value not in ("A", "I"):
-            return f"The VendorStatus {value} is invalid; use A or I."
-        return None
 
 
 class CI_ItemCode_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
     TABLE = "CI_Item"
     KEY = ("ItemCode",)
     REQUIRED = ("ItemCodeDesc",)
+    CODES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "InactiveItem": ("Y", "N"),
+        "ItemType": ("1", "2", "3", "4", "5"),
+    }
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -68,11 +62,7 @@ class CI_ItemCode_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
     def _check_value(self, column: str, value: Any) -> str | None:
         if column in ("SalesAcctKey", "CostOfGoodsSoldAcctKey", "InventoryAcctKey"):
             return self._account_problem(value)
-        if column == "InactiveItem" and value not in ("Y", "N"):
-            return f"The InactiveItem {value} is invalid; use Y or N."
-        if column == "ItemType" and value not in ("1", "2", "3", "4", "5"):
-            return f"The ItemType {value} is invalid."
-        return None
+        return super()._check_value(column, value)
 
 
 class GL_Account_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
@@ -81,6 +71,7 @@ class GL_Account_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
     TABLE = "GL_Account"
     KEY = ("AccountKey",)
     REQUIRED = ("AccountDesc",)
+    CODES: ClassVar[dict[str, tuple[str, ...]]] = {"Status": ("A", "I")}
 
     def nSetKeyValue(self, column: str, value: Any) -> int:
         if column == "Account$":
@@ -104,8 +95,3 @@ class GL_Account_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
             "MainAccountCode": main,
             "Status": "A",
         }
-
-    def _check_value(self, column: str, value: Any) -> str | None:
-        if column == "Status" and value not in ("A", "I"):
-            return f"The Status {value} is invalid; use A or I."
-        return None

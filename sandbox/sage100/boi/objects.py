@@ -118,6 +118,10 @@ class _BusinessObject:
     TABLE: ClassVar[str]
     KEY: ClassVar[tuple[str, ...]]
     REQUIRED: ClassVar[tuple[str, ...]] = ()
+    TERMS_TABLE: ClassVar[str | None] = None
+    """Where a TermsCode set on this object must be on file."""
+    CODES: ClassVar[dict[str, tuple[str, ...]]] = {}
+    """Columns that take one of a few codes, and those codes."""
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         self.script = script
@@ -284,6 +288,12 @@ class _BusinessObject:
         return {}
 
     def _check_value(self, column: str, value: Any) -> str | None:
+        if column == "TermsCode" and self.TERMS_TABLE:
+            return self._terms_problem(self.TERMS_TABLE, value)
+        codes = self.CODES.get(column)
+        if codes is not None and value not in codes:
+            use = f"; use {' or '.join(codes)}" if len(codes) == 2 else ""
+            return f"The {column} {value} is invalid{use}."
         return None
 
     def _write(self) -> str | None:
@@ -454,6 +464,10 @@ class _DocumentObject(_BusinessObject):
     """A header with lines; `nWrite` posts the whole document at once."""
 
     LINE_TABLE: ClassVar[str]
+    LINE_REQUIRED: ClassVar[str]
+    """The column a line cannot be written without."""
+    LINE_ACCOUNT: ClassVar[str | None] = None
+    """The line's GL account column, which must name an active account."""
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         super().__init__(script, session)
@@ -486,9 +500,17 @@ class _DocumentObject(_BusinessObject):
         return {}
 
     def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
+        if column == self.LINE_ACCOUNT:
+            return self._account_problem(value)
         return None
 
     def _complete_line(self, line: _Buffer) -> str | None:
+        """Why the line cannot be written, or None once `_finish_line` has filled it in."""
+        if not line.text(self.LINE_REQUIRED):
+            return f"The {self.LINE_REQUIRED} is required."
+        return self._finish_line(line)
+
+    def _finish_line(self, line: _Buffer) -> str | None:
         return None
 
 

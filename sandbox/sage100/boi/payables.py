@@ -15,6 +15,9 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     TABLE = "AP_InvoiceHeader"
     LINE_TABLE = "AP_InvoiceDetail"
+    LINE_REQUIRED = "AccountKey"
+    LINE_ACCOUNT = "AccountKey"
+    TERMS_TABLE = "AP_TermsCode"
     KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
     REQUIRED = ("InvoiceDate", "TermsCode")
 
@@ -50,22 +53,10 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         vendor = self._vendor(self._key_values["APDivisionNo"], self._key_values["VendorNo"])
         return {"TermsCode": (vendor["TermsCode"] if vendor else "") or "", "HoldPayment": "N"}
 
-    def _check_value(self, column: str, value: Any) -> str | None:
-        if column == "TermsCode":
-            return self._terms_problem("AP_TermsCode", value)
-        return None
-
     def _line_defaults(self) -> dict[str, Any]:
         return {"QuantityOrdered": "1"}
 
-    def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
-        if column == "AccountKey":
-            return self._account_problem(value)
-        return None
-
-    def _complete_line(self, line: _Buffer) -> str | None:
-        if not line.text("AccountKey"):
-            return "The AccountKey is required."
+    def _finish_line(self, line: _Buffer) -> str | None:
         _extension(line, "QuantityOrdered", "UnitCost")
         return None
 

@@ -24,6 +24,9 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     TABLE = "AR_InvoiceHistoryHeader"
     LINE_TABLE = "AR_InvoiceHistoryDetail"
+    LINE_REQUIRED = "ItemCode"
+    LINE_ACCOUNT = "SalesAcctKey"
+    TERMS_TABLE = "AR_TermsCode"
     KEY = ("InvoiceNo",)
     REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
 
@@ -72,9 +75,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 "BillToZipCode": customer["ZipCode"] or "",
                 "BillToCountryCode": customer["CountryCode"] or "",
             }
-        if column == "TermsCode":
-            return self._terms_problem("AR_TermsCode", value)
-        return None
+        return super()._check_value(column, value)
 
     def _line_defaults(self) -> dict[str, Any]:
         return {"ItemType": "1", "WarehouseCode": "000", "QuantityShipped": "1"}
@@ -93,13 +94,9 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 "WarehouseCode": item["DefaultWarehouseCode"] or "000",
                 "UnitPrice": line.values.get("UnitPrice") or str(item["StandardUnitPrice"] or 0),
             }
-        if column == "SalesAcctKey":
-            return self._account_problem(value)
-        return None
+        return super()._check_line_value(line, column, value)
 
-    def _complete_line(self, line: _Buffer) -> str | None:
-        if not line.text("ItemCode"):
-            return "The ItemCode is required."
+    def _finish_line(self, line: _Buffer) -> str | None:
         problem = self._account_problem(line.text("SalesAcctKey"))
         if problem:
             return problem
@@ -205,6 +202,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
 
     TABLE = "AR_CashReceiptsHistory"
     LINE_TABLE = "AR_CashReceiptsHistory"
+    LINE_REQUIRED = "InvoiceNo"
     KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
 
     def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
@@ -250,9 +248,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 return f"The InvoiceNo {value} is not an open invoice of this customer."
         return None
 
-    def _complete_line(self, line: _Buffer) -> str | None:
-        if not line.text("InvoiceNo"):
-            return "The InvoiceNo is required."
+    def _finish_line(self, line: _Buffer) -> str | None:
         if _money(line.values.get("CashAmountApplied")) <= 0:
             return "The CashAmountApplied must be more than zero."
         return None
