@@ -83,14 +83,13 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
         if debit != credit:
             return f"The journal entry is out of balance by {abs(debit - credit):.2f}."
         for seq, values in enumerate(lines, start=1):
-            line = _Buffer(self.TABLE, self.db)
-            line.values = (
+            line = (
                 dict(header)
                 | {k: v for k, v in values.items() if v not in (None, "")}
                 | {"SequenceNo": f"{seq:06d}"}
             )
-            line.values.setdefault("PostingComment", header.get("PostingComment", ""))
-            self._upsert(self.TABLE, line, created=True)
+            line.setdefault("PostingComment", header.get("PostingComment", ""))
+            self._put(self.TABLE, line)
         return None
 
 
@@ -131,8 +130,7 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         item, warehouse = values["ItemCode"], values.get("WarehouseCode") or "000"
         delta = _money(values.get("TransactionQty"))
         existing = self._row("IM_ItemWarehouse", {"ItemCode": item, "WarehouseCode": warehouse})
-        row = _Buffer("IM_ItemWarehouse", self.db)
-        row.values = dict(existing) if existing else {"ItemCode": item, "WarehouseCode": warehouse}
-        row.values["QuantityOnHand"] = str(_money(row.values.get("QuantityOnHand")) + delta)
-        self._upsert("IM_ItemWarehouse", row, created=existing is None)
+        row = dict(existing) if existing else {"ItemCode": item, "WarehouseCode": warehouse}
+        row["QuantityOnHand"] = str(_money(row.get("QuantityOnHand")) + delta)
+        self._put("IM_ItemWarehouse", row, created=existing is None)
         self._item_total(item, delta)

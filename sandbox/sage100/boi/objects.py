@@ -300,6 +300,13 @@ class _BusinessObject:
         self._upsert(self.TABLE, self._buffer, created=self.nEditState == NEW_RECORD)
         return None
 
+    def _put(self, table: str, values: dict[str, Any], *, created: bool = True) -> None:
+        """Writes one row of `table` from its column values: a new row, blanks filled,
+        unless `created` is False."""
+        row = _Buffer(table, self.db)
+        row.values = values
+        self._upsert(table, row, created=created)
+
     def _upsert(self, table: str, buffer: _Buffer, *, created: bool) -> None:
         values = {k: v for k, v in buffer.values.items() if k in buffer.columns}
         if created:

@@ -76,17 +76,15 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         }
         self._upsert(self.TABLE, self._buffer, created=True)
         for seq, values in enumerate(self.oLines.written, start=1):
-            detail = _Buffer(self.LINE_TABLE, self.db)
-            detail.values = values | {
+            detail = values | {
                 "APDivisionNo": header["APDivisionNo"],
                 "VendorNo": header["VendorNo"],
                 "InvoiceNo": header["InvoiceNo"],
                 "LineKey": f"{seq:06d}",
                 "LineSeqNo": f"{seq:014d}",
             }
-            self._upsert(self.LINE_TABLE, detail, created=True)
-        open_invoice = _Buffer("AP_OpenInvoice", self.db)
-        open_invoice.values = {
+            self._put(self.LINE_TABLE, detail)
+        open_invoice = {
             "APDivisionNo": header["APDivisionNo"],
             "VendorNo": header["VendorNo"],
             "InvoiceNo": header["InvoiceNo"],
@@ -96,5 +94,5 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "Balance": str(total),
             "Comment": header.get("Comment") or "",
         }
-        self._upsert("AP_OpenInvoice", open_invoice, created=True)
+        self._put("AP_OpenInvoice", open_invoice)
         return None

@@ -119,17 +119,15 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         self._default_due_date("AR_TermsCode", header)
         self._upsert(self.TABLE, self._buffer, created=True)
         for seq, values in enumerate(self.oLines.written, start=1):
-            detail = _Buffer(self.LINE_TABLE, self.db)
-            detail.values = values | {
+            detail = values | {
                 "InvoiceNo": header["InvoiceNo"],
                 "HeaderSeqNo": header["HeaderSeqNo"],
                 "DetailSeqNo": f"{seq:06d}",
             }
-            self._upsert(self.LINE_TABLE, detail, created=True)
+            self._put(self.LINE_TABLE, detail)
             self._take_stock(values)
         total = taxable + non_taxable + tax
-        open_invoice = _Buffer("AR_OpenInvoice", self.db)
-        open_invoice.values = {
+        open_invoice = {
             "ARDivisionNo": header["ARDivisionNo"],
             "CustomerNo": header["CustomerNo"],
             "InvoiceNo": header["InvoiceNo"],
@@ -146,7 +144,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "SalesTaxAmt": str(tax),
             "Balance": str(total),
         }
-        self._upsert("AR_OpenInvoice", open_invoice, created=True)
+        self._put("AR_OpenInvoice", open_invoice)
         customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
         if customer is not None:
             limit = _money(customer["CreditLimit"])
@@ -276,8 +274,8 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                     f"The amount applied {applied} exceeds the balance {balance}"
                     f" of invoice {values['InvoiceNo']}."
                 )
-            line = _Buffer(self.TABLE, self.db)
-            line.values = (
+            self._put(
+                self.TABLE,
                 dict(header)
                 | values
                 | {
@@ -286,9 +284,8 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                     "CustomerName": customer["CustomerName"],
                     "InvoiceType": open_invoice["InvoiceType"],
                     "InvoiceBalance": str(balance - applied),
-                }
+                },
             )
-            self._upsert(self.TABLE, line, created=True)
             stamp = self._stamp()
             self.db.execute(
                 "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
