@@ -7,13 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from sandbox.datagen import (
-    PaymentDataset,
-    PaymentNoise,
-    generate_payment_dataset,
-    read_payment_dataset,
-)
-from sandbox.datagen.payments import SCENARIOS
+from sandbox.datagen import PaymentDataset, generate_payment_dataset, read_payment_dataset
+from sandbox.datagen.payments import SCENARIOS, PaymentNoise
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -55,19 +55,21 @@ LINE_FIELDS = ("line_no", "description", "quantity", "unit_price", "net_amount",
 MORE_ADDRESS_LINES: tuple[tuple[str, ...], ...] = ((), ("Unit 4",), ("Unit 9", "Riverside Park"))
 
 
+Party = TypeVar("Party", canonical.Customer, canonical.Supplier)
+
+
+def more_lines(party: Party, number: int) -> Party:
+    lines = (*MORE_ADDRESS_LINES[number % 3], *party.address_lines)
+    return party.model_copy(update={"address_lines": lines})
+
+
 @pytest.fixture(scope="module")
 def company() -> Company:
     """The small company, where the generator's one address line becomes two for a third
     of the parties and three for another third, so each of Sage's lines carries one."""
     business = generate_company("small", 42)
-    business.customers = [
-        c.model_copy(update={"address_lines": (*MORE_ADDRESS_LINES[n % 3], *c.address_lines)})
-        for n, c in enumerate(business.customers)
-    ]
-    business.suppliers = [
-        s.model_copy(update={"address_lines": (*MORE_ADDRESS_LINES[n % 3], *s.address_lines)})
-        for n, s in enumerate(business.suppliers)
-    ]
+    business.customers = [more_lines(c, n) for n, c in enumerate(business.customers)]
+    business.suppliers = [more_lines(s, n) for n, s in enumerate(business.suppliers)]
     return business
 
 
