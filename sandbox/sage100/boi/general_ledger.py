@@ -9,7 +9,8 @@ import sqlite3
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sandbox.sage100.boi.objects import _Buffer, _DocumentObject, _money, _next_number
+from sandbox.sage100.boi.documents import _DocumentObject, _next_number
+from sandbox.sage100.boi.objects import _Buffer, _money
 from sandbox.sage100.boi.session import SY_Session
 
 if TYPE_CHECKING:

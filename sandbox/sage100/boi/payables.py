@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sandbox.sage100.boi.objects import _Buffer, _DocumentObject, _extension, _tax_split
+from sandbox.sage100.boi.documents import _DocumentObject, _extension, _tax_split
+from sandbox.sage100.boi.objects import _Buffer
 
 
 class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)

@@ -9,14 +9,13 @@ import sqlite3
 from decimal import Decimal
 from typing import Any
 
-from sandbox.sage100.boi.objects import (
-    _Buffer,
+from sandbox.sage100.boi.documents import (
     _DocumentObject,
     _extension,
-    _money,
     _next_number,
     _tax_split,
 )
+from sandbox.sage100.boi.objects import _Buffer, _money
 
 
 class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
