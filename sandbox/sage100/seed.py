@@ -6,6 +6,8 @@ calendar, customers with balances, vendors, items with stock in several warehous
 invoice history with open invoices, cash receipts, A/P invoices, sales orders and payroll
 journals. Audit stamps are deterministic (from the seed and each record's own dates, all
 on or before the generator's ANCHOR_DATE), so one size and seed always give the same file.
+What each record's row holds comes from `rows` and its keys from `numbering`: the
+emulator's own knowledge of Sage's tables, never a connector's mapping.
 """
 
 from __future__ import annotations
@@ -31,22 +33,13 @@ from canonical import (
     StockLevel,
     Supplier,
 )
-from connectors.sage100 import keys, mapping
-from connectors.sage100.mapping import Lookups
 from sandbox.datagen import ANCHOR_DATE, Company
+from sandbox.sage100 import numbering, rows
 from sandbox.sage100.company import audit_stamp, blank_value, columns_of, create_company
+from sandbox.sage100.numbering import DIVISION, HEADER_SEQ_NO
+from sandbox.sage100.rows import TERMS, Chart
 
 SEED_USER = "seed"
-
-TERMS: tuple[tuple[str, str, int], ...] = (
-    ("00", "Cash on delivery", 0),
-    ("01", "Net 7 days", 7),
-    ("02", "Net 14 days", 14),
-    ("03", "Net 30 days", 30),
-    ("04", "Net 45 days", 45),
-    ("05", "Net 60 days", 60),
-    ("06", "Net 90 days", 90),
-)
 
 CLOSED_BEFORE = date(2025, 10, 1)
 """Fiscal periods ending before this date are closed to posting."""
@@ -55,7 +48,7 @@ FISCAL_YEARS = (2024, 2025, 2026, 2027)
 
 
 @dataclass
-class _Rows:
+class _Tables:
     """Rows per table, each a column -> value dict, inserted at the end."""
 
     by_table: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -72,7 +65,7 @@ def _sql_value(value: Any) -> Any:
     return value
 
 
-def insert_rows(db: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any]]) -> int:
+def insert_rows(db: sqlite3.Connection, table: str, new_rows: Iterable[dict[str, Any]]) -> int:
     """Inserts rows (column -> value) into a sandbox table; columns not given stay empty."""
     columns = columns_of(table)
     names = [c.name for c in columns]
@@ -82,7 +75,7 @@ def insert_rows(db: sqlite3.Connection, table: str, rows: Iterable[dict[str, Any
 
     def values() -> Iterable[tuple[Any, ...]]:
         nonlocal count
-        for row in rows:
+        for row in new_rows:
             count += 1
             yield tuple(
                 _sql_value(row[n]) if n in row else blank
@@ -120,72 +113,72 @@ def seed_company(path: str | Path, company: Company, *, overwrite: bool = True) 
     create_company(path, overwrite=overwrite)
     view = company.view("sage100")
     clock = _Clock(company.seed)
-    rows = _Rows()
-    chart = [a for a in view.of("gl_account") if isinstance(a, GLAccount)]
-    lookups = _reference_data(rows, clock, chart)
+    tables = _Tables()
+    chart = _reference_data(
+        tables, clock, [a for a in view.of("gl_account") if isinstance(a, GLAccount)]
+    )
     products = {p.key: p for p in view.of("product") if isinstance(p, Product)}
     customers = [c for c in view.of("customer") if isinstance(c, Customer)]
     terms_of = {
-        c.key: lookups.terms_code(c.payment_terms_days, ap=False, entity="customer", key=c.key)
-        for c in customers
+        c.key: rows.terms_code(c.payment_terms_days, record=f"customer {c.key}") for c in customers
     }
     balances: dict[str, Decimal] = defaultdict(Decimal)
-    _sales_invoices(rows, clock, lookups, view.of("sales_invoice"), products, terms_of, balances)
+    _sales_invoices(tables, clock, chart, view.of("sales_invoice"), products, terms_of, balances)
     for customer in customers:
-        _customer(rows, clock, lookups, customer, balances)
+        _customer(tables, clock, customer, balances)
     for supplier in view.of("supplier"):
         assert isinstance(supplier, Supplier)
-        division, vendor_no = keys.vendor_no_for(supplier.key)
-        rows.add(
+        tables.add(
             "AP_Vendor",
-            {"APDivisionNo": division, "VendorNo": vendor_no}
-            | mapping.supplier_fields(supplier, lookups)
+            {"APDivisionNo": DIVISION, "VendorNo": _vendor_no(supplier.key)}
+            | rows.vendor(supplier)
             | clock.master(),
         )
-    on_hand: dict[str, Decimal] = defaultdict(Decimal)
-    for level in view.of("stock_level"):
-        assert isinstance(level, StockLevel)
-        on_hand[level.product_key] += level.quantity_on_hand
-    for product in products.values():
-        rows.add(
-            "CI_Item",
-            {"ItemCode": keys.item_code_for(product.key), "DefaultWarehouseCode": "000"}
-            | {"TotalQuantityOnHand": on_hand.get(product.key, Decimal(0))}
-            | {"UseInAR": "Y", "UseInSO": "Y", "UseInPO": "Y", "Valuation": "2"}
-            | mapping.product_fields(product, lookups)
-            | clock.master(),
-        )
-    _stock(rows, clock, view.of("stock_level"))
-    _receipts(rows, clock, view.of("payment"))
-    _purchase_invoices(rows, clock, lookups, view.of("purchase_invoice"))
-    _sales_orders(rows, clock, view.of("order_status"), products)
-    _journals(rows, clock, lookups, company.seed)
+    _items(tables, clock, chart, products, view.of("stock_level"))
+    _stock(tables, clock, view.of("stock_level"))
+    _receipts(tables, clock, view.of("payment"))
+    _purchase_invoices(tables, clock, chart, view.of("purchase_invoice"))
+    _sales_orders(tables, clock, view.of("order_status"), products)
+    _journals(tables, clock, chart, company.seed)
     counts: dict[str, int] = {}
     db = sqlite3.connect(path)
     try:
         with db:
-            for table, table_rows in rows.by_table.items():
+            for table, table_rows in tables.by_table.items():
                 counts[table] = insert_rows(db, table, table_rows)
     finally:
         db.close()
     return counts
 
 
-def _reference_data(rows: _Rows, clock: _Clock, chart: list[GLAccount]) -> Lookups:
+def _customer_no(key: str) -> str:
+    return numbering.code(key, "AR_Customer", "CustomerNo")
+
+
+def _vendor_no(key: str) -> str:
+    return numbering.code(key, "AP_Vendor", "VendorNo")
+
+
+def _item_code(key: str) -> str:
+    return numbering.code(key, "CI_Item", "ItemCode")
+
+
+def _reference_data(tables: _Tables, clock: _Clock, accounts: list[GLAccount]) -> Chart:
+    """Terms codes, the GL chart, the fiscal calendar and the miscellaneous charge item."""
     since = date(2020, 1, 1)
     for table in ("AR_TermsCode", "AP_TermsCode"):
         for code, description, days in TERMS:
-            rows.add(
+            tables.add(
                 table,
                 {"TermsCode": code, "TermsCodeDesc": description, "DaysBeforeDue": days}
                 | clock.stamps(since),
             )
-    accounts: dict[str, str] = {}
-    for number, account in enumerate(sorted(chart, key=lambda a: a.key), start=1):
+    account_keys: dict[str, str] = {}
+    for number, account in enumerate(sorted(accounts, key=lambda a: a.key), start=1):
         account_key = f"{number:09d}"
-        formatted = keys.account_for(account.key)
-        accounts[account_key] = formatted
-        rows.add(
+        formatted = numbering.account(account.key)
+        account_keys[formatted] = account_key
+        tables.add(
             "GL_Account",
             {
                 "AccountKey": account_key,
@@ -194,13 +187,13 @@ def _reference_data(rows: _Rows, clock: _Clock, chart: list[GLAccount]) -> Looku
                 "MainAccountCode": formatted.split("-")[0],
                 "AccountGroup": formatted[0] + "000",
             }
-            | mapping.gl_account_fields(account)
+            | rows.gl_account(account)
             | clock.stamps(since),
         )
     for year in FISCAL_YEARS:
         for month in range(1, 13):
             ending = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-            rows.add(
+            tables.add(
                 "GL_FiscalYearDetail",
                 {
                     "FiscalYear": str(year),
@@ -210,18 +203,13 @@ def _reference_data(rows: _Rows, clock: _Clock, chart: list[GLAccount]) -> Looku
                 }
                 | clock.stamps(since),
             )
-    lookups = Lookups(
-        ar_terms={code: days for code, _, days in TERMS},
-        ap_terms={code: days for code, _, days in TERMS},
-        accounts=accounts,
-    )
     misc_account = next(
-        (key for key, account in accounts.items() if account.startswith("4010")), ""
+        (key for account, key in account_keys.items() if account.startswith("4010")), ""
     )
-    rows.add(
+    tables.add(
         "CI_Item",
         {
-            "ItemCode": mapping.MISC_CHARGE_ITEM,
+            "ItemCode": rows.MISC_CHARGE_ITEM,
             "ItemType": "3",
             "ItemCodeDesc": "Miscellaneous charge",
             "SalesAcctKey": misc_account,
@@ -232,110 +220,105 @@ def _reference_data(rows: _Rows, clock: _Clock, chart: list[GLAccount]) -> Looku
         }
         | clock.stamps(since),
     )
-    return lookups
+    return Chart(account_keys)
 
 
 def _customer(
-    rows: _Rows,
-    clock: _Clock,
-    lookups: Lookups,
-    customer: Customer,
-    balances: dict[str, Decimal],
+    tables: _Tables, clock: _Clock, customer: Customer, balances: dict[str, Decimal]
 ) -> None:
-    division, customer_no = keys.customer_no_for(customer.key)
+    customer_no = _customer_no(customer.key)
     stamps = clock.master()
-    rows.add(
+    tables.add(
         "AR_Customer",
         {
-            "ARDivisionNo": division,
+            "ARDivisionNo": DIVISION,
             "CustomerNo": customer_no,
-            "CurrentBalance": balances.get(keys.customer_key(division, customer_no), Decimal(0)),
+            "CurrentBalance": balances.get(customer_no, Decimal(0)),
             "DateEstablished": stamps["DateCreated"],
             "OpenItemCustomer": "Y",
             "StatementCycle": "M",
         }
-        | mapping.customer_fields(customer, lookups)
+        | rows.customer(customer)
         | stamps,
     )
 
 
-def _sales_invoices(
-    rows: _Rows,
+def _items(
+    tables: _Tables,
     clock: _Clock,
-    lookups: Lookups,
+    chart: Chart,
+    products: dict[str, Product],
+    levels: Iterable[Any],
+) -> None:
+    """CI_Item rows, each with its quantity on hand over every warehouse."""
+    on_hand: dict[str, Decimal] = defaultdict(Decimal)
+    for level in levels:
+        assert isinstance(level, StockLevel)
+        on_hand[level.product_key] += level.quantity_on_hand
+    for product in products.values():
+        tables.add(
+            "CI_Item",
+            {"ItemCode": _item_code(product.key), "DefaultWarehouseCode": "000"}
+            | {"TotalQuantityOnHand": on_hand.get(product.key, Decimal(0))}
+            | {"UseInAR": "Y", "UseInSO": "Y", "UseInPO": "Y", "Valuation": "2"}
+            | rows.item(product, chart)
+            | clock.master(),
+        )
+
+
+def _sales_invoices(
+    tables: _Tables,
+    clock: _Clock,
+    chart: Chart,
     invoices: Iterable[Any],
     products: dict[str, Product],
     terms_of: dict[str, str],
     balances: dict[str, Decimal],
 ) -> None:
+    """Invoice history (header and lines) and the open invoice of each sales invoice;
+    what is still owed adds to its customer's balance."""
     for invoice in invoices:
         assert isinstance(invoice, SalesInvoice)
-        lines = [
-            line
-            if line.product_key is None or line.product_key in products
-            else line.model_copy(update={"product_key": None})
-            for line in invoice.lines
-        ]
-        invoice = invoice.model_copy(update={"lines": tuple(lines)})
-        header, details = mapping.sales_invoice_fields(invoice, lookups)
-        invoice_no = keys.ar_invoice_no_for(invoice.key)
-        taxable = sum(
-            (line.net_amount for line in invoice.lines if line.tax_rate or line.tax_amount),
-            Decimal(0),
-        )
+        header, details = rows.invoice_history(invoice, products, chart)
+        customer_no = _customer_no(invoice.customer_key)
+        invoice_no = numbering.document_no(invoice.key, "AR_InvoiceHistoryHeader", "InvoiceNo")
         updated = invoice.issue_date + timedelta(days=30) if invoice.amount_paid else None
         stamps = clock.stamps(invoice.issue_date, updated)
-        customer_key = keys.customer_key(header["ARDivisionNo"], header["CustomerNo"])
-        terms = terms_of.get(invoice.customer_key, "03")
-        rows.add(
+        key = {"ARDivisionNo": DIVISION, "CustomerNo": customer_no, "InvoiceNo": invoice_no}
+        terms = terms_of.get(invoice.customer_key, rows.DEFAULT_TERMS)
+        tables.add(
             "AR_InvoiceHistoryHeader",
             header
+            | key
             | {
-                "InvoiceNo": invoice_no,
-                "HeaderSeqNo": "000000",
+                "HeaderSeqNo": HEADER_SEQ_NO,
                 "ModuleCode": "A/R",
                 "InvoiceType": "IN",
-                "TransactionDate": invoice.issue_date,
                 "TermsCode": terms,
                 "SourceJournal": "SJ",
-                "TaxableSalesAmt": taxable,
-                "NonTaxableSalesAmt": invoice.net_amount - taxable,
-                "SalesTaxAmt": invoice.tax_amount,
             }
             | stamps,
         )
-        for seq, detail in enumerate(details, start=1):
-            item = products.get(detail["ItemCode"])
-            rows.add(
+        for detail in details:
+            tables.add(
                 "AR_InvoiceHistoryDetail",
-                detail
-                | {
-                    "InvoiceNo": invoice_no,
-                    "HeaderSeqNo": "000000",
-                    "DetailSeqNo": f"{seq:06d}",
-                    "ItemType": "1" if item is not None and item.track_stock else "3",
-                    "WarehouseCode": "000",
-                    "QuantityOrdered": detail["QuantityShipped"],
-                    "SalesAcctKey": detail.get("SalesAcctKey", ""),
-                },
+                detail | {"InvoiceNo": invoice_no, "HeaderSeqNo": HEADER_SEQ_NO},
             )
         balance = invoice.gross_amount - invoice.amount_paid
-        balances[customer_key] += balance
-        rows.add(
+        balances[customer_no] += balance
+        tables.add(
             "AR_OpenInvoice",
-            {
-                "ARDivisionNo": header["ARDivisionNo"],
-                "CustomerNo": header["CustomerNo"],
-                "InvoiceNo": invoice_no,
+            key
+            | {
                 "InvoiceType": "IN",
                 "InvoiceDate": invoice.issue_date,
                 "InvoiceDueDate": invoice.due_date,
-                "InvoiceHistoryHeaderSeqNo": "000000",
+                "InvoiceHistoryHeaderSeqNo": HEADER_SEQ_NO,
                 "PostingDate": invoice.issue_date,
                 "TermsCode": terms,
                 "CustomerPONo": header["CustomerPONo"],
-                "TaxableAmt": taxable,
-                "NonTaxableAmt": invoice.net_amount - taxable,
+                "TaxableAmt": header["TaxableSalesAmt"],
+                "NonTaxableAmt": header["NonTaxableSalesAmt"],
                 "SalesTaxAmt": invoice.tax_amount,
                 "Balance": balance,
             }
@@ -343,13 +326,13 @@ def _sales_invoices(
         )
 
 
-def _stock(rows: _Rows, clock: _Clock, levels: Iterable[Any]) -> None:
+def _stock(tables: _Tables, clock: _Clock, levels: Iterable[Any]) -> None:
     for level in levels:
         assert isinstance(level, StockLevel)
-        rows.add(
+        tables.add(
             "IM_ItemWarehouse",
             {
-                "ItemCode": keys.item_code_for(level.product_key),
+                "ItemCode": _item_code(level.product_key),
                 "WarehouseCode": level.warehouse,
                 "QuantityOnHand": level.quantity_on_hand,
                 "QuantityOnPurchaseOrder": level.quantity_on_order,
@@ -360,7 +343,8 @@ def _stock(rows: _Rows, clock: _Clock, levels: Iterable[Any]) -> None:
         )
 
 
-def _receipts(rows: _Rows, clock: _Clock, payments: Iterable[Any]) -> None:
+def _receipts(tables: _Tables, clock: _Clock, payments: Iterable[Any]) -> None:
+    """Cash receipts history: one deposit a day, one row per invoice a check pays."""
     receipts = sorted(
         (p for p in payments if isinstance(p, Payment) and p.kind == "receipt"),
         key=lambda p: (p.payment_date, p.key),
@@ -368,26 +352,27 @@ def _receipts(rows: _Rows, clock: _Clock, payments: Iterable[Any]) -> None:
     deposits: dict[date, str] = {}
     for payment in receipts:
         deposit_no = deposits.setdefault(payment.payment_date, f"{len(deposits) + 1:05d}")
-        division, customer_no = keys.customer_no_for(payment.counterparty_key or "")
         stamps = clock.stamps(payment.payment_date)
         for seq, allocation in enumerate(payment.allocations, start=1):
-            rows.add(
+            tables.add(
                 "AR_CashReceiptsHistory",
                 {
                     "BankCode": "A",
                     "DepositDate": payment.payment_date,
                     "DepositNo": deposit_no,
                     "DepositType": "C",
-                    "ARDivisionNo": division,
-                    "CustomerNo": customer_no,
-                    "CheckNo": payment.key[:10],
+                    "ARDivisionNo": DIVISION,
+                    "CustomerNo": _customer_no(payment.counterparty_key or ""),
+                    "CheckNo": payment.key[: numbering.width("AR_CashReceiptsHistory", "CheckNo")],
                     "SequenceNo": f"{seq:06d}",
                     "CreditCardEntryNo": "000000",
                     "PostingDate": payment.payment_date,
                     "TransactionType": "P",
-                    "InvoiceNo": keys.ar_invoice_no_for(allocation.invoice_key),
+                    "InvoiceNo": numbering.document_no(
+                        allocation.invoice_key, "AR_CashReceiptsHistory", "InvoiceNo"
+                    ),
                     "InvoiceType": "IN",
-                    "PaymentType": mapping.payment_type_for(payment.method),
+                    "PaymentType": rows.payment_type(payment.method),
                     "CashAmountApplied": allocation.amount,
                 }
                 | stamps,
@@ -395,41 +380,28 @@ def _receipts(rows: _Rows, clock: _Clock, payments: Iterable[Any]) -> None:
 
 
 def _purchase_invoices(
-    rows: _Rows, clock: _Clock, lookups: Lookups, invoices: Iterable[Any]
+    tables: _Tables, clock: _Clock, chart: Chart, invoices: Iterable[Any]
 ) -> None:
+    """A/P invoice header and distribution lines, and the open invoice with its payment."""
     for invoice in invoices:
         assert isinstance(invoice, PurchaseInvoice)
-        division, vendor_no = keys.vendor_no_for(invoice.supplier_key)
-        invoice_no = keys.ap_invoice_no_for(invoice.key)
-        header, details = mapping.purchase_invoice_fields(invoice, lookups)
-        taxable = sum(
-            (line.net_amount for line in invoice.lines if line.tax_rate or line.tax_amount),
-            Decimal(0),
-        )
+        invoice_no = numbering.code(invoice.key, "AP_InvoiceHeader", "InvoiceNo")
+        header, details = rows.ap_invoice(invoice, chart)
         updated = invoice.issue_date + timedelta(days=30) if invoice.amount_paid else None
         stamps = clock.stamps(invoice.issue_date, updated)
-        key = {"APDivisionNo": division, "VendorNo": vendor_no, "InvoiceNo": invoice_no}
-        rows.add(
+        key = {
+            "APDivisionNo": DIVISION,
+            "VendorNo": _vendor_no(invoice.supplier_key),
+            "InvoiceNo": invoice_no,
+        }
+        tables.add(
             "AP_InvoiceHeader",
-            header
-            | key
-            | {
-                "TermsCode": "03",
-                "HoldPayment": "N",
-                "InvoiceAmt": invoice.gross_amount,
-                "TaxableAmt": taxable,
-                "NonTaxableAmt": invoice.net_amount - taxable,
-                "SalesTaxAmt": invoice.tax_amount,
-            }
-            | stamps,
+            header | key | {"TermsCode": rows.DEFAULT_TERMS, "HoldPayment": "N"} | stamps,
         )
-        for seq, detail in enumerate(details, start=1):
-            rows.add(
-                "AP_InvoiceDetail",
-                detail | key | {"LineKey": f"{seq:06d}", "LineSeqNo": f"{seq:014d}"} | stamps,
-            )
+        for detail in details:
+            tables.add("AP_InvoiceDetail", detail | key | stamps)
         paid = bool(invoice.amount_paid)
-        rows.add(
+        tables.add(
             "AP_OpenInvoice",
             key
             | {
@@ -446,39 +418,39 @@ def _purchase_invoices(
 
 
 def _sales_orders(
-    rows: _Rows, clock: _Clock, orders: Iterable[Any], products: dict[str, Product]
+    tables: _Tables, clock: _Clock, orders: Iterable[Any], products: dict[str, Product]
 ) -> None:
+    """Sales order headers, each with one line of an item from the catalogue in turn."""
     catalogue = sorted(products.values(), key=lambda p: p.key)
     for number, order in enumerate(orders):
         assert isinstance(order, OrderStatus)
-        division, customer_no = keys.customer_no_for(order.customer_key)
-        order_no = keys.sales_order_no_for(order.key)
-        rows.add(
+        order_no = numbering.document_no(order.key, "SO_SalesOrderHeader", "SalesOrderNo")
+        tables.add(
             "SO_SalesOrderHeader",
             {
                 "SalesOrderNo": order_no,
                 "OrderDate": order.order_date,
                 "OrderType": "S",
-                "OrderStatus": mapping.ORDER_STATUS_CODES[order.status],
-                "ARDivisionNo": division,
-                "CustomerNo": customer_no,
+                "OrderStatus": rows.ORDER_STATUSES[order.status],
+                "ARDivisionNo": DIVISION,
+                "CustomerNo": _customer_no(order.customer_key),
                 "ShipExpireDate": order.ship_date,
                 "CustomerPONo": order.reference or "",
                 "WarehouseCode": "000",
-                "TermsCode": "03",
+                "TermsCode": rows.DEFAULT_TERMS,
             }
             | clock.stamps(order.order_date, order.ship_date),
         )
         if catalogue:
             product = catalogue[number % len(catalogue)]
             quantity = Decimal(number % 7 + 1)
-            rows.add(
+            tables.add(
                 "SO_SalesOrderDetail",
                 {
                     "SalesOrderNo": order_no,
                     "LineKey": "000001",
                     "LineSeqNo": "00000000000001",
-                    "ItemCode": keys.item_code_for(product.key),
+                    "ItemCode": _item_code(product.key),
                     "ItemType": "1",
                     "ItemCodeDesc": product.name[:30],
                     "WarehouseCode": "000",
@@ -490,10 +462,10 @@ def _sales_orders(
             )
 
 
-def _journals(rows: _Rows, clock: _Clock, lookups: Lookups, seed: int) -> None:
+def _journals(tables: _Tables, clock: _Clock, chart: Chart, seed: int) -> None:
     """A monthly payroll journal for the past year: wages debit, bank credit."""
-    by_account = {account: key for key, account in lookups.accounts.items()}
-    wages, bank = by_account.get("7000-00-00"), by_account.get("1200-00-00")
+    wages = chart.account_keys.get("7000-00-00")
+    bank = chart.account_keys.get("1200-00-00")
     if wages is None or bank is None:
         return
     rng = random.Random(f"{seed}-sage100-payroll")
@@ -507,7 +479,7 @@ def _journals(rows: _Rows, clock: _Clock, lookups: Lookups, seed: int) -> None:
         for seq, (account, debit, credit) in enumerate(
             ((wages, amount, Decimal(0)), (bank, Decimal(0), amount)), start=1
         ):
-            rows.add(
+            tables.add(
                 "GL_DetailPosting",
                 {
                     "AccountKey": account,

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from sandbox.datagen import PaymentDataset, generate_payment_dataset, read_payment_dataset
-from sandbox.datagen.payments import SCENARIOS
+from sandbox.datagen.payments import SCENARIOS, PaymentNoise
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +117,11 @@ def test_written_and_read_back(dataset: PaymentDataset, tmp_path: Path) -> None:
     assert again.payments.equals(dataset.payments)
     dataset.write_truth(tmp_path / "truth.csv")
     assert pl.read_csv(tmp_path / "truth.csv").height == dataset.truth.height
+
+
+def test_a_lone_payment_for_no_invoice_still_makes_a_data_set() -> None:
+    only_noise = PaymentNoise(scenario=(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), unpaid_invoices=0)
+    dataset = generate_payment_dataset(1, seed=4, noise=only_noise)
+    assert dataset.payments["scenario"].to_list() == ["noise"]
+    assert dataset.invoices.height == 0
+    assert dataset.truth.height == 0

@@ -1,0 +1,386 @@
+"""The random draws behind the labelled payment data: events, invoices and payments as
+numpy arrays, with the noise of `PaymentNoise`.
+
+One generator draws everything in a fixed order (`draw_events`, `draw_invoices`,
+`draw_payments`, then the frames in `sandbox.datagen.payments`): reordering any draw
+changes every data set, so a seed no longer gives the data it gave before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SCENARIOS = (
+    "single",
+    "split",
+    "combined",
+    "partial",
+    "over",
+    "card_fee",
+    "bank_charge",
+    "discount",
+    "rounding",
+    "duplicate",
+    "noise",
+)
+"""What a payment event is: how many payments for how many invoices, with what amounts."""
+SCENARIO_CODES = {name: i for i, name in enumerate(SCENARIOS)}
+
+REFERENCE_STYLES = (
+    "exact",  # INV-0000042
+    "in_text",  # INV-0000042 thanks
+    "short",  # Inv 42
+    "digits",  # 0000042
+    "bank_text",  # BACS 3110 INV-0000042
+    "typo",  # INV-0000024
+    "missing",  # null
+    "generic",  # FASTER PAYMENT
+)
+
+
+@dataclass(frozen=True)
+class PaymentNoise:
+    """How often each kind of noise occurs (probabilities; each group sums to 1)."""
+
+    scenario: tuple[float, ...] = (
+        0.66,  # single
+        0.04,  # split
+        0.07,  # combined
+        0.03,  # partial
+        0.015,  # over
+        0.035,  # card_fee
+        0.02,  # bank_charge
+        0.03,  # discount
+        0.02,  # rounding
+        0.01,  # duplicate
+        0.07,  # noise
+    )
+    reference_style: tuple[float, ...] = (0.36, 0.14, 0.08, 0.07, 0.06, 0.04, 0.17, 0.08)
+    counterparty_missing: float = 0.08
+    unpaid_invoices: float = 0.15
+    lookalike_invoices: float = 0.10
+    card_fee_rates: tuple[float, ...] = (0.015, 0.025)
+    bank_charges: tuple[float, ...] = (5.00, 7.50, 10.00, 15.00, 25.00)
+    discount_rate: float = 0.02
+    discount_days: int = 10
+    foreign_currency_customers: float = 0.12
+
+
+def _round_half_up(values: np.ndarray) -> np.ndarray:
+    return np.floor(values + 0.5).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class EventDraw:
+    """What happens, event by event: its scenario, the customer, how many payments and
+    invoices it has; and each customer's currency and how often it trades."""
+
+    kind: np.ndarray
+    pays_per: np.ndarray
+    invs_per: np.ndarray
+    customer: np.ndarray
+    customer_weights: np.ndarray
+    customer_currency: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.kind.size)
+
+
+@dataclass(frozen=True)
+class InvoiceDraw:
+    """Invoices as arrays: first those of the events (`event` >= 0), then the unpaid ones."""
+
+    event: np.ndarray
+    customer: np.ndarray
+    cents: np.ndarray
+    issue_day: np.ndarray
+    terms: np.ndarray
+    seq: np.ndarray
+    sage_style: np.ndarray
+
+    @property
+    def of_events(self) -> int:
+        """How many invoices belong to an event (they come first)."""
+        return int(np.count_nonzero(self.event >= 0))
+
+
+@dataclass(frozen=True)
+class PaymentDraw:
+    """Payments as arrays: the event each is part of, its place in it (`j`), and what the
+    payer did: who, how much, on which day, with which reference style."""
+
+    event: np.ndarray
+    j: np.ndarray
+    kind: np.ndarray
+    customer: np.ndarray
+    cp_missing: np.ndarray
+    cents: np.ndarray
+    day: np.ndarray
+    style: np.ndarray
+
+
+def draw_events(n_payments: int, noise: PaymentNoise, rng: np.random.Generator) -> EventDraw:
+    """Events until their payments add up to `n_payments`, each for a customer."""
+    n_events = max(1, n_payments)
+    n_customers = max(5, n_payments // 8)
+    kind = rng.choice(len(SCENARIOS), size=n_events, p=np.asarray(noise.scenario))
+    pays_per = np.where(
+        kind == SCENARIO_CODES["split"],
+        rng.integers(2, 4, n_events),
+        np.where(kind == SCENARIO_CODES["duplicate"], 2, 1),
+    )
+    cum = np.cumsum(pays_per)
+    last = int(np.searchsorted(cum, n_payments))
+    last = min(last, n_events - 1)
+    kind, pays_per = kind[: last + 1], pays_per[: last + 1]
+    overshoot = int(pays_per.sum()) - n_payments
+    if overshoot > 0:
+        pays_per[-1] -= overshoot
+        if pays_per[-1] < 2:
+            kind[-1] = SCENARIO_CODES["single"]
+            pays_per[-1] = 1
+    n_events = kind.size
+    invs_per = np.where(
+        kind == SCENARIO_CODES["combined"],
+        rng.integers(2, 5, n_events),
+        np.where(kind == SCENARIO_CODES["noise"], 0, 1),
+    )
+    weights = 1.0 / np.arange(1, n_customers + 1) ** 0.7
+    weights = weights / weights.sum()
+    customer = rng.choice(n_customers, size=n_events, p=weights)
+    currency_draw = rng.random(n_customers)
+    customer_currency = np.where(
+        currency_draw < noise.foreign_currency_customers * 0.7,
+        1,
+        np.where(currency_draw < noise.foreign_currency_customers, 2, 0),
+    )
+    return EventDraw(kind, pays_per, invs_per, customer, weights, customer_currency)
+
+
+def draw_invoices(
+    events: EventDraw, n_payments: int, noise: PaymentNoise, rng: np.random.Generator
+) -> InvoiceDraw:
+    """The invoices of the events, then the unpaid ones; numbered in issue order."""
+    inv_event = np.repeat(np.arange(events.size), events.invs_per)
+    n_unpaid = round(noise.unpaid_invoices * n_payments)
+    n_customers = events.customer_weights.size
+    inv_customer = np.concatenate(
+        [
+            events.customer[inv_event],
+            rng.choice(n_customers, size=n_unpaid, p=events.customer_weights),
+        ]
+    )
+    n_inv = inv_customer.size
+    amount = np.maximum(500, _round_half_up(rng.lognormal(np.log(40_000), 1.1, n_inv)))
+    whole = rng.random(n_inv) < 0.15
+    amount = np.where(whole, np.maximum(100, (amount // 100) * 100), amount)
+    event_issue = rng.integers(0, 365, events.size)
+    combined = events.kind[inv_event] == SCENARIO_CODES["combined"]
+    inv_issue = np.concatenate(
+        [
+            event_issue[inv_event] - np.where(combined, rng.integers(0, 60, inv_event.size), 0),
+            rng.integers(0, 365, n_unpaid),
+        ]
+    )
+    terms = rng.choice(np.array([14, 30, 30, 30, 60]), size=n_inv)
+    _repeat_amounts(amount, inv_customer, inv_issue, noise.lookalike_invoices, rng)
+    # Numbers follow issue order, as an invoice sequence does.
+    seq = np.empty(n_inv, dtype=np.int64)
+    seq[np.lexsort((rng.random(n_inv), inv_issue))] = np.arange(n_inv) + 1001
+    sage_style = rng.random(n_inv) < 0.3
+    unpaid = np.full(n_unpaid, -1)
+    return InvoiceDraw(
+        np.concatenate([inv_event, unpaid]), inv_customer, amount, inv_issue, terms, seq, sage_style
+    )
+
+
+def _repeat_amounts(
+    amount: np.ndarray,
+    customer: np.ndarray,
+    issue_day: np.ndarray,
+    share: float,
+    rng: np.random.Generator,
+) -> None:
+    """Lookalikes, in place: a customer's invoice that repeats the amount of its previous
+    one (for about `share` of the invoices that have a previous one)."""
+    by_customer = np.lexsort((issue_day, customer))
+    same_prev = np.zeros(amount.size, dtype=bool)
+    same_prev[1:] = customer[by_customer][1:] == customer[by_customer][:-1]
+    copy = same_prev & (rng.random(amount.size) < share)
+    sorted_amount = amount[by_customer]
+    sorted_amount[1:] = np.where(copy[1:], sorted_amount[:-1], sorted_amount[1:])
+    amount[by_customer] = sorted_amount
+
+
+@dataclass(frozen=True)
+class _Slots:
+    """Each payment's event, its place in the event, and the one draw that decides both
+    how much of the event it pays and how late."""
+
+    event: np.ndarray
+    j: np.ndarray
+    draw: np.ndarray
+
+
+def draw_payments(
+    events: EventDraw, invoices: InvoiceDraw, noise: PaymentNoise, rng: np.random.Generator
+) -> PaymentDraw:
+    """Each event's payments: amounts, days and reference styles as its scenario has them."""
+    pay_event = np.repeat(np.arange(events.size), events.pays_per)
+    first_pay = np.concatenate([[0], np.cumsum(events.pays_per)[:-1]])
+    pay_j = np.arange(pay_event.size) - first_pay[pay_event]
+    slots = _Slots(pay_event, pay_j, rng.random(pay_event.size))
+    paid = _amounts_paid(events, invoices, slots, noise, rng)
+    day, customer, original = _payment_days(events, invoices, slots, noise, rng)
+    cp_missing, style = _reference_styles(pay_event.size, original, noise, rng)
+    return PaymentDraw(
+        event=pay_event,
+        j=pay_j,
+        kind=events.kind[pay_event],
+        customer=customer,
+        cp_missing=cp_missing,
+        cents=paid,
+        day=day,
+        style=style,
+    )
+
+
+def _amounts_paid(
+    events: EventDraw,
+    invoices: InvoiceDraw,
+    slots: _Slots,
+    noise: PaymentNoise,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Cents each payment pays: its event's total, split, cut, topped up or made up."""
+    pay_event, pay_j, draw = slots.event, slots.j, slots.draw
+    n_pay, pays_per = pay_event.size, events.pays_per[pay_event]
+    pay_kind = events.kind[pay_event]
+    paid_invoices = invoices.of_events
+    event_total = np.bincount(
+        invoices.event[:paid_invoices],
+        weights=invoices.cents[:paid_invoices],
+        minlength=events.size,
+    )
+    total = np.rint(event_total).astype(np.int64)[pay_event]
+    paid = total.copy()
+    # Split: random shares, the last payment takes the rest.
+    share = rng.random(n_pay) + 0.3
+    share_sum = np.bincount(pay_event, weights=share, minlength=events.size)[pay_event]
+    part = np.floor(total * share / share_sum).astype(np.int64)
+    part = np.where(rng.random(n_pay) < 0.5, np.maximum(100, (part // 100) * 100), part)
+    part = np.minimum(part, total - (pays_per - 1 - pay_j))
+    is_split = pay_kind == SCENARIO_CODES["split"]
+    split_before = np.bincount(
+        pay_event,
+        weights=np.where(is_split & (pay_j < pays_per - 1), part, 0),
+        minlength=events.size,
+    )
+    split_last = total - np.rint(split_before[pay_event]).astype(np.int64)
+    paid = np.where(is_split, np.where(pay_j == pays_per - 1, split_last, part), paid)
+    partial = np.maximum(100, _round_half_up(total * (0.2 + 0.6 * draw)))
+    partial = np.where(rng.random(n_pay) < 0.5, (partial // 100) * 100, partial)
+    paid = np.where(pay_kind == SCENARIO_CODES["partial"], np.minimum(partial, total - 1), paid)
+    over = total + np.maximum(100, _round_half_up(total * (0.01 + 0.1 * draw)))
+    paid = np.where(pay_kind == SCENARIO_CODES["over"], over, paid)
+    fee_rate = rng.choice(np.asarray(noise.card_fee_rates), size=n_pay)
+    paid = np.where(
+        pay_kind == SCENARIO_CODES["card_fee"], total - _round_half_up(total * fee_rate), paid
+    )
+    charge = _round_half_up(rng.choice(np.asarray(noise.bank_charges), size=n_pay) * 100)
+    paid = np.where(
+        (pay_kind == SCENARIO_CODES["bank_charge"]) & (total > 10 * charge), total - charge, paid
+    )
+    paid = np.where(
+        pay_kind == SCENARIO_CODES["discount"],
+        total - _round_half_up(total * noise.discount_rate),
+        paid,
+    )
+    rounded = _round_half_up(total / 100) * 100
+    paid = np.where(pay_kind == SCENARIO_CODES["rounding"], np.maximum(100, rounded), paid)
+    noise_amount = np.maximum(100, _round_half_up(rng.lognormal(np.log(30_000), 1.2, n_pay)))
+    return np.where(pay_kind == SCENARIO_CODES["noise"], noise_amount, paid)
+
+
+def _payment_days(
+    events: EventDraw,
+    invoices: InvoiceDraw,
+    slots: _Slots,
+    noise: PaymentNoise,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(day, customer) of each payment, and the rows whose bank line is seen twice."""
+    pay_event, pay_j, draw = slots.event, slots.j, slots.draw
+    n_pay, pay_kind = pay_event.size, events.kind[pay_event]
+    paid_invoices = invoices.of_events
+    newest_issue = np.full(events.size, -(10**6), dtype=np.int64)
+    np.maximum.at(newest_issue, invoices.event[:paid_invoices], invoices.issue_day[:paid_invoices])
+    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
+    # An event's terms are those of its first invoice; a lone noise event has none at all.
+    first_terms = (
+        invoices.terms[np.minimum(first_inv, invoices.terms.size - 1)]
+        if invoices.terms.size
+        else np.full(events.size, 30)
+    )
+    event_terms = np.where(events.invs_per > 0, first_terms, 30)[pay_event]
+    delay = np.where(
+        draw < 0.7,
+        rng.integers(0, 1 + event_terms),
+        np.where(
+            draw < 0.95,
+            event_terms + rng.integers(0, 60, n_pay),
+            event_terms + rng.integers(60, 150, n_pay),
+        ),
+    )
+    delay = np.where(
+        pay_kind == SCENARIO_CODES["discount"],
+        rng.integers(0, noise.discount_days + 1, n_pay),
+        delay,
+    )
+    delay = delay + np.where(
+        pay_kind == SCENARIO_CODES["split"], pay_j * rng.integers(5, 30, n_pay), 0
+    )
+    # A duplicate is the same bank line seen again a few days later.
+    duplicate = (pay_kind == SCENARIO_CODES["duplicate"]) & (pay_j == 1)
+    original = np.flatnonzero(duplicate) - 1
+    delay[original + 1] = delay[original] + rng.integers(1, 4, original.size)
+    is_noise = pay_kind == SCENARIO_CODES["noise"]
+    day = np.where(is_noise, rng.integers(0, 420, n_pay), newest_issue[pay_event] + delay)
+    n_customers = events.customer_weights.size
+    customer = np.where(is_noise, rng.integers(0, n_customers, n_pay), events.customer[pay_event])
+    return day, customer, original
+
+
+def _reference_styles(
+    n_pay: int, original: np.ndarray, noise: PaymentNoise, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """(counterparty missing, reference style) of each payment; a duplicate bank line
+    repeats its original's."""
+    cp_missing = rng.random(n_pay) < noise.counterparty_missing
+    style = rng.choice(len(REFERENCE_STYLES), size=n_pay, p=np.asarray(noise.reference_style))
+    # An unidentified payer almost always leaves a reference; that is how it is found.
+    missing_like = (style == REFERENCE_STYLES.index("missing")) | (
+        style == REFERENCE_STYLES.index("generic")
+    )
+    style = np.where(
+        cp_missing & missing_like & (rng.random(n_pay) < 0.9),
+        REFERENCE_STYLES.index("exact"),
+        style,
+    )
+    style[original + 1] = style[original]
+    cp_missing[original + 1] = cp_missing[original]
+    return cp_missing, style
+
+
+def typo_numbers(seq: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each number with one slip: a digit swapped with its neighbour, or mistyped."""
+    width = np.floor(np.log10(seq)).astype(np.int64) + 1
+    pos = rng.integers(0, np.maximum(width - 1, 1))  # 0 = units digit
+    low = (seq // 10**pos) % 10
+    high = (seq // 10 ** (pos + 1)) % 10
+    swapped = seq + (high - low) * 10**pos + (low - high) * 10 ** (pos + 1)
+    mistyped = seq + (((low + rng.integers(1, 10, seq.size)) % 10) - low) * 10**pos
+    return np.where((high != low) & (rng.random(seq.size) < 0.5), swapped, mistyped)

@@ -1,0 +1,317 @@
+"""A/R documents through the BOI: invoices (`AR_Invoice_bus`), posted on write to invoice
+history and open invoices, taking stock and raising the customer's balance; and cash
+receipts (`AR_CashReceipts_bus`), applied to open invoices and lowering it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+from typing import Any
+
+from sandbox.sage100.boi.documents import (
+    _DocumentObject,
+    _extension,
+    _next_number,
+    _tax_split,
+)
+from sandbox.sage100.boi.objects import _Buffer, _money
+
+
+class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+    """A/R invoice data entry, posted on write to invoice history and open invoices."""
+
+    TABLE = "AR_InvoiceHistoryHeader"
+    LINE_TABLE = "AR_InvoiceHistoryDetail"
+    LINE_REQUIRED = "ItemCode"
+    LINE_ACCOUNT = "SalesAcctKey"
+    TERMS_TABLE = "AR_TermsCode"
+    KEY = ("InvoiceNo",)
+    REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
+
+    def nGetNextInvoiceNo(self, invoice_no: str = "") -> tuple[int, str]:
+        self.script.check_connected()
+        number = _next_number(
+            self.db,
+            "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader UNION SELECT InvoiceNo"
+            " FROM AR_OpenInvoice",
+            7,
+            self._handed_out(),
+        )
+        return self._ok(), number
+
+    def _existing(self) -> sqlite3.Row | None:
+        number = self._key_values["InvoiceNo"]
+        return self._row("AR_InvoiceHistoryHeader", {"InvoiceNo": number}) or self._row(
+            "AR_OpenInvoice", {"InvoiceNo": number}
+        )
+
+    def _duplicate_message(self) -> str:
+        return f"The InvoiceNo {self._key_values['InvoiceNo']} already exists."
+
+    def _defaults(self) -> dict[str, Any]:
+        return {
+            "HeaderSeqNo": "000000",
+            "ModuleCode": "A/R",
+            "InvoiceType": "IN",
+            "ARDivisionNo": "01",
+            "SourceJournal": "SJ",
+        }
+
+    def _check_value(self, column: str, value: Any) -> str | None:
+        if column == "CustomerNo":
+            division = self._buffer.text("ARDivisionNo") or "01"
+            customer = self._customer(division, value)
+            if customer is None:
+                return f"The CustomerNo {division}-{value} is not on file."
+            if (customer["CustomerStatus"] or "A") != "A":
+                return f"The CustomerNo {division}-{value} is inactive."
+            self._buffer.values |= {
+                "TermsCode": customer["TermsCode"] or "",
+                "BillToName": customer["CustomerName"] or "",
+                "BillToAddress1": customer["AddressLine1"] or "",
+                "BillToCity": customer["City"] or "",
+                "BillToZipCode": customer["ZipCode"] or "",
+                "BillToCountryCode": customer["CountryCode"] or "",
+            }
+        return super()._check_value(column, value)
+
+    def _line_defaults(self) -> dict[str, Any]:
+        return {"ItemType": "1", "WarehouseCode": "000", "QuantityShipped": "1"}
+
+    def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
+        if column == "ItemCode":
+            problem = self._item_problem(value)
+            if problem:
+                return problem
+            item = self._row("CI_Item", {"ItemCode": value})
+            assert item is not None
+            line.values |= {
+                "ItemType": item["ItemType"] or "1",
+                "ItemCodeDesc": line.values.get("ItemCodeDesc") or item["ItemCodeDesc"] or "",
+                "SalesAcctKey": line.values.get("SalesAcctKey") or item["SalesAcctKey"] or "",
+                "WarehouseCode": item["DefaultWarehouseCode"] or "000",
+                "UnitPrice": line.values.get("UnitPrice") or str(item["StandardUnitPrice"] or 0),
+            }
+        return super()._check_line_value(line, column, value)
+
+    def _finish_line(self, line: _Buffer) -> str | None:
+        problem = self._account_problem(line.text("SalesAcctKey"))
+        if problem:
+            return problem
+        _extension(line, "QuantityShipped", "UnitPrice")
+        line.values.setdefault("QuantityOrdered", line.values.get("QuantityShipped", "1"))
+        return None
+
+    def _write(self) -> str | None:
+        header = self._buffer.values
+        problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
+        if problem:
+            return problem
+        taxable, non_taxable, tax = _tax_split(self.oLines.written)
+        header |= {
+            "TaxableSalesAmt": str(taxable),
+            "NonTaxableSalesAmt": str(non_taxable),
+            "SalesTaxAmt": str(tax),
+            "TransactionDate": header["InvoiceDate"],
+        }
+        self._default_due_date("AR_TermsCode", header)
+        self._upsert(self.TABLE, self._buffer, created=True)
+        for seq, values in enumerate(self.oLines.written, start=1):
+            detail = values | {
+                "InvoiceNo": header["InvoiceNo"],
+                "HeaderSeqNo": header["HeaderSeqNo"],
+                "DetailSeqNo": f"{seq:06d}",
+            }
+            self._put(self.LINE_TABLE, detail)
+            self._take_stock(values)
+        total = taxable + non_taxable + tax
+        open_invoice = {
+            "ARDivisionNo": header["ARDivisionNo"],
+            "CustomerNo": header["CustomerNo"],
+            "InvoiceNo": header["InvoiceNo"],
+            "InvoiceType": header["InvoiceType"],
+            "InvoiceDate": header["InvoiceDate"],
+            "InvoiceDueDate": header["InvoiceDueDate"],
+            "InvoiceHistoryHeaderSeqNo": header["HeaderSeqNo"],
+            "PostingDate": header["InvoiceDate"],
+            "TermsCode": header["TermsCode"],
+            "CustomerPONo": header.get("CustomerPONo") or "",
+            "Comment": header.get("Comment") or "",
+            "TaxableAmt": str(taxable),
+            "NonTaxableAmt": str(non_taxable),
+            "SalesTaxAmt": str(tax),
+            "Balance": str(total),
+        }
+        self._put("AR_OpenInvoice", open_invoice)
+        customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
+        if customer is not None:
+            limit = _money(customer["CreditLimit"])
+            owed = _money(customer["CurrentBalance"]) + total
+            if limit and owed > limit:
+                self._warning = (
+                    f"The CustomerNo {header['ARDivisionNo']}-{header['CustomerNo']} is over"
+                    f" its credit limit of {limit:.2f} by {owed - limit:.2f}."
+                )
+        self._update_customer_balance(header["ARDivisionNo"], header["CustomerNo"], total)
+        return None
+
+    def _take_stock(self, line: dict[str, Any]) -> None:
+        if line.get("ItemType") != "1":
+            return
+        quantity = _money(line.get("QuantityShipped"))
+        stamp = self._stamp()
+        updated = self.db.execute(
+            "UPDATE IM_ItemWarehouse SET QuantityOnHand = QuantityOnHand - ?, DateUpdated = ?,"
+            " TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ? AND WarehouseCode = ?",
+            (
+                str(quantity),
+                stamp["DateUpdated"],
+                stamp["TimeUpdated"],
+                stamp["UserUpdatedKey"],
+                line["ItemCode"],
+                line.get("WarehouseCode") or "000",
+            ),
+        )
+        if updated.rowcount:
+            self._item_total(line["ItemCode"], -quantity)
+
+    def _update_customer_balance(self, division: str, customer_no: str, delta: Decimal) -> None:
+        stamp = self._stamp()
+        self.db.execute(
+            "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) + ?,"
+            " DateLastActivity = ?, DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
+            " WHERE ARDivisionNo = ? AND CustomerNo = ?",
+            (
+                str(delta),
+                stamp["DateUpdated"],
+                stamp["DateUpdated"],
+                stamp["TimeUpdated"],
+                stamp["UserUpdatedKey"],
+                division,
+                customer_no,
+            ),
+        )
+
+
+class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+    """Cash receipts: one check from one customer applied to open invoices (`oLines`)."""
+
+    TABLE = "AR_CashReceiptsHistory"
+    LINE_TABLE = "AR_CashReceiptsHistory"
+    LINE_REQUIRED = "InvoiceNo"
+    KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
+
+    def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
+        self.script.check_connected()
+        number = _next_number(
+            self.db, "SELECT DepositNo FROM AR_CashReceiptsHistory", 5, self._handed_out()
+        )
+        return self._ok(), number
+
+    def _check_key(self) -> str | None:
+        division = self._key_values["ARDivisionNo"]
+        customer_no = self._key_values["CustomerNo"]
+        if self._customer(division, customer_no) is None:
+            return f"The CustomerNo {division}-{customer_no} is not on file."
+        return None
+
+    def _duplicate_message(self) -> str:
+        return (
+            f"Check {self._key_values['CheckNo']} is already posted to deposit"
+            f" {self._key_values['DepositNo']}."
+        )
+
+    def _defaults(self) -> dict[str, Any]:
+        return {
+            "BankCode": "A",
+            "DepositType": "C",
+            "DepositDate": self.session.today().isoformat(),
+            "TransactionType": "P",
+            "CreditCardEntryNo": "000000",
+        }
+
+    def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
+        if column == "InvoiceNo":
+            open_invoice = self._row(
+                "AR_OpenInvoice",
+                {
+                    "ARDivisionNo": self._buffer.values["ARDivisionNo"],
+                    "CustomerNo": self._buffer.values["CustomerNo"],
+                    "InvoiceNo": value,
+                },
+            )
+            if open_invoice is None:
+                return f"The InvoiceNo {value} is not an open invoice of this customer."
+        return None
+
+    def _finish_line(self, line: _Buffer) -> str | None:
+        if _money(line.values.get("CashAmountApplied")) <= 0:
+            return "The CashAmountApplied must be more than zero."
+        return None
+
+    def _write(self) -> str | None:
+        header = self._buffer.values
+        problem = self._posting_problem("DepositDate", "The receipt is not applied to any invoice.")
+        if problem:
+            return problem
+        total = Decimal(0)
+        customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
+        assert customer is not None
+        for seq, values in enumerate(self.oLines.written, start=1):
+            where = {
+                "ARDivisionNo": header["ARDivisionNo"],
+                "CustomerNo": header["CustomerNo"],
+                "InvoiceNo": values["InvoiceNo"],
+            }
+            open_invoice = self._row("AR_OpenInvoice", where)
+            assert open_invoice is not None
+            applied = _money(values["CashAmountApplied"])
+            balance = _money(open_invoice["Balance"])
+            if applied > balance:
+                return (
+                    f"The amount applied {applied} exceeds the balance {balance}"
+                    f" of invoice {values['InvoiceNo']}."
+                )
+            self._put(
+                self.TABLE,
+                dict(header)
+                | values
+                | {
+                    "SequenceNo": f"{seq:06d}",
+                    "PostingDate": header["DepositDate"],
+                    "CustomerName": customer["CustomerName"],
+                    "InvoiceType": open_invoice["InvoiceType"],
+                    "InvoiceBalance": str(balance - applied),
+                },
+            )
+            stamp = self._stamp()
+            self.db.execute(
+                "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
+                " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?",
+                (
+                    str(balance - applied),
+                    stamp["DateUpdated"],
+                    stamp["TimeUpdated"],
+                    stamp["UserUpdatedKey"],
+                    *where.values(),
+                ),
+            )
+            total += applied
+        stamp = self._stamp()
+        self.db.execute(
+            "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) - ?,"
+            " LastPaymentAmt = ?, DateLastPayment = ?, DateUpdated = ?, TimeUpdated = ?,"
+            " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ?",
+            (
+                str(total),
+                str(total),
+                header["DepositDate"],
+                stamp["DateUpdated"],
+                stamp["TimeUpdated"],
+                stamp["UserUpdatedKey"],
+                header["ARDivisionNo"],
+                header["CustomerNo"],
+            ),
+        )
+        return None
