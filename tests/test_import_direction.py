@@ -39,12 +39,9 @@ schema and keeps to the ledger's contract. Each connector also knows only its ow
 system: `connectors.kashflow` never imports `connectors.sage100`, nor the reverse."""
 
 
-PENDING: dict[str, str] = {
-    "sandbox.sage100.seed": "connectors.sage100",
-}
+PENDING: dict[str, str] = {}
 """Known violations being removed (module -> what it still imports), each with the work
-that removes it: the Sage 100 emulator seeding from its own knowledge of the tables
-(issue 9, deliverable 2). A pending entry no longer needed fails the suite: delete it."""
+that removes it. A pending entry no longer needed fails the suite: delete it."""
 
 
 @dataclass(frozen=True)
