@@ -1,7 +1,9 @@
 """Suggest the Sage 100 GL account for KashFlow purchase and expense lines.
 
 `GLSuggester` learns from posted history: TF-IDF word (1-2) and character (2-4) n-grams
-of the description, the supplier and the KashFlow nominal code one-hot, and binned log
+of the description, the supplier one-hot and its name's character (3-5) n-grams (so a
+supplier never seen borrows the evidence of suppliers with similar names: "Northgate
+Telecom Ltd" from "Telecom Group"), the KashFlow nominal code one-hot, and binned log
 amount, into a multinomial logistic regression, whose log-loss keeps its probabilities
 calibrated (or a linear SVM calibrated by `CalibratedClassifierCV`, on request). Before
 it is fitted, or when its best guess is unsure, the nominal-code mapping table
@@ -22,7 +24,7 @@ Input columns of `fit`, `suggest` and `retrain` (extra columns ignored):
     rank          i32   1 = best
     gl_account    str
     probability   f64   calibrated probability of that account
-    source        str   "model", "mapping" (cold start) or "model+mapping"
+    source        str   "model", "mapping" or "chart" (cold start), or "model+mapping"
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FunctionTransformer, Pipeline, make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder
 from sklearn.svm import LinearSVC
+
+from matcher.gl_chart import ChartMatcher
 
 FEATURE_COLUMNS = ("description", "counterparty", "amount", "nominal_code")
 TRAINING_COLUMNS = (*FEATURE_COLUMNS, "gl_account")
@@ -90,6 +94,7 @@ class GLSuggester:
         self,
         nominal_map: Mapping[str, str] | None = None,
         *,
+        chart: Mapping[str, str] | None = None,
         min_confidence: float = 0.5,
         mapping_weight: float = 0.35,
         mapping_confidence: float = 0.6,
@@ -101,11 +106,15 @@ class GLSuggester:
 
         When the model's best probability is below `min_confidence` and the line's nominal
         is mapped, the mapped account gets `mapping_weight` of the probability mass.
-        Before fitting, a mapped account is suggested with `mapping_confidence`.
+        Before fitting, a mapped account is suggested with `mapping_confidence`; given the
+        chart of accounts (`chart`: Sage account -> its description), the suggestion before
+        fitting is instead chosen among the mapped account's siblings by the line's text
+        (`matcher.gl_chart`).
         `regularisation` is the inverse penalty C; `calibrated_svm` swaps the logistic model
         for a linear SVM calibrated by `CalibratedClassifierCV` (slower, a little sharper).
         """
         self.nominal_map = dict(nominal_map or {})
+        self.chart = dict(chart or {})
         self.min_confidence = min_confidence
         self.mapping_weight = mapping_weight
         self.mapping_confidence = mapping_confidence
@@ -148,10 +157,17 @@ class GLSuggester:
         features = _features(_feature_frame(lines))
         nominals = features["nominal_code"].to_list()
         mapped = [self.nominal_map.get(code) for code in nominals]
-        accounts = sorted(set(self.classes) | {a for a in mapped if a})
+        accounts = sorted(set(self.classes) | {a for a in mapped if a} | set(self.chart))
         column = {account: j for j, account in enumerate(accounts)}
         probabilities = np.zeros((len(nominals), len(accounts)))
         sources = ["mapping"] * len(nominals)
+        if self.model is None and not self.classes and self.chart:
+            chart = ChartMatcher(self.chart)
+            texts = (features["description"] + " " + features["counterparty"]).to_list()
+            by_chart = chart.probabilities(texts, mapped)
+            for j, account in enumerate(chart.accounts):
+                probabilities[:, column[account]] = by_chart[:, j]
+            return probabilities, accounts, ["chart"] * len(nominals)
         if self.model is not None:
             model_p = self.model.predict_proba(features)
             for j, account in enumerate(self.classes):
@@ -173,6 +189,9 @@ class GLSuggester:
 
     def suggest(self, lines: pl.DataFrame, k: int = 3) -> pl.DataFrame:
         """The `k` most probable accounts for each line (fewer when fewer are possible)."""
+        if lines.is_empty():
+            _feature_frame(lines)  # still refuses a frame without the required columns
+            return _empty_suggestions()
         probabilities, accounts, sources = self.predict_proba(lines)
         k = max(1, min(k, len(accounts))) if accounts else 0
         if k == 0 or not len(probabilities):
@@ -217,6 +236,7 @@ class GLSuggester:
             "model": self.model,
             "classes": self.classes,
             "nominal_map": self.nominal_map,
+            "chart": self.chart,
             "settings": self._settings(),
             "fingerprint": self.fingerprint,
             "sklearn_version": sklearn.__version__,
@@ -255,7 +275,7 @@ class GLSuggester:
         state = cast(dict[str, Any], joblib.load(path / MODEL_FILE))
         if state["fingerprint"] != fingerprint:
             raise FingerprintMismatch("model and training data fingerprints differ")
-        suggester = cls(state["nominal_map"], **state["settings"])
+        suggester = cls(state["nominal_map"], chart=state.get("chart"), **state["settings"])
         suggester.model = state["model"]
         suggester.classes = list(state["classes"])
         suggester.training = training
@@ -352,6 +372,13 @@ def _pipeline(classifier: Any) -> Pipeline:
                 "supplier",
                 OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=2),
                 ["counterparty"],
+            ),
+            (
+                "supplier_name",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
+                ),
+                "counterparty",
             ),
             ("nominal", OneHotEncoder(handle_unknown="ignore"), ["nominal_code"]),
             (

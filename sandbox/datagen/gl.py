@@ -330,6 +330,22 @@ def _nominal(
     return expense_codes[int(rng.integers(len(expense_codes)))]
 
 
+def split_by_supplier(
+    lines: pl.DataFrame, held_out_fraction: float = 0.25, seed: int = 0
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """History of most suppliers, and every line of the others (suppliers never seen).
+
+    The held-out suppliers are drawn at random (by `seed`), so general merchants and
+    specialists alike can be new; what is measured on the second frame is how well a
+    suggester does for a supplier it has no history of.
+    """
+    suppliers = sorted(set(lines["counterparty"].to_list()))
+    rng = np.random.default_rng(seed)
+    held_out = set(rng.permutation(suppliers)[: int(len(suppliers) * held_out_fraction)].tolist())
+    new = pl.col("counterparty").is_in(sorted(held_out))
+    return lines.filter(~new), lines.filter(new)
+
+
 def split_by_date(
     lines: pl.DataFrame, train_fraction: float = 0.8
 ) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_gl
 from matcher.gl_suggest import FingerprintMismatch, GLSuggester, training_fingerprint
-from sandbox.datagen.gl import NOMINAL_TO_SAGE, generate_gl_dataset, split_by_date
+from sandbox.datagen.gl import (
+    NOMINAL_TO_SAGE,
+    generate_gl_dataset,
+    split_by_date,
+    split_by_supplier,
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +75,48 @@ def test_cold_start_uses_the_nominal_mapping_table() -> None:
     assert GLSuggester({}).suggest(_lines("No map", nominal="9999")).is_empty()
 
 
+CHART = {
+    "7502-00": "Telephone",
+    "7502-01": "Internet and broadband",
+    "7502-02": "Mobile phones",
+    "7200-00": "Electricity",
+    "7200-01": "Gas",
+}
+
+
+def test_cold_start_with_the_chart_picks_the_sibling_the_text_names() -> None:
+    suggester = GLSuggester({"7502": "7502-00", "7200": "7200-00"}, chart=CHART)
+    lines = _lines("Mobile phones contract", "Line rental", nominal="7502")
+    best = suggester.suggest(lines, k=3).filter(pl.col("rank") == 1)
+    assert best.select("gl_account", "source").rows() == [
+        ("7502-02", "chart"),
+        ("7502-00", "chart"),  # nothing in the text beats the mapped account's head start
+    ]
+    # Siblings of the mapped account only: "Gas" is never offered for a 7502 line.
+    offered = set(suggester.suggest(_lines("Gas bottle", nominal="7502"), k=5)["gl_account"])
+    assert offered == {"7502-00", "7502-01", "7502-02"}
+    # A line with no mapped nominal is compared with the whole chart.
+    unmapped = suggester.suggest(_lines("Gas supply", nominal=None), k=1)
+    assert unmapped["gl_account"].to_list() == ["7200-01"]
+
+
+def test_a_supplier_never_seen_borrows_from_similar_suppliers() -> None:
+    lines = generate_gl_dataset(6_000, seed=5).lines
+    known, unseen = split_by_supplier(lines, seed=5)
+    assert not set(known["counterparty"]) & set(unseen["counterparty"])
+    suggester = GLSuggester(NOMINAL_TO_SAGE).fit(known)
+    truth = unseen.select(pl.int_range(pl.len()).alias("line"), "gl_account")
+    metrics = evaluate_gl(suggester.suggest(unseen), truth)
+    assert metrics["top1"] >= 0.75
+    assert metrics["calibration_error"] < 0.1  # the bench holds the 0.05 target at 20k lines
+
+
+def test_no_lines_give_no_suggestions(fitted: GLSuggester) -> None:
+    assert fitted.suggest(_lines()).is_empty()
+    with pytest.raises(ValueError, match="required columns"):
+        fitted.suggest(pl.DataFrame({"description": []}, schema={"description": pl.Utf8}))
+
+
 def test_an_unsure_model_leans_on_the_mapping(fitted: GLSuggester) -> None:
     vague = _lines("Sundries", nominal="7100")
     unsure = GLSuggester(NOMINAL_TO_SAGE, min_confidence=1.01)
@@ -119,6 +166,11 @@ def test_ids_are_carried_into_the_suggestions(fitted: GLSuggester) -> None:
 
 
 # Persistence --------------------------------------------------------------------------------
+
+
+def test_the_chart_survives_save_and_load(tmp_path: Path) -> None:
+    GLSuggester({"7502": "7502-00"}, chart=CHART).save(tmp_path / "gl")
+    assert GLSuggester.load(tmp_path / "gl").chart == CHART
 
 
 def test_save_and_load_give_the_same_suggestions(fitted: GLSuggester, tmp_path: Path) -> None:
