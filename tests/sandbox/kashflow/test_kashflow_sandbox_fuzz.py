@@ -213,7 +213,8 @@ def bodies(draw: st.DrawFn, template: dict[str, Any]) -> bytes:
     for _ in range(draw(st.integers(1, 3))):
         places = paths_in(body)
         leaves = [at for at in places if not isinstance(value_at(body, at), dict | list)]
-        mostly_leaves = leaves if leaves and draw(st.integers(0, 4)) else places
+        leaf_wanted = draw(st.integers(0, 4)) > 0
+        mostly_leaves = leaves if leaves and leaf_wanted else places
         at = draw(st.sampled_from(mostly_leaves))
         target = value_at(body, at)
         choice = draw(st.integers(0, 9))
