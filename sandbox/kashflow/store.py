@@ -41,6 +41,25 @@ class Store:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
 
+    @staticmethod
+    def holds_state(path: str | Path) -> bool:
+        """True when `path` is empty or a SQLite file with this store's tables (read only)."""
+        target = Path(path)
+        try:
+            if target.stat().st_size == 0:
+                return True
+            with target.open("rb") as head:
+                if head.read(16) != b"SQLite format 3\x00":
+                    return False
+            db = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            finally:
+                db.close()
+        except (OSError, sqlite3.Error):
+            return False
+        return {"record", "counter", "meta"} <= {str(name) for (name,) in rows}
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

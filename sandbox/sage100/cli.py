@@ -1,7 +1,13 @@
-"""`ledgerbridge sandbox sage100 ...`: create and seed the Sage 100 sandbox company."""
+"""`ledgerbridge sandbox sage100 ...`: create and seed the Sage 100 sandbox company.
+
+`init --db FILE` writes a new company file; it replaces an existing file only when that
+file is a sandbox company and `--force` is given, and never creates missing directories
+other than the default `.ledgerbridge/`.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +17,10 @@ import typer
 from sandbox.datagen import SIZES, generate_company
 from sandbox.sage100.seed import seed_company
 
+DEFAULT_DB = Path(".ledgerbridge/sage100.db")
+COMPANY_TABLES = frozenset({"AR_Customer", "AP_Vendor", "CI_Item", "GL_Account"})
+"""Tables every sandbox company file holds: how a file is told to be one."""
+
 app = typer.Typer(help="The Sage 100 sandbox company.", no_args_is_help=True)
 
 
@@ -19,18 +29,71 @@ def sage100() -> None:
     """The Sage 100 sandbox company."""
 
 
+def is_sandbox_company(path: Path) -> bool:
+    """True when `path` is a SQLite file holding the sandbox company's tables (read only)."""
+    try:
+        with path.open("rb") as head:
+            if head.read(16) != b"SQLite format 3\x00":
+                return False
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        finally:
+            db.close()
+    except (OSError, sqlite3.Error):
+        return False
+    return {str(name) for (name,) in rows} >= COMPANY_TABLES
+
+
+def checked_target(db: Path, force: bool) -> Path:
+    """`db` if a company may be written there; else the reason, as `--db`'s bad value."""
+    if db.is_dir():
+        raise typer.BadParameter(
+            f"{db} is a directory; give a file in it, e.g. {db / 'sage100.db'}", param_hint="--db"
+        )
+    parent = db.parent
+    if not parent.is_dir():
+        if parent.exists():
+            raise typer.BadParameter(f"{parent} is not a directory", param_hint="--db")
+        if db != DEFAULT_DB:
+            raise typer.BadParameter(
+                f"directory {parent} does not exist; create it first (mkdir -p {parent})",
+                param_hint="--db",
+            )
+        parent.mkdir(parents=True)
+    if db.exists():
+        if not is_sandbox_company(db):
+            raise typer.BadParameter(
+                f"{db} exists and is not a Sage 100 sandbox company; it was left as it is"
+                " (give another path)",
+                param_hint="--db",
+            )
+        if not force:
+            raise typer.BadParameter(
+                f"{db} already holds a Sage 100 sandbox company; add --force to replace it",
+                param_hint="--db",
+            )
+    return db
+
+
 @app.command()
 def init(
     size: Annotated[str, typer.Option("--size", help="small, medium or large.")] = "small",
-    db: Annotated[Path, typer.Option("--db", help="Where to write the company file.")] = Path(
-        ".ledgerbridge/sage100.db"
-    ),
+    db: Annotated[
+        Path,
+        typer.Option("--db", help="The company file to create (its directory must exist)."),
+    ] = DEFAULT_DB,
     seed: Annotated[int, typer.Option("--seed", help="The generator's seed.")] = 42,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace an existing sandbox company file (only those)."),
+    ] = False,
 ) -> None:
     """Seeds a realistic Sage 100 company (terms, GL chart, customers, vendors, items with
     stock, open invoices, history) into a SQLite file read through the SQLite ODBC driver."""
     if size not in SIZES:
         raise typer.BadParameter(f"size must be one of {', '.join(SIZES)}", param_hint="--size")
+    checked_target(db, force)
     started = time.perf_counter()
     company = generate_company(size, seed)  # type: ignore[arg-type]
     counts = seed_company(db, company)
