@@ -54,7 +54,7 @@ def checked_state_file(db: Path) -> Path:
 def checked_rate(rate: float | None) -> float | None:
     """The rate limit, `None` for no limit (0), or the reason it cannot be used."""
     if rate is None or rate == 0:
-        return rate
+        return None
     if not MIN_RATE <= rate <= MAX_RATE:  # also refuses nan
         raise typer.BadParameter(
             f"{rate:g} is not 0 (no limit) or between {MIN_RATE:g} and {MAX_RATE:g}",
@@ -98,7 +98,7 @@ def serve_command(
     checked_state_file(db)
     overrides: dict[str, object] = {"size": size, "seed": seed}
     if rate_limit is not None:
-        overrides["rate_limit_per_second"] = rate
+        overrides["rate_limit_per_second"] = rate  # None: no limit
     try:
         config = SandboxConfig(**overrides)  # type: ignore[arg-type]
     except ValidationError as refused:

@@ -19,7 +19,6 @@ Login = Callable[[httpx.Client], dict[str, str]]
 
 CUSTOMER = "ACME0019"
 INVOICE = 10001
-SEEDED_NOMINAL = 4000
 
 
 def invoice(line: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
