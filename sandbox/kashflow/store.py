@@ -30,6 +30,14 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def numeric_order(key: str) -> int | None:
+    """A key made of digits orders as its number (invoice 9 before 10), if SQLite can
+    hold it; any other key orders after, by its text."""
+    if key.isascii() and key.isdigit() and len(key) <= 18:
+        return int(key)
+    return None
+
+
 class Store:
     """Records by (resource, key); `num` orders numeric keys (invoice numbers) numerically."""
 
@@ -116,7 +124,7 @@ class Store:
             (
                 resource,
                 key,
-                int(key) if key.isdigit() else None,
+                numeric_order(key),
                 wire.dumps(summary),
                 wire.dumps(full),
             )

@@ -88,13 +88,17 @@ def loads(text: str | bytes) -> Any:
 
 
 def nesting_depth(value: Any) -> int:
-    """How many objects and arrays deep `value` goes (a scalar is 0)."""
+    """How many objects and arrays deep `value` goes (a scalar is 0); a string that UTF-8
+    cannot hold (a lone surrogate such as `"\\ud800"`) raises `BodyRefused`."""
     deepest = 0
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_unicode(item)
+            continue
         if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
+            children: Iterable[Any] = [*item.keys(), *item.values()]
         elif isinstance(item, list):
             children = item
         else:
@@ -102,6 +106,15 @@ def nesting_depth(value: Any) -> int:
         deepest = max(deepest, depth + 1)
         pending.extend((child, depth + 1) for child in children)
     return deepest
+
+
+def _check_unicode(text: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BodyRefused("The request body holds a string that is not valid Unicode.") from None
 
 
 def request_object(raw: bytes) -> dict[str, Any]:

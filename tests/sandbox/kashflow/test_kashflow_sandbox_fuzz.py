@@ -1,12 +1,14 @@
-"""A property-based run against every route of the KashFlow sandbox: whatever the path,
-query or body, the answer is never a 500, every refusal is KashFlow's `{"Error",
-"Message"}` body, and every success is valid JSON.
+"""Every route of the KashFlow sandbox, held to one property: whatever the path, query
+or body, the answer is never a 500, every refusal is KashFlow's `{"Error", "Message"}`
+body, and every success is valid JSON.
 
-Bodies start from a valid request for the route and hypothesis bends it: a field
-replaced by any JSON value (huge or fractional numbers, `1e400`, wrong types, nested
-arrays), a field dropped, an array grown past its limit, or raw bytes that are not a
-JSON object at all. Derandomised and bounded, so CI runs the same examples each time
-in a few seconds; `KASHFLOW_FUZZ_EXAMPLES=500` runs more per route locally.
+Hypothesis bends a valid request for each route: a field replaced by any JSON value
+(huge or fractional numbers, `1e400`, wrong types, nested arrays), a field dropped, an
+array grown past its limit, or raw bytes that are not a JSON object at all. It is
+derandomised and bounded, so CI runs the same examples each time in seconds
+(`KASHFLOW_FUZZ_EXAMPLES=500` runs more per route locally). A sweep then sets every
+field of every body, in turn, to each of a list of hard values, so the known edges are
+not left to chance.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ texts = st.one_of(
             "x" * 300,
             "é",
             "\u0000",
+            "\ud800",
+            "9" * 20,
+            "²",
         ]
     ),
     st.text(max_size=30),
@@ -349,23 +354,69 @@ def test_no_request_to_any_route_is_answered_500(
         content = b""
         if method in ("POST", "PUT"):
             content = data.draw(bodies(target.templates.get(pattern, {"Any": "thing"})))
-        http = target.http
         login = kashflow_login(target.v2)
         headers = data.draw(st.sampled_from([{}, {"Authorization": "KfToken x"}, *[login] * 8]))
-        answer = http.request(method, path, params=params, content=content, headers=headers)
-        if pattern.startswith("/_sandbox"):
-            http.put("/_sandbox/faults", json={}).raise_for_status()
-            http.put(
-                "/_sandbox/limits",
-                json={"rate_limit_per_second": None, "session_timeout_seconds": 3600},
-            ).raise_for_status()
-        assert answer.status_code < 500, f"{method} {path} -> {answer.status_code} {answer.text}"
-        if answer.content:
-            body = json.loads(answer.content, parse_constant=_not_json)
-            if answer.status_code >= 400:
-                assert isinstance(body["Error"], str) and isinstance(body["Message"], str)
+        exchange(target, method, path, content, headers, params)
 
     check()
+
+
+SWEEP_VALUES: list[Any] = [
+    Number("1e400"), Number("-1"), Number("0"), Number("2147483648"),
+    Number("99999999999999999999"), "99999999999999999999", "9999-12-31", "²", "\ud800", "",
+    None, True, {}, [], "x" * 3000,
+]  # fmt: skip
+
+
+def swept_method(pattern: str) -> str:
+    if pattern.endswith("/payments") or ("{" not in pattern and pattern.startswith("/v2")):
+        return "POST"
+    return "PUT"
+
+
+@pytest.mark.parametrize("pattern", sorted(templates(Company("C", "S", 1, 1, 1, 1))))
+def test_every_field_of_every_body_takes_every_hard_value(
+    target: Target, kashflow_login: Login, pattern: str
+) -> None:
+    """Not left to chance: each field of each valid body, in turn, set to each hard value."""
+    company = target.company
+    resource = pattern.split("/")[2] if pattern.startswith("/v2/") else ""
+    keys = {
+        "code": company.supplier if resource == "suppliers" else company.customer,
+        "number": str(company.purchase if resource == "purchases" else company.invoice),
+        "nominal_id": "1",
+    }
+    path = pattern
+    for name, key in keys.items():
+        path = path.replace(f"{{{name}}}", key)
+    template = target.templates[pattern]
+    headers = kashflow_login(target.v2)
+    for at in paths_in(template)[1:]:
+        for value in SWEEP_VALUES:
+            body = encode(replaced(template, at, value)).encode()
+            exchange(target, swept_method(pattern), path, body, headers)
+
+
+def exchange(
+    target: Target,
+    method: str,
+    path: str,
+    content: bytes,
+    headers: dict[str, str],
+    params: dict[str, str] | None = None,
+) -> None:
+    """One request, held to the property: no 500, refusals in KashFlow's shape, JSON out."""
+    http = target.http
+    answer = http.request(method, path, params=params, content=content, headers=headers)
+    if path.startswith("/_sandbox"):
+        http.put("/_sandbox/faults", json={}).raise_for_status()
+        limits = {"rate_limit_per_second": None, "session_timeout_seconds": 3600}
+        http.put("/_sandbox/limits", json=limits).raise_for_status()
+    assert answer.status_code < 500, f"{method} {path} -> {answer.status_code} {answer.text}"
+    if answer.content:
+        body = json.loads(answer.content, parse_constant=_not_json)
+        if answer.status_code >= 400:
+            assert isinstance(body["Error"], str) and isinstance(body["Message"], str)
 
 
 def _not_json(name: str) -> Any:
