@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from sandbox.kashflow.config import MAX_RATE, MIN_RATE, SandboxConfig
 from sandbox.kashflow.store import Store
+from sandbox.state_file import check_db_option, refuse_foreign_file
 
 DEFAULT_DB = Path(".ledgerbridge/kashflow.db")
 
@@ -28,26 +29,9 @@ def kashflow() -> None:
 
 def checked_state_file(db: Path) -> Path:
     """`db` if the sandbox may keep its state there; else the reason, as `--db`'s bad value."""
-    if db.is_dir():
-        raise typer.BadParameter(
-            f"{db} is a directory; give a file in it, e.g. {db / 'kashflow.db'}", param_hint="--db"
-        )
-    parent = db.parent
-    if not parent.is_dir():
-        if parent.exists():
-            raise typer.BadParameter(f"{parent} is not a directory", param_hint="--db")
-        if db != DEFAULT_DB:
-            raise typer.BadParameter(
-                f"directory {parent} does not exist; create it first (mkdir -p {parent})",
-                param_hint="--db",
-            )
-        parent.mkdir(parents=True)
+    check_db_option(db, DEFAULT_DB)
     if db.exists() and not Store.holds_state(db):
-        raise typer.BadParameter(
-            f"{db} exists and is not a KashFlow sandbox state file; it was left as it is"
-            " (give another path)",
-            param_hint="--db",
-        )
+        raise refuse_foreign_file(db, "a KashFlow sandbox state file")
     return db
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.kashflow import wire
+from sandbox.state_file import sqlite_tables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS record (
@@ -51,22 +52,11 @@ class Store:
 
     @staticmethod
     def holds_state(path: str | Path) -> bool:
-        """True when `path` is empty or a SQLite file with this store's tables (read only)."""
+        """True when `path` is empty or a SQLite file with this store's tables."""
         target = Path(path)
-        try:
-            if target.stat().st_size == 0:
-                return True
-            with target.open("rb") as head:
-                if head.read(16) != b"SQLite format 3\x00":
-                    return False
-            db = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-            finally:
-                db.close()
-        except (OSError, sqlite3.Error):
-            return False
-        return {"record", "counter", "meta"} <= {str(name) for (name,) in rows}
+        if target.is_file() and target.stat().st_size == 0:
+            return True
+        return {"record", "counter", "meta"} <= (sqlite_tables(target) or set())
 
     def close(self) -> None:
         with self._lock:

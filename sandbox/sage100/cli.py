@@ -7,7 +7,6 @@ other than the default `.ledgerbridge/`.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ import typer
 
 from sandbox.datagen import SIZES, generate_company
 from sandbox.sage100.seed import seed_company
+from sandbox.state_file import check_db_option, refuse_foreign_file, sqlite_tables
 
 DEFAULT_DB = Path(".ledgerbridge/sage100.db")
 COMPANY_TABLES = frozenset({"AR_Customer", "AP_Vendor", "CI_Item", "GL_Account"})
@@ -30,44 +30,16 @@ def sage100() -> None:
 
 
 def is_sandbox_company(path: Path) -> bool:
-    """True when `path` is a SQLite file holding the sandbox company's tables (read only)."""
-    try:
-        with path.open("rb") as head:
-            if head.read(16) != b"SQLite format 3\x00":
-                return False
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-        finally:
-            db.close()
-    except (OSError, sqlite3.Error):
-        return False
-    return {str(name) for (name,) in rows} >= COMPANY_TABLES
+    """True when `path` is a SQLite file holding the sandbox company's tables."""
+    return (sqlite_tables(path) or set()) >= COMPANY_TABLES
 
 
 def checked_target(db: Path, force: bool) -> Path:
     """`db` if a company may be written there; else the reason, as `--db`'s bad value."""
-    if db.is_dir():
-        raise typer.BadParameter(
-            f"{db} is a directory; give a file in it, e.g. {db / 'sage100.db'}", param_hint="--db"
-        )
-    parent = db.parent
-    if not parent.is_dir():
-        if parent.exists():
-            raise typer.BadParameter(f"{parent} is not a directory", param_hint="--db")
-        if db != DEFAULT_DB:
-            raise typer.BadParameter(
-                f"directory {parent} does not exist; create it first (mkdir -p {parent})",
-                param_hint="--db",
-            )
-        parent.mkdir(parents=True)
+    check_db_option(db, DEFAULT_DB)
     if db.exists():
         if not is_sandbox_company(db):
-            raise typer.BadParameter(
-                f"{db} exists and is not a Sage 100 sandbox company; it was left as it is"
-                " (give another path)",
-                param_hint="--db",
-            )
+            raise refuse_foreign_file(db, "a Sage 100 sandbox company")
         if not force:
             raise typer.BadParameter(
                 f"{db} already holds a Sage 100 sandbox company; add --force to replace it",
