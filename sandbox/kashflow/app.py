@@ -10,23 +10,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.kashflow import documents as docs
 from sandbox.kashflow import wire
 from sandbox.kashflow.books import PAYMENT_METHODS, SORT_FIELDS, Books, NotFoundError
-from sandbox.kashflow.config import FaultPlan, SandboxConfig
-from sandbox.kashflow.documents import Invalid
+from sandbox.kashflow.config import FaultPlan, LimitsUpdate, SandboxConfig
 from sandbox.kashflow.gate import Gate
 from sandbox.kashflow.sessions import LoginRefused, Sessions
 from sandbox.kashflow.store import Store
-from sandbox.kashflow.wire import Body
+from sandbox.kashflow.wire import Body, BodyRefused, Invalid
 
 
 class ApiError(Exception):
@@ -40,6 +40,9 @@ class ApiError(Exception):
         super().__init__(message)
 
 
+AdminBody = TypeVar("AdminBody", bound=BaseModel)
+MAX_MEMORABLE_LETTERS = 100
+"""The most memorable-word letters a login may answer (and the highest position)."""
 INVALID_TOKEN = ("InvalidSessionToken", "Session token provided is invalid.")
 
 
@@ -96,6 +99,10 @@ def _errors(api: FastAPI) -> None:
             {"Error": exc.error, "Message": f"{exc.field}: {exc.message}", "Field": exc.field}, 400
         )
 
+    @api.exception_handler(BodyRefused)
+    async def body_refused(request: Request, exc: BodyRefused) -> Response:
+        return json_response({"Error": "InvalidRequest", "Message": exc.message}, 400)
+
     @api.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
         return json_response({"Error": "NotFound", "Message": exc.message}, 404)
@@ -125,16 +132,26 @@ def _errors(api: FastAPI) -> None:
 
 
 async def read_body(request: Request) -> Body:
-    raw = await request.body()
-    if not raw.strip():
-        return Body({})
+    """The request body as one JSON object, read no further than `wire.MAX_BODY_BYTES`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > wire.MAX_BODY_BYTES:
+        raise BodyRefused(f"The request body is larger than {wire.MAX_BODY_BYTES} bytes.")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > wire.MAX_BODY_BYTES:
+            break
+    return Body(wire.request_object(bytes(raw)))
+
+
+def admin_body(model: type[AdminBody], body: Body) -> AdminBody:
+    """An admin body read into `model`, its first problem answered as a 400 naming the field."""
     try:
-        value = wire.loads(raw)
-    except ValueError:
-        raise ApiError(400, "InvalidRequest", "The request body is not valid JSON.") from None
-    if not isinstance(value, dict):
-        raise ApiError(400, "InvalidRequest", "The request body must be a JSON object.")
-    return Body(value)
+        return model.model_validate(dict(body.raw))
+    except ValidationError as refused:
+        first = refused.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise Invalid(field, first["msg"]) from None
 
 
 def session_of(request: Request, sessions: Sessions) -> str:
@@ -155,24 +172,22 @@ def _admin(api: FastAPI, sandbox: Sandbox) -> None:
 
     @api.put("/_sandbox/faults")
     async def put_faults(request: Request) -> Response:
-        plan = FaultPlan.model_validate_json(await request.body() or b"{}")
+        plan = admin_body(FaultPlan, await read_body(request))
         sandbox.gate.set_faults(plan)
         return Response(plan.model_dump_json(), media_type="application/json")
 
     @api.put("/_sandbox/limits")
     async def put_limits(request: Request) -> Response:
-        body = Body(wire.loads(await request.body() or b"{}"))
+        update = admin_body(LimitsUpdate, await read_body(request))
         config = sandbox.config
-        if "rate_limit_per_second" in body:
-            rate = body.get("rate_limit_per_second")
-            burst = body.get("rate_limit_burst")
-            sandbox.gate.set_limit(
-                float(rate) if rate else None, int(burst) if burst is not None else None
-            )
-        if "session_timeout_seconds" in body:
-            config.session_timeout_seconds = float(body.get("session_timeout_seconds"))
-        if "retry_after_format" in body:
-            config.retry_after_format = body.get("retry_after_format")
+        given = update.model_fields_set
+        if "rate_limit_per_second" in given or "rate_limit_burst" in given:
+            rate = update.rate_limit_per_second if "rate_limit_per_second" in given else None
+            sandbox.gate.set_limit(rate or None, update.rate_limit_burst)
+        if "session_timeout_seconds" in given:
+            config.session_timeout_seconds = update.session_timeout_seconds
+        if "retry_after_format" in given:
+            config.retry_after_format = update.retry_after_format
         return json_response(
             {
                 "rate_limit_per_second": config.rate_limit_per_second,
@@ -202,7 +217,7 @@ def _auth(api: FastAPI, sessions: Sessions) -> None:
     async def start_login(request: Request) -> Response:
         body = await read_body(request)
         try:
-            token, positions = sessions.start(body.text("UserName"), body.get("Password"))
+            token, positions = sessions.start(body.string("UserName"), body.string("Password"))
         except LoginRefused as refused:
             raise ApiError(401, refused.error, refused.message) from None
         return json_response(
@@ -221,12 +236,12 @@ def _auth(api: FastAPI, sessions: Sessions) -> None:
     async def finish_login(request: Request) -> Response:
         body = await read_body(request)
         answers: dict[int, str] = {}
-        for item in body.children("MemorableWordList"):
-            position = docs.read_int(item, "Position")
+        for item in body.children("MemorableWordList", limit=MAX_MEMORABLE_LETTERS):
+            position = docs.read_int(item, "Position", low=1, high=MAX_MEMORABLE_LETTERS)
             if position is not None:
-                answers[position] = str(item.get("Value") or "")
+                answers[position] = item.string("Value") or ""
         try:
-            token = sessions.confirm(body.text("TemporaryToken"), answers)
+            token = sessions.confirm(body.string("TemporaryToken"), answers)
         except LoginRefused as refused:
             raise ApiError(401, refused.error, refused.message) from None
         return json_response(
@@ -261,13 +276,9 @@ def list_page(
 ) -> Response:
     params = {k.lower(): v for k, v in request.query_params.items()}
     config = sandbox.config
-    try:
-        page = int(params.get("page", 1))
-        perpage = int(params.get("perpage", config.default_perpage))
-    except ValueError:
-        raise ApiError(400, "ValidationError", "page and perpage must be whole numbers.") from None
-    if page < 1 or perpage < 1:
-        raise ApiError(400, "ValidationError", "page and perpage start at 1.")
+    query = Body(params)
+    page = docs.read_int(query, "page", low=1) or 1
+    perpage = docs.read_int(query, "perpage", low=1) or config.default_perpage
     perpage = min(perpage, config.max_perpage)
     sorts = SORT_FIELDS[resource]
     sortby = params.get("sortby")

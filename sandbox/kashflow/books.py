@@ -12,9 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sandbox.kashflow import documents as docs
-from sandbox.kashflow.documents import Invalid
 from sandbox.kashflow.store import Store
-from sandbox.kashflow.wire import Body
+from sandbox.kashflow.wire import Body, Invalid
 
 PAYMENT_METHODS = (
     (1, "BACS"),
@@ -148,9 +147,7 @@ class Books:
         if existing is not None:
             body = self._merged(existing, body)
         else:
-            number = docs.read_int(body, "Number")
-            if number is not None and number <= 0:
-                raise Invalid("Number", "must be a positive whole number")
+            number = docs.read_int(body, "Number", low=1)
             if number is not None and self.store.get(resource, str(number)) is not None:
                 raise Invalid("Number", f"Number {number} already exists.", "DuplicateNumber")
             if number is None:
@@ -258,22 +255,17 @@ class Books:
 
     def add_bulk_payment(self, resource: str, body: Body) -> dict[str, Any]:
         kind = "invoice_bulk_payments" if resource == "invoices" else "purchase_bulk_payments"
-        items = body.children("PaymentItems")
+        items = body.children("PaymentItems", limit=docs.MAX_PAYMENT_ITEMS)
         if not items:
             raise Invalid("PaymentItems", "at least one payment item is required")
         paid_on = docs.read_date(body, "Date", required=True)
         documents = []
-        for index, item in enumerate(items):
-            object_number = docs.read_int(item, "ObjectNumber")
-            if object_number is None:
-                raise Invalid(f"PaymentItems[{index}].ObjectNumber", "is required")
+        for item in items:
+            object_number = docs.read_int(item, "ObjectNumber", required=True)
             document = self.store.get(resource, str(object_number))
             if document is None:
-                raise Invalid(
-                    f"PaymentItems[{index}].ObjectNumber", f"no {resource[:-1]} {object_number}"
-                )
-            if docs.read_amount(item, "Amount") is None:
-                raise Invalid(f"PaymentItems[{index}].Amount", "is required")
+                raise Invalid(item.where("ObjectNumber"), f"no {resource[:-1]} {object_number}")
+            docs.read_positive_amount(item, "Amount")
             documents.append((item, document))
         number = self.store.next_id(kind)
         record_items = []

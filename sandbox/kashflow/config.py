@@ -6,10 +6,19 @@ size cap and standing faults. Read from `LEDGERBRIDGE_KASHFLOW_SANDBOX_*` (neste
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_FAULTS = 10_000
+"""How many faults one plan may queue (statuses, drops, slow answers...)."""
+MAX_RATE = 100_000.0
+"""The highest rate limit, requests a second; 0 or none means no limit."""
+MIN_RATE = 0.01
+"""The lowest rate limit, so a `Retry-After` stays within a few minutes."""
+MAX_TIMEOUT = 31_536_000.0
+"""The longest session window (a year)."""
 
 
 class FaultPlan(BaseModel):
@@ -23,16 +32,44 @@ class FaultPlan(BaseModel):
     `random_5xx_rate` answers that fraction of all requests 503 (for demos).
     """
 
-    statuses: list[int] = Field(default_factory=list)
-    retry_after: str = "1"
-    slow_seconds: float = 0.0
-    slow_count: int = 0
-    drop_count: int = 0
-    truncate_count: int = 0
-    drop_after_commit_count: int = 0
-    random_5xx_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    path_prefix: str = "/v2"
-    methods: list[str] | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    statuses: list[Annotated[int, Field(ge=400, le=599)]] = Field(
+        default_factory=list, max_length=MAX_FAULTS
+    )
+    retry_after: str = Field(default="1", max_length=64, pattern=r"^[\x20-\x7e]*$")
+    slow_seconds: float = Field(default=0.0, ge=0.0, le=60.0, allow_inf_nan=False)
+    slow_count: int = Field(default=0, ge=0, le=MAX_FAULTS)
+    drop_count: int = Field(default=0, ge=0, le=MAX_FAULTS)
+    truncate_count: int = Field(default=0, ge=0, le=MAX_FAULTS)
+    drop_after_commit_count: int = Field(default=0, ge=0, le=MAX_FAULTS)
+    random_5xx_rate: float = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
+    path_prefix: str = Field(default="/v2", max_length=200)
+    methods: list[Annotated[str, Field(max_length=10)]] | None = Field(default=None, max_length=10)
+
+
+class LimitsUpdate(BaseModel):
+    """A `PUT /_sandbox/limits` body: the limits it names change, the others stay.
+
+    A rate of 0 or null turns the rate limit off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rate_limit_per_second: float | None = Field(
+        default=None, ge=0.0, le=MAX_RATE, allow_inf_nan=False
+    )
+    rate_limit_burst: int | None = Field(default=None, ge=1, le=1_000_000)
+    session_timeout_seconds: float = Field(
+        default=3600.0, gt=0.0, le=MAX_TIMEOUT, allow_inf_nan=False
+    )
+    retry_after_format: Literal["seconds", "http-date"] = "seconds"
+
+    @field_validator("rate_limit_per_second")
+    @classmethod
+    def _rate_off_or_usable(cls, rate: float | None) -> float | None:
+        if rate is not None and 0 < rate < MIN_RATE:
+            raise ValueError(f"must be 0 (no limit) or at least {MIN_RATE}")
+        return rate
 
 
 class SandboxConfig(BaseSettings):
@@ -45,13 +82,15 @@ class SandboxConfig(BaseSettings):
     username: str = "sandbox"
     password: SecretStr = SecretStr("sandbox")
     memorable_word: SecretStr = SecretStr("ledgerbridge")
-    session_timeout_seconds: float = Field(default=3600.0, gt=0)
-    temporary_token_seconds: float = Field(default=300.0, gt=0)
-    rate_limit_per_second: float | None = Field(default=20.0, gt=0)
-    rate_limit_burst: int | None = Field(default=None, ge=1)
+    session_timeout_seconds: float = Field(default=3600.0, gt=0, le=MAX_TIMEOUT)
+    temporary_token_seconds: float = Field(default=300.0, gt=0, le=MAX_TIMEOUT)
+    rate_limit_per_second: float | None = Field(
+        default=20.0, ge=MIN_RATE, le=MAX_RATE, allow_inf_nan=False
+    )
+    rate_limit_burst: int | None = Field(default=None, ge=1, le=1_000_000)
     retry_after_format: Literal["seconds", "http-date"] = "seconds"
-    max_perpage: int = Field(default=500, ge=1)
-    default_perpage: int = Field(default=100, ge=1)
+    max_perpage: int = Field(default=500, ge=1, le=10_000)
+    default_perpage: int = Field(default=100, ge=1, le=10_000)
     size: Literal["small", "medium", "large"] = "small"
     seed: int = 42
     today: date | None = None

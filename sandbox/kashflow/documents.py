@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sandbox.kashflow.wire import Body
+from sandbox.kashflow.wire import Body, Invalid, shown
 
 CENT = Decimal("0.01")
 FOUR = Decimal("0.0001")
@@ -24,44 +24,74 @@ CURRENCIES = {
 }
 
 
-class Invalid(Exception):
-    """A request body value the sandbox refuses: answered 400 with the field and message."""
-
-    def __init__(self, field: str, message: str, error: str = "ValidationError") -> None:
-        self.field = field
-        self.message = message
-        self.error = error
-        super().__init__(f"{field}: {message}")
+# -- limits ----------------------------------------------------------------------------
+MAX_MONEY = Decimal(1_000_000_000_000)
+"""Amounts (rates, prices, payments, line and document totals) lie within +/- this."""
+MAX_QUANTITY = Decimal(1_000_000_000)
+"""Quantities (line quantities, stock) lie within +/- this."""
+MAX_EXCHANGE_RATE = Decimal(1_000_000)
+MAX_WHOLE_NUMBER = 2_147_483_647
+"""Numbers, ids, codes and positions are 32-bit, as KashFlow's own are."""
+MAX_LINE_ITEMS = 1_000
+"""Line items per invoice, purchase or quote."""
+MAX_PAYMENT_ITEMS = 1_000
+"""Payment items per bulk payment."""
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 # -- field readers ---------------------------------------------------------------------
-def read_amount(body: Body, name: str, default: Decimal | None = None) -> Decimal | None:
+def read_amount(
+    body: Body,
+    name: str,
+    default: Decimal | None = None,
+    *,
+    low: Decimal = -MAX_MONEY,
+    high: Decimal = MAX_MONEY,
+) -> Decimal | None:
+    """A number with at most 4 decimal places between `low` and `high` inclusive."""
     value = body.get(name)
+    field = body.where(name)
     if value is None or value == "":
         return default
-    if isinstance(value, bool):
-        raise Invalid(name, "must be a number")
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise Invalid(field, "must be a number")
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise Invalid(name, f"{value!r} is not a number") from None
+        raise Invalid(field, f"{shown(value)} is not a number") from None
     if not amount.is_finite():
-        raise Invalid(name, "must be a finite number")
+        raise Invalid(field, "must be a finite number")
+    if not low <= amount <= high:
+        raise Invalid(field, f"must be between {low} and {high}")
     if amount != amount.quantize(FOUR):
-        raise Invalid(name, "has more than 4 decimal places")
+        raise Invalid(field, "has more than 4 decimal places")
+    return amount
+
+
+def read_positive_amount(body: Body, name: str) -> Decimal:
+    """A required amount greater than zero (what a payment pays)."""
+    amount = read_amount(body, name)
+    if amount is None:
+        raise Invalid(body.where(name), "is required")
+    if amount <= 0:
+        raise Invalid(body.where(name), "must be greater than zero")
     return amount
 
 
 def read_date(body: Body, name: str, required: bool = False) -> datetime | None:
     """A business date: KashFlow keeps the day only and writes it at 12:00:00."""
     value = body.get(name)
+    field = body.where(name)
     if value is None or value == "":
         if required:
-            raise Invalid(name, "is required")
+            raise Invalid(field, "is required")
         return None
-    parsed = parse_date(str(value))
+    parsed = parse_date(value) if isinstance(value, str) else None
     if parsed is None:
-        raise Invalid(name, f"{value!r} is not a date")
+        raise Invalid(field, f"{shown(value)} is not a date")
+    if not FIRST_DAY <= parsed.date() <= LAST_DAY:
+        raise Invalid(field, f"must be between {FIRST_DAY} and {LAST_DAY}")
     return at_noon(parsed.date())
 
 
@@ -84,25 +114,38 @@ def read_text(body: Body, name: str, max_length: int = 255, required: bool = Fal
     value = body.text(name)
     if not value:
         if required:
-            raise Invalid(name, "is required")
+            raise Invalid(body.where(name), "is required")
         return None
     if len(value) > max_length:
-        raise Invalid(name, f"is longer than {max_length} characters")
+        raise Invalid(body.where(name), f"is longer than {max_length} characters")
     return value
 
 
-def read_int(body: Body, name: str, required: bool = False) -> int | None:
+def read_int(
+    body: Body,
+    name: str,
+    required: bool = False,
+    *,
+    low: int = -MAX_WHOLE_NUMBER,
+    high: int = MAX_WHOLE_NUMBER,
+) -> int | None:
+    """A whole number between `low` and `high` inclusive (`12`, `12.0` and `"12"` alike)."""
     value = body.get(name)
+    field = body.where(name)
     if value is None or value == "":
         if required:
-            raise Invalid(name, "is required")
+            raise Invalid(field, "is required")
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise Invalid(field, "must be a whole number")
     try:
-        number = Decimal(str(value))
+        number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise Invalid(name, f"{value!r} is not a whole number") from None
-    if number != number.to_integral_value():
-        raise Invalid(name, f"{value!r} is not a whole number")
+        raise Invalid(field, f"{shown(value)} is not a whole number") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise Invalid(field, f"{shown(value)} is not a whole number")
+    if not low <= number <= high:
+        raise Invalid(field, f"must be between {low} and {high}")
     return int(number)
 
 
@@ -112,20 +155,24 @@ def read_bool(body: Body, name: str, default: bool = False) -> bool:
         return default
     if isinstance(value, bool):
         return value
-    if str(value).lower() in ("true", "1", "yes"):
+    if isinstance(value, str | int) and str(value).lower() in ("true", "1", "yes"):
         return True
-    if str(value).lower() in ("false", "0", "no"):
+    if isinstance(value, str | int) and str(value).lower() in ("false", "0", "no"):
         return False
-    raise Invalid(name, f"{value!r} is not true or false")
+    raise Invalid(body.where(name), f"{shown(value)} is not true or false")
 
 
 def currency(body: Body | None, default: str = "GBP") -> dict[str, Any]:
     code = (body.text("Code") if body else None) or default
     code = code.upper()
     if code not in CURRENCIES:
-        raise Invalid("Currency.Code", f"unknown currency {code!r}")
+        raise Invalid(
+            body.where("Code") if body else "Currency.Code", f"unknown currency {shown(code)}"
+        )
     name, symbol = CURRENCIES[code]
-    rate = read_amount(body, "ExchangeRate", Decimal(1)) if body else Decimal(1)
+    rate = Decimal(1)
+    if body is not None:
+        rate = read_amount(body, "ExchangeRate", rate, low=FOUR, high=MAX_EXCHANGE_RATE) or rate
     return {"Code": code, "Name": name, "Symbol": symbol, "ExchangeRate": rate}
 
 
@@ -150,9 +197,7 @@ def address(body: Body | None) -> dict[str, Any] | None:
 
 
 def payment_terms(body: Body | None) -> dict[str, Any]:
-    days = read_int(body, "Days") if body else None
-    if days is not None and not 0 <= days <= 3650:
-        raise Invalid("PaymentTerms.Days", "must be between 0 and 3650")
+    days = read_int(body, "Days", low=0, high=3650) if body else None
     return {
         "Days": 30 if days is None else days,
         "Type": (body.text("Type") if body else None) or "Days",
@@ -186,15 +231,15 @@ def customer(
 ) -> dict[str, Any]:
     record = _party(body, code, now, existing)
     addresses = [a for a in (address(b) for b in body.children("Addresses")) if a]
-    discount = read_amount(body, "DiscountRate", Decimal(0))
+    discount = read_amount(body, "DiscountRate", Decimal(0), low=Decimal(0), high=Decimal(100))
     record.update(
         {
             "DisplayName": read_text(body, "DisplayName") or record["Name"],
             "MobileNumber": read_text(body, "MobileNumber", 50),
             "Website": read_text(body, "Website"),
             "DiscountRate": discount,
-            "CreditLimit": read_amount(body, "CreditLimit"),
-            "Contacts": [dict(c.raw) for c in body.children("Contacts")],
+            "CreditLimit": read_amount(body, "CreditLimit", low=Decimal(0)),
+            "Contacts": contacts(body),
             "Addresses": addresses,
             "DeliveryAddresses": [
                 a for a in (address(b) for b in body.children("DeliveryAddresses")) if a
@@ -219,7 +264,7 @@ def supplier(
     bank = body.child("BankAccount")
     record.update(
         {
-            "Contacts": [dict(c.raw) for c in body.children("Contacts")],
+            "Contacts": contacts(body),
             "Address": address(body.child("Address")),
             "PaymentMethod": read_int(body, "PaymentMethod"),
             "BankAccount": {
@@ -240,13 +285,26 @@ SUPPLIER_SUMMARY = (
 )  # fmt: skip
 
 
+def contacts(body: Body) -> list[dict[str, Any]]:
+    """Contacts are kept as sent, once each value is text, true/false or null."""
+    kept = []
+    for contact in body.children("Contacts", limit=100):
+        for name, value in contact.raw.items():
+            if not (value is None or isinstance(value, str | bool)):
+                raise Invalid(contact.where(str(name)), "must be text, true/false or null")
+            if isinstance(value, str) and len(value) > 255:
+                raise Invalid(contact.where(str(name)), "is longer than 255 characters")
+        kept.append(dict(contact.raw))
+    return kept
+
+
 def summary(record: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: record.get(name) for name in fields}
 
 
 # -- nominals and bank accounts --------------------------------------------------------
 def nominal(body: Body, record_id: int, existing: dict[str, Any] | None) -> dict[str, Any]:
-    code = read_int(body, "Code", required=existing is None)
+    code = read_int(body, "Code", required=existing is None, low=0)
     if code is None and existing is not None:
         code = existing["Code"]
     is_product = read_bool(body, "IsProduct", bool(existing and existing.get("IsProduct")))
@@ -263,40 +321,46 @@ def nominal(body: Body, record_id: int, existing: dict[str, Any] | None) -> dict
         "ProductCode": product_code,
         "Price": read_amount(body, "Price", Decimal(0)),
         "WholeSalePrice": read_amount(body, "WholeSalePrice"),
-        "VATRate": read_amount(body, "VATRate", Decimal(0)),
+        "VATRate": read_amount(body, "VATRate", Decimal(0), low=Decimal(0), high=Decimal(100)),
         "VATExempt": read_bool(body, "VATExempt"),
         "Description": read_text(body, "Description", 2000),
         "Archived": read_bool(body, "Archived"),
         "ManageStockLevel": read_bool(body, "ManageStockLevel"),
-        "QuantityInStock": read_amount(body, "QuantityInStock", Decimal(0)),
-        "StockWarningQuantity": read_amount(body, "StockWarningQuantity", Decimal(0)),
+        "QuantityInStock": read_quantity(body, "QuantityInStock", Decimal(0)),
+        "StockWarningQuantity": read_quantity(body, "StockWarningQuantity", Decimal(0)),
         "DefaultSaleNominal": read_int(body, "DefaultSaleNominal"),
     }
 
 
 # -- documents -------------------------------------------------------------------------
+def read_quantity(body: Body, name: str, default: Decimal) -> Decimal:
+    quantity = read_amount(body, name, default, low=-MAX_QUANTITY, high=MAX_QUANTITY)
+    assert quantity is not None
+    return quantity
+
+
 def line_items(body: Body, nominal_codes: set[int]) -> list[dict[str, Any]]:
     lines = []
-    for index, line in enumerate(body.children("LineItems"), start=1):
-        where = f"LineItems[{index - 1}]"
-        quantity = read_amount(line, "Quantity", Decimal(1))
+    for index, line in enumerate(body.children("LineItems", limit=MAX_LINE_ITEMS), start=1):
+        quantity = read_quantity(line, "Quantity", Decimal(1))
         rate = read_amount(line, "Rate", Decimal(0))
-        assert quantity is not None and rate is not None
-        level = read_amount(line, "VATLevel", Decimal(0))
-        assert level is not None
-        if level < 0 or level > 100:
-            raise Invalid(f"{where}.VATLevel", "must be between 0 and 100")
+        level = read_amount(line, "VATLevel", Decimal(0), low=Decimal(0), high=Decimal(100))
+        assert rate is not None and level is not None
         nominal_code = read_int(line, "NominalCode")
         if nominal_code is not None and nominal_code not in nominal_codes:
-            raise Invalid(f"{where}.NominalCode", f"no nominal has code {nominal_code}")
+            raise Invalid(line.where("NominalCode"), f"no nominal has code {nominal_code}")
         net = money(quantity * rate)
+        if abs(net) > MAX_MONEY:
+            raise Invalid(
+                line.where("Rate"), f"Quantity x Rate must be between {-MAX_MONEY} and {MAX_MONEY}"
+            )
         vat = read_amount(line, "VATAmount")
         if vat is None:
             vat = money(net * level / 100)
         lines.append(
             {
                 "Id": None,
-                "Number": read_int(line, "Number") or index,
+                "Number": read_int(line, "Number", low=1) or index,
                 "Description": read_text(line, "Description", 2000) or "",
                 "Quantity": quantity,
                 "Rate": rate,
@@ -315,6 +379,9 @@ def line_items(body: Body, nominal_codes: set[int]) -> list[dict[str, Any]]:
 def totals(lines: list[dict[str, Any]]) -> dict[str, Decimal]:
     net = sum((money(line["Quantity"] * line["Rate"]) for line in lines), Decimal(0))
     vat = sum((line["VATAmount"] for line in lines), Decimal(0))
+    for field, amount in (("NetAmount", net), ("VATAmount", vat), ("GrossAmount", net + vat)):
+        if abs(amount) > MAX_MONEY:
+            raise Invalid(field, f"the line items add up to more than {MAX_MONEY}")
     return {"NetAmount": net, "VATAmount": vat, "GrossAmount": net + vat}
 
 
@@ -387,19 +454,15 @@ def document_summary(record: dict[str, Any], fields: tuple[str, ...]) -> dict[st
 def payment_line(
     body: Body, line_id: int, accounts: dict[int, dict[str, Any]], methods: set[int]
 ) -> dict[str, Any]:
-    amount = read_amount(body, "Amount")
-    if amount is None:
-        raise Invalid("Amount", "is required")
-    if amount == 0:
-        raise Invalid("Amount", "must not be zero")
+    amount = read_positive_amount(body, "Amount")
     account = read_int(body, "AccountId")
     if account is None:
         account = next((a for a, acc in accounts.items() if acc.get("IsDefaultAccount")), None)
     if account not in accounts:
-        raise Invalid("AccountId", f"no bank account has id {account}")
+        raise Invalid(body.where("AccountId"), f"no bank account has id {account}")
     method = read_int(body, "Method") or 1
     if method not in methods:
-        raise Invalid("Method", f"no payment method has id {method}")
+        raise Invalid(body.where("Method"), f"no payment method has id {method}")
     return {
         "Id": line_id,
         "Date": read_date(body, "Date", required=True),

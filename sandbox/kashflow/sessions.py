@@ -48,8 +48,8 @@ class Sessions:
         if not (
             username is not None
             and password is not None
-            and hmac.compare_digest(username.lower(), expected_user.lower())
-            and hmac.compare_digest(password, expected_password)
+            and hmac.compare_digest(username.lower().encode(), expected_user.lower().encode())
+            and hmac.compare_digest(password.encode(), expected_password.encode())
         ):
             raise LoginRefused("InvalidCredentials", "The username or password is incorrect.")
         word = self.config.memorable_word.get_secret_value()

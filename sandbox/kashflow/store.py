@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.kashflow import wire
+from sandbox.state_file import sqlite_tables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS record (
@@ -30,6 +31,14 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def numeric_order(key: str) -> int | None:
+    """A key made of digits orders as its number (invoice 9 before 10), if SQLite can
+    hold it; any other key orders after, by its text."""
+    if key.isascii() and key.isdigit() and len(key) <= 18:
+        return int(key)
+    return None
+
+
 class Store:
     """Records by (resource, key); `num` orders numeric keys (invoice numbers) numerically."""
 
@@ -40,6 +49,14 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+
+    @staticmethod
+    def holds_state(path: str | Path) -> bool:
+        """True when `path` is empty or a SQLite file with this store's tables."""
+        target = Path(path)
+        if target.is_file() and target.stat().st_size == 0:
+            return True
+        return {"record", "counter", "meta"} <= (sqlite_tables(target) or set())
 
     def close(self) -> None:
         with self._lock:
@@ -97,7 +114,7 @@ class Store:
             (
                 resource,
                 key,
-                int(key) if key.isdigit() else None,
+                numeric_order(key),
                 wire.dumps(summary),
                 wire.dumps(full),
             )

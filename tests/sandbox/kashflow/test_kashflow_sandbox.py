@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +20,7 @@ from canonical import SalesInvoice
 from sandbox.datagen import generate_company
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
-WORD = "ledgerbridge"
-
-
-def session(http: httpx.Client, username: str = "sandbox", word: str = WORD) -> dict[str, str]:
-    first = http.post("/sessiontoken", json={"UserName": username, "Password": "sandbox"}).json()
-    letters = [
-        {"Position": item["Position"], "Value": word[item["Position"] - 1]}
-        for item in first["MemorableWordList"]
-    ]
-    second = http.put(
-        "/sessiontoken",
-        json={"TemporaryToken": first["TemporaryToken"], "MemorableWordList": letters},
-    )
-    return {"Authorization": f"KfToken {second.json()['SessionToken']}"}
+Login = Callable[[httpx.Client], dict[str, str]]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture(scope="module")
-def http(server: SandboxServer) -> Iterator[httpx.Client]:
+def http(server: SandboxServer, kashflow_login: Login) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        client.headers.update(session(client))
+        client.headers.update(kashflow_login(client))
         yield client
 
 
@@ -125,12 +112,14 @@ def test_errors_use_the_error_and_message_body(http: httpx.Client) -> None:
     assert http.get("/nowhere").json()["Error"] == "NotFound"
 
 
-def test_the_rate_limit_answers_429_with_retry_after(server: SandboxServer) -> None:
+def test_the_rate_limit_answers_429_with_retry_after(
+    server: SandboxServer, kashflow_login: Login
+) -> None:
     admin = httpx.Client(base_url=server.admin_url)
     admin.put("/limits", json={"rate_limit_per_second": 1, "rate_limit_burst": 2})
     try:
         with httpx.Client(base_url=server.base_url) as http:
-            http.headers.update(session(http))
+            http.headers.update(kashflow_login(http))
             answers = [http.get("/bankaccounts/1") for _ in range(3)]
     finally:
         admin.put("/limits", json={"rate_limit_per_second": None})
@@ -149,14 +138,14 @@ def test_faults_are_set_through_the_admin_path(server: SandboxServer, http: http
     assert http.get("/bankaccounts/1").status_code == 200
 
 
-def test_state_survives_a_restart_without_reseeding(tmp_path: Path) -> None:
+def test_state_survives_a_restart_without_reseeding(tmp_path: Path, kashflow_login: Login) -> None:
     db = tmp_path / "kashflow.db"
     config = SandboxConfig(rate_limit_per_second=None)
     with (
         SandboxServer(open_sandbox(db, config)) as first,
         httpx.Client(base_url=first.base_url) as http,
     ):
-        http.headers.update(session(http))
+        http.headers.update(kashflow_login(http))
         http.post("/customers", json={"Code": "KEEP01", "Name": "Still Here"}).raise_for_status()
         http.post("/customers", json={"Code": "GONE02", "Name": "Deleted"}).raise_for_status()
         http.delete("/customers/GONE02").raise_for_status()
@@ -165,7 +154,7 @@ def test_state_survives_a_restart_without_reseeding(tmp_path: Path) -> None:
         SandboxServer(open_sandbox(db, config)) as second,
         httpx.Client(base_url=second.base_url) as http,
     ):
-        http.headers.update(session(http))
+        http.headers.update(kashflow_login(http))
         assert http.get("/customers/KEEP01").json()["Name"] == "Still Here"
         assert http.get("/customers/GONE02").status_code == 404
         assert http.get("/customers/ACME0019").status_code == 200
@@ -177,11 +166,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_the_cli_serves_on_the_given_port(tmp_path: Path) -> None:
+def test_the_cli_serves_on_the_given_port(tmp_path: Path, kashflow_login: Login) -> None:
     port = free_port()
     command = [
         str(Path(sys.executable).parent / "ledgerbridge"), "sandbox", "kashflow", "serve",
         "--port", str(port), "--db", str(tmp_path / "cli.db"), "--size", "small",
+        "--rate-limit", "0",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -196,9 +186,11 @@ def test_the_cli_serves_on_the_given_port(tmp_path: Path) -> None:
                 time.sleep(0.1)
         assert answer is not None and answer.status_code == 401
         with httpx.Client(base_url=base) as http:
-            http.headers.update(session(http))
+            http.headers.update(kashflow_login(http))
             customer = http.get("/customers", params={"perpage": 1}).json()["Data"][0]
             assert customer["Code"], "the company was seeded on first start"
+            answers = {http.get("/bankaccounts/1").status_code for _ in range(40)}
+            assert answers == {200}, "--rate-limit 0 turns the limit off"
     finally:
         process.terminate()
         process.wait(timeout=10)
