@@ -42,7 +42,7 @@ from ledger.migrate import upgrade
 from ledgerbridge.config import Settings
 from ledgerbridge.database import database_url, redact
 from ledgerbridge.history_view import history_table
-from matcher.reconcile import reconcile
+from ledgerbridge.reconcile import reconcile
 from sandbox.datagen import generate_company
 from sandbox.kashflow.config import SandboxConfig
 from sandbox.kashflow.server import SandboxServer, open_sandbox
