@@ -209,3 +209,5 @@ def _reconcile(conn: psycopg.Connection[Any], console: Console) -> None:
         ),
     )
     console.print(table)
+    for problem in summary.problems:
+        console.print(f"[yellow]not reconciled[/yellow] {problem.line()}")
