@@ -53,21 +53,10 @@ def party_id(system: str, key: str | None, links: Links) -> str | None:
 PARTY_COLUMNS = ("name", "email", "phone", "address", "city", "postcode", "country", "tax_number")
 PARTY_SCHEMA = pl.Schema(dict.fromkeys(("id", *PARTY_COLUMNS, "code"), pl.String()))
 """Customers and suppliers: the address lines joined into ``address``; ``code`` is the
-party number (the Sage 100 number without its division, the KashFlow code)."""
+canonical ``party_number`` (Sage 100 "ACME0019" of key "01-ACME0019", the KashFlow
+code), or the key when a record has none."""
 PRODUCT_SCHEMA = pl.Schema(dict.fromkeys(("id", "code", "name"), pl.String()))
 """Products: ``code`` is the key."""
-
-
-def party_number(party: Party) -> str:
-    """The number a party is known by in its system, without a Sage 100 division."""
-    number: str | None = getattr(party, "party_number", None)
-    if number:
-        return number
-    if party.system == "sage100":
-        division, sep, rest = party.key.partition("-")
-        if sep and division.isdigit() and len(division) <= 2 and rest:
-            return rest
-    return party.key
 
 
 def party_frame(parties: Iterable[Party]) -> pl.DataFrame:
@@ -83,7 +72,7 @@ def party_frame(parties: Iterable[Party]) -> pl.DataFrame:
             "postcode": party.postcode,
             "country": party.country,
             "tax_number": party.tax_number,
-            "code": party_number(party),
+            "code": party.party_number or party.key,
         }
         for party in parties
     ]

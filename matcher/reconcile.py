@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
-import psycopg
 
 from canonical import (
     SYSTEMS,
@@ -318,15 +317,3 @@ def gl_frames(inputs: ReconcileInput) -> GLFrames:
             inputs.of("gl_account", GLAccount, "sage100"),
         ),
     )
-
-
-def reconcile(
-    conn: psycopg.Connection[Any], config: ReconcileConfig | None = None
-) -> ReconcileSummary:
-    """Transitional: the run with its ledger I/O is `ledgerbridge.reconcile.reconcile`.
-
-    Kept only so `matcher/cli.py` works until it moves to the shell; remove it then.
-    """
-    from ledgerbridge.reconcile import reconcile as reconcile_run
-
-    return reconcile_run(conn, config)

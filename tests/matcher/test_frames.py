@@ -103,16 +103,24 @@ def test_the_payment_and_invoice_frames_are_what_match_payments_reads() -> None:
     ]
 
 
-def test_a_party_row_joins_its_address_and_drops_the_sage_division_from_its_code() -> None:
+def test_a_party_row_joins_its_address_and_is_coded_by_its_party_number_else_its_key() -> None:
     parties: list[Customer | Supplier] = [
-        Customer(system="sage100", key="01-ACME0019", name="Acme", address_lines=("1 A St", "B")),
+        Customer(
+            system="sage100",
+            key="01-ACME0019",
+            party_number="ACME0019",
+            name="Acme",
+            address_lines=("1 A St", "B"),
+        ),
         Supplier(system="kashflow", key="BRI0003", name="Bright"),
+        Supplier(system="sage100", key="01-FLEET", name="Fleetway"),
     ]
     frame = party_frame(parties)
     assert frame.schema == PARTY_SCHEMA
     assert frame.select("id", "address", "code").rows() == [
         ("01-ACME0019", "1 A St B", "ACME0019"),
         ("BRI0003", None, "BRI0003"),
+        ("01-FLEET", None, "01-FLEET"),
     ]
 
 
