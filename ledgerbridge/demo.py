@@ -42,7 +42,7 @@ from ledger.migrate import upgrade
 from ledgerbridge.config import Settings
 from ledgerbridge.database import database_url, redact
 from ledgerbridge.history_view import history_table
-from matcher.reconcile import reconcile
+from ledgerbridge.reconcile import reconcile
 from sandbox.datagen import generate_company
 from sandbox.kashflow.config import SandboxConfig
 from sandbox.kashflow.server import SandboxServer, open_sandbox
@@ -209,3 +209,5 @@ def _reconcile(conn: psycopg.Connection[Any], console: Console) -> None:
         ),
     )
     console.print(table)
+    for problem in summary.problems:
+        console.print(f"[yellow]not reconciled[/yellow] {problem.line()}")

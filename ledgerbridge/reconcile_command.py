@@ -17,8 +17,9 @@ from rich.table import Table
 
 from ledgerbridge.config import load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.reconcile import reconcile
 from matcher.payments import MatchConfig
-from matcher.reconcile import GLConfig, ReconcileConfig, ReconcileSummary, reconcile
+from matcher.reconcile import GLConfig, ReconcileConfig, ReconcileSummary
 
 app = typer.Typer(help="Matching over the ledger.", no_args_is_help=True)
 console = Console()
@@ -58,6 +59,8 @@ def reconcile_command(
     with psycopg.connect(database_url(load_settings())) as conn:
         summary = reconcile(conn, config)
     console.print(summary_table(summary))
+    for problem in summary.problems:
+        console.print(f"[yellow]not reconciled[/yellow] {problem.line()}")
 
 
 def summary_table(summary: ReconcileSummary) -> Table:

@@ -206,9 +206,28 @@ def _money(column: str) -> pl.Expr:
     return pl.col(column).round(2).cast(pl.Utf8)
 
 
+Rule = tuple[pl.Expr, float, pl.Expr]
+"""A rule: when it fires, its strength, and the reason it gives."""
+
+
 def _with_rules(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
-    ordered = frame.sort("date", "_id_length", "transaction_id")
-    ordered = ordered.with_columns(
+    """Each rule's strength (``_s_<name>``, 0 when it does not fire) and reason (``_r_``)."""
+    ordered = _in_entry_order(frame)
+    rules = {**_duplicate_rules(config), **_content_rules(config), **_history_rules(config)}
+    return ordered.with_columns(
+        expr
+        for name, (fired, strength, reason) in rules.items()
+        for expr in (
+            pl.when(fired.fill_null(False)).then(strength).otherwise(0.0).alias(f"_s_{name}"),
+            pl.when(fired.fill_null(False)).then(reason).alias(f"_r_{name}"),
+        )
+    )
+
+
+def _in_entry_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rows in entry order, with the first of each number and of each content (same
+    counterparty, amount and date), and each row's rank among them."""
+    return frame.sort("date", "_id_length", "transaction_id").with_columns(
         pl.col("transaction_id").first().over("counterparty_id", "number").alias("_first_number"),
         pl.int_range(pl.len()).over("counterparty_id", "number").alias("_number_rank"),
         pl.col("transaction_id")
@@ -220,17 +239,11 @@ def _with_rules(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
         .over("counterparty_id", "gross_amount", "date")
         .alias("_content_rank"),
     )
-    expected_vat = (pl.col("net_amount") * pl.col("tax_rate") / 100.0).round(2)
-    vat_gap = (pl.col("tax_amount") - expected_vat).abs()
-    tolerance = config.vat_tolerance_per_line * pl.col("line_count").clip(lower_bound=1) + 1e-6
-    ratio = pl.col("_log_ratio").abs().exp()
-    outlier = (
-        (pl.col("_cp_count") >= config.min_history)
-        & (ratio >= config.outlier_ratio)
-        & (pl.col("_amount_z").abs() >= config.outlier_z)
-    )
-    direction = pl.when(pl.col("_log_ratio") > 0).then(pl.lit("×")).otherwise(pl.lit("÷"))
-    rules: dict[str, tuple[pl.Expr, float, pl.Expr]] = {
+
+
+def _duplicate_rules(config: AnomalyConfig) -> dict[str, Rule]:
+    """Entered twice: the same number, or the same content under another number."""
+    return {
         "duplicate_number": (
             pl.col("number").is_not_null() & (pl.col("_number_rank") > 0),
             config.duplicate_number,
@@ -253,6 +266,15 @@ def _with_rules(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
                 "_first_content",
             ),
         ),
+    }
+
+
+def _content_rules(config: AnomalyConfig) -> dict[str, Rule]:
+    """What a transaction says about itself: its VAT, quantities and dates."""
+    expected_vat = (pl.col("net_amount") * pl.col("tax_rate") / 100.0).round(2)
+    vat_gap = (pl.col("tax_amount") - expected_vat).abs()
+    tolerance = config.vat_tolerance_per_line * pl.col("line_count").clip(lower_bound=1) + 1e-6
+    return {
         "vat_mismatch": (
             pl.col("tax_amount").is_not_null()
             & pl.col("tax_rate").is_not_null()
@@ -286,6 +308,19 @@ def _with_rules(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
             config.due_before_issue,
             pl.format("Due {}, before its invoice date {}", "due_date", "date"),
         ),
+    }
+
+
+def _history_rules(config: AnomalyConfig) -> dict[str, Rule]:
+    """Against the counterparty's history and habits: outliers, weekends, round amounts."""
+    ratio = pl.col("_log_ratio").abs().exp()
+    outlier = (
+        (pl.col("_cp_count") >= config.min_history)
+        & (ratio >= config.outlier_ratio)
+        & (pl.col("_amount_z").abs() >= config.outlier_z)
+    )
+    direction = pl.when(pl.col("_log_ratio") > 0).then(pl.lit("×")).otherwise(pl.lit("÷"))
+    return {
         "amount_outlier": (
             outlier,
             config.amount_outlier,
@@ -316,14 +351,6 @@ def _with_rules(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
             pl.format("Round amount {}, unusual for this counterparty", _money("net_amount")),
         ),
     }
-    return ordered.with_columns(
-        expr
-        for name, (fired, strength, reason) in rules.items()
-        for expr in (
-            pl.when(fired.fill_null(False)).then(strength).otherwise(0.0).alias(f"_s_{name}"),
-            pl.when(fired.fill_null(False)).then(reason).alias(f"_r_{name}"),
-        )
-    )
 
 
 _FOREST_FEATURES = {

@@ -10,7 +10,7 @@ import psycopg
 
 from canonical import Payment, PurchaseInvoice, SalesInvoice
 from ledger import NewVersion, append_versions, results_of_run
-from matcher.reconcile import reconcile
+from ledgerbridge.reconcile import reconcile
 
 
 def invoice(system: str, key: str, customer: str, gross: str, paid: str = "0") -> NewVersion:

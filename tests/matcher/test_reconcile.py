@@ -30,7 +30,8 @@ from ledger import (
     results_of_run,
 )
 from ledgerbridge.cli import app
-from matcher.reconcile import GLConfig, ReconcileConfig, reconcile
+from ledgerbridge.reconcile import reconcile
+from matcher.reconcile import GLConfig, ReconcileConfig
 
 ACME = {
     "name": "Acme Engineering Ltd",

@@ -1,0 +1,132 @@
+"""Pairing payments with open invoices: which payment settles which invoice, and how sure.
+
+`match_payments(payments, invoices, config)` takes two polars frames:
+
+payments
+    ``payment_id`` str, ``counterparty_id`` str (nullable: an unidentified bank line),
+    ``amount`` Decimal, float or int (money units, not cents), ``currency`` str,
+    ``date`` date, ``reference`` str (free text, nullable).
+invoices
+    ``invoice_id`` str, ``counterparty_id`` str, ``number`` str, ``amount_open``
+    Decimal/float/int, ``currency`` str, ``issue_date`` date, ``due_date`` date.
+
+They are `PAYMENT_COLUMNS` and `INVOICE_COLUMNS` (`matcher.payments.inputs`), checked
+on entry: a missing or mistyped column is a `PaymentInputError` naming it. Extra
+columns are ignored. Invoices with nothing open and payments of zero or less
+are left out; ids are expected unique (a repeated id keeps its first row). Money is
+handled as integer cents (Int64) inside, so the sums are exact; currencies are assumed
+to have two decimals (a 0-decimal currency still works, its amounts carry ".00").
+Payments and invoices only pair within one currency.
+
+The result has one row per allocation:
+
+``match_id`` str (one per match group; a group may hold several payments or
+invoices), ``payment_id``, ``invoice_id``, ``allocated_amount`` Decimal(38, 2) (the
+cash of the payment applied to the invoice; never more than the payment or the open
+amount), ``write_off_amount`` Decimal(38, 2) (extra: signed difference to write off when
+the group settles the invoice for less — fee, discount, rounding — or the payment
+exceeds it within tolerance), ``score`` float in [0, 1], ``status`` "auto" or
+"suggested", ``rules`` list[str] (which rules fired). Unmatched payments and invoices
+do not appear.
+
+How it works: vectorised polars joins find candidates (invoice numbers read from the
+reference, exactly, inside free text or one slip away; same counterparty and an amount
+that fits exactly, after a discount, after a fee, within rounding or tolerance), each
+candidate is scored from the rules that fired (`ScoreWeights`), and the candidates are
+allocated best first (oldest invoice first on equal scores), never spending a payment
+or an invoice twice (`matcher.allocation`). What is left is searched per counterparty
+with a bounded subset-sum: one payment for several invoices, several payments for one
+invoice or for the remaining balance of a partly paid one; join candidates weaker than
+such a group compete with the groups there. A match is "auto" only when its score
+reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
+scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated
+in full as scored. Anything else is "suggested", for review.
+
+The modules, in the order a match is made: `config` (rules, weights, tolerances),
+`inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass),
+`subsets` (second pass: subset-sum), `candidates` (their one shape), `ranking`
+(best first, allocation, output).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matcher.payments.candidates import CANDIDATE_SCHEMA
+from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
+from matcher.payments.inputs import (
+    INVOICE_COLUMNS,
+    PAYMENT_COLUMNS,
+    InputColumn,
+    PaymentInputError,
+    check_columns,
+    prepare_invoices,
+    prepare_payments,
+)
+from matcher.payments.joins import first_pass_candidates
+from matcher.payments.ranking import (
+    OUTPUT_SCHEMA,
+    allocate_ranked,
+    match_rows,
+    rank,
+    untouched_only,
+)
+from matcher.payments.subsets import subset_candidates
+
+__all__ = [
+    "AMOUNT_RELATIONS",
+    "INVOICE_COLUMNS",
+    "OUTPUT_SCHEMA",
+    "PAYMENT_COLUMNS",
+    "RULES",
+    "InputColumn",
+    "MatchConfig",
+    "PaymentInputError",
+    "ScoreWeights",
+    "match_payments",
+]
+
+
+def match_payments(
+    payments: pl.DataFrame, invoices: pl.DataFrame, config: MatchConfig | None = None
+) -> pl.DataFrame:
+    """Allocate payments to open invoices; one output row per allocation (see module doc)."""
+    cfg = config or MatchConfig()
+    check_columns(payments, PAYMENT_COLUMNS, "payments")
+    check_columns(invoices, INVOICE_COLUMNS, "invoices")
+    pays = prepare_payments(payments)
+    invs = prepare_invoices(invoices)
+    if pays.height == 0 or invs.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    payment_amount = pays["cents"].to_list()
+    invoice_amount = invs["cents"].to_list()
+    payment_left = list(payment_amount)
+    invoice_left = list(invoice_amount)
+
+    # Candidates found by joins go first, except those weaker than an exact subset-sum
+    # group could be: those wait and compete with the groups on the leftovers.
+    w = cfg.weights
+    candidates = first_pass_candidates(pays, invs, cfg)
+    strong = pl.col("score") >= w.same_counterparty + w.amount_exact + w.date_window - 1e-9
+    first, first_members = rank(candidates.filter(strong), cfg, offset=0)
+    first_done = allocate_ranked(
+        first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
+    )
+    # What is left: untouched payments, and invoices untouched or partly paid (their
+    # remaining balance is a target too). The allocation baseline becomes "now".
+    payment_now = list(payment_left)
+    invoice_now = list(invoice_left)
+    untouched_pay = pl.Series([a == b for a, b in zip(payment_now, payment_amount, strict=True)])
+    untouched_inv = pl.Series([a == b for a, b in zip(invoice_now, invoice_amount, strict=True)])
+    remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
+    waiting = untouched_only(candidates.filter(~strong), untouched_pay, untouched_inv)
+    grouped = subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
+    second, second_members = rank(
+        pl.concat([waiting, grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]),
+        cfg,
+        offset=first.height,
+    )
+    second_done = allocate_ranked(
+        second, second_members, payment_left, invoice_left, payment_now, invoice_now
+    )
+    return match_rows(pays, invs, cfg, [(first, first_done), (second, second_done)])

@@ -1,0 +1,97 @@
+"""The payment matcher's vocabulary and settings: rule names, score weights, tolerances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+AMOUNT_RELATIONS = (
+    "amount_exact",
+    "amount_rounding",
+    "early_payment_discount",
+    "fee_deducted",
+    "amount_within_tolerance",
+    "partial_payment",
+    "over_payment",
+)
+"""How a payment's amount relates to an invoice's open amount, best first."""
+
+RULES = (
+    "reference_exact",
+    "reference_in_text",
+    "reference_fuzzy",
+    "same_counterparty",
+    "counterparty_unknown",
+    *AMOUNT_RELATIONS,
+    "date_window",
+    "combined_payment",
+    "split_payment",
+    "subset_sum",
+    "remaining_balance",
+    "ambiguous",
+)
+"""Every rule name that can appear in the ``rules`` column."""
+
+FITTING_RELATIONS = AMOUNT_RELATIONS[:5]
+AMOUNT_ONLY_FANOUT = 20
+EQUAL_AMOUNT_REACH = 3
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """How much each kind of evidence adds to a score (the best case sums to 1)."""
+
+    reference_exact: float = 0.45
+    reference_in_text: float = 0.40
+    reference_fuzzy: float = 0.25
+    same_counterparty: float = 0.25
+    counterparty_unknown: float = 0.15
+    amount_exact: float = 0.25
+    amount_rounding: float = 0.23
+    early_payment_discount: float = 0.22
+    fee_deducted: float = 0.22
+    amount_within_tolerance: float = 0.15
+    partial_payment: float = 0.05
+    over_payment: float = 0.05
+    date_window: float = 0.05
+
+
+@dataclass(frozen=True)
+class MatchConfig:
+    """Tolerances and thresholds of the payment matcher; the defaults suit GBP trade.
+
+    An amount *fits* an invoice when it is equal; within ``rounding_tolerance`` (and 5 %);
+    the open amount less an early-payment discount (rate, days after issue) paid in
+    time; less a card fee rate or a fixed bank charge; or within both ``tolerance_abs``
+    and ``tolerance_pct`` of the open amount. The difference is suggested as a
+    write-off. Anything else with a matching reference is a partial or an over-payment.
+
+    A payment counts as in the *date window* of an invoice from ``days_before_issue``
+    before its issue date to ``days_after_due`` after its due date. Candidates scoring
+    under ``suggest_threshold`` are dropped; ``auto_threshold`` and ``ambiguity_margin``
+    decide auto (see the module). Subset-sum groups hold up to ``max_subset_size`` items
+    drawn from ``subset_pool`` candidates per target, and from at most
+    ``max_leftovers_per_counterparty`` leftovers per counterparty and side.
+    """
+
+    tolerance_abs: Decimal = Decimal("5.00")
+    tolerance_pct: Decimal = Decimal("0.005")
+    rounding_tolerance: Decimal = Decimal("0.50")
+    days_before_issue: int = 7
+    days_after_due: int = 120
+    early_payment_discounts: tuple[tuple[Decimal, int], ...] = ((Decimal("0.02"), 10),)
+    card_fee_rates: tuple[Decimal, ...] = (Decimal("0.015"), Decimal("0.025"))
+    bank_charges: tuple[Decimal, ...] = (
+        Decimal("5.00"),
+        Decimal("7.50"),
+        Decimal("10.00"),
+        Decimal("15.00"),
+        Decimal("25.00"),
+    )
+    auto_threshold: float = 0.9
+    suggest_threshold: float = 0.4
+    ambiguity_margin: float = 0.05
+    max_subset_size: int = 4
+    subset_pool: int = 12
+    max_leftovers_per_counterparty: int = 300
+    weights: ScoreWeights = field(default_factory=ScoreWeights)

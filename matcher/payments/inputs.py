@@ -1,0 +1,147 @@
+"""What `match_payments` reads: its input columns (checked on entry, so a wrong frame is
+one clear error naming the column), and the frames it works on inside: amounts in
+integer cents, rows in id order, references and invoice numbers reduced to keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from matcher.references import (
+    longest_reference_number,
+    normalised,
+    number_key,
+    reference_numbers,
+)
+
+ColumnKind = Literal["text", "money", "date"]
+
+
+@dataclass(frozen=True)
+class InputColumn:
+    """One column `match_payments` needs, and the kind of values it holds."""
+
+    name: str
+    kind: ColumnKind
+
+
+PAYMENT_COLUMNS: tuple[InputColumn, ...] = (
+    InputColumn("payment_id", "text"),
+    InputColumn("counterparty_id", "text"),
+    InputColumn("amount", "money"),
+    InputColumn("currency", "text"),
+    InputColumn("date", "date"),
+    InputColumn("reference", "text"),
+)
+"""The payments frame. Nullable: ``counterparty_id`` (a null one is an unidentified bank
+line) and ``reference`` (free text). ``amount`` is in money units, not cents. Extra
+columns are ignored."""
+
+INVOICE_COLUMNS: tuple[InputColumn, ...] = (
+    InputColumn("invoice_id", "text"),
+    InputColumn("counterparty_id", "text"),
+    InputColumn("number", "text"),
+    InputColumn("amount_open", "money"),
+    InputColumn("currency", "text"),
+    InputColumn("issue_date", "date"),
+    InputColumn("due_date", "date"),
+)
+"""The invoices frame; ``amount_open`` is what is still owed. Extra columns are ignored."""
+
+KIND_DTYPES: dict[ColumnKind, str] = {
+    "text": "String or Categorical",
+    "money": "Decimal, integer or float",
+    "date": "Date or Datetime",
+}
+
+
+class PaymentInputError(ValueError):
+    """A frame given to `match_payments` lacks a column or holds it in the wrong type."""
+
+
+def check_columns(frame: pl.DataFrame, columns: tuple[InputColumn, ...], name: str) -> None:
+    """Raises `PaymentInputError` naming the first column `frame` lacks or mistypes.
+
+    A column of nulls only (dtype Null) is accepted for any kind: it carries no type.
+    """
+    for column in columns:
+        if column.name not in frame.schema:
+            raise PaymentInputError(
+                f"{name}: missing column {column.name!r} ({KIND_DTYPES[column.kind]})"
+            )
+        dtype = frame.schema[column.name]
+        if not _is_kind(dtype, column.kind):
+            raise PaymentInputError(
+                f"{name}: column {column.name!r} is {dtype}, expected {KIND_DTYPES[column.kind]}"
+            )
+
+
+def _is_kind(dtype: pl.DataType, kind: ColumnKind) -> bool:
+    if dtype == pl.Null:
+        return True
+    if kind == "text":
+        return dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+    if kind == "money":
+        return dtype.is_numeric()
+    return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+
+
+def _cents(frame: pl.DataFrame, column: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    col = pl.col(column)
+    if isinstance(dtype, pl.Decimal):
+        return (col.cast(pl.Decimal(38, 2)) * 100).cast(pl.Int64)
+    if dtype.is_integer():
+        return col.cast(pl.Int64) * 100
+    return (col.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+
+
+def prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:
+    """Payments sorted by id (so results do not depend on row order), amounts in cents."""
+    return (
+        payments.select(
+            pl.col("payment_id").cast(pl.String),
+            pl.col("counterparty_id").cast(pl.String).alias("p_cp"),
+            _cents(payments, "amount").alias("cents"),
+            pl.col("currency").cast(pl.String).str.to_uppercase().alias("p_cur"),
+            pl.col("date").cast(pl.Date).cast(pl.Int32).alias("p_day"),
+            pl.col("reference").cast(pl.String),
+        )
+        .filter(pl.col("cents") > 0)
+        .unique("payment_id", keep="first", maintain_order=True)
+        .sort("payment_id")
+        .with_columns(
+            normalised(pl.col("reference")).alias("ref_norm"),
+            reference_numbers(pl.col("reference")).alias("ref_numbers"),
+            longest_reference_number(pl.col("reference")).alias("ref_longest"),
+        )
+        .drop("reference")
+        .with_row_index("pay")
+    )
+
+
+def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
+    """Open invoices sorted by id, amounts in cents, numbers reduced to keys."""
+    return (
+        invoices.select(
+            pl.col("invoice_id").cast(pl.String),
+            pl.col("counterparty_id").cast(pl.String).alias("i_cp"),
+            pl.col("number").cast(pl.String),
+            _cents(invoices, "amount_open").alias("cents"),
+            pl.col("currency").cast(pl.String).str.to_uppercase().alias("i_cur"),
+            pl.col("issue_date").cast(pl.Date).cast(pl.Int32).alias("issue_day"),
+            pl.col("due_date").cast(pl.Date).cast(pl.Int32).alias("due_day"),
+        )
+        .filter(pl.col("cents") > 0)
+        .unique("invoice_id", keep="first", maintain_order=True)
+        .sort("invoice_id")
+        .with_columns(
+            normalised(pl.col("number")).alias("num_norm"),
+            number_key(pl.col("number")).alias("num_key"),
+        )
+        .drop("number")
+        .with_row_index("inv")
+    )

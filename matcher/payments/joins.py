@@ -1,0 +1,385 @@
+"""First pass of the payment matcher: candidates found by joins.
+
+Invoice numbers read from a payment's reference (exactly, inside free text, or one slip
+away), and same-counterparty amounts that fit (equal, after a discount or fee, within
+rounding or tolerance); each pair is scored from the evidence that fired. A payment
+whose reference names several invoices that together fit its amount is a group.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
+
+from matcher.payments.amounts import amount_relation, amount_weight, scaled
+from matcher.payments.candidates import CANDIDATE_SCHEMA, group_candidates
+from matcher.payments.config import (
+    AMOUNT_ONLY_FANOUT,
+    EQUAL_AMOUNT_REACH,
+    FITTING_RELATIONS,
+    MatchConfig,
+    ScoreWeights,
+)
+
+
+def first_pass_candidates(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """Every join candidate, single pairs and reference groups, in `CANDIDATE_SCHEMA`."""
+    pairs = _scored(_kept(_evidence(_candidate_pairs(pays, invs, cfg), cfg)), cfg.weights)
+    singles = _singles(pairs, cfg.weights)
+    groups = _reference_groups(pairs, cfg)
+    return pl.concat(
+        [
+            singles.select(
+                pl.concat_list("pay").alias("m_pay"),
+                pl.concat_list("inv").alias("m_inv"),
+                *[c for c in CANDIDATE_SCHEMA if c not in ("m_pay", "m_inv")],
+            ),
+            groups.select(CANDIDATE_SCHEMA.names()),
+        ],
+        how="vertical_relaxed",
+    )
+
+
+def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """(pay, inv) pairs worth a look, in one currency, with both sides' columns and
+    ``via_ref`` (the payment's reference names the invoice's number)."""
+    by_reference = (
+        pays.select("pay", pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .drop_nulls("num_key")
+        .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
+        .select("pay", "inv", pl.lit(True).alias("via_ref"))
+    )
+    by_amount = _counterparty_amount_pairs(pays, invs, cfg).with_columns(
+        pl.lit(False).alias("via_ref")
+    )
+    return (
+        pl.concat(
+            [
+                by_reference,
+                by_amount,
+                _unknown_payer_amount_pairs(pays, invs),
+                _mistyped_reference_pairs(pays, invs, by_reference),
+            ]
+        )
+        .group_by("pay", "inv")
+        .agg(pl.col("via_ref").any())
+        .join(pays.drop("payment_id", "ref_numbers"), on="pay")
+        .join(invs.drop("invoice_id"), on="inv")
+        .filter(pl.col("p_cur") == pl.col("i_cur"))
+    )
+
+
+def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """Pairs with what speaks for them: reference exact or fuzzy, same or unknown
+    counterparty, in the date window, and how the amounts relate (``fits`` when they do)."""
+    pairs = _fuzzy_reference(pairs)
+    window = pl.col("p_day").is_between(
+        pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
+    )
+    return pairs.with_columns(
+        (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
+        (pl.col("p_cp") == pl.col("i_cp")).fill_null(False).alias("same_cp"),
+        pl.col("p_cp").is_null().alias("cp_unknown"),
+        window.alias("in_window"),
+        amount_relation(
+            pl.col("cents"), pl.col("cents_right"), pl.col("p_day"), pl.col("issue_day"), cfg
+        ).alias("relation"),
+    ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
+
+
+def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
+    """The pairs with enough evidence to be candidates at all."""
+    compatible = pl.col("same_cp") | pl.col("cp_unknown")
+    keep = (
+        (
+            pl.col("via_ref")
+            & compatible
+            & (pl.col("fits") | pl.col("same_cp") | pl.col("in_window"))
+        )
+        | (
+            ~pl.col("via_ref")
+            & pl.col("fits")
+            & (
+                pl.col("same_cp")
+                | (pl.col("cp_unknown") & pl.col("ref_fuzzy") & pl.col("in_window"))
+            )
+        )
+        | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
+    )
+    return pairs.filter(keep)
+
+
+def _scored(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
+    """Pairs with their ``score`` (the weights of the evidence that fired) and ``rules``."""
+    ref_weight = (
+        pl.when(pl.col("ref_exact"))
+        .then(w.reference_exact)
+        .when(pl.col("via_ref"))
+        .then(w.reference_in_text)
+        .when(pl.col("ref_fuzzy"))
+        .then(w.reference_fuzzy)
+        .otherwise(0.0)
+    )
+    cp_weight = (
+        pl.when(pl.col("same_cp"))
+        .then(w.same_counterparty)
+        .when(pl.col("cp_unknown"))
+        .then(w.counterparty_unknown)
+        .otherwise(0.0)
+    )
+    score = (
+        ref_weight
+        + cp_weight
+        + amount_weight(pl.col("relation"), w)
+        + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
+    ).clip(0.0, 1.0)
+    rules = pl.concat_list(
+        pl.when(pl.col("ref_exact")).then(pl.lit("reference_exact")),
+        pl.when(pl.col("via_ref") & ~pl.col("ref_exact")).then(pl.lit("reference_in_text")),
+        pl.when(pl.col("ref_fuzzy")).then(pl.lit("reference_fuzzy")),
+        pl.when(pl.col("same_cp")).then(pl.lit("same_counterparty")),
+        pl.when(pl.col("cp_unknown")).then(pl.lit("counterparty_unknown")),
+        pl.col("relation"),
+        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
+    ).list.drop_nulls()
+    return pairs.with_columns(score=score, rules=rules)
+
+
+def _singles(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
+    """Scored pairs as one-to-one candidates, with their score as a rival and tie-breakers.
+
+    As a rival, a reference one slip from the number, with an amount that fits, counts
+    as much as an exact reference: the slip may as well be in the other reference.
+    """
+    rival_score = (
+        pl.when(pl.col("ref_fuzzy") & pl.col("fits"))
+        .then(pl.col("score") + (w.reference_exact - w.reference_fuzzy))
+        .otherwise(pl.col("score"))
+    )
+    return pairs.select(
+        "pay",
+        "inv",
+        "score",
+        rival_score.alias("rival_score"),
+        "fits",
+        "rules",
+        pl.col("issue_day").alias("tb_newest"),
+        pl.col("issue_day").cast(pl.Int64).alias("tb_sum"),
+        pl.col("p_day").alias("tb_pay_day"),
+    )
+
+
+def _counterparty_amount_pairs(
+    pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig
+) -> pl.DataFrame:
+    """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
+
+    One equi-join finds every invoice whose open amount, or open amount less a fixed
+    bank charge, equals the payment (so equal invoices are all seen and tie); one
+    nearest-amount as-of join per rate (none, each discount, each card fee) finds the
+    closest other invoice of that counterparty, within a cent of the rate's amount.
+    """
+    known = (
+        pays.filter(pl.col("p_cp").is_not_null())
+        .select(
+            "pay",
+            pl.col("p_cp").alias("cp"),
+            pl.col("p_cur").alias("cur"),
+            pl.col("cents").alias("key"),
+        )
+        .sort("key")
+    )
+    base = invs.select(
+        "inv", pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"), "cents", "issue_day"
+    )
+    charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
+    exact = pl.concat(
+        [
+            base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key"), "issue_day")
+            for c in charges
+        ]
+    )
+    # Many equal amounts of one counterparty (a subscription) would pair every payment with
+    # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
+    # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
+    # They still tie, so none of them is auto, and oldest-first is kept.
+    keys = ["cp", "cur", "key"]
+    exact = exact.with_columns(pl.len().over(keys).alias("n"))
+    few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
+    found = [known.join(exact.filter(few), on=keys).select("pay", "inv")]
+    many = exact.filter(~few)
+    if many.height:
+        reach = pl.int_ranges(
+            pl.col("rank") - EQUAL_AMOUNT_REACH, pl.col("rank") + EQUAL_AMOUNT_REACH + 1
+        )
+        paying = (
+            known.join(many.select(keys).unique(), on=keys)
+            .join(pays.select("pay", "p_day"), on="pay")
+            .sort("p_day", "pay")
+            .with_columns(pl.int_range(pl.len()).over(keys).alias("rank"))
+            .with_columns(reach.alias("rank"))
+            .explode("rank")
+        )
+        owing = many.sort("issue_day", "inv").with_columns(
+            pl.int_range(pl.len()).over(keys).alias("rank")
+        )
+        found.append(paying.join(owing, on=[*keys, "rank"]).select("pay", "inv"))
+    rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
+    rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
+    rates += [(rate, 1) for rate in cfg.card_fee_rates]
+    for rate, tolerance in rates:
+        key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
+        right = base.select("inv", "cp", "cur", key.alias("key")).sort("key")
+        joined = known.join_asof(
+            right,
+            on="key",
+            by=["cp", "cur"],
+            strategy="nearest",
+            tolerance=tolerance,
+            check_sortedness=False,
+        )
+        found.append(joined.drop_nulls("inv").select("pay", "inv"))
+    return pl.concat(found).unique()
+
+
+def _unknown_payer_amount_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
+    """(pay, inv) of exactly equal amount for payers not identified: only worth a look when
+    the reference is one slip from the invoice number (checked later). Amounts shared by
+    more than `AMOUNT_ONLY_FANOUT` open invoices are skipped: too common to mean anything.
+    """
+    unknown = pays.filter(pl.col("p_cp").is_null() & pl.col("ref_longest").is_not_null())
+    common = (
+        invs.group_by("i_cur", "cents")
+        .len()
+        .filter(pl.col("len") <= AMOUNT_ONLY_FANOUT)
+        .drop("len")
+    )
+    return (
+        unknown.select("pay", pl.col("p_cur").alias("i_cur"), "cents")
+        .join(common, on=["i_cur", "cents"])
+        .join(invs.select("inv", "i_cur", "cents"), on=["i_cur", "cents"])
+        .select("pay", "inv", pl.lit(False).alias("via_ref"))
+    )
+
+
+def _mistyped_reference_pairs(
+    pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
+) -> pl.DataFrame:
+    """(pay, inv) of the same counterparty whose numbers may be one slip apart, for payments
+    whose reference names none of that counterparty's invoices: a partial payment with a
+    mistyped number has no other way in. Candidates share a one-deletion variant of
+    their keys (which every substitution and transposition does); the exact distance
+    is checked later."""
+    named = (
+        by_reference.join(pays.select("pay", "p_cp"), on="pay")
+        .join(invs.select("inv", "i_cp"), on="inv")
+        .filter(pl.col("p_cp") == pl.col("i_cp"))
+        .select("pay")
+        .unique()
+    )
+    typed = (
+        pays.filter(pl.col("p_cp").is_not_null() & (pl.col("ref_longest").str.len_chars() >= 3))
+        .join(named, on="pay", how="anti")
+        .select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_longest").alias("key"))
+    )
+    numbers = invs.filter(pl.col("num_key").str.len_chars() >= 3).select(
+        "inv", pl.col("i_cp").alias("cp"), pl.col("num_key").alias("key")
+    )
+    numbers = numbers.join(typed.select("cp").unique(), on="cp", how="semi")
+    return (
+        _deletion_variants(typed, "pay")
+        .join(_deletion_variants(numbers, "inv"), on=["cp", "variant"])
+        .select("pay", "inv", pl.lit(False).alias("via_ref"))
+        .unique()
+    )
+
+
+def _deletion_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
+    """Each key with one character removed, at every position (one row each)."""
+    return (
+        frame.with_columns(pl.int_ranges(pl.col("key").str.len_chars()).alias("at"))
+        .explode("at")
+        .select(
+            idx,
+            "cp",
+            (
+                pl.col("key").str.slice(0, pl.col("at")) + pl.col("key").str.slice(pl.col("at") + 1)
+            ).alias("variant"),
+        )
+    )
+
+
+def _fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Mark pairs whose reference number is one slip away from the invoice number."""
+    typed = pairs["ref_longest"].fill_null("").to_list()
+    numbers = pairs["num_key"].fill_null("").to_list()
+    distance = cpdist(typed, numbers, scorer=OSA.distance, workers=-1)
+    long_enough = (pl.col("ref_longest").str.len_chars() >= 3) & (
+        pl.col("num_key").str.len_chars() >= 3
+    )
+    return (
+        pairs.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
+        .with_columns(
+            (~pl.col("via_ref") & (pl.col("distance") == 1) & long_enough.fill_null(False)).alias(
+                "ref_fuzzy"
+            )
+        )
+        .drop("distance")
+    )
+
+
+def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """One payment whose reference names several invoices that together fit its amount."""
+    w = cfg.weights
+    referenced = pairs.filter(
+        pl.col("via_ref") & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
+    ).sort("pay", "issue_day", "inv")
+    groups = (
+        referenced.group_by("pay")
+        .agg(
+            pl.col("inv").alias("m_inv"),
+            pl.col("cents_right").sum().alias("owed"),
+            pl.col("cents").first().alias("paid"),
+            pl.col("p_day").first(),
+            pl.col("issue_day").min().alias("oldest"),
+            pl.col("issue_day").max().alias("tb_newest"),
+            pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
+            pl.col("ref_exact").all(),
+            pl.col("same_cp").all(),
+            pl.col("in_window").all(),
+            pl.col("i_cp").n_unique().alias("n_cp"),
+        )
+        .filter((pl.col("m_inv").list.len() >= 2) & (pl.col("n_cp") == 1))
+        .with_columns(
+            amount_relation(
+                pl.col("paid"), pl.col("owed"), pl.col("p_day"), pl.col("oldest"), cfg
+            ).alias("relation")
+        )
+        .filter(pl.col("relation").is_in(FITTING_RELATIONS))
+    )
+    score = (
+        pl.when(pl.col("ref_exact")).then(w.reference_exact).otherwise(w.reference_in_text)
+        + pl.when(pl.col("same_cp")).then(w.same_counterparty).otherwise(w.counterparty_unknown)
+        + amount_weight(pl.col("relation"), w)
+        + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
+    ).clip(0.0, 1.0)
+    rules = pl.concat_list(
+        pl.when(pl.col("ref_exact"))
+        .then(pl.lit("reference_exact"))
+        .otherwise(pl.lit("reference_in_text")),
+        pl.when(pl.col("same_cp"))
+        .then(pl.lit("same_counterparty"))
+        .otherwise(pl.lit("counterparty_unknown")),
+        pl.col("relation"),
+        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
+        pl.lit("combined_payment"),
+    ).list.drop_nulls()
+    members = groups.with_columns(
+        pl.col("pay").repeat_by(pl.col("m_inv").list.len()).alias("m_pay"),
+        pl.col("p_day").alias("tb_pay_day"),
+    )
+    return group_candidates(members, score, rules)

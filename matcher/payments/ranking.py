@@ -1,0 +1,258 @@
+"""Ranking and output of the payment matcher: candidates best first with their ambiguity,
+allocation pass by pass (`matcher.allocation`), and the one row per allocation that
+`match_payments` returns.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matcher.allocation import Allocations, Candidates, allocate
+from matcher.payments.candidates import CANDIDATE_SCHEMA
+from matcher.payments.config import MatchConfig
+
+OUTPUT_SCHEMA = pl.Schema(
+    {
+        "match_id": pl.String(),
+        "payment_id": pl.String(),
+        "invoice_id": pl.String(),
+        "allocated_amount": pl.Decimal(38, 2),
+        "write_off_amount": pl.Decimal(38, 2),
+        "score": pl.Float64(),
+        "status": pl.String(),
+        "rules": pl.List(pl.String()),
+    }
+)
+
+
+def rank(
+    candidates: pl.DataFrame, cfg: MatchConfig, offset: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Best first (oldest invoices first on equal scores), numbered from ``offset``; with
+    each candidate's ``ambiguous`` flag: a rival for one of its payments or invoices
+    scores (as a rival: ``rival_score``) within ``ambiguity_margin`` of it. Returns
+    (candidates, members)."""
+    ranked = (
+        candidates.cast(CANDIDATE_SCHEMA)
+        .filter(pl.col("score") >= cfg.suggest_threshold)
+        .with_columns(
+            pl.col("m_pay").list.len().alias("n_members"),
+            # Rows are numbered in id order, so the smallest number is the smallest id.
+            pl.col("m_pay").list.min().alias("first_pay"),
+            pl.col("m_inv").list.min().alias("first_inv"),
+        )
+        .sort(
+            [
+                "score",
+                "tb_newest",
+                "tb_sum",
+                "tb_pay_day",
+                "first_pay",
+                "first_inv",
+                "n_members",
+                "m_pay",
+                "m_inv",
+            ],
+            descending=[True, False, False, False, False, False, False, False, False],
+        )
+        .with_row_index("cand", offset=offset)
+    )
+    members = ranked.select("cand", "score", "rival_score", "m_pay", "m_inv").explode(
+        "m_pay", "m_inv"
+    )
+    flags = []
+    for side in ("m_pay", "m_inv"):
+        per_side = members.select("cand", "score", "rival_score", side).unique(["cand", side])
+        best = per_side.group_by(side).agg(
+            pl.col("rival_score").max().alias("best"),
+            pl.col("cand").sort_by("rival_score", descending=True).first().alias("best_cand"),
+            pl.col("rival_score").top_k(2).min().alias("second"),
+            pl.len().alias("n"),
+        )
+        rival = (
+            pl.when(pl.col("n") == 1)
+            .then(None)
+            .when(pl.col("cand") == pl.col("best_cand"))
+            .then(pl.col("second"))
+            .otherwise(pl.col("best"))
+        )
+        flags.append(
+            per_side.join(best, on=side).select(
+                "cand",
+                (rival >= pl.col("score") - cfg.ambiguity_margin).fill_null(False).alias("amb"),
+            )
+        )
+    ambiguous = pl.concat(flags).group_by("cand").agg(pl.col("amb").any().alias("ambiguous"))
+    ranked = ranked.join(ambiguous, on="cand", how="left").sort("cand")
+    return ranked, members.select(
+        "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
+    )
+
+
+def allocate_ranked(
+    ranked: pl.DataFrame,
+    members: pl.DataFrame,
+    payment_left: list[int],
+    invoice_left: list[int],
+    payment_amount: list[int],
+    invoice_amount: list[int],
+) -> Allocations:
+    """Allocate one pass. A one-to-one candidate whose payment and invoice appear in no
+    other candidate cannot conflict with anything: those are settled at once, the rest
+    go through `allocate` best first."""
+    alone = (
+        members.with_columns(
+            pl.col("cand").n_unique().over("pay").alias("n_pay"),
+            pl.col("cand").n_unique().over("inv").alias("n_inv"),
+            pl.len().over("cand").alias("n_members"),
+        )
+        .filter((pl.col("n_pay") == 1) & (pl.col("n_inv") == 1) & (pl.col("n_members") == 1))
+        .select("cand", "pay", "inv")
+        .join(ranked.select("cand", "fits"), on="cand")
+    )
+    amounts = alone.with_columns(
+        pl.Series(payment_amount, dtype=pl.Int64).gather(alone["pay"]).alias("paid"),
+        pl.Series(invoice_amount, dtype=pl.Int64).gather(alone["inv"]).alias("owed"),
+    ).with_columns(
+        pl.min_horizontal("paid", "owed").alias("cents"),
+        pl.when("fits").then(pl.col("owed") - pl.col("paid")).otherwise(0).alias("write_off"),
+    )
+    pays, invs, cents = amounts["pay"].to_list(), amounts["inv"].to_list(), amounts["cents"]
+    pay_after = pl.when("fits").then(0).otherwise(pl.col("paid") - pl.col("cents"))
+    inv_after = pl.when("fits").then(0).otherwise(pl.col("owed") - pl.col("cents"))
+    after = amounts.select(pay_after.alias("pay_after"), inv_after.alias("inv_after"))
+    for pay, left in zip(pays, after["pay_after"].to_list(), strict=True):
+        payment_left[pay] = left
+    for inv, left in zip(invs, after["inv_after"].to_list(), strict=True):
+        invoice_left[inv] = left
+    done = Allocations(
+        candidate=amounts["cand"].to_list(),
+        payment=pays,
+        invoice=invs,
+        cents=cents.to_list(),
+        write_off_cents=amounts["write_off"].to_list(),
+        complete=[True] * amounts.height,
+    )
+    settled = pl.col("cand").is_in(alone["cand"].implode())
+    contested = ranked.filter(~settled)
+    contested_members = members.filter(~settled)
+    start = [0]
+    for size in contested["n_members"].to_list():
+        start.append(start[-1] + size)
+    rest = allocate(
+        Candidates(
+            candidate=contested["cand"].to_list(),
+            fits=contested["fits"].to_list(),
+            start=start,
+            member_payment=contested_members["pay"].to_list(),
+            member_invoice=contested_members["inv"].to_list(),
+        ),
+        payment_left,
+        invoice_left,
+        payment_amount,
+        invoice_amount,
+    )
+    for column in ("candidate", "payment", "invoice", "cents", "write_off_cents", "complete"):
+        getattr(done, column).extend(getattr(rest, column))
+    return done
+
+
+def untouched_only(
+    candidates: pl.DataFrame, untouched_pay: pl.Series, untouched_inv: pl.Series
+) -> pl.DataFrame:
+    """The candidates none of whose payments or invoices has been allocated yet."""
+    numbered = candidates.cast(CANDIDATE_SCHEMA).with_row_index("row")
+    pay_free = pl.DataFrame(
+        {"m_pay": pl.int_range(untouched_pay.len(), eager=True), "ok": untouched_pay}
+    )
+    inv_free = pl.DataFrame(
+        {"m_inv": pl.int_range(untouched_inv.len(), eager=True), "ok": untouched_inv}
+    )
+    members = numbered.select("row", "m_pay", "m_inv").explode("m_pay", "m_inv")
+    free = (
+        pl.concat(
+            [
+                members.join(pay_free.cast({"m_pay": pl.UInt32}), on="m_pay").select("row", "ok"),
+                members.join(inv_free.cast({"m_inv": pl.UInt32}), on="m_inv").select("row", "ok"),
+            ]
+        )
+        .group_by("row")
+        .agg(pl.col("ok").all())
+        .filter("ok")
+    )
+    return numbered.join(free.select("row"), on="row", how="semi").drop("row")
+
+
+def _decimal(cents: pl.Expr) -> pl.Expr:
+    return cents.cast(pl.Decimal(38, 2)) / 100
+
+
+def match_rows(
+    pays: pl.DataFrame,
+    invs: pl.DataFrame,
+    cfg: MatchConfig,
+    passes: list[tuple[pl.DataFrame, Allocations]],
+) -> pl.DataFrame:
+    frames = []
+    for ranked, done in passes:
+        rows = pl.DataFrame(
+            {
+                "cand": pl.Series(done.candidate, dtype=pl.UInt32),
+                "pay": pl.Series(done.payment, dtype=pl.UInt32),
+                "inv": pl.Series(done.invoice, dtype=pl.UInt32),
+                "cents": pl.Series(done.cents, dtype=pl.Int64),
+                "write_off": pl.Series(done.write_off_cents, dtype=pl.Int64),
+                "complete": pl.Series(done.complete, dtype=pl.Boolean),
+            }
+        )
+        frames.append(
+            rows.join(
+                ranked.select("cand", "score", "rules", "ambiguous", "first_pay", "first_inv"),
+                on="cand",
+            )
+        )
+    rows = pl.concat(frames)
+    if rows.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    payment_ids = pays.select("pay", "payment_id")
+    invoice_ids = invs.select("inv", "invoice_id")
+    rows = (
+        rows.with_columns(
+            pl.col("complete").all().over("cand").alias("complete"),
+            (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
+            (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
+        )
+        .sort("first_pay", "first_inv", "pay", "inv")
+        .join(payment_ids, on="pay", maintain_order="left")
+        .join(invoice_ids, on="inv", maintain_order="left")
+        .join(
+            payment_ids.rename({"pay": "first_pay", "payment_id": "first_pid"}),
+            on="first_pay",
+            maintain_order="left",
+        )
+        .join(
+            invoice_ids.rename({"inv": "first_inv", "invoice_id": "first_iid"}),
+            on="first_inv",
+            maintain_order="left",
+        )
+    )
+    auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
+    extra = pl.concat_list(
+        pl.when(pl.col("split") & ~pl.col("rules").list.contains("split_payment")).then(
+            pl.lit("split_payment")
+        ),
+        pl.when(pl.col("combined") & ~pl.col("rules").list.contains("combined_payment")).then(
+            pl.lit("combined_payment")
+        ),
+        pl.when(pl.col("ambiguous")).then(pl.lit("ambiguous")),
+    ).list.drop_nulls()
+    return rows.select(
+        pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
+        "payment_id",
+        "invoice_id",
+        _decimal(pl.col("cents")).alias("allocated_amount"),
+        _decimal(pl.col("write_off")).alias("write_off_amount"),
+        pl.col("score").round(4),
+        pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
+        pl.col("rules").list.concat(extra).alias("rules"),
+    ).cast(OUTPUT_SCHEMA)

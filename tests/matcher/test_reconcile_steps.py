@@ -1,0 +1,83 @@
+"""`run_steps` is a pure function of the current records and links: no ledger, the auto
+master links it finds count for the later steps, and a step that fails is a problem
+while the other steps still run."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from canonical import CanonicalRecord, Customer, Payment, SalesInvoice
+from matcher.anomalies import AnomalyConfig
+from matcher.reconcile import ReconcileConfig, ReconcileInput, run_steps
+
+ACME = {
+    "name": "Acme Engineering Ltd",
+    "email": "accounts@acme-engineering.co.uk",
+    "phone": "01871 989921",
+    "address_lines": ("222 Church Street",),
+    "city": "York",
+    "postcode": "YO1 1GR",
+}
+
+
+def invoice(key: str, gross: str) -> SalesInvoice:
+    return SalesInvoice(
+        system="kashflow",
+        key=key,
+        customer_key="ACME0019",
+        issue_date=date(2026, 9, 1),
+        due_date=date(2026, 10, 1),
+        net_amount=Decimal(gross),
+        gross_amount=Decimal(gross),
+    )
+
+
+def company() -> ReconcileInput:
+    records: dict[str, list[CanonicalRecord]] = {
+        "customer": [
+            Customer(system="kashflow", key="ACME0019", **ACME),  # type: ignore[arg-type]
+            Customer(system="sage100", key="01-ACME0019", **ACME),  # type: ignore[arg-type]
+        ],
+        "sales_invoice": [invoice("7", "120"), invoice("8", "75.50")],
+        "payment": [
+            Payment(
+                system="sage100",
+                key="00042|01-ACME0019|CHK1",
+                kind="receipt",
+                counterparty_key="01-ACME0019",
+                payment_date=date(2026, 9, 20),
+                amount=Decimal("120"),
+                reference="7",
+            )
+        ],
+    }
+    return ReconcileInput(records)
+
+
+def test_a_customer_linked_in_the_run_lets_a_sage_receipt_settle_a_kashflow_invoice() -> None:
+    outcome = run_steps(company())
+    assert [(link.entity, link.kashflow_key, link.sage100_key) for link in outcome.links] == [
+        ("customer", "ACME0019", "01-ACME0019")
+    ]
+    payments = [r for r in outcome.results if r.kind == "payment"]
+    assert [(r.left, r.right) for r in payments] == [
+        (
+            ("sage100", "payment", "00042|01-ACME0019|CHK1"),
+            ("kashflow", "sales_invoice", "7"),
+        )
+    ]
+    assert outcome.problems == ()
+
+
+def test_a_failing_step_is_a_problem_and_the_other_steps_still_run() -> None:
+    broken = AnomalyConfig(isolation_trees=0, isolation_min_rows=2)
+    outcome = run_steps(company(), ReconcileConfig(anomalies=broken))
+    assert [(p.step, p.record) for p in outcome.problems] == [("anomalies", None)]
+    assert (
+        outcome.problems[0].line().startswith("anomalies: scoring kashflow sales_invoices failed: ")
+    )
+    assert "n_estimators" in outcome.problems[0].message
+    assert {r.kind for r in outcome.results} == {"master", "payment"}
+    assert outcome.payments.allocations == 1
+    assert outcome.anomalies.scored == 0
