@@ -316,4 +316,5 @@ def gl_frames(inputs: ReconcileInput) -> GLFrames:
             inputs.of("gl_account", GLAccount, "kashflow"),
             inputs.of("gl_account", GLAccount, "sage100"),
         ),
+        chart={a.key: a.name for a in inputs.of("gl_account", GLAccount, "sage100") if a.active},
     )

@@ -338,7 +338,8 @@ class GLSummary:
     """KashFlow purchase lines not yet in Sage, to suggest for."""
     suggested: int = 0
     source: str = "mapping"
-    """"model" (trained on history) or "mapping" (too little history)."""
+    """"model" (trained on history) or "mapping" (too little history: the mapping table,
+    and the chart of accounts when there is one)."""
 
 
 @dataclass(frozen=True)
@@ -349,13 +350,20 @@ class GLFrames:
     history: pl.DataFrame
     pending: pl.DataFrame
     mapping: Mapping[str, str] = field(default_factory=dict)
+    chart: Mapping[str, str] = field(default_factory=dict)
+    """Sage 100 account -> its description: with too little history, the suggestion
+    is chosen among the mapped account's siblings by the line's text."""
 
 
 def train_suggester(
-    history: pl.DataFrame, mapping: Mapping[str, str], config: GLConfig
+    history: pl.DataFrame,
+    mapping: Mapping[str, str],
+    config: GLConfig,
+    chart: Mapping[str, str] | None = None,
 ) -> tuple[GLSuggester, str]:
-    """A suggester trained on `history`, or the mapping table alone with a note why."""
-    suggester = GLSuggester(mapping)
+    """A suggester trained on `history`, or the mapping table (and the chart) alone with a
+    note why."""
+    suggester = GLSuggester(mapping, chart=chart)
     accounts = history["gl_account"].n_unique()
     if history.height < config.min_history or accounts < 2:
         return suggester, (
@@ -366,13 +374,16 @@ def train_suggester(
     try:
         suggester.fit(history)
     except ValueError as error:  # e.g. descriptions too sparse for the vocabularies
-        return GLSuggester(mapping), f"model not trained ({error}): from the mapping table"
+        return (
+            GLSuggester(mapping, chart=chart),
+            f"model not trained ({error}): from the mapping table",
+        )
     return suggester, f"model trained on {history.height} labelled Sage lines"
 
 
 def gl_step(frames: GLFrames, config: GLConfig) -> StepOutput[GLSummary]:
     """Suggests Sage GL accounts for KashFlow purchase lines; ``gl_suggestion`` results."""
-    suggester, note = train_suggester(frames.history, frames.mapping, config)
+    suggester, note = train_suggester(frames.history, frames.mapping, config, frames.chart)
     lines = frames.pending
     results: list[MatchResult] = []
     if not lines.is_empty():

@@ -339,7 +339,7 @@ def test_kashflow_purchases_not_yet_in_sage_get_gl_suggestions_learnt_from_histo
     assert (summary.gl.history, summary.gl.lines, summary.gl.source) == (36, 2, "model")
 
 
-def test_with_too_little_history_gl_suggestions_come_from_the_nominal_mapping(
+def test_with_too_little_history_gl_suggestions_come_from_the_mapping_and_the_chart(
     conn: psycopg.Connection[Any],
 ) -> None:
     append_versions(conn, gl_company(n_history=4))
@@ -352,7 +352,8 @@ def test_with_too_little_history_gl_suggestions_come_from_the_nominal_mapping(
         "7002:1": ("sage100", "gl_account", "7500-00-00"),
     }
     for suggestion in suggestions.values():
-        assert suggestion.detail["source"] == "mapping"
+        # the mapped account, confirmed among its siblings by the Sage chart's descriptions
+        assert suggestion.detail["source"] == "chart"
         assert suggestion.detail["note"].startswith("too little history (4 labelled Sage lines")
     assert summary.gl.source == "mapping"
 
