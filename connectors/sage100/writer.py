@@ -81,17 +81,52 @@ class BusinessObjectTable(Generic[W]):
     hands one out (`nGetNextInvoiceNo`, `nGetNextDepositNo`, ...)."""
 
 
-def _named(columns: tuple[str, str], values: tuple[str, str]) -> dict[str, str]:
-    return dict(zip(columns, values, strict=True))
-
-
 def _header_only(
     fields: Callable[[W, Lookups], Columns],
 ) -> Callable[[W, Lookups], HeaderAndLines]:
     return lambda record, lookups: (fields(record, lookups), [])
 
 
-def _receipt_key_columns(payment: Payment) -> dict[str, str]:
+def _gl_account_fields(account: GLAccount, lookups: Lookups) -> HeaderAndLines:
+    return mapping.gl_account_fields(account), []
+
+
+# Key columns and the Sage key they make, per business object --------------------------
+def _customer_columns(customer: Customer) -> dict[str, str]:
+    division, customer_no = keys.customer_no_for(customer.key)
+    return {"ARDivisionNo": division, "CustomerNo": customer_no}
+
+
+def _customer_key(_: Customer, k: Mapping[str, str]) -> str:
+    return keys.customer_key(k["ARDivisionNo"], k["CustomerNo"])
+
+
+def _vendor_columns(supplier: Supplier) -> dict[str, str]:
+    division, vendor_no = keys.vendor_no_for(supplier.key)
+    return {"APDivisionNo": division, "VendorNo": vendor_no}
+
+
+def _vendor_key(_: Supplier, k: Mapping[str, str]) -> str:
+    return keys.vendor_key(k["APDivisionNo"], k["VendorNo"])
+
+
+def _ap_invoice_columns(invoice: PurchaseInvoice) -> dict[str, str]:
+    division, vendor_no = keys.vendor_no_for(invoice.supplier_key)
+    invoice_no = keys.ap_invoice_no_for(invoice.key.rpartition("|")[2])
+    return {"APDivisionNo": division, "VendorNo": vendor_no, "InvoiceNo": invoice_no}
+
+
+def _ap_invoice_key(_: PurchaseInvoice, k: Mapping[str, str]) -> str:
+    return keys.ap_invoice_key(k["APDivisionNo"], k["VendorNo"], k["InvoiceNo"])
+
+
+def _the_one_column(_: Keyed, k: Mapping[str, str]) -> str:
+    """The Sage key of an object keyed by one column (ItemCode, Account, InvoiceNo)."""
+    [value] = k.values()
+    return value
+
+
+def _receipt_columns(payment: Payment) -> dict[str, str]:
     if payment.kind != "receipt" or not payment.counterparty_key:
         raise ValidationFailed(
             "only customer receipts are written to Sage 100 cash receipts",
@@ -108,6 +143,10 @@ def _receipt_key_columns(payment: Payment) -> dict[str, str]:
         "CustomerNo": customer_no,
         "CheckNo": check_no,
     }
+
+
+def _receipt_key(_: Payment, k: Mapping[str, str]) -> str:
+    return keys.receipt_key(k["DepositNo"], k["ARDivisionNo"], k["CustomerNo"], k["CheckNo"])
 
 
 def _receipt_fields(payment: Payment, lookups: Lookups) -> HeaderAndLines:
@@ -153,81 +192,45 @@ def _stock_fields(adjustment: StockAdjustment, lookups: Lookups) -> HeaderAndLin
     return {"TransactionDate": adjustment.on}, [line]
 
 
-def _ap_invoice_key_columns(invoice: PurchaseInvoice) -> dict[str, str]:
-    division, vendor_no = keys.vendor_no_for(invoice.supplier_key)
-    invoice_no = keys.ap_invoice_no_for(invoice.key.rpartition("|")[2])
-    return {"APDivisionNo": division, "VendorNo": vendor_no, "InvoiceNo": invoice_no}
-
-
 CUSTOMERS = BusinessObjectTable[Customer](
-    "AR_Customer_bus",
-    "customer",
-    key_columns=lambda c: _named(("ARDivisionNo", "CustomerNo"), keys.customer_no_for(c.key)),
-    sage_key=lambda _, k: keys.customer_key(k["ARDivisionNo"], k["CustomerNo"]),
-    fields=_header_only(mapping.customer_fields),
-)
+    "AR_Customer_bus", "customer", _customer_columns, _customer_key,
+    _header_only(mapping.customer_fields),
+)  # fmt: skip
 SUPPLIERS = BusinessObjectTable[Supplier](
-    "AP_Vendor_bus",
-    "supplier",
-    key_columns=lambda s: _named(("APDivisionNo", "VendorNo"), keys.vendor_no_for(s.key)),
-    sage_key=lambda _, k: keys.vendor_key(k["APDivisionNo"], k["VendorNo"]),
-    fields=_header_only(mapping.supplier_fields),
-)
+    "AP_Vendor_bus", "supplier", _vendor_columns, _vendor_key,
+    _header_only(mapping.supplier_fields),
+)  # fmt: skip
 PRODUCTS = BusinessObjectTable[Product](
-    "CI_ItemCode_bus",
-    "product",
-    key_columns=lambda p: {"ItemCode": keys.item_code_for(p.key)},
-    sage_key=lambda _, k: k["ItemCode"],
-    fields=_header_only(mapping.product_fields),
-)
+    "CI_ItemCode_bus", "product", lambda p: {"ItemCode": keys.item_code_for(p.key)},
+    _the_one_column, _header_only(mapping.product_fields),
+)  # fmt: skip
 GL_ACCOUNTS = BusinessObjectTable[GLAccount](
-    "GL_Account_bus",
-    "gl_account",
-    key_columns=lambda a: {"Account": keys.account_for(a.key)},
-    sage_key=lambda _, k: k["Account"],
-    fields=lambda account, _: (mapping.gl_account_fields(account), []),
-)
+    "GL_Account_bus", "gl_account", lambda a: {"Account": keys.account_for(a.key)},
+    _the_one_column, _gl_account_fields,
+)  # fmt: skip
 SALES_INVOICES = BusinessObjectTable[SalesInvoice](
-    "AR_Invoice_bus",
-    "sales_invoice",
-    key_columns=lambda i: {"InvoiceNo": keys.ar_invoice_no_for(i.key)},
-    sage_key=lambda _, k: k["InvoiceNo"],
-    fields=mapping.sales_invoice_fields,
-    numbered_by=("InvoiceNo", "nGetNextInvoiceNo"),
-)
+    "AR_Invoice_bus", "sales_invoice", lambda i: {"InvoiceNo": keys.ar_invoice_no_for(i.key)},
+    _the_one_column, mapping.sales_invoice_fields, ("InvoiceNo", "nGetNextInvoiceNo"),
+)  # fmt: skip
 PURCHASE_INVOICES = BusinessObjectTable[PurchaseInvoice](
-    "AP_Invoice_bus",
-    "purchase_invoice",
-    key_columns=_ap_invoice_key_columns,
-    sage_key=lambda _, k: keys.ap_invoice_key(k["APDivisionNo"], k["VendorNo"], k["InvoiceNo"]),
-    fields=mapping.purchase_invoice_fields,
-)
+    "AP_Invoice_bus", "purchase_invoice", _ap_invoice_columns, _ap_invoice_key,
+    mapping.purchase_invoice_fields,
+)  # fmt: skip
 CASH_RECEIPTS = BusinessObjectTable[Payment](
-    "AR_CashReceipts_bus",
-    "payment",
-    key_columns=_receipt_key_columns,
-    sage_key=lambda _, k: keys.receipt_key(
-        k["DepositNo"], k["ARDivisionNo"], k["CustomerNo"], k["CheckNo"]
-    ),
-    fields=_receipt_fields,
-    numbered_by=("DepositNo", "nGetNextDepositNo"),
-)
+    "AR_CashReceipts_bus", "payment", _receipt_columns, _receipt_key, _receipt_fields,
+    ("DepositNo", "nGetNextDepositNo"),
+)  # fmt: skip
 JOURNAL_ENTRIES = BusinessObjectTable[JournalEntry](
-    "GL_GeneralJournal_bus",
-    "journal_entry",
-    key_columns=lambda _: {"EntryNo": ""},
-    sage_key=lambda _, k: keys.journal_key("GJ", k["EntryNo"]),
-    fields=_journal_fields,
-    numbered_by=("EntryNo", "nGetNextEntryNo"),
-)
+    "GL_GeneralJournal_bus", "journal_entry", lambda _: {"EntryNo": ""},
+    lambda _, k: keys.journal_key("GJ", k["EntryNo"]), _journal_fields,
+    ("EntryNo", "nGetNextEntryNo"),
+)  # fmt: skip
 STOCK_ADJUSTMENTS = BusinessObjectTable[StockAdjustment](
-    "IM_Transaction_bus",
-    "stock_level",
-    key_columns=lambda _: {"EntryNo": ""},
-    sage_key=lambda adjustment, _: adjustment.key,
-    fields=_stock_fields,
-    numbered_by=("EntryNo", "nGetNextEntryNo"),
-)
+    "IM_Transaction_bus", "stock_level", lambda _: {"EntryNo": ""},
+    lambda adjustment, _: adjustment.key, _stock_fields, ("EntryNo", "nGetNextEntryNo"),
+)  # fmt: skip
+"""The rows: business object, entity, key columns, Sage key, header and lines, and the
+key column Sage numbers (with the method that hands the number out)."""
 
 OBJECTS: tuple[tuple[type[CanonicalRecord], BusinessObjectTable[Any]], ...] = (
     (Customer, CUSTOMERS),
