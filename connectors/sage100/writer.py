@@ -192,6 +192,8 @@ def _stock_fields(adjustment: StockAdjustment, lookups: Lookups) -> HeaderAndLin
     return {"TransactionDate": adjustment.on}, [line]
 
 
+# Business object, entity, key columns, Sage key, header and lines; then, for objects Sage
+# numbers, the key column and the method that hands the number out.
 CUSTOMERS = BusinessObjectTable[Customer](
     "AR_Customer_bus", "customer", _customer_columns, _customer_key,
     _header_only(mapping.customer_fields),
@@ -229,8 +231,6 @@ STOCK_ADJUSTMENTS = BusinessObjectTable[StockAdjustment](
     "IM_Transaction_bus", "stock_level", lambda _: {"EntryNo": ""},
     lambda adjustment, _: adjustment.key, _stock_fields, ("EntryNo", "nGetNextEntryNo"),
 )  # fmt: skip
-"""The rows: business object, entity, key columns, Sage key, header and lines, and the
-key column Sage numbers (with the method that hands the number out)."""
 
 OBJECTS: tuple[tuple[type[CanonicalRecord], BusinessObjectTable[Any]], ...] = (
     (Customer, CUSTOMERS),
