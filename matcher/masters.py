@@ -34,7 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from matcher.normalise import FREE_EMAIL_DOMAINS, normalised
+from matcher.normalise import DEFAULT_PHONE_REGION, FREE_EMAIL_DOMAINS, normalised
 
 KASHFLOW_COLUMNS: dict[str, str] = {
     "Code": "id",
@@ -111,6 +111,8 @@ class MasterConfig:
     max_block_pairs: int = 2_500
     """Blocks whose |left| x |right| exceeds this are too common to say anything; skipped."""
     name_prefix_length: int = 4
+    phone_region: str = DEFAULT_PHONE_REGION
+    """Where phone numbers written without a country code are read first (ISO 3166)."""
     weights: EvidenceWeights = field(default_factory=EvidenceWeights)
 
 
@@ -123,13 +125,13 @@ def link_masters(
         missing = {"id", "name"} - set(frame.columns)
         if missing:
             raise ValueError(f"{side} frame lacks required columns {sorted(missing)}")
-    lhs, rhs = prepare(left), prepare(right)
+    lhs, rhs = prepare(left, config.phone_region), prepare(right, config.phone_region)
     pairs = candidate_pairs(lhs, rhs, config)
     scored = score_pairs(lhs, rhs, pairs, config)
     return assign(scored, config)
 
 
-def prepare(frame: pl.DataFrame) -> pl.DataFrame:
+def prepare(frame: pl.DataFrame, phone_region: str = DEFAULT_PHONE_REGION) -> pl.DataFrame:
     """The normalised comparison fields of `frame`, one row per record, indexed by `row`."""
     columns = {column: _text(frame, column) for column in ("name", *OPTIONAL_COLUMNS, "code")}
     email = normalised(columns["email"], "normalise_email")
@@ -142,7 +144,7 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
             "numbers": normalised(columns["name"], "name_numbers"),
             "email": email,
             "domain": domain,
-            "phone": normalised(columns["phone"], "normalise_phone"),
+            "phone": normalised(columns["phone"], "normalise_phone", region=phone_region),
             "postcode": normalised(columns["postcode"], "normalise_postcode"),
             "district": normalised(columns["postcode"], "postcode_district"),
             "address": normalised(columns["address"], "normalise_address"),

@@ -1,16 +1,24 @@
-"""Normalisation of the fields both systems key differently: names, emails, phones, postcodes.
+"""Normalisation of the fields both systems key differently: names, emails, phones,
+postcodes, VAT and tax numbers.
 
 One place for these rules, so every matcher that compares such fields compares them the
-same way. The `normalise_*` functions are idempotent (`f(f(x)) == f(x)`); all of them map
-missing input to "".
+same way. Phone numbers are read by `phonenumbers` (Google's libphonenumber) and VAT and
+tax numbers compacted by `python-stdnum`. The `normalise_*` functions are idempotent
+(`f(f(x)) == f(x)`); all of them map missing input to "".
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from typing import Any
 
+import phonenumbers
 import polars as pl
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError
+from stdnum.gb import vat as gb_vat
 
 LEGAL_SUFFIXES: frozenset[str] = frozenset(
     {
@@ -82,6 +90,7 @@ _NON_ALNUM_UPPER = re.compile(r"[^0-9A-Z]+")
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 _UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+_PHONE_SEPARATORS = re.compile(r"[\s.\-]+")
 _SLASHED = re.compile(r"\b([A-Za-z])/([A-Za-z])\b")  # S/S, A/C: one abbreviation
 
 
@@ -187,21 +196,75 @@ def email_domain(email: str | None) -> str:
     return text.rpartition("@")[2] if "@" in text else ""
 
 
-def normalise_phone(phone: str | None) -> str:
-    """The national significant number: digits only, without +44/0044/0 trunk prefix.
+DEFAULT_PHONE_REGION = "US"
+"""Where a phone number written without its country code is read first (ISO 3166
+alpha-2). Sage 100 sites are mostly North American; a site elsewhere sets its own."""
 
-    "+44 (0)1632 960123", "01632 960123" and "0044 1632-960123" all give "1632960123".
+HOME_PHONE_REGIONS: tuple[str, ...] = ("US", "GB")
+"""Where such a number is read next when it cannot be one of the default region: the
+homes of Sage 100 (North America) and KashFlow (the United Kingdom)."""
+
+
+def normalise_phone(phone: str | None, region: str = DEFAULT_PHONE_REGION) -> str:
+    """The national significant number: digits only, without country code, trunk prefix
+    or extension; a number of any other country keeps its code, as "+CC...".
+
+    A number with `+` or an international prefix (00, 011) is read as such; one without
+    is read in `region`, or failing that in `HOME_PHONE_REGIONS`. "+44 (0)1632 960123",
+    "01632 960123" and "0044 1632-960123" all give "1632960123"; "(555) 123-4567",
+    "+1 555 123 4567" and "555.123.4567 x12" all give "5551234567"; "+33 1 23 45 67 89"
+    gives "+33123456789". What no region can read keeps its digits, less leading zeros.
     """
     if not phone:
         return ""
-    digits = "".join(c for c in phone if "0" <= c <= "9")
-    while True:
-        before = digits
-        digits = digits.lstrip("0")
-        if digits.startswith("44") and len(digits) > 10:
-            digits = digits[2:]
-        if digits == before:
-            return digits
+    regions = tuple(dict.fromkeys((region.upper(), *HOME_PHONE_REGIONS)))
+    text = _PHONE_SEPARATORS.sub("", phone)  # one cache entry for "01632 960123", "01632-960123"
+    for _ in range(4):  # what this returns reads back as itself; the loop makes sure
+        number = _national_number(text, regions)
+        if number == text:
+            break
+        text = number
+    return text
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _national_number(text: str, regions: tuple[str, ...]) -> str:
+    """One reading of `text`; cached, as every number comes back to be read again."""
+    home = {phonenumbers.country_code_for_region(region) for region in regions}
+    readings = []
+    for region in regions:
+        try:
+            parsed = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if parsed.country_code in home and _is_valid_in_main_region(parsed):
+            return phonenumbers.national_significant_number(parsed)
+        readings.append(parsed)
+    # Then possible at home, valid abroad, possible abroad: so "0115 300 0000" is a
+    # Nottingham number, not Cuba through the North American international prefix 011.
+    for abroad, accept in (
+        (False, _is_possible),
+        (True, phonenumbers.is_valid_number),
+        (True, _is_possible),
+    ):
+        for parsed in readings:
+            if (parsed.country_code not in home) == abroad and accept(parsed):
+                national = phonenumbers.national_significant_number(parsed)
+                return f"+{parsed.country_code}{national}" if abroad else national
+    return "".join(c for c in text if "0" <= c <= "9").lstrip("0")
+
+
+def _is_valid_in_main_region(parsed: phonenumbers.PhoneNumber) -> bool:
+    """Valid in the main region of its country code (the US for +1, not all of the
+    plan's 25: checking one is cheap, and a +1 number that is not is still possible)."""
+    region = phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    return bool(phonenumbers.is_valid_number_for_region(parsed, region))
+
+
+def _is_possible(parsed: phonenumbers.PhoneNumber) -> bool:
+    """Of a possible length for a whole number (a seven-digit local number is not)."""
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    return bool(reason == phonenumbers.ValidationResult.IS_POSSIBLE)
 
 
 def normalise_postcode(postcode: str | None) -> str:
@@ -218,14 +281,44 @@ def postcode_district(postcode: str | None) -> str:
     return match.group(1) if match else code
 
 
+_TAX_LABELS = ("VATREGNO", "VATNO", "VAT", "FEIN", "EIN", "TIN")
+"""Words written before a tax number that say which scheme, not which number."""
+
+
 def normalise_tax_number(tax_number: str | None) -> str:
-    """VAT/tax number without spaces, punctuation or a two-letter country prefix."""
-    if not tax_number:
-        return ""
+    """A VAT or tax number by its national part: separators, a scheme label (VAT, EIN,
+    TIN) and the country prefix removed, by python-stdnum's rules for the scheme; ""
+    when there are no digits at all ("N/A", "EXEMPT").
+
+    "GB 123 4567 89", "gb123456789" and "123456789" all give "123456789"; Austria's
+    "ATU 1234 5678" gives "U12345678", the Netherlands' "NL 1234.56.789.B01" gives
+    "123456789B01"; a US EIN "12-3456789" or "EIN 12 3456789" gives "123456789".
+    """
     code = _NON_ALNUM_UPPER.sub("", fold_accents(tax_number).upper())
-    if len(code) > 2 and code[:2].isalpha() and code[2:].isdigit():
-        code = code[2:]
+    if not any(c.isdigit() for c in code):
+        return ""  # "N/A", "EXEMPT": no number at all
+    for _ in range(8):  # a prefix inside a prefix ("VAT GB ...") goes one per round
+        shorter = _national_tax_part(code)
+        if shorter == code:
+            break
+        code = shorter
     return code
+
+
+def _national_tax_part(code: str) -> str:
+    for label in _TAX_LABELS:
+        rest = code.removeprefix(label)
+        if rest != code and any(c.isdigit() for c in rest):
+            return rest
+    country = code[:2]
+    if len(code) <= 2 or not country.isalpha():
+        return code  # US EIN, SSN, ITIN: digits once separators are gone
+    if country in ("GB", "XI"):
+        return str(gb_vat.compact(code))
+    try:
+        return str(eu_vat.compact(code))[2:]
+    except ValidationError:  # not an EU member state's prefix
+        return code[2:] if code[2:].isdigit() else code
 
 
 def normalise_code(code: str | None) -> str:
@@ -262,19 +355,20 @@ _ADDRESS_WORDS = {
 }
 
 
-def normalised(series: pl.Series, function: str) -> pl.Series:
+def normalised(series: pl.Series, function: str, **options: Any) -> pl.Series:
     """`series` passed through the normaliser named `function`, once per distinct value.
 
     Distinct values are normalised in Python and joined back, which keeps large frames with
     repeated names fast. `function` is one of the `normalise_*`/`email_domain`/
-    `postcode_district`/`name_numbers` names of this module.
+    `postcode_district`/`name_numbers` names of this module; `options` go to it as
+    keywords (`region=` for phones).
     """
     normaliser = _NORMALISERS[function]
     distinct = series.cast(pl.Utf8).unique()
     mapping = pl.DataFrame(
         {
             "value": distinct,
-            "normal": [normaliser(value) for value in distinct.to_list()],
+            "normal": [normaliser(value, **options) for value in distinct.to_list()],
         },
         schema={"value": pl.Utf8, "normal": pl.Utf8},
     )

@@ -33,17 +33,20 @@ from connectors.kashflow.errors import (
 )
 from connectors.kashflow.pacing import Pacer
 from connectors.kashflow.resources import (
-    BankAccounts,
-    BulkPayments,
-    Customers,
-    GLAccounts,
-    Invoices,
+    BANK_ACCOUNTS,
+    CUSTOMERS,
+    GL_ACCOUNTS,
+    INVOICES,
+    PRODUCTS,
+    PURCHASES,
+    QUOTES,
+    SUPPLIERS,
+    Documents,
     Nominals,
     Payments,
-    Products,
-    Purchases,
-    Quotes,
-    Suppliers,
+    RawResource,
+    Resource,
+    bulk_payments,
 )
 from connectors.kashflow.retry import RetryPolicy
 from connectors.kashflow.settings import KashFlowSettings
@@ -158,17 +161,17 @@ class KashFlowClient:
         self._clock = clock
         self._token: SessionToken | None = None
         self.stats = ClientStats()
-        self.customers = Customers(self)
-        self.suppliers = Suppliers(self)
-        self.invoices = Invoices(self)
-        self.purchases = Purchases(self)
-        self.quotes = Quotes(self)
+        self.customers = Resource(self, CUSTOMERS)
+        self.suppliers = Resource(self, SUPPLIERS)
+        self.invoices = Documents(self, INVOICES)
+        self.purchases = Documents(self, PURCHASES)
+        self.quotes = RawResource(self, QUOTES)
         self.nominals = Nominals(self)
-        self.gl_accounts = GLAccounts(self)
-        self.products = Products(self)
-        self.bank_accounts = BankAccounts(self)
-        self.invoice_bulk_payments = BulkPayments(self, "invoices")
-        self.purchase_bulk_payments = BulkPayments(self, "purchases")
+        self.gl_accounts = Resource(self, GL_ACCOUNTS)
+        self.products = Resource(self, PRODUCTS)
+        self.bank_accounts = RawResource(self, BANK_ACCOUNTS)
+        self.invoice_bulk_payments = RawResource(self, bulk_payments("invoices"))
+        self.purchase_bulk_payments = RawResource(self, bulk_payments("purchases"))
         self.payments = Payments(self)
 
     @classmethod

@@ -258,8 +258,9 @@ def to_product(raw: Mapping[str, Any]) -> Product:
     )
 
 
-def product_body(product: Product, code: int) -> dict[str, Any]:
-    """A product is a nominal flagged `IsProduct`; `code` is its nominal number."""
+def product_body(product: Product, code: int | None = None) -> dict[str, Any]:
+    """A product is a nominal flagged `IsProduct`; `code` is its nominal number (None
+    until the resource gives a new product the next free one)."""
     where = {"entity": product.entity, "key": product.key}
     return {
         "Code": code,

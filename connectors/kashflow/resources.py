@@ -2,17 +2,20 @@
 nominals (GL accounts and products), bank accounts, payment methods, payments and
 bulk payments.
 
-Each resource lists summaries (iterators over every page), reads full records by key,
-and writes. Creates are idempotent: after an uncertain outcome (connection lost, 5xx)
-the record is looked up by our own key before it is posted again, so a retry never
-makes a duplicate.
+Each resource is one row of a declarative table (`Endpoint`, `ResourceTable`: path,
+key field, mappers to and from canonical records) served by one generic class. A
+resource lists summaries (iterators over every page), reads full records by key, and
+writes. Creates are idempotent: after an uncertain outcome (connection lost, 5xx) the
+record is looked up by our own key before it is posted again, so a retry never makes a
+duplicate.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
 from canonical import (
@@ -45,15 +48,80 @@ SCAN_PAGE = 500
 """Large pages for change scans (the sandbox's cap; lower it if KashFlow refuses)."""
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a KashFlow list lives and which field keys its records."""
+
+    path: str
+    entity: str
+    key_field: str
+
+
+@dataclass(frozen=True)
+class ResourceTable(Endpoint, Generic[R]):
+    """An endpoint whose records map to a canonical type, and how."""
+
+    to_record: Callable[[Mapping[str, Any]], R]
+    body_of: Callable[[R], Raw]
+    is_product: bool | None = None
+    """For records kept as nominals, the `IsProduct` value that selects them from the
+    chart. KashFlow has no path per product or account code, so they are found by
+    scanning the chart and written at `/nominals/{Id}` under their nominal `Code`."""
+    first_code: int | None = None
+    """Where new records' nominal codes start (products); None: the body carries it."""
+
+
+CUSTOMERS = ResourceTable[Customer](
+    "/customers", "customer", "Code", mapping.to_customer, mapping.customer_body
+)
+SUPPLIERS = ResourceTable[Supplier](
+    "/suppliers", "supplier", "Code", mapping.to_supplier, mapping.supplier_body
+)
+INVOICES = ResourceTable[SalesInvoice](
+    "/invoices", "sales_invoice", "Number", mapping.to_sales_invoice, mapping.sales_invoice_body
+)
+PURCHASES = ResourceTable[PurchaseInvoice](
+    "/purchases",
+    "purchase_invoice",
+    "Number",
+    mapping.to_purchase_invoice,
+    mapping.purchase_invoice_body,
+)
+GL_ACCOUNTS = ResourceTable[GLAccount](
+    "/nominals",
+    "gl_account",
+    "Code",
+    mapping.to_gl_account,
+    mapping.gl_account_body,
+    is_product=False,
+)
+PRODUCTS = ResourceTable[Product](
+    "/nominals",
+    "product",
+    "ProductCode",
+    mapping.to_product,
+    mapping.product_body,
+    is_product=True,
+    first_code=90000,
+)
+QUOTES = Endpoint("/quotes", "quote", "Number")
+NOMINALS = Endpoint("/nominals", "nominal", "Id")
+BANK_ACCOUNTS = Endpoint("/bankaccounts", "bank_account", "Id")
+
+
+def bulk_payments(documents: str) -> Endpoint:
+    """`/invoices/bulk/payments` or `/purchases/bulk/payments`."""
+    return Endpoint(f"/{documents}/bulk/payments", "bulk_payment", "Number")
+
+
 class RawResource:
     """A KashFlow list/record path with no canonical type (quotes, nominals, ...)."""
 
-    path: ClassVar[str]
-    entity: ClassVar[str]
-    key_field: ClassVar[str]
-
-    def __init__(self, client: KashFlowClient) -> None:
+    def __init__(self, client: KashFlowClient, endpoint: Endpoint) -> None:
         self.client = client
+        self.path = endpoint.path
+        self.entity = endpoint.entity
+        self.key_field = endpoint.key_field
 
     def _record_path(self, key: str | int) -> str:
         return f"{self.path}/{quote(str(key), safe='')}"
@@ -139,54 +207,77 @@ class RawResource:
 
 
 class Resource(RawResource, Generic[R]):
-    """A resource with a canonical record type."""
+    """A resource with a canonical record type, driven by its `ResourceTable`."""
+
+    def __init__(self, client: KashFlowClient, table: ResourceTable[R]) -> None:
+        super().__init__(client, table)
+        self.table = table
 
     def to_record(self, raw: Mapping[str, Any]) -> R:
-        raise NotImplementedError
+        return self.table.to_record(raw)
 
     def body_of(self, record: R) -> Raw:
-        raise NotImplementedError
+        return self.table.body_of(record)
+
+    @property
+    def _in_chart(self) -> bool:
+        """Kept as nominals: found by scanning the chart of accounts, not by path."""
+        return self.table.is_product is not None
+
+    def list(self, **options: Any) -> Iterator[Raw]:
+        summaries = super().list(**options)
+        if not self._in_chart:
+            return summaries
+        wanted = self.table.is_product
+        return (n for n in summaries if bool(mapping.field(n, "IsProduct")) == wanted)
+
+    def find(self, key: str | int) -> Raw | None:
+        if not self._in_chart:
+            return super().find(key)
+        return next((n for n in self.list(perpage=SCAN_PAGE) if self.key_of(n) == str(key)), None)
+
+    def get(self, key: str | int) -> Raw:
+        if not self._in_chart:
+            return super().get(key)
+        found = self.find(key)
+        if found is None:
+            what = self.entity.replace("_", " ")
+            raise NotFound(f"no such {what}", system=SYSTEM, entity=self.entity, key=str(key))
+        return found
 
     def read(self, key: str) -> R:
         return self.to_record(self.get(key))
 
     def records(self, *, perpage: int = SCAN_PAGE) -> Iterator[R]:
-        """Every record in full: one list pass, then one read per record."""
+        """Every record in full: one list pass, then one read per record (records kept
+        as nominals are complete in the list already)."""
+        if self._in_chart:
+            yield from (self.to_record(n) for n in self.list(perpage=perpage))
+            return
         for summary in self.list(perpage=perpage):
             yield self.read(self.key_of(summary))
 
     def create_record(self, record: R) -> R:
         """Creates `record` under its own key, exactly once in effect."""
         body = self.body_of(record)
+        if self.table.first_code is not None:
+            body["Code"] = self._next_nominal_code(self.table.first_code)
         raw = self.create_once(body, record.key, lambda: self.find(record.key))
         return self.to_record(raw)
 
     def update_record(self, record: R) -> R:
-        return self.to_record(self.update(record.key, self.body_of(record)))
+        body = self.body_of(record)
+        if not self._in_chart:
+            return self.to_record(self.update(record.key, body))
+        existing = self.get(record.key)
+        body["Code"] = int(mapping.field(existing, "Code"))
+        path = f"/nominals/{mapping.field(existing, 'Id')}"
+        return self.to_record(self.client.request("PUT", path, json=body, entity=self.entity))
 
-
-class Customers(Resource[Customer]):
-    path = "/customers"
-    entity = "customer"
-    key_field = "Code"
-
-    def to_record(self, raw: Mapping[str, Any]) -> Customer:
-        return mapping.to_customer(raw)
-
-    def body_of(self, record: Customer) -> Raw:
-        return mapping.customer_body(record)
-
-
-class Suppliers(Resource[Supplier]):
-    path = "/suppliers"
-    entity = "supplier"
-    key_field = "Code"
-
-    def to_record(self, raw: Mapping[str, Any]) -> Supplier:
-        return mapping.to_supplier(raw)
-
-    def body_of(self, record: Supplier) -> Raw:
-        return mapping.supplier_body(record)
+    def _next_nominal_code(self, first: int) -> int:
+        chart = RawResource.list(self, perpage=SCAN_PAGE)
+        codes = [int(mapping.field(n, "Code")) for n in chart]
+        return max([c for c in codes if c >= first], default=first - 1) + 1
 
 
 D = TypeVar("D", SalesInvoice, PurchaseInvoice)
@@ -194,9 +285,6 @@ D = TypeVar("D", SalesInvoice, PurchaseInvoice)
 
 class Documents(Resource[D]):
     """Invoices or purchases: records keyed by `Number`, with payment lines."""
-
-    key_field = "Number"
-    kind: ClassVar[str]
 
     def payment_lines(self, number: str | int) -> list[Raw]:
         lines = self.client.request(
@@ -226,135 +314,14 @@ class Documents(Resource[D]):
         )
 
 
-class Invoices(Documents[SalesInvoice]):
-    path = "/invoices"
-    entity = "sales_invoice"
-    kind = "receipt"
-
-    def to_record(self, raw: Mapping[str, Any]) -> SalesInvoice:
-        return mapping.to_sales_invoice(raw)
-
-    def body_of(self, record: SalesInvoice) -> Raw:
-        return mapping.sales_invoice_body(record)
-
-
-class Purchases(Documents[PurchaseInvoice]):
-    path = "/purchases"
-    entity = "purchase_invoice"
-    kind = "supplier_payment"
-
-    def to_record(self, raw: Mapping[str, Any]) -> PurchaseInvoice:
-        return mapping.to_purchase_invoice(raw)
-
-    def body_of(self, record: PurchaseInvoice) -> Raw:
-        return mapping.purchase_invoice_body(record)
-
-
-class Quotes(RawResource):
-    path = "/quotes"
-    entity = "quote"
-    key_field = "Number"
-
-
 class Nominals(RawResource):
     """`/nominals/{id}`: the chart of accounts; products are nominals with `IsProduct`."""
 
-    path = "/nominals"
-    entity = "nominal"
-    key_field = "Id"
+    def __init__(self, client: KashFlowClient) -> None:
+        super().__init__(client, NOMINALS)
 
     def by_code(self) -> dict[int, Raw]:
         return {int(mapping.field(n, "Code")): n for n in self.list(perpage=SCAN_PAGE)}
-
-
-class GLAccounts(Resource[GLAccount]):
-    """The nominals that are accounts (not products), keyed by nominal code."""
-
-    path = "/nominals"
-    entity = "gl_account"
-    key_field = "Code"
-
-    def list(self, **options: Any) -> Iterator[Raw]:
-        return (n for n in super().list(**options) if not mapping.field(n, "IsProduct"))
-
-    def find(self, key: str | int) -> Raw | None:
-        return next((n for n in self.list(perpage=SCAN_PAGE) if self.key_of(n) == str(key)), None)
-
-    def get(self, key: str | int) -> Raw:
-        found = self.find(key)
-        if found is None:
-            raise NotFound("no such nominal code", system=SYSTEM, entity=self.entity, key=str(key))
-        return found
-
-    def records(self, *, perpage: int = SCAN_PAGE) -> Iterator[GLAccount]:
-        return (self.to_record(n) for n in self.list(perpage=perpage))
-
-    def to_record(self, raw: Mapping[str, Any]) -> GLAccount:
-        return mapping.to_gl_account(raw)
-
-    def body_of(self, record: GLAccount) -> Raw:
-        return mapping.gl_account_body(record)
-
-    def update_record(self, record: GLAccount) -> GLAccount:
-        existing = self.get(record.key)
-        path = f"/nominals/{mapping.field(existing, 'Id')}"
-        raw = self.client.request("PUT", path, json=self.body_of(record), entity=self.entity)
-        return self.to_record(raw)
-
-
-class Products(Resource[Product]):
-    """The nominals flagged `IsProduct`, keyed by their `ProductCode`."""
-
-    path = "/nominals"
-    entity = "product"
-    key_field = "ProductCode"
-    first_code: ClassVar[int] = 90000
-
-    def list(self, **options: Any) -> Iterator[Raw]:
-        return (n for n in super().list(**options) if mapping.field(n, "IsProduct"))
-
-    def find(self, key: str | int) -> Raw | None:
-        return next((n for n in self.list(perpage=SCAN_PAGE) if self.key_of(n) == str(key)), None)
-
-    def get(self, key: str | int) -> Raw:
-        found = self.find(key)
-        if found is None:
-            raise NotFound("no such product", system=SYSTEM, entity=self.entity, key=str(key))
-        return found
-
-    def records(self, *, perpage: int = SCAN_PAGE) -> Iterator[Product]:
-        return (self.to_record(n) for n in self.list(perpage=perpage))
-
-    def to_record(self, raw: Mapping[str, Any]) -> Product:
-        return mapping.to_product(raw)
-
-    def body_of(self, record: Product) -> Raw:
-        codes = [int(mapping.field(n, "Code")) for n in RawResource.list(self, perpage=SCAN_PAGE)]
-        code = max([c for c in codes if c >= self.first_code], default=self.first_code - 1) + 1
-        return mapping.product_body(record, code)
-
-    def update_record(self, record: Product) -> Product:
-        existing = self.get(record.key)
-        body = mapping.product_body(record, int(mapping.field(existing, "Code")))
-        path = f"/nominals/{mapping.field(existing, 'Id')}"
-        return self.to_record(self.client.request("PUT", path, json=body, entity=self.entity))
-
-
-class BankAccounts(RawResource):
-    path = "/bankaccounts"
-    entity = "bank_account"
-    key_field = "Id"
-
-
-class BulkPayments(RawResource):
-    """`/invoices/bulk/payments` or `/purchases/bulk/payments`."""
-
-    entity = "bulk_payment"
-    key_field = "Number"
-
-    def __init__(self, client: KashFlowClient, documents: str) -> None:
-        super().__init__(client)
-        self.path = f"/{documents}/bulk/payments"  # type: ignore[misc]
 
 
 class Payments:
@@ -375,7 +342,7 @@ class Payments:
             self._vocabulary = mapping.PaymentVocabulary(list(methods or []), accounts)
         return self._vocabulary
 
-    def _documents(self, kind: str) -> Invoices | Purchases:
+    def _documents(self, kind: str) -> Documents[Any]:
         return self.client.invoices if kind == "receipt" else self.client.purchases
 
     def of_document(self, kind: str, number: str | int) -> list[Payment]:
@@ -399,7 +366,7 @@ class Payments:
             poster = _PaymentLinePoster(documents, number)
             poster.create_once(body, payment.key, lambda: poster.matching_line(body))
             return self.of_matching(payment)
-        bulk = BulkPayments(self.client, documents.path.strip("/"))
+        bulk = RawResource(self.client, bulk_payments(documents.path.strip("/")))
         body = mapping.bulk_payment_body(payment, vocabulary)
         bulk.create_once(body, payment.key, lambda: self._matching_bulk(bulk, body))
         return self.of_matching(payment)
@@ -418,7 +385,7 @@ class Payments:
         return found
 
     @staticmethod
-    def _matching_bulk(bulk: BulkPayments, body: Mapping[str, Any]) -> Raw | None:
+    def _matching_bulk(bulk: RawResource, body: Mapping[str, Any]) -> Raw | None:
         wanted = sorted((str(i["ObjectNumber"]), i["Amount"]) for i in body["PaymentItems"])
         for record in bulk.list(perpage=50, order="Desc"):
             items = mapping.field(bulk.get(bulk.key_of(record)), "PaymentItems") or []
@@ -436,14 +403,11 @@ class Payments:
 
 
 class _PaymentLinePoster(RawResource):
-    entity = "payment"
-    key_field = "Id"
-
-    def __init__(self, documents: Invoices | Purchases, number: str) -> None:
-        super().__init__(documents.client)
+    def __init__(self, documents: Documents[Any], number: str) -> None:
+        lines = Endpoint(f"{documents._record_path(number)}/payments", "payment", "Id")
+        super().__init__(documents.client, lines)
         self.documents = documents
         self.number = number
-        self.path = f"{documents._record_path(number)}/payments"  # type: ignore[misc]
 
     def matching_line(self, body: Mapping[str, Any]) -> Raw | None:
         for line in self.documents.payment_lines(self.number):

@@ -1,7 +1,8 @@
-"""The Sage 100 connector: ODBC reads (`odbc`), Business Object Interface writes (`boi`),
-the mapping between Sage rows and canonical records (`mapping`, `keys`), and what it can
-be told (`settings`). A BOI session is given to it: `ComBOISession`, or any
-`ScriptSession` over a ProvideX.Script object the shell plugs in.
+"""The Sage 100 connector: ODBC reads (`odbc`), Business Object Interface sessions (`boi`)
+and writes (`writer`, on the call conventions of `calls`), the mapping between Sage rows
+and canonical records (`mapping`, `keys`), and what it can be told (`settings`). A BOI
+session is given to it: `ComBOISession`, or any `ScriptSession` over a ProvideX.Script
+object the shell plugs in.
 
 Sage errors surface as the typed exceptions of `errors`: permanent (`SageRefused`) or
 transient (`SageRecordLocked`, `SageConnectionLost`).
@@ -10,13 +11,13 @@ transient (`SageRecordLocked`, `SageConnectionLost`).
 from connectors.sage100.boi import (
     BOISession,
     ComBOISession,
-    Sage100Writer,
     ScriptSession,
 )
 from connectors.sage100.errors import SageConnectionLost, SageRecordLocked, SageRefused
 from connectors.sage100.mapping import Lookups
 from connectors.sage100.odbc import ChangeBatch, Sage100Reader, Watermark
 from connectors.sage100.settings import Sage100Settings
+from connectors.sage100.writer import Sage100Writer
 
 __all__ = [
     "BOISession",

@@ -22,37 +22,29 @@ SYSTEM = "sage100"
 _LOCKED = re.compile(r"(?i)\bin use\b|\blocked\b")
 
 
-class SageRefused(ValidationFailed):
+class SageError(LedgerbridgeError):
+    """What every Sage 100 error carries besides the shared fields: the business object
+    (`AR_Customer_bus`, `SY_Session`, ...) whose call failed."""
+
+    def __init__(self, message: str, *, bus_object: str, **where: str | None) -> None:
+        self.bus_object = bus_object
+        where.setdefault("system", SYSTEM)
+        super().__init__(message, **where)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return super().as_dict() | {"bus_object": self.bus_object}
+
+
+class SageRefused(SageError, ValidationFailed):
     """A business object refused a value or a write; it will refuse it again."""
 
-    def __init__(self, message: str, *, bus_object: str, **where: str | None) -> None:
-        self.bus_object = bus_object
-        super().__init__(message, **where)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return super().as_dict() | {"bus_object": self.bus_object}
-
-
-class SageRecordLocked(RecordLocked):
+class SageRecordLocked(SageError, RecordLocked):
     """The record is in use by another Sage user or task; try again later."""
 
-    def __init__(self, message: str, *, bus_object: str, **where: str | None) -> None:
-        self.bus_object = bus_object
-        super().__init__(message, **where)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return super().as_dict() | {"bus_object": self.bus_object}
-
-
-class SageConnectionLost(ConnectionLost):
+class SageConnectionLost(SageError, ConnectionLost):
     """The COM call failed: the Sage host, or the connection to it, is gone."""
-
-    def __init__(self, message: str, *, bus_object: str, **where: str | None) -> None:
-        self.bus_object = bus_object
-        super().__init__(message, **where)
-
-    def as_dict(self) -> dict[str, str | None]:
-        return super().as_dict() | {"bus_object": self.bus_object}
 
 
 _NAMES_A_COLUMN = re.compile(r"^The ([A-Z][a-z]+[A-Z][A-Za-z0-9]*)\b")

@@ -226,3 +226,22 @@ def test_a_warning_does_not_stop_the_write_and_is_kept(writer: Sage100Writer) ->
         "AR_Invoice_bus 0700001: The CustomerNo 01-HARB0000 is over its credit limit"
         " of 1000.00 by 6004.76."
     ]
+
+
+def test_a_bad_journal_line_is_refused_before_sage_hands_out_a_number(
+    writer: Sage100Writer,
+) -> None:
+    def entry(key: str, account: str) -> JournalEntry:
+        return JournalEntry.build(
+            system="sage100", key=key, posting_date=date(2026, 11, 2),
+            lines=(JournalLine(account=account, debit=Decimal(100)),
+                   JournalLine(account="1200-00-00", credit=Decimal(100))),
+        )  # fmt: skip
+
+    first = writer.write(entry("accrual-1", "7100-00-00"))
+    with pytest.raises(PermanentError) as excinfo:
+        writer.write(entry("accrual-2", "9999-99-99"))
+    assert not isinstance(excinfo.value, SageRefused)  # ours, not Sage's
+    assert (excinfo.value.key, excinfo.value.field) == ("accrual-2", "lines.account")
+    second = writer.write(entry("accrual-3", "7100-00-00"))
+    assert int(second.removeprefix("GJ-")) == int(first.removeprefix("GJ-")) + 1
