@@ -29,12 +29,12 @@ Output columns, one row per linked pair, best first:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+from matcher.masters.all_pairs import all_pair_counts
 from matcher.masters.assignment import LINK_COLUMNS, assign
 from matcher.masters.blocking import candidate_pairs, pairs_completeness
 from matcher.masters.comparisons import COMPARISONS, comparison_levels, name_similarity
@@ -98,6 +98,9 @@ class MasterConfig:
     """Fit m and u by EM on the candidate pairs; False keeps the starting values."""
     pseudo_pairs: float = 20.0
     """How many pairs' worth of belief the starting m and u carry against the data."""
+    sample_pairs: int = 40_000
+    """Random pairs drawn to learn how all pairs compare (all of them when fewer)."""
+    seed: int = 0
     max_name_frequency_bits: float = 8.0
     """The most an exact name shared by many records loses (term-frequency adjustment)."""
 
@@ -136,12 +139,18 @@ def linkage(
     joined = pairs.join(lhs, left_on="left_row", right_on="row").join(
         rhs, left_on="right_row", right_on="row", suffix="_r"
     )
-    levels = comparison_levels(joined)
-    share = min(max(min(lhs.height, rhs.height) / max(pairs.height, 1), 1e-6), 0.5)
-    model = starting_model(share)
+    similarity = name_similarity(joined)
+    levels = comparison_levels(joined, similarity)
+    model = starting_model(lhs.height, rhs.height)
+    left_rows, right_rows = pairs["left_row"].to_numpy(), pairs["right_row"].to_numpy()
     if config.learn_weights:
-        model = estimate(levels, model, pseudo_pairs=config.pseudo_pairs)
-    scored = _scored(joined, levels, model, _name_frequency_bits(lhs, rhs, joined, config))
+        width = model.m.shape[1]
+        counts = all_pair_counts(lhs, rhs, width, config.sample_pairs, seed=config.seed)
+        model = estimate(
+            levels, left_rows, right_rows, counts, model, pseudo_pairs=config.pseudo_pairs
+        )
+    name_tf = _name_frequency_bits(lhs, rhs, joined, config)
+    scored = _scored(joined, levels, similarity, model, name_tf)
     links = assign(
         scored,
         suggest_threshold=config.suggest_threshold,
@@ -167,16 +176,25 @@ def _name_frequency_bits(
 
 
 def _scored(
-    joined: pl.DataFrame, levels: np.ndarray, model: FellegiSunterModel, name_tf: np.ndarray
+    joined: pl.DataFrame,
+    levels: np.ndarray,
+    similarity: np.ndarray,
+    model: FellegiSunterModel,
+    name_tf: np.ndarray,
 ) -> pl.DataFrame:
     """Pairs with their weights per field, `match_weight`, `logit`, `score` and `evidence`."""
     weights = model.field_weights(levels)
     name_column = [c.field for c in COMPARISONS].index("name")
     exact_name = levels[:, name_column] == len(COMPARISONS[name_column].levels) - 1
     weights[:, name_column] += np.where(exact_name, name_tf, 0.0)
-    match_weight = model.prior_weight() + weights.sum(axis=1)
-    logit = match_weight * math.log(2)
-    score = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+    bayes_bits = weights.sum(axis=1)
+    match_weight = model.prior_weight() + bayes_bits
+    score = np.clip(
+        model.posterior(bayes_bits, joined["left_row"].to_numpy(), joined["right_row"].to_numpy()),
+        1e-12,
+        1 - 1e-12,
+    )
+    logit = np.log(score / (1 - score))
     columns = {
         f"weight_{comparison.field}": np.round(weights[:, f], 9)
         for f, comparison in enumerate(COMPARISONS)
@@ -185,7 +203,7 @@ def _scored(
                           pl.col("id_r").alias("right_id")).with_columns(
         pl.Series("logit", logit),
         pl.Series("score", np.round(score, 12)),
-        pl.Series("name_similarity", name_similarity(joined)),
+        pl.Series("name_similarity", similarity),
         pl.Series("match_weight", np.round(match_weight, 9)),
         *(pl.Series(name, values) for name, values in columns.items()),
     )  # fmt: skip

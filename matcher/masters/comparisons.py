@@ -32,9 +32,10 @@ class Comparison:
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("name", ("differs", "similar 0.65", "similar 0.8", "similar 0.9", "same"),
-               m=(0.02, 0.04, 0.10, 0.24, 0.60), u=(0.55, 0.25, 0.12, 0.05, 0.03)),
-    Comparison("numbers", ("differ", "same"), m=(0.02, 0.98), u=(0.5, 0.5)),
+    Comparison("name", ("numbers differ", "differs", "similar 0.65", "similar 0.8",
+                        "similar 0.9", "two slips", "same"),
+               m=(0.001, 0.02, 0.04, 0.08, 0.08, 0.18, 0.60),
+               u=(0.10, 0.50, 0.22, 0.10, 0.04, 0.01, 0.03)),
     Comparison("tax", ("differs", "one slip", "same"), m=(0.04, 0.04, 0.92),
                u=(0.985, 0.01, 0.005)),
     Comparison("email", ("differs", "same domain", "same"), m=(0.05, 0.25, 0.70),
@@ -55,15 +56,19 @@ COMPARISONS: tuple[Comparison, ...] = (
 """The fields `link_masters` compares, in the order of its weight columns."""
 
 
-def comparison_levels(pairs: pl.DataFrame) -> np.ndarray:
+def comparison_levels(pairs: pl.DataFrame, name_similarity: np.ndarray) -> np.ndarray:
     """An `int8` matrix: one row per pair, one column per `COMPARISONS` field.
 
     `pairs` holds the prepared fields of the left record (`name`, `email` ...) and of the
-    right record (`name_r`, `email_r` ...).
+    right record (`name_r`, `email_r` ...); `name_similarity` is theirs from
+    `name_similarity`.
     """
     levels = np.full((pairs.height, len(COMPARISONS)), MISSING, dtype=np.int8)
     for column, comparison in enumerate(COMPARISONS):
-        levels[:, column] = _LEVELS[comparison.field](pairs)
+        if comparison.field == "name":
+            levels[:, column] = _name_levels(pairs, name_similarity)
+        else:
+            levels[:, column] = _LEVELS[comparison.field](pairs)
     return levels
 
 
@@ -108,15 +113,17 @@ def _graded(present: np.ndarray, grades: list[np.ndarray]) -> np.ndarray:
     return np.where(present, level, MISSING).astype(np.int8)
 
 
-def _name_levels(pairs: pl.DataFrame) -> np.ndarray:
-    similarity = name_similarity(pairs)
+def _name_levels(pairs: pl.DataFrame, similarity: np.ndarray) -> np.ndarray:
+    """The numbers in the names differ (Unit 4 and Unit 5, 160cm and 180cm); else similar
+    at 0.65, 0.8, 0.9; at least 0.9 and at most two typos apart; the same."""
+    numbers_agree = ~_present(pairs, "numbers") | _same(pairs, "numbers")
     exact = _same(pairs, "name") | (similarity >= 1.0)
-    grades = [similarity >= 0.65, similarity >= 0.8, similarity >= 0.9, exact]
-    return _graded(_present(pairs, "name"), grades)
-
-
-def _numbers_levels(pairs: pl.DataFrame) -> np.ndarray:
-    return _graded(_present(pairs, "numbers"), [_same(pairs, "numbers")])
+    close = similarity >= 0.9
+    slipped = close.copy()
+    slipped[close] = _slips(pairs.filter(pl.Series(close)), "name") <= 2
+    grades = [similarity >= 0.65, similarity >= 0.8, close, slipped | exact, exact]
+    levels = np.where(numbers_agree, 1 + np.sum(grades, axis=0, dtype=np.int8), 0)
+    return np.where(_present(pairs, "name"), levels, MISSING).astype(np.int8)
 
 
 def _one_slip_levels(column: str) -> Callable[[pl.DataFrame], np.ndarray]:
@@ -170,8 +177,6 @@ def _city_levels(pairs: pl.DataFrame) -> np.ndarray:
 
 
 _LEVELS: dict[str, Callable[[pl.DataFrame], np.ndarray]] = {
-    "name": _name_levels,
-    "numbers": _numbers_levels,
     "tax": _one_slip_levels("tax"),
     "email": _email_levels,
     "phone": _one_slip_levels("phone"),

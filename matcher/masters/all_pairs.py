@@ -1,0 +1,76 @@
+"""How every left x right pair would compare, counted without comparing them all.
+
+Fellegi–Sunter's u probabilities describe all pairs, nearly all of which are non-matches.
+With few records every pair is compared; otherwise a seeded random sample of pairs gives
+the share of each level, and the "same" level of fields compared by plain equality is
+counted exactly from the values' frequencies on each side (Σ left count x right count),
+since a sample would rarely meet a shared tax number at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from matcher.masters.comparisons import COMPARISONS, MISSING, comparison_levels, name_similarity
+from matcher.masters.fellegi_sunter import level_counts
+
+EQUALITY_FIELDS: dict[str, str] = {
+    "name": "name",
+    "tax": "tax",
+    "email": "email",
+    "phone": "phone",
+    "postcode": "postcode",
+    "city": "city",
+    "code": "code",
+    "birth_date": "birth_date",
+}
+"""Comparison field -> prepared column whose equality is (nearly) its top level."""
+
+
+def all_pair_counts(
+    lhs: pl.DataFrame, rhs: pl.DataFrame, width: int, sample_size: int, seed: int = 0
+) -> np.ndarray:
+    """Counts (fields x levels) of all left x right pairs in each comparison level."""
+    total = lhs.height * rhs.height
+    if total <= sample_size:
+        left_rows = np.repeat(np.arange(lhs.height), rhs.height)
+        right_rows = np.tile(np.arange(rhs.height), lhs.height)
+    else:
+        rng = np.random.default_rng(seed)
+        left_rows = rng.integers(0, lhs.height, sample_size)
+        right_rows = rng.integers(0, rhs.height, sample_size)
+    pairs = pl.DataFrame({"left_row": left_rows, "right_row": right_rows})
+    joined = pairs.join(lhs, left_on="left_row", right_on="row", maintain_order="left").join(
+        rhs, left_on="right_row", right_on="row", suffix="_r", maintain_order="left"
+    )
+    levels = comparison_levels(joined, name_similarity(joined))
+    counts = level_counts(levels, width, scale=total / max(len(pairs), 1))
+    if total > sample_size:
+        for f, comparison in enumerate(COMPARISONS):
+            column = EQUALITY_FIELDS.get(comparison.field)
+            if column is not None:
+                top = len(comparison.levels) - 1
+                _set_level(counts[f], top, _equal_pairs(lhs[column], rhs[column]))
+    return counts
+
+
+def _equal_pairs(left: pl.Series, right: pl.Series) -> float:
+    """How many left x right pairs hold the same non-empty value."""
+    left_counts = left.filter(left != "").value_counts(name="left_count")
+    right_counts = right.filter(right != "").value_counts(name="right_count")
+    joined = left_counts.join(right_counts, on=left.name)
+    return float((joined["left_count"].cast(pl.Float64) * joined["right_count"]).sum())
+
+
+def _set_level(row: np.ndarray, level: int, count: float) -> None:
+    """Put `count` in `level` of `row`, scaling the other levels to keep the row's total."""
+    total = row.sum()
+    others = total - row[level]
+    count = min(count, total)
+    if others > 0:
+        row *= (total - count) / others
+    row[level] = count
+
+
+
