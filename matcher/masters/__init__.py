@@ -96,7 +96,9 @@ class MasterConfig:
     """Sorted-neighbourhood window: each record meets this many neighbours in name order."""
     learn_weights: bool = True
     """Fit m and u by EM on the candidate pairs; False keeps the starting values."""
-    pseudo_pairs: float = 20.0
+    min_pairs_to_learn: int = 200
+    """With fewer candidate pairs than this, EM has too little to go on: starting values."""
+    pseudo_pairs: float = 100.0
     """How many pairs' worth of belief the starting m and u carry against the data."""
     sample_pairs: int = 40_000
     """Random pairs drawn to learn how all pairs compare (all of them when fewer)."""
@@ -143,7 +145,7 @@ def linkage(
     levels = comparison_levels(joined, similarity)
     model = starting_model(lhs.height, rhs.height)
     left_rows, right_rows = pairs["left_row"].to_numpy(), pairs["right_row"].to_numpy()
-    if config.learn_weights:
+    if config.learn_weights and pairs.height >= config.min_pairs_to_learn:
         width = model.m.shape[1]
         counts = all_pair_counts(lhs, rhs, width, config.sample_pairs, seed=config.seed)
         model = estimate(

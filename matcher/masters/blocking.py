@@ -123,7 +123,7 @@ def sorted_neighbourhood(
     both = both.sort("sort_key", "id", "side")
     rows, sides = both["row"].to_numpy(), both["side"].to_numpy()
     left_parts, right_parts = [], []
-    for offset in range(1, window + 1):
+    for offset in range(1, min(window, len(rows) - 1) + 1):
         first, second = slice(0, len(rows) - offset), slice(offset, len(rows))
         crossing = sides[first] != sides[second]
         a, b = rows[first][crossing], rows[second][crossing]

@@ -3,8 +3,9 @@
 Each `Comparison` names its levels from "disagrees" (0) up to "the same", with the
 starting match (m) and non-match (u) probabilities of each level; Fellegi–Sunter EM
 re-estimates both on the data at hand. A field missing on either side gets level -1
-and says nothing. The starting values are the former hand-set weights written as
-probabilities: ln(m/u) of each level is about the log-odds that level used to add.
+and says nothing. The starting values restate the former hand-set weights as
+probabilities over all left x right pairs: the same order of levels, agreement rare
+among non-matches (u) and usual among matches (m); EM then replaces them.
 """
 
 from __future__ import annotations
@@ -35,23 +36,23 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("name", ("numbers differ", "differs", "similar 0.65", "similar 0.8",
                         "similar 0.9", "two slips", "same"),
                m=(0.001, 0.02, 0.04, 0.08, 0.08, 0.18, 0.60),
-               u=(0.10, 0.50, 0.22, 0.10, 0.04, 0.01, 0.03)),
+               u=(0.05, 0.80, 0.12, 0.025, 0.004, 0.0005, 0.0005)),
     Comparison("tax", ("differs", "one slip", "same"), m=(0.04, 0.04, 0.92),
-               u=(0.985, 0.01, 0.005)),
+               u=(0.9989, 0.001, 0.0001)),
     Comparison("email", ("differs", "same domain", "same"), m=(0.05, 0.25, 0.70),
-               u=(0.70, 0.28, 0.02)),
+               u=(0.998, 0.0015, 0.0005)),
     Comparison("phone", ("differs", "one slip", "same"), m=(0.15, 0.03, 0.82),
-               u=(0.94, 0.02, 0.04)),
+               u=(0.998, 0.0015, 0.0005)),
     Comparison("postcode", ("differs", "near", "same"), m=(0.04, 0.06, 0.90),
-               u=(0.70, 0.25, 0.05)),
+               u=(0.95, 0.045, 0.005)),
     Comparison("address", ("differs", "similar 0.6", "similar 0.8", "similar 0.95"),
-               m=(0.05, 0.05, 0.15, 0.75), u=(0.60, 0.20, 0.12, 0.08)),
+               m=(0.05, 0.05, 0.15, 0.75), u=(0.90, 0.09, 0.009, 0.001)),
     Comparison("city", ("differs", "similar", "same"), m=(0.05, 0.05, 0.90),
-               u=(0.35, 0.05, 0.60)),
+               u=(0.90, 0.02, 0.08)),
     Comparison("code", ("differs", "one slip", "same"), m=(0.30, 0.05, 0.65),
-               u=(0.98, 0.015, 0.005)),
+               u=(0.998, 0.0015, 0.0005)),
     Comparison("birth_date", ("differs", "one slip", "same"), m=(0.04, 0.06, 0.90),
-               u=(0.98, 0.015, 0.005)),
+               u=(0.9985, 0.0014, 0.0001)),
 )  # fmt: skip
 """The fields `link_masters` compares, in the order of its weight columns."""
 

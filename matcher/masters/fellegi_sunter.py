@@ -87,7 +87,7 @@ class FellegiSunterModel:
         return lines
 
 
-def starting_model(left: int, right: int, matched_share: float = 0.9) -> FellegiSunterModel:
+def starting_model(left: int, right: int, matched_share: float = 0.5) -> FellegiSunterModel:
     """The model before EM: the starting m and u of `COMPARISONS`, and `matched_share`
     of the smaller side matched."""
     width = max(len(c.levels) for c in COMPARISONS)
