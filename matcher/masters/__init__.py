@@ -167,7 +167,8 @@ def _name_frequency_bits(
 ) -> np.ndarray:
     """Per pair, the term-frequency adjustment of an exact name: log2(Σc² / (N·c)), where
     c counts the records of both sides bearing the name, so a name borne by many says less."""
-    names = pl.concat([lhs["name"], rhs["name"]]).filter(pl.concat([lhs["name"], rhs["name"]]) != "")
+    names = pl.concat([lhs["name"], rhs["name"]])
+    names = names.filter(names != "")
     counts = names.value_counts(name="name_count")
     if counts.is_empty():
         return np.zeros(joined.height)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from matcher.masters.comparisons import COMPARISONS, MISSING, comparison_levels, name_similarity
+from matcher.masters.comparisons import COMPARISONS, comparison_levels, name_similarity
 from matcher.masters.fellegi_sunter import level_counts
 
 EQUALITY_FIELDS: dict[str, str] = {
@@ -71,6 +71,3 @@ def _set_level(row: np.ndarray, level: int, count: float) -> None:
     if others > 0:
         row *= (total - count) / others
     row[level] = count
-
-
-

@@ -17,7 +17,6 @@ from scipy.optimize import linear_sum_assignment
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-
 LINK_COLUMNS = ("left_id", "right_id", "score", "status", "margin", "evidence")
 """The first columns of every link, in order; the pairs' other columns follow them."""
 
@@ -52,9 +51,7 @@ def assign(
         )
         .with_columns((pl.col("score") - pl.col("runner_up")).alias("margin"))
         .with_columns(
-            pl.when(
-                (pl.col("score") >= auto_threshold) & (pl.col("margin") >= ambiguity_margin)
-            )
+            pl.when((pl.col("score") >= auto_threshold) & (pl.col("margin") >= ambiguity_margin))
             .then(pl.lit("auto"))
             .otherwise(pl.lit("suggested"))
             .alias("status")

@@ -144,14 +144,11 @@ def pairs_completeness(
     candidates: pl.DataFrame, lhs: pl.DataFrame, rhs: pl.DataFrame, truth: pl.DataFrame
 ) -> float:
     """The share of true `(left_id, right_id)` pairs among `candidates` (row pairs)."""
-    if truth.is_empty():
+    expected = truth.select("left_id", "right_id").unique()
+    if expected.is_empty():
         return 1.0
-    found = (
-        candidates.join(lhs.select(pl.col("row").alias("left_row"), pl.col("id").alias("left_id")),
-                        on="left_row")
-        .join(rhs.select(pl.col("row").alias("right_row"), pl.col("id").alias("right_id")),
-              on="right_row")
-        .select("left_id", "right_id")
-    )  # fmt: skip
-    return found.join(truth.select("left_id", "right_id").unique(), on=["left_id", "right_id"],
-                      how="semi").height / truth.select("left_id", "right_id").unique().height  # fmt: skip
+    left_ids = lhs.select(pl.col("row").alias("left_row"), pl.col("id").alias("left_id"))
+    right_ids = rhs.select(pl.col("row").alias("right_row"), pl.col("id").alias("right_id"))
+    found = candidates.join(left_ids, on="left_row").join(right_ids, on="right_row")
+    hits = expected.join(found, on=["left_id", "right_id"], how="semi").height
+    return hits / expected.height

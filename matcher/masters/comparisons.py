@@ -78,19 +78,23 @@ def name_similarity(pairs: pl.DataFrame) -> np.ndarray:
     best = _similarity(pairs["name"], pairs["name_r"])
     for left, right in (("trading", "name_r"), ("name", "trading_r"), ("trading", "trading_r"),
                         ("owner", "name_r"), ("name", "owner_r")):  # fmt: skip
-        both = (pairs[left] != "") & (pairs[right] != "")
+        both = ((pairs[left] != "") & (pairs[right] != "")).to_numpy()
         if both.any():
-            best = np.maximum(best, np.where(both.to_numpy(), _similarity(pairs[left], pairs[right]), 0))
+            subset = pairs.filter(pl.Series(both))
+            best[both] = np.maximum(best[both], _similarity(subset[left], subset[right]))
     return best
 
 
 def _similarity(left: pl.Series, right: pl.Series) -> np.ndarray:
     """Edit similarity, forgiving word order (given and family name swapped)."""
     a, b = left.to_list(), right.to_list()
-    return np.maximum(
-        process.cpdist(a, b, scorer=fuzz.ratio, workers=-1),
-        process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=-1),
-    ) / 100.0
+    return (
+        np.maximum(
+            process.cpdist(a, b, scorer=fuzz.ratio, workers=-1),
+            process.cpdist(a, b, scorer=fuzz.token_sort_ratio, workers=-1),
+        )
+        / 100.0
+    )
 
 
 def _present(pairs: pl.DataFrame, column: str) -> np.ndarray:
