@@ -72,7 +72,11 @@ def test_a_trading_as_name_links_by_its_trading_name_or_its_owner() -> None:
     left = pl.DataFrame(
         [
             {"id": "K1", "name": "John Smith t/a Smith Plumbing", "postcode": "LS1 4AB"},
-            {"id": "K2", "name": "Mary Jones trading as Bright Star Cleaning", "postcode": "M1 2CD"},
+            {
+                "id": "K2",
+                "name": "Mary Jones trading as Bright Star Cleaning",
+                "postcode": "M1 2CD",
+            },
         ]
     )
     right = pl.DataFrame(

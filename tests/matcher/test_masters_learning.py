@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_links
-from matcher.masters import COMPARISONS, MasterConfig, linkage, link_masters, pairs_completeness
+from matcher.masters import COMPARISONS, MasterConfig, link_masters, linkage, pairs_completeness
 from matcher.masters.fellegi_sunter import starting_model
 from sandbox.datagen.masters import generate_master_dataset
 from sandbox.datagen.masters.febrl import febrl_tasks
@@ -35,7 +35,9 @@ def test_em_learns_that_a_field_unrelated_to_identity_says_nothing() -> None:
     towns = ["Leeds", "York", "Bath"]
 
     def shuffled(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.with_columns(pl.Series("city", [rng.choice(towns) for _ in range(frame.height)]))
+        return frame.with_columns(
+            pl.Series("city", [rng.choice(towns) for _ in range(frame.height)])
+        )
 
     found = linkage(shuffled(data.left), shuffled(data.right))
     start = starting_model(data.left.height, data.right.height).level_weights()
@@ -134,7 +136,9 @@ def test_a_key_shared_by_everyone_is_dropped_and_the_union_stays_bounded() -> No
         return ["".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(9)) for _ in range(n)]
 
     left = pl.DataFrame({"id": [f"K{i}" for i in range(n)], "name": names(), "postcode": "LS1 4AB"})
-    right = pl.DataFrame({"id": [f"S{i}" for i in range(n)], "name": names(), "postcode": "LS1 4AB"})
+    right = pl.DataFrame(
+        {"id": [f"S{i}" for i in range(n)], "name": names(), "postcode": "LS1 4AB"}
+    )
     config = MasterConfig()
     found = linkage(left, right, config)
     # The shared postcode alone would make n x n = 90,000 candidates.
@@ -168,8 +172,8 @@ def test_generated_masters_link_with_f1_of_at_least_0_99(kind: str) -> None:
 _record = st.fixed_dictionaries(
     {
         "name": st.sampled_from(["Harper Joinery", "Harper Joinery Ltd", "Harpr Joinery",
-                                 "Oak Foods", "Oak Foods PLC", "Vale Print", "J Vale t/a Vale Print",
-                                 "Oak Table 180cm", "Oak Table 160cm"]),
+                                 "Oak Foods", "Oak Foods PLC", "Vale Print",
+                                 "J Vale t/a Vale Print", "Oak Table 180cm", "Oak Table 160cm"]),
         "postcode": st.sampled_from([None, "LS1 4AB", "LS14AB", "YO1 7HH"]),
         "email": st.sampled_from([None, "a@harper.co.uk", "b@harper.co.uk", "x@gmail.com"]),
         "tax_number": st.sampled_from([None, "GB123456789", "123456789", "GB987654321"]),
