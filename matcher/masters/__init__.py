@@ -147,7 +147,9 @@ def linkage(
     left_rows, right_rows = pairs["left_row"].to_numpy(), pairs["right_row"].to_numpy()
     if config.learn_weights and pairs.height >= config.min_pairs_to_learn:
         width = model.m.shape[1]
-        counts = all_pair_counts(lhs, rhs, width, config.sample_pairs, seed=config.seed)
+        counts = all_pair_counts(
+            lhs, rhs, pairs, levels, width, config.sample_pairs, seed=config.seed
+        )
         model = estimate(
             levels, left_rows, right_rows, counts, model, pseudo_pairs=config.pseudo_pairs
         )

@@ -1,10 +1,12 @@
 """How every left x right pair would compare, counted without comparing them all.
 
 Fellegi–Sunter's u probabilities describe all pairs, nearly all of which are non-matches.
-With few records every pair is compared; otherwise a seeded random sample of pairs gives
-the share of each level, and the "same" level of fields compared by plain equality is
-counted exactly from the values' frequencies on each side (Σ left count x right count),
-since a sample would rarely meet a shared tax number at all.
+With few records every pair is compared. Otherwise the candidate pairs are counted
+exactly and a seeded random sample of the other pairs stands for the rest (so close
+levels, nearly all among the candidates, are not left to sampling luck); and the "same"
+level of fields compared by plain equality is counted exactly from the values'
+frequencies on each side (Σ left count x right count), blocks dropped as too common
+included.
 """
 
 from __future__ import annotations
@@ -29,30 +31,50 @@ EQUALITY_FIELDS: dict[str, str] = {
 
 
 def all_pair_counts(
-    lhs: pl.DataFrame, rhs: pl.DataFrame, width: int, sample_size: int, seed: int = 0
+    lhs: pl.DataFrame,
+    rhs: pl.DataFrame,
+    candidates: pl.DataFrame,
+    candidate_levels: np.ndarray,
+    width: int,
+    sample_size: int,
+    seed: int = 0,
 ) -> np.ndarray:
-    """Counts (fields x levels) of all left x right pairs in each comparison level."""
+    """Counts (fields x levels) of all left x right pairs in each comparison level, given
+    the `candidates` (`left_row, right_row`) and their `candidate_levels`."""
     total = lhs.height * rhs.height
     if total <= sample_size:
-        left_rows = np.repeat(np.arange(lhs.height), rhs.height)
-        right_rows = np.tile(np.arange(rhs.height), lhs.height)
-    else:
-        rng = np.random.default_rng(seed)
-        left_rows = rng.integers(0, lhs.height, sample_size)
-        right_rows = rng.integers(0, rhs.height, sample_size)
-    pairs = pl.DataFrame({"left_row": left_rows, "right_row": right_rows})
+        everything = pl.DataFrame(
+            {
+                "left_row": np.repeat(np.arange(lhs.height), rhs.height),
+                "right_row": np.tile(np.arange(rhs.height), lhs.height),
+            }
+        )
+        return level_counts(_levels(lhs, rhs, everything), width)
+    rng = np.random.default_rng(seed)
+    sample = pl.DataFrame(
+        {
+            "left_row": rng.integers(0, lhs.height, sample_size),
+            "right_row": rng.integers(0, rhs.height, sample_size),
+        }
+    ).join(candidates.select("left_row", "right_row"), on=["left_row", "right_row"], how="anti")
+    others = total - candidates.height
+    counts = level_counts(candidate_levels, width)
+    if sample.height:
+        counts += level_counts(_levels(lhs, rhs, sample), width, scale=others / sample.height)
+    for f, comparison in enumerate(COMPARISONS):
+        column = EQUALITY_FIELDS.get(comparison.field)
+        if column is not None:
+            top = len(comparison.levels) - 1
+            equal = _equal_pairs(lhs[column], rhs[column])  # candidates' "same" pairs among them
+            _set_level(counts[f], top, max(equal, counts[f, top]))
+    return counts
+
+
+def _levels(lhs: pl.DataFrame, rhs: pl.DataFrame, pairs: pl.DataFrame) -> np.ndarray:
     joined = pairs.join(lhs, left_on="left_row", right_on="row", maintain_order="left").join(
         rhs, left_on="right_row", right_on="row", suffix="_r", maintain_order="left"
     )
-    levels = comparison_levels(joined, name_similarity(joined))
-    counts = level_counts(levels, width, scale=total / max(len(pairs), 1))
-    if total > sample_size:
-        for f, comparison in enumerate(COMPARISONS):
-            column = EQUALITY_FIELDS.get(comparison.field)
-            if column is not None:
-                top = len(comparison.levels) - 1
-                _set_level(counts[f], top, _equal_pairs(lhs[column], rhs[column]))
-    return counts
+    return comparison_levels(joined, name_similarity(joined))
 
 
 def _equal_pairs(left: pl.Series, right: pl.Series) -> float:

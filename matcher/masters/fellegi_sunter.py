@@ -40,8 +40,15 @@ class FellegiSunterModel:
     iterations: int = 0
 
     def level_weights(self) -> np.ndarray:
-        """log2(m/u) per field and level, with a last column of 0 for MISSING."""
+        """log2(m/u) per field and level, with a last column of 0 for MISSING.
+
+        Levels run from worst to best agreement, and a worse level never weighs more than
+        a better one: a rare level whose m and u are both near nothing (numbers in names
+        differing, among customers) cannot turn disagreement into evidence for a match.
+        """
         ratio = np.log2(np.maximum(self.m, _FLOOR) / np.maximum(self.u, _FLOOR))
+        ratio[self.m == 0] = np.inf
+        ratio = np.minimum.accumulate(ratio[:, ::-1], axis=1)[:, ::-1]
         ratio[self.m == 0] = 0.0
         return np.hstack([ratio, np.zeros((len(self.comparisons), 1))])
 

@@ -1,7 +1,9 @@
 """Organisations (customers and suppliers) of the master generator, and each system's view.
 
 Some organisations are hard negatives: a distinct business whose name is close to
-another's (the same trade name elsewhere, a sister company, one letter apart).
+another's (the same trade name elsewhere, a sister company, one letter apart). About 5%
+are sole traders behind a trading name: KashFlow holds "Owner t/a Trading Name", Sage
+100 the trading name alone, the owner's name alone, or both with "T/A".
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sandbox.datagen.masters.rekeying import (
 from sandbox.datagen.masters.words import (
     _ADJECTIVES,
     _FREE_DOMAINS,
+    _GIVEN_NAMES,
     _MAILBOXES,
     _NOUNS,
     _PLACES,
@@ -31,6 +34,7 @@ from sandbox.datagen.masters.words import (
     _SURNAMES,
     _TOWNS,
     _TRADES,
+    _TRADING_AS,
 )
 
 
@@ -43,6 +47,8 @@ class _Organisation:
     city: str
     postcode: str
     tax_number: str | None
+    owner: str | None = None
+    """The sole trader behind a trading name, if any."""
 
 
 def _base_name(rng: random.Random) -> str:
@@ -68,6 +74,9 @@ def _organisations(n: int, rng: random.Random, supplier: bool) -> list[_Organisa
         else:
             name = f"{_base_name(rng)} {rng.choice(_SUFFIXES)}".strip()
         town, area = rng.choice(_TOWNS)
+        owner = (
+            f"{rng.choice(_GIVEN_NAMES)} {rng.choice(_SURNAMES)}" if rng.random() < 0.05 else None
+        )
         organisations.append(
             _Organisation(
                 name=name,
@@ -80,6 +89,7 @@ def _organisations(n: int, rng: random.Random, supplier: bool) -> list[_Organisa
                 tax_number=_tax_number(rng, tax_numbers)
                 if rng.random() < (0.85 if supplier else 0.55)
                 else None,
+                owner=owner,
             )
         )
     return organisations
@@ -130,9 +140,10 @@ def _organisation_view(
 ) -> dict[str, str | None]:
     """How one system holds `org`; `heavy` is the re-keyed side (Sage 100)."""
     level = 1.0 if heavy else 0.3
+    name = _trading_as(org, rng, heavy)
     if heavy and rng.random() < 0.1:  # keyed in a hurry: a name and a postcode
         return {
-            "name": _noisy_name(org.name, rng, level),
+            "name": _noisy_name(name, rng, level),
             "email": None,
             "phone": None,
             "address": None,
@@ -142,7 +153,7 @@ def _organisation_view(
             "tax_number": None,
         }
     return {
-        "name": _noisy_name(org.name, rng, level),
+        "name": _noisy_name(name, rng, level),
         "email": _noisy_email(org.email, rng, level),
         "phone": _noisy_phone(org.phone, rng, level),
         "address": _maybe(rng, 0.05 * level, _noisy_words(org.address, rng, level)),
@@ -151,3 +162,15 @@ def _organisation_view(
         "country": "GB" if rng.random() < 0.8 else ("GBR" if heavy else "United Kingdom"),
         "tax_number": _noisy_tax(org.tax_number, rng, level),
     }
+
+
+def _trading_as(org: _Organisation, rng: random.Random, heavy: bool) -> str:
+    """The name as one system holds it: a sole trader's with or without its owner."""
+    if org.owner is None:
+        return org.name
+    roll = rng.random()
+    if heavy and roll < 0.5:
+        return org.name
+    if heavy and roll < 0.7:
+        return org.owner
+    return f"{org.owner} {rng.choice(_TRADING_AS)} {org.name}"

@@ -253,7 +253,12 @@ _TRADES = (
     "Group",
     "Services",
 )
-_SUFFIXES = ("Ltd", "Ltd", "Limited", "Ltd.", "LLP", "PLC", "& Co", "", "")
+_SUFFIXES = (
+    *("Ltd", "Ltd", "Limited", "Ltd.", "LLP", "PLC", "& Co", "", ""),
+    *("Inc.", "LLC", "Corp.", "GmbH", "L.L.C.", "& Co. Ltd"),
+)
+_GIVEN_NAMES = ("John", "Mary", "Aisha", "Tom", "Priya", "Gareth", "Siobhan", "Wei", "Olu", "Kate")
+_TRADING_AS = ("t/a", "T/A", "trading as", "t/as", "T/As", "Trading As")
 _TOWNS = (
     *((town, area) for town, area, _ in TOWNS),
     ("Sheffield", "S"),
