@@ -4,9 +4,10 @@ A pair is a candidate when the two records share any blocking key, so a typo in 
 field is survived by the others. Key passes: exact tax number, email, business email
 domain, phone, postcode, code and date of birth; the whole name; each name word and
 its phonetic keys (metaphone and NYSIIS, so "Thomson" meets "Thompson"); adjacent word
-pairs; a skeleton of word starts. Sorted-neighbourhood passes then pair each record
-with the `window` nearest records of the other side in name order, and in the order
-of the name with its words reversed, which catches a typo in any one word.
+pairs, as written and as metaphone keys; a skeleton of word starts. Sorted-neighbourhood
+passes then pair each record with the `window` nearest records of the other side in
+name order, and in the order of the name with its words reversed, which catches a typo
+in any one word.
 
 The union is bounded: a key shared by more than `max_block_pairs` left x right pairs
 is dropped as too common to say anything, and each sorted pass adds at most
@@ -17,6 +18,7 @@ is dropped as too common to say anything, and each sorted pass adds at most
 from __future__ import annotations
 
 from functools import cache
+from itertools import pairwise
 
 import jellyfish
 import numpy as np
@@ -94,7 +96,34 @@ def blocking_keys(prepared: pl.DataFrame) -> pl.DataFrame:
             + pl.col("tokens").list.eval(pl.element().str.slice(0, 3)).list.join("")
         ).alias("key"),
     )
-    return pl.concat([*exact, sounds, word_keys, word_pairs, skeleton]).unique()
+    distinct_forms = forms["form"].unique()
+    sounded = pl.DataFrame(
+        {
+            "form": distinct_forms,
+            "sound_pairs": [_sound_pairs(form) for form in distinct_forms.to_list()],
+        },
+        schema={"form": pl.Utf8, "sound_pairs": pl.List(pl.Utf8)},
+    )
+    sound_pairs = (
+        forms.join(sounded, on="form")
+        .explode("sound_pairs")
+        .filter(pl.col("sound_pairs").is_not_null())
+        .select("row", (pl.lit("sound pair:") + pl.col("sound_pairs")).alias("key"))
+    )
+    return pl.concat([*exact, sounds, word_keys, word_pairs, sound_pairs, skeleton]).unique()
+
+
+def _sound_pairs(form: str) -> list[str]:
+    """Metaphone keys of each two adjacent words of a name ("beech boykcase" meets
+    "beech bookcase" where each word alone is too common to block on)."""
+    words = form.split()
+    keys = [_metaphone(word) for word in words]
+    return [f"{a} {b}" for a, b in pairwise(keys)]
+
+
+@cache
+def _metaphone(word: str) -> str:
+    return word if word.isdigit() else jellyfish.metaphone(word)
 
 
 @cache
