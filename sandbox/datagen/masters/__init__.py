@@ -2,13 +2,15 @@
 
 `generate_master_dataset(n_entities, seed, kind)` draws `n_entities` real-world entities and
 renders each as KashFlow holds it (`left`) and as Sage 100 holds it (`right`), the way
-re-keying leaves them: case and punctuation changes, Ltd/Limited/no suffix, typos,
+re-keying leaves them: case and punctuation changes, legal forms written another way
+(Ltd/Limited/none, Inc., LLC, Corp., GmbH), sole traders' "t/a" names, typos,
 abbreviations, missing or changed emails and phones, reformatted postcodes and VAT
 numbers, item descriptions cut to Sage's 30 characters, different code schemes. About
 5% of entities exist on one side only, and about 8% are hard negatives: a distinct
 entity whose name is close to another's (a sister company, the same trade name in
 another town, the next size of the same product). Frames follow the contract of
 `matcher.masters.link_masters`; `truth` lists the `(left_id, right_id)` pairs.
+`sandbox.datagen.masters.febrl` gives the public FEBRL data sets in the same shape.
 """
 
 from __future__ import annotations
