@@ -106,10 +106,17 @@ def _same(pairs: pl.DataFrame, column: str) -> np.ndarray:
 
 
 def _slips(pairs: pl.DataFrame, column: str) -> np.ndarray:
-    """Optimal-string-alignment distance: one typo, dropped or swapped character is 1."""
-    return process.cpdist(
-        pairs[column].to_list(), pairs[f"{column}_r"].to_list(), scorer=OSA.distance, workers=-1
-    )
+    """Optimal-string-alignment distance: one typo, dropped or swapped character is 1
+    (0 where equal; computed only where both sides hold differing values)."""
+    differ = _present(pairs, column) & ~_same(pairs, column)
+    distance = np.zeros(pairs.height, dtype=np.int64)
+    if differ.any():
+        subset = pairs.select(column, f"{column}_r").filter(pl.Series(differ))
+        distance[differ] = process.cpdist(
+            subset[column].to_list(), subset[f"{column}_r"].to_list(), scorer=OSA.distance,
+            workers=-1,
+        )  # fmt: skip
+    return distance
 
 
 def _graded(present: np.ndarray, grades: list[np.ndarray]) -> np.ndarray:
@@ -165,20 +172,31 @@ def _postcode_levels(pairs: pl.DataFrame) -> np.ndarray:
 
 
 def _address_levels(pairs: pl.DataFrame) -> np.ndarray:
-    similarity = _similarity(pairs["address"], pairs["address_r"])
+    present = _present(pairs, "address")
+    similarity = np.zeros(pairs.height)
+    if present.any():
+        subset = pairs.select("address", "address_r").filter(pl.Series(present))
+        similarity[present] = _similarity(subset["address"], subset["address_r"])
     grades = [similarity >= 0.6, similarity >= 0.8, similarity >= 0.95]
     return _graded(_present(pairs, "address"), grades)
 
 
 def _city_levels(pairs: pl.DataFrame) -> np.ndarray:
-    similarity = process.cpdist(
-        pairs["city"].to_list(),
-        pairs["city_r"].to_list(),
-        scorer=JaroWinkler.normalized_similarity,
-        workers=-1,
-    )
     same = _same(pairs, "city")
-    return _graded(_present(pairs, "city"), [same | (similarity >= 0.88), same])
+    differ = _present(pairs, "city") & ~same
+    similar = same.copy()
+    if differ.any():
+        subset = pairs.select("city", "city_r").filter(pl.Series(differ))
+        similar[differ] = (
+            process.cpdist(
+                subset["city"].to_list(),
+                subset["city_r"].to_list(),
+                scorer=JaroWinkler.normalized_similarity,
+                workers=-1,
+            )
+            >= 0.88
+        )
+    return _graded(_present(pairs, "city"), [similar, same])
 
 
 _LEVELS: dict[str, Callable[[pl.DataFrame], np.ndarray]] = {
