@@ -40,6 +40,7 @@ from matcher.masters.blocking import candidate_pairs, pairs_completeness
 from matcher.masters.comparisons import COMPARISONS, comparison_levels, name_similarity
 from matcher.masters.fellegi_sunter import FellegiSunterModel, estimate, starting_model
 from matcher.masters.fields import prepare
+from matcher.normalise import DEFAULT_PHONE_REGION
 
 __all__ = [
     "COMPARISONS",
@@ -104,6 +105,8 @@ class MasterConfig:
     """Random pairs drawn to learn how all pairs compare (all of them when fewer)."""
     seed: int = 0
     max_name_frequency_bits: float = 8.0
+    phone_region: str = DEFAULT_PHONE_REGION
+    """Where phone numbers written without a country code are read first (ISO 3166)."""
     """The most an exact name shared by many records loses (term-frequency adjustment)."""
 
 
@@ -136,7 +139,7 @@ def linkage(
         missing = {"id", "name"} - set(frame.columns)
         if missing:
             raise ValueError(f"{side} frame lacks required columns {sorted(missing)}")
-    lhs, rhs = prepare(left), prepare(right)
+    lhs, rhs = prepare(left, config.phone_region), prepare(right, config.phone_region)
     pairs = candidate_pairs(lhs, rhs, max_block_pairs=config.max_block_pairs, window=config.window)
     joined = pairs.join(lhs, left_on="left_row", right_on="row").join(
         rhs, left_on="right_row", right_on="row", suffix="_r"

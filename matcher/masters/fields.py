@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from matcher.masters.company_names import company_name
-from matcher.normalise import FREE_EMAIL_DOMAINS, normalised
+from matcher.normalise import DEFAULT_PHONE_REGION, FREE_EMAIL_DOMAINS, normalised
 
 OPTIONAL_COLUMNS = (
     "email",
@@ -31,8 +31,9 @@ OPTIONAL_COLUMNS = (
 _NON_DIGIT = re.compile(r"\D+")
 
 
-def prepare(frame: pl.DataFrame) -> pl.DataFrame:
-    """The normalised comparison fields of `frame`, indexed by `row` (its position)."""
+def prepare(frame: pl.DataFrame, phone_region: str = DEFAULT_PHONE_REGION) -> pl.DataFrame:
+    """The normalised comparison fields of `frame`, indexed by `row` (its position);
+    phones without a country code are read as from `phone_region` first."""
     text = {column: _text(frame, column) for column in ("name", *OPTIONAL_COLUMNS)}
     names = _name_forms(text["name"])
     prepared = pl.DataFrame(
@@ -42,7 +43,7 @@ def prepare(frame: pl.DataFrame) -> pl.DataFrame:
             "numbers": normalised(text["name"], "name_numbers"),
             "email": normalised(text["email"], "normalise_email"),
             "domain": normalised(text["email"], "email_domain"),
-            "phone": normalised(text["phone"], "normalise_phone"),
+            "phone": normalised(text["phone"], "normalise_phone", region=phone_region),
             "postcode": normalised(text["postcode"], "normalise_postcode"),
             "district": normalised(text["postcode"], "postcode_district"),
             "address": normalised(text["address"], "normalise_address"),
