@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import polars as pl
@@ -102,10 +103,21 @@ _BASE: dict[str, str | None] = {
 }
 
 
-def _score(left: Mapping[str, str | None], right: Mapping[str, str | None]) -> float:
+def _link(left: Mapping[str, str | None], right: Mapping[str, str | None]) -> pl.DataFrame:
     config = MasterConfig(suggest_threshold=0.0, max_block_pairs=10)
-    links = link_masters(pl.DataFrame([left]), pl.DataFrame([right]), config)
+    return link_masters(pl.DataFrame([left]), pl.DataFrame([right]), config)
+
+
+def _score(left: Mapping[str, str | None], right: Mapping[str, str | None]) -> float:
+    links = _link(left, right)
     return float(links["score"][0]) if links.height else 0.0
+
+
+def _weight(left: Mapping[str, str | None], right: Mapping[str, str | None]) -> float:
+    """The pair's match weight (log2 odds): unlike the probability, it never saturates,
+    so evidence on top of strong evidence still shows."""
+    links = _link(left, right)
+    return float(links["match_weight"][0]) if links.height else -math.inf
 
 
 def _right(**changes: str | None) -> dict[str, str | None]:
@@ -126,16 +138,18 @@ def _right(**changes: str | None) -> dict[str, str | None]:
 def test_each_field_that_agrees_raises_the_score_and_each_that_differs_lowers_it(
     field: str, agree: str, differ: str
 ) -> None:
-    missing = _score(_BASE, _right(**{field: None}))
+    missing = _weight(_BASE, _right(**{field: None}))
     assert (
-        _score(_BASE, _right(**{field: agree})) > missing > _score(_BASE, _right(**{field: differ}))
+        _weight(_BASE, _right(**{field: agree}))
+        > missing
+        > _weight(_BASE, _right(**{field: differ}))
     )
 
 
 def test_same_email_domain_is_weaker_than_the_same_address() -> None:
-    same = _score(_BASE, _right(phone=None, tax_number=None))
-    domain = _score(_BASE, _right(phone=None, tax_number=None, email="info@harperjoinery.co.uk"))
-    free = _score(_BASE, _right(phone=None, tax_number=None, email="harper@gmail.com"))
+    same = _weight(_BASE, _right(phone=None, tax_number=None))
+    domain = _weight(_BASE, _right(phone=None, tax_number=None, email="info@harperjoinery.co.uk"))
+    free = _weight(_BASE, _right(phone=None, tax_number=None, email="harper@gmail.com"))
     assert same > domain > free
 
 
@@ -156,7 +170,7 @@ def test_item_codes_compared_loosely() -> None:
     left = {"id": "OAKDT-180C-00012", "code": "OAKDT-180C-00012", "name": "Oak Dining Table"}
     right = {"id": "oakdt180c00012", "code": "oakdt180c00012", "name": "OAK DINING TBL"}
     other = {"id": "X9", "code": "X9", "name": "OAK DINING TBL"}
-    assert _score(left, right) > _score(left, other)
+    assert _weight(left, right) > _weight(left, other)
 
 
 # Linking ------------------------------------------------------------------------------------
