@@ -44,7 +44,6 @@ OWN_PACKAGES = ("ledgerbridge", "canonical", "connectors", "cdc", "ledger", "mat
 """Loggers LEDGERBRIDGE_LOG_LEVEL sets (the sandboxes stand in for other systems)."""
 
 console = Console()
-errors = Console(stderr=True, highlight=False)
 db_commands.register(db_app)
 
 
@@ -115,9 +114,10 @@ def history(
     with psycopg.connect(database_url(load_settings())) as conn:
         versions = record_history(conn, system, entity, key)
     if not versions:
-        errors.print(
+        typer.echo(
             f"ledgerbridge: no versions of {system} {entity} {key!r} in the ledger:"
-            " check the key (as that system spells it) or read the system first"
+            " check the key (as that system spells it) or read the system first",
+            err=True,
         )
         raise typer.Exit(1)
     console.print(history_table(versions))

@@ -69,11 +69,16 @@ class Settings(BaseSettings):
             check_postgresql_conninfo(value.get_secret_value())
         return value
 
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home_is_named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: unset it to work in .ledgerbridge, or name a folder")
+        return value
+
     @field_validator("home")
     @classmethod
     def _home_is_a_folder(cls, value: Path) -> Path:
-        if str(value) in ("", "."):
-            raise ValueError("is empty: unset it to work in .ledgerbridge, or name a folder")
         if value.exists() and not value.is_dir():
             raise ValueError("names a file, not a folder: name a folder (it is created if missing)")
         return value

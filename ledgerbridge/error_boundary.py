@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 
 import psycopg
 import pydantic
+import sqlalchemy.exc
 import typer
 from pydantic import BaseModel, SecretStr
 from typer._click import exceptions as cli_errors  # typer's own (vendored) click errors
@@ -137,6 +138,8 @@ def answer_for(exc: BaseException) -> tuple[int, str]:
     """The exit status and the one line that tell `exc`, secrets removed."""
     settings = _settings_or_none()
     ledger = describe_ledger(settings)
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and isinstance(exc.orig, BaseException):
+        exc = exc.orig  # alembic runs migrations through SQLAlchemy, which wraps psycopg's
     for answer in ANSWERS:
         if isinstance(exc, answer.kind) and answer.applies(exc):
             line = " ".join(answer.message(exc, ledger).split())
@@ -218,7 +221,7 @@ class CommandGroup(TyperGroup):
         given = list(sys.argv[1:] if args is None else args)
         try:
             result = super().main(
-                given, prog_name or PROGRAM, complete_var, standalone_mode=False, **extra
+                given, PROGRAM, complete_var, standalone_mode=False, **extra
             )
         except cli_errors.NoArgsIsHelpError:  # the help was shown as the error was made
             _exit(USAGE, standalone_mode)
@@ -238,7 +241,7 @@ def tell(exc: BaseException, *, verbose: bool = False) -> int:
     if verbose:
         trace = "".join(traceback.format_exception(exc))
         typer.echo(redact_text(trace, secret_values(_settings_or_none())).rstrip(), err=True)
-    told = line if line.startswith(f"{PROGRAM} ") else f"{PROGRAM}: {line}"
+    told = line if line.startswith((f"{PROGRAM} ", f"{PROGRAM}:")) else f"{PROGRAM}: {line}"
     typer.echo(told, err=True)
     return code
 
