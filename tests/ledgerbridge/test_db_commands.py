@@ -40,6 +40,14 @@ def start_embedded_server(home: Path) -> int:
     return int((home / "pg" / "postmaster.pid").read_text().split("\n", 1)[0])
 
 
+def stop_script(home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """What `make clean` runs first, for the server under `home`."""
+    script = ROOT / "scripts" / "stop-embedded-postgres.sh"
+    return subprocess.run(
+        ["sh", str(script), str(home)], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+
+
 def gone(pid: int) -> bool:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -110,25 +118,13 @@ def test_make_clean_stops_the_server_before_removing_its_folder(home: Path, tmp_
 
     pid = start_embedded_server(home)
     # from a folder without .venv: the script's own fast shutdown, as after a lost venv
-    run = subprocess.run(
-        ["sh", str(ROOT / "scripts" / "stop-embedded-postgres.sh"), str(home)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = stop_script(home, cwd=tmp_path)
     assert (run.returncode, run.stdout) == (
         0,
         f"stopped the embedded PostgreSQL under {home}/pg (pid {pid})\n",
     )
     assert gone(pid)
-    nothing = subprocess.run(
-        ["sh", str(ROOT / "scripts" / "stop-embedded-postgres.sh"), str(home)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    nothing = stop_script(home, cwd=tmp_path)
     assert (nothing.returncode, nothing.stdout) == (0, "")
 
 
