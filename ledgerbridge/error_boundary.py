@@ -220,9 +220,7 @@ class CommandGroup(TyperGroup):
     ) -> Any:
         given = list(sys.argv[1:] if args is None else args)
         try:
-            result = super().main(
-                given, PROGRAM, complete_var, standalone_mode=False, **extra
-            )
+            result = super().main(given, PROGRAM, complete_var, standalone_mode=False, **extra)
         except cli_errors.NoArgsIsHelpError:  # the help was shown as the error was made
             _exit(USAGE, standalone_mode)
         except BaseException as exc:  # the boundary: every failure gets its answer
