@@ -6,9 +6,6 @@ the sandboxes. Each case runs the real app (typer's CliRunner) against a real Po
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -447,21 +444,3 @@ def test_verbose_adds_the_traceback_and_still_no_secret(databases: dict[str, str
     assert "Traceback (most recent call last)" in result.stderr
     assert result.stderr.splitlines()[-1].startswith("ledgerbridge: cannot reach the ledger")
     assert "pg-pass-Wn63" not in result.stdout + result.stderr
-
-
-def test_the_installed_command_answers_the_same(databases: dict[str, str], tmp_path: Path) -> None:
-    case = CASES["mysql DATABASE_URL"]
-    command = Path(sys.executable).with_name("ledgerbridge")
-    env = {
-        **os.environ,
-        "DATABASE_URL": databases["ledger_url"],
-        "LEDGERBRIDGE_CONFIG": str(tmp_path / "ledgerbridge.toml"),
-        **SECRETS,
-        **{name: value for name, value in case.env.items() if value is not None},
-    }
-
-    run = subprocess.run(
-        [str(command), *case.args], env=env, capture_output=True, text=True, timeout=120
-    )
-
-    assert (run.returncode, run.stdout, run.stderr) == (case.exit_code, "", case.line + "\n")
