@@ -34,4 +34,5 @@ bench: venv
 	$(BIN)/python bench/ledger_append.py --quick
 
 clean:
+	@sh scripts/stop-embedded-postgres.sh .ledgerbridge
 	rm -rf $(VENV) .ledgerbridge .pytest_cache .mypy_cache .ruff_cache

@@ -1,13 +1,15 @@
 """The `ledgerbridge` command: demo, sync, worker, serve, db, history, reconcile, sandbox.
 
-`main` is the console script: the typer `app`, with a configuration that cannot work
-told in one line on stderr (exit status 2) instead of a traceback.
+`main` is the console script. Any failure of any command, a configuration that cannot work
+included, is answered by the app's group class (`ledgerbridge.error_boundary`): one line
+on stderr and an exit status, no traceback unless `--verbose`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib.metadata import version
 
 import psycopg
 import typer
@@ -16,15 +18,20 @@ from rich.console import Console
 from canonical import ENTITIES, SYSTEMS
 from ledger import history as record_history
 from ledger.migrate import upgrade
+from ledgerbridge import db_commands
 from ledgerbridge.config import SettingsError, load_settings
 from ledgerbridge.database import database_url, redact
+from ledgerbridge.error_boundary import CommandGroup
 from ledgerbridge.history_view import history_table
 from ledgerbridge.reconcile_command import reconcile_command
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
 
 app = typer.Typer(
-    help="Ledgerbridge: KashFlow <-> Sage 100 sync and reconciliation.", no_args_is_help=True
+    cls=CommandGroup,
+    help="Ledgerbridge: KashFlow <-> Sage 100 sync and reconciliation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The ledger database.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="Emulators of KashFlow and Sage 100.", no_args_is_help=True)
@@ -33,17 +40,45 @@ app.add_typer(sandbox_app, name="sandbox")
 sandbox_app.add_typer(kashflow_sandbox_app, name="kashflow")
 sandbox_app.add_typer(sage100_sandbox_app, name="sage100")
 
+OWN_PACKAGES = ("ledgerbridge", "canonical", "connectors", "cdc", "ledger", "matcher", "writer")
+"""Loggers LEDGERBRIDGE_LOG_LEVEL sets (the sandboxes stand in for other systems)."""
+
 console = Console()
+db_commands.register(db_app)
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"ledgerbridge {version('ledgerbridge')}")
+        raise typer.Exit()
 
 
 @app.callback()
 def log_verbosity(
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Log at DEBUG level; show the traceback of a failure."
+    ),
+    _version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
 ) -> None:
+    """Ledgerbridge logs at LEDGERBRIDGE_LOG_LEVEL, the libraries it uses at WARNING;
+    everything at DEBUG with --verbose. A configuration that cannot work is told by the
+    command that reads it, so the sandboxes still run."""
+    try:
+        level = load_settings().log_level
+    except SettingsError:
+        level = "INFO"
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    for package in OWN_PACKAGES:
+        logging.getLogger(package).setLevel(logging.DEBUG if verbose else level)
 
 
 @db_app.command("upgrade")
@@ -54,21 +89,36 @@ def db_upgrade() -> None:
     console.print(f"ledger schema is up to date on {redact(url)}")
 
 
+def one_of(names: Sequence[str], what: str) -> Callable[[str], str]:
+    """A parser of an argument that must be one of `names`."""
+
+    def parse(value: str) -> str:
+        if value not in names:
+            raise ValueError(f"unknown {what} {value!r}; one of {', '.join(names)}")
+        return value
+
+    return parse
+
+
 @app.command()
 def history(
-    system: str = typer.Argument(..., help=f"One of: {', '.join(SYSTEMS)}"),
-    entity: str = typer.Argument(..., help=f"One of: {', '.join(ENTITIES)}"),
+    system: str = typer.Argument(
+        ..., parser=one_of(SYSTEMS, "system"), help=f"One of: {', '.join(SYSTEMS)}"
+    ),
+    entity: str = typer.Argument(
+        ..., parser=one_of(ENTITIES, "entity"), help=f"One of: {', '.join(ENTITIES)}"
+    ),
     key: str = typer.Argument(..., help="The record's key in that system"),
 ) -> None:
     """Print every version of one record with a field-level diff between versions."""
-    if system not in SYSTEMS:
-        raise typer.BadParameter(f"unknown system {system!r}; one of {', '.join(SYSTEMS)}")
-    if entity not in ENTITIES:
-        raise typer.BadParameter(f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}")
     with psycopg.connect(database_url(load_settings())) as conn:
         versions = record_history(conn, system, entity, key)
     if not versions:
-        console.print(f"no versions of {system} {entity} {key!r} in the ledger")
+        typer.echo(
+            f"ledgerbridge: no versions of {system} {entity} {key!r} in the ledger:"
+            " check the key (as that system spells it) or read the system first",
+            err=True,
+        )
         raise typer.Exit(1)
     console.print(history_table(versions))
 
@@ -86,8 +136,4 @@ def demo() -> None:
 
 def main(args: Sequence[str] | None = None) -> None:
     """Runs the `ledgerbridge` command on `args` (default: the process arguments)."""
-    try:
-        app(args=args, prog_name="ledgerbridge")
-    except SettingsError as exc:
-        typer.echo(f"ledgerbridge: {exc}", err=True)
-        raise SystemExit(2) from None
+    app(args=args, prog_name="ledgerbridge")

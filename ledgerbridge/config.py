@@ -9,11 +9,14 @@ API. A value that cannot work fails `load_settings` with one line naming the set
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -59,6 +62,27 @@ class Settings(BaseSettings):
     """Writes whose amount is over this need a human approval first."""
     log_level: LogLevel = "INFO"
 
+    @field_validator("database_url")
+    @classmethod
+    def _a_postgresql_connection(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_postgresql_conninfo(value.get_secret_value())
+        return value
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home_is_named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: unset it to work in .ledgerbridge, or name a folder")
+        return value
+
+    @field_validator("home")
+    @classmethod
+    def _home_is_a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError("names a file, not a folder: name a folder (it is created if missing)")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_capitals(cls, value: object) -> object:
@@ -78,6 +102,32 @@ class Settings(BaseSettings):
         if path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+POSTGRESQL_SCHEMES = ("postgresql", "postgres")
+_URL_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.\-]*):")
+_EXAMPLE_URL = "postgresql://USER@HOST:5432/DBNAME"
+
+
+def check_postgresql_conninfo(conninfo: str) -> None:
+    """Refuses, without repeating it, a connection string PostgreSQL cannot use: empty, of
+    another scheme (`mysql://...`) or a key=value string libpq does not parse."""
+    if not conninfo.strip():
+        raise ValueError(
+            "is set but empty: unset it to use the embedded PostgreSQL, or give " + _EXAMPLE_URL
+        )
+    scheme = _URL_SCHEME.match(conninfo)
+    if scheme and scheme.group(1).lower() not in POSTGRESQL_SCHEMES:
+        raise ValueError(
+            f"is a {scheme.group(1)!r} URL, not PostgreSQL: give {_EXAMPLE_URL}"
+            " (or a libpq key=value string)"
+        )
+    try:
+        conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        raise ValueError(
+            f"is not a PostgreSQL connection string libpq can read: give {_EXAMPLE_URL}"
+        ) from None
 
 
 _SECTIONS = frozenset(
@@ -110,10 +160,10 @@ def load_settings(**overrides: Any) -> Settings:
 
 def _problem(error: Any) -> str:
     location = [str(part) for part in error["loc"]]
-    if location[:1] in (["DATABASE_URL"], ["LEDGERBRIDGE_DATABASE_URL"]):
-        return f"database_url (DATABASE_URL): {error['msg']}"
-    setting = ".".join(location) or "(settings)"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if location[:1] in (["database_url"], ["DATABASE_URL"], ["LEDGERBRIDGE_DATABASE_URL"]):
+        return f"database_url (DATABASE_URL): {message}"
+    setting = ".".join(location) or "(settings)"
     if error["type"] == "extra_forbidden":
         message = "not a setting (mistyped?)"
     if len(location) == 1 and location[0] in _SECTIONS:

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from ledgerbridge.config import Settings
+from ledgerbridge.redaction import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,10 @@ def database_url(settings: Settings) -> str:
 
 def redact(url: str) -> str:
     """A database URL fit for a log line: the password replaced by ***."""
-    info = psycopg.conninfo.conninfo_to_dict(url)
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return redact_text(url)
     if "password" in info:
         info["password"] = "***"
     return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in info.items() if v is not None})

@@ -8,7 +8,8 @@ for use on its own (``python -m ledgerbridge.reconcile_command reconcile``).
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
 
 import psycopg
 import typer
@@ -27,21 +28,62 @@ DEFAULTS = MatchConfig()
 GL_DEFAULTS = GLConfig()
 
 
+class DecimalRange:
+    """A parser of option values: a finite decimal number within [minimum, maximum],
+    parsed exactly (no float); a ValueError says what is wrong with the value."""
+
+    def __init__(self, minimum: Decimal, maximum: Decimal | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def __call__(self, value: str | Decimal) -> Decimal:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number (write it like 2.50)") from None
+        if not number.is_finite():
+            raise ValueError(f"{value!r} is not a finite number")
+        if number < self.minimum or (self.maximum is not None and number > self.maximum):
+            wanted = (
+                f"between {self.minimum} and {self.maximum}"
+                if self.maximum is not None
+                else f"at least {self.minimum}"
+            )
+            raise ValueError(f"{value} is not {wanted}")
+        return number
+
+
+AMOUNT = DecimalRange(Decimal(0))
+SHARE = DecimalRange(Decimal(0), Decimal(1))
+
+
 def reconcile_command(
     auto_threshold: float = typer.Option(
-        DEFAULTS.auto_threshold, help="Score from which an unambiguous payment match is auto."
+        DEFAULTS.auto_threshold,
+        min=0.0,
+        max=1.0,
+        help="Score in [0, 1] from which an unambiguous payment match is auto.",
     ),
-    tolerance_abs: str = typer.Option(
-        str(DEFAULTS.tolerance_abs), help="Largest difference written off, in money."
-    ),
-    tolerance_pct: str = typer.Option(
-        str(DEFAULTS.tolerance_pct), help="Largest difference written off, share of the invoice."
-    ),
+    tolerance_abs: Annotated[
+        Decimal,
+        typer.Option(parser=AMOUNT, help="Largest difference written off, in money (>= 0)."),
+    ] = DEFAULTS.tolerance_abs,
+    tolerance_pct: Annotated[
+        Decimal,
+        typer.Option(
+            parser=SHARE,
+            help="Largest difference written off, as a share of the invoice (0.005 = 0.5%).",
+        ),
+    ] = DEFAULTS.tolerance_pct,
     days_after_due: int = typer.Option(
-        DEFAULTS.days_after_due, help="How long after its due date a payment still counts."
+        DEFAULTS.days_after_due,
+        min=0,
+        help="How many days after its due date a payment still counts (>= 0).",
     ),
     gl_min_history: int = typer.Option(
         GL_DEFAULTS.min_history,
+        min=0,
         help="Labelled Sage purchase lines needed to train GL suggestions (else mapping).",
     ),
 ) -> None:
@@ -50,8 +92,8 @@ def reconcile_command(
     config = ReconcileConfig(
         payments=MatchConfig(
             auto_threshold=auto_threshold,
-            tolerance_abs=Decimal(tolerance_abs),
-            tolerance_pct=Decimal(tolerance_pct),
+            tolerance_abs=tolerance_abs,
+            tolerance_pct=tolerance_pct,
             days_after_due=days_after_due,
         ),
         gl=GLConfig(min_history=gl_min_history),
