@@ -105,9 +105,9 @@ class MasterConfig:
     """Random pairs drawn to learn how all pairs compare (all of them when fewer)."""
     seed: int = 0
     max_name_frequency_bits: float = 8.0
+    """The most an exact name shared by many records loses (term-frequency adjustment)."""
     phone_region: str = DEFAULT_PHONE_REGION
     """Where phone numbers written without a country code are read first (ISO 3166)."""
-    """The most an exact name shared by many records loses (term-frequency adjustment)."""
 
 
 @dataclass(frozen=True)
