@@ -378,22 +378,45 @@ def sales_invoice_from_rows(
         )
     net = number(header.get("TaxableSalesAmt")) + number(header.get("NonTaxableSalesAmt"))
     tax = number(header.get("SalesTaxAmt"))
-    gross = net + tax + number(header.get("FreightAmt"))
-    balance = number(open_invoice.get("Balance")) if open_invoice is not None else Decimal(0)
     return SalesInvoice.build(
-        system=SYSTEM,
         key=header["InvoiceNo"],
         customer_key=keys.customer_key(header["ARDivisionNo"], header["CustomerNo"]),
-        issue_date=day(header.get("InvoiceDate")),
-        due_date=day(header.get("InvoiceDueDate")),
-        currency=lookups.currency,
         reference=text(header.get("CustomerPONo")),
-        lines=tuple(lines),
-        net_amount=net,
-        tax_amount=tax,
-        gross_amount=gross,
-        amount_paid=gross - balance,
+        **_document_fields(
+            header,
+            open_invoice,
+            lookups,
+            lines,
+            net,
+            tax,
+            net + tax + number(header.get("FreightAmt")),
+        ),
     )
+
+
+def _document_fields(
+    header: Row,
+    open_invoice: Row | None,
+    lookups: Lookups,
+    lines: Iterable[DocumentLine],
+    net: Decimal,
+    tax: Decimal,
+    gross: Decimal,
+) -> dict[str, object]:
+    """What A/R and A/P invoice headers say alike: dates, currency, lines, totals, and
+    what is paid (the gross less the open-invoice balance, all of it with none open)."""
+    balance = number(open_invoice.get("Balance")) if open_invoice is not None else Decimal(0)
+    return {
+        "system": SYSTEM,
+        "issue_date": day(header.get("InvoiceDate")),
+        "due_date": day(header.get("InvoiceDueDate")),
+        "currency": lookups.currency,
+        "lines": tuple(lines),
+        "net_amount": net,
+        "tax_amount": tax,
+        "gross_amount": gross,
+        "amount_paid": gross - balance,
+    }
 
 
 def _description_fields(description: str) -> dict[str, str]:
@@ -454,21 +477,13 @@ def purchase_invoice_from_rows(
     ]
     net = number(header.get("TaxableAmt")) + number(header.get("NonTaxableAmt"))
     tax = number(header.get("SalesTaxAmt"))
-    gross = number(header.get("InvoiceAmt"))
-    balance = number(open_invoice.get("Balance")) if open_invoice is not None else Decimal(0)
     return PurchaseInvoice.build(
-        system=SYSTEM,
         key=keys.ap_invoice_key(header["APDivisionNo"], header["VendorNo"], header["InvoiceNo"]),
         supplier_key=keys.vendor_key(header["APDivisionNo"], header["VendorNo"]),
-        issue_date=day(header.get("InvoiceDate")),
-        due_date=day(header.get("InvoiceDueDate")),
-        currency=lookups.currency,
         reference=text(header.get("Comment")),
-        lines=tuple(lines),
-        net_amount=net,
-        tax_amount=tax,
-        gross_amount=gross,
-        amount_paid=gross - balance,
+        **_document_fields(
+            header, open_invoice, lookups, lines, net, tax, number(header.get("InvoiceAmt"))
+        ),
     )
 
 
