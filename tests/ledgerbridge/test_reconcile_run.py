@@ -9,8 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+import record_builders
 
-from canonical import Customer, Payment, SalesInvoice
+from canonical import Customer, SalesInvoice
 from ledger import NewVersion, append_versions, current_links, results_of_run
 from ledgerbridge.reconcile import reconcile
 from matcher.anomalies import AnomalyConfig
@@ -36,15 +37,7 @@ def seed(conn: psycopg.Connection[Any]) -> None:
         )
         for key, gross in (("7", "120"), ("8", "75.50"))
     ]
-    receipt = Payment(
-        system="sage100",
-        key="R1",
-        kind="receipt",
-        counterparty_key="01-ACME0019",
-        payment_date=date(2026, 9, 20),
-        amount=Decimal("120"),
-        reference="7",
-    )
+    receipt = record_builders.receipt("sage100", "R1", "01-ACME0019", "120", "7")
     records = [
         Customer(system="kashflow", key="ACME0019", **ACME),  # type: ignore[arg-type]
         Customer(system="sage100", key="01-ACME0019", **ACME),  # type: ignore[arg-type]

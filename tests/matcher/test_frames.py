@@ -7,12 +7,11 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+import record_builders
 
 from canonical import (
-    Allocation,
     Customer,
     DocumentLine,
-    Payment,
     PurchaseInvoice,
     SalesInvoice,
     Supplier,
@@ -35,16 +34,7 @@ LINKS = shared_ids([IdentityLink("customer", "ACME", "01-ACME")])
 
 
 def test_a_payment_row_carries_what_is_left_to_allocate_and_the_shared_counterparty() -> None:
-    receipt = Payment(
-        system="sage100",
-        key="R1",
-        kind="receipt",
-        counterparty_key="01-ACME",
-        payment_date=date(2026, 9, 20),
-        amount=Decimal("150.00"),
-        reference="INV 7",
-        allocations=(Allocation(invoice_key="7", amount=Decimal("100")),),
-    )
+    receipt = record_builders.receipt("sage100", "R1", "01-ACME", "150.00", "INV 7", [("7", "100")])
     frame = payment_frame([receipt], LINKS, {("sage100", "R1"): "kashflow:P9"})
     assert frame.schema == PAYMENT_SCHEMA
     assert frame.row(0, named=True) == {
@@ -80,15 +70,7 @@ def test_an_invoice_row_is_what_is_still_open_and_falls_due_after_default_terms(
 
 
 def test_the_payment_and_invoice_frames_are_what_match_payments_reads() -> None:
-    receipt = Payment(
-        system="kashflow",
-        key="P1",
-        kind="receipt",
-        counterparty_key="ACME",
-        payment_date=date(2026, 9, 20),
-        amount=Decimal("120"),
-        reference="7",
-    )
+    receipt = record_builders.receipt("kashflow", "P1", "ACME", "120", "7")
     invoice = SalesInvoice(
         system="kashflow",
         key="7",

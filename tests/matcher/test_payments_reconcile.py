@@ -7,39 +7,20 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+import record_builders
+from record_builders import sales_invoice
 
-from canonical import Payment, PurchaseInvoice, SalesInvoice
+from canonical import Payment, PurchaseInvoice
 from ledger import NewVersion, append_versions, results_of_run
 from ledgerbridge.reconcile import reconcile
 
 
 def invoice(system: str, key: str, customer: str, gross: str, paid: str = "0") -> NewVersion:
-    return NewVersion.of(
-        SalesInvoice(
-            system=system,  # type: ignore[arg-type]
-            key=key,
-            customer_key=customer,
-            issue_date=date(2026, 9, 1),
-            due_date=date(2026, 10, 1),
-            net_amount=Decimal(gross),
-            gross_amount=Decimal(gross),
-            amount_paid=Decimal(paid),
-        )
-    )
+    return NewVersion.of(sales_invoice(system, key, customer, gross, paid))
 
 
 def receipt(system: str, key: str, customer: str | None, amount: str, reference: str) -> NewVersion:
-    return NewVersion.of(
-        Payment(
-            system=system,  # type: ignore[arg-type]
-            key=key,
-            kind="receipt",
-            counterparty_key=customer,
-            payment_date=date(2026, 9, 20),
-            amount=Decimal(amount),
-            reference=reference,
-        )
-    )
+    return NewVersion.of(record_builders.receipt(system, key, customer, amount, reference))
 
 
 def link(conn: psycopg.Connection[Any], entity: str, kashflow_key: str, sage100_key: str) -> None:

@@ -10,13 +10,13 @@ from typing import Any
 
 import psycopg
 import pytest
+from record_builders import receipt
 from typer.testing import CliRunner
 
 from canonical import (
     Customer,
     DocumentLine,
     GLAccount,
-    Payment,
     PurchaseInvoice,
     SalesInvoice,
     Supplier,
@@ -145,15 +145,7 @@ def test_customers_are_linked_before_payments_so_a_sage_receipt_settles_a_kashfl
             customer("sage100", "01-ACME0019", **{**ACME, "name": "ACME ENGINEERING LIMITED"}),
             sales_invoice("kashflow", "10042", "ACME0019", "120.00"),
             NewVersion.of(
-                Payment(
-                    system="sage100",
-                    key="00001|01-ACME0019|CHK1",
-                    kind="receipt",
-                    counterparty_key="01-ACME0019",
-                    payment_date=date(2026, 9, 20),
-                    amount=Decimal("120.00"),
-                    reference="INV 10042",
-                )
+                receipt("sage100", "00001|01-ACME0019|CHK1", "01-ACME0019", "120.00", "INV 10042")
             ),
         ],
     )

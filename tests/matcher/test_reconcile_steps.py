@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from canonical import CanonicalRecord, Customer, Payment, SalesInvoice
+from record_builders import receipt
+
+from canonical import CanonicalRecord, Customer, SalesInvoice
 from matcher.anomalies import AnomalyConfig
 from matcher.reconcile import ReconcileConfig, ReconcileInput, run_steps
 
@@ -40,17 +42,7 @@ def company() -> ReconcileInput:
             Customer(system="sage100", key="01-ACME0019", **ACME),  # type: ignore[arg-type]
         ],
         "sales_invoice": [invoice("7", "120"), invoice("8", "75.50")],
-        "payment": [
-            Payment(
-                system="sage100",
-                key="00042|01-ACME0019|CHK1",
-                kind="receipt",
-                counterparty_key="01-ACME0019",
-                payment_date=date(2026, 9, 20),
-                amount=Decimal("120"),
-                reference="7",
-            )
-        ],
+        "payment": [receipt("sage100", "00042|01-ACME0019|CHK1", "01-ACME0019", "120", "7")],
     }
     return ReconcileInput(records)
 

@@ -1,0 +1,56 @@
+"""Canonical records for tests, with the dates and defaults the matcher's tests share.
+
+`receipt` and `sales_invoice` build the records that the payment tests pair up: a
+receipt dated 20 September 2026 and an invoice issued on 1 September, due 1 October.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from canonical import Allocation, Payment, SalesInvoice
+
+PAID_ON = date(2026, 9, 20)
+ISSUED_ON = date(2026, 9, 1)
+DUE_ON = date(2026, 10, 1)
+
+
+def receipt(
+    system: str,
+    key: str,
+    counterparty: str | None,
+    amount: str,
+    reference: str | None = None,
+    allocations: Iterable[tuple[str, str]] = (),
+) -> Payment:
+    """A customer receipt; `allocations` are (invoice key, amount) pairs."""
+    fields: dict[str, Any] = {"system": system, "counterparty_key": counterparty}
+    return Payment(
+        key=key,
+        kind="receipt",
+        payment_date=PAID_ON,
+        amount=Decimal(amount),
+        reference=reference,
+        allocations=tuple(Allocation(invoice_key=k, amount=Decimal(a)) for k, a in allocations),
+        **fields,
+    )
+
+
+def sales_invoice(
+    system: str, key: str, customer: str, gross: str, paid: str = "0"
+) -> SalesInvoice:
+    """An invoice with no tax, issued on `ISSUED_ON` and due on `DUE_ON`."""
+    fields: dict[str, Any] = {"system": system}
+    return SalesInvoice(
+        key=key,
+        customer_key=customer,
+        issue_date=ISSUED_ON,
+        due_date=DUE_ON,
+        net_amount=Decimal(gross),
+        gross_amount=Decimal(gross),
+        amount_paid=Decimal(paid),
+        **fields,
+    )
