@@ -58,9 +58,16 @@ def _chain_existing_versions(conn: Any) -> None:
             keys, versions, positions, hashes = [], [], [], []
             previous = GENESIS
             rows = cur.execute(STREAM_VERSIONS, (system, entity)).fetchall()
-            for position, (key, version, operation, digest, raw, updated, observed, run) in (
-                enumerate(rows, start=1)
-            ):
+            for position, (
+                key,
+                version,
+                operation,
+                digest,
+                raw,
+                updated,
+                observed,
+                run,
+            ) in enumerate(rows, start=1):
                 previous = stored_version_chain_hash(
                     previous, position, system, entity, key, version, operation, digest, raw,
                     updated, observed, run,
