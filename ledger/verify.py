@@ -269,21 +269,29 @@ def _walk_versions(
         )
         for (key, version, operation, payload, raw, content_hash, updated, observed, run_id,
              position, chain_hash) in cur:  # fmt: skip
-            problem = None
+            problems = []
             if content_hash != stored_content_hash(operation, payload):
-                problem = "its payload does not match its content hash: the payload was changed"
-            previous_version = newest.get(key)
+                problems.append("its payload does not match its content hash: changed")
+            previous_version = newest.get(key, None if start_known else 0)
             if previous_version is not None and version != previous_version + 1:
-                problem = f"follows version {previous_version}: the versions between were removed"
-            elif previous_version is None and version != 1 and not start_known:
-                problem = "is the first version of its record: earlier versions were removed"
+                problems.append(
+                    f"{_missing_versions(previous_version + 1, version - 1)}: removed"
+                    if version > previous_version + 1
+                    else f"it comes after version {previous_version} of its record: out of order"
+                )
             newest[key] = version
             expected = stored_version_chain_hash(
                 walk.previous, position or 0, system, entity, key, version, operation,
                 content_hash, raw, updated, observed, run_id,
             )  # fmt: skip
             walk.step(f"{system} {entity} {key!r} version {version}", position, chain_hash,
-                      expected, problem)  # fmt: skip
+                      expected, "; ".join(problems) or None)  # fmt: skip
+
+
+def _missing_versions(first: int, last: int) -> str:
+    if first == last:
+        return f"version {first} of its record is missing"
+    return f"versions {first} to {last} of its record are missing"
 
 
 def _walk_table(conn: psycopg.Connection[Any], walk: _ChainWalk, table: ChainedTable) -> None:
