@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import sql
+from pydantic import SecretStr
 
 from ledger import (
     IdentityLink,
@@ -185,8 +186,8 @@ def test_a_version_the_app_role_forges_around_the_appender_is_named(
 def test_a_deployment_keeps_the_owner_apart_from_the_app_login(
     ledger_url: str, app_url: str, app_login: str
 ) -> None:
-    apart = Settings(database_url=app_url, owner_database_url=ledger_url)
-    together = Settings(database_url=ledger_url)
+    apart = Settings(database_url=SecretStr(app_url), owner_database_url=SecretStr(ledger_url))
+    together = Settings(database_url=SecretStr(ledger_url))
 
     assert prepare_ledger(apart) == []
     [warning] = prepare_ledger(together)
