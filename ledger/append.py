@@ -22,7 +22,7 @@ import psycopg
 
 from canonical import CanonicalRecord
 from canonical.records import json_value
-from ledger.chain import DELETED_HASH, GENESIS, json_digest, micros, version_chain_hash
+from ledger.chain import DELETED_HASH, GENESIS, batch_prefix, micros
 from ledger.sql import query
 
 RECORD_VERSION_COLUMNS = (
@@ -128,7 +128,7 @@ def append_versions(
     if not streams:
         return result
     dumps, sort_keys, default = orjson.dumps, orjson.OPT_SORT_KEYS, json_value
-    sha256 = hashlib.sha256
+    sha256, join = hashlib.sha256, b"".join
     unchanged = 0
     with conn.transaction(), conn.cursor() as cur:
         for system, entity in sorted(streams):
@@ -149,6 +149,7 @@ def append_versions(
             for (system, entity), batch in sorted(streams.items()):
                 versions_of, digests_of = heads[(system, entity)]
                 position, chain_hash = chains[(system, entity)]
+                prefix = batch_prefix(system, entity, observed_us, run_id)
                 written_keys: list[str] = []
                 written_versions: list[int] = []
                 result.written[(system, entity)] = (written_keys, written_versions)
@@ -175,12 +176,17 @@ def append_versions(
                         raw_encoded, raw_digest = None, ""
                     else:
                         raw_body = dumps(raw, option=sort_keys, default=default)
-                        raw_encoded, raw_digest = JSONB_VERSION + raw_body, json_digest(raw_body)
+                        raw_encoded, raw_digest = (
+                            JSONB_VERSION + raw_body,
+                            sha256(raw_body).hexdigest(),
+                        )
                     position += 1
-                    chain_hash = version_chain_hash(
-                        chain_hash, position, system, entity, key, version, operation, digest,
-                        raw_digest, micros(source_updated_at), observed_us, run_id,
-                    )  # fmt: skip
+                    chain_hash = sha256(
+                        join((chain_hash.encode(), prefix, dumps(
+                            (position, key, version, operation, digest, raw_digest,
+                             None if source_updated_at is None else micros(source_updated_at))
+                        )))
+                    ).hexdigest()  # ledger.chain.version_chain_hash, inlined  # fmt: skip
                     write_row(
                         (system, entity, key, version, operation, encoded, raw_encoded, digest,
                          source_updated_at, observed_at, run_id, position, chain_hash)

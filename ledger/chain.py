@@ -41,28 +41,30 @@ def json_digest(body: bytes | None) -> str:
     return "" if body is None else hashlib.sha256(body).hexdigest()
 
 
+def batch_prefix(system: str, entity: str, observed_us: int | None, run_id: int | None) -> bytes:
+    """What the chain hashes of one append's versions share: stream, instant and run."""
+    return orjson.dumps((system, entity, observed_us, run_id))
+
+
 def version_chain_hash(
     previous: str,
+    prefix: bytes,
     position: int,
-    system: str,
-    entity: str,
     key: str,
     version: int,
     operation: str,
     content_hash: str,
     raw_digest: str,
     source_updated_us: int | None,
-    observed_us: int | None,
-    run_id: int | None,
 ) -> str:
     """The chain hash of one record version: every column, the payload through its content
-    hash and the raw row through its digest. Fields go as a JSON array, so no choice of key
-    text can make two different versions hash alike."""
-    content = orjson.dumps(
-        (position, system, entity, key, version, operation, content_hash, raw_digest,
-         source_updated_us, observed_us, run_id)
-    )  # fmt: skip
-    return hashlib.sha256(previous.encode() + content).hexdigest()
+    hash and the raw row through its digest, after the previous hash and the batch's
+    `prefix`. Fields go as JSON arrays, so no key text can make two versions hash alike.
+    (`ledger.append` inlines this expression on its hot path.)"""
+    fields = orjson.dumps(
+        (position, key, version, operation, content_hash, raw_digest, source_updated_us)
+    )
+    return hashlib.sha256(b"".join((previous.encode(), prefix, fields))).hexdigest()
 
 
 def row_chain_hash(previous: str, content: str) -> str:
@@ -94,7 +96,7 @@ def stored_version_chain_hash(
     """The chain hash of a version as read back from the ledger (for verifying, and for
     chaining versions stored before chains existed)."""
     return version_chain_hash(
-        previous, position, system, entity, key, version, operation, content_hash,
-        json_digest(None if raw is None else canonical_body(raw)),
-        micros(source_updated_at), micros(observed_at), run_id,
+        previous, batch_prefix(system, entity, micros(observed_at), run_id), position, key,
+        version, operation, content_hash,
+        json_digest(None if raw is None else canonical_body(raw)), micros(source_updated_at),
     )  # fmt: skip

@@ -8,7 +8,9 @@ even a rewrite that recomputes every chain hash.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -30,7 +32,10 @@ def ledger(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
         [NewVersion("kashflow", "customer", key, {"name": key}, {"Code": key}) for key in "ABC"],
         run_id,
     )
-    append_versions(conn, [NewVersion("kashflow", "customer", "A", {"name": "A v2"})], run_id)
+    updated = datetime(2026, 3, 1, 9, 30, tzinfo=ZoneInfo("Europe/London"))
+    append_versions(
+        conn, [NewVersion("kashflow", "customer", "A", {"name": "A v2"}, None, updated)], run_id
+    )
     append_versions(conn, [NewVersion("sage100", "customer", "01-A", {"name": "A"})], run_id)
     with conn.transaction():
         conn.execute(
