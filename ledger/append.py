@@ -194,13 +194,24 @@ def append_versions(
                     written_keys.append(key)
                     written_versions.append(version)
                 result.appended += len(written_keys)
+                if written_keys:
+                    chains[(system, entity)] = (position, chain_hash)
+                else:
+                    del chains[(system, entity)]
+        if chains:
+            cur.executemany(
+                "INSERT INTO ledger.version_chain_head (system, entity, head_seq, head_hash)"
+                " VALUES (%s, %s, %s, %s)",
+                [(system, entity, *head) for (system, entity), head in chains.items()],
+            )
     result.unchanged = unchanged
     return result
 
 
 def _chain_head(cur: psycopg.Cursor[Any], system: str, entity: str) -> tuple[int, str]:
-    """The position and chain hash of the stream's newest version (0 and `GENESIS` if none).
-    Read under the stream's lock, so no other appender can move it before this one commits."""
+    """The position and chain hash of the stream's newest version (0 and `GENESIS` if none),
+    as the last append recorded them in `ledger.version_chain_head`. Read under the stream's
+    lock, so no other appender can move it before this one commits."""
     row = cur.execute(query("version_chain_head"), {"system": system, "entity": entity}).fetchone()
     return (0, GENESIS) if row is None else (row[0], row[1])
 

@@ -1,7 +1,8 @@
 """Chain hashes: every ledger row carries SHA-256 over its stream's previous chain hash and itself.
 
 `record_version` is a stream per (system, entity), chained here by the appender under the
-stream's lock; every other ledger table is one stream, chained by the `ledger.chain_row`
+stream's lock (each append records where it left the chain in `ledger.version_chain_head`);
+every other ledger table is one stream, chained by the `ledger.chain_row`
 trigger (migration 0002) over `ledger.chain_content(row)`. Both start from `GENESIS`.
 """
 

@@ -67,8 +67,11 @@ class Verification:
         return not self.mismatches
 
 
-SealedHeads = dict[int, tuple[str, int | None]]
-"""Chain position -> (hash, seal id) of every head the checked seals signed in one stream."""
+SealedHeads = dict[int, tuple[str, str]]
+"""Chain position -> (hash, what recorded it) of every head recorded in one stream: by the
+checked seals, and for record versions by each append (`ledger.version_chain_head`)."""
+
+APPEND_HEAD = "its append's head record"
 
 
 class _ChainWalk:
@@ -114,17 +117,15 @@ class _ChainWalk:
             self.report(row, position, content_problem)
         elif stored_hash != expected_hash:
             self.report(row, position, "does not match its chain hash: the row was changed")
-        seal_head = self.sealed.get(position)
-        if seal_head is not None and seal_head[0] != stored_hash:
-            self.report(row, position, f"differs from seal {seal_head[1]}: history was rewritten")
+        recorded = self.sealed.get(position)
+        if recorded is not None and recorded[0] != stored_hash:
+            self.report(row, position, f"differs from {recorded[1]}: history was rewritten")
         self.position, self.previous = position, stored_hash
 
     def finish(self) -> None:
-        for position, (_, seal_id) in sorted(self.sealed.items()):
+        for position, (_, recorded_by) in sorted(self.sealed.items()):
             if position > self.position:
-                self.report(
-                    "", position, f"was sealed by seal {seal_id} but is missing: rows removed"
-                )
+                self.report("", position, f"is named by {recorded_by} but missing: rows removed")
                 return
 
 
@@ -146,10 +147,13 @@ def verify_ledger(
         for stream in sorted(streams):
             walk_start = start.get(stream, (0, GENESIS))
             table_name = stream.split("/")[0]
-            walk = _ChainWalk(table_name, walk_start, sealed.get(stream, {}), result)
-            result.streams += 1
+            recorded = sealed.get(stream, {})
             if table_name == "record_version":
                 _, system, entity = stream.split("/")
+                recorded = {**_append_heads(conn, system, entity), **recorded}
+            walk = _ChainWalk(table_name, walk_start, recorded, result)
+            result.streams += 1
+            if table_name == "record_version":
                 _check_start(conn, walk, "record_version", walk_start, (system, entity))
                 _walk_versions(conn, walk, system, entity, start_known=stream in start)
             elif table_name in present:
@@ -176,7 +180,7 @@ def _check_guards(
             result.mismatches.append(
                 Mismatch(table.name, "", None, "its chain trigger is missing or disabled")
             )
-    every_table = ["record_version", *sorted(names | set(CHAINED_TABLES))]
+    every_table = ["record_version", "version_chain_head", *sorted(names | set(CHAINED_TABLES))]
     for table_name, guard in conn.execute(query("disabled_guards"), {"tables": every_table}):
         result.mismatches.append(
             Mismatch(table_name, "", None, f"trigger {guard} is missing or disabled")
@@ -223,8 +227,17 @@ def _sealed_heads(seals: list[Seal]) -> dict[str, SealedHeads]:
     sealed: dict[str, SealedHeads] = {}
     for seal in seals:
         for stream, (position, chain_hash) in seal.heads.items():
-            sealed.setdefault(stream, {})[position] = (chain_hash, seal.seal_id)
+            sealed.setdefault(stream, {})[position] = (chain_hash, f"seal {seal.seal_id}")
     return sealed
+
+
+def _append_heads(conn: psycopg.Connection[Any], system: str, entity: str) -> SealedHeads:
+    rows = conn.execute(
+        "SELECT head_seq, head_hash FROM ledger.version_chain_head"
+        " WHERE system = %s::ledger.system AND entity = %s::ledger.entity",
+        (system, entity),
+    )
+    return {position: (head_hash, APPEND_HEAD) for position, head_hash in rows}
 
 
 def _check_start(

@@ -1,8 +1,8 @@
--- The newest chain position and hash of one (system, entity) stream of record versions:
--- one descent of the unique (system, entity, chain_seq) index.
-SELECT chain_seq, chain_hash
-FROM ledger.record_version
+-- Where one (system, entity) chain of record versions stands: the head its newest append
+-- recorded, found with one descent of the head table's primary key.
+SELECT head_seq, head_hash
+FROM ledger.version_chain_head
 WHERE system = %(system)s::ledger.system
   AND entity = %(entity)s::ledger.entity
-ORDER BY chain_seq DESC
+ORDER BY head_seq DESC
 LIMIT 1

@@ -38,9 +38,7 @@ def upgrade() -> None:
     _chain_existing_versions(op.get_bind().connection.driver_connection)
     op.execute(
         "ALTER TABLE ledger.record_version"
-        " ALTER COLUMN chain_seq SET NOT NULL, ALTER COLUMN chain_hash SET NOT NULL;"
-        " CREATE UNIQUE INDEX record_version_chain"
-        " ON ledger.record_version (system, entity, chain_seq)"
+        " ALTER COLUMN chain_seq SET NOT NULL, ALTER COLUMN chain_hash SET NOT NULL"
     )
 
 
@@ -77,4 +75,9 @@ def _chain_existing_versions(conn: Any) -> None:
                 positions.append(position)
                 hashes.append(previous)
             cur.execute(SET_CHAIN, (keys, versions, positions, hashes, system, entity))
+            cur.execute(
+                "INSERT INTO ledger.version_chain_head (system, entity, head_seq, head_hash)"
+                " VALUES (%s, %s, %s, %s)",
+                (system, entity, positions[-1], hashes[-1]),
+            )
         cur.execute("ALTER TABLE ledger.record_version ENABLE TRIGGER refuse_update_delete")

@@ -120,8 +120,25 @@ FROM (VALUES ('sync_run', 'run_id'), ('sync_run_end', 'run_id'), ('link', 'link_
              ('seal', 'seal_id')) AS chained (table_name, order_by);
 
 -- record_version: its existing rows are chained by the migration's Python side (0002_*.py),
--- which then makes the columns NOT NULL and adds this index.
+-- which then makes the columns NOT NULL.
 ALTER TABLE ledger.record_version ADD COLUMN chain_seq bigint, ADD COLUMN chain_hash text;
+
+-- Where each (system, entity) chain of record versions stood after each append: the next
+-- append starts from the newest, found with one index descent. (An index on record_version's
+-- chain_seq would cost every version an index entry; this costs every append one row.)
+-- `verify` checks every one against the versions, as it checks seals.
+CREATE TABLE ledger.version_chain_head (
+    system      ledger.system NOT NULL,
+    entity      ledger.entity NOT NULL,
+    head_seq    bigint NOT NULL,
+    head_hash   text NOT NULL,
+    appended_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (system, entity, head_seq)
+);
+CREATE TRIGGER refuse_update_delete BEFORE UPDATE OR DELETE ON ledger.version_chain_head
+    FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER refuse_truncate BEFORE TRUNCATE ON ledger.version_chain_head
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 
 -- Everything above exists now: the application's role may read it and append to it.
 GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ledger TO ledgerbridge_app;

@@ -98,15 +98,16 @@ def test_every_bypass_is_refused_for_the_app_role(
     assert conn.execute("SELECT to_regclass('ledger.shadow')").fetchone() == (None,)
 
 
-@pytest.mark.parametrize("table", [*CHAINED_TABLES, "record_version"])
+@pytest.mark.parametrize("table", [*CHAINED_TABLES, "record_version", "version_chain_head"])
 def test_the_app_role_may_not_change_or_remove_rows(
     filled: int, app_conn: psycopg.Connection[Any], conn: psycopg.Connection[Any], table: str
 ) -> None:
     count = sql.SQL("SELECT count(*) FROM ledger.{}").format(sql.Identifier(table))
     before = conn.execute(count).fetchone()
 
+    column = "head_hash" if table == "version_chain_head" else "chain_hash"
     for statement in (
-        "UPDATE ledger.{} SET chain_hash = chain_hash",
+        f"UPDATE ledger.{{}} SET {column} = {column}",
         "DELETE FROM ledger.{}",
         "TRUNCATE ledger.{}",
     ):

@@ -176,7 +176,22 @@ def test_removing_the_newest_versions_is_caught_by_a_seal(
     )
 
     assert mismatches(ledger) == [
-        f"ledger.record_version (chain position 1): was sealed by seal {seal.seal_id} but is"
+        f"ledger.record_version (chain position 1): is named by seal {seal.seal_id} but missing:"
+        " rows removed"
+    ]
+
+
+def test_removing_the_newest_versions_is_caught_by_their_appends_head_record(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    as_superuser(
+        ledger,
+        "SET LOCAL session_replication_role = replica",
+        "DELETE FROM ledger.record_version WHERE native_key = 'A' AND version = 2",
+    )
+
+    assert mismatches(ledger) == [
+        "ledger.record_version (chain position 4): is named by its append's head record but"
         " missing: rows removed"
     ]
 
@@ -229,7 +244,8 @@ def _rewrite_stream(
     conn: psycopg.Connection[Any], system: str, entity: str, key: str, payload: dict[str, Any]
 ) -> None:
     """What a careful superuser does: changes one payload, then recomputes its content hash
-    and every chain hash after it, so that each row matches the one before."""
+    and every chain hash after it, so that each row matches the one before, and the heads
+    the appends recorded."""
     rows = conn.execute(
         "SELECT native_key, version, operation::text, payload, raw, content_hash,"
         " source_updated_at, observed_at, run_id, chain_seq FROM ledger.record_version"
@@ -262,4 +278,9 @@ def _rewrite_stream(
                 "UPDATE ledger.record_version SET payload = %s, content_hash = %s, chain_hash = %s"
                 " WHERE system = %s AND entity = %s AND chain_seq = %s",
                 (psycopg.types.json.Jsonb(stored), digest, previous, system, entity, seq),
+            )
+            conn.execute(
+                "UPDATE ledger.version_chain_head SET head_hash = %s"
+                " WHERE system = %s AND entity = %s AND head_seq = %s",
+                (previous, system, entity, seq),
             )
