@@ -87,6 +87,8 @@ class _ChainWalk:
         self.table, self.sealed, self.result = table, sealed, result
         self.position, self.previous = start
         self.problems = 0
+        self.start_found = start[0] == 0
+        """With a seal to start from, its head row must come first and carry its hash."""
 
     def report(self, row: str, position: int | None, reason: str) -> None:
         self.problems += 1
@@ -102,6 +104,11 @@ class _ChainWalk:
         content_problem: str | None = None,
     ) -> None:
         """One row: `expected_hash` is what its chain hash should be after `self.previous`."""
+        if not self.start_found and position == self.position:
+            self.start_found = True
+            if stored_hash != self.previous:
+                self.report(row, position, "differs from the seal given: history was rewritten")
+            return
         self.result.rows += 1
         if position is None or stored_hash is None:
             self.report(row, position, "is not chained: appended while the chain was switched off")
@@ -123,6 +130,10 @@ class _ChainWalk:
         self.position, self.previous = position, stored_hash
 
     def finish(self) -> None:
+        if not self.start_found:
+            self.report(
+                "", self.position, "the head the seal given signed is missing: rows removed"
+            )
         for position, (_, recorded_by) in sorted(self.sealed.items()):
             if position > self.position:
                 self.report("", position, f"is named by {recorded_by} but missing: rows removed")
@@ -154,10 +165,8 @@ def verify_ledger(
             walk = _ChainWalk(table_name, walk_start, recorded, result)
             result.streams += 1
             if table_name == "record_version":
-                _check_start(conn, walk, "record_version", walk_start, (system, entity))
                 _walk_versions(conn, walk, system, entity, start_known=stream in start)
             elif table_name in present:
-                _check_start(conn, walk, table_name, walk_start, None)
                 _walk_table(conn, walk, present[table_name])
             else:
                 walk.report("", None, "the table is gone, or no longer chained")
@@ -240,31 +249,6 @@ def _append_heads(conn: psycopg.Connection[Any], system: str, entity: str) -> Se
     return {position: (head_hash, APPEND_HEAD) for position, head_hash in rows}
 
 
-def _check_start(
-    conn: psycopg.Connection[Any],
-    walk: _ChainWalk,
-    table: str,
-    start: tuple[int, str],
-    version_stream_of: tuple[str, str] | None,
-) -> None:
-    """With `--since`, the row at the seal's head must still carry the sealed hash."""
-    position, sealed_hash = start
-    if position == 0:
-        return
-    statement = sql.SQL("SELECT chain_hash FROM ledger.{} WHERE chain_seq = %s").format(
-        sql.Identifier(table)
-    )
-    params: tuple[Any, ...] = (position,)
-    if version_stream_of is not None:
-        statement += sql.SQL(" AND system = %s::ledger.system AND entity = %s::ledger.entity")
-        params = (position, *version_stream_of)
-    row = conn.execute(statement, params).fetchone()
-    if row is None:
-        walk.report("", position, "the head the seal given signed is missing: rows removed")
-    elif row[0] != sealed_hash:
-        walk.report("", position, "differs from the seal given: history was rewritten")
-
-
 def _walk_versions(
     conn: psycopg.Connection[Any],
     walk: _ChainWalk,
@@ -278,7 +262,7 @@ def _walk_versions(
         cur.itersize = 5000
         cur.execute(
             query("stream_versions"),
-            {"system": system, "entity": entity, "after": walk.position},
+            {"system": system, "entity": entity, "from": walk.position},
         )
         for (key, version, operation, payload, raw, content_hash, updated, observed, run_id,
              position, chain_hash) in cur:  # fmt: skip
@@ -315,7 +299,7 @@ def _walk_table(conn: psycopg.Connection[Any], walk: _ChainWalk, table: ChainedT
     )
     statement = sql.SQL(
         "SELECT {identity}, chain_seq, chain_hash, ledger.chain_content(t) FROM ledger.{table} AS t"
-        " WHERE chain_seq > %s OR chain_seq IS NULL ORDER BY chain_seq NULLS FIRST"
+        " WHERE chain_seq >= %s OR chain_seq IS NULL ORDER BY chain_seq NULLS FIRST"
     ).format(identity=identity, table=sql.Identifier(table.name))
     label = table.identity or "row"
     with conn.cursor(name=f"verify_{table.name}") as cur:
