@@ -22,6 +22,24 @@ GRANT USAGE ON SCHEMA ledger TO ledgerbridge_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA ledger GRANT SELECT, INSERT ON TABLES TO ledgerbridge_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA ledger GRANT USAGE ON SEQUENCES TO ledgerbridge_app;
 
+-- The hook for schemas that are not append-only, such as procrastinate's job queue: a later
+-- migration, run by the owner once it has made the schema, calls
+-- SELECT ledger.grant_app_read_write('procrastinate'), and the application's role may read,
+-- change and delete its rows and call its functions.
+CREATE FUNCTION ledger.grant_app_read_write(schema_name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA %I TO ledgerbridge_app', schema_name);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %I'
+                   ' TO ledgerbridge_app', schema_name);
+    EXECUTE format('GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA %I'
+                   ' TO ledgerbridge_app', schema_name);
+    EXECUTE format('GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %I TO ledgerbridge_app',
+                   schema_name);
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION ledger.grant_app_read_write(text) FROM PUBLIC;
+
 -- Trust, part two: every row carries a chain hash over its stream's previous chain hash and
 -- its own content, at a gap-free position (chain_seq) in its stream.
 -- record_version: a stream per (system, entity), chained by the appender itself (COPY path,

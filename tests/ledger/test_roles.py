@@ -227,3 +227,19 @@ def test_the_app_group_role_cannot_log_in(pg_server: str, ledger_template: str) 
             (APP_ROLE,),
         ).fetchone()
     assert row == (False, False, False, False, False)
+
+
+def test_a_job_queue_schema_is_opened_to_the_app_role_by_one_call(
+    conn: psycopg.Connection[Any], app_conn: psycopg.Connection[Any]
+) -> None:
+    with conn.transaction():
+        conn.execute("CREATE SCHEMA queue")
+        conn.execute("CREATE TABLE queue.job (id bigint GENERATED ALWAYS AS IDENTITY, status text)")
+        conn.execute("SELECT ledger.grant_app_read_write('queue')")
+
+    with app_conn.transaction():
+        app_conn.execute("INSERT INTO queue.job (status) VALUES ('todo')")
+        app_conn.execute("UPDATE queue.job SET status = 'doing'")
+        app_conn.execute("DELETE FROM queue.job")
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        app_conn.execute("SELECT ledger.grant_app_read_write('ledger')")
