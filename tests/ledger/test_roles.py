@@ -31,8 +31,8 @@ from ledger.roles import APP_ROLE, ensure_role
 from ledger.seals import CHAINED_TABLES, seal_ledger
 from ledger.verify import verify_ledger
 from ledgerbridge.config import Settings
-from ledgerbridge.database import prepare_ledger
-from ledgerbridge.testdb import fresh_name
+from ledgerbridge.database import prepare_ledger, with_user
+from ledgerbridge.testdb import drop_database, fresh_name, with_dbname
 
 KEY = b"a seal key of 32 bytes, for tests"
 
@@ -243,3 +243,44 @@ def test_a_job_queue_schema_is_opened_to_the_app_role_by_one_call(
         app_conn.execute("DELETE FROM queue.job")
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         app_conn.execute("SELECT ledger.grant_app_read_write('ledger')")
+
+
+def test_a_deployment_with_an_owner_login_and_an_app_login(pg_server: str) -> None:
+    """The set-up the README shows: neither login is a superuser; the owner owns the database."""
+    owner, app, database = (fresh_name(p) for p in ("lbtest_owner", "lbtest_login", "lbtest_dep"))
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        ensure_role(admin, APP_ROLE, login=False)
+        for statement in (
+            "CREATE ROLE {owner} LOGIN",
+            "CREATE ROLE {app} LOGIN",
+            "GRANT {group} TO {app}",
+            "CREATE DATABASE {database} OWNER {owner}",
+        ):
+            names = {"owner": owner, "app": app, "database": database, "group": APP_ROLE}
+            admin.execute(
+                sql.SQL(statement).format(**{k: sql.Identifier(v) for k, v in names.items()})
+            )
+    url = with_dbname(pg_server, database)
+    try:
+        warnings = prepare_ledger(
+            Settings(
+                database_url=SecretStr(with_user(url, app)),
+                owner_database_url=SecretStr(with_user(url, owner)),
+            )
+        )
+        with psycopg.connect(with_user(url, app)) as app_conn:
+            append_versions(app_conn, [NewVersion("kashflow", "customer", "A", {"name": "A"})])
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                app_conn.execute("ALTER TABLE ledger.record_version DISABLE TRIGGER ALL")
+        with psycopg.connect(url) as conn:
+            owners = conn.execute(
+                "SELECT DISTINCT tableowner::text FROM pg_tables WHERE schemaname = 'ledger'"
+            ).fetchall()
+
+        assert warnings == []
+        assert owners == [(owner,)]
+    finally:
+        drop_database(pg_server, database)
+        with psycopg.connect(pg_server, autocommit=True) as admin:
+            for role in (owner, app):
+                admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
