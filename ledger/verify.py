@@ -149,6 +149,14 @@ def verify_ledger(
         raise ValueError("a seal can only be trusted with its key: no seal key given")
     result = Verification()
     with conn.transaction():
+        gone = [
+            Mismatch(name, "", None, "the table is gone: nothing in it can be verified")
+            for name in ("record_version", "version_chain_head", "seal")
+            if conn.execute("SELECT to_regclass(%s)", (f"ledger.{name}",)).fetchone() == (None,)
+        ]
+        if gone:
+            result.mismatches.extend(gone)
+            return result
         tables = chained_tables(conn)
         _check_guards(conn, tables, result)
         sealed = _sealed_heads(_checked_seals(conn, key, since, result))
@@ -169,7 +177,8 @@ def verify_ledger(
             elif table_name in present:
                 _walk_table(conn, walk, present[table_name])
             else:
-                walk.report("", None, "the table is gone, or no longer chained")
+                if table_name not in CHAINED_TABLES:  # those are reported once, above
+                    walk.report("", None, "the table is gone, or no longer chained")
                 continue
             walk.finish()
     return result

@@ -160,9 +160,18 @@ def test_a_row_appended_while_the_chain_trigger_is_off_is_named(
 
 
 def test_a_dropped_table_is_named(ledger: psycopg.Connection[Any]) -> None:
-    as_superuser(ledger, "DROP TABLE ledger.decision CASCADE")
+    seal_ledger(ledger, KEY)
+    as_superuser(ledger, "DROP TABLE ledger.dead_letter CASCADE")
 
-    assert mismatches(ledger) == ["ledger.decision: the table is gone, or no longer chained"]
+    assert mismatches(ledger) == ["ledger.dead_letter: the table is gone, or no longer chained"]
+
+
+def test_dropping_the_versions_themselves_is_named(ledger: psycopg.Connection[Any]) -> None:
+    as_superuser(ledger, "DROP TABLE ledger.record_version CASCADE")
+
+    assert mismatches(ledger) == [
+        "ledger.record_version: the table is gone: nothing in it can be verified"
+    ]
 
 
 def test_removing_the_newest_versions_is_caught_by_a_seal(
