@@ -89,11 +89,11 @@ def db_upgrade() -> None:
     try:
         warnings = prepare_ledger(settings)
     except PermissionError as error:
-        console.print(str(error))
+        console.print(str(error), soft_wrap=True)
         raise typer.Exit(1) from None
     console.print(f"ledger schema is up to date on {redact(owner_database_url(settings))}")
     for warning in warnings:
-        console.print(f"warning: {warning}")
+        console.print(f"warning: {warning}", soft_wrap=True)
 
 
 def one_of(names: Sequence[str], what: str) -> Callable[[str], str]:

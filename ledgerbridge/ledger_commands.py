@@ -3,7 +3,8 @@
 `seal` signs every chain head with the seal key (HMAC-SHA256; the key comes from
 `LEDGERBRIDGE_SEAL_KEY` or `LEDGERBRIDGE_SEAL_KEY_FILE`, never from the database) and can
 write the seal to a file to keep elsewhere; `verify` recomputes every chain and checks the
-seals, naming each row that does not match, and exits 1 if any does.
+seals, naming each row that does not match, and exits 1 if any does. Output is plain
+lines, never wrapped, so that each finding stays one line for grep and for logs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Annotated, NoReturn
 
 import psycopg
 import typer
-from rich.console import Console
 
 from ledger.seals import Seal, seal_ledger, stored_seals
 from ledger.verify import verify_ledger
@@ -24,8 +24,6 @@ app = typer.Typer(
     help="Prove the ledger was not altered: seal its chain heads, verify its chains.",
     no_args_is_help=True,
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
 
 MIN_KEY_BYTES = 16
 
@@ -64,7 +62,7 @@ def seal_command(
         seal = seal_ledger(conn, key)
     if out is not None:
         out.write_text(seal.to_json())
-    console.print(
+    typer.echo(
         f"seal {seal.seal_id}: {len(seal.heads)} chain heads signed at {seal.sealed_at.isoformat()}"
         + (f", written to {out}" if out is not None else "")
     )
@@ -88,15 +86,15 @@ def verify_command(
             _fail("--since needs the seal key to trust the seal: set LEDGERBRIDGE_SEAL_KEY")
         result = verify_ledger(conn, key, start)
     for mismatch in result.mismatches:
-        console.print(f"MISMATCH {mismatch}")
+        typer.echo(f"MISMATCH {mismatch}")
     seals = f"{result.seals_checked} seals checked"
     if result.seals_unchecked:
         seals += f", {result.seals_unchecked} not checked (no seal key)"
     summary = f"{result.rows} rows in {result.streams} chains, {seals}"
     if not result.ok:
-        console.print(f"ledger NOT verified: {len(result.mismatches)} mismatches; {summary}")
+        typer.echo(f"ledger NOT verified: {len(result.mismatches)} mismatches; {summary}")
         raise typer.Exit(1)
-    console.print(f"ledger verified: {summary}")
+    typer.echo(f"ledger verified: {summary}")
 
 
 def _since_seal(conn: psycopg.Connection[object], since: str) -> Seal:
@@ -116,5 +114,5 @@ def _since_seal(conn: psycopg.Connection[object], since: str) -> Seal:
 
 
 def _fail(message: str) -> NoReturn:
-    errors.print(message)
+    typer.echo(message, err=True)
     raise typer.Exit(2)
