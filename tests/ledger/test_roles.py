@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from ledger import (
     IdentityLink,
@@ -30,6 +31,7 @@ from ledger.results import MatchResult
 from ledger.roles import APP_ROLE, ensure_role
 from ledger.seals import CHAINED_TABLES, seal_ledger
 from ledger.verify import verify_ledger
+from ledgerbridge.cli import app
 from ledgerbridge.config import Settings
 from ledgerbridge.database import prepare_ledger, with_user
 from ledgerbridge.testdb import drop_database, fresh_name, with_dbname
@@ -247,16 +249,16 @@ def test_a_job_queue_schema_is_opened_to_the_app_role_by_one_call(
 
 def test_a_deployment_with_an_owner_login_and_an_app_login(pg_server: str) -> None:
     """The set-up the README shows: neither login is a superuser; the owner owns the database."""
-    owner, app, database = (fresh_name(p) for p in ("lbtest_owner", "lbtest_login", "lbtest_dep"))
+    owner, login, database = (fresh_name(p) for p in ("lbtest_owner", "lbtest_login", "lbtest_dep"))
     with psycopg.connect(pg_server, autocommit=True) as admin:
         ensure_role(admin, APP_ROLE, login=False)
         for statement in (
             "CREATE ROLE {owner} LOGIN",
-            "CREATE ROLE {app} LOGIN",
-            "GRANT {group} TO {app}",
+            "CREATE ROLE {login} LOGIN",
+            "GRANT {group} TO {login}",
             "CREATE DATABASE {database} OWNER {owner}",
         ):
-            names = {"owner": owner, "app": app, "database": database, "group": APP_ROLE}
+            names = {"owner": owner, "login": login, "database": database, "group": APP_ROLE}
             admin.execute(
                 sql.SQL(statement).format(**{k: sql.Identifier(v) for k, v in names.items()})
             )
@@ -264,11 +266,11 @@ def test_a_deployment_with_an_owner_login_and_an_app_login(pg_server: str) -> No
     try:
         warnings = prepare_ledger(
             Settings(
-                database_url=SecretStr(with_user(url, app)),
+                database_url=SecretStr(with_user(url, login)),
                 owner_database_url=SecretStr(with_user(url, owner)),
             )
         )
-        with psycopg.connect(with_user(url, app)) as app_conn:
+        with psycopg.connect(with_user(url, login)) as app_conn:
             append_versions(app_conn, [NewVersion("kashflow", "customer", "A", {"name": "A"})])
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 app_conn.execute("ALTER TABLE ledger.record_version DISABLE TRIGGER ALL")
@@ -282,5 +284,20 @@ def test_a_deployment_with_an_owner_login_and_an_app_login(pg_server: str) -> No
     finally:
         drop_database(pg_server, database)
         with psycopg.connect(pg_server, autocommit=True) as admin:
-            for role in (owner, app):
+            for role in (owner, login):
                 admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_db_upgrade_migrates_as_the_owner_and_warns_when_the_app_is_the_owner(
+    ledger_url: str, app_url: str
+) -> None:
+    apart = CliRunner().invoke(
+        app, ["db", "upgrade"],
+        env={"DATABASE_URL": app_url, "LEDGERBRIDGE_OWNER_DATABASE_URL": ledger_url},
+    )  # fmt: skip
+    together = CliRunner().invoke(app, ["db", "upgrade"], env={"DATABASE_URL": ledger_url})
+
+    assert apart.exit_code == 0, apart.output
+    assert "warning" not in apart.output
+    assert together.exit_code == 0, together.output
+    assert "warning: the application connects as the ledger's owner" in together.output

@@ -153,3 +153,15 @@ def test_a_broken_seal_file_is_one_clear_line(
     assert result.exit_code == 2
     assert result.output.startswith(f"--since {broken}: {message}")
     assert len(result.output.splitlines()) == 1
+
+
+def test_the_key_can_live_in_a_file(app_url: str, tmp_path: Path) -> None:
+    key_file = tmp_path / "seal.key"
+    key_file.write_text(KEY + "\n")
+    env = {"DATABASE_URL": app_url, "LEDGERBRIDGE_SEAL_KEY_FILE": str(key_file)}
+
+    sealed = CliRunner().invoke(app, ["ledger", "seal"], env=env)
+    verified = ledger_cli(app_url, "verify")  # the same key, from the environment
+
+    assert sealed.exit_code == 0, sealed.output
+    assert verified.output == "ledger verified: 1 rows in 1 chains, 1 seals checked\n"
