@@ -26,7 +26,7 @@ import orjson
 import psycopg
 
 from ledger import NewVersion, append_versions, start_run
-from ledger.append import COPY_TYPES, JSONB_VERSION
+from ledger.append import COPY_TYPES, JSONB_VERSION, RECORD_VERSION_COLUMNS
 from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
 
 WORDS = ("invoice", "payment", "customer", "supplier", "ledger", "account", "balance", "receipt")
@@ -57,6 +57,10 @@ def payloads(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 Batches = list[list[NewVersion]]
+
+DROP_CHAIN_COLUMNS = (
+    "ALTER TABLE {table} DROP COLUMN IF EXISTS chain_seq, DROP COLUMN IF EXISTS chain_hash"
+)
 
 
 def prepare(rows: list[dict[str, Any]], batch: int, tag: str, interleaved: bool) -> Batches:
@@ -89,15 +93,19 @@ def bench_ledger(conn: psycopg.Connection[Any], batches: Batches) -> float:
 def bench_bare_copy(conn: psycopg.Connection[Any], batches: Batches) -> float:
     """The ceiling: the same rows in the ledger's own row shape (a table `LIKE` it: same
     columns and types, no index, constraint or trigger), serialised the same fast way and
-    COPYed in binary, but with nothing computed: version 1, a placeholder hash, no lookups."""
+    COPYed in binary, but with nothing computed: version 1, a placeholder hash, no lookups,
+    and no chain: the table has the columns of a version as observed, as before chains."""
     conn.execute("CREATE TABLE IF NOT EXISTS bench_scratch (LIKE ledger.record_version)")
+    conn.execute(DROP_CHAIN_COLUMNS.format(table="bench_scratch"))
     conn.commit()
     placeholder_hash = "0" * 64
     started = time.perf_counter()
     for versions in batches:
         with conn.transaction(), conn.cursor() as cur:
             now = cur.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-            with cur.copy("COPY bench_scratch FROM STDIN (FORMAT BINARY)") as copy:
+            with cur.copy(
+                f"COPY bench_scratch ({RECORD_VERSION_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
                 copy.set_types(COPY_TYPES)
                 for system, entity, key, payload, raw, source_updated_at in versions:
                     copy.write_row(
@@ -111,12 +119,13 @@ def bench_plain_copy(conn: psycopg.Connection[Any], batches: Batches) -> float:
     """For reference, not the ceiling: COPY as it is usually first written (text format,
     the standard library's json), into the same unindexed table."""
     conn.execute("CREATE TABLE IF NOT EXISTS bench_plain (LIKE ledger.record_version)")
+    conn.execute(DROP_CHAIN_COLUMNS.format(table="bench_plain"))
     conn.commit()
     started = time.perf_counter()
     for versions in batches:
         with conn.transaction(), conn.cursor() as cur:
             now = cur.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
-            with cur.copy("COPY bench_plain FROM STDIN") as copy:
+            with cur.copy(f"COPY bench_plain ({RECORD_VERSION_COLUMNS}) FROM STDIN") as copy:
                 for system, entity, key, payload, raw, source_updated_at in versions:
                     copy.write_row(
                         (system, entity, key, 1, "upsert", json.dumps(payload), raw, "0" * 64,

@@ -4,7 +4,8 @@ A version whose content hash (and operation) equals the record's newest is a no-
 re-read of an unchanged record changes nothing: delivery is at least once, its effect
 exactly once. Appenders of one (system, entity) stream serialise on a transaction-level
 advisory lock, so concurrent appenders of the same record get consecutive versions,
-never a duplicate or a gap; different streams append in parallel.
+never a duplicate or a gap; different streams append in parallel. Each version carries
+its position in its stream and a chain hash over the previous one (`ledger.chain`).
 """
 
 from __future__ import annotations
@@ -21,18 +22,24 @@ import psycopg
 
 from canonical import CanonicalRecord
 from canonical.records import json_value
+from ledger.chain import DELETED_HASH, GENESIS, batch_prefix, micros
 from ledger.sql import query
 
-DELETED_HASH = hashlib.sha256(b"deleted").hexdigest()
-
+RECORD_VERSION_COLUMNS = (
+    "system, entity, native_key, version, operation, payload, raw, content_hash,"
+    " source_updated_at, observed_at, run_id"
+)
+"""The columns of a version as observed; the ledger adds each version's chain columns."""
 COPY_RECORD_VERSION = (
-    "COPY ledger.record_version (system, entity, native_key, version, operation, payload, raw,"
-    " content_hash, source_updated_at, observed_at, run_id) FROM STDIN (FORMAT BINARY)"
+    f"COPY ledger.record_version ({RECORD_VERSION_COLUMNS}, chain_seq, chain_hash)"
+    " FROM STDIN (FORMAT BINARY)"
 )
 COPY_TYPES = [
     "text", "text", "text", "int4", "text", "bytea", "bytea", "text", "timestamptz",
     "timestamptz", "int8",
 ]  # fmt: skip
+"""The types of `RECORD_VERSION_COLUMNS`; `COPY_CHAIN_TYPES` adds the chain columns'."""
+COPY_CHAIN_TYPES = [*COPY_TYPES, "int8", "text"]
 """How psycopg formats each COPY column. Binary COPY carries no type per field: the server
 decodes each with its column's own receive function. So the enum columns (system, entity,
 operation) go as text, whose binary form is the enum's (its label), and the jsonb columns
@@ -110,8 +117,9 @@ def append_versions(
 ) -> AppendResult:
     """Appends a batch atomically; returns what was written and what was a no-op.
 
-    Takes each stream's lock, looks up the newest stored version of every key, then
-    streams the batch into COPY, serialising and hashing each version on the way: the
+    Takes each stream's lock, looks up the newest stored version of every key and the
+    stream's chain head, then streams the batch into COPY, serialising, hashing and
+    chaining each version on the way (`ledger.chain`): the
     client's work overlaps with the server's parsing and indexing of the rows already
     sent (measured: 38% faster than serialising the whole batch before the COPY).
     """
@@ -120,7 +128,7 @@ def append_versions(
     if not streams:
         return result
     dumps, sort_keys, default = orjson.dumps, orjson.OPT_SORT_KEYS, json_value
-    sha256 = hashlib.sha256
+    sha256, join = hashlib.sha256, b"".join
     unchanged = 0
     with conn.transaction(), conn.cursor() as cur:
         for system, entity in sorted(streams):
@@ -129,15 +137,19 @@ def append_versions(
                 (f"ledger.record_version:{system}:{entity}",),
             )
         observed_at = cur.execute("SELECT clock_timestamp()").fetchone()[0]  # type: ignore[index]
+        observed_us = micros(observed_at)
         heads = {
             stream: _newest(cur, *stream, dict.fromkeys(map(_KEY, batch)))
             for stream, batch in streams.items()
         }
+        chains = {stream: _chain_head(cur, *stream) for stream in streams}
         with cur.copy(COPY_RECORD_VERSION) as copy:
-            copy.set_types(COPY_TYPES)
+            copy.set_types(COPY_CHAIN_TYPES)
             write_row = copy.write_row
             for (system, entity), batch in sorted(streams.items()):
                 versions_of, digests_of = heads[(system, entity)]
+                position, chain_hash = chains[(system, entity)]
+                prefix = batch_prefix(system, entity, observed_us, run_id)
                 written_keys: list[str] = []
                 written_versions: list[int] = []
                 result.written[(system, entity)] = (written_keys, written_versions)
@@ -160,20 +172,48 @@ def append_versions(
                     else:
                         version += 1
                     versions_of[key], digests_of[key] = version, digest
-                    raw_encoded = (
-                        None
-                        if raw is None
-                        else JSONB_VERSION + dumps(raw, option=sort_keys, default=default)
-                    )
+                    if raw is None:
+                        raw_encoded, raw_digest = None, ""
+                    else:
+                        raw_body = dumps(raw, option=sort_keys, default=default)
+                        raw_encoded, raw_digest = (
+                            JSONB_VERSION + raw_body,
+                            sha256(raw_body).hexdigest(),
+                        )
+                    position += 1
+                    chain_hash = sha256(
+                        join((chain_hash.encode(), prefix, dumps(
+                            (position, key, version, operation, digest, raw_digest,
+                             None if source_updated_at is None else micros(source_updated_at))
+                        )))
+                    ).hexdigest()  # ledger.chain.version_chain_hash, inlined  # fmt: skip
                     write_row(
                         (system, entity, key, version, operation, encoded, raw_encoded, digest,
-                         source_updated_at, observed_at, run_id)
+                         source_updated_at, observed_at, run_id, position, chain_hash)
                     )  # fmt: skip
                     written_keys.append(key)
                     written_versions.append(version)
                 result.appended += len(written_keys)
+                if written_keys:
+                    chains[(system, entity)] = (position, chain_hash)
+                else:
+                    del chains[(system, entity)]
+        if chains:
+            cur.executemany(
+                "INSERT INTO ledger.version_chain_head (system, entity, head_seq, head_hash)"
+                " VALUES (%s, %s, %s, %s)",
+                [(system, entity, *head) for (system, entity), head in chains.items()],
+            )
     result.unchanged = unchanged
     return result
+
+
+def _chain_head(cur: psycopg.Cursor[Any], system: str, entity: str) -> tuple[int, str]:
+    """The position and chain hash of the stream's newest version (0 and `GENESIS` if none),
+    as the last append recorded them in `ledger.version_chain_head`. Read under the stream's
+    lock, so no other appender can move it before this one commits."""
+    row = cur.execute(query("version_chain_head"), {"system": system, "entity": entity}).fetchone()
+    return (0, GENESIS) if row is None else (row[0], row[1])
 
 
 _STREAM = itemgetter(0, 1)

@@ -17,12 +17,12 @@ from rich.console import Console
 
 from canonical import ENTITIES, SYSTEMS
 from ledger import history as record_history
-from ledger.migrate import upgrade
 from ledgerbridge import db_commands
 from ledgerbridge.config import SettingsError, load_settings
-from ledgerbridge.database import database_url, redact
+from ledgerbridge.database import database_url, owner_database_url, prepare_ledger, redact
 from ledgerbridge.error_boundary import CommandGroup
 from ledgerbridge.history_view import history_table
+from ledgerbridge.ledger_commands import app as ledger_app
 from ledgerbridge.reconcile_command import reconcile_command
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
@@ -37,6 +37,7 @@ db_app = typer.Typer(help="The ledger database.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="Emulators of KashFlow and Sage 100.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(ledger_app, name="ledger")
 sandbox_app.add_typer(kashflow_sandbox_app, name="kashflow")
 sandbox_app.add_typer(sage100_sandbox_app, name="sage100")
 
@@ -83,10 +84,16 @@ def log_verbosity(
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Create or migrate the ledger schema to the newest revision."""
-    url = database_url(load_settings())
-    upgrade(url)
-    console.print(f"ledger schema is up to date on {redact(url)}")
+    """Create or migrate the ledger schema as its owner; the app's login may read and append."""
+    settings = load_settings()
+    try:
+        warnings = prepare_ledger(settings)
+    except PermissionError as error:
+        console.print(str(error), soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"ledger schema is up to date on {redact(owner_database_url(settings))}")
+    for warning in warnings:
+        console.print(f"warning: {warning}", soft_wrap=True)
 
 
 def one_of(names: Sequence[str], what: str) -> Callable[[str], str]:

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "LEDGERBRIDGE_DATABASE_URL")
     )
+    owner_database_url: SecretStr | None = None
+    """The ledger owner's login, used only by `ledgerbridge db upgrade`; else DATABASE_URL."""
+    seal_key: SecretStr | None = None
+    """The HMAC key that signs seals (`ledgerbridge ledger seal`): keep it out of the database."""
+    seal_key_file: Path | None = None
+    """Or a file holding that key."""
     home: Path = Path(".ledgerbridge")
     kashflow: KashFlowSettings = KashFlowSettings()
     sage100: Sage100Settings = Sage100Settings()

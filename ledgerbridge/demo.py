@@ -38,9 +38,8 @@ from ledger import (
     results_of_run,
     start_run,
 )
-from ledger.migrate import upgrade
 from ledgerbridge.config import Settings
-from ledgerbridge.database import database_url, redact
+from ledgerbridge.database import database_url, prepare_ledger, redact
 from ledgerbridge.history_view import history_table
 from ledgerbridge.reconcile import reconcile
 from sandbox.datagen import generate_company
@@ -57,7 +56,8 @@ def run_demo(settings: Settings, console: Console) -> None:
     url = database_url(settings)
     console.rule("Ledgerbridge demo")
     console.print(f"ledger database: {redact(url)}")
-    upgrade(url)
+    for warning in prepare_ledger(settings):
+        console.print(f"warning: {warning}")
     sandboxes = settings.home / "sandbox"
     sandboxes.mkdir(parents=True, exist_ok=True)
     sage_db = _sage100_company(sandboxes / "sage100.db", console)

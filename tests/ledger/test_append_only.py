@@ -7,7 +7,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from ledger import NewVersion, append_results, append_versions, finish_run, start_run
+from ledger import (
+    NewVersion,
+    append_results,
+    append_versions,
+    finish_run,
+    seal_ledger,
+    start_run,
+)
 from ledger.results import MatchResult
 
 TABLES = [
@@ -21,6 +28,8 @@ TABLES = [
     "decision",
     "match_result",
     "checkpoint",
+    "seal",
+    "version_chain_head",
 ]
 
 
@@ -52,6 +61,7 @@ def filled(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
         )
         conn.execute("INSERT INTO ledger.checkpoint (stream, position) VALUES ('s', '{}')")
     finish_run(conn, run_id)
+    seal_ledger(conn, b"a seal key of 32 bytes, for tests")
     return conn
 
 
@@ -73,6 +83,7 @@ def test_changing_history_is_refused(
             "sync_run": "started_at",
             "sync_run_end": "finished_at",
             "record_version": "observed_at",
+            "version_chain_head": "appended_at",
         }.get(table, "created_at")
         sql = sql.replace("created_at", column)
     count_before = filled.execute(f"SELECT count(*) FROM ledger.{table}").fetchone()

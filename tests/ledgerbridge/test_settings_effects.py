@@ -51,6 +51,12 @@ SETTING_TESTS = {
     "LEDGERBRIDGE_SAGE100__BOI_BACKEND": (
         f"{SESSION_TESTS}::test_the_sandbox_backend_writes_to_the_configured_company"
     ),
+    "LEDGERBRIDGE_OWNER_DATABASE_URL": (
+        "tests/ledger/test_roles.py"
+        "::test_db_upgrade_migrates_as_the_owner_and_warns_when_the_app_is_the_owner"
+    ),
+    "LEDGERBRIDGE_SEAL_KEY": "tests/ledger/test_seal_cli.py::test_seal_then_verify",
+    "LEDGERBRIDGE_SEAL_KEY_FILE": "tests/ledger/test_seal_cli.py::test_the_key_can_live_in_a_file",
     "LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS": (
         f"{SAGE_TESTS}::test_the_connection_string_comes_from_configuration"
     ),
