@@ -1,0 +1,25 @@
+"""CDC: stream schedules, KashFlow summary digests, and procrastinate's job queue.
+
+Revision ID: 0003
+"""
+
+from importlib.resources import files
+from pathlib import Path
+
+from alembic import op
+
+revision = "0003"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(Path(__file__).with_suffix(".sql").read_text())
+    # procrastinate ships its schema as SQL; the workers' queue lives beside the ledger.
+    schema = (files("procrastinate.sql") / "schema.sql").read_text(encoding="utf-8")
+    op.execute(schema)
+
+
+def downgrade() -> None:
+    raise RuntimeError("the ledger is append-only: its schema is never downgraded")
