@@ -1,0 +1,103 @@
+"""Both sandboxes for the CDC tests: a Sage 100 company per test (read over ODBC, written
+through the BOI emulator on a clock the test moves) and a KashFlow sandbox per test on a
+loopback port (written through its REST API), with `Sources` pointing the pollers at them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sage100_fixtures import Clock
+
+from cdc.outcome import PollSettings
+from cdc.streams import Sources
+from connectors.kashflow import KashFlowClient, RetryPolicy
+from connectors.sage100 import Sage100Reader, Sage100Writer, SandboxBOISession
+from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    return datetime(2026, 11, 2, 9, 0, 0)
+
+
+@pytest.fixture(scope="session")
+def kashflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("kashflow") / "template.db"
+    open_sandbox(path, SandboxConfig(rate_limit_per_second=None))
+    return path
+
+
+@pytest.fixture
+def kashflow_db(kashflow_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "kashflow.db"
+    shutil.copyfile(kashflow_template, target)
+    return target
+
+
+@pytest.fixture
+def server(kashflow_db: Path) -> Iterator[SandboxServer]:
+    sandbox = open_sandbox(kashflow_db, SandboxConfig(rate_limit_per_second=None))
+    with SandboxServer(sandbox) as running:
+        yield running
+
+
+def kashflow_client(server: SandboxServer, **options: Any) -> KashFlowClient:
+    settings: dict[str, Any] = {
+        "base_url": server.base_url,
+        "username": "sandbox",
+        "password": "sandbox",
+        "memorable_word": "ledgerbridge",
+        "requests_per_second": None,
+        "timeout_seconds": 5.0,
+        "retry": RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.1),
+    }
+    settings.update(options)
+    return KashFlowClient(**settings)
+
+
+@pytest.fixture
+def client(server: SandboxServer) -> Iterator[KashFlowClient]:
+    """A client for the test's own edits (the pollers have theirs)."""
+    with kashflow_client(server) as kashflow:
+        yield kashflow
+
+
+@pytest.fixture
+def reader(company_db: Path) -> Iterator[Sage100Reader]:
+    with Sage100Reader(f"DRIVER=SQLite3;Database={company_db}") as odbc_reader:
+        yield odbc_reader
+
+
+@pytest.fixture
+def session(company_db: Path, clock: Clock) -> Iterator[SandboxBOISession]:
+    boi = SandboxBOISession(company_db, clock=clock, today=date(2026, 11, 2))
+    yield boi
+    boi.close()
+    boi.script.close()
+
+
+@pytest.fixture
+def writer(session: SandboxBOISession, reader: Sage100Reader) -> Sage100Writer:
+    return Sage100Writer(session, reader.lookups())
+
+
+@pytest.fixture
+def sources(company_db: Path, server: SandboxServer) -> Iterator[Sources]:
+    with Sources(
+        sage100=lambda: Sage100Reader(f"DRIVER=SQLite3;Database={company_db}"),
+        kashflow=lambda: kashflow_client(server),
+        settings=PollSettings(sweep_seconds=3600, key_diff_seconds=3600),
+    ) as opened:
+        yield opened
+
+
+@pytest.fixture
+def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(ledger_url, autocommit=True) as connection:
+        yield connection
