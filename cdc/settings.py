@@ -43,6 +43,10 @@ class CdcSettings(BaseModel):
     """Per stream, e.g. `{"sage100:customer": "5s", "kashflow:product": "off"}`."""
     tick_seconds: int = Field(default=5, ge=1, le=59)
     """How often a worker checks which streams are due."""
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
+    """How often a worker tells the database it is alive."""
+    stalled_seconds: float = Field(default=15.0, gt=0)
+    """Silence after which a worker counts as dead and its jobs are run again."""
 
     @field_validator("intervals")
     @classmethod

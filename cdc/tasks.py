@@ -7,7 +7,7 @@ whichever worker gets it) and by `request_poll`.
   serialise two polls of one stream anyway.
 - Transient failures (lost connections, rate limits, a dead database) are retried with
   exponential backoff; permanent ones (a refused login, an unknown stream) are not.
-- Jobs of a worker that died (no heartbeat for `STALLED_SECONDS`) are retried by a
+- Jobs of a worker that died (no heartbeat for `stalled_seconds`) are retried by a
   periodic task, so a killed worker never holds its stream's lock for ever.
 """
 
@@ -35,8 +35,6 @@ log = logging.getLogger("cdc")
 
 POLL_TASK = "cdc.poll"
 MAX_ATTEMPTS = 8
-STALLED_SECONDS = 15
-HEARTBEAT_SECONDS = 2
 
 
 class PollRetry(BaseRetryStrategy):
@@ -123,10 +121,12 @@ def build_app(url: str, sources: Callable[[], Sources], settings: CdcSettings) -
         for target in due:
             defer_poll(app, target.system, target.entity, "schedule")
 
-    @app.periodic(cron="* * * * * */5", periodic_id="stalled")
+    @app.periodic(cron=f"* * * * * */{settings.tick_seconds}", periodic_id="stalled")
     @app.task(name="cdc.retry_stalled", queueing_lock="cdc.retry_stalled")
     async def retry_stalled(timestamp: int) -> None:
-        stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS)
+        stalled = await app.job_manager.get_stalled_jobs(
+            seconds_since_heartbeat=settings.stalled_seconds
+        )
         for job in stalled:
             log.warning("retrying the job of a dead worker", extra={"job": job.id})
             await app.job_manager.retry_job(job)

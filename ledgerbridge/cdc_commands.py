@@ -18,7 +18,7 @@ from cdc.poll import PollReport
 from cdc.settings import interval_text, parse_interval
 from cdc.streams import STREAMS, Sources, Stream, stream
 from cdc.sync import sync_once
-from cdc.tasks import HEARTBEAT_SECONDS, STALLED_SECONDS, build_app, interval_of
+from cdc.tasks import build_app, interval_of
 from connectors.kashflow import KashFlowClient
 from connectors.sage100.odbc import Sage100Reader
 from ledger.schedules import current_schedules, last_poll_starts, set_schedule
@@ -128,8 +128,8 @@ def worker(
     console.print(f"worker polling {len(STREAMS)} streams, concurrency {concurrency}")
     app.run_worker(
         concurrency=concurrency,
-        update_heartbeat_interval=HEARTBEAT_SECONDS,
-        stalled_worker_timeout=STALLED_SECONDS,
+        update_heartbeat_interval=settings.cdc.heartbeat_seconds,
+        stalled_worker_timeout=settings.cdc.stalled_seconds,
         delete_jobs="successful",
     )
 

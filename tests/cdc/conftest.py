@@ -5,7 +5,7 @@ loopback port (written through its REST API), with `Sources` pointing the poller
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,15 @@ def kashflow_client(server: SandboxServer, **options: Any) -> KashFlowClient:
     }
     settings.update(options)
     return KashFlowClient(**settings)
+
+
+ClientFactory = Callable[..., KashFlowClient]
+
+
+@pytest.fixture
+def client_factory(server: SandboxServer) -> ClientFactory:
+    """Clients for this test's sandbox, with options overridden (the caller closes them)."""
+    return lambda **options: kashflow_client(server, **options)
 
 
 @pytest.fixture
