@@ -4,7 +4,10 @@ loopback port (written through its REST API), with `Sources` pointing the poller
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -110,3 +113,41 @@ def sources(company_db: Path, server: SandboxServer) -> Iterator[Sources]:
 def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(ledger_url, autocommit=True) as connection:
         yield connection
+
+
+WorkerFactory = Callable[[], "subprocess.Popen[bytes]"]
+
+
+@pytest.fixture
+def worker_env(ledger_url: str, company_db: Path, server: SandboxServer) -> dict[str, str]:
+    """The configuration a `ledgerbridge worker` needs to poll this test's sandboxes."""
+    return {
+        **os.environ,
+        "DATABASE_URL": ledger_url,
+        "LEDGERBRIDGE_KASHFLOW__BASE_URL": server.base_url,
+        "LEDGERBRIDGE_KASHFLOW__REQUESTS_PER_SECOND": "200",
+        "LEDGERBRIDGE_SAGE100__ODBC_CONNECTION_STRING": f"DRIVER=SQLite3;Database={company_db}",
+        "LEDGERBRIDGE_CDC__TICK_SECONDS": "1",
+        "LEDGERBRIDGE_CDC__HEARTBEAT_SECONDS": "0.5",
+        "LEDGERBRIDGE_CDC__STALLED_SECONDS": "2",
+        "LEDGERBRIDGE_CDC__KEY_DIFF_SECONDS": "1",
+    }
+
+
+@pytest.fixture
+def start_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerFactory]:
+    """Starts `ledgerbridge worker` processes; any still running are killed at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+    command = [str(Path(sys.executable).with_name("ledgerbridge")), "worker"]
+
+    def start() -> subprocess.Popen[bytes]:
+        log = (tmp_path / f"worker-{len(started)}.log").open("wb")
+        process = subprocess.Popen(command, env=worker_env, stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
