@@ -22,8 +22,8 @@ from typing import Any
 
 import procrastinate
 import psycopg
-from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.jobs import Job
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from cdc.poll import RUN_KIND, PollFailed, poll_stream
@@ -129,7 +129,12 @@ def build_app(url: str, sources: Callable[[], Sources], settings: CdcSettings) -
         )
         for job in stalled:
             log.warning("retrying the job of a dead worker", extra={"job": job.id})
-            await app.job_manager.retry_job(job)
+            try:
+                await app.job_manager.retry_job(job)
+            except ConnectorException:
+                # The same stream is queued again already (its queueing lock is taken):
+                # that job will poll it, so this one only has to let go of the lock.
+                await app.job_manager.finish_job(job, Status.FAILED, delete_job=False)
 
     return app
 

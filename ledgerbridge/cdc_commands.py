@@ -187,3 +187,11 @@ def register(app: typer.Typer) -> None:
     app.command("sync")(sync)
     app.command("worker")(worker)
     app.add_typer(schedule_app, name="schedule")
+
+
+if __name__ == "__main__":
+    # `python -m ledgerbridge.cdc_commands worker`: the same worker without loading every
+    # other command (the matcher's imports take seconds), for quick restarts.
+    standalone = typer.Typer(no_args_is_help=True)
+    register(standalone)
+    standalone()

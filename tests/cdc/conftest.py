@@ -115,7 +115,7 @@ def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
         yield connection
 
 
-WorkerFactory = Callable[[], "subprocess.Popen[bytes]"]
+WorkerFactory = Callable[..., "subprocess.Popen[bytes]"]
 
 
 @pytest.fixture
@@ -138,9 +138,13 @@ def worker_env(ledger_url: str, company_db: Path, server: SandboxServer) -> dict
 def start_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerFactory]:
     """Starts `ledgerbridge worker` processes; any still running are killed at the end."""
     started: list[subprocess.Popen[bytes]] = []
-    command = [str(Path(sys.executable).with_name("ledgerbridge")), "worker"]
 
-    def start() -> subprocess.Popen[bytes]:
+    def start(quick: bool = False) -> subprocess.Popen[bytes]:
+        command = (
+            [sys.executable, "-m", "ledgerbridge.cdc_commands", "worker"]
+            if quick
+            else [str(Path(sys.executable).with_name("ledgerbridge")), "worker"]
+        )
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
         process = subprocess.Popen(command, env=worker_env, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)
