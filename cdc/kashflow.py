@@ -5,11 +5,14 @@ as little as it can and the ledger's content hash makes any re-read a no-op:
 - customers, suppliers: a summary-hash pass (summaries in pages of 500, a full read only
   where a summary's hash changed); absence from the list is a delete;
 - invoices, purchases (with their payment lines): each poll lists new documents by
-  number above the high-water mark (newest first, stopping at the mark) and re-reads
-  every document still open (unpaid, part-paid, overdue); a full summary-hash sweep on a
-  slower cadence (`PollSettings.sweep_seconds`, default hourly) catches edits to closed
-  documents and deletes. A 404 on a re-read is a delete too. A payment line that is gone
-  from a re-read document (or whose document is gone) gets a delete version.
+  number above the high-water mark (newest first, stopping at the mark) and re-reads the
+  summaries of every document still open (unpaid, part-paid, overdue: the list sorted by
+  status, from both ends), reading in full those whose summary changed or that are no
+  longer open; a full summary-hash sweep on a slower cadence
+  (`PollSettings.sweep_seconds`, default hourly) catches edits to closed documents,
+  edits no summary shows, and deletes. A 404 on a re-read is a delete too. A payment
+  line that is gone from a re-read document (or whose document is gone) gets a delete
+  version.
 
 Summary digests live in `ledger.scan_digest`; the rest of a stream's position (high-water
 mark, open documents, last sweep) in its checkpoint.
@@ -30,7 +33,7 @@ from connectors.kashflow import KashFlowClient
 from connectors.kashflow import mapping as kf
 from connectors.kashflow.resources import SCAN_PAGE, Documents, Resource
 from ledger import NewVersion
-from ledger.checkpoints import scan_digests
+from ledger.checkpoints import scan_digests, scan_digests_of
 from ledger.queries import current_keys, newest_raw
 
 SYSTEM = "kashflow"
@@ -177,7 +180,8 @@ class DocumentPoller(_KashFlowPoller):
         else:
             new = self._new_documents(high_water, outcome)
             high_water = max([int(k) for k in new if k.isdigit()], default=high_water)
-            to_read = sorted(set(new) | open_numbers, key=_number_order)
+            open_changed, open_numbers = self._open_to_read(conn, open_numbers, outcome)
+            to_read = sorted(set(new) | open_changed, key=_number_order)
         self._read_documents(conn, to_read, gone, open_numbers, outcome)
         for key in sorted(gone, key=_number_order):
             outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, key))
@@ -201,6 +205,31 @@ class DocumentPoller(_KashFlowPoller):
             found.append(key)
             outcome.digests[key] = summary_hash(summary)
         return found
+
+    def _open_to_read(
+        self, conn: psycopg.Connection[Any], open_numbers: set[str], outcome: PollOutcome
+    ) -> tuple[set[str], set[str]]:
+        """The open documents to read in full — those whose summary changed, and those
+        that left the open list (paid, or deleted) — and the open documents now.
+
+        Open summaries come from the list sorted by status (`NA, Overdue, Overpaid, Paid,
+        Unpaid`) read from both ends, so the cost is the open documents' pages, not the
+        company's."""
+        listed: dict[str, Mapping[str, Any]] = {}
+        for order, skip in (("Asc", {"na"}), ("Desc", set())):
+            pages = self.documents.list(perpage=SCAN_PAGE, sortby="Status", order=order)
+            for summary in pages:
+                status = str(kf.field(summary, "Status") or "").lower()
+                if status in skip:
+                    continue
+                if status not in OPEN_STATUSES:
+                    break
+                listed[self.documents.key_of(summary)] = summary
+        digests = {key: summary_hash(summary) for key, summary in listed.items()}
+        before = scan_digests_of(conn, SYSTEM, self.entity, sorted(set(digests) | open_numbers))
+        changed = {key for key, digest in digests.items() if before.get(key) != digest}
+        outcome.digests.update({key: digests[key] for key in changed})
+        return changed | (open_numbers - set(listed)), set(listed)
 
     def _read_documents(
         self,

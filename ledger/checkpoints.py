@@ -77,3 +77,13 @@ def append_scan_digests(
         for key, digest in sorted(digests.items()):
             copy.write_row((system, entity, key, digest, run_id))
     return len(digests)
+
+
+def scan_digests_of(
+    conn: psycopg.Connection[Any], system: str, entity: str, keys: list[str]
+) -> dict[str, str]:
+    """Key -> the summary digest last seen, for those of `keys` still listed."""
+    if not keys:
+        return {}
+    rows = conn.execute(query("scan_digests_of_keys"), (keys, system, entity)).fetchall()
+    return {key: digest for key, digest in rows if digest is not None}
