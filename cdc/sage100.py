@@ -80,8 +80,6 @@ class ChangeBatch:
     entity: str
     sourced: list[SourceRecord]
     watermark: Watermark | None
-    rows_read: int = 0
-    """Stamp rows plus records read: what the read cost the Sage server."""
 
     @property
     def records(self) -> list[CanonicalRecord]:
@@ -92,18 +90,17 @@ class ChangeBatch:
 def read_changes(reader: Sage100Reader, entity: str, since: Watermark | None) -> ChangeBatch:
     """Records of `entity` stamped at or after `since` minus the overlap window, except
     versions `since` says were delivered already; everything when `since` is None."""
-    lookups = reader.lookups()
     overlap = reader.overlap
     if since is None:
         # Stamps first, then the scan: the watermark never passes a record not read.
         newest = reader.newest_stamp(entity)
         if newest is None:
             everything = list(reader.read_sourced(entity))
-            return ChangeBatch(entity, everything, None, len(everything))
+            return ChangeBatch(entity, everything, None)
         recent = reader.stamps_since(entity, newest - overlap)
         everything = list(reader.read_sourced(entity))
         mark = _watermark(reader, entity, newest, recent, everything)
-        return ChangeBatch(entity, everything, mark, len(recent) + len(everything))
+        return ChangeBatch(entity, everything, mark)
     stamps = reader.stamps_since(entity, since.window_start(overlap))
     wanted = sorted(
         key
@@ -111,13 +108,13 @@ def read_changes(reader: Sage100Reader, entity: str, since: Watermark | None) ->
         if (reader.canonical_key(entity, key), stamp) not in since.delivered
         or stamp == since.updated_at
     )
-    built = list(reader.read_keys(entity, wanted, lookups)) if wanted else []
+    built = list(reader.read_keys(entity, wanted)) if wanted else []
     fresh = [
         s for s in built if s.record is None or (s.key, s.record.content_hash) not in since.boundary
     ]
     newest = max([*stamps.values(), since.updated_at])
     mark = _watermark(reader, entity, newest, stamps, built)
-    return ChangeBatch(entity, fresh, mark, len(stamps) + len(built))
+    return ChangeBatch(entity, fresh, mark)
 
 
 def _watermark(
@@ -164,8 +161,9 @@ class Sage100Poller:
     ) -> PollOutcome:
         stored = (position or {}).get("watermark")
         since = Watermark.from_json(stored) if stored else None
+        fetched_before = self.reader.rows_fetched
         batch = read_changes(self.reader, self.entity, since)
-        outcome = PollOutcome(read=len(batch.sourced), rows_read=batch.rows_read)
+        outcome = PollOutcome(read=len(batch.sourced))
         for sourced in batch.sourced:
             if sourced.record is None:
                 outcome.dead_letters.append(dead_letter_of(sourced.error, sourced.raw))
@@ -184,12 +182,12 @@ class Sage100Poller:
             outcome.versions.extend(self._deletes(conn, outcome))
             new_position["keys_checked_at"] = now.isoformat()
         outcome.position = new_position
+        outcome.rows_read = self.reader.rows_fetched - fetched_before
         return outcome
 
     def _deletes(self, conn: psycopg.Connection[Any], outcome: PollOutcome) -> list[NewVersion]:
         """Keys the ledger (or this very poll) holds that the company no longer does."""
         in_source = self.reader.key_set(self.entity)
-        outcome.rows_read += len(in_source)
         known = current_keys(conn, SYSTEM, self.entity) | {v.key for v in outcome.versions}
         gone = sorted(known - in_source)
         return [NewVersion.deleted(SYSTEM, self.entity, key) for key in gone]

@@ -116,6 +116,8 @@ class Sage100Reader:
         self._login_timeout = login_timeout
         self._query_timeout = query_timeout
         self._connection: pyodbc.Connection | None = None
+        self.rows_fetched = 0
+        """Every row the server has returned to this reader: what reads cost Sage."""
 
     @classmethod
     def from_settings(cls, settings: Sage100Settings) -> Sage100Reader:
@@ -167,6 +169,7 @@ class Sage100Reader:
                 batch = cursor.fetchmany(self.batch_size)
                 if not batch:
                     break
+                self.rows_fetched += len(batch)
                 for values in batch:
                     yield dict(zip(names, values, strict=True))
             cursor.close()
