@@ -7,8 +7,9 @@ each system's own write path (Sage 100: the BOI emulator, edited customers and n
 invoices; KashFlow: REST, edited customers, payments on open invoices and new invoices).
 Reports KashFlow requests and Sage 100 rows read per cycle, against a full re-read
 (KashFlow: every summary page plus one GET per record, which is what the first poll
-does; Sage 100: every row of the entity's tables, read once more on its own). Then, with two workers running
-(`python -m ledgerbridge.cdc_commands worker`), the change-to-ledger latency p50/p95 of
+does; Sage 100: every row of the entity's tables, read once more on its own). Then,
+with two workers running (`python -m ledgerbridge.cdc_commands worker`), the
+change-to-ledger latency p50/p95 of
 Sage 100 customer edits with a 5 s interval, and of KashFlow edits followed by
 `request_poll` (the webhook path). Ends with one line of name=value pairs.
 
