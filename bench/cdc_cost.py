@@ -41,8 +41,9 @@ from cdc.outcome import PollSettings
 from cdc.poll import PollReport, poll_stream
 from cdc.streams import STREAMS, Sources
 from connectors.kashflow import KashFlowClient
-from connectors.sage100 import Sage100Reader, Sage100Writer, SandboxBOISession
+from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledger.schedules import set_schedule
+from ledgerbridge.sage100_session import SandboxBOISession
 from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
 from sandbox.datagen import CompanySize, generate_company
 from sandbox.kashflow import SandboxConfig, SandboxServer, Store, open_sandbox

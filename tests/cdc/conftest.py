@@ -20,7 +20,8 @@ from sage100_fixtures import Clock
 from cdc.outcome import PollSettings
 from cdc.streams import Sources
 from connectors.kashflow import KashFlowClient, RetryPolicy
-from connectors.sage100 import Sage100Reader, Sage100Writer, SandboxBOISession
+from connectors.sage100 import Sage100Reader, Sage100Writer
+from ledgerbridge.sage100_session import SandboxBOISession
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
 

@@ -18,8 +18,9 @@ from canonical import Customer
 from cdc.outcome import PollSettings
 from cdc.poll import poll_stream
 from cdc.streams import Sources, stream
-from connectors.sage100 import Sage100Reader, Sage100Writer, SandboxBOISession
+from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledger import current
+from ledgerbridge.sage100_session import SandboxBOISession
 from ledgerbridge.testdb import create_database, drop_database, fresh_name
 
 PREFIX = "01-HYP"
