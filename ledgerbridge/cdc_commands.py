@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import psycopg
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -101,16 +102,21 @@ def run_sync_once(
 
 
 def sync_table(reports: list[PollReport]) -> Table:
-    table = Table(title="sync --once", caption="cost: KashFlow requests, Sage 100 rows read")
+    """One row per stream; a stream that failed is red, one with dead letters yellow."""
+    table = Table(
+        title="sync --once",
+        caption="errors: records dead-lettered; cost: KashFlow requests, Sage 100 rows read",
+        box=box.SIMPLE_HEAD,
+    )
     table.add_column("stream", no_wrap=True)
-    for column in ("read", "appended", "unchanged", "deleted", "dead letters", "cost"):
-        table.add_column(column, justify="right")
-    table.add_column("status", no_wrap=True)
+    for column in ("read", "appended", "unchanged", "deleted", "errors", "cost"):
+        table.add_column(column, justify="right", no_wrap=True)
     for r in reports:
-        cost = f"{r.requests} req" if r.system == "kashflow" else f"{r.rows_read} rows"
+        cost = r.requests if r.system == "kashflow" else r.rows_read
+        style = {"failed": "red", "partial": "yellow"}.get(r.status)
         table.add_row(
             f"{r.system}:{r.entity}", str(r.read), str(r.appended), str(r.unchanged),
-            str(r.deleted), str(r.errors), cost, r.status,
+            str(r.deleted), str(r.errors), str(cost), style=style,
         )  # fmt: skip
     return table
 
