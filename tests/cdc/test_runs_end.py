@@ -12,6 +12,7 @@ import pytest
 
 from cdc.poll import PollFailed, poll_stream
 from cdc.streams import Sources, stream
+from cdc.sync import sync_once
 from connectors.sage100 import Sage100Reader
 from ledger import start_run
 
@@ -79,3 +80,18 @@ def test_a_run_still_at_work_is_not_taken_for_abandoned(
         hold_run(other, busy)
         poll_stream(autocommit, sources, stream("sage100", "supplier"))
         assert run_end(autocommit, busy) is None
+
+
+def test_sync_once_stops_trying_a_system_that_refused_the_login(
+    ledger_url: str, client_factory: Callable[..., Any], company_db: Any
+) -> None:
+    wrong = Sources(
+        sage100=lambda: Sage100Reader(f"DRIVER=SQLite3;Database={company_db}"),
+        kashflow=lambda: client_factory(password="Wr0ng-Secret-99"),
+    )
+    targets = [stream("kashflow", "customer"), stream("kashflow", "supplier")]
+    with wrong:
+        reports = sync_once(ledger_url, wrong, [*targets, stream("sage100", "supplier")])
+    assert [r.status for r in reports] == ["failed", "failed", "succeeded"]
+    assert reports[1].error is not None and reports[1].error.startswith("not polled:")
+    assert reports[1].run_id == 0  # no run was started for it

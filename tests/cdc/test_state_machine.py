@@ -122,8 +122,8 @@ def run_machine(pg_server: str, template: str, company: Path, workdir: Path) -> 
             assert in_ledger == self.existing
 
     EditScripts.TestCase.settings = settings(
-        max_examples=12,
-        stateful_step_count=14,
+        max_examples=8,
+        stateful_step_count=12,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     )
