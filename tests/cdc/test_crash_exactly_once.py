@@ -34,21 +34,36 @@ State = tuple[str, str | None]
 
 
 class Killer(threading.Thread):
-    """Keeps two workers running, stopping one at a random moment every so often."""
+    """Keeps two workers running; once both are up, stops one of them at a random moment
+    (SIGKILL mostly, else a clean SIGTERM) and starts it again."""
 
-    def __init__(self, start_worker: Callable[..., subprocess.Popen[bytes]], seed: int) -> None:
+    def __init__(
+        self, start_worker: Callable[..., subprocess.Popen[bytes]], url: str, seed: int
+    ) -> None:
         super().__init__(daemon=True)
         self.start_worker = start_worker
+        self.url = url
         self.random = random.Random(seed)
         self.workers = [start_worker(quick=True), start_worker(quick=True)]
         self.kills = 0
         self.clean_stops = 0
         self.stopping = threading.Event()
 
+    def both_up(self) -> bool:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM procrastinate_workers"
+                " WHERE last_heartbeat > now() - interval '1.5 seconds'"
+            ).fetchone()
+        return row is not None and row[0] >= 2
+
     def run(self) -> None:
         while not self.stopping.is_set():
-            self.stopping.wait(self.random.uniform(0.8, 2.5))
-            if self.stopping.is_set():
+            deadline = time.monotonic() + 30
+            while not self.both_up() and time.monotonic() < deadline:
+                if self.stopping.wait(0.2):
+                    return
+            if self.stopping.wait(self.random.uniform(0.2, 2.0)):
                 return
             slot = self.random.randrange(2)
             worker = self.workers[slot]
@@ -84,6 +99,7 @@ def ledger_states(
 
 def test_every_change_lands_exactly_once_while_workers_are_killed(
     autocommit: psycopg.Connection[Any],
+    ledger_url: str,
     start_worker: Callable[..., subprocess.Popen[bytes]],
     writer: Sage100Writer,
     clock: Clock,
@@ -93,7 +109,7 @@ def test_every_change_lands_exactly_once_while_workers_are_killed(
         seconds = 1 if target.entity == "customer" else None
         set_schedule(autocommit, target.system, target.entity, seconds, "test")
     # a first full load before the storm, so rounds wait on changes, not on the seed
-    killer = Killer(start_worker, seed=11)
+    killer = Killer(start_worker, ledger_url, seed=11)
     wait_until(lambda: bool(ledger_states(autocommit, "sage100", "01-")), 60)
     killer.start()
 
