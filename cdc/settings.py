@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cdc.outcome import PollSettings
 
@@ -34,6 +34,8 @@ def interval_text(seconds: int | None) -> str:
 
 
 class CdcSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     sweep_seconds: float = Field(default=3600.0, gt=0)
     """KashFlow: full summary-hash sweep of invoices and purchases (closed-document edits,
     deletes)."""
