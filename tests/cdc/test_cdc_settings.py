@@ -44,3 +44,27 @@ def test_bad_cdc_settings_are_refused(
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=expected):
         load_settings()
+
+
+def test_schedule_commands_store_and_show_intervals(
+    monkeypatch: pytest.MonkeyPatch, ledger_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from ledgerbridge.cli import app
+
+    monkeypatch.setenv("DATABASE_URL", ledger_url)
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    assert runner.invoke(app, ["schedule", "set", "sage100", "customer", "5s"]).exit_code == 0
+    assert runner.invoke(app, ["schedule", "set", "kashflow", "product", "off"]).exit_code == 0
+    listed = runner.invoke(app, ["schedule", "list"])
+    assert listed.exit_code == 0
+    rows = {line.split()[1]: line for line in listed.output.splitlines() if ":" in line}
+    assert "5s" in rows["sage100:customer"] and "schedule set" in rows["sage100:customer"]
+    assert "off" in rows["kashflow:product"]
+    assert "30s" in rows["sage100:supplier"] and "default" in rows["sage100:supplier"]
+    refused = runner.invoke(app, ["schedule", "set", "sage100", "customer", "7x"])
+    assert refused.exit_code == 2 and "is not an interval" in refused.output
+    unknown = runner.invoke(app, ["schedule", "set", "sage100", "quote", "5m"])
+    assert unknown.exit_code == 2 and "no CDC stream sage100:quote" in unknown.output

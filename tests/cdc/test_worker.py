@@ -62,7 +62,7 @@ def test_a_worker_polls_on_schedule_and_on_request(
     client: KashFlowClient,
 ) -> None:
     only(autocommit, {"sage100:customer": 1})
-    start_worker()
+    start_worker(quick=True)  # `ledgerbridge worker` without loading the other commands
     wait_for(lambda: newest_name(autocommit, "sage100", "01-CEDA0002") is not None)
     cedar = next(c for c in reader.read_all("customer") if c.key == "01-CEDA0002")
     writer.write(cedar.model_copy(update={"name": "Cedar Print Scheduled"}))
