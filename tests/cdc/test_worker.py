@@ -56,7 +56,7 @@ def test_request_poll_queues_a_stream_once(
 def test_a_worker_polls_on_schedule_and_on_request(
     autocommit: psycopg.Connection[Any],
     ledger_url: str,
-    start_worker: Callable[[], Any],
+    start_worker: Callable[..., Any],
     writer: Sage100Writer,
     reader: Sage100Reader,
     client: KashFlowClient,
