@@ -242,7 +242,7 @@ class DocumentPoller(_KashFlowPoller):
         """Reads each document in full: its version, its payment lines' versions, and a
         delete for each payment line it no longer has; a 404 adds it to `gone`."""
         wanted = list(numbers)
-        kind = self.documents.kind
+        kind = "receipt" if self.entity == "sales_invoice" else "supplier_payment"
         vocabulary = self.client.payments.vocabulary() if wanted or gone else None
         earlier = newest_raw(conn, SYSTEM, self.entity, [*wanted, *gone])
         payments: list[NewVersion] = []
