@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from cdc.settings import interval_text, parse_interval
@@ -68,3 +71,18 @@ def test_schedule_commands_store_and_show_intervals(
     assert refused.exit_code == 2 and "is not an interval" in refused.output
     unknown = runner.invoke(app, ["schedule", "set", "sage100", "quote", "5m"])
     assert unknown.exit_code == 2 and "no CDC stream sage100:quote" in unknown.output
+
+
+def test_configured_intervals_decide_which_streams_are_due(
+    monkeypatch: pytest.MonkeyPatch, conn: Any
+) -> None:
+    from cdc.streams import STREAMS
+    from cdc.tasks import due_streams
+    from ledger import start_run
+
+    intervals = {s.name: "off" for s in STREAMS} | {"sage100:customer": "1h"}
+    monkeypatch.setenv("LEDGERBRIDGE_CDC__INTERVALS", json.dumps(intervals))
+    settings = load_settings().cdc
+    assert [s.name for s in due_streams(conn, settings)] == ["sage100:customer"]
+    start_run(conn, "poll", "sage100", "customer")
+    assert due_streams(conn, settings) == []  # polled a moment ago, due in an hour

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+import pytest
 
 from cdc.poll import poll_stream
 from cdc.streams import Sources, stream
@@ -65,3 +66,36 @@ def test_a_cycle_reads_new_and_moved_open_documents_only(
     assert versions_of(autocommit, sweep.run_id) == {
         ("sales_invoice", str(closed["Number"]), 2, "upsert")
     }
+
+
+def test_the_sweep_cadence_decides_when_closed_edits_are_seen(
+    autocommit: psycopg.Connection[Any], company_db: Any, server: Any, client: KashFlowClient
+) -> None:
+    from cdc.outcome import PollSettings
+    from connectors.sage100 import Sage100Reader
+    from ledgerbridge.config import load_settings
+
+    def sources_sweeping_every(seconds: str) -> Sources:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LEDGERBRIDGE_CDC__SWEEP_SECONDS", seconds)
+            configured: PollSettings = load_settings().cdc.poll_settings()
+        return Sources(
+            sage100=lambda: Sage100Reader(f"DRIVER=SQLite3;Database={company_db}"),
+            kashflow=lambda: KashFlowClient(
+                base_url=server.base_url,
+                username="sandbox",
+                password="sandbox",
+                memorable_word="ledgerbridge",
+                requests_per_second=None,
+            ),
+            settings=configured,
+        )
+
+    hourly, always = sources_sweeping_every("3600"), sources_sweeping_every("0.001")
+    with hourly, always:
+        poll_stream(autocommit, hourly, INVOICES)
+        closed = next(s for s in client.invoices.list(perpage=500) if s["Status"] == "Paid")
+        paid = client.invoices.read(str(closed["Number"]))
+        client.invoices.update_record(paid.model_copy(update={"reference": "CLOSED EDIT"}))
+        assert poll_stream(autocommit, hourly, INVOICES).appended == 0
+        assert poll_stream(autocommit, always, INVOICES).appended == 1
