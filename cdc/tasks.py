@@ -25,6 +25,7 @@ import psycopg
 from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.jobs import Job, Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from psycopg.conninfo import make_conninfo
 
 from cdc.poll import RUN_KIND, PollFailed, poll_stream
 from cdc.settings import CdcSettings, parse_interval
@@ -101,10 +102,15 @@ class _SourcesPool:
         self._idle.put(sources)
 
 
+def queue_conninfo(url: str) -> str:
+    """`url` with procrastinate's schema (migration 0003) first on the search path."""
+    return make_conninfo(url, options="-c search_path=procrastinate,public")
+
+
 def build_app(url: str, sources: Callable[[], Sources], settings: CdcSettings) -> procrastinate.App:
     """The procrastinate app the workers run: the poll task, the scheduler tick and the
     stalled-job rescue, all bound to this database and these sources."""
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=url))
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=queue_conninfo(url)))
     pool = _SourcesPool(sources)
 
     @app.task(name=POLL_TASK, retry=PollRetry())
@@ -153,6 +159,7 @@ def defer_poll(app: procrastinate.App, system: str, entity: str, reason: str) ->
 def request_poll(system: str, entity: str, reason: str, *, database_url: str) -> int | None:
     """Asks the workers to poll one stream now; returns the job id, or None when a poll
     of that stream is already queued (which will see the change just as well)."""
-    app = procrastinate.App(connector=procrastinate.SyncPsycopgConnector(conninfo=database_url))
+    connector = procrastinate.SyncPsycopgConnector(conninfo=queue_conninfo(database_url))
+    app = procrastinate.App(connector=connector)
     with app.open():
         return defer_poll(app, system, entity, reason)

@@ -29,6 +29,7 @@ CREATE INDEX scan_digest_by_key ON ledger.scan_digest (system, entity, native_ke
 -- stream last start?" and orphaned runs are found by stream.
 CREATE INDEX sync_run_by_stream ON ledger.sync_run (kind, system, entity, run_id DESC);
 
+-- Append-only and hash-chained like every ledger table (migration 0002).
 DO $$
 DECLARE
     t text;
@@ -42,3 +43,5 @@ BEGIN
     END LOOP;
 END;
 $$;
+SELECT ledger.add_chain('schedule', 'schedule_id');
+SELECT ledger.add_chain('scan_digest', 'digest_id');

@@ -52,7 +52,7 @@ class Killer(threading.Thread):
     def both_up(self) -> bool:
         with psycopg.connect(self.url, autocommit=True) as conn:
             row = conn.execute(
-                "SELECT count(*) FROM procrastinate_workers"
+                "SELECT count(*) FROM procrastinate.procrastinate_workers"
                 " WHERE last_heartbeat > now() - interval '1.5 seconds'"
             ).fetchone()
         return row is not None and row[0] >= 2
@@ -188,7 +188,7 @@ def diagnose(conn: psycopg.Connection[Any], expected: dict[tuple[str, str], list
     }
     behind = {r: (newest.get(r), s[-1]) for r, s in expected.items() if newest.get(r) != s[-1]}
     jobs = conn.execute(
-        "SELECT task_name, status::text, lock, attempts FROM procrastinate_jobs"
+        "SELECT task_name, status::text, lock, attempts FROM procrastinate.procrastinate_jobs"
         " WHERE status IN ('todo', 'doing') ORDER BY id"
     ).fetchall()
     runs = conn.execute(

@@ -48,7 +48,7 @@ def test_request_poll_queues_a_stream_once(
     second = request_poll("kashflow", "customer", "webhook again", database_url=ledger_url)
     assert first is not None and second is None
     queued = autocommit.execute(
-        "SELECT queueing_lock, lock, status::text FROM procrastinate_jobs"
+        "SELECT queueing_lock, lock, status::text FROM procrastinate.procrastinate_jobs"
     ).fetchall()
     assert queued == [("kashflow:customer", "kashflow:customer", "todo")]
 
