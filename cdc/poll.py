@@ -117,7 +117,7 @@ def poll_stream(
     finally:
         if not conn.closed and not conn.broken:
             release_run(conn, run_id)
-    log.info("poll", extra={"stream": stream.name, **report.counts()})
+    log.debug("poll %s: %s", stream.name, report.counts())
     return report
 
 
