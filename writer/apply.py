@@ -318,7 +318,11 @@ class Applier:
                 )  # fmt: skip
             written = self._timed(
                 state.target_system,
-                lambda: self.retry.call(write_once, sleep=self.sleep),
+                lambda: (
+                    write_once()
+                    if target.retries_itself
+                    else self.retry.call(write_once, sleep=self.sleep)
+                ),
             )
         except TransientError as failed:
             return _Result(

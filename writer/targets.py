@@ -28,6 +28,9 @@ class Target(Protocol):
     """One system the applier writes to."""
 
     system: str
+    retries_itself: bool
+    """True when the connector already retries transient errors under the shared policy
+    (KashFlow's client does): the applier then calls once, and never multiplies retries."""
 
     def write(self, operation: str, record: CanonicalRecord) -> str:
         """Creates, updates or deletes `record`; returns its key in this system."""
@@ -49,6 +52,7 @@ class KashFlowTarget:
     """Writes through the KashFlow client, which paces under the rate limit."""
 
     system = "kashflow"
+    retries_itself = True
 
     def __init__(self, client: KashFlowClient) -> None:
         self.client = client
@@ -179,6 +183,7 @@ class Sage100Target:
     """Writes through the Business Object Interface; searches over ODBC."""
 
     system = "sage100"
+    retries_itself = False
 
     def __init__(self, writer: Sage100Writer, reader: Sage100Reader) -> None:
         self.writer = writer
