@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
+from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice, System
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader
 from sandbox.kashflow import SandboxServer
@@ -32,7 +32,7 @@ MIN_KILLS = 20
 RECORDS_PER_SYSTEM = 6
 
 
-def _intent(record: Any, target: str, depends_on: tuple[str, ...] = ()) -> WriteIntent:
+def _intent(record: Any, target: System, depends_on: tuple[str, ...] = ()) -> WriteIntent:
     return WriteIntent(
         flow=f"{record.entity}_to_{target}", target_system=target, operation="create",
         record=record, source_system="sage100" if target == "kashflow" else "kashflow",
