@@ -35,14 +35,18 @@ def deadletters_list(
     with psycopg.connect(database_url(load_settings()), autocommit=True) as conn:
         letters = writer_dead_letters(conn)
     table = Table(title="writer dead letters", box=box.SIMPLE_HEAD)
-    for column in ("id", "system", "entity", "key", "field", "error", "message", "now"):
-        table.add_column(column, overflow="fold")
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("record (system entity key)", overflow="fold")
+    table.add_column("field", overflow="fold")
+    table.add_column("message", overflow="fold", ratio=1)
+    table.add_column("now", no_wrap=True)
     for letter in letters:
         if letter.now == "succeeded" and not everything:
             continue
+        record = " ".join(p for p in (letter.system, letter.entity, letter.key) if p)
         table.add_row(
-            str(letter.dead_letter_id), letter.system or "", letter.entity or "",
-            letter.key or "", letter.field or "", letter.error_type, letter.message, letter.now,
+            str(letter.dead_letter_id), record, letter.field or "",
+            f"{letter.error_type}: {letter.message}", letter.now,
         )  # fmt: skip
     console.print(table)
 

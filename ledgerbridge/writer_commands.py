@@ -144,16 +144,18 @@ def approvals_list() -> None:
     """Writes that wait for an approval (over the threshold), oldest first."""
     with psycopg.connect(database_url(load_settings()), autocommit=True) as conn:
         waiting = awaiting_approval(conn)
-    table = Table(title="awaiting approval", box=box.SIMPLE_HEAD)
-    for column in ("key", "target", "entity", "record", "amount"):
-        table.add_column(column)
+    if not waiting:
+        console.print("no write waits for an approval")
+        return
+    # One line each, never wrapped: the key is what `approvals approve` takes.
+    console.print("key  target  entity  record  amount", style="bold", soft_wrap=True)
     for state in waiting:
         amount = state.payload.get("gross_amount") or state.payload.get("amount") or ""
-        table.add_row(
-            state.idempotency_key, state.target_system, state.entity, state.target_key or "",
-            str(amount),
+        console.print(
+            f"{state.idempotency_key}  {state.target_system}  {state.entity}"
+            f"  {state.target_key or ''}  {amount}",
+            soft_wrap=True, highlight=False, markup=False,
         )  # fmt: skip
-    console.print(table)
 
 
 def _decide(key: str, approved: bool, actor: str, reason: str | None) -> None:

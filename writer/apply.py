@@ -163,8 +163,9 @@ class Applier:
         return record_intents(self.conn, intents, run_id)
 
     def apply(self, keys: Sequence[str] | None = None) -> ApplyReport:
-        """Applies every pending intent (or those of `keys`) whose dependencies have
-        succeeded, in rounds until nothing more is ready; each is tried once per apply."""
+        """Applies every pending intent (or those of `keys`, and what depends on them)
+        whose dependencies have succeeded, in rounds until nothing more is ready; each is
+        tried once per apply."""
         report = ApplyReport()
         wanted = None if keys is None else set(keys)
         tried: set[str] = set()
@@ -187,6 +188,12 @@ class Applier:
         report: ApplyReport,
     ) -> list[IntentState]:
         by_key = {s.idempotency_key: s for s in states}
+        if wanted is not None:  # what waits on the wanted intents goes with them
+            grown = True
+            while grown:
+                more = {s.idempotency_key for s in states if wanted.intersection(s.depends_on)}
+                grown = not more <= wanted
+                wanted |= more
         ready = []
         for state in states:
             if wanted is not None and state.idempotency_key not in wanted:
