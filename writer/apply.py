@@ -287,7 +287,9 @@ class Applier:
             self.target_seconds[system] = self.target_seconds.get(system, 0.0) + spent
 
     def _search_first(self, state: IntentState) -> str | None:
-        target = self.targets[state.target_system]
+        target = self.targets.get(state.target_system)
+        if target is None:
+            return None  # the call reports the missing system as its outcome
         try:
             record = state.record()
             found: str | None = self._timed(
@@ -361,7 +363,7 @@ class Applier:
                 touched[(r.state.target_system, r.state.entity)] = None
             elif r.status == "failed_transient":
                 report.failed_transient += 1
-                if r.state.transient_failures + 1 >= self.failing_after_attempts:
+                if r.state.transient_failures + 1 == self.failing_after_attempts:
                     failing.append({**(r.error or {}), "idempotency_key": r.state.idempotency_key,
                                     "attempts": r.attempt})  # fmt: skip
             else:

@@ -19,9 +19,7 @@ from canonical import CanonicalRecord, canonical_json, parse_record
 from writer.intents import WriteIntent
 from writer.sql import query
 
-Stage = Literal[
-    "pending", "awaiting_approval", "succeeded", "dead_letter", "rejected", "waiting_retry"
-]
+Stage = Literal["pending", "awaiting_approval", "succeeded", "dead_letter", "rejected"]
 
 STARTED = "started"
 CALL_STARTED = "call_started"

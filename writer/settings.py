@@ -16,7 +16,7 @@ class WriterSettings(BaseModel):
     batch_size: int = Field(default=50, ge=1, le=1000)
     """Intents whose recovery points are recorded in one transaction; 1 turns batching off."""
     failing_after_attempts: int = Field(default=3, ge=1, le=100)
-    """An intent that failed transiently this many times raises the "keeps failing" alert."""
+    """An intent's transient failure number this raises the "keeps failing" alert (once)."""
     alert_webhook_url: HttpUrl | None = None
     """POSTed a JSON summary when dead letters appear or a flow keeps failing."""
     alert_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
