@@ -3,11 +3,11 @@
 Plans KashFlow customer -> invoice -> receipt chains and Sage 100 invoice -> receipt
 chains, then runs `python -m ledgerbridge.writer_commands apply` against both sandboxes
 (KashFlow over HTTP, some invoice creates losing their answer after commit; Sage 100
-through the BOI emulator) and kills it with SIGKILL at random moments, at least 100
-times (25 with --quick), before a last run to the end. Counts duplicates in both
-targets and intents without a final outcome (goal: none of either), and how many
-attempts found their record already written by a killed one. Ends with one line of
-name=value pairs.
+through the BOI emulator) and, each time it has begun applying, kills it with SIGKILL
+a random moment later, at least 100 times (25 with --quick), before a last run to the
+end. Counts duplicates in both targets and intents without a final outcome (goal: none
+of either), and how many attempts found their record already written by a killed one.
+Ends with one line of name=value pairs.
 
     .venv/bin/python bench/writer_crash.py [--quick]
 """
@@ -72,6 +72,11 @@ def _receipt(system: str, number: str, customer: str, check: str) -> Payment:
     )  # fmt: skip
 
 
+def steps_stored(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM ledger.write_outcome").fetchone()
+    return int(row[0]) if row else 0
+
+
 def planned(chains: int) -> list[WriteIntent]:
     intents = []
     for n in range(chains):
@@ -93,7 +98,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="25 kills")
     args = parser.parse_args()
     min_kills = 25 if args.quick else 100
-    chains = 10 if args.quick else 40
+    chains = 40 if args.quick else 150
     pg = server_url()
     name, url = create_migrated_database(pg, "lbbench_crash")
     chance = random.Random(20261129)
@@ -126,10 +131,19 @@ def main() -> None:
                 kills = runs = 0
                 while kills < min_kills and runs < 3 * min_kills:
                     runs += 1
+                    before = steps_stored(conn)
                     applier = subprocess.Popen(
                         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                     )
-                    time.sleep(chance.uniform(0.2, 3.0))
+                    # Once it has begun applying, kill it a random moment later.
+                    waited = time.monotonic() + 30
+                    while (
+                        applier.poll() is None
+                        and steps_stored(conn) == before
+                        and time.monotonic() < waited
+                    ):
+                        time.sleep(0.02)
+                    time.sleep(chance.uniform(0.0, 0.6))
                     if applier.poll() is None:
                         applier.kill()
                         kills += 1

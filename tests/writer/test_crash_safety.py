@@ -29,7 +29,7 @@ from writer.intents import WriteIntent
 from writer.outbox import intent_states
 
 MIN_KILLS = 20
-RECORDS_PER_SYSTEM = 6
+RECORDS_PER_SYSTEM = 8
 
 
 def _intent(record: Any, target: System, depends_on: tuple[str, ...] = ()) -> WriteIntent:
@@ -63,6 +63,11 @@ def _receipt(system: str, number: str, customer: str, check: str) -> Payment:
     )  # fmt: skip
 
 
+def steps_stored(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM ledger.write_outcome").fetchone()
+    return int(row[0]) if row else 0
+
+
 def crash_intents() -> list[WriteIntent]:
     """KashFlow: customer -> invoice -> receipt chains; Sage 100: invoice -> receipt."""
     intents = []
@@ -70,15 +75,17 @@ def crash_intents() -> list[WriteIntent]:
         code = f"CRSH{n:02d}"
         shop = _intent(Customer.build(system="kashflow", key=code, name=f"Crash {n}"), "kashflow")
         sold = _intent(
-            _invoice("kashflow", f"88300{n}", code, None), "kashflow", (shop.idempotency_key,)
+            _invoice("kashflow", f"{883000 + n}", code, None), "kashflow", (shop.idempotency_key,)
         )
         paid = _intent(
-            _receipt("kashflow", f"88300{n}", code, f"KR{n:02d}"), "kashflow",
+            _receipt("kashflow", f"{883000 + n}", code, f"KR{n:02d}"), "kashflow",
             (sold.idempotency_key,),
         )  # fmt: skip
-        posted = _intent(_invoice("sage100", f"73000{n}", "01-HARB0000", "MIR-00000"), "sage100")
+        posted = _intent(
+            _invoice("sage100", f"{730000 + n}", "01-HARB0000", "MIR-00000"), "sage100"
+        )
         banked = _intent(
-            _receipt("sage100", f"073000{n}", "01-HARB0000", f"SR{n:02d}"), "sage100",
+            _receipt("sage100", f"0{730000 + n}", "01-HARB0000", f"SR{n:02d}"), "sage100",
             (posted.idempotency_key,),
         )  # fmt: skip
         intents += [paid, sold, shop, banked, posted]
@@ -109,13 +116,19 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
     }
     command = [sys.executable, "-m", "ledgerbridge.writer_commands", "apply"]
     chance = random.Random(20261129)
-    kills = 0
-    runs = 0
+    kills = runs = 0
     with (tmp_path / "apply.log").open("wb") as log:
         while kills < MIN_KILLS and runs < 3 * MIN_KILLS:
             runs += 1
+            before = steps_stored(autocommit)
             applier = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-            time.sleep(chance.uniform(0.2, 3.0))
+            # Once it has begun applying, kill it a random moment later: between phases,
+            # in a call, or after calls whose outcomes are not stored yet.
+            waited = time.monotonic() + 30
+            while applier.poll() is None and steps_stored(autocommit) == before:
+                assert time.monotonic() < waited, "the applier never began"
+                time.sleep(0.02)
+            time.sleep(chance.uniform(0.0, 0.6))
             if applier.poll() is None:
                 applier.kill()
                 kills += 1
@@ -141,7 +154,7 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
         posted = [
             r["InvoiceNo"]
             for r in reader.rows(
-                "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader WHERE InvoiceNo LIKE '073000%'"
+                "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader WHERE InvoiceNo LIKE '07300%'"
             )
         ]
         banked = [
@@ -150,7 +163,7 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
                 "SELECT CheckNo FROM AR_CashReceiptsHistory WHERE CheckNo LIKE 'SR%'"
             )
         ]
-    assert sorted(posted) == [f"073000{n}" for n in range(RECORDS_PER_SYSTEM)]
+    assert sorted(posted) == [f"0{730000 + n}" for n in range(RECORDS_PER_SYSTEM)]
     assert sorted(banked) == [f"SR{n:02d}" for n in range(RECORDS_PER_SYSTEM)]
     attempts = autocommit.execute(
         "SELECT count(*) FILTER (WHERE status = 'started'),"
@@ -160,4 +173,4 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
     assert attempts is not None
     started, found = attempts
     print(f"kills={kills} runs={runs} attempts={started} found_after_crash={found}")
-    assert started > len(states)  # the kills interrupted attempts, which were started again
+    assert started > len(states)  # kills cut attempts short, which were started again
