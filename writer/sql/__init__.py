@@ -1,4 +1,4 @@
-"""The writer's outbox queries, kept as .sql text and loaded by name."""
+"""The writer's queries, kept as .sql text and loaded by name."""
 
 from functools import cache
 from importlib.resources import files
