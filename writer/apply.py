@@ -3,11 +3,12 @@
 Each intent is stored under its idempotency key before anything is called. Applying it
 is a run of atomic phases, each one transaction of `ledger.write_outcome` rows:
 
-1. `started` (attempt n) — then, if an earlier attempt reached the call, the target is
-   searched for the record: found, it is done without calling again;
-2. `in_progress` at the recovery point `call_started` — then the call, retried for
-   transient errors by the one retry policy (`canonical.retry`), searching again after
-   each uncertain outcome (a lost connection, a 5xx);
+1. `started` (attempt n);
+2. `in_progress` at the recovery point `call_started` — then, if an earlier attempt
+   reached the call, the target is searched for the record (found: done, not called
+   again; the search failing fails the attempt), then the call, retried for transient
+   errors by the one retry policy (`canonical.retry`), searching again after each
+   uncertain outcome (a lost connection, a 5xx);
 3. `succeeded`, `failed_transient` (tried again on a later apply) or `failed_permanent`
    (with a dead letter naming system, entity, key, field and the exact message).
 
@@ -260,22 +261,17 @@ class Applier:
             self.conn, [Step(s.idempotency_key, attempts[s.idempotency_key], STARTED, "started")
                         for s in todo],
         )  # fmt: skip
-        results: list[_Result] = []
-        to_call = []
-        for state in todo:
-            attempt = attempts[state.idempotency_key]
-            found = self._search_first(state) if state.called else None
-            if found is not None:
-                results.append(_Result(state, attempt, "succeeded", FOUND, found))
-            else:
-                to_call.append(state)
         append_steps(
             self.conn,
             [Step(s.idempotency_key, attempts[s.idempotency_key], CALL_STARTED, "in_progress")
-             for s in to_call],
+             for s in todo],
         )  # fmt: skip
-        for state in to_call:
-            results.append(self._call(state, attempts[state.idempotency_key]))
+        # An attempt after one that reached the call searches the target before calling:
+        # a search that fails fails the attempt, never lets a blind write through.
+        results = [
+            self._call(state, attempts[state.idempotency_key], search_first=state.called)
+            for state in todo
+        ]
         self._finish(results, report)
 
     def _timed(self, system: str, action: Callable[[], Any]) -> Any:
@@ -286,31 +282,19 @@ class Applier:
             spent = time.perf_counter() - started
             self.target_seconds[system] = self.target_seconds.get(system, 0.0) + spent
 
-    def _search_first(self, state: IntentState) -> str | None:
+    def _call(self, state: IntentState, attempt: int, search_first: bool) -> _Result:
         target = self.targets.get(state.target_system)
-        if target is None:
-            return None  # the call reports the missing system as its outcome
-        try:
-            record = state.record()
-            found: str | None = self._timed(
-                state.target_system, lambda: target.find(state.operation, record)
-            )
-            return found
-        except Exception as failed:  # the call below reports it with its own outcome
-            log.warning("writer search failed: %s", error_fields(failed, state)["message"])
-            return None
-
-    def _call(self, state: IntentState, attempt: int) -> _Result:
-        target = self.targets.get(state.target_system)
-        uncertain = False
+        uncertain = search_first
+        found_written = False
 
         def write_once() -> str:
-            nonlocal uncertain
+            nonlocal uncertain, found_written
             assert target is not None
             record: CanonicalRecord = state.record()
             if uncertain:
                 found = target.find(state.operation, record)
                 if found is not None:
+                    found_written = True
                     return found
             try:
                 key: str = target.write(state.operation, record)
@@ -341,7 +325,9 @@ class Applier:
             return _Result(
                 state, attempt, "failed_permanent", FINISHED, error=error_fields(failed, state)
             )
-        return _Result(state, attempt, "succeeded", FINISHED, str(written))
+        return _Result(
+            state, attempt, "succeeded", FOUND if found_written else FINISHED, str(written)
+        )
 
     def _finish(self, results: list[_Result], report: ApplyReport) -> None:
         """The last phase: outcomes and dead letters in one transaction, then polls and
