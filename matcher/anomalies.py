@@ -4,11 +4,16 @@
 counterparty, the same counterparty + amount + date under another number, VAT that is
 not net x rate, negative quantities, a date outside the posting period, a due date
 before the invoice date, an amount far from the counterparty's history, weekend
-postings and round amounts (the last two only as weak signals) — and an IsolationForest
-over per-transaction features (log amount, log amount against the counterparty's median,
-day of week, days to due, line count, VAT ratio, round-number flag). Each fired rule and
-the forest give a score in [0, 1]; they combine as independent evidence,
-`1 - prod(1 - s_i)`, into `anomaly_score`.
+postings and round amounts (the last two only as weak signals) — and the counterparty's
+context as weak signals too: bank details changed in the last month, gross just under the
+approval threshold, a first invoice that is large, a nominal used nowhere else in its
+history. None of those flags alone. An IsolationForest over the context (log amount, log
+amount against the counterparty's median, recency of a bank-details change, just under
+the threshold, size of a first invoice, rarity of the nominal for this counterparty)
+finds the combinations that no single rule describes. Each fired rule and the forest
+give a score in [0, 1]; they combine as independent evidence, `1 - prod(1 - s_i)`, into
+`anomaly_score`. `AnomalyConfig(use_rules=False)` scores with the forest alone (at full
+strength) and `isolation_weight=0` with the rules alone, to measure what each adds.
 
 Input columns (extra columns are kept):
     transaction_id   str    required; ties in entry order are broken by it, T9 before T10
@@ -16,13 +21,16 @@ Input columns (extra columns are kept):
     date             date   required: invoice (posting) date
     net_amount       f64    required
     number           str    optional: invoice number (duplicate-number rule)
-    due_date         date   optional (days to due, due-before-issue rule)
-    tax_amount       f64    optional, with tax_rate (VAT rule, VAT ratio)
+    due_date         date   optional (due-before-issue rule)
+    tax_amount       f64    optional, with tax_rate (VAT rule)
     tax_rate         f64    optional: percent, 20 = 20%
     gross_amount     f64    optional: net + tax when absent (duplicate-content rule)
     line_count       i64    optional
     min_quantity     f64    optional: the smallest line quantity (negative-quantity rule)
     period_start, period_end   date   optional: the period the row was posted in
+    nominal_code     str    optional: the nominal (expense) account posted to
+    bank_details_changed  date  optional: when the counterparty's bank details last
+                            changed, on or before the invoice date
 Added columns:
     anomaly_score    f64    in [0, 1]
     is_anomaly       bool   anomaly_score >= config.threshold
@@ -48,6 +56,10 @@ RULE_NAMES = (
     "amount_outlier",
     "weekend",
     "round_amount",
+    "recent_bank_change",
+    "under_approval_threshold",
+    "first_invoice_large",
+    "unusual_nominal",
     "isolation_forest",
 )
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -79,10 +91,24 @@ class AnomalyConfig:
     round_minimum: float = 1_000.0
     isolation_weight: float = 0.45
     """The forest's strength at `isolation_ceiling` and above."""
-    isolation_floor: float = 0.6
+    isolation_floor: float = 0.57
     """Isolation scores (about 0.5 for ordinary rows) below this add nothing ..."""
-    isolation_ceiling: float = 0.75
+    isolation_ceiling: float = 0.65
     """... and from here on add `isolation_weight`; linear in between."""
+    approval_threshold: float = 5_000.0
+    """Gross amount from which an invoice needs a second approver ..."""
+    approval_margin: float = 0.05
+    """... and the share below it that counts as just under."""
+    recent_bank_change_days: int = 30
+    """A bank-details change this recent counts as recent."""
+    recent_bank_change: float = 0.2
+    under_approval_threshold: float = 0.15
+    first_invoice_large: float = 0.2
+    first_invoice_amount: float = 5_000.0
+    """A counterparty's first invoice from this net amount counts as large."""
+    unusual_nominal: float = 0.15
+    use_rules: bool = True
+    """False scores with the forest alone (at full strength): the model without the rules."""
     isolation_trees: int = 200
     isolation_min_rows: int = 200
     """Below this many transactions the forest has too little to learn from: not run."""
@@ -99,7 +125,7 @@ def score_transactions(df: pl.DataFrame, config: AnomalyConfig | None = None) ->
     frame = _with_history(frame, config)
     frame = _with_rules(frame, config)
     frame = _with_forest(frame, config)
-    signals = list(RULE_NAMES)
+    signals = list(RULE_NAMES) if config.use_rules else ["isolation_forest"]
     strength = [pl.col(f"_s_{name}") for name in signals]
     combined = 1.0 - pl.fold(pl.lit(1.0), lambda acc, s: acc * (1.0 - s), strength)
     reasons = [pl.col(f"_r_{name}") for name in signals]
@@ -143,6 +169,8 @@ def _complete(df: pl.DataFrame) -> pl.DataFrame:
         "min_quantity": pl.lit(None, dtype=pl.Float64),
         "period_start": pl.lit(None, dtype=pl.Date),
         "period_end": pl.lit(None, dtype=pl.Date),
+        "nominal_code": pl.lit(None, dtype=pl.Utf8),
+        "bank_details_changed": pl.lit(None, dtype=pl.Date),
     }
     frame = frame.with_columns(
         expr.alias(name) for name, expr in defaults.items() if name not in frame.columns
@@ -193,11 +221,6 @@ def _with_history(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
             .otherwise(0.0)
             .alias("_log_ratio"),
             pl.col("date").dt.weekday().alias("_weekday"),  # 1 = Monday
-            (pl.col("due_date") - pl.col("date")).dt.total_days().alias("_days_to_due"),
-            pl.when(pl.col("net_amount") != 0)
-            .then(pl.col("tax_amount").fill_null(0.0) / pl.col("net_amount"))
-            .otherwise(0.0)
-            .alias("_vat_ratio"),
         )
     )
 
@@ -212,8 +235,13 @@ Rule = tuple[pl.Expr, float, pl.Expr]
 
 def _with_rules(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
     """Each rule's strength (``_s_<name>``, 0 when it does not fire) and reason (``_r_``)."""
-    ordered = _in_entry_order(frame)
-    rules = {**_duplicate_rules(config), **_content_rules(config), **_history_rules(config)}
+    ordered = _with_context(_in_entry_order(frame), config)
+    rules = {
+        **_duplicate_rules(config),
+        **_content_rules(config),
+        **_history_rules(config),
+        **_context_rules(config),
+    }
     return ordered.with_columns(
         expr
         for name, (fired, strength, reason) in rules.items()
@@ -238,6 +266,38 @@ def _in_entry_order(frame: pl.DataFrame) -> pl.DataFrame:
         pl.int_range(pl.len())
         .over("counterparty_id", "gross_amount", "date")
         .alias("_content_rank"),
+    )
+
+
+def _with_context(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
+    """Where a row stands in its counterparty's history (rows in entry order): earlier
+    invoices, days since the bank details changed, the approval threshold, the nominal."""
+    threshold = config.approval_threshold
+    days = (pl.col("date") - pl.col("bank_details_changed")).dt.total_days()
+    return frame.with_columns(
+        pl.int_range(pl.len()).over("counterparty_id").alias("_prior_count"),
+        days.alias("_days_since_bank_change"),
+        (1.0 - days / (3.0 * config.recent_bank_change_days))
+        .clip(0.0, 1.0)
+        .fill_null(0.0)
+        .alias("_bank_recency"),
+        pl.col("gross_amount")
+        .is_between(threshold * (1 - config.approval_margin), threshold, closed="left")
+        .cast(pl.Float64)
+        .alias("_under_threshold"),
+        pl.when(pl.col("nominal_code").is_not_null() & (pl.col("_cp_count") >= config.min_history))
+        .then(
+            1.0
+            - (pl.len().over("counterparty_id", "nominal_code") - 1)
+            / (pl.col("_cp_count") - 1).clip(lower_bound=1)
+        )
+        .otherwise(0.0)
+        .alias("_nominal_rarity"),
+    ).with_columns(
+        pl.when(pl.col("_prior_count") == 0)
+        .then(pl.col("_log_amount"))
+        .otherwise(0.0)
+        .alias("_first_invoice_amount")
     )
 
 
@@ -353,14 +413,55 @@ def _history_rules(config: AnomalyConfig) -> dict[str, Rule]:
     }
 
 
+def _context_rules(config: AnomalyConfig) -> dict[str, Rule]:
+    """Weak signals of the counterparty's context, each normal enough alone."""
+    return {
+        "recent_bank_change": (
+            pl.col("_days_since_bank_change").is_between(0, config.recent_bank_change_days),
+            config.recent_bank_change,
+            pl.format(
+                "Bank details of {} changed {} days before this invoice",
+                "counterparty_id",
+                "_days_since_bank_change",
+            ),
+        ),
+        "under_approval_threshold": (
+            pl.col("_under_threshold") > 0,
+            config.under_approval_threshold,
+            pl.format(
+                "Gross {} is just under the approval threshold {}",
+                _money("gross_amount"),
+                pl.lit(config.approval_threshold).round(2),
+            ),
+        ),
+        "first_invoice_large": (
+            (pl.col("_prior_count") == 0)
+            & (pl.col("net_amount").abs() >= config.first_invoice_amount),
+            config.first_invoice_large,
+            pl.format(
+                "First invoice from {} and a large one: {}", "counterparty_id", _money("net_amount")
+            ),
+        ),
+        "unusual_nominal": (
+            pl.col("_nominal_rarity") >= 1.0,
+            config.unusual_nominal,
+            pl.format(
+                "Nominal {} is used nowhere else in {}'s {} transactions",
+                "nominal_code",
+                "counterparty_id",
+                "_cp_count",
+            ),
+        ),
+    }
+
+
 _FOREST_FEATURES = {
     "_log_amount": "amount",
     "_log_ratio": "amount against this counterparty's median",
-    "_weekday": "day of week",
-    "_days_to_due": "days to due",
-    "line_count": "line count",
-    "_vat_ratio": "VAT ratio",
-    "_round": "round amount",
+    "_bank_recency": "recent change of bank details",
+    "_under_threshold": "amount just under the approval threshold",
+    "_first_invoice_amount": "amount of a first invoice from this counterparty",
+    "_nominal_rarity": "nominal unusual for this counterparty",
 }
 
 
@@ -384,7 +485,7 @@ def _with_forest(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
     ramp = (isolation - config.isolation_floor) / max(
         config.isolation_ceiling - config.isolation_floor, 1e-9
     )
-    strength = np.clip(ramp, 0.0, 1.0) * config.isolation_weight
+    strength = np.clip(ramp, 0.0, 1.0) * (config.isolation_weight if config.use_rules else 1.0)
     # Explain by the feature furthest from typical, in robust standard deviations.
     centre = np.median(features, axis=0)
     spread = np.median(np.abs(features - centre), axis=0) * 1.4826
