@@ -288,6 +288,8 @@ def _inject(row: dict[str, object], kind: str, rng: np.random.Generator) -> None
     elif kind == "outside_period":  # dated into a closed month, or into the future
         months = int(rng.choice([-3, -2, -1, 1, 2]))
         moved = issued + timedelta(days=30 * months + int(rng.integers(-3, 4)))
+        if moved.replace(day=1) == issued.replace(day=1):  # 30 days did not leave the month
+            moved += timedelta(days=30 if months > 0 else -30)
         row["date"] = moved
         row["due_date"] = row["due_date"] + (moved - issued)  # type: ignore[operator]
     elif kind == "amount_outlier":  # an extra digit or a lost decimal point
