@@ -182,6 +182,7 @@ TRANSACTION_SCHEMA = pl.Schema(
         "gross_amount": pl.Float64(),
         "line_count": pl.Int64(),
         "min_quantity": pl.Float64(),
+        "nominal_code": pl.String(),
     }
 )
 
@@ -192,7 +193,8 @@ def transaction_frame(invoices: Iterable[Invoice]) -> pl.DataFrame:
     The number is the invoice's key for sales invoices and, for purchase invoices, the
     supplier's own number (the reference) when there is one. The tax rate is the lines'
     rate weighted by their net amounts, so net x rate is the VAT the lines' rates give
-    (none without lines, or when the net is zero).
+    (none without lines, or when the net is zero). The nominal is the account of the line
+    with the largest net amount (none without lines or accounts).
     """
     rows = []
     for invoice in invoices:
@@ -215,6 +217,9 @@ def transaction_frame(invoices: Iterable[Invoice]) -> pl.DataFrame:
                 "gross_amount": float(invoice.gross_amount),
                 "line_count": len(lines) or 1,
                 "min_quantity": min(float(line.quantity) for line in lines) if lines else None,
+                "nominal_code": max(lines, key=lambda line: abs(line.net_amount)).gl_account
+                if lines
+                else None,
             }
         )
     return pl.DataFrame(rows, schema=TRANSACTION_SCHEMA)

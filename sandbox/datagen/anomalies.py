@@ -10,6 +10,15 @@ kinds: `duplicate_number` (an invoice keyed twice), `duplicate_content` (the sam
 invoice re-keyed under a new number), `vat_mismatch`, `negative_quantity`,
 `outside_period` (dated outside the period it was posted to), `amount_outlier` (a
 slipped decimal point or an extra digit) and `due_before_issue`.
+
+Then the kinds no single rule describes, each a combination of things normal business
+also does alone: suppliers change their bank details now and then, place big orders,
+bill near the approval threshold, start with a first invoice, and post one-off lines to
+another nominal. The anomalies: `bank_change_large` (2.5-5x the supplier's usual within
+two weeks of its bank details changing), `under_approval_threshold` (just under
+`APPROVAL_THRESHOLD`, several times what the supplier usually bills),
+`new_supplier_large` (a first-time supplier whose first invoice is large) and
+`unusual_nominal` (a nominal this supplier never used, on an amount above its usual).
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ import polars as pl
 
 from sandbox.datagen.company import ANCHOR_DATE
 
-ANOMALY_KINDS = (
+RULE_KINDS = (
     "duplicate_number",
     "duplicate_content",
     "vat_mismatch",
@@ -31,6 +40,19 @@ ANOMALY_KINDS = (
     "amount_outlier",
     "due_before_issue",
 )
+CONTEXTUAL_KINDS = (
+    "bank_change_large",
+    "under_approval_threshold",
+    "new_supplier_large",
+    "unusual_nominal",
+)
+"""Kinds that no single rule describes: combinations and contextual outliers."""
+ANOMALY_KINDS = RULE_KINDS + CONTEXTUAL_KINDS
+"""Every kind: first those that one rule each describes, then the contextual ones."""
+APPROVAL_THRESHOLD = 5_000.0
+"""Gross amount from which an invoice needs a second approver."""
+NOMINAL_CODES = ("5000", "5001", "5100", "6100", "7100", "7200", "7300", "7400", "7500",
+                 "7502", "7600", "7700", "7800", "7900", "8200", "8204")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,7 +61,9 @@ class AnomalyDataset:
 
     transactions: pl.DataFrame
     """`transaction_id, counterparty_id, number, date, due_date, net_amount, tax_rate,
-    tax_amount, gross_amount, line_count, min_quantity, period_start, period_end`."""
+    tax_amount, gross_amount, line_count, min_quantity, period_start, period_end,
+    nominal_code, bank_details_changed` (the day the counterparty's bank details last
+    changed on or before the invoice date; null if never)."""
     truth: pl.DataFrame
     """`transaction_id, is_anomaly, kind` (kind is null for normal rows)."""
 
@@ -113,6 +137,8 @@ def _normal(n: int, rng: np.random.Generator) -> pl.DataFrame:
     frame = frame.with_columns(
         pl.col("date").cast(pl.Date),
         (pl.col("date").cast(pl.Date) + pl.duration(days=pl.col("due_offset"))).alias("due_date"),
+        _nominals(cp, rng),
+        _bank_changes(cp, issued.astype("datetime64[D]"), rng),
     ).drop("due_offset")
     # A few orders really are placed twice on one day: same amount, two invoices.
     twice = frame.filter(pl.Series(rng.random(n) < 0.001))
@@ -129,6 +155,29 @@ def _normal(n: int, rng: np.random.Generator) -> pl.DataFrame:
     )
 
 
+def _nominals(cp: np.ndarray, rng: np.random.Generator) -> pl.Series:
+    """Each supplier's usual nominal; some have a second they use now and then, and a
+    few lines anywhere go to a one-off nominal."""
+    n_cp, codes = int(cp.max()) + 1, len(NOMINAL_CODES)
+    main, second = rng.integers(0, codes, n_cp), rng.integers(0, codes, n_cp)
+    uses_second = (rng.random(n_cp) < 0.3)[cp] & (rng.random(cp.size) < 0.15)
+    one_off = rng.random(cp.size) < 0.005
+    chosen = np.where(uses_second, second[cp], main[cp])
+    chosen = np.where(one_off, rng.integers(0, codes, cp.size), chosen)
+    return pl.Series("nominal_code", np.array(NOMINAL_CODES)[chosen], dtype=pl.Utf8)
+
+
+def _bank_changes(cp: np.ndarray, issued: np.ndarray, rng: np.random.Generator) -> pl.Series:
+    """One supplier in ten changed its bank details once in the two years, for real."""
+    n_cp = int(cp.max()) + 1
+    changed = rng.random(n_cp) < 0.1
+    on = np.datetime64(ANCHOR_DATE) - rng.integers(0, 730, n_cp).astype("timedelta64[D]")
+    since = changed[cp] & (issued >= on[cp])
+    return pl.Series(
+        "bank_details_changed", np.where(since, on[cp], np.datetime64("NaT")), dtype=pl.Date
+    )
+
+
 def _with_period(frame: pl.DataFrame) -> pl.DataFrame:
     """The accounting period each row was posted in: the month of its date."""
     return frame.with_columns(
@@ -142,17 +191,61 @@ def _anomalies(normal: pl.DataFrame, n: int, rng: np.random.Generator) -> pl.Dat
         return normal.head(0).with_columns(pl.lit(None, dtype=pl.Utf8).alias("kind"))
     kinds = rng.choice(len(ANOMALY_KINDS), size=n)
     base = normal.sample(n=n, with_replacement=n > normal.height, seed=int(rng.integers(2**31)))
-    rows = base.to_dicts()
-    for i, (row, kind_index) in enumerate(zip(rows, kinds, strict=True)):
+    # Invoices under the threshold come from suppliers that usually bill well below it.
+    modest = normal.filter(
+        pl.col("gross_amount").is_between(APPROVAL_THRESHOLD / 10, APPROVAL_THRESHOLD / 2.5)
+    ).sample(n=n, with_replacement=True, seed=int(rng.integers(2**31)))
+    used = normal.group_by("counterparty_id").agg(pl.col("nominal_code").unique())
+    nominals = dict(used.iter_rows())
+    rows = []
+    for i, (row, modest_row, kind_index) in enumerate(
+        zip(base.iter_rows(named=True), modest.iter_rows(named=True), kinds, strict=True)
+    ):
         kind = ANOMALY_KINDS[int(kind_index)]
+        row = dict(modest_row if kind == "under_approval_threshold" else row)
         row["kind"] = kind
         if not kind.startswith("duplicate"):
             _another_invoice(row, i, rng)
-        _inject(row, kind, rng)
+        if kind in CONTEXTUAL_KINDS:
+            _inject_contextual(row, kind, i, nominals, rng)
+        else:
+            _inject(row, kind, rng)
+        rows.append(row)
     frame = pl.DataFrame(rows, schema={**normal.schema, "kind": pl.Utf8})
     return frame.with_columns(
         (pl.col("net_amount") + pl.col("tax_amount")).round(2).alias("gross_amount")
     )
+
+
+def _inject_contextual(
+    row: dict[str, object],
+    kind: str,
+    i: int,
+    nominals: dict[str, list[str]],
+    rng: np.random.Generator,
+) -> None:
+    """A combination of things each normal alone (see the module docstring)."""
+    issued = row["date"]
+    assert isinstance(issued, date)
+    net = float(row["net_amount"])  # type: ignore[arg-type]
+    rate = float(row["tax_rate"])  # type: ignore[arg-type]
+    if kind == "bank_change_large":
+        row["bank_details_changed"] = issued - timedelta(days=int(rng.integers(0, 15)))
+        net *= float(rng.uniform(2.5, 5.0))
+    elif kind == "under_approval_threshold":
+        gross = APPROVAL_THRESHOLD * float(rng.uniform(0.95, 0.999))
+        net = gross / (1 + rate / 100.0)
+    elif kind == "new_supplier_large":
+        row["counterparty_id"] = f"CPN{i:05d}"
+        row["number"] = f"N{i:05d}-1001"
+        row["bank_details_changed"] = None
+        net = float(np.exp(rng.uniform(np.log(8_000), np.log(40_000))))
+    elif kind == "unusual_nominal":
+        own = set(nominals.get(str(row["counterparty_id"]), []))
+        row["nominal_code"] = str(rng.choice([c for c in NOMINAL_CODES if c not in own]))
+        net *= float(rng.uniform(1.5, 3.0))
+    row["net_amount"] = round(net, 2)
+    row["tax_amount"] = round(round(net, 2) * rate / 100.0, 2)
 
 
 def _another_invoice(row: dict[str, object], i: int, rng: np.random.Generator) -> None:
@@ -195,6 +288,8 @@ def _inject(row: dict[str, object], kind: str, rng: np.random.Generator) -> None
     elif kind == "outside_period":  # dated into a closed month, or into the future
         months = int(rng.choice([-3, -2, -1, 1, 2]))
         moved = issued + timedelta(days=30 * months + int(rng.integers(-3, 4)))
+        if moved.replace(day=1) == issued.replace(day=1):  # 30 days did not leave the month
+            moved += timedelta(days=30 if months > 0 else -30)
         row["date"] = moved
         row["due_date"] = row["due_date"] + (moved - issued)  # type: ignore[operator]
     elif kind == "amount_outlier":  # an extra digit or a lost decimal point

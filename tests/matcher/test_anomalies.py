@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from matcher.anomalies import RULE_NAMES, AnomalyConfig, score_transactions
 from matcher.evaluation import evaluate_anomalies
-from sandbox.datagen.anomalies import generate_anomaly_dataset
+from sandbox.datagen.anomalies import CONTEXTUAL_KINDS, generate_anomaly_dataset
 
 MONDAY = date(2026, 3, 2)
 
@@ -244,3 +244,40 @@ def test_generated_anomalies_found_with_precision_and_recall() -> None:
     dataset = generate_anomaly_dataset(10_000, seed=4)
     metrics = evaluate_anomalies(score_transactions(dataset.transactions), dataset.truth)
     assert metrics["precision"] >= 0.8 and metrics["recall"] >= 0.8
+
+
+def test_context_signals_explain_but_do_not_flag_alone() -> None:
+    changed = MONDAY + timedelta(days=7 * 10 + 1)
+    rows = _odd(bank_details_changed=changed - timedelta(days=3), nominal_code="7100")
+    rows = [{"nominal_code": "5000", **row} for row in rows]
+    rows.append({**rows[5], "transaction_id": "NEW", "counterparty_id": "CP2",
+                 "number": "N1", "net_amount": 6_000.0, "tax_amount": 1_200.0})  # fmt: skip
+    rows.append({**rows[6], "transaction_id": "UNDER", "number": "U1", "net_amount": 4_100.0,
+                 "tax_amount": 820.0, "gross_amount": 4_920.0})  # fmt: skip
+    scored = _score(rows)
+    odd = _flags(scored, "ODD")
+    assert set(odd["rules"]) == {"recent_bank_change", "unusual_nominal"}
+    assert "changed 3 days before" in " ".join(odd["reasons"])
+    assert "first_invoice_large" in _flags(scored, "NEW")["rules"]
+    assert "under_approval_threshold" in _flags(scored, "UNDER")["rules"]
+    assert not scored.filter(pl.col("transaction_id").is_in(["ODD", "NEW"]))["is_anomaly"].any()
+
+
+def test_model_alone_uses_the_forest_only() -> None:
+    dataset = generate_anomaly_dataset(3_000, seed=2)
+    scored = score_transactions(dataset.transactions, AnomalyConfig(use_rules=False))
+    assert {r for rules in scored["rules"] for r in rules} == {"isolation_forest"}
+    assert scored["is_anomaly"].any()
+
+
+def test_forest_finds_the_combinations_no_single_rule_describes() -> None:
+    dataset = generate_anomaly_dataset(10_000, seed=5)
+    contextual = dataset.truth.with_columns(
+        pl.col("kind").is_in(CONTEXTUAL_KINDS).alias("is_anomaly")
+    ).filter(pl.col("kind").is_null() | pl.col("is_anomaly"))
+    rules = score_transactions(dataset.transactions, AnomalyConfig(isolation_weight=0.0))
+    both = score_transactions(dataset.transactions)
+    rules_recall = evaluate_anomalies(rules, contextual)["recall"]
+    both_recall = evaluate_anomalies(both, contextual)["recall"]
+    assert rules_recall < 0.3 and both_recall >= rules_recall + 0.4
+    assert evaluate_anomalies(both, dataset.truth)["precision"] >= 0.9

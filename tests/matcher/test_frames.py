@@ -118,7 +118,11 @@ def test_a_purchase_transaction_is_numbered_by_its_supplier_reference_with_a_wei
             quantity=Decimal("2"),
         ),
         DocumentLine(
-            line_no=2, net_amount=Decimal("300"), tax_rate=Decimal("0"), quantity=Decimal("-1")
+            line_no=2,
+            net_amount=Decimal("300"),
+            tax_rate=Decimal("0"),
+            quantity=Decimal("-1"),
+            gl_account="7502",
         ),
     )
     purchase = PurchaseInvoice(
@@ -142,6 +146,7 @@ def test_a_purchase_transaction_is_numbered_by_its_supplier_reference_with_a_wei
     )
     assert row["tax_rate"] == 5.0
     assert (row["line_count"], row["min_quantity"]) == (2, -1.0)
+    assert row["nominal_code"] == "7502"  # the largest line's account
 
 
 def test_empty_inputs_give_empty_frames_of_the_named_schemas() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sandbox.datagen.anomalies import ANOMALY_KINDS, generate_anomaly_dataset
+from sandbox.datagen.anomalies import ANOMALY_KINDS, APPROVAL_THRESHOLD, generate_anomaly_dataset
 
 
 def test_deterministic_per_seed() -> None:
@@ -57,3 +57,20 @@ def test_injected_anomalies_are_what_their_kind_says() -> None:
     duplicates = rows.filter(pl.col("kind") == "duplicate_number")
     originals = rows.filter(~pl.col("is_anomaly")).select("counterparty_id", "number")
     assert duplicates.join(originals, on=["counterparty_id", "number"]).height >= duplicates.height
+
+
+def test_contextual_anomalies_are_what_their_kind_says_and_normal_rows_do_each_alone() -> None:
+    data = generate_anomaly_dataset(10_000, seed=3)
+    rows = data.transactions.join(data.truth, on="transaction_id")
+    normal = rows.filter(~pl.col("is_anomaly"))
+    changed = rows.filter(pl.col("kind") == "bank_change_large")
+    assert ((changed["date"] - changed["bank_details_changed"]).dt.total_days() <= 14).all()
+    assert normal["bank_details_changed"].is_not_null().any()  # real changes happen too
+    under = rows.filter(pl.col("kind") == "under_approval_threshold")["gross_amount"]
+    assert under.is_between(0.95 * APPROVAL_THRESHOLD, APPROVAL_THRESHOLD).all()
+    new = rows.filter(pl.col("kind") == "new_supplier_large")
+    assert new.join(normal, on="counterparty_id").is_empty()
+    nominal = rows.filter(pl.col("kind") == "unusual_nominal")
+    assert nominal.join(normal, on=["counterparty_id", "nominal_code"]).is_empty()
+    one_off = normal.group_by("counterparty_id", "nominal_code").len().filter(pl.col("len") == 1)
+    assert one_off.height > 0  # one-off nominals are normal business too
