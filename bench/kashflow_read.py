@@ -25,7 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from connectors.kashflow import KashFlowClient, ScanState, scan_changes, summary_hash
+from cdc.kashflow_scan import ScanState, scan_changes, summary_hash
+from connectors.kashflow import KashFlowClient
 from sandbox.kashflow import Store, seed_company, seed_synthetic_invoices
 from sandbox.kashflow import documents as docs
 

@@ -22,7 +22,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from canonical import Customer
-from connectors.sage100 import ChangeBatch, Sage100Reader, Sage100Writer
+from cdc.sage100 import ChangeBatch, read_changes
+from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.sage100_session import SandboxBOISession
 from sandbox.datagen import CompanySize, generate_company
 from sandbox.sage100.seed import seed_company
@@ -57,7 +58,7 @@ def main() -> None:
         print(f"seeded a {customers:,}-customer company in {seed_s:.1f}s ({path})")
 
         with Sage100Reader(f"DRIVER=SQLite3;Database={path}", batch_size=2000) as reader:
-            full_s, full = timed(repeats, lambda: reader.read_changes("customer", None))
+            full_s, full = timed(repeats, lambda: read_changes(reader, "customer", None))
             assert full.watermark is not None
 
             changed = max(1, round(len(full.records) * args.changed_percent / 100))
@@ -78,7 +79,7 @@ def main() -> None:
             session.script.close()
 
             incremental_s, incremental = timed(
-                repeats, lambda: reader.read_changes("customer", full.watermark)
+                repeats, lambda: read_changes(reader, "customer", full.watermark)
             )
             assert {r.key for r in incremental.records} == {r.key for r in picked}
 

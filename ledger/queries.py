@@ -66,3 +66,19 @@ def history(
 ) -> list[StoredVersion]:
     """Every version of one record, oldest first."""
     return _fetch(conn, "record_history", {"system": system, "entity": entity, "key": key})
+
+
+def current_keys(conn: psycopg.Connection[Any], system: str, entity: str) -> set[str]:
+    """The keys of every record of one stream whose newest version is not a delete."""
+    rows = conn.execute(query("current_keys"), (system, entity)).fetchall()
+    return {key for (key,) in rows}
+
+
+def newest_raw(
+    conn: psycopg.Connection[Any], system: str, entity: str, keys: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The raw native row of the newest version of each of `keys` that has one."""
+    if not keys:
+        return {}
+    rows = conn.execute(query("newest_raw"), (keys, system, entity)).fetchall()
+    return {key: raw for key, raw in rows if raw is not None}

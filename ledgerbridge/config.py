@@ -32,6 +32,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from cdc.settings import CdcSettings
 from connectors.kashflow.settings import KashFlowSettings
 from connectors.sage100.settings import Sage100Settings
 
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     home: Path = Path(".ledgerbridge")
     kashflow: KashFlowSettings = KashFlowSettings()
     sage100: Sage100Settings = Sage100Settings()
+    cdc: CdcSettings = CdcSettings()
     approval_threshold: Decimal = Field(default=Decimal(5000), gt=0)
     """Writes whose amount is over this need a human approval first."""
     log_level: LogLevel = "INFO"

@@ -3,10 +3,10 @@
 1. Starts (or reuses) the embedded PostgreSQL and migrates the ledger.
 2. Seeds the sample company into both sandboxes (once): a Sage 100 company in SQLite and
    a KashFlow sandbox served over HTTP on a loopback port.
-3. Reads Sage 100 over ODBC (unixODBC + the SQLite ODBC driver + pyodbc) and KashFlow
-   over its REST API into the ledger.
-4. Edits a customer through the KashFlow API, reads it again, and shows the record's
-   history with the field-level diff.
+3. Polls every CDC stream once (`sync --once`): Sage 100 over ODBC (unixODBC + the
+   SQLite ODBC driver + pyodbc) and KashFlow over its REST API, into the ledger.
+4. Edits a customer through the KashFlow API, polls the KashFlow customer stream again,
+   and shows the record's history with the field-level diff.
 5. Reconciles the two systems and shows what does not match.
 
 Running it again changes nothing that did not change: every re-read is a no-op.
@@ -14,30 +14,20 @@ Running it again changes nothing that did not change: every re-read is a no-op.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
 import psycopg
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from canonical import CanonicalRecord, Customer
-from connectors.kashflow import KashFlowClient
-from connectors.kashflow.mapping import payments_of
-from connectors.sage100.odbc import ENTITIES as SAGE100_ENTITIES
-from connectors.sage100.odbc import Sage100Reader
-from ledger import (
-    NewVersion,
-    append_versions,
-    current,
-    finish_run,
-    history,
-    results_of_run,
-    start_run,
-)
+from canonical import Customer
+from cdc.poll import poll_stream
+from cdc.streams import STREAMS, Sources, stream
+from ledger import current, history, results_of_run
+from ledgerbridge.cdc_commands import run_sync_once, sources_of
 from ledgerbridge.config import Settings
 from ledgerbridge.database import database_url, prepare_ledger, redact
 from ledgerbridge.history_view import history_table
@@ -65,18 +55,28 @@ def run_demo(settings: Settings, console: Console) -> None:
         sandboxes / "kashflow.db",
         SandboxConfig(size=SIZE, seed=SEED, rate_limit_per_second=RATE_LIMIT),
     )
-    with psycopg.connect(url) as conn, SandboxServer(kashflow) as server:
+    with SandboxServer(kashflow) as server:
         console.print(f"KashFlow sandbox serving {server.base_url}")
-        client = KashFlowClient.from_settings(
-            settings.kashflow, base_url=server.base_url, requests_per_second=RATE_LIMIT * 0.9
+        # The demo points the configuration at its own sandboxes, whatever it said.
+        settings = settings.model_copy(
+            update={
+                "kashflow": settings.kashflow.model_copy(
+                    update={"base_url": server.base_url, "requests_per_second": RATE_LIMIT * 0.9}
+                ),
+                "sage100": settings.sage100.model_copy(
+                    update={
+                        "odbc_connection_string": SecretStr(f"DRIVER=SQLite3;Database={sage_db}")
+                    }
+                ),
+            }
         )
-        with client, Sage100Reader(f"DRIVER=SQLite3;Database={sage_db}") as reader:
-            _record(conn, "sage100", _read_sage100(reader), console)
-            _record(conn, "kashflow", _read_kashflow(client), console)
-            customer = _edit_a_customer(conn, client, console)
-        _show_state(conn, console)
-        console.print(history_table(history(conn, "kashflow", "customer", customer.key)))
-        _reconcile(conn, console)
+        with sources_of(settings) as sources:
+            run_sync_once(url, sources, list(STREAMS), console)
+            customer = _edit_a_customer(url, sources, console)
+        with psycopg.connect(url) as conn:
+            _show_state(conn, console)
+            console.print(history_table(history(conn, "kashflow", "customer", customer.key)))
+            _reconcile(conn, console)
     console.print(
         f"See any record's history with: ledgerbridge history kashflow customer {customer.key}"
     )
@@ -89,67 +89,20 @@ def _sage100_company(path: Path, console: Console) -> Path:
     return path
 
 
-def _read_sage100(reader: Sage100Reader) -> Iterable[tuple[str, list[CanonicalRecord]]]:
-    for entity in SAGE100_ENTITIES:
-        yield entity, list(reader.read_all(entity))
-
-
-def _read_kashflow(client: KashFlowClient) -> Iterable[tuple[str, list[CanonicalRecord]]]:
-    vocabulary = client.payments.vocabulary()
-    yield "gl_account", list(client.gl_accounts.records())
-    yield "customer", list(client.customers.records())
-    yield "supplier", list(client.suppliers.records())
-    yield "product", list(client.products.records())
-    for entity, kind, documents in (
-        ("sales_invoice", "receipt", client.invoices),
-        ("purchase_invoice", "supplier_payment", client.purchases),
-    ):
-        records: list[CanonicalRecord] = []
-        payments: list[CanonicalRecord] = []
-        for summary in documents.list():
-            raw = documents.get(documents.key_of(summary))
-            records.append(documents.to_record(raw))
-            payments.extend(payments_of(raw, kind, vocabulary))
-        yield entity, records
-        yield "payment", payments
-
-
-def _record(
-    conn: psycopg.Connection[Any],
-    system: str,
-    batches: Iterable[tuple[str, list[CanonicalRecord]]],
-    console: Console,
-) -> None:
-    started = time.perf_counter()
-    run_id = start_run(conn, "demo", system)
-    read = appended = 0
-    for _entity, records in batches:
-        result = append_versions(conn, [NewVersion.of(r) for r in records], run_id)
-        read += len(records)
-        appended += result.appended
-    finish_run(conn, run_id, counts={"read": read, "appended": appended})
-    console.print(
-        f"{system:>9}: {read} records read, {appended} new versions,"
-        f" {read - appended} unchanged ({time.perf_counter() - started:.1f} s)"
-    )
-
-
-def _edit_a_customer(
-    conn: psycopg.Connection[Any], client: KashFlowClient, console: Console
-) -> Customer:
+def _edit_a_customer(url: str, sources: Sources, console: Console) -> Customer:
+    client = sources.kashflow()
     customer = client.customers.read(next(iter(client.customers.list()))["Code"])
     suffix = " (Trading)"
     name = (
         customer.name[: -len(suffix)] if customer.name.endswith(suffix) else customer.name + suffix
     )
-    client.customers.update_record(customer.model_copy(update={"name": name}))
-    edited = client.customers.read(customer.key)
-    run_id = start_run(conn, "demo", "kashflow", "customer")
-    result = append_versions(conn, [NewVersion.of(edited)], run_id)
-    finish_run(conn, run_id, counts={"appended": result.appended})
+    edited = client.customers.update_record(customer.model_copy(update={"name": name}))
+    with psycopg.connect(url, autocommit=True) as conn:
+        report = poll_stream(conn, sources, stream("kashflow", "customer"), reason="demo edit")
     console.print(
         f"edited KashFlow customer {customer.key} through the API: {customer.name!r} -> "
-        f"{edited.name!r}; read again: {result.appended} new version"
+        f"{edited.name!r}; polled kashflow:customer again: {report.appended} new version"
+        f" ({report.requests} requests)"
     )
     return edited
 

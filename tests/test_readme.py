@@ -23,6 +23,9 @@ README = ROOT / "README.md"
 
 NOT_RUN = {
     "ledgerbridge sandbox kashflow serve": "serves until stopped (the demo serves it instead)",
+    "ledgerbridge worker": "polls until stopped (tests/cdc/test_worker.py runs one)",
+    "ledgerbridge sync --once": "polls the systems configured, which the demo's sandboxes are"
+    " not once it ends (the demo runs it against them; tests/cdc/test_sync_once.py too)",
 }
 """Commands the test cannot run, by prefix, with the reason. An entry the README no
 longer shows fails the test, so the list only shrinks."""

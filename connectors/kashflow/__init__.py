@@ -5,15 +5,14 @@
             ...
         customer = kashflow.customers.read("SHA01")     # canonical.Customer
         kashflow.invoices.create_record(invoice)        # idempotent create
-        result = scan_changes(kashflow.invoices, previous_state)
 
 Machinery by role: `client` (HTTP, paging, retries), `auth` (two-step login), `pacing`,
-`retry`, `errors`, `resources`, `mapping` (KashFlow JSON <-> canonical), `changes`,
-`settings` (what the connector can be told).
+`retry`, `errors`, `resources`, `mapping` (KashFlow JSON <-> canonical), `settings`
+(what the connector can be told). Deciding what to read for change capture is the CDC
+stage's (`cdc/kashflow.py`).
 """
 
 from connectors.kashflow.auth import Credentials, SessionToken
-from connectors.kashflow.changes import ScanResult, ScanState, scan_changes, summary_hash
 from connectors.kashflow.client import ClientStats, KashFlowClient
 from connectors.kashflow.errors import InvalidSessionToken, ServerError, UnexpectedResponse
 from connectors.kashflow.mapping import parse_date, parse_datetime
@@ -27,13 +26,9 @@ __all__ = [
     "KashFlowClient",
     "KashFlowSettings",
     "RetryPolicy",
-    "ScanResult",
-    "ScanState",
     "ServerError",
     "SessionToken",
     "UnexpectedResponse",
     "parse_date",
     "parse_datetime",
-    "scan_changes",
-    "summary_hash",
 ]

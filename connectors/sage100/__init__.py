@@ -15,13 +15,12 @@ from connectors.sage100.boi import (
 )
 from connectors.sage100.errors import SageConnectionLost, SageRecordLocked, SageRefused
 from connectors.sage100.mapping import Lookups
-from connectors.sage100.odbc import ChangeBatch, Sage100Reader, Watermark
+from connectors.sage100.odbc import Sage100Reader, SourceRecord
 from connectors.sage100.settings import Sage100Settings
 from connectors.sage100.writer import Sage100Writer
 
 __all__ = [
     "BOISession",
-    "ChangeBatch",
     "ComBOISession",
     "Lookups",
     "Sage100Reader",
@@ -31,5 +30,5 @@ __all__ = [
     "SageRecordLocked",
     "SageRefused",
     "ScriptSession",
-    "Watermark",
+    "SourceRecord",
 ]

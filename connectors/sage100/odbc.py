@@ -1,4 +1,4 @@
-"""Reads a Sage 100 company over ODBC: full scans, key sets, and incremental change reads.
+"""Reads a Sage 100 company over ODBC: full scans, reads by key, key sets, and stamps.
 
 The connection string comes from configuration as it is: `DSN=SOTAMAS90;UID=...;PWD=...;
 Company=ABC` for the ProvideX driver, an SQL Server string for Premium, or
@@ -6,38 +6,33 @@ Company=ABC` for the ProvideX driver, an SQL Server string for Premium, or
 (`fetchmany`), and every WHERE clause filters on an indexed column only: key columns, or
 DateUpdated (Sage indexes keys; the sandbox adds an index on DateUpdated).
 
-Incremental reads and their promise. `read_changes(entity, since)` returns the records
-whose (DateUpdated, TimeUpdated) is at or after `since` minus an overlap window, and a new
-`Watermark`: the newest stamp among what it returned (or `since` again when nothing
-changed), plus the (key, stamp) versions it delivered inside the overlap window.
-TimeUpdated is decimal hours as text ("13.50000" = 13:30:00), neither padded nor indexed,
-so the query selects on DateUpdated alone (`>= {d 'YYYY-MM-DD'}` of the day the window
-starts) and the time is compared here. Comparison is `>=` and the window reaches back
-`overlap` (default 120 s) before the watermark, so a record stamped at the watermark, in
-the same second as the last one read, across midnight, or by a writer whose clock or
-transaction lags, is never skipped. Versions already delivered (key and stamp) are not
-returned again, so a read after N writes returns those N; a record with a new stamp
-always is, and one stamped in the very tick of the watermark (TimeUpdated resolves to
-0.036 s, so a second write in that tick keeps the stamp) is rebuilt and returned when its
-content hash differs. Delivery is **at least once**: with an older or lost watermark the
-same version comes back, and the ledger's content hash makes the repeat a no-op. Store a
-watermark only once the records before it are stored. Deletes leave no stamp:
-`key_set(entity)` scans every key so the caller can diff key sets.
+The reader answers "these rows, these keys": every record, the records of given keys
+(`read_keys`), every key (`key_set`), and the (DateUpdated, TimeUpdated) stamps since an
+instant (`stamps_since`). Deciding what to read — watermarks, overlap windows, key-set
+diffs for deletes — is the CDC stage's (`cdc/sage100.py`). Each record read comes as a
+`SourceRecord`: the canonical record (or why it could not be mapped), the raw native
+rows it was built from, and its stamp.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import pyodbc
 
-from canonical import CanonicalRecord, ConnectionLost, PermanentError
+from canonical import (
+    CanonicalRecord,
+    ConnectionLost,
+    LedgerbridgeError,
+    PermanentError,
+    ValidationFailed,
+)
 from connectors.sage100 import keys, mapping
 from connectors.sage100.mapping import Lookups, Row
 from connectors.sage100.settings import Sage100Settings
@@ -46,47 +41,22 @@ DEFAULT_OVERLAP = timedelta(seconds=120)
 KEYS_PER_QUERY = 100
 
 
-@dataclass(frozen=True)
-class Watermark:
-    """Where an incremental read of one entity stands: the newest (DateUpdated,
-    TimeUpdated) seen, and which versions inside the overlap window were already delivered
-    (canonical key and stamp), so that re-reading the window returns only what is new."""
+class SourceRecord(NamedTuple):
+    """One record as read: its canonical form (None when it cannot be mapped, with
+    `error` saying why), the native rows it came from, and the source's updated-at."""
 
-    updated_at: datetime
-    delivered: frozenset[tuple[str, datetime]] = frozenset()
-    boundary: frozenset[tuple[str, str]] = frozenset()
-    """(key, content hash) of what was delivered stamped exactly at `updated_at`: a second
-    write in that same TimeUpdated tick keeps the stamp, so there content decides."""
+    key: str
+    raw: dict[str, Any]
+    updated_at: datetime | None
+    record: CanonicalRecord | None
+    error: LedgerbridgeError | None = None
 
-    def window_start(self, overlap: timedelta) -> datetime:
-        return self.updated_at - overlap
-
-    def to_text(self) -> str:
-        return json.dumps(
-            {
-                "updated_at": self.updated_at.isoformat(),
-                "delivered": sorted([key, stamp.isoformat()] for key, stamp in self.delivered),
-                "boundary": sorted([key, digest] for key, digest in self.boundary),
-            }
-        )
-
-    @classmethod
-    def from_text(cls, text: str) -> Watermark:
-        stored = json.loads(text)
-        return cls(
-            datetime.fromisoformat(stored["updated_at"]),
-            frozenset((key, datetime.fromisoformat(stamp)) for key, stamp in stored["delivered"]),
-            frozenset((key, digest) for key, digest in stored.get("boundary", [])),
-        )
-
-
-@dataclass(frozen=True)
-class ChangeBatch:
-    """What an incremental read returns: records (at least once) and where to resume."""
-
-    entity: str
-    records: list[CanonicalRecord]
-    watermark: Watermark | None
+    def checked(self) -> CanonicalRecord:
+        """The canonical record, or the mapping error raised."""
+        if self.record is None:
+            assert self.error is not None
+            raise self.error
+        return self.record
 
 
 def stamp_of(row: Row) -> datetime | None:
@@ -122,7 +92,7 @@ class _Entity:
     name: str
     sources: tuple[_Source, ...]
     canonical_key: Callable[[KeyTuple], str]
-    build: Callable[[Sage100Reader, Sequence[KeyTuple] | None, Lookups], Iterator[Any]]
+    build: Build
     skip_key: Callable[[KeyTuple], bool] = lambda key: False
 
 
@@ -146,6 +116,8 @@ class Sage100Reader:
         self._login_timeout = login_timeout
         self._query_timeout = query_timeout
         self._connection: pyodbc.Connection | None = None
+        self.rows_fetched = 0
+        """Every row the server has returned to this reader: what reads cost Sage."""
 
     @classmethod
     def from_settings(cls, settings: Sage100Settings) -> Sage100Reader:
@@ -197,6 +169,7 @@ class Sage100Reader:
                 batch = cursor.fetchmany(self.batch_size)
                 if not batch:
                     break
+                self.rows_fetched += len(batch)
                 for values in batch:
                     yield dict(zip(names, values, strict=True))
             cursor.close()
@@ -252,11 +225,30 @@ class Sage100Reader:
             currency=self.currency,
         )
 
-    # -- the three reads -------------------------------------------------------------------
+    # -- what there is ------------------------------------------------------------------
     def read_all(self, entity: str) -> Iterator[CanonicalRecord]:
-        """Every record of `entity` the company holds."""
+        """Every record of `entity` the company holds (a record that cannot be mapped
+        raises its `ValidationFailed`; `read_sourced` reports it and goes on)."""
+        for sourced in self.read_sourced(entity):
+            yield sourced.checked()
+
+    def read_sourced(self, entity: str) -> Iterator[SourceRecord]:
+        """Every record of `entity`, with its native rows and stamp."""
         spec = _entity(entity)
         yield from spec.build(self, None, self.lookups())
+
+    def read_keys(
+        self, entity: str, key_values: Sequence[KeyTuple], lookups: Lookups | None = None
+    ) -> Iterator[SourceRecord]:
+        """The records of `entity` with these native keys (as `stamps_since` gives them);
+        keys that no longer exist are simply absent."""
+        if not key_values:
+            return
+        spec = _entity(entity)
+        yield from spec.build(self, key_values, lookups or self.lookups())
+
+    def canonical_key(self, entity: str, key: KeyTuple) -> str:
+        return _entity(entity).canonical_key(key)
 
     def key_set(self, entity: str) -> set[str]:
         """Every canonical key of `entity`: compare two of them to find deletes."""
@@ -270,51 +262,11 @@ class Sage100Reader:
                 result.add(spec.canonical_key(key))
         return result
 
-    def read_changes(self, entity: str, since: Watermark | None) -> ChangeBatch:
-        """Records of `entity` stamped at or after `since` minus the overlap window, except
-        versions `since` says were delivered already; everything when `since` is None."""
-        spec = _entity(entity)
-        lookups = self.lookups()
-        if since is None:
-            # Stamps first, then the scan: the watermark never passes a record not read.
-            newest = self.newest_stamp(spec)
-            if newest is None:
-                return ChangeBatch(entity, list(spec.build(self, None, lookups)), None)
-            recent = self.stamps_since(spec, newest - self.overlap)
-            records = list(spec.build(self, None, lookups))
-            return ChangeBatch(entity, records, self._watermark(spec, newest, recent, records))
-        stamps = self.stamps_since(spec, since.window_start(self.overlap))
-        wanted = sorted(
-            key
-            for key, stamp in stamps.items()
-            if (spec.canonical_key(key), stamp) not in since.delivered or stamp == since.updated_at
-        )
-        built = list(spec.build(self, wanted, lookups)) if wanted else []
-        records = [r for r in built if (r.key, r.content_hash) not in since.boundary]
-        newest = max([*stamps.values(), since.updated_at])
-        return ChangeBatch(entity, records, self._watermark(spec, newest, stamps, built))
-
-    def _watermark(
-        self,
-        spec: _Entity,
-        newest: datetime,
-        stamps: dict[KeyTuple, datetime],
-        built: list[CanonicalRecord],
-    ) -> Watermark:
-        start = newest - self.overlap
-        at_newest = {spec.canonical_key(k) for k, stamp in stamps.items() if stamp == newest}
-        return Watermark(
-            newest,
-            frozenset(
-                (spec.canonical_key(key), stamp) for key, stamp in stamps.items() if stamp >= start
-            ),
-            frozenset((r.key, r.content_hash) for r in built if r.key in at_newest),
-        )
-
-    def stamps_since(self, spec: _Entity, start: datetime) -> dict[KeyTuple, datetime]:
-        """Key -> newest stamp of the records of `spec` stamped at or after `start`.
+    def stamps_since(self, entity: str, start: datetime) -> dict[KeyTuple, datetime]:
+        """Native key -> newest stamp of the records of `entity` stamped at or after `start`.
 
         The query filters on DateUpdated only (indexed); TimeUpdated is compared here."""
+        spec = _entity(entity)
         stamps: dict[KeyTuple, datetime] = {}
         for source in spec.sources:
             columns = ", ".join((*source.key_columns, "DateUpdated", "TimeUpdated"))
@@ -331,7 +283,9 @@ class Sage100Reader:
                     stamps[key] = max(stamp, stamps.get(key, stamp))
         return stamps
 
-    def newest_stamp(self, spec: _Entity) -> datetime | None:
+    def newest_stamp(self, entity: str) -> datetime | None:
+        """The newest (DateUpdated, TimeUpdated) among the records of `entity`."""
+        spec = _entity(entity)
         newest: datetime | None = None
         for source in spec.sources:
             latest_day = next(
@@ -341,7 +295,7 @@ class Sage100Reader:
             if day is None:
                 continue
             start = datetime(day.year, day.month, day.day)
-            for stamp in self.stamps_since(spec, start).values():
+            for stamp in self.stamps_since(entity, start).values():
                 newest = stamp if newest is None else max(newest, stamp)
         return newest
 
@@ -355,15 +309,44 @@ def _odbc_message(exc: pyodbc.Error) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _sourced(
+    entity: str,
+    key: str,
+    raw: dict[str, Any],
+    rows: Sequence[Row],
+    to_record: Callable[[], CanonicalRecord],
+) -> SourceRecord:
+    """Maps one record, catching what its rows make impossible, so a reader goes on."""
+    stamps = [stamp for stamp in map(stamp_of, rows) if stamp is not None]
+    updated_at = max(stamps) if stamps else None
+    try:
+        return SourceRecord(key, raw, updated_at, to_record())
+    except ValidationFailed as refused:
+        return SourceRecord(key, raw, updated_at, None, refused)
+    except (ValueError, ArithmeticError, TypeError, KeyError) as broken:
+        error = ValidationFailed(
+            f"cannot be mapped: {type(broken).__name__}: {broken}",
+            system="sage100",
+            entity=entity,
+            key=key,
+        )
+        return SourceRecord(key, raw, updated_at, None, error)
+
+
+Build = Callable[[Sage100Reader, Sequence[KeyTuple] | None, Lookups], Iterator[SourceRecord]]
+
+
 def _single_table(
+    entity: str,
     table: str,
     key_columns: tuple[str, ...],
+    canonical_key: Callable[[KeyTuple], str],
     to_record: Callable[[Row, Lookups], CanonicalRecord],
     skip: Callable[[Row], bool] = lambda row: False,
-) -> Callable[[Sage100Reader, Sequence[KeyTuple] | None, Lookups], Iterator[CanonicalRecord]]:
+) -> Build:
     def build(
         reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-    ) -> Iterator[CanonicalRecord]:
+    ) -> Iterator[SourceRecord]:
         rows: Iterable[Row]
         if key_values is None:
             rows = reader.rows(f"SELECT * FROM {table}")
@@ -371,7 +354,8 @@ def _single_table(
             rows = reader.rows_for_keys(table, key_columns, key_values)
         for row in rows:
             if not skip(row):
-                yield to_record(row, lookups)
+                key = canonical_key(tuple(str(row[c]) for c in key_columns))
+                yield _sourced(entity, key, row, [row], partial(to_record, row, lookups))
 
     return build
 
@@ -396,7 +380,7 @@ def _document_rows(
 
 def _sales_invoices(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[CanonicalRecord]:
+) -> Iterator[SourceRecord]:
     key = ("InvoiceNo",)
     headers = _grouped(_document_rows(reader, "AR_InvoiceHistoryHeader", key, key_values), key)
     details = _grouped(_document_rows(reader, "AR_InvoiceHistoryDetail", key, key_values), key)
@@ -404,12 +388,14 @@ def _sales_invoices(
     for invoice_key in sorted(headers):
         header = headers[invoice_key][0]
         seq = header.get("HeaderSeqNo")
-        yield mapping.sales_invoice_from_rows(
-            header,
-            [d for d in details.get(invoice_key, []) if d.get("HeaderSeqNo") == seq],
-            next(iter(opened.get(invoice_key, [])), None),
-            lookups,
-        )
+        lines = [d for d in details.get(invoice_key, []) if d.get("HeaderSeqNo") == seq]
+        open_row = next(iter(opened.get(invoice_key, [])), None)
+        raw = {"AR_InvoiceHistoryHeader": header, "AR_InvoiceHistoryDetail": lines,
+               "AR_OpenInvoice": open_row}  # fmt: skip
+        yield _sourced(
+            "sales_invoice", invoice_key[0], raw, [header, *([open_row] if open_row else [])],
+            partial(mapping.sales_invoice_from_rows, header, lines, open_row, lookups),
+        )  # fmt: skip
 
 
 AP_KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
@@ -417,17 +403,20 @@ AP_KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
 
 def _purchase_invoices(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[CanonicalRecord]:
+) -> Iterator[SourceRecord]:
     headers = _grouped(_document_rows(reader, "AP_InvoiceHeader", AP_KEY, key_values), AP_KEY)
     details = _grouped(_document_rows(reader, "AP_InvoiceDetail", AP_KEY, key_values), AP_KEY)
     opened = _grouped(_document_rows(reader, "AP_OpenInvoice", AP_KEY, key_values), AP_KEY)
     for invoice_key in sorted(headers):
-        yield mapping.purchase_invoice_from_rows(
-            headers[invoice_key][0],
-            details.get(invoice_key, []),
-            next(iter(opened.get(invoice_key, [])), None),
-            lookups,
-        )
+        header = headers[invoice_key][0]
+        lines = details.get(invoice_key, [])
+        open_row = next(iter(opened.get(invoice_key, [])), None)
+        raw = {"AP_InvoiceHeader": header, "AP_InvoiceDetail": lines, "AP_OpenInvoice": open_row}
+        yield _sourced(
+            "purchase_invoice", keys.ap_invoice_key(*invoice_key), raw,
+            [header, *([open_row] if open_row else [])],
+            partial(mapping.purchase_invoice_from_rows, header, lines, open_row, lookups),
+        )  # fmt: skip
 
 
 RECEIPT_KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
@@ -435,10 +424,13 @@ RECEIPT_KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
 
 def _receipts(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[CanonicalRecord]:
+) -> Iterator[SourceRecord]:
     rows = _document_rows(reader, "AR_CashReceiptsHistory", RECEIPT_KEY, key_values)
-    for _, group in sorted(_grouped(rows, RECEIPT_KEY).items()):
-        yield mapping.receipt_from_rows(group)
+    for receipt_key, group in sorted(_grouped(rows, RECEIPT_KEY).items()):
+        yield _sourced(
+            "payment", keys.receipt_key(*receipt_key), {"AR_CashReceiptsHistory": group},
+            group, partial(mapping.receipt_from_rows, group),
+        )  # fmt: skip
 
 
 JOURNAL_KEY = ("SourceJournal", "JournalRegisterNo")
@@ -446,10 +438,13 @@ JOURNAL_KEY = ("SourceJournal", "JournalRegisterNo")
 
 def _journals(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[CanonicalRecord]:
+) -> Iterator[SourceRecord]:
     rows = _document_rows(reader, "GL_DetailPosting", JOURNAL_KEY, key_values)
-    for _, group in sorted(_grouped(rows, JOURNAL_KEY).items()):
-        yield mapping.journal_from_rows(group, lookups)
+    for journal_key, group in sorted(_grouped(rows, JOURNAL_KEY).items()):
+        yield _sourced(
+            "journal_entry", keys.journal_key(*journal_key), {"GL_DetailPosting": group},
+            group, partial(mapping.journal_from_rows, group, lookups),
+        )  # fmt: skip
 
 
 def _is_misc_item(row: Row) -> bool:
@@ -463,19 +458,38 @@ ENTITIES: dict[str, _Entity] = {
             "customer",
             (_Source("AR_Customer", ("ARDivisionNo", "CustomerNo")),),
             lambda k: keys.customer_key(k[0], k[1]),
-            _single_table("AR_Customer", ("ARDivisionNo", "CustomerNo"), mapping.customer_from_row),
+            _single_table(
+                "customer",
+                "AR_Customer",
+                ("ARDivisionNo", "CustomerNo"),
+                lambda k: keys.customer_key(k[0], k[1]),
+                mapping.customer_from_row,
+            ),
         ),
         _Entity(
             "supplier",
             (_Source("AP_Vendor", ("APDivisionNo", "VendorNo")),),
             lambda k: keys.vendor_key(k[0], k[1]),
-            _single_table("AP_Vendor", ("APDivisionNo", "VendorNo"), mapping.supplier_from_row),
+            _single_table(
+                "supplier",
+                "AP_Vendor",
+                ("APDivisionNo", "VendorNo"),
+                lambda k: keys.vendor_key(k[0], k[1]),
+                mapping.supplier_from_row,
+            ),
         ),
         _Entity(
             "product",
             (_Source("CI_Item", ("ItemCode",)),),
             lambda k: k[0],
-            _single_table("CI_Item", ("ItemCode",), mapping.product_from_row, _is_misc_item),
+            _single_table(
+                "product",
+                "CI_Item",
+                ("ItemCode",),
+                lambda k: k[0],
+                mapping.product_from_row,
+                _is_misc_item,
+            ),
             skip_key=lambda k: k[0].startswith("/"),
         ),
         _Entity(
@@ -483,8 +497,10 @@ ENTITIES: dict[str, _Entity] = {
             (_Source("IM_ItemWarehouse", ("ItemCode", "WarehouseCode")),),
             lambda k: keys.stock_key(k[0], k[1]),
             _single_table(
+                "stock_level",
                 "IM_ItemWarehouse",
                 ("ItemCode", "WarehouseCode"),
+                lambda k: keys.stock_key(k[0], k[1]),
                 lambda row, _: mapping.stock_from_row(row),
             ),
         ),
@@ -493,7 +509,11 @@ ENTITIES: dict[str, _Entity] = {
             (_Source("GL_Account", ("Account",)),),
             lambda k: k[0],
             _single_table(
-                "GL_Account", ("Account",), lambda row, _: mapping.gl_account_from_row(row)
+                "gl_account",
+                "GL_Account",
+                ("Account",),
+                lambda k: k[0],
+                lambda row, _: mapping.gl_account_from_row(row),
             ),
         ),
         _Entity(
@@ -528,8 +548,10 @@ ENTITIES: dict[str, _Entity] = {
             (_Source("SO_SalesOrderHeader", ("SalesOrderNo",)),),
             lambda k: k[0],
             _single_table(
+                "order_status",
                 "SO_SalesOrderHeader",
                 ("SalesOrderNo",),
+                lambda k: k[0],
                 lambda row, _: mapping.order_status_from_row(row),
             ),
         ),

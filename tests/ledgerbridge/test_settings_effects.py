@@ -28,7 +28,8 @@ from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = "tests/ledgerbridge/test_settings_effects.py"
-SAGE_TESTS = "tests/connectors/sage100/test_sage100_incremental.py"
+SAGE_TESTS = "tests/cdc/test_sage100_watermark.py"
+CDC = "tests/cdc"
 SESSION_TESTS = "tests/ledgerbridge/test_sage100_session.py"
 
 SETTING_TESTS = {
@@ -59,6 +60,28 @@ SETTING_TESTS = {
     "LEDGERBRIDGE_SEAL_KEY_FILE": "tests/ledger/test_seal_cli.py::test_the_key_can_live_in_a_file",
     "LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS": (
         f"{SAGE_TESTS}::test_the_connection_string_comes_from_configuration"
+    ),
+    "LEDGERBRIDGE_CDC__INTERVALS": (
+        f"{CDC}/test_cdc_settings.py::test_configured_intervals_decide_which_streams_are_due"
+    ),
+    "LEDGERBRIDGE_CDC__SWEEP_SECONDS": (
+        f"{CDC}/test_kashflow_cycles.py::test_the_sweep_cadence_decides_when_closed_edits_are_seen"
+    ),
+    # the workers of these two tests get these settings from the environment
+    "LEDGERBRIDGE_CDC__KEY_DIFF_SECONDS": (
+        f"{CDC}/test_crash_exactly_once.py::"
+        "test_every_change_lands_exactly_once_while_workers_are_killed"
+    ),
+    "LEDGERBRIDGE_CDC__TICK_SECONDS": (
+        f"{CDC}/test_worker.py::test_a_worker_polls_on_schedule_and_on_request"
+    ),
+    "LEDGERBRIDGE_CDC__HEARTBEAT_SECONDS": (
+        f"{CDC}/test_crash_exactly_once.py::"
+        "test_every_change_lands_exactly_once_while_workers_are_killed"
+    ),
+    "LEDGERBRIDGE_CDC__STALLED_SECONDS": (
+        f"{CDC}/test_crash_exactly_once.py::"
+        "test_every_change_lands_exactly_once_while_workers_are_killed"
     ),
 }
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from canonical import Customer, SalesInvoice
-from connectors.kashflow import KashFlowClient, ScanState, scan_changes, summary_hash
+from cdc.kashflow_scan import ScanState, scan_changes, summary_hash
+from connectors.kashflow import KashFlowClient
 
 
 def test_summary_hash_ignores_key_order_and_number_formatting() -> None:

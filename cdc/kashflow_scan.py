@@ -1,6 +1,7 @@
-"""Change reads for the CDC step: KashFlow documents no modified-since filter, so a
-change scan reads list summaries in large pages, hashes each, compares with the hashes
-seen last time, and reads in full only the records whose summary changed.
+"""KashFlow change scans: KashFlow documents no modified-since filter, so a change scan
+reads list summaries in large pages, hashes each, compares with the hashes seen last
+time, and reads in full only the records whose summary changed (the pollers in
+`cdc/kashflow.py` keep the hashes in `ledger.scan_digest`).
 
 The caller keeps the state (`ScanState`) wherever it keeps cursors (the ledger) and
 passes it back next time. Promise: every record whose summary changed since the last
@@ -22,9 +23,9 @@ from typing import Generic, TypeVar
 
 from canonical import CanonicalRecord, NotFound, content_hash
 from connectors.kashflow import mapping
-from connectors.kashflow.resources import SCAN_PAGE, Resource
+from connectors.kashflow.resources import SCAN_PAGE, RawResource, Resource
 
-log = logging.getLogger("connectors.kashflow")
+log = logging.getLogger("cdc.kashflow")
 
 R = TypeVar("R", bound=CanonicalRecord)
 
@@ -55,28 +56,47 @@ def summary_hash(summary: Mapping[str, object]) -> str:
     return content_hash(dict(summary))
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One pass over a resource's list: each key's summary digest, in list order."""
+
+    digests: dict[str, str]
+    summaries: dict[str, dict[str, object]]
+    last_updated: datetime | None
+    requests: int
+
+
+def list_digests(resource: RawResource, *, perpage: int = SCAN_PAGE) -> Listing:
+    """Every summary of `resource` with its digest, and the newest `LastUpdatedDate`."""
+    if not resource.client.logged_in:
+        resource.client.login()  # so the request count below is the listing's own
+    requests_before = resource.client.stats.requests
+    digests: dict[str, str] = {}
+    summaries: dict[str, dict[str, object]] = {}
+    newest: datetime | None = None
+    for summary in resource.list(perpage=perpage):
+        key = resource.key_of(summary)
+        digests[key] = summary_hash(summary)
+        summaries[key] = summary
+        updated = mapping.parse_datetime(mapping.field(summary, "LastUpdatedDate"))
+        if updated is not None:
+            updated = updated.replace(tzinfo=None)
+            newest = updated if newest is None or updated > newest else newest
+    return Listing(digests, summaries, newest, resource.client.stats.requests - requests_before)
+
+
 def scan_changes(
     resource: Resource[R], previous: ScanState | None = None, *, perpage: int = SCAN_PAGE
 ) -> ScanResult[R]:
     """One change scan of `resource` (customers, suppliers, invoices, purchases...)."""
     before = previous or ScanState()
-    hashes: dict[str, str] = {}
-    stale: list[str] = []
+    listing = list_digests(resource, perpage=perpage)
+    hashes = dict(listing.digests)
+    stale = [key for key, digest in hashes.items() if before.hashes.get(key) != digest]
     newest = before.last_updated
-    if not resource.client.logged_in:
-        resource.client.login()  # so the request count below is the scan's own
-    requests_before = resource.client.stats.requests
-    for summary in resource.list(perpage=perpage):
-        key = resource.key_of(summary)
-        digest = summary_hash(summary)
-        hashes[key] = digest
-        if before.hashes.get(key) != digest:
-            stale.append(key)
-        updated = mapping.parse_datetime(mapping.field(summary, "LastUpdatedDate"))
-        if updated is not None:
-            updated = updated.replace(tzinfo=None)
-            newest = updated if newest is None or updated > newest else newest
-    list_requests = resource.client.stats.requests - requests_before
+    if listing.last_updated is not None and (newest is None or listing.last_updated > newest):
+        newest = listing.last_updated
+    list_requests = listing.requests
     changed: list[R] = []
     vanished: list[str] = []
     for key in stale:

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
-from connectors.sage100 import Sage100Reader, Sage100Writer, Watermark
+from cdc.sage100 import Watermark, read_changes
+from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.config import load_settings
 
 
@@ -53,7 +54,7 @@ def start(reader: Sage100Reader) -> dict[str, Watermark]:
     """Where each entity stands after a first, full read of the seeded company."""
     marks = {}
     for entity in ("customer", "sales_invoice", "payment"):
-        batch = reader.read_changes(entity, None)
+        batch = read_changes(reader, entity, None)
         assert batch.records and batch.watermark is not None
         marks[entity] = batch.watermark
     return marks
@@ -67,7 +68,7 @@ def test_after_n_writes_a_read_returns_exactly_those_n(
     for number in range(count):
         clock.advance(seconds=1)
         written.add(writer.write(customer(number)))
-    batch = reader.read_changes("customer", start["customer"])
+    batch = read_changes(reader, "customer", start["customer"])
     assert keys(batch.records) == written
     assert batch.watermark is not None
     assert clock.now - timedelta(seconds=0.04) <= batch.watermark.updated_at <= clock.now
@@ -77,7 +78,7 @@ def test_invoices_written_are_the_invoices_read(
     writer: Sage100Writer, reader: Sage100Reader, clock: Any, start: Any
 ) -> None:
     written = {writer.write(invoice(n)) for n in range(3)}
-    batch = reader.read_changes("sales_invoice", start["sales_invoice"])
+    batch = read_changes(reader, "sales_invoice", start["sales_invoice"])
     assert keys(batch.records) == written == {"0900000", "0900001", "0900002"}
 
 
@@ -86,13 +87,13 @@ def test_writes_in_the_same_second_are_never_skipped(
 ) -> None:
     writer.write(customer(1))
     writer.write(customer(2))
-    first = reader.read_changes("customer", start["customer"])
+    first = read_changes(reader, "customer", start["customer"])
     assert keys(first.records) == {"01-NEW0001", "01-NEW0002"}
     writer.write(customer(3))  # the same instant as the watermark
-    second = reader.read_changes("customer", first.watermark)
+    second = read_changes(reader, "customer", first.watermark)
     assert keys(second.records) == {"01-NEW0003"}
     writer.write(customer(1).model_copy(update={"name": "Renamed in the same instant"}))
-    third = reader.read_changes("customer", second.watermark)
+    third = read_changes(reader, "customer", second.watermark)
     assert [r.name for r in third.records if isinstance(r, Customer) and r.key == "01-NEW0001"] == [
         "Renamed in the same instant"
     ]
@@ -105,20 +106,20 @@ def test_writes_across_midnight_are_all_read(
     writer.write(customer(1))
     clock.now = datetime(2026, 11, 3, 0, 0, 0, 500_000)
     writer.write(customer(2))
-    batch = reader.read_changes("customer", start["customer"])
+    batch = read_changes(reader, "customer", start["customer"])
     assert keys(batch.records) == {"01-NEW0001", "01-NEW0002"}
     assert batch.watermark is not None and batch.watermark.updated_at.date() == date(2026, 11, 3)
 
     clock.now = datetime(2026, 11, 3, 0, 1, 0)
     writer.write(customer(3))
-    later = reader.read_changes("customer", batch.watermark)
+    later = read_changes(reader, "customer", batch.watermark)
     assert keys(later.records) == {"01-NEW0003"}
 
     # a write stamped before midnight by a lagging clock, after the read at 00:01:
     # the overlap window reaches back over midnight and finds it
     clock.now = datetime(2026, 11, 2, 23, 59, 59, 900_000)
     writer.write(customer(4))
-    last = reader.read_changes("customer", later.watermark)
+    last = read_changes(reader, "customer", later.watermark)
     assert keys(last.records) == {"01-NEW0004"}
 
 
@@ -127,16 +128,16 @@ def test_a_late_stamp_inside_the_overlap_is_caught(
 ) -> None:
     clock.now = datetime(2026, 11, 3, 0, 0, 30)
     writer.write(customer(1))
-    batch = reader.read_changes("customer", start["customer"])
+    batch = read_changes(reader, "customer", start["customer"])
     clock.now = datetime(2026, 11, 2, 23, 59, 50)  # a writer whose clock lags
     writer.write(customer(2))
-    assert "01-NEW0002" in keys(reader.read_changes("customer", batch.watermark).records)
+    assert "01-NEW0002" in keys(read_changes(reader, "customer", batch.watermark).records)
 
 
 def test_nothing_changed_returns_nothing_and_keeps_the_watermark(
     reader: Sage100Reader, start: Any
 ) -> None:
-    batch = reader.read_changes("customer", start["customer"])
+    batch = read_changes(reader, "customer", start["customer"])
     assert batch.records == []
     assert batch.watermark == start["customer"]
 
@@ -145,17 +146,17 @@ def test_a_lost_watermark_window_reads_again_rather_than_miss(
     writer: Sage100Writer, reader: Sage100Reader, start: Any
 ) -> None:
     writer.write(customer(1))
-    first = reader.read_changes("customer", start["customer"])
+    first = read_changes(reader, "customer", start["customer"])
     assert first.watermark is not None
     forgetful = Watermark(first.watermark.updated_at)  # no record of what was delivered
-    assert keys(reader.read_changes("customer", forgetful).records) == {"01-NEW0001"}
+    assert keys(read_changes(reader, "customer", forgetful).records) == {"01-NEW0001"}
 
 
 def test_a_receipt_changes_the_invoice_it_pays(
     writer: Sage100Writer, reader: Sage100Reader, clock: Any, start: Any
 ) -> None:
     writer.write(invoice(1))
-    after_invoice = reader.read_changes("sales_invoice", start["sales_invoice"])
+    after_invoice = read_changes(reader, "sales_invoice", start["sales_invoice"])
     clock.advance(minutes=5)
     receipt = Payment.build(
         system="sage100",
@@ -170,10 +171,10 @@ def test_a_receipt_changes_the_invoice_it_pays(
     )
     receipt_key = writer.write(receipt)
     clock.advance(minutes=5)
-    changed = reader.read_changes("sales_invoice", after_invoice.watermark)
+    changed = read_changes(reader, "sales_invoice", after_invoice.watermark)
     paid = next(r for r in changed.records if r.key == "0900001")
     assert isinstance(paid, SalesInvoice) and paid.amount_paid == Decimal(15)
-    payments = reader.read_changes("payment", start["payment"])
+    payments = read_changes(reader, "payment", start["payment"])
     assert keys(payments.records) == {receipt_key}
     (payment,) = payments.records
     assert isinstance(payment, Payment)
