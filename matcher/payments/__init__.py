@@ -56,13 +56,16 @@ from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
 from matcher.payments.inputs import (
     INVOICE_COLUMNS,
+    OPTIONAL_INVOICE_COLUMNS,
     PAYMENT_COLUMNS,
+    RATE_COLUMNS,
     InputColumn,
     PaymentInputError,
     check_columns,
     prepare_invoices,
     prepare_payments,
 )
+from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.joins import first_pass_candidates
 from matcher.payments.ranking import (
     OUTPUT_SCHEMA,
@@ -76,8 +79,10 @@ from matcher.payments.subsets import subset_candidates
 __all__ = [
     "AMOUNT_RELATIONS",
     "INVOICE_COLUMNS",
+    "OPTIONAL_INVOICE_COLUMNS",
     "OUTPUT_SCHEMA",
     "PAYMENT_COLUMNS",
+    "RATE_COLUMNS",
     "RULES",
     "InputColumn",
     "MatchConfig",
@@ -88,14 +93,20 @@ __all__ = [
 
 
 def match_payments(
-    payments: pl.DataFrame, invoices: pl.DataFrame, config: MatchConfig | None = None
+    payments: pl.DataFrame,
+    invoices: pl.DataFrame,
+    config: MatchConfig | None = None,
+    rates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Allocate payments to open invoices; one output row per allocation (see module doc)."""
     cfg = config or MatchConfig()
     check_columns(payments, PAYMENT_COLUMNS, "payments")
     check_columns(invoices, INVOICE_COLUMNS, "invoices")
-    pays = prepare_payments(payments)
+    check_columns(invoices, OPTIONAL_INVOICE_COLUMNS, "invoices", optional=True)
+    if rates is not None:
+        check_columns(rates, RATE_COLUMNS, "rates")
     invs = prepare_invoices(invoices)
+    pays = in_invoice_currency(prepare_payments(payments), invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     payment_amount = pays["cents"].to_list()

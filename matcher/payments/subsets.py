@@ -11,6 +11,7 @@ import polars as pl
 
 from matcher.payments.candidates import group_candidates
 from matcher.payments.config import MatchConfig
+from matcher.payments.joins import payer_invoices
 
 
 def subset_candidates(
@@ -81,8 +82,9 @@ def _in_window(cfg: MatchConfig) -> pl.Expr:
 def _leftovers(
     pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig, untouched_pay: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Untouched payments of known payers and invoices with a balance left, of the
-    counterparties and currencies both sides have, each capped to the most recent."""
+    """Untouched payments of known payers and invoices with a balance left (under their
+    counterparty, and under their parent too), of the counterparties and currencies
+    both sides have, each capped to the most recent."""
     lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
         "pay",
         pl.col("p_cp").alias("cp"),
@@ -91,10 +93,10 @@ def _leftovers(
         "p_day",
         "ref_numbers",
     )
-    li = invs.filter(pl.col("remaining") > 0).select(
+    li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
-        pl.col("i_cp").alias("cp"),
-        pl.col("i_cur").alias("cur"),
+        "cp",
+        "cur",
         pl.col("remaining").alias("cents"),
         "issue_day",
         "due_day",
