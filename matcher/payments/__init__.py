@@ -54,6 +54,7 @@ import polars as pl
 
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
+from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.inputs import (
     INVOICE_COLUMNS,
     OPTIONAL_INVOICE_COLUMNS,
@@ -65,8 +66,8 @@ from matcher.payments.inputs import (
     prepare_invoices,
     prepare_payments,
 )
-from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.joins import first_pass_candidates
+from matcher.payments.nearest import NEAREST_SCHEMA, nearest_candidates
 from matcher.payments.ranking import (
     OUTPUT_SCHEMA,
     allocate_ranked,
@@ -79,6 +80,7 @@ from matcher.payments.subsets import subset_candidates
 __all__ = [
     "AMOUNT_RELATIONS",
     "INVOICE_COLUMNS",
+    "NEAREST_SCHEMA",
     "OPTIONAL_INVOICE_COLUMNS",
     "OUTPUT_SCHEMA",
     "PAYMENT_COLUMNS",
@@ -89,6 +91,7 @@ __all__ = [
     "PaymentInputError",
     "ScoreWeights",
     "match_payments",
+    "nearest_candidates",
 ]
 
 

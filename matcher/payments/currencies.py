@@ -18,7 +18,8 @@ def in_invoice_currency(
     ``p_fx`` true and the cents received kept in ``paid_cents``. A payment is converted
     only when its payer holds no open invoice in the payment's currency, all of them
     are in one other currency, and both currencies have a rate (the home currency's is
-    1); anything else is left as it is."""
+    1); an unidentified payer, when all the invoices its reference names are in one other
+    currency. Anything else is left as it is."""
     if rates is None or rates.height == 0 or pays.height == 0:
         return pays
     owed_in = (
@@ -39,12 +40,26 @@ def in_invoice_currency(
         pl.col("date").cast(pl.Date).cast(pl.Int32).alias("day"),
         pl.col("rate").cast(pl.Float64),
     ).sort("day")
-    foreign = (
-        pays.filter(pl.col("p_cp").is_not_null())
-        .select("pay", "p_cp", "p_cur", "p_day", "cents")
-        .join(owed_in, on="p_cp")
-        .filter(pl.col("owed_cur") != pl.col("p_cur"))
+    # An unidentified payer owes in the one currency of the invoices its reference names.
+    named_in = (
+        pays.filter(pl.col("p_cp").is_null())
+        .select("pay", pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .join(invs.select("num_key", "i_cur").drop_nulls("num_key"), on="num_key")
+        .select("pay", "i_cur")
+        .unique()
+        .group_by("pay")
+        .agg(pl.col("i_cur").first().alias("owed_cur"), pl.len().alias("n_cur"))
+        .filter(pl.col("n_cur") == 1)
+        .drop("n_cur")
     )
+    columns = ["pay", "p_cp", "p_cur", "p_day", "cents"]
+    foreign = pl.concat(
+        [
+            pays.filter(pl.col("p_cp").is_not_null()).select(columns).join(owed_in, on="p_cp"),
+            pays.select(columns).join(named_in, on="pay"),
+        ]
+    ).filter(pl.col("owed_cur") != pl.col("p_cur"))
     if foreign.height == 0:
         return pays
     foreign = _rate_of(foreign, day_rates, "p_cur", "paid_rate", cfg)
