@@ -43,7 +43,8 @@ def amount_relation(
     ``terms`` is the invoice's own discount (amount and last day) where it has one;
     ``converted`` says the payment was converted from another currency, so it fits
     within ``fx_tolerance``. A shortfall that is exactly a discount taken too late is
-    partial, never a fee."""
+    never a fee: the terms' own discount taken late is ``discount_after_date`` (it does
+    not fit: the rest stays open), a configured one is partial."""
     diff = paid - owed
     rounding = int(cfg.rounding_tolerance * 100)
     discount = pl.lit(False)
@@ -53,10 +54,12 @@ def amount_relation(
         discount = discount | (at_rate & (pay_day <= issue_day + days))
         late_discount = late_discount | at_rate
     by_terms = pl.lit(False)
+    late_terms = pl.lit(False)
     if terms is not None:
         at_terms = ((paid - (owed - terms.cents)).abs() <= 1).fill_null(False)
         by_terms = at_terms & (pay_day <= terms.last_day + cfg.discount_grace_days).fill_null(False)
         late_discount = late_discount | at_terms
+        late_terms = at_terms & ~by_terms
     fx = pl.lit(False)
     if converted is not None:
         fx = converted & (
@@ -97,6 +100,8 @@ def amount_relation(
         .then(pl.lit("amount_within_tolerance"))
         .when(wire_fee)
         .then(pl.lit("bank_fee"))
+        .when(late_terms)
+        .then(pl.lit("discount_after_date"))
         .when(diff < 0)
         .then(pl.lit("partial_payment"))
         .otherwise(pl.lit("over_payment"))

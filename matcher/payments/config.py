@@ -14,6 +14,7 @@ AMOUNT_RELATIONS = (
     "fee_deducted",
     "amount_within_tolerance",
     "bank_fee",
+    "discount_after_date",
     "partial_payment",
     "over_payment",
 )
@@ -58,6 +59,7 @@ class ScoreWeights:
     fee_deducted: float = 0.22
     amount_within_tolerance: float = 0.15
     bank_fee: float = 0.18
+    discount_after_date: float = 0.12
     partial_payment: float = 0.05
     over_payment: float = 0.05
     date_window: float = 0.05
@@ -81,7 +83,8 @@ class MatchConfig:
     before its issue date to ``days_after_due`` after its due date. Candidates scoring
     under ``suggest_threshold`` are dropped; ``auto_threshold`` and ``ambiguity_margin``
     decide auto (see the module). Subset-sum groups hold up to ``max_subset_size`` items
-    drawn from ``subset_pool`` candidates per target, and from at most
+    drawn from ``subset_pool`` candidates per target (groups of five or more from the
+    first ``large_subset_pool`` of them), and from at most
     ``max_leftovers_per_counterparty`` leftovers per counterparty and side.
     """
 
@@ -108,5 +111,6 @@ class MatchConfig:
     ambiguity_margin: float = 0.05
     max_subset_size: int = 6
     subset_pool: int = 12
+    large_subset_pool: int = 10
     max_leftovers_per_counterparty: int = 300
     weights: ScoreWeights = field(default_factory=ScoreWeights)

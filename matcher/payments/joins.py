@@ -118,6 +118,11 @@ def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
             )
         )
         | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
+        | (
+            pl.col("same_cp")
+            & (pl.col("relation") == "discount_after_date")
+            & pl.col("in_window")
+        )
     )
     return pairs.filter(keep)
 
@@ -317,10 +322,21 @@ def _mistyped_reference_pairs(
         .join(payer, on=["inv", "cp"])
         .select("pay", pl.col("num_key").alias("key"))
     )
+    # A reference naming some of the payer's invoices: its other numbers may be slips;
+    # one naming none: its longest number may be (its other numbers are bank noise).
+    known = pays.filter(pl.col("p_cp").is_not_null())
+    some = known.join(named.select("pay").unique(), on="pay", how="semi")
     typed = (
-        pays.filter(pl.col("p_cp").is_not_null())
-        .select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("key"))
-        .explode("key")
+        pl.concat(
+            [
+                some.select(
+                    "pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("key")
+                ).explode("key"),
+                known.join(some.select("pay"), on="pay", how="anti").select(
+                    "pay", pl.col("p_cp").alias("cp"), pl.col("ref_longest").alias("key")
+                ),
+            ]
+        )
         .filter(pl.col("key").str.len_chars() >= 3)
         .join(named, on=["pay", "key"], how="anti")
         .unique()

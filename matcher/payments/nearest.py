@@ -47,8 +47,8 @@ def nearest_candidates(
     k: int = 3,
 ) -> pl.DataFrame:
     """For each payment absent from ``result`` (what `match_payments` returned), its ``k``
-    nearest open invoices, best first: named by the reference before not named, then by
-    the size of the difference. Invoices already fully allocated in ``result`` are not
+    nearest open invoices, best first: named by the reference, then one slip from it,
+    then the rest, each by the size of the difference. Invoices already fully allocated in ``result`` are not
     offered; a partly allocated one is offered with what is left of it."""
     cfg = config or MatchConfig()
     check_columns(payments, PAYMENT_COLUMNS, "payments")
@@ -76,10 +76,7 @@ def nearest_candidates(
         pairs.with_columns(
             (pl.col("paid") - pl.col("owed")).alias("diff"),
         )
-        .sort(
-            ["payment_id", "named", "diff_abs", "invoice_id"],
-            descending=[False, True, False, False],
-        )
+        .sort("payment_id", "how", "diff_abs", "invoice_id")
         .with_columns(
             pl.int_range(1, pl.len() + 1).over("payment_id").cast(pl.UInt32).alias("rank")
         )
@@ -103,7 +100,7 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
         pays.select("pay", pl.col("ref_numbers").alias("num_key"))
         .explode("num_key")
         .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
-        .select("pay", "inv", pl.lit("named").alias("how"))
+        .select("pay", "inv", pl.lit(0).alias("how"))
     )
     known = (
         pays.filter(pl.col("p_cp").is_not_null())
@@ -121,7 +118,7 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
             right, on="key", by=["cp", "cur"], strategy=strategy, check_sortedness=False
         )
         .drop_nulls("inv")
-        .select("pay", "inv", pl.lit("amount").alias("how"))
+        .select("pay", "inv", pl.lit(2).alias("how"))
         for strategy in ("forward", "backward")
     ]
     slips = (
@@ -131,7 +128,7 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
     )
     slips = slips.filter(
         pl.Series(near_misses(slips["ref_longest"].to_list(), slips["num_key"].to_list()))
-    ).select("pay", "inv", pl.lit("slip").alias("how"))
+    ).select("pay", "inv", pl.lit(1).alias("how"))
     found = pl.concat([named, *near, slips]).group_by("pay", "inv").agg(pl.col("how").min())
     return (
         found.join(pays, on="pay")
@@ -139,7 +136,6 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
         .filter(pl.col("p_cur") == pl.col("i_cur"))
         .with_columns(
             pl.col("cents").alias("paid"),
-            (pl.col("how") != "amount").alias("named"),
             (pl.col("cents") - pl.col("owed")).abs().alias("diff_abs"),
             ((pl.col("p_cp") == pl.col("i_parent")) & (pl.col("p_cp") != pl.col("i_cp")))
             .fill_null(False)
@@ -192,9 +188,9 @@ def _explanation(cfg: MatchConfig) -> pl.Expr:
         ),
         pl.when(pl.col("p_fx")).then(pl.lit("converted at the day's rate")),
         pl.when(pl.col("via_parent")).then(pl.format("an invoice of subsidiary {}", "i_cp")),
-        pl.when(pl.col("how") == "named").then(pl.lit("named in the reference")),
-        pl.when(pl.col("how") == "slip").then(pl.lit("one slip from the reference")),
-        pl.when(pl.col("how") == "amount").then(pl.lit("not named in the reference")),
+        pl.when(pl.col("how") == 0).then(pl.lit("named in the reference")),
+        pl.when(pl.col("how") == 1).then(pl.lit("one slip from the reference")),
+        pl.when(pl.col("how") == 2).then(pl.lit("not named in the reference")),
         pl.when(pl.col("p_day") > pl.col("due_day") + cfg.days_after_due).then(
             pl.format("paid {} days after it fell due", pl.col("p_day") - pl.col("due_day"))
         ),

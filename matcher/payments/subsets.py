@@ -38,12 +38,12 @@ def subset_candidates(
     invoice_pool = _invoice_pool(lp, li, cfg)
     payment_pool = _payment_pool(lp, li, cfg)
     combos = [
-        _subset_sums(invoice_pool, cfg.max_subset_size, min_size=2).select(
+        _subset_sums(invoice_pool, cfg, min_size=2).select(
             pl.col("target_id").repeat_by(pl.col("members").list.len()).alias("m_pay"),
             pl.col("members").alias("m_inv"),
             pl.lit("combined_payment").alias("kind"),
         ),
-        _subset_sums(payment_pool, cfg.max_subset_size, min_size=1).select(
+        _subset_sums(payment_pool, cfg, min_size=1).select(
             pl.col("members").alias("m_pay"),
             pl.col("target_id").repeat_by(pl.col("members").list.len()).alias("m_inv"),
             pl.when(pl.col("members").list.len() > 1)
@@ -120,11 +120,15 @@ def _leftovers(
 
 
 def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
-    """One payment, several invoices: the most recent eligible invoices before it."""
+    """One payment, several invoices: the most recent eligible invoices issued by its date."""
     return (
         lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
         .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
-        .filter(_in_window(cfg) & (pl.col("cents") < pl.col("target")))
+        .filter(
+            _in_window(cfg)
+            & (pl.col("issue_day") <= pl.col("p_day"))
+            & (pl.col("cents") < pl.col("target"))
+        )
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
         .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
         .filter(pl.col("rank") < cfg.subset_pool)
@@ -179,9 +183,12 @@ def _group_evidence(
     )
 
 
-def _subset_sums(pool: pl.DataFrame, max_size: int, min_size: int) -> pl.DataFrame:
-    """Groups of min_size..max_size pool items (in rank order) summing exactly to their
-    target: level-wise self-joins, each pruned to sums not past the target."""
+def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
+    """Groups of min_size..max_subset_size pool items (in rank order) summing exactly to
+    their target: level-wise self-joins, each pruned to sums not past the target. Groups
+    of more than four items are drawn from the first ``large_subset_pool`` items only,
+    so the work per target stays bounded (C(12, <=4) + C(10, 5..6) = 1,255 groups at most)."""
+    max_size = cfg.max_subset_size
     level = pool.select(
         "target_id",
         "target",
@@ -193,7 +200,10 @@ def _subset_sums(pool: pl.DataFrame, max_size: int, min_size: int) -> pl.DataFra
         "target_id", pl.col("item").alias("next"), pl.col("cents").alias("add"), "rank"
     )
     found = [level] if min_size <= 1 else []
-    for _ in range(2, max_size + 1):
+    for size in range(2, max_size + 1):
+        if size == 5:
+            level = level.filter(pl.col("last") < cfg.large_subset_pool - 1)
+            right = right.filter(pl.col("rank") < cfg.large_subset_pool)
         level = (
             level.filter(pl.col("total") < pl.col("target"))
             .join(right, on="target_id")
