@@ -67,7 +67,7 @@ def amount_relation(
         )
     shortfall = owed - paid
     wire_fee = (
-        (shortfall > 0)
+        (shortfall >= int(cfg.min_bank_fee * 100))
         & (shortfall <= int(cfg.max_bank_fee * 100))
         & (shortfall * 10 <= owed)
         & ~late_discount

@@ -58,7 +58,7 @@ class ScoreWeights:
     early_payment_discount: float = 0.22
     fee_deducted: float = 0.22
     amount_within_tolerance: float = 0.15
-    bank_fee: float = 0.18
+    bank_fee: float = 0.2
     discount_after_date: float = 0.12
     partial_payment: float = 0.05
     over_payment: float = 0.05
@@ -75,7 +75,8 @@ class MatchConfig:
     date (plus ``discount_grace_days`` for the bank); less an early-payment discount
     (rate, days after issue) paid in time; less a card fee rate or a fixed bank charge;
     within both ``tolerance_abs`` and ``tolerance_pct`` of the open amount; or short by
-    a wire fee of at most ``max_bank_fee`` (and a tenth of the invoice). The difference
+    a wire fee from ``min_bank_fee`` to ``max_bank_fee`` (and at most a tenth of the
+    invoice). The difference
     is suggested as a write-off. Anything else with a matching reference is a partial
     or an over-payment.
 
@@ -105,6 +106,7 @@ class MatchConfig:
     fx_tolerance: Decimal = Decimal("0.03")
     home_currency: str = "GBP"
     discount_grace_days: int = 3
+    min_bank_fee: Decimal = Decimal("5.00")
     max_bank_fee: Decimal = Decimal("60.00")
     auto_threshold: float = 0.9
     suggest_threshold: float = 0.4

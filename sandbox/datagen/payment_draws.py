@@ -392,6 +392,15 @@ def _amounts_paid(
     return _real_world_amounts(events, invoices, slots, total, paid, rng)
 
 
+def _event_terms(events: EventDraw, invoices: InvoiceDraw) -> np.ndarray:
+    """Each event's terms code: its first invoice's (code 0 for an event without one)."""
+    if invoices.terms_code.size == 0:
+        return np.zeros(events.size, dtype=np.int64)
+    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
+    first = invoices.terms_code[np.minimum(first_inv, invoices.terms_code.size - 1)]
+    return np.where(events.invs_per > 0, first, 0)
+
+
 def _real_world_amounts(
     events: EventDraw,
     invoices: InvoiceDraw,
@@ -403,9 +412,7 @@ def _real_world_amounts(
     """Discounts by the invoice's terms, deductions, and wire fees off the top (the
     several-invoice kinds pay their total; foreign receipts are converted later)."""
     pay_kind = events.kind[slots.event]
-    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
-    first_terms = invoices.terms_code[np.minimum(first_inv, max(invoices.terms_code.size - 1, 0))]
-    terms = first_terms[slots.event] if invoices.terms_code.size else np.zeros_like(total)
+    terms = _event_terms(events, invoices)[slots.event]
     taken = terms_discount_cents(total, terms)
     paid = np.where(pay_kind == SCENARIO_CODES["terms_discount"], total - taken, paid)
     kept = deductions(np.maximum(total, 200), rng)
@@ -452,8 +459,7 @@ def _payment_days(
         delay,
     )
     # By the terms: mostly inside the discount days, one in five a little after them.
-    terms_code = invoices.terms_code[np.minimum(first_inv, max(invoices.terms_code.size - 1, 0))]
-    discount_days = TERMS_DISCOUNT_DAYS[terms_code][pay_event] if terms_code.size else 0
+    discount_days = TERMS_DISCOUNT_DAYS[_event_terms(events, invoices)][pay_event]
     in_time = rng.random(n_pay) < 0.8
     delay = np.where(
         pay_kind == SCENARIO_CODES["terms_discount"],
