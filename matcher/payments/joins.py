@@ -118,11 +118,7 @@ def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
             )
         )
         | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
-        | (
-            pl.col("same_cp")
-            & (pl.col("relation") == "discount_after_date")
-            & pl.col("in_window")
-        )
+        | (pl.col("same_cp") & (pl.col("relation") == "discount_after_date") & pl.col("in_window"))
     )
     return pairs.filter(keep)
 

@@ -183,7 +183,30 @@ def _group_evidence(
     )
 
 
+SUBSET_TARGETS_PER_BATCH = 4_000
+"""Targets searched together: the groups of a batch are built in memory at once."""
+
+
 def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
+    """`_subset_sums_of` batch by batch of targets, so memory stays flat as data grows."""
+    targets = pool["target_id"].unique().sort()
+    if targets.len() <= SUBSET_TARGETS_PER_BATCH:
+        return _subset_sums_of(pool, cfg, min_size)
+    bounds = targets.gather_every(SUBSET_TARGETS_PER_BATCH).to_list() + [targets.max() + 1]
+    ordered = pool.sort("target_id")
+    return pl.concat(
+        [
+            _subset_sums_of(
+                ordered.filter(pl.col("target_id").is_between(lo, hi, closed="left")),
+                cfg,
+                min_size,
+            )
+            for lo, hi in zip(bounds, bounds[1:], strict=False)
+        ]
+    )
+
+
+def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
     """Groups of min_size..max_subset_size pool items (in rank order) summing exactly to
     their target: level-wise self-joins, each pruned to sums not past the target. Groups
     of more than four items are drawn from the first ``large_subset_pool`` items only,

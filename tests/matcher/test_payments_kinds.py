@@ -146,9 +146,9 @@ def test_a_late_terms_discount_without_reference_is_still_suggested() -> None:
 
 
 def test_a_wire_fee_off_the_top_is_written_off_but_a_large_shortfall_is_partial() -> None:
-    fee = rows(
-        match([payment("P1", "972.50", reference="INV-0000001")], [invoice(1, "1000.00")])
-    )[("P1", "I1")]
+    fee = rows(match([payment("P1", "972.50", reference="INV-0000001")], [invoice(1, "1000.00")]))[
+        ("P1", "I1")
+    ]
     assert "bank_fee" in fee["rules"]
     assert fee["write_off_amount"] == Decimal("27.50")
     short = rows(
@@ -273,15 +273,13 @@ def test_an_unmatched_payment_is_told_what_stands_between_it_and_its_nearest_inv
     result = match_payments(pays, invs, config)
     assert result.is_empty()
     nearest = nearest_candidates(pays, invs, result, config)
-    first = {
-        r["payment_id"]: r for r in nearest.filter(pl.col("rank") == 1).iter_rows(named=True)
-    }
+    first = {r["payment_id"]: r for r in nearest.filter(pl.col("rank") == 1).iter_rows(named=True)}
     assert first["P1"]["invoice_id"] == "I10431"
     assert first["P1"]["explanation"].startswith("2.0% (200.00) under invoice INV-0010431")
     assert "a 2/10 discount taken 25 days after issue" in first["P1"]["explanation"]
     assert first["P1"]["difference"] == Decimal("-200.00")
-    assert "its terms' discount taken 20 days after the discount date" in (
-        first["P2"]["explanation"]
+    assert (
+        "its terms' discount taken 20 days after the discount date" in (first["P2"]["explanation"])
     )
     assert first["P3"]["invoice_id"] == "I10431"
     assert "named in the reference" in first["P3"]["explanation"]

@@ -71,9 +71,9 @@ def test_truth_names_real_rows_and_never_more_money_than_there_is(
     foreign = per_payment["scenario"] == "foreign"
     home = per_payment.filter(~foreign)
     assert (home["amount"] <= home["amount_right"]).all()
-    settled = truth.join(
-        per_payment.filter(foreign).select("payment_id"), on="payment_id"
-    ).join(dataset.invoices, on="invoice_id")
+    settled = truth.join(per_payment.filter(foreign).select("payment_id"), on="payment_id").join(
+        dataset.invoices, on="invoice_id"
+    )
     assert settled.height > 0 and (settled["amount"] == settled["amount_open"]).all()
     per_invoice = (
         truth.group_by("invoice_id")
@@ -148,8 +148,10 @@ def test_payments_as_customers_really_pay(dataset: PaymentDataset) -> None:
     fee = fee.cast(pl.Float64)
     assert fee.is_between(0, 60).all() and (fee > 0).mean() > 0.7  # type: ignore[operator]
     # Remittances name every invoice, at least one with a slip; statements name none.
-    remitted = of("remittance").group_by("payment_id").agg(
-        pl.col("reference").first(), pl.col("number"), pl.len()
+    remitted = (
+        of("remittance")
+        .group_by("payment_id")
+        .agg(pl.col("reference").first(), pl.col("number"), pl.len())
     )
     assert (remitted["len"] >= 2).all()
     named = remitted.select(
