@@ -48,8 +48,8 @@ def nearest_candidates(
 ) -> pl.DataFrame:
     """For each payment absent from ``result`` (what `match_payments` returned), its ``k``
     nearest open invoices, best first: named by the reference, then one slip from it,
-    then the rest, each by the size of the difference. Invoices already fully allocated in ``result`` are not
-    offered; a partly allocated one is offered with what is left of it."""
+    then the rest, each by the size of the difference. Invoices already fully allocated
+    in ``result`` are not offered; a partly allocated one is offered with what is left."""
     cfg = config or MatchConfig()
     check_columns(payments, PAYMENT_COLUMNS, "payments")
     check_columns(invoices, INVOICE_COLUMNS, "invoices")

@@ -7,6 +7,8 @@ one); every group found is a candidate, scored as an exact amount fit.
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 
 from matcher.payments.candidates import group_candidates
@@ -192,7 +194,7 @@ def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.Data
     targets = pool["target_id"].unique().sort()
     if targets.len() <= SUBSET_TARGETS_PER_BATCH:
         return _subset_sums_of(pool, cfg, min_size)
-    bounds = targets.gather_every(SUBSET_TARGETS_PER_BATCH).to_list() + [targets.max() + 1]
+    bounds = [*targets.gather_every(SUBSET_TARGETS_PER_BATCH).to_list(), targets.max() + 1]
     ordered = pool.sort("target_id")
     return pl.concat(
         [
@@ -201,7 +203,7 @@ def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.Data
                 cfg,
                 min_size,
             )
-            for lo, hi in zip(bounds, bounds[1:], strict=False)
+            for lo, hi in itertools.pairwise(bounds)
         ]
     )
 
