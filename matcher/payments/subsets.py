@@ -191,10 +191,10 @@ SUBSET_TARGETS_PER_BATCH = 4_000
 
 def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
     """`_subset_sums_of` batch by batch of targets, so memory stays flat as data grows."""
-    targets = pool["target_id"].unique().sort()
-    if targets.len() <= SUBSET_TARGETS_PER_BATCH:
+    targets: list[int] = pool["target_id"].unique().sort().to_list()
+    if len(targets) <= SUBSET_TARGETS_PER_BATCH:
         return _subset_sums_of(pool, cfg, min_size)
-    bounds = [*targets.gather_every(SUBSET_TARGETS_PER_BATCH).to_list(), targets.max() + 1]
+    bounds = [*targets[::SUBSET_TARGETS_PER_BATCH], targets[-1] + 1]
     ordered = pool.sort("target_id")
     return pl.concat(
         [
