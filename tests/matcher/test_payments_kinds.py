@@ -256,6 +256,19 @@ def test_a_statement_payment_without_reference_finds_its_five_invoices() -> None
     assert set(rows(result)) == {("P1", f"I{n}") for n in (1, 2, 4, 5, 7)}
 
 
+def test_a_purchase_order_number_never_names_an_invoice() -> None:
+    # The customer's PO 67305 happens to be our invoice 67305's number; 2.54 less is a
+    # card fee on it, yet that is all coincidence.
+    invoices = [invoice(67305, "169.23")]
+    assert (
+        match([payment("P1", "166.69", reference="PO 67305")], invoices)
+        .filter(pl.col("status") == "auto")
+        .is_empty()
+    )
+    named = rows(match([payment("P1", "169.23", reference="PO 4411 INV-0067305")], invoices))
+    assert named[("P1", "I67305")]["status"] == "auto"
+
+
 def test_an_unmatched_payment_is_told_what_stands_between_it_and_its_nearest_invoices() -> None:
     pays, invs = frames(
         [
