@@ -394,6 +394,11 @@ def _fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+GROUP_FITTING_RELATIONS = tuple(r for r in FITTING_RELATIONS if r != "bank_fee")
+"""How several invoices' sum may fit one payment: not short by a wire fee, which a slip
+naming a wrong invoice of similar amount would look like."""
+
+
 def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """One payment whose reference names several invoices that together fit its amount:
     named exactly, or (for a known payer) one slip away; a parent may name invoices of
@@ -432,7 +437,7 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
                 converted=pl.col("p_fx"),
             ).alias("relation")
         )
-        .filter(pl.col("relation").is_in(FITTING_RELATIONS))
+        .filter(pl.col("relation").is_in(GROUP_FITTING_RELATIONS))
     )
     score = (
         pl.when(pl.col("ref_exact"))
