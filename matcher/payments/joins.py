@@ -194,16 +194,7 @@ def _counterparty_amount_pairs(
     nearest-amount as-of join per rate (none, each discount, each card fee) finds the
     closest other invoice of that counterparty, within a cent of the rate's amount.
     """
-    known = (
-        pays.filter(pl.col("p_cp").is_not_null())
-        .select(
-            "pay",
-            pl.col("p_cp").alias("cp"),
-            pl.col("p_cur").alias("cur"),
-            pl.col("cents").alias("key"),
-        )
-        .sort("key")
-    )
+    known = known_payer_amounts(pays)
     base = payer_invoices(invs).select("inv", "cp", "cur", "cents", "issue_day", "disc_cents")
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
     exact = pl.concat(
@@ -272,6 +263,21 @@ def _counterparty_amount_pairs(
     )
     found.append(above.drop_nulls("inv").select("pay", "inv"))
     return pl.concat(found).unique()
+
+
+def known_payer_amounts(pays: pl.DataFrame) -> pl.DataFrame:
+    """Payments of known payers as ``pay``, ``cp``, ``cur`` and ``key`` (cents), by key:
+    the left side of the amount joins."""
+    return (
+        pays.filter(pl.col("p_cp").is_not_null())
+        .select(
+            "pay",
+            pl.col("p_cp").alias("cp"),
+            pl.col("p_cur").alias("cur"),
+            pl.col("cents").alias("key"),
+        )
+        .sort("key")
+    )
 
 
 def payer_invoices(invs: pl.DataFrame) -> pl.DataFrame:

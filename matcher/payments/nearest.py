@@ -21,7 +21,7 @@ from matcher.payments.inputs import (
     prepare_invoices,
     prepare_payments,
 )
-from matcher.payments.joins import payer_invoices
+from matcher.payments.joins import known_payer_amounts, payer_invoices
 from matcher.references import near_misses
 
 NEAREST_SCHEMA = pl.Schema(
@@ -102,16 +102,7 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
         .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
         .select("pay", "inv", pl.lit(0).alias("how"))
     )
-    known = (
-        pays.filter(pl.col("p_cp").is_not_null())
-        .select(
-            "pay",
-            pl.col("p_cp").alias("cp"),
-            pl.col("p_cur").alias("cur"),
-            pl.col("cents").alias("key"),
-        )
-        .sort("key")
-    )
+    known = known_payer_amounts(pays)
     right = payer.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key")
     near = [
         known.join_asof(
