@@ -15,6 +15,10 @@ Baselines, both pure Python (pandas is not a dependency):
   fuzzy references, ties or scores), so it is a floor for a loop, not a rival.
 
     python bench/matcher_speed.py [--quick] [--payments N] [--subset N] [--sample N]
+                                  [--large N]
+
+Without --quick, a large run follows (5M payments x ~5.75M invoices by default, in
+processes of its own), with its time per payment beside the main run's.
 
 The last line is name=value pairs.
 """
@@ -23,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import re
 import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -42,6 +48,35 @@ InvoiceRow = tuple[str, str, str, int]
 
 def _generate(n_payments: int, seed: int, directory: str) -> None:
     generate_payment_dataset(n_payments, seed=seed).write(Path(directory))
+
+
+def _match_from(directory: str, report: Any) -> None:
+    """In a process of its own: read the data set, match it, report seconds and peak RSS."""
+    data = read_payment_dataset(Path(directory))
+    cpu = time.process_time()
+    started = time.perf_counter()
+    result = match_payments(data.payments, data.invoices, rates=data.rates)
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    quality = evaluate_payments(result, data.truth)
+    report.put((data.payments.height, data.invoices.height, seconds, cpu_seconds, peak, quality))
+
+
+def scale_run(n_payments: int, seed: int) -> tuple[int, int, float, float, float, dict[str, Any]]:
+    """Generate (one child) then match (another child) ``n_payments``: the peak RSS is the
+    matching process's own."""
+    context = multiprocessing.get_context("spawn")
+    with tempfile.TemporaryDirectory() as directory:
+        child = context.Process(target=_generate, args=(n_payments, seed, directory))
+        child.start()
+        child.join()
+        report = context.Queue()
+        matcher = context.Process(target=_match_from, args=(directory, report))
+        matcher.start()
+        outcome = report.get()
+        matcher.join()
+    return outcome
 
 
 def _cents(values: pl.Series) -> list[int]:
@@ -133,6 +168,9 @@ def main() -> None:
     parser.add_argument("--subset", type=int, default=20_000, help="payments in the baseline")
     parser.add_argument("--sample", type=int, default=None, help="payments timed by the scan")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--large", type=int, default=5_000_000, help="payments of the large run (0: none)"
+    )
     args = parser.parse_args()
     n_payments = args.payments or (100_000 if args.quick else 1_000_000)
     sample = args.sample or (500 if args.quick else 1_000)
@@ -152,13 +190,16 @@ def main() -> None:
         f"in {generated:.1f} s (child process)"
     )
 
+    cpu = time.process_time()
     started = time.perf_counter()
-    result = match_payments(payments, invoices)
+    result = match_payments(payments, invoices, rates=data.rates)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     quality = evaluate_payments(result, data.truth)
     print(
-        f"match_payments: {seconds:.2f} s, peak RSS {peak_rss_mb:,.0f} MB, "
+        f"match_payments: {seconds:.2f} s ({cpu_seconds:.1f} s CPU), "
+        f"peak RSS {peak_rss_mb:,.0f} MB, "
         f"{result.height:,} allocations; " + " ".join(f"{k}={v}" for k, v in quality.items())
     )
 
@@ -183,14 +224,31 @@ def main() -> None:
         f"indexed loop (exact rules only): {indexed:.2f} s for {len(pay_rows):,} payments -> "
         f"{indexed_scaled:.1f} s scaled linearly"
     )
+    large = ""
+    if args.large and not args.quick:
+        n_pay, n_inv, l_seconds, l_cpu, l_peak, l_quality = scale_run(args.large, args.seed)
+        per_payment = l_seconds / n_pay * 1e6
+        print(
+            f"large run: {n_pay:,} payments x {n_inv:,} invoices: {l_seconds:.1f} s "
+            f"({l_cpu:.1f} s CPU), peak RSS {l_peak:,.0f} MB, {per_payment:.1f} us per payment "
+            f"(vs {seconds / payments.height * 1e6:.1f} at {payments.height:,}); "
+            f"f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}"
+        )
+        large = (
+            f" large_payments={n_pay} large_seconds={l_seconds:.1f} "
+            f"large_peak_rss_mb={l_peak:.0f} large_us_per_payment={per_payment:.1f}"
+        )
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average during the run: {load} on {os.cpu_count()} CPUs")
     print(
         f"payments={payments.height} invoices={invoices.height} seconds={seconds:.2f} "
+        f"cpu_seconds={cpu_seconds:.1f} us_per_payment={seconds / payments.height * 1e6:.1f} "
         f"peak_rss_mb={peak_rss_mb:.0f} baseline=naive_scan_quadratic "
         f"baseline_scaled_seconds={baseline_scaled:.0f} "
         f"speedup_vs_naive={baseline_scaled / seconds:.0f} "
         f"indexed_loop_scaled_seconds={indexed_scaled:.1f} "
         f"speedup_vs_indexed_loop={indexed_scaled / seconds:.1f} "
-        f"f1={quality['f1']} wrong_auto={quality['wrong_auto']}"
+        f"f1={quality['f1']} wrong_auto={quality['wrong_auto']}{large}"
     )
 
 

@@ -4,17 +4,19 @@ window, and a periodic key-set diff for deletes (Sage keeps no delete log).
 Promise: at least once. `read_changes(reader, entity, since)` returns the records whose
 stamp is at or after `since` minus the overlap window (default 120 s), except versions
 the watermark says were delivered already, and a new `Watermark`: the newest stamp
-among what it returned (or `since` again when nothing changed) and the (key, stamp)
-versions it delivered inside the window. TimeUpdated is decimal hours as text
+among what it returned (or `since` again when nothing changed) and the versions (key and
+content hash) it delivered inside the window. TimeUpdated is decimal hours as text
 ("13.50000" = 13:30:00), neither padded nor indexed, so the reader selects on DateUpdated
 alone and the time is compared here. Comparison is `>=` and the window reaches back
 `overlap` before the watermark, so a record stamped at the watermark, in the same second
 as the last one read, across midnight, or by a writer whose clock or transaction lags,
-is never skipped. A record stamped in the very tick of the watermark (TimeUpdated
-resolves to 0.036 s, so a second write in that tick keeps the stamp) is rebuilt and
-returned when its content hash differs. With an older or lost watermark the same version
-comes back, and the ledger's content hash makes the repeat a no-op. The poller stores
-the watermark in the same transaction as the versions read before it.
+is never skipped. Every record stamped inside the window is read again and returned when
+its content is not what was delivered: TimeUpdated resolves to 0.036 s, so a second write
+in one tick keeps the stamp, and only content can tell it from the first. An idle
+cycle therefore reads what changed in the last `overlap`, never the whole company. With
+an older or lost watermark the same version comes back, and the ledger's content hash
+makes the repeat a no-op. The poller stores the watermark in the same transaction as
+the versions read before it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 
 import psycopg
 
-from canonical import CanonicalRecord
+from canonical import CanonicalRecord, content_hash
 from cdc.outcome import PollOutcome, PollSettings, dead_letter_of, version_of
 from connectors.sage100.odbc import KeyTuple, Sage100Reader, SourceRecord
 from ledger import NewVersion
@@ -39,13 +41,11 @@ SYSTEM = "sage100"
 class Watermark:
     """Where an incremental read of one entity stands: the newest (DateUpdated,
     TimeUpdated) seen, and which versions inside the overlap window were already delivered
-    (canonical key and stamp), so that re-reading the window returns only what is new."""
+    (canonical key and content hash), so that re-reading the window returns only what is
+    new, a second write in the same TimeUpdated tick included."""
 
     updated_at: datetime
-    delivered: frozenset[tuple[str, datetime]] = frozenset()
-    boundary: frozenset[tuple[str, str]] = frozenset()
-    """(key, content hash) of what was delivered stamped exactly at `updated_at`: a second
-    write in that same TimeUpdated tick keeps the stamp, so there content decides."""
+    delivered: frozenset[tuple[str, str]] = frozenset()
 
     def window_start(self, overlap: timedelta) -> datetime:
         return self.updated_at - overlap
@@ -56,8 +56,8 @@ class Watermark:
     def to_json(self) -> dict[str, Any]:
         return {
             "updated_at": self.updated_at.isoformat(),
-            "delivered": sorted([key, stamp.isoformat()] for key, stamp in self.delivered),
-            "boundary": sorted([key, digest] for key, digest in self.boundary),
+            "delivered": sorted([key, digest] for key, digest in self.delivered),
+            "version": 2,
         }
 
     @classmethod
@@ -66,10 +66,12 @@ class Watermark:
 
     @classmethod
     def from_json(cls, stored: dict[str, Any]) -> Watermark:
+        # A watermark stored before version 2 named (key, stamp): read as nothing delivered,
+        # so its window comes back once and the ledger's content hash absorbs the repeat.
+        delivered = stored["delivered"] if stored.get("version") == 2 else []
         return cls(
             datetime.fromisoformat(stored["updated_at"]),
-            frozenset((key, datetime.fromisoformat(stamp)) for key, stamp in stored["delivered"]),
-            frozenset((key, digest) for key, digest in stored.get("boundary", [])),
+            frozenset((key, digest) for key, digest in delivered),
         )
 
 
@@ -102,16 +104,8 @@ def read_changes(reader: Sage100Reader, entity: str, since: Watermark | None) ->
         mark = _watermark(reader, entity, newest, recent, everything)
         return ChangeBatch(entity, everything, mark)
     stamps = reader.stamps_since(entity, since.window_start(overlap))
-    wanted = sorted(
-        key
-        for key, stamp in stamps.items()
-        if (reader.canonical_key(entity, key), stamp) not in since.delivered
-        or stamp == since.updated_at
-    )
-    built = list(reader.read_keys(entity, wanted)) if wanted else []
-    fresh = [
-        s for s in built if s.record is None or (s.key, s.record.content_hash) not in since.boundary
-    ]
+    built = list(reader.read_keys(entity, sorted(stamps))) if stamps else []
+    fresh = [s for s in built if (s.key, _digest(s)) not in since.delivered]
     newest = max([*stamps.values(), since.updated_at])
     mark = _watermark(reader, entity, newest, stamps, built)
     return ChangeBatch(entity, fresh, mark)
@@ -125,20 +119,19 @@ def _watermark(
     built: list[SourceRecord],
 ) -> Watermark:
     start = newest - reader.overlap
-    at_newest = {reader.canonical_key(entity, k) for k, stamp in stamps.items() if stamp == newest}
-    return Watermark(
-        newest,
-        frozenset(
-            (reader.canonical_key(entity, key), stamp)
-            for key, stamp in stamps.items()
-            if stamp >= start
-        ),
-        frozenset(
-            (s.key, s.record.content_hash)
-            for s in built
-            if s.record is not None and s.key in at_newest
-        ),
-    )
+    in_window = {reader.canonical_key(entity, k) for k, stamp in stamps.items() if stamp >= start}
+    return Watermark(newest, frozenset((s.key, _digest(s)) for s in built if s.key in in_window))
+
+
+def _digest(sourced: SourceRecord) -> str:
+    """What a delivered version is known by: its content hash, or for a record that could
+    not be mapped (dead-lettered once, not at every poll of the window), its native row's."""
+    if sourced.record is not None:
+        return sourced.record.content_hash
+    try:
+        return "raw:" + content_hash(sourced.raw)
+    except TypeError:
+        return "raw:" + content_hash(repr(sorted(sourced.raw.items())))
 
 
 class Sage100Poller:

@@ -32,7 +32,10 @@ def reference_numbers(reference: pl.Expr) -> pl.Expr:
 
     Digit runs ("Inv 42 / 43" -> 42, 43) and the digits of each whitespace-separated word
     ("SO-2026-0042" -> 20260042) are both offered; the join with invoice keys decides.
+    A number written as a purchase order ("PO 67305", "P/O#4411") is the customer's own
+    and names no invoice of ours: it is left out.
     """
+    reference = without_order_numbers(reference)
     runs = reference.str.extract_all(r"\d+")
     words = reference.str.split(" ").list.eval(pl.element().str.replace_all(r"\D", ""))
     return (
@@ -45,12 +48,21 @@ def reference_numbers(reference: pl.Expr) -> pl.Expr:
     )
 
 
+def without_order_numbers(reference: pl.Expr) -> pl.Expr:
+    """The reference with purchase-order numbers ("PO 123", "P.O. #123", "PO-123") removed."""
+    return reference.str.replace_all(r"(?i)\bP\.?\s?/?O\.?\s*(?:NO\.?|#)?\s*[-:]?\s*\d+", " ")
+
+
 def longest_reference_number(reference: pl.Expr) -> pl.Expr:
     """The longest digit run of a reference without leading zeros: what a typo lives in."""
-    runs = reference.str.extract_all(r"\d+").list.eval(
-        pl.element()
-        .str.strip_chars_start("0")
-        .sort_by(pl.element().str.len_chars(), descending=True, maintain_order=True)
+    runs = (
+        without_order_numbers(reference)
+        .str.extract_all(r"\d+")
+        .list.eval(
+            pl.element()
+            .str.strip_chars_start("0")
+            .sort_by(pl.element().str.len_chars(), descending=True, maintain_order=True)
+        )
     )
     return runs.list.first()
 

@@ -54,9 +54,12 @@ import polars as pl
 
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
+from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.inputs import (
     INVOICE_COLUMNS,
+    OPTIONAL_INVOICE_COLUMNS,
     PAYMENT_COLUMNS,
+    RATE_COLUMNS,
     InputColumn,
     PaymentInputError,
     check_columns,
@@ -64,6 +67,7 @@ from matcher.payments.inputs import (
     prepare_payments,
 )
 from matcher.payments.joins import first_pass_candidates
+from matcher.payments.nearest import NEAREST_SCHEMA, nearest_candidates
 from matcher.payments.ranking import (
     OUTPUT_SCHEMA,
     allocate_ranked,
@@ -76,26 +80,36 @@ from matcher.payments.subsets import subset_candidates
 __all__ = [
     "AMOUNT_RELATIONS",
     "INVOICE_COLUMNS",
+    "NEAREST_SCHEMA",
+    "OPTIONAL_INVOICE_COLUMNS",
     "OUTPUT_SCHEMA",
     "PAYMENT_COLUMNS",
+    "RATE_COLUMNS",
     "RULES",
     "InputColumn",
     "MatchConfig",
     "PaymentInputError",
     "ScoreWeights",
     "match_payments",
+    "nearest_candidates",
 ]
 
 
 def match_payments(
-    payments: pl.DataFrame, invoices: pl.DataFrame, config: MatchConfig | None = None
+    payments: pl.DataFrame,
+    invoices: pl.DataFrame,
+    config: MatchConfig | None = None,
+    rates: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Allocate payments to open invoices; one output row per allocation (see module doc)."""
     cfg = config or MatchConfig()
     check_columns(payments, PAYMENT_COLUMNS, "payments")
     check_columns(invoices, INVOICE_COLUMNS, "invoices")
-    pays = prepare_payments(payments)
+    check_columns(invoices, OPTIONAL_INVOICE_COLUMNS, "invoices", optional=True)
+    if rates is not None:
+        check_columns(rates, RATE_COLUMNS, "rates")
     invs = prepare_invoices(invoices)
+    pays = in_invoice_currency(prepare_payments(payments), invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     payment_amount = pays["cents"].to_list()

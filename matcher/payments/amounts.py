@@ -1,10 +1,12 @@
 """Amount evidence: how a payment's amount relates to an invoice's open amount (exact,
-rounding, early-payment discount, fee deducted, within tolerance, partial, over), and
-what each relation adds to a score. All in integer cents.
+rounding, converted from another currency, the discount of the invoice's terms or a
+configured one, fee deducted, within tolerance, a wire fee off the top, partial, over),
+and what each relation adds to a score. All in integer cents.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import polars as pl
@@ -18,17 +20,58 @@ def scaled(cents: pl.Expr, rate: Decimal) -> pl.Expr:
     return (cents * keep + 50_000) // 100_000
 
 
+@dataclass(frozen=True)
+class TermsDiscount:
+    """The discount an invoice's terms offer: its amount in cents and the last day (as
+    day numbers) it may be taken; both null where the terms offer none."""
+
+    cents: pl.Expr
+    last_day: pl.Expr
+
+
 def amount_relation(
-    paid: pl.Expr, owed: pl.Expr, pay_day: pl.Expr, issue_day: pl.Expr, cfg: MatchConfig
+    paid: pl.Expr,
+    owed: pl.Expr,
+    pay_day: pl.Expr,
+    issue_day: pl.Expr,
+    cfg: MatchConfig,
+    terms: TermsDiscount | None = None,
+    converted: pl.Expr | None = None,
 ) -> pl.Expr:
-    """Which amount rule explains ``paid`` against ``owed`` (first that applies)."""
+    """Which amount rule explains ``paid`` against ``owed`` (first that applies).
+
+    ``terms`` is the invoice's own discount (amount and last day) where it has one;
+    ``converted`` says the payment was converted from another currency, so it fits
+    within ``fx_tolerance``. A shortfall that is exactly a discount taken too late is
+    never a fee: the terms' own discount taken late is ``discount_after_date`` (it does
+    not fit: the rest stays open), a configured one is partial."""
     diff = paid - owed
     rounding = int(cfg.rounding_tolerance * 100)
     discount = pl.lit(False)
+    late_discount = pl.lit(False)
     for rate, days in cfg.early_payment_discounts:
-        discount = discount | (
-            ((paid - scaled(owed, rate)).abs() <= 1) & (pay_day <= issue_day + days)
+        at_rate = (paid - scaled(owed, rate)).abs() <= 1
+        discount = discount | (at_rate & (pay_day <= issue_day + days))
+        late_discount = late_discount | at_rate
+    by_terms = pl.lit(False)
+    late_terms = pl.lit(False)
+    if terms is not None:
+        at_terms = ((paid - (owed - terms.cents)).abs() <= 1).fill_null(False)
+        by_terms = at_terms & (pay_day <= terms.last_day + cfg.discount_grace_days).fill_null(False)
+        late_discount = late_discount | at_terms
+        late_terms = at_terms & ~by_terms
+    fx = pl.lit(False)
+    if converted is not None:
+        fx = converted & (
+            diff.abs().cast(pl.Float64) <= owed.cast(pl.Float64) * float(cfg.fx_tolerance)
         )
+    shortfall = owed - paid
+    wire_fee = (
+        (shortfall >= int(cfg.min_bank_fee * 100))
+        & (shortfall <= int(cfg.max_bank_fee * 100))
+        & (shortfall * 10 <= owed)
+        & ~late_discount
+    )
     fee = pl.lit(False)
     for rate in cfg.card_fee_rates:
         fee = fee | ((paid - scaled(owed, rate)).abs() <= 1)
@@ -45,12 +88,20 @@ def amount_relation(
         .then(pl.lit("amount_exact"))
         .when(rounding_ok)
         .then(pl.lit("amount_rounding"))
+        .when(fx)
+        .then(pl.lit("exchange_rate"))
+        .when(by_terms)
+        .then(pl.lit("terms_discount"))
         .when(discount)
         .then(pl.lit("early_payment_discount"))
         .when(fee)
         .then(pl.lit("fee_deducted"))
         .when(diff.abs() <= tolerance)
         .then(pl.lit("amount_within_tolerance"))
+        .when(wire_fee)
+        .then(pl.lit("bank_fee"))
+        .when(late_terms)
+        .then(pl.lit("discount_after_date"))
         .when(diff < 0)
         .then(pl.lit("partial_payment"))
         .otherwise(pl.lit("over_payment"))

@@ -8,9 +8,13 @@ from decimal import Decimal
 AMOUNT_RELATIONS = (
     "amount_exact",
     "amount_rounding",
+    "exchange_rate",
+    "terms_discount",
     "early_payment_discount",
     "fee_deducted",
     "amount_within_tolerance",
+    "bank_fee",
+    "discount_after_date",
     "partial_payment",
     "over_payment",
 )
@@ -21,6 +25,7 @@ RULES = (
     "reference_in_text",
     "reference_fuzzy",
     "same_counterparty",
+    "parent_counterparty",
     "counterparty_unknown",
     *AMOUNT_RELATIONS,
     "date_window",
@@ -32,7 +37,7 @@ RULES = (
 )
 """Every rule name that can appear in the ``rules`` column."""
 
-FITTING_RELATIONS = AMOUNT_RELATIONS[:5]
+FITTING_RELATIONS = AMOUNT_RELATIONS[:8]
 AMOUNT_ONLY_FANOUT = 20
 EQUAL_AMOUNT_REACH = 3
 
@@ -48,9 +53,13 @@ class ScoreWeights:
     counterparty_unknown: float = 0.15
     amount_exact: float = 0.25
     amount_rounding: float = 0.23
+    exchange_rate: float = 0.2
+    terms_discount: float = 0.23
     early_payment_discount: float = 0.22
     fee_deducted: float = 0.22
     amount_within_tolerance: float = 0.15
+    bank_fee: float = 0.2
+    discount_after_date: float = 0.12
     partial_payment: float = 0.05
     over_payment: float = 0.05
     date_window: float = 0.05
@@ -61,16 +70,22 @@ class MatchConfig:
     """Tolerances and thresholds of the payment matcher; the defaults suit GBP trade.
 
     An amount *fits* an invoice when it is equal; within ``rounding_tolerance`` (and 5 %);
-    the open amount less an early-payment discount (rate, days after issue) paid in
-    time; less a card fee rate or a fixed bank charge; or within both ``tolerance_abs``
-    and ``tolerance_pct`` of the open amount. The difference is suggested as a
-    write-off. Anything else with a matching reference is a partial or an over-payment.
+    converted from the payment's currency at the day's rate, within ``fx_tolerance``;
+    the open amount less the discount of the invoice's own terms, paid by its discount
+    date (plus ``discount_grace_days`` for the bank); less an early-payment discount
+    (rate, days after issue) paid in time; less a card fee rate or a fixed bank charge;
+    within both ``tolerance_abs`` and ``tolerance_pct`` of the open amount; or short by
+    a wire fee from ``min_bank_fee`` to ``max_bank_fee`` (and at most a tenth of the
+    invoice). The difference
+    is suggested as a write-off. Anything else with a matching reference is a partial
+    or an over-payment.
 
     A payment counts as in the *date window* of an invoice from ``days_before_issue``
     before its issue date to ``days_after_due`` after its due date. Candidates scoring
     under ``suggest_threshold`` are dropped; ``auto_threshold`` and ``ambiguity_margin``
     decide auto (see the module). Subset-sum groups hold up to ``max_subset_size`` items
-    drawn from ``subset_pool`` candidates per target, and from at most
+    drawn from ``subset_pool`` candidates per target (groups of five or more from the
+    first ``large_subset_pool`` of them), and from at most
     ``max_leftovers_per_counterparty`` leftovers per counterparty and side.
     """
 
@@ -88,10 +103,16 @@ class MatchConfig:
         Decimal("15.00"),
         Decimal("25.00"),
     )
+    fx_tolerance: Decimal = Decimal("0.03")
+    home_currency: str = "GBP"
+    discount_grace_days: int = 3
+    min_bank_fee: Decimal = Decimal("5.00")
+    max_bank_fee: Decimal = Decimal("60.00")
     auto_threshold: float = 0.9
     suggest_threshold: float = 0.4
     ambiguity_margin: float = 0.05
-    max_subset_size: int = 4
+    max_subset_size: int = 6
     subset_pool: int = 12
+    large_subset_pool: int = 10
     max_leftovers_per_counterparty: int = 300
     weights: ScoreWeights = field(default_factory=ScoreWeights)

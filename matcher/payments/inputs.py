@@ -51,6 +51,25 @@ INVOICE_COLUMNS: tuple[InputColumn, ...] = (
 )
 """The invoices frame; ``amount_open`` is what is still owed. Extra columns are ignored."""
 
+OPTIONAL_INVOICE_COLUMNS: tuple[InputColumn, ...] = (
+    InputColumn("discount_date", "date"),
+    InputColumn("discount_amount", "money"),
+    InputColumn("parent_counterparty_id", "text"),
+    InputColumn("terms_code", "text"),
+)
+"""Invoice columns used when present (checked like the others): the early-payment
+discount the invoice's terms offer and its last day (Sage 100's InvoiceDiscountDate and
+DiscountAmt), the parent company that may pay for the counterparty, and the terms code
+(named in explanations)."""
+
+RATE_COLUMNS: tuple[InputColumn, ...] = (
+    InputColumn("currency", "text"),
+    InputColumn("date", "date"),
+    InputColumn("rate", "money"),
+)
+"""The exchange rates frame: units of ``currency`` per one unit of the home currency,
+from ``date`` on (the latest rate on or before a payment's date applies)."""
+
 KIND_DTYPES: dict[ColumnKind, str] = {
     "text": "String or Categorical",
     "money": "Decimal, integer or float",
@@ -62,13 +81,18 @@ class PaymentInputError(ValueError):
     """A frame given to `match_payments` lacks a column or holds it in the wrong type."""
 
 
-def check_columns(frame: pl.DataFrame, columns: tuple[InputColumn, ...], name: str) -> None:
-    """Raises `PaymentInputError` naming the first column `frame` lacks or mistypes.
+def check_columns(
+    frame: pl.DataFrame, columns: tuple[InputColumn, ...], name: str, *, optional: bool = False
+) -> None:
+    """Raises `PaymentInputError` naming the first column `frame` lacks or mistypes
+    (with ``optional``, a missing column is fine).
 
     A column of nulls only (dtype Null) is accepted for any kind: it carries no type.
     """
     for column in columns:
         if column.name not in frame.schema:
+            if optional:
+                continue
             raise PaymentInputError(
                 f"{name}: missing column {column.name!r} ({KIND_DTYPES[column.kind]})"
             )
@@ -119,12 +143,26 @@ def prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:
             longest_reference_number(pl.col("reference")).alias("ref_longest"),
         )
         .drop("reference")
+        .with_columns(pl.lit(False).alias("p_fx"), pl.col("cents").alias("paid_cents"))
         .with_row_index("pay")
     )
 
 
+def _optional(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Expr:
+    if column in frame.schema:
+        return pl.col(column).cast(dtype)
+    return pl.lit(None, dtype=dtype).alias(column)
+
+
 def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
-    """Open invoices sorted by id, amounts in cents, numbers reduced to keys."""
+    """Open invoices sorted by id, amounts in cents, numbers reduced to keys; with the
+    terms' discount (``disc_cents``, ``disc_day``) and the parent (``i_parent``), null
+    where not given."""
+    discount = (
+        _cents(invoices, "discount_amount")
+        if "discount_amount" in invoices.schema and invoices.schema["discount_amount"] != pl.Null
+        else pl.lit(None, dtype=pl.Int64)
+    )
     return (
         invoices.select(
             pl.col("invoice_id").cast(pl.String),
@@ -134,6 +172,9 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
             pl.col("currency").cast(pl.String).str.to_uppercase().alias("i_cur"),
             pl.col("issue_date").cast(pl.Date).cast(pl.Int32).alias("issue_day"),
             pl.col("due_date").cast(pl.Date).cast(pl.Int32).alias("due_day"),
+            pl.when(discount > 0).then(discount).alias("disc_cents"),
+            _optional(invoices, "discount_date", pl.Date()).cast(pl.Int32).alias("disc_day"),
+            _optional(invoices, "parent_counterparty_id", pl.String()).alias("i_parent"),
         )
         .filter(pl.col("cents") > 0)
         .unique("invoice_id", keep="first", maintain_order=True)

@@ -14,7 +14,7 @@ import polars as pl
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
-from matcher.payments.amounts import amount_relation, amount_weight, scaled
+from matcher.payments.amounts import TermsDiscount, amount_relation, amount_weight, scaled
 from matcher.payments.candidates import CANDIDATE_SCHEMA, group_candidates
 from matcher.payments.config import (
     AMOUNT_ONLY_FANOUT,
@@ -56,17 +56,18 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
     by_amount = _counterparty_amount_pairs(pays, invs, cfg).with_columns(
         pl.lit(False).alias("via_ref")
     )
+    no_slip = pl.lit(False).alias("slip")
     return (
         pl.concat(
             [
-                by_reference,
-                by_amount,
-                _unknown_payer_amount_pairs(pays, invs),
+                by_reference.with_columns(no_slip),
+                by_amount.with_columns(no_slip),
+                _unknown_payer_amount_pairs(pays, invs).with_columns(no_slip),
                 _mistyped_reference_pairs(pays, invs, by_reference),
             ]
         )
         .group_by("pay", "inv")
-        .agg(pl.col("via_ref").any())
+        .agg(pl.col("via_ref").any(), pl.col("slip").any())
         .join(pays.drop("payment_id", "ref_numbers"), on="pay")
         .join(invs.drop("invoice_id"), on="inv")
         .filter(pl.col("p_cur") == pl.col("i_cur"))
@@ -80,13 +81,21 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     window = pl.col("p_day").is_between(
         pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
     )
+    via_parent = (pl.col("p_cp") == pl.col("i_parent")) & (pl.col("p_cp") != pl.col("i_cp"))
     return pairs.with_columns(
         (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
-        (pl.col("p_cp") == pl.col("i_cp")).fill_null(False).alias("same_cp"),
+        ((pl.col("p_cp") == pl.col("i_cp")) | via_parent).fill_null(False).alias("same_cp"),
+        via_parent.fill_null(False).alias("via_parent"),
         pl.col("p_cp").is_null().alias("cp_unknown"),
         window.alias("in_window"),
         amount_relation(
-            pl.col("cents"), pl.col("cents_right"), pl.col("p_day"), pl.col("issue_day"), cfg
+            pl.col("cents"),
+            pl.col("cents_right"),
+            pl.col("p_day"),
+            pl.col("issue_day"),
+            cfg,
+            TermsDiscount(pl.col("disc_cents"), pl.col("disc_day")),
+            pl.col("p_fx"),
         ).alias("relation"),
     ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
 
@@ -109,6 +118,7 @@ def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
             )
         )
         | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
+        | (pl.col("same_cp") & (pl.col("relation") == "discount_after_date") & pl.col("in_window"))
     )
     return pairs.filter(keep)
 
@@ -141,7 +151,8 @@ def _scored(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
         pl.when(pl.col("ref_exact")).then(pl.lit("reference_exact")),
         pl.when(pl.col("via_ref") & ~pl.col("ref_exact")).then(pl.lit("reference_in_text")),
         pl.when(pl.col("ref_fuzzy")).then(pl.lit("reference_fuzzy")),
-        pl.when(pl.col("same_cp")).then(pl.lit("same_counterparty")),
+        pl.when(pl.col("same_cp") & ~pl.col("via_parent")).then(pl.lit("same_counterparty")),
+        pl.when(pl.col("via_parent")).then(pl.lit("parent_counterparty")),
         pl.when(pl.col("cp_unknown")).then(pl.lit("counterparty_unknown")),
         pl.col("relation"),
         pl.when(pl.col("in_window")).then(pl.lit("date_window")),
@@ -183,24 +194,22 @@ def _counterparty_amount_pairs(
     nearest-amount as-of join per rate (none, each discount, each card fee) finds the
     closest other invoice of that counterparty, within a cent of the rate's amount.
     """
-    known = (
-        pays.filter(pl.col("p_cp").is_not_null())
-        .select(
-            "pay",
-            pl.col("p_cp").alias("cp"),
-            pl.col("p_cur").alias("cur"),
-            pl.col("cents").alias("key"),
-        )
-        .sort("key")
-    )
-    base = invs.select(
-        "inv", pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"), "cents", "issue_day"
-    )
+    known = known_payer_amounts(pays)
+    base = payer_invoices(invs).select("inv", "cp", "cur", "cents", "issue_day", "disc_cents")
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
     exact = pl.concat(
         [
             base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key"), "issue_day")
             for c in charges
+        ]
+        + [
+            base.drop_nulls("disc_cents").select(
+                "inv",
+                "cp",
+                "cur",
+                (pl.col("cents") - pl.col("disc_cents")).alias("key"),
+                "issue_day",
+            )
         ]
     )
     # Many equal amounts of one counterparty (a subscription) would pair every payment with
@@ -243,7 +252,42 @@ def _counterparty_amount_pairs(
             check_sortedness=False,
         )
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
+    # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
+    above = known.join_asof(
+        base.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key"),
+        on="key",
+        by=["cp", "cur"],
+        strategy="forward",
+        tolerance=int(cfg.max_bank_fee * 100),
+        check_sortedness=False,
+    )
+    found.append(above.drop_nulls("inv").select("pay", "inv"))
     return pl.concat(found).unique()
+
+
+def known_payer_amounts(pays: pl.DataFrame) -> pl.DataFrame:
+    """Payments of known payers as ``pay``, ``cp``, ``cur`` and ``key`` (cents), by key:
+    the left side of the amount joins."""
+    return (
+        pays.filter(pl.col("p_cp").is_not_null())
+        .select(
+            "pay",
+            pl.col("p_cp").alias("cp"),
+            pl.col("p_cur").alias("cur"),
+            pl.col("cents").alias("key"),
+        )
+        .sort("key")
+    )
+
+
+def payer_invoices(invs: pl.DataFrame) -> pl.DataFrame:
+    """Invoices under ``cp``/``cur`` names, once under their own counterparty and once
+    more under their parent (who may pay for them) where they have one."""
+    own = invs.with_columns(pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"))
+    by_parent = own.filter(pl.col("i_parent").is_not_null()).with_columns(
+        pl.col("i_parent").alias("cp")
+    )
+    return pl.concat([own, by_parent])
 
 
 def _unknown_payer_amount_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
@@ -269,36 +313,58 @@ def _unknown_payer_amount_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.Da
 def _mistyped_reference_pairs(
     pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
 ) -> pl.DataFrame:
-    """(pay, inv) of the same counterparty whose numbers may be one slip apart, for payments
-    whose reference names none of that counterparty's invoices: a partial payment with a
-    mistyped number has no other way in. Candidates share a one-deletion variant of
-    their keys (which every substitution and transposition does); the exact distance
-    is checked later."""
+    """(pay, inv) of the same payer whose numbers are one slip apart, for every number of
+    a reference that names none of that payer's invoices: a partial payment with a
+    mistyped number, or a remittance listing several invoices with slips in some.
+    Candidates share a one-deletion variant of their keys (which every substitution and
+    transposition does); those one slip apart are marked ``slip``."""
+    payer = payer_invoices(invs).select("inv", "cp", "num_key")
     named = (
-        by_reference.join(pays.select("pay", "p_cp"), on="pay")
-        .join(invs.select("inv", "i_cp"), on="inv")
-        .filter(pl.col("p_cp") == pl.col("i_cp"))
-        .select("pay")
+        by_reference.join(pays.select("pay", pl.col("p_cp").alias("cp")), on="pay")
+        .join(payer, on=["inv", "cp"])
+        .select("pay", pl.col("num_key").alias("key"))
+    )
+    # A reference naming some of the payer's invoices: its other numbers may be slips;
+    # one naming none: its longest number may be (its other numbers are bank noise).
+    known = pays.filter(pl.col("p_cp").is_not_null())
+    some = known.join(named.select("pay").unique(), on="pay", how="semi")
+    typed = (
+        pl.concat(
+            [
+                some.select(
+                    "pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("key")
+                ).explode("key"),
+                known.join(some.select("pay"), on="pay", how="anti").select(
+                    "pay", pl.col("p_cp").alias("cp"), pl.col("ref_longest").alias("key")
+                ),
+            ]
+        )
+        .filter(pl.col("key").str.len_chars() >= 3)
+        .join(named, on=["pay", "key"], how="anti")
         .unique()
     )
-    typed = (
-        pays.filter(pl.col("p_cp").is_not_null() & (pl.col("ref_longest").str.len_chars() >= 3))
-        .join(named, on="pay", how="anti")
-        .select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_longest").alias("key"))
-    )
-    numbers = invs.filter(pl.col("num_key").str.len_chars() >= 3).select(
-        "inv", pl.col("i_cp").alias("cp"), pl.col("num_key").alias("key")
+    numbers = payer.filter(pl.col("num_key").str.len_chars() >= 3).select(
+        "inv", "cp", pl.col("num_key").alias("key")
     )
     numbers = numbers.join(typed.select("cp").unique(), on="cp", how="semi")
+    near = (
+        _deletion_variants(typed.with_columns(pl.col("key").alias("typed")), "pay", "typed")
+        .join(_deletion_variants(numbers, "inv", "key"), on=["cp", "variant"])
+        .select("pay", "inv", "typed", "key")
+        .unique()
+    )
+    distance = cpdist(
+        near["typed"].to_list(), near["key"].to_list(), scorer=OSA.distance, workers=-1
+    )
     return (
-        _deletion_variants(typed, "pay")
-        .join(_deletion_variants(numbers, "inv"), on=["cp", "variant"])
-        .select("pay", "inv", pl.lit(False).alias("via_ref"))
+        near.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
+        .filter(pl.col("distance") == 1)
+        .select("pay", "inv", pl.lit(False).alias("via_ref"), pl.lit(True).alias("slip"))
         .unique()
     )
 
 
-def _deletion_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
+def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:
     """Each key with one character removed, at every position (one row each)."""
     return (
         frame.with_columns(pl.int_ranges(pl.col("key").str.len_chars()).alias("at"))
@@ -306,6 +372,7 @@ def _deletion_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
         .select(
             idx,
             "cp",
+            keep,
             (
                 pl.col("key").str.slice(0, pl.col("at")) + pl.col("key").str.slice(pl.col("at") + 1)
             ).alias("variant"),
@@ -324,19 +391,28 @@ def _fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     return (
         pairs.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
         .with_columns(
-            (~pl.col("via_ref") & (pl.col("distance") == 1) & long_enough.fill_null(False)).alias(
-                "ref_fuzzy"
-            )
+            (
+                ~pl.col("via_ref")
+                & (((pl.col("distance") == 1) & long_enough.fill_null(False)) | pl.col("slip"))
+            ).alias("ref_fuzzy")
         )
         .drop("distance")
     )
 
 
+GROUP_FITTING_RELATIONS = tuple(r for r in FITTING_RELATIONS if r != "bank_fee")
+"""How several invoices' sum may fit one payment: not short by a wire fee, which a slip
+naming a wrong invoice of similar amount would look like."""
+
+
 def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
-    """One payment whose reference names several invoices that together fit its amount."""
+    """One payment whose reference names several invoices that together fit its amount:
+    named exactly, or (for a known payer) one slip away; a parent may name invoices of
+    several of its subsidiaries."""
     w = cfg.weights
+    named = pl.col("via_ref") | (pl.col("ref_fuzzy") & pl.col("same_cp"))
     referenced = pairs.filter(
-        pl.col("via_ref") & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
+        named & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
     ).sort("pay", "issue_day", "inv")
     groups = (
         referenced.group_by("pay")
@@ -345,24 +421,36 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             pl.col("cents_right").sum().alias("owed"),
             pl.col("cents").first().alias("paid"),
             pl.col("p_day").first(),
+            pl.col("p_fx").first(),
             pl.col("issue_day").min().alias("oldest"),
             pl.col("issue_day").max().alias("tb_newest"),
             pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
             pl.col("ref_exact").all(),
+            pl.col("via_ref").all().alias("all_named"),
             pl.col("same_cp").all(),
+            pl.col("via_parent").any(),
             pl.col("in_window").all(),
             pl.col("i_cp").n_unique().alias("n_cp"),
         )
-        .filter((pl.col("m_inv").list.len() >= 2) & (pl.col("n_cp") == 1))
+        .filter((pl.col("m_inv").list.len() >= 2) & ((pl.col("n_cp") == 1) | pl.col("same_cp")))
         .with_columns(
             amount_relation(
-                pl.col("paid"), pl.col("owed"), pl.col("p_day"), pl.col("oldest"), cfg
+                pl.col("paid"),
+                pl.col("owed"),
+                pl.col("p_day"),
+                pl.col("oldest"),
+                cfg,
+                converted=pl.col("p_fx"),
             ).alias("relation")
         )
-        .filter(pl.col("relation").is_in(FITTING_RELATIONS))
+        .filter(pl.col("relation").is_in(GROUP_FITTING_RELATIONS))
     )
     score = (
-        pl.when(pl.col("ref_exact")).then(w.reference_exact).otherwise(w.reference_in_text)
+        pl.when(pl.col("ref_exact"))
+        .then(w.reference_exact)
+        .when(pl.col("all_named"))
+        .then(w.reference_in_text)
+        .otherwise(w.reference_fuzzy)
         + pl.when(pl.col("same_cp")).then(w.same_counterparty).otherwise(w.counterparty_unknown)
         + amount_weight(pl.col("relation"), w)
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
@@ -370,8 +458,12 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     rules = pl.concat_list(
         pl.when(pl.col("ref_exact"))
         .then(pl.lit("reference_exact"))
-        .otherwise(pl.lit("reference_in_text")),
-        pl.when(pl.col("same_cp"))
+        .when(pl.col("all_named"))
+        .then(pl.lit("reference_in_text"))
+        .otherwise(pl.lit("reference_fuzzy")),
+        pl.when(pl.col("via_parent"))
+        .then(pl.lit("parent_counterparty"))
+        .when(pl.col("same_cp"))
         .then(pl.lit("same_counterparty"))
         .otherwise(pl.lit("counterparty_unknown")),
         pl.col("relation"),

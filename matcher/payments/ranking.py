@@ -28,7 +28,8 @@ OUTPUT_SCHEMA = pl.Schema(
 def rank(
     candidates: pl.DataFrame, cfg: MatchConfig, offset: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Best first (oldest invoices first on equal scores), numbered from ``offset``; with
+    """Best first (on equal scores: amounts that fit first, then oldest invoices),
+    numbered from ``offset``; with
     each candidate's ``ambiguous`` flag: a rival for one of its payments or invoices
     scores (as a rival: ``rival_score``) within ``ambiguity_margin`` of it. Returns
     (candidates, members)."""
@@ -44,6 +45,7 @@ def rank(
         .sort(
             [
                 "score",
+                "fits",
                 "tb_newest",
                 "tb_sum",
                 "tb_pay_day",
@@ -53,7 +55,7 @@ def rank(
                 "m_pay",
                 "m_inv",
             ],
-            descending=[True, False, False, False, False, False, False, False, False],
+            descending=[True, True, False, False, False, False, False, False, False, False],
         )
         .with_row_index("cand", offset=offset)
     )

@@ -7,10 +7,13 @@ one); every group found is a candidate, scored as an exact amount fit.
 
 from __future__ import annotations
 
+import itertools
+
 import polars as pl
 
 from matcher.payments.candidates import group_candidates
 from matcher.payments.config import MatchConfig
+from matcher.payments.joins import payer_invoices
 
 
 def subset_candidates(
@@ -37,12 +40,12 @@ def subset_candidates(
     invoice_pool = _invoice_pool(lp, li, cfg)
     payment_pool = _payment_pool(lp, li, cfg)
     combos = [
-        _subset_sums(invoice_pool, cfg.max_subset_size, min_size=2).select(
+        _subset_sums(invoice_pool, cfg, min_size=2).select(
             pl.col("target_id").repeat_by(pl.col("members").list.len()).alias("m_pay"),
             pl.col("members").alias("m_inv"),
             pl.lit("combined_payment").alias("kind"),
         ),
-        _subset_sums(payment_pool, cfg.max_subset_size, min_size=1).select(
+        _subset_sums(payment_pool, cfg, min_size=1).select(
             pl.col("members").alias("m_pay"),
             pl.col("target_id").repeat_by(pl.col("members").list.len()).alias("m_inv"),
             pl.when(pl.col("members").list.len() > 1)
@@ -81,8 +84,9 @@ def _in_window(cfg: MatchConfig) -> pl.Expr:
 def _leftovers(
     pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig, untouched_pay: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Untouched payments of known payers and invoices with a balance left, of the
-    counterparties and currencies both sides have, each capped to the most recent."""
+    """Untouched payments of known payers and invoices with a balance left (under their
+    counterparty, and under their parent too), of the counterparties and currencies
+    both sides have, each capped to the most recent."""
     lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
         "pay",
         pl.col("p_cp").alias("cp"),
@@ -91,10 +95,10 @@ def _leftovers(
         "p_day",
         "ref_numbers",
     )
-    li = invs.filter(pl.col("remaining") > 0).select(
+    li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
-        pl.col("i_cp").alias("cp"),
-        pl.col("i_cur").alias("cur"),
+        "cp",
+        "cur",
         pl.col("remaining").alias("cents"),
         "issue_day",
         "due_day",
@@ -118,11 +122,15 @@ def _leftovers(
 
 
 def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
-    """One payment, several invoices: the most recent eligible invoices before it."""
+    """One payment, several invoices: the most recent eligible invoices issued by its date."""
     return (
         lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
         .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
-        .filter(_in_window(cfg) & (pl.col("cents") < pl.col("target")))
+        .filter(
+            _in_window(cfg)
+            & (pl.col("issue_day") <= pl.col("p_day"))
+            & (pl.col("cents") < pl.col("target"))
+        )
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
         .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
         .filter(pl.col("rank") < cfg.subset_pool)
@@ -177,9 +185,35 @@ def _group_evidence(
     )
 
 
-def _subset_sums(pool: pl.DataFrame, max_size: int, min_size: int) -> pl.DataFrame:
-    """Groups of min_size..max_size pool items (in rank order) summing exactly to their
-    target: level-wise self-joins, each pruned to sums not past the target."""
+SUBSET_TARGETS_PER_BATCH = 4_000
+"""Targets searched together: the groups of a batch are built in memory at once."""
+
+
+def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
+    """`_subset_sums_of` batch by batch of targets, so memory stays flat as data grows."""
+    targets: list[int] = pool["target_id"].unique().sort().to_list()
+    if len(targets) <= SUBSET_TARGETS_PER_BATCH:
+        return _subset_sums_of(pool, cfg, min_size)
+    bounds = [*targets[::SUBSET_TARGETS_PER_BATCH], targets[-1] + 1]
+    ordered = pool.sort("target_id")
+    return pl.concat(
+        [
+            _subset_sums_of(
+                ordered.filter(pl.col("target_id").is_between(lo, hi, closed="left")),
+                cfg,
+                min_size,
+            )
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+    )
+
+
+def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
+    """Groups of min_size..max_subset_size pool items (in rank order) summing exactly to
+    their target: level-wise self-joins, each pruned to sums not past the target. Groups
+    of more than four items are drawn from the first ``large_subset_pool`` items only,
+    so the work per target stays bounded (C(12, <=4) + C(10, 5..6) = 1,255 groups at most)."""
+    max_size = cfg.max_subset_size
     level = pool.select(
         "target_id",
         "target",
@@ -191,7 +225,10 @@ def _subset_sums(pool: pl.DataFrame, max_size: int, min_size: int) -> pl.DataFra
         "target_id", pl.col("item").alias("next"), pl.col("cents").alias("add"), "rank"
     )
     found = [level] if min_size <= 1 else []
-    for _ in range(2, max_size + 1):
+    for size in range(2, max_size + 1):
+        if size == 5:
+            level = level.filter(pl.col("last") < cfg.large_subset_pool - 1)
+            right = right.filter(pl.col("rank") < cfg.large_subset_pool)
         level = (
             level.filter(pl.col("total") < pl.col("target"))
             .join(right, on="target_id")

@@ -12,6 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sandbox.datagen.payment_kinds import (
+    DISCOUNT_TERMS,
+    TERMS_DISCOUNT_DAYS,
+    TERMS_DUE_DAYS,
+    TERMS_RATE,
+    CustomerDraw,
+    deductions,
+    draw_customers,
+    draw_rates,
+    foreign_amounts,
+    terms_discount_cents,
+    wire_fees,
+)
+
 SCENARIOS = (
     "single",
     "split",
@@ -24,8 +38,23 @@ SCENARIOS = (
     "rounding",
     "duplicate",
     "noise",
+    "terms_discount",
+    "deduction",
+    "remittance",
+    "statement",
+    "parent",
+    "foreign",
+    "bank_fee",
 )
-"""What a payment event is: how many payments for how many invoices, with what amounts."""
+"""What a payment event is: how many payments for how many invoices, with what amounts.
+
+The last seven are how customers really pay: a discount taken by the invoice's terms
+code (sometimes after its date), a short payment with a deduction or chargeback, one
+remittance naming several invoices with slips in the numbers, one payment for several
+invoices with no usable reference, a parent company paying its subsidiaries'
+invoices, a receipt in another currency than the invoice, and wire fees taken off
+the top."""
+SEVERAL_INVOICES = ("combined", "remittance", "statement", "parent")
 SCENARIO_CODES = {name: i for i, name in enumerate(SCENARIOS)}
 
 REFERENCE_STYLES = (
@@ -42,10 +71,12 @@ REFERENCE_STYLES = (
 
 @dataclass(frozen=True)
 class PaymentNoise:
-    """How often each kind of noise occurs (probabilities; each group sums to 1)."""
+    """How often each kind of noise occurs (probabilities; each group sums to 1).
+
+    ``scenario`` follows `SCENARIOS`; kinds left off its end never occur."""
 
     scenario: tuple[float, ...] = (
-        0.66,  # single
+        0.51,  # single
         0.04,  # split
         0.07,  # combined
         0.03,  # partial
@@ -56,6 +87,13 @@ class PaymentNoise:
         0.02,  # rounding
         0.01,  # duplicate
         0.07,  # noise
+        0.025,  # terms_discount
+        0.02,  # deduction
+        0.02,  # remittance
+        0.025,  # statement
+        0.02,  # parent
+        0.02,  # foreign
+        0.02,  # bank_fee
     )
     reference_style: tuple[float, ...] = (0.36, 0.14, 0.08, 0.07, 0.06, 0.04, 0.17, 0.08)
     counterparty_missing: float = 0.08
@@ -83,6 +121,8 @@ class EventDraw:
     customer: np.ndarray
     customer_weights: np.ndarray
     customer_currency: np.ndarray
+    customers: CustomerDraw
+    rates: np.ndarray
 
     @property
     def size(self) -> int:
@@ -100,6 +140,7 @@ class InvoiceDraw:
     terms: np.ndarray
     seq: np.ndarray
     sage_style: np.ndarray
+    terms_code: np.ndarray
 
     @property
     def of_events(self) -> int:
@@ -120,13 +161,16 @@ class PaymentDraw:
     cents: np.ndarray
     day: np.ndarray
     style: np.ndarray
+    currency: np.ndarray
 
 
 def draw_events(n_payments: int, noise: PaymentNoise, rng: np.random.Generator) -> EventDraw:
     """Events until their payments add up to `n_payments`, each for a customer."""
     n_events = max(1, n_payments)
     n_customers = max(5, n_payments // 8)
-    kind = rng.choice(len(SCENARIOS), size=n_events, p=np.asarray(noise.scenario))
+    shares = np.zeros(len(SCENARIOS))
+    shares[: len(noise.scenario)] = noise.scenario
+    kind = rng.choice(len(SCENARIOS), size=n_events, p=shares)
     pays_per = np.where(
         kind == SCENARIO_CODES["split"],
         rng.integers(2, 4, n_events),
@@ -143,9 +187,11 @@ def draw_events(n_payments: int, noise: PaymentNoise, rng: np.random.Generator) 
             kind[-1] = SCENARIO_CODES["single"]
             pays_per[-1] = 1
     n_events = kind.size
+    several = np.isin(kind, [SCENARIO_CODES[k] for k in SEVERAL_INVOICES])
     invs_per = np.where(
-        kind == SCENARIO_CODES["combined"],
-        rng.integers(2, 5, n_events),
+        several,
+        np.where(kind == SCENARIO_CODES["combined"], rng.integers(2, 5, n_events), 0)
+        + np.where(kind != SCENARIO_CODES["combined"], rng.integers(2, 7, n_events), 0),
         np.where(kind == SCENARIO_CODES["noise"], 0, 1),
     )
     weights = 1.0 / np.arange(1, n_customers + 1) ** 0.7
@@ -157,7 +203,20 @@ def draw_events(n_payments: int, noise: PaymentNoise, rng: np.random.Generator) 
         1,
         np.where(currency_draw < noise.foreign_currency_customers, 2, 0),
     )
-    return EventDraw(kind, pays_per, invs_per, customer, weights, customer_currency)
+    customers = draw_customers(n_customers, rng)
+    # A parent pays for its group; a subsidiary trades in its parent's currency.
+    parent_events = kind == SCENARIO_CODES["parent"]
+    owners = customers.parents
+    customer[parent_events] = owners[rng.integers(0, owners.size, int(parent_events.sum()))]
+    has_parent = customers.parent >= 0
+    customer_currency[has_parent] = customer_currency[customers.parent[has_parent]]
+    # A customer that takes its terms discount has terms that offer one.
+    takers = customer[kind == SCENARIO_CODES["terms_discount"]]
+    plain = takers[TERMS_RATE[customers.terms[takers]] == 0]
+    customers.terms[plain] = rng.choice(DISCOUNT_TERMS, size=plain.size)
+    return EventDraw(
+        kind, pays_per, invs_per, customer, weights, customer_currency, customers, draw_rates(rng)
+    )
 
 
 def draw_invoices(
@@ -167,25 +226,26 @@ def draw_invoices(
     inv_event = np.repeat(np.arange(events.size), events.invs_per)
     n_unpaid = round(noise.unpaid_invoices * n_payments)
     n_customers = events.customer_weights.size
+    event_customer = events.customer[inv_event]
+    for_parent = events.kind[inv_event] == SCENARIO_CODES["parent"]
+    event_customer[for_parent] = events.customers.subsidiaries_of(event_customer[for_parent], rng)
     inv_customer = np.concatenate(
-        [
-            events.customer[inv_event],
-            rng.choice(n_customers, size=n_unpaid, p=events.customer_weights),
-        ]
+        [event_customer, rng.choice(n_customers, size=n_unpaid, p=events.customer_weights)]
     )
     n_inv = inv_customer.size
     amount = np.maximum(500, _round_half_up(rng.lognormal(np.log(40_000), 1.1, n_inv)))
     whole = rng.random(n_inv) < 0.15
     amount = np.where(whole, np.maximum(100, (amount // 100) * 100), amount)
     event_issue = rng.integers(0, 365, events.size)
-    combined = events.kind[inv_event] == SCENARIO_CODES["combined"]
+    combined = np.isin(events.kind[inv_event], [SCENARIO_CODES[k] for k in SEVERAL_INVOICES])
     inv_issue = np.concatenate(
         [
             event_issue[inv_event] - np.where(combined, rng.integers(0, 60, inv_event.size), 0),
             rng.integers(0, 365, n_unpaid),
         ]
     )
-    terms = rng.choice(np.array([14, 30, 30, 30, 60]), size=n_inv)
+    terms_code = events.customers.terms[inv_customer]
+    terms = TERMS_DUE_DAYS[terms_code]
     _repeat_amounts(amount, inv_customer, inv_issue, noise.lookalike_invoices, rng)
     # Numbers follow issue order, as an invoice sequence does.
     seq = np.empty(n_inv, dtype=np.int64)
@@ -193,7 +253,14 @@ def draw_invoices(
     sage_style = rng.random(n_inv) < 0.3
     unpaid = np.full(n_unpaid, -1)
     return InvoiceDraw(
-        np.concatenate([inv_event, unpaid]), inv_customer, amount, inv_issue, terms, seq, sage_style
+        np.concatenate([inv_event, unpaid]),
+        inv_customer,
+        amount,
+        inv_issue,
+        terms,
+        seq,
+        sage_style,
+        terms_code,
     )
 
 
@@ -236,6 +303,7 @@ def draw_payments(
     paid = _amounts_paid(events, invoices, slots, noise, rng)
     day, customer, original = _payment_days(events, invoices, slots, noise, rng)
     cp_missing, style = _reference_styles(pay_event.size, original, noise, rng)
+    paid, currency = _paid_in_other_currency(events, slots, paid, day, customer, rng)
     return PaymentDraw(
         event=pay_event,
         j=pay_j,
@@ -245,7 +313,25 @@ def draw_payments(
         cents=paid,
         day=day,
         style=style,
+        currency=currency,
     )
+
+
+def _paid_in_other_currency(
+    events: EventDraw,
+    slots: _Slots,
+    paid: np.ndarray,
+    day: np.ndarray,
+    customer: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Foreign receipts: a pound invoice paid in euros or dollars, any other in pounds."""
+    owed_currency = events.customer_currency[customer]
+    foreign = events.kind[slots.event] == SCENARIO_CODES["foreign"]
+    other = np.where(owed_currency == 0, np.where(rng.random(paid.size) < 0.7, 1, 2), 0)
+    currency = np.where(foreign, other, owed_currency)
+    converted = foreign_amounts(paid, owed_currency, currency, day, events.rates, rng)
+    return np.where(foreign, converted, paid), currency
 
 
 def _amounts_paid(
@@ -302,7 +388,39 @@ def _amounts_paid(
     rounded = _round_half_up(total / 100) * 100
     paid = np.where(pay_kind == SCENARIO_CODES["rounding"], np.maximum(100, rounded), paid)
     noise_amount = np.maximum(100, _round_half_up(rng.lognormal(np.log(30_000), 1.2, n_pay)))
-    return np.where(pay_kind == SCENARIO_CODES["noise"], noise_amount, paid)
+    paid = np.where(pay_kind == SCENARIO_CODES["noise"], noise_amount, paid)
+    return _real_world_amounts(events, invoices, slots, total, paid, rng)
+
+
+def _event_terms(events: EventDraw, invoices: InvoiceDraw) -> np.ndarray:
+    """Each event's terms code: its first invoice's (code 0 for an event without one)."""
+    if invoices.terms_code.size == 0:
+        return np.zeros(events.size, dtype=np.int64)
+    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
+    first = invoices.terms_code[np.minimum(first_inv, invoices.terms_code.size - 1)]
+    return np.where(events.invs_per > 0, first, 0)
+
+
+def _real_world_amounts(
+    events: EventDraw,
+    invoices: InvoiceDraw,
+    slots: _Slots,
+    total: np.ndarray,
+    paid: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Discounts by the invoice's terms, deductions, and wire fees off the top (the
+    several-invoice kinds pay their total; foreign receipts are converted later)."""
+    pay_kind = events.kind[slots.event]
+    terms = _event_terms(events, invoices)[slots.event]
+    taken = terms_discount_cents(total, terms)
+    paid = np.where(pay_kind == SCENARIO_CODES["terms_discount"], total - taken, paid)
+    kept = deductions(np.maximum(total, 200), rng)
+    paid = np.where(pay_kind == SCENARIO_CODES["deduction"], total - kept, paid)
+    fee = wire_fees(total.size, rng)
+    return np.where(
+        (pay_kind == SCENARIO_CODES["bank_fee"]) & (total > 10 * fee), total - fee, paid
+    )
 
 
 def _payment_days(
@@ -338,6 +456,18 @@ def _payment_days(
     delay = np.where(
         pay_kind == SCENARIO_CODES["discount"],
         rng.integers(0, noise.discount_days + 1, n_pay),
+        delay,
+    )
+    # By the terms: mostly inside the discount days, one in five a little after them.
+    discount_days = TERMS_DISCOUNT_DAYS[_event_terms(events, invoices)][pay_event]
+    in_time = rng.random(n_pay) < 0.8
+    delay = np.where(
+        pay_kind == SCENARIO_CODES["terms_discount"],
+        np.where(
+            in_time,
+            rng.integers(0, discount_days + 1),
+            discount_days + rng.integers(1, 21, n_pay),
+        ),
         delay,
     )
     delay = delay + np.where(

@@ -16,7 +16,7 @@ million payments take seconds; the same arguments always give the same data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from sandbox.datagen.payment_draws import (
     REFERENCE_STYLES,
     SCENARIO_CODES,
     SCENARIOS,
+    SEVERAL_INVOICES,
     EventDraw,
     InvoiceDraw,
     PaymentDraw,
@@ -34,6 +35,15 @@ from sandbox.datagen.payment_draws import (
     draw_invoices,
     draw_payments,
     typo_numbers,
+)
+from sandbox.datagen.payment_kinds import (
+    CURRENCIES,
+    DEDUCTION_NOTES,
+    RATE_OFFSET,
+    STATEMENT_NOTES,
+    TERMS_CODES,
+    TERMS_DISCOUNT_DAYS,
+    terms_discount_cents,
 )
 
 PAYMENT_DATA_START = date(2025, 11, 1)
@@ -45,13 +55,19 @@ class PaymentDataset:
     """Payments and open invoices in the `match_payments` contract, and the truth.
 
     ``truth`` has one row per (payment_id, invoice_id) that belong together, with
-    ``amount``: the cash of that payment that settles that invoice. ``payments`` carries
-    an extra ``scenario`` column (what the generator did) for diagnosis only.
+    ``amount``: the cash of that payment that settles that invoice (in the invoice's
+    currency for a foreign receipt). ``payments`` carries an extra ``scenario`` column
+    (what the generator did) for diagnosis only. Invoices carry, beyond the contract,
+    their Sage 100 ``terms_code``, the ``discount_date`` and ``discount_amount`` those
+    terms give (null when none), and the ``parent_counterparty_id`` of a subsidiary.
+    ``rates`` holds the day's exchange rates (``currency``, ``date``, ``rate``: units
+    per pound).
     """
 
     payments: pl.DataFrame
     invoices: pl.DataFrame
     truth: pl.DataFrame
+    rates: pl.DataFrame = field(default_factory=pl.DataFrame)
     seed: int = 0
     noise: PaymentNoise = field(default_factory=PaymentNoise)
 
@@ -60,6 +76,7 @@ class PaymentDataset:
         directory.mkdir(parents=True, exist_ok=True)
         self.payments.write_parquet(directory / "payments.parquet")
         self.invoices.write_parquet(directory / "invoices.parquet")
+        self.rates.write_parquet(directory / "rates.parquet")
         self.write_truth(directory / "truth.parquet")
 
     def write_truth(self, path: Path) -> None:
@@ -76,6 +93,7 @@ def read_payment_dataset(directory: Path) -> PaymentDataset:
         payments=pl.read_parquet(directory / "payments.parquet"),
         invoices=pl.read_parquet(directory / "invoices.parquet"),
         truth=pl.read_parquet(directory / "truth.parquet"),
+        rates=pl.read_parquet(directory / "rates.parquet"),
     )
 
 
@@ -104,8 +122,26 @@ def generate_payment_dataset(
         _public_payments(payments, start),
         _public_invoices(invoices, start),
         _truth(payments, invoices),
+        _rates(events, start),
         seed=seed,
         noise=noise,
+    )
+
+
+def _rates(events: EventDraw, start: date) -> pl.DataFrame:
+    """The day's rate of each foreign currency, units per pound (as a rates feed gives)."""
+    days, currencies = events.rates.shape
+    return pl.DataFrame(
+        {
+            "currency": [CURRENCIES[c] for c in range(1, currencies) for _ in range(days)],
+            "date": pl.date_range(
+                start - timedelta(days=RATE_OFFSET),
+                start + timedelta(days=days - RATE_OFFSET - 1),
+                eager=True,
+            ).to_list()
+            * (currencies - 1),
+            "rate": events.rates[:, 1:].T.reshape(-1).round(5),
+        }
     )
 
 
@@ -128,6 +164,9 @@ def _invoice_frame(
             "cents": invoices.cents,
             "issue_day": invoices.issue_day,
             "terms": invoices.terms,
+            "terms_code": invoices.terms_code,
+            "parent": events.customers.parent[invoices.customer],
+            "typo_pick": rng.random(n_inv),
         }
     ).with_columns(
         pl.when(pl.col("sage_style"))
@@ -154,7 +193,7 @@ def _payment_frame(
             "kind": payments.kind,
             "customer": payments.customer,
             "cp_missing": payments.cp_missing,
-            "currency_code": events.customer_currency[payments.customer],
+            "currency_code": payments.currency,
             "cents": payments.cents,
             "day": payments.day,
             "style": payments.style,
@@ -168,21 +207,48 @@ def _payment_frame(
     )
 
 
-_CURRENCIES = ["GBP", "EUR", "USD"]
+_CURRENCIES = list(CURRENCIES)
+
+
+def _customer_id(customer: pl.Expr) -> pl.Expr:
+    return pl.format("C{}", customer.cast(pl.String).str.zfill(7))
 
 
 def _public_invoices(invoices: pl.DataFrame, start: date) -> pl.DataFrame:
-    """Open invoices in the `match_payments` contract."""
+    """Open invoices in the `match_payments` contract, with their terms and parent."""
     start_day = pl.lit(start).cast(pl.Int32)
-    return invoices.select(
-        "invoice_id",
-        pl.format("C{}", pl.col("customer").cast(pl.String).str.zfill(7)).alias("counterparty_id"),
-        "number",
-        _money(pl.col("cents")).alias("amount_open"),
-        pl.col("currency_code").replace_strict([0, 1, 2], _CURRENCIES).alias("currency"),
-        (start_day + pl.col("issue_day")).cast(pl.Date).alias("issue_date"),
-        (start_day + pl.col("issue_day") + pl.col("terms")).cast(pl.Date).alias("due_date"),
-    ).sort("invoice_id")
+    code = pl.col("terms_code")
+    terms = invoices["terms_code"].to_numpy()
+    discount = terms_discount_cents(invoices["cents"].to_numpy(), terms)
+    offered = pl.Series(discount > 0)
+    return (
+        invoices.with_columns(
+            pl.when(offered).then(pl.Series(discount)).alias("discount_cents"),
+            pl.when(offered).then(pl.Series(TERMS_DISCOUNT_DAYS[terms])).alias("discount_days"),
+        )
+        .select(
+            "invoice_id",
+            pl.format("C{}", pl.col("customer").cast(pl.String).str.zfill(7)).alias(
+                "counterparty_id"
+            ),
+            "number",
+            _money(pl.col("cents")).alias("amount_open"),
+            pl.col("currency_code").replace_strict([0, 1, 2], _CURRENCIES).alias("currency"),
+            (start_day + pl.col("issue_day")).cast(pl.Date).alias("issue_date"),
+            (start_day + pl.col("issue_day") + pl.col("terms")).cast(pl.Date).alias("due_date"),
+            code.replace_strict(list(range(len(TERMS_CODES))), [t[0] for t in TERMS_CODES]).alias(
+                "terms_code"
+            ),
+            (start_day + pl.col("issue_day") + pl.col("discount_days"))
+            .cast(pl.Date)
+            .alias("discount_date"),
+            _money(pl.col("discount_cents")).alias("discount_amount"),
+            pl.when(pl.col("parent") >= 0)
+            .then(_customer_id(pl.col("parent")))
+            .alias("parent_counterparty_id"),
+        )
+        .sort("invoice_id")
+    )
 
 
 def _public_payments(payments: pl.DataFrame, start: date) -> pl.DataFrame:
@@ -204,9 +270,13 @@ def _public_payments(payments: pl.DataFrame, start: date) -> pl.DataFrame:
     ).sort("payment_id")
 
 
+_WHOLE_INVOICES = [SCENARIO_CODES[kind] for kind in (*SEVERAL_INVOICES, "foreign")]
+
+
 def _truth(payments: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
     """Which payment settles which invoice with how much cash: noise and the second sight
-    of a duplicate bank line settle nothing; a combined payment settles each invoice whole."""
+    of a duplicate bank line settle nothing; a payment for several invoices settles each
+    whole, and so does a foreign receipt (in the invoice's currency)."""
     return (
         payments.filter(
             (pl.col("kind") != SCENARIO_CODES["noise"])
@@ -218,7 +288,7 @@ def _truth(payments: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
             "payment_id",
             "invoice_id",
             _money(
-                pl.when(pl.col("kind") == SCENARIO_CODES["combined"])
+                pl.when(pl.col("kind").is_in(_WHOLE_INVOICES))
                 .then(pl.col("owed"))
                 .otherwise(pl.min_horizontal("paid", "owed"))
             ).alias("amount"),
@@ -228,7 +298,13 @@ def _truth(payments: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
 
 
 def _references(payments: pl.DataFrame, invoices: pl.DataFrame, start: date) -> pl.DataFrame:
-    """The reference each payer typed, from the numbers of the invoices it pays."""
+    """The reference each payer typed, from the numbers of the invoices it pays: a
+    remittance names all its invoices, some with a slip; a statement payment names none;
+    a deduction often says why it is short."""
+    typo_digits = pl.col("typo_seq").cast(pl.String).str.zfill(7)
+    typed = (
+        pl.when(pl.col("sage_style")).then(typo_digits).otherwise(pl.format("INV-{}", typo_digits))
+    )
     numbers = (
         invoices.filter(pl.col("event") >= 0)
         .sort("issue_day", "seq")
@@ -240,6 +316,10 @@ def _references(payments: pl.DataFrame, invoices: pl.DataFrame, start: date) -> 
             pl.format("INV-{}", pl.col("typo_seq").cast(pl.String).str.zfill(7))
             .first()
             .alias("typo"),
+            _remitted(pl.col("number"), typed).alias("remitted"),
+            _remitted(pl.col("seq").cast(pl.String), pl.col("typo_seq").cast(pl.String)).alias(
+                "remitted_short"
+            ),
         )
     )
     styled = payments.join(numbers, on="event", how="left")
@@ -274,4 +354,39 @@ def _references(payments: pl.DataFrame, invoices: pl.DataFrame, start: date) -> 
         .then(pl.lit("FASTER PAYMENT"))
         .otherwise(None)
     )
+    kind = pl.col("kind")
+    remittance = (
+        pl.when(style == "short")
+        .then(pl.format("Inv {}", pl.col("remitted_short").list.join("/")))
+        .when(style == "in_text")
+        .then(pl.format("REMITTANCE {}", pl.col("remitted").list.join(", ")))
+        .otherwise(pl.col("remitted").list.join(" "))
+    )
+    reference = (
+        pl.when(kind == SCENARIO_CODES["remittance"])
+        .then(remittance)
+        .when(kind == SCENARIO_CODES["statement"])
+        .then(_note(STATEMENT_NOTES))
+        .when((kind == SCENARIO_CODES["deduction"]) & reference.is_not_null())
+        .then(pl.concat_str(reference, _note(DEDUCTION_NOTES), separator=" ", ignore_nulls=True))
+        .otherwise(reference)
+    )
     return styled.select("pay_row", reference.alias("reference"))
+
+
+def _note(notes: tuple[str, ...]) -> pl.Expr:
+    """One of `notes` per payment (by its PO number), the PO number filled in."""
+    which = pl.col("po") % len(notes)
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for n, note in enumerate(notes):
+        if note:
+            text = pl.format(note, pl.col("po")) if "{}" in note else pl.lit(note)
+            expr = pl.when(which == n).then(text).otherwise(expr)
+    return expr
+
+
+def _remitted(numbers: pl.Expr, typos: pl.Expr) -> pl.Expr:
+    """The numbers as a remittance lists them: about one in three with a slip, and at
+    least one."""
+    slipped = (pl.col("typo_pick") < 0.35) | (pl.col("typo_pick") == pl.col("typo_pick").min())
+    return pl.when(slipped).then(typos).otherwise(numbers)

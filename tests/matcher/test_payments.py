@@ -508,7 +508,8 @@ def test_a_twin_of_every_invoice_leaves_nothing_auto(seed: int) -> None:
 
 def test_quality_on_generated_data() -> None:
     data = generate_payment_dataset(3_000, seed=11)
-    metrics = evaluate_payments(match_payments(data.payments, data.invoices), data.truth)
+    result = match_payments(data.payments, data.invoices, rates=data.rates)
+    metrics = evaluate_payments(result, data.truth)
     assert metrics["wrong_auto"] == 0
     assert metrics["f1"] >= 0.97
     assert metrics["auto"] > 0.5 * metrics["truth"]

@@ -37,6 +37,10 @@ def test_frames_follow_the_matcher_contract(dataset: PaymentDataset) -> None:
         "currency",
         "issue_date",
         "due_date",
+        "terms_code",
+        "discount_date",
+        "discount_amount",
+        "parent_counterparty_id",
     ]
     assert (dataset.invoices["due_date"] >= dataset.invoices["issue_date"]).all()
     assert (dataset.invoices["amount_open"] > 0).all()
@@ -63,7 +67,14 @@ def test_truth_names_real_rows_and_never_more_money_than_there_is(
         .agg(pl.col("amount").sum())
         .join(dataset.payments, on="payment_id")
     )
-    assert (per_payment["amount"] <= per_payment["amount_right"]).all()
+    # A foreign receipt's truth is in its invoice's currency: it settles the invoice whole.
+    foreign = per_payment["scenario"] == "foreign"
+    home = per_payment.filter(~foreign)
+    assert (home["amount"] <= home["amount_right"]).all()
+    settled = truth.join(per_payment.filter(foreign).select("payment_id"), on="payment_id").join(
+        dataset.invoices, on="invoice_id"
+    )
+    assert settled.height > 0 and (settled["amount"] == settled["amount_open"]).all()
     per_invoice = (
         truth.group_by("invoice_id")
         .agg(pl.col("amount").sum())
@@ -71,11 +82,16 @@ def test_truth_names_real_rows_and_never_more_money_than_there_is(
     )
     assert (per_invoice["amount"] <= per_invoice["amount_open"]).all()
     pairs = truth.join(dataset.payments, on="payment_id").join(dataset.invoices, on="invoice_id")
+    # The payer is the invoice's customer, or its parent; or unknown.
     assert (
         pairs["counterparty_id"].is_null()
         | (pairs["counterparty_id"] == pairs["counterparty_id_right"])
+        | (pairs["counterparty_id"] == pairs["parent_counterparty_id"])
     ).all()
-    assert (pairs["currency"] == pairs["currency_right"]).all()
+    # Only a foreign receipt is in another currency than its invoice.
+    foreign = pairs["scenario"] == "foreign"
+    assert (foreign | (pairs["currency"] == pairs["currency_right"])).all()
+    assert (pairs.filter(foreign)["currency"] != pairs.filter(foreign)["currency_right"]).all()
 
 
 def test_every_kind_of_noise_is_present(dataset: PaymentDataset) -> None:
@@ -110,11 +126,59 @@ def test_fees_discounts_and_rounding_change_the_amount(dataset: PaymentDataset) 
     assert (over["amount_right"] > over["amount_open"]).all()
 
 
+def test_payments_as_customers_really_pay(dataset: PaymentDataset) -> None:
+    pairs = dataset.truth.join(dataset.payments, on="payment_id").join(
+        dataset.invoices, on="invoice_id"
+    )
+
+    def of(kind: str) -> pl.DataFrame:
+        return pairs.filter(pl.col("scenario") == kind)
+
+    # Terms discounts follow the invoice's own terms; about one in five is taken late.
+    terms = of("terms_discount")
+    assert (terms["amount"] == terms["amount_open"] - terms["discount_amount"]).all()
+    late = (terms["date"] > terms["discount_date"]).mean()
+    assert 0.1 < late < 0.35  # type: ignore[operator]
+    # A deduction keeps back 3-35 %; a wire fee is a few pounds off the top.
+    kept = of("deduction").select(
+        1 - pl.col("amount").cast(pl.Float64) / pl.col("amount_open").cast(pl.Float64)
+    )
+    assert kept.to_series().is_between(0.02, 0.36).all()
+    fee = of("bank_fee").select(pl.col("amount_open") - pl.col("amount")).to_series()
+    fee = fee.cast(pl.Float64)
+    assert fee.is_between(0, 60).all() and (fee > 0).mean() > 0.7  # type: ignore[operator]
+    # Remittances name every invoice, at least one with a slip; statements name none.
+    remitted = (
+        of("remittance")
+        .group_by("payment_id")
+        .agg(pl.col("reference").first(), pl.col("number"), pl.len())
+    )
+    assert (remitted["len"] >= 2).all()
+    named = remitted.select(
+        pl.col("number").list.eval(pl.element().str.replace_all(r"\D", "")).alias("digits"),
+        pl.col("reference").str.replace_all(r"\D", " ").alias("text"),
+    )
+    assert all(
+        not all(d.lstrip("0") in text.split() or d in text for d in digits)
+        for digits, text in named.iter_rows()
+    )
+    statements = of("statement")
+    assert not statements["reference"].drop_nulls().str.contains("INV-").any()
+    assert (statements.group_by("payment_id").len()["len"] >= 2).all()
+    # A parent pays invoices of its subsidiaries, not its own.
+    parent = of("parent")
+    assert (parent["counterparty_id"] == parent["parent_counterparty_id"]).all()
+    # Foreign receipts and the rates they were converted at.
+    assert set(dataset.rates["currency"]) == {"EUR", "USD"}
+    assert of("foreign").height > 0
+
+
 def test_written_and_read_back(dataset: PaymentDataset, tmp_path: Path) -> None:
     dataset.write(tmp_path / "set")
     again = read_payment_dataset(tmp_path / "set")
     assert again.truth.equals(dataset.truth)
     assert again.payments.equals(dataset.payments)
+    assert again.rates.equals(dataset.rates)
     dataset.write_truth(tmp_path / "truth.csv")
     assert pl.read_csv(tmp_path / "truth.csv").height == dataset.truth.height
 

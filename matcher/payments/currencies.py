@@ -1,0 +1,99 @@
+"""Receipts in another currency than the invoices they pay: a customer whose open
+invoices are all in one currency, paying in another, is converted at the day's rate
+(the latest on or before the payment date) before anything is matched.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matcher.payments.config import MatchConfig
+
+
+def in_invoice_currency(
+    pays: pl.DataFrame, invs: pl.DataFrame, rates: pl.DataFrame | None, cfg: MatchConfig
+) -> pl.DataFrame:
+    """``pays`` with foreign receipts converted: ``cents`` and ``p_cur`` in the currency
+    of the payer's open invoices (its own, or its subsidiaries' when it is their parent),
+    ``p_fx`` true and the cents received kept in ``paid_cents``. A payment is converted
+    only when its payer holds no open invoice in the payment's currency, all of them
+    are in one other currency, and both currencies have a rate (the home currency's is
+    1); an unidentified payer, when all the invoices its reference names are in one other
+    currency. Anything else is left as it is."""
+    if rates is None or rates.height == 0 or pays.height == 0:
+        return pays
+    owed_in = (
+        pl.concat(
+            [
+                invs.select(pl.col("i_cp").alias("p_cp"), "i_cur"),
+                invs.select(pl.col("i_parent").alias("p_cp"), "i_cur").drop_nulls("p_cp"),
+            ]
+        )
+        .unique()
+        .group_by("p_cp")
+        .agg(pl.col("i_cur").first().alias("owed_cur"), pl.len().alias("n_cur"))
+        .filter(pl.col("n_cur") == 1)
+        .drop("n_cur")
+    )
+    day_rates = rates.select(
+        pl.col("currency").cast(pl.String).str.to_uppercase(),
+        pl.col("date").cast(pl.Date).cast(pl.Int32).alias("day"),
+        pl.col("rate").cast(pl.Float64),
+    ).sort("day")
+    # An unidentified payer owes in the one currency of the invoices its reference names.
+    named_in = (
+        pays.filter(pl.col("p_cp").is_null())
+        .select("pay", pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .join(invs.select("num_key", "i_cur").drop_nulls("num_key"), on="num_key")
+        .select("pay", "i_cur")
+        .unique()
+        .group_by("pay")
+        .agg(pl.col("i_cur").first().alias("owed_cur"), pl.len().alias("n_cur"))
+        .filter(pl.col("n_cur") == 1)
+        .drop("n_cur")
+    )
+    columns = ["pay", "p_cp", "p_cur", "p_day", "cents"]
+    foreign = pl.concat(
+        [
+            pays.filter(pl.col("p_cp").is_not_null()).select(columns).join(owed_in, on="p_cp"),
+            pays.select(columns).join(named_in, on="pay"),
+        ]
+    ).filter(pl.col("owed_cur") != pl.col("p_cur"))
+    if foreign.height == 0:
+        return pays
+    foreign = _rate_of(foreign, day_rates, "p_cur", "paid_rate", cfg)
+    foreign = _rate_of(foreign, day_rates, "owed_cur", "owed_rate", cfg)
+    converted = foreign.drop_nulls(["paid_rate", "owed_rate"]).select(
+        "pay",
+        (pl.col("cents") * pl.col("owed_rate") / pl.col("paid_rate"))
+        .round(0)
+        .cast(pl.Int64)
+        .alias("fx_cents"),
+        pl.col("owed_cur").alias("fx_cur"),
+    )
+    return (
+        pays.join(converted, on="pay", how="left")
+        .with_columns(
+            pl.col("fx_cents").fill_null(pl.col("cents")).alias("cents"),
+            pl.col("fx_cur").fill_null(pl.col("p_cur")).alias("p_cur"),
+            pl.col("fx_cents").is_not_null().alias("p_fx"),
+        )
+        .drop("fx_cents", "fx_cur")
+        .sort("pay")
+    )
+
+
+def _rate_of(
+    frame: pl.DataFrame, day_rates: pl.DataFrame, currency: str, name: str, cfg: MatchConfig
+) -> pl.DataFrame:
+    """``frame`` with the rate of its ``currency`` column on its payment day as ``name``."""
+    home = pl.col(currency) == cfg.home_currency.upper()
+    joined = frame.sort("p_day").join_asof(
+        day_rates.rename({"currency": currency, "day": "p_day", "rate": name}),
+        on="p_day",
+        by=currency,
+        strategy="backward",
+        check_sortedness=False,
+    )
+    return joined.with_columns(pl.when(home).then(1.0).otherwise(pl.col(name)).alias(name))

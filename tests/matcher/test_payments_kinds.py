@@ -1,0 +1,394 @@
+"""Payments as customers really pay them: discounts by the invoice's terms, wire fees,
+foreign receipts, parents paying for subsidiaries, remittances with slips, statement
+payments without a reference; what is said about a payment left unmatched; and the
+money properties, for hypothesis-made frames that mix all of these."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matcher.evaluation import evaluate_payments
+from matcher.payments import MatchConfig, match_payments, nearest_candidates
+from sandbox.datagen.payments import generate_payment_dataset
+
+ISSUED = date(2026, 3, 2)
+
+INVOICE_SCHEMA = pl.Schema(
+    {
+        "invoice_id": pl.String(),
+        "counterparty_id": pl.String(),
+        "number": pl.String(),
+        "amount_open": pl.Decimal(38, 2),
+        "currency": pl.String(),
+        "issue_date": pl.Date(),
+        "due_date": pl.Date(),
+        "terms_code": pl.String(),
+        "discount_date": pl.Date(),
+        "discount_amount": pl.Decimal(38, 2),
+        "parent_counterparty_id": pl.String(),
+    }
+)
+PAYMENT_SCHEMA = pl.Schema(
+    {
+        "payment_id": pl.String(),
+        "counterparty_id": pl.String(),
+        "amount": pl.Decimal(38, 2),
+        "currency": pl.String(),
+        "date": pl.Date(),
+        "reference": pl.String(),
+    }
+)
+
+
+def invoice(
+    n: int,
+    amount: str,
+    *,
+    cp: str = "C1",
+    issued: date = ISSUED,
+    discount: str | None = None,
+    discount_days: int = 10,
+    parent: str | None = None,
+    currency: str = "GBP",
+) -> dict[str, object]:
+    return {
+        "invoice_id": f"I{n}",
+        "counterparty_id": cp,
+        "number": f"INV-{n:07d}",
+        "amount_open": Decimal(amount),
+        "currency": currency,
+        "issue_date": issued,
+        "due_date": issued + timedelta(days=30),
+        "terms_code": "01" if discount else "00",
+        "discount_date": issued + timedelta(days=discount_days) if discount else None,
+        "discount_amount": Decimal(discount) if discount else None,
+        "parent_counterparty_id": parent,
+    }
+
+
+def payment(
+    payment_id: str,
+    amount: str,
+    *,
+    cp: str | None = "C1",
+    reference: str | None = None,
+    paid: date = ISSUED + timedelta(days=20),
+    currency: str = "GBP",
+) -> dict[str, object]:
+    return {
+        "payment_id": payment_id,
+        "counterparty_id": cp,
+        "amount": Decimal(amount),
+        "currency": currency,
+        "date": paid,
+        "reference": reference,
+    }
+
+
+def frames(
+    payments: list[dict[str, object]], invoices: list[dict[str, object]]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return (
+        pl.DataFrame(payments, schema=PAYMENT_SCHEMA),
+        pl.DataFrame(invoices, schema=INVOICE_SCHEMA),
+    )
+
+
+def match(
+    payments: list[dict[str, object]],
+    invoices: list[dict[str, object]],
+    rates: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    pays, invs = frames(payments, invoices)
+    return match_payments(pays, invs, rates=rates)
+
+
+def rows(result: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["payment_id"], r["invoice_id"]): r for r in result.iter_rows(named=True)}
+
+
+def test_the_discount_of_the_invoices_own_terms_settles_it_until_its_date() -> None:
+    # 1% 10 net 30 on 1,234.00: 12.34 off until the tenth day (the bank may take three more).
+    on_time = rows(
+        match(
+            [payment("P1", "1221.66", reference="INV-0000001", paid=ISSUED + timedelta(days=12))],
+            [invoice(1, "1234.00", discount="12.34")],
+        )
+    )[("P1", "I1")]
+    assert "terms_discount" in on_time["rules"]
+    assert on_time["write_off_amount"] == Decimal("12.34")
+    assert on_time["status"] == "auto"
+    late = rows(
+        match(
+            [payment("P1", "1221.66", reference="INV-0000001", paid=ISSUED + timedelta(days=25))],
+            [invoice(1, "1234.00", discount="12.34")],
+        )
+    )[("P1", "I1")]
+    assert "discount_after_date" in late["rules"]
+    assert late["allocated_amount"] == Decimal("1221.66")
+    assert late["write_off_amount"] == 0
+    assert late["status"] == "suggested"
+
+
+def test_a_late_terms_discount_without_reference_is_still_suggested() -> None:
+    result = match(
+        [payment("P1", "1221.66", paid=ISSUED + timedelta(days=25))],
+        [invoice(1, "1234.00", discount="12.34"), invoice(2, "800.00")],
+    )
+    assert list(rows(result)) == [("P1", "I1")]
+    assert result["status"].to_list() == ["suggested"]
+
+
+def test_a_wire_fee_off_the_top_is_written_off_but_a_large_shortfall_is_partial() -> None:
+    fee = rows(match([payment("P1", "972.50", reference="INV-0000001")], [invoice(1, "1000.00")]))[
+        ("P1", "I1")
+    ]
+    assert "bank_fee" in fee["rules"]
+    assert fee["write_off_amount"] == Decimal("27.50")
+    short = rows(
+        match([payment("P1", "900.00", reference="INV-0000001")], [invoice(1, "1000.00")])
+    )[("P1", "I1")]
+    assert "partial_payment" in short["rules"]
+    assert short["write_off_amount"] == 0
+
+
+def test_a_wire_fee_without_reference_finds_the_invoice_just_above() -> None:
+    result = match(
+        [payment("P1", "1482.00")],
+        [invoice(1, "1500.00"), invoice(2, "1390.00"), invoice(3, "2400.00")],
+    )
+    assert list(rows(result)) == [("P1", "I1")]
+    assert "bank_fee" in result["rules"][0]
+
+
+RATES = pl.DataFrame(
+    {
+        "currency": ["EUR", "EUR", "USD"],
+        "date": [ISSUED, ISSUED + timedelta(days=15), ISSUED],
+        "rate": [1.15, 1.17, 1.27],
+    }
+)
+
+
+def test_a_foreign_receipt_is_converted_at_the_days_rate_within_the_tolerance() -> None:
+    # 1,000.00 GBP at 1.17 is 1,170.00 EUR; the payer's bank gave 1.2 % less.
+    received = "1156.00"
+    result = match(
+        [payment("P1", received, currency="EUR", reference="INV-0000001")],
+        [invoice(1, "1000.00")],
+        rates=RATES,
+    )
+    row = rows(result)[("P1", "I1")]
+    assert "exchange_rate" in row["rules"]
+    assert row["allocated_amount"] == Decimal("988.03")  # 1156 / 1.17, in the invoice's pounds
+    assert row["write_off_amount"] == Decimal("11.97")
+    # Without rates the currencies never meet.
+    assert match(
+        [payment("P1", received, currency="EUR", reference="INV-0000001")],
+        [invoice(1, "1000.00")],
+    ).is_empty()
+    # Beyond the tolerance (3 %) it is no fit: with its reference, a partial payment.
+    far = rows(
+        match(
+            [payment("P1", "1100.00", currency="EUR", reference="INV-0000001")],
+            [invoice(1, "1000.00")],
+            rates=RATES,
+        )
+    )[("P1", "I1")]
+    assert "exchange_rate" not in far["rules"]
+
+
+def test_a_parent_pays_its_subsidiaries_invoices_named_in_one_reference() -> None:
+    result = match(
+        [payment("P1", "1750.00", cp="GROUP", reference="INV-0000001 INV-0000002")],
+        [
+            invoice(1, "1000.00", cp="SUB-A", parent="GROUP"),
+            invoice(2, "750.00", cp="SUB-B", parent="GROUP"),
+            invoice(3, "750.00", cp="OTHER"),
+        ],
+    )
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P1", "I2")}
+    assert all("parent_counterparty" in row["rules"] for row in found.values())
+    assert {row["status"] for row in found.values()} == {"auto"}
+
+
+def test_a_parent_without_reference_is_found_by_the_sum_of_its_subsidiaries_invoices() -> None:
+    result = match(
+        [payment("P1", "1750.00", cp="GROUP")],
+        [
+            invoice(1, "1000.00", cp="SUB-A", parent="GROUP"),
+            invoice(2, "750.00", cp="SUB-B", parent="GROUP"),
+            invoice(3, "640.00", cp="SUB-B", parent="GROUP"),
+        ],
+    )
+    assert set(rows(result)) == {("P1", "I1"), ("P1", "I2")}
+
+
+def test_a_remittance_naming_several_invoices_with_slips_settles_them_together() -> None:
+    invoices = [
+        invoice(1201, "310.00"),
+        invoice(1234, "120.50"),
+        invoice(1388, "99.99"),
+        invoice(1377, "54.00"),
+    ]
+    # 1234 typed as 1243 (transposed), 1388 as 1383; 1201 is right.
+    result = match([payment("P1", "530.49", reference="INV-0001201, INV-0001243 1383")], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1201"), ("P1", "I1234"), ("P1", "I1388")}
+    assert all("reference_fuzzy" in row["rules"] for row in found.values())
+    assert {row["status"] for row in found.values()} == {"suggested"}
+
+
+def test_a_statement_payment_without_reference_finds_its_five_invoices() -> None:
+    amounts = ["412.17", "96.40", "1310.00", "75.25", "648.90", "230.00", "58.12", "990.99"]
+    invoices = [
+        invoice(n + 1, a, issued=ISSUED - timedelta(days=5 * n)) for n, a in enumerate(amounts)
+    ]
+    paid = sum(Decimal(amounts[i]) for i in (0, 1, 3, 4, 6))
+    result = match([payment("P1", str(paid), reference="STATEMENT")], invoices)
+    assert set(rows(result)) == {("P1", f"I{n}") for n in (1, 2, 4, 5, 7)}
+
+
+def test_a_purchase_order_number_never_names_an_invoice() -> None:
+    # The customer's PO 67305 happens to be our invoice 67305's number; 2.54 less is a
+    # card fee on it, yet that is all coincidence.
+    invoices = [invoice(67305, "169.23")]
+    assert (
+        match([payment("P1", "166.69", reference="PO 67305")], invoices)
+        .filter(pl.col("status") == "auto")
+        .is_empty()
+    )
+    named = rows(match([payment("P1", "169.23", reference="PO 4411 INV-0067305")], invoices))
+    assert named[("P1", "I67305")]["status"] == "auto"
+
+
+def test_an_unmatched_payment_is_told_what_stands_between_it_and_its_nearest_invoices() -> None:
+    pays, invs = frames(
+        [
+            payment("P1", "9800.00", paid=ISSUED + timedelta(days=25)),
+            payment("P2", "1221.66", paid=ISSUED + timedelta(days=30)),
+            payment("P3", "5000.00", reference="INV-0010431"),
+        ],
+        [
+            invoice(10431, "10000.00"),
+            invoice(10432, "700.00"),
+            invoice(10433, "1234.00", discount="12.34"),
+        ],
+    )
+    config = MatchConfig(suggest_threshold=0.99)  # nothing reaches it: all are unmatched
+    result = match_payments(pays, invs, config)
+    assert result.is_empty()
+    nearest = nearest_candidates(pays, invs, result, config)
+    first = {r["payment_id"]: r for r in nearest.filter(pl.col("rank") == 1).iter_rows(named=True)}
+    assert first["P1"]["invoice_id"] == "I10431"
+    assert first["P1"]["explanation"].startswith("2.0% (200.00) under invoice INV-0010431")
+    assert "a 2/10 discount taken 25 days after issue" in first["P1"]["explanation"]
+    assert first["P1"]["difference"] == Decimal("-200.00")
+    assert (
+        "its terms' discount taken 20 days after the discount date" in (first["P2"]["explanation"])
+    )
+    assert first["P3"]["invoice_id"] == "I10431"
+    assert "named in the reference" in first["P3"]["explanation"]
+    # Not named by anything, P1 is offered its payer's nearest invoices above and below.
+    assert nearest.filter(pl.col("payment_id") == "P1")["invoice_id"].to_list() == [
+        "I10431",
+        "I10433",
+    ]
+
+
+def test_matched_payments_get_no_nearest_candidates() -> None:
+    pays, invs = frames([payment("P1", "100.00", reference="INV-0000001")], [invoice(1, "100.00")])
+    result = match_payments(pays, invs)
+    assert nearest_candidates(pays, invs, result).is_empty()
+
+
+# ------------------------------------------------------------------- properties
+
+PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+cents = st.integers(min_value=100, max_value=300_000)
+
+
+@st.composite
+def mixed_books(draw: st.DrawFn) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Invoices of a few customers (some under one parent, some with terms discounts)
+    and payments that pay them whole, short, over, together, or not at all."""
+    n_inv = draw(st.integers(1, 12))
+    invoices = []
+    for n in range(n_inv):
+        owed = draw(cents)
+        cp = draw(st.sampled_from(["C1", "C2", "SUB"]))
+        discount = draw(st.sampled_from([None, owed // 100, owed // 50]))
+        invoices.append(
+            invoice(
+                1000 + draw(st.integers(0, 30)) if draw(st.booleans()) else 1000 + n,
+                str(Decimal(owed) / 100),
+                cp=cp,
+                issued=ISSUED + timedelta(days=draw(st.integers(0, 40))),
+                discount=str(Decimal(discount) / 100) if discount else None,
+                parent="C1" if cp == "SUB" else None,
+            )
+            | {"invoice_id": f"I{n}"}
+        )
+    payments = []
+    for n in range(draw(st.integers(1, 10))):
+        picked = draw(st.lists(st.integers(0, n_inv - 1), min_size=1, max_size=4, unique=True))
+        owed = sum(int(Decimal(str(invoices[i]["amount_open"])) * 100) for i in picked)
+        paid = max(1, owed + draw(st.integers(-owed // 4, owed // 10)))
+        named = " ".join(str(invoices[i]["number"]) for i in picked)
+        payments.append(
+            payment(
+                f"P{n}",
+                str(Decimal(paid) / 100),
+                cp=draw(st.sampled_from(["C1", "C2", "SUB", None])),
+                reference=draw(st.sampled_from([None, named, "STATEMENT", named[:-1] + "9"])),
+                paid=ISSUED + timedelta(days=draw(st.integers(0, 90))),
+            )
+        )
+    return frames(payments, invoices)
+
+
+@PROPERTY
+@given(books=mixed_books())
+def test_no_payment_allocates_more_than_it_holds_and_no_invoice_is_over_allocated(
+    books: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    payments, invoices = books
+    result = match_payments(payments, invoices)
+    spent = result.group_by("payment_id").agg(pl.col("allocated_amount").sum())
+    held = spent.join(payments.select("payment_id", "amount"), on="payment_id")
+    assert (held["allocated_amount"] <= held["amount"]).all()
+    settled = result.group_by("invoice_id").agg(pl.col("allocated_amount").sum())
+    owed = settled.join(invoices.select("invoice_id", "amount_open"), on="invoice_id")
+    assert (owed["allocated_amount"] <= owed["amount_open"]).all()
+    assert (result["allocated_amount"] > 0).all()
+    # Whatever is written off, allocation plus write-off never settles more than is owed.
+    closed = result.group_by("invoice_id").agg(
+        (pl.col("allocated_amount") + pl.col("write_off_amount").clip(lower_bound=0)).sum()
+    )
+    closed = closed.join(invoices.select("invoice_id", "amount_open"), on="invoice_id")
+    assert (closed["allocated_amount"] <= closed["amount_open"]).all()
+
+
+@PROPERTY
+@given(seed=st.integers(0, 10_000))
+def test_foreign_receipts_never_allocate_more_than_they_are_worth_at_the_days_rate(
+    seed: int,
+) -> None:
+    data = generate_payment_dataset(120, seed=seed)
+    result = match_payments(data.payments, data.invoices, rates=data.rates)
+    converted = result.filter(pl.col("rules").list.contains("exchange_rate"))
+    worth = (
+        converted.join(data.payments.select("payment_id", "amount"), on="payment_id")
+        .join(data.invoices.select("invoice_id", "amount_open"), on="invoice_id")
+        .group_by("invoice_id")
+        .agg(pl.col("allocated_amount").sum(), pl.col("amount_open").first())
+    )
+    assert (worth["allocated_amount"] <= worth["amount_open"]).all()
+    assert evaluate_payments(result, data.truth)["wrong_auto"] == 0
