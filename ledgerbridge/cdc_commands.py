@@ -25,6 +25,7 @@ from connectors.sage100.odbc import Sage100Reader
 from ledger.schedules import current_schedules, last_poll_starts, set_schedule
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.writer_commands import register_writer
 
 console = Console()
 schedule_app = typer.Typer(help="How often each stream is polled.", no_args_is_help=True)
@@ -131,6 +132,7 @@ def worker(
     settings = load_settings()
     url = database_url(settings)
     app = build_app(url, lambda: sources_of(settings), settings.cdc)
+    register_writer(app, settings)  # the writer's apply task runs beside the polls
     console.print(f"worker polling {len(STREAMS)} streams, concurrency {concurrency}")
     app.run_worker(
         concurrency=concurrency,

@@ -17,7 +17,7 @@ from rich.console import Console
 
 from canonical import ENTITIES, SYSTEMS
 from ledger import history as record_history
-from ledgerbridge import cdc_commands, db_commands
+from ledgerbridge import cdc_commands, db_commands, deadletter_commands, writer_commands
 from ledgerbridge.config import SettingsError, load_settings
 from ledgerbridge.database import database_url, owner_database_url, prepare_ledger, redact
 from ledgerbridge.error_boundary import CommandGroup
@@ -132,6 +132,8 @@ def history(
 
 app.command("reconcile")(reconcile_command)
 cdc_commands.register(app)
+writer_commands.register(app)
+deadletter_commands.register(app)
 
 
 @app.command()

@@ -35,6 +35,7 @@ from pydantic_settings import (
 from cdc.settings import CdcSettings
 from connectors.kashflow.settings import KashFlowSettings
 from connectors.sage100.settings import Sage100Settings
+from writer.settings import WriterSettings
 
 __all__ = ["KashFlowSettings", "Sage100Settings", "Settings", "SettingsError", "load_settings"]
 
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     kashflow: KashFlowSettings = KashFlowSettings()
     sage100: Sage100Settings = Sage100Settings()
     cdc: CdcSettings = CdcSettings()
+    writer: WriterSettings = WriterSettings()
     approval_threshold: Decimal = Field(default=Decimal(5000), gt=0)
     """Writes whose amount is over this need a human approval first."""
     log_level: LogLevel = "INFO"

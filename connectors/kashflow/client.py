@@ -8,6 +8,7 @@ same client talks to KashFlow, to the sandbox on a port, or to anything in proce
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -23,6 +24,7 @@ import httpx
 from pydantic import SecretStr
 
 from canonical.errors import ConnectionLost, LedgerbridgeError, RateLimited, ValidationFailed
+from canonical.retry import BeforeRetry
 from connectors.kashflow.auth import Credentials, SessionToken, login
 from connectors.kashflow.errors import (
     SYSTEM,
@@ -256,31 +258,40 @@ class KashFlowClient:
         method = method.upper()
         idempotent = method in SAFE_METHODS if idempotent is None else idempotent
         relogins = 0
-        attempt = 0
         while True:
             if self._token is None:
                 self.login()
             token = self._token
             assert token is not None
             try:
-                return self._attempt(
-                    method, path, params=params, json=json, entity=entity, key=key, token=token
+                return self.retry.call(
+                    functools.partial(
+                        self._attempt,
+                        method,
+                        path,
+                        params=params,
+                        json=json,
+                        entity=entity,
+                        key=key,
+                        token=token,
+                    ),
+                    may_retry=lambda exc: self.may_retry(exc, idempotent=idempotent),
+                    sleep=self._sleep,
+                    before_retry=self._retrying_told(method, path),
                 )
             except InvalidSessionToken:
+                # Not a failure to back off from: log in again (twice at most).
                 if relogins >= 2:
                     raise
                 relogins += 1
                 if self._token is token:
                     self._token = None
                 log.info("kashflow session expired; logging in again", extra={"system": SYSTEM})
-            except (RateLimited, ServerError, ConnectionLost) as exc:
-                if not self._may_retry(exc, attempt, idempotent):
-                    raise
-                self.back_off(exc, attempt, method, path)
-                attempt += 1
 
-    def _may_retry(self, exc: LedgerbridgeError, attempt: int, idempotent: bool) -> bool:
-        if attempt >= self.retry.max_retries:
+    def may_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
+        """Whether the shared retry policy may try `exc`'s call again: transient errors
+        only, and a non-idempotent call only when it surely did not happen."""
+        if not isinstance(exc, RateLimited | ServerError | ConnectionLost):
             return False
         if isinstance(exc, ServerError) and exc.status not in self.retry.statuses:
             return False
@@ -288,10 +299,17 @@ class KashFlowClient:
             return True
         return isinstance(exc, NotSent)
 
-    def back_off(self, exc: LedgerbridgeError, attempt: int, method: str, path: str) -> None:
-        retry_after = exc.retry_after if isinstance(exc, RateLimited) else None
-        delay = self.retry.delay(attempt, retry_after)
-        if retry_after is not None:
+    def _retrying_told(self, method: str, path: str) -> BeforeRetry:
+        def told(exc: BaseException, attempt: int, delay: float) -> None:
+            self.before_retry(exc, attempt, delay, method, path)
+
+        return told
+
+    def before_retry(
+        self, exc: BaseException, attempt: int, delay: float, method: str, path: str
+    ) -> None:
+        """Counted, logged, and a `Retry-After` holds every request of this client."""
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
             self.pacer.hold(delay)
         self.stats.retries += 1
         log.warning(
@@ -305,7 +323,6 @@ class KashFlowClient:
                 "delay_seconds": round(delay, 3),
             },
         )
-        self._sleep(delay)
 
     def _attempt(
         self,
@@ -372,19 +389,21 @@ class KashFlowClient:
             ) from None
 
     def _send_login(self, method: str, path: str, body: dict[str, Any]) -> Any:
-        """A login step: paced and retried like any call, but with no session header."""
-        attempt = 0
-        while True:
-            try:
-                return self._attempt(method, path, json=body, entity="session")
-            except (RateLimited, ServerError, ConnectionLost) as exc:
-                # Both steps are safe to repeat: step one only issues a new temporary token.
-                if method == "PUT" and not isinstance(exc, RateLimited):
-                    raise
-                if not self._may_retry(exc, attempt, idempotent=True):
-                    raise
-                self.back_off(exc, attempt, method, path)
-                attempt += 1
+        """A login step: paced and retried like any call, but with no session header.
+        Both steps are safe to repeat (step one only issues a new temporary token), but
+        the PUT of step two is retried only when rate limited."""
+
+        def may_retry(exc: BaseException) -> bool:
+            if method == "PUT" and not isinstance(exc, RateLimited):
+                return False
+            return self.may_retry(exc, idempotent=True)
+
+        return self.retry.call(
+            lambda: self._attempt(method, path, json=body, entity="session"),
+            may_retry=may_retry,
+            sleep=self._sleep,
+            before_retry=self._retrying_told(method, path),
+        )
 
     def _scrub(self, text: str) -> str:
         secrets = [

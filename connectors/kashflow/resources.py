@@ -172,18 +172,14 @@ class RawResource:
     def create_once(
         self, body: Mapping[str, Any], key: str, lookup: Callable[[], Raw | None]
     ) -> Raw:
-        """POSTs `body`; after an uncertain outcome looks the record up by `key` first."""
-        attempt = 0
-        while True:
-            try:
-                return dict(
-                    self.client.request(
-                        "POST", self.path, json=dict(body), entity=self.entity, key=key
-                    )
-                )
-            except (ConnectionLost, ServerError) as uncertain:
-                if attempt >= self.client.retry.max_retries:
-                    raise
+        """POSTs `body`; after an uncertain outcome (connection lost, 5xx) looks the record
+        up by `key` before posting again, under the client's one retry policy."""
+        tries = 0
+
+        def post() -> Raw:
+            nonlocal tries
+            tries += 1
+            if tries > 1:
                 found = lookup()
                 if found is not None:
                     log.info(
@@ -191,19 +187,35 @@ class RawResource:
                         extra={"system": SYSTEM, "entity": self.entity, "key": key},
                     )
                     return found
-                if isinstance(uncertain, ServerError) and (
-                    uncertain.status not in self.client.retry.statuses
-                ):
-                    raise
-                self.client.back_off(uncertain, attempt, "POST", self.path)
-                attempt += 1
+            try:
+                return dict(
+                    self.client.request(
+                        "POST", self.path, json=dict(body), entity=self.entity, key=key
+                    )
+                )
             except ValidationFailed:
-                if attempt == 0:
+                if tries == 1:
                     raise
                 found = lookup()  # a racing earlier attempt may have landed after all
                 if found is None:
                     raise
                 return found
+            except ServerError as refused:
+                if refused.status in self.client.retry.statuses:
+                    raise
+                found = lookup()  # a 500 may still have committed the record
+                if found is None:
+                    raise
+                return found
+
+        return self.client.retry.call(
+            post,
+            may_retry=lambda exc: isinstance(exc, ConnectionLost | ServerError),
+            sleep=self.client._sleep,
+            before_retry=lambda exc, attempt, delay: self.client.before_retry(
+                exc, attempt, delay, "POST", self.path
+            ),
+        )
 
 
 class Resource(RawResource, Generic[R]):

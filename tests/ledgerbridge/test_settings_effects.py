@@ -83,6 +83,20 @@ SETTING_TESTS = {
         f"{CDC}/test_crash_exactly_once.py::"
         "test_every_change_lands_exactly_once_while_workers_are_killed"
     ),
+    **{
+        f"LEDGERBRIDGE_WRITER__{name}": (
+            "tests/writer/test_writer_settings.py::test_the_writer_settings_shape_the_applier"
+        )
+        for name in (
+            "MAX_RETRIES",
+            "BASE_DELAY_SECONDS",
+            "MAX_DELAY_SECONDS",
+            "BATCH_SIZE",
+            "FAILING_AFTER_ATTEMPTS",
+            "ALERT_WEBHOOK_URL",
+            "ALERT_TIMEOUT_SECONDS",
+        )
+    },
 }
 
 LOGIN = {"username": "finance", "password": "pw-Tq52", "memorable_word": "word-Lm19"}

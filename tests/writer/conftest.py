@@ -1,0 +1,138 @@
+"""Both sandboxes for the writer's tests: a Sage 100 company per test (written through the
+BOI emulator, searched over ODBC) and a KashFlow sandbox per test on a loopback port
+(written over real HTTP, with its fault injection), and an applier over them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sage100_fixtures import Clock
+
+from canonical.retry import RetryPolicy
+from connectors.kashflow import KashFlowClient
+from connectors.sage100 import Sage100Reader, Sage100Writer
+from ledgerbridge.sage100_session import SandboxBOISession
+from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
+from writer.alerts import Alerter
+from writer.apply import Applier
+from writer.targets import KashFlowTarget, Sage100Target, Target
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    return datetime(2026, 11, 2, 9, 0, 0)
+
+
+@pytest.fixture(scope="session")
+def kashflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("kashflow") / "template.db"
+    open_sandbox(path, SandboxConfig(rate_limit_per_second=None))
+    return path
+
+
+@pytest.fixture
+def kashflow_db(kashflow_template: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "kashflow.db"
+    shutil.copyfile(kashflow_template, target)
+    return target
+
+
+@pytest.fixture
+def server(kashflow_db: Path) -> Iterator[SandboxServer]:
+    sandbox = open_sandbox(kashflow_db, SandboxConfig(rate_limit_per_second=None))
+    with SandboxServer(sandbox) as running:
+        yield running
+
+
+class Admin:
+    """The sandbox-only admin path: faults and request counts."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self.http = httpx.Client(base_url=server.admin_url, timeout=10)
+
+    def faults(self, **plan: Any) -> None:
+        self.http.put("/faults", json=plan).raise_for_status()
+
+    def requests_to(self, method_and_path: str) -> int:
+        return int(self.http.get("/stats").json()["ByPath"].get(method_and_path, 0))
+
+
+@pytest.fixture
+def admin(server: SandboxServer) -> Iterator[Admin]:
+    admin = Admin(server)
+    yield admin
+    admin.http.close()
+
+
+FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05)
+
+
+def kashflow_client(server: SandboxServer) -> KashFlowClient:
+    return KashFlowClient(
+        base_url=server.base_url, username="sandbox", password="sandbox",
+        memorable_word="ledgerbridge", requests_per_second=None, timeout_seconds=5.0,
+        retry=FAST_RETRY,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def kashflow(server: SandboxServer) -> Iterator[KashFlowClient]:
+    with kashflow_client(server) as client:
+        yield client
+
+
+@pytest.fixture
+def reader(company_db: Path) -> Iterator[Sage100Reader]:
+    with Sage100Reader(f"DRIVER=SQLite3;Database={company_db}") as odbc_reader:
+        yield odbc_reader
+
+
+@pytest.fixture
+def session(company_db: Path, clock: Clock) -> Iterator[SandboxBOISession]:
+    boi = SandboxBOISession(company_db, clock=clock, today=date(2026, 11, 2))
+    yield boi
+    boi.close()
+
+
+@pytest.fixture
+def sage100_target(session: SandboxBOISession, reader: Sage100Reader) -> Sage100Target:
+    return Sage100Target(Sage100Writer(session, reader.lookups()), reader)
+
+
+@pytest.fixture
+def targets(request: pytest.FixtureRequest) -> dict[str, Target]:
+    """Sage 100 always; KashFlow (a sandbox server) only for tests that ask for it."""
+    chosen: dict[str, Target] = {"sage100": request.getfixturevalue("sage100_target")}
+    if "kashflow" in request.fixturenames:
+        chosen["kashflow"] = KashFlowTarget(request.getfixturevalue("kashflow"))
+    return chosen
+
+
+@pytest.fixture
+def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(ledger_url, autocommit=True) as connection:
+        yield connection
+
+
+ApplierFactory = Callable[..., Applier]
+
+
+@pytest.fixture
+def make_applier(autocommit: psycopg.Connection[Any], targets: dict[str, Target]) -> ApplierFactory:
+    def make(**options: Any) -> Applier:
+        settings: dict[str, Any] = {
+            "retry": FAST_RETRY,
+            "alerter": Alerter(),
+            "sleep": lambda seconds: None,
+        }
+        settings.update(options)
+        return Applier(autocommit, targets, **settings)
+
+    return make

@@ -1,0 +1,75 @@
+"""The writer's dead letters: writes a target refused for good (validation, an unknown
+item, a missing vendor...), each naming system, entity, key, field and the exact message,
+and where its intent stands now. A retry, once the cause is fixed, is recorded as a
+decision and is a new attempt of the same intent, so it still lands once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from writer.outbox import intent_states, record_decision
+
+
+@dataclass(frozen=True)
+class WriterDeadLetter:
+    dead_letter_id: int
+    system: str | None
+    entity: str | None
+    key: str | None
+    idempotency_key: str | None
+    error_type: str
+    field: str | None
+    message: str
+    payload: Any
+    created_at: datetime
+    now: str = "dead_letter"
+    """Where its intent stands now: dead_letter, pending (retry asked), succeeded..."""
+
+
+def writer_dead_letters(
+    conn: psycopg.Connection[Any], dead_letter_id: int | None = None
+) -> list[WriterDeadLetter]:
+    """The writer's dead letters, oldest first (or the one with `dead_letter_id`)."""
+    rows = conn.execute(
+        "SELECT dead_letter_id, system, entity, native_key, idempotency_key, error_type,"
+        " field, message, payload, created_at FROM ledger.dead_letter WHERE stage = 'writer'"
+        " AND (%(id)s::bigint IS NULL OR dead_letter_id = %(id)s) ORDER BY dead_letter_id",
+        {"id": dead_letter_id},
+    ).fetchall()
+    keys = [row[4] for row in rows if row[4]]
+    stages = {s.idempotency_key: s.stage for s in intent_states(conn, keys)} if keys else {}
+    letters = [WriterDeadLetter(*row) for row in rows]
+    return [replace(d, now=stages.get(d.idempotency_key or "", "unknown")) for d in letters]
+
+
+def ask_retry(conn: psycopg.Connection[Any], dead_letter_id: int, actor: str) -> str:
+    """Records that the dead letter's intent is to be tried again; returns its key.
+    Refused (ValueError) for an unknown id or an intent that has landed since."""
+    found = writer_dead_letters(conn, dead_letter_id)
+    if not found or not found[0].idempotency_key:
+        raise ValueError(f"no writer dead letter {dead_letter_id}")
+    letter = found[0]
+    if letter.now == "succeeded":
+        raise ValueError(f"dead letter {dead_letter_id}: its write has landed since")
+    key = letter.idempotency_key
+    assert key is not None
+    record_decision(
+        conn, "retry", {"idempotency_key": key, "dead_letter_id": dead_letter_id}, "requested",
+        actor,
+    )  # fmt: skip
+    return key
+
+
+def ask_retry_all(conn: psycopg.Connection[Any], actor: str) -> list[str]:
+    """Asks a retry of every intent that stands dead-lettered now; returns their keys."""
+    latest: dict[str, int] = {}
+    for letter in writer_dead_letters(conn):
+        if letter.idempotency_key and letter.now == "dead_letter":
+            latest[letter.idempotency_key] = letter.dead_letter_id
+    for dead_letter_id in latest.values():
+        ask_retry(conn, dead_letter_id, actor)
+    return list(latest)

@@ -1,0 +1,187 @@
+"""The outbox in the ledger: write intents (one row per idempotency key), the steps of
+applying each (`ledger.write_outcome`: started, in_progress at a recovery point, then
+succeeded / failed_transient / failed_permanent) and the decisions that release or park
+them (approvals, retries). Nothing is updated: where an intent stands is read from its
+newest rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from canonical import CanonicalRecord, canonical_json, parse_record
+from writer.intents import WriteIntent
+from writer.sql import query
+
+Stage = Literal["pending", "awaiting_approval", "succeeded", "dead_letter", "rejected"]
+
+STARTED = "started"
+CALL_STARTED = "call_started"
+"""The recovery point recorded before the target is called: an attempt that reached it
+may have written, so the next one searches the target first."""
+FINISHED = "finished"
+FOUND = "found_after_uncertain"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class IntentState:
+    """A stored intent and where its applying stands."""
+
+    intent_id: int
+    idempotency_key: str
+    target_system: str
+    entity: str
+    operation: str
+    source_system: str | None
+    source_key: str | None
+    target_key: str | None
+    payload: dict[str, Any]
+    depends_on: list[str]
+    requires_approval: bool
+    created_at: datetime
+    status: str | None
+    recovery_point: str | None
+    written_key: str | None
+    attempts: int
+    transient_failures: int
+    called: bool
+    approval: str | None
+    retry_asked: bool
+
+    @property
+    def stage(self) -> Stage:
+        if self.status == "succeeded":
+            return "succeeded"
+        if self.status == "failed_permanent":
+            if self.recovery_point == REJECTED:
+                return "rejected"
+            return "pending" if self.retry_asked else "dead_letter"
+        if self.requires_approval and self.approval != "approved":
+            return "rejected" if self.approval == "rejected" else "awaiting_approval"
+        return "pending"
+
+    def record(self) -> CanonicalRecord:
+        """The record to write, rebuilt from the stored payload."""
+        return parse_record(self.target_system, self.entity, self.target_key or "", self.payload)
+
+
+def record_intents(
+    conn: psycopg.Connection[Any], intents: Iterable[WriteIntent], run_id: int | None = None
+) -> int:
+    """Appends intents not stored yet (the key decides); returns how many were new."""
+    rows = [
+        (
+            intent.idempotency_key,
+            intent.target_system,
+            intent.entity,
+            intent.operation,
+            intent.source_system if intent.source_system in ("kashflow", "sage100") else None,
+            intent.source_key,
+            intent.target_key,
+            Jsonb(intent.record.payload(), canonical_json),
+            list(intent.depends_on),
+            intent.requires_approval,
+            run_id,
+        )
+        for intent in intents
+    ]
+    if not rows:
+        return 0
+    added = 0
+    with conn.transaction(), conn.cursor() as cur:
+        for row in rows:
+            cur.execute(
+                "INSERT INTO ledger.write_intent (idempotency_key, target_system, entity,"
+                " operation, source_system, source_key, target_key, payload, depends_on,"
+                " requires_approval, run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (idempotency_key) DO NOTHING",
+                row,
+            )
+            added += cur.rowcount
+    return added
+
+
+def intent_states(
+    conn: psycopg.Connection[Any], keys: Sequence[str] | None = None
+) -> list[IntentState]:
+    """Every stored intent (or those of `keys`), oldest first."""
+    rows = conn.execute(
+        query("intent_states"), {"keys": None if keys is None else list(keys)}
+    ).fetchall()
+    return [IntentState(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One `ledger.write_outcome` row to append."""
+
+    idempotency_key: str
+    attempt: int
+    recovery_point: str
+    status: str
+    target_key: str | None = None
+    error: Mapping[str, Any] | None = None
+
+
+def append_steps(conn: psycopg.Connection[Any], steps: Sequence[Step]) -> None:
+    """Appends steps in one transaction: one atomic phase of one or many intents."""
+    if not steps:
+        return
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO ledger.write_outcome (idempotency_key, attempt, recovery_point,"
+            " status, target_key, error) VALUES (%s, %s, %s, %s, %s, %s)",
+            [
+                (
+                    s.idempotency_key,
+                    s.attempt,
+                    s.recovery_point,
+                    s.status,
+                    s.target_key,
+                    None if s.error is None else Jsonb(dict(s.error), canonical_json),
+                )
+                for s in steps
+            ],
+        )
+
+
+def record_decision(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    subject: Mapping[str, Any],
+    outcome: str,
+    actor: str,
+    reason: str | None = None,
+) -> int:
+    row = conn.execute(
+        "INSERT INTO ledger.decision (kind, subject, outcome, actor, reason)"
+        " VALUES (%s, %s, %s, %s, %s) RETURNING decision_id",
+        (kind, Jsonb(dict(subject)), outcome, actor, reason),
+    ).fetchone()
+    assert row is not None
+    if not conn.autocommit:
+        conn.commit()
+    decision_id: int = row[0]
+    return decision_id
+
+
+def approve(conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None) -> int:
+    """Records an approval of the intent `key`; it posts on the next apply."""
+    return record_decision(conn, "approval", {"idempotency_key": key}, "approved", actor, reason)
+
+
+def reject(conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None) -> int:
+    """Records a rejection of the intent `key`: it never posts."""
+    return record_decision(conn, "approval", {"idempotency_key": key}, "rejected", actor, reason)
+
+
+def awaiting_approval(conn: psycopg.Connection[Any]) -> list[IntentState]:
+    """Intents that wait for a human approval, oldest first."""
+    return [s for s in intent_states(conn) if s.stage == "awaiting_approval"]

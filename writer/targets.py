@@ -1,0 +1,208 @@
+"""The systems the applier writes to, behind one small protocol: `write` a record and
+return its key there, and `find` a record after an uncertain outcome (KashFlow: by code,
+number or the payment's reference; Sage 100: by key over ODBC), so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from canonical import (
+    CanonicalRecord,
+    Customer,
+    NotFound,
+    Payment,
+    Product,
+    PurchaseInvoice,
+    SalesInvoice,
+    Supplier,
+    ValidationFailed,
+)
+from connectors.kashflow import KashFlowClient
+from connectors.sage100 import Sage100Reader, Sage100Writer, keys
+
+
+class Target(Protocol):
+    """One system the applier writes to."""
+
+    system: str
+    retries_itself: bool
+    """True when the connector already retries transient errors under the shared policy
+    (KashFlow's client does): the applier then calls once, and never multiplies retries."""
+
+    def write(self, operation: str, record: CanonicalRecord) -> str:
+        """Creates, updates or deletes `record`; returns its key in this system."""
+        ...
+
+    def find(self, operation: str, record: CanonicalRecord) -> str | None:
+        """The key of `record` in this system when an earlier attempt wrote it, else None."""
+        ...
+
+
+def _refused(system: str, operation: str, record: CanonicalRecord) -> ValidationFailed:
+    return ValidationFailed(
+        f"{system} takes no {operation} of {record.entity} from the writer",
+        system=system, entity=record.entity, key=record.key, field="entity",
+    )  # fmt: skip
+
+
+class KashFlowTarget:
+    """Writes through the KashFlow client, which paces under the rate limit."""
+
+    system = "kashflow"
+    retries_itself = True
+
+    def __init__(self, client: KashFlowClient) -> None:
+        self.client = client
+
+    def _resource(self, record: CanonicalRecord) -> Any:
+        resources: dict[type[CanonicalRecord], Any] = {
+            Customer: self.client.customers,
+            Supplier: self.client.suppliers,
+            Product: self.client.products,
+            SalesInvoice: self.client.invoices,
+            PurchaseInvoice: self.client.purchases,
+        }
+        return resources.get(type(record))
+
+    def write(self, operation: str, record: CanonicalRecord) -> str:
+        if isinstance(record, Payment) and operation == "create":
+            made = self.client.payments.record(record)
+            return ",".join(p.key for p in made) or record.key
+        resource = self._resource(record)
+        if resource is None:
+            raise _refused(self.system, operation, record)
+        if operation == "create":
+            created: CanonicalRecord = resource.create_record(record)
+            return created.key
+        if operation == "update":
+            updated: CanonicalRecord = resource.update_record(record)
+            return updated.key
+        with contextlib.suppress(NotFound):  # deleted already: the effect we want
+            resource.delete(record.key)
+        return record.key
+
+    def find(self, operation: str, record: CanonicalRecord) -> str | None:
+        if isinstance(record, Payment):
+            made = self.client.payments.of_matching(record)
+            return ",".join(p.key for p in made) if made else None
+        resource = self._resource(record)
+        if resource is None or operation != "create":
+            return None  # updates and deletes are safe to repeat
+        found = resource.find(record.key)
+        return None if found is None else record.key
+
+    def close(self) -> None:
+        self.client.close()
+
+
+SearchByKey = Callable[[Sage100Reader, CanonicalRecord], str | None]
+
+
+def _one(reader: Sage100Reader, sql: str, *params: str) -> dict[str, Any] | None:
+    return next(iter(reader.rows(sql, params)), None)
+
+
+def _find_customer(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    division, number = keys.customer_no_for(record.key)
+    row = _one(
+        reader,
+        "SELECT CustomerNo FROM AR_Customer WHERE ARDivisionNo = ? AND CustomerNo = ?",
+        division, number,
+    )  # fmt: skip
+    return None if row is None else keys.customer_key(division, number)
+
+
+def _find_supplier(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    division, number = keys.vendor_no_for(record.key)
+    row = _one(
+        reader,
+        "SELECT VendorNo FROM AP_Vendor WHERE APDivisionNo = ? AND VendorNo = ?",
+        division, number,
+    )  # fmt: skip
+    return None if row is None else keys.vendor_key(division, number)
+
+
+def _find_product(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    code = keys.item_code_for(record.key)
+    row = _one(reader, "SELECT ItemCode FROM CI_Item WHERE ItemCode = ?", code)
+    return None if row is None else code
+
+
+def _find_sales_invoice(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    number = keys.ar_invoice_no_for(record.key)
+    row = _one(reader, "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = ?", number)
+    return None if row is None else number
+
+
+def _find_purchase_invoice(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    assert isinstance(record, PurchaseInvoice)
+    division, vendor_no = keys.vendor_no_for(record.supplier_key)
+    invoice_no = keys.ap_invoice_no_for(record.key.rpartition("|")[2])
+    row = _one(
+        reader,
+        "SELECT InvoiceNo FROM AP_InvoiceHeader WHERE APDivisionNo = ? AND VendorNo = ?"
+        " AND InvoiceNo = ?",
+        division, vendor_no, invoice_no,
+    )  # fmt: skip
+    return None if row is None else keys.ap_invoice_key(division, vendor_no, invoice_no)
+
+
+def _find_receipt(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    """A receipt is numbered by Sage (its deposit), so it is found by customer and check."""
+    assert isinstance(record, Payment)
+    if not record.counterparty_key:
+        return None
+    division, customer_no = keys.customer_no_for(record.counterparty_key)
+    check_no = (record.reference or record.key)[:10]
+    row = _one(
+        reader,
+        "SELECT DepositNo FROM AR_CashReceiptsHistory WHERE ARDivisionNo = ?"
+        " AND CustomerNo = ? AND CheckNo = ?",
+        division, customer_no, check_no,
+    )  # fmt: skip
+    if row is None:
+        return None
+    return keys.receipt_key(str(row["DepositNo"]), division, customer_no, check_no)
+
+
+SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
+    Customer: _find_customer,
+    Supplier: _find_supplier,
+    Product: _find_product,
+    SalesInvoice: _find_sales_invoice,
+    PurchaseInvoice: _find_purchase_invoice,
+    Payment: _find_receipt,
+}
+"""How each kind of record is searched for in Sage 100 after an uncertain outcome."""
+
+
+class Sage100Target:
+    """Writes through the Business Object Interface; searches over ODBC."""
+
+    system = "sage100"
+    retries_itself = False
+
+    def __init__(self, writer: Sage100Writer, reader: Sage100Reader) -> None:
+        self.writer = writer
+        self.reader = reader
+
+    def write(self, operation: str, record: CanonicalRecord) -> str:
+        if operation == "delete":
+            if not isinstance(record, Customer):
+                raise _refused(self.system, operation, record)
+            self.writer.delete_customer(record.key)
+            return record.key
+        return self.writer.write(record)
+
+    def find(self, operation: str, record: CanonicalRecord) -> str | None:
+        search = SAGE100_SEARCHES.get(type(record))
+        if search is None or operation == "delete":
+            return None
+        return search(self.reader, record)
+
+    def close(self) -> None:
+        self.writer.session.close()
+        self.reader.close()
