@@ -19,6 +19,8 @@ from psycopg.types.json import Jsonb
 
 from writer.flows.base import FlowPlan, Planner
 from writer.flows.masters import plan_masters
+from writer.flows.receipts import plan_paid_status, plan_receipts
+from writer.flows.sales_invoices import plan_sales_invoices
 from writer.flows.state import LedgerState, load_state
 from writer.rules import Rules
 from writer.sql import query
@@ -31,6 +33,9 @@ FLOWS: dict[str, FlowPlanner] = {
     "customers": lambda planner: plan_masters(planner, "customer"),
     "suppliers": lambda planner: plan_masters(planner, "supplier"),
     "products": lambda planner: plan_masters(planner, "product"),
+    "sales_invoices": plan_sales_invoices,
+    "receipts": plan_receipts,
+    "paid_status": plan_paid_status,
 }
 """Every flow by name, in the order they plan: masters before what depends on them."""
 

@@ -115,6 +115,7 @@ class Planner:
         amount: Decimal | None = None,
         depends_on: tuple[str, ...] = (),
         warnings: tuple[str, ...] = (),
+        native_fields: tuple[tuple[str, str], ...] = (),
     ) -> WriteIntent | None:
         """Plans one write, unless its idempotency key was planned before (then None).
 
@@ -137,11 +138,22 @@ class Planner:
             depends_on=tuple(dict.fromkeys(key for key in depends_on if key)),
             requires_approval=self.needs_approval(flow, amount),
             warnings=(*warnings, *fitted.warnings),
+            native_fields=native_fields,
         )
         if self.state.planned(intent.idempotency_key):
             return None
         self.plan.intents.append(intent)
         return intent
+
+    def salesperson(self) -> tuple[tuple[str, str], ...]:
+        """Enrichment of what we create in Sage 100: the default salesperson, if any."""
+        rules = self.rules.enrichment
+        if not rules.default_salesperson:
+            return ()
+        return (
+            ("SalespersonDivisionNo", rules.salesperson_division),
+            ("SalespersonNo", rules.default_salesperson),
+        )
 
     def needs_approval(self, flow: str, amount: Decimal | None) -> bool:
         if amount is None or flow in self.rules.routing.exempt_flows:

@@ -101,7 +101,10 @@ def _create(planner: Planner, entity: MasterEntity, version: StoredVersion, targ
     if isinstance(record, Customer | Supplier):
         update["party_number"] = keys.split_party_key(key)[1] if target == "sage100" else key
     created = type(record).model_validate({**record.model_dump(), **update})
-    planner.intent(flow, "create", _only_flowing(created, planner, entity), source)
+    enrich = planner.salesperson() if target == "sage100" and entity == "customer" else ()
+    planner.intent(
+        flow, "create", _only_flowing(created, planner, entity), source, native_fields=enrich
+    )
 
 
 def _only_flowing(created: CanonicalRecord, planner: Planner, entity: MasterEntity) -> CanonicalRecord:
