@@ -25,6 +25,7 @@ from writer.rules import RulesError, load_rules
 MAX_FIELDS = 6
 MAX_VALUE = 40
 console = Console()
+FLOW_HELP = f"Only these flows (repeatable): {', '.join(FLOWS)}."
 
 
 def _short(value: Any) -> str:
@@ -34,8 +35,11 @@ def _short(value: Any) -> str:
 
 def _fields(intent: WriteIntent) -> str:
     payload = intent.record.payload()
-    shown = [f"{name}={_short(value)}" for name, value in payload.items() if value not in
-             (None, [], (), "")][:MAX_FIELDS]  # fmt: skip
+    shown = [
+        f"{name}={_short(value)}"
+        for name, value in payload.items()
+        if value not in (None, [], (), "")
+    ][:MAX_FIELDS]
     more = len([v for v in payload.values() if v not in (None, [], (), "")]) - len(shown)
     return ", ".join(shown) + (f", … {more} more" if more > 0 else "")
 
@@ -56,15 +60,29 @@ def plan_tables(plan: Plan) -> Group:
         )
     parts: list[Table] = [writes]
     if plan.conflicts:
-        conflicts = Table(title=f"Conflicts resolved by the system of record: {len(plan.conflicts)}")
-        for column in ("entity", "kashflow", "sage100", "field", "kashflow value",
-                       "sage100 value", "winner"):  # fmt: skip
+        conflicts = Table(
+            title=f"Conflicts resolved by the system of record: {len(plan.conflicts)}"
+        )
+        for column in (
+            "entity",
+            "kashflow",
+            "sage100",
+            "field",
+            "kashflow value",
+            "sage100 value",
+            "winner",
+        ):
             conflicts.add_column(column, overflow="fold")
         for c in plan.conflicts:
             conflicts.add_row(
-                c.entity, c.kashflow_key, c.sage100_key, c.field, _short(c.kashflow_value),
-                _short(c.sage100_value), c.winner,
-            )  # fmt: skip
+                c.entity,
+                c.kashflow_key,
+                c.sage100_key,
+                c.field,
+                _short(c.kashflow_value),
+                _short(c.sage100_value),
+                c.winner,
+            )
         parts.append(conflicts)
     if plan.rejections:
         refused = Table(title=f"Not planned (fix and plan again): {len(plan.rejections)}")
@@ -77,9 +95,7 @@ def plan_tables(plan: Plan) -> Group:
 
 
 def plan_command(
-    flow: list[str] = typer.Option(  # noqa: B008
-        [], "--flow", "-f", help=f"Only these flows (repeatable): {', '.join(FLOWS)}."
-    ),
+    flow: list[str] = typer.Option([], "--flow", "-f", help=FLOW_HELP),  # noqa: B008
 ) -> None:
     """Print the writes every flow would make now (flow, target, key, fields, approval
     needed, warnings), the conflicts resolved and the records refused; apply nothing."""

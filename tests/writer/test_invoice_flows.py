@@ -14,10 +14,18 @@ from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
 
 from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, current
+from writer.intents import WriteIntent
 from writer.plan import Plan, plan_all
 from writer.rules import Rules, load_rules
 
 RULES = load_rules()
+
+
+def _rec(intent: WriteIntent) -> Any:
+    """The record an intent writes, any type (the tests know which)."""
+    return intent.record
+
+
 DAY = date(2026, 11, 2)
 
 
@@ -39,14 +47,14 @@ def _linked_customer(conn: psycopg.Connection[Any]) -> str:
 def _invoice(key: str, customer: str, *lines: tuple[str, str, str], **fields: Any) -> SalesInvoice:
     """A KashFlow invoice of (nominal, net, VAT rate) lines."""
     built = []
-    for number, (nominal, net, rate) in enumerate(lines, start=1):
-        tax = (Decimal(net) * Decimal(rate) / 100).quantize(Decimal("0.01"))
+    for number, (nominal, line_net, rate) in enumerate(lines, start=1):
+        tax = (Decimal(line_net) * Decimal(rate) / 100).quantize(Decimal("0.01"))
         built.append(
             DocumentLine(
                 line_no=number,
                 description=f"Line {number}",
-                unit_price=Decimal(net),
-                net_amount=Decimal(net),
+                unit_price=Decimal(line_net),
+                net_amount=Decimal(line_net),
                 tax_rate=Decimal(rate),
                 tax_amount=tax,
                 gl_account=nominal,
@@ -55,9 +63,15 @@ def _invoice(key: str, customer: str, *lines: tuple[str, str, str], **fields: An
     net = sum((line.net_amount for line in built), Decimal(0))
     tax = sum((line.tax_amount for line in built), Decimal(0))
     values: dict[str, Any] = {
-        "system": "kashflow", "key": key, "customer_key": customer, "issue_date": DAY,
-        "lines": tuple(built), "net_amount": net, "tax_amount": tax, "gross_amount": net + tax,
-    }  # fmt: skip
+        "system": "kashflow",
+        "key": key,
+        "customer_key": customer,
+        "issue_date": DAY,
+        "lines": tuple(built),
+        "net_amount": net,
+        "tax_amount": tax,
+        "gross_amount": net + tax,
+    }
     values.update(fields)
     return SalesInvoice(**values)
 
@@ -99,7 +113,7 @@ def test_a_new_invoice_plans_one_ar_invoice_with_mapped_accounts_tax_and_totals(
     edited = _invoice("90001", customer, ("4000", "120.00", "20"), ("4010", "50.00", "5"))
     append_versions(ledger, [NewVersion.of(edited)])
     [update] = _about(_plan(ledger), "90001")
-    assert (update.operation, update.target_key, update.record.gross_amount) == (
+    assert (update.operation, update.target_key, _rec(update).gross_amount) == (
         "update",
         "0090001",
         Decimal("196.50"),
@@ -116,28 +130,41 @@ def test_an_invoice_over_the_threshold_waits_for_approval_and_its_echo_plans_not
     apply_in_ledger(ledger, [intent])  # written, and read back from Sage 100
     plan = _plan(ledger)
     assert not _about(plan, "90002", "0090002")
-    assert not [i for i in plan.intents if i.flow == "paid_status_to_kashflow"
-                and i.target_key.startswith("NEW-0090002")]  # fmt: skip
+    assert not [
+        i
+        for i in plan.intents
+        if i.flow == "paid_status_to_kashflow" and i.target_key.startswith("NEW-0090002")
+    ]
 
 
 def test_an_invoice_of_a_new_customer_depends_on_the_customers_creation(
     ledger: psycopg.Connection[Any],
 ) -> None:
     new = Customer(system="kashflow", key="FRESH01", party_number="FRESH01", name="Fresh Ltd")
-    append_versions(ledger, [NewVersion.of(new), NewVersion.of(_invoice("90003", "FRESH01",
-                                                                       ("4000", "10", "20")))])  # fmt: skip
+    append_versions(
+        ledger,
+        [NewVersion.of(new), NewVersion.of(_invoice("90003", "FRESH01", ("4000", "10", "20")))],
+    )
     plan = _plan(ledger)
     [customer] = _about(plan, "FRESH01")
     [invoice] = _about(plan, "90003")
     assert invoice.depends_on == (customer.idempotency_key,)
-    assert invoice.record.customer_key == "01-FRESH01"
+    assert _rec(invoice).customer_key == "01-FRESH01"
 
 
 def test_an_unknown_nominal_is_refused_naming_the_invoice_and_field(
     ledger: psycopg.Connection[Any],
 ) -> None:
-    append_versions(ledger, [NewVersion.of(_invoice("90004", _linked_customer(ledger),
-                                                    ("4000", "5", "20"), ("9999", "5", "20")))])  # fmt: skip
+    append_versions(
+        ledger,
+        [
+            NewVersion.of(
+                _invoice(
+                    "90004", _linked_customer(ledger), ("4000", "5", "20"), ("9999", "5", "20")
+                )
+            )
+        ],
+    )
     plan = _plan(ledger)
     assert not _about(plan, "90004")
     [refused] = [r for r in plan.rejections if r.key == "90004"]
@@ -153,10 +180,15 @@ def test_a_receipt_posts_once_to_the_right_invoice_and_comes_back_without_a_loop
     customer = _linked_customer(ledger)
     invoice = _invoice("90005", customer, ("4000", "100.00", "20"), amount_paid=Decimal(120))
     receipt = Payment(
-        system="kashflow", key="R90005", kind="receipt", counterparty_key=customer,
-        payment_date=DAY, amount=Decimal("120.00"), method="BACS",
+        system="kashflow",
+        key="R90005",
+        kind="receipt",
+        counterparty_key=customer,
+        payment_date=DAY,
+        amount=Decimal("120.00"),
+        method="BACS",
         allocations=(Allocation(invoice_key="90005", amount=Decimal("120.00")),),
-    )  # fmt: skip
+    )
     append_versions(ledger, [NewVersion.of(invoice), NewVersion.of(receipt)])
     plan = _plan(ledger)
     [invoice_intent] = _about(plan, "90005")
@@ -176,7 +208,7 @@ def test_a_receipt_posts_once_to_the_right_invoice_and_comes_back_without_a_loop
 
     # Both land in Sage 100 and are read back; the invoice there shows it paid.
     mark_succeeded(ledger, plan.intents)
-    paid = invoice_intent.record.model_copy(update={"amount_paid": Decimal("120.00")})
+    paid = _rec(invoice_intent).model_copy(update={"amount_paid": Decimal("120.00")})
     append_versions(ledger, [NewVersion.of(paid), NewVersion.of(posted)])
     settled = _plan(ledger)
     assert not _about(settled, "90005", "R90005", "0090005")
@@ -190,16 +222,16 @@ def test_sage_paid_status_pays_the_kashflow_invoice_once_and_its_echo_is_not_pos
     append_versions(ledger, [NewVersion.of(invoice)])
     [created] = _about(_plan(ledger), "90006")
     apply_in_ledger(ledger, [created])
-    sage_paid = created.record.model_copy(update={"amount_paid": Decimal("50.00")})
+    sage_paid = _rec(created).model_copy(update={"amount_paid": Decimal("50.00")})
     append_versions(ledger, [NewVersion.of(sage_paid)])
 
     [payment] = _about(_plan(ledger), "0090006")
     assert (payment.flow, payment.target_system) == ("paid_status_to_kashflow", "kashflow")
-    assert payment.record.allocations == (Allocation(invoice_key="90006", amount=Decimal(50)),)
-    assert payment.record.counterparty_key == customer
+    assert _rec(payment).allocations == (Allocation(invoice_key="90006", amount=Decimal(50)),)
+    assert _rec(payment).counterparty_key == customer
 
     apply_in_ledger(ledger, [payment])
-    echo = payment.record.model_copy(update={"key": "R777777"})
+    echo = _rec(payment).model_copy(update={"key": "R777777"})
     kashflow_paid = invoice.model_copy(update={"amount_paid": Decimal("50.00")})
     append_versions(ledger, [NewVersion.of(echo), NewVersion.of(kashflow_paid)])
     plan = _plan(ledger)
@@ -210,7 +242,9 @@ def test_daily_journal_summarises_a_day_by_account_and_vat_code_traceably(
     ledger: psycopg.Connection[Any],
 ) -> None:
     rules = RULES.model_copy(
-        update={"aggregation": RULES.aggregation.model_copy(update={"sales_invoices": "daily_journal"})}
+        update={
+            "aggregation": RULES.aggregation.model_copy(update={"sales_invoices": "daily_journal"})
+        }
     )
     customer = _linked_customer(ledger)
     day = date(2030, 1, 15)  # after everything the sandboxes hold
@@ -218,7 +252,7 @@ def test_daily_journal_summarises_a_day_by_account_and_vat_code_traceably(
     second = _invoice("91002", customer, ("4000", "50", "20"), issue_date=day)
     append_versions(ledger, [NewVersion.of(first), NewVersion.of(second)])
     [journal] = [i for i in _plan(ledger, rules).intents if i.source_key == day.isoformat()]
-    entry = journal.record
+    entry: Any = journal.record
     assert (journal.flow, entry.key, entry.posting_date) == (
         "sales_invoice_journal_to_sage100",
         "SJ-20300115-1",
@@ -239,7 +273,7 @@ def test_daily_journal_summarises_a_day_by_account_and_vat_code_traceably(
     late = _invoice("91003", customer, ("4000", "20", "0"), issue_date=day)
     append_versions(ledger, [NewVersion.of(late)])
     [supplement] = [i for i in _plan(ledger, rules).intents if i.source_key == day.isoformat()]
-    assert (supplement.record.key, supplement.record.source) == (
+    assert (_rec(supplement).key, _rec(supplement).source) == (
         "SJ-20300115-2",
         "kashflow sales_invoice 91003",
     )

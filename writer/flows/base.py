@@ -70,7 +70,9 @@ class Rejection:
 
     def line(self) -> str:
         where = f"{self.system} {self.entity} {self.key}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 @dataclass

@@ -107,7 +107,9 @@ def _create(planner: Planner, entity: MasterEntity, version: StoredVersion, targ
     )
 
 
-def _only_flowing(created: CanonicalRecord, planner: Planner, entity: MasterEntity) -> CanonicalRecord:
+def _only_flowing(
+    created: CanonicalRecord, planner: Planner, entity: MasterEntity
+) -> CanonicalRecord:
     """A created record carries the fields that flow to its system; others keep defaults."""
     rules = planner.rules.masters.of(entity)
     flowing = set(rules.flowing(created.system))
@@ -138,10 +140,8 @@ def _merge_pair(
     for name in fields:
         if seen["kashflow"][name] == seen["sage100"][name]:
             continue
-        changed = [
-            system
-            for system in ("kashflow", "sage100")
-            if name not in agreed or seen[system][name] != agreed[name]
+        changed: list[System] = [
+            system for system in OTHER if name not in agreed or seen[system][name] != agreed[name]
         ]
         winner: System = changed[0] if len(changed) == 1 else rules.owner(name)
         loser = OTHER[winner]
@@ -159,7 +159,9 @@ def _merge_pair(
             flow_name(entity, target),
             "update",
             held[target].model_copy(update=update),
-            Source(source_version.system, entity, source_version.native_key, source_version.version),
+            Source(
+                source_version.system, entity, source_version.native_key, source_version.version
+            ),
         )
         if intent is not None:
             keys_by_target[target] = intent.idempotency_key
@@ -233,5 +235,3 @@ def _base(
     if not written:
         return None
     return max(written, key=lambda i: i.created_at).record()
-
-

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 
 from canonical import Allocation, Payment, SalesInvoice
@@ -48,9 +49,12 @@ def plan_receipts(planner: Planner) -> None:
     ours = _our_kashflow_payments(planner)
     sage_receipts = _receipts(state.of_entity("sage100", "payment").values())
     for version, payment in _receipts(state.of_entity("kashflow", "payment").values()):
-        if (payment.allocations[0].invoice_key if payment.allocations else None, payment.amount,
-                payment.payment_date) in ours or (payment.reference or "").startswith("Sage "):
-            continue  # fmt: skip
+        if (
+            payment.allocations[0].invoice_key if payment.allocations else None,
+            payment.amount,
+            payment.payment_date,
+        ) in ours or (payment.reference or "").startswith("Sage "):
+            continue
         _plan_receipt(planner, version, payment, sage_receipts)
 
 
@@ -69,15 +73,21 @@ def _plan_receipt(
         assert isinstance(posted, Payment)
         if posted.amount != payment.amount or posted.payment_date != payment.payment_date:
             planner.reject(
-                RECEIPT_FLOW, source, "amount",
+                RECEIPT_FLOW,
+                source,
+                "amount",
                 f"changed after it was posted to Sage 100 (as {posted.amount} on"
                 f" {posted.payment_date}): post the difference there by hand",
-            )  # fmt: skip
+            )
         return
     customer = master_counterpart(planner, "customer", "kashflow", payment.counterparty_key or "")
     if customer is None:
-        planner.reject(RECEIPT_FLOW, source, "counterparty_key",
-                       f"customer {payment.counterparty_key} is not in the ledger")  # fmt: skip
+        planner.reject(
+            RECEIPT_FLOW,
+            source,
+            "counterparty_key",
+            f"customer {payment.counterparty_key} is not in the ledger",
+        )
         return
     if any(
         p.counterparty_key == customer.key
@@ -88,23 +98,35 @@ def _plan_receipt(
         return  # Sage 100 holds it already
     method = planner.rules.lookups.payment_methods.get(payment.method or "")
     if method is None:
-        planner.reject(RECEIPT_FLOW, source, "method",
-                       f"no Sage 100 bank code for payment method {payment.method!r}"
-                       " (lookups.payment_methods)")  # fmt: skip
+        planner.reject(
+            RECEIPT_FLOW,
+            source,
+            "method",
+            f"no Sage 100 bank code for payment method {payment.method!r}"
+            " (lookups.payment_methods)",
+        )
         return
     depends = [customer.depends_on]
     allocations = []
     for allocation in payment.allocations:
         invoice = invoice_counterpart(planner, allocation.invoice_key)
         if invoice is None:
-            planner.reject(RECEIPT_FLOW, source, "allocations.invoice_key",
-                           f"invoice {allocation.invoice_key} is not in Sage 100 nor planned")  # fmt: skip
+            planner.reject(
+                RECEIPT_FLOW,
+                source,
+                "allocations.invoice_key",
+                f"invoice {allocation.invoice_key} is not in Sage 100 nor planned",
+            )
             return
         open_amount = _open_in_sage100(planner, invoice.key)
         if open_amount is not None and allocation.amount > open_amount:
-            planner.reject(RECEIPT_FLOW, source, "allocations.amount",
-                           f"{allocation.amount} is more than the {open_amount} open on Sage 100"
-                           f" invoice {invoice.key}")  # fmt: skip
+            planner.reject(
+                RECEIPT_FLOW,
+                source,
+                "allocations.amount",
+                f"{allocation.amount} is more than the {open_amount} open on Sage 100"
+                f" invoice {invoice.key}",
+            )
             return
         depends.append(invoice.depends_on)
         allocations.append(Allocation(invoice_key=invoice.key, amount=allocation.amount))
@@ -148,24 +170,30 @@ def _in_flight(planner: Planner, flow: str, invoice_key: str, version: StoredVer
     version does not show yet (planned now, not applied, or applied but not read since)."""
     total = Decimal(0)
     pending: list[PriorIntent] = [
-        i for i in planner.state.intents if i.flow == flow and not i.failed and not (
-            i.status == "succeeded" and i.outcome_at is not None
+        i
+        for i in planner.state.intents
+        if i.flow == flow
+        and not i.failed
+        and not (
+            i.status == "succeeded"
+            and i.outcome_at is not None
             and version.observed_at >= i.outcome_at
         )
-    ]  # fmt: skip
+    ]
     records = [i.record() for i in pending] + [
         i.record for i in planner.plan.intents if i.flow == flow
     ]
     for record in records:
         assert isinstance(record, Payment)
-        total += sum((a.amount for a in record.allocations if a.invoice_key == invoice_key),
-                     Decimal(0))  # fmt: skip
+        total += sum(
+            (a.amount for a in record.allocations if a.invoice_key == invoice_key), Decimal(0)
+        )
     return total
 
 
-def _our_kashflow_payments(planner: Planner) -> set[tuple[str | None, Decimal, object]]:
+def _our_kashflow_payments(planner: Planner) -> set[tuple[str | None, Decimal, date]]:
     """(invoice, amount, date) of the KashFlow payments the paid-status flow wrote."""
-    ours = set()
+    ours: set[tuple[str | None, Decimal, date]] = set()
     for intent in planner.state.intents:
         if intent.flow == PAID_FLOW and not intent.failed:
             record = intent.record()
@@ -179,7 +207,9 @@ def plan_paid_status(planner: Planner) -> None:
     """Sage 100 invoices with more paid than their KashFlow counterpart: pay the rest."""
     state = planner.state
     newest_receipt = _newest_receipt_by_invoice(state.of_entity("sage100", "payment").values())
-    for kashflow_key, kashflow_version in sorted(state.of_entity("kashflow", "sales_invoice").items()):
+    for kashflow_key, kashflow_version in sorted(
+        state.of_entity("kashflow", "sales_invoice").items()
+    ):
         counterpart = invoice_counterpart(planner, kashflow_key)
         if counterpart is None:
             continue

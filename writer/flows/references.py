@@ -31,7 +31,9 @@ def master_counterpart(
     for intent in planner.plan.intents:
         if intent.flow == flow and intent.source_key == key and intent.operation == "create":
             return Counterpart(intent.target_key, intent.idempotency_key)
-    pairs = planner.state.pairs(entity, (flow_name(entity, "sage100"), flow_name(entity, "kashflow")))
+    pairs = planner.state.pairs(
+        entity, (flow_name(entity, "sage100"), flow_name(entity, "kashflow"))
+    )
     if source_system == "kashflow":
         other = pairs.get(key)
     else:

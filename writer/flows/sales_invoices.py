@@ -26,12 +26,21 @@ from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
 from writer.flows.references import Counterpart, master_counterpart
+from writer.intents import Operation
 
 FLOW = "sales_invoice_to_sage100"
 JOURNAL_FLOW = "sales_invoice_journal_to_sage100"
 JOURNAL_SOURCE = "kashflow sales_invoice "
-WRITTEN = ("customer_key", "issue_date", "due_date", "reference", "lines", "net_amount",
-           "tax_amount", "gross_amount")  # fmt: skip
+WRITTEN = (
+    "customer_key",
+    "issue_date",
+    "due_date",
+    "reference",
+    "lines",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+)
 
 
 def plan_sales_invoices(planner: Planner) -> None:
@@ -60,7 +69,7 @@ def _plan_invoice(planner: Planner, version: StoredVersion) -> None:
         written = before[-1].record()
         if all(getattr(written, f) == getattr(record, f) for f in WRITTEN):
             return
-        operation = "update"
+        operation: Operation = "update"
     else:
         existing = planner.state.version("sage100", "sales_invoice", record.key)
         if existing is not None:
@@ -144,23 +153,31 @@ def _map_line(
         account = lookups.nominals.get(line.gl_account)
         if account is None:
             planner.reject(
-                FLOW, source, f"{where}.gl_account",
-                f"no Sage 100 G/L account for KashFlow nominal {line.gl_account} (lookups.nominals)",
-            )  # fmt: skip
+                FLOW,
+                source,
+                f"{where}.gl_account",
+                f"no Sage 100 G/L account for KashFlow nominal {line.gl_account}"
+                " (lookups.nominals)",
+            )
             return None
         update["gl_account"] = account
     if lookups.tax_class(line.tax_rate) is None:
         planner.reject(
-            FLOW, source, f"{where}.tax_rate",
+            FLOW,
+            source,
+            f"{where}.tax_rate",
             f"no Sage 100 tax class for VAT at {line.tax_rate}% (lookups.tax_classes)",
-        )  # fmt: skip
+        )
         return None
     if line.product_key is not None:
         product = master_counterpart(planner, "product", "kashflow", line.product_key)
         if product is None:
             planner.reject(
-                FLOW, source, f"{where}.product_key", f"product {line.product_key} is not in the ledger"
-            )  # fmt: skip
+                FLOW,
+                source,
+                f"{where}.product_key",
+                f"product {line.product_key} is not in the ledger",
+            )
             return None
         update["product_key"] = product.key
         if product.depends_on:
@@ -181,10 +198,10 @@ def plan_daily_journals(planner: Planner, invoices: dict[str, StoredVersion]) ->
     batches: dict[date, int] = defaultdict(int)
     for intent in planner.state.intents:
         if intent.flow == JOURNAL_FLOW and not intent.failed:
-            entry = intent.record()
-            assert isinstance(entry, JournalEntry)
-            journaled.update((entry.source or "").removeprefix(JOURNAL_SOURCE).split(","))
-            batches[entry.posting_date] += 1
+            posted = intent.record()
+            assert isinstance(posted, JournalEntry)
+            journaled.update((posted.source or "").removeprefix(JOURNAL_SOURCE).split(","))
+            batches[posted.posting_date] += 1
     by_day: dict[date, list[SalesInvoice]] = defaultdict(list)
     for key, version in sorted(invoices.items()):
         if key in journaled:
@@ -221,9 +238,11 @@ def _journal(
             if account is None or tax_class is None:
                 field = "gl_account" if account is None else "tax_rate"
                 planner.reject(
-                    JOURNAL_FLOW, Source("kashflow", "sales_invoice", invoice.key, 0),
-                    f"lines.{field}", f"no lookup for {getattr(line, field)!r}: the day's journal waits",
-                )  # fmt: skip
+                    JOURNAL_FLOW,
+                    Source("kashflow", "sales_invoice", invoice.key, 0),
+                    f"lines.{field}",
+                    f"no lookup for {getattr(line, field)!r}: the day's journal waits",
+                )
                 return None
             net[(account, tax_class)] += line.net_amount
             tax[tax_class] += line.tax_amount
@@ -232,17 +251,25 @@ def _journal(
                     named[where].append(invoice.key)
     gross = sum((i.gross_amount for i in invoices), Decimal(0))
     lines = [
-        _credit(accounts.receivables_account, -gross, f"Sales {day.isoformat()}",
-                [i.key for i in invoices])
-    ]  # fmt: skip
+        _credit(
+            accounts.receivables_account,
+            -gross,
+            f"Sales {day.isoformat()}",
+            [i.key for i in invoices],
+        )
+    ]
     for (account, tax_class), amount in sorted(net.items()):
         lines.append(_credit(account, amount, f"{tax_class} net", named[(account, tax_class)]))
     for tax_class, amount in sorted(tax.items()):
         if amount:
             lines.append(
-                _credit(accounts.vat_account, amount, f"{tax_class} VAT",
-                        named[(accounts.vat_account, tax_class)])
-            )  # fmt: skip
+                _credit(
+                    accounts.vat_account,
+                    amount,
+                    f"{tax_class} VAT",
+                    named[(accounts.vat_account, tax_class)],
+                )
+            )
     return JournalEntry.build(
         system="sage100",
         key=f"SJ-{day:%Y%m%d}-{batch}",

@@ -132,9 +132,10 @@ class LedgerState:
                 continue
             if intent.flow == to_sage100 and intent.source_key:
                 pairs.setdefault(intent.source_key, intent.written_key)
-            elif intent.flow == to_kashflow and intent.source_key:
-                if intent.written_key not in pairs:
-                    pairs[intent.written_key] = intent.source_key
+            elif (
+                intent.flow == to_kashflow and intent.source_key and intent.written_key not in pairs
+            ):
+                pairs[intent.written_key] = intent.source_key
         return pairs
 
 
@@ -146,7 +147,9 @@ def load_state(conn: psycopg.Connection[Any], today: date | None = None) -> Ledg
         cur.execute(query("linked_at"))
         linked_at = {
             (row["entity"], row["kashflow_key"], row["sage100_key"]): (
-                parse_record("kashflow", row["entity"], row["kashflow_key"], row["kashflow_payload"]),
+                parse_record(
+                    "kashflow", row["entity"], row["kashflow_key"], row["kashflow_payload"]
+                ),
                 parse_record("sage100", row["entity"], row["sage100_key"], row["sage100_payload"]),
             )
             for row in cur.fetchall()

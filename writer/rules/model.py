@@ -50,13 +50,32 @@ class _Strict(BaseModel):
 
 
 CustomerField = Literal[
-    "name", "email", "phone", "address_lines", "city", "region", "postcode", "country",
-    "tax_number", "payment_terms_days", "credit_limit", "active",
-]  # fmt: skip
+    "name",
+    "email",
+    "phone",
+    "address_lines",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "tax_number",
+    "payment_terms_days",
+    "credit_limit",
+    "active",
+]
 SupplierField = Literal[
-    "name", "email", "phone", "address_lines", "city", "region", "postcode", "country",
-    "tax_number", "payment_terms_days", "active",
-]  # fmt: skip
+    "name",
+    "email",
+    "phone",
+    "address_lines",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "tax_number",
+    "payment_terms_days",
+    "active",
+]
 ProductField = Literal[
     "name", "description", "unit_price", "unit_cost", "tax_rate", "track_stock", "active"
 ]
@@ -116,9 +135,10 @@ class PaymentMethodRule(_Strict):
 class Lookups(_Strict):
     payment_methods: dict[str, PaymentMethodRule]
     nominals: dict[NominalCode, SageAccount]
-    tax_classes: dict[Annotated[Decimal, Field(ge=0, le=100)], Annotated[
-        str, StringConstraints(min_length=1, max_length=3)
-    ]]  # fmt: skip
+    tax_classes: dict[
+        Annotated[Decimal, Field(ge=0, le=100)],
+        Annotated[str, StringConstraints(min_length=1, max_length=3)],
+    ]
     terms_codes: dict[Annotated[int, Field(ge=0, le=3650)], Code]
 
     def tax_class(self, rate: Decimal) -> str | None:
