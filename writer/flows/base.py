@@ -123,6 +123,8 @@ class Planner:
 
         The record is fitted to its target (normalised, cut to widths with a warning); a
         value the rules refuse to cut rejects it instead."""
+        if record.system not in ("kashflow", "sage100"):
+            raise ValueError(f"{flow}: writes go to KashFlow or Sage 100, not {record.system}")
         fitted = fit_record(record, record.system, self.rules)
         if fitted.problems:
             for problem in fitted.problems:

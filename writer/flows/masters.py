@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from canonical import CanonicalRecord, Customer, Supplier, System
+from canonical import CanonicalRecord, Customer, Supplier
 from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Conflict, FlowPlan, Planner, Source
 from writer.flows.state import LedgerState, PriorIntent
 from writer.rules import MasterRules, comparable
+from writer.rules.model import System
 
 MasterEntity = Literal["customer", "supplier", "product"]
 MASTER_ENTITIES: tuple[MasterEntity, ...] = ("customer", "supplier", "product")
@@ -102,17 +103,16 @@ def _create(planner: Planner, entity: MasterEntity, version: StoredVersion, targ
         update["party_number"] = keys.split_party_key(key)[1] if target == "sage100" else key
     created = type(record).model_validate({**record.model_dump(), **update})
     enrich = planner.salesperson() if target == "sage100" and entity == "customer" else ()
-    planner.intent(
-        flow, "create", _only_flowing(created, planner, entity), source, native_fields=enrich
-    )
+    created = _only_flowing(created, target, planner, entity)
+    planner.intent(flow, "create", created, source, native_fields=enrich)
 
 
 def _only_flowing(
-    created: CanonicalRecord, planner: Planner, entity: MasterEntity
+    created: CanonicalRecord, target: System, planner: Planner, entity: MasterEntity
 ) -> CanonicalRecord:
     """A created record carries the fields that flow to its system; others keep defaults."""
     rules = planner.rules.masters.of(entity)
-    flowing = set(rules.flowing(created.system))
+    flowing = set(rules.flowing(target))
     blank = {
         name: info.default
         for name, info in type(created).model_fields.items()

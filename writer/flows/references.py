@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from canonical import System
 from writer.flows.base import Planner
 from writer.flows.masters import flow_name
+from writer.rules.model import System
 
 
 @dataclass(frozen=True)
