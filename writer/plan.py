@@ -18,6 +18,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from writer.flows.base import FlowPlan, Planner
+from writer.flows.ecommerce import plan_ecommerce
 from writer.flows.masters import plan_masters
 from writer.flows.receipts import plan_paid_status, plan_receipts
 from writer.flows.sales_invoices import plan_sales_invoices
@@ -36,6 +37,7 @@ FLOWS: dict[str, FlowPlanner] = {
     "sales_invoices": plan_sales_invoices,
     "receipts": plan_receipts,
     "paid_status": plan_paid_status,
+    "ecommerce": plan_ecommerce,
 }
 """Every flow by name, in the order they plan: masters before what depends on them."""
 
