@@ -261,11 +261,11 @@ def test_daily_journal_summarises_a_day_by_account_and_vat_code_traceably(
     assert entry.source == "kashflow sales_invoice 91001,91002"
     lines = {(line.account, line.description): (line.debit, line.credit) for line in entry.lines}
     assert lines == {
-        ("1100-00-00", "Sales 2030-01-15: invoices 91001, 91002"): (Decimal("190.5"), 0),
-        ("4000-00-00", "TX net: invoices 91001, 91002"): (0, Decimal(150)),
-        ("4010-00-00", "RD net: invoices 91001"): (0, Decimal(10)),
-        ("2200-00-00", "RD VAT: invoices 91001"): (0, Decimal("0.5")),
-        ("2200-00-00", "TX VAT: invoices 91001, 91002"): (0, Decimal(30)),
+        ("1100-00-00", "Sales 2030-01-15: 91001, 91002"): (Decimal("190.5"), 0),
+        ("4000-00-00", "TX net: 91001, 91002"): (0, Decimal(150)),
+        ("4010-00-00", "RD net: 91001"): (0, Decimal(10)),
+        ("2200-00-00", "RD VAT: 91001"): (0, Decimal("0.5")),
+        ("2200-00-00", "TX VAT: 91001, 91002"): (0, Decimal(30)),
     }
 
     record_intents(ledger, [journal])

@@ -17,20 +17,25 @@ lists them all, which is also how a later plan knows they were journaled.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from canonical import DocumentLine, JournalEntry, JournalLine, SalesInvoice
+from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
+from writer.flows.journals import DailyJournal, plan_daily_journals
 from writer.flows.references import Counterpart, master_counterpart
 from writer.intents import Operation
 
 FLOW = "sales_invoice_to_sage100"
-JOURNAL_FLOW = "sales_invoice_journal_to_sage100"
-JOURNAL_SOURCE = "kashflow sales_invoice "
+SALES_JOURNAL = DailyJournal(
+    flow="sales_invoice_journal_to_sage100",
+    entity="sales_invoice",
+    key_prefix="SJ",
+    label="Sales",
+    sign=Decimal(1),
+)
 WRITTEN = (
     "customer_key",
     "issue_date",
@@ -46,7 +51,7 @@ WRITTEN = (
 def plan_sales_invoices(planner: Planner) -> None:
     invoices = planner.state.of_entity("kashflow", "sales_invoice")
     if planner.rules.aggregation.sales_invoices == "daily_journal":
-        plan_daily_journals(planner, invoices)
+        plan_daily_journals(planner, SALES_JOURNAL, invoices)
         return
     for _key, version in sorted(invoices.items()):
         _plan_invoice(planner, version)
@@ -190,101 +195,6 @@ def _terms_days(planner: Planner, customer_key: str) -> int:
     if customer is None or customer.payload is None:
         return 30
     return int(customer.payload.get("payment_terms_days", 30))
-
-
-def plan_daily_journals(planner: Planner, invoices: dict[str, StoredVersion]) -> None:
-    """One summarised journal per day of the invoices no journal holds yet."""
-    journaled: set[str] = set()
-    batches: dict[date, int] = defaultdict(int)
-    for intent in planner.state.intents:
-        if intent.flow == JOURNAL_FLOW and not intent.failed:
-            posted = intent.record()
-            assert isinstance(posted, JournalEntry)
-            journaled.update((posted.source or "").removeprefix(JOURNAL_SOURCE).split(","))
-            batches[posted.posting_date] += 1
-    by_day: dict[date, list[SalesInvoice]] = defaultdict(list)
-    for key, version in sorted(invoices.items()):
-        if key in journaled:
-            continue
-        invoice = version.record()
-        assert isinstance(invoice, SalesInvoice)
-        by_day[invoice.issue_date].append(invoice)
-    for day, day_invoices in sorted(by_day.items()):
-        batch = batches[day] + 1
-        source = Source("kashflow", "sales_invoice", day.isoformat(), batch)
-        entry = _journal(planner, day, batch, day_invoices)
-        if entry is not None:
-            planner.intent(
-                JOURNAL_FLOW,
-                "create",
-                entry,
-                source,
-                amount=sum((i.gross_amount for i in day_invoices), Decimal(0)),
-            )
-
-
-def _journal(
-    planner: Planner, day: date, batch: int, invoices: list[SalesInvoice]
-) -> JournalEntry | None:
-    rules = planner.rules
-    accounts = rules.aggregation.journal
-    net: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    tax: dict[str, Decimal] = defaultdict(Decimal)
-    named: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for invoice in invoices:
-        for line in invoice.lines:
-            account = rules.lookups.nominals.get(line.gl_account or "")
-            tax_class = rules.lookups.tax_class(line.tax_rate)
-            if account is None or tax_class is None:
-                field = "gl_account" if account is None else "tax_rate"
-                planner.reject(
-                    JOURNAL_FLOW,
-                    Source("kashflow", "sales_invoice", invoice.key, 0),
-                    f"lines.{field}",
-                    f"no lookup for {getattr(line, field)!r}: the day's journal waits",
-                )
-                return None
-            net[(account, tax_class)] += line.net_amount
-            tax[tax_class] += line.tax_amount
-            for where in ((account, tax_class), (accounts.vat_account, tax_class)):
-                if invoice.key not in named[where]:
-                    named[where].append(invoice.key)
-    gross = sum((i.gross_amount for i in invoices), Decimal(0))
-    lines = [
-        _credit(
-            accounts.receivables_account,
-            -gross,
-            f"Sales {day.isoformat()}",
-            [i.key for i in invoices],
-        )
-    ]
-    for (account, tax_class), amount in sorted(net.items()):
-        lines.append(_credit(account, amount, f"{tax_class} net", named[(account, tax_class)]))
-    for tax_class, amount in sorted(tax.items()):
-        if amount:
-            lines.append(
-                _credit(
-                    accounts.vat_account,
-                    amount,
-                    f"{tax_class} VAT",
-                    named[(accounts.vat_account, tax_class)],
-                )
-            )
-    return JournalEntry.build(
-        system="sage100",
-        key=f"SJ-{day:%Y%m%d}-{batch}",
-        posting_date=day,
-        description=f"KashFlow sales {day.isoformat()}",
-        source=JOURNAL_SOURCE + ",".join(i.key for i in invoices),
-        lines=tuple(line for line in lines if line.debit or line.credit),
-    )
-
-
-def _credit(account: str, amount: Decimal, what: str, invoices: list[str]) -> JournalLine:
-    text = f"{what}: invoices {', '.join(invoices)}"
-    if amount < 0:
-        return JournalLine(account=account, debit=-amount, description=text)
-    return JournalLine(account=account, credit=amount, description=text)
 
 
 def invoice_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | None:
