@@ -20,9 +20,12 @@ from psycopg.types.json import Jsonb
 from writer.flows.base import FlowPlan, Planner
 from writer.flows.ecommerce import plan_ecommerce
 from writer.flows.masters import plan_masters
+from writer.flows.order_status import plan_order_status
+from writer.flows.purchases import plan_purchases
 from writer.flows.receipts import plan_paid_status, plan_receipts
 from writer.flows.sales_invoices import plan_sales_invoices
 from writer.flows.state import LedgerState, load_state
+from writer.flows.stock import plan_stock
 from writer.rules import Rules
 from writer.sql import query
 
@@ -37,6 +40,9 @@ FLOWS: dict[str, FlowPlanner] = {
     "sales_invoices": plan_sales_invoices,
     "receipts": plan_receipts,
     "paid_status": plan_paid_status,
+    "purchases": plan_purchases,
+    "stock": plan_stock,
+    "order_status": plan_order_status,
     "ecommerce": plan_ecommerce,
 }
 """Every flow by name, in the order they plan: masters before what depends on them."""

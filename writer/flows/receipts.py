@@ -34,10 +34,13 @@ PAID_FLOW = "paid_status_to_kashflow"
 METHOD_OF_PAYMENT_TYPE = {code: method for method, code in PAYMENT_TYPES.items()}
 
 
-def _receipts(versions: Iterable[StoredVersion]) -> list[tuple[StoredVersion, Payment]]:
+def payments_of_kind(
+    versions: Iterable[StoredVersion], kind: str = "receipt"
+) -> list[tuple[StoredVersion, Payment]]:
+    """The payments of one kind (receipts, supplier payments), by key."""
     found = []
     for version in versions:
-        if version.payload and version.payload.get("kind") == "receipt":
+        if version.payload and version.payload.get("kind") == kind:
             record = version.record()
             assert isinstance(record, Payment)
             found.append((version, record))
@@ -47,8 +50,8 @@ def _receipts(versions: Iterable[StoredVersion]) -> list[tuple[StoredVersion, Pa
 def plan_receipts(planner: Planner) -> None:
     state = planner.state
     ours = _our_kashflow_payments(planner)
-    sage_receipts = _receipts(state.of_entity("sage100", "payment").values())
-    for version, payment in _receipts(state.of_entity("kashflow", "payment").values()):
+    sage_receipts = payments_of_kind(state.of_entity("sage100", "payment").values())
+    for version, payment in payments_of_kind(state.of_entity("kashflow", "payment").values()):
         if (
             payment.allocations[0].invoice_key if payment.allocations else None,
             payment.amount,
@@ -162,10 +165,10 @@ def _open_in_sage100(planner: Planner, invoice_key: str) -> Decimal | None:
         return None
     invoice = version.record()
     assert isinstance(invoice, SalesInvoice)
-    return invoice.amount_open - _in_flight(planner, RECEIPT_FLOW, invoice_key, version)
+    return invoice.amount_open - in_flight(planner, RECEIPT_FLOW, invoice_key, version)
 
 
-def _in_flight(planner: Planner, flow: str, invoice_key: str, version: StoredVersion) -> Decimal:
+def in_flight(planner: Planner, flow: str, invoice_key: str, version: StoredVersion) -> Decimal:
     """Amounts intents of `flow` allocate to `invoice_key` that the invoice's current
     version does not show yet (planned now, not applied, or applied but not read since)."""
     total = Decimal(0)
@@ -219,10 +222,10 @@ def plan_paid_status(planner: Planner) -> None:
         sage_invoice, kashflow_invoice = sage_version.record(), kashflow_version.record()
         assert isinstance(sage_invoice, SalesInvoice)
         assert isinstance(kashflow_invoice, SalesInvoice)
-        sage_paid = sage_invoice.amount_paid + _in_flight(
+        sage_paid = sage_invoice.amount_paid + in_flight(
             planner, RECEIPT_FLOW, counterpart.key, sage_version
         )
-        kashflow_paid = kashflow_invoice.amount_paid + _in_flight(
+        kashflow_paid = kashflow_invoice.amount_paid + in_flight(
             planner, PAID_FLOW, kashflow_key, kashflow_version
         )
         if sage_paid <= kashflow_paid:
@@ -252,7 +255,7 @@ def plan_paid_status(planner: Planner) -> None:
 def _newest_receipt_by_invoice(versions: Iterable[StoredVersion]) -> dict[str, Payment]:
     newest: dict[str, Payment] = {}
     by_invoice: dict[str, list[Payment]] = defaultdict(list)
-    for _, payment in _receipts(versions):
+    for _, payment in payments_of_kind(versions):
         for allocation in payment.allocations:
             by_invoice[allocation.invoice_key].append(payment)
     for invoice, payments in by_invoice.items():
