@@ -55,9 +55,7 @@ def _plan_order(planner: Planner, version: StoredVersion, numbers: _InvoiceNumbe
     order = version.record()
     assert isinstance(order, SalesInvoice)
     source = Source("ecommerce", "sales_invoice", order.key, version.version)
-    before = [
-        i for i in planner.state.intents_from(ORDER_FLOW, "ecommerce", order.key) if not i.failed
-    ]
+    before = planner.state.written_from(ORDER_FLOW, "ecommerce", order.key)
     if before:
         written = before[-1].record()
         assert isinstance(written, SalesInvoice)
@@ -129,9 +127,7 @@ def _plan_payment(planner: Planner, version: StoredVersion) -> None:
     payment = version.record()
     assert isinstance(payment, Payment)
     source = Source("gateway", "payment", payment.key, version.version)
-    if [
-        i for i in planner.state.intents_from(PAYMENT_FLOW, "gateway", payment.key) if not i.failed
-    ]:
+    if planner.state.written_from(PAYMENT_FLOW, "gateway", payment.key):
         return
     allocations = []
     depends = []

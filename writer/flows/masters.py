@@ -80,7 +80,7 @@ def _with_division(parts: tuple[str, str], division: str) -> tuple[str, str]:
 def _create(planner: Planner, entity: MasterEntity, version: StoredVersion, target: System) -> None:
     flow = flow_name(entity, target)
     source = Source(version.system, entity, version.native_key, version.version)
-    if planner.state.intents_from(flow, version.system, version.native_key):
+    if planner.state.written_from(flow, version.system, version.native_key):
         return  # created before: the new version flows as an update once paired
     record = version.record()
     division = planner.rules.enrichment.default_division

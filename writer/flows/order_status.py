@@ -31,7 +31,7 @@ def plan_order_status(planner: Planner) -> None:
         customer = master_counterpart(planner, "customer", "sage100", order.customer_key)
         if customer is None:
             continue  # the customers flow creates it first; the status follows next plan
-        before = [i for i in state.intents_from(FLOW, "sage100", key) if not i.failed]
+        before = state.written_from(FLOW, "sage100", key)
         invoice = kashflow_quote_number(order.invoice_key) if order.invoice_key else None
         shown = order.model_copy(
             update={

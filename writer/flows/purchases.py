@@ -16,7 +16,6 @@ of ours coming back is not posted to Sage again.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from canonical import Allocation, Payment, PurchaseInvoice
@@ -24,7 +23,7 @@ from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
 from writer.flows.journals import DailyJournal, plan_daily_journals
-from writer.flows.receipts import in_flight, payments_of_kind
+from writer.flows.receipts import in_flight, payments_of_kind, payments_written_by
 from writer.flows.references import Counterpart, master_counterpart
 from writer.intents import Operation
 
@@ -97,7 +96,7 @@ def _plan_purchase(planner: Planner, version: StoredVersion) -> None:
             "amount_paid": Decimal(0),
         }
     )
-    before = [i for i in planner.state.intents_from(FLOW, "kashflow", purchase.key) if not i.failed]
+    before = planner.state.written_from(FLOW, "kashflow", purchase.key)
     operation: Operation = "create"
     if before:
         written = before[-1].record()
@@ -156,7 +155,7 @@ def purchase_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | N
 
 
 def _plan_supplier_payments(planner: Planner) -> None:
-    ours = _ours(planner)
+    ours = payments_written_by(planner, PAID_FLOW)
     for version, payment in payments_of_kind(
         planner.state.of_entity("kashflow", "payment").values(), "supplier_payment"
     ):
@@ -164,11 +163,7 @@ def _plan_supplier_payments(planner: Planner) -> None:
         if (first, payment.amount, payment.payment_date) in ours:
             continue
         source = Source("kashflow", "payment", payment.key, version.version)
-        if [
-            i
-            for i in planner.state.intents_from(PAYMENT_FLOW, "kashflow", payment.key)
-            if not i.failed
-        ]:
+        if planner.state.written_from(PAYMENT_FLOW, "kashflow", payment.key):
             continue
         supplier = master_counterpart(
             planner, "supplier", "kashflow", payment.counterparty_key or ""
@@ -229,17 +224,6 @@ def _paid_in_sage(planner: Planner, allocations: list[Allocation]) -> bool:
         if invoice.amount_open - in_flight(planner, PAYMENT_FLOW, invoice.key, version) > 0:
             return False
     return bool(allocations)
-
-
-def _ours(planner: Planner) -> set[tuple[str | None, Decimal, date]]:
-    ours: set[tuple[str | None, Decimal, date]] = set()
-    for intent in planner.state.intents:
-        if intent.flow == PAID_FLOW and not intent.failed:
-            record = intent.record()
-            assert isinstance(record, Payment)
-            first = record.allocations[0].invoice_key if record.allocations else None
-            ours.add((first, record.amount, record.payment_date))
-    return ours
 
 
 def _plan_paid_status(planner: Planner) -> None:

@@ -49,7 +49,7 @@ def payments_of_kind(
 
 def plan_receipts(planner: Planner) -> None:
     state = planner.state
-    ours = _our_kashflow_payments(planner)
+    ours = payments_written_by(planner, PAID_FLOW)
     sage_receipts = payments_of_kind(state.of_entity("sage100", "payment").values())
     for version, payment in payments_of_kind(state.of_entity("kashflow", "payment").values()):
         if (
@@ -68,9 +68,7 @@ def _plan_receipt(
     sage_receipts: list[tuple[StoredVersion, Payment]],
 ) -> None:
     source = Source("kashflow", "payment", payment.key, version.version)
-    before = [
-        i for i in planner.state.intents_from(RECEIPT_FLOW, "kashflow", payment.key) if not i.failed
-    ]
+    before = planner.state.written_from(RECEIPT_FLOW, "kashflow", payment.key)
     if before:
         posted = before[-1].record()
         assert isinstance(posted, Payment)
@@ -194,11 +192,12 @@ def in_flight(planner: Planner, flow: str, invoice_key: str, version: StoredVers
     return total
 
 
-def _our_kashflow_payments(planner: Planner) -> set[tuple[str | None, Decimal, date]]:
-    """(invoice, amount, date) of the KashFlow payments the paid-status flow wrote."""
+def payments_written_by(planner: Planner, flow: str) -> set[tuple[str | None, Decimal, date]]:
+    """(first invoice, amount, date) of the payments `flow` wrote: known when they come
+    back, so they are not posted back to where they came from."""
     ours: set[tuple[str | None, Decimal, date]] = set()
     for intent in planner.state.intents:
-        if intent.flow == PAID_FLOW and not intent.failed:
+        if intent.flow == flow and not intent.failed:
             record = intent.record()
             assert isinstance(record, Payment)
             invoice = record.allocations[0].invoice_key if record.allocations else None

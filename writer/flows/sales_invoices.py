@@ -69,7 +69,7 @@ def _plan_invoice(planner: Planner, version: StoredVersion) -> None:
     if mapped is None:
         return
     record, depends_on, warnings = mapped
-    before = [i for i in planner.state.intents_from(FLOW, "kashflow", invoice.key) if not i.failed]
+    before = planner.state.written_from(FLOW, "kashflow", invoice.key)
     if before:
         written = before[-1].record()
         if all(getattr(written, f) == getattr(record, f) for f in WRITTEN):
@@ -203,7 +203,7 @@ def invoice_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | No
     for intent in planner.plan.intents:
         if intent.flow == FLOW and intent.source_key == kashflow_key:
             return Counterpart(intent.target_key, intent.idempotency_key)
-    before = [i for i in planner.state.intents_from(FLOW, "kashflow", kashflow_key) if not i.failed]
+    before = planner.state.written_from(FLOW, "kashflow", kashflow_key)
     if before:
         pending = before[-1].status != "succeeded"
         written = before[-1].written_key or sage100_invoice_key(kashflow_key)

@@ -122,6 +122,10 @@ class LedgerState:
         """Intents `flow` planned from this source record, oldest first (failed ones too)."""
         return self._by_source.get((flow, system, key), [])
 
+    def written_from(self, flow: str, system: str, key: str) -> list[PriorIntent]:
+        """Intents `flow` planned from this source record that did not fail for good."""
+        return [i for i in self.intents_from(flow, system, key) if not i.failed]
+
     def pairs(self, entity: str, flows: tuple[str, str]) -> dict[str, str]:
         """KashFlow key -> Sage 100 key of `entity`: identity links, and records one flow
         created from the other side (before the applier's link is read back)."""

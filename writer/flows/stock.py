@@ -32,7 +32,7 @@ def plan_stock(planner: Planner) -> None:
             assert isinstance(record, Product)
             if not record.track_stock:
                 continue
-        before = [i for i in state.intents_from(FLOW, "sage100", key) if not i.failed]
+        before = state.written_from(FLOW, "sage100", key)
         if before:
             written = before[-1].record()
             assert isinstance(written, StockLevel)
