@@ -20,6 +20,7 @@ needs a link (`ledgerbridge reconcile`, or a confirmed match) first.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from canonical import CanonicalRecord, Customer, Supplier
@@ -131,10 +132,15 @@ def _merge_pair(
     state = planner.state
     sides = {"kashflow": kashflow, "sage100": sage100}
     held = {system: _held(state, version) for system, version in sides.items()}
-    base = _base(state, entity, kashflow.native_key, sage100.native_key)
+    last_write = _last_write(state, entity, kashflow.native_key, sage100.native_key)
+    base = last_write.record() if last_write is not None else None
     fields = tuple(rules.fields)
     seen = {system: comparable(record, fields, planner.rules) for system, record in held.items()}
     agreed = _agreed(planner, entity, fields, base, kashflow.native_key, sage100.native_key)
+    differing = tuple(f for f in fields if seen["kashflow"][f] != seen["sage100"][f])
+    if differing:
+        since = last_write.created_at if last_write is not None else None
+        agreed.update(_agreed_since(planner, entity, differing, since, kashflow, sage100))
     updates: dict[System, dict[str, Any]] = {"kashflow": {}, "sage100": {}}
     conflicts: list[tuple[str, System]] = []
     for name in fields:
@@ -224,14 +230,46 @@ def _came_back(intent: PriorIntent, version: StoredVersion) -> bool:
     )
 
 
-def _base(
+def _last_write(
     state: LedgerState, entity: str, kashflow_key: str, sage100_key: str
-) -> CanonicalRecord | None:
-    """What the newest write between the pair agreed, or None before the first."""
+) -> PriorIntent | None:
+    """The newest write between the pair (its record is what both agreed), or None."""
     written = [
         *state.intents_to("kashflow", entity, kashflow_key),
         *state.intents_to("sage100", entity, sage100_key),
     ]
-    if not written:
-        return None
-    return max(written, key=lambda i: i.created_at).record()
+    return max(written, key=lambda i: i.created_at) if written else None
+
+
+def _agreed_since(
+    planner: Planner,
+    entity: str,
+    fields: tuple[str, ...],
+    since: datetime | None,
+    kashflow: StoredVersion,
+    sage100: StoredVersion,
+) -> dict[str, Any]:
+    """Fields both sides came to hold alike on their own after `since` (both set the same
+    value between two syncs): that value is their base now. Read from both records'
+    histories, in the order the ledger observed their versions."""
+    history = planner.state.history
+    if history is None:
+        return {}
+    events = sorted(
+        [(v.observed_at, 0, v) for v in history("kashflow", entity, kashflow.native_key)]
+        + [(v.observed_at, 1, v) for v in history("sage100", entity, sage100.native_key)],
+        key=lambda event: (event[0], event[1]),
+    )
+    held: list[dict[str, Any] | None] = [None, None]
+    agreed: dict[str, Any] = {}
+    for observed_at, side, version in events:
+        held[side] = (
+            comparable(version.record(), fields, planner.rules)
+            if version.operation == "upsert"
+            else None
+        )
+        left, right = held
+        if left is None or right is None or (since is not None and observed_at <= since):
+            continue
+        agreed.update({name: left[name] for name in fields if left[name] == right[name]})
+    return agreed

@@ -8,7 +8,7 @@ the database, so a test can build a state by hand as well as from a real ledger.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from canonical import CanonicalRecord, parse_record
-from ledger import IdentityLink, StoredVersion, current, current_links
+from ledger import IdentityLink, StoredVersion, current, current_links, history
 from writer.sql import query
 
 FAILED = "failed_permanent"
@@ -73,6 +73,9 @@ class LedgerState:
         default_factory=dict
     )
     """(entity, kashflow key, sage100 key) -> both records as they stood when linked."""
+    history: Callable[[str, str, str], list[StoredVersion]] | None = None
+    """Every version of one record, oldest first (`ledger.history` on the connection the
+    state was loaded from); None for a state built by hand."""
 
     def __post_init__(self) -> None:
         self._planned = {intent.idempotency_key for intent in self.intents}
@@ -160,4 +163,5 @@ def load_state(conn: psycopg.Connection[Any], today: date | None = None) -> Ledg
         }
     state = LedgerState.of(current(conn), current_links(conn), intents, today)
     state.linked_at.update(linked_at)
+    state.history = lambda system, entity, key: history(conn, system, entity, key)
     return state

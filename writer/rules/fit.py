@@ -174,7 +174,6 @@ def format_phone(phone: str | None, rules: NormaliseRules) -> str | None:
 
 
 _COMPARE: dict[str, Callable[[Any], Any]] = {
-    "phone": lambda v: normalise_phone(v) or None,
     "credit_limit": lambda v: Decimal(v) if v else None,
     "unit_cost": lambda v: Decimal(v) if v else None,
     "email": lambda v: v.casefold() if isinstance(v, str) else v,
@@ -195,6 +194,8 @@ def comparable(record: CanonicalRecord, fields: tuple[str, ...], rules: Rules) -
             value = fit_address_lines(value, min(ADDRESS_LINES.values()))
         if isinstance(value, Decimal):
             value = value.normalize()
+        if field == "phone":
+            value = normalise_phone(value, rules.normalise.phone_region) or None
         convert = _COMPARE.get(field)
         values[field] = convert(value) if convert else value
     return values
