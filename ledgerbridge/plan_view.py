@@ -16,7 +16,7 @@ import typer
 from rich.console import Console, Group
 from rich.table import Table
 
-from ledgerbridge.config import load_settings
+from ledgerbridge.config import SettingsError, load_settings
 from ledgerbridge.database import database_url
 from writer.intents import WriteIntent
 from writer.plan import FLOWS, Plan, plan_all
@@ -103,8 +103,7 @@ def plan_command(
     try:
         rules = load_rules(settings.rules_file)
     except RulesError as exc:
-        typer.echo(f"ledgerbridge: invalid rules: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise SettingsError(f"invalid rules: {exc}") from None
     unknown = [name for name in flow if name not in FLOWS]
     if unknown:
         raise typer.BadParameter(f"unknown flow {', '.join(unknown)}; one of {', '.join(FLOWS)}")
