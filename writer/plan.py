@@ -84,7 +84,7 @@ def record_conflicts(conn: psycopg.Connection[Any], plan: Plan) -> int:
     """Appends each merge conflict of `plan` to `ledger.decision` once (kind
     ``merge_conflict``, outcome the winning system); returns how many were new."""
     with conn.transaction():
-        conn.execute("LOCK TABLE ledger.decision IN SHARE ROW EXCLUSIVE MODE")
+        conn.execute(query("lock_conflicts"))
         known = {(key, field) for key, field in conn.execute(query("recorded_conflicts"))}
         new = [c for c in plan.conflicts if (c.idempotency_key, c.field) not in known]
         with conn.cursor() as cur:
