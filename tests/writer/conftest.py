@@ -13,12 +13,38 @@ import pytest
 
 from canonical import CanonicalRecord
 from connectors.kashflow import KashFlowClient, RetryPolicy
+from connectors.kashflow.mapping import payments_of
 from connectors.sage100 import keys
+from connectors.sage100.odbc import ENTITIES as SAGE100_ENTITIES
 from connectors.sage100.odbc import Sage100Reader
 from ledger import IdentityLink, NewVersion, append_links, append_versions, current
-from ledgerbridge.demo import _read_kashflow, _read_sage100
 from ledgerbridge.testdb import create_database, create_migrated_database, drop_database, fresh_name
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
+
+
+def _read_sage100(reader: Sage100Reader) -> Iterator[tuple[str, list[CanonicalRecord]]]:
+    for entity in SAGE100_ENTITIES:
+        yield entity, list(reader.read_all(entity))
+
+
+def _read_kashflow(client: KashFlowClient) -> Iterator[tuple[str, list[CanonicalRecord]]]:
+    vocabulary = client.payments.vocabulary()
+    yield "gl_account", list(client.gl_accounts.records())
+    yield "customer", list(client.customers.records())
+    yield "supplier", list(client.suppliers.records())
+    yield "product", list(client.products.records())
+    for entity, kind, documents in (
+        ("sales_invoice", "receipt", client.invoices),
+        ("purchase_invoice", "supplier_payment", client.purchases),
+    ):
+        records: list[CanonicalRecord] = []
+        payments: list[CanonicalRecord] = []
+        for summary in documents.list():
+            raw = documents.get(documents.key_of(summary))
+            records.append(documents.to_record(raw))
+            payments.extend(payments_of(raw, kind, vocabulary))
+        yield entity, records
+        yield "payment", payments
 
 
 def _read_into(conn: psycopg.Connection[Any], batches: Any) -> None:
