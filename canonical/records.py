@@ -18,8 +18,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from canonical.errors import ValidationFailed
 from canonical.money import Amount, decimal_text
 
-System = Literal["kashflow", "sage100"]
-SYSTEMS: tuple[System, ...] = ("kashflow", "sage100")
+System = Literal["kashflow", "sage100", "ecommerce", "gateway"]
+SYSTEMS: tuple[System, ...] = ("kashflow", "sage100", "ecommerce", "gateway")
+"""KashFlow and Sage 100, and the systems around KashFlow whose orders and payments
+flow into it: an eCommerce platform and a payment gateway."""
+ACCOUNTING_SYSTEMS: tuple[System, System] = ("kashflow", "sage100")
+"""The two systems Ledgerbridge keeps in step and reconciles, in that order."""
 
 CurrencyCode = str
 

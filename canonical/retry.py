@@ -82,7 +82,7 @@ class RetryPolicy:
             retry=tenacity.retry_if_exception(may_retry),
             before_sleep=told,
             reraise=True,
-            **options,  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type, unused-ignore]
         )
 
     def call(

@@ -23,6 +23,7 @@ from ledgerbridge.database import database_url, owner_database_url, prepare_ledg
 from ledgerbridge.error_boundary import CommandGroup
 from ledgerbridge.history_view import history_table
 from ledgerbridge.ledger_commands import app as ledger_app
+from ledgerbridge.plan_view import plan_command
 from ledgerbridge.reconcile_command import reconcile_command
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
@@ -134,6 +135,7 @@ app.command("reconcile")(reconcile_command)
 cdc_commands.register(app)
 writer_commands.register(app)
 deadletter_commands.register(app)
+app.command("plan")(plan_command)
 
 
 @app.command()

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     writer: WriterSettings = WriterSettings()
     approval_threshold: Decimal = Field(default=Decimal(5000), gt=0)
     """Writes whose amount is over this need a human approval first."""
+    rules_file: Path | None = None
+    """The writer's rules over the shipped defaults (`LEDGERBRIDGE_RULES_FILE`)."""
     log_level: LogLevel = "INFO"
 
     @field_validator("database_url")

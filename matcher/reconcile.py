@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from canonical import (
-    SYSTEMS,
+    ACCOUNTING_SYSTEMS,
     CanonicalRecord,
     Customer,
     GLAccount,
@@ -251,7 +251,7 @@ def master_frames(inputs: ReconcileInput) -> list[MasterFrames]:
         linked = {("kashflow", link.kashflow_key) for link in in_force}
         linked |= {("sage100", link.sage100_key) for link in in_force}
         sides = []
-        for system in SYSTEMS:
+        for system in ACCOUNTING_SYSTEMS:
             if entity == "product":
                 products = inputs.of(entity, Product, system)
                 sides.append(product_frame(p for p in products if (system, p.key) not in linked))
@@ -289,7 +289,7 @@ def payment_frames(inputs: ReconcileInput) -> list[PaymentFrames]:
 def transaction_frames(inputs: ReconcileInput) -> dict[tuple[str, str], pl.DataFrame]:
     """(system, invoice entity) -> its invoices in the `score_transactions` contract."""
     frames: dict[tuple[str, str], pl.DataFrame] = {}
-    for system in SYSTEMS:
+    for system in ACCOUNTING_SYSTEMS:
         frames[(system, "sales_invoice")] = transaction_frame(
             inputs.of("sales_invoice", SalesInvoice, system)
         )

@@ -24,7 +24,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 import polars as pl
 
-from canonical import SYSTEMS
+from canonical import ACCOUNTING_SYSTEMS
 from ledger import IdentityLink, MatchResult
 from matcher.anomalies import AnomalyConfig, score_transactions
 from matcher.gl_suggest import GLSuggester
@@ -215,7 +215,7 @@ def payment_step(
     for frames in pairings:
         n_payments += frames.payments.height
         n_invoices += frames.invoices.height
-        for system in SYSTEMS:
+        for system in ACCOUNTING_SYSTEMS:
             allocations = attempt(
                 "payments",
                 f"matching {system} {frames.invoice_entity}s",

@@ -36,6 +36,9 @@ class WriteIntent:
     requires_approval: bool = False
     warnings: tuple[str, ...] = field(default=())
     """What the plan changed on the way (a value cut to the target field's width, ...)."""
+    native_fields: tuple[tuple[str, str], ...] = ()
+    """Target columns the rules add that no canonical field carries (enrichment), as
+    (column, value): e.g. Sage 100 ``SalespersonNo`` on a customer or invoice we create."""
 
     @property
     def entity(self) -> str:

@@ -36,8 +36,14 @@ SETTING_TESTS = {
     "DATABASE_URL": f"{HERE}::test_database_url_is_the_ledger_commands_use",
     "LEDGERBRIDGE_HOME": f"{HERE}::test_home_holds_the_embedded_server",
     "LEDGERBRIDGE_CONFIG": f"{HERE}::test_the_config_file_named_is_read",
-    # read by the writer's approval routing, which is not on main yet: only its type is checked
-    "LEDGERBRIDGE_APPROVAL_THRESHOLD": "tests/ledgerbridge/test_config.py::test_settings_are_typed",
+    "LEDGERBRIDGE_APPROVAL_THRESHOLD": (
+        "tests/writer/test_plan_command.py"
+        "::test_the_rules_file_and_the_approval_threshold_change_the_plan"
+    ),
+    "LEDGERBRIDGE_RULES_FILE": (
+        "tests/writer/test_plan_command.py"
+        "::test_the_rules_file_and_the_approval_threshold_change_the_plan"
+    ),
     "LEDGERBRIDGE_LOG_LEVEL": f"{HERE}::test_log_level_sets_ledgerbridges_own_loggers",
     "LEDGERBRIDGE_KASHFLOW__BASE_URL": f"{HERE}::test_base_url_is_where_the_client_goes",
     "LEDGERBRIDGE_KASHFLOW__USERNAME": f"{HERE}::test_the_login_is_the_one_configured",

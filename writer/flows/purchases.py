@@ -1,0 +1,263 @@
+"""KashFlow purchases -> Sage 100 A/P invoices (or one summarised G/L journal a day), and
+supplier payments both ways.
+
+A purchase becomes an A/P invoice of the linked vendor under the purchase number (the
+vendor's invoice number in Sage 100), every line on the G/L account its nominal maps to
+(A/P lines need one). One already in Sage 100 with the same totals is the same; with
+other totals it is refused. A later version plans an update only when what is written
+changed. KashFlow's expenses arrive through its purchases, and flow the same way.
+
+Supplier payments: a KashFlow supplier payment is planned once as a Sage 100 payment of
+the vendor applied to the A/P invoices of its allocations; when Sage 100 shows more paid
+on an A/P invoice than KashFlow does on the purchase, the difference is paid on the
+KashFlow purchase. Writes on their way count as landed; a KashFlow payment that is one
+of ours coming back is not posted to Sage again.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from canonical import Allocation, Payment, PurchaseInvoice
+from connectors.sage100 import keys
+from ledger import StoredVersion
+from writer.flows.base import Planner, Source
+from writer.flows.journals import DailyJournal, plan_daily_journals
+from writer.flows.receipts import in_flight, payments_of_kind, payments_written_by
+from writer.flows.references import Counterpart, master_counterpart
+from writer.intents import Operation
+
+FLOW = "purchase_to_sage100"
+PAYMENT_FLOW = "supplier_payment_to_sage100"
+PAID_FLOW = "supplier_paid_status_to_kashflow"
+PURCHASE_JOURNAL = DailyJournal(
+    flow="purchase_journal_to_sage100",
+    entity="purchase_invoice",
+    key_prefix="PJ",
+    label="Purchases",
+    sign=Decimal(-1),
+)
+WRITTEN = (
+    "supplier_key",
+    "issue_date",
+    "due_date",
+    "reference",
+    "lines",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+)
+NO_SAGE_WRITE = (
+    "the Sage 100 connector writes no supplier payments yet (AP_ManualCheck): the applier"
+    " holds this intent until it does"
+)
+
+
+def plan_purchases(planner: Planner) -> None:
+    purchases = planner.state.of_entity("kashflow", "purchase_invoice")
+    if planner.rules.aggregation.purchases == "daily_journal":
+        plan_daily_journals(planner, PURCHASE_JOURNAL, purchases)
+    else:
+        for _key, version in sorted(purchases.items()):
+            _plan_purchase(planner, version)
+    _plan_supplier_payments(planner)
+    _plan_paid_status(planner)
+
+
+def _plan_purchase(planner: Planner, version: StoredVersion) -> None:
+    purchase = version.record()
+    assert isinstance(purchase, PurchaseInvoice)
+    source = Source("kashflow", "purchase_invoice", purchase.key, version.version)
+    supplier = master_counterpart(planner, "supplier", "kashflow", purchase.supplier_key)
+    if supplier is None:
+        planner.reject(
+            FLOW, source, "supplier_key", f"supplier {purchase.supplier_key} is not in the ledger"
+        )
+        return
+    lines = []
+    for index, line in enumerate(purchase.lines):
+        account = planner.rules.lookups.nominals.get(line.gl_account or "")
+        if account is None:
+            planner.reject(
+                FLOW,
+                source,
+                f"lines[{index}].gl_account",
+                f"no Sage 100 G/L account for KashFlow nominal {line.gl_account}"
+                " (lookups.nominals); an A/P line needs one",
+            )
+            return
+        lines.append(line.model_copy(update={"gl_account": account}))
+    record = purchase.model_copy(
+        update={
+            "system": "sage100",
+            "key": sage100_purchase_key(supplier.key, purchase.key),
+            "supplier_key": supplier.key,
+            "lines": tuple(lines),
+            "amount_paid": Decimal(0),
+        }
+    )
+    before = planner.state.written_from(FLOW, "kashflow", purchase.key)
+    operation: Operation = "create"
+    if before:
+        written = before[-1].record()
+        if all(getattr(written, f) == getattr(record, f) for f in WRITTEN):
+            return
+        operation = "update"
+    else:
+        existing = planner.state.version("sage100", "purchase_invoice", record.key)
+        if existing is not None:
+            held = existing.record()
+            assert isinstance(held, PurchaseInvoice)
+            if held.gross_amount != record.gross_amount:
+                planner.reject(
+                    FLOW,
+                    source,
+                    "key",
+                    f"Sage 100 already holds A/P invoice {record.key} with gross"
+                    f" {held.gross_amount} (here {record.gross_amount}):"
+                    " not written twice",
+                )
+            return
+    planner.intent(
+        FLOW,
+        operation,
+        record,
+        source,
+        amount=record.gross_amount,
+        depends_on=(supplier.depends_on or "",),
+    )
+
+
+def sage100_purchase_key(vendor_key: str, number: str) -> str:
+    division, vendor_no = keys.vendor_no_for(vendor_key)
+    return keys.ap_invoice_key(division, vendor_no, keys.ap_invoice_no_for(number))
+
+
+def purchase_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | None:
+    """The Sage 100 A/P invoice of a KashFlow purchase: planned now, before, or there."""
+    for intent in planner.plan.intents:
+        if intent.flow == FLOW and intent.source_key == kashflow_key:
+            return Counterpart(intent.target_key, intent.idempotency_key)
+    for prior in reversed(planner.state.intents_from(FLOW, "kashflow", kashflow_key)):
+        if not prior.failed and prior.written_key:
+            pending = prior.idempotency_key if prior.status != "succeeded" else None
+            return Counterpart(prior.written_key, pending)
+    version = planner.state.version("kashflow", "purchase_invoice", kashflow_key)
+    if version is None or version.payload is None:
+        return None
+    supplier = master_counterpart(planner, "supplier", "kashflow", version.payload["supplier_key"])
+    if supplier is None:
+        return None
+    key = sage100_purchase_key(supplier.key, kashflow_key)
+    if planner.state.version("sage100", "purchase_invoice", key) is None:
+        return None
+    return Counterpart(key)
+
+
+def _plan_supplier_payments(planner: Planner) -> None:
+    ours = payments_written_by(planner, PAID_FLOW)
+    for version, payment in payments_of_kind(
+        planner.state.of_entity("kashflow", "payment").values(), "supplier_payment"
+    ):
+        first = payment.allocations[0].invoice_key if payment.allocations else None
+        if (first, payment.amount, payment.payment_date) in ours:
+            continue
+        source = Source("kashflow", "payment", payment.key, version.version)
+        if planner.state.written_from(PAYMENT_FLOW, "kashflow", payment.key):
+            continue
+        supplier = master_counterpart(
+            planner, "supplier", "kashflow", payment.counterparty_key or ""
+        )
+        if supplier is None:
+            planner.reject(
+                PAYMENT_FLOW,
+                source,
+                "counterparty_key",
+                f"supplier {payment.counterparty_key} is not in the ledger",
+            )
+            continue
+        allocations, depends = [], [supplier.depends_on]
+        for allocation in payment.allocations:
+            invoice = purchase_counterpart(planner, allocation.invoice_key)
+            if invoice is None:
+                break
+            allocations.append(Allocation(invoice_key=invoice.key, amount=allocation.amount))
+            depends.append(invoice.depends_on)
+        else:
+            if _paid_in_sage(planner, allocations):
+                continue  # Sage 100 shows these invoices paid already
+            record = payment.model_copy(
+                update={
+                    "system": "sage100",
+                    "key": f"NEW|{supplier.key}|{payment.key}",
+                    "counterparty_key": supplier.key,
+                    "allocations": tuple(allocations),
+                    "reference": payment.key,
+                }
+            )
+            planner.intent(
+                PAYMENT_FLOW,
+                "create",
+                record,
+                source,
+                amount=payment.amount,
+                depends_on=tuple(d for d in depends if d),
+                warnings=(NO_SAGE_WRITE,),
+            )
+            continue
+        planner.reject(
+            PAYMENT_FLOW,
+            source,
+            "allocations.invoice_key",
+            "a purchase it pays is not in Sage 100 nor planned",
+        )
+
+
+def _paid_in_sage(planner: Planner, allocations: list[Allocation]) -> bool:
+    """Whether every A/P invoice paid has no more open in Sage 100 than this pays."""
+    for allocation in allocations:
+        version = planner.state.version("sage100", "purchase_invoice", allocation.invoice_key)
+        if version is None:
+            return False
+        invoice = version.record()
+        assert isinstance(invoice, PurchaseInvoice)
+        if invoice.amount_open - in_flight(planner, PAYMENT_FLOW, invoice.key, version) > 0:
+            return False
+    return bool(allocations)
+
+
+def _plan_paid_status(planner: Planner) -> None:
+    """Sage 100 A/P invoices with more paid than their KashFlow purchase: pay the rest."""
+    state = planner.state
+    for key, version in sorted(state.of_entity("kashflow", "purchase_invoice").items()):
+        counterpart = purchase_counterpart(planner, key)
+        sage = (
+            state.version("sage100", "purchase_invoice", counterpart.key) if counterpart else None
+        )
+        if counterpart is None or sage is None:
+            continue
+        held, purchase = sage.record(), version.record()
+        assert isinstance(held, PurchaseInvoice) and isinstance(purchase, PurchaseInvoice)
+        sage_paid = held.amount_paid + in_flight(planner, PAYMENT_FLOW, counterpart.key, sage)
+        kashflow_paid = purchase.amount_paid + in_flight(planner, PAID_FLOW, key, version)
+        if sage_paid <= kashflow_paid:
+            continue
+        difference = sage_paid - kashflow_paid
+        payment = Payment.build(
+            system="kashflow",
+            key=f"NEW-{counterpart.key}-v{sage.version}",
+            kind="supplier_payment",
+            counterparty_key=purchase.supplier_key,
+            payment_date=state.today,
+            amount=difference,
+            currency=purchase.currency,
+            reference=f"Sage {counterpart.key}"[:40],
+            allocations=(Allocation(invoice_key=key, amount=difference),),
+        )
+        planner.intent(
+            PAID_FLOW,
+            "create",
+            payment,
+            Source("sage100", "purchase_invoice", counterpart.key, sage.version),
+            amount=difference,
+        )

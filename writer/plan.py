@@ -1,0 +1,107 @@
+"""Planning every flow at once: ledger state in, write intents out, nothing applied.
+
+`plan_all(conn, rules, approval_threshold=...)` reads the ledger once and runs each flow's
+planner over it, masters first (a document's intent depends on its customer's). The
+`Plan` holds the intents in dependency order, the merge conflicts resolved on the way and
+the records no intent could be planned for. `record_conflicts` appends the conflicts to
+`ledger.decision` (once each); the applier records and applies the intents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from writer.flows.base import FlowPlan, Planner
+from writer.flows.ecommerce import plan_ecommerce
+from writer.flows.masters import plan_masters
+from writer.flows.order_status import plan_order_status
+from writer.flows.purchases import plan_purchases
+from writer.flows.receipts import plan_paid_status, plan_receipts
+from writer.flows.sales_invoices import plan_sales_invoices
+from writer.flows.state import LedgerState, load_state
+from writer.flows.stock import plan_stock
+from writer.rules import Rules
+from writer.sql import query
+
+Plan = FlowPlan
+
+FlowPlanner = Callable[[Planner], object]
+
+FLOWS: dict[str, FlowPlanner] = {
+    "customers": lambda planner: plan_masters(planner, "customer"),
+    "suppliers": lambda planner: plan_masters(planner, "supplier"),
+    "products": lambda planner: plan_masters(planner, "product"),
+    "sales_invoices": plan_sales_invoices,
+    "receipts": plan_receipts,
+    "paid_status": plan_paid_status,
+    "purchases": plan_purchases,
+    "stock": plan_stock,
+    "order_status": plan_order_status,
+    "ecommerce": plan_ecommerce,
+}
+"""Every flow by name, in the order they plan: masters before what depends on them."""
+
+CONFLICT_DECIDER = "rules:system_of_record"
+
+
+def plan_state(
+    state: LedgerState,
+    rules: Rules,
+    approval_threshold: Decimal,
+    flows: Iterable[str] | None = None,
+) -> Plan:
+    """The plan of `flows` (default all) over a ledger state: a pure function."""
+    wanted = list(FLOWS) if flows is None else list(flows)
+    unknown = [name for name in wanted if name not in FLOWS]
+    if unknown:
+        raise ValueError(f"unknown flow {', '.join(unknown)}; known: {', '.join(FLOWS)}")
+    planner = Planner(state, rules, approval_threshold)
+    for name in FLOWS:
+        if name in wanted:
+            FLOWS[name](planner)
+    return planner.plan
+
+
+def plan_all(
+    conn: psycopg.Connection[Any],
+    rules: Rules,
+    *,
+    approval_threshold: Decimal,
+    flows: Iterable[str] | None = None,
+    today: date | None = None,
+) -> Plan:
+    """Every flow's planned writes over the ledger as it stands; nothing is written."""
+    return plan_state(load_state(conn, today), rules, approval_threshold, flows)
+
+
+def record_conflicts(conn: psycopg.Connection[Any], plan: Plan) -> int:
+    """Appends each merge conflict of `plan` to `ledger.decision` once (kind
+    ``merge_conflict``, outcome the winning system); returns how many were new."""
+    with conn.transaction():
+        conn.execute(query("lock_conflicts"))
+        known = {(key, field) for key, field in conn.execute(query("recorded_conflicts"))}
+        new = [c for c in plan.conflicts if (c.idempotency_key, c.field) not in known]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO ledger.decision (kind, subject, outcome, actor, reason)"
+                " VALUES ('merge_conflict', %s, %s, %s, %s)",
+                [
+                    (
+                        Jsonb(c.subject()),
+                        c.winner,
+                        CONFLICT_DECIDER,
+                        f"{c.field} changed on both sides; {c.winner} is its system of record"
+                        if not c.first_sync
+                        else f"{c.field} differs at the first sync; {c.winner} is its system"
+                        " of record",
+                    )
+                    for c in new
+                ],
+            )
+    return len(new)
