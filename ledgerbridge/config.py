@@ -32,12 +32,20 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from api.settings import ApiSettings
 from cdc.settings import CdcSettings
 from connectors.kashflow.settings import KashFlowSettings
 from connectors.sage100.settings import Sage100Settings
 from writer.settings import WriterSettings
 
-__all__ = ["KashFlowSettings", "Sage100Settings", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "ApiSettings",
+    "KashFlowSettings",
+    "Sage100Settings",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
 
 ENV_PREFIX = "LEDGERBRIDGE_"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -73,6 +81,9 @@ class Settings(BaseSettings):
     rules_file: Path | None = None
     """The writer's rules over the shipped defaults (`LEDGERBRIDGE_RULES_FILE`)."""
     log_level: LogLevel = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per log line, with run, stream and record keys."""
+    api: ApiSettings = ApiSettings()
 
     @field_validator("database_url")
     @classmethod
