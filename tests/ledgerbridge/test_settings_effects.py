@@ -38,11 +38,11 @@ SETTING_TESTS = {
     "LEDGERBRIDGE_HOME": f"{HERE}::test_home_holds_the_embedded_server",
     "LEDGERBRIDGE_CONFIG": f"{HERE}::test_the_config_file_named_is_read",
     "LEDGERBRIDGE_APPROVAL_THRESHOLD": (
-        "tests/writer/test_plan_command.py"
+        "tests/writer/planning/test_plan_command.py"
         "::test_the_rules_file_and_the_approval_threshold_change_the_plan"
     ),
     "LEDGERBRIDGE_RULES_FILE": (
-        "tests/writer/test_plan_command.py"
+        "tests/writer/planning/test_plan_command.py"
         "::test_the_rules_file_and_the_approval_threshold_change_the_plan"
     ),
     "LEDGERBRIDGE_LOG_LEVEL": f"{HERE}::test_log_level_sets_ledgerbridges_own_loggers",
