@@ -25,6 +25,7 @@ from connectors.sage100.odbc import Sage100Reader
 from ledger.schedules import current_schedules, last_poll_starts, set_schedule
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.plan_view import plan_command
 from ledgerbridge.writer_commands import register_writer
 
 console = Console()
@@ -59,17 +60,26 @@ STREAM_OPTION = typer.Option(None, "--stream", help="Only this stream (system:en
 def sync(
     once: bool = typer.Option(False, "--once", help="Poll every stream once, then stop."),
     streams: list[str] | None = STREAM_OPTION,
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the writes every flow would make; apply nothing."
+    ),
 ) -> None:
     """Poll every stream once in dependency order and print what each did
-    (without --once: run a worker, as `ledgerbridge worker`)."""
+    (without --once: run a worker, as `ledgerbridge worker`). With --dry-run, print the
+    planned writes instead of applying them (after polling, with --once)."""
     settings = load_settings()
-    if not once:
+    if not once and not dry_run:
         worker(concurrency=1)
         return
-    url = database_url(settings)
-    with sources_of(settings) as sources:
-        reports = run_sync_once(url, sources, _streams(streams), console)
-    if any(r.status == "failed" for r in reports):
+    failed = False
+    if once:
+        url = database_url(settings)
+        with sources_of(settings) as sources:
+            reports = run_sync_once(url, sources, _streams(streams), console)
+        failed = any(r.status == "failed" for r in reports)
+    if dry_run:
+        plan_command(flow=[])
+    if failed:
         raise typer.Exit(1)
 
 

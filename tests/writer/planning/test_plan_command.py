@@ -108,3 +108,21 @@ def test_plan_refuses_a_broken_rules_file_in_one_line(
         f"ledgerbridge: invalid rules: {rules}: aggregation.sales_invoices: Input should be"
         " 'each' or 'daily_journal', not 'weekly'\n"
     )
+
+
+def test_sync_dry_run_prints_the_plan_and_applies_nothing(
+    ledger: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    append_versions(
+        ledger, [NewVersion.of(Customer(system="kashflow", key="DRYRUN", name="Dry Run Ltd"))]
+    )
+    ledger.commit()
+    environment = {
+        "DATABASE_URL": ledger.info.dsn,
+        "LEDGERBRIDGE_CONFIG": str(tmp_path / "absent.toml"),
+        "COLUMNS": "250",
+    }
+    result = CliRunner().invoke(app, ["sync", "--dry-run"], env=environment)
+    assert result.exit_code == 0, result.stderr
+    assert "Planned writes" in result.stdout and "01-DRYRUN" in result.stdout
+    assert _count(ledger, "write_intent") == 0 and _count(ledger, "write_outcome") == 0
