@@ -2,14 +2,16 @@
 
 `reconcile(conn, config)` starts a ``reconcile`` run, reads the current records of both
 systems and the identity links (`read_input`), runs the matcher's pure steps
-(`matcher.reconcile.run_steps`), appends the ``auto`` master links and every result to
-the run, and ends it: ``succeeded``, or ``partial`` with the problems in its counts and
+(`matcher.reconcile.run_steps`, which also learns from the GL suggestions people
+accepted), appends the ``auto`` master links, every result and the items left unmatched
+(`ledger.unmatched_item`) to the run, and ends it: ``succeeded``, or ``partial`` with the problems in its counts and
 error when a record could not be read or a step failed (the other steps still ran).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -24,6 +26,8 @@ from ledger import (
     start_run,
     withdrawn_links,
 )
+from ledger.decisions import accepted_gl_accounts
+from ledger.unmatched import append_unmatched
 from matcher.reconcile import (
     MASTER_ENTITIES,
     STEPS,
@@ -32,8 +36,10 @@ from matcher.reconcile import (
     ReconcileOutcome,
     ReconcileSummary,
     StepProblem,
+    payment_frames,
     run_steps,
 )
+from matcher.unmatched import unmatched_items
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,8 @@ def reconcile(
         outcome = run_steps(inputs, config)
         links_appended = append_links(conn, run_id, outcome.links)
         append_results(conn, run_id, outcome.results)
+        linked = replace(inputs, links=[*inputs.links, *outcome.links])
+        append_unmatched(conn, run_id, unmatched_items(payment_frames(linked), outcome.results))
     except Exception as error:
         finish_run(conn, run_id, "failed", error=str(error))
         raise
@@ -93,7 +101,8 @@ def read_input(conn: psycopg.Connection[Any]) -> tuple[ReconcileInput, list[Step
                     )
                 )
     withdrawn = {entity: frozenset(withdrawn_links(conn, entity)) for entity in MASTER_ENTITIES}
-    return ReconcileInput(records, current_links(conn), withdrawn), problems
+    accepted = tuple(accepted_gl_accounts(conn))
+    return ReconcileInput(records, current_links(conn), withdrawn, accepted), problems
 
 
 def summarise(

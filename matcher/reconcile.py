@@ -12,7 +12,7 @@ shell's work (`ledgerbridge.reconcile`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import polars as pl
@@ -29,6 +29,7 @@ from canonical import (
     Supplier,
 )
 from ledger import IdentityLink, MatchResult
+from ledger.decisions import AcceptedAccount
 from matcher.anomalies import AnomalyConfig
 from matcher.frames import (
     Invoice,
@@ -44,6 +45,7 @@ from matcher.frames import (
     supplier_names,
     transaction_frame,
 )
+from matcher.gl_feedback import accepted_frame
 from matcher.masters import MasterConfig
 from matcher.payments import MatchConfig
 from matcher.steps import (
@@ -109,6 +111,8 @@ class ReconcileInput:
     """Identity links in force, by entity and keys."""
     withdrawn: Mapping[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
     """entity -> (kashflow_key, sage100_key) pairs someone unlinked."""
+    accepted_gl: Sequence[AcceptedAccount] = ()
+    """GL suggestions people accepted: labelled lines the suggester learns from too."""
 
     def of(self, entity: str, kind: type[R], system: str | None = None) -> list[R]:
         """The records of one entity (of one system, or both), as their canonical type."""
@@ -201,7 +205,7 @@ def run_steps(inputs: ReconcileInput, config: ReconcileConfig | None = None) -> 
         [*inputs.links, *masters.links],
         key=lambda link: (link.entity, link.kashflow_key, link.sage100_key),
     )
-    linked = ReconcileInput(inputs.records, links, inputs.withdrawn)
+    linked = replace(inputs, links=links)
     payments = _run(
         "payments",
         problems,
@@ -308,7 +312,12 @@ def gl_frames(inputs: ReconcileInput) -> GLFrames:
     sage100 = inputs.of("purchase_invoice", PurchaseInvoice, "sage100")
     pairs = same_purchases(kashflow.values(), sage100, suppliers)
     return GLFrames(
-        history=gl_history_frame(sage100, pairs, kashflow, suppliers, names),
+        history=pl.concat(
+            [
+                gl_history_frame(sage100, pairs, kashflow, suppliers, names),
+                accepted_frame(inputs.accepted_gl),  # what people chose teaches the model
+            ]
+        ),
         pending=pending_line_frame(
             (invoice for key, invoice in kashflow.items() if key not in pairs), names
         ),

@@ -1,0 +1,183 @@
+"""Audit: one record's every version with the fields each changed (`ledger.diff`), the
+writes it caused (and those made onto it) with their outcomes, and every decision taken on
+it; and the state of everything as of any past instant, a page at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel, Field
+
+from api.services.decisions import DecisionOut
+from api.services.errors import InvalidRequest, NotFound
+from api.services.pages import Page, check_limit, decode_cursor, page_of
+from api.services.sql import query
+from canonical import ENTITIES
+from ledger import field_changes, history
+from ledger.decisions import decisions_on_record
+
+LISTING = "as-of"
+FIRST = ["kashflow", "customer", ""]
+"""The smallest (system, entity, key) there is: enums sort in their declared order."""
+
+
+class FieldChangeOut(BaseModel):
+    field: str = Field(examples=["email"])
+    kind: str = Field(examples=["changed"], description="added, removed or changed")
+    before: Any = Field(default=None, examples=["old@example.com"])
+    after: Any = Field(default=None, examples=["new@example.com"])
+
+
+class VersionOut(BaseModel):
+    version: int
+    operation: str = Field(examples=["upsert"])
+    observed_at: datetime
+    source_updated_at: datetime | None
+    run_id: int | None
+    content_hash: str
+    payload: dict[str, Any] | None
+    changes: list[FieldChangeOut] = Field(description="What changed from the version before.")
+
+
+class WriteOut(BaseModel):
+    intent_id: int
+    idempotency_key: str
+    target_system: str
+    entity: str
+    operation: str
+    target_key: str | None
+    requires_approval: bool
+    planned_at: datetime
+    status: str | None = Field(description="The newest outcome: succeeded, failed_permanent ...")
+    error: Any | None = None
+    outcome_at: datetime | None = None
+    direction: str = Field(description="caused: planned from this record; onto: written to it.")
+
+
+class AuditOut(BaseModel):
+    system: str
+    entity: str
+    key: str
+    versions: list[VersionOut]
+    writes: list[WriteOut]
+    decisions: list[DecisionOut]
+
+
+class AsOfRecord(BaseModel):
+    system: str
+    entity: str
+    key: str
+    version: int
+    observed_at: datetime
+    content_hash: str
+    payload: dict[str, Any]
+
+
+class AsOfPage(Page[AsOfRecord]):
+    at: datetime
+
+
+def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: str) -> AuditOut:
+    if entity not in ENTITIES:
+        raise InvalidRequest(
+            f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}", field="entity"
+        )
+    try:
+        versions = history(conn, system, entity, key)
+    except psycopg.errors.InvalidTextRepresentation:
+        conn.rollback()
+        raise InvalidRequest(f"unknown system {system!r}", field="system") from None
+    if not versions:
+        raise NotFound(f"no versions of {system} {entity} {key!r} in the ledger", field="key")
+    shown = []
+    before: dict[str, Any] | None = None
+    for stored in versions:
+        changes = [
+            FieldChangeOut(
+                field=c.field,
+                kind=c.kind,
+                before=None if c.kind == "added" else c.before,
+                after=None if c.kind == "removed" else c.after,
+            )
+            for c in field_changes(before, stored.payload)
+        ]
+        shown.append(
+            VersionOut(
+                version=stored.version,
+                operation=stored.operation,
+                observed_at=stored.observed_at,
+                source_updated_at=stored.source_updated_at,
+                run_id=stored.run_id,
+                content_hash=stored.content_hash,
+                payload=stored.payload,
+                changes=changes,
+            )
+        )
+        before = stored.payload
+    rows = conn.execute(
+        query("writes_of_record"),
+        {"system": system, "entity": entity, "key": key,
+         "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%"},
+    ).fetchall()  # fmt: skip
+    writes = [
+        WriteOut(
+            intent_id=r[0],
+            idempotency_key=r[1],
+            target_system=r[2],
+            entity=r[3],
+            operation=r[4],
+            target_key=r[7],
+            requires_approval=r[8],
+            planned_at=r[9],
+            status=r[10],
+            error=r[11],
+            outcome_at=r[12],
+            direction="caused" if r[13] else "onto",
+        )
+        for r in rows
+    ]
+    decisions = [DecisionOut.of(d) for d in decisions_on_record(conn, system, entity, key)]
+    return AuditOut(
+        system=system, entity=entity, key=key, versions=shown, writes=writes, decisions=decisions
+    )
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def records_as_of(
+    conn: psycopg.Connection[Any],
+    at: datetime,
+    system: str | None = None,
+    entity: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> AsOfPage:
+    """The state of everything as the ledger had observed it at `at`, in key order."""
+    check_limit(limit)
+    if at.tzinfo is None:
+        raise InvalidRequest("ts needs a time zone (e.g. 2026-01-31T17:00:00Z)", field="ts")
+    if entity is not None and entity not in ENTITIES:
+        raise InvalidRequest(f"unknown entity {entity!r}", field="entity")
+    after = decode_cursor(LISTING, cursor, 3) or FIRST
+    try:
+        rows = conn.execute(
+            query("records_as_of_page"),
+            {"at": at, "after_system": after[0], "after_entity": after[1], "after_key": after[2],
+             "system": system, "entity": entity, "limit": limit + 1},
+        ).fetchall()  # fmt: skip
+    except psycopg.errors.InvalidTextRepresentation:
+        conn.rollback()
+        raise InvalidRequest(f"unknown system {system!r}", field="system") from None
+
+    def build(row: Any) -> AsOfRecord:
+        return AsOfRecord(
+            system=row[0], entity=row[1], key=row[2], version=row[3], payload=row[4],
+            content_hash=row[5], observed_at=row[6],
+        )  # fmt: skip
+
+    items, next_cursor = page_of(LISTING, rows, limit, build, lambda row: row[:3])
+    return AsOfPage(items=items, next_cursor=next_cursor, at=at)

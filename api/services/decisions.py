@@ -1,0 +1,93 @@
+"""What every action shares: the records a decision concerns, the decision as the API
+shows it, the actor (the token's name), and the reconcile run whose results are "now"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from pydantic import BaseModel, Field
+
+from api.services.errors import InvalidRequest, Unavailable
+from api.services.sql import query
+from ledger.decisions import Decision, append_decision
+
+REASON_MAX = 2000
+
+
+class RecordRef(BaseModel):
+    """One record of the ledger: its system, entity and key in that system."""
+
+    system: str = Field(examples=["kashflow"])
+    entity: str = Field(examples=["sales_invoice"])
+    key: str = Field(examples=["10042"])
+
+    def as_subject(self) -> dict[str, str]:
+        return {"system": self.system, "entity": self.entity, "key": self.key}
+
+
+class DecisionOut(BaseModel):
+    """A decision as the ledger holds it: who, what, when, and why."""
+
+    decision_id: int
+    kind: str = Field(examples=["match"])
+    outcome: str = Field(examples=["confirmed"])
+    actor: str = Field(description="The name of the API token that decided.", examples=["jo"])
+    reason: str | None = None
+    created_at: datetime
+    subject: dict[str, Any]
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        return cls(
+            decision_id=decision.decision_id,
+            kind=decision.kind,
+            outcome=decision.outcome,
+            actor=decision.actor,
+            reason=decision.reason,
+            created_at=decision.created_at,
+            subject=decision.subject,
+        )
+
+
+class DecisionIn(BaseModel):
+    """Why, in a person's words (optional, kept with the decision)."""
+
+    reason: str | None = Field(
+        default=None, max_length=REASON_MAX, examples=["checked the remittance"]
+    )
+
+
+def decide(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    subject: Mapping[str, Any],
+    outcome: str,
+    actor: str,
+    reason: str | None,
+) -> DecisionOut:
+    """Appends the decision (who and when recorded by the ledger) and returns it."""
+    if reason is not None and len(reason) > REASON_MAX:
+        raise InvalidRequest(f"reason is longer than {REASON_MAX} characters", field="reason")
+    return DecisionOut.of(append_decision(conn, kind, subject, outcome, actor, reason))
+
+
+class RunRef(BaseModel):
+    run_id: int
+    started_at: datetime
+    finished_at: datetime
+
+
+def latest_run(conn: psycopg.Connection[Any], kind: str = "reconcile") -> RunRef | None:
+    """The newest run of `kind` that succeeded, or None."""
+    row = conn.execute(query("latest_run"), {"kind": kind}).fetchone()
+    return None if row is None else RunRef(run_id=row[0], started_at=row[1], finished_at=row[2])
+
+
+def required_run(conn: psycopg.Connection[Any]) -> RunRef:
+    run = latest_run(conn)
+    if run is None:
+        raise Unavailable("no reconcile run has succeeded yet: run `ledgerbridge reconcile`")
+    return run

@@ -1,0 +1,69 @@
+"""Keyset pagination: a page is the rows after the last one of the page before, in a total
+order, so reading page 1,000 costs what page 1 costs. Cursors are opaque to clients:
+url-safe base64 of the last row's sort key, tagged with what they page through."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, Field
+
+from api.services.errors import InvalidRequest
+
+Item = TypeVar("Item", bound=BaseModel)
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a listing; `next_cursor` fetches the next, null on the last page."""
+
+    items: list[Item]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+def encode_cursor(listing: str, key: Sequence[Any]) -> str:
+    raw = orjson.dumps([listing, list(key)], default=str)
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(listing: str, cursor: str | None, width: int) -> list[Any] | None:
+    """The sort key a cursor of `listing` carries; None for no cursor (the first page)."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        tag, key = orjson.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidRequest("cursor is not one this API gave out", field="cursor") from None
+    if tag != listing or not isinstance(key, list) or len(key) != width:
+        raise InvalidRequest(f"cursor is not a cursor of {listing}", field="cursor")
+    return key
+
+
+def check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    return limit
+
+
+def page_of(
+    listing: str,
+    rows: Sequence[Any],
+    limit: int,
+    build: Callable[[Any], Item],
+    sort_key: Callable[[Any], Sequence[Any]],
+) -> tuple[list[Item], str | None]:
+    """Items of `rows` (fetched with `limit + 1`) and the cursor of the next page."""
+    more = len(rows) > limit
+    shown = rows[:limit]
+    items = [build(row) for row in shown]
+    cursor = encode_cursor(listing, sort_key(shown[-1])) if more and shown else None
+    return items, cursor

@@ -1,0 +1,63 @@
+"""Sync runs: every poll, webhook, reconcile or write run, newest first, with how it ended."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+from pydantic import BaseModel, Field
+
+from api.services.pages import Page, check_limit, decode_cursor, page_of
+from api.services.sql import query
+
+LISTING = "runs"
+NEWEST = 2**62
+RunStatus = Literal["running", "succeeded", "failed", "partial"]
+
+
+class RunOut(BaseModel):
+    run_id: int
+    kind: str = Field(examples=["poll"])
+    system: str | None = Field(examples=["sage100"])
+    entity: str | None = Field(examples=["customer"])
+    parameters: dict[str, Any]
+    started_at: datetime
+    status: RunStatus
+    counts: dict[str, Any] | None = Field(default=None, examples=[{"read": 12, "appended": 2}])
+    error: str | None = None
+    finished_at: datetime | None = None
+    seconds: float | None = None
+
+
+class RunPage(Page[RunOut]):
+    pass
+
+
+class RunFilters(BaseModel):
+    kind: str | None = None
+    system: str | None = None
+    entity: str | None = None
+    status: RunStatus | None = None
+
+
+def _out(row: Any) -> RunOut:
+    run_id, kind, system, entity, parameters, started, status, counts, error, finished = row
+    return RunOut(
+        run_id=run_id, kind=kind, system=system, entity=entity, parameters=parameters,
+        started_at=started, status=status or "running", counts=counts, error=error,
+        finished_at=finished,
+        seconds=(finished - started).total_seconds() if finished else None,
+    )  # fmt: skip
+
+
+def list_runs(
+    conn: psycopg.Connection[Any], filters: RunFilters, cursor: str | None = None, limit: int = 50
+) -> RunPage:
+    check_limit(limit)
+    before = decode_cursor(LISTING, cursor, 1) or [NEWEST]
+    rows = conn.execute(
+        query("runs_page"), {"before": before[0], "limit": limit + 1, **filters.model_dump()}
+    ).fetchall()
+    items, next_cursor = page_of(LISTING, rows, limit, _out, lambda row: [row[0]])
+    return RunPage(items=items, next_cursor=next_cursor)
