@@ -18,8 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from canonical.errors import ValidationFailed
 from canonical.money import Amount, decimal_text
 
-System = Literal["kashflow", "sage100"]
-SYSTEMS: tuple[System, ...] = ("kashflow", "sage100")
+System = Literal["kashflow", "sage100", "ecommerce", "gateway"]
+SYSTEMS: tuple[System, ...] = ("kashflow", "sage100", "ecommerce", "gateway")
+"""KashFlow and Sage 100, kept in step; and the systems around KashFlow whose webhooks are
+taken (an eCommerce platform's orders, a payment gateway's payments)."""
 
 CurrencyCode = str
 

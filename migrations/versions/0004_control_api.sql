@@ -79,3 +79,14 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- The systems around KashFlow whose webhooks the API takes: an eCommerce platform (orders)
+-- and a payment gateway (payments). Their events are records of their own system.
+ALTER TYPE ledger.system ADD VALUE IF NOT EXISTS 'ecommerce';
+ALTER TYPE ledger.system ADD VALUE IF NOT EXISTS 'gateway';
+ALTER TABLE ledger.sync_run DROP CONSTRAINT sync_run_system_check,
+    ADD CONSTRAINT sync_run_system_check
+        CHECK (system IN ('kashflow', 'sage100', 'ecommerce', 'gateway'));
+ALTER TABLE ledger.write_intent DROP CONSTRAINT write_intent_source_system_check,
+    ADD CONSTRAINT write_intent_source_system_check
+        CHECK (source_system IN ('kashflow', 'sage100', 'ecommerce', 'gateway'));

@@ -1,0 +1,103 @@
+"""Prometheus metrics (prometheus-client, text format at `/metrics`): API latency histograms
+by route, measured in a middleware, and the ledger's figures read at scrape time: records
+synced per stream, lag per stream, open dead letters, job queue depth, webhook deliveries."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from psycopg_pool import ConnectionPool
+
+from api.services.health import ledger_figures
+
+log = logging.getLogger("api")
+
+
+class LedgerCollector(Collector):
+    """Reads the ledger's figures when Prometheus scrapes (one short query each)."""
+
+    def __init__(self, pool: ConnectionPool[Any]) -> None:
+        self.pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self.pool.connection(timeout=5) as conn:
+                figures = ledger_figures(conn)
+        except Exception as error:  # a scrape must not fail because the database is down
+            log.warning("metrics: the ledger did not answer", extra={"error": type(error).__name__})
+            up = GaugeMetricFamily("ledgerbridge_ledger_up", "Whether the ledger answered.")
+            up.add_metric([], 0)
+            yield up
+            return
+        up = GaugeMetricFamily("ledgerbridge_ledger_up", "Whether the ledger answered.")
+        up.add_metric([], 1)
+        yield up
+        synced = CounterMetricFamily(
+            "ledgerbridge_records_synced", "Record versions appended by polls and webhooks.",
+            labels=["system", "entity"],
+        )  # fmt: skip
+        for (system, entity), count in sorted(figures.records_synced.items()):
+            synced.add_metric([system, entity], count)
+        yield synced
+        lag = GaugeMetricFamily(
+            "ledgerbridge_stream_lag_seconds", "Seconds since the stream's last poll that worked.",
+            labels=["stream"],
+        )  # fmt: skip
+        for stream in figures.streams:
+            if stream.lag_seconds is not None:
+                lag.add_metric([stream.stream], stream.lag_seconds)
+        yield lag
+        letters = GaugeMetricFamily(
+            "ledgerbridge_dead_letters_open", "Dead letters no one has asked to retry."
+        )
+        letters.add_metric([], figures.open_dead_letters)
+        yield letters
+        queue = GaugeMetricFamily(
+            "ledgerbridge_queue_depth", "Jobs waiting or running.", labels=["status"]
+        )
+        for status in ("todo", "doing"):
+            queue.add_metric([status], figures.queue_depth.get(status, 0))
+        yield queue
+        hooks = CounterMetricFamily(
+            "ledgerbridge_webhook_events", "Webhook deliveries, taken or refused.",
+            labels=["source", "outcome"],
+        )  # fmt: skip
+        for (source, outcome), count in sorted(figures.webhook_events.items()):
+            hooks.add_metric([source, outcome], count)
+        yield hooks
+
+
+class ApiMetrics:
+    """One registry per app (so two apps in one process never collide)."""
+
+    def __init__(self, pool: ConnectionPool[Any]) -> None:
+        self.registry = CollectorRegistry()
+        self.latency = Histogram(
+            "ledgerbridge_api_request_seconds",
+            "API request latency by route template, method and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+        )
+        self.registry.register(LedgerCollector(pool))
+
+    def install(self, app: FastAPI) -> None:
+        @app.middleware("http")
+        async def measure(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            started = time.perf_counter()
+            response = await call_next(request)
+            route = request.scope.get("route")
+            template = getattr(route, "path", None) or "unmatched-route"
+            self.latency.labels(request.method, template, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
+            return response

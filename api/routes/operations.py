@@ -1,0 +1,120 @@
+"""`/dead-letters`, `/audit`, `/sync`: what operations look into and set going again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, Request
+
+from api.auth import Admin, Conn, Reader
+from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.services import audit, dead_letters, runs
+from api.services.decisions import DecisionIn
+
+router = APIRouter()
+Id = Annotated[int, Path(ge=1, le=2**62)]
+Name = Annotated[str | None, Query(max_length=40)]
+
+
+@router.get(
+    "/dead-letters", response_model=dead_letters.DeadLetterPage, responses=problems(403),
+    tags=["dead-letters"],
+)  # fmt: skip
+def list_dead_letters(
+    conn: Conn,
+    _: Reader,
+    stage: Name = None,
+    system: Name = None,
+    entity: Name = None,
+    status: dead_letters.DeadLetterStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT,
+) -> dead_letters.DeadLetterPage:
+    """What could not be read, stored or written, newest first, with field and message."""
+    filters = dead_letters.DeadLetterFilters(
+        stage=stage, system=system, entity=entity, status=status
+    )
+    return dead_letters.list_dead_letters(conn, filters, cursor, limit)
+
+
+@router.post(
+    "/dead-letters/retry", response_model=dead_letters.RetryAllOut, responses=problems(403),
+    tags=["dead-letters"],
+)  # fmt: skip
+def retry_all(
+    request: Request,
+    conn: Conn,
+    who: Admin,
+    stage: Name = None,
+    system: Name = None,
+    entity: Name = None,
+    body: Annotated[DecisionIn | None, Body()] = None,
+) -> dead_letters.RetryAllOut:
+    """Retry every open dead letter (of one stage, system or entity): one poll per stream."""
+    filters = dead_letters.DeadLetterFilters(stage=stage, system=system, entity=entity)
+    return dead_letters.retry_all_dead_letters(
+        conn, who.name, request.app.state.request_poll, filters, body.reason if body else None
+    )
+
+
+@router.post(
+    "/dead-letters/{letter_id}/retry", response_model=dead_letters.RetryOut,
+    responses=problems(403, 404, 409), tags=["dead-letters"],
+)  # fmt: skip
+def retry_one(
+    request: Request,
+    conn: Conn,
+    who: Admin,
+    letter_id: Id,
+    body: Annotated[DecisionIn | None, Body()] = None,
+) -> dead_letters.RetryOut:
+    """Retry one dead letter: its stream is polled again, or its write tried again."""
+    return dead_letters.retry_dead_letter(
+        conn, letter_id, who.name, request.app.state.request_poll, body.reason if body else None
+    )
+
+
+@router.get("/audit/as-of", response_model=audit.AsOfPage, responses=problems(403), tags=["audit"])
+def as_of(
+    conn: Conn,
+    _: Reader,
+    ts: Annotated[datetime, Query(description="An instant with its time zone.")],
+    system: Name = None,
+    entity: Name = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT,
+) -> audit.AsOfPage:
+    """Every record as the ledger had observed it at `ts`, in (system, entity, key) order."""
+    return audit.records_as_of(conn, ts, system, entity, cursor, limit)
+
+
+@router.get(
+    "/audit/{system}/{entity}/{key}", response_model=audit.AuditOut,
+    responses=problems(403, 404), tags=["audit"],
+)  # fmt: skip
+def record_audit(
+    conn: Conn,
+    _: Reader,
+    system: Annotated[str, Path(max_length=40)],
+    entity: Annotated[str, Path(max_length=40)],
+    key: Annotated[str, Path(max_length=200)],
+) -> audit.AuditOut:
+    """One record's every version with field diffs, the writes it caused, the decisions."""
+    return audit.record_audit(conn, system, entity, key)
+
+
+@router.get("/sync/runs", response_model=runs.RunPage, responses=problems(403), tags=["sync"])
+def list_runs(
+    conn: Conn,
+    _: Reader,
+    kind: Name = None,
+    system: Name = None,
+    entity: Name = None,
+    status: runs.RunStatus | None = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT,
+) -> runs.RunPage:
+    """Sync runs (polls, webhooks, reconciles), newest first, with how each ended."""
+    filters = runs.RunFilters(kind=kind, system=system, entity=entity, status=status)
+    return runs.list_runs(conn, filters, cursor, limit)

@@ -1,0 +1,95 @@
+"""`/reconciliation`: unmatched items with totals, payment matches, confirm/reject, manual."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query
+
+from api.auth import Conn, Reader, Reviewer
+from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.services import matches, unmatched
+from api.services.decisions import DecisionIn, DecisionOut
+
+router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
+MatchId = Annotated[int, Path(ge=1, le=2**62, description="A match's id.")]
+
+
+@router.get("/unmatched", response_model=unmatched.UnmatchedPage, responses=problems(403))
+def list_unmatched(
+    conn: Conn,
+    _: Reader,
+    system: Annotated[str | None, Query(max_length=40)] = None,
+    kind: unmatched.ItemKind | None = None,
+    counterparty: Annotated[str | None, Query(max_length=300)] = None,
+    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
+    age_bucket: unmatched.AgeBucket | None = None,
+    min_amount: Annotated[Decimal | None, Query(allow_inf_nan=False, max_digits=20)] = None,
+    max_amount: Annotated[Decimal | None, Query(allow_inf_nan=False, max_digits=20)] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT,
+) -> unmatched.UnmatchedPage:
+    """Open invoices and unallocated payments left by the newest reconcile run (less those
+    matched by a person since), in (system, entity, key) order; totals by currency on the
+    first page."""
+    filters = unmatched.UnmatchedFilters(
+        system=system, kind=kind, counterparty=counterparty, currency=currency,
+        age_bucket=age_bucket, min_amount=min_amount, max_amount=max_amount,
+    )  # fmt: skip
+    return unmatched.list_unmatched(conn, filters, cursor, limit)
+
+
+@router.get(
+    "/unmatched/summary", response_model=unmatched.UnmatchedSummary, responses=problems(403)
+)
+def unmatched_summary(conn: Conn, _: Reader) -> unmatched.UnmatchedSummary:
+    """Unmatched amounts by currency, by system and by age bucket."""
+    return unmatched.unmatched_summary(conn)
+
+
+@router.get("/matches", response_model=matches.MatchPage, responses=problems(403))
+def list_matches(
+    conn: Conn,
+    _: Reader,
+    status: matches.MatchStatus | None = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    rule: Annotated[str | None, Query(max_length=100)] = None,
+    system: Annotated[str | None, Query(max_length=40)] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT,
+) -> matches.MatchPage:
+    """Payment matches of the newest reconcile run, with score, rules and status now."""
+    filters = matches.MatchFilters(status=status, min_score=min_score, rule=rule, system=system)
+    return matches.list_matches(conn, filters, cursor, limit)
+
+
+@router.post("/matches", response_model=DecisionOut, status_code=201, responses=problems(403))
+def manual_match(conn: Conn, who: Reviewer, match: matches.ManualMatchIn) -> DecisionOut:
+    """Match a payment to invoices by hand: same currency, same (or linked) counterparty,
+    each amount within the invoice's open amount, the total within the payment."""
+    return matches.manual_match(conn, match, who.name)
+
+
+@router.post(
+    "/matches/{match_id}/confirm", response_model=matches.MatchDecision,
+    responses=problems(403, 404, 409),
+)  # fmt: skip
+def confirm_match(
+    conn: Conn, who: Reviewer, match_id: MatchId, body: Annotated[DecisionIn | None, Body()] = None
+) -> matches.MatchDecision:
+    """Confirm the match's group (all its allocations)."""
+    reason = body.reason if body else None
+    return matches.decide_match(conn, match_id, "confirmed", who.name, reason)
+
+
+@router.post(
+    "/matches/{match_id}/reject", response_model=matches.MatchDecision,
+    responses=problems(403, 404, 409),
+)  # fmt: skip
+def reject_match(
+    conn: Conn, who: Reviewer, match_id: MatchId, body: Annotated[DecisionIn | None, Body()] = None
+) -> matches.MatchDecision:
+    """Reject the match's group: its items count as unmatched again."""
+    reason = body.reason if body else None
+    return matches.decide_match(conn, match_id, "rejected", who.name, reason)

@@ -1,0 +1,177 @@
+"""Health and the figures behind the metrics: the database, how far behind each stream of
+each system is (from the poll runs in the ledger), the workers' heartbeats (procrastinate's
+`procrastinate_workers`), the job queue, open dead letters and records synced."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any, Literal
+
+import psycopg
+from pydantic import BaseModel, Field
+
+from api.services.sql import query
+
+Status = Literal["ok", "degraded", "down", "unknown"]
+BOOKS = ("kashflow", "sage100")
+STALE_WORKER_SECONDS = 60
+
+
+class StreamStatus(BaseModel):
+    stream: str = Field(examples=["sage100:customer"])
+    last_status: str | None = Field(examples=["succeeded"])
+    last_finished_at: datetime | None = None
+    last_success_at: datetime | None = None
+    lag_seconds: float | None = Field(description="Seconds since the last poll that worked.")
+    error: str | None = None
+
+
+class SystemHealth(BaseModel):
+    status: Status
+    streams: list[StreamStatus]
+
+
+class DatabaseHealth(BaseModel):
+    status: Status
+    latency_ms: float | None = None
+
+
+class WorkerHealth(BaseModel):
+    status: Status
+    workers: int = Field(description="Workers whose heartbeat is recent.")
+    last_heartbeat: datetime | None = None
+    queued_jobs: int | None = None
+
+
+class HealthOut(BaseModel):
+    status: Status = Field(examples=["ok"])
+    database: DatabaseHealth
+    systems: dict[str, SystemHealth]
+    worker: WorkerHealth
+
+
+def stream_statuses(conn: psycopg.Connection[Any]) -> list[StreamStatus]:
+    now_row = conn.execute("SELECT clock_timestamp()").fetchone()
+    assert now_row is not None
+    now: datetime = now_row[0]
+    return [
+        StreamStatus(
+            stream=f"{system}:{entity}",
+            last_status=status,
+            last_finished_at=finished,
+            last_success_at=ok,
+            lag_seconds=(now - ok).total_seconds() if ok else None,
+            error=error,
+        )
+        for system, entity, status, finished, error, ok in conn.execute(
+            query("stream_status")
+        ).fetchall()
+    ]
+
+
+def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    return bool(row and row[0])
+
+
+def worker_health(conn: psycopg.Connection[Any]) -> WorkerHealth:
+    if not _has_table(conn, "procrastinate_workers"):
+        return WorkerHealth(status="unknown", workers=0)
+    row = conn.execute(
+        "SELECT count(*) FILTER (WHERE last_heartbeat > now() - make_interval(secs => %s)),"
+        " max(last_heartbeat),"
+        " (SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo')"
+        " FROM procrastinate_workers",
+        (STALE_WORKER_SECONDS,),
+    ).fetchone()
+    assert row is not None
+    workers, last, queued = row
+    return WorkerHealth(
+        status="ok" if workers else "down", workers=workers, last_heartbeat=last,
+        queued_jobs=queued,
+    )  # fmt: skip
+
+
+def _system(streams: list[StreamStatus]) -> SystemHealth:
+    if not streams:
+        return SystemHealth(status="unknown", streams=[])
+    failing = [s for s in streams if s.last_status == "failed"]
+    if len(failing) == len(streams):
+        status: Status = "down"
+    elif failing:
+        status = "degraded"
+    else:
+        status = "ok"
+    return SystemHealth(status=status, streams=streams)
+
+
+def health(conn: psycopg.Connection[Any]) -> HealthOut:
+    """The database (it answered), each system (its streams' last polls), the workers."""
+    started = time.perf_counter()
+    conn.execute("SELECT 1").fetchone()
+    database = DatabaseHealth(
+        status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2)
+    )
+    streams = stream_statuses(conn)
+    systems = {
+        system: _system([s for s in streams if s.stream.startswith(f"{system}:")])
+        for system in BOOKS
+    }
+    worker = worker_health(conn)
+    parts = [database.status, worker.status, *(s.status for s in systems.values())]
+    overall: Status = "ok"
+    if any(p in ("down", "degraded") for p in parts):
+        overall = "degraded"
+    return HealthOut(status=overall, database=database, systems=systems, worker=worker)
+
+
+def down() -> HealthOut:
+    """Health when the database does not answer."""
+    return HealthOut(
+        status="down", database=DatabaseHealth(status="down"),
+        systems={s: SystemHealth(status="unknown", streams=[]) for s in BOOKS},
+        worker=WorkerHealth(status="unknown", workers=0),
+    )  # fmt: skip
+
+
+class LedgerFigures(BaseModel):
+    """What /metrics shows of the ledger at scrape time."""
+
+    records_synced: dict[tuple[str, str], int]
+    streams: list[StreamStatus]
+    open_dead_letters: int
+    queue_depth: dict[str, int]
+    webhook_events: dict[tuple[str, str], int]
+
+
+def ledger_figures(conn: psycopg.Connection[Any]) -> LedgerFigures:
+    synced = conn.execute(
+        "SELECT r.system, r.entity, sum((e.counts->>'appended')::bigint) FROM ledger.sync_run AS r"
+        " JOIN ledger.sync_run_end AS e ON e.run_id = r.run_id"
+        " WHERE r.kind IN ('poll', 'webhook') AND r.system IS NOT NULL AND r.entity IS NOT NULL"
+        " AND e.counts ? 'appended' GROUP BY 1, 2"
+    ).fetchall()
+    open_letters = conn.execute(
+        "SELECT count(*) FROM ledger.dead_letter AS l WHERE NOT EXISTS (SELECT FROM"
+        " ledger.decision AS d WHERE d.kind = 'retry'"
+        " AND d.subject @> jsonb_build_object('dead_letter_id', l.dead_letter_id))"
+    ).fetchone()
+    queue: dict[str, int] = {}
+    if _has_table(conn, "procrastinate_jobs"):
+        queue = dict(
+            conn.execute(
+                "SELECT status::text, count(*) FROM procrastinate_jobs"
+                " WHERE status IN ('todo', 'doing') GROUP BY 1"
+            ).fetchall()
+        )
+    webhooks = conn.execute(
+        "SELECT source, outcome, count(*) FROM ledger.webhook_event GROUP BY 1, 2"
+    ).fetchall()
+    return LedgerFigures(
+        records_synced={(s, e): int(n or 0) for s, e, n in synced},
+        streams=stream_statuses(conn),
+        open_dead_letters=int(open_letters[0]) if open_letters else 0,
+        queue_depth=queue,
+        webhook_events={(s, o): int(n) for s, o, n in webhooks},
+    )

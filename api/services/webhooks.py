@@ -1,0 +1,273 @@
+"""Webhook intake for the systems around KashFlow: an eCommerce platform posts orders, a
+payment gateway posts payments. Every delivery is recorded in `ledger.webhook_event`,
+taken or refused with the reason; nothing refused is processed.
+
+A delivery is taken when, in this order: the source is known and has a secret; the body is
+within the size limit; `X-Webhook-Timestamp` (Unix seconds) is within the tolerance of now;
+`X-Webhook-Signature` is ``sha256=`` and the hex HMAC-SHA256, under the source's secret,
+of the timestamp, a full stop and the raw body; the body is a JSON event
+``{"id", "type", "data"}`` of a type the source sends, whose data makes a valid canonical
+record; and its id has not been taken before. The record (a SalesInvoice of system
+``ecommerce`` for an order, a Payment of system ``gateway`` for a payment) is appended to
+the ledger in the same transaction as the event's row, so a delivery repeated any number
+of times reaches the ledger once. Then the polls the event concerns are asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import psycopg
+from pydantic import BaseModel, Field, SecretStr
+
+from api.services.decisions import RecordRef
+from api.services.errors import ServiceError
+from canonical import LedgerbridgeError, Payment, SalesInvoice
+from ledger import NewVersion, append_versions, finish_run, start_run
+
+log = logging.getLogger("api.webhooks")
+
+TIMESTAMP_HEADER = "x-webhook-timestamp"
+SIGNATURE_HEADER = "x-webhook-signature"
+EVENT_ID_MAX = 200
+
+
+@dataclass(frozen=True)
+class EventKind:
+    entity: str
+    deletes: bool = False
+
+
+EVENT_TYPES: dict[str, dict[str, EventKind]] = {
+    "ecommerce": {
+        "order.created": EventKind("sales_invoice"),
+        "order.updated": EventKind("sales_invoice"),
+        "order.cancelled": EventKind("sales_invoice", deletes=True),
+    },
+    "gateway": {
+        "payment.succeeded": EventKind("payment"),
+        "payment.updated": EventKind("payment"),
+    },
+}
+POLLS_OF: dict[str, tuple[tuple[str, str], ...]] = {
+    # An order becomes a KashFlow invoice (and maybe a new customer) by the platform's
+    # integration; a gateway payment is recorded in KashFlow against the invoice.
+    "ecommerce": (("kashflow", "customer"), ("kashflow", "sales_invoice")),
+    "gateway": (("kashflow", "sales_invoice"),),
+}
+PollRequest = Callable[[str, str, str], "int | None"]
+
+
+class WebhookRefused(ServiceError):
+    """A delivery refused: the status, a short code for the records, and why."""
+
+    def __init__(self, status: int, code: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail, field)
+        self.status = status
+        self.code = code
+        self.title = {
+            400: "Bad webhook request", 401: "Webhook signature refused",
+            404: "Unknown webhook source", 409: "Webhook event replayed",
+            413: "Webhook body too large", 422: "Webhook event invalid",
+        }.get(status, "Webhook refused")  # fmt: skip
+
+
+class WebhookTaken(BaseModel):
+    """A delivery taken: the event, the record it became and the polls it asked for."""
+
+    event_id: str = Field(examples=["evt_1001"])
+    event_type: str = Field(examples=["order.created"])
+    record: RecordRef
+    version: int | None = Field(description="The version appended; null when unchanged.")
+    run_id: int
+    polls_requested: list[str] = Field(examples=[["kashflow:sales_invoice"]])
+
+
+@dataclass(frozen=True)
+class WebhookPolicy:
+    secrets: Mapping[str, SecretStr]
+    tolerance_seconds: int
+    max_bytes: int
+
+
+@dataclass
+class Delivery:
+    source: str
+    body: bytes
+    headers: Mapping[str, str]
+    now: float
+    """Unix seconds at receipt."""
+    oversized: bool = False
+    body_bytes: int = 0
+
+
+def record_delivery(
+    conn: psycopg.Connection[Any],
+    delivery: Delivery,
+    outcome: str,
+    status: int,
+    reason: str | None = None,
+    event: Mapping[str, Any] | None = None,
+    record: RecordRef | None = None,
+    run_id: int | None = None,
+) -> None:
+    event_id = event.get("id") if event else None
+    event_type = event.get("type") if event else None
+    conn.execute(
+        "INSERT INTO ledger.webhook_event (source, event_id, event_type, outcome, status_code,"
+        " reason, body_sha256, body_bytes, record_system, record_entity, record_key, run_id)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            delivery.source[:100], str(event_id)[:EVENT_ID_MAX] if event_id is not None else None,
+            str(event_type)[:100] if event_type is not None else None, outcome, status, reason,
+            hashlib.sha256(delivery.body).hexdigest() if not delivery.oversized else None,
+            delivery.body_bytes or len(delivery.body),
+            record.system if record else None, record.entity if record else None,
+            record.key if record else None, run_id,
+        ),
+    )  # fmt: skip
+
+
+def _verify(delivery: Delivery, policy: WebhookPolicy) -> None:
+    if delivery.source not in EVENT_TYPES:
+        raise WebhookRefused(404, "unknown_source", f"no webhook source {delivery.source!r};"
+                             f" sources: {', '.join(EVENT_TYPES)}", "source")  # fmt: skip
+    secret = policy.secrets.get(delivery.source)
+    if secret is None or not secret.get_secret_value():
+        raise WebhookRefused(404, "no_secret", f"webhooks from {delivery.source} are not"
+                             " configured here (no secret set)", "source")  # fmt: skip
+    if delivery.oversized or len(delivery.body) > policy.max_bytes:
+        raise WebhookRefused(413, "oversized", f"body is over the limit of {policy.max_bytes}"
+                             " bytes", "body")  # fmt: skip
+    stamp = delivery.headers.get(TIMESTAMP_HEADER, "")
+    if not stamp.isdigit() or len(stamp) > 12:
+        raise WebhookRefused(400, "no_timestamp", f"{TIMESTAMP_HEADER} must be Unix seconds",
+                             TIMESTAMP_HEADER)  # fmt: skip
+    skew = abs(delivery.now - int(stamp))
+    if skew > policy.tolerance_seconds:
+        raise WebhookRefused(400, "stale_timestamp", f"timestamp is {int(skew)} s from now,"
+                             f" more than the {policy.tolerance_seconds} s allowed",
+                             TIMESTAMP_HEADER)  # fmt: skip
+    given = delivery.headers.get(SIGNATURE_HEADER, "")
+    expected = sign(secret.get_secret_value(), stamp, delivery.body)
+    if not given.startswith("sha256="):
+        raise WebhookRefused(401, "no_signature", f"{SIGNATURE_HEADER} must be sha256=<hex"
+                             " HMAC-SHA256 of timestamp.body>", SIGNATURE_HEADER)  # fmt: skip
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise WebhookRefused(401, "bad_signature", "signature does not match the body and"
+                             " timestamp under this source's secret", SIGNATURE_HEADER)  # fmt: skip
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The signature header's value for a body sent at `timestamp` (what senders compute)."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def _event(delivery: Delivery) -> dict[str, Any]:
+    try:
+        event = orjson.loads(delivery.body)
+    except orjson.JSONDecodeError:
+        raise WebhookRefused(400, "malformed", "body is not JSON", "body") from None
+    if not isinstance(event, dict):
+        raise WebhookRefused(400, "malformed", "body must be a JSON object", "body")
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= EVENT_ID_MAX:
+        raise WebhookRefused(400, "malformed", f"id must be a string of 1 to {EVENT_ID_MAX}"
+                             " characters", "id")  # fmt: skip
+    if not isinstance(event.get("type"), str):
+        raise WebhookRefused(400, "malformed", "type must be a string", "type")
+    if not isinstance(event.get("data"), dict):
+        raise WebhookRefused(400, "malformed", "data must be an object", "data")
+    return event
+
+
+def _version(source: str, event: Mapping[str, Any]) -> NewVersion:
+    kinds = EVENT_TYPES[source]
+    kind = kinds.get(event["type"])
+    if kind is None:
+        raise WebhookRefused(422, "unknown_type", f"{source} sends no event of type"
+                             f" {event['type']!r}; types: {', '.join(kinds)}", "type")  # fmt: skip
+    data = dict(event["data"])
+    key = data.pop("key", None)
+    if not isinstance(key, str | int) or not str(key).strip():
+        raise WebhookRefused(422, "invalid", "data.key (the order or payment number) is"
+                             " missing", "data.key")  # fmt: skip
+    if kind.deletes:
+        return NewVersion.deleted(source, kind.entity, str(key), raw=event)
+    record_type = SalesInvoice if kind.entity == "sales_invoice" else Payment
+    try:
+        record = record_type.build(system=source, key=str(key), **data)
+    except LedgerbridgeError as error:
+        field = f"data.{error.field}" if error.field else "data"
+        raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error.message}",
+                             field) from None  # fmt: skip
+    except TypeError as error:
+        raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error}", "data") from None
+    return NewVersion.of(record, raw=event)
+
+
+def take_delivery(
+    conn: psycopg.Connection[Any],
+    delivery: Delivery,
+    policy: WebhookPolicy,
+    request_poll: PollRequest | None = None,
+) -> WebhookTaken:
+    """Checks, records and appends one delivery; raises `WebhookRefused` (after recording
+    the refusal) for anything refused."""
+    event: dict[str, Any] | None = None
+    try:
+        _verify(delivery, policy)
+        event = _event(delivery)
+        version = _version(delivery.source, event)
+    except WebhookRefused as refused:
+        _refuse(conn, delivery, refused, event)
+        raise
+    ref = RecordRef(system=version.system, entity=version.entity, key=version.key)
+    try:
+        with conn.transaction():
+            run_id = start_run(conn, "webhook", version.system, version.entity,
+                               {"event_id": event["id"], "event_type": event["type"]})  # fmt: skip
+            record_delivery(conn, delivery, "accepted", 202, None, event, ref, run_id)
+            appended = append_versions(conn, [version], run_id)
+            finish_run(conn, run_id, counts={"appended": appended.appended,
+                                             "unchanged": appended.unchanged})  # fmt: skip
+    except psycopg.errors.UniqueViolation:
+        replayed = WebhookRefused(409, "replayed", f"event {event['id']} of {delivery.source}"
+                                  " was taken already", "id")  # fmt: skip
+        _refuse(conn, delivery, replayed, event)
+        raise replayed from None
+    written = appended.appended_keys
+    polls = []
+    for system, entity in POLLS_OF[delivery.source]:
+        if request_poll is None:
+            break
+        try:
+            request_poll(system, entity, f"webhook {delivery.source} {event['id']}")
+            polls.append(f"{system}:{entity}")
+        except Exception as error:  # the event is in the ledger; a poll will come anyway
+            stream = f"{system}:{entity}"
+            log.warning("could not ask for a poll",
+                        extra={"stream": stream, "error": type(error).__name__})  # fmt: skip
+    return WebhookTaken(
+        event_id=event["id"], event_type=event["type"], record=ref,
+        version=written[0][3] if written else None, run_id=run_id, polls_requested=polls,
+    )  # fmt: skip
+
+
+def _refuse(
+    conn: psycopg.Connection[Any],
+    delivery: Delivery,
+    refused: WebhookRefused,
+    event: Mapping[str, Any] | None,
+) -> None:
+    with conn.transaction():
+        record_delivery(conn, delivery, "refused", refused.status,
+                        f"{refused.code}: {refused.detail}", event)  # fmt: skip
+    log.info("webhook refused", extra={"source": delivery.source[:100], "reason": refused.code})
