@@ -13,6 +13,7 @@ from canonical.errors import (
 )
 from canonical.money import Amount, decimal_text, round_money, to_decimal
 from canonical.records import (
+    BOOKS,
     ENTITIES,
     RECORD_TYPES,
     SYSTEMS,
@@ -39,6 +40,7 @@ from canonical.records import (
 )
 
 __all__ = [
+    "BOOKS",
     "ENTITIES",
     "RECORD_TYPES",
     "SYSTEMS",

@@ -22,6 +22,8 @@ System = Literal["kashflow", "sage100", "ecommerce", "gateway"]
 SYSTEMS: tuple[System, ...] = ("kashflow", "sage100", "ecommerce", "gateway")
 """KashFlow and Sage 100, kept in step; and the systems around KashFlow whose webhooks are
 taken (an eCommerce platform's orders, a payment gateway's payments)."""
+BOOKS: tuple[System, ...] = ("kashflow", "sage100")
+"""The two systems Ledgerbridge keeps in step (KashFlow left, Sage 100 right)."""
 
 CurrencyCode = str
 

@@ -4,8 +4,9 @@
 systems and the identity links (`read_input`), runs the matcher's pure steps
 (`matcher.reconcile.run_steps`, which also learns from the GL suggestions people
 accepted), appends the ``auto`` master links, every result and the items left unmatched
-(`ledger.unmatched_item`) to the run, and ends it: ``succeeded``, or ``partial`` with the problems in its counts and
-error when a record could not be read or a step failed (the other steps still ran).
+(`ledger.unmatched_item`) to the run, and ends it: ``succeeded``, or ``partial`` with the
+problems in its counts and error when a record could not be read or a step failed (the
+other steps still ran).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from canonical import (
+    BOOKS,
     SYSTEMS,
     CanonicalRecord,
     Customer,
@@ -255,7 +256,7 @@ def master_frames(inputs: ReconcileInput) -> list[MasterFrames]:
         linked = {("kashflow", link.kashflow_key) for link in in_force}
         linked |= {("sage100", link.sage100_key) for link in in_force}
         sides = []
-        for system in SYSTEMS:
+        for system in BOOKS:
             if entity == "product":
                 products = inputs.of(entity, Product, system)
                 sides.append(product_frame(p for p in products if (system, p.key) not in linked))

@@ -22,7 +22,8 @@ from canonical import (
     Supplier,
 )
 from ledger import NewVersion, append_versions
-from matcher.reconcile import ReconcileSummary, reconcile
+from ledgerbridge.reconcile import reconcile
+from matcher.reconcile import ReconcileSummary
 
 TODAY = date.today()
 ACME = {"name": "Acme Engineering Ltd", "email": "accounts@acme-engineering.co.uk",
