@@ -8,6 +8,7 @@ on stderr and an exit status, no traceback unless `--verbose`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from importlib.metadata import version
 
@@ -18,11 +19,13 @@ from rich.console import Console
 from canonical import ENTITIES, SYSTEMS
 from ledger import history as record_history
 from ledgerbridge import cdc_commands, db_commands
+from ledgerbridge.api_commands import serve, token_app
 from ledgerbridge.config import SettingsError, load_settings
 from ledgerbridge.database import database_url, owner_database_url, prepare_ledger, redact
 from ledgerbridge.error_boundary import CommandGroup
 from ledgerbridge.history_view import history_table
 from ledgerbridge.ledger_commands import app as ledger_app
+from ledgerbridge.logs import configure_logging
 from ledgerbridge.reconcile_command import reconcile_command
 from sandbox.kashflow.cli import app as kashflow_sandbox_app
 from sandbox.sage100.cli import app as sage100_sandbox_app
@@ -38,10 +41,21 @@ sandbox_app = typer.Typer(help="Emulators of KashFlow and Sage 100.", no_args_is
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(token_app, name="token")
+app.command("serve")(serve)
 sandbox_app.add_typer(kashflow_sandbox_app, name="kashflow")
 sandbox_app.add_typer(sage100_sandbox_app, name="sage100")
 
-OWN_PACKAGES = ("ledgerbridge", "canonical", "connectors", "cdc", "ledger", "matcher", "writer")
+OWN_PACKAGES = (
+    "ledgerbridge",
+    "canonical",
+    "connectors",
+    "cdc",
+    "ledger",
+    "matcher",
+    "writer",
+    "api",
+)
 """Loggers LEDGERBRIDGE_LOG_LEVEL sets (the sandboxes stand in for other systems)."""
 
 console = Console()
@@ -68,16 +82,17 @@ def log_verbosity(
     ),
 ) -> None:
     """Ledgerbridge logs at LEDGERBRIDGE_LOG_LEVEL, the libraries it uses at WARNING;
-    everything at DEBUG with --verbose. A configuration that cannot work is told by the
-    command that reads it, so the sandboxes still run."""
+    everything at DEBUG with --verbose; as JSON lines with LEDGERBRIDGE_LOG_FORMAT=json.
+    A configuration that cannot work is told by the command that reads it, so the
+    sandboxes still run."""
     try:
-        level = load_settings().log_level
+        settings = load_settings()
+        level, log_format = settings.log_level, settings.log_format
     except SettingsError:
         level = "INFO"
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+        wanted = os.environ.get("LEDGERBRIDGE_LOG_FORMAT", "").lower()
+        log_format = "json" if wanted == "json" else "text"
+    configure_logging("DEBUG" if verbose else "WARNING", log_format)
     for package in OWN_PACKAGES:
         logging.getLogger(package).setLevel(logging.DEBUG if verbose else level)
 

@@ -32,11 +32,19 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from api.settings import ApiSettings
 from cdc.settings import CdcSettings
 from connectors.kashflow.settings import KashFlowSettings
 from connectors.sage100.settings import Sage100Settings
 
-__all__ = ["KashFlowSettings", "Sage100Settings", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "ApiSettings",
+    "KashFlowSettings",
+    "Sage100Settings",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
 
 ENV_PREFIX = "LEDGERBRIDGE_"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -69,6 +77,9 @@ class Settings(BaseSettings):
     approval_threshold: Decimal = Field(default=Decimal(5000), gt=0)
     """Writes whose amount is over this need a human approval first."""
     log_level: LogLevel = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per log line, with run, stream and record keys."""
+    api: ApiSettings = ApiSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,99 @@
+"""`ledgerbridge serve` (the control API on uvicorn) and `ledgerbridge token create|list|revoke`
+(API tokens: the secret is printed once, only its hash is kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from api.app import PollRequest, create_app
+from api.services.errors import ServiceError
+from api.services.tokens import SCOPES, create_token, list_tokens, revoke_token
+from ledgerbridge.config import Settings, load_settings
+from ledgerbridge.database import database_url
+
+token_app = typer.Typer(help="API tokens for the control API.", no_args_is_help=True)
+console = Console()
+
+
+def poll_requester(url: str) -> PollRequest | None:
+    """How the API asks the CDC workers for a poll (none until CDC's job queue exists)."""
+    return None
+
+
+def build_app(settings: Settings) -> Any:
+    url = database_url(settings)
+    return create_app(url, settings.api, poll_requester(url))
+
+
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default: api.host setting)."),
+    port: int = typer.Option(None, help="Port (default: api.port setting)."),
+) -> None:
+    """Serve the control API (JSON, OpenAPI at /docs) until stopped."""
+    settings = load_settings()
+    app = build_app(settings)
+    uvicorn.run(
+        app,
+        host=host or settings.api.host,
+        port=port or settings.api.port,
+        log_config=None,  # the command's logging (text or JSON lines) applies
+        access_log=True,
+    )
+
+
+def _fail(error: ServiceError) -> None:
+    typer.echo(f"ledgerbridge: {error.detail}", err=True)
+    raise typer.Exit(1)
+
+
+@token_app.command("create")
+def token_create(
+    name: str = typer.Argument(..., help="Who or what holds it; decisions carry this name."),
+    scope: str = typer.Option(..., help=f"One of: {', '.join(SCOPES)}"),
+) -> None:
+    """Make a token and print it, once: only its hash is kept."""
+    with psycopg.connect(database_url(load_settings())) as conn:
+        try:
+            secret, token = create_token(conn, name, scope)
+        except ServiceError as error:
+            _fail(error)
+            return
+    console.print(f"token {token.name} ({token.scope}) made; it is shown this once:")
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list(
+    revoked: bool = typer.Option(False, "--revoked", help="Also list revoked tokens."),
+) -> None:
+    """The tokens, their scopes and when they were made (never the secrets)."""
+    with psycopg.connect(database_url(load_settings())) as conn:
+        tokens = list_tokens(conn, include_revoked=revoked)
+    if not tokens:
+        console.print("no tokens: make one with `ledgerbridge token create NAME --scope read`")
+        return
+    table = Table("name", "scope", "made", "by", "revoked")
+    for token in tokens:
+        table.add_row(
+            token.name, token.scope, f"{token.created_at:%Y-%m-%d %H:%M}", token.made_by,
+            f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(name: str = typer.Argument(..., help="The token's name.")) -> None:
+    """Revoke a token: it is refused from now on."""
+    with psycopg.connect(database_url(load_settings())) as conn:
+        try:
+            revoke_token(conn, name)
+        except ServiceError as error:
+            _fail(error)
+            return
+    console.print(f"token {name} revoked")
