@@ -26,6 +26,16 @@ from ledgerbridge.reconcile import reconcile
 from matcher.reconcile import ReconcileSummary
 
 TODAY = date.today()
+WEBHOOK_SECRETS = {"ecommerce": "shop-secret-0123456789", "gateway": "gw-secret-9876543210"}
+TOKENS: dict[str, str] = {}
+"""Scope (and "revoked") -> a token's secret; filled by the session's template fixture."""
+
+
+def auth(scope: str) -> dict[str, str]:
+    """The header of a token of `scope` (or of the revoked token)."""
+    return {"Authorization": f"Bearer {TOKENS[scope]}"}
+
+
 ACME = {"name": "Acme Engineering Ltd", "email": "accounts@acme-engineering.co.uk",
         "postcode": "YO1 1GR", "tax_number": "GB536383774", "phone": "01871 989921"}  # fmt: skip
 GLOBEX = {"name": "Globex Corporation", "email": "ap@globex.com", "postcode": "10001",

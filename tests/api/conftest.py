@@ -1,0 +1,70 @@
+"""API fixtures: a ledger with a small company reconciled once and a token of each scope,
+made once per test session as a template database; each test gets a fresh copy and the
+real app on it, driven over HTTP in process (TestClient)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from api_company import TOKENS, WEBHOOK_SECRETS, seed_company
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.app import create_app
+from api.services.tokens import create_token, revoke_token
+from api.settings import ApiSettings
+from ledgerbridge.testdb import create_database, create_migrated_database, drop_database, fresh_name
+
+
+@pytest.fixture(scope="session")
+def api_template(pg_server: str) -> Iterator[str]:
+    name, url = create_migrated_database(pg_server, "lbapi_template")
+    with psycopg.connect(url) as conn:
+        seed_company(conn)
+        for scope in ("read", "review", "admin"):
+            TOKENS[scope], _ = create_token(conn, f"{scope}-person", scope)
+        TOKENS["revoked"], _ = create_token(conn, "gone", "admin")
+        revoke_token(conn, "gone")
+        conn.commit()
+    yield name
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def api_url(pg_server: str, api_template: str) -> Iterator[str]:
+    name = fresh_name("lbapi")
+    url = create_database(pg_server, name, template=api_template)
+    yield url
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def api_conn(api_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(api_url, autocommit=True) as conn:
+        yield conn
+
+
+class PollsAsked(list[tuple[str, str, str]]):
+    """The polls the app asked for (the job queue's stand-in: CDC's own tests run it)."""
+
+    def __call__(self, system: str, entity: str, reason: str) -> int | None:
+        self.append((system, entity, reason))
+        return len(self)
+
+
+@pytest.fixture
+def polls() -> PollsAsked:
+    return PollsAsked()
+
+
+@pytest.fixture
+def client(api_url: str, polls: PollsAsked) -> Iterator[TestClient]:
+    settings = ApiSettings(
+        webhook_secrets={k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()},
+        webhook_max_bytes=4096,
+    )
+    with TestClient(create_app(api_url, settings, polls, pool_size=3)) as test_client:
+        yield test_client

@@ -1,0 +1,99 @@
+"""Security: every endpoint but /health needs a bearer token; read only reads, review also
+decides, admin also runs and retries; tokens are made, listed and revoked by the command,
+shown once and stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import psycopg
+import pytest
+from api_company import TOKENS, auth
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from ledgerbridge.cli import app as cli
+
+READS = [
+    "/reconciliation/unmatched", "/reconciliation/unmatched/summary", "/reconciliation/matches",
+    "/gl-suggestions", "/anomalies", "/approvals", "/dead-letters",
+    "/audit/kashflow/sales_invoice/10042", "/audit/as-of?ts=2030-01-01T00:00:00Z",
+    "/sync/runs", "/metrics",
+]  # fmt: skip
+REVIEWS = [
+    "/reconciliation/matches/1/confirm", "/reconciliation/matches/1/reject",
+    "/gl-suggestions/1/accept", "/gl-suggestions/1/reject",
+    "/anomalies/1/dismiss", "/anomalies/1/escalate",
+    "/approvals/1/approve", "/approvals/1/reject",
+]  # fmt: skip
+ADMINS = ["/dead-letters/1/retry", "/dead-letters/retry"]
+MANUAL = "POST /reconciliation/matches"
+
+
+def call(client: TestClient, path: str, headers: dict[str, str]) -> Any:
+    if path in READS:
+        return client.get(path, headers=headers)
+    return client.post(path.removeprefix("POST "), headers=headers, json={})
+
+
+def test_no_token_no_access(client: TestClient) -> None:
+    refused = ({}, {"Authorization": "Bearer lbt_not-a-token"}, {"Authorization": "Basic x"},
+               auth("revoked"))  # fmt: skip
+    for path in [*READS, *REVIEWS, *ADMINS, MANUAL]:
+        for headers in refused:
+            answer = call(client, path, headers)
+            assert answer.status_code == 401, (path, headers, answer.text)
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.headers["www-authenticate"] == "Bearer"
+            assert TOKENS["revoked"] not in answer.text
+
+
+def test_a_read_token_cannot_decide_or_run_and_a_review_token_cannot_retry(
+    client: TestClient,
+) -> None:
+    for path in [*REVIEWS, MANUAL, *ADMINS]:
+        answer = call(client, path, auth("read"))
+        assert answer.status_code == 403, path
+        assert answer.json()["detail"].startswith("token 'read-person' has scope read; this needs")
+    for path in ADMINS:
+        answer = call(client, path, auth("review"))
+        assert answer.status_code == 403, path
+        assert answer.json()["detail"].endswith("this needs admin")
+
+
+def test_every_scope_reads(client: TestClient) -> None:
+    for scope in ("read", "review", "admin"):
+        for path in READS:
+            assert call(client, path, auth(scope)).status_code == 200, (scope, path)
+
+
+def test_token_commands_print_the_secret_once_and_keep_only_its_hash(
+    api_url: str, monkeypatch: pytest.MonkeyPatch, client: TestClient
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", api_url)
+    runner = CliRunner()
+    made = runner.invoke(cli, ["token", "create", "ci-bot", "--scope", "review"])
+    assert made.exit_code == 0, made.output
+    secret = made.output.strip().splitlines()[-1]
+    assert secret.startswith("lbt_")
+    with psycopg.connect(api_url) as conn:
+        stored = conn.execute(
+            "SELECT token_hash, scope FROM ledger.api_token WHERE name = 'ci-bot'"
+        ).fetchall()
+        assert stored == [(hashlib.sha256(secret.encode()).hexdigest(), "review")]
+        everything = str(conn.execute("SELECT * FROM ledger.api_token").fetchall())
+        assert secret not in everything
+    listed = runner.invoke(cli, ["token", "list"])
+    assert "ci-bot" in listed.output and "review" in listed.output and secret not in listed.output
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/anomalies", headers=bearer).status_code == 200
+    again = runner.invoke(cli, ["token", "create", "ci-bot", "--scope", "admin"])
+    assert again.exit_code == 1 and "exists; revoke it first" in again.output
+    assert runner.invoke(cli, ["token", "revoke", "ci-bot"]).exit_code == 0
+    assert client.get("/anomalies", headers=bearer).status_code == 401
+    assert runner.invoke(cli, ["token", "revoke", "ci-bot"]).exit_code == 1
+    bad = runner.invoke(cli, ["token", "create", "x y", "--scope", "read"])
+    assert bad.exit_code == 1 and "name must be" in bad.output
+    wrong = runner.invoke(cli, ["token", "create", "z", "--scope", "god"])
+    assert wrong.exit_code == 1 and "scope must be one of read, review, admin" in wrong.output

@@ -1,0 +1,194 @@
+"""Reading through the API: every listing, its filters and its cursor pagination, the
+audit of a record, the state as of an instant, runs, health and metrics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from api_company import auth
+from fastapi.testclient import TestClient
+
+
+def walk(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a listing, page by page."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(100):
+        page = client.get(path, params={**params, "cursor": cursor}, headers=auth("read"))
+        assert page.status_code == 200, page.text
+        body = page.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError("pagination did not end")
+
+
+def keys(items: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return [(i["system"], i["entity"], i["key"]) for i in items]
+
+
+def test_unmatched_pages_in_key_order_and_every_page_joins_up_to_the_whole(
+    client: TestClient,
+) -> None:
+    whole = client.get(
+        "/reconciliation/unmatched", params={"limit": 500}, headers=auth("read")
+    ).json()
+    paged = walk(client, "/reconciliation/unmatched", limit=7)
+    assert keys(paged) == keys(whole["items"])
+    assert keys(paged) == sorted(set(keys(paged)))
+    assert ("kashflow", "sales_invoice", "10043") in keys(paged)
+    assert ("kashflow", "payment", "R-77") in keys(paged)
+    assert ("kashflow", "sales_invoice", "10042") not in keys(paged)  # paid by the Sage receipt
+    totals = {t["currency"]: t for t in whole["totals"]}
+    assert totals["USD"]["amount_open"] == "1000.00" and totals["USD"]["items"] == 1
+    gbp = sum(Decimal(i["amount_open"]) for i in whole["items"] if i["currency"] == "GBP")
+    assert Decimal(totals["GBP"]["amount_open"]) == gbp
+
+
+def test_later_pages_carry_no_totals(client: TestClient) -> None:
+    first = client.get(
+        "/reconciliation/unmatched", params={"limit": 2}, headers=auth("read")
+    ).json()
+    second = client.get(
+        "/reconciliation/unmatched", params={"limit": 2, "cursor": first["next_cursor"]},
+        headers=auth("read"),
+    ).json()  # fmt: skip
+    assert first["totals"] and second["totals"] is None
+    assert keys(second["items"])[0] > keys(first["items"])[-1]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"system": "sage100", "kind": "sales_invoice"}, {("sage100", "sales_invoice", "0010001")}),
+        ({"kind": "payment"}, {("kashflow", "payment", "R-77")}),
+        ({"currency": "USD"}, {("kashflow", "sales_invoice", "10050")}),
+        ({"counterparty": "kashflow:GLOB0001"}, {("kashflow", "sales_invoice", "10050")}),
+        ({"kind": "sales_invoice", "age_bucket": "90+"}, {("kashflow", "sales_invoice", "10043")}),
+        ({"kind": "sales_invoice", "age_bucket": "31-60"}, {("kashflow", "sales_invoice", "10044")}),
+        ({"kind": "sales_invoice", "age_bucket": "61-90"}, {("sage100", "sales_invoice", "0010001")}),
+        ({"kind": "sales_invoice", "min_amount": "76", "max_amount": "600"},
+         {("kashflow", "sales_invoice", "10043"), ("sage100", "sales_invoice", "0010001")}),
+    ],
+)  # fmt: skip
+def test_unmatched_filters(
+    client: TestClient, params: dict[str, str], expected: set[tuple[str, str, str]]
+) -> None:
+    assert set(keys(walk(client, "/reconciliation/unmatched", **params))) == expected
+
+
+def test_the_summary_adds_up_by_system_and_by_age(client: TestClient) -> None:
+    summary = client.get("/reconciliation/unmatched/summary", headers=auth("read")).json()
+    for split in ("by_system", "by_age"):
+        gbp = sum(Decimal(t["amount_open"]) for t in summary[split] if t["currency"] == "GBP")
+        total = next(t for t in summary["by_currency"] if t["currency"] == "GBP")
+        assert gbp == Decimal(total["amount_open"])
+    assert {t["age_bucket"] for t in summary["by_age"]} == {"0-30", "31-60", "61-90", "90+"}
+
+
+@pytest.mark.parametrize("cursor", ["nonsense!", "WyJtYXRjaGVzIixbMV1d"])
+def test_a_cursor_not_given_out_for_this_listing_is_refused(
+    client: TestClient, cursor: str
+) -> None:
+    answer = client.get(
+        "/reconciliation/unmatched", params={"cursor": cursor}, headers=auth("read")
+    )
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["field"] == "cursor"
+
+
+def test_matches_with_scores_rules_and_status_filter(client: TestClient) -> None:
+    matches = walk(client, "/reconciliation/matches")
+    assert [(m["payment"]["key"], m["invoice"]["key"], m["status"]) for m in matches] == [
+        ("00001|01-ACME0019|CHK1", "10042", "auto")
+    ]
+    assert {"same_counterparty", "amount_exact"} <= set(matches[0]["rules"])
+    assert 0 < matches[0]["score"] <= 1
+    assert walk(client, "/reconciliation/matches", status="suggested") == []
+    assert len(walk(client, "/reconciliation/matches", rule="amount_exact", min_score=0.5)) == 1
+
+
+def test_gl_suggestions_anomalies_approvals_and_dead_letters_are_listed(client: TestClient) -> None:
+    suggestions = walk(client, "/gl-suggestions", limit=1)
+    assert {(s["line"], s["suggested_account"]) for s in suggestions} == {
+        ("7001:1", "7300-00-00"), ("7002:1", "7500-00-00"), ("7003:1", "7500-00-00"),
+    }  # fmt: skip
+    assert all(s["status"] == "suggested" and s["top"] for s in suggestions)
+    anomalies = walk(client, "/anomalies")
+    duplicate = next(a for a in anomalies if a["record"]["key"] == "7003")
+    assert "duplicate_number" in duplicate["rules"]
+    assert duplicate["reasons"][0].startswith("Duplicate invoice number BRI-7002")
+    approvals = walk(client, "/approvals", status="pending")
+    assert [(a["entity"], a["amount"], a["currency"]) for a in approvals] == [
+        ("sales_invoice", "7200.00", "USD")
+    ]
+    letters = walk(client, "/dead-letters", limit=1)
+    assert [(d["record"]["key"], d["field"], d["status"]) for d in letters] == [
+        ("10099", "lines.0.net_amount", "open"), ("01-BAD0001", "email", "open"),
+    ]  # fmt: skip
+    assert walk(client, "/dead-letters", system="sage100")[0]["message"] == "email: not an address"
+
+
+def test_audit_of_a_record_shows_versions_with_field_diffs(
+    client: TestClient, api_conn: Any
+) -> None:
+    from api_company import party
+
+    from canonical import Customer
+    from ledger import append_versions
+
+    acme = {"name": "Acme Engineering Ltd", "email": "new@acme.example", "postcode": "YO1 1GR"}
+    append_versions(api_conn, [party(Customer, "kashflow", "ACME0019", **acme)])
+    audit = client.get("/audit/kashflow/customer/ACME0019", headers=auth("read")).json()
+    assert [v["version"] for v in audit["versions"]] == [1, 2]
+    changes = {c["field"]: c for c in audit["versions"][1]["changes"]}
+    assert changes["email"] == {
+        "field": "email", "kind": "changed",
+        "before": "accounts@acme-engineering.co.uk", "after": "new@acme.example",
+    }  # fmt: skip
+    assert changes["phone"]["kind"] == "changed" and changes["phone"]["after"] is None
+    missing = client.get("/audit/kashflow/customer/NOPE", headers=auth("read"))
+    assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]
+
+
+def test_audit_as_of_an_instant_before_a_change_shows_the_old_version(
+    client: TestClient, api_conn: Any
+) -> None:
+    from api_company import party
+
+    from canonical import Customer
+    from ledger import append_versions
+
+    before = datetime.now(UTC)
+    append_versions(api_conn, [party(Customer, "kashflow", "ACME0019", name="Acme 2")])
+    then = walk(client, "/audit/as-of", ts=before.isoformat(), entity="customer", limit=1)
+    now = walk(client, "/audit/as-of", ts=datetime.now(UTC).isoformat(), entity="customer")
+    acme_then = next(r for r in then if r["key"] == "ACME0019")
+    acme_now = next(r for r in now if r["key"] == "ACME0019")
+    assert (acme_then["version"], acme_now["version"]) == (1, 2)
+    assert acme_now["payload"]["name"] == "Acme 2"
+    naive = client.get("/audit/as-of", params={"ts": "2026-01-01T00:00:00"}, headers=auth("read"))
+    assert naive.status_code == 422 and naive.json()["field"] == "ts"
+
+
+def test_sync_runs_health_and_metrics(client: TestClient) -> None:
+    runs = walk(client, "/sync/runs", kind="reconcile")
+    assert [(r["kind"], r["status"]) for r in runs] == [("reconcile", "succeeded")]
+    assert runs[0]["counts"]["gl"]["suggested"] == 3
+    health = client.get("/health")  # no token needed
+    assert health.status_code == 200
+    assert health.json()["database"]["status"] == "ok"
+    assert set(health.json()["systems"]) == {"kashflow", "sage100"}
+    text = client.get("/metrics", headers=auth("read")).text
+    for name in (
+        "ledgerbridge_api_request_seconds_bucket", "ledgerbridge_dead_letters_open 2.0",
+        "ledgerbridge_queue_depth", "ledgerbridge_stream_lag_seconds",
+        "ledgerbridge_records_synced",
+    ):  # fmt: skip
+        assert name in text
+    assert 'route="/health"' in text
