@@ -38,7 +38,7 @@ def call(client: TestClient, path: str, headers: dict[str, str]) -> Any:
 
 
 def test_no_token_no_access(client: TestClient) -> None:
-    refused = ({}, {"Authorization": "Bearer lbt_not-a-token"}, {"Authorization": "Basic x"},
+    refused: tuple[dict[str, str], ...] = ({}, {"Authorization": "Bearer lbt_not-a-token"}, {"Authorization": "Basic x"},
                auth("revoked"))  # fmt: skip
     for path in [*READS, *REVIEWS, *ADMINS, MANUAL]:
         for headers in refused:
