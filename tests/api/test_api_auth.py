@@ -38,8 +38,12 @@ def call(client: TestClient, path: str, headers: dict[str, str]) -> Any:
 
 
 def test_no_token_no_access(client: TestClient) -> None:
-    refused: tuple[dict[str, str], ...] = ({}, {"Authorization": "Bearer lbt_not-a-token"}, {"Authorization": "Basic x"},
-               auth("revoked"))  # fmt: skip
+    refused: list[dict[str, str]] = [
+        {},
+        {"Authorization": "Bearer lbt_not-a-token"},
+        {"Authorization": "Basic x"},
+        auth("revoked"),
+    ]
     for path in [*READS, *REVIEWS, *ADMINS, MANUAL]:
         for headers in refused:
             answer = call(client, path, headers)
