@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from api_company import TOKENS, WEBHOOK_SECRETS, seed_company
 from fastapi.testclient import TestClient
+from polls_recorder import PollsAsked
 from pydantic import SecretStr
 
 from api.app import create_app
@@ -45,14 +46,6 @@ def api_url(pg_server: str, api_template: str) -> Iterator[str]:
 def api_conn(api_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(api_url, autocommit=True) as conn:
         yield conn
-
-
-class PollsAsked(list[tuple[str, str, str]]):
-    """The polls the app asked for (the job queue's stand-in: CDC's own tests run it)."""
-
-    def __call__(self, system: str, entity: str, reason: str) -> int | None:
-        self.append((system, entity, reason))
-        return len(self)
 
 
 @pytest.fixture

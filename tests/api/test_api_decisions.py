@@ -1,0 +1,176 @@
+"""Deciding through the API: each decision is appended to ledger.decision with the token's
+name and the time, changes the status the listings show, is refused when it changes
+nothing, and appears in the audit of the records it concerns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api_company import auth
+from fastapi.testclient import TestClient
+from polls_recorder import PollsAsked
+
+
+def decisions(conn: Any) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        "SELECT kind, outcome, actor, reason, created_at IS NOT NULL FROM ledger.decision"
+        " ORDER BY decision_id"
+    ).fetchall()
+
+
+def first(client: TestClient, path: str) -> dict[str, Any]:
+    body = client.get(path, headers=auth("read")).json()
+    item: dict[str, Any] = body["items"][0]
+    return item
+
+
+def test_confirming_and_rejecting_a_match(client: TestClient, api_conn: Any) -> None:
+    match = first(client, "/reconciliation/matches")
+    path = f"/reconciliation/matches/{match['id']}"
+    confirmed = client.post(
+        f"{path}/confirm", headers=auth("review"), json={"reason": "remittance seen"}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["matches"][0]["status"] == "confirmed"
+    assert confirmed.json()["decision"]["actor"] == "review-person"
+    again = client.post(f"{path}/confirm", headers=auth("review"))
+    assert again.status_code == 409 and "confirmed already" in again.json()["detail"]
+    rejected = client.post(f"{path}/reject", headers=auth("admin"))
+    assert rejected.json()["matches"][0]["status"] == "rejected"
+    listed = client.get(
+        "/reconciliation/matches", params={"status": "rejected"}, headers=auth("read")
+    )
+    assert [m["decided_by"] for m in listed.json()["items"]] == ["admin-person"]
+    assert decisions(api_conn) == [
+        ("match", "confirmed", "review-person", "remittance seen", True),
+        ("match", "rejected", "admin-person", None, True),
+    ]
+    assert (
+        client.post("/reconciliation/matches/999999/confirm", headers=auth("review")).json()[
+            "detail"
+        ]
+        == "no payment match 999999"
+    )
+
+
+def test_a_manual_match_is_checked_then_takes_its_items_out_of_unmatched(
+    client: TestClient,
+) -> None:
+    def manual(invoices: list[dict[str, str]]) -> Any:
+        body = {"payment": {"system": "kashflow", "entity": "payment", "key": "R-77"},
+                "invoices": invoices, "reason": "customer phoned"}  # fmt: skip
+        return client.post("/reconciliation/matches", headers=auth("review"), json=body)
+
+    usd = manual([{"system": "kashflow", "key": "10050", "amount": "10.00"}])
+    assert usd.status_code == 422
+    assert usd.json()["field"] == "invoices.0.key" and "USD" in usd.json()["detail"]
+    too_much = manual([{"system": "kashflow", "key": "10044", "amount": "75.51"}])
+    assert too_much.json()["field"] == "invoices.0.amount"
+    over_payment = manual([
+        {"system": "kashflow", "key": "10044", "amount": "30.00"},
+        {"system": "sage100", "key": "0010001", "amount": "30.00"},
+    ])  # fmt: skip
+    assert over_payment.json()["field"] == "invoices"
+    assert "more than the payment's 33.33" in over_payment.json()["detail"]
+    missing = manual([{"system": "kashflow", "key": "NOPE", "amount": "1.00"}])
+    assert missing.status_code == 422 and "is not in the ledger" in missing.json()["detail"]
+
+    # the Sage invoice is of the Sage customer, linked to the KashFlow one: same counterparty
+    made = manual([
+        {"system": "kashflow", "key": "10044", "amount": "20.00"},
+        {"system": "sage100", "key": "0010001", "amount": "13.33"},
+    ])  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["subject"]["manual"] is True
+    left = {
+        (i["system"], i["key"])
+        for i in client.get(
+            "/reconciliation/unmatched", params={"limit": 500}, headers=auth("read")
+        ).json()["items"]
+    }
+    assert not {("kashflow", "R-77"), ("kashflow", "10044"), ("sage100", "0010001")} & left
+    assert ("kashflow", "10043") in left
+
+
+def test_accepting_a_gl_suggestion_with_another_account_and_rejecting_one(
+    client: TestClient, api_conn: Any
+) -> None:
+    suggestions = client.get("/gl-suggestions", headers=auth("read")).json()["items"]
+    fuel = next(s for s in suggestions if s["line"] == "7001:1")
+    unknown = client.post(
+        f"/gl-suggestions/{fuel['id']}/accept", headers=auth("review"),
+        json={"account": "9999-99-99"},
+    )  # fmt: skip
+    assert unknown.status_code == 422 and unknown.json()["field"] == "account"
+    accepted = client.post(
+        f"/gl-suggestions/{fuel['id']}/accept", headers=auth("review"),
+        json={"account": "7600-00-00"},
+    )  # fmt: skip
+    assert accepted.status_code == 200
+    subject = accepted.json()["subject"]
+    assert (subject["suggested"], subject["account"], subject["overridden"]) == (
+        "7300-00-00", "7600-00-00", True,
+    )  # fmt: skip
+    assert subject["line"]["counterparty"] == "Fleetway Fuels"
+    plain = next(s for s in suggestions if s["line"] == "7002:1")
+    assert (
+        client.post(f"/gl-suggestions/{plain['id']}/accept", headers=auth("review")).json()[
+            "subject"
+        ]["account"]
+        == "7500-00-00"
+    )
+    other = next(s for s in suggestions if s["line"] == "7003:1")
+    assert client.post(f"/gl-suggestions/{other['id']}/reject", headers=auth("review")).is_success
+    statuses = {
+        s["line"]: (s["status"], s["account"])
+        for s in client.get("/gl-suggestions", headers=auth("read")).json()["items"]
+    }
+    assert statuses == {
+        "7001:1": ("accepted", "7600-00-00"), "7002:1": ("accepted", "7500-00-00"),
+        "7003:1": ("rejected", None),
+    }  # fmt: skip
+    audit = client.get("/audit/kashflow/purchase_invoice/7001", headers=auth("read")).json()
+    assert [(d["kind"], d["outcome"], d["actor"]) for d in audit["decisions"]] == [
+        ("gl_suggestion", "accepted", "review-person")
+    ]
+
+
+def test_anomalies_and_approvals(client: TestClient) -> None:
+    anomaly = first(client, "/anomalies")
+    dismissed = client.post(f"/anomalies/{anomaly['id']}/dismiss", headers=auth("review"))
+    assert dismissed.json()["outcome"] == "dismissed"
+    assert (
+        client.post(f"/anomalies/{anomaly['id']}/dismiss", headers=auth("review")).status_code
+        == 409
+    )
+    assert client.post(f"/anomalies/{anomaly['id']}/escalate", headers=auth("review")).is_success
+    assert first(client, "/anomalies")["status"] == "escalated"
+
+    approval = first(client, "/approvals")
+    answer = client.post(f"/approvals/{approval['id']}/approve", headers=auth("review"),
+                         json={"reason": "agreed with the customer"})  # fmt: skip
+    assert answer.status_code == 200
+    assert answer.json()["subject"]["idempotency_key"] == approval["idempotency_key"]
+    approved = client.get("/approvals", params={"status": "approved"}, headers=auth("read"))
+    assert [a["decided_by"] for a in approved.json()["items"]] == ["review-person"]
+    assert (
+        client.get("/approvals", params={"status": "pending"}, headers=auth("read")).json()["items"]
+        == []
+    )
+    assert client.post("/approvals/2/approve", headers=auth("review")).status_code == 404
+
+
+def test_retrying_dead_letters_asks_for_a_poll_of_each_stream_once(
+    client: TestClient, polls: PollsAsked
+) -> None:
+    one = client.post("/dead-letters/1/retry", headers=auth("admin"))
+    assert one.status_code == 200, one.text
+    assert one.json()["action"] == "poll queued for sage100:customer"
+    assert polls == [("sage100", "customer", "retry dead letter 1")]
+    assert client.post("/dead-letters/1/retry", headers=auth("admin")).status_code == 409
+    every = client.post("/dead-letters/retry", headers=auth("admin")).json()
+    assert [r["decision"]["subject"]["dead_letter_id"] for r in every["retried"]] == [2]
+    assert polls[-1] == ("kashflow", "sales_invoice", "retry dead letter 2")
+    statuses = client.get("/dead-letters", headers=auth("read")).json()["items"]
+    assert {d["status"] for d in statuses} == {"retry_requested"}
+    assert {d["retry_requested_by"] for d in statuses} == {"admin-person"}
