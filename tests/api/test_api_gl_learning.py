@@ -54,8 +54,11 @@ def test_after_n_accepted_overrides_of_a_supplier_its_next_line_gets_that_accoun
         )  # fmt: skip
         assert accepted.status_code == 200, accepted.text
 
-    append_versions(api_conn, [purchase("kashflow", "8100", "FLE0002", "FLE-8100",
-                                        "Diesel for vans", "71.00", "7300", date(2026, 11, 20))])  # fmt: skip
+    new_line = purchase(
+        "kashflow", "8100", "FLE0002", "FLE-8100", "Diesel for vans", "71.00", "7300",
+        date(2026, 11, 20),
+    )  # fmt: skip
+    append_versions(api_conn, [new_line])
     summary = reconcile(api_conn)
 
     assert summary.gl.history == 36 + OVERRIDES  # Sage's lines and the accepted ones

@@ -1,0 +1,169 @@
+"""Webhook intake: a signed, fresh, well-formed event of a known source reaches the ledger
+once however often it is delivered; every refusal (bad signature, stale timestamp,
+replayed id, oversized, malformed, unknown type or source, invalid data) is a clear 4xx
+and recorded, and nothing refused is processed."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from api_company import WEBHOOK_SECRETS, auth
+from fastapi.testclient import TestClient
+from polls_recorder import PollsAsked
+
+from api.services.webhooks import sign
+
+ORDER = {
+    "id": "evt_1001",
+    "type": "order.created",
+    "data": {
+        "key": "SO-1001", "customer_key": "jane@example.com", "issue_date": "2026-11-02",
+        "currency": "GBP", "net_amount": "50.00", "tax_amount": "10.00", "gross_amount": "60.00",
+        "reference": "web order 1001",
+    },
+}  # fmt: skip
+PAYMENT = {
+    "id": "pi_77",
+    "type": "payment.succeeded",
+    "data": {
+        "key": "pi_77", "kind": "receipt", "counterparty_key": "jane@example.com",
+        "payment_date": "2026-11-02", "amount": "60.00", "currency": "GBP", "method": "card",
+        "reference": "SO-1001",
+    },
+}  # fmt: skip
+
+
+def deliver(
+    client: TestClient,
+    event: dict[str, Any] | bytes,
+    source: str = "ecommerce",
+    secret: str | None = None,
+    at: float | None = None,
+    signature: str | None = None,
+) -> Any:
+    body = event if isinstance(event, bytes) else orjson.dumps(event)
+    stamp = str(int(at if at is not None else time.time()))
+    key = secret if secret is not None else WEBHOOK_SECRETS.get(source, "x")
+    headers = {
+        "X-Webhook-Timestamp": stamp,
+        "X-Webhook-Signature": signature or sign(key, stamp, body),
+        "Content-Type": "application/json",
+    }
+    return client.post(f"/webhooks/{source}", content=body, headers=headers)
+
+
+def ledger_rows(conn: Any, system: str) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        "SELECT entity, native_key, version, payload->>'gross_amount', payload->>'amount'"
+        " FROM ledger.record_version WHERE system = %s ORDER BY entity, native_key, version",
+        (system,),
+    ).fetchall()
+
+
+def deliveries(conn: Any) -> list[tuple[Any, ...]]:
+    return conn.execute(
+        "SELECT source, event_id, outcome, status_code, split_part(reason, ':', 1)"
+        " FROM ledger.webhook_event ORDER BY webhook_event_id"
+    ).fetchall()
+
+
+def test_a_valid_order_delivered_three_times_reaches_the_ledger_once(
+    client: TestClient, api_conn: Any, polls: PollsAsked
+) -> None:
+    answers = [deliver(client, ORDER) for _ in range(3)]
+    assert [a.status_code for a in answers] == [202, 409, 409]
+    taken = answers[0].json()
+    assert taken["record"] == {"system": "ecommerce", "entity": "sales_invoice", "key": "SO-1001"}
+    assert taken["version"] == 1
+    assert answers[1].headers["content-type"] == "application/problem+json"
+    assert answers[1].json()["detail"] == "event evt_1001 of ecommerce was taken already"
+    assert ledger_rows(api_conn, "ecommerce") == [("sales_invoice", "SO-1001", 1, "60", None)]
+    assert deliveries(api_conn) == [
+        ("ecommerce", "evt_1001", "accepted", 202, None),
+        ("ecommerce", "evt_1001", "refused", 409, "replayed"),
+        ("ecommerce", "evt_1001", "refused", 409, "replayed"),
+    ]
+    assert [p[:2] for p in polls] == [("kashflow", "customer"), ("kashflow", "sales_invoice")]
+    run = client.get("/sync/runs", params={"kind": "webhook"}, headers=auth("read")).json()
+    assert [(r["system"], r["status"], r["counts"]) for r in run["items"]] == [
+        ("ecommerce", "succeeded", {"appended": 1, "unchanged": 0})
+    ]
+
+
+def test_a_gateway_payment_and_an_order_update_are_records_of_their_systems(
+    client: TestClient, api_conn: Any
+) -> None:
+    assert deliver(client, PAYMENT, "gateway").status_code == 202
+    assert deliver(client, ORDER).status_code == 202
+    updated = {**ORDER, "id": "evt_1002", "type": "order.updated",
+               "data": {**ORDER["data"], "net_amount": "40.00", "gross_amount": "50.00"}}  # type: ignore[dict-item]  # fmt: skip
+    assert deliver(client, updated).json()["version"] == 2
+    assert ledger_rows(api_conn, "gateway") == [("payment", "pi_77", 1, None, "60")]
+    assert [r[2:4] for r in ledger_rows(api_conn, "ecommerce")] == [(1, "60"), (2, "50")]
+    audit = client.get("/audit/ecommerce/sales_invoice/SO-1001", headers=auth("read")).json()
+    assert {c["field"] for c in audit["versions"][1]["changes"]} == {"gross_amount", "net_amount"}
+
+
+REFUSALS = [
+    ("bad signature", 401, "bad_signature", "x-webhook-signature"),
+    ("no signature scheme", 401, "no_signature", "x-webhook-signature"),
+    ("stale timestamp", 400, "stale_timestamp", "x-webhook-timestamp"),
+    ("future timestamp", 400, "stale_timestamp", "x-webhook-timestamp"),
+    ("oversized", 413, "oversized", "body"),
+    ("not json", 400, "malformed", "body"),
+    ("no id", 400, "malformed", "id"),
+    ("unknown type", 422, "unknown_type", "type"),
+    ("invalid data", 422, "invalid", "data"),
+    ("unknown source", 404, "unknown_source", "source"),
+]
+
+
+def bad_delivery(client: TestClient, case: str) -> Any:
+    """`ORDER` delivered with the one thing wrong that `case` names."""
+    source = "ecommerce"
+    kwargs: dict[str, Any] = {}
+    body: dict[str, Any] | bytes = ORDER
+    if case == "bad signature":
+        kwargs = {"secret": "not-the-secret"}
+    elif case == "no signature scheme":
+        kwargs = {"signature": "md5=abc"}
+    elif case == "stale timestamp":
+        kwargs = {"at": time.time() - 301}
+    elif case == "future timestamp":
+        kwargs = {"at": time.time() + 3600}
+    elif case == "oversized":
+        body = {**ORDER, "padding": "x" * 5000}
+    elif case == "not json":
+        body = b"{not json"
+    elif case == "no id":
+        body = {"type": "order.created", "data": {}}
+    elif case == "unknown type":
+        body = {**ORDER, "type": "order.teleported"}
+    elif case == "invalid data":
+        body = {**ORDER, "data": {**ORDER["data"], "gross_amount": "61.00"}}  # type: ignore[dict-item]
+    elif case == "unknown source":
+        source = "fax"
+    return deliver(client, body, source, **kwargs)  # type: ignore[arg-type]
+
+
+def test_each_bad_delivery_is_refused_clearly_recorded_and_not_processed(
+    client: TestClient, api_conn: Any
+) -> None:
+    for count, (case, status, reason, field) in enumerate(REFUSALS, start=1):
+        answer = bad_delivery(client, case)
+        assert answer.status_code == status, (case, answer.text)
+        problem = answer.json()
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert problem["field"] == field and problem["detail"], case
+        assert WEBHOOK_SECRETS["ecommerce"] not in answer.text
+        recorded = deliveries(api_conn)
+        assert len(recorded) == count
+        assert recorded[-1][2:] == ("refused", status, reason), case
+        if case == "invalid data":
+            assert (
+                "gross_amount 61.00 is not net_amount 50.00 + tax_amount 10.00" in problem["detail"]
+            )
+    assert ledger_rows(api_conn, "ecommerce") == []
+    assert deliver(client, ORDER).status_code == 202  # the same event, sent right, is taken
