@@ -145,7 +145,7 @@ def bad_delivery(client: TestClient, case: str) -> Any:
         body = {**ORDER, "data": {**ORDER["data"], "gross_amount": "61.00"}}  # type: ignore[dict-item]
     elif case == "unknown source":
         source = "fax"
-    return deliver(client, body, source, **kwargs)  # type: ignore[arg-type]
+    return deliver(client, body, source, **kwargs)
 
 
 def test_each_bad_delivery_is_refused_clearly_recorded_and_not_processed(
