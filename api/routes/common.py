@@ -18,7 +18,8 @@ DEFAULT = DEFAULT_LIMIT
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses for these error statuses (plus 401 and 422, which any call may get)."""
+    """OpenAPI responses for these error statuses (plus 400, 401 and 422, which any call may
+    get: a body that does not parse, no token, a parameter out of range)."""
     described = {
         400: "The request is not valid.",
         401: "No API token, or an unknown or revoked one.",
@@ -31,5 +32,5 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
     return {
         status: {"model": Problem, "description": described[status]}
-        for status in sorted({401, 422, *statuses})
+        for status in sorted({400, 401, 422, *statuses})
     }
