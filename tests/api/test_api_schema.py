@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis import checks
 import uvicorn
 from api_company import WEBHOOK_SECRETS, auth
 from hypothesis import HealthCheck, settings
+from polls_recorder import PollsAsked
 from pydantic import SecretStr
+from schemathesis import checks
 
 from api.app import create_app
 from api.settings import ApiSettings
 from ledgerbridge.testdb import create_database, drop_database, fresh_name
-from polls_recorder import PollsAsked
 
 DOCUMENT = create_app("postgresql://127.0.0.1/not-connected").openapi()
 schema = schemathesis.openapi.from_dict(DOCUMENT)
