@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.services.health import ledger_figures
 
@@ -89,15 +90,35 @@ class ApiMetrics:
         self.registry.register(LedgerCollector(pool))
 
     def install(self, app: FastAPI) -> None:
-        @app.middleware("http")
-        async def measure(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
+        app.add_middleware(LatencyMiddleware, histogram=self.latency)
+
+
+class LatencyMiddleware:
+    """Times every HTTP request by its route template (a plain ASGI middleware: no
+    per-request task or body buffering)."""
+
+    def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
+        self.app = app
+        self.histogram = histogram
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def sent(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sent)
+        finally:
+            route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched-route"
-            self.latency.labels(request.method, template, str(response.status_code)).observe(
+            self.histogram.labels(scope["method"], template, str(status)).observe(
                 time.perf_counter() - started
             )
-            return response

@@ -1,0 +1,257 @@
+"""Control API under load: p50/p99 latency of the unmatched listing (first page and a deep
+cursor), a record's audit and /health, under 50 concurrent clients on loopback.
+
+The ledger gets VERSIONS record versions (customers of both systems, several versions
+each, appended through `append_versions`) and a reconcile run that left UNMATCHED items
+(`ledger.unmatched_item`, appended by COPY). The API runs as `ledgerbridge serve` in its
+own process; the clients (asyncio + httpx, one process) each loop over the four requests
+for the given seconds. The EXPLAIN (ANALYZE, BUFFERS) plans of the queries behind the
+requests are printed: each reads an index range bounded by the page or the record, not by
+the ledger's size (the unmatched totals, on the first page only, read the run's items).
+
+    python bench/api_load.py [--quick] [--versions N] [--unmatched N] [--seconds S]
+                             [--clients N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import httpx
+import psycopg
+
+from api.services.pages import encode_cursor
+from api.services.sql import query
+from api.services.tokens import create_token
+from ledger import NewVersion, append_versions, finish_run, start_run
+from ledger.unmatched import UnmatchedItem, append_unmatched
+from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
+
+VERSIONS_PER_RECORD = 4
+BATCH = 50_000
+
+
+def fill_ledger(url: str, versions: int, unmatched: int) -> tuple[str, list[str]]:
+    """Appends the versions and the run's unmatched items; returns a token and the keys
+    of some audited records."""
+    records = versions // VERSIONS_PER_RECORD
+    rng = random.Random(11)
+    with psycopg.connect(url, autocommit=True) as conn:
+        started = time.perf_counter()
+        for round_ in range(VERSIONS_PER_RECORD):
+            for start in range(0, records, BATCH):
+                batch = [
+                    NewVersion(
+                        "kashflow" if i % 2 else "sage100", "customer", f"C{i:08d}",
+                        {"name": f"Customer {i} r{round_}", "email": f"a{i}@example.com",
+                         "currency": "GBP", "payment_terms_days": 30 + round_, "active": True},
+                    )
+                    for i in range(start, min(start + BATCH, records))
+                ]  # fmt: skip
+                append_versions(conn, batch)
+        print(f"appended {records * VERSIONS_PER_RECORD} versions in"
+              f" {time.perf_counter() - started:.1f} s")  # fmt: skip
+        run_id = start_run(conn, "reconcile", parameters={"bench": True})
+        today = date.today()
+        items = (
+            UnmatchedItem(
+                ("kashflow", "sage100")[i % 2],
+                ("sales_invoice", "payment")[i % 3 == 0],
+                f"D{i:08d}",
+                f"kashflow:C{i % 5000:08d}",
+                ("GBP", "EUR", "USD")[i % 10 % 3],
+                Decimal(rng.randint(100, 500_000)) / 100,
+                Decimal(rng.randint(1, 100_000)) / 100,
+                today - timedelta(days=rng.randint(0, 200)),
+                f"REF{i}",
+            )
+            for i in range(unmatched)
+        )
+        append_unmatched(conn, run_id, items)
+        finish_run(conn, run_id)
+        conn.execute("ANALYZE")
+        secret, _ = create_token(conn, "bench", "read")
+        audited = [f"C{rng.randrange(records):08d}" for _ in range(200)]
+    return secret, audited
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": url, "LEDGERBRIDGE_API__POOL_SIZE": "12"}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from ledgerbridge.cli import main; main()", "serve", "--port",
+         str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code < 500:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError(
+        "the API did not start: " + (server.stderr.read() if server.stderr else b"").decode()
+    )
+
+
+async def load(
+    base: str, token: str, paths: dict[str, list[str]], clients: int, seconds: float
+) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {name: [] for name in paths}
+    errors: dict[str, int] = {name: 0 for name in paths}
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
+
+        async def client(number: int) -> None:
+            rng = random.Random(number)
+            names = list(paths)
+            turn = number
+            while time.perf_counter() < deadline:
+                name = names[turn % len(names)]
+                turn += 1
+                path = rng.choice(paths[name])
+                started = time.perf_counter()
+                try:
+                    answer = await http.get(path)
+                except httpx.TransportError as error:
+                    print(f"  {name}: {type(error).__name__}")
+                    errors[name] += 1
+                    continue
+                elapsed = time.perf_counter() - started
+                if answer.status_code != 200:
+                    errors[name] += 1
+                else:
+                    timings[name].append(elapsed)
+
+        await asyncio.gather(*(client(n) for n in range(clients)))
+    for name, count in errors.items():
+        if count:
+            print(f"  {name}: {count} requests failed")
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def explain(url: str, deep_key: list[str], audited: str) -> None:
+    """The plans behind the requests, as PostgreSQL ran them."""
+    with psycopg.connect(url) as conn:
+        run = conn.execute(query("latest_run"), {"kind": "reconcile"}).fetchone()
+        assert run is not None
+        page = {"run_id": run[0], "system": None, "entities": None, "counterparty": None,
+                "currency": None, "min_amount": None, "max_amount": None, "date_from": None,
+                "date_to": None, "limit": 51, "today": date.today()}  # fmt: skip
+        plans = {
+            "latest reconcile run": (query("latest_run"), {"kind": "reconcile"}),
+            "unmatched, first page": (query("unmatched_page"),
+                                      {**page, "after_system": "", "after_entity": "",
+                                       "after_key": ""}),
+            "unmatched, deep cursor": (query("unmatched_page"),
+                                       {**page, "after_system": deep_key[0],
+                                        "after_entity": deep_key[1], "after_key": deep_key[2]}),
+            "unmatched totals (first page only)": (query("unmatched_totals"), page),
+            "audit: the record's versions": (
+                "SELECT * FROM ledger.record_version WHERE system = 'sage100'::ledger.system"
+                " AND entity = 'customer'::ledger.entity AND native_key = %(key)s ORDER BY version",
+                {"key": audited}),
+            "audit: writes": (query("writes_of_record"),
+                              {"system": "sage100", "entity": "customer", "key": audited,
+                               "source_pattern": f"%:sage100:customer:{audited}:v%"}),
+            "audit: decisions": ("SELECT * FROM ledger.decision WHERE subject @> %(s)s::jsonb",
+                                 {"s": '{"records": [{"system": "sage100", "entity": "customer",'
+                                       f' "key": "{audited}"}}]}}'}),
+            "health: streams": (query("stream_status"), {}),
+        }  # fmt: skip
+        for title, (sql, params) in plans.items():
+            print(f"\n-- {title}")
+            rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params).fetchall()
+            for (line,) in rows:
+                print(f"   {line}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a run under a minute")
+    parser.add_argument("--versions", type=int)
+    parser.add_argument("--unmatched", type=int)
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--clients", type=int, default=50)
+    args = parser.parse_args()
+    versions = args.versions or (100_000 if args.quick else 1_000_000)
+    unmatched = args.unmatched or (10_000 if args.quick else 100_000)
+    seconds = args.seconds or (8.0 if args.quick else 30.0)
+
+    server_dsn = server_url()
+    name, url = create_migrated_database(server_dsn, "lbbench_api")
+    server = None
+    try:
+        token, audited = fill_ledger(url, versions, unmatched)
+        deep = [("kashflow", "sage100")[1], "sales_invoice", f"D{int(unmatched * 0.9):08d}"]
+        deep_cursor = encode_cursor("unmatched", deep)
+        port = free_port()
+        server = start_server(url, port)
+        base = f"http://127.0.0.1:{port}"
+        paths = {
+            "unmatched_first": ["/reconciliation/unmatched?limit=50"],
+            "unmatched_deep": [f"/reconciliation/unmatched?limit=50&cursor={deep_cursor}"],
+            "audit": [f"/audit/{('sage100', 'kashflow')[int(k[1:]) % 2]}/customer/{k}"
+                      for k in audited],
+            "health": ["/health"],
+        }  # fmt: skip
+        warm = httpx.get(base + paths["unmatched_deep"][0],
+                         headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+        assert warm["items"], "the deep cursor's page is empty"
+        print(f"\n{args.clients} clients for {seconds:.0f} s on {base}"
+              f" ({versions} versions, {unmatched} unmatched items)")  # fmt: skip
+        timings = asyncio.run(load(base, token, paths, args.clients, seconds))
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    try:
+        figures = {}
+        print(f"\n{'request':<18}{'count':>8}{'p50 ms':>10}{'p99 ms':>10}")
+        for name, values in timings.items():
+            p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
+            figures[name] = (p50, p99)
+            print(f"{name:<18}{len(values):>8}{p50:>10.1f}{p99:>10.1f}")
+        total = sum(len(v) for v in timings.values())
+        print(f"throughput: {total / seconds:.0f} requests/s")
+        explain(url, deep, audited[0])
+    finally:
+        drop_database(server_dsn, name)
+    line = " ".join(
+        f"{name}_p50_ms={p50:.1f} {name}_p99_ms={p99:.1f}" for name, (p50, p99) in figures.items()
+    )
+    print(f"\nversions={versions} unmatched={unmatched} clients={args.clients}"
+          f" seconds={seconds:.0f} requests_per_s={total / seconds:.0f} {line}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
