@@ -4,6 +4,8 @@ and age bucket."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -181,11 +183,35 @@ def unmatched_summary(
     )
 
 
+TOTALS_KEPT = 512
+_totals: OrderedDict[tuple[Any, ...], list[UnmatchedTotal]] = OrderedDict()
+_totals_lock = threading.Lock()
+"""Totals already summed, by database, run, newest match decision, filters and day: the
+ledger is append-only, so those determine the totals exactly (a new run or a new match
+decision is a new key). Spares summing a run's items on every first page."""
+
+
 def _total_rows(conn: psycopg.Connection[Any], params: dict[str, Any]) -> list[UnmatchedTotal]:
-    return [
+    newest = conn.execute(
+        "SELECT max(decision_id) FROM ledger.decision WHERE kind = 'match'"
+    ).fetchone()
+    where = (conn.info.host, conn.info.port, conn.info.dbname)
+    key = (where, newest[0] if newest else None, *sorted((k, str(v)) for k, v in params.items()))
+    with _totals_lock:
+        kept = _totals.get(key)
+        if kept is not None:
+            _totals.move_to_end(key)
+    if kept is not None:
+        return [total.model_copy() for total in kept]
+    rows = [
         UnmatchedTotal(currency=c, system=s, age_bucket=b, items=n, amount_open=amount)
         for c, s, b, n, amount in conn.execute(query("unmatched_totals"), params).fetchall()
     ]
+    with _totals_lock:
+        _totals[key] = rows
+        while len(_totals) > TOTALS_KEPT:
+            _totals.popitem(last=False)
+    return [total.model_copy() for total in rows]
 
 
 def _merge(rows: list[UnmatchedTotal], by: tuple[str, ...]) -> list[UnmatchedTotal]:
