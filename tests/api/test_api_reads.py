@@ -199,3 +199,24 @@ def test_sync_runs_health_and_metrics(client: TestClient) -> None:
     ):  # fmt: skip
         assert name in text
     assert 'route="/health"' in text
+
+
+def test_health_and_metrics_follow_the_streams_polls(client: TestClient, api_conn: Any) -> None:
+    from ledger import finish_run, start_run
+
+    for status in ("succeeded", "failed"):
+        run = start_run(api_conn, "poll", "sage100", "customer")
+        finish_run(api_conn, run, status, {"appended": 3}, "lost" if status == "failed" else None)
+    run = start_run(api_conn, "poll", "kashflow", "customer")
+    finish_run(api_conn, run, "succeeded", {"appended": 5})
+    health = client.get("/health").json()
+    assert health["status"] == "degraded"
+    sage = health["systems"]["sage100"]
+    assert sage["status"] == "down"
+    assert sage["streams"][0]["stream"] == "sage100:customer"
+    assert (sage["streams"][0]["last_status"], sage["streams"][0]["error"]) == ("failed", "lost")
+    assert sage["streams"][0]["lag_seconds"] >= 0  # since the poll that worked
+    assert health["systems"]["kashflow"]["status"] == "ok"
+    text = client.get("/metrics", headers=auth("read")).text
+    assert 'ledgerbridge_records_synced_total{entity="customer",system="sage100"} 6.0' in text
+    assert 'ledgerbridge_stream_lag_seconds{stream="kashflow:customer"}' in text
