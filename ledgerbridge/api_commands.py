@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.app import PollRequest, create_app
-from api.services.errors import ServiceError
+from api.services.errors import InvalidRequest, ServiceError
 from api.services.tokens import SCOPES, create_token, list_tokens, revoke_token
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
@@ -48,8 +48,9 @@ def serve(
 
 
 def _fail(error: ServiceError) -> None:
+    """One line on stderr; exit 2 for bad input, 1 when the ledger's state refuses it."""
     typer.echo(f"ledgerbridge: {error.detail}", err=True)
-    raise typer.Exit(1)
+    raise typer.Exit(2 if isinstance(error, InvalidRequest) else 1)
 
 
 @token_app.command("create")

@@ -98,6 +98,6 @@ def test_token_commands_print_the_secret_once_and_keep_only_its_hash(
     assert client.get("/anomalies", headers=bearer).status_code == 401
     assert runner.invoke(cli, ["token", "revoke", "ci-bot"]).exit_code == 1
     bad = runner.invoke(cli, ["token", "create", "x y", "--scope", "read"])
-    assert bad.exit_code == 1 and "name must be" in bad.output
+    assert bad.exit_code == 2 and "name must be" in bad.output
     wrong = runner.invoke(cli, ["token", "create", "z", "--scope", "god"])
-    assert wrong.exit_code == 1 and "scope must be one of read, review, admin" in wrong.output
+    assert wrong.exit_code == 2 and "scope must be one of read, review, admin" in wrong.output

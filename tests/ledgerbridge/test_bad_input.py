@@ -306,7 +306,11 @@ CASES: dict[str, BadInput] = {
     # -- history's arguments ---------------------------------------------------------------
     "history of an unknown system": BadInput(
         ("history", "xero", "customer", "ACME"),
-        invalid("history", "system", "unknown system 'xero'; one of kashflow, sage100"),
+        invalid(
+            "history",
+            "system",
+            "unknown system 'xero'; one of kashflow, sage100, ecommerce, gateway",
+        ),
     ),
     "history of an unknown entity": BadInput(
         ("history", "sage100", "customers", "01-ACME0019"),

@@ -31,6 +31,7 @@ HERE = "tests/ledgerbridge/test_settings_effects.py"
 SAGE_TESTS = "tests/cdc/test_sage100_watermark.py"
 CDC = "tests/cdc"
 SESSION_TESTS = "tests/ledgerbridge/test_sage100_session.py"
+API_TESTS = "tests/api/test_api_settings.py"
 
 SETTING_TESTS = {
     "DATABASE_URL": f"{HERE}::test_database_url_is_the_ledger_commands_use",
@@ -82,6 +83,20 @@ SETTING_TESTS = {
     "LEDGERBRIDGE_CDC__STALLED_SECONDS": (
         f"{CDC}/test_crash_exactly_once.py::"
         "test_every_change_lands_exactly_once_while_workers_are_killed"
+    ),
+    **dict.fromkeys(
+        ("LEDGERBRIDGE_API__HOST", "LEDGERBRIDGE_API__PORT", "LEDGERBRIDGE_LOG_FORMAT"),
+        f"{API_TESTS}::test_serve_listens_on_the_configured_host_and_port_and_logs_json_lines",
+    ),
+    **dict.fromkeys(
+        (
+            "LEDGERBRIDGE_API__POOL_SIZE",
+            "LEDGERBRIDGE_API__WEBHOOK_SECRETS__ECOMMERCE",
+            "LEDGERBRIDGE_API__WEBHOOK_SECRETS__GATEWAY",
+            "LEDGERBRIDGE_API__WEBHOOK_TOLERANCE_SECONDS",
+            "LEDGERBRIDGE_API__WEBHOOK_MAX_BYTES",
+        ),
+        f"{API_TESTS}::test_the_pool_and_the_webhook_intake_follow_the_environment",
     ),
 }
 
