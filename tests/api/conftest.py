@@ -53,11 +53,26 @@ def polls() -> PollsAsked:
     return PollsAsked()
 
 
-@pytest.fixture
-def client(api_url: str, polls: PollsAsked) -> Iterator[TestClient]:
+def api_client(url: str, polls: PollsAsked) -> TestClient:
     settings = ApiSettings(
         webhook_secrets={k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()},
         webhook_max_bytes=4096,
     )
-    with TestClient(create_app(api_url, settings, polls, pool_size=3)) as test_client:
+    return TestClient(create_app(url, settings, polls, pool_size=3))
+
+
+@pytest.fixture
+def client(api_url: str, polls: PollsAsked) -> Iterator[TestClient]:
+    """The app on a ledger of the test's own."""
+    with api_client(api_url, polls) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def reading_client(pg_server: str, api_template: str) -> Iterator[TestClient]:
+    """The app on a ledger the module's tests share: for tests that only read."""
+    name = fresh_name("lbapi_read")
+    url = create_database(pg_server, name, template=api_template)
+    with api_client(url, PollsAsked()) as test_client:
+        yield test_client
+    drop_database(pg_server, name)

@@ -37,7 +37,7 @@ def call(client: TestClient, path: str, headers: dict[str, str]) -> Any:
     return client.post(path.removeprefix("POST "), headers=headers, json={})
 
 
-def test_no_token_no_access(client: TestClient) -> None:
+def test_no_token_no_access(reading_client: TestClient) -> None:
     refused: list[dict[str, str]] = [
         {},
         {"Authorization": "Bearer lbt_not-a-token"},
@@ -46,7 +46,7 @@ def test_no_token_no_access(client: TestClient) -> None:
     ]
     for path in [*READS, *REVIEWS, *ADMINS, MANUAL]:
         for headers in refused:
-            answer = call(client, path, headers)
+            answer = call(reading_client, path, headers)
             assert answer.status_code == 401, (path, headers, answer.text)
             assert answer.headers["content-type"] == "application/problem+json"
             assert answer.headers["www-authenticate"] == "Bearer"
@@ -54,22 +54,22 @@ def test_no_token_no_access(client: TestClient) -> None:
 
 
 def test_a_read_token_cannot_decide_or_run_and_a_review_token_cannot_retry(
-    client: TestClient,
+    reading_client: TestClient,
 ) -> None:
     for path in [*REVIEWS, MANUAL, *ADMINS]:
-        answer = call(client, path, auth("read"))
+        answer = call(reading_client, path, auth("read"))
         assert answer.status_code == 403, path
         assert answer.json()["detail"].startswith("token 'read-person' has scope read; this needs")
     for path in ADMINS:
-        answer = call(client, path, auth("review"))
+        answer = call(reading_client, path, auth("review"))
         assert answer.status_code == 403, path
         assert answer.json()["detail"].endswith("this needs admin")
 
 
-def test_every_scope_reads(client: TestClient) -> None:
+def test_every_scope_reads(reading_client: TestClient) -> None:
     for scope in ("read", "review", "admin"):
         for path in READS:
-            assert call(client, path, auth(scope)).status_code == 200, (scope, path)
+            assert call(reading_client, path, auth(scope)).status_code == 200, (scope, path)
 
 
 def test_token_commands_print_the_secret_once_and_keep_only_its_hash(

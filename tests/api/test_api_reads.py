@@ -39,12 +39,12 @@ def keys(items: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
 
 
 def test_unmatched_pages_in_key_order_and_every_page_joins_up_to_the_whole(
-    client: TestClient,
+    reading_client: TestClient,
 ) -> None:
-    whole = client.get(
+    whole = reading_client.get(
         "/reconciliation/unmatched", params={"limit": 500}, headers=auth("read")
     ).json()
-    paged = walk(client, "/reconciliation/unmatched", limit=7)
+    paged = walk(reading_client, "/reconciliation/unmatched", limit=7)
     assert keys(paged) == keys(whole["items"])
     assert keys(paged) == sorted(set(keys(paged)))
     assert ("kashflow", "sales_invoice", "10043") in keys(paged)
@@ -56,11 +56,11 @@ def test_unmatched_pages_in_key_order_and_every_page_joins_up_to_the_whole(
     assert Decimal(totals["GBP"]["amount_open"]) == gbp
 
 
-def test_later_pages_carry_no_totals(client: TestClient) -> None:
-    first = client.get(
+def test_later_pages_carry_no_totals(reading_client: TestClient) -> None:
+    first = reading_client.get(
         "/reconciliation/unmatched", params={"limit": 2}, headers=auth("read")
     ).json()
-    second = client.get(
+    second = reading_client.get(
         "/reconciliation/unmatched", params={"limit": 2, "cursor": first["next_cursor"]},
         headers=auth("read"),
     ).json()  # fmt: skip
@@ -83,13 +83,13 @@ def test_later_pages_carry_no_totals(client: TestClient) -> None:
     ],
 )  # fmt: skip
 def test_unmatched_filters(
-    client: TestClient, params: dict[str, str], expected: set[tuple[str, str, str]]
+    reading_client: TestClient, params: dict[str, str], expected: set[tuple[str, str, str]]
 ) -> None:
-    assert set(keys(walk(client, "/reconciliation/unmatched", **params))) == expected
+    assert set(keys(walk(reading_client, "/reconciliation/unmatched", **params))) == expected
 
 
-def test_the_summary_adds_up_by_system_and_by_age(client: TestClient) -> None:
-    summary = client.get("/reconciliation/unmatched/summary", headers=auth("read")).json()
+def test_the_summary_adds_up_by_system_and_by_age(reading_client: TestClient) -> None:
+    summary = reading_client.get("/reconciliation/unmatched/summary", headers=auth("read")).json()
     for split in ("by_system", "by_age"):
         gbp = sum(Decimal(t["amount_open"]) for t in summary[split] if t["currency"] == "GBP")
         total = next(t for t in summary["by_currency"] if t["currency"] == "GBP")
@@ -99,9 +99,9 @@ def test_the_summary_adds_up_by_system_and_by_age(client: TestClient) -> None:
 
 @pytest.mark.parametrize("cursor", ["nonsense!", "WyJtYXRjaGVzIixbMV1d"])
 def test_a_cursor_not_given_out_for_this_listing_is_refused(
-    client: TestClient, cursor: str
+    reading_client: TestClient, cursor: str
 ) -> None:
-    answer = client.get(
+    answer = reading_client.get(
         "/reconciliation/unmatched", params={"cursor": cursor}, headers=auth("read")
     )
     assert answer.status_code == 422
@@ -109,36 +109,44 @@ def test_a_cursor_not_given_out_for_this_listing_is_refused(
     assert answer.json()["field"] == "cursor"
 
 
-def test_matches_with_scores_rules_and_status_filter(client: TestClient) -> None:
-    matches = walk(client, "/reconciliation/matches")
+def test_matches_with_scores_rules_and_status_filter(reading_client: TestClient) -> None:
+    matches = walk(reading_client, "/reconciliation/matches")
     assert [(m["payment"]["key"], m["invoice"]["key"], m["status"]) for m in matches] == [
         ("00001|01-ACME0019|CHK1", "10042", "auto")
     ]
     assert {"same_counterparty", "amount_exact"} <= set(matches[0]["rules"])
     assert 0 < matches[0]["score"] <= 1
-    assert walk(client, "/reconciliation/matches", status="suggested") == []
-    assert len(walk(client, "/reconciliation/matches", rule="amount_exact", min_score=0.5)) == 1
+    assert walk(reading_client, "/reconciliation/matches", status="suggested") == []
+    assert (
+        len(walk(reading_client, "/reconciliation/matches", rule="amount_exact", min_score=0.5))
+        == 1
+    )
 
 
-def test_gl_suggestions_anomalies_approvals_and_dead_letters_are_listed(client: TestClient) -> None:
-    suggestions = walk(client, "/gl-suggestions", limit=1)
+def test_gl_suggestions_anomalies_approvals_and_dead_letters_are_listed(
+    reading_client: TestClient,
+) -> None:
+    suggestions = walk(reading_client, "/gl-suggestions", limit=1)
     assert {(s["line"], s["suggested_account"]) for s in suggestions} == {
         ("7001:1", "7300-00-00"), ("7002:1", "7500-00-00"), ("7003:1", "7500-00-00"),
     }  # fmt: skip
     assert all(s["status"] == "suggested" and s["top"] for s in suggestions)
-    anomalies = walk(client, "/anomalies")
+    anomalies = walk(reading_client, "/anomalies")
     duplicate = next(a for a in anomalies if a["record"]["key"] == "7003")
     assert "duplicate_number" in duplicate["rules"]
     assert duplicate["reasons"][0].startswith("Duplicate invoice number BRI-7002")
-    approvals = walk(client, "/approvals", status="pending")
+    approvals = walk(reading_client, "/approvals", status="pending")
     assert [(a["entity"], a["amount"], a["currency"]) for a in approvals] == [
         ("sales_invoice", "7200.00", "USD")
     ]
-    letters = walk(client, "/dead-letters", limit=1)
+    letters = walk(reading_client, "/dead-letters", limit=1)
     assert [(d["record"]["key"], d["field"], d["status"]) for d in letters] == [
         ("10099", "lines.0.net_amount", "open"), ("01-BAD0001", "email", "open"),
     ]  # fmt: skip
-    assert walk(client, "/dead-letters", system="sage100")[0]["message"] == "email: not an address"
+    assert (
+        walk(reading_client, "/dead-letters", system="sage100")[0]["message"]
+        == "email: not an address"
+    )
 
 
 def test_audit_of_a_record_shows_versions_with_field_diffs(
@@ -183,15 +191,15 @@ def test_audit_as_of_an_instant_before_a_change_shows_the_old_version(
     assert naive.status_code == 422 and naive.json()["field"] == "ts"
 
 
-def test_sync_runs_health_and_metrics(client: TestClient) -> None:
-    runs = walk(client, "/sync/runs", kind="reconcile")
+def test_sync_runs_health_and_metrics(reading_client: TestClient) -> None:
+    runs = walk(reading_client, "/sync/runs", kind="reconcile")
     assert [(r["kind"], r["status"]) for r in runs] == [("reconcile", "succeeded")]
     assert runs[0]["counts"]["gl"]["suggested"] == 3
-    health = client.get("/health")  # no token needed
+    health = reading_client.get("/health")  # no token needed
     assert health.status_code == 200
     assert health.json()["database"]["status"] == "ok"
     assert set(health.json()["systems"]) == {"kashflow", "sage100"}
-    text = client.get("/metrics", headers=auth("read")).text
+    text = reading_client.get("/metrics", headers=auth("read")).text
     for name in (
         "ledgerbridge_api_request_seconds_bucket", "ledgerbridge_dead_letters_open 2.0",
         "ledgerbridge_queue_depth", "ledgerbridge_stream_lag_seconds",
