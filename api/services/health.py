@@ -71,7 +71,11 @@ def stream_statuses(conn: psycopg.Connection[Any]) -> list[StreamStatus]:
 
 
 def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+    """Whether the table is there and this login may read it (the job queue's tables are
+    the workers'; a deployment may not grant them to the API)."""
+    row = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL AND has_table_privilege(%s, 'SELECT')", (name, name)
+    ).fetchone()
     return bool(row and row[0])
 
 

@@ -90,3 +90,10 @@ ALTER TABLE ledger.sync_run DROP CONSTRAINT sync_run_system_check,
 ALTER TABLE ledger.write_intent DROP CONSTRAINT write_intent_source_system_check,
     ADD CONSTRAINT write_intent_source_system_check
         CHECK (source_system IN ('kashflow', 'sage100', 'ecommerce', 'gateway'));
+
+-- Tokens and webhook deliveries are evidence: chained like the ledger's other tables
+-- (migration 0002). Unmatched items are not: each run's are derived from the versions and
+-- results it read, and a chain trigger per row would cost a 100,000-item run seconds.
+SELECT ledger.add_chain(chained.table_name, chained.order_by)
+FROM (VALUES ('api_token', 'token_row_id'), ('webhook_event', 'webhook_event_id'))
+     AS chained (table_name, order_by);
