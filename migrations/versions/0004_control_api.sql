@@ -55,6 +55,19 @@ CREATE TABLE ledger.unmatched_item (
 );
 CREATE INDEX unmatched_item_by_counterparty ON ledger.unmatched_item (run_id, counterparty_key);
 
+-- Records a person matched (a confirmed suggestion or a manual match) that no later decision
+-- about the same match took back: no longer unmatched, whatever the run said.
+CREATE VIEW ledger.matched_by_person AS
+WITH newest AS (
+    SELECT DISTINCT ON (subject->>'match') outcome, subject
+    FROM ledger.decision
+    WHERE kind = 'match'
+    ORDER BY subject->>'match', decision_id DESC
+)
+SELECT record->>'system' AS system, record->>'entity' AS entity, record->>'key' AS native_key
+FROM newest, jsonb_array_elements(newest.subject->'records') AS record
+WHERE newest.outcome = 'confirmed';
+
 -- Lookups the API makes: a run's results of one kind in id order; decisions about one subject
 -- (a result, an intent, a dead letter, a record); the newest run of a kind.
 CREATE INDEX match_result_by_kind ON ledger.match_result (run_id, kind, result_id);

@@ -1,14 +1,4 @@
 -- One page of a run's unmatched items, in key order after the cursor's key, filtered.
-WITH newest AS (
-    SELECT DISTINCT ON (subject->>'match') outcome, subject
-    FROM ledger.decision
-    WHERE kind = 'match'
-    ORDER BY subject->>'match', decision_id DESC
-), settled AS (
-    SELECT record->>'system' AS system, record->>'entity' AS entity, record->>'key' AS native_key
-    FROM newest, jsonb_array_elements(newest.subject->'records') AS record
-    WHERE newest.outcome = 'confirmed'
-)
 SELECT u.system, u.entity, u.native_key, u.counterparty_key, u.currency, u.amount,
        u.amount_open, u.item_date, u.reference
 FROM ledger.unmatched_item AS u
@@ -23,7 +13,7 @@ WHERE u.run_id = %(run_id)s
   AND (%(date_from)s::date IS NULL OR u.item_date >= %(date_from)s)
   AND (%(date_to)s::date IS NULL OR u.item_date <= %(date_to)s)
   AND NOT EXISTS (
-      SELECT FROM settled AS s
+      SELECT FROM ledger.matched_by_person AS s
       WHERE s.system = u.system AND s.entity = u.entity AND s.native_key = u.native_key)
 ORDER BY u.system, u.entity, u.native_key
 LIMIT %(limit)s

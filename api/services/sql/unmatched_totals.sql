@@ -1,14 +1,4 @@
 -- Totals of a run's unmatched items under the same filters, by currency, system and age.
-WITH newest AS (
-    SELECT DISTINCT ON (subject->>'match') outcome, subject
-    FROM ledger.decision
-    WHERE kind = 'match'
-    ORDER BY subject->>'match', decision_id DESC
-), settled AS (
-    SELECT record->>'system' AS system, record->>'entity' AS entity, record->>'key' AS native_key
-    FROM newest, jsonb_array_elements(newest.subject->'records') AS record
-    WHERE newest.outcome = 'confirmed'
-)
 SELECT u.currency, u.system,
        CASE WHEN u.item_date > %(today)s::date - 31 THEN '0-30'
             WHEN u.item_date > %(today)s::date - 61 THEN '31-60'
@@ -26,7 +16,7 @@ WHERE u.run_id = %(run_id)s
   AND (%(date_from)s::date IS NULL OR u.item_date >= %(date_from)s)
   AND (%(date_to)s::date IS NULL OR u.item_date <= %(date_to)s)
   AND NOT EXISTS (
-      SELECT FROM settled AS s
+      SELECT FROM ledger.matched_by_person AS s
       WHERE s.system = u.system AND s.entity = u.entity AND s.native_key = u.native_key)
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3
