@@ -70,23 +70,33 @@ def stream_statuses(conn: psycopg.Connection[Any]) -> list[StreamStatus]:
     ]
 
 
-def _has_table(conn: psycopg.Connection[Any], name: str) -> bool:
-    """Whether the table is there and this login may read it (the job queue's tables are
-    the workers'; a deployment may not grant them to the API)."""
-    row = conn.execute(
-        "SELECT to_regclass(%s) IS NOT NULL AND has_table_privilege(%s, 'SELECT')", (name, name)
-    ).fetchone()
-    return bool(row and row[0])
+QUEUE_SCHEMAS = ("procrastinate", "public")
+"""Where the workers' job queue may live: its own schema (migration 0003), else public."""
+
+
+def _queue_table(conn: psycopg.Connection[Any], name: str) -> str | None:
+    """The job queue's table `name`, schema-qualified, when it is there and this login may
+    read it (a deployment may keep the workers' tables from the API); else None."""
+    for schema in QUEUE_SCHEMAS:
+        qualified = f"{schema}.{name}"
+        row = conn.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AND has_table_privilege(%s, 'SELECT')",
+            (qualified, qualified),
+        ).fetchone()
+        if row and row[0]:
+            return qualified
+    return None
 
 
 def worker_health(conn: psycopg.Connection[Any]) -> WorkerHealth:
-    if not _has_table(conn, "procrastinate_workers"):
+    workers_table = _queue_table(conn, "procrastinate_workers")
+    jobs_table = _queue_table(conn, "procrastinate_jobs")
+    if workers_table is None or jobs_table is None:
         return WorkerHealth(status="unknown", workers=0)
     row = conn.execute(
         "SELECT count(*) FILTER (WHERE last_heartbeat > now() - make_interval(secs => %s)),"
-        " max(last_heartbeat),"
-        " (SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo')"
-        " FROM procrastinate_workers",
+        f" max(last_heartbeat), (SELECT count(*) FROM {jobs_table} WHERE status = 'todo')"
+        f" FROM {workers_table}",
         (STALE_WORKER_SECONDS,),
     ).fetchone()
     assert row is not None
@@ -162,10 +172,11 @@ def ledger_figures(conn: psycopg.Connection[Any]) -> LedgerFigures:
         " AND d.subject @> jsonb_build_object('dead_letter_id', l.dead_letter_id))"
     ).fetchone()
     queue: dict[str, int] = {}
-    if _has_table(conn, "procrastinate_jobs"):
+    jobs_table = _queue_table(conn, "procrastinate_jobs")
+    if jobs_table is not None:
         queue = dict(
             conn.execute(
-                "SELECT status::text, count(*) FROM procrastinate_jobs"
+                f"SELECT status::text, count(*) FROM {jobs_table}"
                 " WHERE status IN ('todo', 'doing') GROUP BY 1"
             ).fetchall()
         )
