@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.routes import operations, reconciliation, review, system, webhooks
 from api.services.webhooks import WebhookPolicy
 from api.settings import ApiSettings
+from cdc.settings import CdcSettings
 
 PollRequest = Callable[[str, str, str], "int | None"]
 
@@ -33,9 +34,11 @@ def create_app(
     settings: ApiSettings | None = None,
     request_poll: PollRequest | None = None,
     pool_size: int | None = None,
+    cdc_settings: CdcSettings | None = None,
 ) -> FastAPI:
     """The app, its pool opened on startup and closed on shutdown. `request_poll` asks the
-    CDC workers for a poll of a stream (dead-letter retries, webhooks, `/sync/run`)."""
+    CDC workers for a poll of a stream (dead-letter retries, webhooks, `/sync/run`);
+    `cdc_settings` gives the configured intervals `/sync/schedules` shows."""
     chosen = settings or ApiSettings()
     pool: ConnectionPool[Any] = ConnectionPool(
         database_url,
@@ -60,6 +63,7 @@ def create_app(
     )  # fmt: skip
     app.state.pool = pool
     app.state.request_poll = request_poll
+    app.state.cdc = cdc_settings or CdcSettings()
     app.state.webhooks = WebhookPolicy(
         dict(chosen.webhook_secrets), chosen.webhook_tolerance_seconds, chosen.webhook_max_bytes
     )

@@ -14,6 +14,7 @@ from rich.table import Table
 from api.app import PollRequest, create_app
 from api.services.errors import InvalidRequest, ServiceError
 from api.services.tokens import SCOPES, create_token, list_tokens, revoke_token
+from cdc.tasks import request_poll
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
 
@@ -21,14 +22,19 @@ token_app = typer.Typer(help="API tokens for the control API.", no_args_is_help=
 console = Console()
 
 
-def poll_requester(url: str) -> PollRequest | None:
-    """How the API asks the CDC workers for a poll (none until CDC's job queue exists)."""
-    return None
+def poll_requester(url: str) -> PollRequest:
+    """How the API asks the CDC workers for a poll: a `cdc.poll` job on the database's
+    procrastinate queue (one per stream at most)."""
+
+    def request(system: str, entity: str, reason: str) -> int | None:
+        return request_poll(system, entity, reason, database_url=url)
+
+    return request
 
 
 def build_app(settings: Settings) -> Any:
     url = database_url(settings)
-    return create_app(url, settings.api, poll_requester(url))
+    return create_app(url, settings.api, poll_requester(url), cdc_settings=settings.cdc)
 
 
 def serve(

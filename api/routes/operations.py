@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Request
 
 from api.auth import Admin, Conn, Reader
 from api.routes.common import DEFAULT, Cursor, Limit, problems
-from api.services import audit, dead_letters, runs
+from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
 
 router = APIRouter()
@@ -118,3 +118,36 @@ def list_runs(
     """Sync runs (polls, webhooks, reconciles), newest first, with how each ended."""
     filters = runs.RunFilters(kind=kind, system=system, entity=entity, status=status)
     return runs.list_runs(conn, filters, cursor, limit)
+
+
+@router.get(
+    "/sync/schedules", response_model=list[sync.ScheduleOut], responses=problems(403),
+    tags=["sync"],
+)  # fmt: skip
+def get_schedules(request: Request, conn: Conn, _: Reader) -> list[sync.ScheduleOut]:
+    """Every CDC stream, how often it is polled, where that comes from, its last poll."""
+    return sync.list_schedules(conn, request.app.state.cdc)
+
+
+@router.put(
+    "/sync/schedules", response_model=sync.SchedulesOut, responses=problems(403),
+    tags=["sync"],
+)  # fmt: skip
+def put_schedules(
+    request: Request, conn: Conn, who: Admin, change: sync.SchedulesIn
+) -> sync.SchedulesOut:
+    """Set the interval (30s, 5m, 1h, off) of the streams named; workers pick it up."""
+    return sync.set_schedules(conn, change, who.name, request.app.state.cdc)
+
+
+@router.post(
+    "/sync/run", response_model=sync.SyncRunOut, status_code=202,
+    responses=problems(403, 503), tags=["sync"],
+)  # fmt: skip
+def run_sync(
+    request: Request, conn: Conn, who: Admin,
+    asked: Annotated[sync.SyncRunIn | None, Body()] = None,
+) -> sync.SyncRunOut:  # fmt: skip
+    """Ask the workers to poll streams now (all of them when none are named)."""
+    return sync.request_sync(conn, asked or sync.SyncRunIn(), who.name,
+                             request.app.state.request_poll)  # fmt: skip

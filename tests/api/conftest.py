@@ -11,7 +11,7 @@ import psycopg
 import pytest
 from api_company import TOKENS, WEBHOOK_SECRETS, seed_company
 from fastapi.testclient import TestClient
-from polls_recorder import PollsAsked
+from polls_recorder import QueuedPolls
 from pydantic import SecretStr
 
 from api.app import create_app
@@ -49,11 +49,11 @@ def api_conn(api_url: str) -> Iterator[psycopg.Connection[Any]]:
 
 
 @pytest.fixture
-def polls() -> PollsAsked:
-    return PollsAsked()
+def polls(api_url: str) -> QueuedPolls:
+    return QueuedPolls(api_url)
 
 
-def api_client(url: str, polls: PollsAsked) -> TestClient:
+def api_client(url: str, polls: QueuedPolls) -> TestClient:
     settings = ApiSettings(
         webhook_secrets={k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()},
         webhook_max_bytes=4096,
@@ -62,7 +62,7 @@ def api_client(url: str, polls: PollsAsked) -> TestClient:
 
 
 @pytest.fixture
-def client(api_url: str, polls: PollsAsked) -> Iterator[TestClient]:
+def client(api_url: str, polls: QueuedPolls) -> Iterator[TestClient]:
     """The app on a ledger of the test's own."""
     with api_client(api_url, polls) as test_client:
         yield test_client
@@ -73,6 +73,6 @@ def reading_client(pg_server: str, api_template: str) -> Iterator[TestClient]:
     """The app on a ledger the module's tests share: for tests that only read."""
     name = fresh_name("lbapi_read")
     url = create_database(pg_server, name, template=api_template)
-    with api_client(url, PollsAsked()) as test_client:
+    with api_client(url, QueuedPolls(url)) as test_client:
         yield test_client
     drop_database(pg_server, name)

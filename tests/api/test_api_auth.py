@@ -19,7 +19,7 @@ READS = [
     "/reconciliation/unmatched", "/reconciliation/unmatched/summary", "/reconciliation/matches",
     "/gl-suggestions", "/anomalies", "/approvals", "/dead-letters",
     "/audit/kashflow/sales_invoice/10042", "/audit/as-of?ts=2030-01-01T00:00:00Z",
-    "/sync/runs", "/metrics",
+    "/sync/runs", "/sync/schedules", "/metrics",
 ]  # fmt: skip
 REVIEWS = [
     "/reconciliation/matches/1/confirm", "/reconciliation/matches/1/reject",
@@ -27,13 +27,15 @@ REVIEWS = [
     "/anomalies/1/dismiss", "/anomalies/1/escalate",
     "/approvals/1/approve", "/approvals/1/reject",
 ]  # fmt: skip
-ADMINS = ["/dead-letters/1/retry", "/dead-letters/retry"]
+ADMINS = ["/dead-letters/1/retry", "/dead-letters/retry", "/sync/run", "PUT /sync/schedules"]
 MANUAL = "POST /reconciliation/matches"
 
 
 def call(client: TestClient, path: str, headers: dict[str, str]) -> Any:
     if path in READS:
         return client.get(path, headers=headers)
+    if path.startswith("PUT "):
+        return client.put(path.removeprefix("PUT "), headers=headers, json={})
     return client.post(path.removeprefix("POST "), headers=headers, json={})
 
 

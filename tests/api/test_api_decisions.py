@@ -8,7 +8,7 @@ from typing import Any
 
 from api_company import auth
 from fastapi.testclient import TestClient
-from polls_recorder import PollsAsked
+from polls_recorder import QueuedPolls
 
 
 def decisions(conn: Any) -> list[tuple[Any, ...]]:
@@ -161,16 +161,16 @@ def test_anomalies_and_approvals(client: TestClient) -> None:
 
 
 def test_retrying_dead_letters_asks_for_a_poll_of_each_stream_once(
-    client: TestClient, polls: PollsAsked
+    client: TestClient, polls: QueuedPolls
 ) -> None:
     one = client.post("/dead-letters/1/retry", headers=auth("admin"))
     assert one.status_code == 200, one.text
     assert one.json()["action"] == "poll queued for sage100:customer"
-    assert polls == [("sage100", "customer", "retry dead letter 1")]
+    assert polls.queued() == [("sage100", "customer", "retry dead letter 1")]
     assert client.post("/dead-letters/1/retry", headers=auth("admin")).status_code == 409
     every = client.post("/dead-letters/retry", headers=auth("admin")).json()
     assert [r["decision"]["subject"]["dead_letter_id"] for r in every["retried"]] == [2]
-    assert polls[-1] == ("kashflow", "sales_invoice", "retry dead letter 2")
+    assert polls.queued()[-1] == ("kashflow", "sales_invoice", "retry dead letter 2")
     statuses = client.get("/dead-letters", headers=auth("read")).json()["items"]
     assert {d["status"] for d in statuses} == {"retry_requested"}
     assert {d["retry_requested_by"] for d in statuses} == {"admin-person"}

@@ -16,7 +16,7 @@ import schemathesis
 import uvicorn
 from api_company import WEBHOOK_SECRETS, auth
 from hypothesis import HealthCheck, settings
-from polls_recorder import PollsAsked
+from polls_recorder import QueuedPolls
 from pydantic import SecretStr
 from schemathesis import checks
 
@@ -45,7 +45,7 @@ def live_api(pg_server: str, api_template: str) -> Iterator[str]:
     url = create_database(pg_server, name, template=api_template)
     app = create_app(
         url, ApiSettings(webhook_secrets={k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()}),
-        PollsAsked(), pool_size=4,
+        QueuedPolls(url), pool_size=4,
     )  # fmt: skip
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
