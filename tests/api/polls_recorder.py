@@ -23,7 +23,8 @@ class QueuedPolls:
         """(system, entity, reason) of every poll job, in the order queued."""
         with psycopg.connect(self.url) as conn:
             rows: list[Any] = conn.execute(
-                "SELECT args FROM procrastinate_jobs WHERE task_name = %s ORDER BY id",
+                "SELECT args FROM procrastinate.procrastinate_jobs WHERE task_name = %s"
+                " ORDER BY id",
                 (POLL_TASK,),
             ).fetchall()
         return [(a["system"], a["entity"], a["reason"]) for (a,) in rows]
