@@ -23,7 +23,7 @@ class RecordFacts(BaseModel):
     deleted: bool = False
     amount: Decimal | None = None
     currency: str | None = None
-    date: date | None = None
+    day: date | None = None
     reference: str | None = None
     counterparty: str | None = None
     name: str | None = None
@@ -56,7 +56,7 @@ def record_facts(conn: psycopg.Connection[Any], ref: RecordRef) -> RecordFacts |
         ref=ref,
         amount=Decimal(str(amount)) if amount is not None else None,
         currency=payload.get("currency"),
-        date=date.fromisoformat(str(day)[:10]) if day else None,
+        day=date.fromisoformat(str(day)[:10]) if day else None,
         reference=payload.get("reference") or payload.get("number"),
         counterparty=next((str(payload[f]) for f in PARTY_FIELDS if payload.get(f)), None),
         name=payload.get("name"),

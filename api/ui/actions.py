@@ -7,7 +7,9 @@ to the page it came from with a one-line notice of what happened or why it could
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
+
+import psycopg
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
@@ -28,6 +30,7 @@ VERBS = {"review": "decide", "admin": "retry"}
 
 def _act(
     request: Request,
+    conn: psycopg.Connection[Any],
     viewer: Viewer,
     csrf: str,
     back: str,
@@ -44,8 +47,12 @@ def _act(
         set_flash(request, response, refusal, "error")
         return response
     try:
-        set_flash(request, response, action())
+        done = action()
+        # Committed before the redirect is sent: the page it leads to must see the decision.
+        conn.commit()
+        set_flash(request, response, done)
     except ServiceError as error:
+        conn.rollback()
         set_flash(request, response, error.detail[:1].upper() + error.detail[1:], "error")
     return response
 
@@ -66,7 +73,7 @@ def decide_match(
         decided = matches.decide_match(conn, match_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
         return f"Match {match_id} {chosen}, with {len(decided.matches)} allocation(s)."
 
-    return _act(request, viewer, csrf, back, "review", act)
+    return _act(request, conn, viewer, csrf, back, "review", act)
 
 
 @router.post("/gl-suggestions/{suggestion_id}/accept")
@@ -83,7 +90,7 @@ def accept_gl(
         subject = decision.subject
         return f"Line {subject.get('group_id')} goes to GL account {subject.get('account')}."
 
-    return _act(request, viewer, csrf, back, "review", act)
+    return _act(request, conn, viewer, csrf, back, "review", act)
 
 
 @router.post("/gl-suggestions/{suggestion_id}/reject")
@@ -97,7 +104,7 @@ def reject_gl(
         )
         return f"Suggestion for line {decision.subject.get('group_id')} rejected."
 
-    return _act(request, viewer, csrf, back, "review", act)
+    return _act(request, conn, viewer, csrf, back, "review", act)
 
 
 @router.post("/anomalies/{anomaly_id}/{outcome}")
@@ -112,7 +119,7 @@ def decide_anomaly(
         anomalies.decide_anomaly(conn, anomaly_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
         return f"Anomaly {anomaly_id} {chosen}."
 
-    return _act(request, viewer, csrf, back, "review", act)
+    return _act(request, conn, viewer, csrf, back, "review", act)
 
 
 @router.post("/approvals/{intent_id}/{outcome}")
@@ -127,7 +134,7 @@ def decide_approval(
         approvals.decide_approval(conn, intent_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
         return f"Write {intent_id} {chosen}."
 
-    return _act(request, viewer, csrf, back, "review", act)
+    return _act(request, conn, viewer, csrf, back, "review", act)
 
 
 @router.post("/dead-letters/retry")
@@ -144,7 +151,7 @@ def retry_all(
         asked = len(done.retried)
         return f"Retry asked for {asked} dead letter(s); {done.polls_queued} poll(s) queued."
 
-    return _act(request, viewer, csrf, back, "admin", act)
+    return _act(request, conn, viewer, csrf, back, "admin", act)
 
 
 @router.post("/dead-letters/{letter_id}/retry")
@@ -158,4 +165,4 @@ def retry_one(
         )
         return f"Dead letter {letter_id}: {done.action}."
 
-    return _act(request, viewer, csrf, back, "admin", act)
+    return _act(request, conn, viewer, csrf, back, "admin", act)
