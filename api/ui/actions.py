@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import psycopg
-
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 

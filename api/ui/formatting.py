@@ -3,11 +3,13 @@ times in one format (UTC), ages, scores and stream lags; registered as Jinja2 fi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 SYMBOLS = {"GBP": "£", "USD": "$", "EUR": "€"}
 DATE_FORMAT = "%d %b %Y"
@@ -87,8 +89,13 @@ def shown(value: Any) -> str:
     return str(value)
 
 
+def code_spans(text: str) -> Markup:
+    """Text with `commands` in backticks shown as code (everything else escaped)."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 def install(environment: Environment) -> None:
     environment.filters.update(
         money=money, day=day, moment=moment, duration=duration, percent=percent, words=words,
-        shown=shown,
+        shown=shown, code_spans=code_spans,
     )  # fmt: skip

@@ -20,13 +20,13 @@ from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "api"))
 
-from api_company import seed_company  # noqa: E402
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright  # noqa: E402
-from polls_recorder import PollsAsked  # noqa: E402
+from api_company import seed_company
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from polls_recorder import PollsAsked
 
-from api.app import create_app  # noqa: E402
-from api.services.tokens import create_token  # noqa: E402
-from ledgerbridge.testdb import (  # noqa: E402
+from api.app import create_app
+from api.services.tokens import create_token
+from ledgerbridge.testdb import (
     create_database,
     create_migrated_database,
     drop_database,
