@@ -17,6 +17,7 @@ from api.auth import Conn
 from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches
 from api.services.errors import ServiceError
 from api.services.tokens import Scope
+from api.ui.formatting import money
 from api.ui.session import SignedIn, Viewer, check_csrf, safe_next, set_flash
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -130,8 +131,11 @@ def decide_approval(
         chosen = {"approve": "approved", "reject": "rejected"}.get(outcome)
         if chosen is None:
             raise ServiceError(f"{outcome!r} is not something an approval can be")
+        write = approvals.get_approval(conn, intent_id)
         approvals.decide_approval(conn, intent_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
-        return f"Write {intent_id} {chosen}."
+        what = f"{write.operation} {write.entity.replace('_', ' ')} in {write.target_system}"
+        amount = f" for {money(write.amount, write.currency)}" if write.amount is not None else ""
+        return f"{chosen.capitalize()}: {what}{amount}."
 
     return _act(request, conn, viewer, csrf, back, "review", act)
 

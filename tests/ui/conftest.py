@@ -20,12 +20,15 @@ from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "api"))
 
-from api_company import seed_company
+from api_company import ACME, party, seed_company
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from polls_recorder import PollsAsked
 
 from api.app import create_app
 from api.services.tokens import create_token
+from canonical import Customer
+from ledger import append_versions
+from ledger.runs import finish_run, start_run
 from ledgerbridge.testdb import (
     create_database,
     create_migrated_database,
@@ -33,6 +36,7 @@ from ledgerbridge.testdb import (
     fresh_name,
 )
 
+CHANGED_ACME = {**ACME, "email": "finance@acme-engineering.co.uk", "phone": "01871 989900"}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -43,14 +47,25 @@ UI_TOKENS: dict[str, str] = {}
 PAYMENT_KEY = "receipt_to_sage100:kashflow:payment:R-90:v1"
 
 
-def seed_payment_approval(conn: psycopg.Connection[Any]) -> None:
-    """A customer receipt over the approval threshold, planned for Sage 100 and waiting."""
+def seed_review_extras(conn: psycopg.Connection[Any]) -> None:
+    """What the API tests' company lacks for the pages: a customer receipt over the approval
+    threshold planned for Sage 100 and waiting; a customer whose email changed since (a
+    history with a diff); poll runs of three streams, one of them failing now."""
     conn.execute(
         "INSERT INTO ledger.write_intent (idempotency_key, target_system, entity, operation,"
         " source_system, source_key, target_key, payload, requires_approval) VALUES"
         " (%s, 'sage100', 'payment', 'create', 'kashflow', 'R-90', NULL, %s, true)",
         (PAYMENT_KEY, Jsonb({"amount": "12500.00", "currency": "GBP", "reference": "INV 10043"})),
     )
+    append_versions(conn, [party(Customer, "kashflow", "ACME0019", **CHANGED_ACME)])
+    for system, entity, status, error in (
+        ("sage100", "customer", "succeeded", None),
+        ("kashflow", "sales_invoice", "succeeded", None),
+        ("kashflow", "customer", "succeeded", None),
+        ("kashflow", "customer", "failed", "KashFlow refused the login (401)"),
+    ):
+        run_id = start_run(conn, "poll", system, entity)
+        finish_run(conn, run_id, status, {"read": 12, "appended": 1}, error)
     conn.commit()
 
 
@@ -59,7 +74,7 @@ def ui_template(pg_server: str) -> Iterator[str]:
     name, url = create_migrated_database(pg_server, "lbui_template")
     with psycopg.connect(url) as conn:
         seed_company(conn)
-        seed_payment_approval(conn)
+        seed_review_extras(conn)
         for scope in ("read", "review", "admin"):
             UI_TOKENS[scope], _ = create_token(conn, f"{scope}-person", scope)
         conn.commit()

@@ -120,7 +120,9 @@ def test_approve_a_payment(page: Page, ui_db: str) -> None:
     payment = page.locator("#approvals tbody tr", has_text=PAYMENT_KEY)
     payment.locator("input[name=reason]").fill("remittance checked with the bank")
     payment.locator("button:has-text('Approve')").click()
-    expect(page.locator(".notice.ok")).to_contain_text("approved")
+    expect(page.locator(".notice.ok")).to_have_text(
+        "Approved: create payment in sage100 for £12,500.00."
+    )
     expect(page.locator("#approvals tbody tr", has_text=PAYMENT_KEY)).to_have_count(0)
     screenshot(page, "payment-approved")
     [(outcome, actor, subject)] = decisions(ui_db, "approval")
@@ -152,3 +154,35 @@ def test_retry_a_dead_letter(page: Page, served: ServedApp, ui_db: str) -> None:
 
     page.click(".tabs a:has-text('Retry requested')")
     expect(page.locator("#dead-letters tbody tr")).to_contain_text("by admin-person")
+
+
+def test_the_other_pages_show_their_evidence(page: Page) -> None:
+    """Matches, anomalies, a record's history and sync, as a read-only person sees them."""
+    sign_in(page, "read", "/ui/matches?status=auto")
+    match = page.locator("#matches tbody tr").first
+    expect(match).to_contain_text("10042")
+    expect(match).to_contain_text("ref INV 10042")
+    expect(match.locator(".chip").first).to_be_visible()
+    screenshot(page, "matches")
+
+    page.goto("/ui/anomalies")
+    expect(page.locator("#anomalies tbody tr").first.locator("ul.reasons li").first).to_be_visible()
+    screenshot(page, "anomalies")
+
+    page.click(".top nav a:has-text('Record history')")
+    page.select_option("select[name=system]", "kashflow")
+    page.select_option("select[name=entity]", "customer")
+    page.fill("input[name=key]", "ACME0019")
+    page.click("button:has-text('Show history')")
+    newest = page.locator("article.version").first
+    expect(newest).to_contain_text("Version 2")
+    expect(newest.locator("table.diff tr", has_text="email")).to_contain_text(
+        "finance@acme-engineering.co.uk"
+    )
+    screenshot(page, "record-history")
+
+    page.goto("/ui/sync")
+    failing = page.locator("#streams tr", has_text="kashflow:customer")
+    expect(failing).to_contain_text("KashFlow refused the login (401)")
+    expect(page.locator("#runs tbody tr")).to_have_count(5)
+    screenshot(page, "sync")
