@@ -43,9 +43,9 @@ def total(system: str, bucket: str, amount: str) -> UnmatchedTotal:
     return UnmatchedTotal(
         currency="GBP",
         system=system,
-        age_bucket=bucket,
+        age_bucket=bucket,  # type: ignore[arg-type]
         items=1,
-        amount_open=Decimal(amount),  # type: ignore[arg-type]
+        amount_open=Decimal(amount),
     )
 
 
