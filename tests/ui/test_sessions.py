@@ -134,3 +134,26 @@ def test_pages_forbid_scripts_framing_and_caching(browserless: TestClient) -> No
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
     paths = browserless.get("/openapi.json").json()["paths"]
     assert not [p for p in paths if p.startswith("/ui")]
+
+
+def test_a_token_without_the_scope_is_refused_and_told_why(
+    browserless: TestClient, ui_db: str
+) -> None:
+    signed_in(browserless, "read")
+    form = {"csrf": csrf_token(UI_TOKENS["read"]), "back": "/ui/approvals"}
+    response = browserless.post("/ui/approvals/3/approve", data=form)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/approvals"
+    page = browserless.get("/ui/approvals")
+    assert "has scope read; to decide you need a token with scope review" in page.text
+    with psycopg.connect(ui_db) as conn:
+        about_3 = conn.execute(
+            "SELECT count(*) FROM ledger.decision WHERE subject @> '{\"intent_id\": 3}'"
+        ).fetchone()
+    assert about_3 == (0,)
+    signed_in(browserless, "review")
+    form = {"csrf": csrf_token(UI_TOKENS["review"]), "back": "/ui/dead-letters"}
+    browserless.post("/ui/dead-letters/retry", data=form)
+    assert "to retry you need a token with scope admin" in browserless.get("/ui/dead-letters").text
+    with psycopg.connect(ui_db) as conn:
+        retries = conn.execute("SELECT count(*) FROM ledger.decision WHERE kind = 'retry'")
+        assert retries.fetchone() == (0,)
