@@ -9,8 +9,8 @@ import re
 from typing import Any
 
 import psycopg
-from conftest import PAYMENT_KEY, UI_TOKENS, ServedApp, screenshot, sign_in
 from playwright.sync_api import Page, expect
+from review_site import PAYMENT_KEY, UI_TOKENS, ServedApp, screenshot, sign_in
 
 from api.services.unmatched import unmatched_summary
 from api.ui.formatting import money

@@ -9,8 +9,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import UI_TOKENS
 from fastapi.testclient import TestClient
+from review_site import UI_TOKENS
 
 from api.app import create_app
 from api.services.tokens import create_token, revoke_token
