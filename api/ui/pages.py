@@ -6,6 +6,7 @@ one is named on the page rather than refused."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -121,79 +122,74 @@ def _listing(
     return render(request, template, viewer, page=page, problems=problems, **context)
 
 
-@router.get("/matches", response_class=HTMLResponse)
-def matches_page(
-    request: Request, conn: Conn, viewer: SignedIn, status: Text = "suggested",
-    cursor: Cursor = None,
-) -> HTMLResponse:  # fmt: skip
-    chosen = _choice(status, ("suggested", "auto", "confirmed", "rejected"))
-    filters = matches.MatchFilters(status=chosen)  # type: ignore[arg-type]
-    return _listing(
-        request, "matches.html", viewer,
-        lambda: matches.list_matches(conn, filters, cursor, PAGE),
-        lambda page: {"facts": facts_of(
+@dataclass(frozen=True)
+class Queue:
+    """A page of things waiting on a person, one tab per status (the first is the default):
+    how to read one page of it, and what else its rows need to be judged."""
+
+    path: str
+    template: str
+    statuses: tuple[str, ...]
+    load: Callable[[Any, str | None, str | None], Any]
+    """(connection, status or None for all, cursor) -> one page from the service layer."""
+    enrich: Callable[[Any, Any], dict[str, Any]] | None = None
+
+
+QUEUES = (
+    Queue(
+        "/matches", "matches.html", ("suggested", "auto", "confirmed", "rejected"),
+        lambda conn, status, cursor: matches.list_matches(
+            conn, matches.MatchFilters.model_validate({"status": status}), cursor, PAGE),
+        lambda conn, page: {"facts": facts_of(
             conn, [r for m in page.items for r in (m.payment, m.invoice)])},
-        status=chosen or "", statuses=["suggested", "auto", "confirmed", "rejected"],
-    )  # fmt: skip
-
-
-@router.get("/gl-suggestions", response_class=HTMLResponse)
-def gl_page(
-    request: Request, conn: Conn, viewer: SignedIn, status: Text = "suggested",
-    cursor: Cursor = None,
-) -> HTMLResponse:  # fmt: skip
-    chosen = _choice(status, ("suggested", "accepted", "rejected"))
-    filters = gl_suggestions.GLFilters(status=chosen)  # type: ignore[arg-type]
-    return _listing(
-        request, "gl_suggestions.html", viewer,
-        lambda: gl_suggestions.list_gl_suggestions(conn, filters, cursor, PAGE),
-        lambda page: {"lines": {
+    ),
+    Queue(
+        "/gl-suggestions", "gl_suggestions.html", ("suggested", "accepted", "rejected"),
+        lambda conn, status, cursor: gl_suggestions.list_gl_suggestions(
+            conn, gl_suggestions.GLFilters.model_validate({"status": status}), cursor, PAGE),
+        lambda conn, page: {"lines": {
             s.id: purchase_line_facts(conn, s.purchase_key, s.line_no) for s in page.items}},
-        status=chosen or "", statuses=["suggested", "accepted", "rejected"],
-    )  # fmt: skip
+    ),
+    Queue(
+        "/anomalies", "anomalies.html", ("flagged", "dismissed", "escalated"),
+        lambda conn, status, cursor: anomalies.list_anomalies(
+            conn, anomalies.AnomalyFilters.model_validate({"status": status}), cursor, PAGE),
+        lambda conn, page: {"facts": facts_of(conn, [a.record for a in page.items])},
+    ),
+    Queue(
+        "/approvals", "approvals.html", ("pending", "approved", "rejected"),
+        lambda conn, status, cursor: approvals.list_approvals(
+            conn, approvals.ApprovalFilters.model_validate({"status": status}), cursor, PAGE),
+    ),
+    Queue(
+        "/dead-letters", "dead_letters.html", ("open", "retry_requested"),
+        lambda conn, status, cursor: dead_letters.list_dead_letters(
+            conn, dead_letters.DeadLetterFilters.model_validate({"status": status}), cursor, PAGE),
+    ),
+)  # fmt: skip
 
 
-@router.get("/anomalies", response_class=HTMLResponse)
-def anomalies_page(
-    request: Request, conn: Conn, viewer: SignedIn, status: Text = "flagged",
-    cursor: Cursor = None,
-) -> HTMLResponse:  # fmt: skip
-    chosen = _choice(status, ("flagged", "dismissed", "escalated"))
-    filters = anomalies.AnomalyFilters(status=chosen)  # type: ignore[arg-type]
-    return _listing(
-        request, "anomalies.html", viewer,
-        lambda: anomalies.list_anomalies(conn, filters, cursor, PAGE),
-        lambda page: {"facts": facts_of(conn, [a.record for a in page.items])},
-        status=chosen or "", statuses=["flagged", "dismissed", "escalated"],
-    )  # fmt: skip
+def _queue_page(queue: Queue) -> Callable[..., HTMLResponse]:
+    def page(
+        request: Request, conn: Conn, viewer: SignedIn, status: Text = queue.statuses[0],
+        cursor: Cursor = None,
+    ) -> HTMLResponse:  # fmt: skip
+        chosen = _choice(status, queue.statuses)
+        enrich = queue.enrich
+        return _listing(
+            request, queue.template, viewer, lambda: queue.load(conn, chosen, cursor),
+            (lambda page: enrich(conn, page)) if enrich else None,
+            status=chosen or "", statuses=list(queue.statuses),
+        )  # fmt: skip
+
+    page.__name__ = queue.template.removesuffix(".html") + "_page"
+    return page
 
 
-@router.get("/approvals", response_class=HTMLResponse)
-def approvals_page(
-    request: Request, conn: Conn, viewer: SignedIn, status: Text = "pending",
-    cursor: Cursor = None,
-) -> HTMLResponse:  # fmt: skip
-    chosen = _choice(status, ("pending", "approved", "rejected"))
-    filters = approvals.ApprovalFilters(status=chosen)  # type: ignore[arg-type]
-    return _listing(
-        request, "approvals.html", viewer,
-        lambda: approvals.list_approvals(conn, filters, cursor, PAGE),
-        status=chosen or "", statuses=["pending", "approved", "rejected"],
-    )  # fmt: skip
-
-
-@router.get("/dead-letters", response_class=HTMLResponse)
-def dead_letters_page(
-    request: Request, conn: Conn, viewer: SignedIn, status: Text = "open",
-    cursor: Cursor = None,
-) -> HTMLResponse:  # fmt: skip
-    chosen = _choice(status, ("open", "retry_requested"))
-    filters = dead_letters.DeadLetterFilters(status=chosen)  # type: ignore[arg-type]
-    return _listing(
-        request, "dead_letters.html", viewer,
-        lambda: dead_letters.list_dead_letters(conn, filters, cursor, PAGE),
-        status=chosen or "", statuses=["open", "retry_requested"],
-    )  # fmt: skip
+for listed in QUEUES:
+    router.add_api_route(
+        listed.path, _queue_page(listed), methods=["GET"], response_class=HTMLResponse
+    )
 
 
 @router.get("/records", response_class=HTMLResponse)
