@@ -19,7 +19,7 @@ from review_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
     UI_TOKENS,
-    PollsAsked,
+    QueuedPolls,
     ServedApp,
     seed_company,
     seed_review_extras,
@@ -65,7 +65,7 @@ def _free_port() -> int:
 @pytest.fixture
 def served(ui_db: str) -> Iterator[ServedApp]:
     """The control API (pages included) under uvicorn on a free loopback port."""
-    polls = PollsAsked()
+    polls = QueuedPolls(ui_db)
     port = _free_port()
     config = uvicorn.Config(
         create_app(ui_db, request_poll=polls, pool_size=3), host="127.0.0.1", port=port,

@@ -149,7 +149,7 @@ def test_retry_a_dead_letter(page: Page, served: ServedApp, ui_db: str) -> None:
     expect(page.locator(".notice.ok")).to_contain_text("poll queued for sage100:customer")
     expect(rows).to_have_count(1)
     screenshot(page, "dead-letter-retried")
-    assert [(s, e) for s, e, _ in served.polls] == [("sage100", "customer")]
+    assert [(s, e) for s, e, _ in served.polls.queued()] == [("sage100", "customer")]
     [(outcome, actor, subject)] = decisions(ui_db, "retry")
     assert (outcome, actor, subject["stage"]) == ("requested", "admin-person", "cdc")
 
