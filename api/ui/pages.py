@@ -14,7 +14,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import Conn
-from api.services import anomalies, approvals, audit, dead_letters, gl_suggestions, matches, runs
+from api.services import (
+    anomalies,
+    approvals,
+    audit,
+    dead_letters,
+    gl_suggestions,
+    matches,
+    runs,
+    sync,
+)
 from api.services import unmatched as unmatched_items
 from api.services.errors import ServiceError
 from api.services.evidence import facts_of, purchase_line_facts
@@ -223,6 +232,7 @@ def sync_page(
     return _listing(
         request, "sync.html", viewer, lambda: runs.list_runs(conn, filters, cursor, PAGE),
         streams=stream_statuses(conn), lag_warning=LAG_WARNING_SECONDS,
+        schedules=sync.list_schedules(conn, request.app.state.cdc),
         form={"kind": kind, "status": status},
         kinds=["poll", "scan", "webhook", "reconcile", "write", "demo"],
         run_statuses=["running", "succeeded", "failed", "partial"],

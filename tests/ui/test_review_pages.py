@@ -186,4 +186,5 @@ def test_the_other_pages_show_their_evidence(page: Page) -> None:
     failing = page.locator("#streams tr", has_text="kashflow:customer")
     expect(failing).to_contain_text("KashFlow refused the login (401)")
     expect(page.locator("#runs tbody tr")).to_have_count(5)
+    expect(page.locator("#schedules tbody tr", has_text="sage100:customer")).to_have_count(1)
     screenshot(page, "sync")
