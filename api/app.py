@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.routes import operations, reconciliation, review, system, webhooks
 from api.services.webhooks import WebhookPolicy
 from api.settings import ApiSettings
+from api.ui.router import install_ui
 from cdc.settings import CdcSettings
 
 PollRequest = Callable[[str, str, str], "int | None"]
@@ -74,5 +75,6 @@ def create_app(
         reconciliation.router, review.router, operations.router, system.router, webhooks.router,
     ):  # fmt: skip
         app.include_router(router)
+    install_ui(app)
     app.openapi = lambda: custom_openapi(app)  # type: ignore[method-assign]
     return app

@@ -1,9 +1,11 @@
 #!/bin/sh
-# Installs the system ODBC stack (unixODBC + the SQLite ODBC driver) when it is missing.
+# Installs the system packages when they are missing: the ODBC stack (unixODBC + the SQLite
+# ODBC driver) and Chromium, which the review pages' browser tests drive through playwright.
 set -eu
 missing=""
 dpkg -s unixodbc >/dev/null 2>&1 || missing="$missing unixodbc"
 dpkg -s libsqliteodbc >/dev/null 2>&1 || missing="$missing libsqliteodbc"
+dpkg -s chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing system packages:$missing"

@@ -1,0 +1,159 @@
+"""Signing in and the forms' protection, over HTTP without a browser: the session cookie's
+flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
+and the headers every page carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from review_site import UI_TOKENS
+
+from api.app import create_app
+from api.services.tokens import create_token, revoke_token
+from api.ui.session import csrf_token
+from ledgerbridge.testdb import create_database, drop_database, fresh_name
+
+
+@pytest.fixture(scope="module")
+def ui_db(pg_server: str, ui_template: str) -> Iterator[str]:
+    """One copy of the seeded database for this module: only one test here decides."""
+    name = fresh_name("lbuis")
+    url = create_database(pg_server, name, template=ui_template)
+    yield url
+    drop_database(pg_server, name)
+
+
+@pytest.fixture
+def browserless(ui_db: str) -> Iterator[TestClient]:
+    with TestClient(create_app(ui_db, pool_size=2), follow_redirects=False) as client:
+        yield client
+
+
+def approvals_decided(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*) FROM ledger.decision WHERE kind = 'approval'")
+        return int(row.fetchone()[0])  # type: ignore[index]
+
+
+def signed_in(client: TestClient, scope: str) -> str:
+    response = client.post("/ui/sign-in", data={"token": UI_TOKENS[scope], "next": "/ui"})
+    assert response.status_code == 303
+    return UI_TOKENS[scope]
+
+
+def test_pages_send_a_person_to_sign_in_and_back(browserless: TestClient) -> None:
+    response = browserless.get("/ui/unmatched?currency=GBP")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/sign-in?next=%2Fui%2Funmatched%3Fcurrency%3DGBP"
+    response = browserless.post(
+        "/ui/sign-in", data={"token": UI_TOKENS["read"], "next": "/ui/unmatched?currency=GBP"}
+    )
+    assert response.headers["location"] == "/ui/unmatched?currency=GBP"
+    assert browserless.get("/ui/unmatched?currency=GBP").status_code == 200
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/ui", "//evil.example/ui", "/api"])
+def test_sign_in_never_sends_a_person_off_the_pages(
+    browserless: TestClient, elsewhere: str
+) -> None:
+    response = browserless.post("/ui/sign-in", data={"token": UI_TOKENS["read"], "next": elsewhere})
+    assert response.headers["location"] == "/ui"
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure_over_https(ui_db: str) -> None:
+    for base, secure in (("http://testserver", False), ("https://testserver", True)):
+        app = create_app(ui_db, pool_size=2)
+        with TestClient(app, base_url=base, follow_redirects=False) as client:
+            response = client.post("/ui/sign-in", data={"token": UI_TOKENS["read"]})
+            cookie = response.headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie and "path=/ui" in cookie
+            assert ("; secure" in cookie) is secure, base
+    with TestClient(create_app(ui_db, pool_size=2), follow_redirects=False) as client:
+        response = client.post(
+            "/ui/sign-in", data={"token": UI_TOKENS["read"]},
+            headers={"X-Forwarded-Proto": "https"},
+        )  # fmt: skip
+        assert "; secure" in response.headers["set-cookie"].lower()
+
+
+def test_a_wrong_token_is_refused_on_the_page(browserless: TestClient) -> None:
+    response = browserless.post("/ui/sign-in", data={"token": "lbt_guess"})
+    assert response.status_code == 401
+    assert "unknown or revoked" in response.text
+    assert "set-cookie" not in response.headers
+
+
+def test_a_form_without_the_sessions_csrf_token_changes_nothing(
+    browserless: TestClient, ui_db: str
+) -> None:
+    signed_in(browserless, "review")
+    form: dict[str, Any] = {"back": "/ui/approvals"}
+    for csrf in (None, "", "0" * 64, csrf_token(UI_TOKENS["admin"])):
+        if csrf is not None:
+            form["csrf"] = csrf
+        response = browserless.post("/ui/approvals/1/approve", data=form)
+        assert response.status_code == 403, csrf
+        assert "could not be accepted" in response.text
+        assert approvals_decided(ui_db) == 0
+
+    form["csrf"] = csrf_token(UI_TOKENS["review"])
+    assert browserless.post("/ui/approvals/1/approve", data=form).status_code == 303
+    assert approvals_decided(ui_db) == 1
+
+
+def test_a_revoked_token_signs_its_holder_out(browserless: TestClient, ui_db: str) -> None:
+    with psycopg.connect(ui_db) as conn:
+        token, _ = create_token(conn, "leaver", "review")
+        conn.commit()
+    browserless.post("/ui/sign-in", data={"token": token})
+    assert browserless.get("/ui").status_code == 200
+    with psycopg.connect(ui_db) as conn:
+        revoke_token(conn, "leaver")
+        conn.commit()
+    response = browserless.get("/ui")
+    assert response.status_code == 303 and response.headers["location"].startswith("/ui/sign-in")
+
+
+def test_pages_forbid_scripts_framing_and_caching(browserless: TestClient) -> None:
+    signed_in(browserless, "read")
+    for path in ("/ui", "/ui/unmatched", "/ui/matches", "/ui/gl-suggestions", "/ui/anomalies",
+                 "/ui/approvals", "/ui/dead-letters", "/ui/records", "/ui/sync"):  # fmt: skip
+        response = browserless.get(path)
+        assert response.status_code == 200, path
+        assert "script-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+        assert "<script" not in response.text
+        assert UI_TOKENS["read"] not in response.text, f"{path} shows the session's token"
+
+
+def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
+    paths = browserless.get("/openapi.json").json()["paths"]
+    assert not [p for p in paths if p.startswith("/ui")]
+
+
+def test_a_token_without_the_scope_is_refused_and_told_why(
+    browserless: TestClient, ui_db: str
+) -> None:
+    signed_in(browserless, "read")
+    form = {"csrf": csrf_token(UI_TOKENS["read"]), "back": "/ui/approvals"}
+    response = browserless.post("/ui/approvals/3/approve", data=form)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/approvals"
+    page = browserless.get("/ui/approvals")
+    assert "has scope read; to decide you need a token with scope review" in page.text
+    with psycopg.connect(ui_db) as conn:
+        about_3 = conn.execute(
+            "SELECT count(*) FROM ledger.decision WHERE subject @> '{\"intent_id\": 3}'"
+        ).fetchone()
+    assert about_3 == (0,)
+    signed_in(browserless, "review")
+    form = {"csrf": csrf_token(UI_TOKENS["review"]), "back": "/ui/dead-letters"}
+    browserless.post("/ui/dead-letters/retry", data=form)
+    assert "to retry you need a token with scope admin" in browserless.get("/ui/dead-letters").text
+    with psycopg.connect(ui_db) as conn:
+        retries = conn.execute("SELECT count(*) FROM ledger.decision WHERE kind = 'retry'")
+        assert retries.fetchone() == (0,)
