@@ -21,8 +21,9 @@ from ledgerbridge.testdb import (
     server_url,
 )
 
-pytest_plugins = ["sage100_fixtures"]
-"""Sage 100 company and clock fixtures, shared by tests/connectors and tests/sandbox."""
+pytest_plugins = ["sage100_fixtures", "kashflow_sandbox_fixtures"]
+"""Sage 100 company and clock fixtures, shared by tests/connectors and tests/sandbox; a
+KashFlow sandbox served per test, shared by tests/cdc and tests/writer."""
 
 
 @pytest.fixture(scope="session")

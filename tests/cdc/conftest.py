@@ -5,11 +5,10 @@ loopback port (written through its REST API), with `Sources` pointing the poller
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +21,7 @@ from cdc.streams import Sources
 from connectors.kashflow import KashFlowClient, RetryPolicy
 from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.sage100_session import SandboxBOISession
-from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
-
-
-@pytest.fixture
-def clock_start() -> datetime:
-    return datetime(2026, 11, 2, 9, 0, 0)
-
-
-@pytest.fixture(scope="session")
-def kashflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("kashflow") / "template.db"
-    open_sandbox(path, SandboxConfig(rate_limit_per_second=None))
-    return path
-
-
-@pytest.fixture
-def kashflow_db(kashflow_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "kashflow.db"
-    shutil.copyfile(kashflow_template, target)
-    return target
-
-
-@pytest.fixture
-def server(kashflow_db: Path) -> Iterator[SandboxServer]:
-    sandbox = open_sandbox(kashflow_db, SandboxConfig(rate_limit_per_second=None))
-    with SandboxServer(sandbox) as running:
-        yield running
+from sandbox.kashflow import SandboxServer
 
 
 def kashflow_client(server: SandboxServer, **options: Any) -> KashFlowClient:
