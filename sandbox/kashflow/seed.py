@@ -9,15 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from canonical import (
-    Customer,
-    GLAccount,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-)
+import canonical
 from sandbox.datagen import generate_company
 from sandbox.kashflow import documents as docs
 from sandbox.kashflow.books import PAYMENT_METHODS, Books
@@ -64,11 +56,11 @@ def seed_company(
     first_id = store.reserve_ids("nominals", len(view.of("gl_account")) + len(view.of("product")))
     next_id = first_id
     for account in view.of("gl_account"):
-        assert isinstance(account, GLAccount)
+        assert isinstance(account, canonical.GLAccount)
         nominals.append(_nominal_of_account(account, next_id))
         next_id += 1
     for index, product in enumerate(view.of("product")):
-        assert isinstance(product, Product)
+        assert isinstance(product, canonical.Product)
         nominals.append(_nominal_of_product(product, next_id, 90000 + index))
         next_id += 1
     store.put_many("nominals", [(str(n["Id"]), n, n) for n in nominals])
@@ -81,7 +73,7 @@ def seed_company(
     return True
 
 
-def _nominal_of_account(account: GLAccount, record_id: int) -> dict[str, Any]:
+def _nominal_of_account(account: canonical.GLAccount, record_id: int) -> dict[str, Any]:
     return {
         "Id": record_id,
         "Code": int(account.key),
@@ -103,10 +95,10 @@ def _nominal_of_account(account: GLAccount, record_id: int) -> dict[str, Any]:
     }
 
 
-def _nominal_of_product(product: Product, record_id: int, code: int) -> dict[str, Any]:
+def _nominal_of_product(product: canonical.Product, record_id: int, code: int) -> dict[str, Any]:
     return {
         **_nominal_of_account(
-            GLAccount(system="kashflow", key=str(code), name=product.name), record_id
+            canonical.GLAccount(system="kashflow", key=str(code), name=product.name), record_id
         ),
         "Type": "Sales",
         "IsProduct": True,
@@ -121,7 +113,7 @@ def _nominal_of_product(product: Product, record_id: int, code: int) -> dict[str
     }
 
 
-def _address(party: Customer | Supplier) -> dict[str, Any]:
+def _address(party: canonical.Customer | canonical.Supplier) -> dict[str, Any]:
     lines = [*list(party.address_lines), None, None]
     return {
         "Name": None,
@@ -180,7 +172,7 @@ def _parties(store: Store, resource: str, parties: list[Any], created: datetime)
 
 
 def document_record(
-    invoice: SalesInvoice | PurchaseInvoice,
+    invoice: canonical.SalesInvoice | canonical.PurchaseInvoice,
     record_id: int,
     party: dict[str, Any],
     first_line_id: int,
@@ -217,7 +209,7 @@ def document_record(
         "IsArchived": False,
         "ProjectNumber": None,
     }
-    if isinstance(invoice, SalesInvoice):
+    if isinstance(invoice, canonical.SalesInvoice):
         record.update(
             {
                 "CustomerId": party["Id"],
@@ -265,7 +257,7 @@ def _documents(store: Store, books: Books, resource: str, invoices: list[Any]) -
 def _payments(store: Store, books: Books, payments: list[Any]) -> None:
     by_resource: dict[str, dict[str, dict[str, Any]]] = {"invoices": {}, "purchases": {}}
     for payment in payments:
-        assert isinstance(payment, Payment)
+        assert isinstance(payment, canonical.Payment)
         resource = "invoices" if payment.kind == "receipt" else "purchases"
         for allocation in payment.allocations:
             cache = by_resource[resource]
