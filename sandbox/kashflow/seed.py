@@ -1,10 +1,11 @@
 """Seeds the sandbox from the company generator's KashFlow view, so the KashFlow and
 Sage 100 sandboxes describe one business; and writes many synthetic invoices straight
-into SQLite for paging tests and benchmarks.
+into SQLite for paging tests and benchmarks, and pays most of them in full.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -344,3 +345,24 @@ def seed_synthetic_invoices(store: Store, count: int, first_number: int = 1_000_
             (str(record["Number"]), record, docs.document_summary(record, docs.INVOICE_SUMMARY))
         )
     store.put_many("invoices", rows)
+
+
+def pay_synthetic_invoices(
+    store: Store, count: int, rng: random.Random, first_number: int = 1_000_000
+) -> None:
+    """Pays about 90% of the synthetic invoices in full on 2 Nov 2026 (one payment line
+    each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
+    paid = []
+    for number in range(first_number, first_number + count):
+        if rng.random() >= 0.9:
+            continue
+        record = store.get("invoices", str(number))
+        assert record is not None
+        record["PaymentLines"] = [
+            {"Id": store.next_id("payment-lines"), "Date": record["IssuedDate"],
+             "Amount": record["GrossAmount"], "Method": 1, "AccountId": 1, "Note": None,
+             "Reference": f"PAY{number}"},
+        ]  # fmt: skip
+        docs.settle(record, date(2026, 11, 2))
+        paid.append((str(number), record, docs.document_summary(record, docs.INVOICE_SUMMARY)))
+    store.put_many("invoices", paid)
