@@ -1,7 +1,4 @@
-"""Create schema `ledger`: record versions, runs, links, outbox, dead letters, decisions.
-
-Revision ID: 0001
-"""
+"""Create schema `ledger`: record versions, runs, links, outbox, dead letters, decisions."""
 
 from ledger.migrate import apply_sql_beside, refuse_downgrade
 

@@ -1,7 +1,4 @@
-"""The application's role may only read and append; every ledger row is chained; seals.
-
-Revision ID: 0002
-"""
+"""The application's role may only read and append; every ledger row is chained; seals."""
 
 from typing import Any
 

@@ -1,7 +1,4 @@
-"""CDC: stream schedules, KashFlow summary digests, and procrastinate's job queue.
-
-Revision ID: 0003
-"""
+"""CDC: stream schedules, KashFlow summary digests, and procrastinate's job queue."""
 
 from importlib.resources import files
 

@@ -1,8 +1,6 @@
 """Systems around KashFlow: an eCommerce platform (`ecommerce`) and a payment gateway
 (`gateway`) become systems of their own in the ledger, so their orders and payments are
 recorded as their records and flow to KashFlow.
-
-Revision ID: 0004
 """
 
 from ledger.migrate import apply_sql_beside, refuse_downgrade

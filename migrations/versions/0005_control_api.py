@@ -1,7 +1,4 @@
-"""Control API: tokens, webhook deliveries, unmatched items per reconcile run, lookups.
-
-Revision ID: 0005
-"""
+"""Control API: tokens, webhook deliveries, unmatched items per reconcile run, lookups."""
 
 from ledger.migrate import apply_sql_beside, refuse_downgrade
 
