@@ -92,15 +92,12 @@ class Lookups:
         try:
             formatted = keys.account_for(account)
         except ValueError as exc:
-            raise canonical.ValidationFailed(
-                str(exc), system=SYSTEM, entity=entity, key=key, field=field
-            ) from None
+            raise refused(str(exc), entity=entity, key=key, field=field) from None
         for account_key, known in self.accounts.items():
             if known == formatted:
                 return account_key
-        raise canonical.ValidationFailed(
+        raise refused(
             f"GL account {formatted} is not in the Sage 100 chart",
-            system=SYSTEM,
             entity=entity,
             key=key,
             field=field,
@@ -111,13 +108,17 @@ class Lookups:
         for code, code_days in sorted(table.items()):
             if code_days == days:
                 return code
-        raise canonical.ValidationFailed(
+        raise refused(
             f"no {'A/P' if ap else 'A/R'} terms code for {days} days",
-            system=SYSTEM,
             entity=entity,
             key=key,
             field="payment_terms_days",
         )
+
+
+def refused(message: str, *, entity: str, key: str, field: str) -> canonical.ValidationFailed:
+    """The error for a record Sage 100 cannot take as it is: which field, and why."""
+    return canonical.ValidationFailed(message, system=SYSTEM, entity=entity, key=key, field=field)
 
 
 def text(value: Any) -> str | None:
@@ -188,9 +189,8 @@ def customer_from_row(row: Row, lookups: Lookups) -> canonical.Customer:
 
 def _address_fields(party: canonical.Customer | canonical.Supplier, entity: str) -> dict[str, Any]:
     if len(party.address_lines) > 3:
-        raise canonical.ValidationFailed(
+        raise refused(
             "Sage 100 keeps three address lines",
-            system=SYSTEM,
             entity=entity,
             key=party.key,
             field="address_lines",
@@ -254,12 +254,8 @@ def tax_class_for(rate: Decimal, *, entity: str, key: str) -> str:
     for code, code_rate in TAX_CLASS_RATES.items():
         if code_rate == rate:
             return code
-    raise canonical.ValidationFailed(
-        f"no Sage 100 tax class for a rate of {rate}%",
-        system=SYSTEM,
-        entity=entity,
-        key=key,
-        field="tax_rate",
+    raise refused(
+        f"no Sage 100 tax class for a rate of {rate}%", entity=entity, key=key, field="tax_rate"
     )
 
 
@@ -481,9 +477,8 @@ def purchase_invoice_fields(
     lines = []
     for line in sorted(invoice.lines, key=lambda x: x.line_no):
         if not line.gl_account:
-            raise canonical.ValidationFailed(
+            raise refused(
                 "an A/P invoice line needs a GL account",
-                system=SYSTEM,
                 entity="purchase_invoice",
                 key=invoice.key,
                 field="lines.gl_account",
