@@ -412,31 +412,30 @@ def _purchase_invoices(
 
 
 RECEIPT_KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
-
-
-def _receipts(
-    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[SourceRecord]:
-    rows = _table_rows(reader, "AR_CashReceiptsHistory", RECEIPT_KEY, key_values)
-    for receipt_key, group in sorted(_grouped(rows, RECEIPT_KEY).items()):
-        yield _sourced(
-            "payment", keys.receipt_key(*receipt_key), {"AR_CashReceiptsHistory": group},
-            group, partial(mapping.receipt_from_rows, group),
-        )  # fmt: skip
-
-
 JOURNAL_KEY = ("SourceJournal", "JournalRegisterNo")
 
 
-def _journals(
-    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[SourceRecord]:
-    rows = _table_rows(reader, "GL_DetailPosting", JOURNAL_KEY, key_values)
-    for journal_key, group in sorted(_grouped(rows, JOURNAL_KEY).items()):
-        yield _sourced(
-            "journal_entry", keys.journal_key(*journal_key), {"GL_DetailPosting": group},
-            group, partial(mapping.journal_from_rows, group, lookups),
-        )  # fmt: skip
+def _grouped_table(
+    entity: str,
+    table: str,
+    key_columns: tuple[str, ...],
+    canonical_key: Callable[[KeyTuple], str],
+    to_record: Callable[[list[Row], Lookups], CanonicalRecord],
+) -> _Entity:
+    """An entity whose records are the rows of one table sharing a key (a receipt's
+    applications, a journal's postings)."""
+
+    def build(
+        reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
+    ) -> Iterator[SourceRecord]:
+        rows = _table_rows(reader, table, key_columns, key_values)
+        for group_key, group in sorted(_grouped(rows, key_columns).items()):
+            yield _sourced(
+                entity, canonical_key(group_key), {table: group}, group,
+                partial(to_record, group, lookups),
+            )  # fmt: skip
+
+    return _Entity(entity, (_Source(table, key_columns),), canonical_key, build)
 
 
 def _is_misc_item(row: Row) -> bool:
@@ -498,17 +497,19 @@ ENTITIES: dict[str, _Entity] = {
             lambda k: keys.ap_invoice_key(*k),
             _purchase_invoices,
         ),
-        _Entity(
+        _grouped_table(
             "payment",
-            (_Source("AR_CashReceiptsHistory", RECEIPT_KEY),),
+            "AR_CashReceiptsHistory",
+            RECEIPT_KEY,
             lambda k: keys.receipt_key(*k),
-            _receipts,
+            lambda rows, _: mapping.receipt_from_rows(rows),
         ),
-        _Entity(
+        _grouped_table(
             "journal_entry",
-            (_Source("GL_DetailPosting", JOURNAL_KEY),),
+            "GL_DetailPosting",
+            JOURNAL_KEY,
             lambda k: keys.journal_key(*k),
-            _journals,
+            mapping.journal_from_rows,
         ),
         _single_table(
             "order_status",
