@@ -102,20 +102,22 @@ def date_text(day: date | None) -> str | None:
     return None if day is None else f"{day.isoformat()} 12:00:00"
 
 
+def refused(message: str, *, entity: str, key: str, field: str) -> canonical.ValidationFailed:
+    """The error for a record KashFlow cannot take as it is: which field, and why."""
+    return canonical.ValidationFailed(message, system=SYSTEM, entity=entity, key=key, field=field)
+
+
 def _exact(value: Decimal, where: str, entity: str, key: str) -> Decimal:
     if value != value.quantize(FOUR_PLACES):
-        raise canonical.ValidationFailed(
-            "KashFlow keeps 4 decimal places", system=SYSTEM, entity=entity, key=key, field=where
-        )
+        raise refused("KashFlow keeps 4 decimal places", entity=entity, key=key, field=where)
     return value
 
 
 # -- customers and suppliers ---------------------------------------------------------------
 def _address_body(party: canonical.Customer | canonical.Supplier) -> dict[str, Any]:
     if len(party.address_lines) > 2:
-        raise canonical.ValidationFailed(
+        raise refused(
             "KashFlow addresses hold two street lines (Line1, Line2) before the town",
-            system=SYSTEM,
             entity=party.entity,
             key=party.key,
             field="address_lines",
@@ -204,9 +206,8 @@ def nominal_code(value: str | None, *, entity: str, key: str, where: str) -> int
     if value is None:
         return None
     if not value.isdigit():
-        raise canonical.ValidationFailed(
+        raise refused(
             f"KashFlow nominal codes are numbers, not {value!r}",
-            system=SYSTEM,
             entity=entity,
             key=key,
             field=where,
@@ -283,10 +284,9 @@ def _lines_body(
         quantity = _exact(line.quantity, f"{at}.quantity", **where)
         rate = _exact(line.unit_price, f"{at}.unit_price", **where)
         if round_money(quantity * rate) != line.net_amount:
-            raise canonical.ValidationFailed(
+            raise refused(
                 f"KashFlow derives a line's net amount as Quantity x Rate"
                 f" ({round_money(quantity * rate)}), not {line.net_amount}",
-                system=SYSTEM,
                 field=f"{at}.net_amount",
                 **where,
             )
@@ -307,9 +307,8 @@ def _lines_body(
 
 def _document_number(document: canonical.SalesInvoice | canonical.PurchaseInvoice) -> int:
     if not document.key.isdigit() or int(document.key) <= 0:
-        raise canonical.ValidationFailed(
+        raise refused(
             "KashFlow document numbers are positive whole numbers",
-            system=SYSTEM,
             entity=document.entity,
             key=document.key,
             field="key",
@@ -418,10 +417,12 @@ class PaymentVocabulary:
         try:
             return self.method_ids[payment.method.lower()]
         except KeyError:
-            raise canonical.ValidationFailed(
+            raise refused(
                 f"KashFlow has no payment method {payment.method!r}",
-                system=SYSTEM, entity=payment.entity, key=payment.key, field="method",
-            ) from None  # fmt: skip
+                entity=payment.entity,
+                key=payment.key,
+                field="method",
+            ) from None
 
     def account_id(self, payment: canonical.Payment) -> int | None:
         if payment.bank_account is None:
@@ -429,10 +430,12 @@ class PaymentVocabulary:
         try:
             return self.account_ids[payment.bank_account]
         except KeyError:
-            raise canonical.ValidationFailed(
+            raise refused(
                 f"KashFlow has no bank account with nominal code {payment.bank_account!r}",
-                system=SYSTEM, entity=payment.entity, key=payment.key, field="bank_account",
-            ) from None  # fmt: skip
+                entity=payment.entity,
+                key=payment.key,
+                field="bank_account",
+            ) from None
 
 
 def payment_line_body(
