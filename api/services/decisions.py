@@ -69,9 +69,15 @@ def decide(
     reason: str | None,
 ) -> DecisionOut:
     """Appends the decision (who and when recorded by the ledger) and returns it."""
+    reason = check_reason(reason)
+    return DecisionOut.of(append_decision(conn, kind, subject, outcome, actor, reason))
+
+
+def check_reason(reason: str | None) -> str | None:
+    """The reason a person gave, refused when over `REASON_MAX` characters."""
     if reason is not None and len(reason) > REASON_MAX:
         raise InvalidRequest(f"reason is longer than {REASON_MAX} characters", field="reason")
-    return DecisionOut.of(append_decision(conn, kind, subject, outcome, actor, reason))
+    return reason
 
 
 class RunRef(BaseModel):
