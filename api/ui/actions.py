@@ -78,18 +78,11 @@ def accept_gl(
     return _act(request, conn, viewer, csrf, back, "review", act)
 
 
-@router.post("/gl-suggestions/{suggestion_id}/reject")
-def reject_gl(
-    request: Request, conn: Conn, viewer: SignedIn, suggestion_id: Id, csrf: Csrf = "",
-    back: Back = "/ui/gl-suggestions", reason: Reason = "",
-) -> RedirectResponse:  # fmt: skip
-    def act() -> str:
-        decision = gl_suggestions.decide_gl_suggestion(
-            conn, suggestion_id, "rejected", viewer.name, reason=_reason(reason)
-        )
-        return f"Suggestion for line {decision.subject.get('group_id')} rejected."
-
-    return _act(request, conn, viewer, csrf, back, "review", act)
+def _decided_gl_suggestion(
+    conn: psycopg.Connection[Any], result_id: int, outcome: str, actor: str, reason: str | None
+) -> str:
+    decision = gl_suggestions.decide_gl_suggestion(conn, result_id, outcome, actor, reason=reason)  # type: ignore[arg-type]
+    return f"Suggestion for line {decision.subject.get('group_id')} {outcome}."
 
 
 def _decided_match(
@@ -139,6 +132,8 @@ def decision_form(listing: str, what: str, outcomes: dict[str, str], decided: De
 
 
 decision_form("matches", "a match", {"confirm": "confirmed", "reject": "rejected"}, _decided_match)
+# After `accept_gl` above, which takes the accept button's form (an account to choose).
+decision_form("gl-suggestions", "a GL suggestion", {"reject": "rejected"}, _decided_gl_suggestion)
 decision_form(
     "anomalies", "an anomaly", {"dismiss": "dismissed", "escalate": "escalated"}, _decided_anomaly
 )
