@@ -4,10 +4,12 @@ it; and the state of everything as of any past instant, a page at a time."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut
@@ -99,41 +101,14 @@ def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: s
             )
             for c in field_changes(before, stored.payload)
         ]
-        shown.append(
-            VersionOut(
-                version=stored.version,
-                operation=stored.operation,
-                observed_at=stored.observed_at,
-                source_updated_at=stored.source_updated_at,
-                run_id=stored.run_id,
-                content_hash=stored.content_hash,
-                payload=stored.payload,
-                changes=changes,
-            )
-        )
+        shown.append(VersionOut.model_validate({**asdict(stored), "changes": changes}))
         before = stored.payload
-    rows = conn.execute(
-        query("writes_of_record"),
-        {"system": system, "entity": entity, "key": key,
-         "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%"},
-    ).fetchall()  # fmt: skip
-    writes = [
-        WriteOut(
-            intent_id=r[0],
-            idempotency_key=r[1],
-            target_system=r[2],
-            entity=r[3],
-            operation=r[4],
-            target_key=r[7],
-            requires_approval=r[8],
-            planned_at=r[9],
-            status=r[10],
-            error=r[11],
-            outcome_at=r[12],
-            direction="caused" if r[13] else "onto",
-        )
-        for r in rows
-    ]
+    with conn.cursor(row_factory=class_row(WriteOut)) as cur:
+        writes = cur.execute(
+            query("writes_of_record"),
+            {"system": system, "entity": entity, "key": key,
+             "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%"},
+        ).fetchall()  # fmt: skip
     decisions = [DecisionOut.of(d) for d in decisions_on_record(conn, system, entity, key)]
     return AuditOut(
         system=system, entity=entity, key=key, versions=shown, writes=writes, decisions=decisions
