@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from api_company import TOKENS, WEBHOOK_SECRETS, seed_company
+from api_company import TOKENS, WEBHOOK_SECRETS, scope_tokens, seed_company
 from database_copies import database_copy, seeded_template
 from fastapi.testclient import TestClient
 from polls_recorder import QueuedPolls
@@ -22,8 +22,7 @@ from api.settings import ApiSettings
 
 def seed_api_ledger(conn: psycopg.Connection[Any]) -> None:
     seed_company(conn)
-    for scope in ("read", "review", "admin"):
-        TOKENS[scope], _ = create_token(conn, f"{scope}-person", scope)
+    TOKENS.update(scope_tokens(conn))
     TOKENS["revoked"], _ = create_token(conn, "gone", "admin")
     revoke_token(conn, "gone")
 

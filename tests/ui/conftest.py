@@ -23,19 +23,18 @@ from review_site import (
     UI_TOKENS,
     QueuedPolls,
     ServedApp,
+    scope_tokens,
     seed_company,
     seed_review_extras,
 )
 
 from api.app import create_app
-from api.services.tokens import create_token
 
 
 def seed_review_site(conn: psycopg.Connection[Any]) -> None:
     seed_company(conn)
     seed_review_extras(conn)
-    for scope in ("read", "review", "admin"):
-        UI_TOKENS[scope], _ = create_token(conn, f"{scope}-person", scope)
+    UI_TOKENS.update(scope_tokens(conn))
 
 
 @pytest.fixture(scope="session")
