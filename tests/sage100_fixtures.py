@@ -1,15 +1,19 @@
-"""Sage 100 fixtures shared by the connector and sandbox tests (a pytest plugin, loaded by
-`pytest_plugins` in tests/conftest.py): a seeded company per test and the clock the BOI
-emulator stamps writes with. Each suite's conftest gives `clock_start`, its own "now"."""
+"""Sage 100 fixtures shared by the connector, sandbox, CDC and writer tests (a pytest plugin,
+loaded by `pytest_plugins` in tests/conftest.py): a seeded company per test, the clock the
+BOI emulator stamps writes with, and an ODBC reader, a BOI session and a writer on that
+company. Each suite's conftest gives `clock_start`, its own "now"."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from connectors.sage100 import Sage100Reader, Sage100Writer
+from ledgerbridge.sage100_session import SandboxBOISession
 from sandbox.datagen import generate_company
 from sandbox.sage100.seed import seed_company
 
@@ -45,3 +49,23 @@ def company_db(seeded_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def clock(clock_start: datetime) -> Clock:
     return Clock(clock_start)
+
+
+@pytest.fixture
+def reader(company_db: Path) -> Iterator[Sage100Reader]:
+    with Sage100Reader(f"DRIVER=SQLite3;Database={company_db}") as odbc_reader:
+        yield odbc_reader
+
+
+@pytest.fixture
+def session(company_db: Path, clock: Clock) -> Iterator[SandboxBOISession]:
+    """The BOI emulator plugged in as the shell does, stamping writes with `clock`."""
+    boi = SandboxBOISession(company_db, clock=clock, today=date(2026, 11, 2))
+    yield boi
+    boi.close()
+    boi.script.close()
+
+
+@pytest.fixture
+def writer(session: SandboxBOISession, reader: Sage100Reader) -> Sage100Writer:
+    return Sage100Writer(session, reader.lookups())
