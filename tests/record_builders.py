@@ -17,6 +17,16 @@ PAID_ON = date(2026, 9, 20)
 ISSUED_ON = date(2026, 9, 1)
 DUE_ON = date(2026, 10, 1)
 
+ACME_DETAILS: dict[str, Any] = {
+    "name": "Acme Engineering Ltd",
+    "email": "accounts@acme-engineering.co.uk",
+    "phone": "01871 989921",
+    "address_lines": ("222 Church Street",),
+    "city": "York",
+    "postcode": "YO1 1GR",
+}
+"""A customer's details as both systems hold them, for the reconcile tests' ACME0019."""
+
 
 def receipt(
     system: str,
