@@ -31,9 +31,7 @@ def kashflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kashflow_db(kashflow_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "kashflow.db"
-    shutil.copyfile(kashflow_template, target)
-    return target
+    return Path(shutil.copyfile(kashflow_template, tmp_path / "kashflow.db"))
 
 
 @pytest.fixture

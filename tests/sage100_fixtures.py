@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,9 +42,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def company_db(seeded_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "sage100.db"
-    shutil.copyfile(seeded_template, target)
-    return target
+    return Path(shutil.copyfile(seeded_template, tmp_path / "sage100.db"))
 
 
 @pytest.fixture
@@ -69,3 +68,15 @@ def session(company_db: Path, clock: Clock) -> Iterator[SandboxBOISession]:
 @pytest.fixture
 def writer(session: SandboxBOISession, reader: Sage100Reader) -> Sage100Writer:
     return Sage100Writer(session, reader.lookups())
+
+
+def hold_customer(company_db: Path, customer_no: str = "HARB0000") -> tuple[SandboxBOISession, Any]:
+    """Another user (a clerk) with customer 01-`customer_no` open in the BOI emulator, as when
+    the record is in use in Sage 100; returns that session and the held object (`nClear`
+    lets the record go, closing the session ends it)."""
+    other = SandboxBOISession(str(company_db), user="clerk")
+    held = other.open_object("AR_Customer_bus")
+    held.nSetKeyValue("ARDivisionNo$", "01")
+    held.nSetKeyValue("CustomerNo$", customer_no)
+    assert held.nSetKey() == 1
+    return other, held
