@@ -1,4 +1,4 @@
-"""Canonical records for tests, with the dates and defaults the matcher's tests share.
+"""Canonical records (and rows) for tests, with the dates and defaults the matcher's tests share.
 
 `receipt` and `sales_invoice` build the records that the payment tests pair up: a
 receipt dated 20 September 2026 and an invoice issued on 1 September, due 1 October.
@@ -64,3 +64,17 @@ def sales_invoice(
         amount_paid=Decimal(paid),
         **fields,
     )
+
+
+HARPER_ROW: dict[str, str | None] = {
+    "id": "L1",
+    "name": "Harper Joinery Ltd",
+    "email": "accounts@harperjoinery.co.uk",
+    "phone": "01632 960123",
+    "postcode": "LS1 4AB",
+    "address": "12 High Street",
+    "city": "Leeds",
+    "tax_number": "GB123456789",
+}
+"""One supplier as a row of the master matcher's party frames, for its evidence and blocking
+tests to vary."""

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from record_builders import HARPER_ROW
 
 from matcher import normalise as n
 from matcher.evaluation import evaluate_links
@@ -91,16 +92,7 @@ def test_normalised_series_maps_each_value_and_keeps_nulls_as_empty() -> None:
 
 # Evidence rules -----------------------------------------------------------------------------
 
-_BASE: dict[str, str | None] = {
-    "id": "L1",
-    "name": "Harper Joinery Ltd",
-    "email": "accounts@harperjoinery.co.uk",
-    "phone": "01632 960123",
-    "postcode": "LS1 4AB",
-    "address": "12 High Street",
-    "city": "Leeds",
-    "tax_number": "GB123456789",
-}
+_BASE = HARPER_ROW
 
 
 def _link(left: Mapping[str, str | None], right: Mapping[str, str | None]) -> pl.DataFrame:

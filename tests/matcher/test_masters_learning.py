@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from record_builders import HARPER_ROW
 
 from matcher.evaluation import evaluate_links
 from matcher.masters import COMPARISONS, MasterConfig, link_masters, linkage, pairs_completeness
@@ -81,18 +82,7 @@ def test_without_learning_the_starting_weights_stand() -> None:
 
 # Blocking -------------------------------------------------------------------------------------
 
-_RECORD = {
-    "id": "K1",
-    "name": "Harper Joinery Ltd",
-    "email": "accounts@harperjoinery.co.uk",
-    "phone": "01632 960123",
-    "postcode": "LS1 4AB",
-    "address": "12 High Street",
-    "city": "Leeds",
-    "tax_number": "GB123456789",
-    "code": "HARP01",
-    "birth_date": "19700101",
-}
+_RECORD = {**HARPER_ROW, "id": "K1", "code": "HARP01", "birth_date": "19700101"}
 _TYPOS = {
     "name": "Jarper Joinery Ltd",  # the first letter, so no prefix survives
     "email": "acounts@harperjoinery.co.uk",
