@@ -42,3 +42,9 @@ def ledger_url(pg_server: str, ledger_template: str) -> Iterator[str]:
 def conn(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(ledger_url) as connection:
         yield connection
+
+
+@pytest.fixture
+def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(ledger_url, autocommit=True) as connection:
+        yield connection

@@ -1,6 +1,7 @@
 """A KashFlow sandbox per test, served on a loopback port, copied from one seeded template
-per session; and the clock start the Sage 100 company fixtures read. Shared by the CDC
-and writer suites, which import these fixtures into their conftest."""
+per session; clients logged in to a sandbox; and the clock start the Sage 100 company
+fixtures read. A pytest plugin (tests/conftest.py loads it), used by the CDC, writer and
+KashFlow connector suites."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from connectors.kashflow import KashFlowClient, RetryPolicy
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
 
@@ -28,9 +31,7 @@ def kashflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def kashflow_db(kashflow_template: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "kashflow.db"
-    shutil.copyfile(kashflow_template, target)
-    return target
+    return Path(shutil.copyfile(kashflow_template, tmp_path / "kashflow.db"))
 
 
 @pytest.fixture
@@ -38,3 +39,19 @@ def server(kashflow_db: Path) -> Iterator[SandboxServer]:
     sandbox = open_sandbox(kashflow_db, SandboxConfig(rate_limit_per_second=None))
     with SandboxServer(sandbox) as running:
         yield running
+
+
+def kashflow_client(server: SandboxServer, **options: Any) -> KashFlowClient:
+    """A client logged in to `server` as the sandbox's user, unpaced, with short retries;
+    `options` override any of its settings."""
+    settings: dict[str, Any] = {
+        "base_url": server.base_url,
+        "username": "sandbox",
+        "password": "sandbox",
+        "memorable_word": "ledgerbridge",
+        "requests_per_second": None,
+        "timeout_seconds": 5.0,
+        "retry": RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.1),
+    }
+    settings.update(options)
+    return KashFlowClient(**settings)

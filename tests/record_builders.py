@@ -1,4 +1,4 @@
-"""Canonical records for tests, with the dates and defaults the matcher's tests share.
+"""Canonical records (and rows) for tests, with the dates and defaults the matcher's tests share.
 
 `receipt` and `sales_invoice` build the records that the payment tests pair up: a
 receipt dated 20 September 2026 and an invoice issued on 1 September, due 1 October.
@@ -16,6 +16,16 @@ from canonical import Allocation, Payment, SalesInvoice
 PAID_ON = date(2026, 9, 20)
 ISSUED_ON = date(2026, 9, 1)
 DUE_ON = date(2026, 10, 1)
+
+ACME_DETAILS: dict[str, Any] = {
+    "name": "Acme Engineering Ltd",
+    "email": "accounts@acme-engineering.co.uk",
+    "phone": "01871 989921",
+    "address_lines": ("222 Church Street",),
+    "city": "York",
+    "postcode": "YO1 1GR",
+}
+"""A customer's details as both systems hold them, for the reconcile tests' ACME0019."""
 
 
 def receipt(
@@ -54,3 +64,17 @@ def sales_invoice(
         amount_paid=Decimal(paid),
         **fields,
     )
+
+
+HARPER_ROW: dict[str, str | None] = {
+    "id": "L1",
+    "name": "Harper Joinery Ltd",
+    "email": "accounts@harperjoinery.co.uk",
+    "phone": "01632 960123",
+    "postcode": "LS1 4AB",
+    "address": "12 High Street",
+    "city": "Leeds",
+    "tax_number": "GB123456789",
+}
+"""One supplier as a row of the master matcher's party frames, for its evidence and blocking
+tests to vary."""

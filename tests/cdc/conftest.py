@@ -8,35 +8,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
-from typing import Any
 
-import psycopg
 import pytest
-from sage100_fixtures import Clock
+from kashflow_sandbox_fixtures import kashflow_client
 
 from cdc.outcome import PollSettings
 from cdc.streams import Sources
-from connectors.kashflow import KashFlowClient, RetryPolicy
-from connectors.sage100 import Sage100Reader, Sage100Writer
-from ledgerbridge.sage100_session import SandboxBOISession
+from connectors.kashflow import KashFlowClient
+from connectors.sage100 import Sage100Reader
 from sandbox.kashflow import SandboxServer
-
-
-def kashflow_client(server: SandboxServer, **options: Any) -> KashFlowClient:
-    settings: dict[str, Any] = {
-        "base_url": server.base_url,
-        "username": "sandbox",
-        "password": "sandbox",
-        "memorable_word": "ledgerbridge",
-        "requests_per_second": None,
-        "timeout_seconds": 5.0,
-        "retry": RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.1),
-    }
-    settings.update(options)
-    return KashFlowClient(**settings)
-
 
 ClientFactory = Callable[..., KashFlowClient]
 
@@ -55,25 +36,6 @@ def client(server: SandboxServer) -> Iterator[KashFlowClient]:
 
 
 @pytest.fixture
-def reader(company_db: Path) -> Iterator[Sage100Reader]:
-    with Sage100Reader(f"DRIVER=SQLite3;Database={company_db}") as odbc_reader:
-        yield odbc_reader
-
-
-@pytest.fixture
-def session(company_db: Path, clock: Clock) -> Iterator[SandboxBOISession]:
-    boi = SandboxBOISession(company_db, clock=clock, today=date(2026, 11, 2))
-    yield boi
-    boi.close()
-    boi.script.close()
-
-
-@pytest.fixture
-def writer(session: SandboxBOISession, reader: Sage100Reader) -> Sage100Writer:
-    return Sage100Writer(session, reader.lookups())
-
-
-@pytest.fixture
 def sources(company_db: Path, server: SandboxServer) -> Iterator[Sources]:
     with Sources(
         sage100=lambda: Sage100Reader(f"DRIVER=SQLite3;Database={company_db}"),
@@ -81,12 +43,6 @@ def sources(company_db: Path, server: SandboxServer) -> Iterator[Sources]:
         settings=PollSettings(sweep_seconds=3600, key_diff_seconds=3600),
     ) as opened:
         yield opened
-
-
-@pytest.fixture
-def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(ledger_url, autocommit=True) as connection:
-        yield connection
 
 
 WorkerFactory = Callable[..., "subprocess.Popen[bytes]"]

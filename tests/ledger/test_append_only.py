@@ -6,16 +6,7 @@ from typing import Any
 
 import psycopg
 import pytest
-
-from ledger import (
-    NewVersion,
-    append_results,
-    append_versions,
-    finish_run,
-    seal_ledger,
-    start_run,
-)
-from ledger.results import MatchResult
+from filled_ledger import fill_every_table
 
 TABLES = [
     "sync_run",
@@ -35,33 +26,7 @@ TABLES = [
 
 @pytest.fixture
 def filled(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
-    run_id = start_run(conn, "test")
-    append_versions(conn, [NewVersion("kashflow", "customer", "A", {"name": "A"})], run_id)
-    append_results(conn, run_id, [MatchResult("payment", "g1", 0.9, "auto")])
-    with conn.transaction():
-        conn.execute(
-            "INSERT INTO ledger.link (entity, kashflow_key, sage100_key, method)"
-            " VALUES ('customer', 'A', '01-A', 'matched')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.write_intent (idempotency_key, target_system, entity, operation,"
-            " payload) VALUES ('k1', 'sage100', 'customer', 'create', '{}')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.write_outcome (idempotency_key, attempt, recovery_point, status)"
-            " VALUES ('k1', 1, 'started', 'started')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.dead_letter (stage, error_type, message)"
-            " VALUES ('writer', 'X', 'm')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.decision (kind, subject, outcome, actor)"
-            " VALUES ('approval', '{}', 'approved', 'ann')"
-        )
-        conn.execute("INSERT INTO ledger.checkpoint (stream, position) VALUES ('s', '{}')")
-    finish_run(conn, run_id)
-    seal_ledger(conn, b"a seal key of 32 bytes, for tests")
+    fill_every_table(conn)
     return conn
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from filled_ledger import SEAL_KEY, fill_every_table
 from psycopg import sql
 from pydantic import SecretStr
 from typer.testing import CliRunner
@@ -36,7 +37,7 @@ from ledgerbridge.config import Settings
 from ledgerbridge.database import prepare_ledger, with_user
 from ledgerbridge.testdb import drop_database, fresh_name, with_dbname
 
-KEY = b"a seal key of 32 bytes, for tests"
+KEY = SEAL_KEY
 
 BYPASSES = {
     "disable every trigger": "ALTER TABLE ledger.record_version DISABLE TRIGGER ALL",
@@ -61,31 +62,7 @@ BYPASSES = {
 @pytest.fixture
 def filled(conn: psycopg.Connection[Any]) -> int:
     """A ledger with a row in every table (appended by the owner); returns the run id."""
-    run_id = start_run(conn, "test")
-    append_versions(conn, [NewVersion("kashflow", "customer", "A", {"name": "A"})], run_id)
-    append_results(conn, run_id, [MatchResult("payment", "g1", 0.9, "auto")])
-    append_links(conn, run_id, [IdentityLink("customer", "A", "01-A")])
-    with conn.transaction():
-        conn.execute(
-            "INSERT INTO ledger.write_intent (idempotency_key, target_system, entity, operation,"
-            " payload) VALUES ('k1', 'sage100', 'customer', 'create', '{}')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.write_outcome (idempotency_key, attempt, recovery_point, status)"
-            " VALUES ('k1', 1, 'started', 'started')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.dead_letter (stage, error_type, message)"
-            " VALUES ('writer', 'X', 'm')"
-        )
-        conn.execute(
-            "INSERT INTO ledger.decision (kind, subject, outcome, actor)"
-            " VALUES ('approval', '{}', 'approved', 'ann')"
-        )
-        conn.execute("INSERT INTO ledger.checkpoint (stream, position) VALUES ('s', '{}')")
-    finish_run(conn, run_id)
-    seal_ledger(conn, KEY)
-    return run_id
+    return fill_every_table(conn)
 
 
 @pytest.mark.parametrize("statement", BYPASSES.values(), ids=BYPASSES.keys())

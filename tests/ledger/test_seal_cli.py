@@ -31,6 +31,14 @@ def appended(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
     return conn
 
 
+@pytest.fixture
+def seal_file(appended: psycopg.Connection[Any], app_url: str, tmp_path: Path) -> Path:
+    """Seal 1 of the appended ledger, written out by `ledger seal --out`."""
+    out = tmp_path / "seal.json"
+    assert ledger_cli(app_url, "seal", "--out", str(out)).exit_code == 0
+    return out
+
+
 def test_sealing_without_a_key_is_refused_in_one_line(app_url: str) -> None:
     result = ledger_cli(app_url, "seal", key=None)
 
@@ -94,17 +102,15 @@ def test_verify_names_a_changed_version_and_fails(
 
 
 def test_a_seal_file_outlives_the_ledgers_own_seals(
-    appended: psycopg.Connection[Any], app_url: str, tmp_path: Path
+    appended: psycopg.Connection[Any], app_url: str, seal_file: Path
 ) -> None:
-    out = tmp_path / "seal.json"
-    assert ledger_cli(app_url, "seal", "--out", str(out)).exit_code == 0
     append_versions(appended, [NewVersion("kashflow", "customer", "C", {"name": "C"})])
     with appended.transaction():
         appended.execute("SET LOCAL session_replication_role = replica")
         appended.execute("DELETE FROM ledger.seal")
         appended.execute("DELETE FROM ledger.record_version WHERE native_key = 'A'")
 
-    since_file = ledger_cli(app_url, "verify", "--since", str(out))
+    since_file = ledger_cli(app_url, "verify", "--since", str(seal_file))
     since_gone = ledger_cli(app_url, "verify", "--since", "1")
 
     assert since_file.exit_code == 1
@@ -117,15 +123,15 @@ def test_a_seal_file_outlives_the_ledgers_own_seals(
 
 
 def test_verify_since_a_seal_checks_only_what_came_after(
-    appended: psycopg.Connection[Any], app_url: str, tmp_path: Path
+    appended: psycopg.Connection[Any], app_url: str, seal_file: Path
 ) -> None:
-    out = tmp_path / "seal.json"
-    assert ledger_cli(app_url, "seal", "--out", str(out)).exit_code == 0
     append_versions(appended, [NewVersion("kashflow", "customer", "B", {"name": "B v2"})])
 
-    by_file = ledger_cli(app_url, "verify", "--since", str(out))
+    by_file = ledger_cli(app_url, "verify", "--since", str(seal_file))
     by_number = ledger_cli(app_url, "verify", "--since", "1")
-    wrong_key = ledger_cli(app_url, "verify", "--since", str(out), key="another key, 32 bytes!")
+    wrong_key = ledger_cli(
+        app_url, "verify", "--since", str(seal_file), key="another key, 32 bytes!"
+    )
 
     assert by_file.output == "ledger verified: 2 rows in 2 chains, 1 seals checked\n"
     assert by_number.output == by_file.output

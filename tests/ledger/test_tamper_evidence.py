@@ -8,6 +8,7 @@ even a rewrite that recomputes every chain hash.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,152 +58,137 @@ def as_superuser(conn: psycopg.Connection[Any], *statements: str) -> None:
             conn.execute(statement)
 
 
-def test_with_triggers_disabled_a_changed_column_is_named(
-    ledger: psycopg.Connection[Any],
+REPLICA = "SET LOCAL session_replication_role = replica"
+"""Switches off every trigger for the transaction, the chain's and the guards'."""
+
+
+@dataclass(frozen=True)
+class Tampering:
+    statements: tuple[str, ...]
+    """Run by the superuser in one transaction."""
+    named: tuple[str, ...]
+    """What `verify` says, in order; `{seal}` is the id of the seal made before, if any."""
+    sealed: bool = False
+
+
+TAMPERINGS = {
+    "with triggers disabled a changed column is named": Tampering(
+        (
+            "ALTER TABLE ledger.record_version DISABLE TRIGGER ALL",
+            "UPDATE ledger.record_version SET source_updated_at = now() - interval '10 years'"
+            " WHERE native_key = 'B'",
+            "ALTER TABLE ledger.record_version ENABLE TRIGGER ALL",
+        ),
+        (
+            "ledger.record_version kashflow customer 'B' version 1 (chain position 2): does not"
+            " match its chain hash: the row was changed",
+        ),
+    ),
+    "triggers left disabled are named": Tampering(
+        ("ALTER TABLE ledger.record_version DISABLE TRIGGER ALL",),
+        (
+            "ledger.record_version: trigger refuse_truncate is missing or disabled",
+            "ledger.record_version: trigger refuse_update_delete is missing or disabled",
+        ),
+    ),
+    "in replica mode a changed payload is named": Tampering(
+        (
+            REPLICA,
+            'UPDATE ledger.record_version SET payload = \'{"name": "Mallory"}\''
+            " WHERE native_key = 'A' AND version = 1",
+        ),
+        (
+            "ledger.record_version kashflow customer 'A' version 1 (chain position 1): its payload"
+            " does not match its content hash: changed",
+        ),
+    ),
+    "a deleted version is named": Tampering(
+        (REPLICA, "DELETE FROM ledger.record_version WHERE native_key = 'A' AND version = 1"),
+        (
+            "ledger.record_version kashflow customer 'B' version 1 (chain position 2): position 1"
+            " of this chain are missing: removed",
+            "ledger.record_version kashflow customer 'A' version 2 (chain position 4): version 1"
+            " of its record is missing: removed",
+        ),
+    ),
+    "a forged version is named": Tampering(
+        (
+            "INSERT INTO ledger.record_version (system, entity, native_key, version, operation,"
+            " payload, content_hash, observed_at, chain_seq, chain_hash) VALUES ('kashflow',"
+            " 'customer', 'A', 99, 'upsert', '{\"name\": \"Forged\"}', 'deadbeef',"
+            " now() - interval '10 years', 5, 'deadbeef')",
+        ),
+        (
+            "ledger.record_version kashflow customer 'A' version 99 (chain position 5): its payload"
+            " does not match its content hash: changed; versions 3 to 98 of its record are"
+            " missing: removed",
+        ),
+    ),
+    "a replaced guard function does not hide a changed dead letter": Tampering(
+        (
+            "CREATE OR REPLACE FUNCTION ledger.refuse_change() RETURNS trigger"
+            " LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+            "UPDATE ledger.dead_letter SET message = 'nothing to see'",
+        ),
+        (
+            "ledger.dead_letter dead_letter_id 1 (chain position 1): does not match its chain hash:"
+            " the row was changed",
+        ),
+    ),
+    "a row appended while the chain trigger is off is named": Tampering(
+        (
+            REPLICA,
+            "INSERT INTO ledger.dead_letter (stage, error_type, message) VALUES ('cdc', 'X', 'm2')",
+        ),
+        (
+            "ledger.dead_letter dead_letter_id 2: is not chained: appended while the chain was"
+            " switched off",
+        ),
+    ),
+    "a dropped table is named": Tampering(
+        ("DROP TABLE ledger.dead_letter CASCADE",),
+        ("ledger.dead_letter: the table is gone, or no longer chained",),
+        sealed=True,
+    ),
+    "dropping the versions themselves is named": Tampering(
+        ("DROP TABLE ledger.record_version CASCADE",),
+        ("ledger.record_version: the table is gone: nothing in it can be verified",),
+    ),
+    "removing the newest versions is caught by a seal": Tampering(
+        (REPLICA, "DELETE FROM ledger.record_version WHERE system = 'sage100'"),
+        (
+            "ledger.record_version (chain position 1): is named by seal {seal} but missing:"
+            " rows removed",
+        ),
+        sealed=True,
+    ),
+    "removing the newest versions is caught by their append's head record": Tampering(
+        (REPLICA, "DELETE FROM ledger.record_version WHERE native_key = 'A' AND version = 2"),
+        (
+            "ledger.record_version (chain position 4): is named by its append's head record but"
+            " missing: rows removed",
+        ),
+    ),
+    "a changed seal is named": Tampering(
+        (REPLICA, "UPDATE ledger.seal SET heads = heads - 'dead_letter'"),
+        (
+            "ledger.seal seal {seal}: its signature does not match",
+            "ledger.seal seal_id {seal} (chain position 1): does not match its chain hash:"
+            " the row was changed",
+        ),
+        sealed=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERINGS.values(), ids=TAMPERINGS.keys())
+def test_what_a_superuser_changed_is_named(
+    ledger: psycopg.Connection[Any], case: Tampering
 ) -> None:
-    as_superuser(
-        ledger,
-        "ALTER TABLE ledger.record_version DISABLE TRIGGER ALL",
-        "UPDATE ledger.record_version SET source_updated_at = now() - interval '10 years'"
-        " WHERE native_key = 'B'",
-        "ALTER TABLE ledger.record_version ENABLE TRIGGER ALL",
-    )
+    seal = str(seal_ledger(ledger, KEY).seal_id) if case.sealed else "(none)"
+    as_superuser(ledger, *case.statements)
 
-    assert mismatches(ledger) == [
-        "ledger.record_version kashflow customer 'B' version 1 (chain position 2): does not"
-        " match its chain hash: the row was changed"
-    ]
-
-
-def test_triggers_left_disabled_are_named(ledger: psycopg.Connection[Any]) -> None:
-    as_superuser(ledger, "ALTER TABLE ledger.record_version DISABLE TRIGGER ALL")
-
-    assert mismatches(ledger) == [
-        "ledger.record_version: trigger refuse_truncate is missing or disabled",
-        "ledger.record_version: trigger refuse_update_delete is missing or disabled",
-    ]
-
-
-def test_in_replica_mode_a_changed_payload_is_named(ledger: psycopg.Connection[Any]) -> None:
-    as_superuser(
-        ledger,
-        "SET LOCAL session_replication_role = replica",
-        'UPDATE ledger.record_version SET payload = \'{"name": "Mallory"}\''
-        " WHERE native_key = 'A' AND version = 1",
-    )
-
-    assert mismatches(ledger) == [
-        "ledger.record_version kashflow customer 'A' version 1 (chain position 1): its payload"
-        " does not match its content hash: changed"
-    ]
-
-
-def test_a_deleted_version_is_named(ledger: psycopg.Connection[Any]) -> None:
-    as_superuser(
-        ledger,
-        "SET LOCAL session_replication_role = replica",
-        "DELETE FROM ledger.record_version WHERE native_key = 'A' AND version = 1",
-    )
-
-    assert mismatches(ledger) == [
-        "ledger.record_version kashflow customer 'B' version 1 (chain position 2): position 1"
-        " of this chain are missing: removed",
-        "ledger.record_version kashflow customer 'A' version 2 (chain position 4): version 1"
-        " of its record is missing: removed",
-    ]
-
-
-def test_a_forged_version_is_named(ledger: psycopg.Connection[Any]) -> None:
-    as_superuser(
-        ledger,
-        "INSERT INTO ledger.record_version (system, entity, native_key, version, operation,"
-        " payload, content_hash, observed_at, chain_seq, chain_hash) VALUES ('kashflow',"
-        " 'customer', 'A', 99, 'upsert', '{\"name\": \"Forged\"}', 'deadbeef',"
-        " now() - interval '10 years', 5, 'deadbeef')",
-    )
-
-    assert mismatches(ledger) == [
-        "ledger.record_version kashflow customer 'A' version 99 (chain position 5): its payload"
-        " does not match its content hash: changed; versions 3 to 98 of its record are"
-        " missing: removed"
-    ]
-
-
-def test_a_replaced_guard_function_does_not_hide_a_changed_dead_letter(
-    ledger: psycopg.Connection[Any],
-) -> None:
-    as_superuser(
-        ledger,
-        "CREATE OR REPLACE FUNCTION ledger.refuse_change() RETURNS trigger"
-        " LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
-        "UPDATE ledger.dead_letter SET message = 'nothing to see'",
-    )
-
-    assert mismatches(ledger) == [
-        "ledger.dead_letter dead_letter_id 1 (chain position 1): does not match its chain hash:"
-        " the row was changed"
-    ]
-
-
-def test_a_row_appended_while_the_chain_trigger_is_off_is_named(
-    ledger: psycopg.Connection[Any],
-) -> None:
-    as_superuser(
-        ledger,
-        "SET LOCAL session_replication_role = replica",
-        "INSERT INTO ledger.dead_letter (stage, error_type, message) VALUES ('cdc', 'X', 'm2')",
-    )
-
-    assert mismatches(ledger) == [
-        "ledger.dead_letter dead_letter_id 2: is not chained: appended while the chain was"
-        " switched off"
-    ]
-
-
-def test_a_dropped_table_is_named(ledger: psycopg.Connection[Any]) -> None:
-    seal_ledger(ledger, KEY)
-    as_superuser(ledger, "DROP TABLE ledger.dead_letter CASCADE")
-
-    assert mismatches(ledger) == ["ledger.dead_letter: the table is gone, or no longer chained"]
-
-
-def test_dropping_the_versions_themselves_is_named(ledger: psycopg.Connection[Any]) -> None:
-    as_superuser(ledger, "DROP TABLE ledger.record_version CASCADE")
-
-    assert mismatches(ledger) == [
-        "ledger.record_version: the table is gone: nothing in it can be verified"
-    ]
-
-
-def test_removing_the_newest_versions_is_caught_by_a_seal(
-    ledger: psycopg.Connection[Any],
-) -> None:
-    seal = seal_ledger(ledger, KEY)
-    as_superuser(
-        ledger,
-        "SET LOCAL session_replication_role = replica",
-        "DELETE FROM ledger.record_version WHERE system = 'sage100'",
-    )
-
-    assert mismatches(ledger) == [
-        f"ledger.record_version (chain position 1): is named by seal {seal.seal_id} but missing:"
-        " rows removed"
-    ]
-
-
-def test_removing_the_newest_versions_is_caught_by_their_appends_head_record(
-    ledger: psycopg.Connection[Any],
-) -> None:
-    as_superuser(
-        ledger,
-        "SET LOCAL session_replication_role = replica",
-        "DELETE FROM ledger.record_version WHERE native_key = 'A' AND version = 2",
-    )
-
-    assert mismatches(ledger) == [
-        "ledger.record_version (chain position 4): is named by its append's head record but"
-        " missing: rows removed"
-    ]
+    assert mismatches(ledger) == [line.replace("{seal}", seal) for line in case.named]
 
 
 def test_a_rewrite_that_recomputes_every_chain_hash_is_caught_by_a_seal(
@@ -226,21 +212,6 @@ def test_without_a_seal_a_full_rewrite_goes_unseen(ledger: psycopg.Connection[An
         "SELECT payload FROM ledger.record_version WHERE native_key = 'B'"
     ).fetchone()
     assert rewritten == ({"name": "Mallory"},)
-
-
-def test_a_changed_seal_is_named(ledger: psycopg.Connection[Any]) -> None:
-    seal = seal_ledger(ledger, KEY)
-    as_superuser(
-        ledger,
-        "SET LOCAL session_replication_role = replica",
-        "UPDATE ledger.seal SET heads = heads - 'dead_letter'",
-    )
-
-    assert mismatches(ledger) == [
-        f"ledger.seal seal {seal.seal_id}: its signature does not match",
-        f"ledger.seal seal_id {seal.seal_id} (chain position 1): does not match its chain hash:"
-        " the row was changed",
-    ]
 
 
 def test_seals_signed_with_another_key_are_named(ledger: psycopg.Connection[Any]) -> None:

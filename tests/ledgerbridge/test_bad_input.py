@@ -63,65 +63,91 @@ def invalid(command: str, option: str, message: str) -> str:
 
 
 HISTORY = ("history", "sage100", "customer", "01-ACME0019")
+UPGRADE_DB = ("db", "upgrade")
+GE0 = "Input should be greater than or equal to 0"
+INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+NUMBER = "Input should be a valid number, unable to parse string as a number"
+EMPTY_URL = f"is set but empty: unset it to use the embedded PostgreSQL, or give {EXAMPLE}"
+REFUSED = (
+    "nothing listens at 127.0.0.1:1 (connection refused); start PostgreSQL there or correct"
+    " DATABASE_URL"
+)
+
+
+def not_postgres(scheme: str) -> str:
+    return f"is a '{scheme}' URL, not PostgreSQL: give {EXAMPLE} (or a libpq key=value string)"
+
+
+def database_url(args: tuple[str, ...], url: str, message: str) -> BadInput:
+    """DATABASE_URL set to something that names no PostgreSQL database."""
+    return BadInput(args, f"ledgerbridge: {CONFIG}: {DB_URL}: {message}", env={"DATABASE_URL": url})
+
+
+def unreachable(args: tuple[str, ...], url: str, reason: str) -> BadInput:
+    """DATABASE_URL names a server that cannot be reached."""
+    line = f"ledgerbridge: cannot reach the ledger database: {reason}"
+    return BadInput(args, line, exit_code=1, env={"DATABASE_URL": url})
+
+
+def not_migrated(args: tuple[str, ...], relation: str) -> BadInput:
+    line = f'ledgerbridge: the ledger in {{unmigrated}} is not migrated (relation "{relation}"'
+    line += " does not exist): " + UPGRADE
+    return BadInput(args, line, exit_code=1, env={"DATABASE_URL": "{unmigrated_url}"})
+
+
+def setting_line(variable: str, message: str) -> str:
+    """The line for a refused setting: its dotted name, then the variable that sets it."""
+    name = variable.removeprefix("LEDGERBRIDGE_").lower().replace("__", ".")
+    return f"ledgerbridge: {CONFIG}: {name} ({variable}): {message}"
+
+
+def setting(args: tuple[str, ...], variable: str, value: str, message: str) -> BadInput:
+    """A setting from the environment that the settings refuse."""
+    return BadInput(args, setting_line(variable, message), env={variable: value})
+
+
+def toml_syntax(args: tuple[str, ...], text: str, message: str) -> BadInput:
+    line = f"ledgerbridge: invalid configuration file {{tmp}}/ledgerbridge.toml: {message}"
+    return BadInput(args, line, config_file=text)
+
+
+def option(name: str, value: str, message: str) -> BadInput:
+    """A `reconcile` option given a value it refuses."""
+    return BadInput(reconcile(name, value), invalid("reconcile", name, message))
+
+
+def sandbox(system: str, command: str, option: str, value: str) -> tuple[str, ...]:
+    return ("sandbox", system, command, option, value, "--db", "{tmp}/new.db")
+
 
 CASES: dict[str, BadInput] = {
     # -- where the ledger is ---------------------------------------------------------------
-    "empty DATABASE_URL": BadInput(
-        HISTORY,
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is set but empty: unset it to use the embedded"
-        f" PostgreSQL, or give {EXAMPLE}",
-        env={"DATABASE_URL": ""},
+    "empty DATABASE_URL": database_url(HISTORY, "", EMPTY_URL),
+    "blank DATABASE_URL": database_url(UPGRADE_DB, "   ", EMPTY_URL),
+    "mysql DATABASE_URL": database_url(
+        UPGRADE_DB, "mysql://root:PASSWORD@db.example:3306/ledger", not_postgres("mysql")
     ),
-    "blank DATABASE_URL": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is set but empty: unset it to use the embedded"
-        f" PostgreSQL, or give {EXAMPLE}",
-        env={"DATABASE_URL": "   "},
-    ),
-    "mysql DATABASE_URL": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is a 'mysql' URL, not PostgreSQL: give {EXAMPLE}"
-        " (or a libpq key=value string)",
-        env={"DATABASE_URL": "mysql://root:PASSWORD@db.example:3306/ledger"},
-    ),
-    "sqlite DATABASE_URL": BadInput(
-        HISTORY,
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is a 'sqlite' URL, not PostgreSQL: give {EXAMPLE}"
-        " (or a libpq key=value string)",
-        env={"DATABASE_URL": "sqlite:///ledger.db"},
-    ),
-    "SQLAlchemy-style DATABASE_URL": BadInput(
+    "sqlite DATABASE_URL": database_url(HISTORY, "sqlite:///ledger.db", not_postgres("sqlite")),
+    "SQLAlchemy-style DATABASE_URL": database_url(
         reconcile(),
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is a 'postgresql+psycopg' URL, not PostgreSQL:"
-        f" give {EXAMPLE} (or a libpq key=value string)",
-        env={"DATABASE_URL": "postgresql+psycopg://lb:pg-pass-Wn63@db.example/ledger"},
+        "postgresql+psycopg://lb:pg-pass-Wn63@db.example/ledger",
+        not_postgres("postgresql+psycopg"),
     ),
-    "unparsable key=value DATABASE_URL": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is not a PostgreSQL connection string libpq can"
-        f" read: give {EXAMPLE}",
-        env={"DATABASE_URL": "host=db.example password=pg-pass-Wn63 dbname"},
+    "unparsable key=value DATABASE_URL": database_url(
+        UPGRADE_DB,
+        "host=db.example password=pg-pass-Wn63 dbname",
+        f"is not a PostgreSQL connection string libpq can read: give {EXAMPLE}",
     ),
-    "refused port": BadInput(
-        HISTORY,
-        "ledgerbridge: cannot reach the ledger database: nothing listens at 127.0.0.1:1"
-        " (connection refused); start PostgreSQL there or correct DATABASE_URL",
-        exit_code=1,
-        env={"DATABASE_URL": "postgresql://lb:pg-pass-Wn63@127.0.0.1:1/ledger"},
+    "refused port": unreachable(
+        HISTORY, "postgresql://lb:pg-pass-Wn63@127.0.0.1:1/ledger", REFUSED
     ),
-    "refused port, key=value string": BadInput(
-        ("db", "upgrade"),
-        "ledgerbridge: cannot reach the ledger database: nothing listens at 127.0.0.1:1"
-        " (connection refused); start PostgreSQL there or correct DATABASE_URL",
-        exit_code=1,
-        env={"DATABASE_URL": "host=127.0.0.1 port=1 user=lb password=pg-pass-Wn63"},
+    "refused port, key=value string": unreachable(
+        UPGRADE_DB, "host=127.0.0.1 port=1 user=lb password=pg-pass-Wn63", REFUSED
     ),
-    "unknown host": BadInput(
+    "unknown host": unreachable(
         reconcile(),
-        "ledgerbridge: cannot reach the ledger database: unknown host 'ledger.invalid';"
-        " correct the host in DATABASE_URL",
-        exit_code=1,
-        env={"DATABASE_URL": "postgresql://lb:pg-pass-Wn63@ledger.invalid:5432/ledger"},
+        "postgresql://lb:pg-pass-Wn63@ledger.invalid:5432/ledger",
+        "unknown host 'ledger.invalid'; correct the host in DATABASE_URL",
     ),
     "database that does not exist": BadInput(
         HISTORY,
@@ -130,75 +156,43 @@ CASES: dict[str, BadInput] = {
         exit_code=1,
         env={"DATABASE_URL": "{missing_url}"},
     ),
-    "history on a database not migrated": BadInput(
-        HISTORY,
-        "ledgerbridge: the ledger in {unmigrated} is not migrated"
-        ' (relation "ledger.record_version" does not exist): ' + UPGRADE,
-        exit_code=1,
-        env={"DATABASE_URL": "{unmigrated_url}"},
-    ),
-    "reconcile on a database not migrated": BadInput(
-        reconcile(),
-        "ledgerbridge: the ledger in {unmigrated} is not migrated"
-        ' (relation "ledger.sync_run" does not exist): ' + UPGRADE,
-        exit_code=1,
-        env={"DATABASE_URL": "{unmigrated_url}"},
-    ),
+    "history on a database not migrated": not_migrated(HISTORY, "ledger.record_version"),
+    "reconcile on a database not migrated": not_migrated(reconcile(), "ledger.sync_run"),
     # -- settings from the environment -----------------------------------------------------
-    "overlap below zero": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: sage100.overlap_seconds"
-        " (LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS): Input should be greater than or equal to 0",
-        env={"LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS": "-5"},
+    "overlap below zero": setting(UPGRADE_DB, "LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS", "-5", GE0),
+    "pacing not a number": setting(
+        reconcile(), "LEDGERBRIDGE_KASHFLOW__REQUESTS_PER_SECOND", "fast", NUMBER
     ),
-    "pacing not a number": BadInput(
-        reconcile(),
-        f"ledgerbridge: {CONFIG}: kashflow.requests_per_second"
-        " (LEDGERBRIDGE_KASHFLOW__REQUESTS_PER_SECOND): Input should be a valid number,"
-        " unable to parse string as a number",
-        env={"LEDGERBRIDGE_KASHFLOW__REQUESTS_PER_SECOND": "fast"},
+    "negative retries": setting(HISTORY, "LEDGERBRIDGE_KASHFLOW__MAX_RETRIES", "-1", GE0),
+    "unknown log level": setting(
+        UPGRADE_DB,
+        "LEDGERBRIDGE_LOG_LEVEL",
+        "chatty",
+        "Input should be 'DEBUG', 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'",
     ),
-    "negative retries": BadInput(
-        HISTORY,
-        f"ledgerbridge: {CONFIG}: kashflow.max_retries (LEDGERBRIDGE_KASHFLOW__MAX_RETRIES):"
-        " Input should be greater than or equal to 0",
-        env={"LEDGERBRIDGE_KASHFLOW__MAX_RETRIES": "-1"},
+    "approval threshold zero": setting(
+        reconcile(), "LEDGERBRIDGE_APPROVAL_THRESHOLD", "0", "Input should be greater than 0"
     ),
-    "unknown log level": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: log_level (LEDGERBRIDGE_LOG_LEVEL): Input should be 'DEBUG',"
-        " 'INFO', 'WARNING', 'ERROR' or 'CRITICAL'",
-        env={"LEDGERBRIDGE_LOG_LEVEL": "chatty"},
-    ),
-    "approval threshold zero": BadInput(
-        reconcile(),
-        f"ledgerbridge: {CONFIG}: approval_threshold (LEDGERBRIDGE_APPROVAL_THRESHOLD):"
-        " Input should be greater than 0",
-        env={"LEDGERBRIDGE_APPROVAL_THRESHOLD": "0"},
-    ),
-    "home is a file": BadInput(
+    "home is a file": setting(
         ("db", "status"),
-        f"ledgerbridge: {CONFIG}: home (LEDGERBRIDGE_HOME): names a file, not a folder:"
-        " name a folder (it is created if missing)",
-        env={"LEDGERBRIDGE_HOME": "{tmp}/keep.db"},
+        "LEDGERBRIDGE_HOME",
+        "{tmp}/keep.db",
+        "names a file, not a folder: name a folder (it is created if missing)",
     ),
-    "home is empty": BadInput(
+    "home is empty": setting(
         ("db", "status"),
-        f"ledgerbridge: {CONFIG}: home (LEDGERBRIDGE_HOME): is empty: unset it to work in"
-        " .ledgerbridge, or name a folder",
-        env={"LEDGERBRIDGE_HOME": ""},
+        "LEDGERBRIDGE_HOME",
+        "",
+        "is empty: unset it to work in .ledgerbridge, or name a folder",
     ),
-    "mistyped nested variable": BadInput(
-        HISTORY,
-        f"ledgerbridge: {CONFIG}: kashflow.usernam (LEDGERBRIDGE_KASHFLOW__USERNAM): not a"
-        " setting (mistyped?)",
-        env={"LEDGERBRIDGE_KASHFLOW__USERNAM": "finance"},
+    "mistyped nested variable": setting(
+        HISTORY, "LEDGERBRIDGE_KASHFLOW__USERNAM", "finance", "not a setting (mistyped?)"
     ),
-    "BOI backend unknown": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: sage100.boi_backend (LEDGERBRIDGE_SAGE100__BOI_BACKEND):"
-        " Input should be 'sandbox' or 'com'",
-        env={"LEDGERBRIDGE_SAGE100__BOI_BACKEND": "windows"},
+    "BOI backend unknown": setting(
+        UPGRADE_DB,
+        "LEDGERBRIDGE_SAGE100__BOI_BACKEND",
+        "windows",
+        "Input should be 'sandbox' or 'com'",
     ),
     "real KashFlow with the sandbox user name": BadInput(
         ("demo",),
@@ -207,95 +201,51 @@ CASES: dict[str, BadInput] = {
         env={"LEDGERBRIDGE_KASHFLOW__BASE_URL": "https://api.kashflow.com/v2"},
     ),
     # -- the TOML file ---------------------------------------------------------------------
-    "TOML that does not parse": BadInput(
+    "TOML that does not parse": toml_syntax(
         HISTORY,
-        "ledgerbridge: invalid configuration file {tmp}/ledgerbridge.toml: Expected '=' after"
-        " a key in a key/value pair (at line 2, column 10)",
-        config_file='[kashflow]\nusername "finance"\n',
+        '[kashflow]\nusername "finance"\n',
+        "Expected '=' after a key in a key/value pair (at line 2, column 10)",
     ),
-    "TOML with an unclosed table": BadInput(
-        ("db", "upgrade"),
-        "ledgerbridge: invalid configuration file {tmp}/ledgerbridge.toml: Expected ']' at the"
-        " end of a table declaration (at line 1, column 9)",
-        config_file="[sage100\noverlap_seconds = 5\n",
+    "TOML with an unclosed table": toml_syntax(
+        UPGRADE_DB,
+        "[sage100\noverlap_seconds = 5\n",
+        "Expected ']' at the end of a table declaration (at line 1, column 9)",
     ),
     "TOML mistyped key": BadInput(
         reconcile(),
-        f"ledgerbridge: {CONFIG}: kashflow.usernam (LEDGERBRIDGE_KASHFLOW__USERNAM): not a"
-        " setting (mistyped?)",
+        setting_line("LEDGERBRIDGE_KASHFLOW__USERNAM", "not a setting (mistyped?)"),
         config_file='[kashflow]\nusernam = "finance"\n',
     ),
     "TOML value of the wrong type": BadInput(
         HISTORY,
-        f"ledgerbridge: {CONFIG}: sage100.overlap_seconds"
-        " (LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS): Input should be a valid integer, unable to"
-        " parse string as an integer",
+        setting_line("LEDGERBRIDGE_SAGE100__OVERLAP_SECONDS", INTEGER),
         config_file='[sage100]\noverlap_seconds = "soon"\n',
     ),
     "TOML database_url of another system": BadInput(
-        ("db", "upgrade"),
-        f"ledgerbridge: {CONFIG}: {DB_URL}: is a 'mysql' URL, not PostgreSQL: give {EXAMPLE}"
-        " (or a libpq key=value string)",
+        UPGRADE_DB,
+        f"ledgerbridge: {CONFIG}: {DB_URL}: {not_postgres('mysql')}",
         env={"DATABASE_URL": None},
         config_file='database_url = "mysql://root:toml-pass-Ke90@db.example/ledger"\n',
     ),
     # -- reconcile's options ---------------------------------------------------------------
-    "tolerance-abs not a number": BadInput(
-        reconcile("--tolerance-abs", "abc"),
-        invalid("reconcile", "--tolerance-abs", "'abc' is not a number (write it like 2.50)"),
+    "tolerance-abs not a number": option(
+        "--tolerance-abs", "abc", "'abc' is not a number (write it like 2.50)"
     ),
-    "tolerance-abs negative": BadInput(
-        reconcile("--tolerance-abs", "-1"),
-        invalid("reconcile", "--tolerance-abs", "-1 is not at least 0"),
+    "tolerance-abs negative": option("--tolerance-abs", "-1", "-1 is not at least 0"),
+    "tolerance-abs infinite": option(
+        "--tolerance-abs", "Infinity", "'Infinity' is not a finite number"
     ),
-    "tolerance-abs infinite": BadInput(
-        reconcile("--tolerance-abs", "Infinity"),
-        invalid("reconcile", "--tolerance-abs", "'Infinity' is not a finite number"),
+    "tolerance-pct negative": option("--tolerance-pct", "-1", "-1 is not between 0 and 1"),
+    "tolerance-pct above one": option("--tolerance-pct", "2", "2 is not between 0 and 1"),
+    "tolerance-pct NaN": option("--tolerance-pct", "nan", "'nan' is not a finite number"),
+    "auto-threshold above one": option(
+        "--auto-threshold", "5", "Input should be less than or equal to 1"
     ),
-    "tolerance-pct negative": BadInput(
-        reconcile("--tolerance-pct", "-1"),
-        invalid("reconcile", "--tolerance-pct", "-1 is not between 0 and 1"),
-    ),
-    "tolerance-pct above one": BadInput(
-        reconcile("--tolerance-pct", "2"),
-        invalid("reconcile", "--tolerance-pct", "2 is not between 0 and 1"),
-    ),
-    "tolerance-pct NaN": BadInput(
-        reconcile("--tolerance-pct", "nan"),
-        invalid("reconcile", "--tolerance-pct", "'nan' is not a finite number"),
-    ),
-    "auto-threshold above one": BadInput(
-        reconcile("--auto-threshold", "5"),
-        invalid("reconcile", "--auto-threshold", "Input should be less than or equal to 1"),
-    ),
-    "auto-threshold below zero": BadInput(
-        reconcile("--auto-threshold", "-0.1"),
-        invalid("reconcile", "--auto-threshold", "Input should be greater than or equal to 0"),
-    ),
-    "auto-threshold not a number": BadInput(
-        reconcile("--auto-threshold", "high"),
-        invalid(
-            "reconcile",
-            "--auto-threshold",
-            "Input should be a valid number, unable to parse string as a number",
-        ),
-    ),
-    "days-after-due negative": BadInput(
-        reconcile("--days-after-due", "-1"),
-        invalid("reconcile", "--days-after-due", "Input should be greater than or equal to 0"),
-    ),
-    "days-after-due fractional": BadInput(
-        reconcile("--days-after-due", "1.5"),
-        invalid(
-            "reconcile",
-            "--days-after-due",
-            "Input should be a valid integer, unable to parse string as an integer",
-        ),
-    ),
-    "gl-min-history negative": BadInput(
-        reconcile("--gl-min-history", "-3"),
-        invalid("reconcile", "--gl-min-history", "Input should be greater than or equal to 0"),
-    ),
+    "auto-threshold below zero": option("--auto-threshold", "-0.1", GE0),
+    "auto-threshold not a number": option("--auto-threshold", "high", NUMBER),
+    "days-after-due negative": option("--days-after-due", "-1", GE0),
+    "days-after-due fractional": option("--days-after-due", "1.5", INTEGER),
+    "gl-min-history negative": option("--gl-min-history", "-3", GE0),
     "unknown option": BadInput(
         reconcile("--tolerance", "2"),
         usage(
@@ -332,31 +282,23 @@ CASES: dict[str, BadInput] = {
     "unknown db command": BadInput(("db", "migrate"), usage("db", "No such command 'migrate'.")),
     # -- the sandboxes ---------------------------------------------------------------------
     "Sage 100 sandbox size": BadInput(
-        ("sandbox", "sage100", "init", "--size", "huge", "--db", "{tmp}/new.db"),
+        sandbox("sage100", "init", "--size", "huge"),
         usage(
             "sandbox sage100 init",
             "Invalid value for --size: size must be one of small, medium, large",
         ),
     ),
     "Sage 100 sandbox seed": BadInput(
-        ("sandbox", "sage100", "init", "--seed", "lucky", "--db", "{tmp}/new.db"),
-        invalid(
-            "sandbox sage100 init",
-            "--seed",
-            "Input should be a valid integer, unable to parse string as an integer",
-        ),
+        sandbox("sage100", "init", "--seed", "lucky"),
+        invalid("sandbox sage100 init", "--seed", INTEGER),
     ),
     "KashFlow sandbox size": BadInput(
-        ("sandbox", "kashflow", "serve", "--size", "huge", "--db", "{tmp}/new.db"),
+        sandbox("kashflow", "serve", "--size", "huge"),
         usage("sandbox kashflow serve", "Invalid value for --size: size is small, medium or large"),
     ),
     "KashFlow sandbox port": BadInput(
-        ("sandbox", "kashflow", "serve", "--port", "http", "--db", "{tmp}/new.db"),
-        invalid(
-            "sandbox kashflow serve",
-            "--port",
-            "Input should be a valid integer, unable to parse string as an integer",
-        ),
+        sandbox("kashflow", "serve", "--port", "http"),
+        invalid("sandbox kashflow serve", "--port", INTEGER),
     ),
 }
 

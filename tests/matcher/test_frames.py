@@ -71,14 +71,7 @@ def test_an_invoice_row_is_what_is_still_open_and_falls_due_after_default_terms(
 
 def test_the_payment_and_invoice_frames_are_what_match_payments_reads() -> None:
     receipt = record_builders.receipt("kashflow", "P1", "ACME", "120", "7")
-    invoice = SalesInvoice(
-        system="kashflow",
-        key="7",
-        customer_key="ACME",
-        issue_date=date(2026, 9, 1),
-        net_amount=Decimal("120"),
-        gross_amount=Decimal("120"),
-    )
+    invoice = record_builders.sales_invoice("kashflow", "7", "ACME", "120")
     matched = match_payments(payment_frame([receipt], LINKS, {}), invoice_frame([invoice], LINKS))
     assert matched.select("payment_id", "invoice_id", "status").rows() == [
         ("kashflow:P1", "kashflow:7", "auto")

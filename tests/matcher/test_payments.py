@@ -11,12 +11,11 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from payment_rows import INVOICE_SCHEMA, ISSUED, PAYMENT_SCHEMA, payment
 
 from matcher.evaluation import evaluate_payments
 from matcher.payments import OUTPUT_SCHEMA, RULES, MatchConfig, match_payments
 from sandbox.datagen.payments import generate_payment_dataset
-
-ISSUED = date(2026, 3, 2)
 
 
 def invoice(
@@ -38,48 +37,6 @@ def invoice(
         "issue_date": issued,
         "due_date": issued + timedelta(days=terms),
     }
-
-
-def payment(
-    payment_id: str,
-    amount: str,
-    *,
-    cp: str | None = "C1",
-    reference: str | None = None,
-    paid: date = ISSUED + timedelta(days=20),
-    currency: str = "GBP",
-) -> dict[str, object]:
-    return {
-        "payment_id": payment_id,
-        "counterparty_id": cp,
-        "amount": Decimal(amount),
-        "currency": currency,
-        "date": paid,
-        "reference": reference,
-    }
-
-
-PAYMENT_SCHEMA = pl.Schema(
-    {
-        "payment_id": pl.String(),
-        "counterparty_id": pl.String(),
-        "amount": pl.Decimal(38, 2),
-        "currency": pl.String(),
-        "date": pl.Date(),
-        "reference": pl.String(),
-    }
-)
-INVOICE_SCHEMA = pl.Schema(
-    {
-        "invoice_id": pl.String(),
-        "counterparty_id": pl.String(),
-        "number": pl.String(),
-        "amount_open": pl.Decimal(38, 2),
-        "currency": pl.String(),
-        "issue_date": pl.Date(),
-        "due_date": pl.Date(),
-    }
-)
 
 
 def match(

@@ -12,38 +12,11 @@ from typing import Any
 import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from payment_rows import ISSUED, PAYMENT_SCHEMA, TERMS_INVOICE_SCHEMA, payment
 
 from matcher.evaluation import evaluate_payments
 from matcher.payments import MatchConfig, match_payments, nearest_candidates
 from sandbox.datagen.payments import generate_payment_dataset
-
-ISSUED = date(2026, 3, 2)
-
-INVOICE_SCHEMA = pl.Schema(
-    {
-        "invoice_id": pl.String(),
-        "counterparty_id": pl.String(),
-        "number": pl.String(),
-        "amount_open": pl.Decimal(38, 2),
-        "currency": pl.String(),
-        "issue_date": pl.Date(),
-        "due_date": pl.Date(),
-        "terms_code": pl.String(),
-        "discount_date": pl.Date(),
-        "discount_amount": pl.Decimal(38, 2),
-        "parent_counterparty_id": pl.String(),
-    }
-)
-PAYMENT_SCHEMA = pl.Schema(
-    {
-        "payment_id": pl.String(),
-        "counterparty_id": pl.String(),
-        "amount": pl.Decimal(38, 2),
-        "currency": pl.String(),
-        "date": pl.Date(),
-        "reference": pl.String(),
-    }
-)
 
 
 def invoice(
@@ -72,31 +45,12 @@ def invoice(
     }
 
 
-def payment(
-    payment_id: str,
-    amount: str,
-    *,
-    cp: str | None = "C1",
-    reference: str | None = None,
-    paid: date = ISSUED + timedelta(days=20),
-    currency: str = "GBP",
-) -> dict[str, object]:
-    return {
-        "payment_id": payment_id,
-        "counterparty_id": cp,
-        "amount": Decimal(amount),
-        "currency": currency,
-        "date": paid,
-        "reference": reference,
-    }
-
-
 def frames(
     payments: list[dict[str, object]], invoices: list[dict[str, object]]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     return (
         pl.DataFrame(payments, schema=PAYMENT_SCHEMA),
-        pl.DataFrame(invoices, schema=INVOICE_SCHEMA),
+        pl.DataFrame(invoices, schema=TERMS_INVOICE_SCHEMA),
     )
 
 
@@ -113,23 +67,26 @@ def rows(result: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
     return {(r["payment_id"], r["invoice_id"]): r for r in result.iter_rows(named=True)}
 
 
+def p1_on_i1(
+    paid: dict[str, object], invoiced: dict[str, object], rates: pl.DataFrame | None = None
+) -> dict[str, Any]:
+    """The match of payment P1 with invoice I1, the only two rows of their frames."""
+    return rows(match([paid], [invoiced], rates))[("P1", "I1")]
+
+
 def test_the_discount_of_the_invoices_own_terms_settles_it_until_its_date() -> None:
     # 1% 10 net 30 on 1,234.00: 12.34 off until the tenth day (the bank may take three more).
-    on_time = rows(
-        match(
-            [payment("P1", "1221.66", reference="INV-0000001", paid=ISSUED + timedelta(days=12))],
-            [invoice(1, "1234.00", discount="12.34")],
-        )
-    )[("P1", "I1")]
+    on_time = p1_on_i1(
+        payment("P1", "1221.66", reference="INV-0000001", paid=ISSUED + timedelta(days=12)),
+        invoice(1, "1234.00", discount="12.34"),
+    )
     assert "terms_discount" in on_time["rules"]
     assert on_time["write_off_amount"] == Decimal("12.34")
     assert on_time["status"] == "auto"
-    late = rows(
-        match(
-            [payment("P1", "1221.66", reference="INV-0000001", paid=ISSUED + timedelta(days=25))],
-            [invoice(1, "1234.00", discount="12.34")],
-        )
-    )[("P1", "I1")]
+    late = p1_on_i1(
+        payment("P1", "1221.66", reference="INV-0000001", paid=ISSUED + timedelta(days=25)),
+        invoice(1, "1234.00", discount="12.34"),
+    )
     assert "discount_after_date" in late["rules"]
     assert late["allocated_amount"] == Decimal("1221.66")
     assert late["write_off_amount"] == 0
@@ -146,14 +103,10 @@ def test_a_late_terms_discount_without_reference_is_still_suggested() -> None:
 
 
 def test_a_wire_fee_off_the_top_is_written_off_but_a_large_shortfall_is_partial() -> None:
-    fee = rows(match([payment("P1", "972.50", reference="INV-0000001")], [invoice(1, "1000.00")]))[
-        ("P1", "I1")
-    ]
+    fee = p1_on_i1(payment("P1", "972.50", reference="INV-0000001"), invoice(1, "1000.00"))
     assert "bank_fee" in fee["rules"]
     assert fee["write_off_amount"] == Decimal("27.50")
-    short = rows(
-        match([payment("P1", "900.00", reference="INV-0000001")], [invoice(1, "1000.00")])
-    )[("P1", "I1")]
+    short = p1_on_i1(payment("P1", "900.00", reference="INV-0000001"), invoice(1, "1000.00"))
     assert "partial_payment" in short["rules"]
     assert short["write_off_amount"] == 0
 
@@ -194,13 +147,11 @@ def test_a_foreign_receipt_is_converted_at_the_days_rate_within_the_tolerance() 
         [invoice(1, "1000.00")],
     ).is_empty()
     # Beyond the tolerance (3 %) it is no fit: with its reference, a partial payment.
-    far = rows(
-        match(
-            [payment("P1", "1100.00", currency="EUR", reference="INV-0000001")],
-            [invoice(1, "1000.00")],
-            rates=RATES,
-        )
-    )[("P1", "I1")]
+    far = p1_on_i1(
+        payment("P1", "1100.00", currency="EUR", reference="INV-0000001"),
+        invoice(1, "1000.00"),
+        RATES,
+    )
     assert "exchange_rate" not in far["rules"]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from record_builders import receipt
+from record_builders import ACME_DETAILS, receipt
 from typer.testing import CliRunner
 
 from canonical import (
@@ -33,15 +33,7 @@ from ledgerbridge.cli import app
 from ledgerbridge.reconcile import reconcile
 from matcher.reconcile import GLConfig, ReconcileConfig
 
-ACME = {
-    "name": "Acme Engineering Ltd",
-    "email": "accounts@acme-engineering.co.uk",
-    "phone": "01871 989921",
-    "address_lines": ("222 Church Street",),
-    "city": "York",
-    "postcode": "YO1 1GR",
-    "tax_number": "GB536383774",
-}
+ACME = {**ACME_DETAILS, "tax_number": "GB536383774"}
 BRIGHT = {
     "name": "Bright Stationers Limited",
     "email": "billing@brightstationers.co.uk",

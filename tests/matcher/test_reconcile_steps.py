@@ -4,44 +4,23 @@ while the other steps still run."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+from record_builders import ACME_DETAILS, receipt, sales_invoice
 
-from record_builders import receipt
-
-from canonical import CanonicalRecord, Customer, SalesInvoice
+from canonical import CanonicalRecord, Customer
 from matcher.anomalies import AnomalyConfig
 from matcher.reconcile import ReconcileConfig, ReconcileInput, run_steps
-
-ACME = {
-    "name": "Acme Engineering Ltd",
-    "email": "accounts@acme-engineering.co.uk",
-    "phone": "01871 989921",
-    "address_lines": ("222 Church Street",),
-    "city": "York",
-    "postcode": "YO1 1GR",
-}
-
-
-def invoice(key: str, gross: str) -> SalesInvoice:
-    return SalesInvoice(
-        system="kashflow",
-        key=key,
-        customer_key="ACME0019",
-        issue_date=date(2026, 9, 1),
-        due_date=date(2026, 10, 1),
-        net_amount=Decimal(gross),
-        gross_amount=Decimal(gross),
-    )
 
 
 def company() -> ReconcileInput:
     records: dict[str, list[CanonicalRecord]] = {
         "customer": [
-            Customer(system="kashflow", key="ACME0019", **ACME),  # type: ignore[arg-type]
-            Customer(system="sage100", key="01-ACME0019", **ACME),  # type: ignore[arg-type]
+            Customer(system="kashflow", key="ACME0019", **ACME_DETAILS),
+            Customer(system="sage100", key="01-ACME0019", **ACME_DETAILS),
         ],
-        "sales_invoice": [invoice("7", "120"), invoice("8", "75.50")],
+        "sales_invoice": [
+            sales_invoice("kashflow", "7", "ACME0019", "120"),
+            sales_invoice("kashflow", "8", "ACME0019", "75.50"),
+        ],
         "payment": [receipt("sage100", "00042|01-ACME0019|CHK1", "01-ACME0019", "120", "7")],
     }
     return ReconcileInput(records)

@@ -31,58 +31,72 @@ class BadOption:
 KASHFLOW = ("sandbox", "kashflow", "serve")
 SAGE100 = ("sandbox", "sage100", "init")
 RATE = "0 (no limit) or between 0.01 and 100000"
+INTEGER = "Input should be a valid integer, unable to parse string as an integer"
+MISSING_DIRECTORY = (
+    "directory {tmp}/missing/deeper does not exist; create it first (mkdir -p {tmp}/missing/deeper)"
+)
+NOT_A_COMPANY = (
+    "exists and is not a Sage 100 sandbox company; it was left as it is (give another path)"
+)
+
+
+def serve(option: str, value: str, message: str) -> BadOption:
+    """`sandbox kashflow serve` refusing one option's value."""
+    return BadOption((*KASHFLOW, option, value), message)
+
+
+def parsed(option: str, message: str) -> str:
+    """How an option whose value the settings model checks is refused."""
+    return f"Invalid value for '{option}': {message}"
+
+
+def bad_db(command: tuple[str, ...], path: str, message: str, *more: str) -> BadOption:
+    return BadOption((*command, "--db", path, *more), f"Invalid value for --db: {message}")
+
 
 # `{tmp}` is the test's directory; `{tmp}/notes.txt` exists and holds text.
 CASES = {
-    "port 99999": BadOption(
-        (*KASHFLOW, "--port", "99999"),
-        "Invalid value for '--port': Input should be less than or equal to 65535",
+    "port 99999": serve(
+        "--port", "99999", parsed("--port", "Input should be less than or equal to 65535")
     ),
-    "port -1": BadOption(
-        (*KASHFLOW, "--port", "-1"),
-        "Invalid value for '--port': Input should be greater than or equal to 1",
+    "port -1": serve(
+        "--port", "-1", parsed("--port", "Input should be greater than or equal to 1")
     ),
-    "port abc": BadOption(
-        (*KASHFLOW, "--port", "abc"),
-        "Invalid value for '--port': Input should be a valid integer, unable to parse string"
-        " as an integer",
+    "port abc": serve("--port", "abc", parsed("--port", INTEGER)),
+    "rate limit -1": serve(
+        "--rate-limit", "-1", f"Invalid value for --rate-limit: -1 is not {RATE}"
     ),
-    "rate limit -1": BadOption(
-        (*KASHFLOW, "--rate-limit", "-1"), f"Invalid value for --rate-limit: -1 is not {RATE}"
+    "rate limit abc": serve(
+        "--rate-limit",
+        "abc",
+        parsed(
+            "--rate-limit", "Input should be a valid number, unable to parse string as a number"
+        ),
     ),
-    "rate limit abc": BadOption(
-        (*KASHFLOW, "--rate-limit", "abc"),
-        "Invalid value for '--rate-limit': Input should be a valid number, unable to parse"
-        " string as a number",
+    "rate limit nan": serve(
+        "--rate-limit", "nan", f"Invalid value for --rate-limit: nan is not {RATE}"
     ),
-    "rate limit nan": BadOption(
-        (*KASHFLOW, "--rate-limit", "nan"), f"Invalid value for --rate-limit: nan is not {RATE}"
-    ),
-    "rate limit too slow": BadOption(
-        (*KASHFLOW, "--rate-limit", "0.001"),
-        f"Invalid value for --rate-limit: 0.001 is not {RATE}",
+    "rate limit too slow": serve(
+        "--rate-limit", "0.001", f"Invalid value for --rate-limit: 0.001 is not {RATE}"
     ),
     "kashflow size": BadOption(
         (*KASHFLOW, "--size", "huge", "--db", "{tmp}/k.db"),
         "Invalid value for --size: size is small, medium or large",
     ),
-    "kashflow db a directory": BadOption(
-        (*KASHFLOW, "--db", "{tmp}"),
-        "Invalid value for --db: {tmp} is a directory; give a file in it, e.g. {tmp}/kashflow.db",
+    "kashflow db a directory": bad_db(
+        KASHFLOW, "{tmp}", "{tmp} is a directory; give a file in it, e.g. {tmp}/kashflow.db"
     ),
-    "kashflow db in a missing directory": BadOption(
-        (*KASHFLOW, "--db", "{tmp}/missing/deeper/k.db"),
-        "Invalid value for --db: directory {tmp}/missing/deeper does not exist; create it first"
-        " (mkdir -p {tmp}/missing/deeper)",
+    "kashflow db in a missing directory": bad_db(
+        KASHFLOW, "{tmp}/missing/deeper/k.db", MISSING_DIRECTORY
     ),
-    "kashflow db someone else's file": BadOption(
-        (*KASHFLOW, "--db", "{tmp}/notes.txt"),
-        "Invalid value for --db: {tmp}/notes.txt exists and is not a KashFlow sandbox state"
-        " file; it was left as it is (give another path)",
+    "kashflow db someone else's file": bad_db(
+        KASHFLOW,
+        "{tmp}/notes.txt",
+        "{tmp}/notes.txt exists and is not a KashFlow sandbox state file; it was left as it is"
+        " (give another path)",
     ),
-    "kashflow db under a file": BadOption(
-        (*KASHFLOW, "--db", "{tmp}/notes.txt/k.db"),
-        "Invalid value for --db: {tmp}/notes.txt is not a directory",
+    "kashflow db under a file": bad_db(
+        KASHFLOW, "{tmp}/notes.txt/k.db", "{tmp}/notes.txt is not a directory"
     ),
     "kashflow setting out of range": BadOption(
         (*KASHFLOW, "--db", "{tmp}/k.db"),
@@ -94,29 +108,20 @@ CASES = {
         (*SAGE100, "--size", "huge", "--db", "{tmp}/s.db"),
         "Invalid value for --size: size must be one of small, medium, large",
     ),
-    "sage100 db a directory": BadOption(
-        (*SAGE100, "--db", "{tmp}"),
-        "Invalid value for --db: {tmp} is a directory; give a file in it, e.g. {tmp}/sage100.db",
+    "sage100 db a directory": bad_db(
+        SAGE100, "{tmp}", "{tmp} is a directory; give a file in it, e.g. {tmp}/sage100.db"
     ),
-    "sage100 db in a missing directory": BadOption(
-        (*SAGE100, "--db", "{tmp}/missing/deeper/s.db"),
-        "Invalid value for --db: directory {tmp}/missing/deeper does not exist; create it first"
-        " (mkdir -p {tmp}/missing/deeper)",
+    "sage100 db in a missing directory": bad_db(
+        SAGE100, "{tmp}/missing/deeper/s.db", MISSING_DIRECTORY
     ),
-    "sage100 db someone else's file": BadOption(
-        (*SAGE100, "--db", "{tmp}/notes.txt"),
-        "Invalid value for --db: {tmp}/notes.txt exists and is not a Sage 100 sandbox company;"
-        " it was left as it is (give another path)",
+    "sage100 db someone else's file": bad_db(
+        SAGE100, "{tmp}/notes.txt", f"{{tmp}}/notes.txt {NOT_A_COMPANY}"
     ),
-    "sage100 --force on someone else's file": BadOption(
-        (*SAGE100, "--db", "{tmp}/notes.txt", "--force"),
-        "Invalid value for --db: {tmp}/notes.txt exists and is not a Sage 100 sandbox company;"
-        " it was left as it is (give another path)",
+    "sage100 --force on someone else's file": bad_db(
+        SAGE100, "{tmp}/notes.txt", f"{{tmp}}/notes.txt {NOT_A_COMPANY}", "--force"
     ),
-    "sage100 db an empty file": BadOption(
-        (*SAGE100, "--db", "{tmp}/empty.db"),
-        "Invalid value for --db: {tmp}/empty.db exists and is not a Sage 100 sandbox company;"
-        " it was left as it is (give another path)",
+    "sage100 db an empty file": bad_db(
+        SAGE100, "{tmp}/empty.db", f"{{tmp}}/empty.db {NOT_A_COMPANY}"
     ),
 }
 

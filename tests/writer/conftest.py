@@ -5,19 +5,16 @@ BOI emulator, searched over ODBC) and a KashFlow sandbox per test on a loopback 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
-from sage100_fixtures import Clock
+from kashflow_sandbox_fixtures import kashflow_client
 
 from canonical.retry import RetryPolicy
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader, Sage100Writer
-from ledgerbridge.sage100_session import SandboxBOISession
 from sandbox.kashflow import SandboxServer
 from writer.alerts import Alerter
 from writer.apply import Applier
@@ -47,36 +44,15 @@ def admin(server: SandboxServer) -> Iterator[Admin]:
 FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05)
 
 
-def kashflow_client(server: SandboxServer) -> KashFlowClient:
-    return KashFlowClient(
-        base_url=server.base_url, username="sandbox", password="sandbox",
-        memorable_word="ledgerbridge", requests_per_second=None, timeout_seconds=5.0,
-        retry=FAST_RETRY,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def kashflow(server: SandboxServer) -> Iterator[KashFlowClient]:
-    with kashflow_client(server) as client:
+    with kashflow_client(server, retry=FAST_RETRY) as client:
         yield client
 
 
 @pytest.fixture
-def reader(company_db: Path) -> Iterator[Sage100Reader]:
-    with Sage100Reader(f"DRIVER=SQLite3;Database={company_db}") as odbc_reader:
-        yield odbc_reader
-
-
-@pytest.fixture
-def session(company_db: Path, clock: Clock) -> Iterator[SandboxBOISession]:
-    boi = SandboxBOISession(company_db, clock=clock, today=date(2026, 11, 2))
-    yield boi
-    boi.close()
-
-
-@pytest.fixture
-def sage100_target(session: SandboxBOISession, reader: Sage100Reader) -> Sage100Target:
-    return Sage100Target(Sage100Writer(session, reader.lookups()), reader)
+def sage100_target(writer: Sage100Writer, reader: Sage100Reader) -> Sage100Target:
+    return Sage100Target(writer, reader)
 
 
 @pytest.fixture
@@ -86,12 +62,6 @@ def targets(request: pytest.FixtureRequest) -> dict[str, Target]:
     if "kashflow" in request.fixturenames:
         chosen["kashflow"] = KashFlowTarget(request.getfixturevalue("kashflow"))
     return chosen
-
-
-@pytest.fixture
-def autocommit(ledger_url: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(ledger_url, autocommit=True) as connection:
-        yield connection
 
 
 ApplierFactory = Callable[..., Applier]

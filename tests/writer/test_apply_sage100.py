@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from sage100_fixtures import hold_customer
 
 from canonical import (
     Allocation,
@@ -124,14 +126,10 @@ def test_customer_invoice_and_receipt_land_once_in_dependency_order(
 def test_an_invoice_waits_while_its_customer_cannot_be_written(
     make_applier: ApplierFactory,
     reader: Sage100Reader,
-    company_db: object,
+    company_db: Path,
     autocommit: psycopg.Connection[Any],
 ) -> None:
-    other = SandboxBOISession(str(company_db), user="clerk")
-    held = other.open_object("AR_Customer_bus")
-    held.nSetKeyValue("ARDivisionNo$", "01")
-    held.nSetKeyValue("CustomerNo$", "HARB0000")
-    assert held.nSetKey() == 1
+    other, held = hold_customer(company_db)
     renamed = intent(customer("01-HARB0000", name="Harbour Renamed"), "HARB0000")
     its_invoice = intent(
         invoice("710002", "01-HARB0000"), "710002", depends_on=(renamed.idempotency_key,)
@@ -152,13 +150,9 @@ def test_an_invoice_waits_while_its_customer_cannot_be_written(
 
 
 def test_a_locked_record_is_retried_with_backoff_in_the_same_apply(
-    make_applier: ApplierFactory, company_db: object, reader: Sage100Reader
+    make_applier: ApplierFactory, company_db: Path, reader: Sage100Reader
 ) -> None:
-    other = SandboxBOISession(str(company_db), user="clerk")
-    held = other.open_object("AR_Customer_bus")
-    held.nSetKeyValue("ARDivisionNo$", "01")
-    held.nSetKeyValue("CustomerNo$", "HARB0000")
-    assert held.nSetKey() == 1
+    other, held = hold_customer(company_db)
     waits: list[float] = []
 
     def sleep(seconds: float) -> None:  # the other user lets go while we back off
@@ -183,6 +177,16 @@ def test_a_lost_sage_connection_is_retried_and_the_invoice_lands_once(
     assert invoices_numbered(reader, "0710003") == 1
 
 
+def purchase(supplier: str, number: str, gl_account: str) -> PurchaseInvoice:
+    """A 5.00 purchase invoice of one line to `gl_account`."""
+    return PurchaseInvoice.build(
+        system="sage100", key=f"{supplier}|{number}", supplier_key=supplier,
+        issue_date=date(2026, 11, 2),
+        lines=(DocumentLine(line_no=1, net_amount=Decimal(5), gl_account=gl_account),),
+        net_amount=Decimal(5), gross_amount=Decimal(5),
+    )  # fmt: skip
+
+
 PERMANENT_CASES = {
     "unknown item": (
         invoice("710010", "01-HARB0000", product="NOSUCH-1"),
@@ -193,21 +197,11 @@ PERMANENT_CASES = {
         "SageRefused", "CustomerNo", "The CustomerNo 01-NOSUCH is not on file.",
     ),
     "missing vendor": (
-        PurchaseInvoice.build(
-            system="sage100", key="01-NOSUCH|SUP-1", supplier_key="01-NOSUCH",
-            issue_date=date(2026, 11, 2),
-            lines=(DocumentLine(line_no=1, net_amount=Decimal(5), gl_account="7500-00-00"),),
-            net_amount=Decimal(5), gross_amount=Decimal(5),
-        ),
+        purchase("01-NOSUCH", "SUP-1", "7500-00-00"),
         "SageRefused", "VendorNo", "The VendorNo 01-NOSUCH is not on file.",
     ),
     "inactive G/L account": (
-        PurchaseInvoice.build(
-            system="sage100", key="01-RST0000|SUP-2", supplier_key="01-RST0000",
-            issue_date=date(2026, 11, 2),
-            lines=(DocumentLine(line_no=1, net_amount=Decimal(5), gl_account="7900-00-00"),),
-            net_amount=Decimal(5), gross_amount=Decimal(5),
-        ),
+        purchase("01-RST0000", "SUP-2", "7900-00-00"),
         "SageRefused", "AccountKey", "The AccountKey 000000022 (7900-00-00) is inactive.",
     ),
     "value too long (type and width)": (

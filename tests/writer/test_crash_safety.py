@@ -7,90 +7,31 @@ succeeded."""
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
-import sys
 import time
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
-from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice, System
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader
+from ledgerbridge.crash_plan import (
+    APPLY_COMMAND,
+    applier_env,
+    attempts_and_recoveries,
+    crash_intents,
+    steps_stored,
+)
 from sandbox.kashflow import SandboxServer
 from writer.apply import Applier
-from writer.intents import WriteIntent
 from writer.outbox import intent_states
 
 MIN_KILLS = 20
 # Enough work that a fast machine cannot finish it all in fewer than MIN_KILLS runs.
 RECORDS_PER_SYSTEM = 32
-
-
-def _intent(record: Any, target: System, depends_on: tuple[str, ...] = ()) -> WriteIntent:
-    return WriteIntent(
-        flow=f"{record.entity}_to_{target}", target_system=target, operation="create",
-        record=record, source_system="sage100" if target == "kashflow" else "kashflow",
-        source_entity=record.entity, source_key=record.key, source_version=1,
-        depends_on=depends_on,
-    )  # fmt: skip
-
-
-def _invoice(system: str, number: str, customer: str, product: str | None) -> SalesInvoice:
-    line = DocumentLine(
-        line_no=1, product_key=product, description="Crash test", quantity=Decimal(1),
-        unit_price=Decimal(50), net_amount=Decimal(50), gl_account="4000-00-00"
-        if system == "sage100" else "4000",
-    )  # fmt: skip
-    return SalesInvoice.build(
-        system=system, key=number, customer_key=customer, issue_date=date(2026, 11, 2),
-        due_date=date(2026, 11, 30), reference=f"PO-{number}", lines=(line,),
-        net_amount=Decimal(50), gross_amount=Decimal(50),
-    )  # fmt: skip
-
-
-def _receipt(system: str, number: str, customer: str, check: str) -> Payment:
-    return Payment.build(
-        system=system, key=check, kind="receipt", counterparty_key=customer,
-        payment_date=date(2026, 11, 3), amount=Decimal(50), method="BACS",
-        bank_account="1200" if system == "kashflow" else None, reference=check,
-        allocations=(Allocation(invoice_key=number, amount=Decimal(50)),),
-    )  # fmt: skip
-
-
-def steps_stored(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute("SELECT count(*) FROM ledger.write_outcome").fetchone()
-    return int(row[0]) if row else 0
-
-
-def crash_intents() -> list[WriteIntent]:
-    """KashFlow: customer -> invoice -> receipt chains; Sage 100: invoice -> receipt."""
-    intents = []
-    for n in range(RECORDS_PER_SYSTEM):
-        code = f"CRSH{n:02d}"
-        shop = _intent(Customer.build(system="kashflow", key=code, name=f"Crash {n}"), "kashflow")
-        sold = _intent(
-            _invoice("kashflow", f"{883000 + n}", code, None), "kashflow", (shop.idempotency_key,)
-        )
-        paid = _intent(
-            _receipt("kashflow", f"{883000 + n}", code, f"KR{n:02d}"), "kashflow",
-            (sold.idempotency_key,),
-        )  # fmt: skip
-        posted = _intent(
-            _invoice("sage100", f"{730000 + n}", "01-HARB0000", "MIR-00000"), "sage100"
-        )
-        banked = _intent(
-            _receipt("sage100", f"0{730000 + n}", "01-HARB0000", f"SR{n:02d}"), "sage100",
-            (posted.idempotency_key,),
-        )  # fmt: skip
-        intents += [paid, sold, shop, banked, posted]
-    return intents
 
 
 def test_sigkilled_appliers_leave_every_record_written_exactly_once(
@@ -101,21 +42,13 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
     autocommit: psycopg.Connection[Any],
     tmp_path: Path,
 ) -> None:
-    Applier(autocommit, {}).submit(crash_intents())
+    Applier(autocommit, {}).submit(crash_intents(RECORDS_PER_SYSTEM))
     httpx.put(
         f"{server.admin_url}/faults",
         json={"drop_after_commit_count": 4, "methods": ["POST"], "path_prefix": "/v2/invoices"},
     ).raise_for_status()
-    env = {
-        **os.environ,
-        "DATABASE_URL": ledger_url,
-        "LEDGERBRIDGE_KASHFLOW__BASE_URL": server.base_url,
-        "LEDGERBRIDGE_KASHFLOW__REQUESTS_PER_SECOND": "500",
-        "LEDGERBRIDGE_SAGE100__ODBC_CONNECTION_STRING": f"DRIVER=SQLite3;Database={company_db}",
-        "LEDGERBRIDGE_WRITER__BATCH_SIZE": "3",
-        "LEDGERBRIDGE_WRITER__BASE_DELAY_SECONDS": "0.05",
-    }
-    command = [sys.executable, "-m", "ledgerbridge.writer_commands", "apply"]
+    env = applier_env(ledger_url, server.base_url, company_db)
+    command = APPLY_COMMAND
     chance = random.Random(20261129)
     kills = runs = 0
     with (tmp_path / "apply.log").open("wb") as log:
@@ -171,12 +104,6 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
         ]
     assert sorted(posted) == [f"0{730000 + n}" for n in range(RECORDS_PER_SYSTEM)]
     assert sorted(banked) == [f"SR{n:02d}" for n in range(RECORDS_PER_SYSTEM)]
-    attempts = autocommit.execute(
-        "SELECT count(*) FILTER (WHERE status = 'started'),"
-        " count(*) FILTER (WHERE recovery_point = 'found_after_uncertain')"
-        " FROM ledger.write_outcome"
-    ).fetchone()
-    assert attempts is not None
-    started, found = attempts
+    started, found = attempts_and_recoveries(autocommit)
     print(f"kills={kills} runs={runs} attempts={started} found_after_crash={found}")
     assert started > len(states)  # kills cut attempts short, which were started again

@@ -8,9 +8,12 @@ from typing import Any
 
 import httpx
 import pytest
+from kashflow_sandbox_fixtures import kashflow_client
 
 from connectors.kashflow import KashFlowClient, RetryPolicy
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
+
+RETRY = RetryPolicy(max_retries=4, base_delay=0.01, max_delay=0.1)
 
 
 class Admin:
@@ -67,17 +70,8 @@ def clean_sandbox(admin: Admin) -> Iterator[None]:
 
 
 def make_client(server: SandboxServer, **options: Any) -> KashFlowClient:
-    settings: dict[str, Any] = {
-        "base_url": server.base_url,
-        "username": "sandbox",
-        "password": "sandbox",
-        "memorable_word": "ledgerbridge",
-        "requests_per_second": None,
-        "timeout_seconds": 5.0,
-        "retry": RetryPolicy(max_retries=4, base_delay=0.01, max_delay=0.1),
-    }
-    settings.update(options)
-    return KashFlowClient(**settings)
+    """A sandbox client with four retries; `options` override any setting."""
+    return kashflow_client(server, **{"retry": RETRY, **options})
 
 
 ClientFactory = Callable[..., KashFlowClient]

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from sage100_fixtures import hold_customer
 
 from canonical import (
     Customer,
@@ -186,13 +188,9 @@ def test_a_posting_to_a_closed_period(writer: Sage100Writer) -> None:
 
 
 def test_a_record_in_use_is_a_transient_lock(
-    writer: Sage100Writer, company_db: object, reader: Sage100Reader
+    writer: Sage100Writer, company_db: Path, reader: Sage100Reader
 ) -> None:
-    other = SandboxBOISession(str(company_db), user="clerk")
-    held = other.open_object("AR_Customer_bus")
-    held.nSetKeyValue("ARDivisionNo$", "01")
-    held.nSetKeyValue("CustomerNo$", "HARB0000")
-    assert held.nSetKey() == 1
+    other, held = hold_customer(company_db)
     customer = next(c for c in reader.read_all("customer") if c.key == "01-HARB0000")
     with pytest.raises(SageRecordLocked) as excinfo:
         writer.write(customer)

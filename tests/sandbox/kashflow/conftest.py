@@ -1,11 +1,15 @@
-"""The KashFlow sandbox's two-step login, for tests that talk to it over HTTP."""
+"""The KashFlow sandbox served per test module, and its two-step login, for tests that
+talk to it over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+
+from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
 MEMORABLE_WORD = "ledgerbridge"
 
@@ -31,3 +35,11 @@ def log_in(
 @pytest.fixture(scope="session")
 def kashflow_login() -> Login:
     return log_in
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
+    """A sandbox of its own for each test module, on a loopback port."""
+    db = Path(tmp_path_factory.mktemp("kashflow-sandbox")) / "kashflow.db"
+    with SandboxServer(open_sandbox(db, SandboxConfig(rate_limit_per_second=None))) as running:
+        yield running

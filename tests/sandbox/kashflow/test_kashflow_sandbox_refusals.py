@@ -5,15 +5,14 @@ too large or too deep, payments that pay nothing, absurd line counts and bad adm
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
+from sandbox.kashflow import SandboxServer
 
 Login = Callable[[httpx.Client], dict[str, str]]
 
@@ -55,6 +54,11 @@ class Bad:
     body: dict[str, Any] | None = None
     raw: bytes | None = None
     params: dict[str, str] = field(default_factory=dict)
+
+
+def admin(path: str, message: str, body: dict[str, Any]) -> Bad:
+    """A refused PUT to the sandbox's own admin path (`faults` or `limits`)."""
+    return Bad("PUT", f"/_sandbox/{path}", message, body=body)
 
 
 MONEY = "between -1000000000000 and 1000000000000"
@@ -259,68 +263,51 @@ CASES = {
         body=nominal(QuantityInStock=1e10),
     ),
     # -- the admin path -----------------------------------------------------------------------
-    "fault statuses as text": Bad(
-        "PUT", "/_sandbox/faults", "statuses: Input should be a valid list",
-        body={"statuses": "503"},
+    "fault statuses as text": admin(
+        "faults", "statuses: Input should be a valid list", {"statuses": "503"}
     ),
-    "fault status 200": Bad(
-        "PUT", "/_sandbox/faults", "statuses.0: Input should be greater than or equal to 400",
-        body={"statuses": [200]},
+    "fault status 200": admin(
+        "faults", "statuses.0: Input should be greater than or equal to 400", {"statuses": [200]}
     ),
-    "negative fault count": Bad(
-        "PUT", "/_sandbox/faults", "drop_count: Input should be greater than or equal to 0",
-        body={"drop_count": -1},
+    "negative fault count": admin(
+        "faults", "drop_count: Input should be greater than or equal to 0", {"drop_count": -1}
     ),
-    "slow for an hour": Bad(
-        "PUT", "/_sandbox/faults", "slow_seconds: Input should be less than or equal to 60",
-        body={"slow_seconds": 3600},
+    "slow for an hour": admin(
+        "faults", "slow_seconds: Input should be less than or equal to 60", {"slow_seconds": 3600}
     ),
-    "retry-after with a line break": Bad(
-        "PUT", "/_sandbox/faults",
-        "retry_after: String should match pattern '^[\\x20-\\x7e]*$'",
-        body={"retry_after": "1\r\nX-Injected: yes"},
+    "retry-after with a line break": admin(
+        "faults", "retry_after: String should match pattern '^[\\x20-\\x7e]*$'",
+        {"retry_after": "1\r\nX-Injected: yes"},
     ),
-    "unknown fault": Bad(
-        "PUT", "/_sandbox/faults", "colour: Extra inputs are not permitted", body={"colour": 1}
-    ),
+    "unknown fault": admin("faults", "colour: Extra inputs are not permitted", {"colour": 1}),
     "faults as an array": Bad(
         "PUT", "/_sandbox/faults", NOT_AN_OBJECT, "InvalidRequest", raw=b"[]"
     ),
-    "rate limit abc": Bad(
-        "PUT", "/_sandbox/limits",
+    "rate limit abc": admin(
+        "limits",
         "rate_limit_per_second: Input should be a valid number, unable to parse string as a number",
-        body={"rate_limit_per_second": "abc"},
+        {"rate_limit_per_second": "abc"},
     ),
-    "negative rate limit": Bad(
-        "PUT", "/_sandbox/limits",
-        "rate_limit_per_second: Input should be greater than or equal to 0",
-        body={"rate_limit_per_second": -1},
+    "negative rate limit": admin(
+        "limits", "rate_limit_per_second: Input should be greater than or equal to 0",
+        {"rate_limit_per_second": -1},
     ),
-    "rate limit too slow to serve": Bad(
-        "PUT", "/_sandbox/limits",
-        "rate_limit_per_second: Value error, must be 0 (no limit) or at least 0.01",
-        body={"rate_limit_per_second": 0.001},
+    "rate limit too slow to serve": admin(
+        "limits", "rate_limit_per_second: Value error, must be 0 (no limit) or at least 0.01",
+        {"rate_limit_per_second": 0.001},
     ),
-    "session timeout of zero": Bad(
-        "PUT", "/_sandbox/limits", "session_timeout_seconds: Input should be greater than 0",
-        body={"session_timeout_seconds": 0},
+    "session timeout of zero": admin(
+        "limits", "session_timeout_seconds: Input should be greater than 0",
+        {"session_timeout_seconds": 0},
     ),
-    "retry-after in minutes": Bad(
-        "PUT", "/_sandbox/limits",
-        "retry_after_format: Input should be 'seconds' or 'http-date'",
-        body={"retry_after_format": "minutes"},
+    "retry-after in minutes": admin(
+        "limits", "retry_after_format: Input should be 'seconds' or 'http-date'",
+        {"retry_after_format": "minutes"},
     ),
     "limits as an array": Bad(
         "PUT", "/_sandbox/limits", NOT_AN_OBJECT, "InvalidRequest", raw=b"[1]"
     ),
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
-    db = Path(tmp_path_factory.mktemp("kashflow-refusals")) / "kashflow.db"
-    with SandboxServer(open_sandbox(db, SandboxConfig(rate_limit_per_second=None))) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")
