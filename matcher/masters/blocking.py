@@ -32,7 +32,11 @@ def candidate_pairs(
     lhs: pl.DataFrame, rhs: pl.DataFrame, *, max_block_pairs: int, window: int
 ) -> pl.DataFrame:
     """Distinct `left_row, right_row` pairs found by any blocking pass."""
-    left_keys, right_keys = blocking_keys(lhs), blocking_keys(rhs)
+    # Keys are joined as 64-bit hashes, far cheaper than strings; a collision can only
+    # add a candidate, which comparison then judges like any other.
+    left_keys, right_keys = (
+        blocking_keys(side).select("row", pl.col("key").hash().alias("key")) for side in (lhs, rhs)
+    )
     usable = (
         left_keys.group_by("key")
         .len("left_size")
@@ -50,7 +54,12 @@ def candidate_pairs(
         sorted_neighbourhood(lhs, rhs, order, window)
         for order in (pl.col("name"), _reversed_words(pl.col("name")))
     ]
-    return pl.concat([keyed, *sorted_passes]).unique().sort("left_row", "right_row")
+    # One integer per pair makes the union's de-duplication and ordering one cheap sort.
+    width = max(rhs.height, 1)
+    pair = pl.col("left_row").cast(pl.Int64) * width + pl.col("right_row").cast(pl.Int64)
+    codes = pl.concat([keyed, *sorted_passes], how="vertical_relaxed").select(pair.alias("pair"))
+    unique = codes["pair"].unique().sort()
+    return pl.DataFrame({"left_row": unique // width, "right_row": unique % width})
 
 
 def blocking_keys(prepared: pl.DataFrame) -> pl.DataFrame:
