@@ -12,9 +12,12 @@ without a mapped nominal is compared with every account.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from scipy import sparse
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
 
 MAPPED_HEAD_START = 0.15
 """Similarity another sibling must beat the mapped account by to be preferred."""
@@ -56,3 +59,157 @@ class ChartMatcher:
             weights = np.exp((chosen - chosen.max()) / SHARPNESS)
             result[i, candidates] = weights / weights.sum()
         return result
+
+
+TOKENS = r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+"""Words of two letters or more: numbers, references and dates carry no account."""
+AMOUNT_BINS = 16
+EM_ROUNDS = 15
+SMOOTHING = 0.1
+"""Pseudo-count added to every word, nominal and amount bin of every account."""
+SUPPLIER_PRIOR = 1.0
+"""Weight of the company-wide account mix in each supplier's own mix."""
+WORD_WEIGHT = 0.5
+"""Words are not independent evidence ("Fibre broadband"): their log-likelihood is damped."""
+
+
+class UnlabelledMixture:
+    """Learns accounts from a company's unlabelled lines, starting from the chart.
+
+    A mixture model over the chart's accounts (semi-supervised naive Bayes, as Nigam et
+    al.): each supplier has its own mix of accounts, and each account its words of the
+    description, its KashFlow nominals and its amount range. EM starts from the chart
+    matcher's probabilities (`ChartMatcher`: mapping table plus account descriptions)
+    and re-estimates both on the lines themselves, so "Softwood battens" learns it is
+    timber because the suppliers that sell "Timber planks" sell it too, and a line whose
+    nominal is blank or wrong follows its supplier. No `gl_account` is read: the figures
+    are the model's own, and only a calibration (`TopCalibration`) makes them probabilities.
+    """
+
+    def __init__(self, chart: ChartMatcher, mapping: Mapping[str, str]) -> None:
+        self.chart = chart
+        self.mapping = dict(mapping)
+        self._words = CountVectorizer(token_pattern=TOKENS, min_df=2, binary=True)
+        self._nominals: dict[str, int] = {}
+        self._edges = np.zeros(AMOUNT_BINS - 1)
+        self._suppliers: dict[str, int] = {}
+        self._log_words = np.zeros((0, 0))
+        self._log_nominals = np.zeros((0, 0))
+        self._log_amounts = np.zeros((0, 0))
+        self._log_mix = np.zeros((0, 0))
+        self._log_overall = np.zeros(0)
+
+    def fit(
+        self, descriptions: Sequence[str], suppliers: Sequence[str], amounts: np.ndarray,
+        nominals: Sequence[str],
+    ) -> UnlabelledMixture:  # fmt: skip
+        """EM over the lines; `nominals` holds "" where a line has none."""
+        words = self._words.fit_transform(list(descriptions))
+        self._nominals = {code: j for j, code in enumerate(sorted(set(nominals)))}
+        log_amounts = np.log1p(np.abs(amounts))
+        self._edges = np.quantile(log_amounts, np.linspace(0, 1, AMOUNT_BINS + 1)[1:-1])
+        self._suppliers = {name: j for j, name in enumerate(sorted(set(suppliers)))}
+        evidence = (words, self._one_hot_nominals(nominals), self._one_hot_amounts(amounts))
+        owner = _one_hot([self._suppliers[s] for s in suppliers], len(self._suppliers))
+        start = self.chart_probabilities(descriptions, suppliers, nominals)
+        overall = start.mean(axis=0) + 1e-3
+        responsibilities = start
+        for _ in range(EM_ROUNDS + 1):
+            self._log_words, self._log_nominals, self._log_amounts = (
+                _log_conditional(x, responsibilities) for x in evidence
+            )
+            mix = np.asarray(owner.T @ responsibilities) + SUPPLIER_PRIOR * overall
+            self._log_mix = np.log(mix / mix.sum(axis=1, keepdims=True))
+            self._log_overall = np.log(overall / overall.sum())
+            responsibilities = _softmax(self._log_likelihood(evidence, owner @ self._log_mix))
+        return self
+
+    def probabilities(
+        self, descriptions: Sequence[str], suppliers: Sequence[str], amounts: np.ndarray,
+        nominals: Sequence[str],
+    ) -> np.ndarray:  # fmt: skip
+        """One row per line over `self.chart.accounts`: the model's posterior."""
+        evidence = (
+            self._words.transform(list(descriptions)),
+            self._one_hot_nominals(nominals),
+            self._one_hot_amounts(amounts),
+        )
+        mix = np.vstack(
+            [
+                self._log_mix[self._suppliers[s]] if s in self._suppliers else self._log_overall
+                for s in suppliers
+            ]
+        ) if len(suppliers) else np.zeros((0, len(self.chart.accounts)))  # fmt: skip
+        return _softmax(self._log_likelihood(evidence, mix))
+
+    def chart_probabilities(
+        self, descriptions: Sequence[str], suppliers: Sequence[str], nominals: Sequence[str]
+    ) -> np.ndarray:
+        """The starting point: the chart matcher on the text, within the mapped family."""
+        texts = [f"{d} {s}" for d, s in zip(descriptions, suppliers, strict=True)]
+        return self.chart.probabilities(texts, [self.mapping.get(n) for n in nominals])
+
+    def _log_likelihood(self, evidence: tuple[Any, Any, Any], log_mix: np.ndarray) -> np.ndarray:
+        words, nominals, amounts = evidence
+        return np.asarray(
+            WORD_WEIGHT * (words @ self._log_words.T)
+            + nominals @ self._log_nominals.T
+            + amounts @ self._log_amounts.T
+            + log_mix
+        )
+
+    def _one_hot_nominals(self, nominals: Sequence[str]) -> sparse.csr_matrix:
+        return _one_hot([self._nominals.get(n, -1) for n in nominals], len(self._nominals))
+
+    def _one_hot_amounts(self, amounts: np.ndarray) -> sparse.csr_matrix:
+        bins = np.searchsorted(self._edges, np.log1p(np.abs(amounts)))
+        return _one_hot(bins.tolist(), AMOUNT_BINS)
+
+
+class TopCalibration:
+    """Isotonic map from a line's best score to the chance that it is right.
+
+    Fitted on lines whose accounts are known and that the scores were not learned from
+    (`fit(best, right)`); `apply` gives the best account that probability and shares the
+    rest among the others in proportion, each below the best.
+    """
+
+    def __init__(self) -> None:
+        self._isotonic = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        self.fitted = False
+
+    def fit(self, best: np.ndarray, right: np.ndarray) -> TopCalibration:
+        self._isotonic.fit(best, right.astype(float))
+        self.fitted = True
+        return self
+
+    def apply(self, probabilities: np.ndarray) -> np.ndarray:
+        if not self.fitted or not len(probabilities):
+            return probabilities
+        best = probabilities.max(axis=1)
+        calibrated = np.clip(self._isotonic.predict(best), 1e-6, 1.0)
+        rest = np.clip(1.0 - best, 1e-12, None)
+        scaled = probabilities * ((1.0 - calibrated) / rest)[:, None]
+        scaled = np.minimum(scaled, calibrated[:, None] * (1.0 - 1e-6))  # best stays first
+        top = probabilities.argmax(axis=1)
+        scaled[np.arange(len(scaled)), top] = calibrated
+        return scaled
+
+
+def _one_hot(columns: Sequence[int], width: int) -> sparse.csr_matrix:
+    rows = [i for i, j in enumerate(columns) if j >= 0]
+    kept = [j for j in columns if j >= 0]
+    return sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, kept)), shape=(len(columns), max(width, 1))
+    )
+
+
+def _log_conditional(counts: Any, responsibilities: np.ndarray) -> np.ndarray:
+    """log P(feature | account), one row per account, from soft counts."""
+    soft = np.asarray((counts.T @ responsibilities).T) + SMOOTHING
+    return np.log(soft / soft.sum(axis=1, keepdims=True))
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)

@@ -24,7 +24,9 @@ Input columns of `fit`, `suggest` and `retrain` (extra columns ignored):
     rank          i32   1 = best
     gl_account    str
     probability   f64   calibrated probability of that account
-    source        str   "model", "mapping" or "chart" (cold start), or "model+mapping"
+    source        str   "model", "mapping", "chart" or "unlabelled" (no history: the chart
+                        alone, or learnt from the company's unlabelled lines, see
+                        `learn_unlabelled`), or "model+mapping"
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -48,7 +50,7 @@ from sklearn.pipeline import FunctionTransformer, Pipeline, make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder
 from sklearn.svm import LinearSVC
 
-from matcher.gl_chart import ChartMatcher
+from matcher.gl_chart import ChartMatcher, TopCalibration, UnlabelledMixture
 
 FEATURE_COLUMNS = ("description", "counterparty", "amount", "nominal_code")
 TRAINING_COLUMNS = (*FEATURE_COLUMNS, "gl_account")
@@ -125,6 +127,8 @@ class GLSuggester:
         self.classes: list[str] = []
         self.training = pl.DataFrame(schema=_TRAINING_SCHEMA)
         self.fingerprint = training_fingerprint(self.training)
+        self.unlabelled: UnlabelledMixture | None = None
+        self.cold_calibration: TopCalibration | None = None
 
     @property
     def is_fitted(self) -> bool:
@@ -147,6 +151,54 @@ class GLSuggester:
         self.classes = [str(c) for c in self.model.classes_]
         return self
 
+    def learn_unlabelled(self, lines: pl.DataFrame) -> GLSuggester:
+        """Before any history: learn the company's accounts from its unlabelled lines.
+
+        Needs the chart. `gl_account`, if present, is not read. Until `fit`, suggestions
+        come from `matcher.gl_chart.UnlabelledMixture`; their probabilities are the
+        model's own scores unless `calibrate_cold_start` has been given labelled lines.
+        """
+        if not self.chart:
+            raise ValueError("learning from unlabelled lines needs the chart of accounts")
+        frame = _feature_frame(lines)
+        if frame.is_empty():
+            raise ValueError("no lines to learn from")
+        self.unlabelled = UnlabelledMixture(ChartMatcher(self.chart), self.nominal_map).fit(
+            *_mixture_columns(frame)
+        )
+        return self
+
+    def calibrate_cold_start(
+        self, references: Sequence[pl.DataFrame], learn_fraction: float = 0.8
+    ) -> GLSuggester:
+        """Calibrate the no-history probabilities on other companies' labelled lines.
+
+        Each reference (lines in date order, with `gl_account`) is split: its earlier
+        `learn_fraction` is learnt unlabelled, as `learn_unlabelled` would, and each later
+        line's best score against whether it was right joins the pool that fits an
+        isotonic map, which then turns this company's no-history scores into
+        probabilities. References should share this suggester's chart and mapping; they
+        are never this company's lines, which have no labels to calibrate on.
+        """
+        best: list[np.ndarray] = []
+        right: list[np.ndarray] = []
+        for reference in references:
+            labelled = _training_frame(reference).filter(pl.col("gl_account") != "")
+            cut = int(labelled.height * learn_fraction)
+            if cut == 0 or cut == labelled.height:
+                raise ValueError("a reference needs lines both to learn from and to calibrate on")
+            scorer = GLSuggester(self.nominal_map, chart=self.chart)
+            scorer.learn_unlabelled(labelled.head(cut))
+            held_out = labelled.slice(cut)
+            probabilities, accounts, _ = scorer.predict_proba(held_out)
+            picked = np.asarray(accounts, dtype=object)[probabilities.argmax(axis=1)]
+            best.append(probabilities.max(axis=1))
+            right.append(picked == held_out["gl_account"].to_numpy())
+        if not best:
+            raise ValueError("no reference lines to calibrate on")
+        self.cold_calibration = TopCalibration().fit(np.concatenate(best), np.concatenate(right))
+        return self
+
     def retrain(self, accepted: pl.DataFrame) -> GLSuggester:
         """Add accepted (or corrected) suggestions to the history and fit again."""
         combined = pl.concat([self.training, _training_frame(accepted)])
@@ -161,6 +213,14 @@ class GLSuggester:
         column = {account: j for j, account in enumerate(accounts)}
         probabilities = np.zeros((len(nominals), len(accounts)))
         sources = ["mapping"] * len(nominals)
+        if self.model is None and not self.classes and self.unlabelled is not None:
+            chart_accounts = self.unlabelled.chart.accounts
+            by_mixture = self.unlabelled.probabilities(*_mixture_columns(features))
+            if self.cold_calibration is not None:
+                by_mixture = self.cold_calibration.apply(by_mixture)
+            for j, account in enumerate(chart_accounts):
+                probabilities[:, column[account]] = by_mixture[:, j]
+            return probabilities, accounts, ["unlabelled"] * len(nominals)
         if self.model is None and not self.classes and self.chart:
             chart = ChartMatcher(self.chart)
             texts = (features["description"] + " " + features["counterparty"]).to_list()
@@ -237,6 +297,8 @@ class GLSuggester:
             "classes": self.classes,
             "nominal_map": self.nominal_map,
             "chart": self.chart,
+            "unlabelled": self.unlabelled,
+            "cold_calibration": self.cold_calibration,
             "settings": self._settings(),
             "fingerprint": self.fingerprint,
             "sklearn_version": sklearn.__version__,
@@ -278,6 +340,8 @@ class GLSuggester:
         suggester = cls(state["nominal_map"], chart=state.get("chart"), **state["settings"])
         suggester.model = state["model"]
         suggester.classes = list(state["classes"])
+        suggester.unlabelled = state.get("unlabelled")
+        suggester.cold_calibration = state.get("cold_calibration")
         suggester.training = training
         suggester.fingerprint = fingerprint
         return suggester
@@ -336,6 +400,18 @@ def _training_frame(lines: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(
         [_feature_frame(lines), lines.select(pl.col("gl_account").cast(pl.Utf8).fill_null(""))],
         how="horizontal",
+    )
+
+
+def _mixture_columns(
+    frame: pl.DataFrame,
+) -> tuple[list[str], list[str], np.ndarray, list[str]]:
+    """Description, supplier, amount and nominal ("" when none) of feature-frame rows."""
+    return (
+        frame["description"].to_list(),
+        frame["counterparty"].to_list(),
+        frame["amount"].to_numpy(),
+        frame["nominal_code"].to_list(),
     )
 
 

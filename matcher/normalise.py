@@ -98,6 +98,8 @@ def fold_accents(text: str | None) -> str:
     """`text` with accents removed and special letters spelled in ASCII (Zoë -> Zoe)."""
     if not text:
         return ""
+    if text.isascii():  # nothing to fold, and most names are: skip the per-letter pass
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

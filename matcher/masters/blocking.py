@@ -17,6 +17,7 @@ is dropped as too common to say anything, and each sorted pass adds at most
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from itertools import pairwise
 
@@ -32,7 +33,12 @@ def candidate_pairs(
     lhs: pl.DataFrame, rhs: pl.DataFrame, *, max_block_pairs: int, window: int
 ) -> pl.DataFrame:
     """Distinct `left_row, right_row` pairs found by any blocking pass."""
-    left_keys, right_keys = blocking_keys(lhs), blocking_keys(rhs)
+    # Keys are joined as 64-bit hashes, far cheaper than strings; a collision can only
+    # add a candidate, which comparison then judges like any other.
+    left_keys, right_keys = (
+        blocking_keys(side).filter(pl.col("key").is_not_null()).select("row", pl.col("key").hash())
+        for side in (lhs, rhs)
+    )
     usable = (
         left_keys.group_by("key")
         .len("left_size")
@@ -50,7 +56,12 @@ def candidate_pairs(
         sorted_neighbourhood(lhs, rhs, order, window)
         for order in (pl.col("name"), _reversed_words(pl.col("name")))
     ]
-    return pl.concat([keyed, *sorted_passes]).unique().sort("left_row", "right_row")
+    # One integer per pair makes the union's de-duplication and ordering one cheap sort.
+    width = max(rhs.height, 1)
+    pair = pl.col("left_row").cast(pl.Int64) * width + pl.col("right_row").cast(pl.Int64)
+    codes = pl.concat([keyed, *sorted_passes], how="vertical_relaxed").select(pair.alias("pair"))
+    unique = codes["pair"].unique().sort()
+    return pl.DataFrame({"left_row": unique // width, "right_row": unique % width})
 
 
 def blocking_keys(prepared: pl.DataFrame) -> pl.DataFrame:
@@ -66,18 +77,13 @@ def blocking_keys(prepared: pl.DataFrame) -> pl.DataFrame:
     ).filter(pl.col("form") != "")
     tokens = forms.select("row", pl.col("form").str.split(" ").alias("tokens"))
     words = tokens.explode("tokens").filter(pl.col("tokens").str.len_chars() >= 2)
-    distinct_words = words["tokens"].unique()
-    phonetic = pl.DataFrame(
-        {
-            "tokens": distinct_words,
-            "sounds": [list(_sounds(word)) for word in distinct_words.to_list()],
-        },
-        schema={"tokens": pl.Utf8, "sounds": pl.List(pl.Utf8)},
+    # Phonetic keys are computed once per distinct word (and cached across calls), and
+    # built flat, one (word, key) row each: polars builds list columns element by element.
+    phonetic = _flat(
+        "tokens", "sounds", {word: _sounds(word) for word in words["tokens"].unique().to_list()}
     )
-    sounds = (
-        words.join(phonetic, on="tokens")
-        .explode("sounds")
-        .select("row", (pl.lit("sound:") + pl.col("sounds")).alias("key"))
+    sounds = words.join(phonetic, on="tokens").select(
+        "row", (pl.lit("sound:") + pl.col("sounds")).alias("key")
     )
     word_keys = words.filter(pl.col("tokens").str.len_chars() >= 3).select(
         "row", (pl.lit("word:") + pl.col("tokens")).alias("key")
@@ -96,21 +102,22 @@ def blocking_keys(prepared: pl.DataFrame) -> pl.DataFrame:
             + pl.col("tokens").list.eval(pl.element().str.slice(0, 3)).list.join("")
         ).alias("key"),
     )
-    distinct_forms = forms["form"].unique()
-    sounded = pl.DataFrame(
-        {
-            "form": distinct_forms,
-            "sound_pairs": [_sound_pairs(form) for form in distinct_forms.to_list()],
-        },
-        schema={"form": pl.Utf8, "sound_pairs": pl.List(pl.Utf8)},
+    sounded = _flat(
+        "form",
+        "sound_pairs",
+        {form: _sound_pairs(form) for form in forms["form"].unique().to_list()},
     )
-    sound_pairs = (
-        forms.join(sounded, on="form")
-        .explode("sound_pairs")
-        .filter(pl.col("sound_pairs").is_not_null())
-        .select("row", (pl.lit("sound pair:") + pl.col("sound_pairs")).alias("key"))
+    sound_pairs = forms.join(sounded, on="form").select(
+        "row", (pl.lit("sound pair:") + pl.col("sound_pairs")).alias("key")
     )
     return pl.concat([*exact, sounds, word_keys, word_pairs, sound_pairs, skeleton]).unique()
+
+
+def _flat(key: str, value: str, values: dict[str, Sequence[str]]) -> pl.DataFrame:
+    """One `key, value` row per value of each key (a key without values has no row)."""
+    keys = [k for k, vs in values.items() for _ in vs]
+    flat = [v for vs in values.values() for v in vs]
+    return pl.DataFrame({key: keys, value: flat}, schema={key: pl.Utf8, value: pl.Utf8})
 
 
 def _sound_pairs(form: str) -> list[str]:
