@@ -9,7 +9,8 @@
 3. `anomaly_step`: `score_transactions` per system and invoice entity; the flagged
    ones are ``anomaly`` results with their reasons.
 4. `gl_step`: Sage GL accounts for KashFlow purchase lines, from a `GLSuggester` trained
-   on Sage's labelled lines, or from the nominal mapping alone with too little history.
+   on Sage's labelled lines; with too little history, learnt from the pending lines
+   themselves and the chart (unlabelled), or from the nominal mapping alone.
 
 A part of a step that fails (one entity, one system's invoices) becomes a `StepProblem`
 and the rest of the step still runs. Nothing here reads or writes the ledger.
@@ -338,8 +339,9 @@ class GLSummary:
     """KashFlow purchase lines not yet in Sage, to suggest for."""
     suggested: int = 0
     source: str = "mapping"
-    """"model" (trained on history) or "mapping" (too little history: the mapping table,
-    and the chart of accounts when there is one)."""
+    """"model" (trained on history), "unlabelled" (too little history, but at least
+    `min_history` lines to suggest for and a chart: learnt from those lines without their
+    accounts) or "mapping" (the mapping table, and the chart of accounts when there is one)."""
 
 
 @dataclass(frozen=True)
@@ -360,17 +362,30 @@ def train_suggester(
     mapping: Mapping[str, str],
     config: GLConfig,
     chart: Mapping[str, str] | None = None,
+    pending: pl.DataFrame | None = None,
 ) -> tuple[GLSuggester, str]:
-    """A suggester trained on `history`, or the mapping table (and the chart) alone with a
-    note why."""
+    """A suggester trained on `history`; with too little history, one that learns the
+    chart's accounts from the `pending` lines themselves (unlabelled), or the mapping
+    table alone; with a note why."""
     suggester = GLSuggester(mapping, chart=chart)
     accounts = history["gl_account"].n_unique()
     if history.height < config.min_history or accounts < 2:
-        return suggester, (
+        thin = (
             f"too little history ({history.height} labelled Sage lines, {accounts} accounts;"
-            f" {config.min_history} lines of two accounts needed): suggested from the"
-            " nominal mapping table"
+            f" {config.min_history} lines of two accounts needed)"
         )
+        if chart and pending is not None and pending.height >= config.min_history:
+            try:
+                suggester.learn_unlabelled(pending)
+            except ValueError as error:
+                return GLSuggester(mapping, chart=chart), (
+                    f"{thin}; unlabelled learning failed ({error}): from the mapping table"
+                )
+            return suggester, (
+                f"{thin}: learnt from {pending.height} unlabelled lines and the chart of"
+                " accounts (confidence uncalibrated)"
+            )
+        return suggester, f"{thin}: suggested from the nominal mapping table"
     try:
         suggester.fit(history)
     except ValueError as error:  # e.g. descriptions too sparse for the vocabularies
@@ -383,7 +398,9 @@ def train_suggester(
 
 def gl_step(frames: GLFrames, config: GLConfig) -> StepOutput[GLSummary]:
     """Suggests Sage GL accounts for KashFlow purchase lines; ``gl_suggestion`` results."""
-    suggester, note = train_suggester(frames.history, frames.mapping, config, frames.chart)
+    suggester, note = train_suggester(
+        frames.history, frames.mapping, config, frames.chart, frames.pending
+    )
     lines = frames.pending
     results: list[MatchResult] = []
     if not lines.is_empty():
@@ -394,7 +411,13 @@ def gl_step(frames: GLFrames, config: GLConfig) -> StepOutput[GLSummary]:
         history=frames.history.height,
         lines=lines.height,
         suggested=len(results),
-        source="model" if suggester.is_fitted else "mapping",
+        source=(
+            "model"
+            if suggester.is_fitted
+            else "unlabelled"
+            if suggester.unlabelled is not None
+            else "mapping"
+        ),
     )
     return StepOutput(summary, tuple(results))
 

@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_gl
+from matcher.frames import GL_LINE_SCHEMA
 from matcher.gl_suggest import FingerprintMismatch, GLSuggester, training_fingerprint
+from matcher.steps import GLConfig, GLFrames, gl_step
 from sandbox.datagen.gl import (
     NOMINAL_TO_SAGE,
     SAGE_GL_ACCOUNTS,
@@ -323,3 +325,28 @@ def test_fingerprint_changes_when_a_row_changes(
     )
     assert training_fingerprint(changed) != training_fingerprint(frame)
     assert training_fingerprint(frame.head(i)) != training_fingerprint(frame)
+
+
+def test_a_reconcile_with_no_history_learns_from_the_lines_it_suggests_for(
+    no_history: tuple[GLSuggester, pl.DataFrame, pl.DataFrame],
+) -> None:
+    """The GL step, given a chart and enough lines but no history, learns unlabelled."""
+    _, earlier, _ = no_history
+    pending = earlier.select(
+        pl.col("line_id").alias("id"), "description", "counterparty", "amount", "nominal_code",
+        pl.lit("").alias("gl_account"), pl.col("line_id").alias("purchase_key"),
+        pl.lit(1, pl.Int64).alias("line_no"), pl.col("amount").cast(pl.Decimal(38, 2)).alias("net"),
+    )  # fmt: skip
+    history = pl.DataFrame(schema=GL_LINE_SCHEMA)
+    frames = GLFrames(history, pending, NOMINAL_TO_SAGE, GENERATED_CHART)
+
+    learnt = gl_step(frames, GLConfig(min_history=30))
+    assert learnt.summary.source == "unlabelled"
+    assert {r.detail["source"] for r in learnt.results} == {"unlabelled"}
+    assert "learnt from" in learnt.results[0].detail["note"]
+    truth = dict(zip(earlier["line_id"], earlier["gl_account"], strict=True))
+    right = sum(r.right is not None and r.right[2] == truth[r.group_id] for r in learnt.results)
+    chart_only = gl_step(GLFrames(history, pending.head(29), NOMINAL_TO_SAGE, GENERATED_CHART),
+                         GLConfig(min_history=30))  # fmt: skip
+    assert chart_only.summary.source == "mapping"  # too few lines to learn from
+    assert right / len(learnt.results) > 0.75
