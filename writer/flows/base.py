@@ -67,6 +67,8 @@ class Rejection:
     key: str
     field: str | None
     message: str
+    version: int | None = None
+    """The version of the source record refused (a new version is judged anew)."""
 
     def line(self) -> str:
         where = f"{self.system} {self.entity} {self.key}"
@@ -166,5 +168,7 @@ class Planner:
 
     def reject(self, flow: str, source: Source, field: str | None, message: str) -> None:
         self.plan.rejections.append(
-            Rejection(flow, source.system, source.entity, source.key, field, message)
+            Rejection(
+                flow, source.system, source.entity, source.key, field, message, source.version
+            )
         )
