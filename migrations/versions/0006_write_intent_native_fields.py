@@ -1,22 +1,18 @@
 """The outbox keeps what the rules add beyond the canonical record: the target columns a
-flow sets on what it creates (a Sage 100 salesperson, ...), so the applier writes them.
+flow sets on what it creates (a Sage 100 salesperson, ...), as {"column": "value"}, so
+the applier writes them. Nullable with no default: the rows chained already hash as they
+did (the chain strips nulls). Never downgraded: the ledger is append-only.
 
 Revision ID: 0006
 """
 
-from pathlib import Path
-
+import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "0006"
-down_revision = "0005"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0006", "0005"
+branch_labels = depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(Path(__file__).with_suffix(".sql").read_text())
-
-
-def downgrade() -> None:
-    raise RuntimeError("the ledger is append-only: its schema is never downgraded")
+    op.add_column("write_intent", sa.Column("native_fields", JSONB()), schema="ledger")
