@@ -56,6 +56,12 @@ def kashflow_client(server: SandboxServer) -> KashFlowClient:
 
 
 @pytest.fixture
+def open_kashflow(server: SandboxServer) -> Callable[[], KashFlowClient]:
+    """A new client of the test's KashFlow sandbox per call (pollers close theirs)."""
+    return lambda: kashflow_client(server)
+
+
+@pytest.fixture
 def kashflow(server: SandboxServer) -> Iterator[KashFlowClient]:
     with kashflow_client(server) as client:
         yield client
