@@ -21,6 +21,8 @@ from sage100_fixtures import Clock
 from canonical import Allocation, Customer, DocumentLine, Payment, PurchaseInvoice, SalesInvoice
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader
+from ledgerbridge.cli import main
+from sandbox.kashflow import SandboxServer
 from writer.apply import Applier
 from writer.intents import WriteIntent
 from writer.plan import Plan
@@ -292,3 +294,61 @@ def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
         sql = "SELECT message FROM ledger.dead_letter WHERE idempotency_key = %s"
         [(message,)] = _ledger(pipeline.url, sql, update.idempotency_key)
         assert "already exists" in message
+
+
+def test_the_users_path_is_sync_once_then_apply(
+    monkeypatch: pytest.MonkeyPatch,
+    ledger_url: str,
+    company_db: Path,
+    server: SandboxServer,
+    kashflow: KashFlowClient,
+    reader: Sage100Reader,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in {
+        "LEDGERBRIDGE_CONFIG": str(tmp_path / "absent.toml"),
+        "DATABASE_URL": ledger_url,
+        "LEDGERBRIDGE_SAGE100__ODBC_CONNECTION_STRING": f"DRIVER=SQLite3;Database={company_db}",
+        "LEDGERBRIDGE_KASHFLOW__BASE_URL": server.base_url,
+        "LEDGERBRIDGE_KASHFLOW__REQUESTS_PER_SECOND": "500",
+        "COLUMNS": "200",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str) -> tuple[int, str]:
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exited:
+            code = int(exited.code or 0)
+        return code, capsys.readouterr().out
+
+    def intents_about(key: str) -> list[str]:
+        sql = "SELECT idempotency_key FROM ledger.write_intent WHERE %s IN (source_key, target_key)"
+        return [k for (k,) in _ledger(ledger_url, sql, key)]
+
+    code, out = run("sync", "--once")
+    assert code == 0 and "planned:" in out, out
+    with psycopg.connect(ledger_url) as conn:
+        link_masters(conn)  # as `ledgerbridge reconcile`, its matches confirmed, would
+    kashflow.customers.create_record(
+        Customer.build(system="kashflow", key="USER0001", name="Users Path Ltd")
+    )
+    code, out = run("sync", "--once")
+    assert code == 0, out
+    assert intents_about("USER0001") == ["customer_to_sage100:kashflow:customer:USER0001:v1"]
+
+    code, out = run("apply")
+    assert "succeeded" in out, out
+    [made] = _rows(
+        reader,
+        "SELECT CustomerName, SalespersonNo FROM AR_Customer WHERE CustomerNo = ?",
+        "USER0001",
+    )
+    assert made == {"CustomerName": "Users Path Ltd", "SalespersonNo": "0001"}
+
+    code, out = run("sync", "--once")
+    assert code == 0, out
+    assert intents_about("USER0001") == ["customer_to_sage100:kashflow:customer:USER0001:v1"]
+    assert intents_about("01-USER0001") == intents_about("USER0001"), "the echo was planned"
