@@ -1,6 +1,7 @@
 """The systems the applier writes to, behind one small protocol: `write` a record and
-return its key there, and `find` a record after an uncertain outcome (KashFlow: by code,
-number or the payment's reference; Sage 100: by key over ODBC), so nothing is written twice.
+return its key there (to KashFlow also a product's stock level), and `find` a record
+after an uncertain outcome (KashFlow: by code, number or the payment's reference; Sage
+100: by key over ODBC), so nothing is written twice.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from canonical import (
     Product,
     PurchaseInvoice,
     SalesInvoice,
+    StockLevel,
     Supplier,
     ValidationFailed,
 )
@@ -82,6 +84,13 @@ class KashFlowTarget:
                 system=self.system, entity=record.entity, key=record.key,
                 field=next(iter(native_fields)),
             )  # fmt: skip
+        if isinstance(record, StockLevel) and operation == "update":
+            # KashFlow keeps one stock quantity per product, on the product's nominal.
+            products = self.client.products
+            products.update_record(
+                products.read(record.product_key), {"QuantityInStock": record.quantity_on_hand}
+            )
+            return record.key
         if isinstance(record, Payment) and operation == "create":
             made = self.client.payments.record(record)
             return ",".join(p.key for p in made) or record.key

@@ -352,3 +352,43 @@ def test_the_users_path_is_sync_once_then_apply(
     assert code == 0, out
     assert intents_about("USER0001") == ["customer_to_sage100:kashflow:customer:USER0001:v1"]
     assert intents_about("01-USER0001") == intents_about("USER0001"), "the echo was planned"
+
+
+def _stock_intents(plan: Plan, product: str) -> list[Any]:
+    return [
+        i
+        for i in plan.intents
+        if i.flow == "stock_to_kashflow" and getattr(i.record, "product_key", None) == product
+    ]
+
+
+def test_sage100_stock_on_hand_shows_as_the_kashflow_products_stock_level_once(
+    pipeline: Pipeline, sage100_target: Sage100Target, reader: Sage100Reader, clock: Clock
+) -> None:
+    sql = (
+        "SELECT l.kashflow_key FROM ledger.current_link AS l JOIN ledger.current_record AS r"
+        " ON r.system = 'kashflow' AND r.entity = 'product' AND r.native_key = l.kashflow_key"
+        " WHERE l.entity = 'product' AND (r.payload ->> 'track_stock')::boolean"
+        " ORDER BY l.kashflow_key LIMIT 1"
+    )
+    [(product,)] = _ledger(pipeline.url, sql)
+    clock.advance(minutes=5)
+    sage100_target.writer.adjust_stock(product, "000", Decimal(7), DAY)
+    sql = "SELECT QuantityOnHand FROM IM_ItemWarehouse WHERE ItemCode = ? AND WarehouseCode = ?"
+    on_hand = Decimal(str(_rows(reader, sql, product, "000")[0]["QuantityOnHand"]))
+    pipeline.poll("sage100:stock_level")
+
+    plan = pipeline.plan()
+    [level] = _stock_intents(plan, product)
+    assert (level.operation, level.record.quantity_on_hand) == ("update", on_hand)
+    report = pipeline.apply(plan, [level])
+    assert (report.succeeded, report.dead_lettered) == (1, 0), report
+    held = pipeline.kashflow.products.get(product)
+    assert Decimal(str(held["QuantityInStock"])) == on_hand
+    renamed = pipeline.kashflow.products.read(product).model_copy(update={"name": "Renamed"})
+    pipeline.kashflow.products.update_record(renamed)
+    held = pipeline.kashflow.products.get(product)
+    assert Decimal(str(held["QuantityInStock"])) == on_hand, "a product update kept its stock"
+
+    pipeline.poll("sage100:stock_level", "kashflow:product")
+    assert _stock_intents(pipeline.plan(), product) == [], "a level written is written once"
