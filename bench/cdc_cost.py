@@ -48,7 +48,7 @@ from ledgerbridge.testdb import create_migrated_database, drop_database, server_
 from sandbox.datagen import CompanySize, generate_company
 from sandbox.kashflow import SandboxConfig, SandboxServer, Store, open_sandbox
 from sandbox.kashflow import documents as docs
-from sandbox.kashflow.seed import seed_synthetic_invoices
+from sandbox.kashflow.seed import pay_synthetic_invoices, seed_synthetic_invoices
 from sandbox.sage100.seed import seed_company
 
 MEASURED = ("customer", "sales_invoice")
@@ -69,21 +69,7 @@ def seed_kashflow(db: Path, size: int, rng: random.Random) -> None:
         customers.append((record["Code"], record, docs.summary(record, docs.CUSTOMER_SUMMARY)))
     store.put_many("customers", customers)
     seed_synthetic_invoices(store, size)
-    paid = []
-    for number in range(1_000_000, 1_000_000 + size):
-        if rng.random() >= 0.9:
-            continue
-        invoice = store.get("invoices", str(number))
-        assert invoice is not None
-        record = invoice
-        record["PaymentLines"] = [
-            {"Id": store.next_id("payment-lines"), "Date": record["IssuedDate"],
-             "Amount": record["GrossAmount"], "Method": 1, "AccountId": 1, "Note": None,
-             "Reference": f"PAY{number}"},
-        ]  # fmt: skip
-        docs.settle(record, date(2026, 11, 2))
-        paid.append((str(number), record, docs.document_summary(record, docs.INVOICE_SUMMARY)))
-    store.put_many("invoices", paid)
+    pay_synthetic_invoices(store, size, rng)
     store.close()
 
 

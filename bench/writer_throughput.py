@@ -36,9 +36,8 @@ from ledgerbridge.sage100_session import SandboxBOISession
 from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
 from sandbox.datagen import generate_company
 from sandbox.kashflow import SandboxConfig, SandboxServer, Store, open_sandbox
-from sandbox.kashflow import documents as docs
+from sandbox.kashflow.seed import pay_synthetic_invoices, seed_synthetic_invoices
 from sandbox.kashflow.seed import seed_company as seed_kashflow_company
-from sandbox.kashflow.seed import seed_synthetic_invoices
 from sandbox.sage100.seed import seed_company
 from writer.apply import Applier
 from writer.intents import WriteIntent
@@ -52,20 +51,7 @@ def seed_kashflow(db: Path, count: int, rng: random.Random) -> None:
     store = Store(db)
     seed_kashflow_company(store, "small", 42)
     seed_synthetic_invoices(store, count, FIRST_NUMBER)
-    paid = []
-    for number in range(FIRST_NUMBER, FIRST_NUMBER + count):
-        if rng.random() >= 0.9:
-            continue
-        record = store.get("invoices", str(number))
-        assert record is not None
-        record["PaymentLines"] = [
-            {"Id": store.next_id("payment-lines"), "Date": record["IssuedDate"],
-             "Amount": record["GrossAmount"], "Method": 1, "AccountId": 1, "Note": None,
-             "Reference": f"PAY{number}"},
-        ]  # fmt: skip
-        docs.settle(record, date(2026, 11, 2))
-        paid.append((str(number), record, docs.document_summary(record, docs.INVOICE_SUMMARY)))
-    store.put_many("invoices", paid)
+    pay_synthetic_invoices(store, count, rng, FIRST_NUMBER)
     store.close()
 
 

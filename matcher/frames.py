@@ -11,24 +11,16 @@ from decimal import Decimal
 
 import polars as pl
 
-from canonical import (
-    Customer,
-    GLAccount,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-    decimal_text,
-)
+import canonical
+from canonical import decimal_text
 from ledger import IdentityLink
 from matcher.normalise import clean_text, normalise_reference
 
 Links = dict[tuple[str, str], str]
 """(system, key) -> the one id both systems' records of a linked pair share."""
 
-Invoice = SalesInvoice | PurchaseInvoice
-Party = Customer | Supplier
+Invoice = canonical.SalesInvoice | canonical.PurchaseInvoice
+Party = canonical.Customer | canonical.Supplier
 
 
 def shared_ids(links: Iterable[IdentityLink]) -> Links:
@@ -79,7 +71,7 @@ def party_frame(parties: Iterable[Party]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=PARTY_SCHEMA)
 
 
-def product_frame(products: Iterable[Product]) -> pl.DataFrame:
+def product_frame(products: Iterable[canonical.Product]) -> pl.DataFrame:
     """Products of one system in `PRODUCT_SCHEMA`."""
     rows = [{"id": p.key, "code": p.key, "name": p.name} for p in products]
     return pl.DataFrame(rows, schema=PRODUCT_SCHEMA)
@@ -122,7 +114,7 @@ DEFAULT_TERMS = timedelta(days=30)
 
 
 def payment_frame(
-    payments: Iterable[Payment], parties: Links, payment_links: Links
+    payments: Iterable[canonical.Payment], parties: Links, payment_links: Links
 ) -> pl.DataFrame:
     """Payments of both systems in `PAYMENT_SCHEMA`; ids are ``system:key``."""
     rows = []
@@ -146,7 +138,11 @@ def payment_frame(
 
 def counterparty_key(invoice: Invoice) -> str:
     """The customer of a sales invoice, the supplier of a purchase invoice."""
-    return invoice.customer_key if isinstance(invoice, SalesInvoice) else invoice.supplier_key
+    return (
+        invoice.customer_key
+        if isinstance(invoice, canonical.SalesInvoice)
+        else invoice.supplier_key
+    )
 
 
 def invoice_frame(invoices: Iterable[Invoice], parties: Links) -> pl.DataFrame:
@@ -202,7 +198,7 @@ def transaction_frame(invoices: Iterable[Invoice]) -> pl.DataFrame:
         net = invoice.net_amount
         line_vat = sum((line.net_amount * line.tax_rate for line in lines), Decimal(0))
         number = invoice.key
-        if isinstance(invoice, PurchaseInvoice) and invoice.reference:
+        if isinstance(invoice, canonical.PurchaseInvoice) and invoice.reference:
             number = invoice.reference
         rows.append(
             {
@@ -244,7 +240,8 @@ PENDING_LINE_SCHEMA = pl.Schema(
 
 
 def nominal_map(
-    kashflow_accounts: Iterable[GLAccount], sage100_accounts: Iterable[GLAccount]
+    kashflow_accounts: Iterable[canonical.GLAccount],
+    sage100_accounts: Iterable[canonical.GLAccount],
 ) -> dict[str, str]:
     """KashFlow nominal code -> Sage 100 GL account, for accounts both charts hold.
 
@@ -268,8 +265,10 @@ def nominal_map(
 
 
 def same_purchases(
-    kashflow: Iterable[PurchaseInvoice], sage100: Iterable[PurchaseInvoice], suppliers: Links
-) -> dict[str, PurchaseInvoice]:
+    kashflow: Iterable[canonical.PurchaseInvoice],
+    sage100: Iterable[canonical.PurchaseInvoice],
+    suppliers: Links,
+) -> dict[str, canonical.PurchaseInvoice]:
     """KashFlow purchase key -> the Sage 100 purchase invoice of the same purchase.
 
     Two purchase invoices are the same purchase when their suppliers are linked and
@@ -277,12 +276,12 @@ def same_purchases(
     numbers (the KashFlow key, the number after "|" in a Sage key) agree, or else their
     gross amounts and issue dates agree. Each Sage invoice is the pair of one only.
     """
-    index: dict[tuple[str | None, str], PurchaseInvoice] = {}
+    index: dict[tuple[str | None, str], canonical.PurchaseInvoice] = {}
     for invoice in sage100:
         party = party_id("sage100", invoice.supplier_key, suppliers)
         for match_key in _purchase_keys(invoice.key.rpartition("|")[2], invoice):
             index.setdefault((party, match_key), invoice)
-    pairs: dict[str, PurchaseInvoice] = {}
+    pairs: dict[str, canonical.PurchaseInvoice] = {}
     taken: set[str] = set()
     for invoice in kashflow:
         party = party_id("kashflow", invoice.supplier_key, suppliers)
@@ -295,7 +294,7 @@ def same_purchases(
     return pairs
 
 
-def _purchase_keys(number: str, invoice: PurchaseInvoice) -> list[str]:
+def _purchase_keys(number: str, invoice: canonical.PurchaseInvoice) -> list[str]:
     """What identifies a purchase invoice within its supplier, most telling first."""
     keys = []
     reference = normalise_reference(invoice.reference)
@@ -307,9 +306,9 @@ def _purchase_keys(number: str, invoice: PurchaseInvoice) -> list[str]:
 
 
 def gl_history_frame(
-    sage100: Iterable[PurchaseInvoice],
-    pairs: Mapping[str, PurchaseInvoice],
-    kashflow: Mapping[str, PurchaseInvoice],
+    sage100: Iterable[canonical.PurchaseInvoice],
+    pairs: Mapping[str, canonical.PurchaseInvoice],
+    kashflow: Mapping[str, canonical.PurchaseInvoice],
     suppliers: Links,
     supplier_names: Mapping[str, str],
 ) -> pl.DataFrame:
@@ -345,7 +344,7 @@ def gl_history_frame(
 
 
 def pending_line_frame(
-    kashflow: Iterable[PurchaseInvoice], supplier_names: Mapping[str, str]
+    kashflow: Iterable[canonical.PurchaseInvoice], supplier_names: Mapping[str, str]
 ) -> pl.DataFrame:
     """The lines of the KashFlow purchase invoices given, to suggest accounts for, in
     `PENDING_LINE_SCHEMA`."""
@@ -367,6 +366,6 @@ def pending_line_frame(
     return pl.DataFrame(rows, schema=PENDING_LINE_SCHEMA)
 
 
-def supplier_names(suppliers: Iterable[Supplier]) -> dict[str, str]:
+def supplier_names(suppliers: Iterable[canonical.Supplier]) -> dict[str, str]:
     """``system:key`` -> the supplier's name."""
     return {f"{s.system}:{s.key}": s.name for s in suppliers}

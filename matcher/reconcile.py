@@ -17,17 +17,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from canonical import (
-    ACCOUNTING_SYSTEMS,
-    CanonicalRecord,
-    Customer,
-    GLAccount,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-)
+import canonical
 from ledger import IdentityLink, MatchResult
 from ledger.decisions import AcceptedAccount
 from matcher.anomalies import AnomalyConfig
@@ -78,7 +68,7 @@ __all__ = [
     "run_steps",
 ]
 
-R = TypeVar("R", bound=CanonicalRecord)
+R = TypeVar("R", bound=canonical.CanonicalRecord)
 Summary = TypeVar("Summary")
 
 MASTER_ENTITIES = ("customer", "supplier", "product")
@@ -105,7 +95,7 @@ class ReconcileConfig:
 class ReconcileInput:
     """What a run looks at: the current records of both systems and the links in force."""
 
-    records: Mapping[str, Sequence[CanonicalRecord]]
+    records: Mapping[str, Sequence[canonical.CanonicalRecord]]
     """entity -> the current records of both systems, by system and key."""
     links: Sequence[IdentityLink] = ()
     """Identity links in force, by entity and keys."""
@@ -255,12 +245,14 @@ def master_frames(inputs: ReconcileInput) -> list[MasterFrames]:
         linked = {("kashflow", link.kashflow_key) for link in in_force}
         linked |= {("sage100", link.sage100_key) for link in in_force}
         sides = []
-        for system in ACCOUNTING_SYSTEMS:
+        for system in canonical.ACCOUNTING_SYSTEMS:
             if entity == "product":
-                products = inputs.of(entity, Product, system)
+                products = inputs.of(entity, canonical.Product, system)
                 sides.append(product_frame(p for p in products if (system, p.key) not in linked))
             else:
-                kind: type[Customer | Supplier] = Customer if entity == "customer" else Supplier
+                kind: type[canonical.Customer | canonical.Supplier] = (
+                    canonical.Customer if entity == "customer" else canonical.Supplier
+                )
                 parties = inputs.of(entity, kind, system)
                 sides.append(party_frame(p for p in parties if (system, p.key) not in linked))
         kashflow, sage100 = sides
@@ -275,10 +267,10 @@ def payment_frames(inputs: ReconcileInput) -> list[PaymentFrames]:
     frames = []
     for kind, invoice_entity, party_entity in PAIRINGS:
         parties = shared_ids(inputs.links_of(party_entity))
-        payments = [p for p in inputs.of("payment", Payment) if p.kind == kind]
+        payments = [p for p in inputs.of("payment", canonical.Payment) if p.kind == kind]
         invoices: list[Invoice] = [
-            *inputs.of(invoice_entity, SalesInvoice),
-            *inputs.of(invoice_entity, PurchaseInvoice),
+            *inputs.of(invoice_entity, canonical.SalesInvoice),
+            *inputs.of(invoice_entity, canonical.PurchaseInvoice),
         ]
         frames.append(
             PaymentFrames(
@@ -293,12 +285,12 @@ def payment_frames(inputs: ReconcileInput) -> list[PaymentFrames]:
 def transaction_frames(inputs: ReconcileInput) -> dict[tuple[str, str], pl.DataFrame]:
     """(system, invoice entity) -> its invoices in the `score_transactions` contract."""
     frames: dict[tuple[str, str], pl.DataFrame] = {}
-    for system in ACCOUNTING_SYSTEMS:
+    for system in canonical.ACCOUNTING_SYSTEMS:
         frames[(system, "sales_invoice")] = transaction_frame(
-            inputs.of("sales_invoice", SalesInvoice, system)
+            inputs.of("sales_invoice", canonical.SalesInvoice, system)
         )
         frames[(system, "purchase_invoice")] = transaction_frame(
-            inputs.of("purchase_invoice", PurchaseInvoice, system)
+            inputs.of("purchase_invoice", canonical.PurchaseInvoice, system)
         )
     return frames
 
@@ -307,9 +299,11 @@ def gl_frames(inputs: ReconcileInput) -> GLFrames:
     """Labelled Sage purchase lines, the lines of KashFlow purchases not yet in Sage, and
     the nominal mapping between the two charts of accounts."""
     suppliers = shared_ids(inputs.links_of("supplier"))
-    names = supplier_names(inputs.of("supplier", Supplier))
-    kashflow = {p.key: p for p in inputs.of("purchase_invoice", PurchaseInvoice, "kashflow")}
-    sage100 = inputs.of("purchase_invoice", PurchaseInvoice, "sage100")
+    names = supplier_names(inputs.of("supplier", canonical.Supplier))
+    kashflow = {
+        p.key: p for p in inputs.of("purchase_invoice", canonical.PurchaseInvoice, "kashflow")
+    }
+    sage100 = inputs.of("purchase_invoice", canonical.PurchaseInvoice, "sage100")
     pairs = same_purchases(kashflow.values(), sage100, suppliers)
     return GLFrames(
         history=pl.concat(
@@ -322,8 +316,12 @@ def gl_frames(inputs: ReconcileInput) -> GLFrames:
             (invoice for key, invoice in kashflow.items() if key not in pairs), names
         ),
         mapping=nominal_map(
-            inputs.of("gl_account", GLAccount, "kashflow"),
-            inputs.of("gl_account", GLAccount, "sage100"),
+            inputs.of("gl_account", canonical.GLAccount, "kashflow"),
+            inputs.of("gl_account", canonical.GLAccount, "sage100"),
         ),
-        chart={a.key: a.name for a in inputs.of("gl_account", GLAccount, "sage100") if a.active},
+        chart={
+            a.key: a.name
+            for a in inputs.of("gl_account", canonical.GLAccount, "sage100")
+            if a.active
+        },
     )

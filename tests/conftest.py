@@ -12,14 +12,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from database_copies import database_copy, seeded_template
 
-from ledgerbridge.testdb import (
-    create_database,
-    create_migrated_database,
-    drop_database,
-    fresh_name,
-    server_url,
-)
+from ledgerbridge.testdb import server_url
 
 pytest_plugins = ["sage100_fixtures", "kashflow_sandbox_fixtures"]
 """Sage 100 company and clock fixtures, shared by tests/connectors and tests/sandbox; a
@@ -33,17 +28,14 @@ def pg_server() -> str:
 
 @pytest.fixture(scope="session")
 def ledger_template(pg_server: str) -> Iterator[str]:
-    name, _ = create_migrated_database(pg_server, "lbtest_template")
-    yield name
-    drop_database(pg_server, name)
+    with seeded_template(pg_server, "lbtest_template") as name:
+        yield name
 
 
 @pytest.fixture
 def ledger_url(pg_server: str, ledger_template: str) -> Iterator[str]:
-    name = fresh_name("lbtest")
-    url = create_database(pg_server, name, template=ledger_template)
-    yield url
-    drop_database(pg_server, name)
+    with database_copy(pg_server, ledger_template, "lbtest") as url:
+        yield url
 
 
 @pytest.fixture

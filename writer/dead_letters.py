@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from ledger.decisions import Decision, record_ref
 from writer.outbox import intent_states, record_decision
 
 NOT_PLANNED = "not_planned"
@@ -55,8 +56,11 @@ def writer_dead_letters(
     ]
 
 
-def ask_retry(conn: psycopg.Connection[Any], dead_letter_id: int, actor: str) -> str:
-    """Records that the dead letter's intent is to be tried again; returns its key.
+def request_retry(
+    conn: psycopg.Connection[Any], dead_letter_id: int, actor: str, reason: str | None = None
+) -> Decision:
+    """Records that the dead letter's intent is to be tried again: a decision about its
+    key, the dead letter and the record it would have written (for that record's audit).
     Refused (ValueError) for an unknown id or an intent that has landed since."""
     found = writer_dead_letters(conn, dead_letter_id)
     if not found:
@@ -70,12 +74,22 @@ def ask_retry(conn: psycopg.Connection[Any], dead_letter_id: int, actor: str) ->
         )
     if letter.now == "succeeded":
         raise ValueError(f"dead letter {dead_letter_id}: its write has landed since")
-    key = letter.idempotency_key
-    assert key is not None
-    record_decision(
-        conn, "retry", {"idempotency_key": key, "dead_letter_id": dead_letter_id}, "requested",
-        actor,
-    )  # fmt: skip
+    records = []
+    if letter.system and letter.entity and letter.key:
+        records.append(record_ref(letter.system, letter.entity, letter.key))
+    subject = {
+        "idempotency_key": letter.idempotency_key,
+        "dead_letter_id": dead_letter_id,
+        "stage": "writer",
+        "records": records,
+    }
+    return record_decision(conn, "retry", subject, "requested", actor, reason)
+
+
+def ask_retry(conn: psycopg.Connection[Any], dead_letter_id: int, actor: str) -> str:
+    """Records that the dead letter's intent is to be tried again; returns its key.
+    Refused (ValueError) for an unknown id or an intent that has landed since."""
+    key: str = request_retry(conn, dead_letter_id, actor).subject["idempotency_key"]
     return key
 
 

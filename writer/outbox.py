@@ -16,6 +16,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from canonical import CanonicalRecord, canonical_json, parse_record
+from ledger.decisions import Decision, append_decision, record_ref
 from writer.intents import WriteIntent
 from writer.sql import query
 
@@ -169,27 +170,50 @@ def record_decision(
     outcome: str,
     actor: str,
     reason: str | None = None,
-) -> int:
-    row = conn.execute(
-        "INSERT INTO ledger.decision (kind, subject, outcome, actor, reason)"
-        " VALUES (%s, %s, %s, %s, %s) RETURNING decision_id",
-        (kind, Jsonb(dict(subject)), outcome, actor, reason),
-    ).fetchone()
-    assert row is not None
+) -> Decision:
+    """Appends a decision through the ledger's own `append_decision` and commits it, so
+    the applier (on another connection) sees it."""
+    decision = append_decision(conn, kind, subject, outcome, actor, reason)
     if not conn.autocommit:
         conn.commit()
-    decision_id: int = row[0]
-    return decision_id
+    return decision
 
 
-def approve(conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None) -> int:
+def planned_from(
+    key: str, entity: str, source_system: str | None, source_key: str | None
+) -> dict[str, str] | None:
+    """The ledger record the intent `key` (writing `entity`) was planned from, if any: its
+    key names the source entity (flow:system:entity:key:version)."""
+    if not (source_system and source_key):
+        return None
+    parts = key.split(":")
+    return record_ref(source_system, parts[2] if len(parts) >= 5 else entity, source_key)
+
+
+def approval_subject(conn: psycopg.Connection[Any], key: str) -> dict[str, Any]:
+    """What an approval of the intent `key` is about: the intent (key and id) and the
+    record it was planned from, so that record's audit shows the decision."""
+    found = intent_states(conn, [key])
+    if not found:
+        return {"idempotency_key": key}
+    intent = found[0]
+    source = planned_from(key, intent.entity, intent.source_system, intent.source_key)
+    records = [source] if source else []
+    return {"idempotency_key": key, "intent_id": intent.intent_id, "records": records}
+
+
+def approve(
+    conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None
+) -> Decision:
     """Records an approval of the intent `key`; it posts on the next apply."""
-    return record_decision(conn, "approval", {"idempotency_key": key}, "approved", actor, reason)
+    return record_decision(conn, "approval", approval_subject(conn, key), "approved", actor, reason)
 
 
-def reject(conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None) -> int:
+def reject(
+    conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None
+) -> Decision:
     """Records a rejection of the intent `key`: it never posts."""
-    return record_decision(conn, "approval", {"idempotency_key": key}, "rejected", actor, reason)
+    return record_decision(conn, "approval", approval_subject(conn, key), "rejected", actor, reason)
 
 
 def awaiting_approval(conn: psycopg.Connection[Any]) -> list[IntentState]:

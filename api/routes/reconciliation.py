@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Query
 
 from api.auth import Conn, Reader, Reviewer
 from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.routes.decisions import add_decision_route
 from api.services import matches, unmatched
-from api.services.decisions import DecisionIn, DecisionOut
+from api.services.decisions import DecisionOut
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
-MatchId = Annotated[int, Path(ge=1, le=2**62, description="A match's id.")]
 
 
 @router.get("/unmatched", response_model=unmatched.UnmatchedPage, responses=problems(403))
@@ -71,25 +71,12 @@ def manual_match(conn: Conn, who: Reviewer, match: matches.ManualMatchIn) -> Dec
     return matches.manual_match(conn, match, who.name)
 
 
-@router.post(
-    "/matches/{match_id}/confirm", response_model=matches.MatchDecision,
-    responses=problems(403, 404, 409),
-)  # fmt: skip
-def confirm_match(
-    conn: Conn, who: Reviewer, match_id: MatchId, body: Annotated[DecisionIn | None, Body()] = None
-) -> matches.MatchDecision:
-    """Confirm the match's group (all its allocations)."""
-    reason = body.reason if body else None
-    return matches.decide_match(conn, match_id, "confirmed", who.name, reason)
-
-
-@router.post(
-    "/matches/{match_id}/reject", response_model=matches.MatchDecision,
-    responses=problems(403, 404, 409),
-)  # fmt: skip
-def reject_match(
-    conn: Conn, who: Reviewer, match_id: MatchId, body: Annotated[DecisionIn | None, Body()] = None
-) -> matches.MatchDecision:
-    """Reject the match's group: its items count as unmatched again."""
-    reason = body.reason if body else None
-    return matches.decide_match(conn, match_id, "rejected", who.name, reason)
+for verb, outcome, meaning in (
+    ("confirm", "confirmed", "Confirm the match's group (all its allocations)."),
+    ("reject", "rejected", "Reject the match's group: its items count as unmatched again."),
+):
+    add_decision_route(
+        router, f"/matches/{{match_id}}/{verb}", outcome, matches.decide_match,
+        name=f"{verb}_match", description=meaning, response_model=matches.MatchDecision,
+        id_description="A match's id.",
+    )  # fmt: skip

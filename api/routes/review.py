@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, Body, Path, Query
 
 from api.auth import Conn, Reader, Reviewer
 from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.routes.decisions import add_decision_route
 from api.services import anomalies, approvals, gl_suggestions
-from api.services.decisions import DecisionIn, DecisionOut
+from api.services.decisions import DecisionOut
 
 router = APIRouter()
 Id = Annotated[int, Path(ge=1, le=2**62)]
-Reason = Annotated[DecisionIn | None, Body()]
 
 
 @router.get(
@@ -51,18 +52,6 @@ def accept_gl_suggestion(
     )
 
 
-@router.post(
-    "/gl-suggestions/{suggestion_id}/reject", response_model=DecisionOut,
-    responses=problems(403, 404, 409), tags=["gl-suggestions"],
-)  # fmt: skip
-def reject_gl_suggestion(
-    conn: Conn, who: Reviewer, suggestion_id: Id, body: Reason = None
-) -> DecisionOut:
-    return gl_suggestions.decide_gl_suggestion(
-        conn, suggestion_id, "rejected", who.name, reason=body.reason if body else None
-    )
-
-
 @router.get(
     "/anomalies", response_model=anomalies.AnomalyPage, responses=problems(403),
     tags=["anomalies"],
@@ -82,26 +71,6 @@ def list_anomalies(
     return anomalies.list_anomalies(conn, filters, cursor, limit)
 
 
-@router.post(
-    "/anomalies/{anomaly_id}/dismiss", response_model=DecisionOut,
-    responses=problems(403, 404, 409), tags=["anomalies"],
-)  # fmt: skip
-def dismiss_anomaly(conn: Conn, who: Reviewer, anomaly_id: Id, body: Reason = None) -> DecisionOut:
-    """Nothing wrong here."""
-    reason = body.reason if body else None
-    return anomalies.decide_anomaly(conn, anomaly_id, "dismissed", who.name, reason)
-
-
-@router.post(
-    "/anomalies/{anomaly_id}/escalate", response_model=DecisionOut,
-    responses=problems(403, 404, 409), tags=["anomalies"],
-)  # fmt: skip
-def escalate_anomaly(conn: Conn, who: Reviewer, anomaly_id: Id, body: Reason = None) -> DecisionOut:
-    """Someone must look into this."""
-    reason = body.reason if body else None
-    return anomalies.decide_anomaly(conn, anomaly_id, "escalated", who.name, reason)
-
-
 @router.get(
     "/approvals", response_model=approvals.ApprovalPage, responses=problems(403),
     tags=["approvals"],
@@ -119,21 +88,28 @@ def list_approvals(
     return approvals.list_approvals(conn, filters, cursor, limit)
 
 
-@router.post(
-    "/approvals/{intent_id}/approve", response_model=DecisionOut,
-    responses=problems(403, 404, 409), tags=["approvals"],
-)  # fmt: skip
-def approve(conn: Conn, who: Reviewer, intent_id: Id, body: Reason = None) -> DecisionOut:
-    """Let the write go ahead."""
-    reason = body.reason if body else None
-    return approvals.decide_approval(conn, intent_id, "approved", who.name, reason)
+def _reject_gl_suggestion(
+    conn: psycopg.Connection[Any], suggestion_id: int, outcome: str, actor: str, reason: str | None
+) -> DecisionOut:
+    return gl_suggestions.decide_gl_suggestion(
+        conn, suggestion_id, "rejected", actor, reason=reason
+    )
 
 
-@router.post(
-    "/approvals/{intent_id}/reject", response_model=DecisionOut,
-    responses=problems(403, 404, 409), tags=["approvals"],
+DECISIONS = (
+    # path, outcome, the service's decide, operation name, what it means
+    ("/gl-suggestions/{suggestion_id}/reject", "rejected", _reject_gl_suggestion,
+     "reject_gl_suggestion", ""),
+    ("/anomalies/{anomaly_id}/dismiss", "dismissed", anomalies.decide_anomaly, "dismiss_anomaly",
+     "Nothing wrong here."),
+    ("/anomalies/{anomaly_id}/escalate", "escalated", anomalies.decide_anomaly,
+     "escalate_anomaly", "Someone must look into this."),
+    ("/approvals/{intent_id}/approve", "approved", approvals.decide_approval, "approve",
+     "Let the write go ahead."),
+    ("/approvals/{intent_id}/reject", "rejected", approvals.decide_approval, "reject",
+     "Stop the write."),
 )  # fmt: skip
-def reject(conn: Conn, who: Reviewer, intent_id: Id, body: Reason = None) -> DecisionOut:
-    """Stop the write."""
-    reason = body.reason if body else None
-    return approvals.decide_approval(conn, intent_id, "rejected", who.name, reason)
+for path, outcome, decide, name, meaning in DECISIONS:
+    add_decision_route(
+        router, path, outcome, decide, name=name, description=meaning, tags=[path.split("/")[1]]
+    )

@@ -9,10 +9,10 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.decisions import DecisionOut, RecordRef, RunRef, decide, latest_run
+from api.services.decisions import DecisionOut, RecordRef, RunRef, decide
 from api.services.errors import Conflict
-from api.services.pages import Page, check_limit, decode_cursor, page_of
-from api.services.results import ResultFilters, ResultRow, one_result, result_rows
+from api.services.pages import Page
+from api.services.results import ResultFilters, ResultRow, newest_results_page, one_result
 
 KIND = "anomaly"
 LISTING = "anomalies"
@@ -64,15 +64,8 @@ def list_anomalies(
     cursor: str | None = None,
     limit: int = 50,
 ) -> AnomalyPage:
-    check_limit(limit)
-    after = decode_cursor(LISTING, cursor, 1) or [0]
-    run = latest_run(conn)
-    if run is None:
-        return AnomalyPage(items=[], run=None)
-    rows = result_rows(
-        conn, KIND, run.run_id, ResultFilters(**filters.model_dump()), after[0], limit + 1
-    )
-    items, next_cursor = page_of(LISTING, rows, limit, _out, lambda row: [row.result_id])
+    chosen = ResultFilters(**filters.model_dump())
+    items, next_cursor, run = newest_results_page(conn, KIND, LISTING, chosen, _out, cursor, limit)
     return AnomalyPage(items=items, next_cursor=next_cursor, run=run)
 
 
@@ -83,10 +76,10 @@ def decide_anomaly(
     actor: str,
     reason: str | None = None,
 ) -> DecisionOut:
-    anomaly = _out(one_result(conn, KIND, result_id, "anomaly"))
+    row = one_result(conn, KIND, result_id, "anomaly")
+    anomaly = _out(row)
     if anomaly.status == outcome:
         raise Conflict(f"anomaly {result_id} is {outcome} already")
-    row = one_result(conn, KIND, result_id, "anomaly")
     subject = {
         "result_id": result_id,
         "run_id": row.run_id,

@@ -1,6 +1,7 @@
 """Approvals: write intents over the approval threshold wait for a person to approve or
-reject them. A decision of kind ``approval`` about the intent's idempotency key is what
-the applier reads before it writes (the newest one wins)."""
+reject them. The decision is recorded by the writer's own `writer.outbox.approve` and
+`reject`: a decision of kind ``approval`` about the intent's idempotency key, which the
+applier reads before it writes (the newest one wins)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.decisions import DecisionOut, RecordRef, decide
-from api.services.errors import Conflict, NotFound
-from api.services.pages import Page, check_limit, decode_cursor, page_of
-from api.services.sql import query
+from api.services.decisions import DecisionOut, RecordRef, check_reason
+from api.services.errors import Conflict
+from api.services.pages import Listing, Page
+from writer import outbox
 
-LISTING = "approvals"
 ApprovalStatus = Literal["pending", "approved", "rejected"]
 
 
@@ -64,21 +64,21 @@ def _amount(payload: dict[str, Any]) -> Decimal | None:
 def _out(row: Any) -> ApprovalOut:
     (intent_id, key, target, entity, operation, source_system, source_key, target_key, payload,
      created_at, outcome, actor, decided_at, applied) = row  # fmt: skip
-    source_entity = key.split(":")[2] if key.count(":") >= 4 else entity
+    source = outbox.planned_from(key, entity, source_system, source_key)
     return ApprovalOut(
         id=intent_id, idempotency_key=key, target_system=target, entity=entity,
         operation=operation,
-        source=RecordRef(system=source_system, entity=source_entity, key=source_key)
-        if source_system and source_key else None,
+        source=RecordRef(**source) if source else None,
         target_key=target_key, amount=_amount(payload), currency=payload.get("currency"),
         payload=payload, planned_at=created_at, status=outcome or "pending", applied=applied,
         decided_by=actor, decided_at=decided_at,
     )  # fmt: skip
 
 
-def _rows(conn: psycopg.Connection[Any], **params: Any) -> list[Any]:
-    defaults = {"after": 0, "intent_id": None, "status": None, "target_system": None, "limit": 51}
-    return conn.execute(query("approvals_page"), {**defaults, **params}).fetchall()
+APPROVALS = Listing(
+    "approvals", "approvals_page", {"after": 0}, _out,
+    defaults={"intent_id": None, "status": None, "target_system": None},
+)  # fmt: skip
 
 
 def list_approvals(
@@ -87,19 +87,13 @@ def list_approvals(
     cursor: str | None = None,
     limit: int = 50,
 ) -> ApprovalPage:
-    check_limit(limit)
-    after = decode_cursor(LISTING, cursor, 1) or [0]
-    rows = _rows(conn, after=after[0], status=filters.status,
-                 target_system=filters.target_system, limit=limit + 1)  # fmt: skip
-    items, next_cursor = page_of(LISTING, rows, limit, _out, lambda row: [row[0]])
+    items, next_cursor = APPROVALS.page(conn, cursor, limit, **filters.model_dump())
     return ApprovalPage(items=items, next_cursor=next_cursor)
 
 
 def get_approval(conn: psycopg.Connection[Any], intent_id: int) -> ApprovalOut:
-    rows = _rows(conn, intent_id=intent_id)
-    if not rows:
-        raise NotFound(f"no write intent {intent_id} waiting for approval", field="id")
-    return _out(rows[0])
+    missing = f"no write intent {intent_id} waiting for approval"
+    return APPROVALS.one(conn, missing, intent_id=intent_id)
 
 
 def decide_approval(
@@ -114,9 +108,6 @@ def decide_approval(
         raise Conflict(f"write intent {intent_id} has been applied already")
     if approval.status == outcome:
         raise Conflict(f"write intent {intent_id} is {outcome} already")
-    subject = {
-        "idempotency_key": approval.idempotency_key,
-        "intent_id": intent_id,
-        "records": [approval.source.as_subject()] if approval.source else [],
-    }
-    return decide(conn, "approval", subject, outcome, actor, reason)
+    approve_or_reject = outbox.approve if outcome == "approved" else outbox.reject
+    decision = approve_or_reject(conn, approval.idempotency_key, actor, check_reason(reason))
+    return DecisionOut.of(decision)

@@ -4,23 +4,21 @@ it; and the state of everything as of any past instant, a page at a time."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg.rows import class_row
 from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut
 from api.services.errors import InvalidRequest, NotFound
-from api.services.pages import Page, check_limit, decode_cursor, page_of
+from api.services.pages import Listing, Page, check_limit
 from api.services.sql import query
 from canonical import ENTITIES
 from ledger import field_changes, history
 from ledger.decisions import decisions_on_record
-
-LISTING = "as-of"
-FIRST = ["kashflow", "customer", ""]
-"""The smallest (system, entity, key) there is: enums sort in their declared order."""
 
 
 class FieldChangeOut(BaseModel):
@@ -103,41 +101,14 @@ def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: s
             )
             for c in field_changes(before, stored.payload)
         ]
-        shown.append(
-            VersionOut(
-                version=stored.version,
-                operation=stored.operation,
-                observed_at=stored.observed_at,
-                source_updated_at=stored.source_updated_at,
-                run_id=stored.run_id,
-                content_hash=stored.content_hash,
-                payload=stored.payload,
-                changes=changes,
-            )
-        )
+        shown.append(VersionOut.model_validate({**asdict(stored), "changes": changes}))
         before = stored.payload
-    rows = conn.execute(
-        query("writes_of_record"),
-        {"system": system, "entity": entity, "key": key,
-         "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%"},
-    ).fetchall()  # fmt: skip
-    writes = [
-        WriteOut(
-            intent_id=r[0],
-            idempotency_key=r[1],
-            target_system=r[2],
-            entity=r[3],
-            operation=r[4],
-            target_key=r[7],
-            requires_approval=r[8],
-            planned_at=r[9],
-            status=r[10],
-            error=r[11],
-            outcome_at=r[12],
-            direction="caused" if r[13] else "onto",
-        )
-        for r in rows
-    ]
+    with conn.cursor(row_factory=class_row(WriteOut)) as cur:
+        writes = cur.execute(
+            query("writes_of_record"),
+            {"system": system, "entity": entity, "key": key,
+             "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%"},
+        ).fetchall()  # fmt: skip
     decisions = [DecisionOut.of(d) for d in decisions_on_record(conn, system, entity, key)]
     return AuditOut(
         system=system, entity=entity, key=key, versions=shown, writes=writes, decisions=decisions
@@ -146,6 +117,21 @@ def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: s
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _as_of_record(row: Any) -> AsOfRecord:
+    return AsOfRecord(
+        system=row[0], entity=row[1], key=row[2], version=row[3], payload=row[4],
+        content_hash=row[5], observed_at=row[6],
+    )  # fmt: skip
+
+
+AS_OF = Listing(
+    "as-of", "records_as_of_page",
+    {"after_system": "kashflow", "after_entity": "customer", "after_key": ""}, _as_of_record,
+)  # fmt: skip
+"""Starts before the smallest (system, entity, key) there is: enums sort in their declared
+order."""
 
 
 def records_as_of(
@@ -162,22 +148,10 @@ def records_as_of(
         raise InvalidRequest("ts needs a time zone (e.g. 2026-01-31T17:00:00Z)", field="ts")
     if entity is not None and entity not in ENTITIES:
         raise InvalidRequest(f"unknown entity {entity!r}", field="entity")
-    after = decode_cursor(LISTING, cursor, 3) or FIRST
+    after = AS_OF.after(cursor, limit)
     try:
-        rows = conn.execute(
-            query("records_as_of_page"),
-            {"at": at, "after_system": after[0], "after_entity": after[1], "after_key": after[2],
-             "system": system, "entity": entity, "limit": limit + 1},
-        ).fetchall()  # fmt: skip
+        items, next_cursor = AS_OF.read(conn, after, limit, at=at, system=system, entity=entity)
     except psycopg.errors.InvalidTextRepresentation:
         conn.rollback()
         raise InvalidRequest(f"unknown system {system!r}", field="system") from None
-
-    def build(row: Any) -> AsOfRecord:
-        return AsOfRecord(
-            system=row[0], entity=row[1], key=row[2], version=row[3], payload=row[4],
-            content_hash=row[5], observed_at=row[6],
-        )  # fmt: skip
-
-    items, next_cursor = page_of(LISTING, rows, limit, build, lambda row: row[:3])
     return AsOfPage(items=items, next_cursor=next_cursor, at=at)

@@ -3,8 +3,9 @@ message; retried one at a time or all at once once the cause is fixed.
 
 A retry is a decision of kind ``retry`` about the dead letter (who asked, when), and then:
 for a CDC dead letter, a poll of its stream is asked of the workers (`request_poll`), so
-the record is read again; for a writer dead letter, the applier picks up the retry
-decision about its idempotency key on its next pass.
+the record is read again; a writer dead letter's retry is asked through the writer's own
+`writer.dead_letters.request_retry` (refused once its write has landed), and the applier
+picks it up on its next pass.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.decisions import DecisionOut, RecordRef, decide
-from api.services.errors import Conflict, NotFound
-from api.services.pages import Page, check_limit, decode_cursor, page_of
-from api.services.sql import query
+from api.services.decisions import DecisionOut, RecordRef, check_reason, decide
+from api.services.errors import Conflict
+from api.services.pages import Listing, Page
+from writer.dead_letters import request_retry
 
-LISTING = "dead-letters"
 NEWEST = 2**62
 PollRequest = Callable[[str, str, str], "int | None"]
 """Asks the workers to poll (system, entity) now, for a reason; returns the job id or None
@@ -85,10 +85,11 @@ def _out(row: Any) -> DeadLetterOut:
     )  # fmt: skip
 
 
-def _rows(conn: psycopg.Connection[Any], **params: Any) -> list[Any]:
-    defaults = {"before": NEWEST, "dead_letter_id": None, "stage": None, "system": None,
-                "entity": None, "status": None, "limit": 51}  # fmt: skip
-    return conn.execute(query("dead_letters_page"), {**defaults, **params}).fetchall()
+DEAD_LETTERS = Listing(
+    "dead-letters", "dead_letters_page", {"before": NEWEST}, _out,
+    defaults={"dead_letter_id": None, "stage": None, "system": None, "entity": None,
+              "status": None},
+)  # fmt: skip
 
 
 def list_dead_letters(
@@ -98,18 +99,12 @@ def list_dead_letters(
     limit: int = 50,
 ) -> DeadLetterPage:
     """Dead letters, newest first."""
-    check_limit(limit)
-    before = decode_cursor(LISTING, cursor, 1) or [NEWEST]
-    rows = _rows(conn, before=before[0], limit=limit + 1, **filters.model_dump())
-    items, next_cursor = page_of(LISTING, rows, limit, _out, lambda row: [row[0]])
+    items, next_cursor = DEAD_LETTERS.page(conn, cursor, limit, **filters.model_dump())
     return DeadLetterPage(items=items, next_cursor=next_cursor)
 
 
 def get_dead_letter(conn: psycopg.Connection[Any], letter_id: int) -> DeadLetterOut:
-    rows = _rows(conn, dead_letter_id=letter_id)
-    if not rows:
-        raise NotFound(f"no dead letter {letter_id}", field="id")
-    return _out(rows[0])
+    return DEAD_LETTERS.one(conn, f"no dead letter {letter_id}", dead_letter_id=letter_id)
 
 
 def _retry(
@@ -120,14 +115,21 @@ def _retry(
     polled: dict[tuple[str, str], int | None],
     reason: str | None,
 ) -> RetryOut:
-    subject: dict[str, Any] = {
-        "dead_letter_id": letter.id,
-        "stage": letter.stage,
-        "records": [letter.record.as_subject()] if letter.record else [],
-    }
-    if letter.idempotency_key:
-        subject["idempotency_key"] = letter.idempotency_key
-    decision = decide(conn, "retry", subject, "requested", actor, reason)
+    if letter.stage == "writer" and letter.idempotency_key:
+        try:
+            asked = request_retry(conn, letter.id, actor, check_reason(reason))
+        except ValueError as refused:
+            raise Conflict(str(refused)) from None
+        decision = DecisionOut.of(asked)
+    else:
+        subject: dict[str, Any] = {
+            "dead_letter_id": letter.id,
+            "stage": letter.stage,
+            "records": [letter.record.as_subject()] if letter.record else [],
+        }
+        if letter.idempotency_key:
+            subject["idempotency_key"] = letter.idempotency_key
+        decision = decide(conn, "retry", subject, "requested", actor, reason)
     job = None
     if letter.stage == "cdc" and letter.record is not None:
         stream = (letter.record.system, letter.record.entity)
@@ -172,10 +174,13 @@ def retry_all_dead_letters(
     retried = []
     before = NEWEST
     while True:
-        rows = _rows(conn, before=before, limit=500, **chosen.model_dump())
+        rows = DEAD_LETTERS.rows(conn, before=before, limit=500, **chosen.model_dump())
         if not rows:
             break
         for row in rows:
-            retried.append(_retry(conn, _out(row), actor, request_poll, polled, reason))
+            try:
+                retried.append(_retry(conn, _out(row), actor, request_poll, polled, reason))
+            except Conflict:
+                continue  # a write that has landed since: nothing left to retry
         before = rows[-1][0]
     return RetryAllOut(retried=retried, polls_queued=sum(1 for job in polled.values() if job))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.services.errors import InvalidRequest, Unavailable
 from api.services.sql import query
@@ -39,17 +39,11 @@ class DecisionOut(BaseModel):
     created_at: datetime
     subject: dict[str, Any]
 
+    model_config = ConfigDict(from_attributes=True)
+
     @classmethod
     def of(cls, decision: Decision) -> DecisionOut:
-        return cls(
-            decision_id=decision.decision_id,
-            kind=decision.kind,
-            outcome=decision.outcome,
-            actor=decision.actor,
-            reason=decision.reason,
-            created_at=decision.created_at,
-            subject=decision.subject,
-        )
+        return cls.model_validate(decision)
 
 
 class DecisionIn(BaseModel):
@@ -69,9 +63,15 @@ def decide(
     reason: str | None,
 ) -> DecisionOut:
     """Appends the decision (who and when recorded by the ledger) and returns it."""
+    reason = check_reason(reason)
+    return DecisionOut.of(append_decision(conn, kind, subject, outcome, actor, reason))
+
+
+def check_reason(reason: str | None) -> str | None:
+    """The reason a person gave, refused when over `REASON_MAX` characters."""
     if reason is not None and len(reason) > REASON_MAX:
         raise InvalidRequest(f"reason is longer than {REASON_MAX} characters", field="reason")
-    return DecisionOut.of(append_decision(conn, kind, subject, outcome, actor, reason))
+    return reason
 
 
 class RunRef(BaseModel):

@@ -12,10 +12,10 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.decisions import DecisionOut, RunRef, decide, latest_run
+from api.services.decisions import DecisionOut, RunRef, decide
 from api.services.errors import Conflict, InvalidRequest
-from api.services.pages import Page, check_limit, decode_cursor, page_of
-from api.services.results import ResultFilters, ResultRow, one_result, result_rows
+from api.services.pages import Page
+from api.services.results import ResultFilters, ResultRow, newest_results_page, one_result
 
 KIND = "gl_suggestion"
 LISTING = "gl-suggestions"
@@ -91,17 +91,8 @@ def _out(row: ResultRow) -> GLSuggestionOut:
 def list_gl_suggestions(
     conn: psycopg.Connection[Any], filters: GLFilters, cursor: str | None = None, limit: int = 50
 ) -> GLSuggestionPage:
-    check_limit(limit)
-    after = decode_cursor(LISTING, cursor, 1) or [0]
-    run = latest_run(conn)
-    if run is None:
-        return GLSuggestionPage(items=[], run=None)
-    rows = result_rows(
-        conn, KIND, run.run_id,
-        ResultFilters(status=filters.status, min_score=filters.min_score),
-        after[0], limit + 1,
-    )  # fmt: skip
-    items, next_cursor = page_of(LISTING, rows, limit, _out, lambda row: [row.result_id])
+    chosen = ResultFilters(status=filters.status, min_score=filters.min_score)
+    items, next_cursor, run = newest_results_page(conn, KIND, LISTING, chosen, _out, cursor, limit)
     return GLSuggestionPage(items=items, next_cursor=next_cursor, run=run)
 
 

@@ -19,12 +19,10 @@ from api.services.decisions import (
     latest_run,
 )
 from api.services.errors import Conflict, InvalidRequest, NotFound
-from api.services.pages import Page, check_limit, decode_cursor, page_of
-from api.services.sql import query
+from api.services.pages import Listing, Page
 from ledger.decisions import decisions_about
 
 MatchStatus = Literal["suggested", "auto", "confirmed", "rejected"]
-LISTING = "matches"
 INVOICE_OF = {
     "receipt": ("sales_invoice", "customer"),
     "supplier_payment": ("purchase_invoice", "supplier"),
@@ -90,6 +88,12 @@ def _build(row: Any) -> MatchOut:
     )  # fmt: skip
 
 
+MATCHES = Listing(
+    "matches", "matches_page", {"after": 0}, _build,
+    defaults={"status": None, "min_score": None, "rule": None, "system": None, "group": None},
+)  # fmt: skip
+
+
 def list_matches(
     conn: psycopg.Connection[Any],
     filters: MatchFilters,
@@ -98,19 +102,12 @@ def list_matches(
     run_id: int | None = None,
 ) -> MatchPage:
     """One page of the newest reconcile run's payment matches (or those of `run_id`)."""
-    check_limit(limit)
-    after = decode_cursor(LISTING, cursor, 1) or [0]
+    after = MATCHES.after(cursor, limit)
     run = latest_run(conn)
     chosen = run_id if run_id is not None else (run.run_id if run else None)
     if chosen is None:
         return MatchPage(items=[], run=None)
-    rows = conn.execute(
-        query("matches_page"),
-        {"run_id": chosen, "after": after[0], "status": filters.status,
-         "min_score": filters.min_score, "rule": filters.rule, "system": filters.system,
-         "limit": limit + 1},
-    ).fetchall()  # fmt: skip
-    items, next_cursor = page_of(LISTING, rows, limit, _build, lambda row: [row[0]])
+    items, next_cursor = MATCHES.read(conn, after, limit, run_id=chosen, **filters.model_dump())
     return MatchPage(items=items, next_cursor=next_cursor, run=run)
 
 
@@ -123,14 +120,7 @@ def _group(conn: psycopg.Connection[Any], result_id: int) -> list[MatchOut]:
     if row is None:
         raise NotFound(f"no payment match {result_id}", field="id")
     run_id, group_id = row
-    rows = conn.execute(
-        query("matches_page").replace(
-            "m.result_id > %(after)s", "m.result_id > %(after)s AND m.group_id = %(group)s"
-        ),
-        {"run_id": run_id, "after": 0, "status": None, "min_score": None, "rule": None,
-         "system": None, "group": group_id, "limit": 1000},
-    ).fetchall()  # fmt: skip
-    return [_build(r) for r in rows]
+    return [_build(r) for r in MATCHES.rows(conn, run_id=run_id, group=group_id, limit=1000)]
 
 
 def decide_match(

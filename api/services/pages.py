@@ -1,18 +1,22 @@
 """Keyset pagination: a page is the rows after the last one of the page before, in a total
 order, so reading page 1,000 costs what page 1 costs. Cursors are opaque to clients:
-url-safe base64 of the last row's sort key, tagged with what they page through."""
+url-safe base64 of the last row's sort key, tagged with what they page through. A
+`Listing` reads its pages with one query of `api/services/sql`."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import orjson
+import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.errors import InvalidRequest
+from api.services.errors import InvalidRequest, NotFound
+from api.services.sql import query
 
 Item = TypeVar("Item", bound=BaseModel)
 
@@ -67,3 +71,46 @@ def page_of(
     items = [build(row) for row in shown]
     cursor = encode_cursor(listing, sort_key(shown[-1])) if more and shown else None
     return items, cursor
+
+
+@dataclass(frozen=True)
+class Listing(Generic[Item]):
+    """A listing read in keyset order by the query `api/services/sql/<query>.sql`: `name`
+    tags its cursors; `start` holds the query's cursor parameters, in sort order, as they
+    are before the first row (a row's sort key is its first as many columns); `defaults`
+    holds its other parameters (filters: None for any); `build` makes a row an item."""
+
+    name: str
+    query: str
+    start: Mapping[str, Any]
+    build: Callable[[Any], Item]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+    def after(self, cursor: str | None, limit: int) -> dict[str, Any]:
+        """The cursor parameters of the page `cursor` points to (`start` without one)."""
+        check_limit(limit)
+        key = decode_cursor(self.name, cursor, len(self.start))
+        return dict(self.start) if key is None else dict(zip(self.start, key, strict=True))
+
+    def rows(self, conn: psycopg.Connection[Any], **params: Any) -> list[Any]:
+        return conn.execute(query(self.query), {**self.start, **self.defaults, **params}).fetchall()
+
+    def read(
+        self, conn: psycopg.Connection[Any], after: Mapping[str, Any], limit: int, **params: Any
+    ) -> tuple[list[Item], str | None]:
+        """The items of the page after `after`, and the cursor of the next page."""
+        rows = self.rows(conn, **{**params, **after, "limit": limit + 1})
+        width = len(self.start)
+        return page_of(self.name, rows, limit, self.build, lambda row: list(row[:width]))
+
+    def page(
+        self, conn: psycopg.Connection[Any], cursor: str | None, limit: int, **params: Any
+    ) -> tuple[list[Item], str | None]:
+        return self.read(conn, self.after(cursor, limit), limit, **params)
+
+    def one(self, conn: psycopg.Connection[Any], missing: str, **params: Any) -> Item:
+        """The item the parameters pick out; NotFound (`missing`) when there is none."""
+        rows = self.rows(conn, **{**params, "limit": 1})
+        if not rows:
+            raise NotFound(missing, field="id")
+        return self.build(rows[0])

@@ -1,8 +1,10 @@
 """Reading a run's matcher results of one kind (GL suggestions, anomalies) with the status
-the newest decision gave each; shared by `gl_suggestions` and `anomalies`."""
+the newest decision gave each, a page of the newest run's at a time or one by its id;
+shared by `gl_suggestions` and `anomalies`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +13,9 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel
 
+from api.services.decisions import RunRef, latest_run
 from api.services.errors import NotFound
+from api.services.pages import Item, check_limit, decode_cursor, page_of
 from api.services.sql import query
 
 
@@ -84,3 +88,24 @@ def one_result(conn: psycopg.Connection[Any], kind: str, result_id: int, label: 
         raise NotFound(f"no {label} {result_id}", field="id")
     rows = result_rows(conn, kind, found[0], ResultFilters(), result_id=result_id)
     return rows[0]
+
+
+def newest_results_page(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    listing: str,
+    filters: ResultFilters,
+    build: Callable[[ResultRow], Item],
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Item], str | None, RunRef | None]:
+    """One page of the newest reconcile run's results of `kind` in id order, the cursor of
+    the next page, and the run (no items and no run before the first run)."""
+    check_limit(limit)
+    after = decode_cursor(listing, cursor, 1) or [0]
+    run = latest_run(conn)
+    if run is None:
+        return [], None, None
+    rows = result_rows(conn, kind, run.run_id, filters, after[0], limit + 1)
+    items, next_cursor = page_of(listing, rows, limit, build, lambda row: [row.result_id])
+    return items, next_cursor, run

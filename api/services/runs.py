@@ -8,10 +8,8 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.pages import Page, check_limit, decode_cursor, page_of
-from api.services.sql import query
+from api.services.pages import Listing, Page
 
-LISTING = "runs"
 NEWEST = 2**62
 RunStatus = Literal["running", "succeeded", "failed", "partial"]
 
@@ -51,13 +49,14 @@ def _out(row: Any) -> RunOut:
     )  # fmt: skip
 
 
+RUNS = Listing(
+    "runs", "runs_page", {"before": NEWEST}, _out,
+    defaults={"kind": None, "system": None, "entity": None, "status": None},
+)  # fmt: skip
+
+
 def list_runs(
     conn: psycopg.Connection[Any], filters: RunFilters, cursor: str | None = None, limit: int = 50
 ) -> RunPage:
-    check_limit(limit)
-    before = decode_cursor(LISTING, cursor, 1) or [NEWEST]
-    rows = conn.execute(
-        query("runs_page"), {"before": before[0], "limit": limit + 1, **filters.model_dump()}
-    ).fetchall()
-    items, next_cursor = page_of(LISTING, rows, limit, _out, lambda row: [row[0]])
+    items, next_cursor = RUNS.page(conn, cursor, limit, **filters.model_dump())
     return RunPage(items=items, next_cursor=next_cursor)

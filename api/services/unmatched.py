@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 
 import psycopg
@@ -15,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import Page, check_limit, decode_cursor, page_of
+from api.services.pages import Listing, Page
 from api.services.sql import query
 
 AgeBucket = Literal["0-30", "31-60", "61-90", "90+"]
@@ -33,7 +35,6 @@ KIND_ENTITIES = {
     "sales_invoice": ["sales_invoice"],
     "purchase_invoice": ["purchase_invoice"],
 }
-LISTING = "unmatched"
 
 
 class UnmatchedFilters(BaseModel):
@@ -127,6 +128,23 @@ def _parameters(filters: UnmatchedFilters, run_id: int, today: date) -> dict[str
     }
 
 
+def _item(row: Any, day: date | None = None) -> UnmatchedItemOut:
+    """An unmatched item, aged on `day` (today when not given)."""
+    days, bucket = age_of(row[7], day or datetime.now(UTC).date())
+    return UnmatchedItemOut(
+        system=row[0], entity=row[1], key=row[2], counterparty=row[3], currency=row[4],
+        amount=row[5], amount_open=row[6], date=row[7], age_days=days,
+        age_bucket=bucket,  # type: ignore[arg-type]
+        reference=row[8],
+    )  # fmt: skip
+
+
+UNMATCHED = Listing(
+    "unmatched", "unmatched_page", {"after_system": "", "after_entity": "", "after_key": ""},
+    _item,
+)  # fmt: skip
+
+
 def list_unmatched(
     conn: psycopg.Connection[Any],
     filters: UnmatchedFilters,
@@ -135,29 +153,14 @@ def list_unmatched(
     today: date | None = None,
 ) -> UnmatchedPage:
     """One page of unmatched items in (system, entity, key) order; totals on the first."""
-    check_limit(limit)
-    after = decode_cursor(LISTING, cursor, 3) or ["", "", ""]
+    after = UNMATCHED.after(cursor, limit)
     run = latest_run(conn)
     if run is None:
         return UnmatchedPage(items=[], run=None, totals=[] if cursor is None else None)
     day = today or datetime.now(UTC).date()
     params = _parameters(filters, run.run_id, day)
-    rows = conn.execute(
-        query("unmatched_page"),
-        {**params, "after_system": after[0], "after_entity": after[1], "after_key": after[2],
-         "limit": limit + 1},
-    ).fetchall()  # fmt: skip
-
-    def build(row: Any) -> UnmatchedItemOut:
-        days, bucket = age_of(row[7], day)
-        return UnmatchedItemOut(
-            system=row[0], entity=row[1], key=row[2], counterparty=row[3], currency=row[4],
-            amount=row[5], amount_open=row[6], date=row[7], age_days=days,
-            age_bucket=bucket,  # type: ignore[arg-type]
-            reference=row[8],
-        )  # fmt: skip
-
-    items, next_cursor = page_of(LISTING, rows, limit, build, lambda row: row[:3])
+    aged_on_day = replace(UNMATCHED, build=partial(_item, day=day))
+    items, next_cursor = aged_on_day.read(conn, after, limit, **params)
     totals = None
     if cursor is None:
         totals = _merge(_total_rows(conn, params), by=("currency",))

@@ -61,21 +61,6 @@ def _reason(text: str) -> str | None:
     return text.strip() or None
 
 
-@router.post("/matches/{match_id}/{outcome}")
-def decide_match(
-    request: Request, conn: Conn, viewer: SignedIn, match_id: Id, outcome: str, csrf: Csrf = "",
-    back: Back = "/ui/matches", reason: Reason = "",
-) -> RedirectResponse:  # fmt: skip
-    def act() -> str:
-        chosen = {"confirm": "confirmed", "reject": "rejected"}.get(outcome)
-        if chosen is None:
-            raise ServiceError(f"{outcome!r} is not something a match can be")
-        decided = matches.decide_match(conn, match_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
-        return f"Match {match_id} {chosen}, with {len(decided.matches)} allocation(s)."
-
-    return _act(request, conn, viewer, csrf, back, "review", act)
-
-
 @router.post("/gl-suggestions/{suggestion_id}/accept")
 def accept_gl(
     request: Request, conn: Conn, viewer: SignedIn, suggestion_id: Id, csrf: Csrf = "",
@@ -93,51 +78,68 @@ def accept_gl(
     return _act(request, conn, viewer, csrf, back, "review", act)
 
 
-@router.post("/gl-suggestions/{suggestion_id}/reject")
-def reject_gl(
-    request: Request, conn: Conn, viewer: SignedIn, suggestion_id: Id, csrf: Csrf = "",
-    back: Back = "/ui/gl-suggestions", reason: Reason = "",
-) -> RedirectResponse:  # fmt: skip
-    def act() -> str:
-        decision = gl_suggestions.decide_gl_suggestion(
-            conn, suggestion_id, "rejected", viewer.name, reason=_reason(reason)
-        )
-        return f"Suggestion for line {decision.subject.get('group_id')} rejected."
-
-    return _act(request, conn, viewer, csrf, back, "review", act)
+def _decided_gl_suggestion(
+    conn: psycopg.Connection[Any], result_id: int, outcome: str, actor: str, reason: str | None
+) -> str:
+    decision = gl_suggestions.decide_gl_suggestion(conn, result_id, outcome, actor, reason=reason)  # type: ignore[arg-type]
+    return f"Suggestion for line {decision.subject.get('group_id')} {outcome}."
 
 
-@router.post("/anomalies/{anomaly_id}/{outcome}")
-def decide_anomaly(
-    request: Request, conn: Conn, viewer: SignedIn, anomaly_id: Id, outcome: str,
-    csrf: Csrf = "", back: Back = "/ui/anomalies", reason: Reason = "",
-) -> RedirectResponse:  # fmt: skip
-    def act() -> str:
-        chosen = {"dismiss": "dismissed", "escalate": "escalated"}.get(outcome)
-        if chosen is None:
-            raise ServiceError(f"{outcome!r} is not something an anomaly can be")
-        anomalies.decide_anomaly(conn, anomaly_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
-        return f"Anomaly {anomaly_id} {chosen}."
-
-    return _act(request, conn, viewer, csrf, back, "review", act)
+def _decided_match(
+    conn: psycopg.Connection[Any], match_id: int, outcome: str, actor: str, reason: str | None
+) -> str:
+    decided = matches.decide_match(conn, match_id, outcome, actor, reason)  # type: ignore[arg-type]
+    return f"Match {match_id} {outcome}, with {len(decided.matches)} allocation(s)."
 
 
-@router.post("/approvals/{intent_id}/{outcome}")
-def decide_approval(
-    request: Request, conn: Conn, viewer: SignedIn, intent_id: Id, outcome: str,
-    csrf: Csrf = "", back: Back = "/ui/approvals", reason: Reason = "",
-) -> RedirectResponse:  # fmt: skip
-    def act() -> str:
-        chosen = {"approve": "approved", "reject": "rejected"}.get(outcome)
-        if chosen is None:
-            raise ServiceError(f"{outcome!r} is not something an approval can be")
-        write = approvals.get_approval(conn, intent_id)
-        approvals.decide_approval(conn, intent_id, chosen, viewer.name, _reason(reason))  # type: ignore[arg-type]
-        what = f"{write.operation} {write.entity.replace('_', ' ')} in {write.target_system}"
-        amount = f" for {money(write.amount, write.currency)}" if write.amount is not None else ""
-        return f"{chosen.capitalize()}: {what}{amount}."
+def _decided_anomaly(
+    conn: psycopg.Connection[Any], anomaly_id: int, outcome: str, actor: str, reason: str | None
+) -> str:
+    anomalies.decide_anomaly(conn, anomaly_id, outcome, actor, reason)  # type: ignore[arg-type]
+    return f"Anomaly {anomaly_id} {outcome}."
 
-    return _act(request, conn, viewer, csrf, back, "review", act)
+
+def _decided_approval(
+    conn: psycopg.Connection[Any], intent_id: int, outcome: str, actor: str, reason: str | None
+) -> str:
+    write = approvals.get_approval(conn, intent_id)
+    approvals.decide_approval(conn, intent_id, outcome, actor, reason)  # type: ignore[arg-type]
+    what = f"{write.operation} {write.entity.replace('_', ' ')} in {write.target_system}"
+    amount = f" for {money(write.amount, write.currency)}" if write.amount is not None else ""
+    return f"{outcome.capitalize()}: {what}{amount}."
+
+
+Decided = Callable[[psycopg.Connection[Any], int, str, str, "str | None"], str]
+"""Records a decision (connection, subject id, outcome, actor, reason); says what it did."""
+
+
+def decision_form(listing: str, what: str, outcomes: dict[str, str], decided: Decided) -> None:
+    """Adds `POST /ui/<listing>/{id}/{verb}`: the form button `verb` (a key of `outcomes`)
+    decides the subject's outcome, and the page says what was done."""
+
+    @router.post(f"/{listing}/{{subject_id}}/{{verb}}", name=f"decide_{listing}")
+    def decide(
+        request: Request, conn: Conn, viewer: SignedIn, subject_id: Id, verb: str,
+        csrf: Csrf = "", back: Back = f"/ui/{listing}", reason: Reason = "",
+    ) -> RedirectResponse:  # fmt: skip
+        def act() -> str:
+            outcome = outcomes.get(verb)
+            if outcome is None:
+                raise ServiceError(f"{verb!r} is not something {what} can be")
+            return decided(conn, subject_id, outcome, viewer.name, _reason(reason))
+
+        return _act(request, conn, viewer, csrf, back, "review", act)
+
+
+decision_form("matches", "a match", {"confirm": "confirmed", "reject": "rejected"}, _decided_match)
+# After `accept_gl` above, which takes the accept button's form (an account to choose).
+decision_form("gl-suggestions", "a GL suggestion", {"reject": "rejected"}, _decided_gl_suggestion)
+decision_form(
+    "anomalies", "an anomaly", {"dismiss": "dismissed", "escalate": "escalated"}, _decided_anomaly
+)
+decision_form(
+    "approvals", "an approval", {"approve": "approved", "reject": "rejected"}, _decided_approval
+)
 
 
 @router.post("/dead-letters/retry")

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -76,6 +75,18 @@ if not any(isinstance(f, _SessionPathFilter) for f in logging.getLogger("httpx")
 
 DEFAULT_BASE_URL = "https://api.kashflow.com/v2"
 SAFE_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One KashFlow request: what is sent, and which record it concerns (for errors)."""
+
+    method: str
+    path: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    entity: str | None = None
+    key: str | None = None
 
 
 @dataclass
@@ -198,12 +209,7 @@ class KashFlowClient:
     def __enter__(self) -> KashFlowClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -222,7 +228,7 @@ class KashFlowClient:
         if token is None:
             return
         try:
-            self._attempt("DELETE", f"/sessiontoken/{token.reveal()}", token=token)
+            self._attempt(_Call("DELETE", f"/sessiontoken/{token.reveal()}"), token)
         except LedgerbridgeError as exc:
             log.info(
                 "kashflow logout refused", extra={"system": SYSTEM, "error": type(exc).__name__}
@@ -257,6 +263,7 @@ class KashFlowClient:
         """
         method = method.upper()
         idempotent = method in SAFE_METHODS if idempotent is None else idempotent
+        call = _Call(method, path, params, json, entity, key)
         relogins = 0
         while True:
             if self._token is None:
@@ -265,16 +272,7 @@ class KashFlowClient:
             assert token is not None
             try:
                 return self.retry.call(
-                    functools.partial(
-                        self._attempt,
-                        method,
-                        path,
-                        params=params,
-                        json=json,
-                        entity=entity,
-                        key=key,
-                        token=token,
-                    ),
+                    functools.partial(self._attempt, call, token),
                     may_retry=lambda exc: self.may_retry(exc, idempotent=idempotent),
                     sleep=self._sleep,
                     before_retry=self._retrying_told(method, path),
@@ -324,30 +322,21 @@ class KashFlowClient:
             },
         )
 
-    def _attempt(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        entity: str | None = None,
-        key: str | None = None,
-        token: SessionToken | None = None,
-    ) -> Any:
+    def _attempt(self, call: _Call, token: SessionToken | None = None) -> Any:
         """One HTTP exchange, paced, its outcome typed."""
+        method, path, entity, key = call.method, call.path, call.entity, call.key
         self.stats.paced_seconds += self.pacer.wait()
         headers = {"Authorization": token.header} if token is not None else {}
         content = None
-        if json is not None:
-            content = dumps(json)
+        if call.json is not None:
+            content = dumps(call.json)
             headers["Content-Type"] = "application/json"
         url = f"{self.base_url}{path}"
         self.stats.requests += 1
         started = self._clock()
         try:
             response = self.http.request(
-                method, url, params=dict(params or {}), content=content, headers=headers,
+                method, url, params=dict(call.params or {}), content=content, headers=headers,
                 timeout=self.timeout,
             )  # fmt: skip
         except httpx.TransportError as exc:
@@ -399,7 +388,7 @@ class KashFlowClient:
             return self.may_retry(exc, idempotent=True)
 
         return self.retry.call(
-            lambda: self._attempt(method, path, json=body, entity="session"),
+            lambda: self._attempt(_Call(method, path, json=body, entity="session")),
             may_retry=may_retry,
             sleep=self._sleep,
             before_retry=self._retrying_told(method, path),

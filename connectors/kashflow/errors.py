@@ -15,21 +15,12 @@ from typing import Any
 
 import httpx
 
-from canonical.errors import (
-    AuthenticationFailed,
-    ConnectionLost,
-    LedgerbridgeError,
-    NotFound,
-    PermanentError,
-    RateLimited,
-    TransientError,
-    ValidationFailed,
-)
+from canonical import errors
 
 SYSTEM = "kashflow"
 
 
-class ServerError(TransientError):
+class ServerError(errors.TransientError):
     """KashFlow answered 5xx: it may work later."""
 
     def __init__(self, message: str, *, status: int, **where: str | None) -> None:
@@ -37,16 +28,16 @@ class ServerError(TransientError):
         super().__init__(message, **where)
 
 
-class InvalidSessionToken(AuthenticationFailed):
+class InvalidSessionToken(errors.AuthenticationFailed):
     """The session token expired or was refused; logging in again fixes it."""
 
 
-class NotSent(ConnectionLost):
+class NotSent(errors.ConnectionLost):
     """The connection could not be made: the request surely did not reach KashFlow,
     so even a POST may be sent again."""
 
 
-class UnexpectedResponse(PermanentError):
+class UnexpectedResponse(errors.PermanentError):
     """KashFlow answered in a way the client does not understand."""
 
 
@@ -91,26 +82,26 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 
 def error_for(
     response: httpx.Response, *, entity: str | None, key: str | None, now: float
-) -> LedgerbridgeError:
+) -> errors.LedgerbridgeError:
     """The typed error for a KashFlow error answer."""
     error, message, field = error_body(response)
     status = response.status_code
     where: dict[str, Any] = {"system": SYSTEM, "entity": entity, "key": key}
     if status == 400 or status == 422:
-        return ValidationFailed(
+        return errors.ValidationFailed(
             f"KashFlow refused the request ({error})", field=field, remote_message=message, **where
         )
     if status == 401:
         if error == "InvalidSessionToken":
             return InvalidSessionToken("session token refused", remote_message=message, **where)
-        return AuthenticationFailed(
+        return errors.AuthenticationFailed(
             f"KashFlow refused the login ({error})", remote_message=message, **where
         )
     if status == 404:
-        return NotFound("not found in KashFlow", remote_message=message, **where)
+        return errors.NotFound("not found in KashFlow", remote_message=message, **where)
     if status == 429:
         retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
-        return RateLimited(
+        return errors.RateLimited(
             "KashFlow asked us to slow down",
             retry_after=retry_after,
             remote_message=message,
@@ -126,15 +117,10 @@ def error_for(
 
 
 __all__ = [
-    "AuthenticationFailed",
-    "ConnectionLost",
     "InvalidSessionToken",
-    "NotFound",
     "NotSent",
-    "RateLimited",
     "ServerError",
     "UnexpectedResponse",
-    "ValidationFailed",
     "error_body",
     "error_for",
     "retry_after_seconds",

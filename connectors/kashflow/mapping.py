@@ -15,20 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from canonical import (
-    Allocation,
-    Customer,
-    DocumentLine,
-    GLAccount,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-    ValidationFailed,
-    round_money,
-    to_decimal,
-)
+import canonical
+from canonical import round_money, to_decimal
 
 SYSTEM = "kashflow"
 FOUR_PLACES = Decimal("0.0001")
@@ -100,7 +88,7 @@ def parse_datetime(value: Any) -> datetime | None:
             return datetime.strptime(stamp, pattern)
         except ValueError:
             continue
-    raise ValidationFailed(f"{stamp!r} is not a date KashFlow writes", system=SYSTEM)
+    raise canonical.ValidationFailed(f"{stamp!r} is not a date KashFlow writes", system=SYSTEM)
 
 
 def parse_date(value: Any) -> date | None:
@@ -114,20 +102,22 @@ def date_text(day: date | None) -> str | None:
     return None if day is None else f"{day.isoformat()} 12:00:00"
 
 
+def refused(message: str, *, entity: str, key: str, field: str) -> canonical.ValidationFailed:
+    """The error for a record KashFlow cannot take as it is: which field, and why."""
+    return canonical.ValidationFailed(message, system=SYSTEM, entity=entity, key=key, field=field)
+
+
 def _exact(value: Decimal, where: str, entity: str, key: str) -> Decimal:
     if value != value.quantize(FOUR_PLACES):
-        raise ValidationFailed(
-            "KashFlow keeps 4 decimal places", system=SYSTEM, entity=entity, key=key, field=where
-        )
+        raise refused("KashFlow keeps 4 decimal places", entity=entity, key=key, field=where)
     return value
 
 
 # -- customers and suppliers ---------------------------------------------------------------
-def _address_body(party: Customer | Supplier) -> dict[str, Any]:
+def _address_body(party: canonical.Customer | canonical.Supplier) -> dict[str, Any]:
     if len(party.address_lines) > 2:
-        raise ValidationFailed(
+        raise refused(
             "KashFlow addresses hold two street lines (Line1, Line2) before the town",
-            system=SYSTEM,
             entity=party.entity,
             key=party.key,
             field="address_lines",
@@ -143,7 +133,7 @@ def _address_body(party: Customer | Supplier) -> dict[str, Any]:
     }
 
 
-def _party_body(party: Customer | Supplier) -> dict[str, Any]:
+def _party_body(party: canonical.Customer | canonical.Supplier) -> dict[str, Any]:
     return {
         "Code": party.key,
         "Name": party.name,
@@ -156,7 +146,7 @@ def _party_body(party: Customer | Supplier) -> dict[str, Any]:
     }
 
 
-def customer_body(customer: Customer) -> dict[str, Any]:
+def customer_body(customer: canonical.Customer) -> dict[str, Any]:
     body = _party_body(customer)
     body["Addresses"] = [_address_body(customer)]
     if customer.credit_limit is not None:
@@ -166,7 +156,7 @@ def customer_body(customer: Customer) -> dict[str, Any]:
     return body
 
 
-def supplier_body(supplier: Supplier) -> dict[str, Any]:
+def supplier_body(supplier: canonical.Supplier) -> dict[str, Any]:
     body = _party_body(supplier)
     body["Address"] = _address_body(supplier)
     return body
@@ -196,15 +186,19 @@ def _party_fields(raw: Mapping[str, Any], address: Mapping[str, Any] | None) -> 
     }
 
 
-def to_customer(raw: Mapping[str, Any]) -> Customer:
+def to_customer(raw: Mapping[str, Any]) -> canonical.Customer:
     addresses = field(raw, "Addresses") or []
     address = addresses[0] if addresses and isinstance(addresses[0], Mapping) else None
-    return Customer.build(**_party_fields(raw, address), credit_limit=amount(raw, "CreditLimit"))
+    return canonical.Customer.build(
+        **_party_fields(raw, address), credit_limit=amount(raw, "CreditLimit")
+    )
 
 
-def to_supplier(raw: Mapping[str, Any]) -> Supplier:
+def to_supplier(raw: Mapping[str, Any]) -> canonical.Supplier:
     address = field(raw, "Address")
-    return Supplier.build(**_party_fields(raw, address if isinstance(address, Mapping) else None))
+    return canonical.Supplier.build(
+        **_party_fields(raw, address if isinstance(address, Mapping) else None)
+    )
 
 
 # -- nominals and products --------------------------------------------------------------
@@ -212,9 +206,8 @@ def nominal_code(value: str | None, *, entity: str, key: str, where: str) -> int
     if value is None:
         return None
     if not value.isdigit():
-        raise ValidationFailed(
+        raise refused(
             f"KashFlow nominal codes are numbers, not {value!r}",
-            system=SYSTEM,
             entity=entity,
             key=key,
             field=where,
@@ -222,8 +215,8 @@ def nominal_code(value: str | None, *, entity: str, key: str, where: str) -> int
     return int(value)
 
 
-def to_gl_account(raw: Mapping[str, Any]) -> GLAccount:
-    return GLAccount.build(
+def to_gl_account(raw: Mapping[str, Any]) -> canonical.GLAccount:
+    return canonical.GLAccount.build(
         system=SYSTEM,
         key=str(field(raw, "Code")),
         name=text(raw, "Name"),
@@ -232,7 +225,7 @@ def to_gl_account(raw: Mapping[str, Any]) -> GLAccount:
     )
 
 
-def gl_account_body(account: GLAccount) -> dict[str, Any]:
+def gl_account_body(account: canonical.GLAccount) -> dict[str, Any]:
     return {
         "Code": nominal_code(account.key, entity=account.entity, key=account.key, where="key"),
         "Name": account.name,
@@ -242,9 +235,9 @@ def gl_account_body(account: GLAccount) -> dict[str, Any]:
     }
 
 
-def to_product(raw: Mapping[str, Any]) -> Product:
+def to_product(raw: Mapping[str, Any]) -> canonical.Product:
     sales = field(raw, "DefaultSaleNominal")
-    return Product.build(
+    return canonical.Product.build(
         system=SYSTEM,
         key=text(raw, "ProductCode"),
         name=text(raw, "Name"),
@@ -258,7 +251,7 @@ def to_product(raw: Mapping[str, Any]) -> Product:
     )
 
 
-def product_body(product: Product, code: int | None = None) -> dict[str, Any]:
+def product_body(product: canonical.Product, code: int | None = None) -> dict[str, Any]:
     """A product is a nominal flagged `IsProduct`; `code` is its nominal number (None
     until the resource gives a new product the next free one)."""
     where = {"entity": product.entity, "key": product.key}
@@ -281,7 +274,9 @@ def product_body(product: Product, code: int | None = None) -> dict[str, Any]:
 
 
 # -- invoices and purchases ----------------------------------------------------------------
-def _lines_body(document: SalesInvoice | PurchaseInvoice) -> list[dict[str, Any]]:
+def _lines_body(
+    document: canonical.SalesInvoice | canonical.PurchaseInvoice,
+) -> list[dict[str, Any]]:
     where = {"entity": document.entity, "key": document.key}
     lines = []
     for index, line in enumerate(document.lines):
@@ -289,10 +284,9 @@ def _lines_body(document: SalesInvoice | PurchaseInvoice) -> list[dict[str, Any]
         quantity = _exact(line.quantity, f"{at}.quantity", **where)
         rate = _exact(line.unit_price, f"{at}.unit_price", **where)
         if round_money(quantity * rate) != line.net_amount:
-            raise ValidationFailed(
+            raise refused(
                 f"KashFlow derives a line's net amount as Quantity x Rate"
                 f" ({round_money(quantity * rate)}), not {line.net_amount}",
-                system=SYSTEM,
                 field=f"{at}.net_amount",
                 **where,
             )
@@ -311,11 +305,10 @@ def _lines_body(document: SalesInvoice | PurchaseInvoice) -> list[dict[str, Any]
     return lines
 
 
-def _document_number(document: SalesInvoice | PurchaseInvoice) -> int:
+def _document_number(document: canonical.SalesInvoice | canonical.PurchaseInvoice) -> int:
     if not document.key.isdigit() or int(document.key) <= 0:
-        raise ValidationFailed(
+        raise refused(
             "KashFlow document numbers are positive whole numbers",
-            system=SYSTEM,
             entity=document.entity,
             key=document.key,
             field="key",
@@ -323,7 +316,7 @@ def _document_number(document: SalesInvoice | PurchaseInvoice) -> int:
     return int(document.key)
 
 
-def sales_invoice_body(invoice: SalesInvoice) -> dict[str, Any]:
+def sales_invoice_body(invoice: canonical.SalesInvoice) -> dict[str, Any]:
     return {
         "Number": _document_number(invoice),
         "CustomerCode": invoice.customer_key,
@@ -335,7 +328,7 @@ def sales_invoice_body(invoice: SalesInvoice) -> dict[str, Any]:
     }
 
 
-def purchase_invoice_body(purchase: PurchaseInvoice) -> dict[str, Any]:
+def purchase_invoice_body(purchase: canonical.PurchaseInvoice) -> dict[str, Any]:
     return {
         "Number": _document_number(purchase),
         "SupplierCode": purchase.supplier_key,
@@ -347,7 +340,7 @@ def purchase_invoice_body(purchase: PurchaseInvoice) -> dict[str, Any]:
     }
 
 
-def _lines(raw: Mapping[str, Any]) -> tuple[DocumentLine, ...]:
+def _lines(raw: Mapping[str, Any]) -> tuple[canonical.DocumentLine, ...]:
     lines = []
     for index, item in enumerate(field(raw, "LineItems") or [], start=1):
         quantity = amount(item, "Quantity", default=Decimal(1))
@@ -356,7 +349,7 @@ def _lines(raw: Mapping[str, Any]) -> tuple[DocumentLine, ...]:
         nominal = field(item, "NominalCode")
         number = field(item, "Number")
         lines.append(
-            DocumentLine(
+            canonical.DocumentLine(
                 line_no=int(number) if number else index,
                 description=text(item, "Description") or "",
                 product_key=text(item, "ProductCode"),
@@ -387,17 +380,17 @@ def _document_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def to_sales_invoice(raw: Mapping[str, Any]) -> SalesInvoice:
+def to_sales_invoice(raw: Mapping[str, Any]) -> canonical.SalesInvoice:
     """A full invoice (from `GET /invoices/{Number}`); a list summary gives no lines."""
-    return SalesInvoice.build(
+    return canonical.SalesInvoice.build(
         **_document_fields(raw),
         customer_key=text(raw, "CustomerCode"),
         reference=text(raw, "CustomerReference"),
     )
 
 
-def to_purchase_invoice(raw: Mapping[str, Any]) -> PurchaseInvoice:
-    return PurchaseInvoice.build(
+def to_purchase_invoice(raw: Mapping[str, Any]) -> canonical.PurchaseInvoice:
+    return canonical.PurchaseInvoice.build(
         **_document_fields(raw),
         supplier_key=text(raw, "SupplierCode"),
         reference=text(raw, "SupplierReference"),
@@ -418,31 +411,35 @@ class PaymentVocabulary:
         default = [a for a in accounts if field(a, "IsDefaultAccount")]
         self.default_account = int(field(default[0], "Id")) if default else None
 
-    def method_id(self, payment: Payment) -> int | None:
+    def method_id(self, payment: canonical.Payment) -> int | None:
         if payment.method is None:
             return None
         try:
             return self.method_ids[payment.method.lower()]
         except KeyError:
-            raise ValidationFailed(
+            raise refused(
                 f"KashFlow has no payment method {payment.method!r}",
-                system=SYSTEM, entity=payment.entity, key=payment.key, field="method",
-            ) from None  # fmt: skip
+                entity=payment.entity,
+                key=payment.key,
+                field="method",
+            ) from None
 
-    def account_id(self, payment: Payment) -> int | None:
+    def account_id(self, payment: canonical.Payment) -> int | None:
         if payment.bank_account is None:
             return self.default_account
         try:
             return self.account_ids[payment.bank_account]
         except KeyError:
-            raise ValidationFailed(
+            raise refused(
                 f"KashFlow has no bank account with nominal code {payment.bank_account!r}",
-                system=SYSTEM, entity=payment.entity, key=payment.key, field="bank_account",
-            ) from None  # fmt: skip
+                entity=payment.entity,
+                key=payment.key,
+                field="bank_account",
+            ) from None
 
 
 def payment_line_body(
-    payment: Payment, allocation: Allocation, vocabulary: PaymentVocabulary
+    payment: canonical.Payment, allocation: canonical.Allocation, vocabulary: PaymentVocabulary
 ) -> dict[str, Any]:
     return {
         "Date": date_text(payment.payment_date),
@@ -453,7 +450,7 @@ def payment_line_body(
     }
 
 
-def bulk_payment_body(payment: Payment, vocabulary: PaymentVocabulary) -> dict[str, Any]:
+def bulk_payment_body(payment: canonical.Payment, vocabulary: PaymentVocabulary) -> dict[str, Any]:
     return {
         "Date": date_text(payment.payment_date),
         "Comment": payment.reference,
@@ -473,14 +470,14 @@ def payment_key(kind: str, line_id: Any) -> str:
 
 def to_payment(
     line: Mapping[str, Any], document: Mapping[str, Any], kind: str, vocabulary: PaymentVocabulary
-) -> Payment:
+) -> canonical.Payment:
     """One payment line of a full invoice or purchase as a canonical payment."""
     paid = amount(line, "Amount", default=Decimal(0))
     assert paid is not None
     method = field(line, "Method")
     account = field(line, "AccountId")
     currency = field(document, "Currency")
-    return Payment.build(
+    return canonical.Payment.build(
         system=SYSTEM,
         key=payment_key(kind, field(line, "Id")),
         kind=kind,
@@ -491,13 +488,15 @@ def to_payment(
         method=vocabulary.method_names.get(int(method)) if method is not None else None,
         bank_account=vocabulary.account_codes.get(int(account)) if account is not None else None,
         reference=text(line, "Reference"),
-        allocations=(Allocation(invoice_key=str(field(document, "Number")), amount=paid),),
+        allocations=(
+            canonical.Allocation(invoice_key=str(field(document, "Number")), amount=paid),
+        ),
     )
 
 
 def payments_of(
     document: Mapping[str, Any], kind: str, vocabulary: PaymentVocabulary
-) -> list[Payment]:
+) -> list[canonical.Payment]:
     return [
         to_payment(line, document, kind, vocabulary)
         for line in field(document, "PaymentLines") or []

@@ -18,19 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
 
-from canonical import (
-    CanonicalRecord,
-    ConnectionLost,
-    Customer,
-    GLAccount,
-    NotFound,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-    ValidationFailed,
-)
+import canonical
 from connectors.kashflow import mapping
 from connectors.kashflow.errors import SYSTEM, ServerError
 
@@ -39,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("connectors.kashflow")
 
-R = TypeVar("R", bound=CanonicalRecord)
+R = TypeVar("R", bound=canonical.CanonicalRecord)
 Raw = dict[str, Any]
 
 LIST_PAGE = 100
@@ -71,23 +59,23 @@ class ResourceTable(Endpoint, Generic[R]):
     """Where new records' nominal codes start (products); None: the body carries it."""
 
 
-CUSTOMERS = ResourceTable[Customer](
+CUSTOMERS = ResourceTable[canonical.Customer](
     "/customers", "customer", "Code", mapping.to_customer, mapping.customer_body
 )
-SUPPLIERS = ResourceTable[Supplier](
+SUPPLIERS = ResourceTable[canonical.Supplier](
     "/suppliers", "supplier", "Code", mapping.to_supplier, mapping.supplier_body
 )
-INVOICES = ResourceTable[SalesInvoice](
+INVOICES = ResourceTable[canonical.SalesInvoice](
     "/invoices", "sales_invoice", "Number", mapping.to_sales_invoice, mapping.sales_invoice_body
 )
-PURCHASES = ResourceTable[PurchaseInvoice](
+PURCHASES = ResourceTable[canonical.PurchaseInvoice](
     "/purchases",
     "purchase_invoice",
     "Number",
     mapping.to_purchase_invoice,
     mapping.purchase_invoice_body,
 )
-GL_ACCOUNTS = ResourceTable[GLAccount](
+GL_ACCOUNTS = ResourceTable[canonical.GLAccount](
     "/nominals",
     "gl_account",
     "Code",
@@ -95,7 +83,7 @@ GL_ACCOUNTS = ResourceTable[GLAccount](
     mapping.gl_account_body,
     is_product=False,
 )
-PRODUCTS = ResourceTable[Product](
+PRODUCTS = ResourceTable[canonical.Product](
     "/nominals",
     "product",
     "ProductCode",
@@ -152,7 +140,7 @@ class RawResource:
     def find(self, key: str | int) -> Raw | None:
         try:
             return self.get(key)
-        except NotFound:
+        except canonical.NotFound:
             return None
 
     def create(self, body: Mapping[str, Any]) -> Raw:
@@ -193,7 +181,7 @@ class RawResource:
                         "POST", self.path, json=dict(body), entity=self.entity, key=key
                     )
                 )
-            except ValidationFailed:
+            except canonical.ValidationFailed:
                 if tries == 1:
                     raise
                 found = lookup()  # a racing earlier attempt may have landed after all
@@ -210,7 +198,7 @@ class RawResource:
 
         return self.client.retry.call(
             post,
-            may_retry=lambda exc: isinstance(exc, ConnectionLost | ServerError),
+            may_retry=lambda exc: isinstance(exc, canonical.ConnectionLost | ServerError),
             sleep=self.client._sleep,
             before_retry=lambda exc, attempt, delay: self.client.before_retry(
                 exc, attempt, delay, "POST", self.path
@@ -254,7 +242,9 @@ class Resource(RawResource, Generic[R]):
         found = self.find(key)
         if found is None:
             what = self.entity.replace("_", " ")
-            raise NotFound(f"no such {what}", system=SYSTEM, entity=self.entity, key=str(key))
+            raise canonical.NotFound(
+                f"no such {what}", system=SYSTEM, entity=self.entity, key=str(key)
+            )
         return found
 
     def read(self, key: str) -> R:
@@ -300,7 +290,7 @@ KEPT_ON_UPDATE = ("QuantityInStock", "StockWarningQuantity")
 whole nominal) sends them back as they are, unless it sets them."""
 
 
-D = TypeVar("D", SalesInvoice, PurchaseInvoice)
+D = TypeVar("D", canonical.SalesInvoice, canonical.PurchaseInvoice)
 
 
 class Documents(Resource[D]):
@@ -365,15 +355,15 @@ class Payments:
     def _documents(self, kind: str) -> Documents[Any]:
         return self.client.invoices if kind == "receipt" else self.client.purchases
 
-    def of_document(self, kind: str, number: str | int) -> list[Payment]:
+    def of_document(self, kind: str, number: str | int) -> list[canonical.Payment]:
         raw = self._documents(kind).get(number)
         return mapping.payments_of(raw, kind, self.vocabulary())
 
-    def record(self, payment: Payment) -> list[Payment]:
+    def record(self, payment: canonical.Payment) -> list[canonical.Payment]:
         """Records `payment` exactly once in effect; returns the KashFlow payments made
         (their keys are KashFlow's payment line ids)."""
         if not payment.allocations:
-            raise ValidationFailed(
+            raise canonical.ValidationFailed(
                 "KashFlow payments are made against invoices or purchases: no allocation",
                 system=SYSTEM, entity=self.entity, key=payment.key, field="allocations",
             )  # fmt: skip
@@ -391,7 +381,7 @@ class Payments:
         bulk.create_once(body, payment.key, lambda: self._matching_bulk(bulk, body))
         return self.of_matching(payment)
 
-    def of_matching(self, payment: Payment) -> list[Payment]:
+    def of_matching(self, payment: canonical.Payment) -> list[canonical.Payment]:
         """The KashFlow payments carrying `payment`'s reference, date and amounts."""
         found = []
         for allocation in payment.allocations:

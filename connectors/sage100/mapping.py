@@ -21,22 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from canonical import (
-    Allocation,
-    Customer,
-    DocumentLine,
-    GLAccount,
-    JournalEntry,
-    JournalLine,
-    OrderStatus,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    StockLevel,
-    Supplier,
-    ValidationFailed,
-)
+import canonical
 from canonical.records import OrderState
 from connectors.sage100 import keys
 
@@ -107,15 +92,12 @@ class Lookups:
         try:
             formatted = keys.account_for(account)
         except ValueError as exc:
-            raise ValidationFailed(
-                str(exc), system=SYSTEM, entity=entity, key=key, field=field
-            ) from None
+            raise refused(str(exc), entity=entity, key=key, field=field) from None
         for account_key, known in self.accounts.items():
             if known == formatted:
                 return account_key
-        raise ValidationFailed(
+        raise refused(
             f"GL account {formatted} is not in the Sage 100 chart",
-            system=SYSTEM,
             entity=entity,
             key=key,
             field=field,
@@ -126,13 +108,17 @@ class Lookups:
         for code, code_days in sorted(table.items()):
             if code_days == days:
                 return code
-        raise ValidationFailed(
+        raise refused(
             f"no {'A/P' if ap else 'A/R'} terms code for {days} days",
-            system=SYSTEM,
             entity=entity,
             key=key,
             field="payment_terms_days",
         )
+
+
+def refused(message: str, *, entity: str, key: str, field: str) -> canonical.ValidationFailed:
+    """The error for a record Sage 100 cannot take as it is: which field, and why."""
+    return canonical.ValidationFailed(message, system=SYSTEM, entity=entity, key=key, field=field)
 
 
 def text(value: Any) -> str | None:
@@ -184,10 +170,10 @@ def _contact_from_row(row: Row) -> dict[str, Any]:
     }
 
 
-def customer_from_row(row: Row, lookups: Lookups) -> Customer:
+def customer_from_row(row: Row, lookups: Lookups) -> canonical.Customer:
     division, customer_no = row["ARDivisionNo"], row["CustomerNo"]
     limit = number(row.get("CreditLimit"))
-    return Customer.build(
+    return canonical.Customer.build(
         system=SYSTEM,
         key=keys.customer_key(division, customer_no),
         name=text(row.get("CustomerName")) or customer_no,
@@ -201,11 +187,10 @@ def customer_from_row(row: Row, lookups: Lookups) -> Customer:
     )
 
 
-def _address_fields(party: Customer | Supplier, entity: str) -> dict[str, Any]:
+def _address_fields(party: canonical.Customer | canonical.Supplier, entity: str) -> dict[str, Any]:
     if len(party.address_lines) > 3:
-        raise ValidationFailed(
+        raise refused(
             "Sage 100 keeps three address lines",
-            system=SYSTEM,
             entity=entity,
             key=party.key,
             field="address_lines",
@@ -222,7 +207,7 @@ def _address_fields(party: Customer | Supplier, entity: str) -> dict[str, Any]:
     }
 
 
-def customer_fields(customer: Customer, lookups: Lookups) -> dict[str, Any]:
+def customer_fields(customer: canonical.Customer, lookups: Lookups) -> dict[str, Any]:
     """AR_Customer columns for a customer (keys apart: see `keys.customer_no_for`)."""
     return {
         "CustomerName": customer.name,
@@ -238,9 +223,9 @@ def customer_fields(customer: Customer, lookups: Lookups) -> dict[str, Any]:
     }
 
 
-def supplier_from_row(row: Row, lookups: Lookups) -> Supplier:
+def supplier_from_row(row: Row, lookups: Lookups) -> canonical.Supplier:
     division, vendor_no = row["APDivisionNo"], row["VendorNo"]
-    return Supplier.build(
+    return canonical.Supplier.build(
         system=SYSTEM,
         key=keys.vendor_key(division, vendor_no),
         name=text(row.get("VendorName")) or vendor_no,
@@ -252,7 +237,7 @@ def supplier_from_row(row: Row, lookups: Lookups) -> Supplier:
     )
 
 
-def supplier_fields(supplier: Supplier, lookups: Lookups) -> dict[str, Any]:
+def supplier_fields(supplier: canonical.Supplier, lookups: Lookups) -> dict[str, Any]:
     return {
         "VendorName": supplier.name,
         **_address_fields(supplier, "supplier"),
@@ -269,18 +254,14 @@ def tax_class_for(rate: Decimal, *, entity: str, key: str) -> str:
     for code, code_rate in TAX_CLASS_RATES.items():
         if code_rate == rate:
             return code
-    raise ValidationFailed(
-        f"no Sage 100 tax class for a rate of {rate}%",
-        system=SYSTEM,
-        entity=entity,
-        key=key,
-        field="tax_rate",
+    raise refused(
+        f"no Sage 100 tax class for a rate of {rate}%", entity=entity, key=key, field="tax_rate"
     )
 
 
-def product_from_row(row: Row, lookups: Lookups) -> Product:
+def product_from_row(row: Row, lookups: Lookups) -> canonical.Product:
     cost = number(row.get("StandardUnitCost"))
-    return Product.build(
+    return canonical.Product.build(
         system=SYSTEM,
         key=row["ItemCode"],
         name=text(row.get("ItemCodeDesc")) or row["ItemCode"],
@@ -294,7 +275,7 @@ def product_from_row(row: Row, lookups: Lookups) -> Product:
     )
 
 
-def product_fields(product: Product, lookups: Lookups) -> dict[str, Any]:
+def product_fields(product: canonical.Product, lookups: Lookups) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "ItemCodeDesc": product.name,
         "ItemType": "1" if product.track_stock else "3",
@@ -314,9 +295,9 @@ def product_fields(product: Product, lookups: Lookups) -> dict[str, Any]:
     return fields
 
 
-def stock_from_row(row: Row) -> StockLevel:
+def stock_from_row(row: Row) -> canonical.StockLevel:
     item, warehouse = row["ItemCode"], row["WarehouseCode"]
-    return StockLevel.build(
+    return canonical.StockLevel.build(
         system=SYSTEM,
         key=keys.stock_key(item, warehouse),
         product_key=item,
@@ -327,9 +308,9 @@ def stock_from_row(row: Row) -> StockLevel:
     )
 
 
-def gl_account_from_row(row: Row) -> GLAccount:
+def gl_account_from_row(row: Row) -> canonical.GLAccount:
     code = row.get("AccountType") or ""
-    return GLAccount.build(
+    return canonical.GLAccount.build(
         system=SYSTEM,
         key=row["Account"],
         name=text(row.get("AccountDesc")) or row["Account"],
@@ -338,7 +319,7 @@ def gl_account_from_row(row: Row) -> GLAccount:
     )
 
 
-def gl_account_fields(account: GLAccount) -> dict[str, Any]:
+def gl_account_fields(account: canonical.GLAccount) -> dict[str, Any]:
     types = {name: code for code, name in ACCOUNT_TYPES.items()}
     return {
         "AccountDesc": account.name,
@@ -359,12 +340,12 @@ def _line_description(detail: Row) -> str:
 
 def sales_invoice_from_rows(
     header: Row, details: Iterable[Row], open_invoice: Row | None, lookups: Lookups
-) -> SalesInvoice:
+) -> canonical.SalesInvoice:
     lines = []
     for detail in sorted(details, key=lambda d: d["DetailSeqNo"]):
         item = detail.get("ItemCode") or ""
         lines.append(
-            DocumentLine(
+            canonical.DocumentLine(
                 line_no=int(detail["DetailSeqNo"]),
                 description=_line_description(detail),
                 product_key=None if item.startswith("/") or not item else item,
@@ -378,7 +359,7 @@ def sales_invoice_from_rows(
         )
     net = number(header.get("TaxableSalesAmt")) + number(header.get("NonTaxableSalesAmt"))
     tax = number(header.get("SalesTaxAmt"))
-    return SalesInvoice.build(
+    return canonical.SalesInvoice.build(
         key=header["InvoiceNo"],
         customer_key=keys.customer_key(header["ARDivisionNo"], header["CustomerNo"]),
         reference=text(header.get("CustomerPONo")),
@@ -398,7 +379,7 @@ def _document_fields(
     header: Row,
     open_invoice: Row | None,
     lookups: Lookups,
-    lines: Iterable[DocumentLine],
+    lines: Iterable[canonical.DocumentLine],
     net: Decimal,
     tax: Decimal,
     gross: Decimal,
@@ -426,7 +407,7 @@ def _description_fields(description: str) -> dict[str, str]:
 
 
 def sales_invoice_fields(
-    invoice: SalesInvoice, lookups: Lookups
+    invoice: canonical.SalesInvoice, lookups: Lookups
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, lines) of AR_Invoice_bus for a sales invoice; lines in line_no order."""
     division, customer_no = keys.customer_no_for(invoice.customer_key)
@@ -461,9 +442,9 @@ def sales_invoice_fields(
 
 def purchase_invoice_from_rows(
     header: Row, details: Iterable[Row], open_invoice: Row | None, lookups: Lookups
-) -> PurchaseInvoice:
+) -> canonical.PurchaseInvoice:
     lines = [
-        DocumentLine(
+        canonical.DocumentLine(
             line_no=int(detail["LineKey"]),
             description=text(detail.get("CommentText")) or "",
             quantity=number(detail.get("QuantityOrdered")),
@@ -477,7 +458,7 @@ def purchase_invoice_from_rows(
     ]
     net = number(header.get("TaxableAmt")) + number(header.get("NonTaxableAmt"))
     tax = number(header.get("SalesTaxAmt"))
-    return PurchaseInvoice.build(
+    return canonical.PurchaseInvoice.build(
         key=keys.ap_invoice_key(header["APDivisionNo"], header["VendorNo"], header["InvoiceNo"]),
         supplier_key=keys.vendor_key(header["APDivisionNo"], header["VendorNo"]),
         reference=text(header.get("Comment")),
@@ -488,7 +469,7 @@ def purchase_invoice_from_rows(
 
 
 def purchase_invoice_fields(
-    invoice: PurchaseInvoice, lookups: Lookups
+    invoice: canonical.PurchaseInvoice, lookups: Lookups
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header: dict[str, Any] = {"InvoiceDate": invoice.issue_date, "Comment": invoice.reference or ""}
     if invoice.due_date is not None:
@@ -496,9 +477,8 @@ def purchase_invoice_fields(
     lines = []
     for line in sorted(invoice.lines, key=lambda x: x.line_no):
         if not line.gl_account:
-            raise ValidationFailed(
+            raise refused(
                 "an A/P invoice line needs a GL account",
-                system=SYSTEM,
                 entity="purchase_invoice",
                 key=invoice.key,
                 field="lines.gl_account",
@@ -522,15 +502,17 @@ def purchase_invoice_fields(
     return header, lines
 
 
-def receipt_from_rows(rows: list[Row]) -> Payment:
+def receipt_from_rows(rows: list[Row]) -> canonical.Payment:
     """One check from one customer in one deposit: the rows applying it to invoices."""
     first = rows[0]
     allocations = tuple(
-        Allocation(invoice_key=row["InvoiceNo"], amount=number(row.get("CashAmountApplied")))
+        canonical.Allocation(
+            invoice_key=row["InvoiceNo"], amount=number(row.get("CashAmountApplied"))
+        )
         for row in sorted(rows, key=lambda r: r["SequenceNo"])
         if row.get("InvoiceNo")
     )
-    return Payment.build(
+    return canonical.Payment.build(
         system=SYSTEM,
         key=keys.receipt_key(
             first["DepositNo"], first["ARDivisionNo"], first["CustomerNo"], first["CheckNo"]
@@ -552,19 +534,19 @@ def payment_type_for(method: str | None) -> str:
     return PAYMENT_TYPES.get(method, method.upper()[:5])
 
 
-def journal_from_rows(rows: list[Row], lookups: Lookups) -> JournalEntry:
+def journal_from_rows(rows: list[Row], lookups: Lookups) -> canonical.JournalEntry:
     """One journal register entry (SourceJournal, JournalRegisterNo) of GL_DetailPosting."""
     ordered = sorted(rows, key=lambda r: r["SequenceNo"])
     first = ordered[0]
     comments = {text(r.get("PostingComment")) or "" for r in ordered}
-    return JournalEntry.build(
+    return canonical.JournalEntry.build(
         system=SYSTEM,
         key=keys.journal_key(first["SourceJournal"], first["JournalRegisterNo"]),
         posting_date=day(first.get("PostingDate")),
         description=comments.pop() if len(comments) == 1 else "",
         source=text(first.get("SourceModule")),
         lines=tuple(
-            JournalLine(
+            canonical.JournalLine(
                 account=lookups.account(r["AccountKey"]) or r["AccountKey"],
                 debit=number(r.get("DebitAmount")),
                 credit=number(r.get("CreditAmount")),
@@ -575,9 +557,9 @@ def journal_from_rows(rows: list[Row], lookups: Lookups) -> JournalEntry:
     )
 
 
-def order_status_from_row(row: Row) -> OrderStatus:
+def order_status_from_row(row: Row) -> canonical.OrderStatus:
     invoice = text(row.get("LastInvoiceOrderNo")) or text(row.get("CurrentInvoiceNo"))
-    return OrderStatus.build(
+    return canonical.OrderStatus.build(
         system=SYSTEM,
         key=row["SalesOrderNo"],
         customer_key=keys.customer_key(row["ARDivisionNo"], row["CustomerNo"]),

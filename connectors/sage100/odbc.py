@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
-from types import TracebackType
 from typing import Any, NamedTuple, Self
 
 import pyodbc
@@ -151,12 +150,7 @@ class Sage100Reader:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
@@ -343,21 +337,19 @@ def _single_table(
     canonical_key: Callable[[KeyTuple], str],
     to_record: Callable[[Row, Lookups], CanonicalRecord],
     skip: Callable[[Row], bool] = lambda row: False,
-) -> Build:
+    skip_key: Callable[[KeyTuple], bool] = lambda key: False,
+) -> _Entity:
+    """An entity whose records are the rows of one table (one row, one record)."""
+
     def build(
         reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
     ) -> Iterator[SourceRecord]:
-        rows: Iterable[Row]
-        if key_values is None:
-            rows = reader.rows(f"SELECT * FROM {table}")
-        else:
-            rows = reader.rows_for_keys(table, key_columns, key_values)
-        for row in rows:
+        for row in _table_rows(reader, table, key_columns, key_values):
             if not skip(row):
                 key = canonical_key(tuple(str(row[c]) for c in key_columns))
                 yield _sourced(entity, key, row, [row], partial(to_record, row, lookups))
 
-    return build
+    return _Entity(entity, (_Source(table, key_columns),), canonical_key, build, skip_key)
 
 
 def _grouped(rows: Iterable[Row], columns: Sequence[str]) -> dict[KeyTuple, list[Row]]:
@@ -367,12 +359,12 @@ def _grouped(rows: Iterable[Row], columns: Sequence[str]) -> dict[KeyTuple, list
     return groups
 
 
-def _document_rows(
+def _table_rows(
     reader: Sage100Reader,
     table: str,
     key_columns: tuple[str, ...],
     key_values: Sequence[KeyTuple] | None,
-) -> Iterable[Row]:
+) -> Iterator[dict[str, Any]]:
     if key_values is None:
         return reader.rows(f"SELECT * FROM {table}")
     return reader.rows_for_keys(table, key_columns, key_values)
@@ -382,9 +374,9 @@ def _sales_invoices(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
 ) -> Iterator[SourceRecord]:
     key = ("InvoiceNo",)
-    headers = _grouped(_document_rows(reader, "AR_InvoiceHistoryHeader", key, key_values), key)
-    details = _grouped(_document_rows(reader, "AR_InvoiceHistoryDetail", key, key_values), key)
-    opened = _grouped(_document_rows(reader, "AR_OpenInvoice", key, key_values), key)
+    headers = _grouped(_table_rows(reader, "AR_InvoiceHistoryHeader", key, key_values), key)
+    details = _grouped(_table_rows(reader, "AR_InvoiceHistoryDetail", key, key_values), key)
+    opened = _grouped(_table_rows(reader, "AR_OpenInvoice", key, key_values), key)
     for invoice_key in sorted(headers):
         header = headers[invoice_key][0]
         seq = header.get("HeaderSeqNo")
@@ -404,9 +396,9 @@ AP_KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
 def _purchase_invoices(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
 ) -> Iterator[SourceRecord]:
-    headers = _grouped(_document_rows(reader, "AP_InvoiceHeader", AP_KEY, key_values), AP_KEY)
-    details = _grouped(_document_rows(reader, "AP_InvoiceDetail", AP_KEY, key_values), AP_KEY)
-    opened = _grouped(_document_rows(reader, "AP_OpenInvoice", AP_KEY, key_values), AP_KEY)
+    headers = _grouped(_table_rows(reader, "AP_InvoiceHeader", AP_KEY, key_values), AP_KEY)
+    details = _grouped(_table_rows(reader, "AP_InvoiceDetail", AP_KEY, key_values), AP_KEY)
+    opened = _grouped(_table_rows(reader, "AP_OpenInvoice", AP_KEY, key_values), AP_KEY)
     for invoice_key in sorted(headers):
         header = headers[invoice_key][0]
         lines = details.get(invoice_key, [])
@@ -420,31 +412,30 @@ def _purchase_invoices(
 
 
 RECEIPT_KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
-
-
-def _receipts(
-    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[SourceRecord]:
-    rows = _document_rows(reader, "AR_CashReceiptsHistory", RECEIPT_KEY, key_values)
-    for receipt_key, group in sorted(_grouped(rows, RECEIPT_KEY).items()):
-        yield _sourced(
-            "payment", keys.receipt_key(*receipt_key), {"AR_CashReceiptsHistory": group},
-            group, partial(mapping.receipt_from_rows, group),
-        )  # fmt: skip
-
-
 JOURNAL_KEY = ("SourceJournal", "JournalRegisterNo")
 
 
-def _journals(
-    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[SourceRecord]:
-    rows = _document_rows(reader, "GL_DetailPosting", JOURNAL_KEY, key_values)
-    for journal_key, group in sorted(_grouped(rows, JOURNAL_KEY).items()):
-        yield _sourced(
-            "journal_entry", keys.journal_key(*journal_key), {"GL_DetailPosting": group},
-            group, partial(mapping.journal_from_rows, group, lookups),
-        )  # fmt: skip
+def _grouped_table(
+    entity: str,
+    table: str,
+    key_columns: tuple[str, ...],
+    canonical_key: Callable[[KeyTuple], str],
+    to_record: Callable[[list[Row], Lookups], CanonicalRecord],
+) -> _Entity:
+    """An entity whose records are the rows of one table sharing a key (a receipt's
+    applications, a journal's postings)."""
+
+    def build(
+        reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
+    ) -> Iterator[SourceRecord]:
+        rows = _table_rows(reader, table, key_columns, key_values)
+        for group_key, group in sorted(_grouped(rows, key_columns).items()):
+            yield _sourced(
+                entity, canonical_key(group_key), {table: group}, group,
+                partial(to_record, group, lookups),
+            )  # fmt: skip
+
+    return _Entity(entity, (_Source(table, key_columns),), canonical_key, build)
 
 
 def _is_misc_item(row: Row) -> bool:
@@ -454,67 +445,42 @@ def _is_misc_item(row: Row) -> bool:
 ENTITIES: dict[str, _Entity] = {
     spec.name: spec
     for spec in (
-        _Entity(
+        _single_table(
             "customer",
-            (_Source("AR_Customer", ("ARDivisionNo", "CustomerNo")),),
+            "AR_Customer",
+            ("ARDivisionNo", "CustomerNo"),
             lambda k: keys.customer_key(k[0], k[1]),
-            _single_table(
-                "customer",
-                "AR_Customer",
-                ("ARDivisionNo", "CustomerNo"),
-                lambda k: keys.customer_key(k[0], k[1]),
-                mapping.customer_from_row,
-            ),
+            mapping.customer_from_row,
         ),
-        _Entity(
+        _single_table(
             "supplier",
-            (_Source("AP_Vendor", ("APDivisionNo", "VendorNo")),),
+            "AP_Vendor",
+            ("APDivisionNo", "VendorNo"),
             lambda k: keys.vendor_key(k[0], k[1]),
-            _single_table(
-                "supplier",
-                "AP_Vendor",
-                ("APDivisionNo", "VendorNo"),
-                lambda k: keys.vendor_key(k[0], k[1]),
-                mapping.supplier_from_row,
-            ),
+            mapping.supplier_from_row,
         ),
-        _Entity(
+        _single_table(
             "product",
-            (_Source("CI_Item", ("ItemCode",)),),
+            "CI_Item",
+            ("ItemCode",),
             lambda k: k[0],
-            _single_table(
-                "product",
-                "CI_Item",
-                ("ItemCode",),
-                lambda k: k[0],
-                mapping.product_from_row,
-                _is_misc_item,
-            ),
+            mapping.product_from_row,
+            _is_misc_item,
             skip_key=lambda k: k[0].startswith("/"),
         ),
-        _Entity(
+        _single_table(
             "stock_level",
-            (_Source("IM_ItemWarehouse", ("ItemCode", "WarehouseCode")),),
+            "IM_ItemWarehouse",
+            ("ItemCode", "WarehouseCode"),
             lambda k: keys.stock_key(k[0], k[1]),
-            _single_table(
-                "stock_level",
-                "IM_ItemWarehouse",
-                ("ItemCode", "WarehouseCode"),
-                lambda k: keys.stock_key(k[0], k[1]),
-                lambda row, _: mapping.stock_from_row(row),
-            ),
+            lambda row, _: mapping.stock_from_row(row),
         ),
-        _Entity(
+        _single_table(
             "gl_account",
-            (_Source("GL_Account", ("Account",)),),
+            "GL_Account",
+            ("Account",),
             lambda k: k[0],
-            _single_table(
-                "gl_account",
-                "GL_Account",
-                ("Account",),
-                lambda k: k[0],
-                lambda row, _: mapping.gl_account_from_row(row),
-            ),
+            lambda row, _: mapping.gl_account_from_row(row),
         ),
         _Entity(
             "sales_invoice",
@@ -531,29 +497,26 @@ ENTITIES: dict[str, _Entity] = {
             lambda k: keys.ap_invoice_key(*k),
             _purchase_invoices,
         ),
-        _Entity(
+        _grouped_table(
             "payment",
-            (_Source("AR_CashReceiptsHistory", RECEIPT_KEY),),
+            "AR_CashReceiptsHistory",
+            RECEIPT_KEY,
             lambda k: keys.receipt_key(*k),
-            _receipts,
+            lambda rows, _: mapping.receipt_from_rows(rows),
         ),
-        _Entity(
+        _grouped_table(
             "journal_entry",
-            (_Source("GL_DetailPosting", JOURNAL_KEY),),
+            "GL_DetailPosting",
+            JOURNAL_KEY,
             lambda k: keys.journal_key(*k),
-            _journals,
+            mapping.journal_from_rows,
         ),
-        _Entity(
+        _single_table(
             "order_status",
-            (_Source("SO_SalesOrderHeader", ("SalesOrderNo",)),),
+            "SO_SalesOrderHeader",
+            ("SalesOrderNo",),
             lambda k: k[0],
-            _single_table(
-                "order_status",
-                "SO_SalesOrderHeader",
-                ("SalesOrderNo",),
-                lambda k: k[0],
-                lambda row, _: mapping.order_status_from_row(row),
-            ),
+            lambda row, _: mapping.order_status_from_row(row),
         ),
     )
 }

@@ -16,18 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from canonical import (
-    CanonicalRecord,
-    Customer,
-    GLAccount,
-    JournalEntry,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-    ValidationFailed,
-)
+import canonical
 from connectors.sage100 import keys, mapping
 from connectors.sage100.calls import OK, BusinessObjectCall
 from connectors.sage100.mapping import Lookups
@@ -87,36 +76,36 @@ def _header_only(
     return lambda record, lookups: (fields(record, lookups), [])
 
 
-def _gl_account_fields(account: GLAccount, lookups: Lookups) -> HeaderAndLines:
+def _gl_account_fields(account: canonical.GLAccount, lookups: Lookups) -> HeaderAndLines:
     return mapping.gl_account_fields(account), []
 
 
 # Key columns and the Sage key they make, per business object --------------------------
-def _customer_columns(customer: Customer) -> dict[str, str]:
+def _customer_columns(customer: canonical.Customer) -> dict[str, str]:
     division, customer_no = keys.customer_no_for(customer.key)
     return {"ARDivisionNo": division, "CustomerNo": customer_no}
 
 
-def _customer_key(_: Customer, k: Mapping[str, str]) -> str:
+def _customer_key(_: canonical.Customer, k: Mapping[str, str]) -> str:
     return keys.customer_key(k["ARDivisionNo"], k["CustomerNo"])
 
 
-def _vendor_columns(supplier: Supplier) -> dict[str, str]:
+def _vendor_columns(supplier: canonical.Supplier) -> dict[str, str]:
     division, vendor_no = keys.vendor_no_for(supplier.key)
     return {"APDivisionNo": division, "VendorNo": vendor_no}
 
 
-def _vendor_key(_: Supplier, k: Mapping[str, str]) -> str:
+def _vendor_key(_: canonical.Supplier, k: Mapping[str, str]) -> str:
     return keys.vendor_key(k["APDivisionNo"], k["VendorNo"])
 
 
-def _ap_invoice_columns(invoice: PurchaseInvoice) -> dict[str, str]:
+def _ap_invoice_columns(invoice: canonical.PurchaseInvoice) -> dict[str, str]:
     division, vendor_no = keys.vendor_no_for(invoice.supplier_key)
     invoice_no = keys.ap_invoice_no_for(invoice.key.rpartition("|")[2])
     return {"APDivisionNo": division, "VendorNo": vendor_no, "InvoiceNo": invoice_no}
 
 
-def _ap_invoice_key(_: PurchaseInvoice, k: Mapping[str, str]) -> str:
+def _ap_invoice_key(_: canonical.PurchaseInvoice, k: Mapping[str, str]) -> str:
     return keys.ap_invoice_key(k["APDivisionNo"], k["VendorNo"], k["InvoiceNo"])
 
 
@@ -126,9 +115,9 @@ def _the_one_column(_: Keyed, k: Mapping[str, str]) -> str:
     return value
 
 
-def _receipt_columns(payment: Payment) -> dict[str, str]:
+def _receipt_columns(payment: canonical.Payment) -> dict[str, str]:
     if payment.kind != "receipt" or not payment.counterparty_key:
-        raise ValidationFailed(
+        raise canonical.ValidationFailed(
             "only customer receipts are written to Sage 100 cash receipts",
             system="sage100",
             entity="payment",
@@ -145,11 +134,11 @@ def _receipt_columns(payment: Payment) -> dict[str, str]:
     }
 
 
-def _receipt_key(_: Payment, k: Mapping[str, str]) -> str:
+def _receipt_key(_: canonical.Payment, k: Mapping[str, str]) -> str:
     return keys.receipt_key(k["DepositNo"], k["ARDivisionNo"], k["CustomerNo"], k["CheckNo"])
 
 
-def _receipt_fields(payment: Payment, lookups: Lookups) -> HeaderAndLines:
+def _receipt_fields(payment: canonical.Payment, lookups: Lookups) -> HeaderAndLines:
     """A customer receipt applied to the invoices of its allocations."""
     bank = payment.bank_account if payment.bank_account and len(payment.bank_account) == 1 else "A"
     header = {
@@ -167,7 +156,7 @@ def _receipt_fields(payment: Payment, lookups: Lookups) -> HeaderAndLines:
     return header, lines
 
 
-def _journal_fields(entry: JournalEntry, lookups: Lookups) -> HeaderAndLines:
+def _journal_fields(entry: canonical.JournalEntry, lookups: Lookups) -> HeaderAndLines:
     header = {"PostingDate": entry.posting_date, "Comment": entry.description[:30]}
     lines = [
         {
@@ -194,35 +183,35 @@ def _stock_fields(adjustment: StockAdjustment, lookups: Lookups) -> HeaderAndLin
 
 # Business object, entity, key columns, Sage key, header and lines; then, for objects Sage
 # numbers, the key column and the method that hands the number out.
-CUSTOMERS = BusinessObjectTable[Customer](
+CUSTOMERS = BusinessObjectTable[canonical.Customer](
     "AR_Customer_bus", "customer", _customer_columns, _customer_key,
     _header_only(mapping.customer_fields),
 )  # fmt: skip
-SUPPLIERS = BusinessObjectTable[Supplier](
+SUPPLIERS = BusinessObjectTable[canonical.Supplier](
     "AP_Vendor_bus", "supplier", _vendor_columns, _vendor_key,
     _header_only(mapping.supplier_fields),
 )  # fmt: skip
-PRODUCTS = BusinessObjectTable[Product](
+PRODUCTS = BusinessObjectTable[canonical.Product](
     "CI_ItemCode_bus", "product", lambda p: {"ItemCode": keys.item_code_for(p.key)},
     _the_one_column, _header_only(mapping.product_fields),
 )  # fmt: skip
-GL_ACCOUNTS = BusinessObjectTable[GLAccount](
+GL_ACCOUNTS = BusinessObjectTable[canonical.GLAccount](
     "GL_Account_bus", "gl_account", lambda a: {"Account": keys.account_for(a.key)},
     _the_one_column, _gl_account_fields,
 )  # fmt: skip
-SALES_INVOICES = BusinessObjectTable[SalesInvoice](
+SALES_INVOICES = BusinessObjectTable[canonical.SalesInvoice](
     "AR_Invoice_bus", "sales_invoice", lambda i: {"InvoiceNo": keys.ar_invoice_no_for(i.key)},
     _the_one_column, mapping.sales_invoice_fields, ("InvoiceNo", "nGetNextInvoiceNo"),
 )  # fmt: skip
-PURCHASE_INVOICES = BusinessObjectTable[PurchaseInvoice](
+PURCHASE_INVOICES = BusinessObjectTable[canonical.PurchaseInvoice](
     "AP_Invoice_bus", "purchase_invoice", _ap_invoice_columns, _ap_invoice_key,
     mapping.purchase_invoice_fields,
 )  # fmt: skip
-CASH_RECEIPTS = BusinessObjectTable[Payment](
+CASH_RECEIPTS = BusinessObjectTable[canonical.Payment](
     "AR_CashReceipts_bus", "payment", _receipt_columns, _receipt_key, _receipt_fields,
     ("DepositNo", "nGetNextDepositNo"),
 )  # fmt: skip
-JOURNAL_ENTRIES = BusinessObjectTable[JournalEntry](
+JOURNAL_ENTRIES = BusinessObjectTable[canonical.JournalEntry](
     "GL_GeneralJournal_bus", "journal_entry", lambda _: {"EntryNo": ""},
     lambda _, k: keys.journal_key("GJ", k["EntryNo"]), _journal_fields,
     ("EntryNo", "nGetNextEntryNo"),
@@ -232,15 +221,15 @@ STOCK_ADJUSTMENTS = BusinessObjectTable[StockAdjustment](
     lambda adjustment, _: adjustment.key, _stock_fields, ("EntryNo", "nGetNextEntryNo"),
 )  # fmt: skip
 
-OBJECTS: tuple[tuple[type[CanonicalRecord], BusinessObjectTable[Any]], ...] = (
-    (Customer, CUSTOMERS),
-    (Supplier, SUPPLIERS),
-    (Product, PRODUCTS),
-    (GLAccount, GL_ACCOUNTS),
-    (SalesInvoice, SALES_INVOICES),
-    (PurchaseInvoice, PURCHASE_INVOICES),
-    (Payment, CASH_RECEIPTS),
-    (JournalEntry, JOURNAL_ENTRIES),
+OBJECTS: tuple[tuple[type[canonical.CanonicalRecord], BusinessObjectTable[Any]], ...] = (
+    (canonical.Customer, CUSTOMERS),
+    (canonical.Supplier, SUPPLIERS),
+    (canonical.Product, PRODUCTS),
+    (canonical.GLAccount, GL_ACCOUNTS),
+    (canonical.SalesInvoice, SALES_INVOICES),
+    (canonical.PurchaseInvoice, PURCHASE_INVOICES),
+    (canonical.Payment, CASH_RECEIPTS),
+    (canonical.JournalEntry, JOURNAL_ENTRIES),
 )
 """Which business object writes which canonical record (stock adjustments apart)."""
 
@@ -258,13 +247,15 @@ class Sage100Writer:
             self.session, name, entity=entity, key=key, warnings=self.warnings
         )
 
-    def write(self, record: CanonicalRecord, extra: Mapping[str, Any] | None = None) -> str:
+    def write(
+        self, record: canonical.CanonicalRecord, extra: Mapping[str, Any] | None = None
+    ) -> str:
         """Creates or updates `record`, with `extra` header columns no canonical field
         carries (a salesperson, ...); returns its Sage-side canonical key."""
         for kind, table in OBJECTS:
             if isinstance(record, kind):
                 return self._write(table, record, extra=extra)
-        raise ValidationFailed(
+        raise canonical.ValidationFailed(
             f"Sage 100 takes no writes of {record.entity}",
             system="sage100",
             entity=record.entity,
@@ -301,31 +292,33 @@ class Sage100Writer:
         call.write()
         return call.key
 
-    def write_customer(self, customer: Customer) -> str:
+    def write_customer(self, customer: canonical.Customer) -> str:
         return self._write(CUSTOMERS, customer)
 
-    def write_supplier(self, supplier: Supplier) -> str:
+    def write_supplier(self, supplier: canonical.Supplier) -> str:
         return self._write(SUPPLIERS, supplier)
 
-    def write_product(self, product: Product) -> str:
+    def write_product(self, product: canonical.Product) -> str:
         return self._write(PRODUCTS, product)
 
-    def write_gl_account(self, account: GLAccount) -> str:
+    def write_gl_account(self, account: canonical.GLAccount) -> str:
         return self._write(GL_ACCOUNTS, account)
 
-    def write_sales_invoice(self, invoice: SalesInvoice, *, number: str | None = None) -> str:
+    def write_sales_invoice(
+        self, invoice: canonical.SalesInvoice, *, number: str | None = None
+    ) -> str:
         """Posts `invoice` under its own number (zero-filled) or, when that will not fit,
         the next number Sage hands out."""
         return self._write(SALES_INVOICES, invoice, number)
 
-    def write_purchase_invoice(self, invoice: PurchaseInvoice) -> str:
+    def write_purchase_invoice(self, invoice: canonical.PurchaseInvoice) -> str:
         return self._write(PURCHASE_INVOICES, invoice)
 
-    def write_receipt(self, payment: Payment) -> str:
+    def write_receipt(self, payment: canonical.Payment) -> str:
         """Posts a customer receipt applied to the invoices of its allocations."""
         return self._write(CASH_RECEIPTS, payment)
 
-    def write_journal_entry(self, entry: JournalEntry) -> str:
+    def write_journal_entry(self, entry: canonical.JournalEntry) -> str:
         return self._write(JOURNAL_ENTRIES, entry)
 
     def adjust_stock(self, product_key: str, warehouse: str, quantity: Decimal, on: date) -> None:

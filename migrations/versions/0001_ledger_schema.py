@@ -1,21 +1,13 @@
-"""Create schema `ledger`: record versions, runs, links, outbox, dead letters, decisions.
+"""Create schema `ledger`: record versions, runs, links, outbox, dead letters, decisions."""
 
-Revision ID: 0001
-"""
-
-from pathlib import Path
-
-from alembic import op
+from ledger.migrate import apply_sql_beside, refuse_downgrade
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(Path(__file__).with_suffix(".sql").read_text())
+    apply_sql_beside(__file__)
 
 
-def downgrade() -> None:
-    raise RuntimeError("the ledger is append-only: its schema is never downgraded")
+downgrade = refuse_downgrade

@@ -1,19 +1,14 @@
-"""The application's role may only read and append; every ledger row is chained; seals.
+"""The application's role may only read and append; every ledger row is chained; seals."""
 
-Revision ID: 0002
-"""
-
-from pathlib import Path
 from typing import Any
 
 from alembic import op
 
 from ledger.chain import GENESIS, stored_version_chain_hash
+from ledger.migrate import apply_sql_beside
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 STREAM_VERSIONS = """
 SELECT native_key, version, operation::text, content_hash, raw, source_updated_at, observed_at,
@@ -34,7 +29,7 @@ WHERE stored.system = %s::ledger.system AND stored.entity = %s::ledger.entity
 
 
 def upgrade() -> None:
-    op.execute(Path(__file__).with_suffix(".sql").read_text())
+    apply_sql_beside(__file__)
     _chain_existing_versions(op.get_bind().connection.driver_connection)
     op.execute(
         "ALTER TABLE ledger.record_version"

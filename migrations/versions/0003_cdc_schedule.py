@@ -1,21 +1,17 @@
-"""CDC: stream schedules, KashFlow summary digests, and procrastinate's job queue.
-
-Revision ID: 0003
-"""
+"""CDC: stream schedules, KashFlow summary digests, and procrastinate's job queue."""
 
 from importlib.resources import files
-from pathlib import Path
 
 from alembic import op
 
+from ledger.migrate import apply_sql_beside, refuse_downgrade
+
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(Path(__file__).with_suffix(".sql").read_text())
+    apply_sql_beside(__file__)
     # procrastinate ships its schema as SQL; the workers' queue lives beside the ledger, in
     # a schema of its own where the application's role may also update and delete (its
     # connections put `procrastinate` on their search path: cdc/tasks.py).
@@ -27,5 +23,4 @@ def upgrade() -> None:
     op.execute("SELECT ledger.grant_app_read_write('procrastinate')")
 
 
-def downgrade() -> None:
-    raise RuntimeError("the ledger is append-only: its schema is never downgraded")
+downgrade = refuse_downgrade

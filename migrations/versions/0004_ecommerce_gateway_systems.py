@@ -1,23 +1,16 @@
 """Systems around KashFlow: an eCommerce platform (`ecommerce`) and a payment gateway
 (`gateway`) become systems of their own in the ledger, so their orders and payments are
 recorded as their records and flow to KashFlow.
-
-Revision ID: 0004
 """
 
-from pathlib import Path
-
-from alembic import op
+from ledger.migrate import apply_sql_beside, refuse_downgrade
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(Path(__file__).with_suffix(".sql").read_text())
+    apply_sql_beside(__file__)
 
 
-def downgrade() -> None:
-    raise RuntimeError("the ledger is append-only: its schema is never downgraded")
+downgrade = refuse_downgrade

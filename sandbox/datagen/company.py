@@ -18,22 +18,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from canonical import (
-    Allocation,
-    CanonicalRecord,
-    Customer,
-    DocumentLine,
-    GLAccount,
-    OrderStatus,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    StockLevel,
-    Supplier,
-    System,
-    round_money,
-)
+import canonical
+from canonical import round_money
 from canonical.records import OrderState
 from sandbox.datagen.names import STREETS, TOWNS, TRADES
 
@@ -162,21 +148,21 @@ class Company:
 
     size: CompanySize
     seed: int
-    customers: list[Customer] = field(default_factory=list)
-    suppliers: list[Supplier] = field(default_factory=list)
-    products: list[Product] = field(default_factory=list)
-    stock_levels: list[StockLevel] = field(default_factory=list)
-    gl_accounts: list[GLAccount] = field(default_factory=list)
-    sales_invoices: list[SalesInvoice] = field(default_factory=list)
-    purchase_invoices: list[PurchaseInvoice] = field(default_factory=list)
-    payments: list[Payment] = field(default_factory=list)
-    sales_orders: list[OrderStatus] = field(default_factory=list)
-    only_in: dict[tuple[str, str], System] = field(default_factory=dict)
+    customers: list[canonical.Customer] = field(default_factory=list)
+    suppliers: list[canonical.Supplier] = field(default_factory=list)
+    products: list[canonical.Product] = field(default_factory=list)
+    stock_levels: list[canonical.StockLevel] = field(default_factory=list)
+    gl_accounts: list[canonical.GLAccount] = field(default_factory=list)
+    sales_invoices: list[canonical.SalesInvoice] = field(default_factory=list)
+    purchase_invoices: list[canonical.PurchaseInvoice] = field(default_factory=list)
+    payments: list[canonical.Payment] = field(default_factory=list)
+    sales_orders: list[canonical.OrderStatus] = field(default_factory=list)
+    only_in: dict[tuple[str, str], canonical.System] = field(default_factory=dict)
     """(entity, key) -> the one system that holds the record; absent means both do."""
     differs: set[tuple[str, str]] = field(default_factory=set)
     """(entity, key) of records whose sage100 copy differs from the kashflow one."""
 
-    def records(self) -> Iterator[CanonicalRecord]:
+    def records(self) -> Iterator[canonical.CanonicalRecord]:
         yield from self.gl_accounts
         yield from self.customers
         yield from self.suppliers
@@ -187,10 +173,10 @@ class Company:
         yield from self.payments
         yield from self.sales_orders
 
-    def view(self, system: System) -> CompanyView:
+    def view(self, system: canonical.System) -> CompanyView:
         """The records `system` holds, carrying `system` as their system."""
         rng = random.Random(f"{self.seed}-{system}")
-        held: dict[str, list[CanonicalRecord]] = {}
+        held: dict[str, list[canonical.CanonicalRecord]] = {}
         for record in self.records():
             owner = self.only_in.get((record.entity, record.key))
             if owner is not None and owner != system:
@@ -204,28 +190,28 @@ class Company:
 
 @dataclass(frozen=True)
 class CompanyView:
-    system: System
-    by_entity: dict[str, list[CanonicalRecord]]
+    system: canonical.System
+    by_entity: dict[str, list[canonical.CanonicalRecord]]
 
-    def of(self, entity: str) -> list[CanonicalRecord]:
+    def of(self, entity: str) -> list[canonical.CanonicalRecord]:
         return self.by_entity.get(entity, [])
 
 
-def _diverge(record: CanonicalRecord, rng: random.Random) -> CanonicalRecord:
+def _diverge(record: canonical.CanonicalRecord, rng: random.Random) -> canonical.CanonicalRecord:
     """The kind of difference re-keying leaves behind."""
-    if isinstance(record, Customer | Supplier):
+    if isinstance(record, canonical.Customer | canonical.Supplier):
         choice = rng.choice(("name", "email", "phone"))
         if choice == "name":
             return record.model_copy(update={"name": _typo(record.name, rng)})
         if choice == "email" and record.email:
             return record.model_copy(update={"email": record.email.replace("@", ".accounts@")})
         return record.model_copy(update={"phone": "0800 000 " + str(rng.randint(1000, 9999))})
-    if isinstance(record, Product):
+    if isinstance(record, canonical.Product):
         return record.model_copy(update={"unit_price": record.unit_price + Decimal("1.00")})
-    if isinstance(record, StockLevel):
+    if isinstance(record, canonical.StockLevel):
         delta = Decimal(rng.randint(1, 5))
         return record.model_copy(update={"quantity_on_hand": record.quantity_on_hand + delta})
-    if isinstance(record, SalesInvoice | PurchaseInvoice):
+    if isinstance(record, canonical.SalesInvoice | canonical.PurchaseInvoice):
         return record.model_copy(update={"reference": (record.reference or "") + " (rekeyed)"})
     return record
 
@@ -243,7 +229,7 @@ def generate_company(size: SizeName | CompanySize = "small", seed: int = 42) -> 
     rng = random.Random(seed)
     company = Company(size=dims, seed=seed)
     company.gl_accounts = [
-        GLAccount(system="kashflow", key=code, name=name, account_type=kind)
+        canonical.GLAccount(system="kashflow", key=code, name=name, account_type=kind)
         for code, name, kind in GL_CHART
     ]
     company.customers = [_customer(i, rng) for i in range(dims.customers)]
@@ -285,9 +271,9 @@ def _email_domain(name: str) -> str:
     return (letters[:20] or "company") + ".co.uk"
 
 
-def _customer(i: int, rng: random.Random) -> Customer:
+def _customer(i: int, rng: random.Random) -> canonical.Customer:
     name = _company_name(rng)
-    return Customer(
+    return canonical.Customer(
         system="kashflow",
         key=_code(name, i),
         name=name,
@@ -300,10 +286,10 @@ def _customer(i: int, rng: random.Random) -> Customer:
     )
 
 
-def _supplier(i: int, rng: random.Random) -> Supplier:
+def _supplier(i: int, rng: random.Random) -> canonical.Supplier:
     kind = SUPPLIER_KINDS[i % len(SUPPLIER_KINDS)]
     name = f"{rng.choice(_NAME_FIRST)} {kind[0]} {rng.choice(('Ltd', 'Limited', 'PLC'))}"
-    return Supplier(
+    return canonical.Supplier(
         system="kashflow",
         key=_code(name, i)[:3] + f"{i:04d}",
         name=name,
@@ -315,10 +301,10 @@ def _supplier(i: int, rng: random.Random) -> Supplier:
     )
 
 
-def _product(i: int, rng: random.Random) -> Product:
+def _product(i: int, rng: random.Random) -> canonical.Product:
     material, thing = rng.choice(_PRODUCT_WORDS[0]), rng.choice(_PRODUCT_WORDS[1])
     price = Decimal(rng.randint(500, 50000)) / 100
-    return Product(
+    return canonical.Product(
         system="kashflow",
         key=f"{thing[:3].upper()}-{i:05d}",
         name=f"{material} {thing}",
@@ -331,12 +317,12 @@ def _product(i: int, rng: random.Random) -> Product:
     )
 
 
-def _stock(product: Product, rng: random.Random) -> list[StockLevel]:
+def _stock(product: canonical.Product, rng: random.Random) -> list[canonical.StockLevel]:
     if not product.track_stock:
         return []
     count = rng.choice((1, 1, 2, 3))
     return [
-        StockLevel(
+        canonical.StockLevel(
             system="kashflow",
             key=f"{product.key}|{warehouse}",
             product_key=product.key,
@@ -351,9 +337,9 @@ def _stock(product: Product, rng: random.Random) -> list[StockLevel]:
 
 def _line(
     no: int, description: str, qty: Decimal, price: Decimal, rate: Decimal, **extra: object
-) -> DocumentLine:
+) -> canonical.DocumentLine:
     net = round_money(qty * price)
-    return DocumentLine(
+    return canonical.DocumentLine(
         line_no=no,
         description=description,
         quantity=qty,
@@ -365,15 +351,17 @@ def _line(
     )
 
 
-def _totals(lines: list[DocumentLine]) -> dict[str, Decimal]:
+def _totals(lines: list[canonical.DocumentLine]) -> dict[str, Decimal]:
     net = sum((line.net_amount for line in lines), Decimal(0))
     tax = sum((line.tax_amount for line in lines), Decimal(0))
     return {"net_amount": net, "tax_amount": tax, "gross_amount": net + tax}
 
 
-def _sales(company: Company, rng: random.Random) -> tuple[list[SalesInvoice], list[Payment]]:
-    invoices: list[SalesInvoice] = []
-    payments: list[Payment] = []
+def _sales(
+    company: Company, rng: random.Random
+) -> tuple[list[canonical.SalesInvoice], list[canonical.Payment]]:
+    invoices: list[canonical.SalesInvoice] = []
+    payments: list[canonical.Payment] = []
     if not company.customers:
         return invoices, payments
     days_back = 365
@@ -414,7 +402,7 @@ def _sales(company: Company, rng: random.Random) -> tuple[list[SalesInvoice], li
             paid = (
                 totals["gross_amount"] if roll < 0.65 else round_money(totals["gross_amount"] / 2)
             )
-        invoice = SalesInvoice(
+        invoice = canonical.SalesInvoice(
             system="kashflow",
             key=number,
             customer_key=customer.key,
@@ -429,7 +417,7 @@ def _sales(company: Company, rng: random.Random) -> tuple[list[SalesInvoice], li
         invoices.append(invoice)
         if paid:
             payments.append(
-                Payment(
+                canonical.Payment(
                     system="kashflow",
                     key=f"R{number}",
                     kind="receipt",
@@ -439,15 +427,17 @@ def _sales(company: Company, rng: random.Random) -> tuple[list[SalesInvoice], li
                     method=rng.choice(_METHODS),
                     bank_account="1200",
                     reference=rng.choice((f"INV {number}", f"Inv{number}", number, customer.name)),
-                    allocations=(Allocation(invoice_key=number, amount=paid),),
+                    allocations=(canonical.Allocation(invoice_key=number, amount=paid),),
                 )
             )
     return invoices, payments
 
 
-def _purchases(company: Company, rng: random.Random) -> tuple[list[PurchaseInvoice], list[Payment]]:
-    purchases: list[PurchaseInvoice] = []
-    payments: list[Payment] = []
+def _purchases(
+    company: Company, rng: random.Random
+) -> tuple[list[canonical.PurchaseInvoice], list[canonical.Payment]]:
+    purchases: list[canonical.PurchaseInvoice] = []
+    payments: list[canonical.Payment] = []
     if not company.suppliers:
         return purchases, payments
     for i in range(company.size.purchase_invoices):
@@ -474,7 +464,7 @@ def _purchases(company: Company, rng: random.Random) -> tuple[list[PurchaseInvoi
             else Decimal(0)
         )
         purchases.append(
-            PurchaseInvoice(
+            canonical.PurchaseInvoice(
                 system="kashflow",
                 key=number,
                 supplier_key=supplier.key,
@@ -488,7 +478,7 @@ def _purchases(company: Company, rng: random.Random) -> tuple[list[PurchaseInvoi
         )
         if paid:
             payments.append(
-                Payment(
+                canonical.Payment(
                     system="kashflow",
                     key=f"P{number}",
                     kind="supplier_payment",
@@ -498,18 +488,18 @@ def _purchases(company: Company, rng: random.Random) -> tuple[list[PurchaseInvoi
                     method="BACS",
                     bank_account="1200",
                     reference=f"Purchase {number}",
-                    allocations=(Allocation(invoice_key=number, amount=paid),),
+                    allocations=(canonical.Allocation(invoice_key=number, amount=paid),),
                 )
             )
     return purchases, payments
 
 
-def _sales_order(i: int, company: Company, rng: random.Random) -> OrderStatus:
+def _sales_order(i: int, company: Company, rng: random.Random) -> canonical.OrderStatus:
     customer = rng.choice(company.customers)
     ordered = ANCHOR_DATE - timedelta(days=rng.randint(0, 90))
     states: tuple[OrderState, ...] = ("open", "open", "backordered", "shipped", "complete")
     status = rng.choice(states)
-    return OrderStatus(
+    return canonical.OrderStatus(
         system="kashflow",
         key=f"{i + 1:07d}",
         customer_key=customer.key,

@@ -41,6 +41,32 @@ LAST_DAY = date(2999, 12, 31)
 
 
 # -- field readers ---------------------------------------------------------------------
+def _given(body: Body, name: str, required: bool) -> Any:
+    """The field's value, or None when it is absent or empty (refused when `required`)."""
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise Invalid(body.where(name), "is required")
+        return None
+    return value
+
+
+def _number(field: str, value: Any, what: str) -> Decimal:
+    """`value` (text or a number, not a boolean) as a `Decimal`; `what` names the kind of
+    number in the refusal ("number", "whole number")."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise Invalid(field, f"must be a {what}")
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise Invalid(field, f"{shown(value)} is not a {what}") from None
+
+
+def _within(field: str, number: Decimal, low: Decimal | int, high: Decimal | int) -> None:
+    if not low <= number <= high:
+        raise Invalid(field, f"must be between {low} and {high}")
+
+
 def read_amount(
     body: Body,
     name: str,
@@ -50,20 +76,14 @@ def read_amount(
     high: Decimal = MAX_MONEY,
 ) -> Decimal | None:
     """A number with at most 4 decimal places between `low` and `high` inclusive."""
-    value = body.get(name)
-    field = body.where(name)
-    if value is None or value == "":
+    value = _given(body, name, required=False)
+    if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise Invalid(field, "must be a number")
-    try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Invalid(field, f"{shown(value)} is not a number") from None
+    field = body.where(name)
+    amount = _number(field, value, "number")
     if not amount.is_finite():
         raise Invalid(field, "must be a finite number")
-    if not low <= amount <= high:
-        raise Invalid(field, f"must be between {low} and {high}")
+    _within(field, amount, low, high)
     if amount != amount.quantize(FOUR):
         raise Invalid(field, "has more than 4 decimal places")
     return amount
@@ -81,12 +101,10 @@ def read_positive_amount(body: Body, name: str) -> Decimal:
 
 def read_date(body: Body, name: str, required: bool = False) -> datetime | None:
     """A business date: KashFlow keeps the day only and writes it at 12:00:00."""
-    value = body.get(name)
-    field = body.where(name)
-    if value is None or value == "":
-        if required:
-            raise Invalid(field, "is required")
+    value = _given(body, name, required)
+    if value is None:
         return None
+    field = body.where(name)
     parsed = parse_date(value) if isinstance(value, str) else None
     if parsed is None:
         raise Invalid(field, f"{shown(value)} is not a date")
@@ -130,22 +148,14 @@ def read_int(
     high: int = MAX_WHOLE_NUMBER,
 ) -> int | None:
     """A whole number between `low` and `high` inclusive (`12`, `12.0` and `"12"` alike)."""
-    value = body.get(name)
-    field = body.where(name)
-    if value is None or value == "":
-        if required:
-            raise Invalid(field, "is required")
+    value = _given(body, name, required)
+    if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise Invalid(field, "must be a whole number")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise Invalid(field, f"{shown(value)} is not a whole number") from None
+    field = body.where(name)
+    number = _number(field, value, "whole number")
     if not number.is_finite() or number != number.to_integral_value():
         raise Invalid(field, f"{shown(value)} is not a whole number")
-    if not low <= number <= high:
-        raise Invalid(field, f"must be between {low} and {high}")
+    _within(field, number, low, high)
     return int(number)
 
 

@@ -1,23 +1,16 @@
 """Seeds the sandbox from the company generator's KashFlow view, so the KashFlow and
 Sage 100 sandboxes describe one business; and writes many synthetic invoices straight
-into SQLite for paging tests and benchmarks.
+into SQLite for paging tests and benchmarks, and pays most of them in full.
 """
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from canonical import (
-    Customer,
-    GLAccount,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    Supplier,
-)
+import canonical
 from sandbox.datagen import generate_company
 from sandbox.kashflow import documents as docs
 from sandbox.kashflow.books import PAYMENT_METHODS, Books
@@ -64,11 +57,11 @@ def seed_company(
     first_id = store.reserve_ids("nominals", len(view.of("gl_account")) + len(view.of("product")))
     next_id = first_id
     for account in view.of("gl_account"):
-        assert isinstance(account, GLAccount)
+        assert isinstance(account, canonical.GLAccount)
         nominals.append(_nominal_of_account(account, next_id))
         next_id += 1
     for index, product in enumerate(view.of("product")):
-        assert isinstance(product, Product)
+        assert isinstance(product, canonical.Product)
         nominals.append(_nominal_of_product(product, next_id, 90000 + index))
         next_id += 1
     store.put_many("nominals", [(str(n["Id"]), n, n) for n in nominals])
@@ -81,7 +74,7 @@ def seed_company(
     return True
 
 
-def _nominal_of_account(account: GLAccount, record_id: int) -> dict[str, Any]:
+def _nominal_of_account(account: canonical.GLAccount, record_id: int) -> dict[str, Any]:
     return {
         "Id": record_id,
         "Code": int(account.key),
@@ -103,10 +96,10 @@ def _nominal_of_account(account: GLAccount, record_id: int) -> dict[str, Any]:
     }
 
 
-def _nominal_of_product(product: Product, record_id: int, code: int) -> dict[str, Any]:
+def _nominal_of_product(product: canonical.Product, record_id: int, code: int) -> dict[str, Any]:
     return {
         **_nominal_of_account(
-            GLAccount(system="kashflow", key=str(code), name=product.name), record_id
+            canonical.GLAccount(system="kashflow", key=str(code), name=product.name), record_id
         ),
         "Type": "Sales",
         "IsProduct": True,
@@ -121,7 +114,7 @@ def _nominal_of_product(product: Product, record_id: int, code: int) -> dict[str
     }
 
 
-def _address(party: Customer | Supplier) -> dict[str, Any]:
+def _address(party: canonical.Customer | canonical.Supplier) -> dict[str, Any]:
     lines = [*list(party.address_lines), None, None]
     return {
         "Name": None,
@@ -180,7 +173,7 @@ def _parties(store: Store, resource: str, parties: list[Any], created: datetime)
 
 
 def document_record(
-    invoice: SalesInvoice | PurchaseInvoice,
+    invoice: canonical.SalesInvoice | canonical.PurchaseInvoice,
     record_id: int,
     party: dict[str, Any],
     first_line_id: int,
@@ -217,7 +210,7 @@ def document_record(
         "IsArchived": False,
         "ProjectNumber": None,
     }
-    if isinstance(invoice, SalesInvoice):
+    if isinstance(invoice, canonical.SalesInvoice):
         record.update(
             {
                 "CustomerId": party["Id"],
@@ -265,7 +258,7 @@ def _documents(store: Store, books: Books, resource: str, invoices: list[Any]) -
 def _payments(store: Store, books: Books, payments: list[Any]) -> None:
     by_resource: dict[str, dict[str, dict[str, Any]]] = {"invoices": {}, "purchases": {}}
     for payment in payments:
-        assert isinstance(payment, Payment)
+        assert isinstance(payment, canonical.Payment)
         resource = "invoices" if payment.kind == "receipt" else "purchases"
         for allocation in payment.allocations:
             cache = by_resource[resource]
@@ -352,3 +345,24 @@ def seed_synthetic_invoices(store: Store, count: int, first_number: int = 1_000_
             (str(record["Number"]), record, docs.document_summary(record, docs.INVOICE_SUMMARY))
         )
     store.put_many("invoices", rows)
+
+
+def pay_synthetic_invoices(
+    store: Store, count: int, rng: random.Random, first_number: int = 1_000_000
+) -> None:
+    """Pays about 90% of the synthetic invoices in full on 2 Nov 2026 (one payment line
+    each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
+    paid = []
+    for number in range(first_number, first_number + count):
+        if rng.random() >= 0.9:
+            continue
+        record = store.get("invoices", str(number))
+        assert record is not None
+        record["PaymentLines"] = [
+            {"Id": store.next_id("payment-lines"), "Date": record["IssuedDate"],
+             "Amount": record["GrossAmount"], "Method": 1, "AccountId": 1, "Note": None,
+             "Reference": f"PAY{number}"},
+        ]  # fmt: skip
+        docs.settle(record, date(2026, 11, 2))
+        paid.append((str(number), record, docs.document_summary(record, docs.INVOICE_SUMMARY)))
+    store.put_many("invoices", paid)

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 import uvicorn
@@ -88,12 +87,7 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 

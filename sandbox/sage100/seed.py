@@ -22,17 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from canonical import (
-    Customer,
-    GLAccount,
-    OrderStatus,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    StockLevel,
-    Supplier,
-)
+import canonical
 from sandbox.datagen import ANCHOR_DATE, Company
 from sandbox.sage100 import numbering, rows
 from sandbox.sage100.company import audit_stamp, blank_value, columns_of, create_company
@@ -115,10 +105,10 @@ def seed_company(path: str | Path, company: Company, *, overwrite: bool = True) 
     clock = _Clock(company.seed)
     tables = _Tables()
     chart = _reference_data(
-        tables, clock, [a for a in view.of("gl_account") if isinstance(a, GLAccount)]
+        tables, clock, [a for a in view.of("gl_account") if isinstance(a, canonical.GLAccount)]
     )
-    products = {p.key: p for p in view.of("product") if isinstance(p, Product)}
-    customers = [c for c in view.of("customer") if isinstance(c, Customer)]
+    products = {p.key: p for p in view.of("product") if isinstance(p, canonical.Product)}
+    customers = [c for c in view.of("customer") if isinstance(c, canonical.Customer)]
     terms_of = {
         c.key: rows.terms_code(c.payment_terms_days, record=f"customer {c.key}") for c in customers
     }
@@ -127,7 +117,7 @@ def seed_company(path: str | Path, company: Company, *, overwrite: bool = True) 
     for customer in customers:
         _customer(tables, clock, customer, balances)
     for supplier in view.of("supplier"):
-        assert isinstance(supplier, Supplier)
+        assert isinstance(supplier, canonical.Supplier)
         tables.add(
             "AP_Vendor",
             {"APDivisionNo": DIVISION, "VendorNo": _vendor_no(supplier.key)}
@@ -163,7 +153,7 @@ def _item_code(key: str) -> str:
     return numbering.code(key, "CI_Item", "ItemCode")
 
 
-def _reference_data(tables: _Tables, clock: _Clock, accounts: list[GLAccount]) -> Chart:
+def _reference_data(tables: _Tables, clock: _Clock, accounts: list[canonical.GLAccount]) -> Chart:
     """Terms codes, the GL chart, the fiscal calendar and the miscellaneous charge item."""
     since = date(2020, 1, 1)
     for table in ("AR_TermsCode", "AP_TermsCode"):
@@ -224,7 +214,7 @@ def _reference_data(tables: _Tables, clock: _Clock, accounts: list[GLAccount]) -
 
 
 def _customer(
-    tables: _Tables, clock: _Clock, customer: Customer, balances: dict[str, Decimal]
+    tables: _Tables, clock: _Clock, customer: canonical.Customer, balances: dict[str, Decimal]
 ) -> None:
     customer_no = _customer_no(customer.key)
     stamps = clock.master()
@@ -247,13 +237,13 @@ def _items(
     tables: _Tables,
     clock: _Clock,
     chart: Chart,
-    products: dict[str, Product],
+    products: dict[str, canonical.Product],
     levels: Iterable[Any],
 ) -> None:
     """CI_Item rows, each with its quantity on hand over every warehouse."""
     on_hand: dict[str, Decimal] = defaultdict(Decimal)
     for level in levels:
-        assert isinstance(level, StockLevel)
+        assert isinstance(level, canonical.StockLevel)
         on_hand[level.product_key] += level.quantity_on_hand
     for product in products.values():
         tables.add(
@@ -271,14 +261,14 @@ def _sales_invoices(
     clock: _Clock,
     chart: Chart,
     invoices: Iterable[Any],
-    products: dict[str, Product],
+    products: dict[str, canonical.Product],
     terms_of: dict[str, str],
     balances: dict[str, Decimal],
 ) -> None:
     """Invoice history (header and lines) and the open invoice of each sales invoice;
     what is still owed adds to its customer's balance."""
     for invoice in invoices:
-        assert isinstance(invoice, SalesInvoice)
+        assert isinstance(invoice, canonical.SalesInvoice)
         header, details = rows.invoice_history(invoice, products, chart)
         customer_no = _customer_no(invoice.customer_key)
         invoice_no = numbering.document_no(invoice.key, "AR_InvoiceHistoryHeader", "InvoiceNo")
@@ -328,7 +318,7 @@ def _sales_invoices(
 
 def _stock(tables: _Tables, clock: _Clock, levels: Iterable[Any]) -> None:
     for level in levels:
-        assert isinstance(level, StockLevel)
+        assert isinstance(level, canonical.StockLevel)
         tables.add(
             "IM_ItemWarehouse",
             {
@@ -346,7 +336,7 @@ def _stock(tables: _Tables, clock: _Clock, levels: Iterable[Any]) -> None:
 def _receipts(tables: _Tables, clock: _Clock, payments: Iterable[Any]) -> None:
     """Cash receipts history: one deposit a day, one row per invoice a check pays."""
     receipts = sorted(
-        (p for p in payments if isinstance(p, Payment) and p.kind == "receipt"),
+        (p for p in payments if isinstance(p, canonical.Payment) and p.kind == "receipt"),
         key=lambda p: (p.payment_date, p.key),
     )
     deposits: dict[date, str] = {}
@@ -384,7 +374,7 @@ def _purchase_invoices(
 ) -> None:
     """A/P invoice header and distribution lines, and the open invoice with its payment."""
     for invoice in invoices:
-        assert isinstance(invoice, PurchaseInvoice)
+        assert isinstance(invoice, canonical.PurchaseInvoice)
         invoice_no = numbering.code(invoice.key, "AP_InvoiceHeader", "InvoiceNo")
         header, details = rows.ap_invoice(invoice, chart)
         updated = invoice.issue_date + timedelta(days=30) if invoice.amount_paid else None
@@ -418,12 +408,12 @@ def _purchase_invoices(
 
 
 def _sales_orders(
-    tables: _Tables, clock: _Clock, orders: Iterable[Any], products: dict[str, Product]
+    tables: _Tables, clock: _Clock, orders: Iterable[Any], products: dict[str, canonical.Product]
 ) -> None:
     """Sales order headers, each with one line of an item from the catalogue in turn."""
     catalogue = sorted(products.values(), key=lambda p: p.key)
     for number, order in enumerate(orders):
-        assert isinstance(order, OrderStatus)
+        assert isinstance(order, canonical.OrderStatus)
         order_no = numbering.document_no(order.key, "SO_SalesOrderHeader", "SalesOrderNo")
         tables.add(
             "SO_SalesOrderHeader",

@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from api.services.tokens import create_token
 from canonical import (
     Customer,
     DocumentLine,
@@ -52,6 +53,14 @@ HISTORY = (
     ("FLE0002", "Fuel card top-up", "7300"),
     ("FLE0002", "Van servicing", "7300"),
 )
+
+
+def scope_tokens(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """A token of each scope, named `<scope>-person` (the actor its decisions record)."""
+    return {
+        scope: create_token(conn, f"{scope}-person", scope)[0]
+        for scope in ("read", "review", "admin")
+    }
 
 
 def sales_invoice(

@@ -9,7 +9,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from api_company import TOKENS, WEBHOOK_SECRETS, seed_company
+from api_company import TOKENS, WEBHOOK_SECRETS, scope_tokens, seed_company
+from database_copies import database_copy, seeded_template
 from fastapi.testclient import TestClient
 from polls_recorder import QueuedPolls
 from pydantic import SecretStr
@@ -17,29 +18,25 @@ from pydantic import SecretStr
 from api.app import create_app
 from api.services.tokens import create_token, revoke_token
 from api.settings import ApiSettings
-from ledgerbridge.testdb import create_database, create_migrated_database, drop_database, fresh_name
+
+
+def seed_api_ledger(conn: psycopg.Connection[Any]) -> None:
+    seed_company(conn)
+    TOKENS.update(scope_tokens(conn))
+    TOKENS["revoked"], _ = create_token(conn, "gone", "admin")
+    revoke_token(conn, "gone")
 
 
 @pytest.fixture(scope="session")
 def api_template(pg_server: str) -> Iterator[str]:
-    name, url = create_migrated_database(pg_server, "lbapi_template")
-    with psycopg.connect(url) as conn:
-        seed_company(conn)
-        for scope in ("read", "review", "admin"):
-            TOKENS[scope], _ = create_token(conn, f"{scope}-person", scope)
-        TOKENS["revoked"], _ = create_token(conn, "gone", "admin")
-        revoke_token(conn, "gone")
-        conn.commit()
-    yield name
-    drop_database(pg_server, name)
+    with seeded_template(pg_server, "lbapi_template", seed_api_ledger) as name:
+        yield name
 
 
 @pytest.fixture
 def api_url(pg_server: str, api_template: str) -> Iterator[str]:
-    name = fresh_name("lbapi")
-    url = create_database(pg_server, name, template=api_template)
-    yield url
-    drop_database(pg_server, name)
+    with database_copy(pg_server, api_template, "lbapi") as url:
+        yield url
 
 
 @pytest.fixture
@@ -71,8 +68,8 @@ def client(api_url: str, polls: QueuedPolls) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def reading_client(pg_server: str, api_template: str) -> Iterator[TestClient]:
     """The app on a ledger the module's tests share: for tests that only read."""
-    name = fresh_name("lbapi_read")
-    url = create_database(pg_server, name, template=api_template)
-    with api_client(url, QueuedPolls(url)) as test_client:
+    with (
+        database_copy(pg_server, api_template, "lbapi_read") as url,
+        api_client(url, QueuedPolls(url)) as test_client,
+    ):
         yield test_client
-    drop_database(pg_server, name)

@@ -10,6 +10,8 @@ from api_company import auth
 from fastapi.testclient import TestClient
 from polls_recorder import QueuedPolls
 
+from writer.outbox import awaiting_approval, intent_states
+
 
 def decisions(conn: Any) -> list[tuple[Any, ...]]:
     return conn.execute(
@@ -174,3 +176,51 @@ def test_retrying_dead_letters_asks_for_a_poll_of_each_stream_once(
     statuses = client.get("/dead-letters", headers=auth("read")).json()["items"]
     assert {d["status"] for d in statuses} == {"retry_requested"}
     assert {d["retry_requested_by"] for d in statuses} == {"admin-person"}
+
+
+def test_approvals_and_writer_retries_are_the_writers_own_decisions(
+    client: TestClient, api_conn: Any
+) -> None:
+    """What the API decides is what the writer reads: an approval releases the intent for
+    the applier, a retry of a writer dead letter makes its intent pending again, and a
+    retry of a write that has landed since is refused."""
+    approval = first(client, "/approvals")
+    key = approval["idempotency_key"]
+    assert key in {s.idempotency_key for s in awaiting_approval(api_conn)}
+    approved = client.post(f"/approvals/{approval['id']}/approve", headers=auth("review"))
+    assert approved.status_code == 200, approved.text
+    assert key not in {s.idempotency_key for s in awaiting_approval(api_conn)}
+    assert approved.json()["subject"]["records"] == [
+        {"system": "kashflow", "entity": "sales_invoice", "key": "10050"}
+    ]
+
+    landed, failed = "customer_to_sage100:kashflow:customer:ACME0019:v1", key
+    for written in (landed, failed):
+        api_conn.execute(
+            "INSERT INTO ledger.write_outcome (idempotency_key, attempt, recovery_point, status)"
+            " VALUES (%s, 1, 'finished', 'failed_permanent')",
+            (written,),
+        )
+        api_conn.execute(
+            "INSERT INTO ledger.dead_letter (stage, system, entity, native_key, idempotency_key,"
+            " error_type, field, message) VALUES ('writer', 'sage100', 'sales_invoice', NULL,"
+            " %s, 'ValidationFailed', 'ItemCode', 'unknown ItemCode')",
+            (written,),
+        )
+        if written == landed:
+            api_conn.execute(
+                "INSERT INTO ledger.write_outcome (idempotency_key, attempt, recovery_point,"
+                " status) VALUES (%s, 2, 'finished', 'succeeded')",
+                (written,),
+            )
+    letters = client.get("/dead-letters", params={"stage": "writer"}, headers=auth("read"))
+    ids = {d["idempotency_key"]: d["id"] for d in letters.json()["items"]}
+    assert intent_states(api_conn, [failed])[0].stage == "dead_letter"
+    retried = client.post(f"/dead-letters/{ids[failed]}/retry", headers=auth("admin"))
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["action"] == f"the applier retries {failed} on its next pass"
+    assert intent_states(api_conn, [failed])[0].stage == "pending"
+    too_late = client.post(f"/dead-letters/{ids[landed]}/retry", headers=auth("admin"))
+    assert too_late.status_code == 409 and "landed since" in too_late.json()["detail"]
+    every = client.post("/dead-letters/retry", params={"stage": "writer"}, headers=auth("admin"))
+    assert every.json() == {"retried": [], "polls_queued": 0}

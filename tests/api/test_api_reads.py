@@ -167,6 +167,13 @@ def test_audit_of_a_record_shows_versions_with_field_diffs(
         "before": "accounts@acme-engineering.co.uk", "after": "new@acme.example",
     }  # fmt: skip
     assert changes["phone"]["kind"] == "changed" and changes["phone"]["after"] is None
+    key = "customer_to_sage100:kashflow:customer:ACME0019:v1"
+    [caused] = audit["writes"]
+    assert (caused["idempotency_key"], caused["direction"], caused["status"]) == (
+        key, "caused", None,
+    )  # fmt: skip
+    onto = client.get("/audit/sage100/customer/01-ACME0019", headers=auth("read")).json()
+    assert [(w["idempotency_key"], w["direction"]) for w in onto["writes"]] == [(key, "onto")]
     missing = client.get("/audit/kashflow/customer/NOPE", headers=auth("read"))
     assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]
 

@@ -15,24 +15,23 @@ from polls_recorder import QueuedPolls
 
 from api.services.webhooks import sign
 
-ORDER = {
-    "id": "evt_1001",
-    "type": "order.created",
-    "data": {
-        "key": "SO-1001", "customer_key": "jane@example.com", "issue_date": "2026-11-02",
-        "currency": "GBP", "net_amount": "50.00", "tax_amount": "10.00", "gross_amount": "60.00",
-        "reference": "web order 1001",
-    },
+
+def webhook_event(event_id: str, event_type: str, /, **data: str) -> dict[str, Any]:
+    """A webhook event as the sources send it: its id, its type and the record's data."""
+    return {"id": event_id, "type": event_type, "data": data}
+
+
+ORDER_DATA = {
+    "key": "SO-1001", "customer_key": "jane@example.com", "issue_date": "2026-11-02",
+    "currency": "GBP", "net_amount": "50.00", "tax_amount": "10.00", "gross_amount": "60.00",
+    "reference": "web order 1001",
 }  # fmt: skip
-PAYMENT = {
-    "id": "pi_77",
-    "type": "payment.succeeded",
-    "data": {
-        "key": "pi_77", "kind": "receipt", "counterparty_key": "jane@example.com",
-        "payment_date": "2026-11-02", "amount": "60.00", "currency": "GBP", "method": "card",
-        "reference": "SO-1001",
-    },
-}  # fmt: skip
+ORDER = webhook_event("evt_1001", "order.created", **ORDER_DATA)
+PAYMENT = webhook_event(
+    "pi_77", "payment.succeeded", key="pi_77", kind="receipt",
+    counterparty_key="jane@example.com", payment_date="2026-11-02", amount="60.00",
+    currency="GBP", method="card", reference="SO-1001",
+)  # fmt: skip
 
 
 def deliver(
@@ -100,8 +99,8 @@ def test_a_gateway_payment_and_an_order_update_are_records_of_their_systems(
 ) -> None:
     assert deliver(client, PAYMENT, "gateway").status_code == 202
     assert deliver(client, ORDER).status_code == 202
-    updated = {**ORDER, "id": "evt_1002", "type": "order.updated",
-               "data": {**ORDER["data"], "net_amount": "40.00", "gross_amount": "50.00"}}  # type: ignore[dict-item]  # fmt: skip
+    changed = {**ORDER_DATA, "net_amount": "40.00", "gross_amount": "50.00"}
+    updated = webhook_event("evt_1002", "order.updated", **changed)
     assert deliver(client, updated).json()["version"] == 2
     assert ledger_rows(api_conn, "gateway") == [("payment", "pi_77", 1, None, "60")]
     assert [r[2:4] for r in ledger_rows(api_conn, "ecommerce")] == [(1, "60"), (2, "50")]
@@ -145,7 +144,7 @@ def bad_delivery(client: TestClient, case: str) -> Any:
     elif case == "unknown type":
         body = {**ORDER, "type": "order.teleported"}
     elif case == "invalid data":
-        body = {**ORDER, "data": {**ORDER["data"], "gross_amount": "61.00"}}  # type: ignore[dict-item]
+        body = {**ORDER, "data": {**ORDER_DATA, "gross_amount": "61.00"}}
     elif case == "unknown source":
         source = "fax"
     return deliver(client, body, source, **kwargs)

@@ -10,10 +10,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 import uvicorn
+from database_copies import database_copy, seeded_template
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 from review_site import (
     CHROMIUM,
@@ -21,39 +23,30 @@ from review_site import (
     UI_TOKENS,
     QueuedPolls,
     ServedApp,
+    scope_tokens,
     seed_company,
     seed_review_extras,
 )
 
 from api.app import create_app
-from api.services.tokens import create_token
-from ledgerbridge.testdb import (
-    create_database,
-    create_migrated_database,
-    drop_database,
-    fresh_name,
-)
+
+
+def seed_review_site(conn: psycopg.Connection[Any]) -> None:
+    seed_company(conn)
+    seed_review_extras(conn)
+    UI_TOKENS.update(scope_tokens(conn))
 
 
 @pytest.fixture(scope="session")
 def ui_template(pg_server: str) -> Iterator[str]:
-    name, url = create_migrated_database(pg_server, "lbui_template")
-    with psycopg.connect(url) as conn:
-        seed_company(conn)
-        seed_review_extras(conn)
-        for scope in ("read", "review", "admin"):
-            UI_TOKENS[scope], _ = create_token(conn, f"{scope}-person", scope)
-        conn.commit()
-    yield name
-    drop_database(pg_server, name)
+    with seeded_template(pg_server, "lbui_template", seed_review_site) as name:
+        yield name
 
 
 @pytest.fixture
 def ui_db(pg_server: str, ui_template: str) -> Iterator[str]:
-    name = fresh_name("lbui")
-    url = create_database(pg_server, name, template=ui_template)
-    yield url
-    drop_database(pg_server, name)
+    with database_copy(pg_server, ui_template, "lbui") as url:
+        yield url
 
 
 def _free_port() -> int:

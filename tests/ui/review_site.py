@@ -14,14 +14,14 @@ from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "api"))  # api_company, polls_recorder
 
-from api_company import ACME, party, seed_company
+from api_company import ACME, party, scope_tokens, seed_company
 from polls_recorder import QueuedPolls
 
 from canonical import Customer
 from ledger import append_versions
 from ledger.runs import finish_run, start_run
 
-__all__ = ["QueuedPolls", "seed_company"]
+__all__ = ["QueuedPolls", "scope_tokens", "seed_company"]
 """Re-exported from the API tests (tests/api is not on the path of these tests alone)."""
 
 CHANGED_ACME = {**ACME, "email": "finance@acme-engineering.co.uk", "phone": "01871 989900"}

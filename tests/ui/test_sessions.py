@@ -9,22 +9,20 @@ from typing import Any
 
 import psycopg
 import pytest
+from database_copies import database_copy
 from fastapi.testclient import TestClient
 from review_site import UI_TOKENS
 
 from api.app import create_app
 from api.services.tokens import create_token, revoke_token
 from api.ui.session import csrf_token
-from ledgerbridge.testdb import create_database, drop_database, fresh_name
 
 
 @pytest.fixture(scope="module")
 def ui_db(pg_server: str, ui_template: str) -> Iterator[str]:
     """One copy of the seeded database for this module: only one test here decides."""
-    name = fresh_name("lbuis")
-    url = create_database(pg_server, name, template=ui_template)
-    yield url
-    drop_database(pg_server, name)
+    with database_copy(pg_server, ui_template, "lbuis") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
--- One page of a run's payment matches after a result id, each with its status now: the
--- newest decision about its group, else what the matcher said.
+-- One page of a run's payment matches (or of one group) after a result id, each with its
+-- status now: the newest decision about its group, else what the matcher said.
 WITH newest AS (
     SELECT DISTINCT ON (subject->>'match') subject->>'match' AS match, outcome, actor,
            created_at
@@ -17,5 +17,6 @@ WHERE m.run_id = %(run_id)s AND m.kind = 'payment' AND m.result_id > %(after)s
   AND (%(min_score)s::float8 IS NULL OR m.score >= %(min_score)s)
   AND (%(rule)s::text IS NULL OR %(rule)s = ANY(m.rules))
   AND (%(system)s::text IS NULL OR m.left_system = %(system)s OR m.right_system = %(system)s)
+  AND (%(group)s::text IS NULL OR m.group_id = %(group)s)
 ORDER BY m.result_id
 LIMIT %(limit)s
