@@ -25,7 +25,7 @@ from connectors.sage100.odbc import Sage100Reader
 from ledger.schedules import current_schedules, last_poll_starts, set_schedule
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
-from ledgerbridge.plan_view import plan_command
+from ledgerbridge.plan_view import plan_and_submit, plan_command
 from ledgerbridge.writer_commands import register_writer
 
 console = Console()
@@ -64,9 +64,10 @@ def sync(
         False, "--dry-run", help="Print the writes every flow would make; apply nothing."
     ),
 ) -> None:
-    """Poll every stream once in dependency order and print what each did
-    (without --once: run a worker, as `ledgerbridge worker`). With --dry-run, print the
-    planned writes instead of applying them (after polling, with --once)."""
+    """Poll every stream once in dependency order and print what each did, then plan the
+    writes every flow makes and store them for `ledgerbridge apply` (without --once: run a
+    worker, as `ledgerbridge worker`). With --dry-run, print the planned writes instead of
+    storing them (after polling, with --once)."""
     settings = load_settings()
     if not once and not dry_run:
         worker(concurrency=1)
@@ -79,6 +80,8 @@ def sync(
         failed = any(r.status == "failed" for r in reports)
     if dry_run:
         plan_command(flow=[])
+    else:
+        plan_and_submit(settings, console)
     if failed:
         raise typer.Exit(1)
 

@@ -1,5 +1,5 @@
-"""`ledgerbridge plan` (and, once wired, `sync --dry-run`): the planned writes as tables,
-nothing applied.
+"""`ledgerbridge plan` and `sync --dry-run`: the planned writes as tables, nothing
+applied; and the planning step of `sync --once`, which stores the plan for `apply`.
 
 `plan_command` plans every flow over the ledger with the rules and prints one row per
 write (flow, target, key, fields, approval needed, warnings), then the conflicts the
@@ -16,10 +16,11 @@ import typer
 from rich.console import Console, Group
 from rich.table import Table
 
-from ledgerbridge.config import SettingsError, load_settings
+from ledgerbridge.config import Settings, SettingsError, load_settings
 from ledgerbridge.database import database_url
+from writer.alerts import Alerter
 from writer.intents import WriteIntent
-from writer.plan import FLOWS, Plan, plan_all
+from writer.plan import FLOWS, Plan, Submitted, plan_all, submit_plan
 from writer.rules import RulesError, load_rules
 
 MAX_FIELDS = 6
@@ -99,19 +100,39 @@ def plan_command(
 ) -> None:
     """Print the writes every flow would make now (flow, target, key, fields, approval
     needed, warnings), the conflicts resolved and the records refused; apply nothing."""
+    unknown = [name for name in flow if name not in FLOWS]
+    if unknown:
+        raise typer.BadParameter(f"unknown flow {', '.join(unknown)}; one of {', '.join(FLOWS)}")
     settings = load_settings()
+    with psycopg.connect(database_url(settings)) as conn:
+        plan = _plan(conn, settings, flow or None)
+    print_plan(plan, console)
+
+
+def _plan(conn: psycopg.Connection[Any], settings: Settings, flows: list[str] | None) -> Plan:
     try:
         rules = load_rules(settings.rules_file)
     except RulesError as exc:
         raise SettingsError(f"invalid rules: {exc}") from None
-    unknown = [name for name in flow if name not in FLOWS]
-    if unknown:
-        raise typer.BadParameter(f"unknown flow {', '.join(unknown)}; one of {', '.join(FLOWS)}")
+    return plan_all(conn, rules, approval_threshold=settings.approval_threshold, flows=flows)
+
+
+def plan_and_submit(settings: Settings, out: Console) -> Submitted:
+    """Plans every flow and stores the plan for `ledgerbridge apply` (intents in the
+    outbox, conflicts as decisions, refusals as dead letters); prints what it added."""
+    options = settings.writer
+    alerter = Alerter(
+        str(options.alert_webhook_url) if options.alert_webhook_url else None,
+        options.alert_timeout_seconds,
+    )
     with psycopg.connect(database_url(settings)) as conn:
-        plan = plan_all(
-            conn, rules, approval_threshold=settings.approval_threshold, flows=flow or None
-        )
-    print_plan(plan, console)
+        submitted = submit_plan(conn, _plan(conn, settings, None), alerter=alerter)
+    out.print(
+        f"planned: {submitted.intents} new write(s) to apply (`ledgerbridge apply`),"
+        f" {submitted.conflicts} conflict(s) settled, {submitted.dead_letters} record(s)"
+        " refused (`ledgerbridge deadletters list`)"
+    )
+    return submitted
 
 
 def print_plan(plan: Plan, to: Console) -> None:

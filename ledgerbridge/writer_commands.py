@@ -24,6 +24,7 @@ from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.plan_view import plan_and_submit
 from ledgerbridge.sage100_session import session_from_settings
 from writer.alerts import Alerter
 from writer.apply import Applier, ApplyReport, PollRequest
@@ -104,14 +105,17 @@ def open_applier(settings: Settings, request_poll: PollRequest | None = None) ->
 
 
 def register_writer(app: procrastinate.App, settings: Settings) -> None:
-    """Puts the apply task on the workers' app; a write's poll request goes to the same
-    queue (`cdc.poll` of what it touched)."""
+    """Puts the apply task on the workers' app, planning before each apply; a write's poll
+    request goes to the same queue (`cdc.poll` of what it touched)."""
 
     def poll_now(system: str, entity: str, reason: str) -> object:
         return defer_poll(app, system, entity, reason)
 
     register_apply_tasks(
-        app, lambda: open_applier(settings, poll_now), tick_seconds=settings.cdc.tick_seconds
+        app,
+        lambda: open_applier(settings, poll_now),
+        tick_seconds=settings.cdc.tick_seconds,
+        plan=lambda: plan_and_submit(settings, Console(quiet=True)),
     )
 
 

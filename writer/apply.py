@@ -39,8 +39,9 @@ from canonical import (
 )
 from canonical.retry import RetryPolicy
 from connectors.kashflow.errors import NotSent
+from ledger import IdentityLink, append_links
 from writer.alerts import Alerter
-from writer.intents import WriteIntent
+from writer.intents import WriteIntent, source_of
 from writer.outbox import (
     CALL_STARTED,
     FINISHED,
@@ -129,6 +130,33 @@ class _Result:
     point: str
     target_key: str | None = None
     error: dict[str, Any] | None = None
+
+
+LINKED_SYSTEMS = ("kashflow", "sage100")
+
+
+def created_link(result: _Result) -> IdentityLink | None:
+    """The identity link a successful write makes: the source record and the record it
+    wrote in the other system are the same thing, `created_by_us` (so the next plan knows
+    the written record, read back, as the echo of its source). None for writes between
+    different entities (a payment from an invoice's paid status) or from other systems."""
+    state = result.state
+    if result.status != "succeeded" or not result.target_key or state.operation == "delete":
+        return None
+    source = source_of(state.idempotency_key)
+    if (
+        source.entity != state.entity
+        or {source.system, state.target_system} != set(LINKED_SYSTEMS)
+        or "," in result.target_key  # one KashFlow payment per invoice: not one record
+    ):
+        return None
+    written = result.target_key
+    kashflow_key, sage100_key = (
+        (source.key, written) if source.system == "kashflow" else (written, source.key)
+    )
+    return IdentityLink(
+        state.entity, kashflow_key, sage100_key, "created_by_us", decided_by="writer"
+    )
 
 
 class Applier:
@@ -297,7 +325,7 @@ class Applier:
                     found_written = True
                     return found
             try:
-                key: str = target.write(state.operation, record)
+                key: str = target.write(state.operation, record, state.native_fields)
             except BaseException as failed:
                 uncertain = uncertain or _uncertain(failed)
                 raise
@@ -340,6 +368,9 @@ class Applier:
         with self.conn.transaction():
             append_steps(self.conn, steps)
             self._append_dead_letters(dead)
+            append_links(
+                self.conn, None, [link for r in results if (link := created_link(r)) is not None]
+            )
         touched: dict[tuple[str, str], None] = {}
         failing = []
         for r in results:

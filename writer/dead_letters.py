@@ -1,6 +1,7 @@
 """The writer's dead letters: writes a target refused for good (validation, an unknown
 item, a missing vendor...), each naming system, entity, key, field and the exact message,
-and where its intent stands now. A retry, once the cause is fixed, is recorded as a
+and where its intent stands now; and source records no write could be planned for
+(``NotPlanned``: the record, the field and why). A retry, once the cause is fixed, is recorded as a
 decision and is a new attempt of the same intent, so it still lands once."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import psycopg
 
 from ledger.decisions import Decision, record_ref
 from writer.outbox import intent_states, record_decision
+
+NOT_PLANNED = "not_planned"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,8 @@ class WriterDeadLetter:
     payload: Any
     created_at: datetime
     now: str = "dead_letter"
-    """Where its intent stands now: dead_letter, pending (retry asked), succeeded..."""
+    """Where its intent stands now: dead_letter, pending (retry asked), succeeded...;
+    ``not_planned`` for a record no write could be planned for (no intent)."""
 
 
 def writer_dead_letters(
@@ -44,7 +48,12 @@ def writer_dead_letters(
     keys = [row[4] for row in rows if row[4]]
     stages = {s.idempotency_key: s.stage for s in intent_states(conn, keys)} if keys else {}
     letters = [WriterDeadLetter(*row) for row in rows]
-    return [replace(d, now=stages.get(d.idempotency_key or "", "unknown")) for d in letters]
+    return [
+        replace(d, now=stages.get(d.idempotency_key, "unknown"))
+        if d.idempotency_key
+        else replace(d, now=NOT_PLANNED)
+        for d in letters
+    ]
 
 
 def request_retry(
@@ -54,9 +63,15 @@ def request_retry(
     key, the dead letter and the record it would have written (for that record's audit).
     Refused (ValueError) for an unknown id or an intent that has landed since."""
     found = writer_dead_letters(conn, dead_letter_id)
-    if not found or not found[0].idempotency_key:
+    if not found:
         raise ValueError(f"no writer dead letter {dead_letter_id}")
     letter = found[0]
+    if letter.now == NOT_PLANNED:
+        raise ValueError(
+            f"dead letter {dead_letter_id}: no write was planned for {letter.system}"
+            f" {letter.entity} {letter.key}; correct it there (or the rules) and the next"
+            " sync plans it"
+        )
     if letter.now == "succeeded":
         raise ValueError(f"dead letter {dead_letter_id}: its write has landed since")
     records = []

@@ -60,3 +60,22 @@ def idempotency_key(
 ) -> str:
     """The one key of a write: the same source version through the same flow, same key."""
     return f"{flow}:{source_system}:{source_entity}:{source_key}:v{source_version}"
+
+
+@dataclass(frozen=True)
+class SourceOf:
+    """What an idempotency key says of its write: flow, source record and version."""
+
+    flow: str
+    system: str
+    entity: str
+    key: str
+    version: int
+
+
+def source_of(key: str) -> SourceOf:
+    """Reads an idempotency key back (flows, systems and entities hold no colon; a source
+    key may)."""
+    flow, system, entity, rest = key.split(":", 3)
+    source_key, _, version = rest.rpartition(":v")
+    return SourceOf(flow, system, entity, source_key, int(version))

@@ -32,10 +32,9 @@ REJECTED = "rejected"
 
 
 @dataclass(frozen=True)
-class IntentState:
-    """A stored intent and where its applying stands."""
+class StoredIntent:
+    """A write intent as `ledger.write_intent` holds it."""
 
-    intent_id: int
     idempotency_key: str
     target_system: str
     entity: str
@@ -44,6 +43,13 @@ class IntentState:
     source_key: str | None
     target_key: str | None
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IntentState(StoredIntent):
+    """A stored intent and where its applying stands."""
+
+    intent_id: int
     depends_on: list[str]
     requires_approval: bool
     created_at: datetime
@@ -55,6 +61,8 @@ class IntentState:
     called: bool
     approval: str | None
     retry_asked: bool
+    native_fields: dict[str, str] | None = None
+    """Target columns the rules add beyond the record (see `WriteIntent.native_fields`)."""
 
     @property
     def stage(self) -> Stage:
@@ -83,13 +91,14 @@ def record_intents(
             intent.target_system,
             intent.entity,
             intent.operation,
-            intent.source_system if intent.source_system in ("kashflow", "sage100") else None,
+            intent.source_system,
             intent.source_key,
             intent.target_key,
             Jsonb(intent.record.payload(), canonical_json),
             list(intent.depends_on),
             intent.requires_approval,
             run_id,
+            Jsonb(dict(intent.native_fields)) if intent.native_fields else None,
         )
         for intent in intents
     ]
@@ -101,7 +110,8 @@ def record_intents(
             cur.execute(
                 "INSERT INTO ledger.write_intent (idempotency_key, target_system, entity,"
                 " operation, source_system, source_key, target_key, payload, depends_on,"
-                " requires_approval, run_id) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " requires_approval, run_id, native_fields)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (idempotency_key) DO NOTHING",
                 row,
             )

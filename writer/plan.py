@@ -3,13 +3,15 @@
 `plan_all(conn, rules, approval_threshold=...)` reads the ledger once and runs each flow's
 planner over it, masters first (a document's intent depends on its customer's). The
 `Plan` holds the intents in dependency order, the merge conflicts resolved on the way and
-the records no intent could be planned for. `record_conflicts` appends the conflicts to
-`ledger.decision` (once each); the applier records and applies the intents.
+the records no intent could be planned for. `submit_plan` stores a plan for the applier:
+its intents in the outbox, its conflicts as decisions (`record_conflicts`) and its
+rejections as dead letters, each once; the applier then applies the intents.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from writer.flows.base import FlowPlan, Planner
+from writer.alerts import Alerter
+from writer.flows.base import FlowPlan, Planner, Rejection
 from writer.flows.ecommerce import plan_ecommerce
 from writer.flows.masters import plan_masters
 from writer.flows.order_status import plan_order_status
@@ -26,6 +29,7 @@ from writer.flows.receipts import plan_paid_status, plan_receipts
 from writer.flows.sales_invoices import plan_sales_invoices
 from writer.flows.state import LedgerState, load_state
 from writer.flows.stock import plan_stock
+from writer.outbox import record_intents
 from writer.rules import Rules
 from writer.sql import query
 
@@ -84,7 +88,7 @@ def record_conflicts(conn: psycopg.Connection[Any], plan: Plan) -> int:
     """Appends each merge conflict of `plan` to `ledger.decision` once (kind
     ``merge_conflict``, outcome the winning system); returns how many were new."""
     with conn.transaction():
-        conn.execute(query("lock_conflicts"))
+        conn.execute(query("lock"), {"name": "ledger.decision:merge_conflict"})
         known = {(key, field) for key, field in conn.execute(query("recorded_conflicts"))}
         new = [c for c in plan.conflicts if (c.idempotency_key, c.field) not in known]
         with conn.cursor() as cur:
@@ -105,3 +109,63 @@ def record_conflicts(conn: psycopg.Connection[Any], plan: Plan) -> int:
                 ],
             )
     return len(new)
+
+
+def dead_letter_rejections(
+    conn: psycopg.Connection[Any], rejections: Iterable[Rejection], run_id: int | None = None
+) -> list[Rejection]:
+    """Appends each rejection as a writer dead letter (error ``NotPlanned``, no intent):
+    the source record, the field and why, once per source version; returns the new ones."""
+    new = []
+    with conn.transaction():
+        conn.execute(query("lock"), {"name": "ledger.dead_letter:not_planned"})
+        for rejection in rejections:
+            row = conn.execute(
+                query("dead_letter_rejections"),
+                {
+                    "system": rejection.system,
+                    "entity": rejection.entity,
+                    "key": rejection.key,
+                    "field": rejection.field,
+                    "message": rejection.message,
+                    "payload": Jsonb({"flow": rejection.flow, "source_version": rejection.version}),
+                    "run_id": run_id,
+                },
+            )
+            if row.rowcount:
+                new.append(rejection)
+    return new
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What storing one plan added: intents to apply, conflicts, dead letters."""
+
+    intents: int
+    conflicts: int
+    dead_letters: int
+
+
+def submit_plan(
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    run_id: int | None = None,
+    alerter: Alerter | None = None,
+) -> Submitted:
+    """Stores `plan` for the applier: its intents in the outbox (a key stored already is
+    skipped), its conflicts as decisions and its rejections as dead letters, each once;
+    new dead letters raise the dead-letter alert."""
+    added = record_intents(conn, plan.intents, run_id)
+    conflicts = record_conflicts(conn, plan)
+    refused = dead_letter_rejections(conn, plan.rejections, run_id)
+    if refused and alerter is not None:
+        alerter.dead_letters(
+            [
+                {"system": r.system, "entity": r.entity, "key": r.key, "field": r.field,
+                 "message": r.line(), "flow": r.flow}
+                for r in refused
+            ]
+        )  # fmt: skip
+    if not conn.autocommit:
+        conn.commit()
+    return Submitted(added, conflicts, len(refused))

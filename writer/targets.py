@@ -1,12 +1,13 @@
 """The systems the applier writes to, behind one small protocol: `write` a record and
-return its key there, and `find` a record after an uncertain outcome (KashFlow: by code,
-number or the payment's reference; Sage 100: by key over ODBC), so nothing is written twice.
+return its key there (to KashFlow also a product's stock level), and `find` a record
+after an uncertain outcome (KashFlow: by code, number or the payment's reference; Sage
+100: by key over ODBC), so nothing is written twice.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from canonical import (
@@ -17,11 +18,15 @@ from canonical import (
     Product,
     PurchaseInvoice,
     SalesInvoice,
+    StockLevel,
     Supplier,
     ValidationFailed,
 )
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader, Sage100Writer, keys
+
+NativeFields = Mapping[str, str] | None
+"""Target columns the rules add beyond the canonical record (`WriteIntent.native_fields`)."""
 
 
 class Target(Protocol):
@@ -32,8 +37,11 @@ class Target(Protocol):
     """True when the connector already retries transient errors under the shared policy
     (KashFlow's client does): the applier then calls once, and never multiplies retries."""
 
-    def write(self, operation: str, record: CanonicalRecord) -> str:
-        """Creates, updates or deletes `record`; returns its key in this system."""
+    def write(
+        self, operation: str, record: CanonicalRecord, native_fields: NativeFields = None
+    ) -> str:
+        """Creates, updates or deletes `record` (with the target columns `native_fields`
+        sets beyond it); returns its key in this system."""
         ...
 
     def find(self, operation: str, record: CanonicalRecord) -> str | None:
@@ -67,7 +75,22 @@ class KashFlowTarget:
         }
         return resources.get(type(record))
 
-    def write(self, operation: str, record: CanonicalRecord) -> str:
+    def write(
+        self, operation: str, record: CanonicalRecord, native_fields: NativeFields = None
+    ) -> str:
+        if native_fields:  # no flow enriches what it writes to KashFlow: never drop silently
+            raise ValidationFailed(
+                f"KashFlow takes no columns beyond the record ({', '.join(native_fields)})",
+                system=self.system, entity=record.entity, key=record.key,
+                field=next(iter(native_fields)),
+            )  # fmt: skip
+        if isinstance(record, StockLevel) and operation == "update":
+            # KashFlow keeps one stock quantity per product, on the product's nominal.
+            products = self.client.products
+            products.update_record(
+                products.read(record.product_key), {"QuantityInStock": record.quantity_on_hand}
+            )
+            return record.key
         if isinstance(record, Payment) and operation == "create":
             made = self.client.payments.record(record)
             return ",".join(p.key for p in made) or record.key
@@ -105,24 +128,23 @@ def _one(reader: Sage100Reader, sql: str, *params: str) -> dict[str, Any] | None
     return next(iter(reader.rows(sql, params)), None)
 
 
-def _find_customer(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
-    division, number = keys.customer_no_for(record.key)
-    row = _one(
-        reader,
-        "SELECT CustomerNo FROM AR_Customer WHERE ARDivisionNo = ? AND CustomerNo = ?",
-        division, number,
-    )  # fmt: skip
-    return None if row is None else keys.customer_key(division, number)
+def _find_party(
+    table: str,
+    columns: tuple[str, str],
+    split: Callable[[str], tuple[str, str]],
+    join: Callable[[str, str], str],
+) -> SearchByKey:
+    """The search of a customer or vendor: by its division and number."""
 
+    def search(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+        division, number = split(record.key)
+        row = _one(
+            reader, f"SELECT {columns[1]} FROM {table} WHERE {columns[0]} = ? AND {columns[1]} = ?",
+            division, number,
+        )  # fmt: skip
+        return None if row is None else join(division, number)
 
-def _find_supplier(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
-    division, number = keys.vendor_no_for(record.key)
-    row = _one(
-        reader,
-        "SELECT VendorNo FROM AP_Vendor WHERE APDivisionNo = ? AND VendorNo = ?",
-        division, number,
-    )  # fmt: skip
-    return None if row is None else keys.vendor_key(division, number)
+    return search
 
 
 def _find_product(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
@@ -169,8 +191,12 @@ def _find_receipt(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
 
 
 SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
-    Customer: _find_customer,
-    Supplier: _find_supplier,
+    Customer: _find_party(
+        "AR_Customer", ("ARDivisionNo", "CustomerNo"), keys.customer_no_for, keys.customer_key
+    ),
+    Supplier: _find_party(
+        "AP_Vendor", ("APDivisionNo", "VendorNo"), keys.vendor_no_for, keys.vendor_key
+    ),
     Product: _find_product,
     SalesInvoice: _find_sales_invoice,
     PurchaseInvoice: _find_purchase_invoice,
@@ -189,13 +215,15 @@ class Sage100Target:
         self.writer = writer
         self.reader = reader
 
-    def write(self, operation: str, record: CanonicalRecord) -> str:
+    def write(
+        self, operation: str, record: CanonicalRecord, native_fields: NativeFields = None
+    ) -> str:
         if operation == "delete":
             if not isinstance(record, Customer):
                 raise _refused(self.system, operation, record)
             self.writer.delete_customer(record.key)
             return record.key
-        return self.writer.write(record)
+        return self.writer.write(record, native_fields or {})
 
     def find(self, operation: str, record: CanonicalRecord) -> str | None:
         search = SAGE100_SEARCHES.get(type(record))

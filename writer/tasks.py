@@ -1,8 +1,8 @@
 """Applying on procrastinate, beside the CDC pollers on the same app: a `writer.apply`
-job applies every pending intent, deferred by a tick every few seconds and by
-`defer_apply` (after planning, an approval or a dead-letter retry). Its queueing lock
-keeps one queued at a time; appliers on many workers still never apply one intent twice
-(each intent is locked while it is applied)."""
+job plans every flow into the outbox, then applies every pending intent; it is deferred
+by a tick every few seconds and by `defer_apply` (after planning, an approval or a
+dead-letter retry). Its queueing lock keeps one queued at a time; appliers on many
+workers still never apply one intent twice (each intent is locked while it is applied)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,20 @@ def register_apply_tasks(
     app: procrastinate.App,
     open_applier: Callable[[], AbstractContextManager[Applier]],
     tick_seconds: int,
+    plan: Callable[[], object] | None = None,
 ) -> None:
-    """Adds the apply task and its tick to `app` (the CDC workers' app)."""
+    """Adds the apply task and its tick to `app` (the CDC workers' app). With `plan`, each
+    apply first plans every flow over the ledger and stores the plan (what the polls
+    brought in since becomes intents); a plan that fails is logged, and what is stored
+    already is still applied."""
 
     @app.task(name=APPLY_TASK, queueing_lock=APPLY_TASK, retry=ApplyRetry())
     def apply(reason: str = "schedule") -> dict[str, Any]:
+        if plan is not None:
+            try:
+                plan()
+            except Exception as failed:  # the rules or the ledger; applying goes on
+                log.error("writer plan failed: %s: %s", type(failed).__name__, failed)
         with open_applier() as applier:
             report = applier.apply()
         counts: dict[str, Any] = dict(report.counts())

@@ -267,12 +267,15 @@ class Resource(RawResource, Generic[R]):
         raw = self.create_once(body, record.key, lambda: self.find(record.key))
         return self.to_record(raw)
 
-    def update_record(self, record: R) -> R:
-        body = self.body_of(record)
+    def update_record(self, record: R, extra: Mapping[str, Any] | None = None) -> R:
+        """Updates `record`, with `extra` fields no canonical field carries (a product's
+        `QuantityInStock`, ...)."""
+        body = {**self.body_of(record), **(extra or {})}
         if not self._in_chart:
             return self.to_record(self.update(record.key, body))
         existing = self.get(record.key)
-        body["Code"] = int(mapping.field(existing, "Code"))
+        kept = {k: existing[k] for k in KEPT_ON_UPDATE if k in existing and k not in body}
+        body = {**kept, **body, "Code": int(mapping.field(existing, "Code"))}
         path = f"/nominals/{mapping.field(existing, 'Id')}"
         return self.to_record(self.client.request("PUT", path, json=body, entity=self.entity))
 
@@ -280,6 +283,11 @@ class Resource(RawResource, Generic[R]):
         chart = RawResource.list(self, perpage=SCAN_PAGE)
         codes = [int(mapping.field(n, "Code")) for n in chart]
         return max([c for c in codes if c >= first], default=first - 1) + 1
+
+
+KEPT_ON_UPDATE = ("QuantityInStock", "StockWarningQuantity")
+"""A product's stock fields, which no canonical field carries: an update (a PUT of the
+whole nominal) sends them back as they are, unless it sets them."""
 
 
 D = TypeVar("D", canonical.SalesInvoice, canonical.PurchaseInvoice)

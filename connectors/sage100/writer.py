@@ -247,11 +247,14 @@ class Sage100Writer:
             self.session, name, entity=entity, key=key, warnings=self.warnings
         )
 
-    def write(self, record: canonical.CanonicalRecord) -> str:
-        """Creates or updates `record`; returns its Sage-side canonical key."""
+    def write(
+        self, record: canonical.CanonicalRecord, extra: Mapping[str, Any] | None = None
+    ) -> str:
+        """Creates or updates `record`, with `extra` header columns no canonical field
+        carries (a salesperson, ...); returns its Sage-side canonical key."""
         for kind, table in OBJECTS:
             if isinstance(record, kind):
-                return self._write(table, record)
+                return self._write(table, record, extra=extra)
         raise canonical.ValidationFailed(
             f"Sage 100 takes no writes of {record.entity}",
             system="sage100",
@@ -259,10 +262,17 @@ class Sage100Writer:
             key=record.key,
         )
 
-    def _write(self, table: BusinessObjectTable[W], record: W, number: str | None = None) -> str:
+    def _write(
+        self,
+        table: BusinessObjectTable[W],
+        record: W,
+        number: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
         """The one BOI sequence; mapping errors surface before any call is made."""
         columns = table.key_columns(record)
         header, lines = table.fields(record, self.lookups)
+        header = {**header, **(extra or {})}
         if table.numbered_by is not None and number:
             columns[table.numbered_by[0]] = number
         numberless = table.numbered_by is not None and not columns[table.numbered_by[0]]

@@ -45,6 +45,12 @@ FAST_RETRY = RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05)
 
 
 @pytest.fixture
+def open_kashflow(server: SandboxServer) -> Callable[[], KashFlowClient]:
+    """A new client of the test's KashFlow sandbox per call (pollers close theirs)."""
+    return lambda: kashflow_client(server)
+
+
+@pytest.fixture
 def kashflow(server: SandboxServer) -> Iterator[KashFlowClient]:
     with kashflow_client(server, retry=FAST_RETRY) as client:
         yield client

@@ -5,6 +5,7 @@ shares: naming, approval routing and "already planned".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,8 @@ class Rejection:
     key: str
     field: str | None
     message: str
+    version: int | None = None
+    """The version of the source record refused (a new version is judged anew)."""
 
     def line(self) -> str:
         where = f"{self.system} {self.entity} {self.key}"
@@ -164,7 +167,29 @@ class Planner:
             return False
         return abs(amount) > self.threshold
 
+    def written_before(
+        self,
+        flow: str,
+        source: Source,
+        current: CanonicalRecord,
+        compared: tuple[str, ...],
+        field: str,
+        why: Callable[[Any], str],
+    ) -> bool:
+        """Whether `flow` wrote this source record before (then nothing more is planned for
+        it); if any of `compared` changed since, the change is refused with `why(written)`
+        (a document posted once is corrected in the target by hand, never reposted)."""
+        before = self.state.written_from(flow, source.system, source.key)
+        if not before:
+            return False
+        written = before[-1].record()
+        if any(getattr(written, f) != getattr(current, f) for f in compared):
+            self.reject(flow, source, field, why(written))
+        return True
+
     def reject(self, flow: str, source: Source, field: str | None, message: str) -> None:
         self.plan.rejections.append(
-            Rejection(flow, source.system, source.entity, source.key, field, message)
+            Rejection(
+                flow, source.system, source.entity, source.key, field, message, source.version
+            )
         )

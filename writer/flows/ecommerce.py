@@ -55,18 +55,11 @@ def _plan_order(planner: Planner, version: StoredVersion, numbers: _InvoiceNumbe
     order = version.record()
     assert isinstance(order, SalesInvoice)
     source = Source("ecommerce", "sales_invoice", order.key, version.version)
-    before = planner.state.written_from(ORDER_FLOW, "ecommerce", order.key)
-    if before:
-        written = before[-1].record()
-        assert isinstance(written, SalesInvoice)
-        if written.gross_amount != order.gross_amount or written.lines != order.lines:
-            planner.reject(
-                ORDER_FLOW,
-                source,
-                "lines",
-                f"changed after it was invoiced in KashFlow as {written.key}:"
-                " raise a credit note or a new order there",
-            )
+    if planner.written_before(
+        ORDER_FLOW, source, order, ("gross_amount", "lines"), "lines",
+        lambda written: f"changed after it was invoiced in KashFlow as {written.key}:"
+        " raise a credit note or a new order there",
+    ):  # fmt: skip
         return
     customer = _customer(planner, order.customer_key, source)
     if customer is None:

@@ -22,6 +22,18 @@ from writer.flows.base import Planner, Source
 Document = SalesInvoice | PurchaseInvoice
 
 
+DOCUMENT_FIELDS = (
+    "issue_date",
+    "due_date",
+    "reference",
+    "lines",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+)
+"""What a document flow writes of an invoice besides its party: an edit of any is an update."""
+
+
 @dataclass(frozen=True)
 class DailyJournal:
     """How one flow summarises: its name, source entity, key prefix, label and side

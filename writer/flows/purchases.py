@@ -22,7 +22,7 @@ from canonical import Allocation, Payment, PurchaseInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
-from writer.flows.journals import DailyJournal, plan_daily_journals
+from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
 from writer.flows.receipts import in_flight, payments_of_kind, payments_written_by
 from writer.flows.references import Counterpart, master_counterpart
 from writer.intents import Operation
@@ -37,16 +37,7 @@ PURCHASE_JOURNAL = DailyJournal(
     label="Purchases",
     sign=Decimal(-1),
 )
-WRITTEN = (
-    "supplier_key",
-    "issue_date",
-    "due_date",
-    "reference",
-    "lines",
-    "net_amount",
-    "tax_amount",
-    "gross_amount",
-)
+WRITTEN = ("supplier_key", *DOCUMENT_FIELDS)
 NO_SAGE_WRITE = (
     "the Sage 100 connector writes no supplier payments yet (AP_ManualCheck): the applier"
     " holds this intent until it does"

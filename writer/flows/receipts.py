@@ -68,18 +68,11 @@ def _plan_receipt(
     sage_receipts: list[tuple[StoredVersion, Payment]],
 ) -> None:
     source = Source("kashflow", "payment", payment.key, version.version)
-    before = planner.state.written_from(RECEIPT_FLOW, "kashflow", payment.key)
-    if before:
-        posted = before[-1].record()
-        assert isinstance(posted, Payment)
-        if posted.amount != payment.amount or posted.payment_date != payment.payment_date:
-            planner.reject(
-                RECEIPT_FLOW,
-                source,
-                "amount",
-                f"changed after it was posted to Sage 100 (as {posted.amount} on"
-                f" {posted.payment_date}): post the difference there by hand",
-            )
+    if planner.written_before(
+        RECEIPT_FLOW, source, payment, ("amount", "payment_date"), "amount",
+        lambda posted: f"changed after it was posted to Sage 100 (as {posted.amount} on"
+        f" {posted.payment_date}): post the difference there by hand",
+    ):  # fmt: skip
         return
     customer = master_counterpart(planner, "customer", "kashflow", payment.counterparty_key or "")
     if customer is None:

@@ -24,7 +24,7 @@ from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
-from writer.flows.journals import DailyJournal, plan_daily_journals
+from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
 from writer.flows.references import Counterpart, master_counterpart
 from writer.intents import Operation
 
@@ -36,16 +36,7 @@ SALES_JOURNAL = DailyJournal(
     label="Sales",
     sign=Decimal(1),
 )
-WRITTEN = (
-    "customer_key",
-    "issue_date",
-    "due_date",
-    "reference",
-    "lines",
-    "net_amount",
-    "tax_amount",
-    "gross_amount",
-)
+WRITTEN = ("customer_key", *DOCUMENT_FIELDS)
 
 
 def plan_sales_invoices(planner: Planner) -> None:

@@ -18,23 +18,16 @@ from psycopg.rows import dict_row
 
 from canonical import CanonicalRecord, parse_record
 from ledger import IdentityLink, StoredVersion, current, current_links, history
+from writer.outbox import StoredIntent
 from writer.sql import query
 
 FAILED = "failed_permanent"
 
 
 @dataclass(frozen=True)
-class PriorIntent:
+class PriorIntent(StoredIntent):
     """A write intent already in `ledger.write_intent`, with its newest outcome."""
 
-    idempotency_key: str
-    target_system: str
-    entity: str
-    operation: str
-    source_system: str | None
-    source_key: str | None
-    target_key: str | None
-    payload: dict[str, Any]
     created_at: datetime
     status: str | None = None
     outcome_target_key: str | None = None

@@ -49,20 +49,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-CustomerField = Literal[
-    "name",
-    "email",
-    "phone",
-    "address_lines",
-    "city",
-    "region",
-    "postcode",
-    "country",
-    "tax_number",
-    "payment_terms_days",
-    "credit_limit",
-    "active",
-]
 SupplierField = Literal[
     "name",
     "email",
@@ -76,6 +62,7 @@ SupplierField = Literal[
     "payment_terms_days",
     "active",
 ]
+CustomerField = Literal[SupplierField, "credit_limit"]
 ProductField = Literal[
     "name", "description", "unit_price", "unit_cost", "tax_rate", "track_stock", "active"
 ]

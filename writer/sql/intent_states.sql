@@ -28,14 +28,15 @@ WITH last AS (
      WHERE kind = 'retry'
      GROUP BY subject ->> 'idempotency_key'
 )
-SELECT i.intent_id, i.idempotency_key, i.target_system, i.entity, i.operation,
-       i.source_system, i.source_key, i.target_key, i.payload, i.depends_on,
+SELECT i.idempotency_key, i.target_system, i.entity, i.operation,
+       i.source_system, i.source_key, i.target_key, i.payload, i.intent_id, i.depends_on,
        i.requires_approval, i.created_at,
        last.status, last.recovery_point, last.target_key AS written_key,
        coalesce(steps.attempts, 0), coalesce(steps.transient_failures, 0),
        coalesce(steps.called, false),
        approval.outcome,
-       coalesce(retry.asked_at > last.created_at, false) AS retry_asked
+       coalesce(retry.asked_at > last.created_at, false) AS retry_asked,
+       i.native_fields
   FROM ledger.write_intent i
   LEFT JOIN last USING (idempotency_key)
   LEFT JOIN steps USING (idempotency_key)

@@ -10,14 +10,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from pipeline import link_masters
 
 from canonical import CanonicalRecord
 from connectors.kashflow import KashFlowClient, RetryPolicy
 from connectors.kashflow.mapping import payments_of
-from connectors.sage100 import keys
 from connectors.sage100.odbc import ENTITIES as SAGE100_ENTITIES
 from connectors.sage100.odbc import Sage100Reader
-from ledger import IdentityLink, NewVersion, append_links, append_versions, current
+from ledger import NewVersion, append_versions
 from ledgerbridge.testdb import create_database, create_migrated_database, drop_database, fresh_name
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
@@ -53,19 +53,6 @@ def _read_into(conn: psycopg.Connection[Any], batches: Any) -> None:
         append_versions(conn, [NewVersion.of(r) for r in records_list])
 
 
-def _link_masters(conn: psycopg.Connection[Any]) -> None:
-    """KashFlow code X is Sage 100 01-X (customers, suppliers) or X (products)."""
-    links = []
-    for entity in ("customer", "supplier", "product"):
-        sage = {v.native_key for v in current(conn, "sage100", entity)}
-        for version in current(conn, "kashflow", entity):
-            code = version.native_key
-            other = code if entity == "product" else f"{keys.DEFAULT_DIVISION}-{code}"
-            if other in sage:
-                links.append(IdentityLink(entity, code, other, "confirmed"))
-    append_links(conn, None, links)
-
-
 @pytest.fixture(scope="session")
 def sandbox_ledger(
     pg_server: str, seeded_template: Path, tmp_path_factory: pytest.TempPathFactory
@@ -89,7 +76,7 @@ def sandbox_ledger(
     ):
         _read_into(conn, _read_sage100(reader))
         _read_into(conn, _read_kashflow(client))
-        _link_masters(conn)
+        link_masters(conn)
     yield name
     drop_database(pg_server, name)
 

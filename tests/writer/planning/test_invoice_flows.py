@@ -10,12 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+import pytest
 from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
 
 from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, current
+from writer.dead_letters import ask_retry, writer_dead_letters
 from writer.intents import WriteIntent
-from writer.plan import Plan, plan_all
+from writer.plan import Plan, plan_all, submit_plan
 from writer.rules import Rules, load_rules
 
 RULES = load_rules()
@@ -172,6 +174,22 @@ def test_an_unknown_nominal_is_refused_naming_the_invoice_and_field(
         "kashflow sales_invoice 90004: lines[1].gl_account: no Sage 100 G/L account for"
         " KashFlow nominal 9999 (lookups.nominals)"
     )
+
+    # Stored with the plan, the refusal is a writer dead letter naming record and field,
+    # once per version of the record: planning again adds none.
+    assert submit_plan(ledger, plan).dead_letters == len(plan.rejections)
+    assert submit_plan(ledger, _plan(ledger)).dead_letters == 0
+    [letter] = [d for d in writer_dead_letters(ledger) if d.key == "90004"]
+    assert (letter.system, letter.entity, letter.field, letter.error_type, letter.now) == (
+        "kashflow",
+        "sales_invoice",
+        "lines[1].gl_account",
+        "NotPlanned",
+        "not_planned",
+    )
+    assert letter.message == "no Sage 100 G/L account for KashFlow nominal 9999 (lookups.nominals)"
+    with pytest.raises(ValueError, match="no write was planned for kashflow sales_invoice 90004"):
+        ask_retry(ledger, letter.dead_letter_id, "test")
 
 
 def test_a_receipt_posts_once_to_the_right_invoice_and_comes_back_without_a_loop(
