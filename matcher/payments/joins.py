@@ -27,9 +27,12 @@ from matcher.payments.config import (
 
 def first_pass_candidates(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """Every join candidate, single pairs and reference groups, in `CANDIDATE_SCHEMA`."""
-    pairs = _scored(_kept(_evidence(_candidate_pairs(pays, invs, cfg), cfg)), cfg.weights)
-    singles = _singles(pairs, cfg.weights)
-    groups = _reference_groups(pairs, cfg)
+    pairs = _scored(_evidence(_candidate_pairs(pays, invs, cfg), cfg), cfg.weights)
+    singles = _singles(pairs.filter(_kept()), cfg.weights)
+    # A payer not identified may name invoices outside the date window: alone they are
+    # too weak, but several that sum to the amount are a group.
+    late_named = pl.col("via_ref") & pl.col("cp_unknown")
+    groups = _reference_groups(pairs.filter(_kept() | late_named), cfg)
     return pl.concat(
         [
             singles.select(
@@ -100,8 +103,8 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
 
 
-def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
-    """The pairs with enough evidence to be candidates at all."""
+def _kept() -> pl.Expr:
+    """Which pairs have enough evidence to be candidates at all."""
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
         (
@@ -120,7 +123,7 @@ def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
         | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
         | (pl.col("same_cp") & (pl.col("relation") == "discount_after_date") & pl.col("in_window"))
     )
-    return pairs.filter(keep)
+    return keep
 
 
 def _scored(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
@@ -408,11 +411,16 @@ naming a wrong invoice of similar amount would look like."""
 def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """One payment whose reference names several invoices that together fit its amount:
     named exactly, or (for a known payer) one slip away; a parent may name invoices of
-    several of its subsidiaries."""
+    several of its subsidiaries, and so may a payer not identified when every invoice
+    named belongs to one group (one parent and its subsidiaries)."""
     w = cfg.weights
     named = pl.col("via_ref") | (pl.col("ref_fuzzy") & pl.col("same_cp"))
+    # A payer not identified needs the date window for a number read one slip away, not
+    # for one named outright: several named invoices summing to the amount are evidence
+    # enough, however late the payment.
     referenced = pairs.filter(
-        named & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
+        named
+        & (pl.col("same_cp") | (pl.col("cp_unknown") & (pl.col("in_window") | pl.col("via_ref"))))
     ).sort("pay", "issue_day", "inv")
     groups = (
         referenced.group_by("pay")
@@ -431,8 +439,13 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             pl.col("via_parent").any(),
             pl.col("in_window").all(),
             pl.col("i_cp").n_unique().alias("n_cp"),
+            pl.coalesce("i_parent", "i_cp").n_unique().alias("n_groups"),
         )
-        .filter((pl.col("m_inv").list.len() >= 2) & ((pl.col("n_cp") == 1) | pl.col("same_cp")))
+        .filter(
+            (pl.col("m_inv").list.len() >= 2)
+            & ((pl.col("n_cp") == 1) | pl.col("same_cp") | (pl.col("n_groups") == 1))
+        )
+        .with_columns((pl.col("via_parent") | (pl.col("n_cp") > 1)).alias("via_parent"))
         .with_columns(
             amount_relation(
                 pl.col("paid"),

@@ -27,7 +27,7 @@ def subset_candidates(
     a partly paid one).
 
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
-    ``subset_pool`` items of its counterparty and currency inside the date window (the
+    ``small_subset_pool`` items of its counterparty and currency inside the date window (the
     most recent invoices before the payment; the first payments after the invoice),
     groups hold at most ``max_subset_size`` items, a group is dropped as soon as its sum
     passes the target, and a counterparty's leftovers are capped at the most recent
@@ -133,7 +133,7 @@ def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
         )
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
         .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
-        .filter(pl.col("rank") < cfg.subset_pool)
+        .filter(pl.col("rank") < cfg.small_subset_pool)
         .select(
             pl.col("pay").alias("target_id"), "target", pl.col("inv").alias("item"), "cents", "rank"
         )
@@ -148,7 +148,7 @@ def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
         .filter(_in_window(cfg) & (pl.col("cents") <= pl.col("target")))
         .sort("inv", "p_day", "pay")
         .with_columns(pl.int_range(pl.len()).over("inv").alias("rank"))
-        .filter(pl.col("rank") < cfg.subset_pool)
+        .filter(pl.col("rank") < cfg.small_subset_pool)
         .select(
             pl.col("inv").alias("target_id"), "target", pl.col("pay").alias("item"), "cents", "rank"
         )
@@ -211,8 +211,9 @@ def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.Data
 def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
     """Groups of min_size..max_subset_size pool items (in rank order) summing exactly to
     their target: level-wise self-joins, each pruned to sums not past the target. Groups
-    of more than four items are drawn from the first ``large_subset_pool`` items only,
-    so the work per target stays bounded (C(12, <=4) + C(10, 5..6) = 1,255 groups at most)."""
+    of four are drawn from the first ``subset_pool`` items only and groups of five or
+    six from the first ``large_subset_pool``, so the work per target stays bounded
+    (C(24, <=3) + C(12, 4) + C(10, 5..6) = 3,281 groups at most)."""
     max_size = cfg.max_subset_size
     level = pool.select(
         "target_id",
@@ -226,6 +227,9 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
     )
     found = [level] if min_size <= 1 else []
     for size in range(2, max_size + 1):
+        if size == 4:
+            level = level.filter(pl.col("last") < cfg.subset_pool - 1)
+            right = right.filter(pl.col("rank") < cfg.subset_pool)
         if size == 5:
             level = level.filter(pl.col("last") < cfg.large_subset_pool - 1)
             right = right.filter(pl.col("rank") < cfg.large_subset_pool)

@@ -231,6 +231,43 @@ def test_a_parent_without_reference_is_found_by_the_sum_of_its_subsidiaries_invo
     assert set(rows(result)) == {("P1", "I1"), ("P1", "I2")}
 
 
+def test_an_unidentified_payer_naming_invoices_of_one_group_pays_them_even_late() -> None:
+    # No counterparty on the bank line; the invoices named belong to two subsidiaries of
+    # one parent, and the payment comes long after the date window.
+    late = ISSUED + timedelta(days=30 + 200)
+    invoices = [
+        invoice(1, "1000.00", cp="SUB-A", parent="GROUP"),
+        invoice(2, "750.00", cp="SUB-B", parent="GROUP"),
+        invoice(3, "750.00", cp="OTHER"),
+    ]
+    result = match(
+        [payment("P1", "1750.00", cp=None, reference="INV-0000001 INV-0000002", paid=late)],
+        invoices,
+    )
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P1", "I2")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+    # Named invoices of two unrelated customers are no group.
+    invoices[1]["parent_counterparty_id"] = None
+    result = match(
+        [payment("P1", "1750.00", cp=None, reference="INV-0000001 INV-0000002", paid=late)],
+        invoices,
+    )
+    assert result.filter(pl.col("invoice_id") != "I1").height == 0
+
+
+def test_a_statement_payment_finds_a_pair_among_many_more_recent_invoices() -> None:
+    # Twenty invoices issued after the two it pays, all before the payment date.
+    older = [invoice(1, "412.17", issued=ISSUED - timedelta(days=40)),
+             invoice(2, "96.40", issued=ISSUED - timedelta(days=39))]  # fmt: skip
+    newer = [
+        invoice(10 + n, f"{150 + 13 * n}.{11 + n:02d}", issued=ISSUED - timedelta(days=30 - n))
+        for n in range(20)
+    ]
+    result = match([payment("P1", "508.57", reference="STATEMENT")], older + newer)
+    assert set(rows(result)) == {("P1", "I1"), ("P1", "I2")}
+
+
 def test_a_remittance_naming_several_invoices_with_slips_settles_them_together() -> None:
     invoices = [
         invoice(1201, "310.00"),
