@@ -283,6 +283,26 @@ def test_a_remittance_naming_several_invoices_with_slips_settles_them_together()
     assert {row["status"] for row in found.values()} == {"suggested"}
 
 
+def test_a_remittance_with_a_slip_in_every_number_is_read_the_way_that_fits() -> None:
+    invoices = [
+        invoice(1669, "45.00"),
+        invoice(1065, "462.00"),
+        invoice(1085, "182.26"),
+        invoice(1067, "300.00"),  # 1065 typed as 1066 is one slip from both 1065 and 1067
+        invoice(1999, "77.00"),
+    ]
+    # Every number slipped; only reading 1066 as 1065 fits the amount. Paid long after.
+    late = ISSUED + timedelta(days=30 + 200)
+    reference = "REMITTANCE 1696 1066 1058"
+    result = match([payment("P1", "689.26", reference=reference, paid=late)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1669"), ("P1", "I1065"), ("P1", "I1085")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+    # Alone, a number that is not the reference's longest is never read as a slip.
+    alone = match([payment("P2", "31.23", reference="BACS 1696 20260415")], invoices)
+    assert alone.height == 0
+
+
 def test_a_statement_payment_without_reference_finds_its_five_invoices() -> None:
     amounts = ["412.17", "96.40", "1310.00", "75.25", "648.90", "230.00", "58.12", "990.99"]
     invoices = [
