@@ -438,31 +438,41 @@ invoices it is one slip from, or as none) that are tried against the amount."""
 def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
     """``pay``, ``combo``, ``inv``: every way of reading a reference's numbers as invoices.
 
-    A number naming an invoice exactly names it in every reading; a number one slip
-    from some of the payer's invoices names one of them, or none (it may be noise, or
-    the slip may have hit the wrong invoice). A reference with more than `MAX_READINGS`
-    readings is read with its exact numbers only."""
-    exact = referenced.filter(pl.col("via_ref")).select("pay", "inv", "num_key")
-    slot = pl.coalesce("typed", "ref_longest")
+    Each number names one invoice: one of those whose number it is (usually there is
+    one), or, for a number one slip from some of the payer's invoices, one of them or
+    none (it may be noise, or the slip may have hit the wrong invoice). A reference with
+    more than `MAX_READINGS` readings is read with its exact numbers only."""
+    exact = referenced.filter(pl.col("via_ref")).select(
+        "pay", "inv", pl.col("num_key").alias("slot"), pl.lit(False).alias("may_be_none")
+    )
     slipped = (
         referenced.filter(~pl.col("via_ref"))
-        .select("pay", "inv", slot.alias("slot"))
+        .select(
+            "pay",
+            "inv",
+            pl.coalesce("typed", "ref_longest").alias("slot"),
+            pl.lit(True).alias("may_be_none"),
+        )
         .join(exact.select("pay", "inv"), on=["pay", "inv"], how="anti")
-        .join(exact.select("pay", pl.col("num_key").alias("slot")), on=["pay", "slot"], how="anti")
+        .join(exact.select("pay", "slot"), on=["pay", "slot"], how="anti")
     )
     options = (
-        slipped.sort("pay", "slot", "inv")
-        .group_by("pay", "slot", maintain_order=True)
+        pl.concat([exact, slipped])
+        .sort("pay", "may_be_none", "slot", "inv")
+        .group_by("pay", "may_be_none", "slot", maintain_order=True)
         .agg(pl.col("inv").cast(pl.Int64).alias("option"))
         .with_columns(
-            pl.col("option").list.concat(pl.lit([-1], dtype=pl.List(pl.Int64))),
-            pl.int_range(pl.len()).over("pay").alias("k"),
+            pl.when("may_be_none")
+            .then(pl.col("option").list.concat(pl.lit([-1], dtype=pl.List(pl.Int64))))
+            .otherwise(pl.col("option"))
         )
     )
-    readings = options.group_by("pay").agg(pl.col("option").list.len().product().alias("n"))
-    options = options.join(readings.filter(pl.col("n") <= MAX_READINGS), on="pay", how="semi")
+    readings = pl.col("option").list.len().product().over("pay")
+    options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
+    options = options.filter(readings <= MAX_READINGS)
+    options = options.with_columns(pl.int_range(pl.len()).over("pay").alias("k"))
     combos = (
-        pl.concat([exact.select("pay"), options.select("pay")])
+        options.select("pay")
         .unique()
         .with_columns(pl.lit([], dtype=pl.List(pl.Int64)).alias("chosen"))
     )
@@ -480,17 +490,8 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
                 .alias("chosen"),
             )
         )
-    named = exact.group_by("pay").agg(pl.col("inv").cast(pl.Int64).alias("named"))
     return (
-        combos.join(named, on="pay", how="left")
-        .select(
-            "pay",
-            pl.col("named")
-            .fill_null(pl.lit([], dtype=pl.List(pl.Int64)))
-            .list.concat("chosen")
-            .alias("inv"),
-        )
-        .with_columns(pl.col("inv").list.sort())
+        combos.select("pay", pl.col("chosen").list.sort().alias("inv"))
         .filter(
             (pl.col("inv").list.len() >= 2)
             & (pl.col("inv").list.n_unique() == pl.col("inv").list.len())

@@ -27,8 +27,9 @@ def subset_candidates(
     a partly paid one).
 
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
-    ``small_subset_pool`` items of its counterparty and currency inside the date window (the
-    most recent invoices before the payment; the first payments after the invoice),
+    ``small_subset_pool`` items of its counterparty and currency (the most recent
+    invoices issued by the payment's date; the first payments inside the invoice's date
+    window),
     groups hold at most ``max_subset_size`` items, a group is dropped as soon as its sum
     passes the target, and a counterparty's leftovers are capped at the most recent
     ``max_leftovers_per_counterparty`` per side. Equal sums tie, and rank oldest
@@ -122,15 +123,12 @@ def _leftovers(
 
 
 def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
-    """One payment, several invoices: the most recent eligible invoices issued by its date."""
+    """One payment, several invoices: the most recent invoices issued by its date, however
+    late it is (a customer clearing old invoices at once is still paying them)."""
     return (
         lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
         .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
-        .filter(
-            _in_window(cfg)
-            & (pl.col("issue_day") <= pl.col("p_day"))
-            & (pl.col("cents") < pl.col("target"))
-        )
+        .filter((pl.col("issue_day") <= pl.col("p_day")) & (pl.col("cents") < pl.col("target")))
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
         .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
         .filter(pl.col("rank") < cfg.small_subset_pool)

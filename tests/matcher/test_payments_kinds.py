@@ -256,6 +256,16 @@ def test_an_unidentified_payer_naming_invoices_of_one_group_pays_them_even_late(
     assert result.filter(pl.col("invoice_id") != "I1").height == 0
 
 
+def test_a_late_statement_payment_still_finds_its_invoices() -> None:
+    amounts = ["412.17", "96.40", "1310.00", "75.25"]
+    invoices = [invoice(n + 1, a, issued=ISSUED - timedelta(days=n)) for n, a in enumerate(amounts)]
+    late = ISSUED + timedelta(days=30 + 200)
+    result = match([payment("P1", "583.82", reference="STATEMENT", paid=late)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P1", "I2"), ("P1", "I4")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+
+
 def test_a_statement_payment_finds_a_pair_among_many_more_recent_invoices() -> None:
     # Twenty invoices issued after the two it pays, all before the payment date.
     older = [invoice(1, "412.17", issued=ISSUED - timedelta(days=40)),
@@ -301,6 +311,18 @@ def test_a_remittance_with_a_slip_in_every_number_is_read_the_way_that_fits() ->
     # Alone, a number that is not the reference's longest is never read as a slip.
     alone = match([payment("P2", "31.23", reference="BACS 1696 20260415")], invoices)
     assert alone.height == 0
+
+
+def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
+    # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
+    # Both together fit the amount, but one number cannot name both: no group of them.
+    twin = invoice(1032, "454.56") | {"invoice_id": "I1032-twin"}
+    result = match(
+        [payment("P1", "909.12", reference="INV-0001032 0001052")],
+        [invoice(1032, "454.56"), twin],
+    )
+    assert not result.filter(pl.col("rules").list.contains("amount_exact")).height
+    assert set(result["status"]) <= {"suggested"}
 
 
 def test_a_statement_payment_without_reference_finds_its_five_invoices() -> None:
