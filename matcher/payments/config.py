@@ -83,9 +83,11 @@ class MatchConfig:
     A payment counts as in the *date window* of an invoice from ``days_before_issue``
     before its issue date to ``days_after_due`` after its due date. Candidates scoring
     under ``suggest_threshold`` are dropped; ``auto_threshold`` and ``ambiguity_margin``
-    decide auto (see the module). Subset-sum groups hold up to ``max_subset_size`` items
-    drawn from ``subset_pool`` candidates per target (groups of five or more from the
-    first ``large_subset_pool`` of them), and from at most
+    decide auto (see the module). Subset-sum groups hold up to ``max_subset_size`` items:
+    groups of two or three drawn from ``small_subset_pool`` candidates per target, of
+    four from the first ``subset_pool`` of them, of five or more from the first
+    ``large_subset_pool`` (the fewer items, the fewer sums there are to coincide by
+    chance, so the wider the search can be), and from at most
     ``max_leftovers_per_counterparty`` leftovers per counterparty and side.
     """
 
@@ -112,6 +114,7 @@ class MatchConfig:
     suggest_threshold: float = 0.4
     ambiguity_margin: float = 0.05
     max_subset_size: int = 6
+    small_subset_pool: int = 24
     subset_pool: int = 12
     large_subset_pool: int = 10
     max_leftovers_per_counterparty: int = 300

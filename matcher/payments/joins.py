@@ -27,8 +27,10 @@ from matcher.payments.config import (
 
 def first_pass_candidates(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """Every join candidate, single pairs and reference groups, in `CANDIDATE_SCHEMA`."""
-    pairs = _scored(_kept(_evidence(_candidate_pairs(pays, invs, cfg), cfg)), cfg.weights)
-    singles = _singles(pairs, cfg.weights)
+    pairs = _scored(_evidence(_candidate_pairs(pays, invs, cfg), cfg), cfg.weights)
+    singles = _singles(pairs.filter(_kept()), cfg.weights)
+    # Invoices named outside the date window, or numbers read as slips only as part of a
+    # group, are too weak alone; several that sum to the amount are a group.
     groups = _reference_groups(pairs, cfg)
     return pl.concat(
         [
@@ -64,10 +66,16 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
                 by_amount.with_columns(no_slip),
                 _unknown_payer_amount_pairs(pays, invs).with_columns(no_slip),
                 _mistyped_reference_pairs(pays, invs, by_reference),
-            ]
+            ],
+            how="diagonal",
         )
         .group_by("pay", "inv")
-        .agg(pl.col("via_ref").any(), pl.col("slip").any())
+        .agg(
+            pl.col("via_ref").any(),
+            (pl.col("slip") & pl.col("alone").fill_null(True)).any().alias("slip"),
+            pl.col("slip").any().alias("group_slip"),
+            pl.col("typed").min(),
+        )
         .join(pays.drop("payment_id", "ref_numbers"), on="pay")
         .join(invs.drop("invoice_id"), on="inv")
         .filter(pl.col("p_cur") == pl.col("i_cur"))
@@ -100,8 +108,8 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
 
 
-def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
-    """The pairs with enough evidence to be candidates at all."""
+def _kept() -> pl.Expr:
+    """Which pairs have enough evidence to be candidates at all."""
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
         (
@@ -120,7 +128,7 @@ def _kept(pairs: pl.DataFrame) -> pl.DataFrame:
         | (~pl.col("via_ref") & pl.col("same_cp") & pl.col("ref_fuzzy") & pl.col("in_window"))
         | (pl.col("same_cp") & (pl.col("relation") == "discount_after_date") & pl.col("in_window"))
     )
-    return pairs.filter(keep)
+    return keep
 
 
 def _scored(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
@@ -317,7 +325,8 @@ def _mistyped_reference_pairs(
     a reference that names none of that payer's invoices: a partial payment with a
     mistyped number, or a remittance listing several invoices with slips in some.
     Candidates share a one-deletion variant of their keys (which every substitution and
-    transposition does); those one slip apart are marked ``slip``."""
+    transposition does); those one slip apart are marked ``slip``, with the number
+    ``typed``."""
     payer = payer_invoices(invs).select("inv", "cp", "num_key")
     named = (
         by_reference.join(pays.select("pay", pl.col("p_cp").alias("cp")), on="pay")
@@ -325,23 +334,35 @@ def _mistyped_reference_pairs(
         .select("pay", pl.col("num_key").alias("key"))
     )
     # A reference naming some of the payer's invoices: its other numbers may be slips;
-    # one naming none: its longest number may be (its other numbers are bank noise).
+    # one naming none: its longest number may be, and its other numbers only as part of
+    # a group (alone they are more likely bank noise): ``alone`` says which.
     known = pays.filter(pl.col("p_cp").is_not_null())
     some = known.join(named.select("pay").unique(), on="pay", how="semi")
+    none = known.join(some.select("pay"), on="pay", how="anti")
     typed = (
         pl.concat(
             [
                 some.select(
-                    "pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("key")
+                    "pay",
+                    pl.col("p_cp").alias("cp"),
+                    pl.col("ref_numbers").alias("key"),
+                    pl.lit(True).alias("alone"),
                 ).explode("key"),
-                known.join(some.select("pay"), on="pay", how="anti").select(
-                    "pay", pl.col("p_cp").alias("cp"), pl.col("ref_longest").alias("key")
+                none.select(
+                    "pay",
+                    pl.col("p_cp").alias("cp"),
+                    pl.col("ref_numbers").alias("key"),
+                    "ref_longest",
+                )
+                .explode("key")
+                .select(
+                    "pay", "cp", "key", (pl.col("key") == pl.col("ref_longest")).alias("alone")
                 ),
             ]
         )
         .filter(pl.col("key").str.len_chars() >= 3)
         .join(named, on=["pay", "key"], how="anti")
-        .unique()
+        .unique(["pay", "key"], keep="first", maintain_order=True)
     )
     numbers = payer.filter(pl.col("num_key").str.len_chars() >= 3).select(
         "inv", "cp", pl.col("num_key").alias("key")
@@ -352,6 +373,7 @@ def _mistyped_reference_pairs(
         .join(_deletion_variants(numbers, "inv", "key"), on=["cp", "variant"])
         .select("pay", "inv", "typed", "key")
         .unique()
+        .join(typed.select("pay", pl.col("key").alias("typed"), "alone"), on=["pay", "typed"])
     )
     distance = cpdist(
         near["typed"].to_list(), near["key"].to_list(), scorer=OSA.distance, workers=-1
@@ -359,8 +381,16 @@ def _mistyped_reference_pairs(
     return (
         near.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
         .filter(pl.col("distance") == 1)
-        .select("pay", "inv", pl.lit(False).alias("via_ref"), pl.lit(True).alias("slip"))
-        .unique()
+        .sort("pay", "inv", "alone", "typed", descending=[False, False, True, False])
+        .select(
+            "pay",
+            "inv",
+            pl.lit(False).alias("via_ref"),
+            pl.lit(True).alias("slip"),
+            "typed",
+            "alone",
+        )
+        .unique(["pay", "inv"], keep="first", maintain_order=True)
     )
 
 
@@ -400,6 +430,79 @@ def _fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+MAX_READINGS = 64
+"""Most ways one reference's slips are read (each slipped number as one of the payer's
+invoices it is one slip from, or as none) that are tried against the amount."""
+
+
+def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
+    """``pay``, ``combo``, ``inv``: every way of reading a reference's numbers as invoices.
+
+    Each number names one invoice: one of those whose number it is (usually there is
+    one), or, for a number one slip from some of the payer's invoices, one of them or
+    none (it may be noise, or the slip may have hit the wrong invoice). A reference with
+    more than `MAX_READINGS` readings is read with its exact numbers only."""
+    exact = referenced.filter(pl.col("via_ref")).select(
+        "pay", "inv", pl.col("num_key").alias("slot"), pl.lit(False).alias("may_be_none")
+    )
+    slipped = (
+        referenced.filter(~pl.col("via_ref"))
+        .select(
+            "pay",
+            "inv",
+            pl.coalesce("typed", "ref_longest").alias("slot"),
+            pl.lit(True).alias("may_be_none"),
+        )
+        .join(exact.select("pay", "inv"), on=["pay", "inv"], how="anti")
+        .join(exact.select("pay", "slot"), on=["pay", "slot"], how="anti")
+    )
+    options = (
+        pl.concat([exact, slipped])
+        .sort("pay", "may_be_none", "slot", "inv")
+        .group_by("pay", "may_be_none", "slot", maintain_order=True)
+        .agg(pl.col("inv").cast(pl.Int64).alias("option"))
+        .with_columns(
+            pl.when("may_be_none")
+            .then(pl.col("option").list.concat(pl.lit([-1], dtype=pl.List(pl.Int64))))
+            .otherwise(pl.col("option"))
+        )
+    )
+    readings = pl.col("option").list.len().product().over("pay")
+    options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
+    options = options.filter(readings <= MAX_READINGS)
+    options = options.with_columns(pl.int_range(pl.len()).over("pay").alias("k"))
+    combos = (
+        options.select("pay")
+        .unique()
+        .with_columns(pl.lit([], dtype=pl.List(pl.Int64)).alias("chosen"))
+    )
+    slots: int = options.select(pl.col("k").max() + 1).item() if options.height else 0
+    for k in range(slots):
+        step = options.filter(pl.col("k") == k).select("pay", "option")
+        combos = (
+            combos.join(step, on="pay", how="left")
+            .explode("option")
+            .select(
+                "pay",
+                pl.when(pl.col("option").fill_null(-1) >= 0)
+                .then(pl.col("chosen").list.concat(pl.concat_list("option")))
+                .otherwise(pl.col("chosen"))
+                .alias("chosen"),
+            )
+        )
+    return (
+        combos.select("pay", pl.col("chosen").list.sort().alias("inv"))
+        .filter(
+            (pl.col("inv").list.len() >= 2)
+            & (pl.col("inv").list.n_unique() == pl.col("inv").list.len())
+        )
+        .unique(maintain_order=True)
+        .with_columns(pl.int_range(pl.len()).over("pay").alias("combo"))
+        .explode("inv")
+        .with_columns(pl.col("inv").cast(pl.UInt32))
+    )
+
+
 GROUP_FITTING_RELATIONS = tuple(r for r in FITTING_RELATIONS if r != "bank_fee")
 """How several invoices' sum may fit one payment: not short by a wire fee, which a slip
 naming a wrong invoice of similar amount would look like."""
@@ -408,14 +511,24 @@ naming a wrong invoice of similar amount would look like."""
 def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """One payment whose reference names several invoices that together fit its amount:
     named exactly, or (for a known payer) one slip away; a parent may name invoices of
-    several of its subsidiaries."""
+    several of its subsidiaries, and so may a payer not identified when every invoice
+    named belongs to one group (one parent and its subsidiaries)."""
     w = cfg.weights
-    named = pl.col("via_ref") | (pl.col("ref_fuzzy") & pl.col("same_cp"))
+    named = pl.col("via_ref") | ((pl.col("ref_fuzzy") | pl.col("group_slip")) & pl.col("same_cp"))
+    # A payer not identified needs the date window for a number read one slip away, not
+    # for one named outright: several named invoices summing to the amount are evidence
+    # enough, however late the payment.
     referenced = pairs.filter(
-        named & (pl.col("same_cp") | (pl.col("cp_unknown") & pl.col("in_window")))
-    ).sort("pay", "issue_day", "inv")
+        named
+        & (pl.col("same_cp") | (pl.col("cp_unknown") & (pl.col("in_window") | pl.col("via_ref"))))
+    )
+    members = (
+        _reading_combinations(referenced)
+        .join(referenced, on=["pay", "inv"])
+        .sort("pay", "combo", "issue_day", "inv")
+    )
     groups = (
-        referenced.group_by("pay")
+        members.group_by("pay", "combo")
         .agg(
             pl.col("inv").alias("m_inv"),
             pl.col("cents_right").sum().alias("owed"),
@@ -431,8 +544,13 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             pl.col("via_parent").any(),
             pl.col("in_window").all(),
             pl.col("i_cp").n_unique().alias("n_cp"),
+            pl.coalesce("i_parent", "i_cp").n_unique().alias("n_groups"),
         )
-        .filter((pl.col("m_inv").list.len() >= 2) & ((pl.col("n_cp") == 1) | pl.col("same_cp")))
+        .filter(
+            (pl.col("m_inv").list.len() >= 2)
+            & ((pl.col("n_cp") == 1) | pl.col("same_cp") | (pl.col("n_groups") == 1))
+        )
+        .with_columns((pl.col("via_parent") | (pl.col("n_cp") > 1)).alias("via_parent"))
         .with_columns(
             amount_relation(
                 pl.col("paid"),

@@ -27,8 +27,9 @@ def subset_candidates(
     a partly paid one).
 
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
-    ``subset_pool`` items of its counterparty and currency inside the date window (the
-    most recent invoices before the payment; the first payments after the invoice),
+    ``small_subset_pool`` items of its counterparty and currency (the most recent
+    invoices issued by the payment's date; the first payments inside the invoice's date
+    window),
     groups hold at most ``max_subset_size`` items, a group is dropped as soon as its sum
     passes the target, and a counterparty's leftovers are capped at the most recent
     ``max_leftovers_per_counterparty`` per side. Equal sums tie, and rank oldest
@@ -122,18 +123,15 @@ def _leftovers(
 
 
 def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
-    """One payment, several invoices: the most recent eligible invoices issued by its date."""
+    """One payment, several invoices: the most recent invoices issued by its date, however
+    late it is (a customer clearing old invoices at once is still paying them)."""
     return (
         lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
         .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
-        .filter(
-            _in_window(cfg)
-            & (pl.col("issue_day") <= pl.col("p_day"))
-            & (pl.col("cents") < pl.col("target"))
-        )
+        .filter((pl.col("issue_day") <= pl.col("p_day")) & (pl.col("cents") < pl.col("target")))
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
         .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
-        .filter(pl.col("rank") < cfg.subset_pool)
+        .filter(pl.col("rank") < cfg.small_subset_pool)
         .select(
             pl.col("pay").alias("target_id"), "target", pl.col("inv").alias("item"), "cents", "rank"
         )
@@ -148,7 +146,7 @@ def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
         .filter(_in_window(cfg) & (pl.col("cents") <= pl.col("target")))
         .sort("inv", "p_day", "pay")
         .with_columns(pl.int_range(pl.len()).over("inv").alias("rank"))
-        .filter(pl.col("rank") < cfg.subset_pool)
+        .filter(pl.col("rank") < cfg.small_subset_pool)
         .select(
             pl.col("inv").alias("target_id"), "target", pl.col("pay").alias("item"), "cents", "rank"
         )
@@ -210,9 +208,11 @@ def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.Data
 
 def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
     """Groups of min_size..max_subset_size pool items (in rank order) summing exactly to
-    their target: level-wise self-joins, each pruned to sums not past the target. Groups
-    of more than four items are drawn from the first ``large_subset_pool`` items only,
-    so the work per target stays bounded (C(12, <=4) + C(10, 5..6) = 1,255 groups at most)."""
+    their target. Pairs come from a self-join of the pool pruned to sums not past the
+    target; triples from a look-up of the amount each pair lacks (so the whole pool costs
+    its pairs, not its triples); groups of four from level-wise self-joins over the first
+    ``subset_pool`` items, of five or six over the first ``large_subset_pool``. The work
+    per target stays bounded (C(24, 2) + C(12, 3..4) + C(10, 5..6) = 1,453 rows at most)."""
     max_size = cfg.max_subset_size
     level = pool.select(
         "target_id",
@@ -225,26 +225,53 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
         "target_id", pl.col("item").alias("next"), pl.col("cents").alias("add"), "rank"
     )
     found = [level] if min_size <= 1 else []
-    for size in range(2, max_size + 1):
-        if size == 5:
-            level = level.filter(pl.col("last") < cfg.large_subset_pool - 1)
-            right = right.filter(pl.col("rank") < cfg.large_subset_pool)
-        level = (
-            level.filter(pl.col("total") < pl.col("target"))
-            .join(right, on="target_id")
-            .filter(
-                (pl.col("rank") > pl.col("last"))
-                & (pl.col("total") + pl.col("add") <= pl.col("target"))
-            )
+    if max_size < 2:
+        return pl.concat(found).filter(pl.col("total") == pl.col("target"))
+    pairs = _extended(level, right)
+    found.append(pairs)
+    if max_size >= 3:
+        lacking = pairs.filter(pl.col("total") < pl.col("target")).with_columns(
+            (pl.col("target") - pl.col("total")).alias("add")
+        )
+        found.append(
+            lacking.join(right, on=["target_id", "add"])
+            .filter(pl.col("rank") > pl.col("last"))
             .select(
                 "target_id",
                 "target",
                 pl.col("members").list.concat(pl.concat_list("next")).alias("members"),
-                (pl.col("total") + pl.col("add")).alias("total"),
+                pl.col("target").alias("total"),
                 pl.col("rank").alias("last"),
             )
         )
+    right = right.filter(pl.col("rank") < cfg.subset_pool)
+    level = _extended(pairs.filter(pl.col("last") < cfg.subset_pool - 1), right)
+    for size in range(4, max_size + 1):
+        if size == 5:
+            level = level.filter(pl.col("last") < cfg.large_subset_pool - 1)
+            right = right.filter(pl.col("rank") < cfg.large_subset_pool)
+        level = _extended(level, right)
         found.append(level)
         if level.height == 0:
             break
     return pl.concat(found).filter(pl.col("total") == pl.col("target"))
+
+
+def _extended(level: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+    """Each group of ``level`` still short of its target, one item longer: every later
+    item of ``right`` that does not take it past the target."""
+    return (
+        level.filter(pl.col("total") < pl.col("target"))
+        .join(right, on="target_id")
+        .filter(
+            (pl.col("rank") > pl.col("last"))
+            & (pl.col("total") + pl.col("add") <= pl.col("target"))
+        )
+        .select(
+            "target_id",
+            "target",
+            pl.col("members").list.concat(pl.concat_list("next")).alias("members"),
+            (pl.col("total") + pl.col("add")).alias("total"),
+            pl.col("rank").alias("last"),
+        )
+    )

@@ -182,6 +182,53 @@ def test_a_parent_without_reference_is_found_by_the_sum_of_its_subsidiaries_invo
     assert set(rows(result)) == {("P1", "I1"), ("P1", "I2")}
 
 
+def test_an_unidentified_payer_naming_invoices_of_one_group_pays_them_even_late() -> None:
+    # No counterparty on the bank line; the invoices named belong to two subsidiaries of
+    # one parent, and the payment comes long after the date window.
+    late = ISSUED + timedelta(days=30 + 200)
+    invoices = [
+        invoice(1, "1000.00", cp="SUB-A", parent="GROUP"),
+        invoice(2, "750.00", cp="SUB-B", parent="GROUP"),
+        invoice(3, "750.00", cp="OTHER"),
+    ]
+    result = match(
+        [payment("P1", "1750.00", cp=None, reference="INV-0000001 INV-0000002", paid=late)],
+        invoices,
+    )
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P1", "I2")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+    # Named invoices of two unrelated customers are no group.
+    invoices[1]["parent_counterparty_id"] = None
+    result = match(
+        [payment("P1", "1750.00", cp=None, reference="INV-0000001 INV-0000002", paid=late)],
+        invoices,
+    )
+    assert result.filter(pl.col("invoice_id") != "I1").height == 0
+
+
+def test_a_late_statement_payment_still_finds_its_invoices() -> None:
+    amounts = ["412.17", "96.40", "1310.00", "75.25"]
+    invoices = [invoice(n + 1, a, issued=ISSUED - timedelta(days=n)) for n, a in enumerate(amounts)]
+    late = ISSUED + timedelta(days=30 + 200)
+    result = match([payment("P1", "583.82", reference="STATEMENT", paid=late)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P1", "I2"), ("P1", "I4")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+
+
+def test_a_statement_payment_finds_a_pair_among_many_more_recent_invoices() -> None:
+    # Twenty invoices issued after the two it pays, all before the payment date.
+    older = [invoice(1, "412.17", issued=ISSUED - timedelta(days=40)),
+             invoice(2, "96.40", issued=ISSUED - timedelta(days=39))]  # fmt: skip
+    newer = [
+        invoice(10 + n, f"{150 + 13 * n}.{11 + n:02d}", issued=ISSUED - timedelta(days=30 - n))
+        for n in range(20)
+    ]
+    result = match([payment("P1", "508.57", reference="STATEMENT")], older + newer)
+    assert set(rows(result)) == {("P1", "I1"), ("P1", "I2")}
+
+
 def test_a_remittance_naming_several_invoices_with_slips_settles_them_together() -> None:
     invoices = [
         invoice(1201, "310.00"),
@@ -195,6 +242,38 @@ def test_a_remittance_naming_several_invoices_with_slips_settles_them_together()
     assert set(found) == {("P1", "I1201"), ("P1", "I1234"), ("P1", "I1388")}
     assert all("reference_fuzzy" in row["rules"] for row in found.values())
     assert {row["status"] for row in found.values()} == {"suggested"}
+
+
+def test_a_remittance_with_a_slip_in_every_number_is_read_the_way_that_fits() -> None:
+    invoices = [
+        invoice(1669, "45.00"),
+        invoice(1065, "462.00"),
+        invoice(1085, "182.26"),
+        invoice(1067, "300.00"),  # 1065 typed as 1066 is one slip from both 1065 and 1067
+        invoice(1999, "77.00"),
+    ]
+    # Every number slipped; only reading 1066 as 1065 fits the amount. Paid long after.
+    late = ISSUED + timedelta(days=30 + 200)
+    reference = "REMITTANCE 1696 1066 1058"
+    result = match([payment("P1", "689.26", reference=reference, paid=late)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1669"), ("P1", "I1065"), ("P1", "I1085")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+    # Alone, a number that is not the reference's longest is never read as a slip.
+    alone = match([payment("P2", "31.23", reference="BACS 1696 20260415")], invoices)
+    assert alone.height == 0
+
+
+def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
+    # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
+    # Both together fit the amount, but one number cannot name both: no group of them.
+    twin = invoice(1032, "454.56") | {"invoice_id": "I1032-twin"}
+    result = match(
+        [payment("P1", "909.12", reference="INV-0001032 0001052")],
+        [invoice(1032, "454.56"), twin],
+    )
+    assert not result.filter(pl.col("rules").list.contains("amount_exact")).height
+    assert set(result["status"]) <= {"suggested"}
 
 
 def test_a_statement_payment_without_reference_finds_its_five_invoices() -> None:
