@@ -16,11 +16,11 @@ import typer
 from rich.console import Console, Group
 from rich.table import Table
 
-from ledgerbridge.config import SettingsError, load_settings
+from ledgerbridge.config import Settings, SettingsError, load_settings
 from ledgerbridge.database import database_url
 from writer.intents import WriteIntent
 from writer.plan import FLOWS, Plan, plan_all
-from writer.rules import RulesError, load_rules
+from writer.rules import Rules, RulesError, load_rules
 
 MAX_FIELDS = 6
 MAX_VALUE = 40
@@ -94,16 +94,21 @@ def plan_tables(plan: Plan) -> Group:
     return Group(*parts)
 
 
+def configured_rules(settings: Settings) -> Rules:
+    """The writer's rules as configured (`rules_file` over the defaults)."""
+    try:
+        return load_rules(settings.rules_file)
+    except RulesError as exc:
+        raise SettingsError(f"invalid rules: {exc}") from None
+
+
 def plan_command(
     flow: list[str] = typer.Option([], "--flow", "-f", help=FLOW_HELP),  # noqa: B008
 ) -> None:
     """Print the writes every flow would make now (flow, target, key, fields, approval
     needed, warnings), the conflicts resolved and the records refused; apply nothing."""
     settings = load_settings()
-    try:
-        rules = load_rules(settings.rules_file)
-    except RulesError as exc:
-        raise SettingsError(f"invalid rules: {exc}") from None
+    rules = configured_rules(settings)
     unknown = [name for name in flow if name not in FLOWS]
     if unknown:
         raise typer.BadParameter(f"unknown flow {', '.join(unknown)}; one of {', '.join(FLOWS)}")
