@@ -27,7 +27,7 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 Csrf = Annotated[str, Form(max_length=200)]
 Back = Annotated[str, Form(max_length=2000)]
 Reason = Annotated[str, Form(max_length=2000)]
-VERBS = {"review": "decide", "admin": "retry or schedule"}
+VERBS = {"review": "decide", "admin": "retry"}
 
 
 def _act(
@@ -38,13 +38,14 @@ def _act(
     back: str,
     needed: Scope,
     action: Callable[[], str],
+    verb: str | None = None,
 ) -> RedirectResponse:
     check_csrf(viewer, {"csrf": csrf})
     response = RedirectResponse(safe_next(back), status_code=303)
     if not viewer.may(needed):
         refusal = (
             f"Your token {viewer.name!r} has scope {viewer.scope};"
-            f" to {VERBS[needed]} you need a token with scope {needed}."
+            f" to {verb or VERBS[needed]} you need a token with scope {needed}."
         )
         set_flash(request, response, refusal, "error")
         return response
@@ -230,4 +231,4 @@ def set_schedule(
             return f"{stream} is not polled any more (off)."
         return f"{stream} is now polled every {now.interval}."
 
-    return _act(request, conn, viewer, csrf, back, "admin", act)
+    return _act(request, conn, viewer, csrf, back, "admin", act, "change a schedule")
