@@ -171,9 +171,9 @@ def test_edits_past_the_tokens_scope_are_refused_and_change_nothing(
         in browserless.get("/ui/sync").text
     )
     signed_in(browserless, "read")
-    form = {"csrf": csrf_token(UI_TOKENS["read"]), "back": "/ui/unmatched",
-            "item": ["kashflow:payment:R-77", "kashflow:sales_invoice:10044"]}  # fmt: skip
-    browserless.post("/ui/unmatched/match", data=form)
+    ticked = {"csrf": csrf_token(UI_TOKENS["read"]), "back": "/ui/unmatched",
+              "item": ["kashflow:payment:R-77", "kashflow:sales_invoice:10044"]}  # fmt: skip
+    browserless.post("/ui/unmatched/match", data=ticked)
     assert "to decide you need a token with scope review" in browserless.get("/ui/unmatched").text
     with psycopg.connect(ui_db) as conn:
         changed = conn.execute(
