@@ -14,7 +14,7 @@ from api.metrics import ApiMetrics
 from api.openapi import custom_openapi
 from api.problems import install_problem_handlers
 from api.routes import operations, reconciliation, review, system, webhooks
-from api.services.webhooks import WebhookPolicy
+from api.services.webhooks import WebhookPolicy, WriterWork
 from api.settings import ApiSettings
 from api.ui.router import install_ui
 from cdc.settings import CdcSettings
@@ -36,10 +36,12 @@ def create_app(
     request_poll: PollRequest | None = None,
     pool_size: int | None = None,
     cdc_settings: CdcSettings | None = None,
+    writer: WriterWork | None = None,
 ) -> FastAPI:
     """The app, its pool opened on startup and closed on shutdown. `request_poll` asks the
     CDC workers for a poll of a stream (dead-letter retries, webhooks, `/sync/run`);
-    `cdc_settings` gives the configured intervals `/sync/schedules` shows."""
+    `cdc_settings` gives the configured intervals `/sync/schedules` shows; `writer` plans
+    the writer flows a webhook event concerns (none planned without it)."""
     chosen = settings or ApiSettings()
     pool: ConnectionPool[Any] = ConnectionPool(
         database_url,
@@ -64,6 +66,7 @@ def create_app(
     )  # fmt: skip
     app.state.pool = pool
     app.state.request_poll = request_poll
+    app.state.writer = writer
     app.state.cdc = cdc_settings or CdcSettings()
     app.state.webhooks = WebhookPolicy(
         dict(chosen.webhook_secrets), chosen.webhook_tolerance_seconds, chosen.webhook_max_bytes

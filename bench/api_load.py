@@ -10,7 +10,7 @@ requests are printed: each reads an index range bounded by the page or the recor
 the ledger's size (the unmatched totals, on the first page only, read the run's items).
 
     python bench/api_load.py [--quick] [--versions N] [--unmatched N] [--seconds S]
-                             [--clients N]
+                             [--clients N] [--pool-size N]
 """
 
 from __future__ import annotations
@@ -92,8 +92,8 @@ def free_port() -> int:
         return port
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": url, "LEDGERBRIDGE_API__POOL_SIZE": "12"}
+def start_server(url: str, port: int, pool_size: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": url, "LEDGERBRIDGE_API__POOL_SIZE": str(pool_size)}
     server = subprocess.Popen(
         [sys.executable, "-c", "from ledgerbridge.cli import main; main()", "serve", "--port",
          str(port)],
@@ -199,6 +199,7 @@ def main() -> None:
     parser.add_argument("--unmatched", type=int)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--pool-size", type=int, default=12, help="the API's connections")
     args = parser.parse_args()
     versions = args.versions or (100_000 if args.quick else 1_000_000)
     unmatched = args.unmatched or (10_000 if args.quick else 100_000)
@@ -212,7 +213,7 @@ def main() -> None:
         deep = [("kashflow", "sage100")[1], "sales_invoice", f"D{int(unmatched * 0.9):08d}"]
         deep_cursor = encode_cursor("unmatched", deep)
         port = free_port()
-        server = start_server(url, port)
+        server = start_server(url, port, args.pool_size)
         base = f"http://127.0.0.1:{port}"
         paths = {
             "unmatched_first": ["/reconciliation/unmatched?limit=50"],
@@ -250,6 +251,7 @@ def main() -> None:
         f"{name}_p50_ms={p50:.1f} {name}_p99_ms={p99:.1f}" for name, (p50, p99) in figures.items()
     )
     print(f"\nversions={versions} unmatched={unmatched} clients={args.clients}"
+          f" pool_size={args.pool_size}"
           f" seconds={seconds:.0f} requests_per_s={total / seconds:.0f} {line}")  # fmt: skip
 
 

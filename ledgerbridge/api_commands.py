@@ -14,9 +14,11 @@ from rich.table import Table
 from api.app import PollRequest, create_app
 from api.services.errors import InvalidRequest, ServiceError
 from api.services.tokens import SCOPES, create_token, list_tokens, revoke_token
+from api.services.webhooks import WriterWork
 from cdc.tasks import request_poll
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.plan_view import configured_rules
 
 token_app = typer.Typer(help="API tokens for the control API.", no_args_is_help=True)
 console = Console()
@@ -34,7 +36,10 @@ def poll_requester(url: str) -> PollRequest:
 
 def build_app(settings: Settings) -> Any:
     url = database_url(settings)
-    return create_app(url, settings.api, poll_requester(url), cdc_settings=settings.cdc)
+    writer = WriterWork(configured_rules(settings), settings.approval_threshold)
+    return create_app(
+        url, settings.api, poll_requester(url), cdc_settings=settings.cdc, writer=writer
+    )
 
 
 def serve(

@@ -21,7 +21,7 @@ from ledgerbridge.database import database_url
 from writer.alerts import Alerter
 from writer.intents import WriteIntent
 from writer.plan import FLOWS, Plan, Submitted, plan_all, submit_plan
-from writer.rules import RulesError, load_rules
+from writer.rules import Rules, RulesError, load_rules
 
 MAX_FIELDS = 6
 MAX_VALUE = 40
@@ -95,6 +95,14 @@ def plan_tables(plan: Plan) -> Group:
     return Group(*parts)
 
 
+def configured_rules(settings: Settings) -> Rules:
+    """The writer's rules as configured (`rules_file` over the defaults)."""
+    try:
+        return load_rules(settings.rules_file)
+    except RulesError as exc:
+        raise SettingsError(f"invalid rules: {exc}") from None
+
+
 def plan_command(
     flow: list[str] = typer.Option([], "--flow", "-f", help=FLOW_HELP),  # noqa: B008
 ) -> None:
@@ -110,11 +118,10 @@ def plan_command(
 
 
 def _plan(conn: psycopg.Connection[Any], settings: Settings, flows: list[str] | None) -> Plan:
-    try:
-        rules = load_rules(settings.rules_file)
-    except RulesError as exc:
-        raise SettingsError(f"invalid rules: {exc}") from None
-    return plan_all(conn, rules, approval_threshold=settings.approval_threshold, flows=flows)
+    return plan_all(
+        conn, configured_rules(settings), approval_threshold=settings.approval_threshold,
+        flows=flows,
+    )  # fmt: skip
 
 
 def plan_and_submit(settings: Settings, out: Console) -> Submitted:

@@ -7,6 +7,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.auth import Conn
@@ -18,6 +19,7 @@ from api.services.webhooks import (
     Delivery,
     WebhookRefused,
     WebhookTaken,
+    hand_to_writer,
     take_delivery,
 )
 
@@ -81,4 +83,8 @@ async def take_webhook(
         return problem_response(request, refused.status, refused.title, refused.detail,
                                 refused.field)  # fmt: skip
     conn.commit()
+    writer = request.app.state.writer
+    if writer is not None:
+        taken = await run_in_threadpool(hand_to_writer, conn, taken, source, writer)
+        conn.commit()
     return JSONResponse(taken.model_dump(mode="json"), status_code=202)

@@ -179,6 +179,47 @@ def _same_party(
     return row is not None
 
 
+def _open_amount(invoice: dict[str, Any]) -> Decimal:
+    return Decimal(str(invoice["gross_amount"])) - Decimal(str(invoice.get("amount_paid") or 0))
+
+
+def allocate_open(
+    conn: psycopg.Connection[Any],
+    payment: RecordRef,
+    invoices: list[RecordRef],
+    reason: str | None = None,
+) -> ManualMatchIn:
+    """A manual match of `payment` to `invoices` as a person ticks them
+    on the review pages: each invoice, in the order given, is allocated what it has open,
+    up to what is left of the payment. `manual_match` checks the result like any other."""
+    if payment.entity != "payment":
+        raise InvalidRequest("payment.entity must be payment", field="payment.entity")
+    paid = _current(conn, payment.system, "payment", payment.key)
+    invoice_entity = INVOICE_OF[paid["kind"]][0]
+    left = Decimal(str(paid["amount"]))
+    allocations = []
+    for index, ref in enumerate(invoices):
+        key = ref.key
+        if ref.entity != invoice_entity:
+            raise InvalidRequest(
+                f"{ref.entity.replace('_', ' ')} {key} cannot take a {paid['kind']}: it settles"
+                f" {invoice_entity.replace('_', ' ')}s",
+                field=f"invoices.{index}.entity",
+            )
+        if left <= 0:
+            raise InvalidRequest(
+                f"payment {payment.key} ({paid['amount']}) is used up before invoice {key}",
+                field=f"invoices.{index}",
+            )
+        invoice = _current(conn, ref.system, invoice_entity, key)
+        amount = min(_open_amount(invoice), left)
+        if amount <= 0:
+            raise InvalidRequest(f"invoice {key} has nothing open", field=f"invoices.{index}")
+        allocations.append(ManualAllocation(system=ref.system, key=key, amount=amount))
+        left -= amount
+    return ManualMatchIn(payment=payment, invoices=allocations, reason=reason)
+
+
 def manual_match(conn: psycopg.Connection[Any], match: ManualMatchIn, actor: str) -> DecisionOut:
     """Records a person's match of one payment to invoices, once it adds up: the invoices
     are of the payment's kind, in its currency, of the same counterparty (or one linked to
@@ -207,9 +248,7 @@ def manual_match(conn: psycopg.Connection[Any], match: ManualMatchIn, actor: str
                 f" of {party[1] or 'no one'}",
                 field=f"{field}.key",
             )
-        open_amount = Decimal(str(invoice["gross_amount"])) - Decimal(
-            str(invoice.get("amount_paid") or 0)
-        )
+        open_amount = _open_amount(invoice)
         if allocation.amount > open_amount:
             raise InvalidRequest(
                 f"{allocation.amount} is more than invoice {allocation.key} has open"

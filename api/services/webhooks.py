@@ -10,7 +10,10 @@ of the timestamp, a full stop and the raw body; the body is a JSON event
 record; and its id has not been taken before. The record (a SalesInvoice of system
 ``ecommerce`` for an order, a Payment of system ``gateway`` for a payment) is appended to
 the ledger in the same transaction as the event's row, so a delivery repeated any number
-of times reaches the ledger once. Then the polls the event concerns are asked for.
+of times reaches the ledger once. Then the polls the event concerns are asked for, and,
+once the event is committed, the writer flows that consume its source are planned by the
+writer's own planner and their new intents recorded in its outbox (`WriterWork`), for the
+writer's applier to write.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -30,6 +34,8 @@ from api.services.decisions import RecordRef
 from api.services.errors import ServiceError
 from canonical import LedgerbridgeError, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, finish_run, start_run
+from writer.plan import plan_all, submit_plan
+from writer.rules import Rules
 
 log = logging.getLogger("api.webhooks")
 
@@ -61,7 +67,44 @@ POLLS_OF: dict[str, tuple[tuple[str, str], ...]] = {
     "ecommerce": (("kashflow", "customer"), ("kashflow", "sales_invoice")),
     "gateway": (("kashflow", "sales_invoice"),),
 }
+FLOWS_OF: dict[str, tuple[str, ...]] = {
+    # writer.flows.ecommerce plans orders (and their new customers) and gateway payments.
+    "ecommerce": ("ecommerce",),
+    "gateway": ("ecommerce",),
+}
+"""The writer flows (names of `writer.plan.FLOWS`) that consume each source's records."""
 PollRequest = Callable[[str, str, str], "int | None"]
+PLAN_LOCK = "ledgerbridge.writer.plan"
+
+
+@dataclass(frozen=True)
+class WriterWork:
+    """How an event reaches the writer: the flows it concerns are planned over the ledger
+    with the writer's rules and approval threshold, and the plan is stored: new intents in
+    the outbox, each once (its idempotency key decides), where the workers' apply tick
+    (`writer.tasks`) finds them; refusals as dead letters."""
+
+    rules: Rules
+    approval_threshold: Decimal
+
+    def plan(
+        self, conn: psycopg.Connection[Any], flows: Sequence[str], record: RecordRef
+    ) -> tuple[int, list[str]]:
+        """Plans `flows` and stores the plan as `ledgerbridge sync` does (`submit_plan`:
+        new intents in the outbox, conflicts as decisions, refusals as dead letters); how
+        many intents were new, and why the planner refused `record` if it did (one line
+        each). Commits, which ends the planner's lock."""
+        # One planner at a time: two plans at once could number two orders alike.
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (PLAN_LOCK,))
+        planned = plan_all(
+            conn, self.rules, approval_threshold=self.approval_threshold, flows=flows
+        )
+        added = submit_plan(conn, planned).intents
+        refused = [
+            r.line() for r in planned.rejections
+            if (r.system, r.entity, r.key) == (record.system, record.entity, record.key)
+        ]  # fmt: skip
+        return added, refused
 
 
 class WebhookRefused(ServiceError):
@@ -87,6 +130,17 @@ class WebhookTaken(BaseModel):
     version: int | None = Field(description="The version appended; null when unchanged.")
     run_id: int
     polls_requested: list[str] = Field(examples=[["kashflow:sales_invoice"]])
+    flows_planned: list[str] = Field(
+        default=[], description="The writer flows planned for it.", examples=[["ecommerce"]]
+    )
+    intents_recorded: int = Field(
+        default=0, description="New writes the writer will make because of it.", examples=[1]
+    )
+    writer_refused: list[str] = Field(
+        default=[], description="Why the writer planned no write for its record, if it did not.",
+        examples=[["ecommerce sales_invoice SO-1001: customer_key: the shop's customer"
+                   " jane@example.com is not in the ledger"]],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -271,3 +325,24 @@ def _refuse(
         record_delivery(conn, delivery, "refused", refused.status,
                         f"{refused.code}: {refused.detail}", event)  # fmt: skip
     log.info("webhook refused", extra={"source": delivery.source[:100], "reason": refused.code})
+
+
+def hand_to_writer(
+    conn: psycopg.Connection[Any], taken: WebhookTaken, source: str, writer: WriterWork | None
+) -> WebhookTaken:
+    """`taken` (committed already) after the writer flows of its source are planned; when
+    planning fails the event stays in the ledger and the next plan picks it up."""
+    flows = FLOWS_OF[source]
+    if writer is None:
+        return taken
+    try:
+        added, refused = writer.plan(conn, flows, taken.record)
+    except (LedgerbridgeError, psycopg.Error) as error:
+        conn.rollback()
+        log.warning("could not plan the writer flows of a webhook event",
+                    extra={"event_id": taken.event_id, "flows": list(flows),
+                           "error": f"{type(error).__name__}: {error}"})  # fmt: skip
+        return taken
+    return taken.model_copy(
+        update={"flows_planned": list(flows), "intents_recorded": added, "writer_refused": refused}
+    )

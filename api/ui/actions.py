@@ -1,6 +1,7 @@
 """What the review pages' forms do: confirm or reject a match, accept a GL suggestion (or
 choose another account) or reject it, dismiss or escalate an anomaly, approve or reject a
-write, retry dead letters. Each checks the form's CSRF token and the token's scope, calls
+write, retry dead letters, match items a person ticked on the unmatched page, change a
+stream's polling schedule. Each checks the form's CSRF token and the token's scope, calls
 the service layer (which records the decision with the person's token name), and goes back
 to the page it came from with a one-line notice of what happened or why it could not."""
 
@@ -14,8 +15,9 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
 
 from api.auth import Conn
-from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches
-from api.services.errors import ServiceError
+from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches, sync
+from api.services.decisions import RecordRef
+from api.services.errors import InvalidRequest, ServiceError
 from api.services.tokens import Scope
 from api.ui.formatting import money
 from api.ui.session import SignedIn, Viewer, check_csrf, safe_next, set_flash
@@ -36,13 +38,14 @@ def _act(
     back: str,
     needed: Scope,
     action: Callable[[], str],
+    verb: str | None = None,
 ) -> RedirectResponse:
     check_csrf(viewer, {"csrf": csrf})
     response = RedirectResponse(safe_next(back), status_code=303)
     if not viewer.may(needed):
         refusal = (
             f"Your token {viewer.name!r} has scope {viewer.scope};"
-            f" to {VERBS[needed]} you need a token with scope {needed}."
+            f" to {verb or VERBS[needed]} you need a token with scope {needed}."
         )
         set_flash(request, response, refusal, "error")
         return response
@@ -171,3 +174,61 @@ def retry_one(
         return f"Dead letter {letter_id}: {done.action}."
 
     return _act(request, conn, viewer, csrf, back, "admin", act)
+
+
+@router.post("/unmatched/match")
+def match_selected(
+    request: Request, conn: Conn, viewer: SignedIn, csrf: Csrf = "",
+    back: Back = "/ui/unmatched", reason: Reason = "",
+    item: Annotated[list[str], Form(max_length=201)] = [],  # noqa: B006 (FastAPI copies it)
+) -> RedirectResponse:  # fmt: skip
+    """The ticked items (`system:entity:key` each): one payment and the invoices it settles,
+    each allocated what it has open until the payment is used up."""
+
+    def act() -> str:
+        refs = []
+        for ticked in item:
+            system, _, rest = ticked.partition(":")
+            entity, _, key = rest.partition(":")
+            refs.append(RecordRef(system=system, entity=entity, key=key))
+        payments = [r for r in refs if r.entity == "payment"]
+        invoices = [r for r in refs if r.entity != "payment"]
+        if len(payments) != 1 or not invoices:
+            raise InvalidRequest(
+                "tick one payment and the invoices it settles"
+                f" (you ticked {len(payments)} payment(s) and {len(invoices)} invoice(s))"
+            )
+        match = matches.allocate_open(conn, payments[0], invoices, _reason(reason))
+        matches.manual_match(conn, match, viewer.name)
+        allocated = ", ".join(f"{a.key} ({money(a.amount)})" for a in match.invoices)
+        return f"Payment {payments[0].key} matched to {allocated}."
+
+    return _act(request, conn, viewer, csrf, back, "review", act)
+
+
+@router.post("/sync/schedules")
+def set_schedule(
+    request: Request, conn: Conn, viewer: SignedIn, csrf: Csrf = "", back: Back = "/ui/sync",
+    stream: Annotated[str, Form(max_length=100)] = "",
+    interval: Annotated[str, Form(max_length=20)] = "",
+    enabled: Annotated[str, Form(max_length=10)] = "", reason: Reason = "",
+) -> RedirectResponse:  # fmt: skip
+    """One stream's schedule as the sync page's row form sets it: an interval, or off when
+    `enabled` is not ticked."""
+
+    def act() -> str:
+        system, _, entity = stream.partition(":")
+        every = interval.strip() if enabled else "off"
+        if enabled and every in ("", "off"):
+            raise InvalidRequest(f"{stream}: give an interval such as 30s, 5m or 1h to poll it")
+        change = sync.SchedulesIn(
+            schedules=[sync.ScheduleIn(system=system, entity=entity, interval=every)],
+            reason=_reason(reason),
+        )
+        done = sync.set_schedules(conn, change, viewer.name, request.app.state.cdc)
+        [now] = [s for s in done.schedules if s.stream == stream]
+        if now.interval_seconds is None:
+            return f"{stream} is not polled any more (off)."
+        return f"{stream} is now polled every {now.interval}."
+
+    return _act(request, conn, viewer, csrf, back, "admin", act, "change a schedule")

@@ -1,19 +1,36 @@
 """Webhook intake: a signed, fresh, well-formed event of a known source reaches the ledger
 once however often it is delivered; every refusal (bad signature, stale timestamp,
 replayed id, oversized, malformed, unknown type or source, invalid data) is a clear 4xx
-and recorded, and nothing refused is processed."""
+and recorded, and nothing refused is processed. A taken event has the writer plan the
+flows that consume its source, and what they plan is written to the KashFlow sandbox."""
 
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import Any
 
 import orjson
-from api_company import WEBHOOK_SECRETS, auth
+import psycopg
+from api_company import WEBHOOK_SECRETS, auth, party
 from fastapi.testclient import TestClient
 from polls_recorder import QueuedPolls
+from pydantic import SecretStr
 
-from api.services.webhooks import sign
+from api.app import create_app
+from api.services.webhooks import WriterWork, sign
+from api.settings import ApiSettings
+from canonical import Customer
+from cdc.poll import poll_stream
+from cdc.streams import Sources, stream
+from connectors.kashflow import KashFlowClient
+from connectors.sage100 import Sage100Reader
+from ledger import append_versions
+from sandbox.kashflow import SandboxServer
+from writer.alerts import Alerter
+from writer.apply import Applier
+from writer.rules import load_rules
+from writer.targets import KashFlowTarget
 
 
 def webhook_event(event_id: str, event_type: str, /, **data: str) -> dict[str, Any]:
@@ -169,3 +186,71 @@ def test_each_bad_delivery_is_refused_clearly_recorded_and_not_processed(
             )
     assert ledger_rows(api_conn, "ecommerce") == []
     assert deliver(client, ORDER).status_code == 202  # the same event, sent right, is taken
+
+
+ORDER_WITH_LINES = {**ORDER, "data": {**ORDER_DATA, "lines": [{
+    "line_no": 1, "description": "Oak side table", "quantity": "1", "unit_price": "50.00",
+    "net_amount": "50.00", "tax_rate": "20", "tax_amount": "10.00", "gl_account": "4000",
+}]}}  # fmt: skip
+"""An order as KashFlow will take it: an invoice needs a line."""
+
+
+def never_sage100() -> Sage100Reader:
+    raise AssertionError("this test reads KashFlow only")
+
+
+def test_a_valid_order_is_planned_by_the_writer_and_written_to_kashflow(
+    api_url: str, api_conn: Any, polls: QueuedPolls, server: SandboxServer
+) -> None:
+    """The event triggers the flows it concerns: the writer's planner (with its rules)
+    plans the order's KashFlow invoice and its new customer, recorded in the writer's
+    outbox; the writer's applier then writes them to the KashFlow sandbox over HTTP."""
+    kashflow = KashFlowClient(
+        base_url=server.base_url, username="sandbox", password="sandbox",
+        memorable_word="ledgerbridge", requests_per_second=None, timeout_seconds=5.0,
+    )  # fmt: skip
+    with (
+        psycopg.connect(api_url, autocommit=True) as conn,
+        Sources(sage100=never_sage100, kashflow=lambda: kashflow) as sources,
+    ):
+        # The ledger knows the sandbox's invoices, as the workers' polls keep it: new
+        # invoices are numbered after them.
+        assert poll_stream(conn, sources, stream("kashflow", "sales_invoice")).status == "succeeded"
+        append_versions(conn, [party(Customer, "ecommerce", "jane@example.com",
+                                     name="Jane Doe", email="jane@example.com")])  # fmt: skip
+        settings = ApiSettings(
+            webhook_secrets={k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()}
+        )
+        writer = WriterWork(load_rules(), Decimal(5000))
+        app = create_app(api_url, settings, polls, pool_size=2, writer=writer)
+        with TestClient(app) as client:
+            taken = deliver(client, ORDER_WITH_LINES).json()
+            assert (taken["flows_planned"], taken["intents_recorded"]) == (["ecommerce"], 2)
+            assert taken["writer_refused"] == []
+            unknown = {**ORDER_DATA, "key": "SO-1003", "customer_key": "bob@x.com"}
+            refused = deliver(client, webhook_event("evt_1003", "order.created", **unknown))
+            assert refused.json()["intents_recorded"] == 0
+            assert refused.json()["writer_refused"] == [
+                "ecommerce sales_invoice SO-1003: customer_key: the shop's customer bob@x.com"
+                " is not in the ledger"
+            ]
+            again = deliver(client, {**ORDER_WITH_LINES, "id": "evt_1001b"}).json()
+            assert again["intents_recorded"] == 0  # planned once: the idempotency key decides
+
+        planned = conn.execute(
+            "SELECT idempotency_key, entity, target_key, payload->>'reference'"
+            " FROM ledger.write_intent WHERE target_system = 'kashflow'"
+            " AND idempotency_key LIKE 'ecommerce%' AND NOT requires_approval"
+        ).fetchall()
+        [(customer_key, _, code, _)] = [p for p in planned if p[1] == "customer"]
+        [(_, _, number, reference)] = [p for p in planned if p[1] == "sales_invoice"]
+        assert (code, reference) == ("WEBJANEEXAMPLECOM", "SO-1001")
+
+        applier = Applier(conn, {"kashflow": KashFlowTarget(sources.kashflow())},
+                          alerter=Alerter(), sleep=lambda seconds: None)  # fmt: skip
+        report = applier.apply([customer_key])  # and the invoice, which depends on it
+        assert (report.succeeded, report.dead_lettered) == (2, 0)
+        written = sources.kashflow().invoices.get(int(number))
+    assert (written["CustomerReference"], written["CustomerCode"]) == (
+        "SO-1001", "WEBJANEEXAMPLECOM",
+    )  # fmt: skip

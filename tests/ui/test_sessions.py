@@ -155,3 +155,29 @@ def test_a_token_without_the_scope_is_refused_and_told_why(
     with psycopg.connect(ui_db) as conn:
         retries = conn.execute("SELECT count(*) FROM ledger.decision WHERE kind = 'retry'")
         assert retries.fetchone() == (0,)
+
+
+def test_edits_past_the_tokens_scope_are_refused_and_change_nothing(
+    browserless: TestClient, ui_db: str
+) -> None:
+    """A form posted without the page's disabled controls (a schedule by a review token, a
+    manual match by a read token) is refused with the reason, and nothing is recorded."""
+    signed_in(browserless, "review")
+    form = {"csrf": csrf_token(UI_TOKENS["review"]), "back": "/ui/sync",
+            "stream": "sage100:customer", "interval": "1m", "enabled": "on"}  # fmt: skip
+    browserless.post("/ui/sync/schedules", data=form)
+    assert (
+        "has scope review; to change a schedule you need a token with scope admin"
+        in browserless.get("/ui/sync").text
+    )
+    signed_in(browserless, "read")
+    ticked = {"csrf": csrf_token(UI_TOKENS["read"]), "back": "/ui/unmatched",
+              "item": ["kashflow:payment:R-77", "kashflow:sales_invoice:10044"]}  # fmt: skip
+    browserless.post("/ui/unmatched/match", data=ticked)
+    assert "to decide you need a token with scope review" in browserless.get("/ui/unmatched").text
+    with psycopg.connect(ui_db) as conn:
+        changed = conn.execute(
+            "SELECT (SELECT count(*) FROM ledger.schedule),"
+            " (SELECT count(*) FROM ledger.decision WHERE kind IN ('schedule', 'match'))"
+        ).fetchone()
+    assert changed == (0, 0)
