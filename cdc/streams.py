@@ -4,7 +4,7 @@ the documents that name them), with the poller that reads each and its default i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -23,13 +23,16 @@ class Poller(Protocol):
     system: str
     entity: str
 
-    def poll(
+    def chunks(
         self,
         conn: psycopg.Connection[Any],
         position: dict[str, Any] | None,
         now: datetime,
         thorough: bool = False,
-    ) -> PollOutcome: ...
+    ) -> Iterator[PollOutcome]:
+        """The poll from `position`, in chunks to commit one by one in order; the last
+        is `final`. Reads the ledger on `conn` between chunks, never writes it."""
+        ...
 
 
 class Sources:

@@ -29,6 +29,23 @@ def lock_stream(conn: psycopg.Connection[Any], system: str, entity: str) -> None
     )
 
 
+def hold_stream(conn: psycopg.Connection[Any], system: str, entity: str) -> None:
+    """`lock_stream` for a whole session: a poll committed in chunks holds it from its
+    first read to its last commit (`release_stream`), and a killed process lets go of it
+    with its connection."""
+    conn.execute(
+        "SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+        (f"cdc.poll:{stream_name(system, entity)}",),
+    )
+
+
+def release_stream(conn: psycopg.Connection[Any], system: str, entity: str) -> None:
+    conn.execute(
+        "SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+        (f"cdc.poll:{stream_name(system, entity)}",),
+    )
+
+
 def latest_checkpoint(
     conn: psycopg.Connection[Any], system: str, entity: str
 ) -> dict[str, Any] | None:
