@@ -21,14 +21,15 @@ mark, open documents, last sweep) in its checkpoint.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 
 from canonical import LedgerbridgeError, NotFound, ValidationFailed
 from cdc.kashflow_scan import list_digests, summary_hash
-from cdc.outcome import PollOutcome, PollSettings, dead_letter_of, version_of
+from cdc.outcome import PollOutcome, PollSettings, PollStart, dead_letter_of, version_of
 from connectors.kashflow import KashFlowClient
 from connectors.kashflow import mapping as kf
 from connectors.kashflow.resources import SCAN_PAGE, Documents, Resource
@@ -40,14 +41,13 @@ SYSTEM = "kashflow"
 OPEN_STATUSES = frozenset({"unpaid", "overdue"})
 
 
+@dataclass
 class _KashFlowPoller:
-    system = SYSTEM
-
-    def __init__(self, entity: str, client: KashFlowClient, settings: PollSettings) -> None:
-        self.entity = entity
-        self.client = client
-        self.settings = settings
-        self._requests = 0
+    entity: str
+    client: KashFlowClient
+    settings: PollSettings
+    system: ClassVar[str] = SYSTEM
+    _requests: int = 0
 
     def _split(self, keys: list[str]) -> Iterator[tuple[list[str], bool]]:
         """`keys` in chunks of `chunk_records`, each with whether it is the last (one
@@ -92,13 +92,8 @@ class _KashFlowPoller:
 class NominalPoller(_KashFlowPoller):
     """GL accounts or products: the nominal list carries full records."""
 
-    def chunks(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> Iterator[PollOutcome]:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        conn, position = start.conn, start.position
         resource = self.client.gl_accounts if self.entity == "gl_account" else self.client.products
         self._requests = self.client.stats.requests
         outcome = PollOutcome(position=position)
@@ -120,13 +115,8 @@ class PartyPoller(_KashFlowPoller):
     """Customers or suppliers: a summary-hash pass every poll. A chunk's digests are
     committed with its versions, so a poll that stopped half way reads only the rest."""
 
-    def chunks(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> Iterator[PollOutcome]:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        conn, position = start.conn, start.position
         resource = self.client.customers if self.entity == "customer" else self.client.suppliers
         if not self.client.logged_in:
             self.client.login()
@@ -153,36 +143,31 @@ class PartyPoller(_KashFlowPoller):
             yield self._counted(outcome)
 
 
+@dataclass
 class DocumentPoller(_KashFlowPoller):
     """Invoices or purchases, with their payment lines (entity `payment`)."""
 
-    def __init__(self, entity: str, client: KashFlowClient, settings: PollSettings) -> None:
-        super().__init__(entity, client, settings)
+    def __post_init__(self) -> None:
         self.documents: Documents[Any] = (
-            client.invoices if entity == "sales_invoice" else client.purchases
+            self.client.invoices if self.entity == "sales_invoice" else self.client.purchases
         )
         self._vocabulary: Any = None
 
-    def chunks(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> Iterator[PollOutcome]:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
         """Chunks of documents read in full, each with its summary digests (so a poll that
         stopped half way does not read them again); the last carries the deletes and the
         new position. A sweep that stopped half way goes on at the next poll."""
+        conn, position = start.conn, start.position
         if not self.client.logged_in:
             self.client.login()
         self._requests = self.client.stats.requests
         stored_position = position or {}
         swept_at = stored_position.get("swept_at")
         sweep = (
-            thorough
+            start.thorough
             or swept_at is None
             or bool(stored_position.get("sweeping"))
-            or (now - datetime.fromisoformat(swept_at)).total_seconds()
+            or (start.now - datetime.fromisoformat(swept_at)).total_seconds()
             >= self.settings.sweep_seconds
         )
         high_water: int | None = stored_position.get("high_water")
@@ -215,7 +200,7 @@ class DocumentPoller(_KashFlowPoller):
                 outcome.position = {
                     "high_water": high_water,
                     "open": sorted(open_numbers, key=_number_order),
-                    "swept_at": now.isoformat() if sweep else swept_at,
+                    "swept_at": start.now.isoformat() if sweep else swept_at,
                 }
             elif sweep:
                 outcome.position = {**stored_position, "sweeping": True}

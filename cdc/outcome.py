@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+
 from canonical import CanonicalRecord, LedgerbridgeError, ValidationFailed
 from ledger import NewVersion
 from ledger.dead_letters import DeadLetter
@@ -26,6 +28,17 @@ class PollSettings:
     """Records read in full per chunk: each chunk is committed on its own (versions, dead
     letters, digests, checkpoint), so a first load of a large company holds one chunk in
     memory and a crash loses at most one chunk's work."""
+
+
+@dataclass(frozen=True)
+class PollStart:
+    """Where a poll starts: the ledger (read between chunks, never written by a poller),
+    the stream's stored position, the time, and whether to run the slower checks now."""
+
+    conn: psycopg.Connection[Any]
+    position: dict[str, Any] | None
+    now: datetime
+    thorough: bool = False
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 
 from canonical import LedgerbridgeError, PermanentError
-from cdc.outcome import PollOutcome
+from cdc.outcome import PollOutcome, PollStart
 from cdc.streams import Sources, Stream
 from ledger import start_run
 from ledger.checkpoints import (
@@ -138,7 +138,7 @@ def _poll_held(
     position = latest_checkpoint(conn, stream.system, stream.entity)
     poller = sources.poller(stream)
     ended = False
-    for outcome in poller.chunks(conn, position, now, thorough):
+    for outcome in poller.chunks(PollStart(conn, position, now, thorough)):
         with conn.transaction():
             commit_chunk(conn, outcome, position, report)
             if outcome.position is not None:

@@ -25,12 +25,12 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 
 from canonical import CanonicalRecord, content_hash
-from cdc.outcome import PollOutcome, PollSettings, dead_letter_of, version_of
+from cdc.outcome import PollOutcome, PollSettings, PollStart, dead_letter_of, version_of
 from connectors.sage100.odbc import KeyTuple, Sage100Reader, SourceRecord
 from ledger import NewVersion
 from ledger.queries import current_keys
@@ -135,6 +135,7 @@ def _digest(sourced: SourceRecord) -> str:
         return "raw:" + content_hash(repr(sorted(sourced.raw.items())))
 
 
+@dataclass
 class Sage100Poller:
     """One Sage 100 stream, read in chunks of `chunk_records`: a first load by native key
     order (resumable after the last key committed), then changes since the stored
@@ -142,26 +143,19 @@ class Sage100Poller:
     and deletes by key-set diff with the last chunk when one is due (`key_diff_seconds`)
     or when asked for a thorough poll."""
 
-    system = SYSTEM
+    entity: str
+    reader: Sage100Reader
+    settings: PollSettings
+    system: ClassVar[str] = SYSTEM
+    _fetched: int = 0
 
-    def __init__(self, entity: str, reader: Sage100Reader, settings: PollSettings) -> None:
-        self.entity = entity
-        self.reader = reader
-        self.settings = settings
-        self._fetched = 0
-
-    def chunks(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> Iterator[PollOutcome]:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        conn, position, now = start.conn, start.position, start.now
         self._fetched = self.reader.rows_fetched
         base = dict(position or {})
         checked = base.get("keys_checked_at")
         diff_due = (
-            thorough
+            start.thorough
             or checked is None
             or (now - datetime.fromisoformat(checked)).total_seconds()
             >= self.settings.key_diff_seconds
@@ -185,8 +179,8 @@ class Sage100Poller:
             outcome = self._outcome(s for s in built if (s.key, _digest(s)) not in since.delivered)
             seen.update((s.key, _digest(s)) for s in built)
             newest = max([newest, *(stamps[k] for k in keys)])
-            start = newest - self.reader.overlap
-            delivered = {(k, d) for k, d in seen.items() if stamp_of.get(k, newest) >= start}
+            opens = newest - self.reader.overlap
+            delivered = {(k, d) for k, d in seen.items() if stamp_of.get(k, newest) >= opens}
             if not last:  # versions delivered before and not read again yet stay delivered
                 delivered |= {(k, d) for k, d in since.delivered if k not in seen}
             position = {**base, "watermark": Watermark(newest, frozenset(delivered)).to_json()}

@@ -16,7 +16,7 @@ import pytest
 from sage100_fixtures import Clock
 
 from canonical import Customer
-from cdc.outcome import PollSettings
+from cdc.outcome import PollSettings, PollStart
 from cdc.poll import PollReport, commit_chunk, poll_stream
 from cdc.streams import Sources, stream
 from connectors.kashflow import KashFlowClient
@@ -60,7 +60,7 @@ def commit_two_chunks_then_stop(
     run_id = start_run(conn, "poll", system, entity)
     report = PollReport(system, entity, run_id)
     position = latest_checkpoint(conn, system, entity)
-    chunks = poller.chunks(conn, position, datetime.now(UTC))
+    chunks = poller.chunks(PollStart(conn, position, datetime.now(UTC)))
     for _ in range(2):
         outcome = next(chunks)
         assert not outcome.final
