@@ -18,6 +18,7 @@ import queue
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import procrastinate
@@ -165,3 +166,17 @@ def request_poll(system: str, entity: str, reason: str, *, database_url: str) ->
     app = procrastinate.App(connector=connector)
     with app.open():
         return defer_poll(app, system, entity, reason)
+
+
+PollRequester = Callable[[str, str, str], "int | None"]
+"""`request_poll` bound to a database: (system, entity, reason) -> job id or None."""
+
+
+def poll_requester(database_url: str) -> PollRequester:
+    """`request_poll` on the database at `database_url`, as the API's webhook intake and
+    the writer take it (the URL from configuration, as everything else takes it)."""
+    return partial(_request_poll_on, database_url)
+
+
+def _request_poll_on(database_url: str, system: str, entity: str, reason: str) -> int | None:
+    return request_poll(system, entity, reason, database_url=database_url)
