@@ -28,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -73,20 +74,30 @@ def seed_kashflow(db: Path, size: int, rng: random.Random) -> None:
     store.close()
 
 
-def poll_measured(url: str, sources: Sources) -> dict[str, PollReport]:
+def poll_measured(url: str, sources: Sources, systems: Sequence[str]) -> dict[str, PollReport]:
     reports = {}
     with psycopg.connect(url, autocommit=True) as conn:
         for target in STREAMS:
-            if target.entity in MEASURED:
+            if target.entity in MEASURED and target.system in systems:
                 reports[target.name] = poll_stream(conn, sources, target)
     return reports
 
 
 def change_one_percent(
     size: int, writer: Sage100Writer, reader: Sage100Reader, client: KashFlowClient,
-    rng: random.Random, clock: list[datetime],
+    rng: random.Random, clock: list[datetime], systems: Sequence[str],
 ) -> None:  # fmt: skip
     count = max(1, size // 100)
+    if "sage100" in systems:
+        change_sage100(count, writer, reader, rng, clock)
+    if "kashflow" in systems:
+        change_kashflow(count, size, client, rng)
+
+
+def change_sage100(
+    count: int, writer: Sage100Writer, reader: Sage100Reader, rng: random.Random,
+    clock: list[datetime],
+) -> None:  # fmt: skip
     sage_customers = [c for c in reader.read_all("customer")]
     for number, customer in enumerate(rng.sample(sage_customers, count // 2 or 1)):
         clock[0] += timedelta(milliseconds=50)
@@ -104,6 +115,9 @@ def change_one_percent(
                 net_amount=Decimal(40), gross_amount=Decimal(40),
             )
         )  # fmt: skip
+
+
+def change_kashflow(count: int, size: int, client: KashFlowClient, rng: random.Random) -> None:
     for i in rng.sample(range(size), count // 2 or 1):
         client.customers.update(f"SYN{i:06d}", {"Name": f"Synthetic {i} edited"})
     unpaid = [s for s in client.invoices.list(perpage=500, sortby="Status", order="Desc")]
@@ -118,13 +132,13 @@ def change_one_percent(
         client.invoices.create(body)
 
 
-def measure_costs(size: int, folder: Path, pg: str) -> Costs:
+def measure_costs(size: int, folder: Path, pg: str, systems: Sequence[str]) -> Costs:
     rng = random.Random(size)
     started = time.perf_counter()
     company = folder / f"sage100-{size}.db"
     seed_company(company, generate_company(CompanySize(size, 10, 10, size, 0, 0), seed=7))
     kashflow_db = folder / f"kashflow-{size}.db"
-    seed_kashflow(kashflow_db, size, rng)
+    seed_kashflow(kashflow_db, size if "kashflow" in systems else 0, rng)
     print(f"\n{size:,} customers and invoices per system, seeded in"
           f" {time.perf_counter() - started:.0f}s")  # fmt: skip
     name, url = create_migrated_database(pg, "lbbench")
@@ -143,20 +157,20 @@ def measure_costs(size: int, folder: Path, pg: str) -> Costs:
                 KashFlowClient(**options) as client,
                 Sage100Reader(connection) as reader,
             ):  # fmt: skip
-                full = poll_measured(url, sources)
+                full = poll_measured(url, sources, systems)
                 reread = {}
-                for entity in MEASURED:  # what a plain full read of the company costs
+                for entity in MEASURED if "sage100" in systems else ():  # a plain full read
                     before = reader.rows_fetched
                     sum(1 for _ in reader.read_sourced(entity))
                     reread[f"sage100:{entity}"] = reader.rows_fetched - before
-                idle = poll_measured(url, sources)
+                idle = poll_measured(url, sources, systems)
                 session = SandboxBOISession(
                     company, clock=lambda: clock[0], today=date(2026, 11, 2)
                 )
                 writer = Sage100Writer(session, reader.lookups())
-                change_one_percent(size, writer, reader, client, rng, clock)
+                change_one_percent(size, writer, reader, client, rng, clock, systems)
                 session.close()
-                changed = poll_measured(url, sources)
+                changed = poll_measured(url, sources, systems)
                 for key, first in full.items():
                     measure = "requests" if key.startswith("kashflow") else "rows_read"
                     costs[key] = {
@@ -165,16 +179,18 @@ def measure_costs(size: int, folder: Path, pg: str) -> Costs:
                         "idle": getattr(idle[key], measure),
                         "changed": getattr(changed[key], measure),
                         "changed_read": changed[key].read,
+                        "load_s": round(first.seconds),
                     }
     finally:
         drop_database(pg, name)
     print(f"{'stream':28}{'records':>9}{'full re-read':>14}{'idle cycle':>12}{'1% cycle':>10}"
-          f"{'1% / full':>10}")  # fmt: skip
+          f"{'1% / full':>10}{'first load':>12}")  # fmt: skip
     for key, row in costs.items():
         unit = "req" if key.startswith("kashflow") else "rows"
         share = row["changed"] / row["full"]
         print(f"{key:28}{row['records']:>9,}{row['full']:>10,} {unit:4}{row['idle']:>8,} "
-              f"{unit:4}{row['changed']:>6,} {unit:4}{share:>9.2%}")  # fmt: skip
+              f"{unit:4}{row['changed']:>6,} {unit:4}{share:>9.2%}"
+              f"{row['load_s']:>11,}s")  # fmt: skip
     return costs
 
 
@@ -275,18 +291,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 of each, about a minute")
     parser.add_argument("--sizes", default=None, help="comma-separated, default 10000,100000")
     parser.add_argument("--samples", type=int, default=None, help="latency edits per path")
+    parser.add_argument("--systems", default="sage100,kashflow", help="whose costs to measure")
     args = parser.parse_args()
+    systems = args.systems.split(",")
     sizes = [int(s) for s in (args.sizes or ("1000" if args.quick else "10000,100000")).split(",")]
     samples = args.samples or (4 if args.quick else 20)
     pg = server_url()
     with tempfile.TemporaryDirectory(prefix="cdc-bench-") as scratch:
-        costs = {size: measure_costs(size, Path(scratch), pg) for size in sizes}
+        costs = {size: measure_costs(size, Path(scratch), pg, systems) for size in sizes}
         latency = measure_latency(Path(scratch), pg, samples)
     pairs = []
     for size, by_stream in costs.items():
         for key, cost in by_stream.items():
             short = key.replace(":", "_").replace("sales_invoice", "invoice")
-            pairs += [f"{short}_{size}_{name}={cost[name]}" for name in ("full", "idle", "changed")]
+            names = ("full", "idle", "changed", "load_s")
+            pairs += [f"{short}_{size}_{name}={cost[name]}" for name in names]
     worst = max(c["changed"] / c["full"] for by in costs.values() for c in by.values())
     pairs.append(f"worst_changed_vs_full={worst:.4f}")
     pairs += [f"{name}={value:.2f}" for name, value in latency.items()]

@@ -20,15 +20,16 @@ mark, open documents, last sweep) in its checkpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 
 from canonical import LedgerbridgeError, NotFound, ValidationFailed
 from cdc.kashflow_scan import list_digests, summary_hash
-from cdc.outcome import PollOutcome, PollSettings, dead_letter_of, version_of
+from cdc.outcome import PollOutcome, PollSettings, PollStart, dead_letter_of, version_of
 from connectors.kashflow import KashFlowClient
 from connectors.kashflow import mapping as kf
 from connectors.kashflow.resources import SCAN_PAGE, Documents, Resource
@@ -40,13 +41,26 @@ SYSTEM = "kashflow"
 OPEN_STATUSES = frozenset({"unpaid", "overdue"})
 
 
+@dataclass
 class _KashFlowPoller:
-    system = SYSTEM
+    entity: str
+    client: KashFlowClient
+    settings: PollSettings
+    system: ClassVar[str] = SYSTEM
+    _requests: int = 0
 
-    def __init__(self, entity: str, client: KashFlowClient, settings: PollSettings) -> None:
-        self.entity = entity
-        self.client = client
-        self.settings = settings
+    def _split(self, keys: list[str]) -> Iterator[tuple[list[str], bool]]:
+        """`keys` in chunks of `chunk_records`, each with whether it is the last (one
+        empty last chunk when there are none)."""
+        size = max(1, self.settings.chunk_records)
+        for first in range(0, max(len(keys), 1), size):
+            yield keys[first : first + size], first + size >= len(keys)
+
+    def _counted(self, outcome: PollOutcome) -> PollOutcome:
+        """`outcome` with the requests made since the last chunk."""
+        outcome.requests = self.client.stats.requests - self._requests
+        self._requests = self.client.stats.requests
+        return outcome
 
     def _add(
         self,
@@ -78,139 +92,140 @@ class _KashFlowPoller:
 class NominalPoller(_KashFlowPoller):
     """GL accounts or products: the nominal list carries full records."""
 
-    def poll(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> PollOutcome:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        conn, position = start.conn, start.position
         resource = self.client.gl_accounts if self.entity == "gl_account" else self.client.products
+        self._requests = self.client.stats.requests
         outcome = PollOutcome(position=position)
-        before = self.client.stats.requests
         listed: set[str] = set()
         for raw in resource.list(perpage=SCAN_PAGE):
             key = resource.key_of(raw)
             listed.add(key)
             self._add(outcome, resource, raw, key)
+            if outcome.read >= self.settings.chunk_records:
+                yield self._counted(outcome)
+                outcome = PollOutcome(position=position)
         for key in sorted(current_keys(conn, SYSTEM, self.entity) - listed):
             outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, key))
-        outcome.requests = self.client.stats.requests - before
-        return outcome
+        outcome.final = True
+        yield self._counted(outcome)
 
 
 class PartyPoller(_KashFlowPoller):
-    """Customers or suppliers: a summary-hash pass every poll."""
+    """Customers or suppliers: a summary-hash pass every poll. A chunk's digests are
+    committed with its versions, so a poll that stopped half way reads only the rest."""
 
-    def poll(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> PollOutcome:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        conn, position = start.conn, start.position
         resource = self.client.customers if self.entity == "customer" else self.client.suppliers
         if not self.client.logged_in:
             self.client.login()
-        before = self.client.stats.requests
-        outcome = PollOutcome(position=position)
+        self._requests = self.client.stats.requests
         stored = scan_digests(conn, SYSTEM, self.entity)
         listing = list_digests(resource)
-        for key, digest in listing.digests.items():
-            if stored.get(key) == digest:
-                continue
-            outcome.digests[key] = digest
-            try:
-                raw = resource.get(key)
-            except NotFound:
-                continue  # deleted since it was listed: below, as absent
-            self._add(outcome, resource, raw, key)
-        read_keys = {v.key for v in outcome.versions} | {d.key for d in outcome.dead_letters}
-        absent = {k for k in outcome.digests if k not in read_keys}
-        known = set(stored) | current_keys(conn, SYSTEM, self.entity)
-        for key in sorted((known - set(listing.digests)) | absent):
-            outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, key))
-            outcome.digests[key] = None
-        outcome.digests = {k: d for k, d in outcome.digests.items() if stored.get(k) != d}
-        outcome.requests = self.client.stats.requests - before
-        return outcome
+        to_read = [key for key, digest in listing.digests.items() if stored.get(key) != digest]
+        gone = (set(stored) | current_keys(conn, SYSTEM, self.entity)) - set(listing.digests)
+        for keys, last in self._split(to_read):
+            outcome = PollOutcome(position=position, final=last)
+            for key in keys:
+                outcome.digests[key] = listing.digests[key]
+                try:
+                    raw = resource.get(key)
+                except NotFound:  # deleted since it was listed
+                    gone.add(key)
+                    continue
+                self._add(outcome, resource, raw, key)
+            for key in sorted(gone if last else gone & set(keys)):
+                outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, key))
+                outcome.digests[key] = None
+            gone -= set(keys)
+            outcome.digests = {k: d for k, d in outcome.digests.items() if stored.get(k) != d}
+            yield self._counted(outcome)
 
 
+@dataclass
 class DocumentPoller(_KashFlowPoller):
     """Invoices or purchases, with their payment lines (entity `payment`)."""
 
-    def __init__(self, entity: str, client: KashFlowClient, settings: PollSettings) -> None:
-        super().__init__(entity, client, settings)
+    def __post_init__(self) -> None:
         self.documents: Documents[Any] = (
-            client.invoices if entity == "sales_invoice" else client.purchases
+            self.client.invoices if self.entity == "sales_invoice" else self.client.purchases
         )
+        self._vocabulary: Any = None
 
-    def poll(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> PollOutcome:
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        """Chunks of documents read in full, each with its summary digests (so a poll that
+        stopped half way does not read them again); the last carries the deletes and the
+        new position. A sweep that stopped half way goes on at the next poll."""
+        conn, position = start.conn, start.position
         if not self.client.logged_in:
             self.client.login()
-        before = self.client.stats.requests
+        self._requests = self.client.stats.requests
         stored_position = position or {}
         swept_at = stored_position.get("swept_at")
         sweep = (
-            thorough
+            start.thorough
             or swept_at is None
-            or (now - datetime.fromisoformat(swept_at)).total_seconds()
+            or bool(stored_position.get("sweeping"))
+            or (start.now - datetime.fromisoformat(swept_at)).total_seconds()
             >= self.settings.sweep_seconds
         )
-        outcome = PollOutcome()
         high_water: int | None = stored_position.get("high_water")
         open_numbers = {str(n) for n in stored_position.get("open", [])}
         gone: set[str] = set()
         if sweep:
             stored = scan_digests(conn, SYSTEM, self.entity)
-            listing = list_digests(self.documents)
-            to_read = [k for k, d in listing.digests.items() if stored.get(k) != d]
-            outcome.digests = {k: listing.digests[k] for k in to_read}
+            listing = list_digests(self.documents, pick=_is_open)
+            digests = {k: d for k, d in listing.digests.items() if stored.get(k) != d}
             known = set(stored) | current_keys(conn, SYSTEM, self.entity)
             gone = known - set(listing.digests)
             numbers = [int(k) for k in listing.digests if k.isdigit()]
             high_water = max(numbers, default=high_water)
-            open_numbers = {k for k, s in listing.summaries.items() if _is_open(s)}
+            open_numbers = set(listing.picked)
+            del stored, listing
         else:
-            new = self._new_documents(high_water, outcome)
+            new = self._new_documents(conn, high_water)
             high_water = max([int(k) for k in new if k.isdigit()], default=high_water)
-            open_changed, open_numbers = self._open_to_read(conn, open_numbers, outcome)
-            to_read = sorted(set(new) | open_changed, key=_number_order)
-        self._read_documents(conn, to_read, gone, open_numbers, outcome)
-        for key in sorted(gone, key=_number_order):
-            outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, key))
-            outcome.digests[key] = None
-            open_numbers.discard(key)
-        outcome.position = {
-            "high_water": high_water,
-            "open": sorted(open_numbers, key=_number_order),
-            "swept_at": now.isoformat() if sweep else swept_at,
-        }
-        outcome.requests = self.client.stats.requests - before
-        return outcome
+            open_changed, open_numbers, digests = self._open_to_read(conn, open_numbers)
+            digests.update({k: d for k, d in new.items() if d is not None})
+            open_changed |= {k for k, d in new.items() if d is not None}
+        to_read = sorted(digests if sweep else open_changed, key=_number_order)
+        for keys, last in self._split(to_read):
+            outcome = PollOutcome(final=last)
+            outcome.digests = {k: digests[k] for k in keys if k in digests}
+            missing = self._read_documents(conn, keys, open_numbers, outcome)
+            deleted = sorted(missing | (gone if last else set()), key=_number_order)
+            self._deleted_documents(conn, deleted, open_numbers, outcome)
+            if last:
+                outcome.position = {
+                    "high_water": high_water,
+                    "open": sorted(open_numbers, key=_number_order),
+                    "swept_at": start.now.isoformat() if sweep else swept_at,
+                }
+            elif sweep:
+                outcome.position = {**stored_position, "sweeping": True}
+            yield self._counted(outcome)
 
-    def _new_documents(self, high_water: int | None, outcome: PollOutcome) -> list[str]:
-        """Numbers above the high-water mark, read newest first from the list."""
-        found: list[str] = []
+    def _new_documents(
+        self, conn: psycopg.Connection[Any], high_water: int | None
+    ) -> dict[str, str | None]:
+        """Numbers above the high-water mark, read newest first from the list, with their
+        summary digests (None: read already by a poll that stopped before its end)."""
+        found: dict[str, str | None] = {}
         for summary in self.documents.list(perpage=SCAN_PAGE, sortby="Number", order="Desc"):
             key = self.documents.key_of(summary)
             if high_water is not None and key.isdigit() and int(key) <= high_water:
                 break
-            found.append(key)
-            outcome.digests[key] = summary_hash(summary)
-        return found
+            found[key] = summary_hash(summary)
+        done = scan_digests_of(conn, SYSTEM, self.entity, sorted(found))
+        return {k: None if done.get(k) == d else d for k, d in found.items()}
 
     def _open_to_read(
-        self, conn: psycopg.Connection[Any], open_numbers: set[str], outcome: PollOutcome
-    ) -> tuple[set[str], set[str]]:
+        self, conn: psycopg.Connection[Any], open_numbers: set[str]
+    ) -> tuple[set[str], set[str], dict[str, str]]:
         """The open documents to read in full — those whose summary changed, and those
-        that left the open list (paid, or deleted) — and the open documents now.
+        that left the open list (paid, or deleted) — the open documents now, and the
+        changed summaries' digests.
 
         Open summaries come from the list sorted by status (`NA, Overdue, Overpaid, Paid,
         Unpaid`) read from both ends, so the cost is the open documents' pages, not the
@@ -227,42 +242,44 @@ class DocumentPoller(_KashFlowPoller):
                 listed[self.documents.key_of(summary)] = summary
         digests = {key: summary_hash(summary) for key, summary in listed.items()}
         before = scan_digests_of(conn, SYSTEM, self.entity, sorted(set(digests) | open_numbers))
-        changed = {key for key, digest in digests.items() if before.get(key) != digest}
-        outcome.digests.update({key: digests[key] for key in changed})
-        return changed | (open_numbers - set(listed)), set(listed)
+        changed = {key: digest for key, digest in digests.items() if before.get(key) != digest}
+        return set(changed) | (open_numbers - set(listed)), set(listed), changed
+
+    def vocabulary(self) -> Any:
+        """The payment methods, read once per poll and only when a document is read."""
+        if self._vocabulary is None:
+            self._vocabulary = self.client.payments.vocabulary()
+        return self._vocabulary
 
     def _read_documents(
         self,
         conn: psycopg.Connection[Any],
-        numbers: Iterable[str],
-        gone: set[str],
+        numbers: list[str],
         open_numbers: set[str],
         outcome: PollOutcome,
-    ) -> None:
+    ) -> set[str]:
         """Reads each document in full: its version, its payment lines' versions, and a
-        delete for each payment line it no longer has; a 404 adds it to `gone`."""
-        wanted = list(numbers)
-        kind = "receipt" if self.entity == "sales_invoice" else "supplier_payment"
-        vocabulary = self.client.payments.vocabulary() if wanted or gone else None
-        earlier = newest_raw(conn, SYSTEM, self.entity, [*wanted, *gone])
+        delete for each payment line it no longer has; returns the numbers that were 404."""
+        kind = _payment_kind(self.entity)
+        earlier = newest_raw(conn, SYSTEM, self.entity, numbers)
         payments: list[NewVersion] = []
-        for number in wanted:
+        missing: set[str] = set()
+        for number in numbers:
             try:
                 raw = self.documents.get(number)
             except NotFound:
-                gone.add(number)
+                missing.add(number)
                 continue
             open_numbers.discard(number)
             if _is_open(raw):
                 open_numbers.add(number)
             self._add(outcome, self.documents, raw, number)
-            assert vocabulary is not None
             now_paid = set()
             for line in kf.field(raw, "PaymentLines") or []:
                 key = kf.payment_key(kind, kf.field(line, "Id"))
                 now_paid.add(key)
                 try:
-                    payment = kf.to_payment(line, raw, kind, vocabulary)
+                    payment = kf.to_payment(line, raw, kind, self.vocabulary())
                 except LedgerbridgeError as refused:
                     refused.system, refused.entity, refused.key = SYSTEM, "payment", key
                     outcome.dead_letters.append(dead_letter_of(refused, line))
@@ -270,11 +287,30 @@ class DocumentPoller(_KashFlowPoller):
                 payments.append(version_of(payment, line, None))
             for key in sorted(_payment_keys(earlier.get(number), kind) - now_paid):
                 payments.append(NewVersion.deleted(SYSTEM, "payment", key))
-        for number in gone:
-            for key in sorted(_payment_keys(earlier.get(number), kind)):
-                payments.append(NewVersion.deleted(SYSTEM, "payment", key))
         outcome.read += sum(1 for p in payments if p.payload is not None)
         outcome.versions.extend(payments)
+        return missing
+
+    def _deleted_documents(
+        self,
+        conn: psycopg.Connection[Any],
+        numbers: list[str],
+        open_numbers: set[str],
+        outcome: PollOutcome,
+    ) -> None:
+        """A delete for each document gone, and for each payment line it had."""
+        kind = _payment_kind(self.entity)
+        earlier = newest_raw(conn, SYSTEM, self.entity, numbers)
+        for number in numbers:
+            outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, number))
+            outcome.digests[number] = None
+            open_numbers.discard(number)
+            for key in sorted(_payment_keys(earlier.get(number), kind)):
+                outcome.versions.append(NewVersion.deleted(SYSTEM, "payment", key))
+
+
+def _payment_kind(entity: str) -> str:
+    return "receipt" if entity == "sales_invoice" else "supplier_payment"
 
 
 def _payment_keys(raw: Mapping[str, Any] | None, kind: str) -> set[str]:

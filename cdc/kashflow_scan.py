@@ -16,10 +16,10 @@ their summaries and so in the hash; its maximum is also kept as a watermark.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from canonical import CanonicalRecord, NotFound, content_hash
 from connectors.kashflow import mapping
@@ -58,31 +58,40 @@ def summary_hash(summary: Mapping[str, object]) -> str:
 
 @dataclass(frozen=True)
 class Listing:
-    """One pass over a resource's list: each key's summary digest, in list order."""
+    """One pass over a resource's list: each key's summary digest, in list order, and the
+    keys whose summary the caller asked to pick out (summaries themselves are not kept:
+    a large company's would fill memory)."""
 
     digests: dict[str, str]
-    summaries: dict[str, dict[str, object]]
+    picked: set[str]
     last_updated: datetime | None
     requests: int
 
 
-def list_digests(resource: RawResource, *, perpage: int = SCAN_PAGE) -> Listing:
-    """Every summary of `resource` with its digest, and the newest `LastUpdatedDate`."""
+def list_digests(
+    resource: RawResource,
+    *,
+    perpage: int = SCAN_PAGE,
+    pick: Callable[[Mapping[str, Any]], bool] = lambda summary: False,
+) -> Listing:
+    """Every summary of `resource` with its digest, the keys of those `pick` says, and
+    the newest `LastUpdatedDate`."""
     if not resource.client.logged_in:
         resource.client.login()  # so the request count below is the listing's own
     requests_before = resource.client.stats.requests
     digests: dict[str, str] = {}
-    summaries: dict[str, dict[str, object]] = {}
+    picked: set[str] = set()
     newest: datetime | None = None
     for summary in resource.list(perpage=perpage):
         key = resource.key_of(summary)
         digests[key] = summary_hash(summary)
-        summaries[key] = summary
+        if pick(summary):
+            picked.add(key)
         updated = mapping.parse_datetime(mapping.field(summary, "LastUpdatedDate"))
         if updated is not None:
             updated = updated.replace(tzinfo=None)
             newest = updated if newest is None or updated > newest else newest
-    return Listing(digests, summaries, newest, resource.client.stats.requests - requests_before)
+    return Listing(digests, picked, newest, resource.client.stats.requests - requests_before)
 
 
 def scan_changes(

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+
 from canonical import CanonicalRecord, LedgerbridgeError, ValidationFailed
 from ledger import NewVersion
 from ledger.dead_letters import DeadLetter
@@ -22,10 +24,27 @@ class PollSettings:
     documents, deletes)."""
     key_diff_seconds: float = 3600.0
     """Sage 100: how often a stream's key set is compared with the ledger's (deletes)."""
+    chunk_records: int = 2000
+    """Records read in full per chunk: each chunk is committed on its own (versions, dead
+    letters, digests, checkpoint), so a first load of a large company holds one chunk in
+    memory and a crash loses at most one chunk's work."""
+
+
+@dataclass(frozen=True)
+class PollStart:
+    """Where a poll starts: the ledger (read between chunks, never written by a poller),
+    the stream's stored position, the time, and whether to run the slower checks now."""
+
+    conn: psycopg.Connection[Any]
+    position: dict[str, Any] | None
+    now: datetime
+    thorough: bool = False
 
 
 @dataclass
 class PollOutcome:
+    """One chunk of a poll, committed in one transaction; the `final` one ends the poll."""
+
     versions: list[NewVersion] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     position: dict[str, Any] | None = None
@@ -38,6 +57,8 @@ class PollOutcome:
     """Sage 100: rows the server returned, stamps and keys included."""
     requests: int = 0
     """KashFlow: HTTP requests made."""
+    final: bool = False
+    """The poll's last chunk: its run ends in the same transaction."""
 
     @property
     def deletes(self) -> int:

@@ -1,12 +1,14 @@
 """One poll of one stream, exactly once in effect: a `ledger.sync_run` that always ends,
-and the versions, dead letters, summary digests and checkpoint of the poll appended in
-one transaction under the stream's poll lock.
+and the poll's chunks (a few thousand records each, `PollSettings.chunk_records`) each
+appended in one transaction with its versions, dead letters, summary digests and
+checkpoint, under the stream's poll lock held from the first read to the last commit.
 
-A crash anywhere before the commit leaves the checkpoint where it was, so the next poll
-reads the same changes again and nothing is skipped; a crash after it leaves nothing to
-redo. Two workers polling one stream serialise on the lock, and the second reads the
-checkpoint the first committed. A run whose process was killed is ended (as failed,
-"abandoned") by the next poll of its stream.
+A crash inside a chunk leaves the checkpoint of the chunk before, so the next poll reads
+that chunk's changes again and nothing is skipped (the ledger's content hash makes a
+re-read version a no-op); committed chunks are not read again. Two workers polling one
+stream serialise on the lock, and the second reads the checkpoint the first committed.
+A run whose process was killed is ended (as failed, "abandoned") by the next poll of its
+stream.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from typing import Any
 import psycopg
 
 from canonical import LedgerbridgeError, PermanentError
+from cdc.outcome import PollOutcome, PollStart
 from cdc.streams import Sources, Stream
 from ledger import start_run
 from ledger.checkpoints import (
     append_checkpoint,
     append_scan_digests,
+    hold_stream,
     latest_checkpoint,
-    lock_stream,
+    release_stream,
 )
 from ledger.dead_letters import append_dead_letters, append_versions_or_dead_letter
 from ledger.runs import end_abandoned_runs, end_run, hold_run, release_run
@@ -97,14 +101,12 @@ def poll_stream(
     run_id = start_run(conn, RUN_KIND, stream.system, stream.entity, parameters)
     report = PollReport(stream.system, stream.entity, run_id)
     hold_run(conn, run_id)
+    held = False
     try:
         end_abandoned_runs(conn, RUN_KIND, stream.system, stream.entity, run_id)
-        with conn.transaction():
-            lock_stream(conn, stream.system, stream.entity)
-            _poll_locked(conn, sources, stream, report, thorough, clock())
-            report.seconds = time.perf_counter() - started
-            report.status = "partial" if report.errors else "succeeded"
-            end_run(conn, run_id, report.status, report.counts())
+        hold_stream(conn, stream.system, stream.entity)
+        held = True
+        _poll_held(conn, sources, stream, report, thorough, clock(), started)
     except Exception as failure:
         report.seconds = time.perf_counter() - started
         report.status, report.error = "failed", one_line(failure)
@@ -116,43 +118,75 @@ def poll_stream(
         raise PollFailed(report, transient) from failure
     finally:
         if not conn.closed and not conn.broken:
+            if held:
+                release_stream(conn, stream.system, stream.entity)
             release_run(conn, run_id)
     log.debug("poll %s: %s", stream.name, report.counts())
     return report
 
 
-def _poll_locked(
+def _poll_held(
     conn: psycopg.Connection[Any],
     sources: Sources,
     stream: Stream,
     report: PollReport,
     thorough: bool,
     now: datetime,
+    started: float,
 ) -> None:
+    """Commits the poller's chunks one transaction each, the run's end with the last."""
     position = latest_checkpoint(conn, stream.system, stream.entity)
     poller = sources.poller(stream)
-    outcome = poller.poll(conn, position, now, thorough)
+    ended = False
+    for outcome in poller.chunks(PollStart(conn, position, now, thorough)):
+        with conn.transaction():
+            commit_chunk(conn, outcome, position, report)
+            if outcome.position is not None:
+                position = outcome.position
+            if outcome.final:
+                ended = _end(conn, report, started)
+    if not ended:
+        _end(conn, report, started)
+
+
+def _end(conn: psycopg.Connection[Any], report: PollReport, started: float) -> bool:
+    report.seconds = time.perf_counter() - started
+    report.status = "partial" if report.errors else "succeeded"
+    end_run(conn, report.run_id, report.status, report.counts())
+    return True
+
+
+def commit_chunk(
+    conn: psycopg.Connection[Any],
+    outcome: PollOutcome,
+    position: dict[str, Any] | None,
+    report: PollReport,
+) -> None:
+    """Appends one chunk's versions, dead letters, digests and checkpoint (in the
+    caller's transaction) and adds its counts to `report`."""
+    system, entity = report.system, report.entity
     result, unstorable = append_versions_or_dead_letter(conn, outcome.versions, report.run_id)
     letters = [*outcome.dead_letters, *unstorable]
     append_dead_letters(conn, letters, report.run_id)
-    append_scan_digests(conn, stream.system, stream.entity, outcome.digests, report.run_id)
+    append_scan_digests(conn, system, entity, outcome.digests, report.run_id)
     if outcome.position is not None and outcome.position != position:
-        append_checkpoint(conn, stream.system, stream.entity, outcome.position, report.run_id)
+        append_checkpoint(conn, system, entity, outcome.position, report.run_id)
     written = {
         (system, entity, key)
         for (system, entity), (keys, _) in result.written.items()
         for key in keys
     }
-    report.read = outcome.read
-    report.deleted = sum(
+    deleted = sum(
         1 for v in outcome.versions if v.payload is None and (v.system, v.entity, v.key) in written
     )
-    report.appended = result.appended - report.deleted
-    report.unchanged = result.unchanged
-    report.errors = len(letters)
-    report.requests = outcome.requests
-    report.rows_read = outcome.rows_read
-    report.dead_letter_keys = [letter.key or "" for letter in letters]
+    report.read += outcome.read
+    report.deleted += deleted
+    report.appended += result.appended - deleted
+    report.unchanged += result.unchanged
+    report.errors += len(letters)
+    report.requests += outcome.requests
+    report.rows_read += outcome.rows_read
+    report.dead_letter_keys.extend(letter.key or "" for letter in letters)
 
 
 def one_line(failure: BaseException) -> str:

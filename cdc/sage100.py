@@ -22,14 +22,15 @@ the versions read before it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 
 from canonical import CanonicalRecord, content_hash
-from cdc.outcome import PollOutcome, PollSettings, dead_letter_of, version_of
+from cdc.outcome import PollOutcome, PollSettings, PollStart, dead_letter_of, version_of
 from connectors.sage100.odbc import KeyTuple, Sage100Reader, SourceRecord
 from ledger import NewVersion
 from ledger.queries import current_keys
@@ -134,52 +135,129 @@ def _digest(sourced: SourceRecord) -> str:
         return "raw:" + content_hash(repr(sorted(sourced.raw.items())))
 
 
+@dataclass
 class Sage100Poller:
-    """One Sage 100 stream: changes since the stored watermark, and deletes by key-set
-    diff when one is due (`key_diff_seconds`) or when asked for a thorough poll."""
+    """One Sage 100 stream, read in chunks of `chunk_records`: a first load by native key
+    order (resumable after the last key committed), then changes since the stored
+    watermark in stamp order (each chunk's checkpoint a watermark at its newest stamp),
+    and deletes by key-set diff with the last chunk when one is due (`key_diff_seconds`)
+    or when asked for a thorough poll."""
 
-    system = SYSTEM
+    entity: str
+    reader: Sage100Reader
+    settings: PollSettings
+    system: ClassVar[str] = SYSTEM
+    _fetched: int = 0
 
-    def __init__(self, entity: str, reader: Sage100Reader, settings: PollSettings) -> None:
-        self.entity = entity
-        self.reader = reader
-        self.settings = settings
-
-    def poll(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> PollOutcome:
-        stored = (position or {}).get("watermark")
-        since = Watermark.from_json(stored) if stored else None
-        fetched_before = self.reader.rows_fetched
-        batch = read_changes(self.reader, self.entity, since)
-        outcome = PollOutcome(read=len(batch.sourced))
-        for sourced in batch.sourced:
-            if sourced.record is None:
-                outcome.dead_letters.append(dead_letter_of(sourced.error, sourced.raw))
-            else:
-                outcome.versions.append(version_of(sourced.record, sourced.raw, sourced.updated_at))
-        checked = (position or {}).get("keys_checked_at")
-        due = (
-            checked is None
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        conn, position, now = start.conn, start.position, start.now
+        self._fetched = self.reader.rows_fetched
+        base = dict(position or {})
+        checked = base.get("keys_checked_at")
+        diff_due = (
+            start.thorough
+            or checked is None
             or (now - datetime.fromisoformat(checked)).total_seconds()
             >= self.settings.key_diff_seconds
         )
-        new_position: dict[str, Any] = dict(position or {})
-        if batch.watermark is not None:
-            new_position["watermark"] = batch.watermark.to_json()
-        if since is None or thorough or due:
+        stored = base.get("watermark")
+        if stored is None or "loading" in base:
+            yield from self._load(conn, base, now)
+            return
+        since = Watermark.from_json(stored)
+        stamps = self.reader.stamps_since(self.entity, since.window_start(self.reader.overlap))
+        ordered = sorted(stamps, key=lambda native: (stamps[native], native))
+        stamp_of = {self.reader.canonical_key(self.entity, k): t for k, t in stamps.items()}
+        lookups = self.reader.lookups() if ordered else None
+        size = max(1, self.settings.chunk_records)
+        seen: dict[str, str] = {}
+        newest = since.updated_at
+        for first in range(0, max(len(ordered), 1), size):
+            keys = ordered[first : first + size]
+            last = first + size >= len(ordered)
+            built = list(self.reader.read_keys(self.entity, keys, lookups)) if keys else []
+            outcome = self._outcome(s for s in built if (s.key, _digest(s)) not in since.delivered)
+            seen.update((s.key, _digest(s)) for s in built)
+            newest = max([newest, *(stamps[k] for k in keys)])
+            opens = newest - self.reader.overlap
+            delivered = {(k, d) for k, d in seen.items() if stamp_of.get(k, newest) >= opens}
+            if not last:  # versions delivered before and not read again yet stay delivered
+                delivered |= {(k, d) for k, d in since.delivered if k not in seen}
+            position = {**base, "watermark": Watermark(newest, frozenset(delivered)).to_json()}
+            yield self._finish(conn, outcome, position, now, last, last and diff_due)
+
+    def _load(
+        self, conn: psycopg.Connection[Any], base: dict[str, Any], now: datetime
+    ) -> Iterator[PollOutcome]:
+        """Every record, by native key in chunks; the checkpoint of each chunk but the last
+        says where to go on (`loading`), the last stores the watermark taken before the
+        first read (so it never passes a record not read) and diffs the key sets."""
+        loading: dict[str, Any] = base.pop("loading", None) or {}
+        if loading:
+            mark = loading.get("watermark")
+            window = set(loading.get("window", []))
+            delivered = {(k, d) for k, d in loading.get("delivered", [])}
+        else:
+            newest = self.reader.newest_stamp(self.entity)
+            mark = None if newest is None else Watermark(newest).to_json()
+            window = set()
+            if newest is not None:
+                recent = self.reader.stamps_since(self.entity, newest - self.reader.overlap)
+                window = {self.reader.canonical_key(self.entity, k) for k in recent}
+            delivered = set()
+        after = tuple(loading.get("after", ()))
+        keys = [k for k in self.reader.native_keys(self.entity) if not after or k > after]
+        lookups = self.reader.lookups() if keys else None
+        size = max(1, self.settings.chunk_records)
+        for first in range(0, max(len(keys), 1), size):
+            chunk = keys[first : first + size]
+            last = first + size >= len(keys)
+            built = list(self.reader.read_keys(self.entity, chunk, lookups)) if chunk else []
+            outcome = self._outcome(built)
+            delivered |= {(s.key, _digest(s)) for s in built if s.key in window}
+            position = dict(base)
+            position.pop("watermark", None)
+            if last and mark is not None:
+                stored = Watermark.from_json(mark)
+                position["watermark"] = Watermark(stored.updated_at, frozenset(delivered)).to_json()
+            elif not last:
+                position["loading"] = {
+                    "after": list(chunk[-1]),
+                    "watermark": mark,
+                    "window": sorted(window),
+                    "delivered": sorted([k, d] for k, d in delivered),
+                }
+            yield self._finish(conn, outcome, position, now, last, last)
+
+    def _outcome(self, sourced: Iterable[SourceRecord]) -> PollOutcome:
+        outcome = PollOutcome()
+        for one in sourced:
+            outcome.read += 1
+            if one.record is None:
+                outcome.dead_letters.append(dead_letter_of(one.error, one.raw))
+            else:
+                outcome.versions.append(version_of(one.record, one.raw, one.updated_at))
+        return outcome
+
+    def _finish(
+        self,
+        conn: psycopg.Connection[Any],
+        outcome: PollOutcome,
+        position: dict[str, Any],
+        now: datetime,
+        final: bool,
+        diff: bool,
+    ) -> PollOutcome:
+        if diff:
             outcome.versions.extend(self._deletes(conn, outcome))
-            new_position["keys_checked_at"] = now.isoformat()
-        outcome.position = new_position
-        outcome.rows_read = self.reader.rows_fetched - fetched_before
+            position["keys_checked_at"] = now.isoformat()
+        outcome.position, outcome.final = position, final
+        outcome.rows_read = self.reader.rows_fetched - self._fetched
+        self._fetched = self.reader.rows_fetched
         return outcome
 
     def _deletes(self, conn: psycopg.Connection[Any], outcome: PollOutcome) -> list[NewVersion]:
-        """Keys the ledger (or this very poll) holds that the company no longer does."""
+        """Keys the ledger (or this very chunk) holds that the company no longer does."""
         in_source = self.reader.key_set(self.entity)
         known = current_keys(conn, SYSTEM, self.entity) | {v.key for v in outcome.versions}
         gone = sorted(known - in_source)

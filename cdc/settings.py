@@ -41,6 +41,9 @@ class CdcSettings(BaseModel):
     deletes)."""
     key_diff_seconds: float = Field(default=3600.0, gt=0)
     """Sage 100: key-set diff of each stream against the ledger (deletes)."""
+    chunk_records: int = Field(default=2000, ge=1)
+    """Records read in full per committed chunk of a poll (bounds a first load's memory,
+    and a crash loses at most one chunk's reads)."""
     intervals: dict[str, str] = {}
     """Per stream, e.g. `{"sage100:customer": "5s", "kashflow:product": "off"}`."""
     tick_seconds: int = Field(default=5, ge=1, le=59)
@@ -61,5 +64,7 @@ class CdcSettings(BaseModel):
 
     def poll_settings(self) -> PollSettings:
         return PollSettings(
-            sweep_seconds=self.sweep_seconds, key_diff_seconds=self.key_diff_seconds
+            sweep_seconds=self.sweep_seconds,
+            key_diff_seconds=self.key_diff_seconds,
+            chunk_records=self.chunk_records,
         )

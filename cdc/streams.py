@@ -4,32 +4,28 @@ the documents that name them), with the poller that reads each and its default i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
-
-import psycopg
+from typing import Protocol
 
 from canonical import PermanentError
 from cdc.kashflow import DocumentPoller, NominalPoller, PartyPoller
-from cdc.outcome import PollOutcome, PollSettings
+from cdc.outcome import PollOutcome, PollSettings, PollStart
 from cdc.sage100 import Sage100Poller
 from connectors.kashflow import KashFlowClient
 from connectors.sage100.odbc import Sage100Reader
 
 
 class Poller(Protocol):
-    system: str
     entity: str
 
-    def poll(
-        self,
-        conn: psycopg.Connection[Any],
-        position: dict[str, Any] | None,
-        now: datetime,
-        thorough: bool = False,
-    ) -> PollOutcome: ...
+    @property
+    def system(self) -> str: ...
+
+    def chunks(self, start: PollStart) -> Iterator[PollOutcome]:
+        """The poll from `start.position`, in chunks to commit one by one in order; the
+        last is `final`."""
+        ...
 
 
 class Sources:

@@ -18,13 +18,14 @@ import queue
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import procrastinate
 import psycopg
 from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.jobs import Job, Status
-from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from procrastinate.retry import RetryDecision, RetryStrategy
 from psycopg.conninfo import make_conninfo
 
 from cdc.poll import RUN_KIND, PollFailed, poll_stream
@@ -38,15 +39,17 @@ POLL_TASK = "cdc.poll"
 MAX_ATTEMPTS = 8
 
 
-class PollRetry(BaseRetryStrategy):
-    """Backoff 2, 4, 8 ... seconds (at most 5 minutes) for transient failures only."""
+class PollRetry(RetryStrategy):
+    """procrastinate's exponential backoff (2, 4, 8 ... seconds, at most `MAX_ATTEMPTS`
+    attempts), for transient failures only."""
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
-        if job.attempts + 1 >= MAX_ATTEMPTS:
-            return None
         if isinstance(exception, PollFailed) and not exception.transient:
             return None
-        return RetryDecision(retry_in={"seconds": min(300, 2 ** (job.attempts + 1))})
+        return super().get_retry_decision(exception=exception, job=job)
+
+
+POLL_RETRY = PollRetry(max_attempts=MAX_ATTEMPTS - 1, exponential_wait=2)
 
 
 def interval_of(
@@ -113,7 +116,7 @@ def build_app(url: str, sources: Callable[[], Sources], settings: CdcSettings) -
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=queue_conninfo(url)))
     pool = _SourcesPool(sources)
 
-    @app.task(name=POLL_TASK, retry=PollRetry())
+    @app.task(name=POLL_TASK, retry=POLL_RETRY)
     def poll(system: str, entity: str, reason: str = "schedule") -> dict[str, Any]:
         with pool.borrow() as borrowed, psycopg.connect(url, autocommit=True) as conn:
             report = poll_stream(conn, borrowed, stream(system, entity), reason=reason)
@@ -163,3 +166,17 @@ def request_poll(system: str, entity: str, reason: str, *, database_url: str) ->
     app = procrastinate.App(connector=connector)
     with app.open():
         return defer_poll(app, system, entity, reason)
+
+
+PollRequester = Callable[[str, str, str], "int | None"]
+"""`request_poll` bound to a database: (system, entity, reason) -> job id or None."""
+
+
+def poll_requester(database_url: str) -> PollRequester:
+    """`request_poll` on the database at `database_url`, as the API's webhook intake and
+    the writer take it (the URL from configuration, as everything else takes it)."""
+    return partial(_request_poll_on, database_url)
+
+
+def _request_poll_on(database_url: str, system: str, entity: str, reason: str) -> int | None:
+    return request_poll(system, entity, reason, database_url=database_url)

@@ -1,9 +1,9 @@
 """Where each change stream stands, kept with the data: checkpoints and summary digests.
 
-A poll appends its versions, its checkpoint and its digests in one transaction, under the
-stream's poll lock, so a crash between them cannot skip or re-count anything. Both tables
-are append-only: the newest checkpoint per stream wins, and a digest row is added only
-when a summary changed.
+A poll appends each chunk's versions, checkpoint and digests in one transaction, under
+the stream's poll lock, so a crash between them cannot skip or re-count anything. Both
+tables are append-only: the newest checkpoint per stream wins, and a digest row is added
+only when a summary changed.
 """
 
 from __future__ import annotations
@@ -21,10 +21,19 @@ def stream_name(system: str, entity: str) -> str:
     return f"{system}:{entity}"
 
 
-def lock_stream(conn: psycopg.Connection[Any], system: str, entity: str) -> None:
-    """Waits until no other poll of this stream is in a transaction; held until commit."""
+def hold_stream(conn: psycopg.Connection[Any], system: str, entity: str) -> None:
+    """Waits until no other poll of this stream is at work, then holds the stream for the
+    session: a poll committed in chunks holds it from its first read to its last commit
+    (`release_stream`), and a killed process lets go of it with its connection."""
     conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        "SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+        (f"cdc.poll:{stream_name(system, entity)}",),
+    )
+
+
+def release_stream(conn: psycopg.Connection[Any], system: str, entity: str) -> None:
+    conn.execute(
+        "SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
         (f"cdc.poll:{stream_name(system, entity)}",),
     )
 

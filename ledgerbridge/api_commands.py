@@ -11,27 +11,17 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
-from api.app import PollRequest, create_app
+from api.app import create_app
 from api.services.errors import InvalidRequest, ServiceError
 from api.services.tokens import SCOPES, create_token, list_tokens, revoke_token
 from api.services.webhooks import WriterWork
-from cdc.tasks import request_poll
+from cdc.tasks import poll_requester
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
 from ledgerbridge.plan_view import configured_rules
 
 token_app = typer.Typer(help="API tokens for the control API.", no_args_is_help=True)
 console = Console()
-
-
-def poll_requester(url: str) -> PollRequest:
-    """How the API asks the CDC workers for a poll: a `cdc.poll` job on the database's
-    procrastinate queue (one per stream at most)."""
-
-    def request(system: str, entity: str, reason: str) -> int | None:
-        return request_poll(system, entity, reason, database_url=url)
-
-    return request
 
 
 def build_app(settings: Settings) -> Any:

@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from canonical.retry import RetryPolicy
-from cdc.tasks import defer_poll
-from cdc.tasks import request_poll as cdc_request_poll
+from cdc.tasks import defer_poll, poll_requester
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.config import Settings, load_settings
@@ -80,10 +79,7 @@ def open_applier(settings: Settings, request_poll: PollRequest | None = None) ->
     url = database_url(settings)
     options = settings.writer
     if request_poll is None:
-
-        def request_poll(system: str, entity: str, reason: str) -> object:
-            return cdc_request_poll(system, entity, reason, database_url=url)
-
+        request_poll = poll_requester(url)
     with ExitStack() as stack:
         conn = stack.enter_context(psycopg.connect(url, autocommit=True))
         yield Applier(

@@ -247,14 +247,20 @@ class Sage100Reader:
     def key_set(self, entity: str) -> set[str]:
         """Every canonical key of `entity`: compare two of them to find deletes."""
         spec = _entity(entity)
+        return {spec.canonical_key(key) for key in self.native_keys(entity)}
+
+    def native_keys(self, entity: str) -> list[KeyTuple]:
+        """Every native key of `entity`, sorted: read a company in bounded chunks of keys
+        with `read_keys`."""
+        spec = _entity(entity)
         source = spec.sources[0]
         columns = ", ".join(source.key_columns)
-        result = set()
+        found = set()
         for row in self.rows(f"SELECT DISTINCT {columns} FROM {source.table}"):
             key = tuple(str(row[c]) for c in source.key_columns)
             if not spec.skip_key(key):
-                result.add(spec.canonical_key(key))
-        return result
+                found.add(key)
+        return sorted(found)
 
     def stamps_since(self, entity: str, start: datetime) -> dict[KeyTuple, datetime]:
         """Native key -> newest stamp of the records of `entity` stamped at or after `start`.

@@ -9,31 +9,27 @@ import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import psycopg
-from hypothesis import HealthCheck, settings
+from edit_scripts import LedgerMatchesSource, names, run_examples
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import precondition, rule
 
 from canonical import Customer
 from cdc.outcome import PollSettings
 from cdc.poll import poll_stream
 from cdc.streams import Sources, stream
 from connectors.sage100 import Sage100Reader, Sage100Writer
-from ledger import current
 from ledgerbridge.sage100_session import SandboxBOISession
-from ledgerbridge.testdb import create_database, drop_database, fresh_name
 
 PREFIX = "01-HYP"
-names = st.sampled_from(["Alder Ltd", "Birch PLC", "Cedar & Co", "Damson Group"])
 
 
-def run_machine(pg_server: str, template: str, company: Path, workdir: Path) -> None:
-    class EditScripts(RuleBasedStateMachine):
+def run_machine(pg_server: str, ledger_template: str, company: Path, workdir: Path) -> None:
+    class EditScripts(LedgerMatchesSource):
+        server_url, system, prefix = pg_server, "sage100", PREFIX
+        template = ledger_template
+
         def __init__(self) -> None:
             super().__init__()
-            self.database = fresh_name("lbhyp")
-            url = create_database(pg_server, self.database, template=template)
-            self.conn = psycopg.connect(url, autocommit=True)
             self.company = workdir / f"{self.database}.db"
             shutil.copyfile(company, self.company)
             self.now = datetime(2026, 11, 2, 9, 0, 0)
@@ -49,46 +45,24 @@ def run_machine(pg_server: str, template: str, company: Path, workdir: Path) -> 
                 kashflow=lambda: (_ for _ in ()).throw(AssertionError("no KashFlow here")),
                 settings=PollSettings(key_diff_seconds=0.001),
             )
-            self.existing: dict[str, str] = {}
-            self.deleted: set[str] = set()
-            self.numbers = 0
-            self.polled = False
 
         def teardown(self) -> None:
             self.sources.close()
             self.reader.close()
             self.session.close()
-            self.conn.close()
-            drop_database(pg_server, self.database)
+            self.drop_ledger()
 
-        def _write(self, key: str, name: str) -> None:
+        def write_source(self, key: str, name: str) -> None:
             self.writer.write(Customer.build(system="sage100", key=key, name=name))
-            self.existing[key] = name
-            self.deleted.discard(key)
 
-        @rule(name=names)
-        def create(self, name: str) -> None:
-            self.numbers += 1
-            self._write(f"{PREFIX}{self.numbers:04d}", name)
+        def delete_source(self, key: str) -> None:
+            self.writer.delete_customer(key)
 
         @precondition(lambda self: bool(self.existing))
         @rule(data=st.data(), name=names)
         def edit(self, data: st.DataObject, name: str) -> None:
             key = data.draw(st.sampled_from(sorted(self.existing)))
             self._write(key, f"{name} {self.now.microsecond % 7}")
-
-        @precondition(lambda self: bool(self.existing))
-        @rule(data=st.data())
-        def delete(self, data: st.DataObject) -> None:
-            key = data.draw(st.sampled_from(sorted(self.existing)))
-            self.writer.delete_customer(key)
-            del self.existing[key]
-            self.deleted.add(key)
-
-        @precondition(lambda self: bool(self.deleted))
-        @rule(data=st.data(), name=names)
-        def recreate(self, data: st.DataObject, name: str) -> None:
-            self._write(data.draw(st.sampled_from(sorted(self.deleted))), name)
 
         @rule(seconds=st.sampled_from([0.0, 0.01, 0.04, 1.0, 59.0, 3600.0]))
         def time_passes(self, seconds: float) -> None:
@@ -109,26 +83,7 @@ def run_machine(pg_server: str, template: str, company: Path, workdir: Path) -> 
             poll_stream(self.conn, self.sources, stream("sage100", "customer"))
             self.polled = True
 
-        @invariant()
-        def ledger_equals_source_after_a_poll(self) -> None:
-            if not self.polled:
-                return
-            self.polled = False
-            in_ledger = {
-                v.native_key: (v.payload or {}).get("name")
-                for v in current(self.conn, "sage100", "customer")
-                if v.native_key.startswith(PREFIX)
-            }
-            assert in_ledger == self.existing
-
-    EditScripts.TestCase.settings = settings(
-        max_examples=8,
-        stateful_step_count=12,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow],
-    )
-    state_machine = EditScripts.TestCase()
-    state_machine.runTest()
+    run_examples(EditScripts, 8)
 
 
 def test_ledger_state_equals_source_state_after_every_poll(

@@ -74,6 +74,9 @@ SETTING_TESTS = {
     "LEDGERBRIDGE_CDC__SWEEP_SECONDS": (
         f"{CDC}/test_kashflow_cycles.py::test_the_sweep_cadence_decides_when_closed_edits_are_seen"
     ),
+    "LEDGERBRIDGE_CDC__CHUNK_RECORDS": (
+        f"{CDC}/test_chunked_polls.py::test_the_chunk_size_comes_from_configuration"
+    ),
     # the workers of these two tests get these settings from the environment
     "LEDGERBRIDGE_CDC__KEY_DIFF_SECONDS": (
         f"{CDC}/test_crash_exactly_once.py::"
