@@ -83,7 +83,9 @@ def main() -> None:
                 log = (folder / "workers.log").open("wb")
 
                 def start_worker() -> subprocess.Popen[bytes]:
-                    command = [sys.executable, "-m", "ledgerbridge.cdc_commands", "worker"]
+                    command = [
+                        sys.executable, "-m", "ledgerbridge.cdc_commands", "worker", "--read-only"
+                    ]  # fmt: skip
                     return subprocess.Popen(command, env=env, stdout=log, stderr=log)
 
                 def advance(delta: timedelta) -> datetime:

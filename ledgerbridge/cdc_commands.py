@@ -139,14 +139,24 @@ def worker(
     concurrency: int = typer.Option(
         1, "--concurrency", min=1, max=64, help="Polls this worker runs at once."
     ),
+    read_only: bool = typer.Option(
+        False,
+        "--read-only",
+        help="Only poll into the ledger: plan and apply no writes to either system.",
+    ),
 ) -> None:
-    """Run a worker: polls every stream on its schedule until stopped (Ctrl-C). Run any
-    number, on any machine that reaches the database."""
+    """Run a worker: polls every stream on its schedule and, unless --read-only, plans and
+    applies the writer's flows, until stopped (Ctrl-C). Run any number, on any machine
+    that reaches the database."""
     settings = load_settings()
     url = database_url(settings)
     app = build_app(url, lambda: sources_of(settings), settings.cdc)
-    register_writer(app, settings)  # the writer's apply task runs beside the polls
-    console.print(f"worker polling {len(STREAMS)} streams, concurrency {concurrency}")
+    if not read_only:
+        register_writer(app, settings)  # the writer's apply task runs beside the polls
+    console.print(
+        f"worker polling {len(STREAMS)} streams, concurrency {concurrency}"
+        + (", read-only: no writes" if read_only else "")
+    )
     app.run_worker(
         concurrency=concurrency,
         update_heartbeat_interval=settings.cdc.heartbeat_seconds,

@@ -69,12 +69,12 @@ def start_worker(worker_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerF
     """Starts `ledgerbridge worker` processes; any still running are killed at the end."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(quick: bool = False) -> subprocess.Popen[bytes]:
+    def start(quick: bool = False, read_only: bool = False) -> subprocess.Popen[bytes]:
         command = (
             [sys.executable, "-m", "ledgerbridge.cdc_commands", "worker"]
             if quick
             else [str(Path(sys.executable).with_name("ledgerbridge")), "worker"]
-        )
+        ) + (["--read-only"] if read_only else [])
         log = (tmp_path / f"worker-{len(started)}.log").open("wb")
         process = subprocess.Popen(command, env=worker_env, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)

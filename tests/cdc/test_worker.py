@@ -76,3 +76,23 @@ def test_a_worker_polls_on_schedule_and_on_request(
         "SELECT parameters->>'reason' FROM ledger.sync_run WHERE system = 'kashflow'"
     ).fetchall()
     assert reasons == [("webhook",)]
+
+
+def _intents(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM ledger.write_intent").fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_read_only_worker_polls_but_plans_no_writes(
+    autocommit: psycopg.Connection[Any], start_worker: Callable[..., Any]
+) -> None:
+    only(autocommit, {"sage100:customer": 1})
+    reading = start_worker(quick=True, read_only=True)
+    wait_for(lambda: newest_name(autocommit, "sage100", "01-CEDA0002") is not None)
+    time.sleep(3)  # three writer ticks (LEDGERBRIDGE_CDC__TICK_SECONDS=1) it must not take
+    assert _intents(autocommit) == 0
+    reading.kill()
+    reading.wait(10)
+    # The same ledger under a worker that writes: Sage's customers are planned for KashFlow.
+    start_worker(quick=True)
+    wait_for(lambda: _intents(autocommit) > 0)
