@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from writer_outbox import apply_in_ledger, record_intents
+from writer_outbox import apply_in_ledger
 
 from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, current
+from writer.outbox import record_intents
 from writer.plan import Plan, plan_all
 from writer.rules import load_rules
 

@@ -11,12 +11,13 @@ from typing import Any
 
 import psycopg
 import pytest
-from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
+from writer_outbox import apply_in_ledger, mark_succeeded
 
 from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, current
 from writer.dead_letters import ask_retry, writer_dead_letters
 from writer.intents import WriteIntent
+from writer.outbox import record_intents
 from writer.plan import Plan, plan_all, submit_plan
 from writer.rules import Rules, load_rules
 

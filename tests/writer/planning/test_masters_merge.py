@@ -11,11 +11,12 @@ from typing import Any
 import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
+from writer_outbox import apply_in_ledger, mark_succeeded
 
 from canonical import Customer
 from ledger import IdentityLink, NewVersion, append_links, append_versions, current
 from writer.intents import WriteIntent
+from writer.outbox import record_intents
 from writer.plan import Plan, plan_all, record_conflicts
 from writer.rules import Rules, load_rules
 

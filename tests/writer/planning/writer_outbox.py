@@ -1,6 +1,6 @@
 """What the applier does to the ledger, done by hand for the planners' tests: record
-intents in the outbox, mark them applied, and read the written record back as the next
-version of its target (the echo a poller would read)."""
+intents (with the writer's own `record_intents`), mark them applied, and read the written
+record back as the next version of its target (the echo a poller would read)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
 from ledger import NewVersion, append_versions
 from writer.intents import WriteIntent
-
-
-def record_intents(conn: psycopg.Connection[Any], intents: Iterable[WriteIntent]) -> None:
-    with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO ledger.write_intent (idempotency_key, target_system, entity, operation,"
-            " source_system, source_key, target_key, payload, depends_on, requires_approval)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                (
-                    i.idempotency_key,
-                    i.target_system,
-                    i.entity,
-                    i.operation,
-                    i.source_system,
-                    i.source_key,
-                    i.target_key,
-                    Jsonb(i.record.payload()),
-                    list(i.depends_on),
-                    i.requires_approval,
-                )
-                for i in intents
-            ],
-        )
+from writer.outbox import record_intents
 
 
 def apply_in_ledger(conn: psycopg.Connection[Any], intents: Iterable[WriteIntent]) -> None:
