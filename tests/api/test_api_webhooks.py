@@ -29,6 +29,7 @@ from ledger import append_versions
 from sandbox.kashflow import SandboxServer
 from writer.alerts import Alerter
 from writer.apply import Applier
+from writer.dead_letters import writer_dead_letters
 from writer.rules import load_rules
 from writer.targets import KashFlowTarget
 
@@ -236,6 +237,11 @@ def test_a_valid_order_is_planned_by_the_writer_and_written_to_kashflow(
             ]
             again = deliver(client, {**ORDER_WITH_LINES, "id": "evt_1001b"}).json()
             assert again["intents_recorded"] == 0  # planned once: the idempotency key decides
+        # The refused order is kept as the writer's dead letter, naming its record and field.
+        [letter] = [d for d in writer_dead_letters(conn) if d.key == "SO-1003"]
+        assert (letter.system, letter.entity, letter.field) == (
+            "ecommerce", "sales_invoice", "customer_key",
+        )  # fmt: skip
 
         planned = conn.execute(
             "SELECT idempotency_key, entity, target_key, payload->>'reference'"
