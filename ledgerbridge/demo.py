@@ -28,7 +28,7 @@ from cdc.poll import poll_stream
 from cdc.streams import STREAMS, Sources, stream
 from ledger import current, history, results_of_run
 from ledgerbridge.cdc_commands import run_sync_once, sources_of
-from ledgerbridge.config import Settings
+from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url, prepare_ledger, redact
 from ledgerbridge.history_view import history_table
 from ledgerbridge.reconcile import reconcile
@@ -40,6 +40,11 @@ from sandbox.sage100.seed import seed_company
 SIZE: Final = "small"
 SEED: Final = 42
 RATE_LIMIT = 200.0
+
+
+def demo_command() -> None:
+    """Run the storyline end to end on embedded defaults (safe to run again)."""
+    run_demo(load_settings(), Console())
 
 
 def run_demo(settings: Settings, console: Console) -> None:
