@@ -6,7 +6,7 @@ command start without the others' imports."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -67,3 +67,10 @@ class LazyGroup(TyperGroup):
         for name, lazy in self.lazy_commands.items():
             self.add_command(ListedCommand(name, lazy))
 
+
+def run_alone(register: Callable[[typer.Typer], None]) -> None:
+    """Runs the commands `register` adds as a program of their own, for
+    `python -m ledgerbridge.<module>` (the workers the tests and benches start)."""
+    alone = typer.Typer(no_args_is_help=True)
+    register(alone)
+    alone()
