@@ -17,10 +17,12 @@ from ledgerbridge.sage100_session import SandboxBOISession
 
 
 def open_invoice(reader: Sage100Reader, above: Decimal = Decimal(20)) -> PurchaseInvoice:
-    invoices = [i for i in reader.read_all("purchase_invoice") if i.amount_open > above]
-    invoice = min(invoices, key=lambda i: i.key)
-    assert isinstance(invoice, PurchaseInvoice)
-    return invoice
+    invoices = [
+        i
+        for i in reader.read_all("purchase_invoice")
+        if isinstance(i, PurchaseInvoice) and i.amount_open > above
+    ]
+    return min(invoices, key=lambda i: i.key)
 
 
 def check_of(invoice: PurchaseInvoice, amount: Decimal, number: str = "RT1") -> Payment:
