@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from canonical import Allocation, Payment, PurchaseInvoice
@@ -29,7 +30,12 @@ from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
 from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
-from writer.flows.receipts import in_flight, payments_of_kind, payments_written_by
+from writer.flows.receipts import (
+    in_flight,
+    payment_method,
+    payments_of_kind,
+    payments_written_by,
+)
 from writer.flows.references import Counterpart, master_counterpart
 from writer.intents import Operation
 
@@ -192,15 +198,8 @@ def _plan_supplier_payments(planner: Planner) -> None:
         else:
             if _paid_in_sage(planner, allocations):
                 continue  # Sage 100 shows these invoices paid already
-            method = planner.rules.lookups.payment_methods.get(payment.method or "")
+            method = payment_method(planner, PAYMENT_FLOW, source, payment)
             if method is None:
-                planner.reject(
-                    PAYMENT_FLOW,
-                    source,
-                    "method",
-                    f"no Sage 100 bank code for payment method {payment.method!r}"
-                    " (lookups.payment_methods)",
-                )
                 continue
             record = payment.model_copy(
                 update={
@@ -299,46 +298,39 @@ def _plan_checks_to_kashflow(planner: Planner) -> None:
                 continue
             paid = min(amount, missing)
             missing -= paid
-            payment = Payment.build(
-                system="kashflow",
-                key=f"NEW-{check.key}-v{version.version}",
-                kind="supplier_payment",
-                counterparty_key=purchase.supplier_key,
-                payment_date=check.payment_date,
-                amount=paid,
-                currency=purchase.currency,
-                reference=reference,
-                allocations=(Allocation(invoice_key=key, amount=paid),),
-            )
-            planner.intent(
-                PAID_FLOW,
-                "create",
-                payment,
-                Source("sage100", "payment", check.key, version.version),
-                amount=paid,
-            )
+            source = Source("sage100", "payment", check.key, version.version)
+            _pay_in_kashflow(planner, key, purchase, source, check.payment_date, paid, reference)
 
 
 def _plan_paid_status(planner: Planner) -> None:
     """Sage 100 A/P invoices with more paid than their KashFlow purchase and no check to
     say how (checks purged, or paid outside A/P): pay the rest, dated today."""
-    state = planner.state
     for key, purchase, sage_key, sage, difference in _paid_short(planner):
-        payment = Payment.build(
-            system="kashflow",
-            key=f"NEW-{sage_key}-v{sage.version}",
-            kind="supplier_payment",
-            counterparty_key=purchase.supplier_key,
-            payment_date=state.today,
-            amount=difference,
-            currency=purchase.currency,
-            reference=f"Sage {sage_key}"[:40],
-            allocations=(Allocation(invoice_key=key, amount=difference),),
-        )
-        planner.intent(
-            PAID_FLOW,
-            "create",
-            payment,
-            Source("sage100", "purchase_invoice", sage_key, sage.version),
-            amount=difference,
-        )
+        source = Source("sage100", "purchase_invoice", sage_key, sage.version)
+        reference = f"Sage {sage_key}"[:40]
+        _pay_in_kashflow(planner, key, purchase, source, planner.state.today, difference, reference)
+
+
+def _pay_in_kashflow(
+    planner: Planner,
+    purchase_key: str,
+    purchase: PurchaseInvoice,
+    source: Source,
+    on: date,
+    amount: Decimal,
+    reference: str,
+) -> None:
+    """Plans one KashFlow payment of `amount` on a purchase, from the Sage 100 record
+    `source` that shows it paid."""
+    payment = Payment.build(
+        system="kashflow",
+        key=f"NEW-{source.key}-v{source.version}",
+        kind="supplier_payment",
+        counterparty_key=purchase.supplier_key,
+        payment_date=on,
+        amount=amount,
+        currency=purchase.currency,
+        reference=reference,
+        allocations=(Allocation(invoice_key=purchase_key, amount=amount),),
+    )
+    planner.intent(PAID_FLOW, "create", payment, source, amount=amount)

@@ -34,14 +34,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         return super().nSetKey(*key)
 
     def _check_key(self) -> str | None:
-        division = self._key_values["APDivisionNo"]
-        vendor_no = self._key_values["VendorNo"]
-        vendor = self._vendor(division, vendor_no)
-        if vendor is None:
-            return f"The VendorNo {division}-{vendor_no} is not on file."
-        if (vendor["VendorStatus"] or "A") != "A":
-            return f"The VendorNo {division}-{vendor_no} is inactive."
-        return None
+        return self._vendor_problem(self._key_values["APDivisionNo"], self._key_values["VendorNo"])
 
     def _existing(self) -> sqlite3.Row | None:
         where = {k: self._key_values[k] for k in self.KEY}
@@ -181,11 +174,11 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
     def _check_value(self, column: str, value: Any) -> str | None:
         if column == "VendorNo":
             division = self._buffer.text("APDivisionNo") or "01"
+            problem = self._vendor_problem(division, value)
+            if problem:
+                return problem
             vendor = self._vendor(division, value)
-            if vendor is None:
-                return f"The VendorNo {division}-{value} is not on file."
-            if (vendor["VendorStatus"] or "A") != "A":
-                return f"The VendorNo {division}-{value} is inactive."
+            assert vendor is not None
             self._buffer.values["VendorName"] = vendor["VendorName"] or ""
         return super()._check_value(column, value)
 
