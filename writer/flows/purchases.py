@@ -283,18 +283,18 @@ def _plan_checks_to_kashflow(planner: Planner) -> None:
             continue
         for allocation in check.allocations:
             on_invoice[allocation.invoice_key].append((version, check, allocation.amount))
+    held: dict[str, set[str | None]] = defaultdict(set)  # references KashFlow shows paid
+    for _, made in payments_of_kind(
+        state.of_entity("kashflow", "payment").values(), "supplier_payment"
+    ):
+        for allocation in made.allocations:
+            held[allocation.invoice_key].add(made.reference)
     for key, purchase, sage_key, _, missing in _paid_short(planner):
-        held = {
-            p.reference
-            for _, p in payments_of_kind(state.of_entity("kashflow", "payment").values(),
-                                         "supplier_payment")
-            if any(a.invoice_key == key for a in p.allocations)
-        }  # fmt: skip
         for version, check, amount in sorted(
             on_invoice.get(sage_key, []), key=lambda c: (c[1].payment_date, c[1].key)
         ):
             reference = f"{CHECK_REFERENCE}{check.reference}"[:40]
-            if missing <= 0 or reference in held:
+            if missing <= 0 or reference in held[key]:
                 continue
             paid = min(amount, missing)
             missing -= paid
