@@ -231,6 +231,14 @@ SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
 """How each kind of record is searched for in Sage 100 after an uncertain outcome."""
 
 
+def stream_entity(system: str, entity: str, payload: Mapping[str, Any]) -> str:
+    """The change-capture stream that reads a written record back: Sage 100's supplier
+    payments (A/P checks) have a stream of their own beside the cash receipts."""
+    if (system, entity, payload.get("kind")) == ("sage100", "payment", "supplier_payment"):
+        return "supplier_payment"
+    return entity
+
+
 class Sage100Target:
     """Writes through the Business Object Interface; searches over ODBC."""
 

@@ -334,6 +334,7 @@ def test_a_supplier_payment_a_killed_attempt_posted_is_found_not_posted_again(
     assert writer.write(payment) == "CHECK|A|P990001|000000"
     report = applier.apply()
     assert (report.succeeded, report.found_after_uncertain) == (1, 1)
+    assert report.polls_requested == [("sage100", "supplier_payment")]
     checks = "SELECT CheckNo FROM AP_CheckHistoryHeader WHERE CheckNo = ?"
     assert count(reader, checks, "P990001") == 1
     [(written,)] = autocommit.execute(
