@@ -349,13 +349,17 @@ def seed_synthetic_invoices(store: Store, count: int, first_number: int = 1_000_
 
 
 def pay_synthetic_invoices(
-    store: Store, count: int, rng: random.Random, first_number: int = 1_000_000
+    store: Store,
+    count: int,
+    rng: random.Random,
+    first_number: int = 1_000_000,
+    share: float = 0.9,
 ) -> None:
-    """Pays about 90% of the synthetic invoices in full on 2 Nov 2026 (one payment line
-    each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
+    """Pays about `share` of the synthetic invoices in full on 2 Nov 2026 (one payment
+    line each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
     paid = []
     for number in range(first_number, first_number + count):
-        if rng.random() >= 0.9:
+        if rng.random() >= share:
             continue
         record = store.get("invoices", str(number))
         assert record is not None

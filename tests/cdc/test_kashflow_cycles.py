@@ -32,7 +32,7 @@ def test_a_cycle_reads_new_and_moved_open_documents_only(
     assert first.read > 100
     idle = poll_stream(autocommit, sources, INVOICES)
     assert (idle.appended, idle.deleted) == (0, 0)
-    assert idle.requests <= 4, "new-documents page and the two ends of the open list"
+    assert idle.requests <= 4, "new-documents page and the pages holding open documents"
 
     summaries = list(client.invoices.list(perpage=500))
     unpaid = [s for s in summaries if s["Status"] == "Unpaid"]
