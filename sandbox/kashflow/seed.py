@@ -1,7 +1,7 @@
 """Seeds the sandbox from the company generator's KashFlow view, so the KashFlow and
 Sage 100 sandboxes describe one business; and writes many synthetic customers and
-invoices straight into SQLite for paging tests and benchmarks (a 100,000-record company
-in seconds, where REST would take hours), and pays most of the invoices in full.
+invoices straight into SQLite (no HTTP) for paging tests and benchmarks, and pays most
+of the invoices in full.
 """
 
 from __future__ import annotations
