@@ -9,8 +9,8 @@ Reports KashFlow requests and Sage 100 rows read per cycle, against a full re-re
 (KashFlow: every summary page plus one GET per record, which is what the first poll
 does; Sage 100: every row of the entity's tables, read once more on its own). The
 KashFlow company is written by the sandbox's own seeding straight into its store, and
-the sandbox runs without a rate limit, so a 100,000-record first load takes minutes, not
-hours (`--systems kashflow` also skips seeding a large Sage 100 company). Then,
+the sandbox runs without a rate limit, so only the first poll's own GETs bound a large
+first load (`--systems kashflow` also skips seeding a large Sage 100 company). Then,
 with two workers running (`python -m ledgerbridge.cdc_commands worker`), the
 change-to-ledger latency p50/p95 of
 Sage 100 customer edits with a 5 s interval, and of KashFlow edits followed by
