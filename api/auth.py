@@ -5,9 +5,12 @@ An endpoint of the JSON API is `async` and takes a `Caller` (`Reader`, `Reviewer
 `Admin`): the dependency takes a pooled connection and checks the token on it in one trip
 to a worker thread, before the parameters and body are validated (so a refused token is
 401 or 403 whatever else is wrong); the endpoint's work runs in one more trip
-(`await caller.run(service, ...)`), which commits and gives the connection back. The
-response is then validated and serialised on the event loop. `Conn` (a connection alone,
-for the review pages and webhooks) is the plain per-request connection."""
+(`await caller.run(service, ...)`), which gives the connection back. The response is then
+validated and serialised on the event loop. The token check and a GET's work run in
+autocommit (each statement its own snapshot of the append-only ledger), which spares the
+`BEGIN` and `COMMIT` round trips; any other method's work runs in one transaction,
+committed when it returns and rolled back when it raises. `Conn` (a connection alone, for
+the review pages and webhooks) is the plain per-request connection in a transaction."""
 
 from __future__ import annotations
 
@@ -43,12 +46,17 @@ class Caller:
     transaction that checked the token) the request's work runs on."""
 
     def __init__(
-        self, pool: ConnectionPool[Any], conn: psycopg.Connection[Any], principal: Principal
+        self,
+        pool: ConnectionPool[Any],
+        conn: psycopg.Connection[Any],
+        principal: Principal,
+        reads_only: bool,
     ) -> None:
         self.principal = principal
         self.name = principal.name
         self._pool = pool
         self._conn: psycopg.Connection[Any] | None = conn
+        self._reads_only = reads_only
 
     async def run(
         self,
@@ -56,8 +64,9 @@ class Caller:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """`work(connection, ...)` in a worker thread: committed when it returns, rolled
-        back when it raises; the connection goes back to the pool either way. Once only."""
+        """`work(connection, ...)` in a worker thread (in autocommit for a GET, else in a
+        transaction committed when it returns, rolled back when it raises); the connection
+        goes back to the pool either way. Once only."""
         return await run_in_threadpool(self._work, lambda conn: work(conn, *args, **kwargs))
 
     def _work(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
@@ -65,6 +74,7 @@ class Caller:
         if conn is None:
             raise RuntimeError("a Caller's connection serves one piece of work")
         try:
+            conn.autocommit = self._reads_only
             result = work(conn)
             conn.commit()
             return result
@@ -80,13 +90,20 @@ class Caller:
         """Gives the connection back (rolling back whatever it left open); idempotent."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            self._pool.putconn(conn)  # the pool rolls back an open transaction
+            self._pool.putconn(conn)  # rolled back if need be, and out of autocommit
 
 
-def _check(pool: ConnectionPool[Any], token: str, scope: Scope) -> Caller:
+def in_transactions(conn: psycopg.Connection[Any]) -> None:
+    """The pool's reset: a connection goes back out of autocommit (the review pages and the
+    webhooks count on a transaction per request)."""
+    conn.autocommit = False
+
+
+def _check(pool: ConnectionPool[Any], token: str, scope: Scope, reads_only: bool) -> Caller:
     """Takes a connection and checks the token on it; a refused token gives it back."""
     conn = pool.getconn()
     try:
+        conn.autocommit = True
         found = authenticate(conn, token)
         if found is None:
             raise HTTPException(401, "the API token is unknown or revoked", headers=CHALLENGE)
@@ -97,7 +114,7 @@ def _check(pool: ConnectionPool[Any], token: str, scope: Scope) -> Caller:
     except BaseException:
         pool.putconn(conn)
         raise
-    return Caller(pool, conn, found)
+    return Caller(pool, conn, found, reads_only)
 
 
 def require(scope: Scope) -> Callable[..., AsyncIterator[Caller]]:
@@ -110,15 +127,18 @@ def require(scope: Scope) -> Callable[..., AsyncIterator[Caller]]:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise HTTPException(401, "an API token is needed: Authorization: Bearer <token>",
                                 headers=CHALLENGE)  # fmt: skip
-        found = await run_in_threadpool(_check, request.app.state.pool, credentials.credentials,
-                                        scope)  # fmt: skip
-        try:
-            yield found
-        finally:
-            # Still held when the request failed before its work ran (a parameter that
-            # does not validate): the rollback may wait on the database, so not on the loop.
-            if found.holding:
-                await run_in_threadpool(found.release)
+        async with request.app.state.slots:
+            found = await run_in_threadpool(
+                _check, request.app.state.pool, credentials.credentials, scope,
+                request.method in ("GET", "HEAD"),
+            )  # fmt: skip
+            try:
+                yield found
+            finally:
+                # Still held when the request failed before its work ran (a parameter that
+                # does not validate): the rollback may wait on the database, not on the loop.
+                if found.holding:
+                    await run_in_threadpool(found.release)
 
     caller.__name__ = f"requires_{scope}"
     return caller

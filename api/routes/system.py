@@ -37,6 +37,7 @@ def _health(pool: ConnectionPool[Any]) -> HealthOut | None:
     """Health read on a pooled connection; None when the database does not answer."""
     try:
         with pool.connection(timeout=3) as conn:
+            conn.autocommit = True  # reads only: no BEGIN and COMMIT round trips
             return health(conn)
     except Exception as error:
         log.warning("health: the database did not answer", extra={"error": type(error).__name__})
