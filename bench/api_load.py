@@ -109,7 +109,7 @@ def start_server(url: str, port: int, pool_size: int, workers: int) -> subproces
     env = {**os.environ, "DATABASE_URL": url, "LEDGERBRIDGE_API__POOL_SIZE": str(pool_size)}
     server = subprocess.Popen(
         [sys.executable, "-c", "from ledgerbridge.cli import main; main()", "serve", "--port",
-         str(port), "--workers", str(workers)],
+         str(port), *(["--workers", str(workers)] if workers > 1 else [])],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     for _ in range(300):

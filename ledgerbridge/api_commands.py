@@ -36,9 +36,9 @@ def build_app(settings: Settings) -> Any:
 SWITCH_INTERVAL = 0.001
 """Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
 A request's database work runs in worker threads while the event loop parses and answers
-others; at the default, a thread back from the database waits up to 5 ms per round trip
-for the loop to let go. At 1 ms, bench/api_load.py served about 1.3-1.8 times the requests
-(two servers measured side by side under the same load); 0.1-0.2 ms served fewer."""
+others; at the default, a thread back from the database may wait 5 ms, each round trip, for
+the loop to let go of the GIL. 0.5-1 ms served the most requests of the values tried
+(0.1, 0.2, 0.5, 1 and 5 ms) under bench/api_load.py's load."""
 
 
 def serving_process() -> None:
