@@ -15,6 +15,7 @@ the review pages and webhooks) is the plain per-request connection in a transact
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import suppress
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
@@ -42,8 +43,8 @@ Conn = Annotated[psycopg.Connection[Any], Depends(connection)]
 
 
 class Caller:
-    """The principal a request's token stands for, and the pooled connection (in the
-    transaction that checked the token) the request's work runs on."""
+    """The principal a request's token stands for, and the pooled connection the token was
+    checked on, which the request's work runs on."""
 
     def __init__(
         self,
@@ -78,6 +79,10 @@ class Caller:
             result = work(conn)
             conn.commit()
             return result
+        except BaseException:
+            with suppress(psycopg.Error):  # a broken connection: the pool replaces it
+                conn.rollback()
+            raise
         finally:
             self.release()
 
@@ -87,10 +92,10 @@ class Caller:
         return self._conn is not None
 
     def release(self) -> None:
-        """Gives the connection back (rolling back whatever it left open); idempotent."""
+        """Gives the connection back (the pool rolls back a transaction left open); idempotent."""
         conn, self._conn = self._conn, None
         if conn is not None:
-            self._pool.putconn(conn)  # rolled back if need be, and out of autocommit
+            self._pool.putconn(conn)  # out of autocommit (the pool's reset)
 
 
 def in_transactions(conn: psycopg.Connection[Any]) -> None:
