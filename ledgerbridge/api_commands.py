@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import psycopg
@@ -33,26 +32,12 @@ def build_app(settings: Settings) -> Any:
     )
 
 
-SWITCH_INTERVAL = 0.001
-"""Seconds a thread may hold the GIL while another waits for it (Python's default: 0.005).
-A request's database work runs in worker threads while the event loop parses and answers
-others; at the default, a thread back from the database may wait 5 ms, each round trip, for
-the loop to let go of the GIL. 0.5-1 ms served the most requests of the values tried
-(0.1, 0.2, 0.5, 1 and 5 ms) under bench/api_load.py's load."""
-
-
-def serving_process() -> None:
-    """Sets up this process to serve requests: the GIL's switch interval."""
-    sys.setswitchinterval(SWITCH_INTERVAL)
-
-
 def worker_app() -> Any:
     """The app of one of `serve --workers N`'s processes (started afresh by uvicorn, so it
     reads the settings and sets up the command's logging itself)."""
     from ledgerbridge.cli import log_verbosity  # the shell's logging set-up, not a cycle at load
 
     log_verbosity(verbose=False, _version=False)
-    serving_process()
     return build_app(load_settings())
 
 
@@ -65,8 +50,6 @@ def serve(
 ) -> None:
     """Serve the control API (JSON, OpenAPI at /docs) until stopped."""
     settings = load_settings()
-    if workers == 1:
-        serving_process()
     served: Any = build_app(settings) if workers == 1 else f"{__name__}:worker_app"
     uvicorn.run(
         served,
