@@ -3,6 +3,7 @@ database connection, problem details, metrics, the routes and the OpenAPI docume
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
+from api.auth import in_transactions
 from api.metrics import ApiMetrics
 from api.openapi import custom_openapi
 from api.problems import install_problem_handlers
@@ -50,11 +52,14 @@ def create_app(
         open=False,
         timeout=10,
         name="ledgerbridge-api",
+        reset=in_transactions,
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool.open(wait=False)
+        # Requests past the pool's size wait here, on the loop, not in worker threads.
+        app.state.slots = asyncio.Semaphore(pool.max_size)
         try:
             yield
         finally:

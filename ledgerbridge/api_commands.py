@@ -32,15 +32,29 @@ def build_app(settings: Settings) -> Any:
     )
 
 
+def worker_app() -> Any:
+    """The app of one of `serve --workers N`'s processes (started afresh by uvicorn, so it
+    reads the settings and sets up the command's logging itself)."""
+    from ledgerbridge.cli import log_verbosity  # the shell's logging set-up, not a cycle at load
+
+    log_verbosity(verbose=False, _version=False)
+    return build_app(load_settings())
+
+
 def serve(
     host: str = typer.Option(None, help="Address to listen on (default: api.host setting)."),
     port: int = typer.Option(None, help="Port (default: api.port setting)."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Processes serving the port (each with its own connection pool)."
+    ),
 ) -> None:
     """Serve the control API (JSON, OpenAPI at /docs) until stopped."""
     settings = load_settings()
-    app = build_app(settings)
+    served: Any = build_app(settings) if workers == 1 else f"{__name__}:worker_app"
     uvicorn.run(
-        app,
+        served,
+        factory=workers > 1,
+        workers=workers,
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_config=None,  # the command's logging (text or JSON lines) applies

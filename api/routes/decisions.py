@@ -13,7 +13,7 @@ import psycopg
 from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 
-from api.auth import Conn, Reviewer
+from api.auth import Reviewer
 from api.routes.common import problems
 from api.services.decisions import DecisionIn, DecisionOut
 
@@ -39,8 +39,8 @@ def add_decision_route(
     id_name = path.split("{", 1)[1].split("}", 1)[0]
     SubjectId = Annotated[int, Path(alias=id_name, ge=1, le=2**62, description=id_description)]
 
-    def endpoint(conn: Conn, who: Reviewer, subject_id: SubjectId, body: Reason = None) -> Any:
-        return decide(conn, subject_id, outcome, who.name, body.reason if body else None)
+    async def endpoint(who: Reviewer, subject_id: SubjectId, body: Reason = None) -> Any:
+        return await who.run(decide, subject_id, outcome, who.name, body.reason if body else None)
 
     router.add_api_route(
         path, endpoint, methods=["POST"], name=name, description=description,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
 
-from api.auth import Admin, Conn, Reader
+from api.auth import Admin, Reader
 from api.routes.common import DEFAULT, Cursor, Limit, problems
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
@@ -21,9 +21,8 @@ Name = Annotated[str | None, Query(max_length=40)]
     "/dead-letters", response_model=dead_letters.DeadLetterPage, responses=problems(403),
     tags=["dead-letters"],
 )  # fmt: skip
-def list_dead_letters(
-    conn: Conn,
-    _: Reader,
+async def list_dead_letters(
+    caller: Reader,
     stage: Name = None,
     system: Name = None,
     entity: Name = None,
@@ -35,16 +34,15 @@ def list_dead_letters(
     filters = dead_letters.DeadLetterFilters(
         stage=stage, system=system, entity=entity, status=status
     )
-    return dead_letters.list_dead_letters(conn, filters, cursor, limit)
+    return await caller.run(dead_letters.list_dead_letters, filters, cursor, limit)
 
 
 @router.post(
     "/dead-letters/retry", response_model=dead_letters.RetryAllOut, responses=problems(403),
     tags=["dead-letters"],
 )  # fmt: skip
-def retry_all(
+async def retry_all(
     request: Request,
-    conn: Conn,
     who: Admin,
     stage: Name = None,
     system: Name = None,
@@ -53,32 +51,32 @@ def retry_all(
 ) -> dead_letters.RetryAllOut:
     """Retry every open dead letter (of one stage, system or entity): one poll per stream."""
     filters = dead_letters.DeadLetterFilters(stage=stage, system=system, entity=entity)
-    return dead_letters.retry_all_dead_letters(
-        conn, who.name, request.app.state.request_poll, filters, body.reason if body else None
-    )
+    return await who.run(
+        dead_letters.retry_all_dead_letters, who.name, request.app.state.request_poll, filters,
+        body.reason if body else None,
+    )  # fmt: skip
 
 
 @router.post(
     "/dead-letters/{letter_id}/retry", response_model=dead_letters.RetryOut,
     responses=problems(403, 404, 409), tags=["dead-letters"],
 )  # fmt: skip
-def retry_one(
+async def retry_one(
     request: Request,
-    conn: Conn,
     who: Admin,
     letter_id: Id,
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> dead_letters.RetryOut:
     """Retry one dead letter: its stream is polled again, or its write tried again."""
-    return dead_letters.retry_dead_letter(
-        conn, letter_id, who.name, request.app.state.request_poll, body.reason if body else None
-    )
+    return await who.run(
+        dead_letters.retry_dead_letter, letter_id, who.name, request.app.state.request_poll,
+        body.reason if body else None,
+    )  # fmt: skip
 
 
 @router.get("/audit/as-of", response_model=audit.AsOfPage, responses=problems(403), tags=["audit"])
-def as_of(
-    conn: Conn,
-    _: Reader,
+async def as_of(
+    caller: Reader,
     ts: Annotated[datetime, Query(description="An instant with its time zone.")],
     system: Name = None,
     entity: Name = None,
@@ -86,28 +84,26 @@ def as_of(
     limit: Limit = DEFAULT,
 ) -> audit.AsOfPage:
     """Every record as the ledger had observed it at `ts`, in (system, entity, key) order."""
-    return audit.records_as_of(conn, ts, system, entity, cursor, limit)
+    return await caller.run(audit.records_as_of, ts, system, entity, cursor, limit)
 
 
 @router.get(
     "/audit/{system}/{entity}/{key}", response_model=audit.AuditOut,
     responses=problems(403, 404), tags=["audit"],
 )  # fmt: skip
-def record_audit(
-    conn: Conn,
-    _: Reader,
+async def record_audit(
+    caller: Reader,
     system: Annotated[str, Path(max_length=40)],
     entity: Annotated[str, Path(max_length=40)],
     key: Annotated[str, Path(max_length=200)],
 ) -> audit.AuditOut:
     """One record's every version with field diffs, the writes it caused, the decisions."""
-    return audit.record_audit(conn, system, entity, key)
+    return await caller.run(audit.record_audit, system, entity, key)
 
 
 @router.get("/sync/runs", response_model=runs.RunPage, responses=problems(403), tags=["sync"])
-def list_runs(
-    conn: Conn,
-    _: Reader,
+async def list_runs(
+    caller: Reader,
     kind: Name = None,
     system: Name = None,
     entity: Name = None,
@@ -117,37 +113,37 @@ def list_runs(
 ) -> runs.RunPage:
     """Sync runs (polls, webhooks, reconciles), newest first, with how each ended."""
     filters = runs.RunFilters(kind=kind, system=system, entity=entity, status=status)
-    return runs.list_runs(conn, filters, cursor, limit)
+    return await caller.run(runs.list_runs, filters, cursor, limit)
 
 
 @router.get(
     "/sync/schedules", response_model=list[sync.ScheduleOut], responses=problems(403),
     tags=["sync"],
 )  # fmt: skip
-def get_schedules(request: Request, conn: Conn, _: Reader) -> list[sync.ScheduleOut]:
+async def get_schedules(request: Request, caller: Reader) -> list[sync.ScheduleOut]:
     """Every CDC stream, how often it is polled, where that comes from, its last poll."""
-    return sync.list_schedules(conn, request.app.state.cdc)
+    return await caller.run(sync.list_schedules, request.app.state.cdc)
 
 
 @router.put(
     "/sync/schedules", response_model=sync.SchedulesOut, responses=problems(403),
     tags=["sync"],
 )  # fmt: skip
-def put_schedules(
-    request: Request, conn: Conn, who: Admin, change: sync.SchedulesIn
+async def put_schedules(
+    request: Request, who: Admin, change: sync.SchedulesIn
 ) -> sync.SchedulesOut:
     """Set the interval (30s, 5m, 1h, off) of the streams named; workers pick it up."""
-    return sync.set_schedules(conn, change, who.name, request.app.state.cdc)
+    return await who.run(sync.set_schedules, change, who.name, request.app.state.cdc)
 
 
 @router.post(
     "/sync/run", response_model=sync.SyncRunOut, status_code=202,
     responses=problems(403, 503), tags=["sync"],
 )  # fmt: skip
-def run_sync(
-    request: Request, conn: Conn, who: Admin,
+async def run_sync(
+    request: Request, who: Admin,
     asked: Annotated[sync.SyncRunIn | None, Body()] = None,
 ) -> sync.SyncRunOut:  # fmt: skip
     """Ask the workers to poll streams now (all of them when none are named)."""
-    return sync.request_sync(conn, asked or sync.SyncRunIn(), who.name,
-                             request.app.state.request_poll)  # fmt: skip
+    return await who.run(sync.request_sync, asked or sync.SyncRunIn(), who.name,
+                         request.app.state.request_poll)  # fmt: skip

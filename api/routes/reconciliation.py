@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import Conn, Reader, Reviewer
+from api.auth import Reader, Reviewer
 from api.routes.common import DEFAULT, Cursor, Limit, problems
 from api.routes.decisions import add_decision_route
 from api.services import matches, unmatched
@@ -17,9 +17,8 @@ router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
 
 
 @router.get("/unmatched", response_model=unmatched.UnmatchedPage, responses=problems(403))
-def list_unmatched(
-    conn: Conn,
-    _: Reader,
+async def list_unmatched(
+    caller: Reader,
     system: Annotated[str | None, Query(max_length=40)] = None,
     kind: unmatched.ItemKind | None = None,
     counterparty: Annotated[str | None, Query(max_length=300)] = None,
@@ -37,21 +36,20 @@ def list_unmatched(
         system=system, kind=kind, counterparty=counterparty, currency=currency,
         age_bucket=age_bucket, min_amount=min_amount, max_amount=max_amount,
     )  # fmt: skip
-    return unmatched.list_unmatched(conn, filters, cursor, limit)
+    return await caller.run(unmatched.list_unmatched, filters, cursor, limit)
 
 
 @router.get(
     "/unmatched/summary", response_model=unmatched.UnmatchedSummary, responses=problems(403)
 )
-def unmatched_summary(conn: Conn, _: Reader) -> unmatched.UnmatchedSummary:
+async def unmatched_summary(caller: Reader) -> unmatched.UnmatchedSummary:
     """Unmatched amounts by currency, by system and by age bucket."""
-    return unmatched.unmatched_summary(conn)
+    return await caller.run(unmatched.unmatched_summary)
 
 
 @router.get("/matches", response_model=matches.MatchPage, responses=problems(403))
-def list_matches(
-    conn: Conn,
-    _: Reader,
+async def list_matches(
+    caller: Reader,
     status: matches.MatchStatus | None = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     rule: Annotated[str | None, Query(max_length=100)] = None,
@@ -61,14 +59,14 @@ def list_matches(
 ) -> matches.MatchPage:
     """Payment matches of the newest reconcile run, with score, rules and status now."""
     filters = matches.MatchFilters(status=status, min_score=min_score, rule=rule, system=system)
-    return matches.list_matches(conn, filters, cursor, limit)
+    return await caller.run(matches.list_matches, filters, cursor, limit)
 
 
 @router.post("/matches", response_model=DecisionOut, status_code=201, responses=problems(403))
-def manual_match(conn: Conn, who: Reviewer, match: matches.ManualMatchIn) -> DecisionOut:
+async def manual_match(who: Reviewer, match: matches.ManualMatchIn) -> DecisionOut:
     """Match a payment to invoices by hand: same currency, same (or linked) counterparty,
     each amount within the invoice's open amount, the total within the payment."""
-    return matches.manual_match(conn, match, who.name)
+    return await who.run(matches.manual_match, match, who.name)
 
 
 for verb, outcome, meaning in (

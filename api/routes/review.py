@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, Body, Path, Query
 
-from api.auth import Conn, Reader, Reviewer
+from api.auth import Reader, Reviewer
 from api.routes.common import DEFAULT, Cursor, Limit, problems
 from api.routes.decisions import add_decision_route
 from api.services import anomalies, approvals, gl_suggestions
@@ -21,9 +21,8 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
     "/gl-suggestions", response_model=gl_suggestions.GLSuggestionPage,
     responses=problems(403), tags=["gl-suggestions"],
 )  # fmt: skip
-def list_gl_suggestions(
-    conn: Conn,
-    _: Reader,
+async def list_gl_suggestions(
+    caller: Reader,
     status: gl_suggestions.GLStatus | None = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     cursor: Cursor = None,
@@ -31,15 +30,14 @@ def list_gl_suggestions(
 ) -> gl_suggestions.GLSuggestionPage:
     """Suggested Sage GL accounts for KashFlow purchase lines not yet in Sage, top-k each."""
     filters = gl_suggestions.GLFilters(status=status, min_score=min_score)
-    return gl_suggestions.list_gl_suggestions(conn, filters, cursor, limit)
+    return await caller.run(gl_suggestions.list_gl_suggestions, filters, cursor, limit)
 
 
 @router.post(
     "/gl-suggestions/{suggestion_id}/accept", response_model=DecisionOut,
     responses=problems(403, 404, 409), tags=["gl-suggestions"],
 )  # fmt: skip
-def accept_gl_suggestion(
-    conn: Conn,
+async def accept_gl_suggestion(
     who: Reviewer,
     suggestion_id: Id,
     body: Annotated[gl_suggestions.GLAcceptIn | None, Body()] = None,
@@ -47,18 +45,18 @@ def accept_gl_suggestion(
     """Accept the suggested account, or another (`account`); the next reconcile run learns
     from it and the writer posts the line to it."""
     chosen = body or gl_suggestions.GLAcceptIn()
-    return gl_suggestions.decide_gl_suggestion(
-        conn, suggestion_id, "accepted", who.name, chosen.account, chosen.reason
-    )
+    return await who.run(
+        gl_suggestions.decide_gl_suggestion, suggestion_id, "accepted", who.name,
+        chosen.account, chosen.reason,
+    )  # fmt: skip
 
 
 @router.get(
     "/anomalies", response_model=anomalies.AnomalyPage, responses=problems(403),
     tags=["anomalies"],
 )  # fmt: skip
-def list_anomalies(
-    conn: Conn,
-    _: Reader,
+async def list_anomalies(
+    caller: Reader,
     status: anomalies.AnomalyStatus | None = None,
     rule: Annotated[str | None, Query(max_length=100)] = None,
     system: Annotated[str | None, Query(max_length=40)] = None,
@@ -68,16 +66,15 @@ def list_anomalies(
 ) -> anomalies.AnomalyPage:
     """Invoices the newest reconcile run flagged, each with the reasons why."""
     filters = anomalies.AnomalyFilters(status=status, rule=rule, system=system, min_score=min_score)
-    return anomalies.list_anomalies(conn, filters, cursor, limit)
+    return await caller.run(anomalies.list_anomalies, filters, cursor, limit)
 
 
 @router.get(
     "/approvals", response_model=approvals.ApprovalPage, responses=problems(403),
     tags=["approvals"],
 )  # fmt: skip
-def list_approvals(
-    conn: Conn,
-    _: Reader,
+async def list_approvals(
+    caller: Reader,
     status: approvals.ApprovalStatus | None = None,
     target_system: Annotated[str | None, Query(max_length=40)] = None,
     cursor: Cursor = None,
@@ -85,7 +82,7 @@ def list_approvals(
 ) -> approvals.ApprovalPage:
     """Writes over the approval threshold, pending, approved or rejected."""
     filters = approvals.ApprovalFilters(status=status, target_system=target_system)
-    return approvals.list_approvals(conn, filters, cursor, limit)
+    return await caller.run(approvals.list_approvals, filters, cursor, limit)
 
 
 def _reject_gl_suggestion(

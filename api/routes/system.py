@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import psycopg
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Reader
 from api.routes.common import problems
@@ -14,22 +17,31 @@ from api.services.health import HealthOut, down, health
 
 router = APIRouter(tags=["system"])
 log = logging.getLogger("api")
+JSON = "application/json"
 
 
 @router.get(
     "/health", response_model=HealthOut,
     responses={503: {"model": HealthOut, "description": "The database does not answer."}},
 )  # fmt: skip
-def get_health(request: Request) -> Response:
+async def get_health(request: Request) -> Response:
     """The database, both systems (their streams' last polls) and the workers' heartbeat.
     200 while the database answers (status ok or degraded), else 503."""
+    found = await run_in_threadpool(_health, request.app.state.pool)
+    if found is None:
+        return Response(down().model_dump_json(), status_code=503, media_type=JSON)
+    return Response(found.model_dump_json(), media_type=JSON)
+
+
+def _health(pool: ConnectionPool[Any]) -> HealthOut | None:
+    """Health read on a pooled connection; None when the database does not answer."""
     try:
-        with request.app.state.pool.connection(timeout=3) as conn:
-            found = health(conn)
+        with pool.connection(timeout=3) as conn:
+            conn.autocommit = True  # reads only: no BEGIN and COMMIT round trips
+            return health(conn)
     except Exception as error:
         log.warning("health: the database did not answer", extra={"error": type(error).__name__})
-        return JSONResponse(down().model_dump(mode="json"), status_code=503)
-    return JSONResponse(found.model_dump(mode="json"))
+        return None
 
 
 @router.get(
@@ -41,8 +53,12 @@ def get_health(request: Request) -> Response:
         **problems(403),
     },
 )  # fmt: skip
-def metrics(request: Request, _: Reader) -> Response:
+async def metrics(request: Request, caller: Reader) -> Response:
     """Prometheus text: records synced, lag per stream, dead letters, queue depth, latency."""
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    text = await caller.run(_scrape, request.app.state.metrics.registry)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
+
+
+def _scrape(conn: psycopg.Connection[Any], registry: CollectorRegistry) -> bytes:
+    """The registry's text (its ledger collector reads on a connection of its own)."""
+    return generate_latest(registry)

@@ -51,10 +51,12 @@ class HealthOut(BaseModel):
     worker: WorkerHealth
 
 
-def stream_statuses(conn: psycopg.Connection[Any]) -> list[StreamStatus]:
-    now_row = conn.execute("SELECT clock_timestamp()").fetchone()
-    assert now_row is not None
-    now: datetime = now_row[0]
+def stream_statuses(
+    conn: psycopg.Connection[Any], now: datetime | None = None
+) -> list[StreamStatus]:
+    """Each stream's last poll and its lag at `now` (the database's clock when not given)."""
+    if now is None:
+        now = _clock(conn)
     return [
         StreamStatus(
             stream=f"{system}:{entity}",
@@ -70,27 +72,36 @@ def stream_statuses(conn: psycopg.Connection[Any]) -> list[StreamStatus]:
     ]
 
 
+def _clock(conn: psycopg.Connection[Any]) -> datetime:
+    row = conn.execute("SELECT clock_timestamp()").fetchone()
+    assert row is not None
+    now: datetime = row[0]
+    return now
+
+
 QUEUE_SCHEMAS = ("procrastinate", "public")
 """Where the workers' job queue may live: its own schema (migration 0003), else public."""
+QUEUE_TABLES = ("procrastinate_workers", "procrastinate_jobs")
 
 
-def _queue_table(conn: psycopg.Connection[Any], name: str) -> str | None:
-    """The job queue's table `name`, schema-qualified, when it is there and this login may
-    read it (a deployment may keep the workers' tables from the API); else None."""
-    for schema in QUEUE_SCHEMAS:
-        qualified = f"{schema}.{name}"
-        row = conn.execute(
-            "SELECT to_regclass(%s) IS NOT NULL AND has_table_privilege(%s, 'SELECT')",
-            (qualified, qualified),
-        ).fetchone()
-        if row and row[0]:
-            return qualified
-    return None
+def _queue_tables(conn: psycopg.Connection[Any]) -> dict[str, str | None]:
+    """The job queue's tables, schema-qualified, when they are there and this login may
+    read them (a deployment may keep the workers' tables from the API); else None. One
+    query for both."""
+    rows = conn.execute(
+        "SELECT t.name, (SELECT q FROM unnest(%(schemas)s::text[]) WITH ORDINALITY AS s(schema, i)"
+        "   CROSS JOIN LATERAL (SELECT s.schema || '.' || t.name AS q) AS x"
+        "   WHERE CASE WHEN to_regclass(q) IS NOT NULL THEN has_table_privilege(q, 'SELECT') END"
+        "   ORDER BY i LIMIT 1)"
+        " FROM unnest(%(names)s::text[]) AS t(name)",
+        {"schemas": list(QUEUE_SCHEMAS), "names": list(QUEUE_TABLES)},
+    ).fetchall()
+    return dict(rows)
 
 
 def worker_health(conn: psycopg.Connection[Any]) -> WorkerHealth:
-    workers_table = _queue_table(conn, "procrastinate_workers")
-    jobs_table = _queue_table(conn, "procrastinate_jobs")
+    tables = _queue_tables(conn)
+    workers_table, jobs_table = tables["procrastinate_workers"], tables["procrastinate_jobs"]
     if workers_table is None or jobs_table is None:
         return WorkerHealth(status="unknown", workers=0)
     row = conn.execute(
@@ -123,11 +134,11 @@ def _system(streams: list[StreamStatus]) -> SystemHealth:
 def health(conn: psycopg.Connection[Any]) -> HealthOut:
     """The database (it answered), each system (its streams' last polls), the workers."""
     started = time.perf_counter()
-    conn.execute("SELECT 1").fetchone()
+    now = _clock(conn)
     database = DatabaseHealth(
         status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2)
     )
-    streams = stream_statuses(conn)
+    streams = stream_statuses(conn, now)
     systems = {
         system: _system([s for s in streams if s.stream.startswith(f"{system}:")])
         for system in BOOKS
@@ -172,7 +183,7 @@ def ledger_figures(conn: psycopg.Connection[Any]) -> LedgerFigures:
         " AND d.subject @> jsonb_build_object('dead_letter_id', l.dead_letter_id))"
     ).fetchone()
     queue: dict[str, int] = {}
-    jobs_table = _queue_table(conn, "procrastinate_jobs")
+    jobs_table = _queue_tables(conn)["procrastinate_jobs"]
     if jobs_table is not None:
         queue = dict(
             conn.execute(
