@@ -209,8 +209,9 @@ class HalfMixtures:
     whole mixture ranks first. Where EM's answer depends on which lines it saw (a sibling
     account absorbed into its mapped one in one half and not in the other), the halves
     disagree and the score falls, where the whole mixture's own posterior stays near 1.
-    Across companies this score tells right from wrong more consistently than the
-    posterior does, so `TopCalibration` maps it, fitted on other companies' halves alike.
+    It does not rank a company's lines better than the posterior does, but on generated
+    companies its relation to accuracy differed less from one company to the next, and
+    that relation is what `TopCalibration` carries over from other companies.
     """
 
     def __init__(self, chart: ChartMatcher, mapping: Mapping[str, str], seed: int = 0) -> None:

@@ -157,8 +157,8 @@ def _overconfidence(suggester: GLSuggester, lines: pl.DataFrame) -> float:
     """Mean top-1 probability minus the share of lines whose top account is right."""
     top = suggester.suggest(lines, k=1)
     assert top["line"].to_list() == list(range(lines.height))
-    right = (top["gl_account"] == lines["gl_account"]).mean()
-    return float(top["probability"].mean()) - float(right or 0.0)
+    right = (top["gl_account"] == lines["gl_account"]).cast(pl.Float64).to_numpy()
+    return float(top["probability"].to_numpy().mean() - right.mean())
 
 
 def test_calibrated_confidence_is_not_above_accuracy_on_held_out_companies() -> None:
