@@ -24,9 +24,11 @@ together (`anomalies_*`), the rules alone (`anomalies_rules_only_*`) and the
 IsolationForest alone (`anomalies_model_only_*`), each with recall per kind;
 `anomalies_model_margin` is the recall the model adds to the rules.
 
-    python bench/matcher_quality.py [--quick] [--seed N] [--only masters,febrl]
+    python bench/matcher_quality.py [--quick] [--seed N] [--seeds N] [--only masters,febrl]
 
 `--quick` runs the 10k scale only (under a minute); without it the 1M scale follows.
+`--seeds N` runs the GL rows for N companies (seed, seed + 1, ...; about 30 CPU seconds each at
+10k) and prints the worst company of each GL target; the summary line holds the worst.
 Prints one table of every metric against its target, then one line of name=value pairs
 holding, for each headline metric, the worst figure over the scales run.
 """
@@ -36,7 +38,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -219,7 +221,15 @@ GL_REFERENCE_COMPANIES = 3
 """Other generated companies (other seeds) whose labels calibrate the no-history scores."""
 
 
-def bench_gl(scale: Scale, seed: int) -> list[Row]:
+def bench_gl(scale: Scale, seed: int, seeds: int = 1) -> list[Row]:
+    """GL rows of one company (`seed`); with `seeds` > 1, of that many (seed, seed + 1, ...),
+    each row's scale then naming its seed ("10k:12")."""
+    if seeds > 1:
+        return [
+            replace(row, scale=f"{scale.name}:{company}")
+            for company in range(seed, seed + seeds)
+            for row in bench_gl(scale, company)
+        ]
     dataset = generate_gl_dataset(scale.gl_lines, seed=seed)
     history, recent = split_by_date(dataset.lines)
     truth = recent.select(pl.int_range(pl.len()).alias("line"), "gl_account")
@@ -279,6 +289,17 @@ def _gl_no_history_rows(
     ]
 
 
+def gl_worst_companies(rows: Sequence[Row]) -> str:
+    """Per GL target, the worst figure over the companies run and the one (scale:seed) it is."""
+    worst = []
+    for metric, (_, sense) in TARGETS.items():
+        found = [row for row in rows if row.metric == metric and metric.startswith("gl_")]
+        if found:
+            row = (min if sense == "min" else max)(found, key=lambda r: r.value)
+            worst.append(f"{metric}={row.value:.4f} ({row.scale})")
+    return "# worst company: " + " ".join(worst)
+
+
 def bench_anomalies(scale: Scale, seed: int) -> list[Row]:
     """Anomalies with rules and model together, then each alone, per kind; the margin is
     the recall the model adds to the rules (both minus rules alone)."""
@@ -328,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10k scale only")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seeds", type=int, default=1, help="GL: companies (seeds) to run")
     parser.add_argument("--only", default="", help="comma-separated parts, e.g. masters,febrl")
     args = parser.parse_args(argv)
     benches = [bench_payments, bench_masters, bench_febrl, bench_gl, bench_anomalies]
@@ -340,7 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     for scale in scales:
         for bench in benches:
             started = time.perf_counter()
-            rows += bench(scale, args.seed)
+            rows += (
+                bench_gl(scale, args.seed, args.seeds)
+                if bench is bench_gl
+                else bench(scale, args.seed)
+            )
             print(
                 f"# {scale.name} {bench.__name__.removeprefix('bench_')}: "
                 f"{time.perf_counter() - started:.1f}s (generation included)",
@@ -355,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{row.scale:<6} {row.metric:<40} {row.value:>9.4f} {shown:>9}  "
             f"{verdict(row.metric, row.value):<6} {row.seconds:>8.2f}"
         )
+    if args.seeds > 1:
+        print(gl_worst_companies(rows))
     summary = []
     for metric, (_, sense) in TARGETS.items():
         values = [row.value for row in rows if row.metric == metric]

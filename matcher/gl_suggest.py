@@ -50,7 +50,7 @@ from sklearn.pipeline import FunctionTransformer, Pipeline, make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder
 from sklearn.svm import LinearSVC
 
-from matcher.gl_chart import ChartMatcher, TopCalibration, UnlabelledMixture
+from matcher.gl_chart import ChartMatcher, HalfMixtures, TopCalibration, UnlabelledMixture
 
 FEATURE_COLUMNS = ("description", "counterparty", "amount", "nominal_code")
 TRAINING_COLUMNS = (*FEATURE_COLUMNS, "gl_account")
@@ -128,6 +128,7 @@ class GLSuggester:
         self.training = pl.DataFrame(schema=_TRAINING_SCHEMA)
         self.fingerprint = training_fingerprint(self.training)
         self.unlabelled: UnlabelledMixture | None = None
+        self.unlabelled_halves: HalfMixtures | None = None
         self.cold_calibration: TopCalibration | None = None
 
     @property
@@ -163,9 +164,14 @@ class GLSuggester:
         frame = _feature_frame(lines)
         if frame.is_empty():
             raise ValueError("no lines to learn from")
-        self.unlabelled = UnlabelledMixture(ChartMatcher(self.chart), self.nominal_map).fit(
-            *_mixture_columns(frame)
-        )
+        chart = ChartMatcher(self.chart)
+        columns = _mixture_columns(frame)
+        self.unlabelled = UnlabelledMixture(chart, self.nominal_map).fit(*columns)
+        try:
+            halves = HalfMixtures(chart, self.nominal_map, self.random_state).fit(*columns)
+        except ValueError:  # too few lines to learn from half of them
+            halves = None
+        self.unlabelled_halves = halves
         return self
 
     def calibrate_cold_start(
@@ -175,10 +181,12 @@ class GLSuggester:
 
         Each reference (lines in date order, with `gl_account`) is split: its earlier
         `learn_fraction` is learnt unlabelled, as `learn_unlabelled` would, and each later
-        line's best score against whether it was right joins the pool that fits an
-        isotonic map, which then turns this company's no-history scores into
-        probabilities. References should share this suggester's chart and mapping; they
-        are never this company's lines, which have no labels to calibrate on.
+        line's score against whether its best account was right joins the pool that fits
+        an isotonic map, which then turns this company's no-history scores into
+        probabilities. The score is the probability the mixture's two halves give its
+        best account (`matcher.gl_chart.HalfMixtures`), or its own best probability where
+        the lines were too few to halve. References should share this suggester's chart
+        and mapping; they are never this company's lines, which have no labels.
         """
         best: list[np.ndarray] = []
         right: list[np.ndarray] = []
@@ -192,7 +200,8 @@ class GLSuggester:
             held_out = labelled.slice(cut)
             probabilities, accounts, _ = scorer.predict_proba(held_out)
             picked = np.asarray(accounts, dtype=object)[probabilities.argmax(axis=1)]
-            best.append(probabilities.max(axis=1))
+            columns = _mixture_columns(_feature_frame(held_out))
+            best.append(scorer._cold_score(columns, scorer._mixture(columns)))
             right.append(picked == held_out["gl_account"].to_numpy())
         if not best:
             raise ValueError("no reference lines to calibrate on")
@@ -215,9 +224,11 @@ class GLSuggester:
         sources = ["mapping"] * len(nominals)
         if self.model is None and not self.classes and self.unlabelled is not None:
             chart_accounts = self.unlabelled.chart.accounts
-            by_mixture = self.unlabelled.probabilities(*_mixture_columns(features))
+            columns = _mixture_columns(features)
+            by_mixture = self._mixture(columns)
             if self.cold_calibration is not None:
-                by_mixture = self.cold_calibration.apply(by_mixture)
+                score = self._cold_score(columns, by_mixture)
+                by_mixture = self.cold_calibration.apply(by_mixture, score)
             for j, account in enumerate(chart_accounts):
                 probabilities[:, column[account]] = by_mixture[:, j]
             return probabilities, accounts, ["unlabelled"] * len(nominals)
@@ -277,6 +288,18 @@ class GLSuggester:
             frame = frame.select("line", "id", "rank", "gl_account", "probability", "source")
         return frame
 
+    def _mixture(self, columns: _MixtureColumns) -> np.ndarray:
+        if self.unlabelled is None:
+            raise ValueError("nothing learnt from unlabelled lines")
+        return self.unlabelled.probabilities(*columns)
+
+    def _cold_score(self, columns: _MixtureColumns, whole: np.ndarray) -> np.ndarray:
+        """What `cold_calibration` maps: the halves' probability of the mixture's best
+        account (`whole`'s), or its own where there are no halves."""
+        if self.unlabelled_halves is None:
+            return cast(np.ndarray, whole.max(axis=1))
+        return self.unlabelled_halves.held_out_score(whole, *columns)
+
     def _classifier(self, labels: np.ndarray) -> Any:
         _, counts = np.unique(labels, return_counts=True)
         folds = int(min(3, counts.min()))
@@ -298,6 +321,7 @@ class GLSuggester:
             "nominal_map": self.nominal_map,
             "chart": self.chart,
             "unlabelled": self.unlabelled,
+            "unlabelled_halves": self.unlabelled_halves,
             "cold_calibration": self.cold_calibration,
             "settings": self._settings(),
             "fingerprint": self.fingerprint,
@@ -341,6 +365,7 @@ class GLSuggester:
         suggester.model = state["model"]
         suggester.classes = list(state["classes"])
         suggester.unlabelled = state.get("unlabelled")
+        suggester.unlabelled_halves = state.get("unlabelled_halves")
         suggester.cold_calibration = state.get("cold_calibration")
         suggester.training = training
         suggester.fingerprint = fingerprint
@@ -403,9 +428,10 @@ def _training_frame(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _mixture_columns(
-    frame: pl.DataFrame,
-) -> tuple[list[str], list[str], np.ndarray, list[str]]:
+_MixtureColumns = tuple[list[str], list[str], np.ndarray, list[str]]
+
+
+def _mixture_columns(frame: pl.DataFrame) -> _MixtureColumns:
     """Description, supplier, amount and nominal ("" when none) of feature-frame rows."""
     return (
         frame["description"].to_list(),
