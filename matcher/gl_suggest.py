@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, cast
 
@@ -152,12 +153,14 @@ class GLSuggester:
         self.classes = [str(c) for c in self.model.classes_]
         return self
 
-    def learn_unlabelled(self, lines: pl.DataFrame) -> GLSuggester:
+    def learn_unlabelled(self, lines: pl.DataFrame, *, halves: bool = True) -> GLSuggester:
         """Before any history: learn the company's accounts from its unlabelled lines.
 
         Needs the chart. `gl_account`, if present, is not read. Until `fit`, suggestions
         come from `matcher.gl_chart.UnlabelledMixture`; their probabilities are the
         model's own scores unless `calibrate_cold_start` has been given labelled lines.
+        `halves=False` skips the two half-sample mixtures that calibration scores by
+        (twice the learning): for a caller that will not calibrate.
         """
         if not self.chart:
             raise ValueError("learning from unlabelled lines needs the chart of accounts")
@@ -167,11 +170,12 @@ class GLSuggester:
         chart = ChartMatcher(self.chart)
         columns = _mixture_columns(frame)
         self.unlabelled = UnlabelledMixture(chart, self.nominal_map).fit(*columns)
-        try:
-            halves = HalfMixtures(chart, self.nominal_map, self.random_state).fit(*columns)
-        except ValueError:  # too few lines to learn from half of them
-            halves = None
-        self.unlabelled_halves = halves
+        self.unlabelled_halves = None
+        if halves:
+            with suppress(ValueError):  # too few lines to learn from half of them
+                self.unlabelled_halves = HalfMixtures(
+                    chart, self.nominal_map, self.random_state
+                ).fit(*columns)
         return self
 
     def calibrate_cold_start(

@@ -376,7 +376,7 @@ def train_suggester(
         )
         if chart and pending is not None and pending.height >= config.min_history:
             try:
-                suggester.learn_unlabelled(pending)
+                suggester.learn_unlabelled(pending, halves=False)
             except ValueError as error:
                 return GLSuggester(mapping, chart=chart), (
                     f"{thin}; unlabelled learning failed ({error}): from the mapping table"
