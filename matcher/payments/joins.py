@@ -15,7 +15,14 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
 from matcher.payments.amounts import TermsDiscount, amount_relation, amount_weight, scaled
-from matcher.payments.candidates import CANDIDATE_SCHEMA, group_candidates
+from matcher.payments.candidates import (
+    CANDIDATE_SCHEMA,
+    group_candidates,
+    rule_bit,
+    rule_if,
+    rule_named,
+    rules_mask,
+)
 from matcher.payments.config import (
     AMOUNT_ONLY_FANOUT,
     EQUAL_AMOUNT_REACH,
@@ -155,16 +162,16 @@ def _scored(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
         + amount_weight(pl.col("relation"), w)
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
-    rules = pl.concat_list(
-        pl.when(pl.col("ref_exact")).then(pl.lit("reference_exact")),
-        pl.when(pl.col("via_ref") & ~pl.col("ref_exact")).then(pl.lit("reference_in_text")),
-        pl.when(pl.col("ref_fuzzy")).then(pl.lit("reference_fuzzy")),
-        pl.when(pl.col("same_cp") & ~pl.col("via_parent")).then(pl.lit("same_counterparty")),
-        pl.when(pl.col("via_parent")).then(pl.lit("parent_counterparty")),
-        pl.when(pl.col("cp_unknown")).then(pl.lit("counterparty_unknown")),
-        pl.col("relation"),
-        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
-    ).list.drop_nulls()
+    rules = rules_mask(
+        rule_if(pl.col("ref_exact"), "reference_exact"),
+        rule_if(pl.col("via_ref") & ~pl.col("ref_exact"), "reference_in_text"),
+        rule_if(pl.col("ref_fuzzy"), "reference_fuzzy"),
+        rule_if(pl.col("same_cp") & ~pl.col("via_parent"), "same_counterparty"),
+        rule_if(pl.col("via_parent"), "parent_counterparty"),
+        rule_if(pl.col("cp_unknown"), "counterparty_unknown"),
+        rule_named(pl.col("relation")),
+        rule_if(pl.col("in_window"), "date_window"),
+    )
     return pairs.with_columns(score=score, rules=rules)
 
 
@@ -225,7 +232,9 @@ def _counterparty_amount_pairs(
     # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
     # They still tie, so none of them is auto, and oldest-first is kept.
     keys = ["cp", "cur", "key"]
-    exact = exact.with_columns(pl.len().over(keys).alias("n"))
+    exact = exact.join(known.select(keys).unique(), on=keys, how="semi").with_columns(
+        pl.len().over(keys).alias("n")
+    )
     few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
     found = [known.join(exact.filter(few), on=keys).select("pay", "inv")]
     many = exact.filter(~few)
@@ -573,21 +582,21 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         + amount_weight(pl.col("relation"), w)
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
-    rules = pl.concat_list(
+    rules = rules_mask(
         pl.when(pl.col("ref_exact"))
-        .then(pl.lit("reference_exact"))
+        .then(rule_bit("reference_exact"))
         .when(pl.col("all_named"))
-        .then(pl.lit("reference_in_text"))
-        .otherwise(pl.lit("reference_fuzzy")),
+        .then(rule_bit("reference_in_text"))
+        .otherwise(rule_bit("reference_fuzzy")),
         pl.when(pl.col("via_parent"))
-        .then(pl.lit("parent_counterparty"))
+        .then(rule_bit("parent_counterparty"))
         .when(pl.col("same_cp"))
-        .then(pl.lit("same_counterparty"))
-        .otherwise(pl.lit("counterparty_unknown")),
-        pl.col("relation"),
-        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
-        pl.lit("combined_payment"),
-    ).list.drop_nulls()
+        .then(rule_bit("same_counterparty"))
+        .otherwise(rule_bit("counterparty_unknown")),
+        rule_named(pl.col("relation")),
+        rule_if(pl.col("in_window"), "date_window"),
+        rule_bit("combined_payment"),
+    )
     members = groups.with_columns(
         pl.col("pay").repeat_by(pl.col("m_inv").list.len()).alias("m_pay"),
         pl.col("p_day").alias("tb_pay_day"),

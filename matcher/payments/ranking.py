@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from matcher.allocation import Allocations, Candidates, allocate
-from matcher.payments.candidates import CANDIDATE_SCHEMA
+from matcher.payments.candidates import CANDIDATE_SCHEMA, rule_names
 from matcher.payments.config import MatchConfig
 
 OUTPUT_SCHEMA = pl.Schema(
@@ -239,15 +239,9 @@ def match_rows(
         )
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
-    extra = pl.concat_list(
-        pl.when(pl.col("split") & ~pl.col("rules").list.contains("split_payment")).then(
-            pl.lit("split_payment")
-        ),
-        pl.when(pl.col("combined") & ~pl.col("rules").list.contains("combined_payment")).then(
-            pl.lit("combined_payment")
-        ),
-        pl.when(pl.col("ambiguous")).then(pl.lit("ambiguous")),
-    ).list.drop_nulls()
+    rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
+    flags = ["rules", "split", "combined", "flagged"]
+    rows = rows.join(_rule_lists(rows.select(flags).unique()), on=flags, maintain_order="left")
     return rows.select(
         pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
         "payment_id",
@@ -256,5 +250,21 @@ def match_rows(
         _decimal(pl.col("write_off")).alias("write_off_amount"),
         pl.col("score").round(4),
         pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
-        pl.col("rules").list.concat(extra).alias("rules"),
+        pl.col("names").alias("rules"),
     ).cast(OUTPUT_SCHEMA)
+
+
+def _rule_lists(flags: pl.DataFrame) -> pl.DataFrame:
+    """``names``: the rules of each mask, then what the allocations showed beside them
+    (several payments for an invoice, several invoices for a payment) and ``ambiguous``.
+    There are few distinct masks, so each is read once."""
+    names = []
+    for mask, split, combined, flagged in flags.iter_rows():
+        listed = rule_names(mask)
+        for shown, rule in ((split, "split_payment"), (combined, "combined_payment")):
+            if shown and rule not in listed:
+                listed.append(rule)
+        if flagged:
+            listed.append("ambiguous")
+        names.append(listed)
+    return flags.with_columns(pl.Series("names", names, dtype=pl.List(pl.String)))

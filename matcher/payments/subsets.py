@@ -11,7 +11,7 @@ import itertools
 
 import polars as pl
 
-from matcher.payments.candidates import group_candidates
+from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
 from matcher.payments.joins import payer_invoices
 
@@ -63,16 +63,14 @@ def subset_candidates(
         + w.amount_exact
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
-    rules = pl.concat_list(
-        pl.when(pl.col("all_ref")).then(pl.lit("reference_in_text")),
-        pl.lit("same_counterparty"),
-        pl.lit("amount_exact"),
-        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
-        pl.col("kind"),
-        pl.when(pl.col("m_pay").list.len() + pl.col("m_inv").list.len() > 2).then(
-            pl.lit("subset_sum")
-        ),
-    ).list.drop_nulls()
+    rules = rules_mask(
+        rule_if(pl.col("all_ref"), "reference_in_text"),
+        rule_bit("same_counterparty"),
+        rule_bit("amount_exact"),
+        rule_if(pl.col("in_window"), "date_window"),
+        rule_named(pl.col("kind")),
+        rule_if(pl.col("m_pay").list.len() + pl.col("m_inv").list.len() > 2, "subset_sum"),
+    )
     return group_candidates(groups.join(members, on="group"), score, rules)
 
 
