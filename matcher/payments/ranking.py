@@ -98,11 +98,22 @@ def _rivalled(members: pl.DataFrame, side: str, margin: float) -> pl.Series:
     invoice) scores as a rival within ``margin`` of its candidate's score."""
     # A group may hold one payment (or invoice) several times: count each candidate once.
     distinct = members.select("cand", "rival_score", side).unique(["cand", side])
-    best = distinct.group_by(side).agg(
-        pl.col("rival_score").max().alias("best"),
-        (pl.col("rival_score") == pl.col("rival_score").max()).sum().alias("n_best"),
-        pl.col("rival_score").top_k(2).min().alias("second"),
-        pl.len().alias("n"),
+    # Plain aggregations only (a top-two or a comparison inside a group is slow).
+    best = (
+        distinct.with_columns(pl.col("rival_score").max().over(side).alias("best"))
+        .with_columns(
+            (pl.col("rival_score") == pl.col("best")).alias("is_best"),
+            pl.when(pl.col("rival_score") < pl.col("best"))
+            .then(pl.col("rival_score"))
+            .alias("below"),
+        )
+        .group_by(side)
+        .agg(
+            pl.col("best").first(),
+            pl.col("is_best").sum().alias("n_best"),
+            pl.col("below").max().alias("second"),
+            pl.len().alias("n"),
+        )
     )
     own = members.select("rival_score", "score", side).join(
         best, on=side, how="left", maintain_order="left"
