@@ -209,19 +209,20 @@ def _counterparty_amount_pairs(
     nearest-amount as-of join per rate (none, each discount, each card fee) finds the
     closest other invoice of that counterparty, within a cent of the rate's amount.
     """
-    known = known_payer_amounts(pays)
-    base = payer_invoices(invs).select("inv", "cp", "cur", "cents", "issue_day", "disc_cents")
+    # One key per payer and currency, amounts in order within it: the as-of joins below
+    # then read each payer's invoices as one run (equal amounts in invoice order).
+    known = known_payer_amounts(pays).select("pay", _payer(), "key").sort("payer", "key")
+    base = payer_invoices(invs).select("inv", _payer(), "cents", "issue_day", "disc_cents")
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
     exact = pl.concat(
         [
-            base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key"), "issue_day")
+            base.select("inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day")
             for c in charges
         ]
         + [
             base.drop_nulls("disc_cents").select(
                 "inv",
-                "cp",
-                "cur",
+                "payer",
                 (pl.col("cents") - pl.col("disc_cents")).alias("key"),
                 "issue_day",
             )
@@ -231,7 +232,7 @@ def _counterparty_amount_pairs(
     # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
     # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
     # They still tie, so none of them is auto, and oldest-first is kept.
-    keys = ["cp", "cur", "key"]
+    keys = ["payer", "key"]
     exact = exact.join(known.select(keys).unique(), on=keys, how="semi").with_columns(
         pl.len().over(keys).alias("n")
     )
@@ -259,11 +260,11 @@ def _counterparty_amount_pairs(
     rates += [(rate, 1) for rate in cfg.card_fee_rates]
     for rate, tolerance in rates:
         key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
-        right = base.select("inv", "cp", "cur", key.alias("key")).sort("key")
+        right = base.select("inv", "payer", key.alias("key")).sort("payer", "key", "inv")
         joined = known.join_asof(
             right,
             on="key",
-            by=["cp", "cur"],
+            by="payer",
             strategy="nearest",
             tolerance=tolerance,
             check_sortedness=False,
@@ -271,15 +272,22 @@ def _counterparty_amount_pairs(
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
     # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
     above = known.join_asof(
-        base.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key"),
+        base.select("inv", "payer", pl.col("cents").alias("key")).sort("payer", "key", "inv"),
         on="key",
-        by=["cp", "cur"],
+        by="payer",
         strategy="forward",
         tolerance=int(cfg.max_bank_fee * 100),
         check_sortedness=False,
     )
     found.append(above.drop_nulls("inv").select("pay", "inv"))
     return pl.concat(found).unique()
+
+
+def _payer() -> pl.Expr:
+    """``payer``: the counterparty code ``cp`` and currency code ``cur`` as one key."""
+    return (pl.col("cp").cast(pl.UInt64) * pl.lit(1 << 32, dtype=pl.UInt64) + pl.col("cur")).alias(
+        "payer"
+    )
 
 
 def known_payer_amounts(pays: pl.DataFrame) -> pl.DataFrame:
@@ -479,6 +487,8 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
     readings = pl.col("option").list.len().product().over("pay")
     options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
     options = options.filter(readings <= MAX_READINGS)
+    # A reading names at most one invoice per number: a group needs two numbers or more.
+    options = options.filter(pl.len().over("pay") >= 2)
     options = options.with_columns(pl.int_range(pl.len()).over("pay").alias("k"))
     combos = (
         options.select("pay")
