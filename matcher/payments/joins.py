@@ -258,9 +258,12 @@ def _counterparty_amount_pairs(
     rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
     rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
     rates += [(rate, 1) for rate in cfg.card_fee_rates]
+    # Scaling keeps amounts in order, so one sort serves every rate (equally near
+    # invoices: the smaller open amount, then the first invoice).
+    owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
     for rate, tolerance in rates:
         key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
-        right = base.select("inv", "payer", key.alias("key")).sort("payer", "key", "inv")
+        right = owed.select("inv", "payer", key.alias("key"))
         joined = known.join_asof(
             right,
             on="key",
@@ -272,7 +275,7 @@ def _counterparty_amount_pairs(
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
     # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
     above = known.join_asof(
-        base.select("inv", "payer", pl.col("cents").alias("key")).sort("payer", "key", "inv"),
+        owed.select("inv", "payer", pl.col("cents").alias("key")),
         on="key",
         by="payer",
         strategy="forward",
@@ -484,11 +487,12 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.col("option"))
         )
     )
-    readings = pl.col("option").list.len().product().over("pay")
-    options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
-    options = options.filter(readings <= MAX_READINGS)
     # A reading names at most one invoice per number: a group needs two numbers or more.
-    options = options.filter(pl.len().over("pay") >= 2)
+    several = pl.len().over("pay") >= 2
+    readings = pl.col("option").list.len().product().over("pay")
+    options = options.filter(several)
+    options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
+    options = options.filter((readings <= MAX_READINGS) & several)
     options = options.with_columns(pl.int_range(pl.len()).over("pay").alias("k"))
     combos = (
         options.select("pay")
