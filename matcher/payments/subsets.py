@@ -214,6 +214,8 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
     target stays bounded (C(24, 2) + C(10, 3) = 396 partial sums at most), and only exact
     sums are ever joined.
     """
+    if pool.height and pool["rank"].max() >= RANK_BITS.len():  # type: ignore[operator]
+        raise ValueError(f"small_subset_pool: at most {RANK_BITS.len()} items per target")
     items = pool.select(
         "target_id",
         "target",
@@ -233,7 +235,7 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
         "row",
         "end",
     )
-    found = [singles] if min_size <= 1 else []
+    found = [singles.filter(pl.lit(min_size <= 1))]
     max_size = cfg.max_subset_size
     if max_size >= 2:
         pairs = _extended(singles, items, len(RANK_BITS))
@@ -268,8 +270,8 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
     return _members(hits, items)
 
 
-RANK_BITS = pl.Series("bit", [1 << r for r in range(24)], dtype=pl.Int64)
-"""The bit of each rank in a group's mask (a pool holds at most this many per target)."""
+RANK_BITS = pl.Series("bit", [1 << r for r in range(63)], dtype=pl.Int64)
+"""The bit of each rank in a group's mask: a pool holds at most 63 items per target."""
 
 
 def _extended(level: pl.DataFrame, items: pl.DataFrame, ranks: int) -> pl.DataFrame:
@@ -336,7 +338,7 @@ def _members(hits: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
     """Groups found as bit masks, as their items in rank order."""
     bits = pl.DataFrame(
         {"rank": pl.Series(range(RANK_BITS.len()), dtype=items["rank"].dtype), "bit": RANK_BITS}
-    )
+    ).head(int(items["rank"].max() or 0) + 1)  # type: ignore[arg-type]
     return (
         hits.with_row_index("group")
         .join(bits, how="cross")
