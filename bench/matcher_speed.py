@@ -17,8 +17,11 @@ Baselines, both pure Python (pandas is not a dependency):
     python bench/matcher_speed.py [--quick] [--payments N] [--subset N] [--sample N]
                                   [--large N]
 
-Without --quick, a large run follows (5M payments x ~5.75M invoices by default, in
-processes of its own), with its time per payment beside the main run's.
+Without --quick, a large run follows (5M payments x ~6.7M invoices by default, in
+processes of its own; ``--large 0`` skips it), with its time per payment, wall and CPU,
+beside the main run's. Wall seconds depend on what else the machine runs: CPU seconds and
+the load averages are printed beside them. The nearest candidates of the payments the
+main run leaves unmatched are timed apart (they are not part of ``match_payments``).
 
 The last line is name=value pairs.
 """
@@ -38,7 +41,7 @@ from typing import Any
 import polars as pl
 
 from matcher.evaluation import evaluate_payments
-from matcher.payments import match_payments
+from matcher.payments import match_payments, nearest_candidates
 from sandbox.datagen.payments import generate_payment_dataset, read_payment_dataset
 
 DIGITS = re.compile(r"\d+")
@@ -77,6 +80,11 @@ def scale_run(n_payments: int, seed: int) -> tuple[int, int, float, float, float
         outcome = report.get()
         matcher.join()
     return outcome
+
+
+def _load() -> str:
+    """The load averages over 1, 5 and 15 minutes (the machine may be shared)."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _cents(values: pl.Series) -> list[int]:
@@ -190,6 +198,7 @@ def main() -> None:
         f"in {generated:.1f} s (child process)"
     )
 
+    load_before = _load()
     cpu = time.process_time()
     started = time.perf_counter()
     result = match_payments(payments, invoices, rates=data.rates)
@@ -198,9 +207,19 @@ def main() -> None:
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     quality = evaluate_payments(result, data.truth)
     print(
-        f"match_payments: {seconds:.2f} s ({cpu_seconds:.1f} s CPU), "
+        f"match_payments: {seconds:.2f} s ({cpu_seconds:.1f} s CPU, "
+        f"{cpu_seconds / payments.height * 1e6:.1f} us CPU per payment), "
         f"peak RSS {peak_rss_mb:,.0f} MB, "
         f"{result.height:,} allocations; " + " ".join(f"{k}={v}" for k, v in quality.items())
+    )
+    print(f"load average before the match: {load_before}, after: {_load()}")
+    cpu = time.process_time()
+    started = time.perf_counter()
+    nearby = nearest_candidates(payments, invoices, result, rates=data.rates)
+    print(
+        f"nearest_candidates for the payments left unmatched: "
+        f"{time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.1f} s CPU), "
+        f"{nearby['payment_id'].n_unique():,} payments, {nearby.height:,} rows"
     )
 
     subset = generate_payment_dataset(args.subset, seed=args.seed)
@@ -228,21 +247,25 @@ def main() -> None:
     if args.large and not args.quick:
         n_pay, n_inv, l_seconds, l_cpu, l_peak, l_quality = scale_run(args.large, args.seed)
         per_payment = l_seconds / n_pay * 1e6
+        cpu_per_payment = l_cpu / n_pay * 1e6
         print(
             f"large run: {n_pay:,} payments x {n_inv:,} invoices: {l_seconds:.1f} s "
-            f"({l_cpu:.1f} s CPU), peak RSS {l_peak:,.0f} MB, {per_payment:.1f} us per payment "
-            f"(vs {seconds / payments.height * 1e6:.1f} at {payments.height:,}); "
+            f"({l_cpu:.1f} s CPU), peak RSS {l_peak:,.0f} MB, {per_payment:.1f} us per payment, "
+            f"{cpu_per_payment:.1f} us CPU (vs {seconds / payments.height * 1e6:.1f} and "
+            f"{cpu_seconds / payments.height * 1e6:.1f} at {payments.height:,}); "
             f"f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}"
         )
         large = (
             f" large_payments={n_pay} large_seconds={l_seconds:.1f} "
-            f"large_peak_rss_mb={l_peak:.0f} large_us_per_payment={per_payment:.1f}"
+            f"large_cpu_seconds={l_cpu:.1f} large_peak_rss_mb={l_peak:.0f} "
+            f"large_us_per_payment={per_payment:.1f} "
+            f"large_cpu_us_per_payment={cpu_per_payment:.1f}"
         )
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"load average during the run: {load} on {os.cpu_count()} CPUs")
+    print(f"load average at the end: {_load()} on {os.cpu_count()} CPUs")
     print(
         f"payments={payments.height} invoices={invoices.height} seconds={seconds:.2f} "
         f"cpu_seconds={cpu_seconds:.1f} us_per_payment={seconds / payments.height * 1e6:.1f} "
+        f"cpu_us_per_payment={cpu_seconds / payments.height * 1e6:.1f} "
         f"peak_rss_mb={peak_rss_mb:.0f} baseline=naive_scan_quadratic "
         f"baseline_scaled_seconds={baseline_scaled:.0f} "
         f"speedup_vs_naive={baseline_scaled / seconds:.0f} "

@@ -65,6 +65,7 @@ from matcher.payments.inputs import (
     check_columns,
     prepare_invoices,
     prepare_payments,
+    with_codes,
 )
 from matcher.payments.joins import first_pass_candidates
 from matcher.payments.nearest import NEAREST_SCHEMA, nearest_candidates
@@ -112,6 +113,7 @@ def match_payments(
     pays = in_invoice_currency(prepare_payments(payments), invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    pays, invs = with_codes(pays, invs)
     payment_amount = pays["cents"].to_list()
     invoice_amount = invs["cents"].to_list()
     payment_left = list(payment_amount)

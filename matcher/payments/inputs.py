@@ -186,3 +186,28 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
         .drop("number")
         .with_row_index("inv")
     )
+
+
+def with_codes(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both frames with their counterparties (``p_cp``, ``i_cp``, ``i_parent``) and
+    currencies (``p_cur``, ``i_cur``) as integer codes the two share, so that the joins
+    and groups on them hash numbers, not text. Equal names get equal codes; nulls stay
+    null."""
+    parties = pl.Enum(
+        pl.concat([pays["p_cp"], invs["i_cp"], invs["i_parent"]])
+        .drop_nulls()
+        .unique(maintain_order=True)
+    )
+    currencies = pl.Enum(
+        pl.concat([pays["p_cur"], invs["i_cur"]]).drop_nulls().unique(maintain_order=True)
+    )
+
+    def code(column: str, names: pl.Enum) -> pl.Expr:
+        return pl.col(column).cast(names).to_physical().cast(pl.UInt32)
+
+    return (
+        pays.with_columns(code("p_cp", parties), code("p_cur", currencies)),
+        invs.with_columns(
+            code("i_cp", parties), code("i_parent", parties), code("i_cur", currencies)
+        ),
+    )

@@ -15,7 +15,14 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
 from matcher.payments.amounts import TermsDiscount, amount_relation, amount_weight, scaled
-from matcher.payments.candidates import CANDIDATE_SCHEMA, group_candidates
+from matcher.payments.candidates import (
+    CANDIDATE_SCHEMA,
+    group_candidates,
+    rule_bit,
+    rule_if,
+    rule_named,
+    rules_mask,
+)
 from matcher.payments.config import (
     AMOUNT_ONLY_FANOUT,
     EQUAL_AMOUNT_REACH,
@@ -155,16 +162,16 @@ def _scored(pairs: pl.DataFrame, w: ScoreWeights) -> pl.DataFrame:
         + amount_weight(pl.col("relation"), w)
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
-    rules = pl.concat_list(
-        pl.when(pl.col("ref_exact")).then(pl.lit("reference_exact")),
-        pl.when(pl.col("via_ref") & ~pl.col("ref_exact")).then(pl.lit("reference_in_text")),
-        pl.when(pl.col("ref_fuzzy")).then(pl.lit("reference_fuzzy")),
-        pl.when(pl.col("same_cp") & ~pl.col("via_parent")).then(pl.lit("same_counterparty")),
-        pl.when(pl.col("via_parent")).then(pl.lit("parent_counterparty")),
-        pl.when(pl.col("cp_unknown")).then(pl.lit("counterparty_unknown")),
-        pl.col("relation"),
-        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
-    ).list.drop_nulls()
+    rules = rules_mask(
+        rule_if(pl.col("ref_exact"), "reference_exact"),
+        rule_if(pl.col("via_ref") & ~pl.col("ref_exact"), "reference_in_text"),
+        rule_if(pl.col("ref_fuzzy"), "reference_fuzzy"),
+        rule_if(pl.col("same_cp") & ~pl.col("via_parent"), "same_counterparty"),
+        rule_if(pl.col("via_parent"), "parent_counterparty"),
+        rule_if(pl.col("cp_unknown"), "counterparty_unknown"),
+        rule_named(pl.col("relation")),
+        rule_if(pl.col("in_window"), "date_window"),
+    )
     return pairs.with_columns(score=score, rules=rules)
 
 
@@ -202,19 +209,20 @@ def _counterparty_amount_pairs(
     nearest-amount as-of join per rate (none, each discount, each card fee) finds the
     closest other invoice of that counterparty, within a cent of the rate's amount.
     """
-    known = known_payer_amounts(pays)
-    base = payer_invoices(invs).select("inv", "cp", "cur", "cents", "issue_day", "disc_cents")
+    # One key per payer and currency, amounts in order within it: the as-of joins below
+    # then read each payer's invoices as one run (equal amounts in invoice order).
+    known = known_payer_amounts(pays).select("pay", _payer(), "key").sort("payer", "key")
+    base = payer_invoices(invs).select("inv", _payer(), "cents", "issue_day", "disc_cents")
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
     exact = pl.concat(
         [
-            base.select("inv", "cp", "cur", (pl.col("cents") - c).alias("key"), "issue_day")
+            base.select("inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day")
             for c in charges
         ]
         + [
             base.drop_nulls("disc_cents").select(
                 "inv",
-                "cp",
-                "cur",
+                "payer",
                 (pl.col("cents") - pl.col("disc_cents")).alias("key"),
                 "issue_day",
             )
@@ -224,8 +232,10 @@ def _counterparty_amount_pairs(
     # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
     # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
     # They still tie, so none of them is auto, and oldest-first is kept.
-    keys = ["cp", "cur", "key"]
-    exact = exact.with_columns(pl.len().over(keys).alias("n"))
+    keys = ["payer", "key"]
+    exact = exact.join(known.select(keys).unique(), on=keys, how="semi").with_columns(
+        pl.len().over(keys).alias("n")
+    )
     few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
     found = [known.join(exact.filter(few), on=keys).select("pay", "inv")]
     many = exact.filter(~few)
@@ -248,13 +258,16 @@ def _counterparty_amount_pairs(
     rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
     rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
     rates += [(rate, 1) for rate in cfg.card_fee_rates]
+    # Scaling keeps amounts in order, so one sort serves every rate (equally near
+    # invoices: the smaller open amount, then the first invoice).
+    owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
     for rate, tolerance in rates:
         key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
-        right = base.select("inv", "cp", "cur", key.alias("key")).sort("key")
+        right = owed.select("inv", "payer", key.alias("key"))
         joined = known.join_asof(
             right,
             on="key",
-            by=["cp", "cur"],
+            by="payer",
             strategy="nearest",
             tolerance=tolerance,
             check_sortedness=False,
@@ -262,15 +275,22 @@ def _counterparty_amount_pairs(
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
     # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
     above = known.join_asof(
-        base.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key"),
+        owed.select("inv", "payer", pl.col("cents").alias("key")),
         on="key",
-        by=["cp", "cur"],
+        by="payer",
         strategy="forward",
         tolerance=int(cfg.max_bank_fee * 100),
         check_sortedness=False,
     )
     found.append(above.drop_nulls("inv").select("pay", "inv"))
     return pl.concat(found).unique()
+
+
+def _payer() -> pl.Expr:
+    """``payer``: the counterparty code ``cp`` and currency code ``cur`` as one key."""
+    return (pl.col("cp").cast(pl.UInt64) * pl.lit(1 << 32, dtype=pl.UInt64) + pl.col("cur")).alias(
+        "payer"
+    )
 
 
 def known_payer_amounts(pays: pl.DataFrame) -> pl.DataFrame:
@@ -467,9 +487,12 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.col("option"))
         )
     )
+    # A reading names at most one invoice per number: a group needs two numbers or more.
+    several = pl.len().over("pay") >= 2
     readings = pl.col("option").list.len().product().over("pay")
+    options = options.filter(several)
     options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
-    options = options.filter(readings <= MAX_READINGS)
+    options = options.filter((readings <= MAX_READINGS) & several)
     options = options.with_columns(pl.int_range(pl.len()).over("pay").alias("k"))
     combos = (
         options.select("pay")
@@ -573,21 +596,21 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         + amount_weight(pl.col("relation"), w)
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
-    rules = pl.concat_list(
+    rules = rules_mask(
         pl.when(pl.col("ref_exact"))
-        .then(pl.lit("reference_exact"))
+        .then(rule_bit("reference_exact"))
         .when(pl.col("all_named"))
-        .then(pl.lit("reference_in_text"))
-        .otherwise(pl.lit("reference_fuzzy")),
+        .then(rule_bit("reference_in_text"))
+        .otherwise(rule_bit("reference_fuzzy")),
         pl.when(pl.col("via_parent"))
-        .then(pl.lit("parent_counterparty"))
+        .then(rule_bit("parent_counterparty"))
         .when(pl.col("same_cp"))
-        .then(pl.lit("same_counterparty"))
-        .otherwise(pl.lit("counterparty_unknown")),
-        pl.col("relation"),
-        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
-        pl.lit("combined_payment"),
-    ).list.drop_nulls()
+        .then(rule_bit("same_counterparty"))
+        .otherwise(rule_bit("counterparty_unknown")),
+        rule_named(pl.col("relation")),
+        rule_if(pl.col("in_window"), "date_window"),
+        rule_bit("combined_payment"),
+    )
     members = groups.with_columns(
         pl.col("pay").repeat_by(pl.col("m_inv").list.len()).alias("m_pay"),
         pl.col("p_day").alias("tb_pay_day"),

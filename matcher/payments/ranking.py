@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from matcher.allocation import Allocations, Candidates, allocate
-from matcher.payments.candidates import CANDIDATE_SCHEMA
+from matcher.payments.candidates import CANDIDATE_SCHEMA, rule_names
 from matcher.payments.config import MatchConfig
 
 OUTPUT_SCHEMA = pl.Schema(
@@ -25,15 +25,27 @@ OUTPUT_SCHEMA = pl.Schema(
 )
 
 
+RANK_ORDER: tuple[tuple[str, bool], ...] = (
+    ("score", True),
+    ("fits", True),
+    ("tb_newest", False),
+    ("tb_sum", False),
+    ("tb_pay_day", False),
+    ("first_pay", False),
+    ("first_inv", False),
+    ("n_members", False),
+)
+"""How candidates are ranked (column, descending), before their members' lists."""
+
+
 def rank(
     candidates: pl.DataFrame, cfg: MatchConfig, offset: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Best first (on equal scores: amounts that fit first, then oldest invoices),
-    numbered from ``offset``; with
-    each candidate's ``ambiguous`` flag: a rival for one of its payments or invoices
-    scores (as a rival: ``rival_score``) within ``ambiguity_margin`` of it. Returns
-    (candidates, members)."""
-    ranked = (
+    """Best first (on equal scores: amounts that fit first, then oldest invoices, then
+    by members), numbered from ``offset``; with each candidate's ``ambiguous`` flag: a
+    rival for one of its payments or invoices scores (as a rival: ``rival_score``) within
+    ``ambiguity_margin`` of it. Returns (candidates, members)."""
+    keyed = (
         candidates.cast(CANDIDATE_SCHEMA)
         .filter(pl.col("score") >= cfg.suggest_threshold)
         .with_columns(
@@ -42,53 +54,79 @@ def rank(
             pl.col("m_pay").list.min().alias("first_pay"),
             pl.col("m_inv").list.min().alias("first_inv"),
         )
-        .sort(
+    )
+    # A candidate of one pair is told apart by first_pay and first_inv already: only
+    # groups need their members' lists compared, and they are few, so they are put in
+    # order among themselves first and carry their place as one more key.
+    columns = [column for column, _ in RANK_ORDER]
+    descending = [down for _, down in RANK_ORDER]
+    several = pl.col("n_members") > 1
+    groups = keyed.filter(several).sort(
+        [*columns, "m_pay", "m_inv"], descending=[*descending, False, False]
+    )
+    ranked = (
+        pl.concat(
             [
-                "score",
-                "fits",
-                "tb_newest",
-                "tb_sum",
-                "tb_pay_day",
-                "first_pay",
-                "first_inv",
-                "n_members",
-                "m_pay",
-                "m_inv",
-            ],
-            descending=[True, True, False, False, False, False, False, False, False, False],
+                keyed.filter(~several).with_columns(pl.lit(0, pl.UInt32).alias("tb_members")),
+                groups.with_columns(
+                    pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("tb_members")
+                ),
+            ]
         )
+        .sort([*columns, "tb_members"], descending=[*descending, False])
+        .drop("tb_members")
         .with_row_index("cand", offset=offset)
     )
     members = ranked.select("cand", "score", "rival_score", "m_pay", "m_inv").explode(
         "m_pay", "m_inv"
     )
-    flags = []
-    for side in ("m_pay", "m_inv"):
-        per_side = members.select("cand", "score", "rival_score", side).unique(["cand", side])
-        best = per_side.group_by(side).agg(
-            pl.col("rival_score").max().alias("best"),
-            pl.col("cand").sort_by("rival_score", descending=True).first().alias("best_cand"),
-            pl.col("rival_score").top_k(2).min().alias("second"),
-            pl.len().alias("n"),
-        )
-        rival = (
-            pl.when(pl.col("n") == 1)
-            .then(None)
-            .when(pl.col("cand") == pl.col("best_cand"))
-            .then(pl.col("second"))
-            .otherwise(pl.col("best"))
-        )
-        flags.append(
-            per_side.join(best, on=side).select(
-                "cand",
-                (rival >= pl.col("score") - cfg.ambiguity_margin).fill_null(False).alias("amb"),
-            )
-        )
-    ambiguous = pl.concat(flags).group_by("cand").agg(pl.col("amb").any().alias("ambiguous"))
-    ranked = ranked.join(ambiguous, on="cand", how="left").sort("cand")
+    margin = cfg.ambiguity_margin
+    ambiguous = _rivalled(members, "m_pay", margin) | _rivalled(members, "m_inv", margin)
+    flags = (
+        members.select("cand", ambiguous.alias("ambiguous"))
+        .group_by("cand")
+        .agg(pl.col("ambiguous").any())
+    )
+    ranked = ranked.join(flags, on="cand", how="left", maintain_order="left")
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
     )
+
+
+def _rivalled(members: pl.DataFrame, side: str, margin: float) -> pl.Series:
+    """Per member row: whether another candidate holding its ``side`` (payment or
+    invoice) scores as a rival within ``margin`` of its candidate's score."""
+    # A group may hold one payment (or invoice) several times: count each candidate once.
+    distinct = members.select("cand", "rival_score", side).unique(["cand", side])
+    # Plain aggregations only (a top-two or a comparison inside a group is slow).
+    best = (
+        distinct.with_columns(pl.col("rival_score").max().over(side).alias("best"))
+        .with_columns(
+            (pl.col("rival_score") == pl.col("best")).alias("is_best"),
+            pl.when(pl.col("rival_score") < pl.col("best"))
+            .then(pl.col("rival_score"))
+            .alias("below"),
+        )
+        .group_by(side)
+        .agg(
+            pl.col("best").first(),
+            pl.col("is_best").sum().alias("n_best"),
+            pl.col("below").max().alias("second"),
+            pl.len().alias("n"),
+        )
+    )
+    own = members.select("rival_score", "score", side).join(
+        best, on=side, how="left", maintain_order="left"
+    )
+    # The best rival of the one candidate that alone scores best is the second best.
+    rival = (
+        pl.when(pl.col("n") == 1)
+        .then(None)
+        .when((pl.col("rival_score") == pl.col("best")) & (pl.col("n_best") == 1))
+        .then(pl.col("second"))
+        .otherwise(pl.col("best"))
+    )
+    return own.select((rival >= pl.col("score") - margin).fill_null(False))[:, 0]
 
 
 def allocate_ranked(
@@ -239,15 +277,9 @@ def match_rows(
         )
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
-    extra = pl.concat_list(
-        pl.when(pl.col("split") & ~pl.col("rules").list.contains("split_payment")).then(
-            pl.lit("split_payment")
-        ),
-        pl.when(pl.col("combined") & ~pl.col("rules").list.contains("combined_payment")).then(
-            pl.lit("combined_payment")
-        ),
-        pl.when(pl.col("ambiguous")).then(pl.lit("ambiguous")),
-    ).list.drop_nulls()
+    rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
+    flags = ["rules", "split", "combined", "flagged"]
+    rows = rows.join(_rule_lists(rows.select(flags).unique()), on=flags, maintain_order="left")
     return rows.select(
         pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
         "payment_id",
@@ -256,5 +288,21 @@ def match_rows(
         _decimal(pl.col("write_off")).alias("write_off_amount"),
         pl.col("score").round(4),
         pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
-        pl.col("rules").list.concat(extra).alias("rules"),
+        pl.col("names").alias("rules"),
     ).cast(OUTPUT_SCHEMA)
+
+
+def _rule_lists(flags: pl.DataFrame) -> pl.DataFrame:
+    """``names``: the rules of each mask, then what the allocations showed beside them
+    (several payments for an invoice, several invoices for a payment) and ``ambiguous``.
+    There are few distinct masks, so each is read once."""
+    names = []
+    for mask, split, combined, flagged in flags.iter_rows():
+        listed = rule_names(mask)
+        for shown, rule in ((split, "split_payment"), (combined, "combined_payment")):
+            if shown and rule not in listed:
+                listed.append(rule)
+        if flagged:
+            listed.append("ambiguous")
+        names.append(listed)
+    return flags.with_columns(pl.Series("names", names, dtype=pl.List(pl.String)))

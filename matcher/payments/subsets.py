@@ -11,7 +11,7 @@ import itertools
 
 import polars as pl
 
-from matcher.payments.candidates import group_candidates
+from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
 from matcher.payments.joins import payer_invoices
 
@@ -63,16 +63,14 @@ def subset_candidates(
         + w.amount_exact
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
-    rules = pl.concat_list(
-        pl.when(pl.col("all_ref")).then(pl.lit("reference_in_text")),
-        pl.lit("same_counterparty"),
-        pl.lit("amount_exact"),
-        pl.when(pl.col("in_window")).then(pl.lit("date_window")),
-        pl.col("kind"),
-        pl.when(pl.col("m_pay").list.len() + pl.col("m_inv").list.len() > 2).then(
-            pl.lit("subset_sum")
-        ),
-    ).list.drop_nulls()
+    rules = rules_mask(
+        rule_if(pl.col("all_ref"), "reference_in_text"),
+        rule_bit("same_counterparty"),
+        rule_bit("amount_exact"),
+        rule_if(pl.col("in_window"), "date_window"),
+        rule_named(pl.col("kind")),
+        rule_if(pl.col("m_pay").list.len() + pl.col("m_inv").list.len() > 2, "subset_sum"),
+    )
     return group_candidates(groups.join(members, on="group"), score, rules)
 
 
@@ -183,95 +181,171 @@ def _group_evidence(
     )
 
 
-SUBSET_TARGETS_PER_BATCH = 4_000
-"""Targets searched together: the groups of a batch are built in memory at once."""
+SUBSET_TARGETS_PER_BATCH = 25_000
+"""Targets searched together: the partial sums of a batch are built in memory at once."""
 
 
 def _subset_sums(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
     """`_subset_sums_of` batch by batch of targets, so memory stays flat as data grows."""
-    targets: list[int] = pool["target_id"].unique().sort().to_list()
-    if len(targets) <= SUBSET_TARGETS_PER_BATCH:
-        return _subset_sums_of(pool, cfg, min_size)
-    bounds = [*targets[::SUBSET_TARGETS_PER_BATCH], targets[-1] + 1]
-    ordered = pool.sort("target_id")
+    ordered = pool.sort("target_id", "rank")
+    ids = ordered["target_id"]
+    targets = ids.unique(maintain_order=True)
+    if targets.len() <= SUBSET_TARGETS_PER_BATCH:
+        return _subset_sums_of(ordered, cfg, min_size)
+    rows = ids.search_sorted(targets.gather_every(SUBSET_TARGETS_PER_BATCH)).to_list()
     return pl.concat(
         [
-            _subset_sums_of(
-                ordered.filter(pl.col("target_id").is_between(lo, hi, closed="left")),
-                cfg,
-                min_size,
-            )
-            for lo, hi in itertools.pairwise(bounds)
+            _subset_sums_of(ordered.slice(lo, hi - lo), cfg, min_size)
+            for lo, hi in itertools.pairwise([*rows, ordered.height])
         ]
     )
 
 
 def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.DataFrame:
     """Groups of min_size..max_subset_size pool items (in rank order) summing exactly to
-    their target. Pairs come from a self-join of the pool pruned to sums not past the
-    target; triples from a look-up of the amount each pair lacks (so the whole pool costs
-    its pairs, not its triples); groups of four from level-wise self-joins over the first
-    ``subset_pool`` items, of five or six over the first ``large_subset_pool``. The work
-    per target stays bounded (C(24, 2) + C(12, 3..4) + C(10, 5..6) = 1,453 rows at most)."""
-    max_size = cfg.max_subset_size
-    level = pool.select(
+    their target, as ``target_id``, ``target`` and ``members`` (items in rank order).
+
+    ``pool`` is sorted by target and rank, ranks numbered from 0 within each target. A
+    group is a bit mask of its ranks while it is searched. Pairs are every two items whose
+    sum is not past the target; a group of three is a pair and the one later item holding
+    the amount the pair lacks (a look-up, not an enumeration); of four, two pairs of the
+    first ``subset_pool`` items whose sums make the target; of five or six, a triple and
+    a pair or two triples of the first ``large_subset_pool`` items, likewise. The work per
+    target stays bounded (C(24, 2) + C(10, 3) = 396 partial sums at most), and only exact
+    sums are ever joined.
+    """
+    if pool.height and pool["rank"].max() >= RANK_BITS.len():  # type: ignore[operator]
+        raise ValueError(f"small_subset_pool: at most {RANK_BITS.len()} items per target")
+    items = pool.select(
         "target_id",
         "target",
-        pl.concat_list("item").alias("members"),
+        "item",
+        "cents",
+        "rank",
+        RANK_BITS.gather(pool["rank"]).alias("bit"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+    ).with_columns((pl.col("row").max().over("target_id") + 1).alias("end"))
+    singles = items.select(
+        "target_id",
+        "target",
+        pl.col("bit").alias("mask"),
         pl.col("cents").alias("total"),
+        pl.col("rank").alias("first"),
         pl.col("rank").alias("last"),
+        "row",
+        "end",
     )
-    right = pool.select(
-        "target_id", pl.col("item").alias("next"), pl.col("cents").alias("add"), "rank"
-    )
-    found = [level] if min_size <= 1 else []
-    if max_size < 2:
-        return pl.concat(found).filter(pl.col("total") == pl.col("target"))
-    pairs = _extended(level, right)
-    found.append(pairs)
+    found = [singles.filter(pl.lit(min_size <= 1))]
+    max_size = cfg.max_subset_size
+    if max_size >= 2:
+        pairs = _extended(singles, items, len(RANK_BITS))
+        found.append(pairs)
     if max_size >= 3:
         lacking = pairs.filter(pl.col("total") < pl.col("target")).with_columns(
-            (pl.col("target") - pl.col("total")).alias("add")
+            (pl.col("target") - pl.col("total")).alias("cents")
         )
         found.append(
-            lacking.join(right, on=["target_id", "add"])
+            lacking.join(
+                items.select("target_id", "cents", "rank", "bit"), on=["target_id", "cents"]
+            )
             .filter(pl.col("rank") > pl.col("last"))
             .select(
                 "target_id",
                 "target",
-                pl.col("members").list.concat(pl.concat_list("next")).alias("members"),
+                (pl.col("mask") + pl.col("bit")).alias("mask"),
                 pl.col("target").alias("total"),
-                pl.col("rank").alias("last"),
             )
         )
-    right = right.filter(pl.col("rank") < cfg.subset_pool)
-    level = _extended(pairs.filter(pl.col("last") < cfg.subset_pool - 1), right)
-    for size in range(4, max_size + 1):
-        if size == 5:
-            level = level.filter(pl.col("last") < cfg.large_subset_pool - 1)
-            right = right.filter(pl.col("rank") < cfg.large_subset_pool)
-        level = _extended(level, right)
-        found.append(level)
-        if level.height == 0:
-            break
-    return pl.concat(found).filter(pl.col("total") == pl.col("target"))
+    if max_size >= 4:
+        found.append(_halves_meeting(_below(pairs, cfg.subset_pool)))
+    if max_size >= 5:
+        pairs = _below(pairs, cfg.large_subset_pool)
+        triples = _extended(pairs, items, cfg.large_subset_pool)
+        found.append(_halves_meeting(triples, pairs))
+    if max_size >= 6:
+        found.append(_halves_meeting(triples))
+    hits = pl.concat([f.select("target_id", "target", "mask", "total") for f in found]).filter(
+        pl.col("total") == pl.col("target")
+    )
+    return _members(hits, items)
 
 
-def _extended(level: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
+RANK_BITS = pl.Series("bit", [1 << r for r in range(63)], dtype=pl.Int64)
+"""The bit of each rank in a group's mask: a pool holds at most 63 items per target."""
+
+
+def _extended(level: pl.DataFrame, items: pl.DataFrame, ranks: int) -> pl.DataFrame:
     """Each group of ``level`` still short of its target, one item longer: every later
-    item of ``right`` that does not take it past the target."""
-    return (
-        level.filter(pl.col("total") < pl.col("target"))
-        .join(right, on="target_id")
-        .filter(
-            (pl.col("rank") > pl.col("last"))
-            & (pl.col("total") + pl.col("add") <= pl.col("target"))
+    item of rank below ``ranks`` that does not take it past the target. Items of a target
+    are consecutive rows, so the later ones are a range of rows, not a join."""
+    grown = (
+        level.filter((pl.col("total") < pl.col("target")) & (pl.col("last") < ranks - 1))
+        .with_columns(
+            pl.int_ranges(
+                pl.col("row") + 1,
+                pl.min_horizontal("end", pl.col("row") - pl.col("last") + ranks),
+            ).alias("row")
         )
+        .explode("row")
+        .drop_nulls("row")
+    )
+    added = items.select("cents", "bit", "rank").gather(grown["row"])
+    return grown.with_columns(
+        (pl.col("total") + added["cents"]).alias("total"),
+        (pl.col("mask") + added["bit"]).alias("mask"),
+        added["rank"].alias("last"),
+    ).filter(pl.col("total") <= pl.col("target"))
+
+
+def _below(level: pl.DataFrame, ranks: int) -> pl.DataFrame:
+    """The groups of ``level`` made of items of rank below ``ranks`` only."""
+    return level.filter(pl.col("last") < ranks)
+
+
+def _halves_meeting(left: pl.DataFrame, right: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Groups of ``left`` joined with later groups of ``right`` (itself when not given)
+    that hold exactly what they lack: the two halves of a group summing to the target."""
+    right = left if right is None else right
+    return (
+        left.filter(pl.col("total") < pl.col("target"))
         .select(
             "target_id",
             "target",
-            pl.col("members").list.concat(pl.concat_list("next")).alias("members"),
-            (pl.col("total") + pl.col("add")).alias("total"),
-            pl.col("rank").alias("last"),
+            "mask",
+            "last",
+            (pl.col("target") - pl.col("total")).alias("need"),
         )
+        .join(
+            right.select(
+                "target_id",
+                pl.col("total").alias("need"),
+                pl.col("mask").alias("mask_right"),
+                "first",
+            ),
+            on=["target_id", "need"],
+        )
+        .filter(pl.col("first") > pl.col("last"))
+        .select(
+            "target_id",
+            "target",
+            (pl.col("mask") + pl.col("mask_right")).alias("mask"),
+            pl.col("target").alias("total"),
+        )
+    )
+
+
+def _members(hits: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
+    """Groups found as bit masks, as their items in rank order."""
+    bits = pl.DataFrame(
+        {"rank": pl.Series(range(RANK_BITS.len()), dtype=items["rank"].dtype), "bit": RANK_BITS}
+    ).head(int(items["rank"].max() or 0) + 1)  # type: ignore[arg-type]
+    return (
+        hits.with_row_index("group")
+        .join(bits, how="cross")
+        .filter((pl.col("mask") & pl.col("bit")) != 0)
+        .join(items.select("target_id", "rank", "item"), on=["target_id", "rank"])
+        .sort("group", "rank")
+        .group_by("group", maintain_order=True)
+        .agg(pl.col("target_id").first(), pl.col("target").first(), pl.col("item").alias("members"))
+        .drop("group")
     )
