@@ -8,9 +8,10 @@ within the size limit; `X-Webhook-Timestamp` (Unix seconds) is within the tolera
 of the timestamp, a full stop and the raw body; the body is a JSON event
 ``{"id", "type", "data"}`` of a type the source sends, whose data makes a valid canonical
 record; and its id has not been taken before. The record (a SalesInvoice of system
-``ecommerce`` for an order, a Payment of system ``gateway`` for a payment) is appended to
-the ledger in the same transaction as the event's row, so a delivery repeated any number
-of times reaches the ledger once. Then the polls the event concerns are asked for, and,
+``ecommerce`` for an order, appended after its shop customer when the order carries one as
+``data.customer``; a Customer of that system for a customer event; a Payment of system
+``gateway`` for a payment) is appended to the ledger in the same transaction as the
+event's row, so a delivery repeated any number of times reaches the ledger once. Then the polls the event concerns are asked for, and,
 once the event is committed, the writer flows that consume its source are planned by the
 writer's own planner and their new intents recorded in its outbox (`WriterWork`), for the
 writer's applier to write.
@@ -32,7 +33,7 @@ from pydantic import BaseModel, Field, SecretStr
 
 from api.services.decisions import RecordRef
 from api.services.errors import ServiceError
-from canonical import LedgerbridgeError, Payment, SalesInvoice
+from canonical import CanonicalRecord, Customer, LedgerbridgeError, record_type
 from ledger import NewVersion, append_versions, finish_run, start_run
 from writer.plan import plan_all, submit_plan
 from writer.rules import Rules
@@ -55,6 +56,8 @@ EVENT_TYPES: dict[str, dict[str, EventKind]] = {
         "order.created": EventKind("sales_invoice"),
         "order.updated": EventKind("sales_invoice"),
         "order.cancelled": EventKind("sales_invoice", deletes=True),
+        "customer.created": EventKind("customer"),
+        "customer.updated": EventKind("customer"),
     },
     "gateway": {
         "payment.succeeded": EventKind("payment"),
@@ -242,29 +245,61 @@ def _event(delivery: Delivery) -> dict[str, Any]:
     return event
 
 
-def _version(source: str, event: Mapping[str, Any]) -> NewVersion:
+def _versions(source: str, event: Mapping[str, Any]) -> list[NewVersion]:
+    """The versions an event appends, its own record last: an order may carry its shop
+    customer as `data.customer` (``{"key", "name", "email", ...}``), which is appended
+    before it, so the order of a customer the ledger has not seen can be invoiced."""
     kinds = EVENT_TYPES[source]
     kind = kinds.get(event["type"])
     if kind is None:
         raise WebhookRefused(422, "unknown_type", f"{source} sends no event of type"
                              f" {event['type']!r}; types: {', '.join(kinds)}", "type")  # fmt: skip
     data = dict(event["data"])
+    key = _key(data, "data.key", "the order, payment or customer number")
+    if kind.deletes:
+        return [NewVersion.deleted(source, kind.entity, key, raw=event)]
+    versions = []
+    embedded = data.pop("customer", None) if kind.entity == "sales_invoice" else None
+    if embedded is not None:
+        if not isinstance(embedded, Mapping):
+            raise WebhookRefused(422, "invalid", f"{event['type']} {key}: data.customer is"
+                                 " not an object", "data.customer")  # fmt: skip
+        customer = dict(embedded)
+        customer_key = _key(customer, "data.customer.key", "the shop's customer key")
+        if data.setdefault("customer_key", customer_key) != customer_key:
+            raise WebhookRefused(422, "invalid", f"{event['type']} {key}: data.customer_key"
+                                 f" {data['customer_key']!r} is not data.customer.key"
+                                 f" {customer_key!r}", "data.customer_key")  # fmt: skip
+        record = _record(Customer, source, customer_key, customer, event, "data.customer")
+        versions.append(NewVersion.of(record, raw=event))
+    record = _record(record_type(kind.entity), source, key, data, event, "data")
+    versions.append(NewVersion.of(record, raw=event))
+    return versions
+
+
+def _key(data: dict[str, Any], field: str, what: str) -> str:
     key = data.pop("key", None)
     if not isinstance(key, str | int) or not str(key).strip():
-        raise WebhookRefused(422, "invalid", "data.key (the order or payment number) is"
-                             " missing", "data.key")  # fmt: skip
-    if kind.deletes:
-        return NewVersion.deleted(source, kind.entity, str(key), raw=event)
-    record_type = SalesInvoice if kind.entity == "sales_invoice" else Payment
+        raise WebhookRefused(422, "invalid", f"{field} ({what}) is missing", field)
+    return str(key)
+
+
+def _record(
+    record_type: type[CanonicalRecord],
+    source: str,
+    key: str,
+    data: Mapping[str, Any],
+    event: Mapping[str, Any],
+    where: str,
+) -> CanonicalRecord:
     try:
-        record = record_type.build(system=source, key=str(key), **data)
+        return record_type.build(system=source, key=key, **data)
     except LedgerbridgeError as error:
-        field = f"data.{error.field}" if error.field else "data"
+        field = f"{where}.{error.field}" if error.field else where
         raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error.message}",
                              field) from None  # fmt: skip
     except TypeError as error:
-        raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error}", "data") from None
-    return NewVersion.of(record, raw=event)
+        raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error}", where) from None
 
 
 def take_delivery(
@@ -279,17 +314,18 @@ def take_delivery(
     try:
         _verify(delivery, policy)
         event = _event(delivery)
-        version = _version(delivery.source, event)
+        versions = _versions(delivery.source, event)
     except WebhookRefused as refused:
         _refuse(conn, delivery, refused, event)
         raise
+    version = versions[-1]
     ref = RecordRef(system=version.system, entity=version.entity, key=version.key)
     try:
         with conn.transaction():
             run_id = start_run(conn, "webhook", version.system, version.entity,
                                {"event_id": event["id"], "event_type": event["type"]})  # fmt: skip
             record_delivery(conn, delivery, "accepted", 202, None, event, ref, run_id)
-            appended = append_versions(conn, [version], run_id)
+            appended = append_versions(conn, versions, run_id)
             finish_run(conn, run_id, counts={"appended": appended.appended,
                                              "unchanged": appended.unchanged})  # fmt: skip
     except psycopg.errors.UniqueViolation:
@@ -297,7 +333,9 @@ def take_delivery(
                                   " was taken already", "id")  # fmt: skip
         _refuse(conn, delivery, replayed, event)
         raise replayed from None
-    written = appended.appended_keys
+    written = [
+        w for w in appended.appended_keys if (w[0], w[1], w[2]) == (ref.system, ref.entity, ref.key)
+    ]
     polls = []
     for system, entity in POLLS_OF[delivery.source]:
         if request_poll is None:

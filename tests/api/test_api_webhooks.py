@@ -260,3 +260,69 @@ def test_a_valid_order_is_planned_by_the_writer_and_written_to_kashflow(
     assert (written["CustomerReference"], written["CustomerCode"]) == (
         "SO-1001", "WEBJANEEXAMPLECOM",
     )  # fmt: skip
+
+
+def test_an_order_carrying_a_new_shop_customer_creates_it_in_kashflow(
+    api_url: str, api_conn: Any, polls: QueuedPolls, server: SandboxServer
+) -> None:
+    """A shop's first order from someone comes with its customer (`data.customer`): both
+    reach the ledger in one delivery, and the writer creates the KashFlow customer before
+    the invoice. A customer event on its own is a record of the shop too; an order whose
+    customer_key is not the customer it carries is refused, naming the field."""
+    kashflow = KashFlowClient(
+        base_url=server.base_url, username="sandbox", password="sandbox",
+        memorable_word="ledgerbridge", requests_per_second=None, timeout_seconds=5.0,
+    )  # fmt: skip
+    bob = {"key": "bob@example.com", "name": "Bob Hale", "email": "bob@example.com"}
+    order = {**ORDER_WITH_LINES, "id": "evt_2001", "data": {
+        **ORDER_WITH_LINES["data"], "key": "SO-2001", "customer_key": "bob@example.com",
+        "customer": bob,
+    }}  # fmt: skip
+    with (
+        psycopg.connect(api_url, autocommit=True) as conn,
+        Sources(sage100=never_sage100, kashflow=lambda: kashflow) as sources,
+    ):
+        assert poll_stream(conn, sources, stream("kashflow", "sales_invoice")).status == "succeeded"
+        settings = ApiSettings(
+            webhook_secrets={k: SecretStr(v) for k, v in WEBHOOK_SECRETS.items()}
+        )
+        app = create_app(api_url, settings, polls, pool_size=2,
+                         writer=WriterWork(load_rules(), Decimal(5000)))  # fmt: skip
+        with TestClient(app) as client:
+            mismatched = {**order, "id": "evt_2000",
+                          "data": {**order["data"], "customer_key": "eve@example.com"}}  # fmt: skip
+            refused = deliver(client, mismatched)
+            assert (refused.status_code, refused.json()["field"]) == (422, "data.customer_key")
+            taken = deliver(client, order).json()
+            assert taken["record"] == {
+                "system": "ecommerce",
+                "entity": "sales_invoice",
+                "key": "SO-2001",
+            }
+            assert (taken["version"], taken["intents_recorded"], taken["writer_refused"]) == (
+                1, 2, [],
+            )  # fmt: skip
+            ann = {"key": "ann@example.com", "name": "Ann Lee", "email": "ann@example.com"}
+            event = {"id": "evt_2002", "type": "customer.created", "data": ann}
+            assert deliver(client, event).json()["record"]["entity"] == "customer"
+        shop = {
+            r[0]: r[1] for r in conn.execute(
+                "SELECT native_key, payload->>'name' FROM ledger.current_record"
+                " WHERE system = 'ecommerce' AND entity = 'customer'"
+            ).fetchall()
+        }  # fmt: skip
+        assert shop == {"bob@example.com": "Bob Hale", "ann@example.com": "Ann Lee"}
+        planned = conn.execute(
+            "SELECT idempotency_key, entity, target_key FROM ledger.write_intent"
+            " WHERE target_system = 'kashflow' AND idempotency_key LIKE 'ecommerce%'"
+        ).fetchall()
+        [(customer_intent, _, code)] = [p for p in planned if p[1] == "customer"]
+        [(_, _, number)] = [p for p in planned if p[1] == "sales_invoice"]
+        applier = Applier(conn, {"kashflow": KashFlowTarget(sources.kashflow())},
+                          alerter=Alerter(), sleep=lambda seconds: None)  # fmt: skip
+        report = applier.apply([customer_intent])  # and the invoice, which depends on it
+        assert (report.succeeded, report.dead_lettered) == (2, 0)
+        created = sources.kashflow().customers.get(code)
+        written = sources.kashflow().invoices.get(int(number))
+    assert (created["Name"], created["Email"]) == ("Bob Hale", "bob@example.com")
+    assert (written["CustomerReference"], written["CustomerCode"]) == ("SO-2001", code)
