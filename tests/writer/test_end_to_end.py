@@ -253,8 +253,6 @@ def test_a_kashflow_invoice_and_its_receipt_post_to_sage100_ar_once(
 def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
     pipeline: Pipeline, reader: Sage100Reader
 ) -> None:
-    # Nominals whose mapped accounts the seeded chart holds (5000 and 7500 map to
-    # sub-accounts 5000-01-00 and 7500-01-00 it does not).
     supplier = _first_linked(pipeline.url, "supplier")
     lines = _lines(("5010", "200.00", "20"), ("7502", "40.00", "0"))
     purchase = PurchaseInvoice.build(supplier_key=supplier, **_document("96001", lines))
