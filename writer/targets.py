@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from canonical import (
     CanonicalRecord,
     Customer,
+    DocumentLine,
     NotFound,
     Payment,
     Product,
@@ -205,6 +206,13 @@ SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
 """How each kind of record is searched for in Sage 100 after an uncertain outcome."""
 
 
+def _negated(line: DocumentLine) -> DocumentLine:
+    return line.model_copy(
+        update={"unit_price": -line.unit_price, "net_amount": -line.net_amount,
+                "tax_amount": -line.tax_amount}
+    )  # fmt: skip
+
+
 class Sage100Target:
     """Writes through the Business Object Interface; searches over ODBC."""
 
@@ -223,7 +231,25 @@ class Sage100Target:
                 raise _refused(self.system, operation, record)
             self.writer.delete_customer(record.key)
             return record.key
+        if (
+            isinstance(record, SalesInvoice)
+            and native_fields
+            and "ApplyToInvoiceNo" in native_fields
+        ):
+            return self._write_memo(record, native_fields)
         return self.writer.write(record, native_fields or {})
+
+    def _write_memo(self, memo: SalesInvoice, native_fields: Mapping[str, str]) -> str:
+        """A credit or debit memo under its own number. The record holds it as A/R history
+        does (a credit memo's amounts negative); data entry takes a credit as positive
+        amounts, the InvoiceType saying which way they go."""
+        if native_fields.get("InvoiceType") == "CM":
+            lines = tuple(_negated(line) for line in memo.lines)
+            memo = memo.model_copy(
+                update={"lines": lines, "net_amount": -memo.net_amount,
+                        "tax_amount": -memo.tax_amount, "gross_amount": -memo.gross_amount}
+            )  # fmt: skip
+        return self.writer.write(memo, native_fields, number=keys.ar_invoice_no_for(memo.key))
 
     def find(self, operation: str, record: CanonicalRecord) -> str | None:
         search = SAGE100_SEARCHES.get(type(record))

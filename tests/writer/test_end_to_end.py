@@ -250,6 +250,104 @@ def test_a_kashflow_invoice_and_its_receipt_post_to_sage100_ar_once(
     assert len(kashflow.invoices.payment_lines(95001)) == 1
 
 
+def _customer_balance(reader: Sage100Reader, customer: str) -> Decimal:
+    [row] = _rows(
+        reader, "SELECT CurrentBalance FROM AR_Customer WHERE ARDivisionNo = '01'"
+        " AND CustomerNo = ?", customer,
+    )  # fmt: skip
+    return Decimal(str(row["CurrentBalance"]))
+
+
+def _open_balance(reader: Sage100Reader, invoice_no: str) -> Decimal:
+    [row] = _rows(reader, "SELECT Balance FROM AR_OpenInvoice WHERE InvoiceNo = ?", invoice_no)
+    return Decimal(str(row["Balance"]))
+
+
+def _edited_in_kashflow(
+    pipeline: Pipeline, invoice: SalesInvoice, lines: tuple[DocumentLine, ...]
+) -> tuple[Plan, WriteIntent]:
+    """Edits `invoice` in KashFlow, polls and plans: the one intent about it."""
+    pipeline.kashflow.invoices.update_record(
+        invoice.model_copy(update={"lines": lines, **_totals(lines)})
+    )
+    pipeline.poll("kashflow:sales_invoice")
+    plan = pipeline.plan()
+    [memo] = about(plan, invoice.key)
+    return plan, memo
+
+
+def test_an_edit_of_a_posted_invoice_posts_the_difference_as_a_credit_or_debit_memo_once(
+    pipeline: Pipeline, reader: Sage100Reader, sage100_target: Sage100Target
+) -> None:
+    customer = _first_linked(pipeline.url, "customer")
+    lines = _lines(("4000", "100.00", "20"), ("4010", "50.00", "5"))
+    invoice = SalesInvoice.build(customer_key=customer, **_document("95101", lines))
+    plan, posting = _created_in_kashflow(pipeline, invoice, "95101", "0095101")
+    assert pipeline.apply(plan, [posting]).succeeded == 1
+    pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    owed = _customer_balance(reader, customer)
+
+    # Down by 20.00 net and 4.00 VAT on the first line: a credit memo applied to 0095101.
+    lowered = _lines(("4000", "80.00", "20"), ("4010", "50.00", "5"))
+    plan, credit = _edited_in_kashflow(pipeline, invoice, lowered)
+    assert (credit.operation, dict(credit.native_fields)) == (
+        "create",
+        {"InvoiceType": "CM", "ApplyToInvoiceNo": "0095101"},
+    )
+    assert pipeline.apply(plan, [credit]).succeeded == 1
+    [header] = _rows(
+        reader,
+        "SELECT InvoiceType, ApplyToInvoiceNo, CustomerNo, TaxableSalesAmt, SalesTaxAmt"
+        " FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = ?",
+        credit.target_key,
+    )
+    assert (header["InvoiceType"], header["ApplyToInvoiceNo"], header["CustomerNo"]) == (
+        "CM", "0095101", customer,
+    )  # fmt: skip
+    assert Decimal(str(header["TaxableSalesAmt"])) == Decimal("-20.00")
+    assert Decimal(str(header["SalesTaxAmt"])) == Decimal("-4.00")
+    [detail] = _rows(
+        reader, "SELECT ExtensionAmt, TaxAmt FROM AR_InvoiceHistoryDetail WHERE InvoiceNo = ?",
+        credit.target_key,
+    )  # fmt: skip
+    assert (Decimal(str(detail["ExtensionAmt"])), Decimal(str(detail["TaxAmt"]))) == (
+        Decimal("-20.00"), Decimal("-4.00"),
+    )  # fmt: skip
+    assert _open_balance(reader, "0095101") == Decimal("148.50")
+    assert (
+        _rows(reader, "SELECT * FROM AR_OpenInvoice WHERE InvoiceNo = ?", credit.target_key) == []
+    )
+    assert _customer_balance(reader, customer) == owed - Decimal("24.00")
+
+    # Exactly once: applying again writes nothing; after an uncertain outcome the search
+    # finds the memo under its number.
+    assert pipeline.applier.apply([credit.idempotency_key]).succeeded == 0
+    assert sage100_target.find("create", credit.record) == credit.target_key
+    assert len(_rows(reader, "SELECT 1 FROM AR_InvoiceHistoryHeader WHERE ApplyToInvoiceNo = ?",
+                     "0095101")) == 1  # fmt: skip
+
+    # Read back: neither the memo nor the lower balance of 0095101 is written anywhere.
+    pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    assert about(pipeline.plan(), "95101", "0095101", credit.target_key) == [], "an echo"
+
+    # Up again, past the first posting: a debit memo for the difference.
+    raised = _lines(("4000", "130.00", "20"), ("4010", "50.00", "5"))
+    plan, debit = _edited_in_kashflow(pipeline, invoice, raised)
+    assert dict(debit.native_fields)["InvoiceType"] == "DM"
+    assert debit.target_key != credit.target_key
+    assert pipeline.apply(plan, [debit]).succeeded == 1
+    [header] = _rows(
+        reader, "SELECT TaxableSalesAmt, SalesTaxAmt FROM AR_InvoiceHistoryHeader"
+        " WHERE InvoiceNo = ?", debit.target_key,
+    )  # fmt: skip
+    assert (Decimal(str(header["TaxableSalesAmt"])), Decimal(str(header["SalesTaxAmt"]))) == (
+        Decimal("50.00"), Decimal("10.00"),
+    )  # fmt: skip
+    assert _open_balance(reader, "0095101") == Decimal("208.50")
+    pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    assert about(pipeline.plan(), "95101", "0095101", debit.target_key) == []
+
+
 def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
     pipeline: Pipeline, reader: Sage100Reader
 ) -> None:

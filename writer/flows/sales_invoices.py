@@ -23,12 +23,11 @@ from decimal import Decimal
 from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
+from writer.flows.adjustments import FLOW, plan_adjustment, posted_invoice
 from writer.flows.base import Planner, Source
-from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
+from writer.flows.journals import DailyJournal, plan_daily_journals
 from writer.flows.references import Counterpart, master_counterpart
-from writer.intents import Operation
 
-FLOW = "sales_invoice_to_sage100"
 SALES_JOURNAL = DailyJournal(
     flow="sales_invoice_journal_to_sage100",
     entity="sales_invoice",
@@ -36,7 +35,6 @@ SALES_JOURNAL = DailyJournal(
     label="Sales",
     sign=Decimal(1),
 )
-WRITTEN = ("customer_key", *DOCUMENT_FIELDS)
 
 
 def plan_sales_invoices(planner: Planner) -> None:
@@ -62,25 +60,21 @@ def _plan_invoice(planner: Planner, version: StoredVersion) -> None:
     record, depends_on, warnings = mapped
     before = planner.state.written_from(FLOW, "kashflow", invoice.key)
     if before:
-        written = before[-1].record()
-        if all(getattr(written, f) == getattr(record, f) for f in WRITTEN):
-            return
-        operation: Operation = "update"
-    else:
-        existing = planner.state.version("sage100", "sales_invoice", record.key)
-        if existing is not None:
-            _already_there(planner, source, record, existing)
-            return
-        operation = "create"
+        plan_adjustment(planner, source, record, before)
+        return
+    existing = planner.state.version("sage100", "sales_invoice", record.key)
+    if existing is not None:
+        _already_there(planner, source, record, existing)
+        return
     planner.intent(
         FLOW,
-        operation,
+        "create",
         record,
         source,
         amount=record.gross_amount,
         depends_on=depends_on,
         warnings=warnings,
-        native_fields=planner.salesperson() if operation == "create" else (),
+        native_fields=planner.salesperson(),
     )
 
 
@@ -194,11 +188,11 @@ def invoice_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | No
     for intent in planner.plan.intents:
         if intent.flow == FLOW and intent.source_key == kashflow_key:
             return Counterpart(intent.target_key, intent.idempotency_key)
-    before = planner.state.written_from(FLOW, "kashflow", kashflow_key)
-    if before:
-        pending = before[-1].status != "succeeded"
-        written = before[-1].written_key or sage100_invoice_key(kashflow_key)
-        return Counterpart(written, before[-1].idempotency_key if pending else None)
+    posted = posted_invoice(planner.state.written_from(FLOW, "kashflow", kashflow_key))
+    if posted is not None:
+        pending = posted.status != "succeeded"
+        written = posted.written_key or sage100_invoice_key(kashflow_key)
+        return Counterpart(written, posted.idempotency_key if pending else None)
     key = sage100_invoice_key(kashflow_key)
     if planner.state.version("sage100", "sales_invoice", key) is not None:
         return Counterpart(key)
