@@ -1,5 +1,6 @@
 """The systems the applier writes to, behind one small protocol: `write` a record and
-return its key there (to KashFlow also a product's stock level), and `find` a record
+return its key there (to KashFlow also a product's stock level and a Sage 100 order's
+status, shown on the quote of the same number), and `find` a record
 after an uncertain outcome (KashFlow: by code, number or the payment's reference; Sage
 100: by key over ODBC), so nothing is written twice.
 """
@@ -15,6 +16,7 @@ from canonical import (
     Customer,
     DocumentLine,
     NotFound,
+    OrderStatus,
     Payment,
     Product,
     PurchaseInvoice,
@@ -91,6 +93,11 @@ class KashFlowTarget:
             products.update_record(
                 products.read(record.product_key), {"QuantityInStock": record.quantity_on_hand}
             )
+            return record.key
+        if isinstance(record, OrderStatus):
+            # KashFlow has no sales orders: the status files the quote of the same number
+            # under a category (create and update alike; filing again changes nothing).
+            self.client.quotes.show_order_status(record)
             return record.key
         if isinstance(record, Payment) and operation == "create":
             made = self.client.payments.record(record)

@@ -7,6 +7,7 @@ update of the same record, never a second one."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -390,6 +391,71 @@ def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
         sql = "SELECT message FROM ledger.dead_letter WHERE idempotency_key = %s"
         [(message,)] = _ledger(pipeline.url, sql, update.idempotency_key)
         assert "already exists" in message
+
+
+def _order_with_linked_customer(url: str) -> tuple[str, str]:
+    """A Sage 100 sales order of a customer linked to KashFlow: (order no, KashFlow code)."""
+    sql = (
+        "SELECT r.native_key, l.kashflow_key FROM ledger.current_record AS r"
+        " JOIN ledger.current_link AS l ON l.entity = 'customer'"
+        " AND l.sage100_key = r.payload->>'customer_key'"
+        " WHERE r.system = 'sage100' AND r.entity = 'order_status'"
+        " ORDER BY r.native_key LIMIT 1"
+    )
+    [(order_no, customer)] = _ledger(url, sql)
+    return str(order_no), str(customer)
+
+
+def _ship_in_sage(company_db: Path, order_no: str, clock: Clock) -> None:
+    """A Sage 100 user ships the order (status S, ship date), stamped as Sage stamps."""
+    now = clock.advance(minutes=1)
+    hours = now.hour + now.minute / 60 + now.second / 3600
+    with sqlite3.connect(company_db) as sage:
+        sage.execute(
+            "UPDATE SO_SalesOrderHeader SET OrderStatus = 'S', ShipExpireDate = ?,"
+            " DateUpdated = ?, TimeUpdated = ? WHERE SalesOrderNo = ?",
+            ("2026-11-04", now.date().isoformat(), f"{hours:.5f}", order_no),
+        )
+
+
+def test_a_sage_order_status_shows_on_the_kashflow_quote_of_its_number_once(
+    pipeline: Pipeline, kashflow: KashFlowClient, company_db: Path, clock: Clock
+) -> None:
+    order_no, customer = _order_with_linked_customer(pipeline.url)
+    quote_no = int(order_no)
+    nominal = kashflow.invoices.get(next(kashflow.invoices.list(perpage=1))["Number"])
+    kashflow.quotes.create(
+        {"Number": quote_no, "CustomerCode": customer, "IssuedDate": "2026-10-01 12:00:00",
+         "LineItems": [{"Description": "Quoted", "Quantity": 1, "Rate": 10,
+                        "NominalCode": nominal["LineItems"][0]["NominalCode"]}]}
+    )  # fmt: skip
+    plan = pipeline.plan()
+    [first] = about(plan, order_no)
+    assert (first.flow, first.target_system, first.target_key) == (
+        "order_status_to_kashflow", "kashflow", str(quote_no),
+    )  # fmt: skip
+    assert pipeline.apply(plan, [first]).succeeded == 1
+    was = first.record.status
+    assert kashflow.quotes.get(quote_no)["Category"]["Name"] == f"Sage order: {was}".replace(
+        "_", " "
+    )
+
+    _ship_in_sage(company_db, order_no, clock)
+    pipeline.poll("sage100:order_status")
+    plan = pipeline.plan()
+    [shipped] = about(plan, order_no)
+    assert (shipped.operation, shipped.record.status) == ("update", "shipped")
+    assert pipeline.apply(plan, [shipped]).succeeded == 1
+    category = kashflow.quotes.get(quote_no)["Category"]
+    assert (category["Name"], category["IconType"], category["IconColor"]) == (
+        "Sage order: shipped", "marker", "green",
+    )  # fmt: skip
+    assert kashflow.quotes.get(quote_no)["CustomerReference"] is None, "nothing else changed"
+
+    pipeline.poll()
+    assert about(pipeline.plan(), order_no, str(quote_no)) == [], "written again"
+    names = [c["Name"] for c in kashflow.quotes.categories()]
+    assert names.count("Sage order: shipped") == 1, "one category per status"
 
 
 def test_the_users_path_is_sync_once_then_apply(
