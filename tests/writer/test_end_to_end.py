@@ -185,15 +185,23 @@ def test_customers_flow_both_ways_once_and_an_edit_updates(
     assert about(pipeline.plan(), *ours) == []
 
 
+def _posted_to_sage100(pipeline: Pipeline, key: str) -> tuple[SalesInvoice, WriteIntent]:
+    """A new KashFlow invoice `key` of the first linked customer (150.00 net, 22.50 VAT
+    over two lines), polled, planned and posted to Sage 100: the invoice and its intent."""
+    customer = _first_linked(pipeline.url, "customer")
+    lines = _lines(("4000", "100.00", "20"), ("4010", "50.00", "5"))
+    invoice = SalesInvoice.build(customer_key=customer, **_document(key, lines))
+    plan, posting = _created_in_kashflow(pipeline, invoice, key, key.zfill(7))
+    assert pipeline.apply(plan, [posting]).succeeded == 1
+    return invoice, posting
+
+
 def test_a_kashflow_invoice_and_its_receipt_post_to_sage100_ar_once(
     pipeline: Pipeline, kashflow: KashFlowClient, reader: Sage100Reader
 ) -> None:
-    customer = _first_linked(pipeline.url, "customer")
-    lines = _lines(("4000", "100.00", "20"), ("4010", "50.00", "5"))
-    invoice = SalesInvoice.build(customer_key=customer, **_document("95001", lines))
-    plan, posting = _created_in_kashflow(pipeline, invoice, "95001", "0095001")
+    invoice, posting = _posted_to_sage100(pipeline, "95001")
+    customer = invoice.customer_key
     assert (posting.flow, posting.target_key) == ("sales_invoice_to_sage100", "0095001")
-    assert pipeline.apply(plan, [posting]).succeeded == 1
     [header] = _rows(
         reader,
         "SELECT CustomerNo, TaxableSalesAmt, NonTaxableSalesAmt, SalesTaxAmt, SalespersonNo"
@@ -280,12 +288,9 @@ def _edited_in_kashflow(
 def test_an_edit_of_a_posted_invoice_posts_the_difference_as_a_credit_or_debit_memo_once(
     pipeline: Pipeline, reader: Sage100Reader, sage100_target: Sage100Target
 ) -> None:
-    customer = _first_linked(pipeline.url, "customer")
-    lines = _lines(("4000", "100.00", "20"), ("4010", "50.00", "5"))
-    invoice = SalesInvoice.build(customer_key=customer, **_document("95101", lines))
-    plan, posting = _created_in_kashflow(pipeline, invoice, "95101", "0095101")
-    assert pipeline.apply(plan, [posting]).succeeded == 1
+    invoice = _posted_to_sage100(pipeline, "95101")[0]
     pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    customer = invoice.customer_key
     owed = _customer_balance(reader, customer)
 
     # Down by 20.00 net and 4.00 VAT on the first line: a credit memo applied to 0095101.

@@ -4,22 +4,12 @@ of quotes into invoices (all or none; the quotes deleted unless retained)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
-
-from sandbox.kashflow import SandboxServer
 
 Login = Callable[[httpx.Client], dict[str, str]]
-
-
-@pytest.fixture(scope="module")
-def http(server: SandboxServer, kashflow_login: Login) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        client.headers.update(kashflow_login(client))
-        yield client
 
 
 def _quote(http: httpx.Client, number: int, **fields: Any) -> dict[str, Any]:
