@@ -1,8 +1,9 @@
 """Applying on procrastinate, beside the CDC pollers on the same app: a `writer.apply`
 job plans every flow into the outbox (when the ledger moved since its last plan), then
 applies every pending intent; it is deferred by a tick every few seconds and by
-`defer_apply` (after planning, an approval or a dead-letter retry). Its queueing lock keeps one queued at a time; appliers on many
-workers still never apply one intent twice (each intent is locked while it is applied)."""
+`defer_apply` (after planning, an approval or a dead-letter retry). Its queueing lock
+keeps one queued at a time; appliers on many workers still never apply one intent twice
+(each intent is locked while it is applied)."""
 
 from __future__ import annotations
 

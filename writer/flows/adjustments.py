@@ -22,6 +22,7 @@ from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from writer.flows.base import Planner, Source
 from writer.flows.state import PriorIntent
+from writer.intents import WriteIntent
 
 FLOW = "sales_invoice_to_sage100"
 HEADER = ("issue_date", "due_date", "reference", "currency")
@@ -29,6 +30,11 @@ HEADER = ("issue_date", "due_date", "reference", "currency")
 
 LineGroup = tuple[str | None, Decimal, str | None]
 """(G/L account, VAT rate, product): the lines one adjustment line stands for."""
+
+
+def is_memo(intent: WriteIntent) -> bool:
+    """Whether a planned intent of the flow is an adjustment, not the invoice itself."""
+    return any(column == "ApplyToInvoiceNo" for column, _ in intent.native_fields)
 
 
 def posted_invoice(written: Sequence[PriorIntent]) -> PriorIntent | None:

@@ -6,8 +6,9 @@ customer's create when it is new), nominals become G/L accounts and VAT rates ta
 by the lookups, a missing due date comes from the customer's terms, and an amount over
 the threshold waits for an approval. An invoice already in Sage 100 under its number with
 the same totals is the same invoice and is not written; with other totals it is refused
-(never a second one). A later version of an invoice plans an update only when what is
-written changed (not its paid amount, which the receipts flows carry).
+(never a second one). A later version of a posted invoice whose amounts changed plans a
+credit or debit memo for the difference (`writer.flows.adjustments`); its paid amount is
+not an edit (the receipts flows carry it).
 
 Daily journal: the invoices of one day not yet journaled become one entry: a debit to
 receivables for the gross, and per G/L account and VAT code a credit line for the net
@@ -23,7 +24,7 @@ from decimal import Decimal
 from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
-from writer.flows.adjustments import FLOW, plan_adjustment, posted_invoice
+from writer.flows.adjustments import FLOW, is_memo, plan_adjustment, posted_invoice
 from writer.flows.base import Planner, Source
 from writer.flows.journals import DailyJournal, plan_daily_journals
 from writer.flows.references import Counterpart, master_counterpart
@@ -186,7 +187,7 @@ def invoice_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | No
     """The Sage 100 invoice of a KashFlow invoice: written by this flow (now or before),
     or already there under its number."""
     for intent in planner.plan.intents:
-        if intent.flow == FLOW and intent.source_key == kashflow_key:
+        if intent.flow == FLOW and intent.source_key == kashflow_key and not is_memo(intent):
             return Counterpart(intent.target_key, intent.idempotency_key)
     posted = posted_invoice(planner.state.written_from(FLOW, "kashflow", kashflow_key))
     if posted is not None:

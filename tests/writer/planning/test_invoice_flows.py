@@ -359,3 +359,25 @@ def test_the_sandbox_ledger_plans_what_is_missing_in_sage(ledger: psycopg.Connec
     assert all(i.operation == "create" for i in invoices)
     record_intents(ledger, plan.intents)
     assert not _plan(ledger).intents, "a second plan over the same ledger writes nothing"
+
+
+def test_a_receipt_planned_beside_a_memo_pays_the_invoice_not_the_memo(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    customer = _linked_customer(ledger)
+    invoice = _invoice("90021", customer, ("4000", "100.00", "20"))
+    append_versions(ledger, [NewVersion.of(invoice)])
+    apply_in_ledger(ledger, _about(_plan(ledger), "90021"))
+
+    lowered = _invoice("90021", customer, ("4000", "90.00", "20"), amount_paid=Decimal("108.00"))
+    receipt = Payment(
+        system="kashflow", key="R90021", kind="receipt", counterparty_key=customer,
+        payment_date=DAY, amount=Decimal("108.00"), method="BACS", reference="R90021",
+        allocations=(Allocation(invoice_key="90021", amount=Decimal("108.00")),),
+    )  # fmt: skip
+    append_versions(ledger, [NewVersion.of(lowered), NewVersion.of(receipt)])
+    plan = _plan(ledger)
+    [memo] = [i for i in _about(plan, "90021") if i.flow == "sales_invoice_to_sage100"]
+    assert dict(memo.native_fields)["InvoiceType"] == "CM"
+    [paying] = _about(plan, "R90021")
+    assert [a.invoice_key for a in _rec(paying).allocations] == ["0090021"]
