@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -151,11 +152,8 @@ def bench_masters(scale: Scale, seed: int) -> list[Row]:
         truths.append(dataset.truth.with_columns(_qualified(kind)))
         rows += _linkage_rows(scale.name, f"masters_{kind}", [(found, dataset.truth)], elapsed)
     metrics = evaluate_links(pl.concat(results), pl.concat(truths))
-    rows += [
-        Row(scale.name, f"masters_{name}", float(metrics[name]), seconds)
-        for name in ("precision", "recall", "f1", "auto_precision", "wrong_auto")
-    ]
-    return rows
+    names = ("precision", "recall", "f1", "auto_precision", "wrong_auto")
+    return rows + _metric_rows(scale.name, "masters", metrics, names, seconds)
 
 
 def bench_febrl(scale: Scale, seed: int) -> list[Row]:
@@ -193,16 +191,29 @@ def _linkage_rows(
     candidates = sum(run.candidates.height for run, _ in found)
     records = sum(run.left.height + run.right.height for run, _ in found)
     return [
-        *(Row(scale, f"{prefix}_{m}", float(metrics[m]), seconds)
-          for m in ("precision", "recall", "f1", "wrong_auto")),
+        *_metric_rows(scale, prefix, metrics, ("precision", "recall", "f1", "wrong_auto"), seconds),
         Row(scale, f"{prefix}_pairs_completeness", true_found / max(truth.height, 1), seconds),
         Row(scale, f"{prefix}_candidates_per_record", 2 * candidates / max(records, 1), seconds),
     ]  # fmt: skip
 
 
+def _metric_rows(
+    scale: str,
+    prefix: str,
+    metrics: Mapping[str, float | int],
+    names: Sequence[str],
+    seconds: float,
+) -> list[Row]:
+    """A row `<prefix>_<name>` for each of `names` in `metrics`."""
+    return [Row(scale, f"{prefix}_{name}", float(metrics[name]), seconds) for name in names]
+
+
 def _qualified(kind: str) -> list[pl.Expr]:
     return [(pl.lit(f"{kind}:") + pl.col(c)).alias(c) for c in ("left_id", "right_id")]
 
+
+GL_METRICS = ("top1", "top3", "calibration_error")
+"""What `evaluate_gl` measures that the GL rows report."""
 
 GL_REFERENCE_COMPANIES = 3
 """Other generated companies (other seeds) whose labels calibrate the no-history scores."""
@@ -224,14 +235,12 @@ def bench_gl(scale: Scale, seed: int) -> list[Row]:
     unseen_truth = unseen.select(pl.int_range(pl.len()).alias("line"), "gl_account")
     unseen_metrics = evaluate_gl(unseen_suggestions, unseen_truth, k=3)
     return [
-        Row(scale.name, "gl_top1", float(metrics["top1"]), seconds),
-        Row(scale.name, "gl_top3", float(metrics["top3"]), seconds),
-        Row(scale.name, "gl_calibration_error", float(metrics["calibration_error"]), seconds),
-        Row(scale.name, "gl_unseen_supplier_top1", float(unseen_metrics["top1"]), unseen_seconds),
-        Row(
+        *_metric_rows(scale.name, "gl", metrics, GL_METRICS, seconds),
+        *_metric_rows(
             scale.name,
-            "gl_unseen_supplier_calibration_error",
-            float(unseen_metrics["calibration_error"]),
+            "gl_unseen_supplier",
+            unseen_metrics,
+            ("top1", "calibration_error"),
             unseen_seconds,
         ),
         *_gl_no_history_rows(scale, seed, dataset.nominal_to_sage, history, recent),
@@ -258,25 +267,15 @@ def _gl_no_history_rows(
     ]
     metrics = evaluate_gl(learnt.calibrate_cold_start(references).suggest(recent, k=3), truth)
     return [
-        Row(scale.name, "gl_no_history_top1", float(metrics["top1"]), seconds),
-        Row(scale.name, "gl_no_history_top3", float(metrics["top3"]), seconds),
-        Row(
-            scale.name,
-            "gl_no_history_calibration_error",
-            float(metrics["calibration_error"]),
-            seconds,
-        ),
+        *_metric_rows(scale.name, "gl_no_history", metrics, GL_METRICS, seconds),
         Row(
             scale.name,
             "gl_no_history_uncalibrated_error",
             float(uncalibrated["calibration_error"]),
             seconds,
         ),
-        Row(scale.name, "gl_chart_only_top1", float(charted["top1"]), 0.0),
-        Row(
-            scale.name, "gl_chart_only_calibration_error", float(charted["calibration_error"]), 0.0
-        ),
-        Row(scale.name, "gl_mapping_only_top1", float(mapping_only["top1"]), 0.0),
+        *_metric_rows(scale.name, "gl_chart_only", charted, ("top1", "calibration_error"), 0.0),
+        *_metric_rows(scale.name, "gl_mapping_only", mapping_only, ("top1",), 0.0),
     ]
 
 

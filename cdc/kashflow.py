@@ -6,13 +6,14 @@ as little as it can and the ledger's content hash makes any re-read a no-op:
   where a summary's hash changed); absence from the list is a delete;
 - invoices, purchases (with their payment lines): each poll lists new documents by
   number above the high-water mark (newest first, stopping at the mark) and re-reads the
-  summaries of every document still open (unpaid, part-paid, overdue: the list sorted by
-  status, from both ends), reading in full those whose summary changed or that are no
-  longer open; a full summary-hash sweep on a slower cadence
-  (`PollSettings.sweep_seconds`, default hourly) catches edits to closed documents,
-  edits no summary shows, and deletes. A 404 on a re-read is a delete too. A payment
-  line that is gone from a re-read document (or whose document is gone) gets a delete
-  version.
+  summaries of the documents the ledger knows as open (unpaid, part-paid, overdue) from
+  the pages of the list sorted by number that hold them, reading in full those whose
+  summary changed or that are not on their page; a full summary-hash sweep on a slower
+  cadence (`PollSettings.sweep_seconds`, default hourly) catches edits to closed
+  documents (a paid invoice whose payment is removed included), documents numbered below
+  the mark, edits no summary shows, and deletes. A 404 on a re-read is a delete too. A
+  payment line that is gone from a re-read document (or whose document is gone) gets a
+  delete version.
 
 Summary digests live in `ledger.scan_digest`; the rest of a stream's position (high-water
 mark, open documents, last sweep) in its checkpoint.
@@ -20,6 +21,7 @@ mark, open documents, last sweep) in its checkpoint.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -224,26 +226,29 @@ class DocumentPoller(_KashFlowPoller):
         self, conn: psycopg.Connection[Any], open_numbers: set[str]
     ) -> tuple[set[str], set[str], dict[str, str]]:
         """The open documents to read in full — those whose summary changed, and those
-        that left the open list (paid, or deleted) — the open documents now, and the
-        changed summaries' digests.
+        not on the page that should hold them (deleted, or moved) — the documents still
+        open, and the changed summaries' digests.
 
-        Open summaries come from the list sorted by status (`NA, Overdue, Overpaid, Paid,
-        Unpaid`) read from both ends, so the cost is the open documents' pages, not the
-        company's."""
+        The summaries come from the list sorted by number (`sortby=Number`, which KashFlow
+        documents; the order of any other sort key is not): a document's page follows
+        from its rank among the numbers the ledger holds. So a cycle costs one request
+        per page that holds an open document — never more than the list has pages — and
+        one full read per document that changed or was not on its page."""
+        numbers = sorted(int(k) for k in current_keys(conn, SYSTEM, self.entity) if k.isdigit())
+        ranks = (bisect_left(numbers, int(k)) for k in open_numbers if k.isdigit())
         listed: dict[str, Mapping[str, Any]] = {}
-        for order, skip in (("Asc", {"na"}), ("Desc", set())):
-            pages = self.documents.list(perpage=SCAN_PAGE, sortby="Status", order=order)
-            for summary in pages:
-                status = str(kf.field(summary, "Status") or "").lower()
-                if status in skip:
-                    continue
-                if status not in OPEN_STATUSES:
-                    break
-                listed[self.documents.key_of(summary)] = summary
+        for page in sorted({rank // SCAN_PAGE + 1 for rank in ranks}):
+            query = {"page": page, "perpage": SCAN_PAGE, "sortby": "Number", "order": "Asc"}
+            found = self.client.page(self.documents.path, query, entity=self.entity)
+            for summary in found.records:
+                key = self.documents.key_of(summary)
+                if key in open_numbers:
+                    listed[key] = summary
         digests = {key: summary_hash(summary) for key, summary in listed.items()}
-        before = scan_digests_of(conn, SYSTEM, self.entity, sorted(set(digests) | open_numbers))
+        before = scan_digests_of(conn, SYSTEM, self.entity, sorted(digests))
         changed = {key: digest for key, digest in digests.items() if before.get(key) != digest}
-        return set(changed) | (open_numbers - set(listed)), set(listed), changed
+        closed = {key for key, summary in listed.items() if not _is_open(summary)}
+        return set(changed) | (open_numbers - set(listed)), open_numbers - closed, changed
 
     def vocabulary(self) -> Any:
         """The payment methods, read once per poll and only when a document is read."""

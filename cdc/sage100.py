@@ -141,7 +141,9 @@ class Sage100Poller:
     order (resumable after the last key committed), then changes since the stored
     watermark in stamp order (each chunk's checkpoint a watermark at its newest stamp),
     and deletes by key-set diff with the last chunk when one is due (`key_diff_seconds`)
-    or when asked for a thorough poll."""
+    or when asked for a thorough poll. A/P checks (`supplier_payment`) are payments: their
+    versions and deletes go to the `payment` ledger stream, and each of the two diffs
+    only the keys it reads."""
 
     entity: str
     reader: Sage100Reader
@@ -259,6 +261,7 @@ class Sage100Poller:
     def _deletes(self, conn: psycopg.Connection[Any], outcome: PollOutcome) -> list[NewVersion]:
         """Keys the ledger (or this very chunk) holds that the company no longer does."""
         in_source = self.reader.key_set(self.entity)
-        known = current_keys(conn, SYSTEM, self.entity) | {v.key for v in outcome.versions}
-        gone = sorted(known - in_source)
-        return [NewVersion.deleted(SYSTEM, self.entity, key) for key in gone]
+        stream = self.reader.record_entity(self.entity)
+        known = current_keys(conn, SYSTEM, stream) | {v.key for v in outcome.versions}
+        gone = sorted(k for k in known - in_source if self.reader.owns_key(self.entity, k))
+        return [NewVersion.deleted(SYSTEM, stream, key) for key in gone]

@@ -105,13 +105,16 @@ STREAMS: tuple[Stream, ...] = (
     Stream("sage100", "sales_invoice", 30),
     Stream("sage100", "purchase_invoice", 30),
     Stream("sage100", "payment", 30),
+    Stream("sage100", "supplier_payment", 30),
     Stream("sage100", "journal_entry", 60),
     Stream("sage100", "order_status", 60),
     Stream("kashflow", "sales_invoice", 120),
     Stream("kashflow", "purchase_invoice", 120),
 )
 """Every stream, in the order `sync --once` polls them. KashFlow payments are read with
-the invoices and purchases they are lines of, so they have no stream of their own."""
+the invoices and purchases they are lines of, so they have no stream of their own. Sage
+100's `supplier_payment` stream reads A/P check history (after vendors and purchase
+invoices, which checks name) into the `payment` ledger stream beside cash receipts."""
 
 
 def stream(system: str, entity: str) -> Stream:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,25 +35,22 @@ def append_results(
     conn: psycopg.Connection[Any], run_id: int, results: Iterable[MatchResult]
 ) -> int:
     """Appends one reconcile run's results in one COPY; returns how many."""
+    return copy_rows(conn, COPY_MATCH_RESULT, (_result_row(run_id, r) for r in results))
+
+
+def _result_row(run_id: int, r: MatchResult) -> tuple[object, ...]:
+    left = r.left or (None, None, None)
+    right = r.right or (None, None, None)
+    return (run_id, r.kind, r.group_id, *left, *right, r.amount, r.score, r.status,
+            list(r.rules), canonical_json(r.detail))  # fmt: skip
+
+
+def copy_rows(conn: psycopg.Connection[Any], copy: str, rows: Iterable[Sequence[object]]) -> int:
+    """Writes `rows` with the COPY statement `copy`, in one transaction; returns how many."""
     count = 0
-    with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_MATCH_RESULT) as copy:
-        for r in results:
-            left = r.left or (None, None, None)
-            right = r.right or (None, None, None)
-            copy.write_row(
-                (
-                    run_id,
-                    r.kind,
-                    r.group_id,
-                    *left,
-                    *right,
-                    r.amount,
-                    r.score,
-                    r.status,
-                    list(r.rules),
-                    canonical_json(r.detail),
-                )
-            )
+    with conn.transaction(), conn.cursor() as cur, cur.copy(copy) as writer:
+        for row in rows:
+            writer.write_row(row)
             count += 1
     return count
 

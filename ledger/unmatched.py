@@ -12,6 +12,8 @@ from typing import Any
 
 import psycopg
 
+from ledger.results import copy_rows
+
 COPY_UNMATCHED = (
     "COPY ledger.unmatched_item (run_id, system, entity, native_key, counterparty_key, currency,"
     " amount, amount_open, item_date, reference) FROM STDIN"
@@ -36,12 +38,9 @@ def append_unmatched(
     conn: psycopg.Connection[Any], run_id: int, items: Iterable[UnmatchedItem]
 ) -> int:
     """Appends one run's unmatched items in one COPY; returns how many."""
-    count = 0
-    with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_UNMATCHED) as copy:
-        for item in items:
-            copy.write_row(
-                (run_id, item.system, item.entity, item.key, item.counterparty_key,
-                 item.currency, item.amount, item.amount_open, item.item_date, item.reference)
-            )  # fmt: skip
-            count += 1
-    return count
+    rows = (
+        (run_id, item.system, item.entity, item.key, item.counterparty_key, item.currency,
+         item.amount, item.amount_open, item.item_date, item.reference)
+        for item in items
+    )  # fmt: skip
+    return copy_rows(conn, COPY_UNMATCHED, rows)

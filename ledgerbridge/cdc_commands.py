@@ -25,6 +25,7 @@ from connectors.sage100.odbc import Sage100Reader
 from ledger.schedules import current_schedules, last_poll_starts, set_schedule
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.lazy_commands import run_alone
 from ledgerbridge.plan_view import plan_and_submit, plan_command
 from ledgerbridge.writer_commands import register_writer
 
@@ -221,8 +222,4 @@ def register(app: typer.Typer) -> None:
 
 
 if __name__ == "__main__":
-    # `python -m ledgerbridge.cdc_commands worker`: the same worker without loading every
-    # other command (the matcher's imports take seconds), for quick restarts.
-    standalone = typer.Typer(no_args_is_help=True)
-    register(standalone)
-    standalone()
+    run_alone(register)  # `python -m ledgerbridge.cdc_commands worker`

@@ -9,43 +9,105 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import version
+from typing import ClassVar
 
-import psycopg
 import typer
-from rich.console import Console
 
-from canonical import ENTITIES, SYSTEMS
-from ledger import history as record_history
-from ledgerbridge import cdc_commands, db_commands, deadletter_commands, writer_commands
-from ledgerbridge.api_commands import serve, token_app
 from ledgerbridge.config import SettingsError, load_settings
-from ledgerbridge.database import database_url, owner_database_url, prepare_ledger, redact
 from ledgerbridge.error_boundary import CommandGroup
-from ledgerbridge.history_view import history_table
-from ledgerbridge.ledger_commands import app as ledger_app
+from ledgerbridge.lazy_commands import LazyCommand, LazyGroup
 from ledgerbridge.logs import configure_logging
-from ledgerbridge.plan_view import plan_command
-from ledgerbridge.reconcile_command import reconcile_command
-from sandbox.kashflow.cli import app as kashflow_sandbox_app
-from sandbox.sage100.cli import app as sage100_sandbox_app
+
+
+class Commands(LazyGroup, CommandGroup):
+    """The commands, each imported when it runs (`ledgerbridge --help` imports none)."""
+
+    lazy_commands: ClassVar[Mapping[str, LazyCommand]] = {
+        "serve": LazyCommand(
+            "ledgerbridge.api_commands:serve",
+            "Serve the control API (JSON, OpenAPI at /docs) until stopped.",
+        ),
+        "history": LazyCommand(
+            "ledgerbridge.history_view:history_command",
+            "Print every version of one record with a field-level diff between versions.",
+        ),
+        "reconcile": LazyCommand(
+            "ledgerbridge.reconcile_command:reconcile_command",
+            "Link masters, pair payments, flag anomalies and suggest GL accounts over the"
+            " ledger, and record every finding in one reconcile run.",
+        ),
+        "sync": LazyCommand(
+            "ledgerbridge.cdc_commands:sync",
+            "Poll every stream once in dependency order and print what each did, then plan"
+            " the writes every flow makes and store them for `ledgerbridge apply` (without"
+            " --once: run a worker, as `ledgerbridge worker`). With --dry-run, print the"
+            " planned writes instead of storing them (after polling, with --once).",
+        ),
+        "worker": LazyCommand(
+            "ledgerbridge.cdc_commands:worker",
+            "Run a worker: polls every stream on its schedule and, unless --read-only, plans"
+            " and applies the writer's flows, until stopped (Ctrl-C). Run any number, on any"
+            " machine that reaches the database.",
+        ),
+        "apply": LazyCommand(
+            "ledgerbridge.writer_commands:apply_command",
+            "Apply every pending write intent now (dependencies first; approvals and dead"
+            " letters wait) and print what happened.",
+        ),
+        "plan": LazyCommand(
+            "ledgerbridge.plan_view:plan_command",
+            "Print the writes every flow would make now (flow, target, key, fields, approval"
+            " needed, warnings), the conflicts resolved and the records refused; apply"
+            " nothing.",
+        ),
+        "demo": LazyCommand(
+            "ledgerbridge.demo:demo_command",
+            "Run the storyline end to end on embedded defaults (safe to run again).",
+        ),
+        "db": LazyCommand("ledgerbridge.db_commands:app", "The ledger database."),
+        "sandbox": LazyCommand(
+            "ledgerbridge.cli:sandbox_commands", "Emulators of KashFlow and Sage 100."
+        ),
+        "ledger": LazyCommand(
+            "ledgerbridge.ledger_commands:app",
+            "Prove the ledger was not altered: seal its chain heads, verify its chains.",
+        ),
+        "token": LazyCommand(
+            "ledgerbridge.api_commands:token_app", "API tokens for the control API."
+        ),
+        "schedule": LazyCommand(
+            "ledgerbridge.cdc_commands:schedule_app", "How often each stream is polled."
+        ),
+        "approvals": LazyCommand(
+            "ledgerbridge.writer_commands:approvals_app", "Writes that wait for a human approval."
+        ),
+        "deadletters": LazyCommand(
+            "ledgerbridge.deadletter_commands:deadletters_app",
+            "Writes refused for good, and their retry.",
+        ),
+    }
+
+
+class SandboxCommands(LazyGroup):
+    """The emulators' commands, each imported when it runs."""
+
+    lazy_commands: ClassVar[Mapping[str, LazyCommand]] = {
+        "kashflow": LazyCommand("sandbox.kashflow.cli:app", "The KashFlow REST sandbox."),
+        "sage100": LazyCommand("sandbox.sage100.cli:app", "The Sage 100 sandbox company."),
+    }
+
 
 app = typer.Typer(
-    cls=CommandGroup,
+    cls=Commands,
     help="Ledgerbridge: KashFlow <-> Sage 100 sync and reconciliation.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="The ledger database.", no_args_is_help=True)
-sandbox_app = typer.Typer(help="Emulators of KashFlow and Sage 100.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(sandbox_app, name="sandbox")
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(token_app, name="token")
-app.command("serve")(serve)
-sandbox_app.add_typer(kashflow_sandbox_app, name="kashflow")
-sandbox_app.add_typer(sage100_sandbox_app, name="sage100")
+sandbox_commands = SandboxCommands(
+    name="sandbox", help="Emulators of KashFlow and Sage 100.", no_args_is_help=True
+)
 
 OWN_PACKAGES = (
     "ledgerbridge",
@@ -58,9 +120,6 @@ OWN_PACKAGES = (
     "api",
 )
 """Loggers LEDGERBRIDGE_LOG_LEVEL sets (the sandboxes stand in for other systems)."""
-
-console = Console()
-db_commands.register(db_app)
 
 
 def _print_version(asked: bool) -> None:
@@ -96,69 +155,6 @@ def log_verbosity(
     configure_logging("DEBUG" if verbose else "WARNING", log_format)
     for package in OWN_PACKAGES:
         logging.getLogger(package).setLevel(logging.DEBUG if verbose else level)
-
-
-@db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Create or migrate the ledger schema as its owner; the app's login may read and append."""
-    settings = load_settings()
-    try:
-        warnings = prepare_ledger(settings)
-    except PermissionError as error:
-        console.print(str(error), soft_wrap=True)
-        raise typer.Exit(1) from None
-    console.print(f"ledger schema is up to date on {redact(owner_database_url(settings))}")
-    for warning in warnings:
-        console.print(f"warning: {warning}", soft_wrap=True)
-
-
-def one_of(names: Sequence[str], what: str) -> Callable[[str], str]:
-    """A parser of an argument that must be one of `names`."""
-
-    def parse(value: str) -> str:
-        if value not in names:
-            raise ValueError(f"unknown {what} {value!r}; one of {', '.join(names)}")
-        return value
-
-    return parse
-
-
-@app.command()
-def history(
-    system: str = typer.Argument(
-        ..., parser=one_of(SYSTEMS, "system"), help=f"One of: {', '.join(SYSTEMS)}"
-    ),
-    entity: str = typer.Argument(
-        ..., parser=one_of(ENTITIES, "entity"), help=f"One of: {', '.join(ENTITIES)}"
-    ),
-    key: str = typer.Argument(..., help="The record's key in that system"),
-) -> None:
-    """Print every version of one record with a field-level diff between versions."""
-    with psycopg.connect(database_url(load_settings())) as conn:
-        versions = record_history(conn, system, entity, key)
-    if not versions:
-        typer.echo(
-            f"ledgerbridge: no versions of {system} {entity} {key!r} in the ledger:"
-            " check the key (as that system spells it) or read the system first",
-            err=True,
-        )
-        raise typer.Exit(1)
-    console.print(history_table(versions))
-
-
-app.command("reconcile")(reconcile_command)
-cdc_commands.register(app)
-writer_commands.register(app)
-deadletter_commands.register(app)
-app.command("plan")(plan_command)
-
-
-@app.command()
-def demo() -> None:
-    """Run the storyline end to end on embedded defaults (safe to run again)."""
-    from ledgerbridge.demo import run_demo
-
-    run_demo(load_settings(), console)
 
 
 def main(args: Sequence[str] | None = None) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 
 import psycopg
 
-from ledger.migrate import upgrade
 from ledger.roles import APP_ROLE, ensure_app_login, grant_app_role
 from ledgerbridge.config import Settings
 from ledgerbridge.redaction import redact_text
@@ -77,6 +76,8 @@ def prepare_ledger(settings: Settings) -> list[str]:
     """Migrates the ledger as its owner and makes the application's login a member of the
     app role. Returns warnings: the application connecting as the owner or as a superuser
     (then only tamper evidence, not privileges, stands between it and history)."""
+    from ledger.migrate import upgrade  # here: alembic is only needed where the ledger migrates
+
     owner_url, app_url = owner_database_url(settings), database_url(settings)
     upgrade(owner_url)
     with psycopg.connect(app_url) as app:

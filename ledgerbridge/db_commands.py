@@ -1,6 +1,6 @@
-"""`ledgerbridge db status|stop`: where the ledger is and in what state, and stopping the
-embedded PostgreSQL that Ledgerbridge keeps running between commands (pgserver) — what
-`make clean` does before it removes `.ledgerbridge/`.
+"""`ledgerbridge db upgrade|status|stop`: migrating the ledger, where the ledger is and in
+what state, and stopping the embedded PostgreSQL that Ledgerbridge keeps running between
+commands (pgserver) — what `make clean` does before it removes `.ledgerbridge/`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,24 @@ from typing import Annotated, Any
 import psycopg
 import typer
 from alembic.script import ScriptDirectory
+from rich.console import Console
 
 from ledger.migrate import alembic_config
 from ledgerbridge.config import Settings, load_settings
-from ledgerbridge.database import embedded_server_url
+from ledgerbridge.database import (
+    embedded_server_url,
+    owner_database_url,
+    prepare_ledger,
+    redact,
+)
 from ledgerbridge.error_boundary import answer_for, describe_ledger
 
 CONNECT_TIMEOUT_SECONDS = 5
 PGSERVER_SYSTEM_USER = "pgserver"
 """pgserver runs PostgreSQL as this system user when started by root."""
+
+app = typer.Typer(help="The ledger database.", no_args_is_help=True)
+console = Console()
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,7 @@ def _revision(conn: psycopg.Connection[Any]) -> str | None:
     return str(row[0]) if row else None
 
 
+@app.command("status")
 def status_command() -> None:
     """Where the ledger is, whether it is migrated and to which revision, whether its
     server answers and whether the embedded server runs; exit 1 when it is not usable."""
@@ -151,6 +161,7 @@ def status_command() -> None:
         raise typer.Exit(1)
 
 
+@app.command("stop")
 def stop_command(
     home: Annotated[
         Path | None,
@@ -166,7 +177,15 @@ def stop_command(
     typer.echo(f"stopped the embedded PostgreSQL under {server.pgdata} (pid {server.pid})")
 
 
-def register(db_app: typer.Typer) -> None:
-    """Adds `status` and `stop` to the `db` command group."""
-    db_app.command("status")(status_command)
-    db_app.command("stop")(stop_command)
+@app.command("upgrade")
+def upgrade_command() -> None:
+    """Create or migrate the ledger schema as its owner; the app's login may read and append."""
+    settings = load_settings()
+    try:
+        cautions = prepare_ledger(settings)
+    except PermissionError as error:
+        console.print(str(error), soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"ledger schema is up to date on {redact(owner_database_url(settings))}")
+    for caution in cautions:
+        console.print(f"warning: {caution}", soft_wrap=True)

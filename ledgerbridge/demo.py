@@ -15,6 +15,7 @@ Running it again changes nothing that did not change: every re-read is a no-op.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,9 +27,9 @@ from rich.table import Table
 from canonical import Customer
 from cdc.poll import poll_stream
 from cdc.streams import STREAMS, Sources, stream
-from ledger import current, history, results_of_run
+from ledger import MatchResult, current, history, results_of_run
 from ledgerbridge.cdc_commands import run_sync_once, sources_of
-from ledgerbridge.config import Settings
+from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url, prepare_ledger, redact
 from ledgerbridge.history_view import history_table
 from ledgerbridge.reconcile import reconcile
@@ -40,6 +41,11 @@ from sandbox.sage100.seed import seed_company
 SIZE: Final = "small"
 SEED: Final = 42
 RATE_LIMIT = 200.0
+
+
+def demo_command() -> None:
+    """Run the storyline end to end on embedded defaults (safe to run again)."""
+    run_demo(load_settings(), Console())
 
 
 def run_demo(settings: Settings, console: Console) -> None:
@@ -141,26 +147,29 @@ def _reconcile(conn: psycopg.Connection[Any], console: Console) -> None:
         ", ".join(f"{count} {status}" for status, count in sorted(payments.items()))
         or "nothing left to match",
     )
-    anomalies = [r for r in results if r.kind == "anomaly"]
-    table.add_row(
-        "anomalies",
-        str(len(anomalies)),
-        "\n".join(
-            f"{r.left[0]} {r.left[2]}: {r.detail['reasons'][0]}"
-            for r in anomalies[:3]
-            if r.left and r.detail.get("reasons")
-        ),
-    )
-    suggestions = [r for r in results if r.kind == "gl_suggestion"]
-    table.add_row(
-        "GL suggestions",
-        str(len(suggestions)),
-        "\n".join(
-            f"purchase {r.group_id} -> {r.right[2]} ({r.score:.0%}, {r.detail['source']})"
-            for r in suggestions[:3]
-            if r.right
-        ),
-    )
+    table.add_row("anomalies", *_count_and_examples(results, "anomaly", _anomaly_example))
+    table.add_row("GL suggestions", *_count_and_examples(results, "gl_suggestion", _gl_example))
     console.print(table)
     for problem in summary.problems:
         console.print(f"[yellow]not reconciled[/yellow] {problem.line()}")
+
+
+def _count_and_examples(
+    results: list[MatchResult], kind: str, example: Callable[[MatchResult], str | None]
+) -> tuple[str, str]:
+    """How many results of `kind`, and the first three of them, each told by `example`."""
+    of_kind = [r for r in results if r.kind == kind]
+    told = (example(r) for r in of_kind[:3])
+    return str(len(of_kind)), "\n".join(line for line in told if line is not None)
+
+
+def _anomaly_example(r: MatchResult) -> str | None:
+    if not (r.left and r.detail.get("reasons")):
+        return None
+    return f"{r.left[0]} {r.left[2]}: {r.detail['reasons'][0]}"
+
+
+def _gl_example(r: MatchResult) -> str | None:
+    if not r.right:
+        return None
+    return f"purchase {r.group_id} -> {r.right[2]} ({r.score:.0%}, {r.detail['source']})"

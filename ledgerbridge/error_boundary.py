@@ -19,7 +19,6 @@ from typing import Any, NoReturn
 
 import psycopg
 import pydantic
-import sqlalchemy.exc
 import typer
 from pydantic import BaseModel, SecretStr
 from typer._click import exceptions as cli_errors  # typer's own (vendored) click errors
@@ -136,6 +135,8 @@ ANSWERS: tuple[Answer, ...] = (
 
 def answer_for(exc: BaseException) -> tuple[int, str]:
     """The exit status and the one line that tell `exc`, secrets removed."""
+    import sqlalchemy.exc  # here, not at the top: a failure's cost, not every command's start
+
     settings = _settings_or_none()
     ledger = describe_ledger(settings)
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and isinstance(exc.orig, BaseException):

@@ -1,15 +1,22 @@
-"""Renders one record's history as a rich table: every version and what changed in it."""
+"""`ledgerbridge history`: one record's history as a rich table, every version and what
+changed in it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from rich.console import Group
+import psycopg
+import typer
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from canonical import ENTITIES, SYSTEMS
 from ledger import StoredVersion, field_changes
+from ledger import history as record_history
+from ledgerbridge.config import load_settings
+from ledgerbridge.database import database_url
 
 MAX_VALUE = 60
 
@@ -59,3 +66,36 @@ def history_table(versions: Sequence[StoredVersion]) -> Table:
         if version.payload is not None:
             previous = version.payload
     return table
+
+
+def one_of(names: Sequence[str], what: str) -> Callable[[str], str]:
+    """A parser of an argument that must be one of `names`."""
+
+    def parse(value: str) -> str:
+        if value not in names:
+            raise ValueError(f"unknown {what} {value!r}; one of {', '.join(names)}")
+        return value
+
+    return parse
+
+
+def history_command(
+    system: str = typer.Argument(
+        ..., parser=one_of(SYSTEMS, "system"), help=f"One of: {', '.join(SYSTEMS)}"
+    ),
+    entity: str = typer.Argument(
+        ..., parser=one_of(ENTITIES, "entity"), help=f"One of: {', '.join(ENTITIES)}"
+    ),
+    key: str = typer.Argument(..., help="The record's key in that system"),
+) -> None:
+    """Print every version of one record with a field-level diff between versions."""
+    with psycopg.connect(database_url(load_settings())) as conn:
+        versions = record_history(conn, system, entity, key)
+    if not versions:
+        typer.echo(
+            f"ledgerbridge: no versions of {system} {entity} {key!r} in the ledger:"
+            " check the key (as that system spells it) or read the system first",
+            err=True,
+        )
+        raise typer.Exit(1)
+    Console().print(history_table(versions))

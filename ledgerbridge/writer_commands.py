@@ -23,6 +23,7 @@ from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.config import Settings, load_settings
 from ledgerbridge.database import database_url
+from ledgerbridge.lazy_commands import run_alone
 from ledgerbridge.plan_view import plan_and_submit
 from ledgerbridge.sage100_session import session_from_settings
 from writer.alerts import Alerter
@@ -189,8 +190,4 @@ def register(app: typer.Typer) -> None:
 
 
 if __name__ == "__main__":
-    # `python -m ledgerbridge.writer_commands apply`: the applier without loading every
-    # other command (the crash tests start it many times).
-    standalone = typer.Typer(no_args_is_help=True)
-    register(standalone)
-    standalone()
+    run_alone(register)  # `python -m ledgerbridge.writer_commands apply`

@@ -54,7 +54,7 @@ from writer.outbox import (
     intent_states,
     record_intents,
 )
-from writer.targets import Target
+from writer.targets import Target, stream_entity
 
 log = logging.getLogger("writer")
 
@@ -377,7 +377,8 @@ class Applier:
             if r.status == "succeeded":
                 report.succeeded += 1
                 report.found_after_uncertain += r.point == FOUND
-                touched[(r.state.target_system, r.state.entity)] = None
+                system = r.state.target_system
+                touched[(system, stream_entity(system, r.state.entity, r.state.payload))] = None
             elif r.status == "failed_transient":
                 report.failed_transient += 1
                 if r.state.transient_failures + 1 == self.failing_after_attempts:

@@ -2,7 +2,8 @@
 return its key there (to KashFlow also a product's stock level and a Sage 100 order's
 status, shown on the quote of the same number), and `find` a record
 after an uncertain outcome (KashFlow: by code, number or the payment's reference; Sage
-100: by key over ODBC), so nothing is written twice.
+100: by key over ODBC, a receipt by customer and check, a supplier payment by bank, check
+number and vendor), so nothing is written twice.
 """
 
 from __future__ import annotations
@@ -198,6 +199,31 @@ def _find_receipt(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
     return keys.receipt_key(str(row["DepositNo"]), division, customer_no, check_no)
 
 
+def _find_check(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    """A supplier payment is a check under its reference's number: found by bank, number
+    and vendor (a check of that number to another vendor is not ours; writing it is
+    refused as a duplicate)."""
+    assert isinstance(record, Payment)
+    if not record.counterparty_key:
+        return None
+    division, vendor_no = keys.vendor_no_for(record.counterparty_key)
+    bank = record.bank_account if record.bank_account and len(record.bank_account) == 1 else "A"
+    check_no = keys.check_no_for(record.reference or record.key)
+    row = _one(
+        reader,
+        "SELECT CheckSeqNo FROM AP_CheckHistoryHeader WHERE BankCode = ? AND CheckNo = ?"
+        " AND APDivisionNo = ? AND VendorNo = ?",
+        bank, check_no, division, vendor_no,
+    )  # fmt: skip
+    return None if row is None else keys.check_key(bank, check_no, str(row["CheckSeqNo"]))
+
+
+def _find_payment(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
+    assert isinstance(record, Payment)
+    search = _find_check if record.kind == "supplier_payment" else _find_receipt
+    return search(reader, record)
+
+
 SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
     Customer: _find_party(
         "AR_Customer", ("ARDivisionNo", "CustomerNo"), keys.customer_no_for, keys.customer_key
@@ -208,7 +234,7 @@ SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
     Product: _find_product,
     SalesInvoice: _find_sales_invoice,
     PurchaseInvoice: _find_purchase_invoice,
-    Payment: _find_receipt,
+    Payment: _find_payment,
 }
 """How each kind of record is searched for in Sage 100 after an uncertain outcome."""
 
@@ -218,6 +244,14 @@ def _negated(line: DocumentLine) -> DocumentLine:
         update={"unit_price": -line.unit_price, "net_amount": -line.net_amount,
                 "tax_amount": -line.tax_amount}
     )  # fmt: skip
+
+
+def stream_entity(system: str, entity: str, payload: Mapping[str, Any]) -> str:
+    """The change-capture stream that reads a written record back: Sage 100's supplier
+    payments (A/P checks) have a stream of their own beside the cash receipts."""
+    if (system, entity, payload.get("kind")) == ("sage100", "payment", "supplier_payment"):
+        return "supplier_payment"
+    return entity
 
 
 class Sage100Target:

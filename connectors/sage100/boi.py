@@ -27,6 +27,7 @@ TASKS: dict[str, tuple[str, str]] = {
     "AR_CashReceipts_bus": ("AR_CashReceipts_ui", "A/R"),
     "AP_Vendor_bus": ("AP_Vendor_ui", "A/P"),
     "AP_Invoice_bus": ("AP_Invoice_ui", "A/P"),
+    "AP_ManualCheck_bus": ("AP_ManualCheck_ui", "A/P"),
     "CI_ItemCode_bus": ("CI_ItemCode_ui", "C/I"),
     "IM_Transaction_bus": ("IM_Transaction_ui", "I/M"),
     "GL_Account_bus": ("GL_Account_ui", "G/L"),

@@ -13,8 +13,13 @@ Canonical keys of records read from Sage 100:
 | (its CM/DM memo)  | InvoiceNo less zero fill-version      | `10001-3`                |
 | purchase_invoice  | APDivisionNo-VendorNo|InvoiceNo        | `01-BRI0003|5001`        |
 | payment (receipt) | DepositNo|ARDivisionNo-CustomerNo|CheckNo | `00042|01-ACME0001|CHK1` |
+| payment (supplier) | CHECK|BankCode|CheckNo|CheckSeqNo     | `CHECK|A|P5001|000000`   |
 | journal_entry     | SourceJournal-JournalRegisterNo       | `GJ-000012`              |
 | order_status      | SalesOrderNo (7, zero-filled)         | `0000001`                |
+
+Receipts and supplier payments are both canonical payments of one ledger stream; a
+supplier payment's key starts `CHECK|` (a receipt's DepositNo is digits), so the key sets
+of the two change readers never overlap (`is_check_key`). The prefix is our choice.
 
 Keys from elsewhere (the generator, KashFlow) map into Sage formats deterministically:
 upper case, only letters, digits and `-`, cut to the column width (a key that would not
@@ -166,3 +171,28 @@ def receipt_key(deposit_no: str, division: str, customer_no: str, check_no: str)
 
 def journal_key(source_journal: str, register_no: str) -> str:
     return f"{source_journal}-{register_no}"
+
+
+CHECK_PREFIX = "CHECK|"
+CHECK_NO_WIDTH = 10
+
+
+def check_key(bank_code: str, check_no: str, check_seq_no: str) -> str:
+    """An A/P check (AP_CheckHistoryHeader): `CHECK|A|P5001|000000`."""
+    return f"{CHECK_PREFIX}{bank_code}|{check_no}|{check_seq_no}"
+
+
+def split_check_key(key: str) -> tuple[str, str, str]:
+    """ "CHECK|A|P5001|000000" -> ("A", "P5001", "000000")."""
+    bank_code, check_no, seq_no = key.removeprefix(CHECK_PREFIX).split("|")
+    return bank_code, check_no, seq_no
+
+
+def is_check_key(key: str) -> bool:
+    return key.startswith(CHECK_PREFIX)
+
+
+def check_no_for(reference: str) -> str:
+    """The CheckNo a payment from another system is written under: its reference, upper
+    case, cut to ten characters (hashed when longer, so two never collide)."""
+    return _fit(reference, CHECK_NO_WIDTH)

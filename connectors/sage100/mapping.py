@@ -528,6 +528,32 @@ def receipt_from_rows(rows: list[Row]) -> canonical.Payment:
     )
 
 
+def supplier_payment_from_rows(header: Row, details: Iterable[Row]) -> canonical.Payment:
+    """One A/P check (AP_CheckHistoryHeader) with the invoices it paid (its detail rows)."""
+    division, vendor_no = header["APDivisionNo"], header["VendorNo"]
+    return canonical.Payment.build(
+        system=SYSTEM,
+        key=keys.check_key(header["BankCode"], header["CheckNo"], header["CheckSeqNo"]),
+        kind="supplier_payment",
+        counterparty_key=keys.vendor_key(division, vendor_no),
+        payment_date=day(header.get("CheckDate")),
+        amount=number(header.get("CheckAmt")),
+        bank_account=text(header.get("BankCode")),
+        reference=text(header.get("CheckNo")),
+        allocations=tuple(
+            canonical.Allocation(
+                invoice_key=keys.ap_invoice_key(
+                    detail.get("APDivisionNo") or division,
+                    detail.get("VendorNo") or vendor_no,
+                    detail["InvoiceNo"],
+                ),
+                amount=number(detail.get("AmountPaid")),
+            )
+            for detail in sorted(details, key=lambda d: (d["InvoiceNo"], d["InvoiceSeqNo"]))
+        ),
+    )
+
+
 def payment_type_for(method: str | None) -> str:
     if not method:
         return ""

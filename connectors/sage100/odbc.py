@@ -6,6 +6,10 @@ Company=ABC` for the ProvideX driver, an SQL Server string for Premium, or
 (`fetchmany`), and every WHERE clause filters on an indexed column only: key columns, or
 DateUpdated (Sage indexes keys; the sandbox adds an index on DateUpdated).
 
+Reader entities are the canonical entities, and `supplier_payment`: A/P checks
+(AP_CheckHistoryHeader/Detail), canonical payments of kind `supplier_payment` that land in
+the `payment` ledger stream beside the cash receipts (`record_entity`, `owns_key`).
+
 The reader answers "these rows, these keys": every record, the records of given keys
 (`read_keys`), every key (`key_set`), and the (DateUpdated, TimeUpdated) stamps since an
 instant (`stamps_since`). Deciding what to read — watermarks, overlap windows, key-set
@@ -93,6 +97,11 @@ class _Entity:
     canonical_key: Callable[[KeyTuple], str]
     build: Build
     skip_key: Callable[[KeyTuple], bool] = lambda key: False
+    record_entity: str = ""
+    """The canonical entity its records are (and the ledger stream they land in), when it
+    is not `name`: A/P checks are payments, beside the cash receipts."""
+    owns: Callable[[str], bool] = lambda key: True
+    """Which canonical keys of that ledger stream are this entity's."""
 
 
 class Sage100Reader:
@@ -243,6 +252,16 @@ class Sage100Reader:
 
     def canonical_key(self, entity: str, key: KeyTuple) -> str:
         return _entity(entity).canonical_key(key)
+
+    def record_entity(self, entity: str) -> str:
+        """The canonical entity of the records of reader entity `entity` (its ledger
+        stream): `payment` for `supplier_payment`, else `entity` itself."""
+        return _entity(entity).record_entity or entity
+
+    def owns_key(self, entity: str, key: str) -> bool:
+        """Whether a canonical key of that ledger stream is one `entity` reads (receipts
+        and A/P checks share the payment stream)."""
+        return _entity(entity).owns(key)
 
     def key_set(self, entity: str) -> set[str]:
         """Every canonical key of `entity`: compare two of them to find deletes."""
@@ -417,6 +436,28 @@ def _purchase_invoices(
         )  # fmt: skip
 
 
+CHECK_KEY = ("BankCode", "CheckNo", "CheckSeqNo")
+
+
+def _supplier_payments(
+    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
+) -> Iterator[SourceRecord]:
+    headers = _grouped(
+        _table_rows(reader, "AP_CheckHistoryHeader", CHECK_KEY, key_values), CHECK_KEY
+    )
+    details = _grouped(
+        _table_rows(reader, "AP_CheckHistoryDetail", CHECK_KEY, key_values), CHECK_KEY
+    )
+    for check in sorted(headers):
+        header = headers[check][0]
+        lines = details.get(check, [])
+        raw = {"AP_CheckHistoryHeader": header, "AP_CheckHistoryDetail": lines}
+        yield _sourced(
+            "payment", keys.check_key(*check), raw, [header, *lines],
+            partial(mapping.supplier_payment_from_rows, header, lines),
+        )  # fmt: skip
+
+
 RECEIPT_KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
 JOURNAL_KEY = ("SourceJournal", "JournalRegisterNo")
 
@@ -427,6 +468,7 @@ def _grouped_table(
     key_columns: tuple[str, ...],
     canonical_key: Callable[[KeyTuple], str],
     to_record: Callable[[list[Row], Lookups], CanonicalRecord],
+    owns: Callable[[str], bool] = lambda key: True,
 ) -> _Entity:
     """An entity whose records are the rows of one table sharing a key (a receipt's
     applications, a journal's postings)."""
@@ -441,7 +483,7 @@ def _grouped_table(
                 partial(to_record, group, lookups),
             )  # fmt: skip
 
-    return _Entity(entity, (_Source(table, key_columns),), canonical_key, build)
+    return _Entity(entity, (_Source(table, key_columns),), canonical_key, build, owns=owns)
 
 
 def _is_misc_item(row: Row) -> bool:
@@ -509,6 +551,18 @@ ENTITIES: dict[str, _Entity] = {
             RECEIPT_KEY,
             lambda k: keys.receipt_key(*k),
             lambda rows, _: mapping.receipt_from_rows(rows),
+            owns=lambda key: not keys.is_check_key(key),
+        ),
+        _Entity(
+            "supplier_payment",
+            (
+                _Source("AP_CheckHistoryHeader", CHECK_KEY),
+                _Source("AP_CheckHistoryDetail", CHECK_KEY),
+            ),
+            lambda k: keys.check_key(*k),
+            _supplier_payments,
+            record_entity="payment",
+            owns=keys.is_check_key,
         ),
         _grouped_table(
             "journal_entry",

@@ -68,6 +68,8 @@ class BusinessObjectTable(Generic[W]):
     numbered_by: tuple[str, str] | None = None
     """(key column, method): when the record's own number is not all digits, Sage
     hands one out (`nGetNextInvoiceNo`, `nGetNextDepositNo`, ...)."""
+    accepts: Callable[[W], bool] = lambda record: True
+    """Which records of its canonical type it writes (payments: receipts or checks)."""
 
 
 def _header_only(
@@ -156,6 +158,54 @@ def _receipt_fields(payment: canonical.Payment, lookups: Lookups) -> HeaderAndLi
     return header, lines
 
 
+CHECK_SEQ_NO = "000000"
+"""The CheckSeqNo of a check posted once (AP_ManualCheck_bus numbers no reissues)."""
+
+
+def _is_supplier_payment(payment: canonical.Payment) -> bool:
+    return payment.kind == "supplier_payment"
+
+
+def _check_columns(payment: canonical.Payment) -> dict[str, str]:
+    """A supplier payment is a manual check from its bank under its reference's number."""
+    bank = payment.bank_account if payment.bank_account and len(payment.bank_account) == 1 else "A"
+    return {"BankCode": bank, "CheckNo": keys.check_no_for(payment.reference or payment.key)}
+
+
+def _check_key(_: canonical.Payment, k: Mapping[str, str]) -> str:
+    return keys.check_key(k["BankCode"], k["CheckNo"], CHECK_SEQ_NO)
+
+
+def _check_fields(payment: canonical.Payment, lookups: Lookups) -> HeaderAndLines:
+    """The vendor paid and the A/P invoices of its allocations (all the vendor's)."""
+    if not payment.counterparty_key:
+        raise canonical.ValidationFailed(
+            "a supplier payment names the vendor it pays",
+            system="sage100", entity="payment", key=payment.key, field="counterparty_key",
+        )  # fmt: skip
+    division, vendor_no = keys.vendor_no_for(payment.counterparty_key)
+    header = {
+        "APDivisionNo": division,
+        "VendorNo": vendor_no,
+        "CheckDate": payment.payment_date,
+        "CheckComment": (payment.reference or payment.key)[:30],
+    }
+    lines = []
+    for allocation in payment.allocations:
+        invoice_division, invoice_vendor, invoice_no = keys.split_ap_invoice_key(
+            allocation.invoice_key
+        )
+        if (invoice_division, invoice_vendor) != (division, vendor_no):
+            raise canonical.ValidationFailed(
+                f"A/P invoice {allocation.invoice_key} is not vendor"
+                f" {division}-{vendor_no}'s: one check pays one vendor",
+                system="sage100", entity="payment", key=payment.key,
+                field="allocations.invoice_key",
+            )  # fmt: skip
+        lines.append({"InvoiceNo": invoice_no, "AmountPaid": allocation.amount})
+    return header, lines
+
+
 def _journal_fields(entry: canonical.JournalEntry, lookups: Lookups) -> HeaderAndLines:
     header = {"PostingDate": entry.posting_date, "Comment": entry.description[:30]}
     lines = [
@@ -211,6 +261,10 @@ CASH_RECEIPTS = BusinessObjectTable[canonical.Payment](
     "AR_CashReceipts_bus", "payment", _receipt_columns, _receipt_key, _receipt_fields,
     ("DepositNo", "nGetNextDepositNo"),
 )  # fmt: skip
+SUPPLIER_PAYMENTS = BusinessObjectTable[canonical.Payment](
+    "AP_ManualCheck_bus", "payment", _check_columns, _check_key, _check_fields,
+    accepts=_is_supplier_payment,
+)  # fmt: skip
 JOURNAL_ENTRIES = BusinessObjectTable[canonical.JournalEntry](
     "GL_GeneralJournal_bus", "journal_entry", lambda _: {"EntryNo": ""},
     lambda _, k: keys.journal_key("GJ", k["EntryNo"]), _journal_fields,
@@ -228,6 +282,7 @@ OBJECTS: tuple[tuple[type[canonical.CanonicalRecord], BusinessObjectTable[Any]],
     (canonical.GLAccount, GL_ACCOUNTS),
     (canonical.SalesInvoice, SALES_INVOICES),
     (canonical.PurchaseInvoice, PURCHASE_INVOICES),
+    (canonical.Payment, SUPPLIER_PAYMENTS),
     (canonical.Payment, CASH_RECEIPTS),
     (canonical.JournalEntry, JOURNAL_ENTRIES),
 )
@@ -257,7 +312,7 @@ class Sage100Writer:
         carries (a salesperson, ...), under `number` when given (kept as it is, letters
         and all); returns its Sage-side canonical key."""
         for kind, table in OBJECTS:
-            if isinstance(record, kind):
+            if isinstance(record, kind) and table.accepts(record):
                 return self._write(table, record, number, extra)
         raise canonical.ValidationFailed(
             f"Sage 100 takes no writes of {record.entity}",
@@ -321,6 +376,11 @@ class Sage100Writer:
     def write_receipt(self, payment: canonical.Payment) -> str:
         """Posts a customer receipt applied to the invoices of its allocations."""
         return self._write(CASH_RECEIPTS, payment)
+
+    def write_supplier_payment(self, payment: canonical.Payment) -> str:
+        """Posts a supplier payment as a manual check (AP_ManualCheck_bus) applied to the
+        A/P invoices of its allocations."""
+        return self._write(SUPPLIER_PAYMENTS, payment)
 
     def write_journal_entry(self, entry: canonical.JournalEntry) -> str:
         return self._write(JOURNAL_ENTRIES, entry)

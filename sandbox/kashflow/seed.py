@@ -1,6 +1,7 @@
 """Seeds the sandbox from the company generator's KashFlow view, so the KashFlow and
-Sage 100 sandboxes describe one business; and writes many synthetic invoices straight
-into SQLite for paging tests and benchmarks, and pays most of them in full.
+Sage 100 sandboxes describe one business; and writes many synthetic customers and
+invoices straight into SQLite (no HTTP) for paging tests and benchmarks, and pays most
+of the invoices in full.
 """
 
 from __future__ import annotations
@@ -348,13 +349,17 @@ def seed_synthetic_invoices(store: Store, count: int, first_number: int = 1_000_
 
 
 def pay_synthetic_invoices(
-    store: Store, count: int, rng: random.Random, first_number: int = 1_000_000
+    store: Store,
+    count: int,
+    rng: random.Random,
+    first_number: int = 1_000_000,
+    share: float = 0.9,
 ) -> None:
-    """Pays about 90% of the synthetic invoices in full on 2 Nov 2026 (one payment line
-    each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
+    """Pays about `share` of the synthetic invoices in full on 2 Nov 2026 (one payment
+    line each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
     paid = []
     for number in range(first_number, first_number + count):
-        if rng.random() >= 0.9:
+        if rng.random() >= share:
             continue
         record = store.get("invoices", str(number))
         assert record is not None
@@ -366,3 +371,17 @@ def pay_synthetic_invoices(
         docs.settle(record, date(2026, 11, 2))
         paid.append((str(number), record, docs.document_summary(record, docs.INVOICE_SUMMARY)))
     store.put_many("invoices", paid)
+
+
+def seed_synthetic_customers(store: Store, count: int, template: str = "ACME0019") -> None:
+    """Writes `count` customers `SYN000000`, `SYN000001`... straight into SQLite (no
+    HTTP), each a copy of the seeded customer `template` under its own Id, code and name."""
+    like = store.get("customers", template)
+    if like is None:
+        raise ValueError(f"seed the company before synthetic customers (no {template})")
+    first_id = store.reserve_ids("customers", count)
+    rows = []
+    for i in range(count):
+        record = {**like, "Id": first_id + i, "Code": f"SYN{i:06d}", "Name": f"Synthetic {i}"}
+        rows.append((record["Code"], record, docs.summary(record, docs.CUSTOMER_SUMMARY)))
+    store.put_many("customers", rows)

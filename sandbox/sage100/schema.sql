@@ -4,8 +4,10 @@
 -- keeps on every table and that the emulator needs are added after a "-- added:" marker:
 -- the audit stamps (DateCreated, TimeCreated, UserCreatedKey, DateUpdated, TimeUpdated,
 -- UserUpdatedKey) and a few amounts. Tables the reference does not list at all
--- (AP_InvoiceDetail, AP_TermsCode, GL_FiscalYearDetail, IM_Transaction*) follow at the end, named and
--- shaped as Sage names its other tables.
+-- (AP_InvoiceDetail, AP_TermsCode, GL_FiscalYearDetail, IM_Transaction*, GL_Bank,
+-- AP_CheckHistoryHeader/Detail) follow at the end, named and shaped as Sage names its other
+-- tables. AP_Vendor's BalanceDue and LastPaymentDate are the emulator's choice (kept as
+-- AR_Customer keeps CurrentBalance and DateLastPayment), not confirmed by the reference.
 --
 -- Indexes: Sage keeps key indexes; the sandbox adds one on DateUpdated for every table a
 -- change reader polls (the incremental read filters on DateUpdated only).
@@ -512,6 +514,8 @@ CREATE TABLE AP_Vendor (
     -- added:
     UserCreatedKey varchar(10),
     UserUpdatedKey varchar(10),
+    BalanceDue decimal(13,2),
+    LastPaymentDate date,
     PRIMARY KEY (APDivisionNo, VendorNo)
 );
 
@@ -1070,6 +1074,72 @@ CREATE TABLE IM_TransactionDetail (
     PRIMARY KEY (EntryNo, LineKey)
 );
 
+-- Not in the reference: bank codes (what a BankCode names). The table name and BankCode,
+-- CashAccountKey are seen in public Sage 100 warehouse code; BankName and BankStatus ("A"
+-- active, "I" inactive) are the emulator's choice.
+CREATE TABLE GL_Bank (
+    BankCode varchar(1),
+    BankName varchar(30),
+    CashAccountKey varchar(9),
+    BankStatus varchar(1),
+    DateCreated date,
+    TimeCreated varchar(8),
+    UserCreatedKey varchar(10),
+    DateUpdated date,
+    TimeUpdated varchar(8),
+    UserUpdatedKey varchar(10),
+    PRIMARY KEY (BankCode)
+);
+
+-- Not in the reference: A/P payment (check) history, one header per check and one detail
+-- row per invoice it pays. Column names as public Sage 100 warehouse code reads them;
+-- widths and CheckSeqNo's form ("000000") are the emulator's choice.
+CREATE TABLE AP_CheckHistoryHeader (
+    BankCode varchar(1),
+    CheckNo varchar(10),
+    CheckSeqNo varchar(6),
+    CheckType varchar(1),
+    CheckDate date,
+    TransactionDate date,
+    APDivisionNo varchar(2),
+    VendorNo varchar(7),
+    VendorName varchar(30),
+    CheckAmt decimal(13,2),
+    CheckComment varchar(30),
+    SourceJournal varchar(2),
+    SourceJournalBatchNo varchar(6),
+    ClearedBank varchar(1),
+    ClearedDate date,
+    ACHElectronicPayment varchar(1),
+    DateCreated date,
+    TimeCreated varchar(8),
+    UserCreatedKey varchar(10),
+    DateUpdated date,
+    TimeUpdated varchar(8),
+    UserUpdatedKey varchar(10),
+    PRIMARY KEY (BankCode, CheckNo, CheckSeqNo)
+);
+
+CREATE TABLE AP_CheckHistoryDetail (
+    BankCode varchar(1),
+    CheckNo varchar(10),
+    CheckSeqNo varchar(6),
+    InvoiceNo varchar(10),
+    InvoiceSeqNo varchar(6),
+    InvoiceDate date,
+    APDivisionNo varchar(2),
+    VendorNo varchar(7),
+    Comment varchar(30),
+    AmountPaid decimal(13,2),
+    DateCreated date,
+    TimeCreated varchar(8),
+    UserCreatedKey varchar(10),
+    DateUpdated date,
+    TimeUpdated varchar(8),
+    UserUpdatedKey varchar(10),
+    PRIMARY KEY (BankCode, CheckNo, CheckSeqNo, InvoiceNo, InvoiceSeqNo)
+);
+
 -- Secondary indexes: alternate keys Sage keeps, and DateUpdated for the change readers.
 CREATE UNIQUE INDEX KACCOUNT ON GL_Account (Account);
 CREATE INDEX KCUSTOMER_OPEN ON AR_OpenInvoice (InvoiceNo);
@@ -1090,3 +1160,6 @@ CREATE INDEX KDATEUPDATED_IM_ItemWarehouse ON IM_ItemWarehouse (DateUpdated);
 CREATE INDEX KDATEUPDATED_GL_Account ON GL_Account (DateUpdated);
 CREATE INDEX KDATEUPDATED_GL_DetailPosting ON GL_DetailPosting (DateUpdated);
 CREATE INDEX KDATEUPDATED_SO_SalesOrderHeader ON SO_SalesOrderHeader (DateUpdated);
+CREATE INDEX KDATEUPDATED_AP_CheckHistoryHeader ON AP_CheckHistoryHeader (DateUpdated);
+CREATE INDEX KDATEUPDATED_AP_CheckHistoryDetail ON AP_CheckHistoryDetail (DateUpdated);
+CREATE INDEX KCHECK_VENDOR ON AP_CheckHistoryHeader (APDivisionNo, VendorNo, CheckNo);

@@ -130,6 +130,7 @@ def seed_company(path: str | Path, company: Company, *, overwrite: bool = True) 
     _purchase_invoices(tables, clock, chart, view.of("purchase_invoice"))
     _sales_orders(tables, clock, view.of("order_status"), products)
     _journals(tables, clock, chart, company.seed)
+    _checks(tables, clock, chart, view.of("payment"))
     counts: dict[str, int] = {}
     db = sqlite3.connect(path)
     try:
@@ -405,6 +406,85 @@ def _purchase_invoices(
             }
             | stamps,
         )
+
+
+BANK_CODE = "A"
+"""The company's one bank, on the cash account 1200-00-00; A/R deposits and A/P checks use it."""
+
+
+def _checks(tables: _Tables, clock: _Clock, chart: Chart, payments: Iterable[Any]) -> None:
+    """The bank, A/P check history (one check per supplier payment, one detail row per
+    invoice it pays, numbered as the open invoice names it) and each vendor's BalanceDue."""
+    tables.add(
+        "GL_Bank",
+        {
+            "BankCode": BANK_CODE,
+            "BankName": "Main bank account",
+            "CashAccountKey": chart.account_keys.get("1200-00-00", ""),
+            "BankStatus": "A",
+        }
+        | clock.stamps(date(2020, 1, 1)),
+    )
+    open_invoices = {
+        (row["VendorNo"], row["InvoiceNo"]): row for row in tables.by_table["AP_OpenInvoice"]
+    }
+    vendors = {row["VendorNo"]: row for row in tables.by_table["AP_Vendor"]}
+    for row in open_invoices.values():
+        vendor = vendors.get(row["VendorNo"])
+        if vendor is not None:
+            vendor["BalanceDue"] = vendor.get("BalanceDue", Decimal(0)) + row["Balance"]
+    supplier_payments = sorted(
+        (p for p in payments if isinstance(p, canonical.Payment) and p.kind == "supplier_payment"),
+        key=lambda p: (p.payment_date, p.key),
+    )
+    for payment in supplier_payments:
+        vendor_no = _vendor_no(payment.counterparty_key or "")
+        paid = [
+            (open_invoices[key], allocation.amount)
+            for allocation in payment.allocations
+            if (key := (vendor_no, numbering.code(allocation.invoice_key, "AP_InvoiceHeader",
+                                                  "InvoiceNo"))) in open_invoices
+        ]  # fmt: skip
+        if not paid or vendor_no not in vendors:
+            continue  # the purchase it pays is not in this company
+        check_no = (
+            paid[0][0]["CheckNo"]
+            or payment.key[: numbering.width("AP_CheckHistoryHeader", "CheckNo")]
+        )
+        check = {"BankCode": BANK_CODE, "CheckNo": check_no, "CheckSeqNo": "000000"}
+        stamps = clock.stamps(payment.payment_date)
+        tables.add(
+            "AP_CheckHistoryHeader",
+            check
+            | {
+                "CheckType": "M",
+                "CheckDate": payment.payment_date,
+                "TransactionDate": payment.payment_date,
+                "APDivisionNo": DIVISION,
+                "VendorNo": vendor_no,
+                "VendorName": vendors[vendor_no]["VendorName"],
+                "CheckAmt": sum((amount for _, amount in paid), Decimal(0)),
+                "CheckComment": (payment.reference or "")[:30],
+                "SourceJournal": "CD",
+                "ACHElectronicPayment": "Y" if payment.method == "BACS" else "N",
+            }
+            | stamps,
+        )
+        for open_invoice, amount in paid:
+            open_invoice["CheckDate"] = payment.payment_date
+            tables.add(
+                "AP_CheckHistoryDetail",
+                check
+                | {
+                    "InvoiceNo": open_invoice["InvoiceNo"],
+                    "InvoiceSeqNo": "000000",
+                    "InvoiceDate": open_invoice["InvoiceDate"],
+                    "APDivisionNo": DIVISION,
+                    "VendorNo": vendor_no,
+                    "AmountPaid": amount,
+                }
+                | stamps,
+            )
 
 
 def _sales_orders(

@@ -24,12 +24,21 @@ from canonical import (
     PurchaseInvoice,
     SalesInvoice,
 )
-from connectors.sage100 import Sage100Reader
+from connectors.sage100 import Sage100Reader, Sage100Writer
 from ledgerbridge.sage100_session import SandboxBOISession
 from writer.apply import Applier
 from writer.dead_letters import ask_retry, ask_retry_all, writer_dead_letters
 from writer.intents import WriteIntent
-from writer.outbox import approve, awaiting_approval, intent_states, reject
+from writer.outbox import (
+    CALL_STARTED,
+    STARTED,
+    Step,
+    append_steps,
+    approve,
+    awaiting_approval,
+    intent_states,
+    reject,
+)
 
 ApplierFactory = Callable[..., Applier]
 
@@ -294,3 +303,43 @@ def test_an_intent_over_the_threshold_waits_for_approval_and_a_rejected_one_neve
     assert invoices_numbered(reader, "0710030") == 1
     stages = {s.idempotency_key: s.stage for s in intent_states(autocommit)}
     assert stages == {big.idempotency_key: "succeeded", bigger.idempotency_key: "rejected"}
+
+
+def test_a_supplier_payment_a_killed_attempt_posted_is_found_not_posted_again(
+    make_applier: ApplierFactory,
+    writer: Sage100Writer,
+    reader: Sage100Reader,
+    autocommit: psycopg.Connection[Any],
+) -> None:
+    [open_invoice] = [
+        i
+        for i in reader.read_all("purchase_invoice")
+        if isinstance(i, PurchaseInvoice) and i.amount_open > 5
+    ][:1]
+    payment = Payment.build(
+        system="sage100", key=f"NEW|{open_invoice.supplier_key}|P990001",
+        kind="supplier_payment", counterparty_key=open_invoice.supplier_key,
+        payment_date=date(2026, 11, 3), amount=Decimal(5), bank_account="A",
+        reference="P990001", allocations=(Allocation(invoice_key=open_invoice.key,
+                                                     amount=Decimal(5)),),
+    )  # fmt: skip
+    paid = intent(payment, "P990001")
+    applier = make_applier()
+    applier.submit([paid])
+    # An earlier attempt reached the call and was killed before its outcome was stored.
+    key = paid.idempotency_key
+    append_steps(
+        autocommit, [Step(key, 1, STARTED, "started"), Step(key, 1, CALL_STARTED, "in_progress")]
+    )
+    assert writer.write(payment) == "CHECK|A|P990001|000000"
+    report = applier.apply()
+    assert (report.succeeded, report.found_after_uncertain) == (1, 1)
+    assert report.polls_requested == [("sage100", "supplier_payment")]
+    checks = "SELECT CheckNo FROM AP_CheckHistoryHeader WHERE CheckNo = ?"
+    assert count(reader, checks, "P990001") == 1
+    [(written,)] = autocommit.execute(
+        "SELECT target_key FROM ledger.write_outcome WHERE idempotency_key = %s"
+        " AND status = 'succeeded'",
+        (paid.idempotency_key,),
+    ).fetchall()
+    assert written == "CHECK|A|P990001|000000"

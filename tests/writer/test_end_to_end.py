@@ -559,3 +559,117 @@ def test_sage100_stock_on_hand_shows_as_the_kashflow_products_stock_level_once(
 
     pipeline.poll("sage100:stock_level", "kashflow:product")
     assert _stock_intents(pipeline.plan(), product) == [], "a level written is written once"
+
+
+def _posted_purchase(pipeline: Pipeline, number: str) -> tuple[str, str]:
+    """A KashFlow purchase of the first linked supplier, posted to Sage 100 and read back
+    on both sides: (supplier code, the A/P invoice's key)."""
+    supplier = _first_linked(pipeline.url, "supplier")
+    lines = _lines(("5010", "200.00", "20"), ("7502", "40.00", "0"))
+    purchase = PurchaseInvoice.build(supplier_key=supplier, **_document(number, lines))
+    plan, posting = _created_in_kashflow(pipeline, purchase, number)
+    assert pipeline.apply(plan, [posting]).succeeded == 1
+    pipeline.poll("sage100:purchase_invoice", "kashflow:purchase_invoice")
+    return supplier, posting.target_key
+
+
+def _supplier_payment_intents(plan: Plan, *invoice_keys: str) -> list[WriteIntent]:
+    """Planned supplier payments either way that pay any of `invoice_keys`."""
+    flows = ("supplier_payment_to_sage100", "supplier_paid_status_to_kashflow")
+    return [
+        i
+        for i in plan.intents
+        if i.flow in flows
+        and isinstance(i.record, Payment)
+        and any(a.invoice_key in invoice_keys for a in i.record.allocations)
+    ]
+
+
+def test_a_kashflow_supplier_payment_lands_in_sage100_check_history_once(
+    pipeline: Pipeline, kashflow: KashFlowClient, reader: Sage100Reader
+) -> None:
+    supplier, ap_key = _posted_purchase(pipeline, "96101")
+    [made] = kashflow.payments.record(
+        Payment.build(
+            system="kashflow", key="E2E-P96101", kind="supplier_payment",
+            counterparty_key=supplier, payment_date=date(2026, 11, 5), amount=Decimal("280.00"),
+            method="BACS", bank_account="1200", reference="E2E-P96101",
+            allocations=(Allocation(invoice_key="96101", amount=Decimal("280.00")),),
+        )
+    )  # fmt: skip
+    pipeline.poll("kashflow:purchase_invoice")
+    plan = pipeline.plan()
+    [posting] = _supplier_payment_intents(plan, ap_key, "96101")
+    assert (posting.flow, posting.source_key) == ("supplier_payment_to_sage100", made.key)
+    assert pipeline.apply(plan, [posting]).succeeded == 1
+
+    query = (
+        "SELECT h.BankCode, h.CheckNo, h.CheckAmt, h.CheckDate, d.AmountPaid"
+        " FROM AP_CheckHistoryHeader h JOIN AP_CheckHistoryDetail d ON d.BankCode = h.BankCode"
+        " AND d.CheckNo = h.CheckNo AND d.CheckSeqNo = h.CheckSeqNo"
+        " WHERE d.VendorNo = ? AND d.InvoiceNo = ?"
+    )
+    [check] = _rows(reader, query, supplier, "96101")
+    assert (check["BankCode"], check["CheckNo"]) == ("A", made.key)
+    assert Decimal(str(check["CheckAmt"])) == Decimal(str(check["AmountPaid"])) == Decimal("280")
+    assert check["CheckDate"] == date(2026, 11, 5)
+    [open_item] = _rows(
+        reader,
+        "SELECT Balance FROM AP_OpenInvoice WHERE VendorNo = ? AND InvoiceNo = ?",
+        supplier, "96101",
+    )  # fmt: skip
+    assert Decimal(str(open_item["Balance"])) == Decimal(0)
+    assert (made.key, f"CHECK|A|{made.key}|000000") in _links(pipeline.url, "payment")
+
+    pipeline.poll()
+    again = pipeline.plan()
+    assert _supplier_payment_intents(again, ap_key, "96101") == [], "posted twice, or echoed"
+    pipeline.apply(again, again.intents)
+    assert len(_rows(reader, query, supplier, "96101")) == 1
+    assert len(kashflow.purchases.payment_lines(96101)) == 1
+
+
+def test_a_sage100_manual_check_reaches_kashflow_as_one_purchase_payment(
+    pipeline: Pipeline, kashflow: KashFlowClient, reader: Sage100Reader, session: Any, clock: Clock
+) -> None:
+    supplier, ap_key = _posted_purchase(pipeline, "96201")
+    clock.advance(minutes=5)
+    check = session.open_object("AP_ManualCheck_bus")  # a Sage user's Manual Check Entry
+    assert check.nSetKeyValue("BankCode$", "A") == 1
+    assert check.nSetKeyValue("CheckNo$", "M96201") == 1
+    assert check.nSetKey() == 2
+    assert check.nSetValue("VendorNo$", supplier) == 1, check.sLastErrorMsg
+    assert check.nSetValue("CheckDate$", "20261106") == 1
+    assert check.oLines.nAddLine() == 1
+    assert check.oLines.nSetValue("InvoiceNo$", "96201") == 1
+    assert check.oLines.nSetValue("AmountPaid", 100) == 1
+    assert check.oLines.nWrite() == 1
+    assert check.nWrite() == 1, check.sLastErrorMsg
+    pipeline.poll("sage100:purchase_invoice", "sage100:supplier_payment")
+
+    plan = pipeline.plan()
+    [payment] = _supplier_payment_intents(plan, ap_key, "96201")
+    assert (payment.flow, payment.source_key) == (
+        "supplier_paid_status_to_kashflow",
+        "CHECK|A|M96201|000000",
+    )
+    assert pipeline.apply(plan, [payment]).succeeded == 1
+    [line] = kashflow.purchases.payment_lines(96201)
+    [paid] = [
+        p
+        for p in kashflow.payments.of_document("supplier_payment", 96201)
+        if p.key == f"P{line['Id']}"
+    ]
+    assert (paid.amount, paid.payment_date, paid.reference) == (
+        Decimal(100),
+        date(2026, 11, 6),
+        "Sage check M96201",
+    )
+
+    pipeline.poll()
+    again = pipeline.plan()
+    assert _supplier_payment_intents(again, ap_key, "96201") == [], "posted twice, or echoed"
+    pipeline.apply(again, again.intents)
+    assert len(kashflow.purchases.payment_lines(96201)) == 1
+    checks = "SELECT CheckNo FROM AP_CheckHistoryDetail WHERE VendorNo = ? AND InvoiceNo = ?"
+    assert [r["CheckNo"] for r in _rows(reader, checks, supplier, "96201")] == ["M96201"]

@@ -7,15 +7,22 @@ vendor's invoice number in Sage 100), every line on the G/L account its nominal 
 other totals it is refused. A later version plans an update only when what is written
 changed. KashFlow's expenses arrive through its purchases, and flow the same way.
 
-Supplier payments: a KashFlow supplier payment is planned once as a Sage 100 payment of
-the vendor applied to the A/P invoices of its allocations; when Sage 100 shows more paid
-on an A/P invoice than KashFlow does on the purchase, the difference is paid on the
-KashFlow purchase. Writes on their way count as landed; a KashFlow payment that is one
-of ours coming back is not posted to Sage again.
+Supplier payments: a KashFlow supplier payment is planned once as a Sage 100 manual check
+of the vendor (AP_ManualCheck_bus: the bank code from the payment method lookup, the check
+number the KashFlow payment key) applied to the A/P invoices of its allocations. When Sage
+100 shows more paid on an A/P invoice than KashFlow does on the purchase, the difference
+is paid on the KashFlow purchase: from the Sage checks applied to that invoice that
+KashFlow does not hold yet (one KashFlow payment per check, with the check's date and the
+reference `Sage check {CheckNo}`), and what no check explains as one payment dated today.
+Writes on their way count as landed; a payment that is one of ours coming back (a check we
+posted, a KashFlow payment we made) is not posted back.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from canonical import Allocation, Payment, PurchaseInvoice
@@ -23,7 +30,12 @@ from connectors.sage100 import keys
 from ledger import StoredVersion
 from writer.flows.base import Planner, Source
 from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
-from writer.flows.receipts import in_flight, payments_of_kind, payments_written_by
+from writer.flows.receipts import (
+    in_flight,
+    payment_method,
+    payments_of_kind,
+    payments_written_by,
+)
 from writer.flows.references import Counterpart, master_counterpart
 from writer.intents import Operation
 
@@ -38,10 +50,8 @@ PURCHASE_JOURNAL = DailyJournal(
     sign=Decimal(-1),
 )
 WRITTEN = ("supplier_key", *DOCUMENT_FIELDS)
-NO_SAGE_WRITE = (
-    "the Sage 100 connector writes no supplier payments yet (AP_ManualCheck): the applier"
-    " holds this intent until it does"
-)
+CHECK_REFERENCE = "Sage check "
+"""How a KashFlow payment made from a Sage 100 check names it: `Sage check P5001`."""
 
 
 def plan_purchases(planner: Planner) -> None:
@@ -52,6 +62,7 @@ def plan_purchases(planner: Planner) -> None:
         for _key, version in sorted(purchases.items()):
             _plan_purchase(planner, version)
     _plan_supplier_payments(planner)
+    _plan_checks_to_kashflow(planner)
     _plan_paid_status(planner)
 
 
@@ -147,11 +158,19 @@ def purchase_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | N
 
 def _plan_supplier_payments(planner: Planner) -> None:
     ours = payments_written_by(planner, PAID_FLOW)
+    sage_checks = {
+        (check.counterparty_key, check.reference)
+        for _, check in payments_of_kind(
+            planner.state.of_entity("sage100", "payment").values(), "supplier_payment"
+        )
+    }
     for version, payment in payments_of_kind(
         planner.state.of_entity("kashflow", "payment").values(), "supplier_payment"
     ):
         first = payment.allocations[0].invoice_key if payment.allocations else None
-        if (first, payment.amount, payment.payment_date) in ours:
+        if (first, payment.amount, payment.payment_date) in ours or (
+            payment.reference or ""
+        ).startswith("Sage "):  # ours: "Sage {A/P invoice}", "Sage check {CheckNo}"
             continue
         source = Source("kashflow", "payment", payment.key, version.version)
         if planner.state.written_from(PAYMENT_FLOW, "kashflow", payment.key):
@@ -167,6 +186,8 @@ def _plan_supplier_payments(planner: Planner) -> None:
                 f"supplier {payment.counterparty_key} is not in the ledger",
             )
             continue
+        if (supplier.key, keys.check_no_for(payment.key)) in sage_checks:
+            continue  # Sage 100 holds its check already
         allocations, depends = [], [supplier.depends_on]
         for allocation in payment.allocations:
             invoice = purchase_counterpart(planner, allocation.invoice_key)
@@ -177,12 +198,16 @@ def _plan_supplier_payments(planner: Planner) -> None:
         else:
             if _paid_in_sage(planner, allocations):
                 continue  # Sage 100 shows these invoices paid already
+            method = payment_method(planner, PAYMENT_FLOW, source, payment)
+            if method is None:
+                continue
             record = payment.model_copy(
                 update={
                     "system": "sage100",
                     "key": f"NEW|{supplier.key}|{payment.key}",
                     "counterparty_key": supplier.key,
                     "allocations": tuple(allocations),
+                    "bank_account": method.bank_code,
                     "reference": payment.key,
                 }
             )
@@ -193,7 +218,7 @@ def _plan_supplier_payments(planner: Planner) -> None:
                 source,
                 amount=payment.amount,
                 depends_on=tuple(d for d in depends if d),
-                warnings=(NO_SAGE_WRITE,),
+                warnings=(f"a manual check from bank {method.bank_code}",),
             )
             continue
         planner.reject(
@@ -217,8 +242,12 @@ def _paid_in_sage(planner: Planner, allocations: list[Allocation]) -> bool:
     return bool(allocations)
 
 
-def _plan_paid_status(planner: Planner) -> None:
-    """Sage 100 A/P invoices with more paid than their KashFlow purchase: pay the rest."""
+def _paid_short(
+    planner: Planner,
+) -> Iterator[tuple[str, PurchaseInvoice, str, StoredVersion, Decimal]]:
+    """KashFlow purchases whose Sage 100 A/P invoice shows more paid (writes on their way
+    counted as landed): (purchase key, purchase, A/P invoice key, its version, the
+    difference)."""
     state = planner.state
     for key, version in sorted(state.of_entity("kashflow", "purchase_invoice").items()):
         counterpart = purchase_counterpart(planner, key)
@@ -231,24 +260,77 @@ def _plan_paid_status(planner: Planner) -> None:
         assert isinstance(held, PurchaseInvoice) and isinstance(purchase, PurchaseInvoice)
         sage_paid = held.amount_paid + in_flight(planner, PAYMENT_FLOW, counterpart.key, sage)
         kashflow_paid = purchase.amount_paid + in_flight(planner, PAID_FLOW, key, version)
-        if sage_paid <= kashflow_paid:
+        if sage_paid > kashflow_paid:
+            yield key, purchase, counterpart.key, sage, sage_paid - kashflow_paid
+
+
+def _plan_checks_to_kashflow(planner: Planner) -> None:
+    """Sage 100 checks on A/P invoices KashFlow shows less paid: one KashFlow purchase
+    payment per check not mirrored yet, with its date and number, up to the difference.
+    Checks we posted from KashFlow are not mirrored back."""
+    state = planner.state
+    ours = {
+        keys.check_no_for(record.reference or record.key)
+        for intent in state.intents
+        if intent.flow == PAYMENT_FLOW and not intent.failed
+        and isinstance(record := intent.record(), Payment)
+    }  # fmt: skip
+    on_invoice: dict[str, list[tuple[StoredVersion, Payment, Decimal]]] = defaultdict(list)
+    for version, check in payments_of_kind(
+        state.of_entity("sage100", "payment").values(), "supplier_payment"
+    ):
+        if check.reference in ours or state.written_from(PAID_FLOW, "sage100", check.key):
             continue
-        difference = sage_paid - kashflow_paid
-        payment = Payment.build(
-            system="kashflow",
-            key=f"NEW-{counterpart.key}-v{sage.version}",
-            kind="supplier_payment",
-            counterparty_key=purchase.supplier_key,
-            payment_date=state.today,
-            amount=difference,
-            currency=purchase.currency,
-            reference=f"Sage {counterpart.key}"[:40],
-            allocations=(Allocation(invoice_key=key, amount=difference),),
-        )
-        planner.intent(
-            PAID_FLOW,
-            "create",
-            payment,
-            Source("sage100", "purchase_invoice", counterpart.key, sage.version),
-            amount=difference,
-        )
+        for allocation in check.allocations:
+            on_invoice[allocation.invoice_key].append((version, check, allocation.amount))
+    held: dict[str, set[str | None]] = defaultdict(set)  # references KashFlow shows paid
+    for _, made in payments_of_kind(
+        state.of_entity("kashflow", "payment").values(), "supplier_payment"
+    ):
+        for allocation in made.allocations:
+            held[allocation.invoice_key].add(made.reference)
+    for key, purchase, sage_key, _, missing in _paid_short(planner):
+        for version, check, amount in sorted(
+            on_invoice.get(sage_key, []), key=lambda c: (c[1].payment_date, c[1].key)
+        ):
+            reference = f"{CHECK_REFERENCE}{check.reference}"[:40]
+            if missing <= 0 or reference in held[key]:
+                continue
+            paid = min(amount, missing)
+            missing -= paid
+            source = Source("sage100", "payment", check.key, version.version)
+            _pay_in_kashflow(planner, key, purchase, source, check.payment_date, paid, reference)
+
+
+def _plan_paid_status(planner: Planner) -> None:
+    """Sage 100 A/P invoices with more paid than their KashFlow purchase and no check to
+    say how (checks purged, or paid outside A/P): pay the rest, dated today."""
+    for key, purchase, sage_key, sage, difference in _paid_short(planner):
+        source = Source("sage100", "purchase_invoice", sage_key, sage.version)
+        reference = f"Sage {sage_key}"[:40]
+        _pay_in_kashflow(planner, key, purchase, source, planner.state.today, difference, reference)
+
+
+def _pay_in_kashflow(
+    planner: Planner,
+    purchase_key: str,
+    purchase: PurchaseInvoice,
+    source: Source,
+    on: date,
+    amount: Decimal,
+    reference: str,
+) -> None:
+    """Plans one KashFlow payment of `amount` on a purchase, from the Sage 100 record
+    `source` that shows it paid."""
+    payment = Payment.build(
+        system="kashflow",
+        key=f"NEW-{source.key}-v{source.version}",
+        kind="supplier_payment",
+        counterparty_key=purchase.supplier_key,
+        payment_date=on,
+        amount=amount,
+        currency=purchase.currency,
+        reference=reference,
+        allocations=(Allocation(invoice_key=purchase_key, amount=amount),),
+    )
+    planner.intent(PAID_FLOW, "create", payment, source, amount=amount)

@@ -30,6 +30,7 @@ from writer.flows.base import Planner, Source
 from writer.flows.references import master_counterpart
 from writer.flows.sales_invoices import invoice_counterpart
 from writer.flows.state import PriorIntent
+from writer.rules.model import PaymentMethodRule
 
 RECEIPT_FLOW = "receipt_to_sage100"
 PAID_FLOW = "paid_status_to_kashflow"
@@ -92,15 +93,8 @@ def _plan_receipt(
         for _, p in sage_receipts
     ) or any(p.reference == payment.key for _, p in sage_receipts):
         return  # Sage 100 holds it already
-    method = planner.rules.lookups.payment_methods.get(payment.method or "")
+    method = payment_method(planner, RECEIPT_FLOW, source, payment)
     if method is None:
-        planner.reject(
-            RECEIPT_FLOW,
-            source,
-            "method",
-            f"no Sage 100 bank code for payment method {payment.method!r}"
-            " (lookups.payment_methods)",
-        )
         return
     depends = [customer.depends_on]
     allocations = []
@@ -148,6 +142,23 @@ def _plan_receipt(
         depends_on=tuple(d for d in depends if d),
         warnings=(f"posts to cash account {method.cash_account}",),
     )
+
+
+def payment_method(
+    planner: Planner, flow: str, source: Source, payment: Payment
+) -> PaymentMethodRule | None:
+    """The Sage 100 bank code and cash account of the payment's method
+    (`lookups.payment_methods`); None, with the payment rejected, when there is none."""
+    method = planner.rules.lookups.payment_methods.get(payment.method or "")
+    if method is None:
+        planner.reject(
+            flow,
+            source,
+            "method",
+            f"no Sage 100 bank code for payment method {payment.method!r}"
+            " (lookups.payment_methods)",
+        )
+    return method
 
 
 def _open_in_sage100(planner: Planner, invoice_key: str) -> Decimal | None:

@@ -24,9 +24,12 @@ item or account, inactive item or account, a required column left blank, a value
 long or not numeric, a duplicate invoice number, a journal out of balance, a posting
 date in a closed period; a record another session holds is "in use".
 
-Where the sandbox is simpler than Sage: an invoice, receipt or journal is posted by its
-own `nWrite` (no separate register/update step), straight into the history and open
-item tables.
+Where the sandbox is simpler than Sage: an invoice, receipt, manual check or journal is
+posted by its own `nWrite` (no separate register/update step), straight into the history
+and open item tables. `AP_ManualCheck_bus` (Manual Check and Payment Entry) is named after
+Sage's task; its name and columns are the emulator's choice, not confirmed by the
+reference: key BankCode + CheckNo, header APDivisionNo, VendorNo, CheckDate, CheckComment,
+lines InvoiceNo and AmountPaid, posted into AP_CheckHistoryHeader/Detail.
 """
 
 from sandbox.sage100.boi.general_ledger import GL_GeneralJournal_bus, IM_Transaction_bus
@@ -36,7 +39,7 @@ from sandbox.sage100.boi.masters import (
     CI_ItemCode_bus,
     GL_Account_bus,
 )
-from sandbox.sage100.boi.payables import AP_Invoice_bus
+from sandbox.sage100.boi.payables import AP_Invoice_bus, AP_ManualCheck_bus
 from sandbox.sage100.boi.receivables import AR_CashReceipts_bus, AR_Invoice_bus
 from sandbox.sage100.boi.script import BUSINESS_OBJECTS, ProvideXScript
 from sandbox.sage100.boi.session import (
@@ -62,6 +65,7 @@ __all__ = [
     "TASKS",
     "WARNING",
     "AP_Invoice_bus",
+    "AP_ManualCheck_bus",
     "AP_Vendor_bus",
     "AR_CashReceipts_bus",
     "AR_Customer_bus",

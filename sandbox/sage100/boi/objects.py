@@ -320,6 +320,14 @@ class _BusinessObject:
     def _vendor(self, division: str, vendor_no: str) -> sqlite3.Row | None:
         return self._row("AP_Vendor", {"APDivisionNo": division, "VendorNo": vendor_no})
 
+    def _vendor_problem(self, division: str, vendor_no: str) -> str | None:
+        vendor = self._vendor(division, vendor_no)
+        if vendor is None:
+            return f"The VendorNo {division}-{vendor_no} is not on file."
+        if (vendor["VendorStatus"] or "A") != "A":
+            return f"The VendorNo {division}-{vendor_no} is inactive."
+        return None
+
     def _account_problem(self, account_key: str) -> str | None:
         if not account_key:
             return None

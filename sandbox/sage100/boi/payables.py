@@ -1,14 +1,17 @@
 """A/P documents through the BOI: vendor invoices (`AP_Invoice_bus`), posted on write as a
-header, distribution lines to GL accounts, and an open invoice.
+header, distribution lines to GL accounts, and an open invoice, raising the vendor's
+balance; and manual checks (`AP_ManualCheck_bus`), posted on write into check history,
+paying down open invoices and lowering it.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from decimal import Decimal
+from typing import Any, ClassVar
 
 from sandbox.sage100.boi.documents import _DocumentObject, _extension, _tax_split
-from sandbox.sage100.boi.objects import _Buffer
+from sandbox.sage100.boi.objects import _Buffer, _money
 
 
 class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
@@ -31,14 +34,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         return super().nSetKey(*key)
 
     def _check_key(self) -> str | None:
-        division = self._key_values["APDivisionNo"]
-        vendor_no = self._key_values["VendorNo"]
-        vendor = self._vendor(division, vendor_no)
-        if vendor is None:
-            return f"The VendorNo {division}-{vendor_no} is not on file."
-        if (vendor["VendorStatus"] or "A") != "A":
-            return f"The VendorNo {division}-{vendor_no} is inactive."
-        return None
+        return self._vendor_problem(self._key_values["APDivisionNo"], self._key_values["VendorNo"])
 
     def _existing(self) -> sqlite3.Row | None:
         where = {k: self._key_values[k] for k in self.KEY}
@@ -96,4 +92,167 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "Comment": header.get("Comment") or "",
         }
         self._put("AP_OpenInvoice", open_invoice)
+        _vendor_balance(self, header["APDivisionNo"], header["VendorNo"], total)
+        return None
+
+
+def _vendor_balance(
+    document: _DocumentObject, division: str, vendor_no: str, delta: Decimal, paid_on: str = ""
+) -> None:
+    """Keeps AP_Vendor.BalanceDue with the vendor's open invoices (and, for a payment, its
+    LastPaymentDate), stamped as every write is."""
+    stamp = document._stamp()
+    document.db.execute(
+        "UPDATE AP_Vendor SET BalanceDue = COALESCE(BalanceDue, 0) + ?,"
+        " LastPaymentDate = CASE WHEN ? = '' THEN LastPaymentDate ELSE ? END,"
+        " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
+        " WHERE APDivisionNo = ? AND VendorNo = ?",
+        (
+            str(delta),
+            paid_on,
+            paid_on,
+            stamp["DateUpdated"],
+            stamp["TimeUpdated"],
+            stamp["UserUpdatedKey"],
+            division,
+            vendor_no,
+        ),
+    )
+
+
+def _not_open(invoice_no: str, division: str, vendor_no: str) -> str:
+    return f"The InvoiceNo {invoice_no} is not an open invoice of vendor {division}-{vendor_no}."
+
+
+class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names its objects)
+    """Manual Check and Payment Entry: one check to one vendor from one bank, applied to
+    the vendor's open invoices (`oLines`: InvoiceNo, AmountPaid), posted on write into
+    AP_CheckHistoryHeader/Detail. The object's name and columns are chosen, not confirmed
+    by the reference."""
+
+    TABLE = "AP_CheckHistoryHeader"
+    LINE_TABLE = "AP_CheckHistoryDetail"
+    LINE_REQUIRED = "InvoiceNo"
+    KEY = ("BankCode", "CheckNo")
+    REQUIRED = ("VendorNo", "CheckDate")
+    CODES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "CheckType": ("M", "W"),
+        "ACHElectronicPayment": ("Y", "N"),
+    }
+
+    def _check_key(self) -> str | None:
+        bank_code = self._key_values["BankCode"]
+        bank = self._row("GL_Bank", {"BankCode": bank_code})
+        if bank is None:
+            return f"The BankCode {bank_code} is not on file."
+        if (bank["BankStatus"] or "A") != "A":
+            return f"The BankCode {bank_code} is inactive."
+        return None
+
+    def _existing(self) -> sqlite3.Row | None:
+        return self._row(self.TABLE, {k: self._key_values[k] for k in self.KEY})
+
+    def _duplicate_message(self) -> str:
+        return (
+            f"The CheckNo {self._key_values['CheckNo']} has already been used for bank code"
+            f" {self._key_values['BankCode']}."
+        )
+
+    def _defaults(self) -> dict[str, Any]:
+        return {
+            "CheckSeqNo": "000000",
+            "CheckType": "M",
+            "APDivisionNo": "01",
+            "CheckDate": self.session.today().isoformat(),
+            "SourceJournal": "CD",
+            "ACHElectronicPayment": "N",
+        }
+
+    def _vendor_no(self) -> tuple[str, str]:
+        return self._buffer.text("APDivisionNo") or "01", self._buffer.text("VendorNo")
+
+    def _check_value(self, column: str, value: Any) -> str | None:
+        if column == "VendorNo":
+            division = self._buffer.text("APDivisionNo") or "01"
+            problem = self._vendor_problem(division, value)
+            if problem:
+                return problem
+            vendor = self._vendor(division, value)
+            assert vendor is not None
+            self._buffer.values["VendorName"] = vendor["VendorName"] or ""
+        return super()._check_value(column, value)
+
+    def _line_defaults(self) -> dict[str, Any]:
+        return {"InvoiceSeqNo": "000000"}
+
+    def _check_line_value(self, line: _Buffer, column: str, value: Any) -> str | None:
+        if column == "InvoiceNo":
+            division, vendor_no = self._vendor_no()
+            if not vendor_no:
+                return "The VendorNo is required before the invoices it pays."
+            where = {"APDivisionNo": division, "VendorNo": vendor_no, "InvoiceNo": value}
+            if self._row("AP_OpenInvoice", where) is None:
+                return _not_open(value, division, vendor_no)
+            if any(written["InvoiceNo"] == value for written in self.oLines.written):
+                return f"The InvoiceNo {value} is already paid on this check."
+        return None
+
+    def _finish_line(self, line: _Buffer) -> str | None:
+        if _money(line.values.get("AmountPaid")) <= 0:
+            return "The AmountPaid must be more than zero."
+        return None
+
+    def _write(self) -> str | None:
+        header = self._buffer.values
+        problem = self._posting_problem("CheckDate", "The check is not applied to any invoice.")
+        if problem:
+            return problem
+        division, vendor_no = self._vendor_no()
+        total = Decimal(0)
+        for values in self.oLines.written:
+            where = {
+                "APDivisionNo": division,
+                "VendorNo": vendor_no,
+                "InvoiceNo": values["InvoiceNo"],
+            }
+            open_invoice = self._row("AP_OpenInvoice", where)
+            if open_invoice is None:  # paid off by another session since the line was set
+                return _not_open(values["InvoiceNo"], division, vendor_no)
+            paid, balance = _money(values["AmountPaid"]), _money(open_invoice["Balance"])
+            if paid > balance:
+                return (
+                    f"The AmountPaid {paid:.2f} exceeds the balance {balance:.2f}"
+                    f" of invoice {values['InvoiceNo']}."
+                )
+            self._put(
+                self.LINE_TABLE,
+                values
+                | {
+                    "BankCode": header["BankCode"],
+                    "CheckNo": header["CheckNo"],
+                    "CheckSeqNo": header["CheckSeqNo"],
+                    "InvoiceDate": open_invoice["InvoiceDate"],
+                    "APDivisionNo": division,
+                    "VendorNo": vendor_no,
+                },
+            )
+            stamp = self._stamp()
+            self.db.execute(
+                "UPDATE AP_OpenInvoice SET Balance = ?, CheckNo = ?, CheckDate = ?,"
+                " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
+                " WHERE APDivisionNo = ? AND VendorNo = ? AND InvoiceNo = ?",
+                (
+                    str(balance - paid),
+                    header["CheckNo"],
+                    header["CheckDate"],
+                    stamp["DateUpdated"],
+                    stamp["TimeUpdated"],
+                    stamp["UserUpdatedKey"],
+                    *where.values(),
+                ),
+            )
+            total += paid
+        header |= {"CheckAmt": str(total), "TransactionDate": header["CheckDate"]}
+        self._upsert(self.TABLE, self._buffer, created=True)
+        _vendor_balance(self, division, vendor_no, -total, header["CheckDate"])
         return None

@@ -19,7 +19,7 @@ from sandbox.sage100.boi.masters import (
     GL_Account_bus,
 )
 from sandbox.sage100.boi.objects import _BusinessObject
-from sandbox.sage100.boi.payables import AP_Invoice_bus
+from sandbox.sage100.boi.payables import AP_Invoice_bus, AP_ManualCheck_bus
 from sandbox.sage100.boi.receivables import AR_CashReceipts_bus, AR_Invoice_bus
 from sandbox.sage100.boi.session import BOIConnectionLost, BOIError, SY_Session
 from sandbox.sage100.company import connect_company
@@ -30,6 +30,7 @@ BUSINESS_OBJECTS: dict[str, type[_BusinessObject]] = {
     "AR_CashReceipts_bus": AR_CashReceipts_bus,
     "AP_Vendor_bus": AP_Vendor_bus,
     "AP_Invoice_bus": AP_Invoice_bus,
+    "AP_ManualCheck_bus": AP_ManualCheck_bus,
     "CI_ItemCode_bus": CI_ItemCode_bus,
     "GL_Account_bus": GL_Account_bus,
     "GL_GeneralJournal_bus": GL_GeneralJournal_bus,

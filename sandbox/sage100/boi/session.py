@@ -29,6 +29,7 @@ TASKS: dict[str, int] = {
             "GL_Account_ui",
             "GL_GeneralJournal_ui",
             "SO_SalesOrder_ui",
+            "AP_ManualCheck_ui",
         ),
         start=101,
     )

@@ -162,15 +162,18 @@ def test_the_cli_serves_on_the_given_port(tmp_path: Path, kashflow_login: Login)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}/v2"
-        deadline = time.monotonic() + 30
+        # Start-up seeds a company and imports the app: give a loaded machine time, but
+        # stop waiting as soon as the process has died.
+        deadline = time.monotonic() + 120
         answer: Any = None
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and process.poll() is None:
             try:
                 answer = httpx.post(f"{base}/sessiontoken", json={"UserName": "x", "Password": "y"})
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        assert answer is not None and answer.status_code == 401
+        assert answer is not None, f"the sandbox did not answer (exit {process.poll()})"
+        assert answer.status_code == 401
         with httpx.Client(base_url=base) as http:
             http.headers.update(kashflow_login(http))
             customer = http.get("/customers", params={"perpage": 1}).json()["Data"][0]

@@ -8,9 +8,16 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
-from writer_outbox import apply_in_ledger, record_intents
+from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
 
-from canonical import Allocation, DocumentLine, OrderStatus, PurchaseInvoice, StockLevel
+from canonical import (
+    Allocation,
+    DocumentLine,
+    OrderStatus,
+    Payment,
+    PurchaseInvoice,
+    StockLevel,
+)
 from ledger import NewVersion, append_versions, current
 from writer.plan import Plan, plan_all
 from writer.rules import load_rules
@@ -153,3 +160,84 @@ def test_a_shipped_sales_order_shows_on_the_kashflow_quote_once(
     )
     record_intents(ledger, [intent])
     assert not _about(_plan(ledger, "order_status"), "0000999")
+
+
+def _check(vendor: str, number: str, invoice_key: str, amount: str, on: date) -> Payment:
+    """A Sage 100 A/P check as the connector reads it from check history."""
+    return Payment(
+        system="sage100",
+        key=f"CHECK|A|{number}|000000",
+        kind="supplier_payment",
+        counterparty_key=vendor,
+        payment_date=on,
+        amount=Decimal(amount),
+        bank_account="A",
+        reference=number,
+        allocations=(Allocation(invoice_key=invoice_key, amount=Decimal(amount)),),
+    )
+
+
+def test_each_sage_check_pays_the_kashflow_purchase_once_with_its_date_and_number(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    supplier, vendor = _linked(ledger, "supplier")
+    append_versions(ledger, [NewVersion.of(_purchase("80003", supplier, "100"))])
+    [created] = _about(_plan(ledger, "purchases"), "80003")
+    apply_in_ledger(ledger, [created])
+    ap_key = f"{vendor}|80003"
+    first = _check(vendor, "C1", ap_key, "30", date(2026, 11, 4))
+    second = _check(vendor, "C2", ap_key, "50", date(2026, 11, 9))
+    paid = created.record.model_copy(update={"amount_paid": Decimal(90)})  # 10 by no check
+    append_versions(ledger, [NewVersion.of(r) for r in (paid, first, second)])
+
+    plan = _about(_plan(ledger, "purchases"), first.key, second.key, ap_key)
+    made = {i.source_key: (i.record.amount, i.record.reference) for i in plan}
+    assert made == {
+        first.key: (Decimal(30), "Sage check C1"),
+        second.key: (Decimal(50), "Sage check C2"),
+        ap_key: (Decimal(10), f"Sage {ap_key}"),  # what no check explains
+    }
+    dates = {i.source_key: i.record.payment_date for i in plan}
+    assert (dates[first.key], dates[second.key]) == (date(2026, 11, 4), date(2026, 11, 9))
+    assert all(i.flow == "supplier_paid_status_to_kashflow" for i in plan)
+    assert all(i.record.allocations[0].invoice_key == "80003" for i in plan)
+    [from_first] = [i for i in plan if i.source_key == first.key]
+    apply_in_ledger(ledger, [from_first])
+    again = _about(_plan(ledger, "purchases"), first.key, second.key, ap_key)
+    assert sorted((i.source_key, i.record.amount) for i in again) == [
+        (ap_key, Decimal(10)),
+        (second.key, Decimal(50)),
+    ], "the check mirrored already is not planned again"
+    record_intents(ledger, again)
+    assert _about(_plan(ledger, "purchases"), first.key, second.key, ap_key) == []
+
+
+def test_a_check_we_posted_from_kashflow_is_not_mirrored_back(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    supplier, vendor = _linked(ledger, "supplier")
+    append_versions(ledger, [NewVersion.of(_purchase("80004", supplier, "100"))])
+    [created] = _about(_plan(ledger, "purchases"), "80004")
+    apply_in_ledger(ledger, [created])
+    ap_key = f"{vendor}|80004"
+    payment = Payment(
+        system="kashflow", key="P880004", kind="supplier_payment", counterparty_key=supplier,
+        payment_date=date(2026, 11, 5), amount=Decimal(120), method="BACS",
+        allocations=(Allocation(invoice_key="80004", amount=Decimal(120)),),
+    )  # fmt: skip
+    kashflow_paid = _purchase("80004", supplier, "100", amount_paid=Decimal(120))
+    append_versions(ledger, [NewVersion.of(payment), NewVersion.of(kashflow_paid)])
+    [posting] = _about(_plan(ledger, "purchases"), "P880004")
+    assert (posting.flow, posting.record.bank_account, posting.record.reference) == (
+        "supplier_payment_to_sage100",
+        "A",
+        "P880004",
+    )
+    assert posting.warnings == ("a manual check from bank A",)
+    record_intents(ledger, [posting])
+    mark_succeeded(ledger, [posting])
+    # Read back from Sage: the check we posted and the invoice it paid.
+    check = _check(vendor, "P880004", ap_key, "120", date(2026, 11, 5))
+    sage_paid = created.record.model_copy(update={"amount_paid": Decimal(120)})
+    append_versions(ledger, [NewVersion.of(check), NewVersion.of(sage_paid)])
+    assert _about(_plan(ledger, "purchases"), check.key, ap_key, "P880004", "80004") == []
