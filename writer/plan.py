@@ -6,6 +6,7 @@ planner over it, masters first (a document's intent depends on its customer's). 
 the records no intent could be planned for. `submit_plan` stores a plan for the applier:
 its intents in the outbox, its conflicts as decisions (`record_conflicts`) and its
 rejections as dead letters, each once; the applier then applies the intents.
+`PlanWhenChanged` plans only when the ledger moved since its last plan (`high_water`).
 """
 
 from __future__ import annotations
@@ -135,6 +136,35 @@ def dead_letter_rejections(
             if row.rowcount:
                 new.append(rejection)
     return new
+
+
+def high_water(conn: psycopg.Connection[Any]) -> tuple[object, ...]:
+    """Where the ledger stands for planning: the newest record version of each stream,
+    link, intent, outcome, dead letter and decision (retries and approvals are decisions),
+    and the day (a plan reads today's date). It only grows; equal marks plan alike."""
+    row = conn.execute(query("high_water")).fetchone()
+    assert row is not None
+    return (*row, date.today())
+
+
+class PlanWhenChanged:
+    """Runs `plan` only when the ledger has moved since the last plan that ran, so a tick
+    with nothing new skips planning. The mark is read before planning: what arrives while
+    a plan runs is planned on the next tick. A plan that fails leaves the mark where it
+    was, so the next tick plans again."""
+
+    def __init__(self, plan: Callable[[], object]) -> None:
+        self.plan = plan
+        self.last: tuple[object, ...] | None = None
+
+    def __call__(self, conn: psycopg.Connection[Any]) -> bool:
+        """Plans if the ledger moved (True) or skips (False); `conn` reads the mark."""
+        mark = high_water(conn)
+        if mark == self.last:
+            return False
+        self.plan()
+        self.last = mark
+        return True
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The systems the applier writes to, behind one small protocol: `write` a record and
-return its key there (to KashFlow also a product's stock level), and `find` a record
+return its key there (to KashFlow also a product's stock level and a Sage 100 order's
+status, shown on the quote of the same number), and `find` a record
 after an uncertain outcome (KashFlow: by code, number or the payment's reference; Sage
 100: by key over ODBC, a receipt by customer and check, a supplier payment by bank, check
 number and vendor), so nothing is written twice.
@@ -14,7 +15,9 @@ from typing import Any, Protocol
 from canonical import (
     CanonicalRecord,
     Customer,
+    DocumentLine,
     NotFound,
+    OrderStatus,
     Payment,
     Product,
     PurchaseInvoice,
@@ -91,6 +94,11 @@ class KashFlowTarget:
             products.update_record(
                 products.read(record.product_key), {"QuantityInStock": record.quantity_on_hand}
             )
+            return record.key
+        if isinstance(record, OrderStatus):
+            # KashFlow has no sales orders: the status files the quote of the same number
+            # under a category (create and update alike; filing again changes nothing).
+            self.client.quotes.show_order_status(record)
             return record.key
         if isinstance(record, Payment) and operation == "create":
             made = self.client.payments.record(record)
@@ -231,6 +239,13 @@ SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
 """How each kind of record is searched for in Sage 100 after an uncertain outcome."""
 
 
+def _negated(line: DocumentLine) -> DocumentLine:
+    return line.model_copy(
+        update={"unit_price": -line.unit_price, "net_amount": -line.net_amount,
+                "tax_amount": -line.tax_amount}
+    )  # fmt: skip
+
+
 def stream_entity(system: str, entity: str, payload: Mapping[str, Any]) -> str:
     """The change-capture stream that reads a written record back: Sage 100's supplier
     payments (A/P checks) have a stream of their own beside the cash receipts."""
@@ -257,7 +272,25 @@ class Sage100Target:
                 raise _refused(self.system, operation, record)
             self.writer.delete_customer(record.key)
             return record.key
+        if (
+            isinstance(record, SalesInvoice)
+            and native_fields
+            and "ApplyToInvoiceNo" in native_fields
+        ):
+            return self._write_memo(record, native_fields)
         return self.writer.write(record, native_fields or {})
+
+    def _write_memo(self, memo: SalesInvoice, native_fields: Mapping[str, str]) -> str:
+        """A credit or debit memo under its own number. The record holds it as A/R history
+        does (a credit memo's amounts negative); data entry takes a credit as positive
+        amounts, the InvoiceType saying which way they go."""
+        if native_fields.get("InvoiceType") == "CM":
+            lines = tuple(_negated(line) for line in memo.lines)
+            memo = memo.model_copy(
+                update={"lines": lines, "net_amount": -memo.net_amount,
+                        "tax_amount": -memo.tax_amount, "gross_amount": -memo.gross_amount}
+            )  # fmt: skip
+        return self.writer.write(memo, native_fields, number=keys.ar_invoice_no_for(memo.key))
 
     def find(self, operation: str, record: CanonicalRecord) -> str | None:
         search = SAGE100_SEARCHES.get(type(record))

@@ -1,8 +1,9 @@
 """Applying on procrastinate, beside the CDC pollers on the same app: a `writer.apply`
-job plans every flow into the outbox, then applies every pending intent; it is deferred
-by a tick every few seconds and by `defer_apply` (after planning, an approval or a
-dead-letter retry). Its queueing lock keeps one queued at a time; appliers on many
-workers still never apply one intent twice (each intent is locked while it is applied)."""
+job plans every flow into the outbox (when the ledger moved since its last plan), then
+applies every pending intent; it is deferred by a tick every few seconds and by
+`defer_apply` (after planning, an approval or a dead-letter retry). Its queueing lock
+keeps one queued at a time; appliers on many workers still never apply one intent twice
+(each intent is locked while it is applied)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from writer.apply import Applier
+from writer.plan import PlanWhenChanged
 
 log = logging.getLogger("writer")
 
@@ -41,17 +43,21 @@ def register_apply_tasks(
 ) -> None:
     """Adds the apply task and its tick to `app` (the CDC workers' app). With `plan`, each
     apply first plans every flow over the ledger and stores the plan (what the polls
-    brought in since becomes intents); a plan that fails is logged, and what is stored
-    already is still applied."""
+    brought in since becomes intents) — unless nothing reached the ledger since the last
+    plan (`PlanWhenChanged`); a plan that fails is logged, and what is stored already is
+    still applied."""
+
+    planner = PlanWhenChanged(plan) if plan is not None else None
 
     @app.task(name=APPLY_TASK, queueing_lock=APPLY_TASK, retry=ApplyRetry())
     def apply(reason: str = "schedule") -> dict[str, Any]:
-        if plan is not None:
-            try:
-                plan()
-            except Exception as failed:  # the rules or the ledger; applying goes on
-                log.error("writer plan failed: %s: %s", type(failed).__name__, failed)
         with open_applier() as applier:
+            if planner is not None:
+                try:
+                    if not planner(applier.conn):
+                        log.debug("writer plan skipped: nothing new in the ledger")
+                except Exception as failed:  # the rules or the ledger; applying goes on
+                    log.error("writer plan failed: %s: %s", type(failed).__name__, failed)
             report = applier.apply()
         counts: dict[str, Any] = dict(report.counts())
         if report.succeeded or report.dead_lettered or report.failed_transient:

@@ -40,11 +40,11 @@ from connectors.kashflow.resources import (
     INVOICES,
     PRODUCTS,
     PURCHASES,
-    QUOTES,
     SUPPLIERS,
     Documents,
     Nominals,
     Payments,
+    Quotes,
     RawResource,
     Resource,
     bulk_payments,
@@ -178,7 +178,7 @@ class KashFlowClient:
         self.suppliers = Resource(self, SUPPLIERS)
         self.invoices = Documents(self, INVOICES)
         self.purchases = Documents(self, PURCHASES)
-        self.quotes = RawResource(self, QUOTES)
+        self.quotes = Quotes(self)
         self.nominals = Nominals(self)
         self.gl_accounts = Resource(self, GL_ACCOUNTS)
         self.products = Resource(self, PRODUCTS)

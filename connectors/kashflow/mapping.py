@@ -501,3 +501,18 @@ def payments_of(
         to_payment(line, document, kind, vocabulary)
         for line in field(document, "PaymentLines") or []
     ]
+
+
+ORDER_STATUS_CATEGORIES: dict[str, tuple[str, int]] = {
+    "open": ("Sage order: open", 5),
+    "backordered": ("Sage order: backordered", 4),
+    "on_hold": ("Sage order: on hold", 1),
+    "shipped": ("Sage order: shipped", 8),
+    "invoiced": ("Sage order: invoiced", 3),
+    "complete": ("Sage order: complete", 11),
+    "cancelled": ("Sage order: cancelled", 12),
+}
+"""How a Sage 100 sales order's status shows on the KashFlow quote of the same number:
+the quote category (name, IconId) it is filed under, created the first time it is needed
+(blue flag open, yellow flag backordered, red flag on hold, green marker shipped, green
+flag invoiced, tick complete, cross cancelled)."""

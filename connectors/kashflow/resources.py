@@ -93,6 +93,7 @@ PRODUCTS = ResourceTable[canonical.Product](
     first_code=90000,
 )
 QUOTES = Endpoint("/quotes", "quote", "Number")
+QUOTE_CATEGORIES = Endpoint("/quotecategories", "quote_category", "Number")
 NOMINALS = Endpoint("/nominals", "nominal", "Id")
 BANK_ACCOUNTS = Endpoint("/bankaccounts", "bank_account", "Id")
 
@@ -322,6 +323,58 @@ class Documents(Resource[D]):
             entity="payment",
             key=str(line_id),
         )
+
+
+class Quotes(RawResource):
+    """Quotes, the categories they are filed under, and their conversion into invoices."""
+
+    def __init__(self, client: KashFlowClient) -> None:
+        super().__init__(client, QUOTES)
+        self.categories_path = RawResource(client, QUOTE_CATEGORIES)
+
+    def categories(self) -> list[Raw]:
+        """Every quote category (`/quotecategories` answers a bare list)."""
+        answer = self.client.request("GET", QUOTE_CATEGORIES.path, entity="quote_category")
+        listed = answer.get("Data", []) if isinstance(answer, dict) else answer
+        return [dict(category) for category in listed]
+
+    def _named(self, name: str, icon_id: int) -> Raw | None:
+        return next(
+            (c for c in self.categories() if c.get("Name") == name and c.get("IconId") == icon_id),
+            None,
+        )
+
+    def category(self, name: str, icon_id: int) -> Raw:
+        """The category of that name and icon, created when there is none (after an
+        uncertain create it is looked for before posting again)."""
+        found = self._named(name, icon_id)
+        if found is not None:
+            return found
+        body = {"Name": name, "IconId": icon_id}
+        return self.categories_path.create_once(body, name, lambda: self._named(name, icon_id))
+
+    def file_under(self, number: str | int, category: Mapping[str, Any]) -> Raw:
+        """Files quote `number` under `category` (a PUT that names only `Category`)."""
+        return self.update(number, {"Category": {"Number": category["Number"]}})
+
+    def show_order_status(self, order: canonical.OrderStatus) -> Raw:
+        """Shows a Sage 100 sales order's status on the quote of the same number: filed
+        under that status's category (`mapping.ORDER_STATUS_CATEGORIES`)."""
+        name, icon_id = mapping.ORDER_STATUS_CATEGORIES[order.status]
+        return self.file_under(order.key, self.category(name, icon_id))
+
+    def convert_to_invoices(
+        self, numbers: list[int], *, retain: bool | None = None
+    ) -> dict[int, int]:
+        """Converts quotes into invoices, all or none; quote number -> invoice number.
+        `retain` keeps the quotes (absent: the account's quote settings decide)."""
+        params: dict[str, Any] = {"convertfrom": "quote"}
+        if retain is not None:
+            params["retainafterconversion"] = "true" if retain else "false"
+        answer = self.client.request(
+            "POST", "/internal/invoices", params=params, json=list(numbers), entity="quote"
+        )
+        return {int(row["QuoteNumber"]): int(row["InvoiceNumber"]) for row in answer}
 
 
 class Nominals(RawResource):

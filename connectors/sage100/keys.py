@@ -10,6 +10,7 @@ Canonical keys of records read from Sage 100:
 | stock_level       | ItemCode|WarehouseCode                 | `TAB-00001|000`          |
 | gl_account        | Account (formatted)                   | `4000-00-00`             |
 | sales_invoice     | InvoiceNo (7, zero-filled)            | `0010001`                |
+| (its CM/DM memo)  | InvoiceNo less zero fill-version      | `10001-3`                |
 | purchase_invoice  | APDivisionNo-VendorNo|InvoiceNo        | `01-BRI0003|5001`        |
 | payment (receipt) | DepositNo|ARDivisionNo-CustomerNo|CheckNo | `00042|01-ACME0001|CHK1` |
 | payment (supplier) | CHECK|BankCode|CheckNo|CheckSeqNo     | `CHECK|A|P5001|000000`   |
@@ -114,6 +115,19 @@ def split_stock_key(key: str) -> tuple[str, str]:
 def ar_invoice_no_for(key: str) -> str:
     """AR InvoiceNo: seven characters, numbers zero-filled ("10001" -> "0010001")."""
     return zero_filled(key, AR_INVOICE_NO_WIDTH)
+
+
+def ar_adjustment_no(invoice_no: str, version: int) -> str:
+    """The InvoiceNo of the credit or debit memo that adjusts A/R invoice `invoice_no` to
+    version `version` of its source: the invoice's number without its zero fill, "-" and
+    the version ("0010001", 3 -> "10001-3"). Where that passes the seven characters of
+    InvoiceNo, "A" and six hex digits of a hash of both: never all digits, so never a
+    number Sage hands out."""
+    number = f"{invoice_no.lstrip('0') or '0'}-{version}"
+    if len(number) <= AR_INVOICE_NO_WIDTH:
+        return number
+    digest = hashlib.sha1(f"{invoice_no}:{version}".encode()).hexdigest()[:6].upper()
+    return f"A{digest}"
 
 
 def ap_invoice_key(division: str, vendor_no: str, invoice_no: str) -> str:

@@ -303,13 +303,17 @@ class Sage100Writer:
         )
 
     def write(
-        self, record: canonical.CanonicalRecord, extra: Mapping[str, Any] | None = None
+        self,
+        record: canonical.CanonicalRecord,
+        extra: Mapping[str, Any] | None = None,
+        number: str | None = None,
     ) -> str:
         """Creates or updates `record`, with `extra` header columns no canonical field
-        carries (a salesperson, ...); returns its Sage-side canonical key."""
+        carries (a salesperson, ...), under `number` when given (kept as it is, letters
+        and all); returns its Sage-side canonical key."""
         for kind, table in OBJECTS:
             if isinstance(record, kind) and table.accepts(record):
-                return self._write(table, record, extra=extra)
+                return self._write(table, record, number, extra)
         raise canonical.ValidationFailed(
             f"Sage 100 takes no writes of {record.entity}",
             system="sage100",
@@ -335,7 +339,7 @@ class Sage100Writer:
         call = self._call(table.bus_object, table.entity, key)
         if table.numbered_by is not None:
             column, method = table.numbered_by
-            if not columns[column].isdigit():
+            if not number and not columns[column].isdigit():
                 columns[column] = call.next_number(method)
                 call.key = table.sage_key(record, columns)
         for column, value in columns.items():
@@ -362,8 +366,8 @@ class Sage100Writer:
     def write_sales_invoice(
         self, invoice: canonical.SalesInvoice, *, number: str | None = None
     ) -> str:
-        """Posts `invoice` under its own number (zero-filled) or, when that will not fit,
-        the next number Sage hands out."""
+        """Posts `invoice` under `number` when given, else under its own number
+        (zero-filled) or, when that is not all digits, the next number Sage hands out."""
         return self._write(SALES_INVOICES, invoice, number)
 
     def write_purchase_invoice(self, invoice: canonical.PurchaseInvoice) -> str:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.kashflow import documents as docs
-from sandbox.kashflow import wire
+from sandbox.kashflow import quotes, wire
 from sandbox.kashflow.books import PAYMENT_METHODS, SORT_FIELDS, Books, NotFoundError
 from sandbox.kashflow.config import FaultPlan, LimitsUpdate, SandboxConfig
 from sandbox.kashflow.gate import Gate
@@ -80,6 +80,7 @@ def create_sandbox(config: SandboxConfig, store: Store) -> Sandbox:
     _auth(api, sessions)
     _masters(api, sandbox)
     _documents(api, sandbox)
+    _quotes(api, sandbox)
     _nominals_and_banks(api, sandbox)
     return sandbox
 
@@ -131,8 +132,8 @@ def _errors(api: FastAPI) -> None:
         )
 
 
-async def read_body(request: Request) -> Body:
-    """The request body as one JSON object, read no further than `wire.MAX_BODY_BYTES`."""
+async def read_raw(request: Request) -> bytes:
+    """The request body, read no further than `wire.MAX_BODY_BYTES`."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > wire.MAX_BODY_BYTES:
         raise BodyRefused(f"The request body is larger than {wire.MAX_BODY_BYTES} bytes.")
@@ -141,7 +142,12 @@ async def read_body(request: Request) -> Body:
         raw += chunk
         if len(raw) > wire.MAX_BODY_BYTES:
             break
-    return Body(wire.request_object(bytes(raw)))
+    return bytes(raw)
+
+
+async def read_body(request: Request) -> Body:
+    """The request body as one JSON object."""
+    return Body(wire.request_object(await read_raw(request)))
 
 
 def admin_body(model: type[AdminBody], body: Body) -> AdminBody:
@@ -457,6 +463,58 @@ def _payment_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
 
 
 # -- nominals, bank accounts, payment methods ---------------------------------------------
+# -- quote categories, settings and conversion ------------------------------------------
+def _quotes(api: FastAPI, sandbox: Sandbox) -> None:
+    sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
+
+    @api.get("/v2/quotecategories")
+    async def list_quote_categories(request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(quotes.categories(store))
+
+    @api.post("/v2/quotecategories")
+    async def create_quote_category(request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(quotes.put_category(store, await read_body(request), None), 201)
+
+    @api.get("/v2/quotecategories/{number}")
+    async def get_quote_category(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(books.require(quotes.CATEGORIES, str(number), "Quote category"))
+
+    @api.put("/v2/quotecategories/{number}")
+    async def update_quote_category(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        existing = books.require(quotes.CATEGORIES, str(number), "Quote category")
+        return json_response(quotes.put_category(store, await read_body(request), existing))
+
+    @api.delete("/v2/quotecategories/{number}")
+    async def delete_quote_category(number: int, request: Request) -> Response:
+        session_of(request, sessions)
+        books.require(quotes.CATEGORIES, str(number), "Quote category")
+        quotes.delete_category(store, number)
+        return Response(status_code=200)
+
+    @api.get("/v2/settings/quote")
+    async def quote_settings(request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(quotes.SETTINGS)
+
+    @api.post("/v2/internal/invoices")
+    async def convert_into_invoices(request: Request) -> Response:
+        session_of(request, sessions)
+        params = {k.lower(): v for k, v in request.query_params.items()}
+        retain = params.get("retainafterconversion")
+        if retain is not None and retain.lower() not in ("true", "false"):
+            raise Invalid("retainafterconversion", f"{retain!r} is not true or false")
+        converted = books.convert_quotes(
+            wire.request_json(await read_raw(request)),
+            params.get("convertfrom", ""),
+            None if retain is None else retain.lower() == "true",
+        )
+        return json_response(converted, 201)
+
+
 def _nominals_and_banks(api: FastAPI, sandbox: Sandbox) -> None:
     sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sandbox.kashflow import documents as docs
+from sandbox.kashflow import quotes
 from sandbox.kashflow.store import Store
 from sandbox.kashflow.wire import Body, Invalid
 
@@ -207,6 +208,7 @@ class Books:
         if resource == "quotes":
             record.pop("PaymentLines")
             record["Status"] = "NA"
+            record["Category"] = quotes.category_of(self.store, body)
         else:
             docs.settle(record, self.today())
         self.save_document(resource, record)
@@ -227,6 +229,44 @@ class Books:
             number = self.store.next_id(f"{resource}-number", 1)
             if self.store.get(resource, str(number)) is None:
                 return number
+
+    def convert_quotes(
+        self, numbers: Any, convert_from: str, retain: bool | None
+    ) -> list[dict[str, Any]]:
+        """Invoices made from quotes, all or none: each quote's customer, currency and
+        lines, issued today. The quotes are deleted after, unless `retain` (absent: the
+        settings decide) keeps them, filed under the settings' converted category."""
+        if convert_from.lower() != "quote":
+            raise Invalid("convertfrom", f"{convert_from!r} does not convert into invoices")
+        if not isinstance(numbers, list) or not numbers:
+            raise Invalid("Numbers", "the body is a list of quote numbers")
+        invalid = [
+            n
+            for n in numbers
+            if isinstance(n, bool)
+            or not isinstance(n, int)
+            or self.store.get("quotes", str(n)) is None
+        ]
+        if invalid:
+            raise Invalid(
+                "Numbers", f"these quote numbers are not valid: {', '.join(map(str, invalid))}",
+                "InvalidQuotes",
+            )  # fmt: skip
+        keep = retain if retain is not None else not quotes.SETTINGS["QuoteDelete"]
+        converted = []
+        for number in dict.fromkeys(numbers):
+            quote = self.require("quotes", str(number), "Quote")
+            issued = f"{self.today().isoformat()} 12:00:00"
+            invoice = self.put_document("invoices", quotes.invoice_body(quote, issued), None, None)
+            if keep:
+                filed = int(quotes.SETTINGS["QuoteConvertedCategory"])
+                if filed:
+                    quote["Category"] = self.store.get(quotes.CATEGORIES, str(filed))
+                    self.save_document("quotes", quote)
+            else:
+                self.store.delete("quotes", str(number))
+            converted.append({"InvoiceNumber": invoice["Number"], "QuoteNumber": number})
+        return converted
 
     def delete_document(self, resource: str, number: int) -> None:
         self.require(resource, str(number), resource[:-1].capitalize())

@@ -119,6 +119,15 @@ def _check_unicode(text: str) -> None:
 
 def request_object(raw: bytes) -> dict[str, Any]:
     """A request body as one JSON object within the size and depth limits, or `BodyRefused`."""
+    value = request_json(raw)
+    if not isinstance(value, dict):
+        raise BodyRefused("The request body must be a JSON object.")
+    return value
+
+
+def request_json(raw: bytes) -> Any:
+    """A request body as JSON within the size and depth limits (empty: `{}`), or
+    `BodyRefused`."""
     if len(raw) > MAX_BODY_BYTES:
         raise BodyRefused(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
     if not raw.strip():
@@ -131,8 +140,6 @@ def request_object(raw: bytes) -> dict[str, Any]:
         raise BodyRefused("The request body is not valid JSON.") from None
     if nesting_depth(value) > MAX_JSON_DEPTH:
         raise BodyRefused(_too_deep())
-    if not isinstance(value, dict):
-        raise BodyRefused("The request body must be a JSON object.")
     return value
 
 

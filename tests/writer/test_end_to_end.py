@@ -7,6 +7,7 @@ update of the same record, never a second one."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -184,15 +185,23 @@ def test_customers_flow_both_ways_once_and_an_edit_updates(
     assert about(pipeline.plan(), *ours) == []
 
 
+def _posted_to_sage100(pipeline: Pipeline, key: str) -> tuple[SalesInvoice, WriteIntent]:
+    """A new KashFlow invoice `key` of the first linked customer (150.00 net, 22.50 VAT
+    over two lines), polled, planned and posted to Sage 100: the invoice and its intent."""
+    customer = _first_linked(pipeline.url, "customer")
+    lines = _lines(("4000", "100.00", "20"), ("4010", "50.00", "5"))
+    invoice = SalesInvoice.build(customer_key=customer, **_document(key, lines))
+    plan, posting = _created_in_kashflow(pipeline, invoice, key, key.zfill(7))
+    assert pipeline.apply(plan, [posting]).succeeded == 1
+    return invoice, posting
+
+
 def test_a_kashflow_invoice_and_its_receipt_post_to_sage100_ar_once(
     pipeline: Pipeline, kashflow: KashFlowClient, reader: Sage100Reader
 ) -> None:
-    customer = _first_linked(pipeline.url, "customer")
-    lines = _lines(("4000", "100.00", "20"), ("4010", "50.00", "5"))
-    invoice = SalesInvoice.build(customer_key=customer, **_document("95001", lines))
-    plan, posting = _created_in_kashflow(pipeline, invoice, "95001", "0095001")
+    invoice, posting = _posted_to_sage100(pipeline, "95001")
+    customer = invoice.customer_key
     assert (posting.flow, posting.target_key) == ("sales_invoice_to_sage100", "0095001")
-    assert pipeline.apply(plan, [posting]).succeeded == 1
     [header] = _rows(
         reader,
         "SELECT CustomerNo, TaxableSalesAmt, NonTaxableSalesAmt, SalesTaxAmt, SalespersonNo"
@@ -250,11 +259,104 @@ def test_a_kashflow_invoice_and_its_receipt_post_to_sage100_ar_once(
     assert len(kashflow.invoices.payment_lines(95001)) == 1
 
 
+def _customer_balance(reader: Sage100Reader, customer: str) -> Decimal:
+    [row] = _rows(
+        reader, "SELECT CurrentBalance FROM AR_Customer WHERE ARDivisionNo = '01'"
+        " AND CustomerNo = ?", customer,
+    )  # fmt: skip
+    return Decimal(str(row["CurrentBalance"]))
+
+
+def _open_balance(reader: Sage100Reader, invoice_no: str) -> Decimal:
+    [row] = _rows(reader, "SELECT Balance FROM AR_OpenInvoice WHERE InvoiceNo = ?", invoice_no)
+    return Decimal(str(row["Balance"]))
+
+
+def _edited_in_kashflow(
+    pipeline: Pipeline, invoice: SalesInvoice, lines: tuple[DocumentLine, ...]
+) -> tuple[Plan, WriteIntent]:
+    """Edits `invoice` in KashFlow, polls and plans: the one intent about it."""
+    pipeline.kashflow.invoices.update_record(
+        invoice.model_copy(update={"lines": lines, **_totals(lines)})
+    )
+    pipeline.poll("kashflow:sales_invoice")
+    plan = pipeline.plan()
+    [memo] = about(plan, invoice.key)
+    return plan, memo
+
+
+def test_an_edit_of_a_posted_invoice_posts_the_difference_as_a_credit_or_debit_memo_once(
+    pipeline: Pipeline, reader: Sage100Reader, sage100_target: Sage100Target
+) -> None:
+    invoice = _posted_to_sage100(pipeline, "95101")[0]
+    pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    customer = invoice.customer_key
+    owed = _customer_balance(reader, customer)
+
+    # Down by 20.00 net and 4.00 VAT on the first line: a credit memo applied to 0095101.
+    lowered = _lines(("4000", "80.00", "20"), ("4010", "50.00", "5"))
+    plan, credit = _edited_in_kashflow(pipeline, invoice, lowered)
+    assert (credit.operation, dict(credit.native_fields)) == (
+        "create",
+        {"InvoiceType": "CM", "ApplyToInvoiceNo": "0095101"},
+    )
+    assert pipeline.apply(plan, [credit]).succeeded == 1
+    [header] = _rows(
+        reader,
+        "SELECT InvoiceType, ApplyToInvoiceNo, CustomerNo, TaxableSalesAmt, SalesTaxAmt"
+        " FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = ?",
+        credit.target_key,
+    )
+    assert (header["InvoiceType"], header["ApplyToInvoiceNo"], header["CustomerNo"]) == (
+        "CM", "0095101", customer,
+    )  # fmt: skip
+    assert Decimal(str(header["TaxableSalesAmt"])) == Decimal("-20.00")
+    assert Decimal(str(header["SalesTaxAmt"])) == Decimal("-4.00")
+    [detail] = _rows(
+        reader, "SELECT ExtensionAmt, TaxAmt FROM AR_InvoiceHistoryDetail WHERE InvoiceNo = ?",
+        credit.target_key,
+    )  # fmt: skip
+    assert (Decimal(str(detail["ExtensionAmt"])), Decimal(str(detail["TaxAmt"]))) == (
+        Decimal("-20.00"), Decimal("-4.00"),
+    )  # fmt: skip
+    assert _open_balance(reader, "0095101") == Decimal("148.50")
+    assert (
+        _rows(reader, "SELECT * FROM AR_OpenInvoice WHERE InvoiceNo = ?", credit.target_key) == []
+    )
+    assert _customer_balance(reader, customer) == owed - Decimal("24.00")
+
+    # Exactly once: applying again writes nothing; after an uncertain outcome the search
+    # finds the memo under its number.
+    assert pipeline.applier.apply([credit.idempotency_key]).succeeded == 0
+    assert sage100_target.find("create", credit.record) == credit.target_key
+    assert len(_rows(reader, "SELECT 1 FROM AR_InvoiceHistoryHeader WHERE ApplyToInvoiceNo = ?",
+                     "0095101")) == 1  # fmt: skip
+
+    # Read back: neither the memo nor the lower balance of 0095101 is written anywhere.
+    pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    assert about(pipeline.plan(), "95101", "0095101", credit.target_key) == [], "an echo"
+
+    # Up again, past the first posting: a debit memo for the difference.
+    raised = _lines(("4000", "130.00", "20"), ("4010", "50.00", "5"))
+    plan, debit = _edited_in_kashflow(pipeline, invoice, raised)
+    assert dict(debit.native_fields)["InvoiceType"] == "DM"
+    assert debit.target_key != credit.target_key
+    assert pipeline.apply(plan, [debit]).succeeded == 1
+    [header] = _rows(
+        reader, "SELECT TaxableSalesAmt, SalesTaxAmt FROM AR_InvoiceHistoryHeader"
+        " WHERE InvoiceNo = ?", debit.target_key,
+    )  # fmt: skip
+    assert (Decimal(str(header["TaxableSalesAmt"])), Decimal(str(header["SalesTaxAmt"]))) == (
+        Decimal("50.00"), Decimal("10.00"),
+    )  # fmt: skip
+    assert _open_balance(reader, "0095101") == Decimal("208.50")
+    pipeline.poll("sage100:sales_invoice", "kashflow:sales_invoice")
+    assert about(pipeline.plan(), "95101", "0095101", debit.target_key) == []
+
+
 def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
     pipeline: Pipeline, reader: Sage100Reader
 ) -> None:
-    # Nominals whose mapped accounts the seeded chart holds (5000 and 7500 map to
-    # sub-accounts 5000-01-00 and 7500-01-00 it does not).
     supplier = _first_linked(pipeline.url, "supplier")
     lines = _lines(("5010", "200.00", "20"), ("7502", "40.00", "0"))
     purchase = PurchaseInvoice.build(supplier_key=supplier, **_document("96001", lines))
@@ -294,6 +396,71 @@ def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
         sql = "SELECT message FROM ledger.dead_letter WHERE idempotency_key = %s"
         [(message,)] = _ledger(pipeline.url, sql, update.idempotency_key)
         assert "already exists" in message
+
+
+def _order_with_linked_customer(url: str) -> tuple[str, str]:
+    """A Sage 100 sales order of a customer linked to KashFlow: (order no, KashFlow code)."""
+    sql = (
+        "SELECT r.native_key, l.kashflow_key FROM ledger.current_record AS r"
+        " JOIN ledger.current_link AS l ON l.entity = 'customer'"
+        " AND l.sage100_key = r.payload->>'customer_key'"
+        " WHERE r.system = 'sage100' AND r.entity = 'order_status'"
+        " ORDER BY r.native_key LIMIT 1"
+    )
+    [(order_no, customer)] = _ledger(url, sql)
+    return str(order_no), str(customer)
+
+
+def _ship_in_sage(company_db: Path, order_no: str, clock: Clock) -> None:
+    """A Sage 100 user ships the order (status S, ship date), stamped as Sage stamps."""
+    now = clock.advance(minutes=1)
+    hours = now.hour + now.minute / 60 + now.second / 3600
+    with sqlite3.connect(company_db) as sage:
+        sage.execute(
+            "UPDATE SO_SalesOrderHeader SET OrderStatus = 'S', ShipExpireDate = ?,"
+            " DateUpdated = ?, TimeUpdated = ? WHERE SalesOrderNo = ?",
+            ("2026-11-04", now.date().isoformat(), f"{hours:.5f}", order_no),
+        )
+
+
+def test_a_sage_order_status_shows_on_the_kashflow_quote_of_its_number_once(
+    pipeline: Pipeline, kashflow: KashFlowClient, company_db: Path, clock: Clock
+) -> None:
+    order_no, customer = _order_with_linked_customer(pipeline.url)
+    quote_no = int(order_no)
+    nominal = kashflow.invoices.get(next(kashflow.invoices.list(perpage=1))["Number"])
+    kashflow.quotes.create(
+        {"Number": quote_no, "CustomerCode": customer, "IssuedDate": "2026-10-01 12:00:00",
+         "LineItems": [{"Description": "Quoted", "Quantity": 1, "Rate": 10,
+                        "NominalCode": nominal["LineItems"][0]["NominalCode"]}]}
+    )  # fmt: skip
+    plan = pipeline.plan()
+    [first] = about(plan, order_no)
+    assert (first.flow, first.target_system, first.target_key) == (
+        "order_status_to_kashflow", "kashflow", str(quote_no),
+    )  # fmt: skip
+    assert pipeline.apply(plan, [first]).succeeded == 1
+    was = first.record.status
+    assert kashflow.quotes.get(quote_no)["Category"]["Name"] == f"Sage order: {was}".replace(
+        "_", " "
+    )
+
+    _ship_in_sage(company_db, order_no, clock)
+    pipeline.poll("sage100:order_status")
+    plan = pipeline.plan()
+    [shipped] = about(plan, order_no)
+    assert (shipped.operation, shipped.record.status) == ("update", "shipped")
+    assert pipeline.apply(plan, [shipped]).succeeded == 1
+    category = kashflow.quotes.get(quote_no)["Category"]
+    assert (category["Name"], category["IconType"], category["IconColor"]) == (
+        "Sage order: shipped", "marker", "green",
+    )  # fmt: skip
+    assert kashflow.quotes.get(quote_no)["CustomerReference"] is None, "nothing else changed"
+
+    pipeline.poll()
+    assert about(pipeline.plan(), order_no, str(quote_no)) == [], "written again"
+    names = [c["Name"] for c in kashflow.quotes.categories()]
+    assert names.count("Sage order: shipped") == 1, "one category per status"
 
 
 def test_the_users_path_is_sync_once_then_apply(

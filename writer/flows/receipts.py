@@ -24,6 +24,8 @@ from decimal import Decimal
 from canonical import Allocation, Payment, SalesInvoice
 from connectors.sage100.mapping import PAYMENT_TYPES
 from ledger import StoredVersion
+from writer.flows.adjustments import FLOW as INVOICE_FLOW
+from writer.flows.adjustments import adjusted_by
 from writer.flows.base import Planner, Source
 from writer.flows.references import master_counterpart
 from writer.flows.sales_invoices import invoice_counterpart
@@ -225,8 +227,13 @@ def plan_paid_status(planner: Planner) -> None:
         sage_invoice, kashflow_invoice = sage_version.record(), kashflow_version.record()
         assert isinstance(sage_invoice, SalesInvoice)
         assert isinstance(kashflow_invoice, SalesInvoice)
-        sage_paid = sage_invoice.amount_paid + in_flight(
-            planner, RECEIPT_FLOW, counterpart.key, sage_version
+        sage_paid = (
+            sage_invoice.amount_paid
+            + adjusted_by(
+                state.written_from(INVOICE_FLOW, "kashflow", kashflow_key),
+                sage_version.observed_at,
+            )
+            + in_flight(planner, RECEIPT_FLOW, counterpart.key, sage_version)
         )
         kashflow_paid = kashflow_invoice.amount_paid + in_flight(
             planner, PAID_FLOW, kashflow_key, kashflow_version

@@ -6,8 +6,9 @@ customer's create when it is new), nominals become G/L accounts and VAT rates ta
 by the lookups, a missing due date comes from the customer's terms, and an amount over
 the threshold waits for an approval. An invoice already in Sage 100 under its number with
 the same totals is the same invoice and is not written; with other totals it is refused
-(never a second one). A later version of an invoice plans an update only when what is
-written changed (not its paid amount, which the receipts flows carry).
+(never a second one). A later version of a posted invoice whose amounts changed plans a
+credit or debit memo for the difference (`writer.flows.adjustments`); its paid amount is
+not an edit (the receipts flows carry it).
 
 Daily journal: the invoices of one day not yet journaled become one entry: a debit to
 receivables for the gross, and per G/L account and VAT code a credit line for the net
@@ -23,12 +24,11 @@ from decimal import Decimal
 from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
+from writer.flows.adjustments import FLOW, is_memo, plan_adjustment, posted_invoice
 from writer.flows.base import Planner, Source
-from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
+from writer.flows.journals import DailyJournal, plan_daily_journals
 from writer.flows.references import Counterpart, master_counterpart
-from writer.intents import Operation
 
-FLOW = "sales_invoice_to_sage100"
 SALES_JOURNAL = DailyJournal(
     flow="sales_invoice_journal_to_sage100",
     entity="sales_invoice",
@@ -36,7 +36,6 @@ SALES_JOURNAL = DailyJournal(
     label="Sales",
     sign=Decimal(1),
 )
-WRITTEN = ("customer_key", *DOCUMENT_FIELDS)
 
 
 def plan_sales_invoices(planner: Planner) -> None:
@@ -62,25 +61,21 @@ def _plan_invoice(planner: Planner, version: StoredVersion) -> None:
     record, depends_on, warnings = mapped
     before = planner.state.written_from(FLOW, "kashflow", invoice.key)
     if before:
-        written = before[-1].record()
-        if all(getattr(written, f) == getattr(record, f) for f in WRITTEN):
-            return
-        operation: Operation = "update"
-    else:
-        existing = planner.state.version("sage100", "sales_invoice", record.key)
-        if existing is not None:
-            _already_there(planner, source, record, existing)
-            return
-        operation = "create"
+        plan_adjustment(planner, source, record, before)
+        return
+    existing = planner.state.version("sage100", "sales_invoice", record.key)
+    if existing is not None:
+        _already_there(planner, source, record, existing)
+        return
     planner.intent(
         FLOW,
-        operation,
+        "create",
         record,
         source,
         amount=record.gross_amount,
         depends_on=depends_on,
         warnings=warnings,
-        native_fields=planner.salesperson() if operation == "create" else (),
+        native_fields=planner.salesperson(),
     )
 
 
@@ -192,13 +187,13 @@ def invoice_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | No
     """The Sage 100 invoice of a KashFlow invoice: written by this flow (now or before),
     or already there under its number."""
     for intent in planner.plan.intents:
-        if intent.flow == FLOW and intent.source_key == kashflow_key:
+        if intent.flow == FLOW and intent.source_key == kashflow_key and not is_memo(intent):
             return Counterpart(intent.target_key, intent.idempotency_key)
-    before = planner.state.written_from(FLOW, "kashflow", kashflow_key)
-    if before:
-        pending = before[-1].status != "succeeded"
-        written = before[-1].written_key or sage100_invoice_key(kashflow_key)
-        return Counterpart(written, before[-1].idempotency_key if pending else None)
+    posted = posted_invoice(planner.state.written_from(FLOW, "kashflow", kashflow_key))
+    if posted is not None:
+        pending = posted.status != "succeeded"
+        written = posted.written_key or sage100_invoice_key(kashflow_key)
+        return Counterpart(written, posted.idempotency_key if pending else None)
     key = sage100_invoice_key(kashflow_key)
     if planner.state.version("sage100", "sales_invoice", key) is not None:
         return Counterpart(key)

@@ -186,3 +186,20 @@ class Rules(_Strict):
     enrichment: EnrichmentRules = EnrichmentRules()
     routing: RoutingRules = RoutingRules()
     aggregation: AggregationRules
+
+    def sage100_accounts(self) -> dict[str, str]:
+        """Every Sage 100 G/L account the rules name, by the key that names it."""
+        journal = self.aggregation.journal
+        return {
+            **{
+                f"lookups.nominals.{code}": account
+                for code, account in self.lookups.nominals.items()
+            },
+            **{
+                f"lookups.payment_methods.{method}.cash_account": rule.cash_account
+                for method, rule in self.lookups.payment_methods.items()
+            },
+            "aggregation.journal.receivables_account": journal.receivables_account,
+            "aggregation.journal.payables_account": journal.payables_account,
+            "aggregation.journal.vat_account": journal.vat_account,
+        }

@@ -1,6 +1,8 @@
 """A/R documents through the BOI: invoices (`AR_Invoice_bus`), posted on write to invoice
-history and open invoices, taking stock and raising the customer's balance; and cash
-receipts (`AR_CashReceipts_bus`), applied to open invoices and lowering it.
+history and open invoices, taking stock and raising the customer's balance, and credit
+and debit memos (InvoiceType CM, DM: entered as positive amounts, kept negative in history
+for a credit) that apply to an open invoice's balance or stand as open items of their
+own; and cash receipts (`AR_CashReceipts_bus`), applied to open invoices and lowering it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,19 @@ from sandbox.sage100.boi.documents import (
     _tax_split,
 )
 from sandbox.sage100.boi.objects import _Buffer, _money
+
+INVOICE_TYPES = ("IN", "CM", "DM")
+"""AR_Invoice_bus InvoiceType: invoice, credit memo, debit memo."""
+
+
+def _signed(line: dict[str, Any], sign: Decimal) -> dict[str, Any]:
+    """A line as history keeps it: a credit memo's quantity and amounts negative."""
+    if sign > 0:
+        return dict(line)
+    return line | {
+        column: str(-_money(line.get(column)))
+        for column in ("QuantityShipped", "QuantityOrdered", "ExtensionAmt", "TaxAmt")
+    }
 
 
 class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
@@ -59,6 +74,8 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         }
 
     def _check_value(self, column: str, value: Any) -> str | None:
+        if column == "InvoiceType" and value not in INVOICE_TYPES:
+            return f"The InvoiceType {value} is not valid; use {', '.join(INVOICE_TYPES)}."
         if column == "CustomerNo":
             division = self._buffer.text("ARDivisionNo") or "01"
             customer = self._customer(division, value)
@@ -108,7 +125,14 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
         if problem:
             return problem
-        taxable, non_taxable, tax = _tax_split(self.oLines.written)
+        kind = header.get("InvoiceType") or "IN"
+        applied_to = header.get("ApplyToInvoiceNo") or ""
+        problem = self._apply_to_problem(kind, applied_to)
+        if problem:
+            return problem
+        sign = Decimal(-1) if kind == "CM" else Decimal(1)
+        lines = [_signed(values, sign) for values in self.oLines.written]
+        taxable, non_taxable, tax = _tax_split(lines)
         header |= {
             "TaxableSalesAmt": str(taxable),
             "NonTaxableSalesAmt": str(non_taxable),
@@ -117,7 +141,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         }
         self._default_due_date("AR_TermsCode", header)
         self._upsert(self.TABLE, self._buffer, created=True)
-        for seq, values in enumerate(self.oLines.written, start=1):
+        for seq, values in enumerate(lines, start=1):
             detail = values | {
                 "InvoiceNo": header["InvoiceNo"],
                 "HeaderSeqNo": header["HeaderSeqNo"],
@@ -126,6 +150,68 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             self._put(self.LINE_TABLE, detail)
             self._take_stock(values)
         total = taxable + non_taxable + tax
+        if applied_to:
+            self._apply_to(header, applied_to, total)
+        else:
+            self._open_item(header, taxable, non_taxable, tax)
+        customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
+        if customer is not None and total > 0:
+            limit = _money(customer["CreditLimit"])
+            owed = _money(customer["CurrentBalance"]) + total
+            if limit and owed > limit:
+                self._warning = (
+                    f"The CustomerNo {header['ARDivisionNo']}-{header['CustomerNo']} is over"
+                    f" its credit limit of {limit:.2f} by {owed - limit:.2f}."
+                )
+        self._update_customer_balance(header["ARDivisionNo"], header["CustomerNo"], total)
+        return None
+
+    def _apply_to_problem(self, kind: str, applied_to: str) -> str | None:
+        """Why a memo cannot apply to `applied_to`: only credit and debit memos apply to
+        an invoice, and only to an open invoice of their own customer."""
+        if not applied_to:
+            return None
+        if kind == "IN":
+            return "The ApplyToInvoiceNo is for credit and debit memos only."
+        division, customer_no = (
+            self._buffer.values["ARDivisionNo"],
+            self._buffer.values["CustomerNo"],
+        )
+        where = {"ARDivisionNo": division, "CustomerNo": customer_no, "InvoiceNo": applied_to,
+                 "InvoiceType": "IN"}  # fmt: skip
+        if self._row("AR_OpenInvoice", where) is None:
+            return (
+                f"The ApplyToInvoiceNo {applied_to} is not an open invoice of customer"
+                f" {division}-{customer_no}."
+            )
+        return None
+
+    def _apply_to(self, header: dict[str, Any], applied_to: str, total: Decimal) -> None:
+        """A memo applied to an invoice moves that invoice's open balance (a credit down,
+        a debit up); it has no open item of its own."""
+        where = {"ARDivisionNo": header["ARDivisionNo"], "CustomerNo": header["CustomerNo"],
+                 "InvoiceNo": applied_to, "InvoiceType": "IN"}  # fmt: skip
+        invoice = self._row("AR_OpenInvoice", where)
+        assert invoice is not None
+        stamp = self._stamp()
+        self.db.execute(
+            "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
+            " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?"
+            " AND InvoiceType = 'IN'",
+            (
+                str(_money(invoice["Balance"]) + total),
+                stamp["DateUpdated"],
+                stamp["TimeUpdated"],
+                stamp["UserUpdatedKey"],
+                header["ARDivisionNo"],
+                header["CustomerNo"],
+                applied_to,
+            ),
+        )
+
+    def _open_item(
+        self, header: dict[str, Any], taxable: Decimal, non_taxable: Decimal, tax: Decimal
+    ) -> None:
         open_invoice = {
             "ARDivisionNo": header["ARDivisionNo"],
             "CustomerNo": header["CustomerNo"],
@@ -141,20 +227,9 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "TaxableAmt": str(taxable),
             "NonTaxableAmt": str(non_taxable),
             "SalesTaxAmt": str(tax),
-            "Balance": str(total),
+            "Balance": str(taxable + non_taxable + tax),
         }
         self._put("AR_OpenInvoice", open_invoice)
-        customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
-        if customer is not None:
-            limit = _money(customer["CreditLimit"])
-            owed = _money(customer["CurrentBalance"]) + total
-            if limit and owed > limit:
-                self._warning = (
-                    f"The CustomerNo {header['ARDivisionNo']}-{header['CustomerNo']} is over"
-                    f" its credit limit of {limit:.2f} by {owed - limit:.2f}."
-                )
-        self._update_customer_balance(header["ARDivisionNo"], header["CustomerNo"], total)
-        return None
 
     def _take_stock(self, line: dict[str, Any]) -> None:
         if line.get("ItemType") != "1":

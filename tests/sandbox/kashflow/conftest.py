@@ -43,3 +43,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     db = Path(tmp_path_factory.mktemp("kashflow-sandbox")) / "kashflow.db"
     with SandboxServer(open_sandbox(db, SandboxConfig(rate_limit_per_second=None))) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def http(server: SandboxServer, kashflow_login: Login) -> Iterator[httpx.Client]:
+    """A client of the module's sandbox at `/v2`, logged in."""
+    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+        client.headers.update(kashflow_login(client))
+        yield client

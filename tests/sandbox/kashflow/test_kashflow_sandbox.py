@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,6 @@ from sandbox.datagen import generate_company
 from sandbox.kashflow import SandboxConfig, SandboxServer, open_sandbox
 
 Login = Callable[[httpx.Client], dict[str, str]]
-
-
-@pytest.fixture(scope="module")
-def http(server: SandboxServer, kashflow_login: Login) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        client.headers.update(kashflow_login(client))
-        yield client
 
 
 def test_it_holds_the_kashflow_side_of_the_generated_company(http: httpx.Client) -> None:

@@ -291,6 +291,75 @@ def test_a_date_must_be_a_date(new_object: NewObject) -> None:
     assert invoice.sLastErrorMsg == "The InvoiceDate is not a valid date: '2026-11-02'."
 
 
+def _memo(new_object: NewObject, number: str, customer_no: str, kind: str, applied_to: str) -> Any:
+    memo = new_object("AR_Invoice_bus")
+    assert memo.nSetKey(number) == 2
+    assert memo.nSetValue("CustomerNo$", customer_no) == 1
+    assert memo.nSetValue("InvoiceType$", kind) == 1, memo.sLastErrorMsg
+    assert memo.nSetValue("ApplyToInvoiceNo$", applied_to) == 1
+    assert memo.nSetValue("InvoiceDate$", "20261102") == 1
+    return memo
+
+
+def test_a_credit_memo_applied_to_an_invoice_lowers_its_balance_and_is_negative_in_history(
+    new_object: NewObject, query: Query
+) -> None:
+    target = query(
+        "SELECT CustomerNo, InvoiceNo, Balance FROM AR_OpenInvoice WHERE Balance > 30"
+        " AND InvoiceType = 'IN' ORDER BY InvoiceNo"
+    )[0]
+    owed = "SELECT CurrentBalance FROM AR_Customer WHERE CustomerNo = ?"
+    before = money(one(query, owed, target["CustomerNo"])["CurrentBalance"])
+    credit = _memo(new_object, "CR-1", target["CustomerNo"], "CM", target["InvoiceNo"])
+    assert add_line(credit, **{"ItemCode$": "/MISC"}, UnitPrice="20.00", TaxRate=20,
+                    TaxAmt="4.00") == 1  # fmt: skip
+    assert credit.nWrite() == 1, credit.sLastErrorMsg
+    header = one(query, "SELECT * FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = 'CR-1'")
+    assert (header["InvoiceType"], header["ApplyToInvoiceNo"]) == ("CM", target["InvoiceNo"])
+    assert (money(header["TaxableSalesAmt"]), money(header["SalesTaxAmt"])) == (
+        Decimal("-20.00"), Decimal("-4.00"),
+    )  # fmt: skip
+    detail = one(query, "SELECT * FROM AR_InvoiceHistoryDetail WHERE InvoiceNo = 'CR-1'")
+    assert (money(detail["ExtensionAmt"]), money(detail["QuantityShipped"])) == (
+        Decimal("-20.00"), Decimal("-1.00"),
+    )  # fmt: skip
+    opened = one(
+        query, "SELECT Balance FROM AR_OpenInvoice WHERE InvoiceNo = ?", target["InvoiceNo"]
+    )
+    assert money(opened["Balance"]) == money(target["Balance"]) - Decimal("24.00")
+    assert query("SELECT * FROM AR_OpenInvoice WHERE InvoiceNo = 'CR-1'") == []
+    after = money(one(query, owed, target["CustomerNo"])["CurrentBalance"])
+    assert after == before - Decimal("24.00")
+
+
+def test_a_debit_memo_raises_the_balance_and_a_memo_applies_only_to_its_customers_invoice(
+    new_object: NewObject, query: Query
+) -> None:
+    mine, other = query(
+        "SELECT CustomerNo, InvoiceNo, Balance FROM AR_OpenInvoice WHERE InvoiceType = 'IN'"
+        " ORDER BY InvoiceNo"
+    )[:2]
+    assert mine["CustomerNo"] != other["CustomerNo"]
+    debit = _memo(new_object, "DR-1", mine["CustomerNo"], "DM", mine["InvoiceNo"])
+    add_line(debit, **{"ItemCode$": "/MISC"}, UnitPrice="15.00")
+    assert debit.nWrite() in (1, -1), debit.sLastErrorMsg
+    opened = one(query, "SELECT Balance FROM AR_OpenInvoice WHERE InvoiceNo = ?", mine["InvoiceNo"])
+    assert money(opened["Balance"]) == money(mine["Balance"]) + Decimal("15.00")
+
+    stray = _memo(new_object, "CR-2", mine["CustomerNo"], "CM", other["InvoiceNo"])
+    add_line(stray, **{"ItemCode$": "/MISC"}, UnitPrice="5.00")
+    assert stray.nWrite() == 0
+    assert stray.sLastErrorMsg == (
+        f"The ApplyToInvoiceNo {other['InvoiceNo']} is not an open invoice of customer"
+        f" 01-{mine['CustomerNo']}."
+    )
+    assert query("SELECT * FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = 'CR-2'") == []
+    odd = new_object("AR_Invoice_bus")
+    assert odd.nSetKey("XX-1") == 2
+    assert odd.nSetValue("InvoiceType$", "ZZ") == 0
+    assert odd.sLastErrorMsg == "The InvoiceType ZZ is not valid; use IN, CM, DM."
+
+
 def test_a_cash_receipt_reduces_the_open_invoice_and_the_balance(
     new_object: NewObject, query: Query
 ) -> None:

@@ -1,6 +1,7 @@
 """Sales invoices and receipts, KashFlow -> Sage 100, and Sage 100 paid status -> KashFlow,
 planned over a ledger read from both sandboxes: the intents carry the right customer,
-accounts, tax and totals; planning again plans nothing; an edit plans an update; our own
+accounts, tax and totals; planning again plans nothing; an edit of a posted invoice plans
+a credit or debit memo for the difference (or is refused in one line); our own
 writes coming back plan nothing."""
 
 from __future__ import annotations
@@ -115,12 +116,63 @@ def test_a_new_invoice_plans_one_ar_invoice_with_mapped_accounts_tax_and_totals(
 
     edited = _invoice("90001", customer, ("4000", "120.00", "20"), ("4010", "50.00", "5"))
     append_versions(ledger, [NewVersion.of(edited)])
-    [update] = _about(_plan(ledger), "90001")
-    assert (update.operation, update.target_key, _rec(update).gross_amount) == (
-        "update",
-        "0090001",
-        Decimal("196.50"),
+    [memo] = _about(_plan(ledger), "90001")
+    assert (memo.operation, memo.target_key, dict(memo.native_fields)) == (
+        "create",
+        "90001-3",
+        {"InvoiceType": "DM", "ApplyToInvoiceNo": "0090001"},
     )
+    assert [(line.gl_account, line.net_amount, line.tax_amount) for line in _rec(memo).lines] == [
+        ("4000-00-00", Decimal("20.00"), Decimal("4.00"))
+    ]
+    assert memo.depends_on == (intent.idempotency_key,), "waits for the posting"
+
+    record_intents(ledger, [memo])
+    lowered = _invoice("90001", customer, ("4000", "120.00", "20"), ("4010", "30.00", "5"))
+    append_versions(ledger, [NewVersion.of(lowered)])
+    [credit] = _about(_plan(ledger), "90001")
+    assert (credit.target_key, dict(credit.native_fields)["InvoiceType"]) == ("90001-4", "CM")
+    assert [(line.gl_account, line.net_amount, line.tax_amount) for line in _rec(credit).lines] == [
+        ("4010-00-00", Decimal("-20.00"), Decimal("-1.00"))
+    ], "the posting and the debit memo before it are what Sage holds"
+    assert _rec(credit).gross_amount == Decimal("-21.00")
+
+
+def test_an_edit_that_cannot_be_adjusted_is_refused_in_one_line(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    customer, other = [
+        row[0]
+        for row in ledger.execute(
+            "SELECT kashflow_key FROM ledger.current_link WHERE entity = 'customer'"
+            " ORDER BY kashflow_key LIMIT 2"
+        )
+    ]
+    invoice = _invoice("90011", customer, ("4000", "100.00", "20"))
+    append_versions(ledger, [NewVersion.of(invoice)])
+    [posting] = _about(_plan(ledger), "90011")
+    record_intents(ledger, [posting])
+
+    append_versions(ledger, [NewVersion.of(invoice.model_copy(update={"customer_key": other}))])
+    plan = _plan(ledger)
+    assert not _about(plan, "90011")
+    [refused] = [r for r in plan.rejections if r.key == "90011"]
+    assert refused.field == "customer_key"
+    assert refused.line().startswith("kashflow sales_invoice 90011: customer_key: customer changed")
+    assert "\n" not in refused.line()
+
+    append_versions(ledger, [NewVersion.of(invoice.model_copy(update={"reference": "PO-9"}))])
+    plan = _plan(ledger)
+    assert not _about(plan, "90011")
+    [refused] = [r for r in plan.rejections if r.key == "90011"]
+    assert refused.field == "reference" and "only amounts are adjusted" in refused.message
+
+    large = _invoice("90011", customer, ("4000", "9100.00", "20"), reference="PO-9")
+    append_versions(ledger, [NewVersion.of(large)])
+    [memo] = _about(_plan(ledger), "90011")
+    assert memo.requires_approval, "an adjustment over the threshold waits for approval"
+    assert _rec(memo).gross_amount == Decimal("10800.00")
+    assert memo.warnings == ("reference changed too: Sage 100 keeps the posted invoice's",)
 
 
 def test_an_invoice_over_the_threshold_waits_for_approval_and_its_echo_plans_nothing(
@@ -307,3 +359,25 @@ def test_the_sandbox_ledger_plans_what_is_missing_in_sage(ledger: psycopg.Connec
     assert all(i.operation == "create" for i in invoices)
     record_intents(ledger, plan.intents)
     assert not _plan(ledger).intents, "a second plan over the same ledger writes nothing"
+
+
+def test_a_receipt_planned_beside_a_memo_pays_the_invoice_not_the_memo(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    customer = _linked_customer(ledger)
+    invoice = _invoice("90021", customer, ("4000", "100.00", "20"))
+    append_versions(ledger, [NewVersion.of(invoice)])
+    apply_in_ledger(ledger, _about(_plan(ledger), "90021"))
+
+    lowered = _invoice("90021", customer, ("4000", "90.00", "20"), amount_paid=Decimal("108.00"))
+    receipt = Payment(
+        system="kashflow", key="R90021", kind="receipt", counterparty_key=customer,
+        payment_date=DAY, amount=Decimal("108.00"), method="BACS", reference="R90021",
+        allocations=(Allocation(invoice_key="90021", amount=Decimal("108.00")),),
+    )  # fmt: skip
+    append_versions(ledger, [NewVersion.of(lowered), NewVersion.of(receipt)])
+    plan = _plan(ledger)
+    [memo] = [i for i in _about(plan, "90021") if i.flow == "sales_invoice_to_sage100"]
+    assert dict(memo.native_fields)["InvoiceType"] == "CM"
+    [paying] = _about(plan, "R90021")
+    assert [a.invoice_key for a in _rec(paying).allocations] == ["0090021"]

@@ -80,7 +80,7 @@ def test_a_purchase_becomes_one_ap_invoice_and_an_edit_an_update(
     )
     assert (record.supplier_key, record.lines[0].gl_account, record.gross_amount) == (
         vendor,
-        "7500-01-00",
+        "7500-00-00",
         Decimal(120),
     )
     record_intents(ledger, [intent])
