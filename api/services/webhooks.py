@@ -11,10 +11,10 @@ record; and its id has not been taken before. The record (a SalesInvoice of syst
 ``ecommerce`` for an order, appended after its shop customer when the order carries one as
 ``data.customer``; a Customer of that system for a customer event; a Payment of system
 ``gateway`` for a payment) is appended to the ledger in the same transaction as the
-event's row, so a delivery repeated any number of times reaches the ledger once. Then the polls the event concerns are asked for, and,
-once the event is committed, the writer flows that consume its source are planned by the
-writer's own planner and their new intents recorded in its outbox (`WriterWork`), for the
-writer's applier to write.
+event's row, so a delivery repeated any number of times reaches the ledger once. Then
+the polls the event concerns are asked for, and, once the event is committed, the writer
+flows that consume its source are planned by the writer's own planner and their new
+intents recorded in its outbox (`WriterWork`), for the writer's applier to write.
 """
 
 from __future__ import annotations
