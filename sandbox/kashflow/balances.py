@@ -28,9 +28,8 @@ Change = dict[str, tuple[Decimal, Decimal]]
 
 
 def share(document: Mapping[str, Any]) -> tuple[Decimal, Decimal]:
-    """What one document adds to its party: (gross minus paid, paid)."""
-    paid = sum((Decimal(str(p["Amount"])) for p in document.get("PaymentLines") or []), Decimal(0))
-    return Decimal(str(document["GrossAmount"])) - paid, paid
+    """What one settled document (`documents.settle`) adds to its party: (due, paid)."""
+    return Decimal(str(document["DueAmount"])), Decimal(str(document["TotalPaidAmount"]))
 
 
 def _add(change: Change, code: str, owed: Decimal, paid: Decimal) -> None:
