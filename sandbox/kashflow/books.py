@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sandbox.kashflow import balances, quotes
 from sandbox.kashflow import documents as docs
-from sandbox.kashflow import quotes
 from sandbox.kashflow.store import Store
 from sandbox.kashflow.wire import Body, Invalid
 
@@ -215,13 +215,21 @@ class Books:
         return record
 
     def save_document(self, resource: str, record: dict[str, Any]) -> None:
+        """Stores the document and, in the same transaction, moves its party's balances
+        by what the document's change moves them (against the stored version)."""
         fields = {
             "invoices": docs.INVOICE_SUMMARY,
             "purchases": docs.PURCHASE_SUMMARY,
             "quotes": docs.QUOTE_SUMMARY,
         }[resource]
-        self.store.put(
-            resource, str(record["Number"]), record, docs.document_summary(record, fields)
+        key = str(record["Number"])
+        before = self.store.get(resource, key) if resource in balances.PARTIES else None
+        change = balances.change_of(resource, before, record)
+        self.store.write(
+            [
+                (resource, key, record, docs.document_summary(record, fields)),
+                *balances.party_rows(self.store, resource, change),
+            ]
         )
 
     def _next_number(self, resource: str) -> int:
@@ -269,8 +277,11 @@ class Books:
         return converted
 
     def delete_document(self, resource: str, number: int) -> None:
-        self.require(resource, str(number), resource[:-1].capitalize())
-        self.store.delete(resource, str(number))
+        document = self.require(resource, str(number), resource[:-1].capitalize())
+        change = balances.change_of(resource, document, None)
+        self.store.write(
+            balances.party_rows(self.store, resource, change), [(resource, str(number))]
+        )
 
     # -- payments ---------------------------------------------------------------------------
     def add_payment(self, resource: str, number: int, body: Body) -> dict[str, Any]:
@@ -300,12 +311,15 @@ class Books:
             raise Invalid("PaymentItems", "at least one payment item is required")
         paid_on = docs.read_date(body, "Date", required=True)
         documents = []
+        held: dict[int, dict[str, Any]] = {}  # two items paying one document add to one copy
         for item in items:
             object_number = docs.read_int(item, "ObjectNumber", required=True)
-            document = self.store.get(resource, str(object_number))
+            assert object_number is not None
+            document = held.get(object_number) or self.store.get(resource, str(object_number))
             if document is None:
                 raise Invalid(item.where("ObjectNumber"), f"no {resource[:-1]} {object_number}")
             docs.read_positive_amount(item, "Amount")
+            held[object_number] = document
             documents.append((item, document))
         number = self.store.next_id(kind)
         record_items = []

@@ -1,7 +1,7 @@
 """Seeds the sandbox from the company generator's KashFlow view, so the KashFlow and
 Sage 100 sandboxes describe one business; and writes many synthetic customers and
 invoices straight into SQLite (no HTTP) for paging tests and benchmarks, and pays most
-of the invoices in full.
+of the invoices in full; each keeps the customers' and suppliers' balances right.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import canonical
 from sandbox.datagen import generate_company
+from sandbox.kashflow import balances
 from sandbox.kashflow import documents as docs
 from sandbox.kashflow.books import PAYMENT_METHODS, Books
 from sandbox.kashflow.store import Store
@@ -71,6 +72,7 @@ def seed_company(
     _documents(store, books, "invoices", view.of("sales_invoice"))
     _documents(store, books, "purchases", view.of("purchase_invoice"))
     _payments(store, books, view.of("payment"))
+    balances.recount(store)
     store.set_meta(SEEDED, f"{size}:{seed}")
     return True
 
@@ -346,6 +348,7 @@ def seed_synthetic_invoices(store: Store, count: int, first_number: int = 1_000_
             (str(record["Number"]), record, docs.document_summary(record, docs.INVOICE_SUMMARY))
         )
     store.put_many("invoices", rows)
+    balances.keep(store, "invoices", (balances.change_of("invoices", None, r) for _, r, _ in rows))
 
 
 def pay_synthetic_invoices(
@@ -358,30 +361,36 @@ def pay_synthetic_invoices(
     """Pays about `share` of the synthetic invoices in full on 2 Nov 2026 (one payment
     line each, chosen by `rng`), straight into SQLite like `seed_synthetic_invoices`."""
     paid = []
+    changes = []
     for number in range(first_number, first_number + count):
         if rng.random() >= share:
             continue
         record = store.get("invoices", str(number))
         assert record is not None
+        before = dict(record)
         record["PaymentLines"] = [
             {"Id": store.next_id("payment-lines"), "Date": record["IssuedDate"],
              "Amount": record["GrossAmount"], "Method": 1, "AccountId": 1, "Note": None,
              "Reference": f"PAY{number}"},
         ]  # fmt: skip
         docs.settle(record, date(2026, 11, 2))
+        changes.append(balances.change_of("invoices", before, record))
         paid.append((str(number), record, docs.document_summary(record, docs.INVOICE_SUMMARY)))
     store.put_many("invoices", paid)
+    balances.keep(store, "invoices", changes)
 
 
 def seed_synthetic_customers(store: Store, count: int, template: str = "ACME0019") -> None:
     """Writes `count` customers `SYN000000`, `SYN000001`... straight into SQLite (no
-    HTTP), each a copy of the seeded customer `template` under its own Id, code and name."""
+    HTTP), each a copy of the seeded customer `template` under its own Id, code and name,
+    with no invoices yet and so nothing outstanding or paid."""
     like = store.get("customers", template)
     if like is None:
         raise ValueError(f"seed the company before synthetic customers (no {template})")
     first_id = store.reserve_ids("customers", count)
     rows = []
     for i in range(count):
-        record = {**like, "Id": first_id + i, "Code": f"SYN{i:06d}", "Name": f"Synthetic {i}"}
+        record = {**like, "Id": first_id + i, "Code": f"SYN{i:06d}", "Name": f"Synthetic {i}",
+                  "OutstandingBalance": Decimal(0), "TotalPaidAmount": Decimal(0)}  # fmt: skip
         rows.append((record["Code"], record, docs.summary(record, docs.CUSTOMER_SUMMARY)))
     store.put_many("customers", rows)

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from sandbox.kashflow import balances
 from sandbox.kashflow.app import Sandbox, create_sandbox
 from sandbox.kashflow.config import SandboxConfig
 from sandbox.kashflow.gate import ConnectionDropped
@@ -23,9 +24,11 @@ from sandbox.kashflow.store import Store
 
 
 def open_sandbox(db: str | Path, config: SandboxConfig) -> Sandbox:
-    """The sandbox over the SQLite file `db`, seeded from the generator if it is new."""
+    """The sandbox over the SQLite file `db`, seeded from the generator if it is new
+    (a store from before balances were kept has them summed once)."""
     store = Store(db)
     seed_company(store, config.size, config.seed, config.today)
+    balances.ensure_counted(store)
     return create_sandbox(config, store)
 
 

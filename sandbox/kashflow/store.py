@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+Row = tuple[str, str, dict[str, Any], dict[str, Any]]
+"""One record to store: (resource, key, full record, list summary)."""
+
+
 def numeric_order(key: str) -> int | None:
     """A key made of digits orders as its number (invoice 9 before 10), if SQLite can
     hold it; any other key orders after, by its text."""
@@ -110,15 +114,14 @@ class Store:
         self, resource: str, rows: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]
     ) -> None:
         """Inserts or replaces many records in one transaction (the seeding fast path)."""
+        self.write((resource, key, full, summary) for key, full, summary in rows)
+
+    def write(self, rows: Iterable[Row], deletes: Iterable[tuple[str, str]] = ()) -> None:
+        """Inserts or replaces `rows` and deletes `(resource, key)`s, all in one
+        transaction: a document and the balance of its party change together."""
         values = (
-            (
-                resource,
-                key,
-                numeric_order(key),
-                wire.dumps(summary),
-                wire.dumps(full),
-            )
-            for key, full, summary in rows
+            (resource, key, numeric_order(key), wire.dumps(summary), wire.dumps(full))
+            for resource, key, full, summary in rows
         )
         with self._lock:
             self._db.execute("BEGIN")
@@ -127,6 +130,9 @@ class Store:
                     "INSERT OR REPLACE INTO record (resource, key, num, summary, full)"
                     " VALUES (?, ?, ?, ?, ?)",
                     values,
+                )
+                self._db.executemany(
+                    "DELETE FROM record WHERE resource = ? AND key = ?", list(deletes)
                 )
             except BaseException:
                 self._db.execute("ROLLBACK")
