@@ -11,7 +11,9 @@ does; Sage 100: every row of the entity's tables, read once more on its own). Th
 KashFlow company is written by the sandbox's own seeding straight into its store, and
 the sandbox runs without a rate limit, so only the first poll's own GETs bound a large
 first load (`--systems kashflow` also skips seeding a large Sage 100 company). Then,
-with two workers running (`python -m ledgerbridge.cdc_commands worker`), the
+with two read-only workers running (`python -m ledgerbridge.cdc_commands worker
+--read-only`: change capture alone, no writer planning or applying between the two
+sandboxes), the
 change-to-ledger latency p50/p95 of
 Sage 100 customer edits with a 5 s interval, and of KashFlow edits followed by
 `request_poll` (the webhook path). Ends with one line of name=value pairs.
@@ -229,7 +231,7 @@ def measure_latency(folder: Path, pg: str, samples: int) -> dict[str, float]:
                    "LEDGERBRIDGE_SAGE100__ODBC_CONNECTION_STRING":
                        f"DRIVER=SQLite3;Database={company}",
                    "LEDGERBRIDGE_CDC__TICK_SECONDS": "1"}  # fmt: skip
-            command = [sys.executable, "-m", "ledgerbridge.cdc_commands", "worker"]
+            command = [sys.executable, "-m", "ledgerbridge.cdc_commands", "worker", "--read-only"]
             workers = [
                 subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) for _ in range(2)
             ]
