@@ -12,6 +12,7 @@ Canonical keys of records read from Sage 100:
 | sales_invoice     | InvoiceNo (7, zero-filled)            | `0010001`                |
 | (its CM/DM memo)  | InvoiceNo less zero fill-version      | `10001-3`                |
 | purchase_invoice  | APDivisionNo-VendorNo|InvoiceNo        | `01-BRI0003|5001`        |
+| (its AD adjustment) | ...|InvoiceNo-version                 | `01-BRI0003|5001-2`      |
 | payment (receipt) | DepositNo|ARDivisionNo-CustomerNo|CheckNo | `00042|01-ACME0001|CHK1` |
 | payment (supplier) | CHECK|BankCode|CheckNo|CheckSeqNo     | `CHECK|A|P5001|000000`   |
 | journal_entry     | SourceJournal-JournalRegisterNo       | `GJ-000012`              |
@@ -123,10 +124,21 @@ def ar_adjustment_no(invoice_no: str, version: int) -> str:
     the version ("0010001", 3 -> "10001-3"). Where that passes the seven characters of
     InvoiceNo, "A" and six hex digits of a hash of both: never all digits, so never a
     number Sage hands out."""
+    return _adjustment_no(invoice_no, version, AR_INVOICE_NO_WIDTH)
+
+
+def ap_adjustment_no(invoice_no: str, version: int) -> str:
+    """The InvoiceNo of the adjustment (InvoiceType AD) that adjusts A/P invoice
+    `invoice_no` to version `version` of its source, as `ar_adjustment_no` builds it within
+    A/P's ten characters ("5001", 2 -> "5001-2")."""
+    return _adjustment_no(invoice_no, version, AP_INVOICE_NO_WIDTH)
+
+
+def _adjustment_no(invoice_no: str, version: int, width: int) -> str:
     number = f"{invoice_no.lstrip('0') or '0'}-{version}"
-    if len(number) <= AR_INVOICE_NO_WIDTH:
+    if len(number) <= width:
         return number
-    digest = hashlib.sha1(f"{invoice_no}:{version}".encode()).hexdigest()[:6].upper()
+    digest = hashlib.sha1(f"{invoice_no}:{version}".encode()).hexdigest()[: width - 1].upper()
     return f"A{digest}"
 
 

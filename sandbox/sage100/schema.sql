@@ -561,6 +561,10 @@ CREATE TABLE AP_InvoiceHeader (
     TaxableAmt decimal(13,2),
     NonTaxableAmt decimal(13,2),
     SalesTaxAmt decimal(13,2),
+    -- chosen, not confirmed by the reference: an adjustment (InvoiceType AD) entered in
+    -- A/P Invoice Data Entry against a posted invoice (ApplyToInvoiceNo); IN otherwise
+    InvoiceType varchar(2),
+    ApplyToInvoiceNo varchar(10),
     PRIMARY KEY (APDivisionNo, VendorNo, InvoiceNo)
 );
 

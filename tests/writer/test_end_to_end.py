@@ -273,16 +273,18 @@ def _open_balance(reader: Sage100Reader, invoice_no: str) -> Decimal:
 
 
 def _edited_in_kashflow(
-    pipeline: Pipeline, invoice: SalesInvoice, lines: tuple[DocumentLine, ...]
+    pipeline: Pipeline, document: SalesInvoice | PurchaseInvoice, lines: tuple[DocumentLine, ...]
 ) -> tuple[Plan, WriteIntent]:
-    """Edits `invoice` in KashFlow, polls and plans: the one intent about it."""
-    pipeline.kashflow.invoices.update_record(
-        invoice.model_copy(update={"lines": lines, **_totals(lines)})
-    )
-    pipeline.poll("kashflow:sales_invoice")
+    """Edits `document` in KashFlow, polls and plans: the one intent about it."""
+    edited = document.model_copy(update={"lines": lines, **_totals(lines)})
+    if isinstance(edited, SalesInvoice):
+        pipeline.kashflow.invoices.update_record(edited)
+    else:
+        pipeline.kashflow.purchases.update_record(edited)
+    pipeline.poll(f"kashflow:{document.entity}")
     plan = pipeline.plan()
-    [memo] = about(plan, invoice.key)
-    return plan, memo
+    [adjustment] = about(plan, document.key)
+    return plan, adjustment
 
 
 def test_an_edit_of_a_posted_invoice_posts_the_difference_as_a_credit_or_debit_memo_once(
@@ -354,8 +356,8 @@ def test_an_edit_of_a_posted_invoice_posts_the_difference_as_a_credit_or_debit_m
     assert about(pipeline.plan(), "95101", "0095101", debit.target_key) == []
 
 
-def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
-    pipeline: Pipeline, reader: Sage100Reader
+def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_as_an_adjustment_once(
+    pipeline: Pipeline, reader: Sage100Reader, sage100_target: Sage100Target
 ) -> None:
     supplier = _first_linked(pipeline.url, "supplier")
     lines = _lines(("5010", "200.00", "20"), ("7502", "40.00", "0"))
@@ -375,27 +377,80 @@ def test_a_kashflow_purchase_posts_to_sage100_ap_once_and_an_edit_updates_it(
     pipeline.poll("sage100:purchase_invoice", "kashflow:purchase_invoice")
     assert about(pipeline.plan(), "96001", posting.target_key) == []
 
-    edited_lines = _lines(("5010", "250.00", "20"), ("7502", "40.00", "0"))
-    pipeline.kashflow.purchases.update_record(
-        purchase.model_copy(update={"lines": edited_lines, **_totals(edited_lines)})
+    owed = _vendor_balance(reader, supplier)
+
+    # Up by 50.00 net and 10.00 VAT on the first line: an adjustment applied to 96001.
+    plan, up = _edited_in_kashflow(
+        pipeline, purchase, _lines(("5010", "250.00", "20"), ("7502", "40.00", "0"))
     )
-    pipeline.poll("kashflow:purchase_invoice")
-    plan = pipeline.plan()
-    [update] = about(plan, "96001")
-    assert (update.operation, update.target_key) == ("update", posting.target_key)
-    report = pipeline.apply(plan, [update])
-    # Sage 100 refuses to edit a posted A/P invoice (AP_Invoice_bus: "already exists"): the
-    # update is dead-lettered with that message, never posted as a second invoice. (Posting
-    # the difference as an adjustment is not built yet.)
-    assert (report.succeeded, report.dead_lettered) in ((1, 0), (0, 1)), report
-    headers = _rows(reader, query, supplier)
-    assert len(headers) == 1, "an edit never makes a second A/P invoice"
-    if report.succeeded:
-        assert Decimal(str(headers[0]["InvoiceAmt"])) == Decimal("340.00")
-    else:
-        sql = "SELECT message FROM ledger.dead_letter WHERE idempotency_key = %s"
-        [(message,)] = _ledger(pipeline.url, sql, update.idempotency_key)
-        assert "already exists" in message
+    assert (up.operation, dict(up.native_fields)) == (
+        "create",
+        {"InvoiceType": "AD", "ApplyToInvoiceNo": "96001"},
+    )
+    assert pipeline.apply(plan, [up]).succeeded == 1
+    adjustment_no = up.target_key.rpartition("|")[2]
+    [header] = _rows(
+        reader,
+        "SELECT InvoiceType, ApplyToInvoiceNo, InvoiceAmt, SalesTaxAmt FROM AP_InvoiceHeader"
+        " WHERE VendorNo = ? AND InvoiceNo = ?",
+        supplier,
+        adjustment_no,
+    )
+    assert (header["InvoiceType"], header["ApplyToInvoiceNo"]) == ("AD", "96001")
+    assert (Decimal(str(header["InvoiceAmt"])), Decimal(str(header["SalesTaxAmt"]))) == (
+        Decimal("60.00"), Decimal("10.00"),
+    )  # fmt: skip
+    assert _ap_open_balance(reader, supplier, "96001") == Decimal("340.00")
+    assert _vendor_balance(reader, supplier) == owed + Decimal("60.00")
+    assert _rows(
+        reader, "SELECT 1 FROM AP_OpenInvoice WHERE VendorNo = ? AND InvoiceNo = ?",
+        supplier, adjustment_no,
+    ) == []  # fmt: skip
+
+    # Exactly once: applying again writes nothing; after an uncertain outcome the search
+    # finds the adjustment under its number.
+    assert pipeline.applier.apply([up.idempotency_key]).succeeded == 0
+    assert sage100_target.find("create", up.record) == up.target_key
+    adjustments = "SELECT 1 FROM AP_InvoiceHeader WHERE VendorNo = ? AND ApplyToInvoiceNo = ?"
+    assert len(_rows(reader, adjustments, supplier, "96001")) == 1
+    assert len(_rows(reader, query, supplier)) == 1, "an edit never makes a second A/P invoice"
+
+    # Read back: neither the adjustment nor the higher balance is written anywhere.
+    pipeline.poll("sage100:purchase_invoice", "kashflow:purchase_invoice")
+    assert about(pipeline.plan(), "96001", posting.target_key, up.target_key) == [], "an echo"
+
+    # Down, below the first posting: an adjustment of what Sage holds (posting + the first).
+    plan, down = _edited_in_kashflow(
+        pipeline, purchase, _lines(("5010", "180.00", "20"), ("7502", "40.00", "0"))
+    )
+    assert down.target_key != up.target_key
+    assert isinstance(down.record, PurchaseInvoice)
+    assert down.record.gross_amount == Decimal("-84.00")
+    assert pipeline.apply(plan, [down]).succeeded == 1
+    assert _ap_open_balance(reader, supplier, "96001") == Decimal("256.00")
+    assert _vendor_balance(reader, supplier) == owed - Decimal("24.00")
+    pipeline.poll()
+    again = pipeline.plan()
+    assert about(again, "96001", posting.target_key, up.target_key, down.target_key) == []
+    assert _supplier_payment_intents(again, "96001", posting.target_key) == [], (
+        "the lower balance is not taken for a payment"
+    )
+
+
+def _vendor_balance(reader: Sage100Reader, vendor_no: str) -> Decimal:
+    [row] = _rows(
+        reader, "SELECT BalanceDue FROM AP_Vendor WHERE APDivisionNo = '01' AND VendorNo = ?",
+        vendor_no,
+    )  # fmt: skip
+    return Decimal(str(row["BalanceDue"]))
+
+
+def _ap_open_balance(reader: Sage100Reader, vendor_no: str, invoice_no: str) -> Decimal:
+    [row] = _rows(
+        reader, "SELECT Balance FROM AP_OpenInvoice WHERE VendorNo = ? AND InvoiceNo = ?",
+        vendor_no, invoice_no,
+    )  # fmt: skip
+    return Decimal(str(row["Balance"]))
 
 
 def _order_with_linked_customer(url: str) -> tuple[str, str]:

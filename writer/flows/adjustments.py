@@ -1,30 +1,66 @@
-"""An edit of a KashFlow invoice that Sage 100 has posted, as an accountant posts one: the
-difference as an adjustment applied to the invoice, a credit memo (InvoiceType ``CM``)
-when the invoice went down, a debit memo (``DM``) when it went up.
+"""An edit of a KashFlow invoice or purchase that Sage 100 has posted, as an accountant posts
+one: the difference as an adjustment applied to the posted document. A sales invoice takes a
+credit memo (A/R InvoiceType ``CM``) when it went down, a debit memo (``DM``) when it went
+up (`SALES`); an A/P invoice takes an adjustment (A/P InvoiceType ``AD``, chosen, not
+confirmed by the reference) of the signed difference (`PURCHASES`).
 
 The memo's lines are the differences per G/L account, VAT rate and product between the
-invoice as Sage holds it (the posting plus every memo written since) and the edited one,
-so its tax splits as the lines changed. Its number comes from the invoice and the source
-version (`keys.ar_adjustment_no`), so it is planned and applied once. The memo record
-holds the amounts as A/R history does: a credit memo's negative. What cannot be adjusted
-(another customer, a change of dates, reference or currency alone, lines moved between
-accounts with the total unchanged) is refused in one line.
+invoice as Sage holds it (the posting plus every memo written since) and the edited one, so
+its tax splits as the lines changed. Its number comes from the invoice and the source
+version (`keys.ar_adjustment_no`, `keys.ap_adjustment_no`), so it is planned and applied
+once. The memo record holds the amounts as history does: a credit memo's and a downward
+adjustment's negative. What cannot be adjusted (another customer or vendor, a change of
+dates, reference or currency alone, lines moved between accounts with the total unchanged)
+is refused in one line.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from canonical import DocumentLine, SalesInvoice
+from canonical import DocumentLine, PurchaseInvoice, SalesInvoice
 from connectors.sage100 import keys
 from writer.flows.base import Planner, Source
 from writer.flows.state import PriorIntent
 from writer.intents import WriteIntent
 
-FLOW = "sales_invoice_to_sage100"
+Document = SalesInvoice | PurchaseInvoice
+
+
+@dataclass(frozen=True)
+class Side:
+    """How one flow's posted documents are adjusted in Sage 100."""
+
+    flow: str
+    party: str
+    """The document's counterparty field: customer_key, supplier_key."""
+    label: str
+    invoice_no: Callable[[str], str]
+    """The InvoiceNo an adjustment applies to, from the posted document's key."""
+    memo_key: Callable[[str, int], str]
+    """The adjustment's key, from the posted document's key and the source version."""
+    kinds: tuple[str, str]
+    """The InvoiceType of an adjustment down and of one up."""
+
+
+def _ap_memo_key(posted: str, version: int) -> str:
+    division, vendor_no, invoice_no = keys.split_ap_invoice_key(posted)
+    return keys.ap_invoice_key(division, vendor_no, keys.ap_adjustment_no(invoice_no, version))
+
+
+SALES = Side(
+    "sales_invoice_to_sage100", "customer_key", "invoice", lambda key: key,
+    keys.ar_adjustment_no, ("CM", "DM"),
+)  # fmt: skip
+PURCHASES = Side(
+    "purchase_to_sage100", "supplier_key", "A/P invoice",
+    lambda key: keys.split_ap_invoice_key(key)[2], _ap_memo_key, ("AD", "AD"),
+)  # fmt: skip
+FLOW = SALES.flow
 HEADER = ("issue_date", "due_date", "reference", "currency")
 """What a posted invoice keeps whatever KashFlow says later (amounts are adjusted)."""
 
@@ -63,27 +99,34 @@ def held_lines(written: Sequence[PriorIntent]) -> list[DocumentLine]:
     for intent in written:
         if intent.operation == "create":
             record = intent.record()
-            assert isinstance(record, SalesInvoice)
+            assert isinstance(record, SalesInvoice | PurchaseInvoice)
             lines.extend(record.lines)
     return lines
 
 
 def plan_adjustment(
-    planner: Planner, source: Source, edited: SalesInvoice, written: Sequence[PriorIntent]
+    planner: Planner,
+    source: Source,
+    edited: Document,
+    written: Sequence[PriorIntent],
+    side: Side = SALES,
 ) -> None:
-    """Plans the memo taking the posted invoice (with its memos) to `edited` (already in
+    """Plans the memo taking the posted document (with its memos) to `edited` (already in
     Sage 100's terms), nothing when the amounts agree, or refuses what cannot be adjusted."""
     posted = posted_invoice(written)
     if posted is None:
         return  # only updates were written (before adjustments existed): nothing to adjust
     original = posted.record()
-    assert isinstance(original, SalesInvoice)
-    number = posted.written_key or original.key
-    if edited.customer_key != original.customer_key:
+    assert isinstance(original, type(edited))
+    posted_key = posted.written_key or original.key
+    number = side.invoice_no(posted_key)
+    party = side.party
+    if getattr(edited, party) != getattr(original, party):
         planner.reject(
-            FLOW, source, "customer_key",
-            f"customer changed from {original.customer_key} to {edited.customer_key} after"
-            f" Sage 100 posted invoice {number}: not adjusted (credit it there and post anew)",
+            side.flow, source, party,
+            f"{party.removesuffix('_key')} changed from {getattr(original, party)} to"
+            f" {getattr(edited, party)} after Sage 100 posted {side.label} {number}: not"
+            " adjusted (credit it there and post anew)",
         )  # fmt: skip
         return
     held = _groups(held_lines(written))
@@ -100,26 +143,25 @@ def plan_adjustment(
     if not difference:
         if changed:
             planner.reject(
-                FLOW, source, changed[0],
-                f"{', '.join(changed)} changed after Sage 100 posted invoice {number}: only"
-                " amounts are adjusted (a credit or debit memo); change it there by hand",
+                side.flow, source, changed[0],
+                f"{', '.join(changed)} changed after Sage 100 posted {side.label} {number}:"
+                " only amounts are adjusted; change it there by hand",
             )  # fmt: skip
         return
     gross = sum((net + tax for net, tax, _ in difference.values()), Decimal(0))
     if gross == 0:
         planner.reject(
-            FLOW, source, "lines",
+            side.flow, source, "lines",
             f"lines moved between accounts with the total unchanged after Sage 100 posted"
-            f" invoice {number}: not adjusted (post a G/L journal there)",
+            f" {side.label} {number}: not adjusted (post a G/L journal there)",
         )  # fmt: skip
         return
-    kind = "CM" if gross < 0 else "DM"
+    kind = side.kinds[0] if gross < 0 else side.kinds[1]
+    label = f"{'Credit' if gross < 0 else 'Debit'} to {side.label} {number}"
     lines = tuple(
         DocumentLine(
             line_no=index,
-            description=f"{'Credit' if kind == 'CM' else 'Debit'} to invoice {number}: {text}"[
-                :200
-            ],
+            description=f"{label}: {text}"[:200],
             quantity=Decimal(1),
             unit_price=net,
             net_amount=net,
@@ -129,10 +171,10 @@ def plan_adjustment(
         )
         for index, (group, (net, tax, text)) in enumerate(sorted(difference.items(), key=str), 1)
     )
-    memo = SalesInvoice.build(
+    memo = type(original).build(
         system="sage100",
-        key=keys.ar_adjustment_no(number, source.version),
-        customer_key=original.customer_key,
+        key=side.memo_key(posted_key, source.version),
+        **{party: getattr(original, party)},
         issue_date=planner.state.today,
         currency=original.currency,
         reference=original.reference,
@@ -143,7 +185,7 @@ def plan_adjustment(
     )
     pending = [i.idempotency_key for i in written if i.status != "succeeded"]
     planner.intent(
-        FLOW,
+        side.flow,
         "create",
         memo,
         source,
@@ -167,6 +209,6 @@ def adjusted_by(written: Sequence[PriorIntent], read_at: datetime) -> Decimal:
             and memo.outcome_at <= read_at
         ):
             record = memo.record()
-            assert isinstance(record, SalesInvoice)
+            assert isinstance(record, SalesInvoice | PurchaseInvoice)
             total += record.gross_amount
     return total

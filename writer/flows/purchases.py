@@ -2,20 +2,22 @@
 supplier payments both ways.
 
 A purchase becomes an A/P invoice of the linked vendor under the purchase number (the
-vendor's invoice number in Sage 100), every line on the G/L account its nominal maps to
-(A/P lines need one). One already in Sage 100 with the same totals is the same; with
-other totals it is refused. A later version plans an update only when what is written
-changed. KashFlow's expenses arrive through its purchases, and flow the same way.
+vendor's invoice number in Sage 100), every line on the G/L account its nominal maps to (A/P
+lines need one). One already in Sage 100 with the same totals is the same; with other totals
+it is refused. A later version of a posted purchase whose amounts changed plans an
+adjustment of the A/P invoice for the difference (`writer.flows.adjustments`). KashFlow's
+expenses arrive through its purchases, and flow the same way.
 
-Supplier payments: a KashFlow supplier payment is planned once as a Sage 100 manual check
-of the vendor (AP_ManualCheck_bus: the bank code from the payment method lookup, the check
+Supplier payments: a KashFlow supplier payment is planned once as a Sage 100 manual check of
+the vendor (AP_ManualCheck_bus: the bank code from the payment method lookup, the check
 number the KashFlow payment key) applied to the A/P invoices of its allocations. When Sage
-100 shows more paid on an A/P invoice than KashFlow does on the purchase, the difference
-is paid on the KashFlow purchase: from the Sage checks applied to that invoice that
-KashFlow does not hold yet (one KashFlow payment per check, with the check's date and the
-reference `Sage check {CheckNo}`), and what no check explains as one payment dated today.
-Writes on their way count as landed; a payment that is one of ours coming back (a check we
-posted, a KashFlow payment we made) is not posted back.
+100 shows more paid on an A/P invoice than KashFlow does on the purchase, the difference is
+paid on the KashFlow purchase: from the Sage checks applied to that invoice that KashFlow
+does not hold yet (one KashFlow payment per check, with the check's date and the reference
+`Sage check {CheckNo}`), and what no check explains as one payment dated today; what an
+adjustment moved the balance by is not paid. Writes on their way count as landed; a payment
+that is one of ours coming back (a check we posted, a KashFlow payment we made) is not
+posted back.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from decimal import Decimal
 from canonical import Allocation, Payment, PurchaseInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
+from writer.flows.adjustments import PURCHASES, adjusted_by, is_memo, plan_adjustment
+from writer.flows.adjustments import posted_invoice as posted_purchase
 from writer.flows.base import Planner, Source
-from writer.flows.journals import DOCUMENT_FIELDS, DailyJournal, plan_daily_journals
+from writer.flows.journals import DailyJournal, plan_daily_journals
 from writer.flows.receipts import (
     in_flight,
     payment_method,
@@ -37,9 +41,8 @@ from writer.flows.receipts import (
     payments_written_by,
 )
 from writer.flows.references import Counterpart, master_counterpart
-from writer.intents import Operation
 
-FLOW = "purchase_to_sage100"
+FLOW = PURCHASES.flow
 PAYMENT_FLOW = "supplier_payment_to_sage100"
 PAID_FLOW = "supplier_paid_status_to_kashflow"
 PURCHASE_JOURNAL = DailyJournal(
@@ -49,7 +52,6 @@ PURCHASE_JOURNAL = DailyJournal(
     label="Purchases",
     sign=Decimal(-1),
 )
-WRITTEN = ("supplier_key", *DOCUMENT_FIELDS)
 CHECK_REFERENCE = "Sage check "
 """How a KashFlow payment made from a Sage 100 check names it: `Sage check P5001`."""
 
@@ -99,30 +101,25 @@ def _plan_purchase(planner: Planner, version: StoredVersion) -> None:
         }
     )
     before = planner.state.written_from(FLOW, "kashflow", purchase.key)
-    operation: Operation = "create"
     if before:
-        written = before[-1].record()
-        if all(getattr(written, f) == getattr(record, f) for f in WRITTEN):
-            return
-        operation = "update"
-    else:
-        existing = planner.state.version("sage100", "purchase_invoice", record.key)
-        if existing is not None:
-            held = existing.record()
-            assert isinstance(held, PurchaseInvoice)
-            if held.gross_amount != record.gross_amount:
-                planner.reject(
-                    FLOW,
-                    source,
-                    "key",
-                    f"Sage 100 already holds A/P invoice {record.key} with gross"
-                    f" {held.gross_amount} (here {record.gross_amount}):"
-                    " not written twice",
-                )
-            return
+        plan_adjustment(planner, source, record, before, PURCHASES)
+        return
+    existing = planner.state.version("sage100", "purchase_invoice", record.key)
+    if existing is not None:
+        held = existing.record()
+        assert isinstance(held, PurchaseInvoice)
+        if held.gross_amount != record.gross_amount:
+            planner.reject(
+                FLOW,
+                source,
+                "key",
+                f"Sage 100 already holds A/P invoice {record.key} with gross"
+                f" {held.gross_amount} (here {record.gross_amount}): not written twice",
+            )
+        return
     planner.intent(
         FLOW,
-        operation,
+        "create",
         record,
         source,
         amount=record.gross_amount,
@@ -138,12 +135,12 @@ def sage100_purchase_key(vendor_key: str, number: str) -> str:
 def purchase_counterpart(planner: Planner, kashflow_key: str) -> Counterpart | None:
     """The Sage 100 A/P invoice of a KashFlow purchase: planned now, before, or there."""
     for intent in planner.plan.intents:
-        if intent.flow == FLOW and intent.source_key == kashflow_key:
+        if intent.flow == FLOW and intent.source_key == kashflow_key and not is_memo(intent):
             return Counterpart(intent.target_key, intent.idempotency_key)
-    for prior in reversed(planner.state.intents_from(FLOW, "kashflow", kashflow_key)):
-        if not prior.failed and prior.written_key:
-            pending = prior.idempotency_key if prior.status != "succeeded" else None
-            return Counterpart(prior.written_key, pending)
+    posted = posted_purchase(planner.state.written_from(FLOW, "kashflow", kashflow_key))
+    if posted is not None and posted.written_key:
+        pending = posted.idempotency_key if posted.status != "succeeded" else None
+        return Counterpart(posted.written_key, pending)
     version = planner.state.version("kashflow", "purchase_invoice", kashflow_key)
     if version is None or version.payload is None:
         return None
@@ -258,7 +255,11 @@ def _paid_short(
             continue
         held, purchase = sage.record(), version.record()
         assert isinstance(held, PurchaseInvoice) and isinstance(purchase, PurchaseInvoice)
-        sage_paid = held.amount_paid + in_flight(planner, PAYMENT_FLOW, counterpart.key, sage)
+        sage_paid = (
+            held.amount_paid
+            + adjusted_by(state.written_from(FLOW, "kashflow", key), sage.observed_at)
+            + in_flight(planner, PAYMENT_FLOW, counterpart.key, sage)
+        )
         kashflow_paid = purchase.amount_paid + in_flight(planner, PAID_FLOW, key, version)
         if sage_paid > kashflow_paid:
             yield key, purchase, counterpart.key, sage, sage_paid - kashflow_paid

@@ -1,7 +1,10 @@
 """A/P documents through the BOI: vendor invoices (`AP_Invoice_bus`), posted on write as a
 header, distribution lines to GL accounts, and an open invoice, raising the vendor's
-balance; and manual checks (`AP_ManualCheck_bus`), posted on write into check history,
-paying down open invoices and lowering it.
+balance, and adjustments of a posted invoice (InvoiceType AD, ApplyToInvoiceNo: signed
+amounts, kept as entered, moving that invoice's open balance and the vendor's; the type and
+column are chosen, not confirmed by the reference); and manual checks
+(`AP_ManualCheck_bus`), posted on write into check history, paying down open invoices and
+lowering it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from typing import Any, ClassVar
 
 from sandbox.sage100.boi.documents import _DocumentObject, _extension, _tax_split
 from sandbox.sage100.boi.objects import _Buffer, _money
+
+INVOICE_TYPES = ("IN", "AD")
+"""AP_Invoice_bus InvoiceType: invoice, adjustment of a posted invoice (chosen)."""
 
 
 class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
@@ -48,7 +54,16 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _defaults(self) -> dict[str, Any]:
         vendor = self._vendor(self._key_values["APDivisionNo"], self._key_values["VendorNo"])
-        return {"TermsCode": (vendor["TermsCode"] if vendor else "") or "", "HoldPayment": "N"}
+        return {
+            "TermsCode": (vendor["TermsCode"] if vendor else "") or "",
+            "HoldPayment": "N",
+            "InvoiceType": "IN",
+        }
+
+    def _check_value(self, column: str, value: Any) -> str | None:
+        if column == "InvoiceType" and value not in INVOICE_TYPES:
+            return f"The InvoiceType {value} is not valid; use {', '.join(INVOICE_TYPES)}."
+        return super()._check_value(column, value)
 
     def _line_defaults(self) -> dict[str, Any]:
         return {"QuantityOrdered": "1"}
@@ -59,7 +74,9 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _write(self) -> str | None:
         header = self._buffer.values
-        problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
+        problem = self._posting_problem(
+            "InvoiceDate", "The invoice has no lines."
+        ) or self._adjustment_problem(header)
         if problem:
             return problem
         taxable, non_taxable, tax = _tax_split(self.oLines.written)
@@ -81,6 +98,58 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 "LineSeqNo": f"{seq:014d}",
             }
             self._put(self.LINE_TABLE, detail)
+        if header.get("InvoiceType") == "AD":
+            problem = self._adjust(header, total)
+            if problem:
+                return problem
+        else:
+            self._open_item(header, total)
+        _vendor_balance(self, header["APDivisionNo"], header["VendorNo"], total)
+        return None
+
+    def _adjustment_problem(self, header: dict[str, Any]) -> str | None:
+        """Why the document cannot post as it is: an adjustment applies to an open invoice
+        of its own vendor and leaves no negative balance; only an adjustment applies."""
+        applied_to = header.get("ApplyToInvoiceNo") or ""
+        if header.get("InvoiceType") != "AD":
+            return "The ApplyToInvoiceNo is for adjustments only." if applied_to else None
+        if not applied_to:
+            return "The ApplyToInvoiceNo is required for an adjustment."
+        division, vendor_no = header["APDivisionNo"], header["VendorNo"]
+        where = {"APDivisionNo": division, "VendorNo": vendor_no, "InvoiceNo": applied_to}
+        invoice = self._row("AP_OpenInvoice", where)
+        if invoice is None:
+            return _not_open(applied_to, division, vendor_no)
+        total = sum(_tax_split(self.oLines.written), Decimal(0))
+        if _money(invoice["Balance"]) + total < 0:
+            return (
+                f"The adjustment of {total:.2f} exceeds the balance"
+                f" {_money(invoice['Balance']):.2f} of invoice {applied_to}."
+            )
+        return None
+
+    def _adjust(self, header: dict[str, Any], total: Decimal) -> str | None:
+        """An adjustment moves the open balance of the invoice it applies to; it has no
+        open item of its own."""
+        where = {"APDivisionNo": header["APDivisionNo"], "VendorNo": header["VendorNo"],
+                 "InvoiceNo": header["ApplyToInvoiceNo"]}  # fmt: skip
+        invoice = self._row("AP_OpenInvoice", where)
+        assert invoice is not None  # checked before the header was written
+        stamp = self._stamp()
+        self.db.execute(
+            "UPDATE AP_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
+            " UserUpdatedKey = ? WHERE APDivisionNo = ? AND VendorNo = ? AND InvoiceNo = ?",
+            (
+                str(_money(invoice["Balance"]) + total),
+                stamp["DateUpdated"],
+                stamp["TimeUpdated"],
+                stamp["UserUpdatedKey"],
+                *where.values(),
+            ),
+        )
+        return None
+
+    def _open_item(self, header: dict[str, Any], total: Decimal) -> None:
         open_invoice = {
             "APDivisionNo": header["APDivisionNo"],
             "VendorNo": header["VendorNo"],
@@ -92,8 +161,6 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             "Comment": header.get("Comment") or "",
         }
         self._put("AP_OpenInvoice", open_invoice)
-        _vendor_balance(self, header["APDivisionNo"], header["VendorNo"], total)
-        return None
 
 
 def _vendor_balance(

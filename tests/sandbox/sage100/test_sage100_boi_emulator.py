@@ -453,6 +453,100 @@ def test_an_ap_invoice_posts_to_open_invoices(new_object: NewObject, query: Quer
     assert again.sLastErrorMsg == "The InvoiceNo SUP-77 already exists for vendor 01-RST0000."
 
 
+def _ap_adjustment(
+    new_object: NewObject, vendor_no: str, invoice_no: str, applied_to: str, kind: str = "AD"
+) -> Any:
+    adjustment = new_object("AP_Invoice_bus")
+    for column, value in (("VendorNo$", vendor_no), ("InvoiceNo$", invoice_no)):
+        assert adjustment.nSetKeyValue(column, value) == 1
+    assert adjustment.nSetKey() == 2
+    assert adjustment.nSetValue("InvoiceType$", kind) == 1
+    assert adjustment.nSetValue("ApplyToInvoiceNo$", applied_to) == 1
+    assert adjustment.nSetValue("InvoiceDate$", "20261102") == 1
+    return adjustment
+
+
+def test_an_ap_adjustment_moves_the_invoice_and_vendor_balance_and_is_kept_in_history(
+    new_object: NewObject, query: Query
+) -> None:
+    target = query(
+        "SELECT VendorNo, InvoiceNo, InvoiceAmt, Balance FROM AP_OpenInvoice WHERE Balance > 30"
+        " ORDER BY VendorNo, InvoiceNo"
+    )[0]
+    owed = "SELECT BalanceDue FROM AP_Vendor WHERE VendorNo = ?"
+    before = money(one(query, owed, target["VendorNo"])["BalanceDue"])
+    down = _ap_adjustment(new_object, target["VendorNo"], "ADJ-1", target["InvoiceNo"])
+    assert add_line(down, **{"AccountKey$": "000000017"}, UnitCost="-20.00", TaxRate=20,
+                    TaxAmt="-4.00") == 1  # fmt: skip
+    assert down.nWrite() == 1, down.sLastErrorMsg
+    header = one(query, "SELECT * FROM AP_InvoiceHeader WHERE InvoiceNo = 'ADJ-1'")
+    assert (header["InvoiceType"], header["ApplyToInvoiceNo"]) == ("AD", target["InvoiceNo"])
+    assert (money(header["InvoiceAmt"]), money(header["SalesTaxAmt"])) == (
+        Decimal("-24.00"), Decimal("-4.00"),
+    )  # fmt: skip
+    detail = one(query, "SELECT * FROM AP_InvoiceDetail WHERE InvoiceNo = 'ADJ-1'")
+    assert money(detail["ExtensionAmt"]) == Decimal("-20.00")
+    balance = "SELECT InvoiceAmt, Balance FROM AP_OpenInvoice WHERE VendorNo = ? AND InvoiceNo = ?"
+    opened = one(query, balance, target["VendorNo"], target["InvoiceNo"])
+    assert money(opened["Balance"]) == money(target["Balance"]) - Decimal("24.00")
+    assert money(opened["InvoiceAmt"]) == money(target["InvoiceAmt"])
+    assert query("SELECT * FROM AP_OpenInvoice WHERE InvoiceNo = 'ADJ-1'") == []
+    assert money(one(query, owed, target["VendorNo"])["BalanceDue"]) == before - Decimal("24.00")
+
+    up = _ap_adjustment(new_object, target["VendorNo"], "ADJ-2", target["InvoiceNo"])
+    assert add_line(up, **{"AccountKey$": "000000017"}, UnitCost="10.00") == 1
+    assert up.nWrite() == 1, up.sLastErrorMsg
+    opened = one(query, balance, target["VendorNo"], target["InvoiceNo"])
+    assert money(opened["Balance"]) == money(target["Balance"]) - Decimal("14.00")
+    assert money(one(query, owed, target["VendorNo"])["BalanceDue"]) == before - Decimal("14.00")
+
+
+def test_an_ap_adjustment_is_refused_off_an_open_invoice_of_its_vendor_or_below_zero(
+    new_object: NewObject, query: Query
+) -> None:
+    mine, other = query(
+        "SELECT VendorNo, InvoiceNo, Balance FROM AP_OpenInvoice WHERE Balance > 0"
+        " ORDER BY VendorNo, InvoiceNo"
+    )[:2]
+    if mine["VendorNo"] == other["VendorNo"]:
+        other = query(
+            "SELECT VendorNo, InvoiceNo FROM AP_OpenInvoice WHERE VendorNo <> ?"
+            " ORDER BY VendorNo, InvoiceNo", mine["VendorNo"],
+        )[0]  # fmt: skip
+    stray = _ap_adjustment(new_object, mine["VendorNo"], "ADJ-3", other["InvoiceNo"])
+    add_line(stray, **{"AccountKey$": "000000017"}, UnitCost="-1.00")
+    assert stray.nWrite() == 0
+    assert stray.sLastErrorMsg == (
+        f"The InvoiceNo {other['InvoiceNo']} is not an open invoice of vendor"
+        f" 01-{mine['VendorNo']}."
+    )
+    too_much = _ap_adjustment(new_object, mine["VendorNo"], "ADJ-4", mine["InvoiceNo"])
+    over = money(mine["Balance"]) + 1
+    add_line(too_much, **{"AccountKey$": "000000017"}, UnitCost=str(-over))
+    assert too_much.nWrite() == 0
+    assert too_much.sLastErrorMsg == (
+        f"The adjustment of {-over:.2f} exceeds the balance {money(mine['Balance']):.2f}"
+        f" of invoice {mine['InvoiceNo']}."
+    )
+    plain = _ap_adjustment(new_object, mine["VendorNo"], "ADJ-5", mine["InvoiceNo"], "IN")
+    add_line(plain, **{"AccountKey$": "000000017"}, UnitCost="1.00")
+    assert plain.nWrite() == 0
+    assert plain.sLastErrorMsg == "The ApplyToInvoiceNo is for adjustments only."
+    assert query("SELECT * FROM AP_InvoiceHeader WHERE InvoiceNo LIKE 'ADJ-%'") == []
+    assert money(
+        one(
+            query, "SELECT Balance FROM AP_OpenInvoice WHERE VendorNo = ? AND InvoiceNo = ?",
+            mine["VendorNo"], mine["InvoiceNo"],
+        )["Balance"]
+    ) == money(mine["Balance"])  # fmt: skip
+    odd = new_object("AP_Invoice_bus")
+    odd.nSetKeyValue("VendorNo$", mine["VendorNo"])
+    odd.nSetKeyValue("InvoiceNo$", "ADJ-6")
+    assert odd.nSetKey() == 2
+    assert odd.nSetValue("InvoiceType$", "CM") == 0
+    assert odd.sLastErrorMsg == "The InvoiceType CM is not valid; use IN, AD."
+
+
 def test_a_line_needs_a_known_active_gl_account(new_object: NewObject) -> None:
     account = new_object("GL_Account_bus")
     assert account.nSetKeyValue("Account$", "7900-00-00") == 1

@@ -66,7 +66,7 @@ def _purchase(key: str, supplier: str, net: str, **fields: Any) -> PurchaseInvoi
     )
 
 
-def test_a_purchase_becomes_one_ap_invoice_and_an_edit_an_update(
+def test_a_purchase_becomes_one_ap_invoice_and_an_edit_an_adjustment_of_it(
     ledger: psycopg.Connection[Any],
 ) -> None:
     supplier, vendor = _linked(ledger, "supplier")
@@ -86,8 +86,88 @@ def test_a_purchase_becomes_one_ap_invoice_and_an_edit_an_update(
     record_intents(ledger, [intent])
     assert not _about(_plan(ledger, "purchases"), "80001")
     append_versions(ledger, [NewVersion.of(_purchase("80001", supplier, "150"))])
-    [update] = _about(_plan(ledger, "purchases"), "80001")
-    assert (update.operation, update.target_key) == ("update", f"{vendor}|80001")
+    [up] = _about(_plan(ledger, "purchases"), "80001")
+    assert (up.operation, up.target_key, dict(up.native_fields)) == (
+        "create",
+        f"{vendor}|80001-2",
+        {"InvoiceType": "AD", "ApplyToInvoiceNo": "80001"},
+    )
+    lines = [(line.gl_account, line.net_amount, line.tax_amount) for line in up.record.lines]
+    assert lines == [("7500-00-00", Decimal(50), Decimal(10))]
+    assert up.depends_on == (intent.idempotency_key,), "waits for the posting"
+    assert not up.requires_approval
+
+    record_intents(ledger, [up])
+    append_versions(ledger, [NewVersion.of(_purchase("80001", supplier, "90"))])
+    [down] = _about(_plan(ledger, "purchases"), "80001")
+    assert (down.target_key, dict(down.native_fields)["InvoiceType"]) == (
+        f"{vendor}|80001-3",
+        "AD",
+    )
+    down_record: Any = down.record
+    assert (down_record.net_amount, down_record.gross_amount) == (Decimal(-60), Decimal(-72)), (
+        "the posting and the adjustment before it are what Sage holds"
+    )
+
+
+def test_an_edit_of_a_posted_purchase_that_cannot_be_adjusted_is_refused_in_one_line(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    (supplier, vendor), (other, other_vendor) = [
+        (row[0], row[1])
+        for row in ledger.execute(
+            "SELECT kashflow_key, sage100_key FROM ledger.current_link WHERE entity = 'supplier'"
+            " ORDER BY kashflow_key LIMIT 2"
+        )
+    ]
+    append_versions(ledger, [NewVersion.of(_purchase("80011", supplier, "100"))])
+    record_intents(ledger, _about(_plan(ledger, "purchases"), "80011"))
+
+    append_versions(ledger, [NewVersion.of(_purchase("80011", other, "100"))])
+    plan = _plan(ledger, "purchases")
+    assert not _about(plan, "80011")
+    [refused] = [r for r in plan.rejections if r.key == "80011"]
+    assert refused.field == "supplier_key"
+    assert refused.line().startswith(
+        f"kashflow purchase_invoice 80011: supplier_key: supplier changed from {vendor} to"
+        f" {other_vendor} after Sage 100 posted A/P invoice 80011: not adjusted"
+    )
+    assert "\n" not in refused.line()
+
+    moved = _purchase("80011", supplier, "100", reference="PO-7")
+    append_versions(ledger, [NewVersion.of(moved)])
+    plan = _plan(ledger, "purchases")
+    [refused] = [r for r in plan.rejections if r.key == "80011"]
+    assert refused.field == "reference" and "only amounts are adjusted" in refused.message
+
+    large = _purchase("80011", supplier, "9000", reference="PO-7")
+    append_versions(ledger, [NewVersion.of(large)])
+    [adjustment] = _about(_plan(ledger, "purchases"), "80011")
+    assert adjustment.requires_approval, "an adjustment over the threshold waits for approval"
+    assert adjustment.warnings == ("reference changed too: Sage 100 keeps the posted invoice's",)
+
+
+def test_an_adjusted_ap_invoice_read_back_is_not_taken_for_a_payment(
+    ledger: psycopg.Connection[Any],
+) -> None:
+    supplier, vendor = _linked(ledger, "supplier")
+    append_versions(ledger, [NewVersion.of(_purchase("80021", supplier, "100"))])
+    [created] = _about(_plan(ledger, "purchases"), "80021")
+    apply_in_ledger(ledger, [created])
+    append_versions(ledger, [NewVersion.of(_purchase("80021", supplier, "80"))])
+    [adjustment] = _about(_plan(ledger, "purchases"), "80021")
+    apply_in_ledger(ledger, [adjustment])
+    lowered = created.record.model_copy(update={"amount_paid": Decimal(24)})  # balance 96
+    append_versions(ledger, [NewVersion.of(lowered)])
+    plan = _plan(ledger, "purchases")
+    assert not _about(plan, "80021", f"{vendor}|80021", f"{vendor}|80021-2")
+
+    paid = created.record.model_copy(update={"amount_paid": Decimal(34)})
+    append_versions(ledger, [NewVersion.of(paid)])
+    [payment] = _about(_plan(ledger, "purchases"), f"{vendor}|80021")
+    assert payment.record.allocations == (Allocation(invoice_key="80021", amount=Decimal(10)),), (
+        "only what was paid, not what the adjustment took off"
+    )
 
 
 def test_sage_paying_an_ap_invoice_pays_the_kashflow_purchase_once(
