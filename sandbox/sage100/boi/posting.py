@@ -64,7 +64,8 @@ def post_to_gl(
     net: dict[str, Decimal] = {}
     for account_key, amount in entries:
         if not account_key:
-            return f"A {comment} amount of {amount:.2f} has no GL account to post to."
+            side = "debit" if amount > 0 else "credit"
+            return f"{comment}: a {side} of {abs(amount):.2f} has no GL account to post to."
         net[account_key] = net.get(account_key, Decimal(0)) + amount
     if sum(net.values(), Decimal(0)) != 0:
         return f"The G/L posting of {comment} is out of balance."

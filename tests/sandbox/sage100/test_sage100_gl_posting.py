@@ -230,6 +230,19 @@ def test_an_inactive_control_account_refuses_the_document_and_nothing_posts(
     )
 
 
+def test_a_line_with_no_sales_account_refuses_the_invoice(
+    new_object: NewObject, query: Query, odbc: Any
+) -> None:
+    odbc.cursor().execute("UPDATE CI_Item SET SalesAcctKey = '' WHERE ItemCode = '/MISC'")
+    invoice, invoice_no = ar_invoice(new_object)
+    add_line(invoice, **{"ItemCode$": "/MISC"}, QuantityShipped=1, UnitPrice=5)
+    assert invoice.nWrite() == 0
+    assert invoice.sLastErrorMsg == (
+        f"IN {invoice_no}: a credit of 5.00 has no GL account to post to."
+    )
+    assert query("SELECT 1 FROM AR_InvoiceHistoryHeader WHERE InvoiceNo = ?", invoice_no) == []
+
+
 def test_a_line_to_an_inactive_account_is_still_refused(
     new_object: NewObject, query: Query, odbc: Any
 ) -> None:
