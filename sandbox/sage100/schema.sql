@@ -732,6 +732,9 @@ CREATE TABLE GL_Account (
     PRIMARY KEY (AccountKey)
 );
 
+-- SourceJournal as the emulator posts it: GJ general journal, and (our choice, not confirmed
+-- by the reference; see boi/posting.py) SJ A/R invoices and memos, CR cash receipts, PJ A/P
+-- invoices and adjustments, CD manual checks.
 CREATE TABLE GL_DetailPosting (
     AccountKey varchar(9),
     PostingDate date,

@@ -26,10 +26,11 @@ date in a closed period; a record another session holds is "in use".
 
 Where the sandbox is simpler than Sage: an invoice, receipt, manual check or journal is
 posted by its own `nWrite` (no separate register/update step), straight into the history
-and open item tables. `AP_ManualCheck_bus` (Manual Check and Payment Entry) is named after
-Sage's task; its name and columns are the emulator's choice, not confirmed by the
-reference: key BankCode + CheckNo, header APDivisionNo, VendorNo, CheckDate, CheckComment,
-lines InvoiceNo and AmountPaid, posted into AP_CheckHistoryHeader/Detail.
+and open item tables and, in the same transaction, its G/L detail (`posting.py`).
+`AP_ManualCheck_bus` (Manual Check and Payment Entry) is named after Sage's task; its name
+and columns are the emulator's choice, not confirmed by the reference: key BankCode +
+CheckNo, header APDivisionNo, VendorNo, CheckDate, CheckComment, lines InvoiceNo and
+AmountPaid, posted into AP_CheckHistoryHeader/Detail.
 """
 
 from sandbox.sage100.boi.general_ledger import GL_GeneralJournal_bus, IM_Transaction_bus

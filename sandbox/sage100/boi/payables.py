@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from sandbox.sage100.boi.documents import _DocumentObject, _extension, _tax_split
 from sandbox.sage100.boi.objects import _Buffer, _money
+from sandbox.sage100.boi.posting import Entry, bank_cash_account, control_account, post_to_gl
 
 INVOICE_TYPES = ("IN", "AD")
 """AP_Invoice_bus InvoiceType: invoice, adjustment of a posted invoice (chosen)."""
@@ -98,6 +99,9 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 "LineSeqNo": f"{seq:014d}",
             }
             self._put(self.LINE_TABLE, detail)
+        problem = self._post_to_gl(header, total, tax)
+        if problem:
+            return problem
         if header.get("InvoiceType") == "AD":
             problem = self._adjust(header, total)
             if problem:
@@ -106,6 +110,30 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             self._open_item(header, total)
         _vendor_balance(self, header["APDivisionNo"], header["VendorNo"], total)
         return None
+
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal, tax: Decimal) -> str | None:
+        """Purchases journal: each line's account and the tax account debited, A/P control
+        credited with the gross (an adjustment by its sign: a negative one the reverse)."""
+        payable, problem = control_account(self, "accounts payable")
+        if problem:
+            return problem
+        entries: list[Entry] = [
+            (line["AccountKey"], _money(line.get("ExtensionAmt"))) for line in self.oLines.written
+        ]
+        if tax:
+            tax_account, problem = control_account(self, "sales tax payable")
+            if problem:
+                return problem
+            entries.append((tax_account, tax))
+        entries.append((payable, -total))
+        return post_to_gl(
+            self,
+            journal="PJ",
+            module="A/P",
+            posting_date=header["InvoiceDate"],
+            comment=f"{header['InvoiceType']} {header['VendorNo']} {header['InvoiceNo']}",
+            entries=entries,
+        )
 
     def _adjustment_problem(self, header: dict[str, Any]) -> str | None:
         """Why the document cannot post as it is: an adjustment applies to an open invoice
@@ -319,7 +347,28 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
                 ),
             )
             total += paid
+        problem = self._post_to_gl(header, total)
+        if problem:
+            return problem
         header |= {"CheckAmt": str(total), "TransactionDate": header["CheckDate"]}
         self._upsert(self.TABLE, self._buffer, created=True)
         _vendor_balance(self, division, vendor_no, -total, header["CheckDate"])
         return None
+
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
+        """Check disbursements journal: A/P control debited, the bank's cash account
+        credited."""
+        payable, problem = control_account(self, "accounts payable")
+        if problem:
+            return problem
+        cash, problem = bank_cash_account(self, header["BankCode"])
+        if problem:
+            return problem
+        return post_to_gl(
+            self,
+            journal="CD",
+            module="A/P",
+            posting_date=header["CheckDate"],
+            comment=f"Check {header['BankCode']} {header['CheckNo']}",
+            entries=[(payable, total), (cash, -total)],
+        )

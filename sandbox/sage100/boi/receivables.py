@@ -18,6 +18,7 @@ from sandbox.sage100.boi.documents import (
     _tax_split,
 )
 from sandbox.sage100.boi.objects import _Buffer, _money
+from sandbox.sage100.boi.posting import Entry, bank_cash_account, control_account, post_to_gl
 
 INVOICE_TYPES = ("IN", "CM", "DM")
 """AR_Invoice_bus InvoiceType: invoice, credit memo, debit memo."""
@@ -150,6 +151,9 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             self._put(self.LINE_TABLE, detail)
             self._take_stock(values)
         total = taxable + non_taxable + tax
+        problem = self._post_to_gl(header, lines, total, tax)
+        if problem:
+            return problem
         if applied_to:
             self._apply_to(header, applied_to, total)
         else:
@@ -165,6 +169,31 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 )
         self._update_customer_balance(header["ARDivisionNo"], header["CustomerNo"], total)
         return None
+
+    def _post_to_gl(
+        self, header: dict[str, Any], lines: list[dict[str, Any]], total: Decimal, tax: Decimal
+    ) -> str | None:
+        """Sales journal: A/R control debited with the gross, each line's sales account
+        and sales tax payable credited (a credit memo, signed negative, the reverse)."""
+        receivable, problem = control_account(self, "accounts receivable")
+        if problem:
+            return problem
+        entries: list[Entry] = [(receivable, total)]
+        entries += [(line.get("SalesAcctKey") or "", -_money(line.get("ExtensionAmt")))
+                    for line in lines]  # fmt: skip
+        if tax:
+            tax_account, problem = control_account(self, "sales tax payable")
+            if problem:
+                return problem
+            entries.append((tax_account, -tax))
+        return post_to_gl(
+            self,
+            journal="SJ",
+            module="A/R",
+            posting_date=header["InvoiceDate"],
+            comment=f"{header.get('InvoiceType') or 'IN'} {header['InvoiceNo']}",
+            entries=entries,
+        )
 
     def _apply_to_problem(self, kind: str, applied_to: str) -> str | None:
         """Why a memo cannot apply to `applied_to`: only credit and debit memos apply to
@@ -373,6 +402,9 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 ),
             )
             total += applied
+        problem = self._post_to_gl(header, total)
+        if problem:
+            return problem
         stamp = self._stamp()
         self.db.execute(
             "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) - ?,"
@@ -390,3 +422,20 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
             ),
         )
         return None
+
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
+        """Cash receipts journal: the bank's cash account debited, A/R control credited."""
+        cash, problem = bank_cash_account(self, header["BankCode"])
+        if problem:
+            return problem
+        receivable, problem = control_account(self, "accounts receivable")
+        if problem:
+            return problem
+        return post_to_gl(
+            self,
+            journal="CR",
+            module="A/R",
+            posting_date=header["DepositDate"],
+            comment=f"Deposit {header['DepositNo']} check {header['CheckNo']}",
+            entries=[(cash, total), (receivable, -total)],
+        )
