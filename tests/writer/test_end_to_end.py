@@ -21,6 +21,7 @@ from sage100_fixtures import Clock
 
 from canonical import Allocation, Customer, DocumentLine, Payment, PurchaseInvoice, SalesInvoice
 from connectors.kashflow import KashFlowClient
+from connectors.kashflow.resources import Documents
 from connectors.sage100 import Sage100Reader
 from ledgerbridge.cli import main
 from sandbox.kashflow import SandboxServer
@@ -105,14 +106,17 @@ def _first_linked(url: str, entity: str) -> str:
     return str(key)
 
 
+def _documents(pipeline: Pipeline, document: SalesInvoice | PurchaseInvoice) -> Documents[Any]:
+    """The KashFlow resource that holds `document`: invoices or purchases."""
+    kashflow = pipeline.kashflow
+    return kashflow.invoices if isinstance(document, SalesInvoice) else kashflow.purchases
+
+
 def _created_in_kashflow(
     pipeline: Pipeline, document: SalesInvoice | PurchaseInvoice, *keys: str
 ) -> tuple[Plan, WriteIntent]:
     """Creates `document` in KashFlow, polls it, and plans: the one intent about it."""
-    if isinstance(document, SalesInvoice):
-        pipeline.kashflow.invoices.create_record(document)
-    else:
-        pipeline.kashflow.purchases.create_record(document)
+    _documents(pipeline, document).create_record(document)
     pipeline.poll(f"kashflow:{document.entity}")
     plan = pipeline.plan()
     [posting] = about(plan, *keys)
@@ -277,10 +281,7 @@ def _edited_in_kashflow(
 ) -> tuple[Plan, WriteIntent]:
     """Edits `document` in KashFlow, polls and plans: the one intent about it."""
     edited = document.model_copy(update={"lines": lines, **_totals(lines)})
-    if isinstance(edited, SalesInvoice):
-        pipeline.kashflow.invoices.update_record(edited)
-    else:
-        pipeline.kashflow.purchases.update_record(edited)
+    _documents(pipeline, edited).update_record(edited)
     pipeline.poll(f"kashflow:{document.entity}")
     plan = pipeline.plan()
     [adjustment] = about(plan, document.key)
