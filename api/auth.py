@@ -7,7 +7,8 @@ to a worker thread, before the parameters and body are validated (so a refused t
 401 or 403 whatever else is wrong); the endpoint's work runs in one more trip
 (`await caller.run(service, ...)`), which gives the connection back. The response is then
 validated and serialised on the event loop. The token check and a GET's work run in
-autocommit (each statement its own snapshot of the append-only ledger), which spares the
+autocommit (each statement its own snapshot of the append-only ledger; a service that
+reads several together opens its own read-only transaction), which spares the
 `BEGIN` and `COMMIT` round trips; any other method's work runs in one transaction,
 committed when it returns and rolled back when it raises. `Conn` (a connection alone, for
 the review pages and webhooks) is the plain per-request connection in a transaction."""

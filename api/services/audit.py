@@ -4,6 +4,8 @@ it; and the state of everything as of any past instant, a page at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -16,7 +18,7 @@ from api.services.decisions import DecisionOut
 from api.services.errors import InvalidRequest, NotFound
 from api.services.pages import Listing, Page, check_limit
 from api.services.sql import query
-from canonical import ENTITIES
+from canonical import ENTITIES, SYSTEMS
 from ledger import field_changes, history
 from ledger.decisions import decisions_on_record
 
@@ -82,11 +84,27 @@ def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: s
         raise InvalidRequest(
             f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}", field="entity"
         )
-    try:
-        versions = history(conn, system, entity, key)
-    except psycopg.errors.InvalidTextRepresentation:
-        conn.rollback()
-        raise InvalidRequest(f"unknown system {system!r}", field="system") from None
+    if system not in SYSTEMS:
+        raise InvalidRequest(f"unknown system {system!r}", field="system")
+    with _one_snapshot(conn):
+        return _audit(conn, system, entity, key)
+
+
+@contextmanager
+def _one_snapshot(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """The versions, writes and decisions of an audit read as of one moment: on a
+    connection in autocommit (the JSON API's GETs), one read-only repeatable-read
+    transaction; inside a caller's transaction, that transaction as it is."""
+    if not conn.autocommit:
+        yield
+        return
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _audit(conn: psycopg.Connection[Any], system: str, entity: str, key: str) -> AuditOut:
+    versions = history(conn, system, entity, key)
     if not versions:
         raise NotFound(f"no versions of {system} {entity} {key!r} in the ledger", field="key")
     shown = []
