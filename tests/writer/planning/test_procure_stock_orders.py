@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from documents import invoice_of, vat_line
 from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
 
 from canonical import (
     Allocation,
-    DocumentLine,
     OrderStatus,
     Payment,
     PurchaseInvoice,
@@ -45,24 +45,13 @@ def _linked(conn: psycopg.Connection[Any], entity: str) -> tuple[str, str]:
 
 
 def _purchase(key: str, supplier: str, net: str, **fields: Any) -> PurchaseInvoice:
-    line = DocumentLine(
-        line_no=1,
-        description="Printer paper",
-        unit_price=Decimal(net),
-        net_amount=Decimal(net),
-        tax_rate=Decimal(20),
-        tax_amount=Decimal(net) / 5,
-        gl_account="7500",
-    )
-    return PurchaseInvoice(
+    return invoice_of(
+        PurchaseInvoice,
+        vat_line(1, "Printer paper", net, "7500"),
         system="kashflow",
         key=key,
         supplier_key=supplier,
         issue_date=date(2026, 11, 3),
-        lines=(line,),
-        net_amount=Decimal(net),
-        tax_amount=Decimal(net) / 5,
-        gross_amount=Decimal(net) * Decimal("1.2"),
         **fields,
     )
 
