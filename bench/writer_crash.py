@@ -36,7 +36,7 @@ from ledgerbridge.crash_plan import (
     applier_env,
     attempts_and_recoveries,
     crash_intents,
-    steps_stored,
+    interrupt_apply,
 )
 from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
 from sandbox.datagen import generate_company
@@ -72,28 +72,15 @@ def main() -> None:
                           "path_prefix": "/v2/invoices"},
                 ).raise_for_status()  # fmt: skip
                 env = applier_env(url, server.base_url, company)
-                command = APPLY_COMMAND
                 kills = runs = 0
                 while kills < min_kills and runs < 3 * min_kills:
                     runs += 1
-                    before = steps_stored(conn)
-                    applier = subprocess.Popen(
-                        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                    # Once it has begun applying (or stalled 30 s), kill it a random moment later.
+                    run = interrupt_apply(
+                        conn, env, subprocess.DEVNULL, steps=1, pause=chance.uniform(0.0, 0.6)
                     )
-                    # Once it has begun applying, kill it a random moment later.
-                    waited = time.monotonic() + 30
-                    while (
-                        applier.poll() is None
-                        and steps_stored(conn) == before
-                        and time.monotonic() < waited
-                    ):
-                        time.sleep(0.02)
-                    time.sleep(chance.uniform(0.0, 0.6))
-                    if applier.poll() is None:
-                        applier.kill()
-                        kills += 1
-                    applier.wait(30)
-                final = subprocess.run(command, env=env, capture_output=True)
+                    kills += run.killed
+                final = subprocess.run(APPLY_COMMAND, env=env, capture_output=True)
                 states = intent_states(conn)
                 attempts, found = attempts_and_recoveries(conn)
                 with KashFlowClient(

@@ -1,17 +1,19 @@
 """The write plan that the crash test and the crash benchmark kill `ledgerbridge apply` in
 the middle of: chains of dependent creates in both sandboxes (KashFlow customer -> invoice
--> receipt, Sage 100 invoice -> receipt), how to run the applier on them, and how far the
-applier has got.
+-> receipt, Sage 100 invoice -> receipt), how to run the applier on them, how far the
+applier has got, and how to kill it part way.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, NamedTuple
 
 import psycopg
 
@@ -114,3 +116,41 @@ def attempts_and_recoveries(conn: psycopg.Connection[Any]) -> tuple[int, int]:
     ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+class Interruption(NamedTuple):
+    """How one run of the applier ended: `killed`, else it had exited by itself; `stalled`
+    when it stored fewer steps than asked for within the patience given."""
+
+    killed: bool
+    stalled: bool
+
+
+def interrupt_apply(
+    conn: psycopg.Connection[Any],
+    env: dict[str, str],
+    output: IO[bytes] | int,
+    *,
+    steps: int,
+    pause: float,
+    patience: float = 30.0,
+) -> Interruption:
+    """Runs `APPLY_COMMAND` (its output and errors to `output`) and, once it has stored
+    `steps` more steps, or has stored fewer for `patience` seconds, kills it `pause`
+    seconds later unless it has exited by then. Counting steps, not seconds, keeps each
+    run's progress the same however busy the machine is."""
+    before = steps_stored(conn)
+    applier = subprocess.Popen(APPLY_COMMAND, env=env, stdout=output, stderr=subprocess.STDOUT)
+    given_up = time.monotonic() + patience
+    stalled = False
+    while applier.poll() is None and steps_stored(conn) < before + steps:
+        if time.monotonic() >= given_up:
+            stalled = True
+            break
+        time.sleep(0.01)
+    time.sleep(pause)
+    killed = applier.poll() is None
+    if killed:
+        applier.kill()
+    applier.wait(30)
+    return Interruption(killed, stalled)

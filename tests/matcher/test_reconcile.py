@@ -4,6 +4,7 @@ suggested for KashFlow purchases not yet in Sage 100."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -58,6 +59,17 @@ def customer(system: str, key: str, **fields: Any) -> NewVersion:
 
 def supplier(system: str, key: str, **fields: Any) -> NewVersion:
     return NewVersion.of(Supplier(system=system, key=key, **fields))  # type: ignore[arg-type]
+
+
+def in_both(
+    master: Callable[..., NewVersion], key: str, details: dict[str, Any], **in_sage100: Any
+) -> list[NewVersion]:
+    """One customer or supplier as both systems hold it: `key` in KashFlow, `01-key` in
+    Sage 100, with the same details but for those given `in_sage100`."""
+    return [
+        master("kashflow", key, **details),
+        master("sage100", f"01-{key}", **details | in_sage100),
+    ]
 
 
 def sales_invoice(
@@ -133,8 +145,7 @@ def test_customers_are_linked_before_payments_so_a_sage_receipt_settles_a_kashfl
     append_versions(
         conn,
         [
-            customer("kashflow", "ACME0019", **ACME),
-            customer("sage100", "01-ACME0019", **{**ACME, "name": "ACME ENGINEERING LIMITED"}),
+            *in_both(customer, "ACME0019", ACME, name="ACME ENGINEERING LIMITED"),
             sales_invoice("kashflow", "10042", "ACME0019", "120.00"),
             NewVersion.of(
                 receipt("sage100", "00001|01-ACME0019|CHK1", "01-ACME0019", "120.00", "INV 10042")
@@ -180,13 +191,7 @@ def test_a_second_run_neither_duplicates_links_nor_proposes_them_again(
     conn: psycopg.Connection[Any],
 ) -> None:
     append_versions(
-        conn,
-        [
-            customer("kashflow", "ACME0019", **ACME),
-            customer("sage100", "01-ACME0019", **ACME),
-            supplier("kashflow", "BRI0003", **BRIGHT),
-            supplier("sage100", "01-BRI0003", **BRIGHT),
-        ],
+        conn, [*in_both(customer, "ACME0019", ACME), *in_both(supplier, "BRI0003", BRIGHT)]
     )
     first = reconcile(conn)
     second = reconcile(conn)
@@ -202,10 +207,7 @@ def test_a_second_run_neither_duplicates_links_nor_proposes_them_again(
 
 
 def test_a_link_someone_withdrew_is_not_made_again(conn: psycopg.Connection[Any]) -> None:
-    append_versions(
-        conn,
-        [customer("kashflow", "ACME0019", **ACME), customer("sage100", "01-ACME0019", **ACME)],
-    )
+    append_versions(conn, in_both(customer, "ACME0019", ACME))
     reconcile(conn)
     withdrawn = IdentityLink("customer", "ACME0019", "01-ACME0019", method="confirmed")
     assert append_links(conn, None, [withdrawn], action="unlink") == 1
@@ -345,10 +347,7 @@ def test_with_too_little_history_gl_suggestions_come_from_the_mapping_and_the_ch
 def test_the_reconcile_command_reports_every_step(
     conn: psycopg.Connection[Any], ledger_url: str
 ) -> None:
-    append_versions(
-        conn,
-        [customer("kashflow", "ACME0019", **ACME), customer("sage100", "01-ACME0019", **ACME)],
-    )
+    append_versions(conn, in_both(customer, "ACME0019", ACME))
 
     result = CliRunner().invoke(app, ["reconcile"], env={"DATABASE_URL": ledger_url})
 

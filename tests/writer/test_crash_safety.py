@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from ledgerbridge.crash_plan import (
     applier_env,
     attempts_and_recoveries,
     crash_intents,
-    steps_stored,
+    interrupt_apply,
 )
 from sandbox.kashflow import SandboxServer
 from writer.apply import Applier
@@ -48,31 +47,21 @@ def test_sigkilled_appliers_leave_every_record_written_exactly_once(
         json={"drop_after_commit_count": 4, "methods": ["POST"], "path_prefix": "/v2/invoices"},
     ).raise_for_status()
     env = applier_env(ledger_url, server.base_url, company_db)
-    command = APPLY_COMMAND
     chance = random.Random(20261129)
     kills = runs = 0
     with (tmp_path / "apply.log").open("wb") as log:
         while kills < MIN_KILLS and runs < 3 * MIN_KILLS:
             runs += 1
-            before = steps_stored(autocommit)
-            applier = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
             # Once it has stored a random number of steps, kill it a random moment later:
             # between phases, in a call, or after calls whose outcomes are not stored yet.
-            # Counting steps, not seconds, keeps each run's progress the same however
-            # busy the machine is.
-            steps = chance.randint(1, 6)
-            waited = time.monotonic() + 30
-            while applier.poll() is None and steps_stored(autocommit) < before + steps:
-                assert time.monotonic() < waited, "the applier never began"
-                time.sleep(0.01)
-            time.sleep(chance.uniform(0.0, 0.1))
-            if applier.poll() is None:
-                applier.kill()
-                kills += 1
-            applier.wait(30)
+            run = interrupt_apply(
+                autocommit, env, log, steps=chance.randint(1, 6), pause=chance.uniform(0.0, 0.1)
+            )
+            assert not run.stalled, "the applier never began"
+            kills += run.killed
             if {st.stage for st in intent_states(autocommit)} == {"succeeded"}:
                 break  # nothing left to interrupt
-        finished = subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        finished = subprocess.run(APPLY_COMMAND, env=env, stdout=log, stderr=subprocess.STDOUT)
     assert kills >= MIN_KILLS
     assert finished.returncode == 0, (tmp_path / "apply.log").read_text()[-3000:]
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from documents import invoice_of, vat_line
 from writer_outbox import apply_in_ledger
 
-from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
+from canonical import Allocation, Customer, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, current
 from writer.outbox import record_intents
 from writer.plan import Plan, plan_all
@@ -25,25 +26,13 @@ def _plan(conn: psycopg.Connection[Any]) -> Plan:
 
 
 def _order(key: str, customer: str) -> SalesInvoice:
-    line = DocumentLine(
-        line_no=1,
-        description="Oak side table",
-        quantity=Decimal(2),
-        unit_price=Decimal(40),
-        net_amount=Decimal(80),
-        tax_rate=Decimal(20),
-        tax_amount=Decimal(16),
-        gl_account="4000",
-    )
-    return SalesInvoice(
+    return invoice_of(
+        SalesInvoice,
+        vat_line(1, "Oak side table", "80", "4000", quantity=2),
         system="ecommerce",
         key=key,
         customer_key=customer,
         issue_date=date(2026, 11, 20),
-        lines=(line,),
-        net_amount=Decimal(80),
-        tax_amount=Decimal(16),
-        gross_amount=Decimal(96),
     )
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from documents import invoice_of, vat_line
 from writer_outbox import apply_in_ledger, mark_succeeded
 
-from canonical import Allocation, Customer, DocumentLine, Payment, SalesInvoice
+from canonical import Allocation, Customer, Payment, SalesInvoice
 from ledger import NewVersion, append_versions, current
 from writer.dead_letters import ask_retry, writer_dead_letters
 from writer.intents import WriteIntent
@@ -50,34 +51,14 @@ def _linked_customer(conn: psycopg.Connection[Any]) -> str:
 
 def _invoice(key: str, customer: str, *lines: tuple[str, str, str], **fields: Any) -> SalesInvoice:
     """A KashFlow invoice of (nominal, net, VAT rate) lines."""
-    built = []
-    for number, (nominal, line_net, rate) in enumerate(lines, start=1):
-        tax = (Decimal(line_net) * Decimal(rate) / 100).quantize(Decimal("0.01"))
-        built.append(
-            DocumentLine(
-                line_no=number,
-                description=f"Line {number}",
-                unit_price=Decimal(line_net),
-                net_amount=Decimal(line_net),
-                tax_rate=Decimal(rate),
-                tax_amount=tax,
-                gl_account=nominal,
-            )
-        )
-    net = sum((line.net_amount for line in built), Decimal(0))
-    tax = sum((line.tax_amount for line in built), Decimal(0))
-    values: dict[str, Any] = {
-        "system": "kashflow",
-        "key": key,
-        "customer_key": customer,
-        "issue_date": DAY,
-        "lines": tuple(built),
-        "net_amount": net,
-        "tax_amount": tax,
-        "gross_amount": net + tax,
-    }
-    values.update(fields)
-    return SalesInvoice(**values)
+    return invoice_of(
+        SalesInvoice,
+        *(
+            vat_line(number, f"Line {number}", net, nominal, rate)
+            for number, (nominal, net, rate) in enumerate(lines, start=1)
+        ),
+        **{"system": "kashflow", "key": key, "customer_key": customer, "issue_date": DAY} | fields,
+    )
 
 
 def test_a_new_invoice_plans_one_ar_invoice_with_mapped_accounts_tax_and_totals(

@@ -8,17 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from documents import invoice_of, vat_line
 from writer_outbox import apply_in_ledger, mark_succeeded, record_intents
 
 from canonical import (
     Allocation,
-    DocumentLine,
     OrderStatus,
     Payment,
     PurchaseInvoice,
     StockLevel,
 )
 from ledger import NewVersion, append_versions, current
+from writer.intents import WriteIntent
 from writer.plan import Plan, plan_all
 from writer.rules import load_rules
 
@@ -44,26 +45,25 @@ def _linked(conn: psycopg.Connection[Any], entity: str) -> tuple[str, str]:
 
 
 def _purchase(key: str, supplier: str, net: str, **fields: Any) -> PurchaseInvoice:
-    line = DocumentLine(
-        line_no=1,
-        description="Printer paper",
-        unit_price=Decimal(net),
-        net_amount=Decimal(net),
-        tax_rate=Decimal(20),
-        tax_amount=Decimal(net) / 5,
-        gl_account="7500",
-    )
-    return PurchaseInvoice(
+    return invoice_of(
+        PurchaseInvoice,
+        vat_line(1, "Printer paper", net, "7500"),
         system="kashflow",
         key=key,
         supplier_key=supplier,
         issue_date=date(2026, 11, 3),
-        lines=(line,),
-        net_amount=Decimal(net),
-        tax_amount=Decimal(net) / 5,
-        gross_amount=Decimal(net) * Decimal("1.2"),
         **fields,
     )
+
+
+def _posted(conn: psycopg.Connection[Any], key: str, net: str) -> tuple[str, str, WriteIntent]:
+    """A KashFlow purchase of the first linked supplier, planned and applied as a Sage 100
+    A/P invoice: the supplier's KashFlow key, its Sage 100 vendor and the applied intent."""
+    supplier, vendor = _linked(conn, "supplier")
+    append_versions(conn, [NewVersion.of(_purchase(key, supplier, net))])
+    [created] = _about(_plan(conn, "purchases"), key)
+    apply_in_ledger(conn, [created])
+    return supplier, vendor, created
 
 
 def test_a_purchase_becomes_one_ap_invoice_and_an_edit_an_adjustment_of_it(
@@ -150,10 +150,7 @@ def test_an_edit_of_a_posted_purchase_that_cannot_be_adjusted_is_refused_in_one_
 def test_an_adjusted_ap_invoice_read_back_is_not_taken_for_a_payment(
     ledger: psycopg.Connection[Any],
 ) -> None:
-    supplier, vendor = _linked(ledger, "supplier")
-    append_versions(ledger, [NewVersion.of(_purchase("80021", supplier, "100"))])
-    [created] = _about(_plan(ledger, "purchases"), "80021")
-    apply_in_ledger(ledger, [created])
+    supplier, vendor, created = _posted(ledger, "80021", "100")
     append_versions(ledger, [NewVersion.of(_purchase("80021", supplier, "80"))])
     [adjustment] = _about(_plan(ledger, "purchases"), "80021")
     apply_in_ledger(ledger, [adjustment])
@@ -173,11 +170,7 @@ def test_an_adjusted_ap_invoice_read_back_is_not_taken_for_a_payment(
 def test_sage_paying_an_ap_invoice_pays_the_kashflow_purchase_once(
     ledger: psycopg.Connection[Any],
 ) -> None:
-    supplier, vendor = _linked(ledger, "supplier")
-    purchase = _purchase("80002", supplier, "50")
-    append_versions(ledger, [NewVersion.of(purchase)])
-    [created] = _about(_plan(ledger, "purchases"), "80002")
-    apply_in_ledger(ledger, [created])
+    supplier, vendor, created = _posted(ledger, "80002", "50")
     paid = created.record.model_copy(update={"amount_paid": Decimal(60)})
     append_versions(ledger, [NewVersion.of(paid)])
     [payment] = _about(_plan(ledger, "purchases"), f"{vendor}|80002")
@@ -260,10 +253,7 @@ def _check(vendor: str, number: str, invoice_key: str, amount: str, on: date) ->
 def test_each_sage_check_pays_the_kashflow_purchase_once_with_its_date_and_number(
     ledger: psycopg.Connection[Any],
 ) -> None:
-    supplier, vendor = _linked(ledger, "supplier")
-    append_versions(ledger, [NewVersion.of(_purchase("80003", supplier, "100"))])
-    [created] = _about(_plan(ledger, "purchases"), "80003")
-    apply_in_ledger(ledger, [created])
+    _, vendor, created = _posted(ledger, "80003", "100")
     ap_key = f"{vendor}|80003"
     first = _check(vendor, "C1", ap_key, "30", date(2026, 11, 4))
     second = _check(vendor, "C2", ap_key, "50", date(2026, 11, 9))
@@ -295,10 +285,7 @@ def test_each_sage_check_pays_the_kashflow_purchase_once_with_its_date_and_numbe
 def test_a_check_we_posted_from_kashflow_is_not_mirrored_back(
     ledger: psycopg.Connection[Any],
 ) -> None:
-    supplier, vendor = _linked(ledger, "supplier")
-    append_versions(ledger, [NewVersion.of(_purchase("80004", supplier, "100"))])
-    [created] = _about(_plan(ledger, "purchases"), "80004")
-    apply_in_ledger(ledger, [created])
+    supplier, vendor, created = _posted(ledger, "80004", "100")
     ap_key = f"{vendor}|80004"
     payment = Payment(
         system="kashflow", key="P880004", kind="supplier_payment", counterparty_key=supplier,
