@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from canonical import Allocation, Payment, SalesInvoice
+from canonical import Allocation, Payment, SalesInvoice, System
 
 PAID_ON = date(2026, 9, 20)
 ISSUED_ON = date(2026, 9, 1)
@@ -29,7 +29,7 @@ ACME_DETAILS: dict[str, Any] = {
 
 
 def receipt(
-    system: str,
+    system: System,
     key: str,
     counterparty: str | None,
     amount: str,
@@ -37,24 +37,24 @@ def receipt(
     allocations: Iterable[tuple[str, str]] = (),
 ) -> Payment:
     """A customer receipt; `allocations` are (invoice key, amount) pairs."""
-    fields: dict[str, Any] = {"system": system, "counterparty_key": counterparty}
     return Payment(
+        system=system,
         key=key,
         kind="receipt",
         payment_date=PAID_ON,
         amount=Decimal(amount),
         reference=reference,
+        counterparty_key=counterparty,
         allocations=tuple(Allocation(invoice_key=k, amount=Decimal(a)) for k, a in allocations),
-        **fields,
     )
 
 
 def sales_invoice(
-    system: str, key: str, customer: str, gross: str, paid: str = "0"
+    system: System, key: str, customer: str, gross: str, paid: str = "0"
 ) -> SalesInvoice:
     """An invoice with no tax, issued on `ISSUED_ON` and due on `DUE_ON`."""
-    fields: dict[str, Any] = {"system": system}
     return SalesInvoice(
+        system=system,
         key=key,
         customer_key=customer,
         issue_date=ISSUED_ON,
@@ -62,7 +62,6 @@ def sales_invoice(
         net_amount=Decimal(gross),
         gross_amount=Decimal(gross),
         amount_paid=Decimal(paid),
-        **fields,
     )
 
 
