@@ -264,6 +264,18 @@ def test_a_remittance_with_a_slip_in_every_number_is_read_the_way_that_fits() ->
     assert alone.height == 0
 
 
+def test_a_remittance_that_fits_outranks_one_of_its_invoices_alone_at_equal_score() -> None:
+    # 1201 is named and in its date window: alone, an over-payment of it scores 0.4 + 0.25
+    # + 0.05 + 0.05; 1234 (typed 1243) fell due long ago, so the pair, which fits exactly,
+    # scores 0.25 + 0.25 + 0.25. Equal evidence: the fitting pair must win, float sums or not.
+    invoices = [invoice(1201, "310.00"), invoice(1234, "120.50", issued=ISSUED - timedelta(200))]
+    result = match([payment("P1", "430.50", reference="INV-0001201 INV-0001243")], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1201"), ("P1", "I1234")}
+    assert found[("P1", "I1234")]["allocated_amount"] == Decimal("120.50")
+    assert all("reference_fuzzy" in row["rules"] for row in found.values())
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.
