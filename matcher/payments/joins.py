@@ -415,17 +415,25 @@ def _mistyped_reference_pairs(
 
 
 def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:
-    """Each key with one character removed, at every position (one row each)."""
+    """Each key as it is and with one character removed, at every position (one row
+    each). Two keys one substitution or transposition apart share a variant with one
+    character removed; a key one character short of another (a digit dropped, or a
+    zero of the padding lost in a swap: "0000171" for "0001071") is itself a variant
+    of the longer one."""
     return (
-        frame.with_columns(pl.int_ranges(pl.col("key").str.len_chars()).alias("at"))
+        frame.with_columns(pl.int_ranges(-1, pl.col("key").str.len_chars()).alias("at"))
         .explode("at")
         .select(
             idx,
             "cp",
             keep,
-            (
-                pl.col("key").str.slice(0, pl.col("at")) + pl.col("key").str.slice(pl.col("at") + 1)
-            ).alias("variant"),
+            pl.when(pl.col("at") < 0)
+            .then(pl.col("key"))
+            .otherwise(
+                pl.col("key").str.slice(0, pl.col("at").clip(0))
+                + pl.col("key").str.slice(pl.col("at") + 1)
+            )
+            .alias("variant"),
         )
     )
 

@@ -276,6 +276,15 @@ def test_a_remittance_that_fits_outranks_one_of_its_invoices_alone_at_equal_scor
     assert all("reference_fuzzy" in row["rules"] for row in found.values())
 
 
+def test_a_remittance_number_one_digit_short_is_one_slip() -> None:
+    # "0000134" for 0001034: two digits swapped across the padding, which the key (no
+    # leading zeros) sees as the 0 dropped.
+    invoices = [invoice(1201, "310.00"), invoice(1034, "120.50"), invoice(1377, "54.00")]
+    result = match([payment("P1", "430.50", reference="INV-0001201 0000134")], invoices)
+    assert set(rows(result)) == {("P1", "I1201"), ("P1", "I1034")}
+    assert set(result["status"]) == {"suggested"}
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.
