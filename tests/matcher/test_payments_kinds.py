@@ -285,6 +285,30 @@ def test_a_remittance_number_one_digit_short_is_one_slip() -> None:
     assert set(result["status"]) == {"suggested"}
 
 
+def test_a_statement_payment_finds_older_invoices_once_a_newer_statement_has_settled() -> None:
+    # Six old invoices and eight newer ones of one customer. P1 pays four of the newer;
+    # P2, later, five of the old, which are not among the ten most recent invoices
+    # issued by its date until P1's four are settled.
+    old = ["412.17", "96.40", "1310.03", "75.25", "648.91", "230.07"]
+    new = ["150.11", "163.12", "176.13", "189.14", "202.15", "215.16", "228.17", "241.18"]
+    invoices = [
+        invoice(n + 1, a, issued=ISSUED - timedelta(days=100 - n)) for n, a in enumerate(old)
+    ] + [invoice(n + 101, a, issued=ISSUED - timedelta(days=30 - n)) for n, a in enumerate(new)]
+    newest = sum(Decimal(a) for a in new[4:])
+    oldest = sum(Decimal(a) for a in old[:5])
+    result = match(
+        [
+            payment("P1", str(newest), reference="STATEMENT", paid=ISSUED - timedelta(days=10)),
+            payment("P2", str(oldest), reference="STATEMENT", paid=ISSUED),
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(105, 109)} | {
+        ("P2", f"I{n}") for n in range(1, 6)
+    }
+    assert set(result["status"]) == {"suggested"}
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.
