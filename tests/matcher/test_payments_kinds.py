@@ -309,6 +309,25 @@ def test_a_statement_payment_finds_older_invoices_once_a_newer_statement_has_set
     assert set(result["status"]) == {"suggested"}
 
 
+def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_it_names() -> None:
+    # No payer; three numbers name C1's invoices, and 1706 (meant for C1's 1076) is the
+    # number of C2's invoice: read among C1's invoices it is one slip from 1076, and
+    # the four fit the amount. Read as C2's, nothing fits.
+    invoices = [
+        invoice(1010, "845.63"),
+        invoice(1011, "168.69"),
+        invoice(1243, "324.00"),
+        invoice(1076, "109.80"),
+        invoice(1706, "654.42", cp="C2"),
+    ]
+    reference = "0001010 INV-0001011 0001706 INV-0001243"
+    result = match([payment("P1", "1448.12", cp=None, reference=reference)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", f"I{n}") for n in (1010, 1011, 1243, 1076)}
+    assert all("reference_fuzzy" in row["rules"] for row in found.values())
+    assert set(result["status"]) == {"suggested"}
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.
