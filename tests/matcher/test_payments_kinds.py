@@ -328,6 +328,23 @@ def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_i
     assert set(result["status"]) == {"suggested"}
 
 
+def test_the_last_instalments_settle_what_is_left_however_late() -> None:
+    # The first instalment names the invoice; the two others, without reference, come
+    # two months and ten months later (long past the due date and its 120 days).
+    result = match(
+        [
+            payment("P1", "164.01", reference="INV-0000001"),
+            payment("P2", "449.00", paid=ISSUED + timedelta(days=60)),
+            payment("P3", "463.99", paid=ISSUED + timedelta(days=300)),
+        ],
+        [invoice(1, "1077.00"), invoice(2, "700.00")],
+    )
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P2", "I1"), ("P3", "I1")}
+    assert found[("P3", "I1")]["allocated_amount"] == Decimal("463.99")
+    assert set(result["status"]) == {"suggested"}
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.
