@@ -103,6 +103,7 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         via_parent.fill_null(False).alias("via_parent"),
         pl.col("p_cp").is_null().alias("cp_unknown"),
         window.alias("in_window"),
+        (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue).alias("issued"),
         amount_relation(
             pl.col("cents"),
             pl.col("cents_right"),
@@ -116,7 +117,9 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
 
 
 def _kept() -> pl.Expr:
-    """Which pairs have enough evidence to be candidates at all."""
+    """Which pairs have enough evidence to be candidates at all. A pair found by its
+    amount alone needs an invoice issued by the payment's date (``issued``: up to
+    ``days_before_issue`` after it): nothing else says the payment was meant for it."""
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
         (
@@ -128,7 +131,7 @@ def _kept() -> pl.Expr:
             ~pl.col("via_ref")
             & pl.col("fits")
             & (
-                pl.col("same_cp")
+                (pl.col("same_cp") & pl.col("issued"))
                 | (pl.col("cp_unknown") & pl.col("ref_fuzzy") & pl.col("in_window"))
             )
         )

@@ -345,6 +345,18 @@ def test_the_last_instalments_settle_what_is_left_however_late() -> None:
     assert set(result["status"]) == {"suggested"}
 
 
+def test_without_reference_a_payment_never_pays_an_invoice_issued_weeks_after_it() -> None:
+    # 27.50 short of an invoice issued five weeks after the payment: no wire fee of it.
+    later = invoice(1, "1000.00", issued=ISSUED + timedelta(days=55))
+    assert match([payment("P1", "972.50")], [later]).is_empty()
+    # Named by its reference, it is still offered (the customer may pay in advance).
+    named = match([payment("P1", "972.50", reference="INV-0000001")], [later])
+    assert set(rows(named)) == {("P1", "I1")}
+    # Issued a few days after the payment (a pro-forma paid up front), it still fits.
+    soon = invoice(1, "1000.00", issued=ISSUED + timedelta(days=24))
+    assert set(rows(match([payment("P1", "972.50")], [soon]))) == {("P1", "I1")}
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.
