@@ -313,13 +313,9 @@ def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_i
     # No payer; three numbers name C1's invoices, and 1706 (meant for C1's 1076) is the
     # number of C2's invoice: read among C1's invoices it is one slip from 1076, and
     # the four fit the amount. Read as C2's, nothing fits.
-    invoices = [
-        invoice(1010, "845.63"),
-        invoice(1011, "168.69"),
-        invoice(1243, "324.00"),
-        invoice(1076, "109.80"),
-        invoice(1706, "654.42", cp="C2"),
-    ]
+    owed = {1010: "845.63", 1011: "168.69", 1243: "324.00", 1076: "109.80"}
+    invoices = [invoice(n, amount) for n, amount in owed.items()]
+    invoices.append(invoice(1706, "654.42", cp="C2"))
     reference = "0001010 INV-0001011 0001706 INV-0001243"
     result = match([payment("P1", "1448.12", cp=None, reference=reference)], invoices)
     found = rows(result)
