@@ -14,8 +14,22 @@ def evaluate_payments(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, fl
 
     Every output row counts as a prediction, auto or suggested. ``wrong_auto`` counts
     auto pairs that are not in the truth: the number that must stay at zero.
+
+    Where ``truth`` has a ``review`` column, its true rows are pairs no one could tell
+    from the data (a payment to put on account and ask about): they are neither required
+    nor, when found, counted; any other pair proposed for such a payment is wrong as
+    usual. ``review`` says how many truth pairs were set aside.
     """
-    return _score_pairs(result, truth, ["payment_id", "invoice_id"], auto_precision=False)
+    keys = ["payment_id", "invoice_id"]
+    if "review" not in truth.columns:
+        return _score_pairs(result, truth, keys, auto_precision=False) | {"review": 0}
+    review = truth.filter(pl.col("review")).select(keys)
+    return _score_pairs(
+        result.join(review, on=keys, how="anti"),
+        truth.filter(~pl.col("review")),
+        keys,
+        auto_precision=False,
+    ) | {"review": review.unique().height}
 
 
 def evaluate_links(result: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:

@@ -37,7 +37,8 @@ allocated best first (oldest invoice first on equal scores), never spending a pa
 or an invoice twice (`matcher.allocation`). What is left is searched per counterparty
 with a bounded subset-sum: one payment for several invoices, several payments for one
 invoice or for the remaining balance of a partly paid one; join candidates weaker than
-such a group compete with the groups there. A match is "auto" only when its score
+such a group compete with the groups there. Once those groups are allocated, what is
+still open is searched again (``subset_rounds``). A match is "auto" only when its score
 reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
 scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated
 in full as scored. Anything else is "suggested", for review.
@@ -128,21 +129,33 @@ def match_payments(
     first_done = allocate_ranked(
         first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
     )
+    passes = [(first, first_done)]
+    waiting = candidates.filter(~strong)
     # What is left: untouched payments, and invoices untouched or partly paid (their
-    # remaining balance is a target too). The allocation baseline becomes "now".
-    payment_now = list(payment_left)
-    invoice_now = list(invoice_left)
-    untouched_pay = pl.Series([a == b for a, b in zip(payment_now, payment_amount, strict=True)])
-    untouched_inv = pl.Series([a == b for a, b in zip(invoice_now, invoice_amount, strict=True)])
-    remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
-    waiting = untouched_only(candidates.filter(~strong), untouched_pay, untouched_inv)
-    grouped = subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
-    second, second_members = rank(
-        pl.concat([waiting, grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]),
-        cfg,
-        offset=first.height,
-    )
-    second_done = allocate_ranked(
-        second, second_members, payment_left, invoice_left, payment_now, invoice_now
-    )
-    return match_rows(pays, invs, cfg, [(first, first_done), (second, second_done)])
+    # remaining balance is a target too), searched again after each round of groups
+    # (`subset_rounds`): once a payment's invoices are settled, the next payment of that
+    # customer looks among what is still open, as a clerk working down a bank statement
+    # does. The join candidates that waited compete in the first round.
+    for search in range(cfg.subset_rounds):
+        payment_now = list(payment_left)
+        invoice_now = list(invoice_left)
+        untouched_pay = pl.Series(
+            [a == b for a, b in zip(payment_now, payment_amount, strict=True)]
+        )
+        untouched_inv = pl.Series(
+            [a == b for a, b in zip(invoice_now, invoice_amount, strict=True)]
+        )
+        remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
+        grouped = subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
+        found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
+        if search == 0:
+            found.insert(0, untouched_only(waiting, untouched_pay, untouched_inv))
+        offset = sum(ranked.height for ranked, _ in passes)
+        ranked, members = rank(pl.concat(found), cfg, offset=offset)
+        done = allocate_ranked(
+            ranked, members, payment_left, invoice_left, payment_now, invoice_now
+        )
+        passes.append((ranked, done))
+        if not done.candidate:
+            break
+    return match_rows(pays, invs, cfg, passes)

@@ -88,7 +88,9 @@ class MatchConfig:
     four from the first ``subset_pool`` of them, of five or more from the first
     ``large_subset_pool`` (the fewer items, the fewer sums there are to coincide by
     chance, so the wider the search can be), and from at most
-    ``max_leftovers_per_counterparty`` leftovers per counterparty and side.
+    ``max_leftovers_per_counterparty`` leftovers per counterparty and side. The search
+    runs again on what is still open after each round's groups are allocated, up to
+    ``subset_rounds`` rounds in all.
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -118,4 +120,5 @@ class MatchConfig:
     subset_pool: int = 12
     large_subset_pool: int = 10
     max_leftovers_per_counterparty: int = 300
+    subset_rounds: int = 2
     weights: ScoreWeights = field(default_factory=ScoreWeights)

@@ -103,6 +103,7 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         via_parent.fill_null(False).alias("via_parent"),
         pl.col("p_cp").is_null().alias("cp_unknown"),
         window.alias("in_window"),
+        (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue).alias("issued"),
         amount_relation(
             pl.col("cents"),
             pl.col("cents_right"),
@@ -116,7 +117,9 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
 
 
 def _kept() -> pl.Expr:
-    """Which pairs have enough evidence to be candidates at all."""
+    """Which pairs have enough evidence to be candidates at all. A pair found by its
+    amount alone needs an invoice issued by the payment's date (``issued``: up to
+    ``days_before_issue`` after it): nothing else says the payment was meant for it."""
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
         (
@@ -128,7 +131,7 @@ def _kept() -> pl.Expr:
             ~pl.col("via_ref")
             & pl.col("fits")
             & (
-                pl.col("same_cp")
+                (pl.col("same_cp") & pl.col("issued"))
                 | (pl.col("cp_unknown") & pl.col("ref_fuzzy") & pl.col("in_window"))
             )
         )
@@ -346,17 +349,28 @@ def _mistyped_reference_pairs(
     mistyped number, or a remittance listing several invoices with slips in some.
     Candidates share a one-deletion variant of their keys (which every substitution and
     transposition does); those one slip apart are marked ``slip``, with the number
-    ``typed``."""
+    ``typed``. A payer not identified whose reference names invoices of one group (a
+    customer, or a parent and its subsidiaries) more than of any other is taken to be
+    that group, for this search alone (`_named_group`)."""
     payer = payer_invoices(invs).select("inv", "cp", "num_key")
+    guessed = _named_group(pays, invs, by_reference)
+    known = pl.concat(
+        [
+            pays.filter(pl.col("p_cp").is_not_null()).with_columns(pl.lit(False).alias("guess")),
+            pays.join(guessed, on="pay")
+            .with_columns(pl.col("cp").alias("p_cp"), pl.lit(True).alias("guess"))
+            .select(*pays.columns, "guess"),
+        ]
+    )
     named = (
-        by_reference.join(pays.select("pay", pl.col("p_cp").alias("cp")), on="pay")
+        by_reference.join(known.select("pay", pl.col("p_cp").alias("cp")), on="pay")
         .join(payer, on=["inv", "cp"])
         .select("pay", pl.col("num_key").alias("key"))
     )
     # A reference naming some of the payer's invoices: its other numbers may be slips;
     # one naming none: its longest number may be, and its other numbers only as part of
-    # a group (alone they are more likely bank noise): ``alone`` says which.
-    known = pays.filter(pl.col("p_cp").is_not_null())
+    # a group (alone they are more likely bank noise): ``alone`` says which. A guessed
+    # payer's slips count only as part of a group.
     some = known.join(named.select("pay").unique(), on="pay", how="semi")
     none = known.join(some.select("pay"), on="pay", how="anti")
     typed = (
@@ -366,7 +380,7 @@ def _mistyped_reference_pairs(
                     "pay",
                     pl.col("p_cp").alias("cp"),
                     pl.col("ref_numbers").alias("key"),
-                    pl.lit(True).alias("alone"),
+                    (~pl.col("guess")).alias("alone"),
                 ).explode("key"),
                 none.select(
                     "pay",
@@ -414,18 +428,46 @@ def _mistyped_reference_pairs(
     )
 
 
-def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:
-    """Each key with one character removed, at every position (one row each)."""
+def _named_group(
+    pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
+) -> pl.DataFrame:
+    """``pay``, ``cp``: for a payer not identified, the group (a parent and its
+    subsidiaries, or one customer) of which its reference names at least two invoices
+    and more than of any other group, as a clerk reads a remittance: the numbers naming
+    other customers' invoices are then more likely slips."""
+    counts = (
+        by_reference.join(pays.filter(pl.col("p_cp").is_null()).select("pay"), on="pay")
+        .join(invs.select("inv", pl.coalesce("i_parent", "i_cp").alias("cp")), on="inv")
+        .group_by("pay", "cp")
+        .len()
+    )
     return (
-        frame.with_columns(pl.int_ranges(pl.col("key").str.len_chars()).alias("at"))
+        counts.filter(pl.col("len") == pl.col("len").max().over("pay"))
+        .filter((pl.len().over("pay") == 1) & (pl.col("len") >= 2))
+        .select("pay", "cp")
+    )
+
+
+def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:
+    """Each key as it is and with one character removed, at every position (one row
+    each). Two keys one substitution or transposition apart share a variant with one
+    character removed; a key one character short of another (a digit dropped, or a
+    zero of the padding lost in a swap: "0000171" for "0001071") is itself a variant
+    of the longer one."""
+    return (
+        frame.with_columns(pl.int_ranges(-1, pl.col("key").str.len_chars()).alias("at"))
         .explode("at")
         .select(
             idx,
             "cp",
             keep,
-            (
-                pl.col("key").str.slice(0, pl.col("at")) + pl.col("key").str.slice(pl.col("at") + 1)
-            ).alias("variant"),
+            pl.when(pl.col("at") < 0)
+            .then(pl.col("key"))
+            .otherwise(
+                pl.col("key").str.slice(0, pl.col("at").clip(0))
+                + pl.col("key").str.slice(pl.col("at") + 1)
+            )
+            .alias("variant"),
         )
     )
 
@@ -460,7 +502,8 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
 
     Each number names one invoice: one of those whose number it is (usually there is
     one), or, for a number one slip from some of the payer's invoices, one of them or
-    none (it may be noise, or the slip may have hit the wrong invoice). A reference with
+    none (it may be noise, or the slip may have hit the wrong invoice; a number naming
+    one invoice exactly and one slip from others may be any of them). A reference with
     more than `MAX_READINGS` readings is read with its exact numbers only."""
     exact = referenced.filter(pl.col("via_ref")).select(
         "pay", "inv", pl.col("num_key").alias("slot"), pl.lit(False).alias("may_be_none")
@@ -474,13 +517,14 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
             pl.lit(True).alias("may_be_none"),
         )
         .join(exact.select("pay", "inv"), on=["pay", "inv"], how="anti")
-        .join(exact.select("pay", "slot"), on=["pay", "slot"], how="anti")
     )
+    # A number may name one invoice exactly and be one slip from others (a payer not
+    # identified, whose slip hit another customer's number): any of them, or none.
     options = (
         pl.concat([exact, slipped])
-        .sort("pay", "may_be_none", "slot", "inv")
-        .group_by("pay", "may_be_none", "slot", maintain_order=True)
-        .agg(pl.col("inv").cast(pl.Int64).alias("option"))
+        .sort("pay", "slot", "inv")
+        .group_by("pay", "slot", maintain_order=True)
+        .agg(pl.col("inv").cast(pl.Int64).alias("option"), pl.col("may_be_none").any())
         .with_columns(
             pl.when("may_be_none")
             .then(pl.col("option").list.concat(pl.lit([-1], dtype=pl.List(pl.Int64))))
@@ -537,7 +581,11 @@ def _reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     several of its subsidiaries, and so may a payer not identified when every invoice
     named belongs to one group (one parent and its subsidiaries)."""
     w = cfg.weights
-    named = pl.col("via_ref") | ((pl.col("ref_fuzzy") | pl.col("group_slip")) & pl.col("same_cp"))
+    named = (
+        pl.col("via_ref")
+        | ((pl.col("ref_fuzzy") | pl.col("group_slip")) & pl.col("same_cp"))
+        | (pl.col("group_slip") & pl.col("cp_unknown"))
+    )
     # A payer not identified needs the date window for a number read one slip away, not
     # for one named outright: several named invoices summing to the amount are evidence
     # enough, however late the payment.

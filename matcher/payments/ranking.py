@@ -25,6 +25,9 @@ OUTPUT_SCHEMA = pl.Schema(
 )
 
 
+SCORE_DECIMALS = 6
+"""Scores are compared to this many decimals, below any weight's precision."""
+
 RANK_ORDER: tuple[tuple[str, bool], ...] = (
     ("score", True),
     ("fits", True),
@@ -47,6 +50,9 @@ def rank(
     ``ambiguity_margin`` of it. Returns (candidates, members)."""
     keyed = (
         candidates.cast(CANDIDATE_SCHEMA)
+        # Scores are sums of weights: equal evidence must give equal scores, whatever
+        # the order of the additions (0.4 + 0.25 + 0.05 + 0.05 is not 0.75 in floats).
+        .with_columns(pl.col("score", "rival_score").round(SCORE_DECIMALS))
         .filter(pl.col("score") >= cfg.suggest_threshold)
         .with_columns(
             pl.col("m_pay").list.len().alias("n_members"),

@@ -28,8 +28,8 @@ def subset_candidates(
 
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
     ``small_subset_pool`` items of its counterparty and currency (the most recent
-    invoices issued by the payment's date; the first payments inside the invoice's date
-    window),
+    invoices issued by the payment's date; the first payments from ``days_before_issue``
+    before the invoice's issue, however late),
     groups hold at most ``max_subset_size`` items, a group is dropped as soon as its sum
     passes the target, and a counterparty's leftovers are capped at the most recent
     ``max_leftovers_per_counterparty`` per side. Equal sums tie, and rank oldest
@@ -137,11 +137,15 @@ def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
 
 
 def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
-    """Several payments, one invoice (or its remaining balance): the first payments after it."""
+    """Several payments, one invoice (or its remaining balance): the first payments after
+    it, however late (a customer paying by instalments may end long after the due date)."""
     return (
         li.select("inv", "cp", "cur", pl.col("cents").alias("target"), "issue_day", "due_day")
         .join(lp.select("pay", "cp", "cur", "cents", "p_day"), on=["cp", "cur"])
-        .filter(_in_window(cfg) & (pl.col("cents") <= pl.col("target")))
+        .filter(
+            (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue)
+            & (pl.col("cents") <= pl.col("target"))
+        )
         .sort("inv", "p_day", "pay")
         .with_columns(pl.int_range(pl.len()).over("inv").alias("rank"))
         .filter(pl.col("rank") < cfg.small_subset_pool)

@@ -56,12 +56,13 @@ class PaymentDataset:
 
     ``truth`` has one row per (payment_id, invoice_id) that belong together, with
     ``amount``: the cash of that payment that settles that invoice (in the invoice's
-    currency for a foreign receipt). ``payments`` carries an extra ``scenario`` column
-    (what the generator did) for diagnosis only. Invoices carry, beyond the contract,
-    their Sage 100 ``terms_code``, the ``discount_date`` and ``discount_amount`` those
-    terms give (null when none), and the ``parent_counterparty_id`` of a subsidiary.
-    ``rates`` holds the day's exchange rates (``currency``, ``date``, ``rate``: units
-    per pound).
+    currency for a foreign receipt), and ``review``: true where nothing in the data can
+    tell which invoices the payment settles (see `for_review`). ``payments`` carries an
+    extra ``scenario`` column (what the generator did) for diagnosis only. Invoices
+    carry, beyond the contract, their Sage 100 ``terms_code``, the ``discount_date`` and
+    ``discount_amount`` those terms give (null when none), and the
+    ``parent_counterparty_id`` of a subsidiary. ``rates`` holds the day's exchange rates
+    (``currency``, ``date``, ``rate``: units per pound).
     """
 
     payments: pl.DataFrame
@@ -273,16 +274,35 @@ def _public_payments(payments: pl.DataFrame, start: date) -> pl.DataFrame:
 _WHOLE_INVOICES = [SCENARIO_CODES[kind] for kind in (*SEVERAL_INVOICES, "foreign")]
 
 
+_ANY_AMOUNT = [SCENARIO_CODES[kind] for kind in ("partial", "over", "deduction")]
+
+
+def for_review(cp_missing: pl.Expr, kind: pl.Expr, numbered: pl.Expr) -> pl.Expr:
+    """Payments whose invoices nothing in the data can tell: a reference naming none of
+    them, and either no payer (a bank line with no name and no invoice number) or an
+    amount the payer chose (a part payment, an over-payment, a deduction), which fits
+    no invoice by any rule. Their truth stands, marked for review: a person would put
+    them on account and ask the customer."""
+    return ~numbered & (cp_missing | kind.is_in(_ANY_AMOUNT))
+
+
 def _truth(payments: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
     """Which payment settles which invoice with how much cash: noise and the second sight
     of a duplicate bank line settle nothing; a payment for several invoices settles each
-    whole, and so does a foreign receipt (in the invoice's currency)."""
+    whole, and so does a foreign receipt (in the invoice's currency). ``review`` marks
+    the pairs of payments `for_review`."""
     return (
         payments.filter(
             (pl.col("kind") != SCENARIO_CODES["noise"])
             & ~((pl.col("kind") == SCENARIO_CODES["duplicate"]) & (pl.col("j") == 1))
         )
-        .select("event", "payment_id", "kind", pl.col("cents").alias("paid"))
+        .select(
+            "event",
+            "payment_id",
+            "kind",
+            pl.col("cents").alias("paid"),
+            for_review(pl.col("cp_missing"), pl.col("kind"), pl.col("numbered")).alias("review"),
+        )
         .join(invoices.select("event", "invoice_id", pl.col("cents").alias("owed")), on="event")
         .select(
             "payment_id",
@@ -292,6 +312,7 @@ def _truth(payments: pl.DataFrame, invoices: pl.DataFrame) -> pl.DataFrame:
                 .then(pl.col("owed"))
                 .otherwise(pl.min_horizontal("paid", "owed"))
             ).alias("amount"),
+            "review",
         )
         .sort("payment_id", "invoice_id")
     )
@@ -362,6 +383,9 @@ def _references(payments: pl.DataFrame, invoices: pl.DataFrame, start: date) -> 
         .then(pl.format("REMITTANCE {}", pl.col("remitted").list.join(", ")))
         .otherwise(pl.col("remitted").list.join(" "))
     )
+    numbered_style = style.is_in(["exact", "in_text", "short", "digits", "bank_text"]) | (
+        (style == "typo") & ~several
+    )
     reference = (
         pl.when(kind == SCENARIO_CODES["remittance"])
         .then(remittance)
@@ -371,7 +395,14 @@ def _references(payments: pl.DataFrame, invoices: pl.DataFrame, start: date) -> 
         .then(pl.concat_str(reference, _note(DEDUCTION_NOTES), separator=" ", ignore_nulls=True))
         .otherwise(reference)
     )
-    return styled.select("pay_row", reference.alias("reference"))
+    # Whether the reference names the payment's invoices (a slip in a number still names it).
+    numbered = pl.col("number").is_not_null() & (
+        (kind == SCENARIO_CODES["remittance"])
+        | ((kind != SCENARIO_CODES["statement"]) & numbered_style)
+    )
+    return styled.select(
+        "pay_row", reference.alias("reference"), numbered.fill_null(False).alias("numbered")
+    )
 
 
 def _note(notes: tuple[str, ...]) -> pl.Expr:

@@ -485,3 +485,31 @@ def test_evaluation_counts_pairs() -> None:
     )
     metrics = evaluate_payments(result, truth)
     assert (metrics["precision"], metrics["recall"], metrics["wrong_auto"]) == (0.5, 0.5, 1)
+
+
+def test_evaluation_neither_requires_nor_counts_pairs_for_review() -> None:
+    # P2's and P3's invoices cannot be told from the data: finding them or not changes
+    # nothing, but proposing another invoice for P2 is wrong like any other wrong pair.
+    truth = pl.DataFrame(
+        {
+            "payment_id": ["P1", "P2", "P3"],
+            "invoice_id": ["I1", "I2", "I3"],
+            "amount": [1.0, 2.0, 3.0],
+            "review": [False, True, True],
+        }
+    )
+
+    def scored(pairs: list[tuple[str, str]]) -> dict[str, float | int]:
+        result = pl.DataFrame(
+            {
+                "payment_id": [p for p, _ in pairs],
+                "invoice_id": [i for _, i in pairs],
+                "status": ["suggested"] * len(pairs),
+            }
+        )
+        return evaluate_payments(result, truth)
+
+    found = scored([("P1", "I1"), ("P2", "I2")])
+    assert (found["precision"], found["recall"], found["review"]) == (1.0, 1.0, 2)
+    assert scored([("P1", "I1")])["f1"] == 1.0
+    assert scored([("P1", "I1"), ("P2", "I9")])["precision"] == 0.5

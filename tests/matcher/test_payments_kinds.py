@@ -264,6 +264,95 @@ def test_a_remittance_with_a_slip_in_every_number_is_read_the_way_that_fits() ->
     assert alone.height == 0
 
 
+def test_a_remittance_that_fits_outranks_one_of_its_invoices_alone_at_equal_score() -> None:
+    # 1201 is named and in its date window: alone, an over-payment of it scores 0.4 + 0.25
+    # + 0.05 + 0.05; 1234 (typed 1243) fell due long ago, so the pair, which fits exactly,
+    # scores 0.25 + 0.25 + 0.25. Equal evidence: the fitting pair must win, float sums or not.
+    invoices = [invoice(1201, "310.00"), invoice(1234, "120.50", issued=ISSUED - timedelta(200))]
+    result = match([payment("P1", "430.50", reference="INV-0001201 INV-0001243")], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1201"), ("P1", "I1234")}
+    assert found[("P1", "I1234")]["allocated_amount"] == Decimal("120.50")
+    assert all("reference_fuzzy" in row["rules"] for row in found.values())
+
+
+def test_a_remittance_number_one_digit_short_is_one_slip() -> None:
+    # "0000134" for 0001034: two digits swapped across the padding, which the key (no
+    # leading zeros) sees as the 0 dropped.
+    invoices = [invoice(1201, "310.00"), invoice(1034, "120.50"), invoice(1377, "54.00")]
+    result = match([payment("P1", "430.50", reference="INV-0001201 0000134")], invoices)
+    assert set(rows(result)) == {("P1", "I1201"), ("P1", "I1034")}
+    assert set(result["status"]) == {"suggested"}
+
+
+def test_a_statement_payment_finds_older_invoices_once_a_newer_statement_has_settled() -> None:
+    # Six old invoices and eight newer ones of one customer. P1 pays four of the newer;
+    # P2, later, five of the old, which are not among the ten most recent invoices
+    # issued by its date until P1's four are settled.
+    old = ["412.17", "96.40", "1310.03", "75.25", "648.91", "230.07"]
+    new = ["150.11", "163.12", "176.13", "189.14", "202.15", "215.16", "228.17", "241.18"]
+    invoices = [
+        invoice(n + 1, a, issued=ISSUED - timedelta(days=100 - n)) for n, a in enumerate(old)
+    ] + [invoice(n + 101, a, issued=ISSUED - timedelta(days=30 - n)) for n, a in enumerate(new)]
+    newest = sum(Decimal(a) for a in new[4:])
+    oldest = sum(Decimal(a) for a in old[:5])
+    result = match(
+        [
+            payment("P1", str(newest), reference="STATEMENT", paid=ISSUED - timedelta(days=10)),
+            payment("P2", str(oldest), reference="STATEMENT", paid=ISSUED),
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(105, 109)} | {
+        ("P2", f"I{n}") for n in range(1, 6)
+    }
+    assert set(result["status"]) == {"suggested"}
+
+
+def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_it_names() -> None:
+    # No payer; three numbers name C1's invoices, and 1706 (meant for C1's 1076) is the
+    # number of C2's invoice: read among C1's invoices it is one slip from 1076, and
+    # the four fit the amount. Read as C2's, nothing fits.
+    owed = {1010: "845.63", 1011: "168.69", 1243: "324.00", 1076: "109.80"}
+    invoices = [invoice(n, amount) for n, amount in owed.items()]
+    invoices.append(invoice(1706, "654.42", cp="C2"))
+    reference = "0001010 INV-0001011 0001706 INV-0001243"
+    result = match([payment("P1", "1448.12", cp=None, reference=reference)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", f"I{n}") for n in (1010, 1011, 1243, 1076)}
+    assert all("reference_fuzzy" in row["rules"] for row in found.values())
+    assert set(result["status"]) == {"suggested"}
+
+
+def test_the_last_instalments_settle_what_is_left_however_late() -> None:
+    # The first instalment names the invoice; the two others, without reference, come
+    # two months and ten months later (long past the due date and its 120 days).
+    result = match(
+        [
+            payment("P1", "164.01", reference="INV-0000001"),
+            payment("P2", "449.00", paid=ISSUED + timedelta(days=60)),
+            payment("P3", "463.99", paid=ISSUED + timedelta(days=300)),
+        ],
+        [invoice(1, "1077.00"), invoice(2, "700.00")],
+    )
+    found = rows(result)
+    assert set(found) == {("P1", "I1"), ("P2", "I1"), ("P3", "I1")}
+    assert found[("P3", "I1")]["allocated_amount"] == Decimal("463.99")
+    assert set(result["status"]) == {"suggested"}
+
+
+def test_without_reference_a_payment_never_pays_an_invoice_issued_weeks_after_it() -> None:
+    # 27.50 short of an invoice issued five weeks after the payment: no wire fee of it.
+    later = invoice(1, "1000.00", issued=ISSUED + timedelta(days=55))
+    assert match([payment("P1", "972.50")], [later]).is_empty()
+    # Named by its reference, it is still offered (the customer may pay in advance).
+    named = match([payment("P1", "972.50", reference="INV-0000001")], [later])
+    assert set(rows(named)) == {("P1", "I1")}
+    # Issued a few days after the payment (a pro-forma paid up front), it still fits.
+    soon = invoice(1, "1000.00", issued=ISSUED + timedelta(days=24))
+    assert set(rows(match([payment("P1", "972.50")], [soon]))) == {("P1", "I1")}
+
+
 def test_one_number_names_one_invoice_even_when_two_carry_it() -> None:
     # Two open invoices carry number 1032 (twins); the other number, 1052, names none.
     # Both together fit the amount, but one number cannot name both: no group of them.

@@ -189,3 +189,29 @@ def test_a_lone_payment_for_no_invoice_still_makes_a_data_set() -> None:
     assert dataset.payments["scenario"].to_list() == ["noise"]
     assert dataset.invoices.height == 0
     assert dataset.truth.height == 0
+
+
+def test_only_payments_nothing_can_place_are_marked_for_review(
+    dataset: PaymentDataset,
+) -> None:
+    pairs = dataset.truth.join(dataset.payments, on="payment_id").join(
+        dataset.invoices, on="invoice_id"
+    )
+    review = pairs.filter("review")
+    assert review.height > 0
+    # Their references name none of their invoices ...
+    digits = pl.col("number").str.replace_all(r"\D", "").str.strip_chars_start("0")
+    named = pl.col("reference").fill_null("").str.contains(digits, literal=True)
+    assert not review.select(named.any()).item()
+    # ... and either nobody is known to have paid, or the payer chose the amount.
+    chosen = pl.col("scenario").is_in(["partial", "over", "deduction"])
+    assert review.select((pl.col("counterparty_id").is_null() | chosen).all()).item()
+    # Remittances, fees, discounts and foreign receipts of known payers are all to be found,
+    # and so is any payment whose reference names its invoice.
+    kept = pairs.filter(~pl.col("review"))
+    assert kept.filter(pl.col("counterparty_id").is_not_null() & ~chosen).height == (
+        pairs.filter(pl.col("counterparty_id").is_not_null() & ~chosen).height
+    )
+    assert pairs.filter(named & pl.col("review")).is_empty()
+    # Few: a payment in twenty at most.
+    assert review["payment_id"].n_unique() < 0.05 * dataset.payments.height
