@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.services.health import ledger_figures
 
 log = logging.getLogger("api")
+LEDGER_UP = "ledgerbridge_ledger_up"
+UP_HELP = "Whether the ledger answered."
 
 
 class LedgerCollector(Collector):
@@ -59,10 +61,6 @@ class LedgerCollector(Collector):
             "Webhook deliveries, taken or refused.", ["source", "outcome"],
             sorted(figures.webhook_events.items()),
         )  # fmt: skip
-
-
-LEDGER_UP = "ledgerbridge_ledger_up"
-UP_HELP = "Whether the ledger answered."
 
 
 def _family(
