@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.services.health import ledger_figures
 
 log = logging.getLogger("api")
+LEDGER_UP = "ledgerbridge_ledger_up"
+UP_HELP = "Whether the ledger answered."
 
 
 class LedgerCollector(Collector):
@@ -33,46 +35,46 @@ class LedgerCollector(Collector):
                 figures = ledger_figures(conn)
         except Exception as error:  # a scrape must not fail because the database is down
             log.warning("metrics: the ledger did not answer", extra={"error": type(error).__name__})
-            up = GaugeMetricFamily("ledgerbridge_ledger_up", "Whether the ledger answered.")
-            up.add_metric([], 0)
-            yield up
+            yield _family(GaugeMetricFamily, LEDGER_UP, UP_HELP, [], [([], 0)])
             return
-        up = GaugeMetricFamily("ledgerbridge_ledger_up", "Whether the ledger answered.")
-        up.add_metric([], 1)
-        yield up
-        synced = CounterMetricFamily(
-            "ledgerbridge_records_synced", "Record versions appended by polls and webhooks.",
-            labels=["system", "entity"],
+        yield _family(GaugeMetricFamily, LEDGER_UP, UP_HELP, [], [([], 1)])
+        yield _family(
+            CounterMetricFamily, "ledgerbridge_records_synced",
+            "Record versions appended by polls and webhooks.", ["system", "entity"],
+            sorted(figures.records_synced.items()),
         )  # fmt: skip
-        for (system, entity), count in sorted(figures.records_synced.items()):
-            synced.add_metric([system, entity], count)
-        yield synced
-        lag = GaugeMetricFamily(
-            "ledgerbridge_stream_lag_seconds", "Seconds since the stream's last poll that worked.",
-            labels=["stream"],
+        yield _family(
+            GaugeMetricFamily, "ledgerbridge_stream_lag_seconds",
+            "Seconds since the stream's last poll that worked.", ["stream"],
+            [([s.stream], s.lag_seconds) for s in figures.streams if s.lag_seconds is not None],
         )  # fmt: skip
-        for stream in figures.streams:
-            if stream.lag_seconds is not None:
-                lag.add_metric([stream.stream], stream.lag_seconds)
-        yield lag
-        letters = GaugeMetricFamily(
-            "ledgerbridge_dead_letters_open", "Dead letters no one has asked to retry."
-        )
-        letters.add_metric([], figures.open_dead_letters)
-        yield letters
-        queue = GaugeMetricFamily(
-            "ledgerbridge_queue_depth", "Jobs waiting or running.", labels=["status"]
-        )
-        for status in ("todo", "doing"):
-            queue.add_metric([status], figures.queue_depth.get(status, 0))
-        yield queue
-        hooks = CounterMetricFamily(
-            "ledgerbridge_webhook_events", "Webhook deliveries, taken or refused.",
-            labels=["source", "outcome"],
+        yield _family(
+            GaugeMetricFamily, "ledgerbridge_dead_letters_open",
+            "Dead letters no one has asked to retry.", [], [([], figures.open_dead_letters)],
         )  # fmt: skip
-        for (source, outcome), count in sorted(figures.webhook_events.items()):
-            hooks.add_metric([source, outcome], count)
-        yield hooks
+        yield _family(
+            GaugeMetricFamily, "ledgerbridge_queue_depth", "Jobs waiting or running.", ["status"],
+            [([status], figures.queue_depth.get(status, 0)) for status in ("todo", "doing")],
+        )  # fmt: skip
+        yield _family(
+            CounterMetricFamily, "ledgerbridge_webhook_events",
+            "Webhook deliveries, taken or refused.", ["source", "outcome"],
+            sorted(figures.webhook_events.items()),
+        )  # fmt: skip
+
+
+def _family(
+    kind: type[GaugeMetricFamily | CounterMetricFamily],
+    name: str,
+    documentation: str,
+    labels: list[str],
+    samples: Iterable[tuple[Sequence[str], float]],
+) -> Metric:
+    """A metric family of `kind` holding one sample per (label values, value)."""
+    family = kind(name, documentation, labels=labels)
+    for values, value in samples:
+        family.add_metric(list(values), value)
+    return family
 
 
 class ApiMetrics:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.services.errors import ServiceError
+from api.services.errors import TITLES, ServiceError
 
 log = logging.getLogger("api")
 
@@ -56,14 +56,6 @@ def problem_response(
         body.model_dump(exclude_none=True), status_code=status, media_type=MEDIA_TYPE,
         headers=headers,
     )  # fmt: skip
-
-
-TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict",
-    413: "Content too large", 415: "Unsupported media type", 422: "Invalid request",
-    429: "Too many requests", 500: "Internal error", 503: "Unavailable",
-}  # fmt: skip
 
 
 def _field_of(location: tuple[Any, ...]) -> str:

@@ -46,8 +46,12 @@ def append_decision(
     outcome: str,
     actor: str,
     reason: str | None = None,
+    *,
+    commit: bool = False,
 ) -> Decision:
-    """Appends one decision and returns it as stored (with its id and time)."""
+    """Appends one decision and returns it as stored (with its id and time). With `commit`,
+    the transaction the connection is in is committed as well, so another connection (the
+    writer's applier) sees the decision at once."""
     with conn.transaction(), conn.cursor(row_factory=class_row(Decision)) as cur:
         cur.execute(
             "INSERT INTO ledger.decision (kind, subject, outcome, actor, reason)"
@@ -56,6 +60,8 @@ def append_decision(
         )
         stored = cur.fetchone()
     assert stored is not None
+    if commit and not conn.autocommit:
+        conn.commit()
     return stored
 
 

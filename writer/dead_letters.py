@@ -12,8 +12,8 @@ from typing import Any
 
 import psycopg
 
-from ledger.decisions import Decision, record_ref
-from writer.outbox import intent_states, record_decision
+from ledger.decisions import Decision, append_decision, record_ref
+from writer.outbox import intent_states
 
 NOT_PLANNED = "not_planned"
 
@@ -83,7 +83,7 @@ def request_retry(
         "stage": "writer",
         "records": records,
     }
-    return record_decision(conn, "retry", subject, "requested", actor, reason)
+    return append_decision(conn, "retry", subject, "requested", actor, reason, commit=True)
 
 
 def ask_retry(conn: psycopg.Connection[Any], dead_letter_id: int, actor: str) -> str:

@@ -163,22 +163,6 @@ def append_steps(conn: psycopg.Connection[Any], steps: Sequence[Step]) -> None:
         )
 
 
-def record_decision(
-    conn: psycopg.Connection[Any],
-    kind: str,
-    subject: Mapping[str, Any],
-    outcome: str,
-    actor: str,
-    reason: str | None = None,
-) -> Decision:
-    """Appends a decision through the ledger's own `append_decision` and commits it, so
-    the applier (on another connection) sees it."""
-    decision = append_decision(conn, kind, subject, outcome, actor, reason)
-    if not conn.autocommit:
-        conn.commit()
-    return decision
-
-
 def planned_from(
     key: str, entity: str, source_system: str | None, source_key: str | None
 ) -> dict[str, str] | None:
@@ -206,14 +190,22 @@ def approve(
     conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None
 ) -> Decision:
     """Records an approval of the intent `key`; it posts on the next apply."""
-    return record_decision(conn, "approval", approval_subject(conn, key), "approved", actor, reason)
+    return _approval(conn, key, "approved", actor, reason)
 
 
 def reject(
     conn: psycopg.Connection[Any], key: str, actor: str, reason: str | None = None
 ) -> Decision:
     """Records a rejection of the intent `key`: it never posts."""
-    return record_decision(conn, "approval", approval_subject(conn, key), "rejected", actor, reason)
+    return _approval(conn, key, "rejected", actor, reason)
+
+
+def _approval(
+    conn: psycopg.Connection[Any], key: str, outcome: str, actor: str, reason: str | None
+) -> Decision:
+    """The decision, committed at once: the applier reads it on a connection of its own."""
+    subject = approval_subject(conn, key)
+    return append_decision(conn, "approval", subject, outcome, actor, reason, commit=True)
 
 
 def awaiting_approval(conn: psycopg.Connection[Any]) -> list[IntentState]:

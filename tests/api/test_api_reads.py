@@ -106,7 +106,7 @@ def test_a_cursor_not_given_out_for_this_listing_is_refused(
     )
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
-    assert answer.json()["field"] == "cursor"
+    assert (answer.json()["field"], answer.json()["title"]) == ("cursor", "Invalid request")
 
 
 def test_matches_with_scores_rules_and_status_filter(reading_client: TestClient) -> None:
@@ -176,6 +176,7 @@ def test_audit_of_a_record_shows_versions_with_field_diffs(
     assert [(w["idempotency_key"], w["direction"]) for w in onto["writes"]] == [(key, "onto")]
     missing = client.get("/audit/kashflow/customer/NOPE", headers=auth("read"))
     assert missing.status_code == 404 and "NOPE" in missing.json()["detail"]
+    assert missing.json()["title"] == "Not found"
 
 
 def test_audit_as_of_an_instant_before_a_change_shows_the_old_version(
