@@ -39,28 +39,40 @@ class LedgerCollector(Collector):
             return
         yield _family(GaugeMetricFamily, LEDGER_UP, UP_HELP, [], [([], 1)])
         yield _family(
-            CounterMetricFamily, "ledgerbridge_records_synced",
-            "Record versions appended by polls and webhooks.", ["system", "entity"],
+            CounterMetricFamily,
+            "ledgerbridge_records_synced",
+            "Record versions appended by polls and webhooks.",
+            ["system", "entity"],
             sorted(figures.records_synced.items()),
-        )  # fmt: skip
+        )
         yield _family(
-            GaugeMetricFamily, "ledgerbridge_stream_lag_seconds",
-            "Seconds since the stream's last poll that worked.", ["stream"],
+            GaugeMetricFamily,
+            "ledgerbridge_stream_lag_seconds",
+            "Seconds since the stream's last poll that worked.",
+            ["stream"],
             [([s.stream], s.lag_seconds) for s in figures.streams if s.lag_seconds is not None],
-        )  # fmt: skip
+        )
         yield _family(
-            GaugeMetricFamily, "ledgerbridge_dead_letters_open",
-            "Dead letters no one has asked to retry.", [], [([], figures.open_dead_letters)],
-        )  # fmt: skip
+            GaugeMetricFamily,
+            "ledgerbridge_dead_letters_open",
+            "Dead letters no one has asked to retry.",
+            [],
+            [([], figures.open_dead_letters)],
+        )
         yield _family(
-            GaugeMetricFamily, "ledgerbridge_queue_depth", "Jobs waiting or running.", ["status"],
+            GaugeMetricFamily,
+            "ledgerbridge_queue_depth",
+            "Jobs waiting or running.",
+            ["status"],
             [([status], figures.queue_depth.get(status, 0)) for status in ("todo", "doing")],
-        )  # fmt: skip
+        )
         yield _family(
-            CounterMetricFamily, "ledgerbridge_webhook_events",
-            "Webhook deliveries, taken or refused.", ["source", "outcome"],
+            CounterMetricFamily,
+            "ledgerbridge_webhook_events",
+            "Webhook deliveries, taken or refused.",
+            ["source", "outcome"],
             sorted(figures.webhook_events.items()),
-        )  # fmt: skip
+        )
 
 
 def _family(
