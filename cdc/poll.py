@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,15 +61,12 @@ class PollReport:
     dead_letter_keys: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
+        """What the run counted: every number but the run's id, seconds to the millisecond."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "run_id"}
         return {
-            "read": self.read,
-            "appended": self.appended,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "errors": self.errors,
-            "requests": self.requests,
-            "rows_read": self.rows_read,
-            "seconds": round(self.seconds, 3),
+            name: round(value, 3) if isinstance(value, float) else value
+            for name, value in values.items()
+            if isinstance(value, int | float)
         }
 
 

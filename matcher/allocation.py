@@ -108,16 +108,9 @@ def _settle_one_payment(
     payment_left: list[int],
     invoice_left: list[int],
 ) -> None:
-    remaining = payment_left[pay]
-    last = len(invs) - 1
-    for n, inv in enumerate(invs):
-        owed = invoice_left[inv]
-        cents = min(remaining, owed)
-        remaining -= cents
-        write_off = owed - cents
-        if n == last:
-            write_off -= remaining
-        out.add(cand, pay, inv, cents, write_off, True)
+    shares = _spread(payment_left[pay], [invoice_left[inv] for inv in invs])
+    for inv, (cents, short) in zip(invs, shares, strict=True):
+        out.add(cand, pay, inv, cents, short, True)
         invoice_left[inv] = 0
     payment_left[pay] = 0
 
@@ -130,15 +123,26 @@ def _settle_one_invoice(
     payment_left: list[int],
     invoice_left: list[int],
 ) -> None:
-    owed = invoice_left[inv]
-    last = len(pays) - 1
-    for n, pay in enumerate(pays):
-        paid = payment_left[pay]
-        cents = min(paid, owed)
-        owed -= cents
-        write_off = -(paid - cents)
-        if n == last:
-            write_off += owed
-        out.add(cand, pay, inv, cents, write_off, True)
+    shares = _spread(invoice_left[inv], [payment_left[pay] for pay in pays])
+    for pay, (cents, short) in zip(pays, shares, strict=True):
+        out.add(cand, pay, inv, cents, -short, True)
         payment_left[pay] = 0
     invoice_left[inv] = 0
+
+
+def _spread(total: int, parts: list[int]) -> list[tuple[int, int]]:
+    """`total` spent on `parts` in order: for each part, the cents it gets and the shortfall
+    left on it; what is left of `total` after the last part comes off that part's
+    shortfall (below zero when `total` exceeds the parts). Settling one payment the parts
+    are its invoices and the shortfall is the write-off; settling one invoice the parts
+    are its payments and the write-off is the shortfall negated."""
+    shares = []
+    remaining = total
+    for part in parts:
+        cents = min(remaining, part)
+        remaining -= cents
+        shares.append((cents, part - cents))
+    if shares:
+        cents, short = shares[-1]
+        shares[-1] = (cents, short - remaining)
+    return shares

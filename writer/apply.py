@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import psycopg
@@ -79,16 +79,9 @@ class ApplyReport:
     polls_requested: list[tuple[str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {
-            "succeeded": self.succeeded,
-            "found_after_uncertain": self.found_after_uncertain,
-            "failed_transient": self.failed_transient,
-            "dead_lettered": self.dead_lettered,
-            "rejected": self.rejected,
-            "awaiting_approval": self.awaiting_approval,
-            "waiting_on_dependencies": self.waiting_on_dependencies,
-            "busy_elsewhere": self.busy_elsewhere,
-        }
+        """The tallies (the whole-number fields), by name."""
+        tallies = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in tallies.items() if isinstance(value, int)}
 
 
 def _uncertain(error: BaseException) -> bool:

@@ -316,27 +316,28 @@ def _document_number(document: canonical.SalesInvoice | canonical.PurchaseInvoic
     return int(document.key)
 
 
-def sales_invoice_body(invoice: canonical.SalesInvoice) -> dict[str, Any]:
+def _document_body(document: canonical.SalesInvoice | canonical.PurchaseInvoice) -> dict[str, Any]:
+    """What a sales invoice's and a purchase invoice's bodies share (all but the party)."""
     return {
-        "Number": _document_number(invoice),
+        "Number": _document_number(document),
+        "IssuedDate": date_text(document.issue_date),
+        "DueDate": date_text(document.due_date),
+        "Currency": {"Code": document.currency},
+        "LineItems": _lines_body(document),
+    }
+
+
+def sales_invoice_body(invoice: canonical.SalesInvoice) -> dict[str, Any]:
+    return _document_body(invoice) | {
         "CustomerCode": invoice.customer_key,
-        "IssuedDate": date_text(invoice.issue_date),
-        "DueDate": date_text(invoice.due_date),
         "CustomerReference": invoice.reference,
-        "Currency": {"Code": invoice.currency},
-        "LineItems": _lines_body(invoice),
     }
 
 
 def purchase_invoice_body(purchase: canonical.PurchaseInvoice) -> dict[str, Any]:
-    return {
-        "Number": _document_number(purchase),
+    return _document_body(purchase) | {
         "SupplierCode": purchase.supplier_key,
-        "IssuedDate": date_text(purchase.issue_date),
-        "DueDate": date_text(purchase.due_date),
         "SupplierReference": purchase.reference,
-        "Currency": {"Code": purchase.currency},
-        "LineItems": _lines_body(purchase),
     }
 
 
@@ -414,28 +415,35 @@ class PaymentVocabulary:
     def method_id(self, payment: canonical.Payment) -> int | None:
         if payment.method is None:
             return None
-        try:
-            return self.method_ids[payment.method.lower()]
-        except KeyError:
-            raise refused(
-                f"KashFlow has no payment method {payment.method!r}",
-                entity=payment.entity,
-                key=payment.key,
-                field="method",
-            ) from None
+        return _known_id(
+            self.method_ids,
+            payment.method.lower(),
+            payment,
+            "method",
+            f"KashFlow has no payment method {payment.method!r}",
+        )
 
     def account_id(self, payment: canonical.Payment) -> int | None:
         if payment.bank_account is None:
             return self.default_account
-        try:
-            return self.account_ids[payment.bank_account]
-        except KeyError:
-            raise refused(
-                f"KashFlow has no bank account with nominal code {payment.bank_account!r}",
-                entity=payment.entity,
-                key=payment.key,
-                field="bank_account",
-            ) from None
+        return _known_id(
+            self.account_ids,
+            payment.bank_account,
+            payment,
+            "bank_account",
+            f"KashFlow has no bank account with nominal code {payment.bank_account!r}",
+        )
+
+
+def _known_id(
+    ids: Mapping[str, int], name: str, payment: canonical.Payment, field_name: str, unknown: str
+) -> int:
+    """The KashFlow id of `name`; a name KashFlow does not know refuses the payment, on
+    its field `field_name`, saying `unknown`."""
+    try:
+        return ids[name]
+    except KeyError:
+        raise refused(unknown, entity=payment.entity, key=payment.key, field=field_name) from None
 
 
 def payment_line_body(

@@ -395,59 +395,69 @@ def _table_rows(
     return reader.rows_for_keys(table, key_columns, key_values)
 
 
-def _sales_invoices(
-    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[SourceRecord]:
-    key = ("InvoiceNo",)
-    headers = _grouped(_table_rows(reader, "AR_InvoiceHistoryHeader", key, key_values), key)
-    details = _grouped(_table_rows(reader, "AR_InvoiceHistoryDetail", key, key_values), key)
-    opened = _grouped(_table_rows(reader, "AR_OpenInvoice", key, key_values), key)
-    for invoice_key in sorted(headers):
-        header = headers[invoice_key][0]
-        seq = header.get("HeaderSeqNo")
-        lines = [d for d in details.get(invoice_key, []) if d.get("HeaderSeqNo") == seq]
-        open_row = next(iter(opened.get(invoice_key, [])), None)
-        raw = {"AR_InvoiceHistoryHeader": header, "AR_InvoiceHistoryDetail": lines,
-               "AR_OpenInvoice": open_row}  # fmt: skip
-        yield _sourced(
-            "sales_invoice", invoice_key[0], raw, [header, *([open_row] if open_row else [])],
-            partial(mapping.sales_invoice_from_rows, header, lines, open_row, lookups),
-        )  # fmt: skip
+def _grouped_rows(
+    reader: Sage100Reader,
+    table: str,
+    key_columns: tuple[str, ...],
+    key_values: Sequence[KeyTuple] | None,
+) -> dict[KeyTuple, list[Row]]:
+    """A table's rows (all, or those of `key_values`) grouped by their key."""
+    return _grouped(_table_rows(reader, table, key_columns, key_values), key_columns)
+
+
+InvoiceToRecord = Callable[[Row, list[Row], Row | None, Lookups], CanonicalRecord]
+
+
+def _invoices(
+    entity: str,
+    *,
+    header_table: str,
+    detail_table: str,
+    open_table: str,
+    key_columns: tuple[str, ...],
+    canonical_key: Callable[[KeyTuple], str],
+    to_record: InvoiceToRecord,
+    lines_of: Callable[[Row, list[Row]], list[Row]] = lambda header, details: details,
+) -> _Entity:
+    """An invoice entity: a header row, its detail rows and its open-invoice row (none once
+    paid), three tables keyed alike. `lines_of` picks a header's lines among the detail
+    rows of its key."""
+
+    def build(
+        reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
+    ) -> Iterator[SourceRecord]:
+        headers = _grouped_rows(reader, header_table, key_columns, key_values)
+        details = _grouped_rows(reader, detail_table, key_columns, key_values)
+        opened = _grouped_rows(reader, open_table, key_columns, key_values)
+        for invoice_key in sorted(headers):
+            header = headers[invoice_key][0]
+            lines = lines_of(header, details.get(invoice_key, []))
+            open_row = next(iter(opened.get(invoice_key, [])), None)
+            raw = {header_table: header, detail_table: lines, open_table: open_row}
+            stamped = [header, *([open_row] if open_row else [])]
+            yield _sourced(
+                entity, canonical_key(invoice_key), raw, stamped,
+                partial(to_record, header, lines, open_row, lookups),
+            )  # fmt: skip
+
+    sources = (_Source(header_table, key_columns), _Source(open_table, key_columns))
+    return _Entity(entity, sources, canonical_key, build)
+
+
+def _same_history_header(header: Row, details: list[Row]) -> list[Row]:
+    """An A/R history invoice's lines: the detail rows of the header's HeaderSeqNo."""
+    return [d for d in details if d.get("HeaderSeqNo") == header.get("HeaderSeqNo")]
 
 
 AP_KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
-
-
-def _purchase_invoices(
-    reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
-) -> Iterator[SourceRecord]:
-    headers = _grouped(_table_rows(reader, "AP_InvoiceHeader", AP_KEY, key_values), AP_KEY)
-    details = _grouped(_table_rows(reader, "AP_InvoiceDetail", AP_KEY, key_values), AP_KEY)
-    opened = _grouped(_table_rows(reader, "AP_OpenInvoice", AP_KEY, key_values), AP_KEY)
-    for invoice_key in sorted(headers):
-        header = headers[invoice_key][0]
-        lines = details.get(invoice_key, [])
-        open_row = next(iter(opened.get(invoice_key, [])), None)
-        raw = {"AP_InvoiceHeader": header, "AP_InvoiceDetail": lines, "AP_OpenInvoice": open_row}
-        yield _sourced(
-            "purchase_invoice", keys.ap_invoice_key(*invoice_key), raw,
-            [header, *([open_row] if open_row else [])],
-            partial(mapping.purchase_invoice_from_rows, header, lines, open_row, lookups),
-        )  # fmt: skip
-
-
 CHECK_KEY = ("BankCode", "CheckNo", "CheckSeqNo")
 
 
 def _supplier_payments(
     reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
 ) -> Iterator[SourceRecord]:
-    headers = _grouped(
-        _table_rows(reader, "AP_CheckHistoryHeader", CHECK_KEY, key_values), CHECK_KEY
-    )
-    details = _grouped(
-        _table_rows(reader, "AP_CheckHistoryDetail", CHECK_KEY, key_values), CHECK_KEY
-    )
+    headers = _grouped_rows(reader, "AP_CheckHistoryHeader", CHECK_KEY, key_values)
+    details = _grouped_rows(reader, "AP_CheckHistoryDetail", CHECK_KEY, key_values)
     for check in sorted(headers):
         header = headers[check][0]
         lines = details.get(check, [])
@@ -476,8 +486,8 @@ def _grouped_table(
     def build(
         reader: Sage100Reader, key_values: Sequence[KeyTuple] | None, lookups: Lookups
     ) -> Iterator[SourceRecord]:
-        rows = _table_rows(reader, table, key_columns, key_values)
-        for group_key, group in sorted(_grouped(rows, key_columns).items()):
+        groups = _grouped_rows(reader, table, key_columns, key_values)
+        for group_key, group in sorted(groups.items()):
             yield _sourced(
                 entity, canonical_key(group_key), {table: group}, group,
                 partial(to_record, group, lookups),
@@ -530,20 +540,24 @@ ENTITIES: dict[str, _Entity] = {
             lambda k: k[0],
             lambda row, _: mapping.gl_account_from_row(row),
         ),
-        _Entity(
+        _invoices(
             "sales_invoice",
-            (
-                _Source("AR_InvoiceHistoryHeader", ("InvoiceNo",)),
-                _Source("AR_OpenInvoice", ("InvoiceNo",)),
-            ),
-            lambda k: k[0],
-            _sales_invoices,
+            header_table="AR_InvoiceHistoryHeader",
+            detail_table="AR_InvoiceHistoryDetail",
+            open_table="AR_OpenInvoice",
+            key_columns=("InvoiceNo",),
+            canonical_key=lambda k: k[0],
+            to_record=mapping.sales_invoice_from_rows,
+            lines_of=_same_history_header,
         ),
-        _Entity(
+        _invoices(
             "purchase_invoice",
-            (_Source("AP_InvoiceHeader", AP_KEY), _Source("AP_OpenInvoice", AP_KEY)),
-            lambda k: keys.ap_invoice_key(*k),
-            _purchase_invoices,
+            header_table="AP_InvoiceHeader",
+            detail_table="AP_InvoiceDetail",
+            open_table="AP_OpenInvoice",
+            key_columns=AP_KEY,
+            canonical_key=lambda k: keys.ap_invoice_key(*k),
+            to_record=mapping.purchase_invoice_from_rows,
         ),
         _grouped_table(
             "payment",

@@ -123,6 +123,16 @@ def _cents(frame: pl.DataFrame, column: str) -> pl.Expr:
     return (col.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
 
 
+def _positive_by_id(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
+    """The rows of a positive amount (cents), the first of each id, sorted by id (so
+    results do not depend on row order)."""
+    return (
+        frame.filter(pl.col("cents") > 0)
+        .unique(id_column, keep="first", maintain_order=True)
+        .sort(id_column)
+    )
+
+
 def prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:
     """Payments sorted by id (so results do not depend on row order), amounts in cents."""
     return (
@@ -134,9 +144,7 @@ def prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:
             pl.col("date").cast(pl.Date).cast(pl.Int32).alias("p_day"),
             pl.col("reference").cast(pl.String),
         )
-        .filter(pl.col("cents") > 0)
-        .unique("payment_id", keep="first", maintain_order=True)
-        .sort("payment_id")
+        .pipe(_positive_by_id, "payment_id")
         .with_columns(
             normalised(pl.col("reference")).alias("ref_norm"),
             reference_numbers(pl.col("reference")).alias("ref_numbers"),
@@ -176,9 +184,7 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
             _optional(invoices, "discount_date", pl.Date()).cast(pl.Int32).alias("disc_day"),
             _optional(invoices, "parent_counterparty_id", pl.String()).alias("i_parent"),
         )
-        .filter(pl.col("cents") > 0)
-        .unique("invoice_id", keep="first", maintain_order=True)
-        .sort("invoice_id")
+        .pipe(_positive_by_id, "invoice_id")
         .with_columns(
             normalised(pl.col("number")).alias("num_norm"),
             number_key(pl.col("number")).alias("num_key"),

@@ -245,21 +245,7 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
         pairs = _extended(singles, items, len(RANK_BITS))
         found.append(pairs)
     if max_size >= 3:
-        lacking = pairs.filter(pl.col("total") < pl.col("target")).with_columns(
-            (pl.col("target") - pl.col("total")).alias("cents")
-        )
-        found.append(
-            lacking.join(
-                items.select("target_id", "cents", "rank", "bit"), on=["target_id", "cents"]
-            )
-            .filter(pl.col("rank") > pl.col("last"))
-            .select(
-                "target_id",
-                "target",
-                (pl.col("mask") + pl.col("bit")).alias("mask"),
-                pl.col("target").alias("total"),
-            )
-        )
+        found.append(_halves_meeting(pairs, singles))
     if max_size >= 4:
         found.append(_halves_meeting(_below(pairs, cfg.subset_pool)))
     if max_size >= 5:

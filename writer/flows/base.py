@@ -6,7 +6,7 @@ shares: naming, approval routing and "already planned".
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -37,16 +37,9 @@ class Conflict:
     """No write between the pair yet: a difference, not a change on both sides."""
 
     def subject(self) -> dict[str, Any]:
+        """The decision's subject: every field but the winner (the decision's outcome)."""
         return {
-            "entity": self.entity,
-            "kashflow_key": self.kashflow_key,
-            "sage100_key": self.sage100_key,
-            "field": self.field,
-            "kashflow_value": _jsonable(self.kashflow_value),
-            "sage100_value": _jsonable(self.sage100_value),
-            "base_value": _jsonable(self.base_value),
-            "idempotency_key": self.idempotency_key,
-            "first_sync": self.first_sync,
+            f.name: _jsonable(getattr(self, f.name)) for f in fields(self) if f.name != "winner"
         }
 
 
