@@ -321,29 +321,44 @@ class _BusinessObject:
         return self._row("AP_Vendor", {"APDivisionNo": division, "VendorNo": vendor_no})
 
     def _vendor_problem(self, division: str, vendor_no: str) -> str | None:
-        vendor = self._vendor(division, vendor_no)
-        if vendor is None:
-            return f"The VendorNo {division}-{vendor_no} is not on file."
-        if (vendor["VendorStatus"] or "A") != "A":
-            return f"The VendorNo {division}-{vendor_no} is inactive."
-        return None
+        where = {"APDivisionNo": division, "VendorNo": vendor_no}
+        return self._reference_problem(
+            f"VendorNo {division}-{vendor_no}", "AP_Vendor", where, status="VendorStatus"
+        )
 
     def _account_problem(self, account_key: str) -> str | None:
         if not account_key:
             return None
-        account = self._row("GL_Account", {"AccountKey": account_key})
-        if account is None:
-            return f"The AccountKey {account_key} is not on file."
-        if (account["Status"] or "A") != "A":
-            return f"The AccountKey {account_key} ({account['Account']}) is inactive."
-        return None
+        where = {"AccountKey": account_key}
+        return self._reference_problem(
+            f"AccountKey {account_key}", "GL_Account", where, status="Status", shown="Account"
+        )
 
     def _item_problem(self, item_code: str) -> str | None:
-        item = self._row("CI_Item", {"ItemCode": item_code})
-        if item is None:
-            return f"The ItemCode {item_code} is not on file."
-        if (item["InactiveItem"] or "N") == "Y":
-            return f"The ItemCode {item_code} is inactive."
+        where = {"ItemCode": item_code}
+        return self._reference_problem(
+            f"ItemCode {item_code}", "CI_Item", where, status="InactiveItem", active="N"
+        )
+
+    def _reference_problem(
+        self,
+        name: str,
+        table: str,
+        where: dict[str, Any],
+        *,
+        status: str,
+        active: str = "A",
+        shown: str | None = None,
+    ) -> str | None:
+        """Why the record `name` refers to ("VendorNo 01-RST0000") cannot be used: no row
+        of `table` matches `where`, or the row's `status` column (blank read as `active`)
+        is not `active`. The inactive message shows the row's `shown` column too, if named."""
+        row = self._row(table, where)
+        if row is None:
+            return f"The {name} is not on file."
+        if (row[status] or active) != active:
+            also = f" ({row[shown]})" if shown else ""
+            return f"The {name}{also} is inactive."
         return None
 
     def _period_problem(self, column: str, posting_date: str) -> str | None:

@@ -237,12 +237,10 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
 
     def _check_key(self) -> str | None:
         bank_code = self._key_values["BankCode"]
-        bank = self._row("GL_Bank", {"BankCode": bank_code})
-        if bank is None:
-            return f"The BankCode {bank_code} is not on file."
-        if (bank["BankStatus"] or "A") != "A":
-            return f"The BankCode {bank_code} is inactive."
-        return None
+        where = {"BankCode": bank_code}
+        return self._reference_problem(
+            f"BankCode {bank_code}", "GL_Bank", where, status="BankStatus"
+        )
 
     def _existing(self) -> sqlite3.Row | None:
         return self._row(self.TABLE, {k: self._key_values[k] for k in self.KEY})

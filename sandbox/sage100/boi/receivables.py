@@ -79,11 +79,14 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             return f"The InvoiceType {value} is not valid; use {', '.join(INVOICE_TYPES)}."
         if column == "CustomerNo":
             division = self._buffer.text("ARDivisionNo") or "01"
+            where = {"ARDivisionNo": division, "CustomerNo": value}
+            problem = self._reference_problem(
+                f"CustomerNo {division}-{value}", "AR_Customer", where, status="CustomerStatus"
+            )
+            if problem:
+                return problem
             customer = self._customer(division, value)
-            if customer is None:
-                return f"The CustomerNo {division}-{value} is not on file."
-            if (customer["CustomerStatus"] or "A") != "A":
-                return f"The CustomerNo {division}-{value} is inactive."
+            assert customer is not None
             self._buffer.values |= {
                 "TermsCode": customer["TermsCode"] or "",
                 "BillToName": customer["CustomerName"] or "",
