@@ -68,8 +68,7 @@ class _Lines:
         if self._line is None:
             return self._fail("No line is selected; call nAddLine first.")
         try:
-            col = self._line.column_for(column)
-            stored = self._line.coerce(col, value)
+            col, stored = self._line.stored(column, value)
         except (LookupError, ValueError) as exc:
             return self._fail(str(exc.args[0]))
         problem = self.owner._check_line_value(self._line, col.name, stored)

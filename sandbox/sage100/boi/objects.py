@@ -78,6 +78,12 @@ class _Buffer:
             raise ValueError(f"The {column.name} is too large: {value}.")
         return str(number)
 
+    def stored(self, boi_name: str, value: Any) -> tuple[Column, Any]:
+        """The column `boi_name` names and `value` as it would store there, or LookupError
+        or ValueError with Sage's message."""
+        column = self.column_for(boi_name)
+        return column, self.coerce(column, value)
+
     def get(self, boi_name: str) -> Any:
         column = self.column_for(boi_name)
         value = self.values.get(column.name)
@@ -196,8 +202,7 @@ class _BusinessObject:
         if self.nEditState == 0:
             return self._fail("No record is selected; call nSetKey first.")
         try:
-            col = self._buffer.column_for(column)
-            stored = self._buffer.coerce(col, value)
+            col, stored = self._buffer.stored(column, value)
         except (LookupError, ValueError) as exc:
             return self._fail(str(exc.args[0]))
         if col.name in self.KEY:
