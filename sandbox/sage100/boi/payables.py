@@ -13,7 +13,12 @@ import sqlite3
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sandbox.sage100.boi.documents import _DocumentObject, _extension, _tax_split
+from sandbox.sage100.boi.documents import (
+    _DocumentObject,
+    _extension,
+    _PostedDocument,
+    _tax_split,
+)
 from sandbox.sage100.boi.objects import _Buffer, _money
 from sandbox.sage100.boi.posting import Entry, bank_cash_account, control_account, post_to_gl
 
@@ -21,7 +26,7 @@ INVOICE_TYPES = ("IN", "AD")
 """AP_Invoice_bus InvoiceType: invoice, adjustment of a posted invoice (chosen)."""
 
 
-class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     """A/P invoice entry, posted on write: header, distribution lines, open invoice."""
 
     TABLE = "AP_InvoiceHeader"
@@ -31,6 +36,8 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     TERMS_TABLE = "AP_TermsCode"
     KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
     REQUIRED = ("InvoiceDate", "TermsCode")
+    POSTING_DATE = "InvoiceDate"
+    NO_LINES = "The invoice has no lines."
 
     def nSetKey(self, *key: Any) -> int:
         self._key_values.setdefault("APDivisionNo", "01")
@@ -73,11 +80,8 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         _extension(line, "QuantityOrdered", "UnitCost")
         return None
 
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem(
-            "InvoiceDate", "The invoice has no lines."
-        ) or self._adjustment_problem(header)
+    def _post(self, header: dict[str, Any]) -> str | None:
+        problem = self._adjustment_problem(header)
         if problem:
             return problem
         taxable, non_taxable, tax = _tax_split(self.oLines.written)
@@ -219,7 +223,7 @@ def _not_open(invoice_no: str, division: str, vendor_no: str) -> str:
     return f"The InvoiceNo {invoice_no} is not an open invoice of vendor {division}-{vendor_no}."
 
 
-class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names its objects)
+class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names its objects)
     """Manual Check and Payment Entry: one check to one vendor from one bank, applied to
     the vendor's open invoices (`oLines`: InvoiceNo, AmountPaid), posted on write into
     AP_CheckHistoryHeader/Detail. The object's name and columns are chosen, not confirmed
@@ -228,8 +232,11 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
     TABLE = "AP_CheckHistoryHeader"
     LINE_TABLE = "AP_CheckHistoryDetail"
     LINE_REQUIRED = "InvoiceNo"
+    LINE_AMOUNT = "AmountPaid"
     KEY = ("BankCode", "CheckNo")
     REQUIRED = ("VendorNo", "CheckDate")
+    POSTING_DATE = "CheckDate"
+    NO_LINES = "The check is not applied to any invoice."
     CODES: ClassVar[dict[str, tuple[str, ...]]] = {
         "CheckType": ("M", "W"),
         "ACHElectronicPayment": ("Y", "N"),
@@ -290,16 +297,7 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
                 return f"The InvoiceNo {value} is already paid on this check."
         return None
 
-    def _finish_line(self, line: _Buffer) -> str | None:
-        if _money(line.values.get("AmountPaid")) <= 0:
-            return "The AmountPaid must be more than zero."
-        return None
-
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem("CheckDate", "The check is not applied to any invoice.")
-        if problem:
-            return problem
+    def _post(self, header: dict[str, Any]) -> str | None:
         division, vendor_no = self._vendor_no()
         total = Decimal(0)
         for values in self.oLines.written:

@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.sage100.boi.documents import (
-    _DocumentObject,
     _extension,
     _next_number,
+    _PostedDocument,
     _tax_split,
 )
 from sandbox.sage100.boi.objects import _Buffer, _money
@@ -34,7 +34,7 @@ def _signed(line: dict[str, Any], sign: Decimal) -> dict[str, Any]:
     }
 
 
-class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     """A/R invoice data entry, posted on write to invoice history and open invoices."""
 
     TABLE = "AR_InvoiceHistoryHeader"
@@ -44,6 +44,8 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     TERMS_TABLE = "AR_TermsCode"
     KEY = ("InvoiceNo",)
     REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
+    POSTING_DATE = "InvoiceDate"
+    NO_LINES = "The invoice has no lines."
 
     def nGetNextInvoiceNo(self, invoice_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
@@ -124,11 +126,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         line.values.setdefault("QuantityOrdered", line.values.get("QuantityShipped", "1"))
         return None
 
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
-        if problem:
-            return problem
+    def _post(self, header: dict[str, Any]) -> str | None:
         kind = header.get("InvoiceType") or "IN"
         applied_to = header.get("ApplyToInvoiceNo") or ""
         problem = self._apply_to_problem(kind, applied_to)
@@ -301,13 +299,16 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         )
 
 
-class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     """Cash receipts: one check from one customer applied to open invoices (`oLines`)."""
 
     TABLE = "AR_CashReceiptsHistory"
     LINE_TABLE = "AR_CashReceiptsHistory"
     LINE_REQUIRED = "InvoiceNo"
+    LINE_AMOUNT = "CashAmountApplied"
     KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
+    POSTING_DATE = "DepositDate"
+    NO_LINES = "The receipt is not applied to any invoice."
 
     def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
@@ -352,16 +353,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 return f"The InvoiceNo {value} is not an open invoice of this customer."
         return None
 
-    def _finish_line(self, line: _Buffer) -> str | None:
-        if _money(line.values.get("CashAmountApplied")) <= 0:
-            return "The CashAmountApplied must be more than zero."
-        return None
-
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem("DepositDate", "The receipt is not applied to any invoice.")
-        if problem:
-            return problem
+    def _post(self, header: dict[str, Any]) -> str | None:
         total = Decimal(0)
         customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
         assert customer is not None
