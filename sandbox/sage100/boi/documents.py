@@ -118,6 +118,8 @@ class _DocumentObject(_BusinessObject):
     """The line's GL account column, which must name an active account."""
     LINE_AMOUNT: ClassVar[str | None] = None
     """The line's amount column, which must be more than zero (what a payment applies)."""
+    DUPLICATE: ClassVar[str] = "The document already exists."
+    """Why a key already on file cannot be entered again; `{Column}` stands for a key value."""
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         super().__init__(script, session)
@@ -132,11 +134,8 @@ class _DocumentObject(_BusinessObject):
         if status == EXISTING_RECORD:
             self._release()
             self.nEditState = 0
-            return self._fail(self._duplicate_message())
+            return self._fail(self.DUPLICATE.format_map(self._key_values))
         return status
-
-    def _duplicate_message(self) -> str:
-        return "The document already exists."
 
     def _line_defaults(self) -> dict[str, Any]:
         return {}

@@ -27,6 +27,7 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
     LINE_ACCOUNT = "AccountKey"
     KEY = ("JournalRegisterNo",)
     REQUIRED = ("PostingDate",)
+    DUPLICATE = "The JournalRegisterNo {JournalRegisterNo} is already posted."
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         super().__init__(script, session)
@@ -52,9 +53,6 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
             "GL_DetailPosting",
             {"SourceJournal": "GJ", "JournalRegisterNo": self._key_values["JournalRegisterNo"]},
         )
-
-    def _duplicate_message(self) -> str:
-        return f"The JournalRegisterNo {self._key_values['JournalRegisterNo']} is already posted."
 
     def _defaults(self) -> dict[str, Any]:
         return {"SourceJournal": "GJ", "SourceModule": "G/L"}

@@ -303,19 +303,31 @@ class _BusinessObject:
             tuple(values[n] for n in names),
         )
 
+    def _update(
+        self,
+        table: str,
+        changes: dict[str, Any],
+        where: dict[str, Any],
+        stamp: dict[str, str] | None = None,
+    ) -> int:
+        """Updates the rows of `table` that match `where` and stamps them as every write is
+        (with `stamp` when given); `changes` maps each assignment ("Balance = ?",
+        "Total = COALESCE(Total, 0) + ?") to its value. Returns how many rows changed."""
+        stamp = stamp or self._stamp()
+        sets = [*changes, *(f"{column} = ?" for column in stamp)]
+        cursor = self.db.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE "
+            + " AND ".join(f"{k} = ?" for k in where),
+            (*changes.values(), *stamp.values(), *where.values()),
+        )
+        return cursor.rowcount
+
     def _item_total(self, item_code: str, delta: Decimal) -> None:
-        """Keeps CI_Item.TotalQuantityOnHand with the warehouses, stamped as every write is."""
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE CI_Item SET TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?,"
-            " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ?",
-            (
-                str(delta),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                item_code,
-            ),
+        """Keeps CI_Item.TotalQuantityOnHand with the warehouses."""
+        self._update(
+            "CI_Item",
+            {"TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?": str(delta)},
+            {"ItemCode": item_code},
         )
 
     # -- shared reference checks ----------------------------------------------------------

@@ -38,6 +38,7 @@ class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     REQUIRED = ("InvoiceDate", "TermsCode")
     POSTING_DATE = "InvoiceDate"
     NO_LINES = "The invoice has no lines."
+    DUPLICATE = "The InvoiceNo {InvoiceNo} already exists for vendor {APDivisionNo}-{VendorNo}."
 
     def nSetKey(self, *key: Any) -> int:
         self._key_values.setdefault("APDivisionNo", "01")
@@ -53,12 +54,6 @@ class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     def _existing(self) -> sqlite3.Row | None:
         where = {k: self._key_values[k] for k in self.KEY}
         return self._row(self.TABLE, where) or self._row("AP_OpenInvoice", where)
-
-    def _duplicate_message(self) -> str:
-        return (
-            f"The InvoiceNo {self._key_values['InvoiceNo']} already exists for vendor"
-            f" {self._key_values['APDivisionNo']}-{self._key_values['VendorNo']}."
-        )
 
     def _defaults(self) -> dict[str, Any]:
         vendor = self._vendor(self._key_values["APDivisionNo"], self._key_values["VendorNo"])
@@ -167,17 +162,8 @@ class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
                  "InvoiceNo": header["ApplyToInvoiceNo"]}  # fmt: skip
         invoice = self._row("AP_OpenInvoice", where)
         assert invoice is not None  # checked before the header was written
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AP_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
-            " UserUpdatedKey = ? WHERE APDivisionNo = ? AND VendorNo = ? AND InvoiceNo = ?",
-            (
-                str(_money(invoice["Balance"]) + total),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                *where.values(),
-            ),
+        self._update(
+            "AP_OpenInvoice", {"Balance = ?": str(_money(invoice["Balance"]) + total)}, where
         )
         return None
 
@@ -199,24 +185,11 @@ def _vendor_balance(
     document: _DocumentObject, division: str, vendor_no: str, delta: Decimal, paid_on: str = ""
 ) -> None:
     """Keeps AP_Vendor.BalanceDue with the vendor's open invoices (and, for a payment, its
-    LastPaymentDate), stamped as every write is."""
-    stamp = document._stamp()
-    document.db.execute(
-        "UPDATE AP_Vendor SET BalanceDue = COALESCE(BalanceDue, 0) + ?,"
-        " LastPaymentDate = CASE WHEN ? = '' THEN LastPaymentDate ELSE ? END,"
-        " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
-        " WHERE APDivisionNo = ? AND VendorNo = ?",
-        (
-            str(delta),
-            paid_on,
-            paid_on,
-            stamp["DateUpdated"],
-            stamp["TimeUpdated"],
-            stamp["UserUpdatedKey"],
-            division,
-            vendor_no,
-        ),
-    )
+    LastPaymentDate)."""
+    changes = {"BalanceDue = COALESCE(BalanceDue, 0) + ?": str(delta)}
+    if paid_on:
+        changes["LastPaymentDate = ?"] = paid_on
+    document._update("AP_Vendor", changes, {"APDivisionNo": division, "VendorNo": vendor_no})
 
 
 def _not_open(invoice_no: str, division: str, vendor_no: str) -> str:
@@ -237,6 +210,7 @@ class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names it
     REQUIRED = ("VendorNo", "CheckDate")
     POSTING_DATE = "CheckDate"
     NO_LINES = "The check is not applied to any invoice."
+    DUPLICATE = "The CheckNo {CheckNo} has already been used for bank code {BankCode}."
     CODES: ClassVar[dict[str, tuple[str, ...]]] = {
         "CheckType": ("M", "W"),
         "ACHElectronicPayment": ("Y", "N"),
@@ -247,15 +221,6 @@ class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names it
         where = {"BankCode": bank_code}
         return self._reference_problem(
             f"BankCode {bank_code}", "GL_Bank", where, status="BankStatus"
-        )
-
-    def _existing(self) -> sqlite3.Row | None:
-        return self._row(self.TABLE, {k: self._key_values[k] for k in self.KEY})
-
-    def _duplicate_message(self) -> str:
-        return (
-            f"The CheckNo {self._key_values['CheckNo']} has already been used for bank code"
-            f" {self._key_values['BankCode']}."
         )
 
     def _defaults(self) -> dict[str, Any]:
@@ -327,21 +292,12 @@ class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names it
                     "VendorNo": vendor_no,
                 },
             )
-            stamp = self._stamp()
-            self.db.execute(
-                "UPDATE AP_OpenInvoice SET Balance = ?, CheckNo = ?, CheckDate = ?,"
-                " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
-                " WHERE APDivisionNo = ? AND VendorNo = ? AND InvoiceNo = ?",
-                (
-                    str(balance - paid),
-                    header["CheckNo"],
-                    header["CheckDate"],
-                    stamp["DateUpdated"],
-                    stamp["TimeUpdated"],
-                    stamp["UserUpdatedKey"],
-                    *where.values(),
-                ),
-            )
+            paid_down = {
+                "Balance = ?": str(balance - paid),
+                "CheckNo = ?": header["CheckNo"],
+                "CheckDate = ?": header["CheckDate"],
+            }
+            self._update("AP_OpenInvoice", paid_down, where)
             total += paid
         problem = self._post_to_gl(header, total)
         if problem:

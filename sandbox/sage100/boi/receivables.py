@@ -46,6 +46,7 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
     POSTING_DATE = "InvoiceDate"
     NO_LINES = "The invoice has no lines."
+    DUPLICATE = "The InvoiceNo {InvoiceNo} already exists."
 
     def nGetNextInvoiceNo(self, invoice_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
@@ -63,9 +64,6 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
         return self._row("AR_InvoiceHistoryHeader", {"InvoiceNo": number}) or self._row(
             "AR_OpenInvoice", {"InvoiceNo": number}
         )
-
-    def _duplicate_message(self) -> str:
-        return f"The InvoiceNo {self._key_values['InvoiceNo']} already exists."
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -223,20 +221,8 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
                  "InvoiceNo": applied_to, "InvoiceType": "IN"}  # fmt: skip
         invoice = self._row("AR_OpenInvoice", where)
         assert invoice is not None
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
-            " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?"
-            " AND InvoiceType = 'IN'",
-            (
-                str(_money(invoice["Balance"]) + total),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                header["ARDivisionNo"],
-                header["CustomerNo"],
-                applied_to,
-            ),
+        self._update(
+            "AR_OpenInvoice", {"Balance = ?": str(_money(invoice["Balance"]) + total)}, where
         )
 
     def _open_item(
@@ -265,37 +251,20 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
         if line.get("ItemType") != "1":
             return
         quantity = _money(line.get("QuantityShipped"))
-        stamp = self._stamp()
-        updated = self.db.execute(
-            "UPDATE IM_ItemWarehouse SET QuantityOnHand = QuantityOnHand - ?, DateUpdated = ?,"
-            " TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ? AND WarehouseCode = ?",
-            (
-                str(quantity),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                line["ItemCode"],
-                line.get("WarehouseCode") or "000",
-            ),
-        )
-        if updated.rowcount:
+        where = {"ItemCode": line["ItemCode"], "WarehouseCode": line.get("WarehouseCode") or "000"}
+        if self._update(
+            "IM_ItemWarehouse", {"QuantityOnHand = QuantityOnHand - ?": str(quantity)}, where
+        ):
             self._item_total(line["ItemCode"], -quantity)
 
     def _update_customer_balance(self, division: str, customer_no: str, delta: Decimal) -> None:
         stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) + ?,"
-            " DateLastActivity = ?, DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
-            " WHERE ARDivisionNo = ? AND CustomerNo = ?",
-            (
-                str(delta),
-                stamp["DateUpdated"],
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                division,
-                customer_no,
-            ),
+        changes = {
+            "CurrentBalance = COALESCE(CurrentBalance, 0) + ?": str(delta),
+            "DateLastActivity = ?": stamp["DateUpdated"],
+        }
+        self._update(
+            "AR_Customer", changes, {"ARDivisionNo": division, "CustomerNo": customer_no}, stamp
         )
 
 
@@ -309,6 +278,7 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
     KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
     POSTING_DATE = "DepositDate"
     NO_LINES = "The receipt is not applied to any invoice."
+    DUPLICATE = "Check {CheckNo} is already posted to deposit {DepositNo}."
 
     def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
         self.script.check_connected()
@@ -323,12 +293,6 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
         if self._customer(division, customer_no) is None:
             return f"The CustomerNo {division}-{customer_no} is not on file."
         return None
-
-    def _duplicate_message(self) -> str:
-        return (
-            f"Check {self._key_values['CheckNo']} is already posted to deposit"
-            f" {self._key_values['DepositNo']}."
-        )
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -384,38 +348,18 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
                     "InvoiceBalance": str(balance - applied),
                 },
             )
-            stamp = self._stamp()
-            self.db.execute(
-                "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
-                " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?",
-                (
-                    str(balance - applied),
-                    stamp["DateUpdated"],
-                    stamp["TimeUpdated"],
-                    stamp["UserUpdatedKey"],
-                    *where.values(),
-                ),
-            )
+            self._update("AR_OpenInvoice", {"Balance = ?": str(balance - applied)}, where)
             total += applied
         problem = self._post_to_gl(header, total)
         if problem:
             return problem
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) - ?,"
-            " LastPaymentAmt = ?, DateLastPayment = ?, DateUpdated = ?, TimeUpdated = ?,"
-            " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ?",
-            (
-                str(total),
-                str(total),
-                header["DepositDate"],
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                header["ARDivisionNo"],
-                header["CustomerNo"],
-            ),
-        )
+        paid = {
+            "CurrentBalance = COALESCE(CurrentBalance, 0) - ?": str(total),
+            "LastPaymentAmt = ?": str(total),
+            "DateLastPayment = ?": header["DepositDate"],
+        }
+        customer_key = {"ARDivisionNo": header["ARDivisionNo"], "CustomerNo": header["CustomerNo"]}
+        self._update("AR_Customer", paid, customer_key)
         return None
 
     def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
