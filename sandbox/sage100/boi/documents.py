@@ -163,6 +163,10 @@ class _PostedDocument(_DocumentObject):
 
     POSTING_DATE: ClassVar[str]
     """The header column of the date the document posts on."""
+    JOURNAL: ClassVar[str]
+    """The source journal it posts to GL_DetailPosting under (see `posting`)."""
+    MODULE: ClassVar[str]
+    """The module it belongs to, "A/R" or "A/P"."""
     NO_LINES: ClassVar[str]
     """Why a document without lines cannot post."""
 

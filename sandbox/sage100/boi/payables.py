@@ -37,6 +37,7 @@ class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
     REQUIRED = ("InvoiceDate", "TermsCode")
     POSTING_DATE = "InvoiceDate"
+    JOURNAL, MODULE = "PJ", "A/P"
     NO_LINES = "The invoice has no lines."
     DUPLICATE = "The InvoiceNo {InvoiceNo} already exists for vendor {APDivisionNo}-{VendorNo}."
 
@@ -98,9 +99,7 @@ class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
                 "LineSeqNo": f"{seq:014d}",
             }
             self._put(self.LINE_TABLE, detail)
-        problem = self._post_to_gl(header, total, tax)
-        if problem:
-            return problem
+        self._post_to_gl(header, total, tax)
         if header.get("InvoiceType") == "AD":
             problem = self._adjust(header, total)
             if problem:
@@ -110,29 +109,18 @@ class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
         _vendor_balance(self, header["APDivisionNo"], header["VendorNo"], total)
         return None
 
-    def _post_to_gl(self, header: dict[str, Any], total: Decimal, tax: Decimal) -> str | None:
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal, tax: Decimal) -> None:
         """Purchases journal: each line's account and the tax account debited, A/P control
         credited with the gross (an adjustment by its sign: a negative one the reverse)."""
-        payable, problem = control_account(self, "accounts payable")
-        if problem:
-            return problem
+        payable = control_account(self, "accounts payable")
         entries: list[Entry] = [
             (line["AccountKey"], _money(line.get("ExtensionAmt"))) for line in self.oLines.written
         ]
         if tax:
-            tax_account, problem = control_account(self, "sales tax payable")
-            if problem:
-                return problem
-            entries.append((tax_account, tax))
+            entries.append((control_account(self, "sales tax payable"), tax))
         entries.append((payable, -total))
-        return post_to_gl(
-            self,
-            journal="PJ",
-            module="A/P",
-            posting_date=header["InvoiceDate"],
-            comment=f"{header['InvoiceType']} {header['VendorNo']} {header['InvoiceNo']}",
-            entries=entries,
-        )
+        comment = f"{header['InvoiceType']} {header['VendorNo']} {header['InvoiceNo']}"
+        post_to_gl(self, comment, entries)
 
     def _adjustment_problem(self, header: dict[str, Any]) -> str | None:
         """Why the document cannot post as it is: an adjustment applies to an open invoice
@@ -209,6 +197,7 @@ class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names it
     KEY = ("BankCode", "CheckNo")
     REQUIRED = ("VendorNo", "CheckDate")
     POSTING_DATE = "CheckDate"
+    JOURNAL, MODULE = "CD", "A/P"
     NO_LINES = "The check is not applied to any invoice."
     DUPLICATE = "The CheckNo {CheckNo} has already been used for bank code {BankCode}."
     CODES: ClassVar[dict[str, tuple[str, ...]]] = {
@@ -299,28 +288,16 @@ class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names it
             }
             self._update("AP_OpenInvoice", paid_down, where)
             total += paid
-        problem = self._post_to_gl(header, total)
-        if problem:
-            return problem
+        self._post_to_gl(header, total)
         header |= {"CheckAmt": str(total), "TransactionDate": header["CheckDate"]}
         self._upsert(self.TABLE, self._buffer, created=True)
         _vendor_balance(self, division, vendor_no, -total, header["CheckDate"])
         return None
 
-    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> None:
         """Check disbursements journal: A/P control debited, the bank's cash account
         credited."""
-        payable, problem = control_account(self, "accounts payable")
-        if problem:
-            return problem
-        cash, problem = bank_cash_account(self, header["BankCode"])
-        if problem:
-            return problem
-        return post_to_gl(
-            self,
-            journal="CD",
-            module="A/P",
-            posting_date=header["CheckDate"],
-            comment=f"Check {header['BankCode']} {header['CheckNo']}",
-            entries=[(payable, total), (cash, -total)],
-        )
+        payable = control_account(self, "accounts payable")
+        cash = bank_cash_account(self, header["BankCode"])
+        comment = f"Check {header['BankCode']} {header['CheckNo']}"
+        post_to_gl(self, comment, [(payable, total), (cash, -total)])

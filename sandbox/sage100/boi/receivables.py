@@ -45,6 +45,7 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     KEY = ("InvoiceNo",)
     REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
     POSTING_DATE = "InvoiceDate"
+    JOURNAL, MODULE = "SJ", "A/R"
     NO_LINES = "The invoice has no lines."
     DUPLICATE = "The InvoiceNo {InvoiceNo} already exists."
 
@@ -150,9 +151,7 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
             self._put(self.LINE_TABLE, detail)
             self._take_stock(values)
         total = taxable + non_taxable + tax
-        problem = self._post_to_gl(header, lines, total, tax)
-        if problem:
-            return problem
+        self._post_to_gl(header, lines, total, tax)
         if applied_to:
             self._apply_to(header, applied_to, total)
         else:
@@ -171,28 +170,15 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
 
     def _post_to_gl(
         self, header: dict[str, Any], lines: list[dict[str, Any]], total: Decimal, tax: Decimal
-    ) -> str | None:
+    ) -> None:
         """Sales journal: A/R control debited with the gross, each line's sales account
         and sales tax payable credited (a credit memo, signed negative, the reverse)."""
-        receivable, problem = control_account(self, "accounts receivable")
-        if problem:
-            return problem
-        entries: list[Entry] = [(receivable, total)]
+        entries: list[Entry] = [(control_account(self, "accounts receivable"), total)]
         entries += [(line.get("SalesAcctKey") or "", -_money(line.get("ExtensionAmt")))
                     for line in lines]  # fmt: skip
         if tax:
-            tax_account, problem = control_account(self, "sales tax payable")
-            if problem:
-                return problem
-            entries.append((tax_account, -tax))
-        return post_to_gl(
-            self,
-            journal="SJ",
-            module="A/R",
-            posting_date=header["InvoiceDate"],
-            comment=f"{header.get('InvoiceType') or 'IN'} {header['InvoiceNo']}",
-            entries=entries,
-        )
+            entries.append((control_account(self, "sales tax payable"), -tax))
+        post_to_gl(self, f"{header.get('InvoiceType') or 'IN'} {header['InvoiceNo']}", entries)
 
     def _apply_to_problem(self, kind: str, applied_to: str) -> str | None:
         """Why a memo cannot apply to `applied_to`: only credit and debit memos apply to
@@ -277,6 +263,7 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
     LINE_AMOUNT = "CashAmountApplied"
     KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
     POSTING_DATE = "DepositDate"
+    JOURNAL, MODULE = "CR", "A/R"
     NO_LINES = "The receipt is not applied to any invoice."
     DUPLICATE = "Check {CheckNo} is already posted to deposit {DepositNo}."
 
@@ -350,9 +337,7 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
             )
             self._update("AR_OpenInvoice", {"Balance = ?": str(balance - applied)}, where)
             total += applied
-        problem = self._post_to_gl(header, total)
-        if problem:
-            return problem
+        self._post_to_gl(header, total)
         paid = {
             "CurrentBalance = COALESCE(CurrentBalance, 0) - ?": str(total),
             "LastPaymentAmt = ?": str(total),
@@ -362,19 +347,9 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
         self._update("AR_Customer", paid, customer_key)
         return None
 
-    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> None:
         """Cash receipts journal: the bank's cash account debited, A/R control credited."""
-        cash, problem = bank_cash_account(self, header["BankCode"])
-        if problem:
-            return problem
-        receivable, problem = control_account(self, "accounts receivable")
-        if problem:
-            return problem
-        return post_to_gl(
-            self,
-            journal="CR",
-            module="A/R",
-            posting_date=header["DepositDate"],
-            comment=f"Deposit {header['DepositNo']} check {header['CheckNo']}",
-            entries=[(cash, total), (receivable, -total)],
-        )
+        cash = bank_cash_account(self, header["BankCode"])
+        receivable = control_account(self, "accounts receivable")
+        comment = f"Deposit {header['DepositNo']} check {header['CheckNo']}"
+        post_to_gl(self, comment, [(cash, total), (receivable, -total)])
