@@ -137,6 +137,12 @@ class _DocumentObject(_BusinessObject):
             return self._fail(self.DUPLICATE.format_map(self._key_values))
         return status
 
+    def _next_document_no(self, sql: str, width: int) -> tuple[int, str]:
+        """What the BOI's nGetNext...No answers: the next number, `width` digits, after
+        those `sql` selects and those handed out."""
+        self.script.check_connected()
+        return self._ok(), _next_number(self.db, sql, width, self._handed_out())
+
     def _line_defaults(self) -> dict[str, Any]:
         return {}
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from sandbox.sage100.boi.documents import (
     _extension,
-    _next_number,
     _PostedDocument,
     _tax_split,
 )
@@ -50,15 +49,11 @@ class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     DUPLICATE = "The InvoiceNo {InvoiceNo} already exists."
 
     def nGetNextInvoiceNo(self, invoice_no: str = "") -> tuple[int, str]:
-        self.script.check_connected()
-        number = _next_number(
-            self.db,
+        return self._next_document_no(
             "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader UNION SELECT InvoiceNo"
             " FROM AR_OpenInvoice",
             7,
-            self._handed_out(),
         )
-        return self._ok(), number
 
     def _existing(self) -> sqlite3.Row | None:
         number = self._key_values["InvoiceNo"]
@@ -268,11 +263,7 @@ class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name
     DUPLICATE = "Check {CheckNo} is already posted to deposit {DepositNo}."
 
     def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
-        self.script.check_connected()
-        number = _next_number(
-            self.db, "SELECT DepositNo FROM AR_CashReceiptsHistory", 5, self._handed_out()
-        )
-        return self._ok(), number
+        return self._next_document_no("SELECT DepositNo FROM AR_CashReceiptsHistory", 5)
 
     def _check_key(self) -> str | None:
         division = self._key_values["ARDivisionNo"]
