@@ -23,3 +23,22 @@ def ap_invoice(
         assert invoice.nSetValue("ApplyToInvoiceNo$", applied_to) == 1
     assert invoice.nSetValue("InvoiceDate$", "20261102") == 1
     return invoice
+
+
+def cash_receipt(new_object: NewObject, customer_no: str, check_no: str) -> tuple[Any, str]:
+    """A cash receipt of check `check_no` from customer 01-`customer_no` on the next
+    deposit, dated 2 November 2026, keyed and ready for the invoices it pays; and that
+    deposit's number."""
+    receipt = new_object("AR_CashReceipts_bus")
+    status, deposit_no = receipt.nGetNextDepositNo("")
+    assert status == 1
+    for column, value in (
+        ("DepositNo$", deposit_no),
+        ("ARDivisionNo$", "01"),
+        ("CustomerNo$", customer_no),
+        ("CheckNo$", check_no),
+    ):
+        assert receipt.nSetKeyValue(column, value) == 1
+    assert receipt.nSetKey() == 2
+    assert receipt.nSetValue("DepositDate$", "20261102") == 1
+    return receipt, deposit_no

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyodbc
 import pytest
-from boi_documents import NewObject, ap_invoice
+from boi_documents import NewObject, ap_invoice, cash_receipt
 
 from sandbox.sage100.boi import BOIConnectionLost, BOIError, ProvideXScript
 
@@ -370,18 +370,8 @@ def test_a_cash_receipt_reduces_the_open_invoice_and_the_balance(
     customer_before = one(
         query, "SELECT CurrentBalance FROM AR_Customer WHERE CustomerNo = ?", target["CustomerNo"]
     )
-    receipt = new_object("AR_CashReceipts_bus")
-    status, deposit_no = receipt.nGetNextDepositNo("")
-    assert status == 1 and len(deposit_no) == 5
-    for column, value in (
-        ("DepositNo$", deposit_no),
-        ("ARDivisionNo$", "01"),
-        ("CustomerNo$", target["CustomerNo"]),
-        ("CheckNo$", "CHK1001"),
-    ):
-        assert receipt.nSetKeyValue(column, value) == 1
-    assert receipt.nSetKey() == 2
-    receipt.nSetValue("DepositDate$", "20261102")
+    receipt, deposit_no = cash_receipt(new_object, target["CustomerNo"], "CHK1001")
+    assert len(deposit_no) == 5
     assert add_line(receipt, **{"InvoiceNo$": target["InvoiceNo"]}, CashAmountApplied=10) == 1
     assert receipt.nWrite() == 1, receipt.sLastErrorMsg
 

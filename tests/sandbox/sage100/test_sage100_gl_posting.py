@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from boi_documents import NewObject, ap_invoice
+from boi_documents import NewObject, ap_invoice, cash_receipt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,17 +117,7 @@ def test_a_cash_receipt_debits_the_banks_cash_account_and_credits_receivables(
     target = query(
         "SELECT CustomerNo, InvoiceNo FROM AR_OpenInvoice WHERE Balance > 10 ORDER BY InvoiceNo"
     )[0]
-    receipt = new_object("AR_CashReceipts_bus")
-    _, deposit_no = receipt.nGetNextDepositNo("")
-    for column, value in (
-        ("DepositNo$", deposit_no),
-        ("ARDivisionNo$", "01"),
-        ("CustomerNo$", target["CustomerNo"]),
-        ("CheckNo$", "CHK77"),
-    ):
-        assert receipt.nSetKeyValue(column, value) == 1
-    assert receipt.nSetKey() == 2
-    assert receipt.nSetValue("DepositDate$", "20261102") == 1
+    receipt, deposit_no = cash_receipt(new_object, target["CustomerNo"], "CHK77")
     add_line(receipt, **{"InvoiceNo$": target["InvoiceNo"]}, CashAmountApplied="10.50")
     assert receipt.nWrite() == 1, receipt.sLastErrorMsg
 
