@@ -8,12 +8,13 @@ and request counts, for tests and benchmarks.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -326,55 +327,97 @@ def list_page(
     return Response(text, media_type="application/json")
 
 
-# -- customers and suppliers -------------------------------------------------------------
+# -- customers, suppliers, invoices, purchases and quotes --------------------------------
+def _code(code: str) -> str:
+    return code
+
+
+def _number(number: int) -> int:
+    return number
+
+
+_KEYS: dict[str, Callable[..., Any]] = {"code": _code, "number": _number}
+"""How a record's key is read from its path: a party by its code, a document by its number
+(a number that is not an integer is refused as FastAPI refuses any path parameter)."""
+
+
+@dataclass(frozen=True)
+class _Records:
+    """A resource whose records are listed, created, read, updated and deleted by key."""
+
+    resource: str
+    what: str
+    """What a record is called when it is not found."""
+    key: str
+    """The path parameter that keys a record: "code" or "number" (`_KEYS`)."""
+    put: Callable[[str, Body, Any, dict[str, Any] | None], dict[str, Any]]
+    delete: Callable[[str, Any], None]
+    party_filter: tuple[str, str] | None = None
+    """The query parameter a list may be filtered by, and the field it filters."""
+
+
 def _masters(api: FastAPI, sandbox: Sandbox) -> None:
-    books, sessions = sandbox.books, sandbox.sessions
+    books = sandbox.books
     for resource, what in (("customers", "Customer"), ("suppliers", "Supplier")):
-        _party_routes(api, sandbox, books, sessions, resource, what)
+        parties = _Records(resource, what, "code", books.put_party, books.delete_party)
+        _record_routes(api, sandbox, parties)
 
 
-def _party_routes(
-    api: FastAPI, sandbox: Sandbox, books: Books, sessions: Sessions, resource: str, what: str
-) -> None:
-    @api.get(f"/v2/{resource}", name=f"list_{resource}")
-    async def list_parties(request: Request) -> Response:
-        session_of(request, sessions)
-        return list_page(request, sandbox, resource)
-
-    @api.post(f"/v2/{resource}", name=f"create_{resource}")
-    async def create_party(request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.put_party(resource, await read_body(request), None, None)
-        return json_response(record, 201)
-
-    @api.get(f"/v2/{resource}/{{code}}", name=f"get_{resource}")
-    async def get_party(code: str, request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.require(resource, code, what)
-        return json_response(record)
-
-    @api.put(f"/v2/{resource}/{{code}}", name=f"update_{resource}")
-    async def update_party(code: str, request: Request) -> Response:
-        session_of(request, sessions)
-        existing = books.require(resource, code, what)
-        record = books.put_party(resource, await read_body(request), code, existing)
-        return json_response(record)
-
-    @api.delete(f"/v2/{resource}/{{code}}", name=f"delete_{resource}")
-    async def delete_party(code: str, request: Request) -> Response:
-        session_of(request, sessions)
-        books.delete_party(resource, code)
-        return Response(status_code=200)
-
-
-# -- invoices, purchases, quotes, payments ------------------------------------------------
 def _documents(api: FastAPI, sandbox: Sandbox) -> None:
+    books = sandbox.books
     for resource in ("invoices", "purchases"):
         _bulk_routes(api, sandbox, resource)
     for resource in ("invoices", "purchases", "quotes"):
-        _document_routes(api, sandbox, resource)
+        party = "Supplier" if resource == "purchases" else "Customer"
+        documents = _Records(
+            resource,
+            resource[:-1].capitalize(),
+            "number",
+            books.put_document,
+            books.delete_document,
+            (f"{party.lower()}code", f"{party}Code"),
+        )
+        _record_routes(api, sandbox, documents)
     for resource in ("invoices", "purchases"):
         _payment_routes(api, sandbox, resource)
+
+
+def _record_routes(api: FastAPI, sandbox: Sandbox, records: _Records) -> None:
+    resource, what = records.resource, records.what
+    books, sessions = sandbox.books, sandbox.sessions
+    path = f"/v2/{resource}/{{{records.key}}}"
+    key_of = Depends(_KEYS[records.key])
+
+    @api.get(f"/v2/{resource}", name=f"list_{resource}")
+    async def list_records(request: Request) -> Response:
+        session_of(request, sessions)
+        params = {k.lower(): v for k, v in request.query_params.items()}
+        where = None
+        if records.party_filter and records.party_filter[0] in params:
+            where = (records.party_filter[1], params[records.party_filter[0]])
+        return list_page(request, sandbox, resource, where)
+
+    @api.post(f"/v2/{resource}", name=f"create_{resource}")
+    async def create_record(request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(records.put(resource, await read_body(request), None, None), 201)
+
+    @api.get(path, name=f"get_{resource}")
+    async def get_record(request: Request, key: Any = key_of) -> Response:
+        session_of(request, sessions)
+        return json_response(books.require(resource, str(key), what))
+
+    @api.put(path, name=f"update_{resource}")
+    async def update_record(request: Request, key: Any = key_of) -> Response:
+        session_of(request, sessions)
+        existing = books.require(resource, str(key), what)
+        return json_response(records.put(resource, await read_body(request), key, existing))
+
+    @api.delete(path, name=f"delete_{resource}")
+    async def delete_record(request: Request, key: Any = key_of) -> Response:
+        session_of(request, sessions)
+        records.delete(resource, key)
+        return Response(status_code=200)
 
 
 def _bulk_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
@@ -397,45 +440,6 @@ def _bulk_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
         session_of(request, sessions)
         record = sandbox.books.require(kind, str(number), "Bulk payment")
         return json_response(record)
-
-
-def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
-    what = resource[:-1].capitalize()
-    sessions, books = sandbox.sessions, sandbox.books
-    party_filter = "suppliercode" if resource == "purchases" else "customercode"
-    party_field = "SupplierCode" if resource == "purchases" else "CustomerCode"
-
-    @api.get(f"/v2/{resource}", name=f"list_{resource}")
-    async def list_documents(request: Request) -> Response:
-        session_of(request, sessions)
-        params = {k.lower(): v for k, v in request.query_params.items()}
-        where = (party_field, params[party_filter]) if party_filter in params else None
-        return list_page(request, sandbox, resource, where)
-
-    @api.post(f"/v2/{resource}", name=f"create_{resource}")
-    async def create_document(request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.put_document(resource, await read_body(request), None, None)
-        return json_response(record, 201)
-
-    @api.get(f"/v2/{resource}/{{number}}", name=f"get_{resource}")
-    async def get_document(number: int, request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.require(resource, str(number), what)
-        return json_response(record)
-
-    @api.put(f"/v2/{resource}/{{number}}", name=f"update_{resource}")
-    async def update_document(number: int, request: Request) -> Response:
-        session_of(request, sessions)
-        existing = books.require(resource, str(number), what)
-        record = books.put_document(resource, await read_body(request), number, existing)
-        return json_response(record)
-
-    @api.delete(f"/v2/{resource}/{{number}}", name=f"delete_{resource}")
-    async def delete_document(number: int, request: Request) -> Response:
-        session_of(request, sessions)
-        books.delete_document(resource, number)
-        return Response(status_code=200)
 
 
 def _payment_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
