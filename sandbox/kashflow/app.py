@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -336,9 +337,18 @@ def _number(number: int) -> int:
     return number
 
 
-_KEYS: dict[str, Callable[..., Any]] = {"code": _code, "number": _number}
-"""How a record's key is read from its path: a party by its code, a document by its number
-(a number that is not an integer is refused as FastAPI refuses any path parameter)."""
+def _nominal_id(nominal_id: int) -> int:
+    return nominal_id
+
+
+_KEYS: dict[str, Callable[..., Any]] = {
+    "code": _code,
+    "number": _number,
+    "nominal_id": _nominal_id,
+}
+"""How a record's key is read from its path: a party by its code, a document by its number,
+a nominal by its id (a number that is not an integer is refused as FastAPI refuses any path
+parameter)."""
 
 
 @dataclass(frozen=True)
@@ -349,9 +359,10 @@ class _Records:
     what: str
     """What a record is called when it is not found."""
     key: str
-    """The path parameter that keys a record: "code" or "number" (`_KEYS`)."""
-    put: Callable[[str, Body, Any, dict[str, Any] | None], dict[str, Any]]
-    delete: Callable[[str, Any], None]
+    """The path parameter that keys a record (`_KEYS`)."""
+    put: Callable[[Body, Any, dict[str, Any] | None], dict[str, Any]]
+    """Creates (key and existing record None) or changes a record from a request body."""
+    delete: Callable[[Any], None]
     party_filter: tuple[str, str] | None = None
     """The query parameter a list may be filtered by, and the field it filters."""
 
@@ -359,8 +370,8 @@ class _Records:
 def _masters(api: FastAPI, sandbox: Sandbox) -> None:
     books = sandbox.books
     for resource, what in (("customers", "Customer"), ("suppliers", "Supplier")):
-        parties = _Records(resource, what, "code", books.put_party, books.delete_party)
-        _record_routes(api, sandbox, parties)
+        put, delete = partial(books.put_party, resource), partial(books.delete_party, resource)
+        _record_routes(api, sandbox, _Records(resource, what, "code", put, delete))
 
 
 def _documents(api: FastAPI, sandbox: Sandbox) -> None:
@@ -373,8 +384,8 @@ def _documents(api: FastAPI, sandbox: Sandbox) -> None:
             resource,
             resource[:-1].capitalize(),
             "number",
-            books.put_document,
-            books.delete_document,
+            partial(books.put_document, resource),
+            partial(books.delete_document, resource),
             (f"{party.lower()}code", f"{party}Code"),
         )
         _record_routes(api, sandbox, documents)
@@ -400,7 +411,7 @@ def _record_routes(api: FastAPI, sandbox: Sandbox, records: _Records) -> None:
     @api.post(f"/v2/{resource}", name=f"create_{resource}")
     async def create_record(request: Request) -> Response:
         session_of(request, sessions)
-        return json_response(records.put(resource, await read_body(request), None, None), 201)
+        return json_response(records.put(await read_body(request), None, None), 201)
 
     @api.get(path, name=f"get_{resource}")
     async def get_record(request: Request, key: Any = key_of) -> Response:
@@ -411,12 +422,12 @@ def _record_routes(api: FastAPI, sandbox: Sandbox, records: _Records) -> None:
     async def update_record(request: Request, key: Any = key_of) -> Response:
         session_of(request, sessions)
         existing = books.require(resource, str(key), what)
-        return json_response(records.put(resource, await read_body(request), key, existing))
+        return json_response(records.put(await read_body(request), key, existing))
 
     @api.delete(path, name=f"delete_{resource}")
     async def delete_record(request: Request, key: Any = key_of) -> Response:
         session_of(request, sessions)
-        records.delete(resource, key)
+        records.delete(key)
         return Response(status_code=200)
 
 
@@ -522,34 +533,17 @@ def _quotes(api: FastAPI, sandbox: Sandbox) -> None:
 def _nominals_and_banks(api: FastAPI, sandbox: Sandbox) -> None:
     sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
 
-    @api.get("/v2/nominals")
-    async def list_nominals(request: Request) -> Response:
-        session_of(request, sessions)
-        return list_page(request, sandbox, "nominals")
+    def put_nominal(
+        body: Body, nominal_id: int | None, existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return books.put_nominal(body, existing)  # a new nominal's id is the store's next
 
-    @api.post("/v2/nominals")
-    async def create_nominal(request: Request) -> Response:
-        session_of(request, sessions)
-        return json_response(books.put_nominal(await read_body(request), None), 201)
-
-    @api.get("/v2/nominals/{nominal_id}")
-    async def get_nominal(nominal_id: int, request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.require("nominals", str(nominal_id), "Nominal")
-        return json_response(record)
-
-    @api.put("/v2/nominals/{nominal_id}")
-    async def update_nominal(nominal_id: int, request: Request) -> Response:
-        session_of(request, sessions)
-        existing = books.require("nominals", str(nominal_id), "Nominal")
-        return json_response(books.put_nominal(await read_body(request), existing))
-
-    @api.delete("/v2/nominals/{nominal_id}")
-    async def delete_nominal(nominal_id: int, request: Request) -> Response:
-        session_of(request, sessions)
+    def delete_nominal(nominal_id: int) -> None:
         if not store.delete("nominals", str(nominal_id)):
             raise NotFoundError(f"Nominal {nominal_id} was not found.")
-        return Response(status_code=200)
+
+    nominals = _Records("nominals", "Nominal", "nominal_id", put_nominal, delete_nominal)
+    _record_routes(api, sandbox, nominals)
 
     @api.get("/v2/bankaccounts")
     async def list_bank_accounts(request: Request) -> Response:
