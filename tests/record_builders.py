@@ -2,12 +2,13 @@
 
 `receipt` and `sales_invoice` build the records that the payment tests pair up: a
 receipt dated 20 September 2026 and an invoice issued on 1 September, due 1 October.
+`gl_history` is the purchase history, in both systems, that GL suggestions learn from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -77,3 +78,37 @@ HARPER_ROW: dict[str, str | None] = {
 }
 """One supplier as a row of the master matcher's party frames, for its evidence and blocking
 tests to vary."""
+
+
+GL_HISTORY = (
+    ("BRI0003", "7500", ("Printer paper A4", "Toner cartridges", "Envelopes and labels")),
+    ("FLE0002", "7300", ("Diesel for delivery vans", "Fuel card top-up", "Van servicing")),
+)
+"""(KashFlow supplier, its nominal, what it sells): the purchases GL suggestions learn from."""
+
+HistoryPurchase = tuple[str, str, str, str, str, str, str, date]
+"""A purchase's system, key, supplier, reference, description, net, GL account, issue date."""
+
+
+def gl_history(n_history: int) -> Iterator[HistoryPurchase]:
+    """`n_history` purchases, each as KashFlow holds it and then its Sage 100 copy (keyed
+    `01-<supplier>|<number>`, its line on the Sage account `<nominal>-00-00`), drawn in
+    turn from `GL_HISTORY`."""
+    purchases = [(s, d, n) for s, n, sold in GL_HISTORY for d in sold]
+    for i in range(n_history):
+        supplier, description, nominal = purchases[i % len(purchases)]
+        number, net = str(6000 + i), f"{40 + 7 * i}.00"
+        issued = date(2026, 1, 1) + timedelta(days=3 * i)
+        reference = f"{supplier[:3]}-{number}"
+        yield "kashflow", number, supplier, reference, description, net, nominal, issued
+        sage_key, sage_supplier = f"01-{supplier}|{number}", f"01-{supplier}"
+        yield (
+            "sage100",
+            sage_key,
+            sage_supplier,
+            reference,
+            description,
+            net,
+            f"{nominal}-00-00",
+            issued,
+        )

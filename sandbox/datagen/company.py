@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import canonical
 from canonical import round_money
@@ -236,9 +236,13 @@ def generate_company(size: SizeName | CompanySize = "small", seed: int = 42) -> 
     company.suppliers = [_supplier(i, rng) for i in range(dims.suppliers)]
     company.products = [_product(i, rng) for i in range(dims.products)]
     company.stock_levels = [level for product in company.products for level in _stock(product, rng)]
-    company.sales_invoices, company.payments = _sales(company, rng)
-    company.purchase_invoices, supplier_payments = _purchases(company, rng)
-    company.payments.extend(supplier_payments)
+    sales = [_sale(i, company, rng) for i in range(dims.sales_invoices) if company.customers]
+    purchases = [
+        _purchase(i, company, rng) for i in range(dims.purchase_invoices) if company.suppliers
+    ]
+    company.sales_invoices = [invoice for invoice, _ in sales]
+    company.purchase_invoices = [invoice for invoice, _ in purchases]
+    company.payments = [payment for _, payment in (*sales, *purchases) if payment]
     company.sales_orders = [_sales_order(i, company, rng) for i in range(dims.sales_orders)]
     _mark_divergence(company, rng)
     return company
@@ -357,141 +361,145 @@ def _totals(lines: list[canonical.DocumentLine]) -> dict[str, Decimal]:
     return {"net_amount": net, "tax_amount": tax, "gross_amount": net + tax}
 
 
-def _sales(
-    company: Company, rng: random.Random
-) -> tuple[list[canonical.SalesInvoice], list[canonical.Payment]]:
-    invoices: list[canonical.SalesInvoice] = []
-    payments: list[canonical.Payment] = []
-    if not company.customers:
-        return invoices, payments
-    days_back = 365
-    for i in range(company.size.sales_invoices):
-        customer = rng.choice(company.customers)
-        issued = ANCHOR_DATE - timedelta(days=rng.randint(0, days_back))
-        lines = []
-        for no in range(1, rng.choice((1, 1, 2, 3, 4)) + 1):
-            if company.products and rng.random() < 0.8:
-                product = rng.choice(company.products)
-                lines.append(
-                    _line(
-                        no,
-                        product.name,
-                        Decimal(rng.randint(1, 12)),
-                        product.unit_price,
-                        rng.choice(_VAT_RATES),
-                        product_key=product.key,
-                        gl_account="4000",
-                    )
-                )
-            else:
-                lines.append(
-                    _line(
-                        no,
-                        rng.choice(("Consultancy", "Installation", "Delivery charge")),
-                        Decimal(rng.randint(1, 8)),
-                        Decimal(rng.randint(4000, 15000)) / 100,
-                        Decimal("20"),
-                        gl_account=rng.choice(("4010", "4020")),
-                    )
-                )
-        number = str(10_001 + i)
-        totals = _totals(lines)
-        paid = Decimal(0)
-        roll = rng.random()
-        if issued < ANCHOR_DATE - timedelta(days=20) and roll < 0.75:
-            paid = (
-                totals["gross_amount"] if roll < 0.65 else round_money(totals["gross_amount"] / 2)
-            )
-        invoice = canonical.SalesInvoice(
-            system="kashflow",
-            key=number,
-            customer_key=customer.key,
-            issue_date=issued,
-            due_date=issued + timedelta(days=customer.payment_terms_days),
-            currency="GBP",
-            reference=f"PO{rng.randint(10000, 99999)}" if rng.random() < 0.5 else None,
-            lines=tuple(lines),
-            amount_paid=paid,
-            **totals,
-        )
-        invoices.append(invoice)
-        if paid:
-            payments.append(
-                canonical.Payment(
-                    system="kashflow",
-                    key=f"R{number}",
-                    kind="receipt",
-                    counterparty_key=customer.key,
-                    payment_date=min(ANCHOR_DATE, issued + timedelta(days=rng.randint(3, 45))),
-                    amount=paid,
-                    method=rng.choice(_METHODS),
-                    bank_account="1200",
-                    reference=rng.choice((f"INV {number}", f"Inv{number}", number, customer.name)),
-                    allocations=(canonical.Allocation(invoice_key=number, amount=paid),),
-                )
-            )
-    return invoices, payments
+def _invoice_fields(
+    number: str, issued: date, terms_days: int, lines: list[canonical.DocumentLine], paid: Decimal
+) -> dict[str, Any]:
+    """What every KashFlow invoice the company draws has: its number, dates, lines, totals
+    and what has been paid of it."""
+    return {
+        "system": "kashflow",
+        "key": number,
+        "issue_date": issued,
+        "due_date": issued + timedelta(days=terms_days),
+        "lines": tuple(lines),
+        "amount_paid": paid,
+        **_totals(lines),
+    }
 
 
-def _purchases(
-    company: Company, rng: random.Random
-) -> tuple[list[canonical.PurchaseInvoice], list[canonical.Payment]]:
-    purchases: list[canonical.PurchaseInvoice] = []
-    payments: list[canonical.Payment] = []
-    if not company.suppliers:
-        return purchases, payments
-    for i in range(company.size.purchase_invoices):
-        index = rng.randrange(len(company.suppliers))
-        supplier = company.suppliers[index]
-        _, account, items = SUPPLIER_KINDS[index % len(SUPPLIER_KINDS)]
-        issued = ANCHOR_DATE - timedelta(days=rng.randint(0, 365))
-        lines = [
-            _line(
-                no,
-                rng.choice(items),
-                Decimal(rng.randint(1, 5)),
-                Decimal(rng.randint(1000, 90000)) / 100,
-                rng.choice(_VAT_RATES),
-                gl_account=account,
-            )
-            for no in range(1, rng.choice((1, 1, 2)) + 1)
-        ]
-        number = str(5_001 + i)
-        totals = _totals(lines)
-        paid = (
-            totals["gross_amount"]
-            if issued < ANCHOR_DATE - timedelta(days=30) and rng.random() < 0.8
-            else Decimal(0)
-        )
-        purchases.append(
-            canonical.PurchaseInvoice(
-                system="kashflow",
-                key=number,
-                supplier_key=supplier.key,
-                issue_date=issued,
-                due_date=issued + timedelta(days=supplier.payment_terms_days),
-                reference=f"{supplier.key[:3]}-{rng.randint(100000, 999999)}",
-                lines=tuple(lines),
-                amount_paid=paid,
-                **totals,  # type: ignore[arg-type]
-            )
-        )
-        if paid:
-            payments.append(
-                canonical.Payment(
-                    system="kashflow",
-                    key=f"P{number}",
-                    kind="supplier_payment",
-                    counterparty_key=supplier.key,
-                    payment_date=min(ANCHOR_DATE, issued + timedelta(days=rng.randint(5, 40))),
-                    amount=paid,
-                    method="BACS",
-                    bank_account="1200",
-                    reference=f"Purchase {number}",
-                    allocations=(canonical.Allocation(invoice_key=number, amount=paid),),
+def _settlement(
+    invoice: canonical.SalesInvoice | canonical.PurchaseInvoice,
+    kind: Literal["receipt", "supplier_payment"],
+    key: str,
+    counterparty_key: str,
+    paid_on: date,
+    method: str,
+    reference: str,
+) -> canonical.Payment:
+    """The KashFlow payment of what `invoice` has paid, from the current account (1200),
+    all of it allocated to that invoice."""
+    return canonical.Payment(
+        system="kashflow",
+        key=key,
+        kind=kind,
+        counterparty_key=counterparty_key,
+        payment_date=paid_on,
+        amount=invoice.amount_paid,
+        method=method,
+        bank_account="1200",
+        reference=reference,
+        allocations=(canonical.Allocation(invoice_key=invoice.key, amount=invoice.amount_paid),),
+    )
+
+
+def _sale(
+    i: int, company: Company, rng: random.Random
+) -> tuple[canonical.SalesInvoice, canonical.Payment | None]:
+    """Sales invoice `i`, to a customer drawn at random, and the receipt that paid it (in
+    full or half), if one did."""
+    customer = rng.choice(company.customers)
+    issued = ANCHOR_DATE - timedelta(days=rng.randint(0, 365))
+    lines = []
+    for no in range(1, rng.choice((1, 1, 2, 3, 4)) + 1):
+        if company.products and rng.random() < 0.8:
+            product = rng.choice(company.products)
+            lines.append(
+                _line(
+                    no,
+                    product.name,
+                    Decimal(rng.randint(1, 12)),
+                    product.unit_price,
+                    rng.choice(_VAT_RATES),
+                    product_key=product.key,
+                    gl_account="4000",
                 )
             )
-    return purchases, payments
+        else:
+            lines.append(
+                _line(
+                    no,
+                    rng.choice(("Consultancy", "Installation", "Delivery charge")),
+                    Decimal(rng.randint(1, 8)),
+                    Decimal(rng.randint(4000, 15000)) / 100,
+                    Decimal("20"),
+                    gl_account=rng.choice(("4010", "4020")),
+                )
+            )
+    number = str(10_001 + i)
+    gross = _totals(lines)["gross_amount"]
+    paid = Decimal(0)
+    roll = rng.random()
+    if issued < ANCHOR_DATE - timedelta(days=20) and roll < 0.75:
+        paid = gross if roll < 0.65 else round_money(gross / 2)
+    invoice = canonical.SalesInvoice(
+        customer_key=customer.key,
+        currency="GBP",
+        reference=f"PO{rng.randint(10000, 99999)}" if rng.random() < 0.5 else None,
+        **_invoice_fields(number, issued, customer.payment_terms_days, lines, paid),
+    )
+    if not paid:
+        return invoice, None
+    paid_on = min(ANCHOR_DATE, issued + timedelta(days=rng.randint(3, 45)))
+    method = rng.choice(_METHODS)
+    reference = rng.choice((f"INV {number}", f"Inv{number}", number, customer.name))
+    return invoice, _settlement(
+        invoice, "receipt", f"R{number}", customer.key, paid_on, method, reference
+    )
+
+
+def _purchase(
+    i: int, company: Company, rng: random.Random
+) -> tuple[canonical.PurchaseInvoice, canonical.Payment | None]:
+    """Purchase invoice `i`, from a supplier drawn at random, of what its kind sells, and
+    the payment that settled it, if one did."""
+    index = rng.randrange(len(company.suppliers))
+    supplier = company.suppliers[index]
+    _, account, items = SUPPLIER_KINDS[index % len(SUPPLIER_KINDS)]
+    issued = ANCHOR_DATE - timedelta(days=rng.randint(0, 365))
+    lines = [
+        _line(
+            no,
+            rng.choice(items),
+            Decimal(rng.randint(1, 5)),
+            Decimal(rng.randint(1000, 90000)) / 100,
+            rng.choice(_VAT_RATES),
+            gl_account=account,
+        )
+        for no in range(1, rng.choice((1, 1, 2)) + 1)
+    ]
+    number = str(5_001 + i)
+    paid = (
+        _totals(lines)["gross_amount"]
+        if issued < ANCHOR_DATE - timedelta(days=30) and rng.random() < 0.8
+        else Decimal(0)
+    )
+    purchase = canonical.PurchaseInvoice(
+        supplier_key=supplier.key,
+        reference=f"{supplier.key[:3]}-{rng.randint(100000, 999999)}",
+        **_invoice_fields(number, issued, supplier.payment_terms_days, lines, paid),
+    )
+    if not paid:
+        return purchase, None
+    paid_on = min(ANCHOR_DATE, issued + timedelta(days=rng.randint(5, 40)))
+    return purchase, _settlement(
+        purchase,
+        "supplier_payment",
+        f"P{number}",
+        supplier.key,
+        paid_on,
+        "BACS",
+        f"Purchase {number}",
+    )
 
 
 def _sales_order(i: int, company: Company, rng: random.Random) -> canonical.OrderStatus:

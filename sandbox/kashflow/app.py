@@ -8,12 +8,14 @@ and request counts, for tests and benchmarks.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -326,55 +328,107 @@ def list_page(
     return Response(text, media_type="application/json")
 
 
-# -- customers and suppliers -------------------------------------------------------------
+# -- customers, suppliers, invoices, purchases and quotes --------------------------------
+def _code(code: str) -> str:
+    return code
+
+
+def _number(number: int) -> int:
+    return number
+
+
+def _nominal_id(nominal_id: int) -> int:
+    return nominal_id
+
+
+_KEYS: dict[str, Callable[..., Any]] = {
+    "code": _code,
+    "number": _number,
+    "nominal_id": _nominal_id,
+}
+"""How a record's key is read from its path: a party by its code, a document by its number,
+a nominal by its id (a number that is not an integer is refused as FastAPI refuses any path
+parameter)."""
+
+
+@dataclass(frozen=True)
+class _Records:
+    """A resource whose records are listed, created, read, updated and deleted by key."""
+
+    resource: str
+    what: str
+    """What a record is called when it is not found."""
+    key: str
+    """The path parameter that keys a record (`_KEYS`)."""
+    put: Callable[[Body, Any, dict[str, Any] | None], dict[str, Any]]
+    """Creates (key and existing record None) or changes a record from a request body."""
+    delete: Callable[[Any], None]
+    party_filter: tuple[str, str] | None = None
+    """The query parameter a list may be filtered by, and the field it filters."""
+
+
 def _masters(api: FastAPI, sandbox: Sandbox) -> None:
-    books, sessions = sandbox.books, sandbox.sessions
+    books = sandbox.books
     for resource, what in (("customers", "Customer"), ("suppliers", "Supplier")):
-        _party_routes(api, sandbox, books, sessions, resource, what)
+        put, delete = partial(books.put_party, resource), partial(books.delete_party, resource)
+        _record_routes(api, sandbox, _Records(resource, what, "code", put, delete))
 
 
-def _party_routes(
-    api: FastAPI, sandbox: Sandbox, books: Books, sessions: Sessions, resource: str, what: str
-) -> None:
-    @api.get(f"/v2/{resource}", name=f"list_{resource}")
-    async def list_parties(request: Request) -> Response:
-        session_of(request, sessions)
-        return list_page(request, sandbox, resource)
-
-    @api.post(f"/v2/{resource}", name=f"create_{resource}")
-    async def create_party(request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.put_party(resource, await read_body(request), None, None)
-        return json_response(record, 201)
-
-    @api.get(f"/v2/{resource}/{{code}}", name=f"get_{resource}")
-    async def get_party(code: str, request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.require(resource, code, what)
-        return json_response(record)
-
-    @api.put(f"/v2/{resource}/{{code}}", name=f"update_{resource}")
-    async def update_party(code: str, request: Request) -> Response:
-        session_of(request, sessions)
-        existing = books.require(resource, code, what)
-        record = books.put_party(resource, await read_body(request), code, existing)
-        return json_response(record)
-
-    @api.delete(f"/v2/{resource}/{{code}}", name=f"delete_{resource}")
-    async def delete_party(code: str, request: Request) -> Response:
-        session_of(request, sessions)
-        books.delete_party(resource, code)
-        return Response(status_code=200)
-
-
-# -- invoices, purchases, quotes, payments ------------------------------------------------
 def _documents(api: FastAPI, sandbox: Sandbox) -> None:
+    books = sandbox.books
     for resource in ("invoices", "purchases"):
         _bulk_routes(api, sandbox, resource)
     for resource in ("invoices", "purchases", "quotes"):
-        _document_routes(api, sandbox, resource)
+        party = "Supplier" if resource == "purchases" else "Customer"
+        documents = _Records(
+            resource,
+            resource[:-1].capitalize(),
+            "number",
+            partial(books.put_document, resource),
+            partial(books.delete_document, resource),
+            (f"{party.lower()}code", f"{party}Code"),
+        )
+        _record_routes(api, sandbox, documents)
     for resource in ("invoices", "purchases"):
         _payment_routes(api, sandbox, resource)
+
+
+def _record_routes(api: FastAPI, sandbox: Sandbox, records: _Records) -> None:
+    resource, what = records.resource, records.what
+    books, sessions = sandbox.books, sandbox.sessions
+    path = f"/v2/{resource}/{{{records.key}}}"
+    key_of = Depends(_KEYS[records.key])
+
+    @api.get(f"/v2/{resource}", name=f"list_{resource}")
+    async def list_records(request: Request) -> Response:
+        session_of(request, sessions)
+        params = {k.lower(): v for k, v in request.query_params.items()}
+        where = None
+        if records.party_filter and records.party_filter[0] in params:
+            where = (records.party_filter[1], params[records.party_filter[0]])
+        return list_page(request, sandbox, resource, where)
+
+    @api.post(f"/v2/{resource}", name=f"create_{resource}")
+    async def create_record(request: Request) -> Response:
+        session_of(request, sessions)
+        return json_response(records.put(await read_body(request), None, None), 201)
+
+    @api.get(path, name=f"get_{resource}")
+    async def get_record(request: Request, key: Any = key_of) -> Response:
+        session_of(request, sessions)
+        return json_response(books.require(resource, str(key), what))
+
+    @api.put(path, name=f"update_{resource}")
+    async def update_record(request: Request, key: Any = key_of) -> Response:
+        session_of(request, sessions)
+        existing = books.require(resource, str(key), what)
+        return json_response(records.put(await read_body(request), key, existing))
+
+    @api.delete(path, name=f"delete_{resource}")
+    async def delete_record(request: Request, key: Any = key_of) -> Response:
+        session_of(request, sessions)
+        records.delete(key)
+        return Response(status_code=200)
 
 
 def _bulk_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
@@ -397,45 +451,6 @@ def _bulk_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
         session_of(request, sessions)
         record = sandbox.books.require(kind, str(number), "Bulk payment")
         return json_response(record)
-
-
-def _document_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
-    what = resource[:-1].capitalize()
-    sessions, books = sandbox.sessions, sandbox.books
-    party_filter = "suppliercode" if resource == "purchases" else "customercode"
-    party_field = "SupplierCode" if resource == "purchases" else "CustomerCode"
-
-    @api.get(f"/v2/{resource}", name=f"list_{resource}")
-    async def list_documents(request: Request) -> Response:
-        session_of(request, sessions)
-        params = {k.lower(): v for k, v in request.query_params.items()}
-        where = (party_field, params[party_filter]) if party_filter in params else None
-        return list_page(request, sandbox, resource, where)
-
-    @api.post(f"/v2/{resource}", name=f"create_{resource}")
-    async def create_document(request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.put_document(resource, await read_body(request), None, None)
-        return json_response(record, 201)
-
-    @api.get(f"/v2/{resource}/{{number}}", name=f"get_{resource}")
-    async def get_document(number: int, request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.require(resource, str(number), what)
-        return json_response(record)
-
-    @api.put(f"/v2/{resource}/{{number}}", name=f"update_{resource}")
-    async def update_document(number: int, request: Request) -> Response:
-        session_of(request, sessions)
-        existing = books.require(resource, str(number), what)
-        record = books.put_document(resource, await read_body(request), number, existing)
-        return json_response(record)
-
-    @api.delete(f"/v2/{resource}/{{number}}", name=f"delete_{resource}")
-    async def delete_document(number: int, request: Request) -> Response:
-        session_of(request, sessions)
-        books.delete_document(resource, number)
-        return Response(status_code=200)
 
 
 def _payment_routes(api: FastAPI, sandbox: Sandbox, resource: str) -> None:
@@ -518,34 +533,17 @@ def _quotes(api: FastAPI, sandbox: Sandbox) -> None:
 def _nominals_and_banks(api: FastAPI, sandbox: Sandbox) -> None:
     sessions, books, store = sandbox.sessions, sandbox.books, sandbox.store
 
-    @api.get("/v2/nominals")
-    async def list_nominals(request: Request) -> Response:
-        session_of(request, sessions)
-        return list_page(request, sandbox, "nominals")
+    def put_nominal(
+        body: Body, nominal_id: int | None, existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        return books.put_nominal(body, existing)  # a new nominal's id is the store's next
 
-    @api.post("/v2/nominals")
-    async def create_nominal(request: Request) -> Response:
-        session_of(request, sessions)
-        return json_response(books.put_nominal(await read_body(request), None), 201)
-
-    @api.get("/v2/nominals/{nominal_id}")
-    async def get_nominal(nominal_id: int, request: Request) -> Response:
-        session_of(request, sessions)
-        record = books.require("nominals", str(nominal_id), "Nominal")
-        return json_response(record)
-
-    @api.put("/v2/nominals/{nominal_id}")
-    async def update_nominal(nominal_id: int, request: Request) -> Response:
-        session_of(request, sessions)
-        existing = books.require("nominals", str(nominal_id), "Nominal")
-        return json_response(books.put_nominal(await read_body(request), existing))
-
-    @api.delete("/v2/nominals/{nominal_id}")
-    async def delete_nominal(nominal_id: int, request: Request) -> Response:
-        session_of(request, sessions)
+    def delete_nominal(nominal_id: int) -> None:
         if not store.delete("nominals", str(nominal_id)):
             raise NotFoundError(f"Nominal {nominal_id} was not found.")
-        return Response(status_code=200)
+
+    nominals = _Records("nominals", "Nominal", "nominal_id", put_nominal, delete_nominal)
+    _record_routes(api, sandbox, nominals)
 
     @api.get("/v2/bankaccounts")
     async def list_bank_accounts(request: Request) -> Response:

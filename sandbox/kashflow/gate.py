@@ -35,6 +35,10 @@ ERROR_TEXT = {
 }
 
 
+COUNTED_FAULTS = ("drop", "truncate", "drop_after_commit", "slow")
+"""The faults a `FaultPlan` counts down in `<fault>_count`, in the order they are taken."""
+
+
 class ConnectionDropped(Exception):
     """Raised inside the server to make uvicorn close the connection mid-answer."""
 
@@ -134,18 +138,11 @@ class Gate:
                 return None
             if plan.statuses:
                 return str(plan.statuses.pop(0))
-            if plan.drop_count > 0:
-                plan.drop_count -= 1
-                return "drop"
-            if plan.truncate_count > 0:
-                plan.truncate_count -= 1
-                return "truncate"
-            if plan.drop_after_commit_count > 0:
-                plan.drop_after_commit_count -= 1
-                return "drop_after_commit"
-            if plan.slow_count > 0:
-                plan.slow_count -= 1
-                return "slow"
+            for fault in COUNTED_FAULTS:
+                left = getattr(plan, f"{fault}_count")
+                if left > 0:
+                    setattr(plan, f"{fault}_count", left - 1)
+                    return fault
             if plan.random_5xx_rate and self._random.random() < plan.random_5xx_rate:
                 return "503"
         return None

@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
+from record_builders import gl_history
 
 from api.services.tokens import create_token
 from canonical import (
@@ -45,14 +46,6 @@ BRIGHT = {"name": "Bright Stationers Limited", "email": "billing@brightstationer
           "postcode": "CF10 7XX", "phone": "029 1320 7232"}  # fmt: skip
 FLEET = {"name": "Fleetway Fuels", "email": "accounts@fleetwayfuels.co.uk",
          "postcode": "LS1 4AB", "phone": "0113 496 0101"}  # fmt: skip
-HISTORY = (
-    ("BRI0003", "Printer paper A4", "7500"),
-    ("BRI0003", "Toner cartridges", "7500"),
-    ("BRI0003", "Envelopes and labels", "7500"),
-    ("FLE0002", "Diesel for delivery vans", "7300"),
-    ("FLE0002", "Fuel card top-up", "7300"),
-    ("FLE0002", "Van servicing", "7300"),
-)
 
 
 def scope_tokens(conn: psycopg.Connection[Any]) -> dict[str, str]:
@@ -111,7 +104,7 @@ def party(
     return NewVersion.of(kind(system=system, key=key, **fields))  # type: ignore[arg-type]
 
 
-def gl_history(n_history: int) -> list[NewVersion]:
+def gl_company(n_history: int) -> list[NewVersion]:
     """`n_history` purchases in both systems (Sage lines carry the GL account), and three
     KashFlow purchases not yet in Sage: what GL suggestions are made for."""
     versions = [
@@ -125,16 +118,7 @@ def gl_history(n_history: int) -> list[NewVersion]:
         NewVersion.of(GLAccount(system="sage100", key="7500-00-00", name="Office Costs")),
         NewVersion.of(GLAccount(system="sage100", key="7600-00-00", name="Stationery")),
     ]
-    for i in range(n_history):
-        supplier, description, nominal = HISTORY[i % len(HISTORY)]
-        number, net = str(6000 + i), f"{40 + 7 * i}.00"
-        issued = date(2026, 1, 1) + timedelta(days=3 * i)
-        reference = f"{supplier[:3]}-{number}"
-        versions += [
-            purchase("kashflow", number, supplier, reference, description, net, nominal, issued),
-            purchase("sage100", f"01-{supplier}|{number}", f"01-{supplier}", reference,
-                     description, net, f"{nominal}-00-00", issued),
-        ]  # fmt: skip
+    versions += [purchase(*bought) for bought in gl_history(n_history)]
     versions += [
         purchase("kashflow", "7001", "FLE0002", "FLE-7001", "Diesel for vans", "88.00", "7300",
                  TODAY),
@@ -164,7 +148,7 @@ def seed_company(conn: psycopg.Connection[Any]) -> ReconcileSummary:
                       currency="USD"),
         # a receipt nobody can place
         receipt("kashflow", "R-77", "ACME0019", "33.33", TODAY - timedelta(days=2), None),
-        *gl_history(36),
+        *gl_company(36),
     ]  # fmt: skip
     append_versions(conn, versions)
     conn.execute(

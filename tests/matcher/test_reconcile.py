@@ -5,13 +5,13 @@ suggested for KashFlow purchases not yet in Sage 100."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
-from record_builders import ACME_DETAILS, receipt
+from record_builders import ACME_DETAILS, gl_history, receipt
 from typer.testing import CliRunner
 
 from canonical import (
@@ -250,16 +250,6 @@ def test_duplicate_supplier_invoices_and_wrong_vat_are_flagged_with_reasons(
     assert (summary.anomalies.scored, summary.anomalies.flagged) == (5, 2)
 
 
-HISTORY = (
-    ("BRI0003", "Printer paper A4", "7500"),
-    ("BRI0003", "Toner cartridges", "7500"),
-    ("BRI0003", "Envelopes and labels", "7500"),
-    ("FLE0002", "Diesel for delivery vans", "7300"),
-    ("FLE0002", "Fuel card top-up", "7300"),
-    ("FLE0002", "Van servicing", "7300"),
-)
-
-
 def gl_company(n_history: int) -> list[NewVersion]:
     """Two suppliers known to both systems, both charts of accounts, `n_history`
     purchases already in Sage 100 (with their KashFlow copies), and two not yet."""
@@ -273,26 +263,7 @@ def gl_company(n_history: int) -> list[NewVersion]:
         gl_account("kashflow", "7500", "Office Costs"),
         gl_account("sage100", "7500-00-00", "Office Costs"),
     ]
-    for i in range(n_history):
-        supplier_key, description, nominal = HISTORY[i % len(HISTORY)]
-        number, net = str(6000 + i), f"{40 + 7 * i}.00"
-        issued = date(2026, 1, 1) + timedelta(days=3 * i)
-        reference = f"{supplier_key[:3]}-{number}"
-        versions += [
-            purchase(
-                "kashflow", number, supplier_key, reference, description, net, nominal, issued
-            ),
-            purchase(
-                "sage100",
-                f"01-{supplier_key}|{number}",
-                f"01-{supplier_key}",
-                reference,
-                description,
-                net,
-                f"{nominal}-00-00",
-                issued,
-            ),
-        ]
+    versions += [purchase(*bought) for bought in gl_history(n_history)]
     versions += [
         purchase("kashflow", "7001", "FLE0002", "FLE-7001", "Diesel for vans", "88.00", "7300"),
         purchase("kashflow", "7002", "BRI0003", "BRI-7002", "Printer paper", "35.00", "7500"),

@@ -68,8 +68,7 @@ class _Lines:
         if self._line is None:
             return self._fail("No line is selected; call nAddLine first.")
         try:
-            col = self._line.column_for(column)
-            stored = self._line.coerce(col, value)
+            col, stored = self._line.stored(column, value)
         except (LookupError, ValueError) as exc:
             return self._fail(str(exc.args[0]))
         problem = self.owner._check_line_value(self._line, col.name, stored)
@@ -117,6 +116,10 @@ class _DocumentObject(_BusinessObject):
     """The column a line cannot be written without."""
     LINE_ACCOUNT: ClassVar[str | None] = None
     """The line's GL account column, which must name an active account."""
+    LINE_AMOUNT: ClassVar[str | None] = None
+    """The line's amount column, which must be more than zero (what a payment applies)."""
+    DUPLICATE: ClassVar[str] = "The document already exists."
+    """Why a key already on file cannot be entered again; `{Column}` stands for a key value."""
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         super().__init__(script, session)
@@ -131,19 +134,14 @@ class _DocumentObject(_BusinessObject):
         if status == EXISTING_RECORD:
             self._release()
             self.nEditState = 0
-            return self._fail(self._duplicate_message())
+            return self._fail(self.DUPLICATE.format_map(self._key_values))
         return status
 
-    def _duplicate_message(self) -> str:
-        return "The document already exists."
-
-    def _posting_problem(self, date_column: str, no_lines: str) -> str | None:
-        """Why the document cannot post: its date is not in an open period, or it has no
-        lines (`no_lines` says so)."""
-        problem = self._period_problem(date_column, self._buffer.values[date_column])
-        if problem:
-            return problem
-        return None if self.oLines.written else no_lines
+    def _next_document_no(self, sql: str, width: int) -> tuple[int, str]:
+        """What the BOI's nGetNext...No answers: the next number, `width` digits, after
+        those `sql` selects and those handed out."""
+        self.script.check_connected()
+        return self._ok(), _next_number(self.db, sql, width, self._handed_out())
 
     def _line_defaults(self) -> dict[str, Any]:
         return {}
@@ -157,10 +155,39 @@ class _DocumentObject(_BusinessObject):
         """Why the line cannot be written, or None once `_finish_line` has filled it in."""
         if not line.text(self.LINE_REQUIRED):
             return f"The {self.LINE_REQUIRED} is required."
+        if self.LINE_AMOUNT and _money(line.values.get(self.LINE_AMOUNT)) <= 0:
+            return f"The {self.LINE_AMOUNT} must be more than zero."
         return self._finish_line(line)
 
     def _finish_line(self, line: _Buffer) -> str | None:
         return None
+
+
+class _PostedDocument(_DocumentObject):
+    """A document of the A/R or A/P module, posted on write (`_post`) once its date is in
+    an open period and it has lines."""
+
+    POSTING_DATE: ClassVar[str]
+    """The header column of the date the document posts on."""
+    JOURNAL: ClassVar[str]
+    """The source journal it posts to GL_DetailPosting under (see `posting`)."""
+    MODULE: ClassVar[str]
+    """The module it belongs to, "A/R" or "A/P"."""
+    NO_LINES: ClassVar[str]
+    """Why a document without lines cannot post."""
+
+    def _write(self) -> str | None:
+        header = self._buffer.values
+        problem = self._period_problem(self.POSTING_DATE, header[self.POSTING_DATE])
+        if problem:
+            return problem
+        if not self.oLines.written:
+            return self.NO_LINES
+        return self._post(header)
+
+    def _post(self, header: dict[str, Any]) -> str | None:
+        """Writes the document and all that posting it changes; why not, if it cannot."""
+        raise NotImplementedError
 
 
 def _next_number(db: sqlite3.Connection, sql: str, width: int, handed_out: set[str]) -> str:

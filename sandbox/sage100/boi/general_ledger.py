@@ -9,7 +9,7 @@ import sqlite3
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sandbox.sage100.boi.documents import _DocumentObject, _next_number
+from sandbox.sage100.boi.documents import _DocumentObject
 from sandbox.sage100.boi.objects import _Buffer, _money
 from sandbox.sage100.boi.session import SY_Session
 
@@ -27,20 +27,16 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
     LINE_ACCOUNT = "AccountKey"
     KEY = ("JournalRegisterNo",)
     REQUIRED = ("PostingDate",)
+    DUPLICATE = "The JournalRegisterNo {JournalRegisterNo} is already posted."
 
     def __init__(self, script: ProvideXScript, session: SY_Session) -> None:
         super().__init__(script, session)
         self._amounts: list[Decimal] = []
 
     def nGetNextEntryNo(self, entry_no: str = "") -> tuple[int, str]:
-        self.script.check_connected()
-        number = _next_number(
-            self.db,
-            "SELECT JournalRegisterNo FROM GL_DetailPosting WHERE SourceJournal = 'GJ'",
-            6,
-            self._handed_out(),
+        return self._next_document_no(
+            "SELECT JournalRegisterNo FROM GL_DetailPosting WHERE SourceJournal = 'GJ'", 6
         )
-        return self._ok(), number
 
     def nSetKeyValue(self, column: str, value: Any) -> int:
         if column == "EntryNo$":
@@ -52,9 +48,6 @@ class GL_GeneralJournal_bus(_DocumentObject):  # noqa: N801 (Sage's own class na
             "GL_DetailPosting",
             {"SourceJournal": "GJ", "JournalRegisterNo": self._key_values["JournalRegisterNo"]},
         )
-
-    def _duplicate_message(self) -> str:
-        return f"The JournalRegisterNo {self._key_values['JournalRegisterNo']} is already posted."
 
     def _defaults(self) -> dict[str, Any]:
         return {"SourceJournal": "GJ", "SourceModule": "G/L"}
@@ -105,8 +98,7 @@ class IM_Transaction_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     REQUIRED = ("TransactionDate",)
 
     def nGetNextEntryNo(self, entry_no: str = "") -> tuple[int, str]:
-        self.script.check_connected()
-        return self._ok(), _next_number(self.db, "SELECT 0", 8, self._handed_out())
+        return self._next_document_no("SELECT 0", 8)
 
     def _defaults(self) -> dict[str, Any]:
         return {"TransactionType": "A", "TransactionDate": self.session.today().isoformat()}

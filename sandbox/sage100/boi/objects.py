@@ -78,6 +78,12 @@ class _Buffer:
             raise ValueError(f"The {column.name} is too large: {value}.")
         return str(number)
 
+    def stored(self, boi_name: str, value: Any) -> tuple[Column, Any]:
+        """The column `boi_name` names and `value` as it would store there, or LookupError
+        or ValueError with Sage's message."""
+        column = self.column_for(boi_name)
+        return column, self.coerce(column, value)
+
     def get(self, boi_name: str) -> Any:
         column = self.column_for(boi_name)
         value = self.values.get(column.name)
@@ -196,8 +202,7 @@ class _BusinessObject:
         if self.nEditState == 0:
             return self._fail("No record is selected; call nSetKey first.")
         try:
-            col = self._buffer.column_for(column)
-            stored = self._buffer.coerce(col, value)
+            col, stored = self._buffer.stored(column, value)
         except (LookupError, ValueError) as exc:
             return self._fail(str(exc.args[0]))
         if col.name in self.KEY:
@@ -298,19 +303,31 @@ class _BusinessObject:
             tuple(values[n] for n in names),
         )
 
+    def _update(
+        self,
+        table: str,
+        changes: dict[str, Any],
+        where: dict[str, Any],
+        stamp: dict[str, str] | None = None,
+    ) -> int:
+        """Updates the rows of `table` that match `where` and stamps them as every write is
+        (with `stamp` when given); `changes` maps each assignment ("Balance = ?",
+        "Total = COALESCE(Total, 0) + ?") to its value. Returns how many rows changed."""
+        stamp = stamp or self._stamp()
+        sets = [*changes, *(f"{column} = ?" for column in stamp)]
+        cursor = self.db.execute(
+            f"UPDATE {table} SET {', '.join(sets)} WHERE "
+            + " AND ".join(f"{k} = ?" for k in where),
+            (*changes.values(), *stamp.values(), *where.values()),
+        )
+        return cursor.rowcount
+
     def _item_total(self, item_code: str, delta: Decimal) -> None:
-        """Keeps CI_Item.TotalQuantityOnHand with the warehouses, stamped as every write is."""
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE CI_Item SET TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?,"
-            " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ?",
-            (
-                str(delta),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                item_code,
-            ),
+        """Keeps CI_Item.TotalQuantityOnHand with the warehouses."""
+        self._update(
+            "CI_Item",
+            {"TotalQuantityOnHand = COALESCE(TotalQuantityOnHand, 0) + ?": str(delta)},
+            {"ItemCode": item_code},
         )
 
     # -- shared reference checks ----------------------------------------------------------
@@ -321,29 +338,44 @@ class _BusinessObject:
         return self._row("AP_Vendor", {"APDivisionNo": division, "VendorNo": vendor_no})
 
     def _vendor_problem(self, division: str, vendor_no: str) -> str | None:
-        vendor = self._vendor(division, vendor_no)
-        if vendor is None:
-            return f"The VendorNo {division}-{vendor_no} is not on file."
-        if (vendor["VendorStatus"] or "A") != "A":
-            return f"The VendorNo {division}-{vendor_no} is inactive."
-        return None
+        where = {"APDivisionNo": division, "VendorNo": vendor_no}
+        return self._reference_problem(
+            f"VendorNo {division}-{vendor_no}", "AP_Vendor", where, status="VendorStatus"
+        )
 
     def _account_problem(self, account_key: str) -> str | None:
         if not account_key:
             return None
-        account = self._row("GL_Account", {"AccountKey": account_key})
-        if account is None:
-            return f"The AccountKey {account_key} is not on file."
-        if (account["Status"] or "A") != "A":
-            return f"The AccountKey {account_key} ({account['Account']}) is inactive."
-        return None
+        where = {"AccountKey": account_key}
+        return self._reference_problem(
+            f"AccountKey {account_key}", "GL_Account", where, status="Status", shown="Account"
+        )
 
     def _item_problem(self, item_code: str) -> str | None:
-        item = self._row("CI_Item", {"ItemCode": item_code})
-        if item is None:
-            return f"The ItemCode {item_code} is not on file."
-        if (item["InactiveItem"] or "N") == "Y":
-            return f"The ItemCode {item_code} is inactive."
+        where = {"ItemCode": item_code}
+        return self._reference_problem(
+            f"ItemCode {item_code}", "CI_Item", where, status="InactiveItem", active="N"
+        )
+
+    def _reference_problem(
+        self,
+        name: str,
+        table: str,
+        where: dict[str, Any],
+        *,
+        status: str,
+        active: str = "A",
+        shown: str | None = None,
+    ) -> str | None:
+        """Why the record `name` refers to ("VendorNo 01-RST0000") cannot be used: no row
+        of `table` matches `where`, or the row's `status` column (blank read as `active`)
+        is not `active`. The inactive message shows the row's `shown` column too, if named."""
+        row = self._row(table, where)
+        if row is None:
+            return f"The {name} is not on file."
+        if (row[status] or active) != active:
+            also = f" ({row[shown]})" if shown else ""
+            return f"The {name}{also} is inactive."
         return None
 
     def _period_problem(self, column: str, posting_date: str) -> str | None:

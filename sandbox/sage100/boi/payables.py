@@ -13,7 +13,12 @@ import sqlite3
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sandbox.sage100.boi.documents import _DocumentObject, _extension, _tax_split
+from sandbox.sage100.boi.documents import (
+    _DocumentObject,
+    _extension,
+    _PostedDocument,
+    _tax_split,
+)
 from sandbox.sage100.boi.objects import _Buffer, _money
 from sandbox.sage100.boi.posting import Entry, bank_cash_account, control_account, post_to_gl
 
@@ -21,7 +26,7 @@ INVOICE_TYPES = ("IN", "AD")
 """AP_Invoice_bus InvoiceType: invoice, adjustment of a posted invoice (chosen)."""
 
 
-class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+class AP_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     """A/P invoice entry, posted on write: header, distribution lines, open invoice."""
 
     TABLE = "AP_InvoiceHeader"
@@ -31,6 +36,10 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     TERMS_TABLE = "AP_TermsCode"
     KEY = ("APDivisionNo", "VendorNo", "InvoiceNo")
     REQUIRED = ("InvoiceDate", "TermsCode")
+    POSTING_DATE = "InvoiceDate"
+    JOURNAL, MODULE = "PJ", "A/P"
+    NO_LINES = "The invoice has no lines."
+    DUPLICATE = "The InvoiceNo {InvoiceNo} already exists for vendor {APDivisionNo}-{VendorNo}."
 
     def nSetKey(self, *key: Any) -> int:
         self._key_values.setdefault("APDivisionNo", "01")
@@ -46,12 +55,6 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     def _existing(self) -> sqlite3.Row | None:
         where = {k: self._key_values[k] for k in self.KEY}
         return self._row(self.TABLE, where) or self._row("AP_OpenInvoice", where)
-
-    def _duplicate_message(self) -> str:
-        return (
-            f"The InvoiceNo {self._key_values['InvoiceNo']} already exists for vendor"
-            f" {self._key_values['APDivisionNo']}-{self._key_values['VendorNo']}."
-        )
 
     def _defaults(self) -> dict[str, Any]:
         vendor = self._vendor(self._key_values["APDivisionNo"], self._key_values["VendorNo"])
@@ -73,11 +76,8 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         _extension(line, "QuantityOrdered", "UnitCost")
         return None
 
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem(
-            "InvoiceDate", "The invoice has no lines."
-        ) or self._adjustment_problem(header)
+    def _post(self, header: dict[str, Any]) -> str | None:
+        problem = self._adjustment_problem(header)
         if problem:
             return problem
         taxable, non_taxable, tax = _tax_split(self.oLines.written)
@@ -99,9 +99,7 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                 "LineSeqNo": f"{seq:014d}",
             }
             self._put(self.LINE_TABLE, detail)
-        problem = self._post_to_gl(header, total, tax)
-        if problem:
-            return problem
+        self._post_to_gl(header, total, tax)
         if header.get("InvoiceType") == "AD":
             problem = self._adjust(header, total)
             if problem:
@@ -111,29 +109,18 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         _vendor_balance(self, header["APDivisionNo"], header["VendorNo"], total)
         return None
 
-    def _post_to_gl(self, header: dict[str, Any], total: Decimal, tax: Decimal) -> str | None:
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal, tax: Decimal) -> None:
         """Purchases journal: each line's account and the tax account debited, A/P control
         credited with the gross (an adjustment by its sign: a negative one the reverse)."""
-        payable, problem = control_account(self, "accounts payable")
-        if problem:
-            return problem
+        payable = control_account(self, "accounts payable")
         entries: list[Entry] = [
             (line["AccountKey"], _money(line.get("ExtensionAmt"))) for line in self.oLines.written
         ]
         if tax:
-            tax_account, problem = control_account(self, "sales tax payable")
-            if problem:
-                return problem
-            entries.append((tax_account, tax))
+            entries.append((control_account(self, "sales tax payable"), tax))
         entries.append((payable, -total))
-        return post_to_gl(
-            self,
-            journal="PJ",
-            module="A/P",
-            posting_date=header["InvoiceDate"],
-            comment=f"{header['InvoiceType']} {header['VendorNo']} {header['InvoiceNo']}",
-            entries=entries,
-        )
+        comment = f"{header['InvoiceType']} {header['VendorNo']} {header['InvoiceNo']}"
+        post_to_gl(self, comment, entries)
 
     def _adjustment_problem(self, header: dict[str, Any]) -> str | None:
         """Why the document cannot post as it is: an adjustment applies to an open invoice
@@ -163,17 +150,8 @@ class AP_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                  "InvoiceNo": header["ApplyToInvoiceNo"]}  # fmt: skip
         invoice = self._row("AP_OpenInvoice", where)
         assert invoice is not None  # checked before the header was written
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AP_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
-            " UserUpdatedKey = ? WHERE APDivisionNo = ? AND VendorNo = ? AND InvoiceNo = ?",
-            (
-                str(_money(invoice["Balance"]) + total),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                *where.values(),
-            ),
+        self._update(
+            "AP_OpenInvoice", {"Balance = ?": str(_money(invoice["Balance"]) + total)}, where
         )
         return None
 
@@ -195,31 +173,18 @@ def _vendor_balance(
     document: _DocumentObject, division: str, vendor_no: str, delta: Decimal, paid_on: str = ""
 ) -> None:
     """Keeps AP_Vendor.BalanceDue with the vendor's open invoices (and, for a payment, its
-    LastPaymentDate), stamped as every write is."""
-    stamp = document._stamp()
-    document.db.execute(
-        "UPDATE AP_Vendor SET BalanceDue = COALESCE(BalanceDue, 0) + ?,"
-        " LastPaymentDate = CASE WHEN ? = '' THEN LastPaymentDate ELSE ? END,"
-        " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
-        " WHERE APDivisionNo = ? AND VendorNo = ?",
-        (
-            str(delta),
-            paid_on,
-            paid_on,
-            stamp["DateUpdated"],
-            stamp["TimeUpdated"],
-            stamp["UserUpdatedKey"],
-            division,
-            vendor_no,
-        ),
-    )
+    LastPaymentDate)."""
+    changes = {"BalanceDue = COALESCE(BalanceDue, 0) + ?": str(delta)}
+    if paid_on:
+        changes["LastPaymentDate = ?"] = paid_on
+    document._update("AP_Vendor", changes, {"APDivisionNo": division, "VendorNo": vendor_no})
 
 
 def _not_open(invoice_no: str, division: str, vendor_no: str) -> str:
     return f"The InvoiceNo {invoice_no} is not an open invoice of vendor {division}-{vendor_no}."
 
 
-class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names its objects)
+class AP_ManualCheck_bus(_PostedDocument):  # noqa: N801 (named as Sage names its objects)
     """Manual Check and Payment Entry: one check to one vendor from one bank, applied to
     the vendor's open invoices (`oLines`: InvoiceNo, AmountPaid), posted on write into
     AP_CheckHistoryHeader/Detail. The object's name and columns are chosen, not confirmed
@@ -228,8 +193,13 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
     TABLE = "AP_CheckHistoryHeader"
     LINE_TABLE = "AP_CheckHistoryDetail"
     LINE_REQUIRED = "InvoiceNo"
+    LINE_AMOUNT = "AmountPaid"
     KEY = ("BankCode", "CheckNo")
     REQUIRED = ("VendorNo", "CheckDate")
+    POSTING_DATE = "CheckDate"
+    JOURNAL, MODULE = "CD", "A/P"
+    NO_LINES = "The check is not applied to any invoice."
+    DUPLICATE = "The CheckNo {CheckNo} has already been used for bank code {BankCode}."
     CODES: ClassVar[dict[str, tuple[str, ...]]] = {
         "CheckType": ("M", "W"),
         "ACHElectronicPayment": ("Y", "N"),
@@ -237,20 +207,9 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
 
     def _check_key(self) -> str | None:
         bank_code = self._key_values["BankCode"]
-        bank = self._row("GL_Bank", {"BankCode": bank_code})
-        if bank is None:
-            return f"The BankCode {bank_code} is not on file."
-        if (bank["BankStatus"] or "A") != "A":
-            return f"The BankCode {bank_code} is inactive."
-        return None
-
-    def _existing(self) -> sqlite3.Row | None:
-        return self._row(self.TABLE, {k: self._key_values[k] for k in self.KEY})
-
-    def _duplicate_message(self) -> str:
-        return (
-            f"The CheckNo {self._key_values['CheckNo']} has already been used for bank code"
-            f" {self._key_values['BankCode']}."
+        where = {"BankCode": bank_code}
+        return self._reference_problem(
+            f"BankCode {bank_code}", "GL_Bank", where, status="BankStatus"
         )
 
     def _defaults(self) -> dict[str, Any]:
@@ -292,16 +251,7 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
                 return f"The InvoiceNo {value} is already paid on this check."
         return None
 
-    def _finish_line(self, line: _Buffer) -> str | None:
-        if _money(line.values.get("AmountPaid")) <= 0:
-            return "The AmountPaid must be more than zero."
-        return None
-
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem("CheckDate", "The check is not applied to any invoice.")
-        if problem:
-            return problem
+    def _post(self, header: dict[str, Any]) -> str | None:
         division, vendor_no = self._vendor_no()
         total = Decimal(0)
         for values in self.oLines.written:
@@ -331,44 +281,23 @@ class AP_ManualCheck_bus(_DocumentObject):  # noqa: N801 (named as Sage names it
                     "VendorNo": vendor_no,
                 },
             )
-            stamp = self._stamp()
-            self.db.execute(
-                "UPDATE AP_OpenInvoice SET Balance = ?, CheckNo = ?, CheckDate = ?,"
-                " DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
-                " WHERE APDivisionNo = ? AND VendorNo = ? AND InvoiceNo = ?",
-                (
-                    str(balance - paid),
-                    header["CheckNo"],
-                    header["CheckDate"],
-                    stamp["DateUpdated"],
-                    stamp["TimeUpdated"],
-                    stamp["UserUpdatedKey"],
-                    *where.values(),
-                ),
-            )
+            paid_down = {
+                "Balance = ?": str(balance - paid),
+                "CheckNo = ?": header["CheckNo"],
+                "CheckDate = ?": header["CheckDate"],
+            }
+            self._update("AP_OpenInvoice", paid_down, where)
             total += paid
-        problem = self._post_to_gl(header, total)
-        if problem:
-            return problem
+        self._post_to_gl(header, total)
         header |= {"CheckAmt": str(total), "TransactionDate": header["CheckDate"]}
         self._upsert(self.TABLE, self._buffer, created=True)
         _vendor_balance(self, division, vendor_no, -total, header["CheckDate"])
         return None
 
-    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> None:
         """Check disbursements journal: A/P control debited, the bank's cash account
         credited."""
-        payable, problem = control_account(self, "accounts payable")
-        if problem:
-            return problem
-        cash, problem = bank_cash_account(self, header["BankCode"])
-        if problem:
-            return problem
-        return post_to_gl(
-            self,
-            journal="CD",
-            module="A/P",
-            posting_date=header["CheckDate"],
-            comment=f"Check {header['BankCode']} {header['CheckNo']}",
-            entries=[(payable, total), (cash, -total)],
-        )
+        payable = control_account(self, "accounts payable")
+        cash = bank_cash_account(self, header["BankCode"])
+        comment = f"Check {header['BankCode']} {header['CheckNo']}"
+        post_to_gl(self, comment, [(payable, total), (cash, -total)])

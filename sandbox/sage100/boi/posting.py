@@ -1,5 +1,6 @@
 """G/L detail of a posted A/R or A/P document: balanced GL_DetailPosting rows written in
-the document's own transaction, one journal register per document.
+the document's own transaction, one journal register per document. What stops a posting
+(an account not on file or inactive, entries out of balance) refuses the whole write.
 
 Sage keeps the control accounts on its division and sales tax tables (AR_Division,
 AP_Division, SY_SalesTaxAccount), which the sandbox company does not have; the emulator
@@ -12,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sandbox.sage100.boi.documents import _next_number
+from sandbox.sage100.boi.objects import _Refused
 
 if TYPE_CHECKING:
-    from sandbox.sage100.boi.documents import _DocumentObject
+    from sandbox.sage100.boi.documents import _DocumentObject, _PostedDocument
 
 CONTROL_ACCOUNTS = {
     "accounts receivable": "1100-00-00",
@@ -30,45 +32,49 @@ Entry = tuple[str, Decimal]
 """An AccountKey and a signed amount: a debit if positive, a credit if negative."""
 
 
-def control_account(document: _DocumentObject, name: str) -> tuple[str, str | None]:
-    """(AccountKey, problem) of the control account `name`: on file and active."""
+def control_account(document: _DocumentObject, name: str) -> str:
+    """The AccountKey of the control account `name`, which must be on file and active."""
     account = CONTROL_ACCOUNTS[name]
     row = document._row("GL_Account", {"Account": account})
     if row is None:
-        return "", f"The {name} account {account} is not on file."
-    return row["AccountKey"], document._account_problem(row["AccountKey"])
+        raise _Refused(f"The {name} account {account} is not on file.")
+    return _active_account(document, row["AccountKey"])
 
 
-def bank_cash_account(document: _DocumentObject, bank_code: str) -> tuple[str, str | None]:
-    """(AccountKey, problem) of the cash account of bank `bank_code` (GL_Bank)."""
+def bank_cash_account(document: _DocumentObject, bank_code: str) -> str:
+    """The AccountKey of the cash account of bank `bank_code` (GL_Bank), which must be
+    active."""
     bank = document._row("GL_Bank", {"BankCode": bank_code})
     if bank is None:
-        return "", f"The BankCode {bank_code} is not on file."
+        raise _Refused(f"The BankCode {bank_code} is not on file.")
     account_key = bank["CashAccountKey"] or ""
     if not account_key:
-        return "", f"The BankCode {bank_code} has no CashAccountKey."
-    return account_key, document._account_problem(account_key)
+        raise _Refused(f"The BankCode {bank_code} has no CashAccountKey.")
+    return _active_account(document, account_key)
 
 
-def post_to_gl(
-    document: _DocumentObject,
-    *,
-    journal: str,
-    module: str,
-    posting_date: Any,
-    comment: str,
-    entries: Iterable[Entry],
-) -> str | None:
+def _active_account(document: _DocumentObject, account_key: str) -> str:
+    problem = document._account_problem(account_key)
+    if problem:
+        raise _Refused(problem)
+    return account_key
+
+
+def post_to_gl(document: _PostedDocument, comment: str, entries: Iterable[Entry]) -> None:
     """Writes `entries`, netted per account in first-seen order and zeros left out, as one
-    journal register of `journal`; why not, if they do not balance or name no account."""
+    journal register of the document's journal, dated its posting date; refused if they do
+    not balance or one names no account."""
+    journal = document.JOURNAL
     net: dict[str, Decimal] = {}
     for account_key, amount in entries:
         if not account_key:
             side = "debit" if amount > 0 else "credit"
-            return f"{comment}: a {side} of {abs(amount):.2f} has no GL account to post to."
+            raise _Refused(
+                f"{comment}: a {side} of {abs(amount):.2f} has no GL account to post to."
+            )
         net[account_key] = net.get(account_key, Decimal(0)) + amount
     if sum(net.values(), Decimal(0)) != 0:
-        return f"The G/L posting of {comment} is out of balance."
+        raise _Refused(f"The G/L posting of {comment} is out of balance.")
     register = _next_number(
         document.db,
         f"SELECT JournalRegisterNo FROM GL_DetailPosting WHERE SourceJournal = '{journal}'",
@@ -81,14 +87,13 @@ def post_to_gl(
             "GL_DetailPosting",
             {
                 "AccountKey": account_key,
-                "PostingDate": posting_date,
+                "PostingDate": document._buffer.values[document.POSTING_DATE],
                 "SourceJournal": journal,
                 "JournalRegisterNo": register,
                 "SequenceNo": f"{seq:06d}",
                 "DebitAmount": str(max(amount, Decimal(0))),
                 "CreditAmount": str(max(-amount, Decimal(0))),
                 "PostingComment": comment[:30],
-                "SourceModule": module,
+                "SourceModule": document.MODULE,
             },
         )
-    return None

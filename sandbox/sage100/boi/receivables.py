@@ -12,9 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.sage100.boi.documents import (
-    _DocumentObject,
     _extension,
-    _next_number,
+    _PostedDocument,
     _tax_split,
 )
 from sandbox.sage100.boi.objects import _Buffer, _money
@@ -34,7 +33,7 @@ def _signed(line: dict[str, Any], sign: Decimal) -> dict[str, Any]:
     }
 
 
-class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+class AR_Invoice_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     """A/R invoice data entry, posted on write to invoice history and open invoices."""
 
     TABLE = "AR_InvoiceHistoryHeader"
@@ -44,26 +43,23 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
     TERMS_TABLE = "AR_TermsCode"
     KEY = ("InvoiceNo",)
     REQUIRED = ("CustomerNo", "InvoiceDate", "TermsCode")
+    POSTING_DATE = "InvoiceDate"
+    JOURNAL, MODULE = "SJ", "A/R"
+    NO_LINES = "The invoice has no lines."
+    DUPLICATE = "The InvoiceNo {InvoiceNo} already exists."
 
     def nGetNextInvoiceNo(self, invoice_no: str = "") -> tuple[int, str]:
-        self.script.check_connected()
-        number = _next_number(
-            self.db,
+        return self._next_document_no(
             "SELECT InvoiceNo FROM AR_InvoiceHistoryHeader UNION SELECT InvoiceNo"
             " FROM AR_OpenInvoice",
             7,
-            self._handed_out(),
         )
-        return self._ok(), number
 
     def _existing(self) -> sqlite3.Row | None:
         number = self._key_values["InvoiceNo"]
         return self._row("AR_InvoiceHistoryHeader", {"InvoiceNo": number}) or self._row(
             "AR_OpenInvoice", {"InvoiceNo": number}
         )
-
-    def _duplicate_message(self) -> str:
-        return f"The InvoiceNo {self._key_values['InvoiceNo']} already exists."
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -79,11 +75,14 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             return f"The InvoiceType {value} is not valid; use {', '.join(INVOICE_TYPES)}."
         if column == "CustomerNo":
             division = self._buffer.text("ARDivisionNo") or "01"
+            where = {"ARDivisionNo": division, "CustomerNo": value}
+            problem = self._reference_problem(
+                f"CustomerNo {division}-{value}", "AR_Customer", where, status="CustomerStatus"
+            )
+            if problem:
+                return problem
             customer = self._customer(division, value)
-            if customer is None:
-                return f"The CustomerNo {division}-{value} is not on file."
-            if (customer["CustomerStatus"] or "A") != "A":
-                return f"The CustomerNo {division}-{value} is inactive."
+            assert customer is not None
             self._buffer.values |= {
                 "TermsCode": customer["TermsCode"] or "",
                 "BillToName": customer["CustomerName"] or "",
@@ -121,11 +120,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         line.values.setdefault("QuantityOrdered", line.values.get("QuantityShipped", "1"))
         return None
 
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem("InvoiceDate", "The invoice has no lines.")
-        if problem:
-            return problem
+    def _post(self, header: dict[str, Any]) -> str | None:
         kind = header.get("InvoiceType") or "IN"
         applied_to = header.get("ApplyToInvoiceNo") or ""
         problem = self._apply_to_problem(kind, applied_to)
@@ -151,9 +146,7 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
             self._put(self.LINE_TABLE, detail)
             self._take_stock(values)
         total = taxable + non_taxable + tax
-        problem = self._post_to_gl(header, lines, total, tax)
-        if problem:
-            return problem
+        self._post_to_gl(header, lines, total, tax)
         if applied_to:
             self._apply_to(header, applied_to, total)
         else:
@@ -172,28 +165,15 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
 
     def _post_to_gl(
         self, header: dict[str, Any], lines: list[dict[str, Any]], total: Decimal, tax: Decimal
-    ) -> str | None:
+    ) -> None:
         """Sales journal: A/R control debited with the gross, each line's sales account
         and sales tax payable credited (a credit memo, signed negative, the reverse)."""
-        receivable, problem = control_account(self, "accounts receivable")
-        if problem:
-            return problem
-        entries: list[Entry] = [(receivable, total)]
+        entries: list[Entry] = [(control_account(self, "accounts receivable"), total)]
         entries += [(line.get("SalesAcctKey") or "", -_money(line.get("ExtensionAmt")))
                     for line in lines]  # fmt: skip
         if tax:
-            tax_account, problem = control_account(self, "sales tax payable")
-            if problem:
-                return problem
-            entries.append((tax_account, -tax))
-        return post_to_gl(
-            self,
-            journal="SJ",
-            module="A/R",
-            posting_date=header["InvoiceDate"],
-            comment=f"{header.get('InvoiceType') or 'IN'} {header['InvoiceNo']}",
-            entries=entries,
-        )
+            entries.append((control_account(self, "sales tax payable"), -tax))
+        post_to_gl(self, f"{header.get('InvoiceType') or 'IN'} {header['InvoiceNo']}", entries)
 
     def _apply_to_problem(self, kind: str, applied_to: str) -> str | None:
         """Why a memo cannot apply to `applied_to`: only credit and debit memos apply to
@@ -222,20 +202,8 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
                  "InvoiceNo": applied_to, "InvoiceType": "IN"}  # fmt: skip
         invoice = self._row("AR_OpenInvoice", where)
         assert invoice is not None
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
-            " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?"
-            " AND InvoiceType = 'IN'",
-            (
-                str(_money(invoice["Balance"]) + total),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                header["ARDivisionNo"],
-                header["CustomerNo"],
-                applied_to,
-            ),
+        self._update(
+            "AR_OpenInvoice", {"Balance = ?": str(_money(invoice["Balance"]) + total)}, where
         )
 
     def _open_item(
@@ -264,54 +232,38 @@ class AR_Invoice_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
         if line.get("ItemType") != "1":
             return
         quantity = _money(line.get("QuantityShipped"))
-        stamp = self._stamp()
-        updated = self.db.execute(
-            "UPDATE IM_ItemWarehouse SET QuantityOnHand = QuantityOnHand - ?, DateUpdated = ?,"
-            " TimeUpdated = ?, UserUpdatedKey = ? WHERE ItemCode = ? AND WarehouseCode = ?",
-            (
-                str(quantity),
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                line["ItemCode"],
-                line.get("WarehouseCode") or "000",
-            ),
-        )
-        if updated.rowcount:
+        where = {"ItemCode": line["ItemCode"], "WarehouseCode": line.get("WarehouseCode") or "000"}
+        if self._update(
+            "IM_ItemWarehouse", {"QuantityOnHand = QuantityOnHand - ?": str(quantity)}, where
+        ):
             self._item_total(line["ItemCode"], -quantity)
 
     def _update_customer_balance(self, division: str, customer_no: str, delta: Decimal) -> None:
         stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) + ?,"
-            " DateLastActivity = ?, DateUpdated = ?, TimeUpdated = ?, UserUpdatedKey = ?"
-            " WHERE ARDivisionNo = ? AND CustomerNo = ?",
-            (
-                str(delta),
-                stamp["DateUpdated"],
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                division,
-                customer_no,
-            ),
+        changes = {
+            "CurrentBalance = COALESCE(CurrentBalance, 0) + ?": str(delta),
+            "DateLastActivity = ?": stamp["DateUpdated"],
+        }
+        self._update(
+            "AR_Customer", changes, {"ARDivisionNo": division, "CustomerNo": customer_no}, stamp
         )
 
 
-class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name)
+class AR_CashReceipts_bus(_PostedDocument):  # noqa: N801 (Sage's own class name)
     """Cash receipts: one check from one customer applied to open invoices (`oLines`)."""
 
     TABLE = "AR_CashReceiptsHistory"
     LINE_TABLE = "AR_CashReceiptsHistory"
     LINE_REQUIRED = "InvoiceNo"
+    LINE_AMOUNT = "CashAmountApplied"
     KEY = ("DepositNo", "ARDivisionNo", "CustomerNo", "CheckNo")
+    POSTING_DATE = "DepositDate"
+    JOURNAL, MODULE = "CR", "A/R"
+    NO_LINES = "The receipt is not applied to any invoice."
+    DUPLICATE = "Check {CheckNo} is already posted to deposit {DepositNo}."
 
     def nGetNextDepositNo(self, deposit_no: str = "") -> tuple[int, str]:
-        self.script.check_connected()
-        number = _next_number(
-            self.db, "SELECT DepositNo FROM AR_CashReceiptsHistory", 5, self._handed_out()
-        )
-        return self._ok(), number
+        return self._next_document_no("SELECT DepositNo FROM AR_CashReceiptsHistory", 5)
 
     def _check_key(self) -> str | None:
         division = self._key_values["ARDivisionNo"]
@@ -319,12 +271,6 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
         if self._customer(division, customer_no) is None:
             return f"The CustomerNo {division}-{customer_no} is not on file."
         return None
-
-    def _duplicate_message(self) -> str:
-        return (
-            f"Check {self._key_values['CheckNo']} is already posted to deposit"
-            f" {self._key_values['DepositNo']}."
-        )
 
     def _defaults(self) -> dict[str, Any]:
         return {
@@ -349,16 +295,7 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                 return f"The InvoiceNo {value} is not an open invoice of this customer."
         return None
 
-    def _finish_line(self, line: _Buffer) -> str | None:
-        if _money(line.values.get("CashAmountApplied")) <= 0:
-            return "The CashAmountApplied must be more than zero."
-        return None
-
-    def _write(self) -> str | None:
-        header = self._buffer.values
-        problem = self._posting_problem("DepositDate", "The receipt is not applied to any invoice.")
-        if problem:
-            return problem
+    def _post(self, header: dict[str, Any]) -> str | None:
         total = Decimal(0)
         customer = self._customer(header["ARDivisionNo"], header["CustomerNo"])
         assert customer is not None
@@ -389,53 +326,21 @@ class AR_CashReceipts_bus(_DocumentObject):  # noqa: N801 (Sage's own class name
                     "InvoiceBalance": str(balance - applied),
                 },
             )
-            stamp = self._stamp()
-            self.db.execute(
-                "UPDATE AR_OpenInvoice SET Balance = ?, DateUpdated = ?, TimeUpdated = ?,"
-                " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ? AND InvoiceNo = ?",
-                (
-                    str(balance - applied),
-                    stamp["DateUpdated"],
-                    stamp["TimeUpdated"],
-                    stamp["UserUpdatedKey"],
-                    *where.values(),
-                ),
-            )
+            self._update("AR_OpenInvoice", {"Balance = ?": str(balance - applied)}, where)
             total += applied
-        problem = self._post_to_gl(header, total)
-        if problem:
-            return problem
-        stamp = self._stamp()
-        self.db.execute(
-            "UPDATE AR_Customer SET CurrentBalance = COALESCE(CurrentBalance, 0) - ?,"
-            " LastPaymentAmt = ?, DateLastPayment = ?, DateUpdated = ?, TimeUpdated = ?,"
-            " UserUpdatedKey = ? WHERE ARDivisionNo = ? AND CustomerNo = ?",
-            (
-                str(total),
-                str(total),
-                header["DepositDate"],
-                stamp["DateUpdated"],
-                stamp["TimeUpdated"],
-                stamp["UserUpdatedKey"],
-                header["ARDivisionNo"],
-                header["CustomerNo"],
-            ),
-        )
+        self._post_to_gl(header, total)
+        paid = {
+            "CurrentBalance = COALESCE(CurrentBalance, 0) - ?": str(total),
+            "LastPaymentAmt = ?": str(total),
+            "DateLastPayment = ?": header["DepositDate"],
+        }
+        customer_key = {"ARDivisionNo": header["ARDivisionNo"], "CustomerNo": header["CustomerNo"]}
+        self._update("AR_Customer", paid, customer_key)
         return None
 
-    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> str | None:
+    def _post_to_gl(self, header: dict[str, Any], total: Decimal) -> None:
         """Cash receipts journal: the bank's cash account debited, A/R control credited."""
-        cash, problem = bank_cash_account(self, header["BankCode"])
-        if problem:
-            return problem
-        receivable, problem = control_account(self, "accounts receivable")
-        if problem:
-            return problem
-        return post_to_gl(
-            self,
-            journal="CR",
-            module="A/R",
-            posting_date=header["DepositDate"],
-            comment=f"Deposit {header['DepositNo']} check {header['CheckNo']}",
-            entries=[(cash, total), (receivable, -total)],
-        )
+        cash = bank_cash_account(self, header["BankCode"])
+        receivable = control_account(self, "accounts receivable")
+        comment = f"Deposit {header['DepositNo']} check {header['CheckNo']}"
+        post_to_gl(self, comment, [(cash, total), (receivable, -total)])

@@ -11,11 +11,11 @@ from typing import Any
 
 import pyodbc
 import pytest
+from boi_documents import NewObject, ap_invoice, cash_receipt
 
 from sandbox.sage100.boi import BOIConnectionLost, BOIError, ProvideXScript
 
 Query = Callable[..., list[dict[str, Any]]]
-NewObject = Callable[[str], Any]
 
 
 def one(query: Query, sql: str, *params: Any) -> dict[str, Any]:
@@ -370,18 +370,8 @@ def test_a_cash_receipt_reduces_the_open_invoice_and_the_balance(
     customer_before = one(
         query, "SELECT CurrentBalance FROM AR_Customer WHERE CustomerNo = ?", target["CustomerNo"]
     )
-    receipt = new_object("AR_CashReceipts_bus")
-    status, deposit_no = receipt.nGetNextDepositNo("")
-    assert status == 1 and len(deposit_no) == 5
-    for column, value in (
-        ("DepositNo$", deposit_no),
-        ("ARDivisionNo$", "01"),
-        ("CustomerNo$", target["CustomerNo"]),
-        ("CheckNo$", "CHK1001"),
-    ):
-        assert receipt.nSetKeyValue(column, value) == 1
-    assert receipt.nSetKey() == 2
-    receipt.nSetValue("DepositDate$", "20261102")
+    receipt, deposit_no = cash_receipt(new_object, target["CustomerNo"], "CHK1001")
+    assert len(deposit_no) == 5
     assert add_line(receipt, **{"InvoiceNo$": target["InvoiceNo"]}, CashAmountApplied=10) == 1
     assert receipt.nWrite() == 1, receipt.sLastErrorMsg
 
@@ -453,19 +443,6 @@ def test_an_ap_invoice_posts_to_open_invoices(new_object: NewObject, query: Quer
     assert again.sLastErrorMsg == "The InvoiceNo SUP-77 already exists for vendor 01-RST0000."
 
 
-def _ap_adjustment(
-    new_object: NewObject, vendor_no: str, invoice_no: str, applied_to: str, kind: str = "AD"
-) -> Any:
-    adjustment = new_object("AP_Invoice_bus")
-    for column, value in (("VendorNo$", vendor_no), ("InvoiceNo$", invoice_no)):
-        assert adjustment.nSetKeyValue(column, value) == 1
-    assert adjustment.nSetKey() == 2
-    assert adjustment.nSetValue("InvoiceType$", kind) == 1
-    assert adjustment.nSetValue("ApplyToInvoiceNo$", applied_to) == 1
-    assert adjustment.nSetValue("InvoiceDate$", "20261102") == 1
-    return adjustment
-
-
 def test_an_ap_adjustment_moves_the_invoice_and_vendor_balance_and_is_kept_in_history(
     new_object: NewObject, query: Query
 ) -> None:
@@ -475,7 +452,7 @@ def test_an_ap_adjustment_moves_the_invoice_and_vendor_balance_and_is_kept_in_hi
     )[0]
     owed = "SELECT BalanceDue FROM AP_Vendor WHERE VendorNo = ?"
     before = money(one(query, owed, target["VendorNo"])["BalanceDue"])
-    down = _ap_adjustment(new_object, target["VendorNo"], "ADJ-1", target["InvoiceNo"])
+    down = ap_invoice(new_object, target["VendorNo"], "ADJ-1", "AD", target["InvoiceNo"])
     assert add_line(down, **{"AccountKey$": "000000017"}, UnitCost="-20.00", TaxRate=20,
                     TaxAmt="-4.00") == 1  # fmt: skip
     assert down.nWrite() == 1, down.sLastErrorMsg
@@ -493,7 +470,7 @@ def test_an_ap_adjustment_moves_the_invoice_and_vendor_balance_and_is_kept_in_hi
     assert query("SELECT * FROM AP_OpenInvoice WHERE InvoiceNo = 'ADJ-1'") == []
     assert money(one(query, owed, target["VendorNo"])["BalanceDue"]) == before - Decimal("24.00")
 
-    up = _ap_adjustment(new_object, target["VendorNo"], "ADJ-2", target["InvoiceNo"])
+    up = ap_invoice(new_object, target["VendorNo"], "ADJ-2", "AD", target["InvoiceNo"])
     assert add_line(up, **{"AccountKey$": "000000017"}, UnitCost="10.00") == 1
     assert up.nWrite() == 1, up.sLastErrorMsg
     opened = one(query, balance, target["VendorNo"], target["InvoiceNo"])
@@ -513,14 +490,14 @@ def test_an_ap_adjustment_is_refused_off_an_open_invoice_of_its_vendor_or_below_
             "SELECT VendorNo, InvoiceNo FROM AP_OpenInvoice WHERE VendorNo <> ?"
             " ORDER BY VendorNo, InvoiceNo", mine["VendorNo"],
         )[0]  # fmt: skip
-    stray = _ap_adjustment(new_object, mine["VendorNo"], "ADJ-3", other["InvoiceNo"])
+    stray = ap_invoice(new_object, mine["VendorNo"], "ADJ-3", "AD", other["InvoiceNo"])
     add_line(stray, **{"AccountKey$": "000000017"}, UnitCost="-1.00")
     assert stray.nWrite() == 0
     assert stray.sLastErrorMsg == (
         f"The InvoiceNo {other['InvoiceNo']} is not an open invoice of vendor"
         f" 01-{mine['VendorNo']}."
     )
-    too_much = _ap_adjustment(new_object, mine["VendorNo"], "ADJ-4", mine["InvoiceNo"])
+    too_much = ap_invoice(new_object, mine["VendorNo"], "ADJ-4", "AD", mine["InvoiceNo"])
     over = money(mine["Balance"]) + 1
     add_line(too_much, **{"AccountKey$": "000000017"}, UnitCost=str(-over))
     assert too_much.nWrite() == 0
@@ -528,7 +505,7 @@ def test_an_ap_adjustment_is_refused_off_an_open_invoice_of_its_vendor_or_below_
         f"The adjustment of {-over:.2f} exceeds the balance {money(mine['Balance']):.2f}"
         f" of invoice {mine['InvoiceNo']}."
     )
-    plain = _ap_adjustment(new_object, mine["VendorNo"], "ADJ-5", mine["InvoiceNo"], "IN")
+    plain = ap_invoice(new_object, mine["VendorNo"], "ADJ-5", "IN", mine["InvoiceNo"])
     add_line(plain, **{"AccountKey$": "000000017"}, UnitCost="1.00")
     assert plain.nWrite() == 0
     assert plain.sLastErrorMsg == "The ApplyToInvoiceNo is for adjustments only."

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from boi_documents import NewObject, ap_invoice, cash_receipt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 Query = Callable[..., list[dict[str, Any]]]
-NewObject = Callable[[str], Any]
 
 
 def money(value: Any) -> Decimal:
@@ -117,17 +117,7 @@ def test_a_cash_receipt_debits_the_banks_cash_account_and_credits_receivables(
     target = query(
         "SELECT CustomerNo, InvoiceNo FROM AR_OpenInvoice WHERE Balance > 10 ORDER BY InvoiceNo"
     )[0]
-    receipt = new_object("AR_CashReceipts_bus")
-    _, deposit_no = receipt.nGetNextDepositNo("")
-    for column, value in (
-        ("DepositNo$", deposit_no),
-        ("ARDivisionNo$", "01"),
-        ("CustomerNo$", target["CustomerNo"]),
-        ("CheckNo$", "CHK77"),
-    ):
-        assert receipt.nSetKeyValue(column, value) == 1
-    assert receipt.nSetKey() == 2
-    assert receipt.nSetValue("DepositDate$", "20261102") == 1
+    receipt, deposit_no = cash_receipt(new_object, target["CustomerNo"], "CHK77")
     add_line(receipt, **{"InvoiceNo$": target["InvoiceNo"]}, CashAmountApplied="10.50")
     assert receipt.nWrite() == 1, receipt.sLastErrorMsg
 
@@ -139,26 +129,12 @@ def test_a_cash_receipt_debits_the_banks_cash_account_and_credits_receivables(
     }
 
 
-def ap_invoice(
-    new_object: NewObject, invoice_no: str, kind: str = "IN", applied_to: str = ""
-) -> Any:
-    invoice = new_object("AP_Invoice_bus")
-    for column, value in (("VendorNo$", "RST0000"), ("InvoiceNo$", invoice_no)):
-        assert invoice.nSetKeyValue(column, value) == 1
-    assert invoice.nSetKey() == 2
-    if kind != "IN":
-        assert invoice.nSetValue("InvoiceType$", kind) == 1
-        assert invoice.nSetValue("ApplyToInvoiceNo$", applied_to) == 1
-    assert invoice.nSetValue("InvoiceDate$", "20261101") == 1
-    return invoice
-
-
 def test_an_ap_invoice_debits_expenses_and_tax_and_an_adjustment_posts_by_its_sign(
     new_object: NewObject, query: Query
 ) -> None:
     paper, phone = key(query, "7500-00-00"), key(query, "7502-00-00")
     payable, tax = key(query, "2100-00-00"), key(query, "2200-00-00")
-    invoice = ap_invoice(new_object, "SUP-88")
+    invoice = ap_invoice(new_object, "RST0000", "SUP-88")
     add_line(invoice, **{"AccountKey$": paper}, QuantityOrdered=3, UnitCost=10, TaxAmt=6)
     add_line(invoice, **{"AccountKey$": phone}, UnitCost="12.50")
     assert invoice.nWrite() == 1, invoice.sLastErrorMsg
@@ -171,14 +147,14 @@ def test_an_ap_invoice_debits_expenses_and_tax_and_an_adjustment_posts_by_its_si
     [row] = query("SELECT DISTINCT SourceModule FROM GL_DetailPosting WHERE SourceJournal = 'PJ'")
     assert row["SourceModule"] == "A/P"
 
-    down = ap_invoice(new_object, "SUP-88-A1", "AD", "SUP-88")
+    down = ap_invoice(new_object, "RST0000", "SUP-88-A1", "AD", "SUP-88")
     add_line(down, **{"AccountKey$": paper}, UnitCost=-5)
     assert down.nWrite() == 1, down.sLastErrorMsg
     assert posted(query, "PJ", "AD RST0000 SUP-88-A1") == {
         paper: (Decimal("0.00"), Decimal("5.00")),
         payable: (Decimal("5.00"), Decimal("0.00")),
     }
-    up = ap_invoice(new_object, "SUP-88-A2", "AD", "SUP-88")
+    up = ap_invoice(new_object, "RST0000", "SUP-88-A2", "AD", "SUP-88")
     add_line(up, **{"AccountKey$": phone}, UnitCost=2)
     assert up.nWrite() == 1, up.sLastErrorMsg
     assert posted(query, "PJ", "AD RST0000 SUP-88-A2") == {
@@ -212,13 +188,21 @@ def test_a_manual_check_debits_payables_and_credits_the_banks_cash_account(
     }
 
 
-def test_an_inactive_control_account_refuses_the_document_and_nothing_posts(
-    new_object: NewObject, query: Query, odbc: Any
-) -> None:
-    odbc.cursor().execute("UPDATE GL_Account SET Status = 'I' WHERE Account = '1100-00-00'")
+def refused_invoice(new_object: NewObject, odbc: Any, change: str) -> tuple[Any, str]:
+    """An A/R invoice of one /MISC line, which its write refuses once the company has had
+    `change` made to it."""
+    odbc.cursor().execute(change)
     invoice, invoice_no = ar_invoice(new_object)
     add_line(invoice, **{"ItemCode$": "/MISC"}, QuantityShipped=1, UnitPrice=5)
     assert invoice.nWrite() == 0
+    return invoice, invoice_no
+
+
+def test_an_inactive_control_account_refuses_the_document_and_nothing_posts(
+    new_object: NewObject, query: Query, odbc: Any
+) -> None:
+    change = "UPDATE GL_Account SET Status = 'I' WHERE Account = '1100-00-00'"
+    invoice, invoice_no = refused_invoice(new_object, odbc, change)
     assert (
         invoice.sLastErrorMsg
         == f"The AccountKey {key(query, '1100-00-00')} (1100-00-00) is inactive."
@@ -233,10 +217,8 @@ def test_an_inactive_control_account_refuses_the_document_and_nothing_posts(
 def test_a_line_with_no_sales_account_refuses_the_invoice(
     new_object: NewObject, query: Query, odbc: Any
 ) -> None:
-    odbc.cursor().execute("UPDATE CI_Item SET SalesAcctKey = '' WHERE ItemCode = '/MISC'")
-    invoice, invoice_no = ar_invoice(new_object)
-    add_line(invoice, **{"ItemCode$": "/MISC"}, QuantityShipped=1, UnitPrice=5)
-    assert invoice.nWrite() == 0
+    change = "UPDATE CI_Item SET SalesAcctKey = '' WHERE ItemCode = '/MISC'"
+    invoice, invoice_no = refused_invoice(new_object, odbc, change)
     assert invoice.sLastErrorMsg == (
         f"IN {invoice_no}: a credit of 5.00 has no GL account to post to."
     )
@@ -247,7 +229,7 @@ def test_a_line_to_an_inactive_account_is_still_refused(
     new_object: NewObject, query: Query, odbc: Any
 ) -> None:
     odbc.cursor().execute("UPDATE GL_Account SET Status = 'I' WHERE Account = '7500-00-00'")
-    invoice = ap_invoice(new_object, "SUP-99")
+    invoice = ap_invoice(new_object, "RST0000", "SUP-99")
     assert invoice.oLines.nAddLine() == 1
     assert invoice.oLines.nSetValue("AccountKey$", key(query, "7500-00-00")) == 0
     assert invoice.oLines.sLastErrorMsg.endswith("(7500-00-00) is inactive.")
