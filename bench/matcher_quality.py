@@ -35,6 +35,8 @@ IsolationForest alone (`anomalies_model_only_*`), each with recall per kind;
 `--quick` runs the 10k scale only (under a minute); without it the 1M scale follows.
 `--seeds N` runs the GL rows for N companies (seed, seed + 1, ...; about 30 CPU seconds each at
 10k) and prints the worst company of each GL target; the summary line holds the worst.
+Each company's no-history reliability diagram (per tenth of the top-1 probability: lines,
+mean probability, share right) is printed as it is measured.
 Prints one table of every metric against its target, then one line of name=value pairs
 holding, for each headline metric, the worst figure over the scales run.
 """
@@ -54,6 +56,7 @@ from matcher.evaluation import (
     evaluate_gl,
     evaluate_links,
     evaluate_payments,
+    gl_reliability,
 )
 from matcher.gl_suggest import GLSuggester
 from matcher.masters import MasterConfig, MasterLinkage, linkage, pairs_completeness
@@ -319,7 +322,9 @@ def _gl_no_history_rows(
         generate_gl_dataset(scale.gl_lines, seed=seed + 1000 + i).lines
         for i in range(GL_REFERENCE_COMPANIES)
     ]
-    metrics = evaluate_gl(learnt.calibrate_cold_start(references).suggest(recent, k=3), truth)
+    calibrated = learnt.calibrate_cold_start(references).suggest(recent, k=3)
+    metrics = evaluate_gl(calibrated, truth)
+    print(reliability_line(f"{scale.name}:{seed}", gl_reliability(calibrated, truth)), flush=True)
     return [
         *_metric_rows(scale.name, "gl_no_history", metrics, GL_METRICS, seconds),
         Row(
@@ -331,6 +336,19 @@ def _gl_no_history_rows(
         *_metric_rows(scale.name, "gl_chart_only", charted, ("top1", "calibration_error"), 0.0),
         *_metric_rows(scale.name, "gl_mapping_only", mapping_only, ("top1",), 0.0),
     ]
+
+
+def reliability_line(company: str, bins: pl.DataFrame) -> str:
+    """One company's no-history reliability diagram: per tenth of the top-1 probability,
+    its lines and their mean probability / share right (right above probability:
+    under-confident)."""
+    cells = [
+        f"{b / 10:.1f}:{n} {c:.3f}/{a:.3f}"
+        for b, n, c, a in bins.select("bin", "lines", "confidence", "accuracy").iter_rows()
+    ]
+    return f"# {company} gl_no_history reliability (bin:lines probability/right): " + "  ".join(
+        cells
+    )
 
 
 def gl_worst_companies(rows: Sequence[Row]) -> str:

@@ -48,25 +48,18 @@ def evaluate_gl(
 
     `truth` has `line` (the position passed to `suggest`) and `gl_account`; a line with no
     suggestion counts as wrong. ``calibration_error`` is the expected calibration error of
-    the top-1 probability over ten equal-width bins.
+    the top-1 probability over ten equal-width bins (`gl_reliability`).
     """
-    expected = truth.select(pl.col("line").cast(pl.UInt32), pl.col("gl_account").alias("_true"))
+    expected = _gl_truth(truth)
     joined = suggestions.filter(pl.col("rank") <= k).join(expected, on="line")
     hits = joined.filter(pl.col("gl_account") == pl.col("_true"))
     top1 = hits.filter(pl.col("rank") == 1).height / expected.height if expected.height else 1.0
     topk = hits["line"].n_unique() / expected.height if expected.height else 1.0
-    first = joined.filter(pl.col("rank") == 1).with_columns(
-        (pl.col("gl_account") == pl.col("_true")).cast(pl.Float64).alias("_hit"),
-        (pl.col("probability") * 10).floor().clip(0, 9).alias("_bin"),
-    )
-    bins = first.group_by("_bin").agg(
-        pl.col("_hit").mean().alias("accuracy"),
-        pl.col("probability").mean().alias("confidence"),
-        pl.len().alias("n"),
-    )
+    bins = gl_reliability(suggestions, truth)
+    scored = int(bins["lines"].sum())
     ece = (
-        float((bins["n"] * (bins["accuracy"] - bins["confidence"]).abs()).sum() / first.height)
-        if first.height
+        float((bins["lines"] * (bins["accuracy"] - bins["confidence"]).abs()).sum() / scored)
+        if scored
         else 0.0
     )
     return {
@@ -75,6 +68,37 @@ def evaluate_gl(
         "calibration_error": round(ece, 5),
         "lines": expected.height,
     }
+
+
+def gl_reliability(suggestions: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """The reliability diagram of the top-1 probability: one row per non-empty tenth of
+    [0, 1] (`bin` 0-9, 9 holding 1.0) with its `lines`, their mean `confidence` (the
+    probability given) and `accuracy` (the share whose top account is right).
+
+    A bin whose accuracy is above its confidence is under-confident, below it
+    over-confident; `evaluate_gl`'s calibration error is their gap weighted by lines.
+    """
+    first = (
+        suggestions.filter(pl.col("rank") == 1)
+        .join(_gl_truth(truth), on="line")
+        .with_columns(
+            (pl.col("gl_account") == pl.col("_true")).cast(pl.Float64).alias("_hit"),
+            (pl.col("probability") * 10).floor().clip(0, 9).cast(pl.Int32).alias("bin"),
+        )
+    )
+    return (
+        first.group_by("bin")
+        .agg(
+            pl.len().cast(pl.Int64).alias("lines"),
+            pl.col("probability").mean().alias("confidence"),
+            pl.col("_hit").mean().alias("accuracy"),
+        )
+        .sort("bin")
+    )
+
+
+def _gl_truth(truth: pl.DataFrame) -> pl.DataFrame:
+    return truth.select(pl.col("line").cast(pl.UInt32), pl.col("gl_account").alias("_true"))
 
 
 def evaluate_anomalies(scored: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.evaluation import evaluate_gl
+from matcher.evaluation import evaluate_gl, gl_reliability
 from matcher.frames import GL_LINE_SCHEMA
 from matcher.gl_suggest import FingerprintMismatch, GLSuggester, training_fingerprint
 from matcher.steps import GLConfig, GLFrames, gl_step
@@ -66,6 +66,26 @@ def test_generated_history_is_learned_well(history: pl.DataFrame) -> None:
     metrics = evaluate_gl(suggester.suggest(test), truth)
     assert metrics["top1"] >= 0.85 and metrics["top3"] >= 0.95
     assert metrics["calibration_error"] < 0.1
+
+
+def test_the_reliability_diagram_bins_top_1_probability_against_accuracy() -> None:
+    suggestions = pl.DataFrame(
+        {
+            "line": [0, 0, 1, 2, 3, 4],
+            "rank": [1, 2, 1, 1, 1, 1],
+            "gl_account": ["A", "B", "A", "B", "A", "A"],
+            "probability": [0.95, 0.05, 0.92, 0.55, 0.3, 1.0],
+        },
+        schema_overrides={"line": pl.UInt32, "rank": pl.Int32},
+    )
+    truth = pl.DataFrame({"line": [0, 1, 2, 3, 4], "gl_account": ["A", "B", "B", "B", "A"]})
+    bins = gl_reliability(suggestions, truth)
+    assert bins["bin"].to_list() == [3, 5, 9]  # 1.0 falls in the top tenth
+    assert bins["lines"].to_list() == [1, 1, 3]
+    assert bins["confidence"].to_list() == pytest.approx([0.3, 0.55, (0.95 + 0.92 + 1.0) / 3])
+    assert bins["accuracy"].to_list() == pytest.approx([0.0, 1.0, 2 / 3])
+    gaps = 0.3 + 0.45 + 3 * abs(2 / 3 - (0.95 + 0.92 + 1.0) / 3)
+    assert evaluate_gl(suggestions, truth)["calibration_error"] == pytest.approx(gaps / 5, abs=1e-5)
 
 
 def test_cold_start_uses_the_nominal_mapping_table() -> None:
