@@ -115,7 +115,7 @@ class TokenCache:
 
     RETRY_SECONDS = 5.0
 
-    def __init__(self, url: str, size: int = 1024, seconds: float = 300.0) -> None:
+    def __init__(self, url: str, size: int = 1024, seconds: float = 60.0) -> None:
         self.url = url
         self.size = size
         self.seconds = seconds
@@ -123,6 +123,7 @@ class TokenCache:
         self._listener: psycopg.Connection[Any] | None = None
         self._generation = 0
         self._next_try = 0.0
+        self._broken = False
 
     def listen(self) -> psycopg.Connection[Any] | None:
         """A new listening connection (blocking: in a worker thread); None if it fails."""
@@ -133,16 +134,24 @@ class TokenCache:
             return None
         try:
             conn.execute(f"LISTEN {CHANNEL}")
+            conn.add_notice_handler(self._noticed)
         except psycopg.Error as error:
             conn.close()
             log.warning("tokens: cannot listen", extra={"error": type(error).__name__})
             return None
         return conn
 
+    def _noticed(self, notice: psycopg.errors.Diagnostic) -> None:
+        # A backend that is made to end says so (FATAL) before it closes the connection,
+        # and libpq hands that to an idle connection as a notice.
+        if notice.severity_nonlocalized in ("FATAL", "PANIC"):
+            self._broken = True
+
     def start(self, listener: psycopg.Connection[Any] | None) -> None:
         """Takes a listening connection (on the loop); anything kept before goes."""
         self._drop()
         self._listener = listener
+        self._broken = False
         self._next_try = time.monotonic() + self.RETRY_SECONDS
 
     def close(self) -> None:
@@ -171,14 +180,15 @@ class TokenCache:
             log.warning("tokens: the listening connection broke; checking every token")
             self._drop()
             return False
-        if pgconn.status != psycopg.pq.ConnStatus.OK:
-            self._drop()
-            return False
         heard = False
-        while pgconn.notifies() is not None:
+        while pgconn.notifies() is not None:  # parses what was read: notices too
             heard = True
         if heard:
             self._forget()
+        if self._broken or pgconn.status != psycopg.pq.ConnStatus.OK:
+            log.warning("tokens: the listening connection ended; checking every token")
+            self._drop()
+            return False
         return True
 
     def kept(self, digest: str) -> Principal | None:
