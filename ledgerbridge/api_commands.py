@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from typing import Any
 
 import psycopg
@@ -81,7 +82,9 @@ def serve(
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_config=None,  # the command's logging (text or JSON lines) applies
-        access_log=True,
+        # Off unless its lines would be written: uvicorn builds a line's arguments (the
+        # client, the quoted path) before the logger's level filters it.
+        access_log=logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO),
     )
 
 
