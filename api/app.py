@@ -3,7 +3,6 @@ database connection, problem details, metrics, the routes and the OpenAPI docume
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
-from api.auth import in_transactions
+from api.auth import Database, TokenCache
 from api.metrics import ApiMetrics
 from api.openapi import custom_openapi
 from api.problems import install_problem_handlers
@@ -52,17 +51,20 @@ def create_app(
         open=False,
         timeout=10,
         name="ledgerbridge-api",
-        reset=in_transactions,
     )
+
+    database = Database(pool)
+    tokens = TokenCache(database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool.open(wait=False)
-        # Requests past the pool's size wait here, on the loop, not in worker threads.
-        app.state.slots = asyncio.Semaphore(pool.max_size)
+        database.open()
         try:
             yield
         finally:
+            tokens.close()
+            database.close()
             pool.close()
 
     app = FastAPI(
@@ -70,6 +72,8 @@ def create_app(
         lifespan=lifespan,
     )  # fmt: skip
     app.state.pool = pool
+    app.state.database = database
+    app.state.tokens = tokens
     app.state.request_poll = request_poll
     app.state.writer = writer
     app.state.cdc = cdc_settings or CdcSettings()

@@ -114,6 +114,9 @@ class LatencyMiddleware:
     def __init__(self, app: ASGIApp, histogram: Histogram) -> None:
         self.app = app
         self.histogram = histogram
+        self.children: dict[tuple[str, str, int], Any] = {}
+        """The histogram's series by method, route and status (`labels` looks them up
+        under a lock each time)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,6 +136,8 @@ class LatencyMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched-route"
-            self.histogram.labels(scope["method"], template, str(status)).observe(
-                time.perf_counter() - started
-            )
+            key = (scope["method"], template, status)
+            child = self.children.get(key)
+            if child is None:
+                child = self.children[key] = self.histogram.labels(*key[:2], str(status))
+            child.observe(time.perf_counter() - started)

@@ -17,7 +17,7 @@ the run's items).
 
     python bench/api_load.py [--quick] [--versions N] [--unmatched N] [--seconds S]
                              [--clients N] [--pool-size N] [--workers N]
-                             [--client auto|wrk|httpx]
+                             [--client auto|wrk|httpx] [--only KIND]
 """
 
 from __future__ import annotations
@@ -299,6 +299,10 @@ def main() -> None:
     parser.add_argument("--pool-size", type=int, default=12, help="the API's connections")
     parser.add_argument("--workers", type=int, default=1, help="`serve --workers N`")
     parser.add_argument(
+        "--only", choices=("unmatched_first", "unmatched_deep", "audit", "health"),
+        help="one kind of request for all the clients (its CPU per request alone)",
+    )  # fmt: skip
+    parser.add_argument(
         "--client", choices=("auto", "wrk", "httpx"), default="auto",
         help="the load generator (auto: wrk when installed, else httpx)",
     )  # fmt: skip
@@ -332,7 +336,9 @@ def main() -> None:
                       for k in audited],
             "health": ["/health"],
         }  # fmt: skip
-        warm = httpx.get(base + paths["unmatched_deep"][0],
+        if args.only:
+            paths = {args.only: paths[args.only]}
+        warm = httpx.get(base + f"/reconciliation/unmatched?limit=50&cursor={deep_cursor}",
                          headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
         assert warm["items"], "the deep cursor's page is empty"
         print(f"\n{args.clients} clients ({client}) for {seconds:.0f} s on {base}, "

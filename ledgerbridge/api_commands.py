@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 from typing import Any
 
 import psycopg
@@ -32,13 +34,33 @@ def build_app(settings: Settings) -> Any:
     )
 
 
+YOUNG_OBJECTS = 20_000
+"""Allocations (net of frees) between two collections of the youngest generation: a request
+makes hundreds of objects, and they all die by reference counting."""
+
+
+def settle_heap() -> None:
+    """Sets the serving process's garbage collector (not a test's, which would keep what
+    it froze). What is there once the app is built (the modules, the app, its models: about
+    130,000 objects) goes to the permanent generation, so no collection walks it again: a
+    full collection of it took 100-500 ms on a busy machine, stopping every request in
+    flight (the p99). The youngest generation is collected every 20,000 allocations
+    instead of 700: a request's objects make no cycles (under load, collections freed
+    nothing), so they die by reference counting before a collection would look at them."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, 10, 10)
+
+
 def worker_app() -> Any:
     """The app of one of `serve --workers N`'s processes (started afresh by uvicorn, so it
     reads the settings and sets up the command's logging itself)."""
     from ledgerbridge.cli import log_verbosity  # the shell's logging set-up, not a cycle at load
 
     log_verbosity(verbose=False, _version=False)
-    return build_app(load_settings())
+    app = build_app(load_settings())
+    settle_heap()
+    return app
 
 
 def serve(
@@ -51,6 +73,8 @@ def serve(
     """Serve the control API (JSON, OpenAPI at /docs) until stopped."""
     settings = load_settings()
     served: Any = build_app(settings) if workers == 1 else f"{__name__}:worker_app"
+    if workers == 1:
+        settle_heap()
     uvicorn.run(
         served,
         factory=workers > 1,
@@ -58,7 +82,9 @@ def serve(
         host=host or settings.api.host,
         port=port or settings.api.port,
         log_config=None,  # the command's logging (text or JSON lines) applies
-        access_log=True,
+        # Off unless its lines would be written: uvicorn builds a line's arguments (the
+        # client, the quoted path) before the logger's level filters it.
+        access_log=logging.getLogger("uvicorn.access").isEnabledFor(logging.INFO),
     )
 
 

@@ -9,9 +9,8 @@ import psycopg
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from psycopg_pool import ConnectionPool
-from starlette.concurrency import run_in_threadpool
 
-from api.auth import Reader
+from api.auth import Reader, pooled
 from api.routes.common import problems
 from api.services.health import HealthOut, down, health
 
@@ -27,7 +26,7 @@ JSON = "application/json"
 async def get_health(request: Request) -> Response:
     """The database, both systems (their streams' last polls) and the workers' heartbeat.
     200 while the database answers (status ok or degraded), else 503."""
-    found = await run_in_threadpool(_health, request.app.state.pool)
+    found = await request.app.state.database.run(_health, request.app.state.pool)
     if found is None:
         return Response(down().model_dump_json(), status_code=503, media_type=JSON)
     return Response(found.model_dump_json(), media_type=JSON)
@@ -36,8 +35,7 @@ async def get_health(request: Request) -> Response:
 def _health(pool: ConnectionPool[Any]) -> HealthOut | None:
     """Health read on a pooled connection; None when the database does not answer."""
     try:
-        with pool.connection(timeout=3) as conn:
-            conn.autocommit = True  # reads only: no BEGIN and COMMIT round trips
+        with pooled(pool, autocommit=True, timeout=3) as conn:  # no BEGIN and COMMIT
             return health(conn)
     except Exception as error:
         log.warning("health: the database did not answer", extra={"error": type(error).__name__})

@@ -20,6 +20,9 @@ Scope = Literal["read", "review", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "review", "admin")
 PREFIX = "lbt_"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+CHANNEL = "ledgerbridge_api_token"
+"""Told (NOTIFY, on commit) whenever a token is made or revoked: the API forgets the tokens
+it has checked, so a revocation bites on its next request."""
 
 
 class Principal(BaseModel):
@@ -75,6 +78,7 @@ def create_token(
             " RETURNING created_at, made_by",
             (name, scope, token_hash(secret), made_by),
         ).fetchone()
+        conn.execute(f"NOTIFY {CHANNEL}")
     assert row is not None
     return secret, TokenOut(name=name, scope=scope, created_at=row[0], made_by=row[1])
 
@@ -89,6 +93,7 @@ def revoke_token(conn: psycopg.Connection[Any], name: str, made_by: str | None =
             " VALUES (%s, 'revoke', coalesce(%s, current_user))",
             (name, made_by),
         )
+        conn.execute(f"NOTIFY {CHANNEL}")
 
 
 def list_tokens(conn: psycopg.Connection[Any], include_revoked: bool = False) -> list[TokenOut]:

@@ -13,6 +13,7 @@ from api_company import TOKENS, auth
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.services.tokens import CHANNEL, create_token, revoke_token
 from ledgerbridge.cli import app as cli
 
 READS = [
@@ -103,3 +104,23 @@ def test_token_commands_print_the_secret_once_and_keep_only_its_hash(
     assert bad.exit_code == 2 and "name must be" in bad.output
     wrong = runner.invoke(cli, ["token", "create", "z", "--scope", "god"])
     assert wrong.exit_code == 2 and "scope must be one of read, review, admin" in wrong.output
+
+
+def test_a_revocation_bites_at_once_even_when_the_token_cache_lost_its_listener(
+    api_url: str, client: TestClient
+) -> None:
+    with psycopg.connect(api_url, autocommit=True) as conn:
+        secret, _ = create_token(conn, "cached", "read")
+        bearer = {"Authorization": f"Bearer {secret}"}
+        assert client.get("/anomalies", headers=bearer).status_code == 200  # now cached
+        assert client.get("/anomalies", headers=bearer).status_code == 200
+        listening = conn.execute(  # and waits until its process has gone
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND query = %s",
+            (f"LISTEN {CHANNEL}",),
+        ).fetchall()
+        assert listening == [(True,)]
+        revoke_token(conn, "cached")  # its NOTIFY reaches no one
+        assert client.get("/anomalies", headers=bearer).status_code == 401
+        again, _ = create_token(conn, "cached-again", "read")
+        assert client.get("/anomalies", headers={"Authorization": f"Bearer {again}"}).is_success
