@@ -132,9 +132,9 @@ def match_payments(
     # remaining balance is a target too). The allocation baseline becomes "now".
     payment_now = list(payment_left)
     invoice_now = list(invoice_left)
-    untouched_pay = pl.Series([a == b for a, b in zip(payment_now, payment_amount, strict=True)])
-    untouched_inv = pl.Series([a == b for a, b in zip(invoice_now, invoice_amount, strict=True)])
     remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
+    untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
+    untouched_inv = remaining == invs["cents"]
     waiting = untouched_only(candidates.filter(~strong), untouched_pay, untouched_inv)
     grouped = subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
     second, second_members = rank(

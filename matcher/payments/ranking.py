@@ -82,12 +82,14 @@ def rank(
     )
     margin = cfg.ambiguity_margin
     ambiguous = _rivalled(members, "m_pay", margin) | _rivalled(members, "m_inv", margin)
+    # Members are in candidate order, every candidate has some: one flag per candidate,
+    # in order, without a join.
     flags = (
         members.select("cand", ambiguous.alias("ambiguous"))
-        .group_by("cand")
+        .group_by("cand", maintain_order=True)
         .agg(pl.col("ambiguous").any())
     )
-    ranked = ranked.join(flags, on="cand", how="left", maintain_order="left")
+    ranked = ranked.with_columns(flags["ambiguous"])
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
     )
@@ -148,8 +150,10 @@ def allocate_ranked(
         )
         .filter((pl.col("n_pay") == 1) & (pl.col("n_inv") == 1) & (pl.col("n_members") == 1))
         .select("cand", "pay", "inv")
-        .join(ranked.select("cand", "fits"), on="cand")
     )
+    # ``cand`` numbers the rows of ``ranked`` from its first.
+    first = ranked["cand"][0] if ranked.height else 0
+    alone = alone.with_columns(ranked["fits"].gather(alone["cand"] - first))
     amounts = alone.with_columns(
         pl.Series(payment_amount, dtype=pl.Int64).gather(alone["pay"]).alias("paid"),
         pl.Series(invoice_amount, dtype=pl.Int64).gather(alone["inv"]).alias("owed"),
@@ -202,25 +206,12 @@ def untouched_only(
 ) -> pl.DataFrame:
     """The candidates none of whose payments or invoices has been allocated yet."""
     numbered = candidates.cast(CANDIDATE_SCHEMA).with_row_index("row")
-    pay_free = pl.DataFrame(
-        {"m_pay": pl.int_range(untouched_pay.len(), eager=True), "ok": untouched_pay}
-    )
-    inv_free = pl.DataFrame(
-        {"m_inv": pl.int_range(untouched_inv.len(), eager=True), "ok": untouched_inv}
-    )
     members = numbered.select("row", "m_pay", "m_inv").explode("m_pay", "m_inv")
-    free = (
-        pl.concat(
-            [
-                members.join(pay_free.cast({"m_pay": pl.UInt32}), on="m_pay").select("row", "ok"),
-                members.join(inv_free.cast({"m_inv": pl.UInt32}), on="m_inv").select("row", "ok"),
-            ]
-        )
-        .group_by("row")
-        .agg(pl.col("ok").all())
-        .filter("ok")
+    # Members are row numbers of payments and invoices: their flags are gathered.
+    touched = members.filter(
+        ~(untouched_pay.gather(members["m_pay"]) & untouched_inv.gather(members["m_inv"]))
     )
-    return numbered.join(free.select("row"), on="row", how="semi").drop("row")
+    return numbered.filter(~pl.col("row").is_in(touched["row"].implode())).drop("row")
 
 
 def _decimal(cents: pl.Expr) -> pl.Expr:
@@ -254,27 +245,18 @@ def match_rows(
     rows = pl.concat(frames)
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    payment_ids = pays.select("pay", "payment_id")
-    invoice_ids = invs.select("inv", "invoice_id")
-    rows = (
-        rows.with_columns(
-            pl.col("complete").all().over("cand").alias("complete"),
-            (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
-            (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
-        )
-        .sort("first_pay", "first_inv", "pay", "inv")
-        .join(payment_ids, on="pay", maintain_order="left")
-        .join(invoice_ids, on="inv", maintain_order="left")
-        .join(
-            payment_ids.rename({"pay": "first_pay", "payment_id": "first_pid"}),
-            on="first_pay",
-            maintain_order="left",
-        )
-        .join(
-            invoice_ids.rename({"inv": "first_inv", "invoice_id": "first_iid"}),
-            on="first_inv",
-            maintain_order="left",
-        )
+    payment_ids, invoice_ids = pays["payment_id"], invs["invoice_id"]
+    rows = rows.with_columns(
+        pl.col("complete").all().over("cand").alias("complete"),
+        (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
+        (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
+    ).sort("first_pay", "first_inv", "pay", "inv")
+    # ``pay`` and ``inv`` are row numbers: the ids are gathered, not joined.
+    rows = rows.with_columns(
+        payment_ids.gather(rows["pay"]).alias("payment_id"),
+        invoice_ids.gather(rows["inv"]).alias("invoice_id"),
+        payment_ids.gather(rows["first_pay"]).alias("first_pid"),
+        invoice_ids.gather(rows["first_inv"]).alias("first_iid"),
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
     rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
