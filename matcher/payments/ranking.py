@@ -5,6 +5,7 @@ allocation pass by pass (`matcher.allocation`), and the one row per allocation t
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from matcher.allocation import Allocations, Candidates, allocate
@@ -100,35 +101,25 @@ def _rivalled(members: pl.DataFrame, side: str, margin: float) -> pl.Series:
     invoice) scores as a rival within ``margin`` of its candidate's score."""
     # A group may hold one payment (or invoice) several times: count each candidate once.
     distinct = members.select("cand", "rival_score", side).unique(["cand", side])
-    # Plain aggregations only (a top-two or a comparison inside a group is slow).
-    best = (
-        distinct.with_columns(pl.col("rival_score").max().over(side).alias("best"))
-        .with_columns(
-            (pl.col("rival_score") == pl.col("best")).alias("is_best"),
-            pl.when(pl.col("rival_score") < pl.col("best"))
-            .then(pl.col("rival_score"))
-            .alias("below"),
-        )
-        .group_by(side)
-        .agg(
-            pl.col("best").first(),
-            pl.col("is_best").sum().alias("n_best"),
-            pl.col("below").max().alias("second"),
-            pl.len().alias("n"),
-        )
-    )
-    own = members.select("rival_score", "score", side).join(
-        best, on=side, how="left", maintain_order="left"
-    )
-    # The best rival of the one candidate that alone scores best is the second best.
-    rival = (
-        pl.when(pl.col("n") == 1)
-        .then(None)
-        .when((pl.col("rival_score") == pl.col("best")) & (pl.col("n_best") == 1))
-        .then(pl.col("second"))
-        .otherwise(pl.col("best"))
-    )
-    return own.select((rival >= pl.col("score") - margin).fill_null(False))[:, 0]
+    # ``side`` holds row numbers: the best, how many share it, the second best and the
+    # count per payment (or invoice) are arrays indexed by them, not a group-by and a join.
+    held = distinct[side].to_numpy()
+    scores = distinct["rival_score"].to_numpy()
+    size = int(held.max()) + 1 if held.size else 0
+    best = np.full(size, -np.inf)
+    np.maximum.at(best, held, scores)
+    is_best = scores == best[held]
+    n_best = np.bincount(held[is_best], minlength=size)
+    second = np.full(size, -np.inf)
+    np.maximum.at(second, held[~is_best], scores[~is_best])
+    n = np.bincount(held, minlength=size)
+    own = members[side].to_numpy()
+    rival_score = members["rival_score"].to_numpy()
+    # The best rival of the one candidate that alone scores best is the second best (none
+    # when all others hold it with the same score); a candidate alone has no rival.
+    rival = np.where((rival_score == best[own]) & (n_best[own] == 1), second[own], best[own])
+    rivalled = (n[own] > 1) & (rival >= members["score"].to_numpy() - margin)
+    return pl.Series(rivalled, dtype=pl.Boolean)
 
 
 def allocate_ranked(
@@ -142,18 +133,11 @@ def allocate_ranked(
     """Allocate one pass. A one-to-one candidate whose payment and invoice appear in no
     other candidate cannot conflict with anything: those are settled at once, the rest
     go through `allocate` best first."""
-    alone = (
-        members.with_columns(
-            pl.col("cand").n_unique().over("pay").alias("n_pay"),
-            pl.col("cand").n_unique().over("inv").alias("n_inv"),
-            pl.len().over("cand").alias("n_members"),
-        )
-        .filter((pl.col("n_pay") == 1) & (pl.col("n_inv") == 1) & (pl.col("n_members") == 1))
-        .select("cand", "pay", "inv")
+    # A candidate of one member whose payment and invoice each appear in one member row.
+    alone = members.filter(
+        pl.Series(_once(members["pay"]) & _once(members["inv"]) & _once(members["cand"]))
     )
-    # ``cand`` numbers the rows of ``ranked`` from its first.
-    first = ranked["cand"][0] if ranked.height else 0
-    alone = alone.with_columns(ranked["fits"].gather(alone["cand"] - first))
+    alone = alone.hstack(_candidate_rows(ranked, ["fits"], alone["cand"]))
     amounts = alone.with_columns(
         pl.Series(payment_amount, dtype=pl.Int64).gather(alone["pay"]).alias("paid"),
         pl.Series(invoice_amount, dtype=pl.Int64).gather(alone["inv"]).alias("owed"),
@@ -201,6 +185,22 @@ def allocate_ranked(
     return done
 
 
+def _candidate_rows(ranked: pl.DataFrame, columns: list[str], cands: pl.Series) -> pl.DataFrame:
+    """``columns`` of ``ranked`` (as `rank` returned it) for the candidates numbered
+    ``cands``: `rank` numbers its rows consecutively, so they are gathered, not joined."""
+    first = ranked["cand"][0] if ranked.height else 0
+    return ranked.select(columns).gather(cands - first)
+
+
+def _once(numbers: pl.Series) -> np.ndarray:
+    """Whether each of ``numbers`` (integers in a narrow range) occurs once in them."""
+    if numbers.len() == 0:
+        return np.zeros(0, dtype=bool)
+    values = numbers.to_numpy().astype(np.int64)
+    values -= values.min()
+    return np.asarray(np.bincount(values)[values] == 1)
+
+
 def untouched_only(
     candidates: pl.DataFrame, untouched_pay: pl.Series, untouched_inv: pl.Series
 ) -> pl.DataFrame:
@@ -236,12 +236,8 @@ def match_rows(
                 "complete": pl.Series(done.complete, dtype=pl.Boolean),
             }
         )
-        frames.append(
-            rows.join(
-                ranked.select("cand", "score", "rules", "ambiguous", "first_pay", "first_inv"),
-                on="cand",
-            )
-        )
+        columns = ["score", "rules", "ambiguous", "first_pay", "first_inv"]
+        frames.append(rows.hstack(_candidate_rows(ranked, columns, rows["cand"])))
     rows = pl.concat(frames)
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
