@@ -253,8 +253,8 @@ def _counterparty_amount_pairs(
     # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
     # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
     # They still tie, so none of them is auto, and oldest-first is kept.
-    keys = ["payer", "key"]
-    exact = exact.join(known.select(keys).unique(), on=keys, how="semi").with_columns(
+    known, exact, keys = _one_payer_key(known, exact)
+    exact = exact.join(known.select(keys), on=keys, how="semi").with_columns(
         pl.len().over(keys).alias("n")
     )
     few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
@@ -305,6 +305,31 @@ def _counterparty_amount_pairs(
     )
     found.append(above.drop_nulls("inv").select("pay", "inv"))
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
+
+
+def _one_payer_key(
+    known: pl.DataFrame, exact: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Both frames with ``payer`` and ``key`` also as one integer ``payer_key`` where their
+    ranges allow it (a join or group on one column hashes far faster than on two), and the
+    columns to join on: ``payer_key``, or ``payer`` and ``key`` where they do not fit."""
+    if known.height == 0 or exact.height == 0:
+        return known, exact, ["payer", "key"]
+    both = pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
+    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
+    high_cp, high_cur, low_key, high_key = both.select(
+        cp.max().alias("cp"),
+        cur.max().alias("cur"),
+        pl.col("key").min().alias("low"),
+        pl.col("key").max().alias("high"),
+    ).row(0)
+    currencies, span = high_cur + 1, high_key - low_key + 1
+    if (high_cp + 1) * currencies * span >= 1 << 63:
+        return known, exact, ["payer", "key"]
+    payer_key = ((cp * currencies + cur).cast(pl.Int64) * span + (pl.col("key") - low_key)).alias(
+        "payer_key"
+    )
+    return known.with_columns(payer_key), exact.with_columns(payer_key), ["payer_key"]
 
 
 def _payer() -> pl.Expr:
