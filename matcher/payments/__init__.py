@@ -139,13 +139,9 @@ def match_payments(
     for search in range(cfg.subset_rounds):
         payment_now = list(payment_left)
         invoice_now = list(invoice_left)
-        untouched_pay = pl.Series(
-            [a == b for a, b in zip(payment_now, payment_amount, strict=True)]
-        )
-        untouched_inv = pl.Series(
-            [a == b for a, b in zip(invoice_now, invoice_amount, strict=True)]
-        )
         remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
+        untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
+        untouched_inv = remaining == invs["cents"]
         grouped = subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:

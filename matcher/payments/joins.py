@@ -66,7 +66,7 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
         pl.lit(False).alias("via_ref")
     )
     no_slip = pl.lit(False).alias("slip")
-    return (
+    pairs = (
         pl.concat(
             [
                 by_reference.with_columns(no_slip),
@@ -76,16 +76,37 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
             ],
             how="diagonal",
         )
-        .group_by("pay", "inv")
+        .group_by(pair_key())
         .agg(
             pl.col("via_ref").any(),
             (pl.col("slip") & pl.col("alone").fill_null(True)).any().alias("slip"),
             pl.col("slip").any().alias("group_slip"),
             pl.col("typed").min(),
         )
-        .join(pays.drop("payment_id", "ref_numbers"), on="pay")
-        .join(invs.drop("invoice_id"), on="inv")
-        .filter(pl.col("p_cur") == pl.col("i_cur"))
+        .select(*pair_members(), pl.exclude("pair"))
+    )
+    # ``pay`` and ``inv`` are row numbers: both sides' columns are gathered, not joined.
+    return pl.concat(
+        [
+            pairs,
+            pays.drop("pay", "payment_id", "ref_numbers").gather(pairs["pay"]),
+            invs.drop("inv", "invoice_id").rename({"cents": "cents_right"}).gather(pairs["inv"]),
+        ],
+        how="horizontal",
+    ).filter(pl.col("p_cur") == pl.col("i_cur"))
+
+
+def pair_key() -> pl.Expr:
+    """``pair``: a (``pay``, ``inv``) pair of row numbers as one integer, which groups and
+    deduplicates faster than the two columns do."""
+    return (pl.col("pay").cast(pl.UInt64) * (1 << 32) + pl.col("inv").cast(pl.UInt64)).alias("pair")
+
+
+def pair_members() -> tuple[pl.Expr, pl.Expr]:
+    """``pay`` and ``inv`` read back from `pair_key`."""
+    return (
+        (pl.col("pair") // (1 << 32)).cast(pl.UInt32).alias("pay"),
+        (pl.col("pair") % (1 << 32)).cast(pl.UInt32).alias("inv"),
     )
 
 
@@ -235,8 +256,8 @@ def _counterparty_amount_pairs(
     # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
     # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
     # They still tie, so none of them is auto, and oldest-first is kept.
-    keys = ["payer", "key"]
-    exact = exact.join(known.select(keys).unique(), on=keys, how="semi").with_columns(
+    known, exact, keys = _one_payer_key(known, exact)
+    exact = exact.join(known.select(keys), on=keys, how="semi").with_columns(
         pl.len().over(keys).alias("n")
     )
     few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
@@ -286,7 +307,32 @@ def _counterparty_amount_pairs(
         check_sortedness=False,
     )
     found.append(above.drop_nulls("inv").select("pay", "inv"))
-    return pl.concat(found).unique()
+    return pl.concat(found).select(pair_key()).unique().select(*pair_members())
+
+
+def _one_payer_key(
+    known: pl.DataFrame, exact: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Both frames with ``payer`` and ``key`` also as one integer ``payer_key`` where their
+    ranges allow it (a join or group on one column hashes far faster than on two), and the
+    columns to join on: ``payer_key``, or ``payer`` and ``key`` where they do not fit."""
+    if known.height == 0 or exact.height == 0:
+        return known, exact, ["payer", "key"]
+    both = pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
+    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
+    high_cp, high_cur, low_key, high_key = both.select(
+        cp.max().alias("cp"),
+        cur.max().alias("cur"),
+        pl.col("key").min().alias("low"),
+        pl.col("key").max().alias("high"),
+    ).row(0)
+    currencies, span = high_cur + 1, high_key - low_key + 1
+    if (high_cp + 1) * currencies * span >= 1 << 63:
+        return known, exact, ["payer", "key"]
+    payer_key = ((cp * currencies + cur).cast(pl.Int64) * span + (pl.col("key") - low_key)).alias(
+        "payer_key"
+    )
+    return known.with_columns(payer_key), exact.with_columns(payer_key), ["payer_key"]
 
 
 def _payer() -> pl.Expr:
@@ -401,7 +447,16 @@ def _mistyped_reference_pairs(
     numbers = payer.filter(pl.col("num_key").str.len_chars() >= 3).select(
         "inv", "cp", pl.col("num_key").alias("key")
     )
-    numbers = numbers.join(typed.select("cp").unique(), on="cp", how="semi")
+    # One slip apart means the same length (a digit mistyped, two swapped) or one more
+    # (a digit dropped): only the payer's numbers of such a length can meet a typed one.
+    length = pl.col("key").str.len_chars().alias("length")
+    typed_lengths = typed.select("cp", length)
+    reachable = pl.concat(
+        [typed_lengths, typed_lengths.with_columns(pl.col("length") + 1)]
+    ).unique()
+    numbers = (
+        numbers.with_columns(length).join(reachable, on=["cp", "length"], how="semi").drop("length")
+    )
     near = (
         _deletion_variants(typed.with_columns(pl.col("key").alias("typed")), "pay", "typed")
         .join(_deletion_variants(numbers, "inv", "key"), on=["cp", "variant"])

@@ -5,6 +5,7 @@ allocation pass by pass (`matcher.allocation`), and the one row per allocation t
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from matcher.allocation import Allocations, Candidates, allocate
@@ -88,12 +89,14 @@ def rank(
     )
     margin = cfg.ambiguity_margin
     ambiguous = _rivalled(members, "m_pay", margin) | _rivalled(members, "m_inv", margin)
+    # Members are in candidate order, every candidate has some: one flag per candidate,
+    # in order, without a join.
     flags = (
         members.select("cand", ambiguous.alias("ambiguous"))
-        .group_by("cand")
+        .group_by("cand", maintain_order=True)
         .agg(pl.col("ambiguous").any())
     )
-    ranked = ranked.join(flags, on="cand", how="left", maintain_order="left")
+    ranked = ranked.with_columns(flags["ambiguous"])
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
     )
@@ -104,35 +107,25 @@ def _rivalled(members: pl.DataFrame, side: str, margin: float) -> pl.Series:
     invoice) scores as a rival within ``margin`` of its candidate's score."""
     # A group may hold one payment (or invoice) several times: count each candidate once.
     distinct = members.select("cand", "rival_score", side).unique(["cand", side])
-    # Plain aggregations only (a top-two or a comparison inside a group is slow).
-    best = (
-        distinct.with_columns(pl.col("rival_score").max().over(side).alias("best"))
-        .with_columns(
-            (pl.col("rival_score") == pl.col("best")).alias("is_best"),
-            pl.when(pl.col("rival_score") < pl.col("best"))
-            .then(pl.col("rival_score"))
-            .alias("below"),
-        )
-        .group_by(side)
-        .agg(
-            pl.col("best").first(),
-            pl.col("is_best").sum().alias("n_best"),
-            pl.col("below").max().alias("second"),
-            pl.len().alias("n"),
-        )
-    )
-    own = members.select("rival_score", "score", side).join(
-        best, on=side, how="left", maintain_order="left"
-    )
-    # The best rival of the one candidate that alone scores best is the second best.
-    rival = (
-        pl.when(pl.col("n") == 1)
-        .then(None)
-        .when((pl.col("rival_score") == pl.col("best")) & (pl.col("n_best") == 1))
-        .then(pl.col("second"))
-        .otherwise(pl.col("best"))
-    )
-    return own.select((rival >= pl.col("score") - margin).fill_null(False))[:, 0]
+    # ``side`` holds row numbers: the best, how many share it, the second best and the
+    # count per payment (or invoice) are arrays indexed by them, not a group-by and a join.
+    held = distinct[side].to_numpy()
+    scores = distinct["rival_score"].to_numpy()
+    size = int(held.max()) + 1 if held.size else 0
+    best = np.full(size, -np.inf)
+    np.maximum.at(best, held, scores)
+    is_best = scores == best[held]
+    n_best = np.bincount(held[is_best], minlength=size)
+    second = np.full(size, -np.inf)
+    np.maximum.at(second, held[~is_best], scores[~is_best])
+    n = np.bincount(held, minlength=size)
+    own = members[side].to_numpy()
+    rival_score = members["rival_score"].to_numpy()
+    # The best rival of the one candidate that alone scores best is the second best (none
+    # when all others hold it with the same score); a candidate alone has no rival.
+    rival = np.where((rival_score == best[own]) & (n_best[own] == 1), second[own], best[own])
+    rivalled = (n[own] > 1) & (rival >= members["score"].to_numpy() - margin)
+    return pl.Series(rivalled, dtype=pl.Boolean)
 
 
 def allocate_ranked(
@@ -146,16 +139,11 @@ def allocate_ranked(
     """Allocate one pass. A one-to-one candidate whose payment and invoice appear in no
     other candidate cannot conflict with anything: those are settled at once, the rest
     go through `allocate` best first."""
-    alone = (
-        members.with_columns(
-            pl.col("cand").n_unique().over("pay").alias("n_pay"),
-            pl.col("cand").n_unique().over("inv").alias("n_inv"),
-            pl.len().over("cand").alias("n_members"),
-        )
-        .filter((pl.col("n_pay") == 1) & (pl.col("n_inv") == 1) & (pl.col("n_members") == 1))
-        .select("cand", "pay", "inv")
-        .join(ranked.select("cand", "fits"), on="cand")
+    # A candidate of one member whose payment and invoice each appear in one member row.
+    alone = members.filter(
+        pl.Series(_once(members["pay"]) & _once(members["inv"]) & _once(members["cand"]))
     )
+    alone = alone.hstack(_candidate_rows(ranked, ["fits"], alone["cand"]))
     amounts = alone.with_columns(
         pl.Series(payment_amount, dtype=pl.Int64).gather(alone["pay"]).alias("paid"),
         pl.Series(invoice_amount, dtype=pl.Int64).gather(alone["inv"]).alias("owed"),
@@ -203,30 +191,33 @@ def allocate_ranked(
     return done
 
 
+def _candidate_rows(ranked: pl.DataFrame, columns: list[str], cands: pl.Series) -> pl.DataFrame:
+    """``columns`` of ``ranked`` (as `rank` returned it) for the candidates numbered
+    ``cands``: `rank` numbers its rows consecutively, so they are gathered, not joined."""
+    first = ranked["cand"][0] if ranked.height else 0
+    return ranked.select(columns).gather(cands - first)
+
+
+def _once(numbers: pl.Series) -> np.ndarray:
+    """Whether each of ``numbers`` (integers in a narrow range) occurs once in them."""
+    if numbers.len() == 0:
+        return np.zeros(0, dtype=bool)
+    values = numbers.to_numpy().astype(np.int64)
+    values -= values.min()
+    return np.asarray(np.bincount(values)[values] == 1)
+
+
 def untouched_only(
     candidates: pl.DataFrame, untouched_pay: pl.Series, untouched_inv: pl.Series
 ) -> pl.DataFrame:
     """The candidates none of whose payments or invoices has been allocated yet."""
     numbered = candidates.cast(CANDIDATE_SCHEMA).with_row_index("row")
-    pay_free = pl.DataFrame(
-        {"m_pay": pl.int_range(untouched_pay.len(), eager=True), "ok": untouched_pay}
-    )
-    inv_free = pl.DataFrame(
-        {"m_inv": pl.int_range(untouched_inv.len(), eager=True), "ok": untouched_inv}
-    )
     members = numbered.select("row", "m_pay", "m_inv").explode("m_pay", "m_inv")
-    free = (
-        pl.concat(
-            [
-                members.join(pay_free.cast({"m_pay": pl.UInt32}), on="m_pay").select("row", "ok"),
-                members.join(inv_free.cast({"m_inv": pl.UInt32}), on="m_inv").select("row", "ok"),
-            ]
-        )
-        .group_by("row")
-        .agg(pl.col("ok").all())
-        .filter("ok")
+    # Members are row numbers of payments and invoices: their flags are gathered.
+    touched = members.filter(
+        ~(untouched_pay.gather(members["m_pay"]) & untouched_inv.gather(members["m_inv"]))
     )
-    return numbered.join(free.select("row"), on="row", how="semi").drop("row")
+    return numbered.filter(~pl.col("row").is_in(touched["row"].implode())).drop("row")
 
 
 def _decimal(cents: pl.Expr) -> pl.Expr:
@@ -251,36 +242,23 @@ def match_rows(
                 "complete": pl.Series(done.complete, dtype=pl.Boolean),
             }
         )
-        frames.append(
-            rows.join(
-                ranked.select("cand", "score", "rules", "ambiguous", "first_pay", "first_inv"),
-                on="cand",
-            )
-        )
+        columns = ["score", "rules", "ambiguous", "first_pay", "first_inv"]
+        frames.append(rows.hstack(_candidate_rows(ranked, columns, rows["cand"])))
     rows = pl.concat(frames)
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    payment_ids = pays.select("pay", "payment_id")
-    invoice_ids = invs.select("inv", "invoice_id")
-    rows = (
-        rows.with_columns(
-            pl.col("complete").all().over("cand").alias("complete"),
-            (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
-            (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
-        )
-        .sort("first_pay", "first_inv", "pay", "inv")
-        .join(payment_ids, on="pay", maintain_order="left")
-        .join(invoice_ids, on="inv", maintain_order="left")
-        .join(
-            payment_ids.rename({"pay": "first_pay", "payment_id": "first_pid"}),
-            on="first_pay",
-            maintain_order="left",
-        )
-        .join(
-            invoice_ids.rename({"inv": "first_inv", "invoice_id": "first_iid"}),
-            on="first_inv",
-            maintain_order="left",
-        )
+    payment_ids, invoice_ids = pays["payment_id"], invs["invoice_id"]
+    rows = rows.with_columns(
+        pl.col("complete").all().over("cand").alias("complete"),
+        (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
+        (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
+    ).sort("first_pay", "first_inv", "pay", "inv")
+    # ``pay`` and ``inv`` are row numbers: the ids are gathered, not joined.
+    rows = rows.with_columns(
+        payment_ids.gather(rows["pay"]).alias("payment_id"),
+        invoice_ids.gather(rows["inv"]).alias("invoice_id"),
+        payment_ids.gather(rows["first_pay"]).alias("first_pid"),
+        invoice_ids.gather(rows["first_inv"]).alias("first_iid"),
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
     rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
