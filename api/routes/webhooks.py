@@ -76,15 +76,23 @@ async def take_webhook(
     settings = request.app.state.webhooks
     body, oversized, size = await _body(request, settings.max_bytes)
     delivery = Delivery(source, body, dict(request.headers), time.time(), oversized, size)
-    try:
-        taken = take_delivery(conn, delivery, settings, request.app.state.request_poll)
-    except WebhookRefused as refused:
-        conn.commit()  # the refusal stays on record
-        return problem_response(request, refused.status, refused.title, refused.detail,
-                                refused.field)  # fmt: skip
-    conn.commit()
     writer = request.app.state.writer
-    if writer is not None:
-        taken = await run_in_threadpool(hand_to_writer, conn, taken, source, writer)
+    request_poll = request.app.state.request_poll
+
+    def take() -> WebhookTaken | WebhookRefused:
+        """The database work, on a worker thread so the event loop never waits on it."""
+        try:
+            taken = take_delivery(conn, delivery, settings, request_poll)
+        except WebhookRefused as refused:
+            conn.commit()  # the refusal stays on record
+            return refused
         conn.commit()
+        if writer is not None:
+            taken = hand_to_writer(conn, taken, source, writer)
+            conn.commit()
+        return taken
+
+    taken = await run_in_threadpool(take)
+    if isinstance(taken, WebhookRefused):
+        return problem_response(request, taken.status, taken.title, taken.detail, taken.field)
     return JSONResponse(taken.model_dump(mode="json"), status_code=202)
