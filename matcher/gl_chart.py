@@ -44,8 +44,13 @@ class ChartMatcher:
         for j, account in enumerate(self.accounts):
             self._families.setdefault(main_account(account), []).append(j)
 
-    def probabilities(self, texts: Sequence[str], mapped: Sequence[str | None]) -> np.ndarray:
-        """One row per line over `self.accounts`; zero outside a line's candidates."""
+    def probabilities(
+        self, texts: Sequence[str], mapped: Sequence[str | None], unmapped: Sequence[str] = ()
+    ) -> np.ndarray:
+        """One row per line over `self.accounts`; zero outside a line's candidates.
+
+        Accounts in `unmapped` are candidates of every line, mapped or not.
+        """
         similarity = (self._vectoriser.transform(list(texts)) @ self._chart_vectors.T).toarray()
         result = np.zeros_like(similarity)
         index = {account: j for j, account in enumerate(self.accounts)}
@@ -54,6 +59,7 @@ class ChartMatcher:
             scores = similarity[i].copy()
             if account is not None and account in index:
                 candidates = self._families.get(main_account(account), [index[account]])
+                candidates = sorted(set(candidates) | {index[a] for a in unmapped if a in index})
                 scores[index[account]] += MAPPED_HEAD_START
             chosen = scores[candidates]
             weights = np.exp((chosen - chosen.max()) / SHARPNESS)
@@ -94,6 +100,8 @@ class UnlabelledMixture:
     def __init__(self, chart: ChartMatcher, mapping: Mapping[str, str]) -> None:
         self.chart = chart
         self.mapping = dict(mapping)
+        mapped = {main_account(account) for account in self.mapping.values()}
+        self._unmapped = [a for a in chart.accounts if main_account(a) not in mapped]
         self._words = CountVectorizer(token_pattern=TOKENS, min_df=2, binary=True)
         self._nominals: dict[str, int] = {}
         self._edges = np.zeros(AMOUNT_BINS - 1)
@@ -150,9 +158,18 @@ class UnlabelledMixture:
     def chart_probabilities(
         self, descriptions: Sequence[str], suppliers: Sequence[str], nominals: Sequence[str]
     ) -> np.ndarray:
-        """The starting point: the chart matcher on the text, within the mapped family."""
+        """The starting point: the chart matcher on the text, within the mapped family and
+        the accounts of no mapped family.
+
+        The mapping table says nothing of an account outside every family it maps into
+        ("Computer Equipment" when nominal 7800 maps to "Software Subscriptions"), so it
+        does not rule it out for any line. Left out, such an account started with only the
+        lines without a mapped nominal, and EM never gave it the rest: a supplier selling
+        laptops, keyboards and software on nominal 7800 had all of them learnt as software.
+        """
         texts = [f"{d} {s}" for d, s in zip(descriptions, suppliers, strict=True)]
-        return self.chart.probabilities(texts, [self.mapping.get(n) for n in nominals])
+        mapped = [self.mapping.get(n) for n in nominals]
+        return self.chart.probabilities(texts, mapped, self._unmapped)
 
     def _log_likelihood(self, evidence: tuple[Any, Any, Any], log_mix: np.ndarray) -> np.ndarray:
         words, nominals, amounts = evidence
