@@ -183,7 +183,7 @@ def _overconfidence(suggester: GLSuggester, lines: pl.DataFrame) -> float:
 
 def test_calibrated_confidence_is_not_above_accuracy_on_held_out_companies() -> None:
     """On companies never among the references, the calibrated top-1 probability overstates
-    how often it is right by at most 0.1 (the model's own posteriors do by more), and is
+    how often it is right by at most 0.05 (the model's own posteriors do by more), and is
     always nearer the truth than those posteriors."""
     references = [generate_gl_dataset(10_000, seed=seed).lines for seed in (101, 102, 103)]
     own, calibrated = [], []
@@ -193,7 +193,7 @@ def test_calibrated_confidence_is_not_above_accuracy_on_held_out_companies() -> 
         learnt.learn_unlabelled(earlier.drop("gl_account"))
         own.append(_overconfidence(learnt, later))
         calibrated.append(_overconfidence(learnt.calibrate_cold_start(references), later))
-    assert max(calibrated) <= 0.1 < max(own)
+    assert max(calibrated) <= 0.05 < max(own)
     assert all(abs(c) < abs(o) for c, o in zip(calibrated, own, strict=True))
 
 
