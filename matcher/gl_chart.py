@@ -124,7 +124,10 @@ class UnlabelledMixture:
         self._suppliers = {name: j for j, name in enumerate(sorted(set(suppliers)))}
         evidence = (words, self._one_hot_nominals(nominals), self._one_hot_amounts(amounts))
         owner = _one_hot([self._suppliers[s] for s in suppliers], len(self._suppliers))
-        start = _soften(self.chart_probabilities(descriptions, suppliers, nominals))
+        texts = _texts(descriptions, suppliers)
+        mapped = [self.mapping.get(n) for n in nominals]
+        family = self.chart.probabilities(texts, mapped) > 0
+        start = _soften(self.chart.probabilities(texts, mapped, self._unmapped), family)
         overall = start.mean(axis=0) + 1e-3
         responsibilities = start
         for _ in range(EM_ROUNDS + 1):
@@ -167,9 +170,8 @@ class UnlabelledMixture:
         lines without a mapped nominal, and EM never gave it the rest: a supplier selling
         laptops, keyboards and software on nominal 7800 had all of them learnt as software.
         """
-        texts = [f"{d} {s}" for d, s in zip(descriptions, suppliers, strict=True)]
         mapped = [self.mapping.get(n) for n in nominals]
-        return self.chart.probabilities(texts, mapped, self._unmapped)
+        return self.chart.probabilities(_texts(descriptions, suppliers), mapped, self._unmapped)
 
     def _log_likelihood(self, evidence: tuple[Any, Any, Any], log_mix: np.ndarray) -> np.ndarray:
         words, nominals, amounts = evidence
@@ -273,10 +275,16 @@ def _log_conditional(counts: Any, responsibilities: np.ndarray) -> np.ndarray:
     return np.log(soft / soft.sum(axis=1, keepdims=True))
 
 
-def _soften(start: np.ndarray) -> np.ndarray:
-    """`START_SHARE` of each row spread evenly over its candidates (its non-zero entries)."""
-    candidates = start > 0
-    even = candidates / np.maximum(candidates.sum(axis=1, keepdims=True), 1)
+def _texts(descriptions: Sequence[str], suppliers: Sequence[str]) -> list[str]:
+    return [f"{d} {s}" for d, s in zip(descriptions, suppliers, strict=True)]
+
+
+def _soften(start: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """`START_SHARE` of each row spread evenly over its family (the mapped account's
+    siblings, or every account for a line without one). Accounts of no mapped family keep
+    only what the chart gives them: spread evenly too, two of them took a sixth each of
+    every line of a one-account family, and the packaging learnt as computer kit."""
+    even = family / np.maximum(family.sum(axis=1, keepdims=True), 1)
     return (1.0 - START_SHARE) * start + START_SHARE * even
 
 
