@@ -44,8 +44,13 @@ class ChartMatcher:
         for j, account in enumerate(self.accounts):
             self._families.setdefault(main_account(account), []).append(j)
 
-    def probabilities(self, texts: Sequence[str], mapped: Sequence[str | None]) -> np.ndarray:
-        """One row per line over `self.accounts`; zero outside a line's candidates."""
+    def probabilities(
+        self, texts: Sequence[str], mapped: Sequence[str | None], unmapped: Sequence[str] = ()
+    ) -> np.ndarray:
+        """One row per line over `self.accounts`; zero outside a line's candidates.
+
+        Accounts in `unmapped` are candidates of every line, mapped or not.
+        """
         similarity = (self._vectoriser.transform(list(texts)) @ self._chart_vectors.T).toarray()
         result = np.zeros_like(similarity)
         index = {account: j for j, account in enumerate(self.accounts)}
@@ -54,6 +59,7 @@ class ChartMatcher:
             scores = similarity[i].copy()
             if account is not None and account in index:
                 candidates = self._families.get(main_account(account), [index[account]])
+                candidates = sorted(set(candidates) | {index[a] for a in unmapped if a in index})
                 scores[index[account]] += MAPPED_HEAD_START
             chosen = scores[candidates]
             weights = np.exp((chosen - chosen.max()) / SHARPNESS)
@@ -94,6 +100,8 @@ class UnlabelledMixture:
     def __init__(self, chart: ChartMatcher, mapping: Mapping[str, str]) -> None:
         self.chart = chart
         self.mapping = dict(mapping)
+        mapped = {main_account(account) for account in self.mapping.values()}
+        self._unmapped = [a for a in chart.accounts if main_account(a) not in mapped]
         self._words = CountVectorizer(token_pattern=TOKENS, min_df=2, binary=True)
         self._nominals: dict[str, int] = {}
         self._edges = np.zeros(AMOUNT_BINS - 1)
@@ -116,7 +124,10 @@ class UnlabelledMixture:
         self._suppliers = {name: j for j, name in enumerate(sorted(set(suppliers)))}
         evidence = (words, self._one_hot_nominals(nominals), self._one_hot_amounts(amounts))
         owner = _one_hot([self._suppliers[s] for s in suppliers], len(self._suppliers))
-        start = _soften(self.chart_probabilities(descriptions, suppliers, nominals))
+        texts = _texts(descriptions, suppliers)
+        mapped = [self.mapping.get(n) for n in nominals]
+        family = self.chart.probabilities(texts, mapped) > 0
+        start = _soften(self.chart.probabilities(texts, mapped, self._unmapped), family)
         overall = start.mean(axis=0) + 1e-3
         responsibilities = start
         for _ in range(EM_ROUNDS + 1):
@@ -150,9 +161,17 @@ class UnlabelledMixture:
     def chart_probabilities(
         self, descriptions: Sequence[str], suppliers: Sequence[str], nominals: Sequence[str]
     ) -> np.ndarray:
-        """The starting point: the chart matcher on the text, within the mapped family."""
-        texts = [f"{d} {s}" for d, s in zip(descriptions, suppliers, strict=True)]
-        return self.chart.probabilities(texts, [self.mapping.get(n) for n in nominals])
+        """The starting point: the chart matcher on the text, within the mapped family and
+        the accounts of no mapped family.
+
+        The mapping table says nothing of an account outside every family it maps into
+        ("Computer Equipment" when nominal 7800 maps to "Software Subscriptions"), so it
+        does not rule it out for any line. Left out, such an account started with only the
+        lines without a mapped nominal, and EM never gave it the rest: a supplier selling
+        laptops, keyboards and software on nominal 7800 had all of them learnt as software.
+        """
+        mapped = [self.mapping.get(n) for n in nominals]
+        return self.chart.probabilities(_texts(descriptions, suppliers), mapped, self._unmapped)
 
     def _log_likelihood(self, evidence: tuple[Any, Any, Any], log_mix: np.ndarray) -> np.ndarray:
         words, nominals, amounts = evidence
@@ -256,10 +275,16 @@ def _log_conditional(counts: Any, responsibilities: np.ndarray) -> np.ndarray:
     return np.log(soft / soft.sum(axis=1, keepdims=True))
 
 
-def _soften(start: np.ndarray) -> np.ndarray:
-    """`START_SHARE` of each row spread evenly over its candidates (its non-zero entries)."""
-    candidates = start > 0
-    even = candidates / np.maximum(candidates.sum(axis=1, keepdims=True), 1)
+def _texts(descriptions: Sequence[str], suppliers: Sequence[str]) -> list[str]:
+    return [f"{d} {s}" for d, s in zip(descriptions, suppliers, strict=True)]
+
+
+def _soften(start: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """`START_SHARE` of each row spread evenly over its family (the mapped account's
+    siblings, or every account for a line without one). Accounts of no mapped family keep
+    only what the chart gives them: spread evenly too, two of them took a sixth each of
+    every line of a one-account family, and the packaging learnt as computer kit."""
+    even = family / np.maximum(family.sum(axis=1, keepdims=True), 1)
     return (1.0 - START_SHARE) * start + START_SHARE * even
 
 

@@ -183,7 +183,7 @@ def _overconfidence(suggester: GLSuggester, lines: pl.DataFrame) -> float:
 
 def test_calibrated_confidence_is_not_above_accuracy_on_held_out_companies() -> None:
     """On companies never among the references, the calibrated top-1 probability overstates
-    how often it is right by at most 0.1 (the model's own posteriors do by more), and is
+    how often it is right by at most 0.05 (the model's own posteriors do by more), and is
     always nearer the truth than those posteriors."""
     references = [generate_gl_dataset(10_000, seed=seed).lines for seed in (101, 102, 103)]
     own, calibrated = [], []
@@ -193,8 +193,36 @@ def test_calibrated_confidence_is_not_above_accuracy_on_held_out_companies() -> 
         learnt.learn_unlabelled(earlier.drop("gl_account"))
         own.append(_overconfidence(learnt, later))
         calibrated.append(_overconfidence(learnt.calibrate_cold_start(references), later))
-    assert max(calibrated) <= 0.1 < max(own)
+    assert max(calibrated) <= 0.05 < max(own)
     assert all(abs(c) < abs(o) for c, o in zip(calibrated, own, strict=True))
+
+
+def test_a_supplier_selling_a_family_does_not_collapse_it_into_the_mapped_account() -> None:
+    """One supplier sells computer kit, consumables and software, all posted to nominal 7800,
+    which maps to "Software Subscriptions"; "Computer Equipment" and "Computer Consumables"
+    are in no mapped family. Its kit and consumables must not all land on the mapped account,
+    and its software must stay there."""
+    family = ("0030-00", "7810-00", "7800-00")
+    others = generate_gl_dataset(1_500, seed=7).lines
+    supplier = (
+        generate_gl_dataset(10_000, seed=2)
+        .lines.filter(pl.col("gl_account").is_in(family))
+        .group_by("gl_account", maintain_order=True)
+        .head(400)
+        .with_columns(pl.lit("Kestrel Computers Group").alias("counterparty"))
+        .select(others.columns)
+    )
+    earlier, later = split_by_date(pl.concat([others, supplier]).sort("date"))
+    learnt = GLSuggester(NOMINAL_TO_SAGE, chart=GENERATED_CHART)
+    learnt.learn_unlabelled(earlier.drop("gl_account"), halves=False)
+    best = learnt.suggest(later, k=1)["gl_account"]
+    ours = later["counterparty"] == "Kestrel Computers Group"
+    kit = ours & (later["gl_account"] != "7800-00")
+    software = ours & (later["gl_account"] == "7800-00")
+    assert kit.sum() >= 50 and software.sum() >= 50
+    assert (best.filter(kit) == "7800-00").mean() < 0.5  # collapsed: 0.9 of them
+    assert (best.filter(kit) != "7800-00").sum() > 0
+    assert (best.filter(software) == "7800-00").mean() >= 0.8
 
 
 def test_learning_unlabelled_lines_needs_the_chart() -> None:
