@@ -44,8 +44,9 @@ scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was al
 in full as scored. Anything else is "suggested", for review.
 
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
-`inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass),
-`subsets` (second pass: subset-sum), `candidates` (their one shape), `ranking`
+`inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass: pairs
+from `amount_pairs` and `slips`, scored, and `reference_groups`), `subsets` (second
+pass: subset-sum), `candidates` (their one shape), `ranking`
 (best first, allocation, output).
 """
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from matcher.payments.amount_pairs import known_payer_amounts, payer_invoices
 from matcher.payments.config import MatchConfig
 from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.inputs import (
@@ -21,7 +22,6 @@ from matcher.payments.inputs import (
     prepare_invoices,
     prepare_payments,
 )
-from matcher.payments.joins import known_payer_amounts, payer_invoices
 from matcher.references import near_misses
 
 NEAREST_SCHEMA = pl.Schema(

@@ -11,9 +11,9 @@ import itertools
 
 import polars as pl
 
+from matcher.payments.amount_pairs import payer_invoices
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
-from matcher.payments.joins import payer_invoices
 
 
 def subset_candidates(

@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.payments.joins import _one_payer_key
+from matcher.payments.amount_pairs import one_payer_key
 
 ROWS = st.lists(
     st.tuples(
@@ -40,7 +40,7 @@ def test_one_key_pairs_what_payer_and_amount_pair(
     known_rows: list[tuple[int, int, int]], exact_rows: list[tuple[int, int, int]]
 ) -> None:
     known, exact = frame(known_rows, "pay"), frame(exact_rows, "inv")
-    keyed_known, keyed_exact, keys = _one_payer_key(known, exact)
+    keyed_known, keyed_exact, keys = one_payer_key(known, exact)
     assert keys == ["payer_key"]
     assert pairs(keyed_known, keyed_exact, keys) == pairs(known, exact, ["payer", "key"])
 
@@ -48,6 +48,6 @@ def test_one_key_pairs_what_payer_and_amount_pair(
 def test_amounts_too_far_apart_for_one_key_keep_two_columns() -> None:
     known = frame([(0, 0, -(1 << 62)), (3, 1, 7)], "pay")
     exact = frame([(0, 0, 1 << 62), (3, 1, 7)], "inv")
-    keyed_known, keyed_exact, keys = _one_payer_key(known, exact)
+    keyed_known, keyed_exact, keys = one_payer_key(known, exact)
     assert keys == ["payer", "key"]
     assert pairs(keyed_known, keyed_exact, keys) == {(1, 1)}

@@ -1,0 +1,177 @@
+"""Candidate pairs found by amount alone: a known payer's invoices whose open amount fits
+the payment (equal, less a bank charge or a discount, nearest after a rate, or just above
+it by a wire fee), and, for payers not identified, invoices of exactly the amount."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from matcher.payments.amounts import scaled
+from matcher.payments.candidates import pair_key, pair_members
+from matcher.payments.config import AMOUNT_ONLY_FANOUT, EQUAL_AMOUNT_REACH, MatchConfig
+
+
+def counterparty_amount_pairs(
+    pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig
+) -> pl.DataFrame:
+    """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
+
+    One equi-join finds every invoice whose open amount, or open amount less a fixed
+    bank charge, equals the payment (so equal invoices are all seen and tie); one
+    nearest-amount as-of join per rate (none, each discount, each card fee) finds the
+    closest other invoice of that counterparty, within a cent of the rate's amount.
+    """
+    # One key per payer and currency, amounts in order within it: the as-of joins below
+    # then read each payer's invoices as one run (equal amounts in invoice order).
+    known = known_payer_amounts(pays).select("pay", _payer(), "key").sort("payer", "key")
+    base = payer_invoices(invs).select("inv", _payer(), "cents", "issue_day", "disc_cents")
+    charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
+    exact = pl.concat(
+        [
+            base.select("inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day")
+            for c in charges
+        ]
+        + [
+            base.drop_nulls("disc_cents").select(
+                "inv",
+                "payer",
+                (pl.col("cents") - pl.col("disc_cents")).alias("key"),
+                "issue_day",
+            )
+        ]
+    )
+    # Many equal amounts of one counterparty (a subscription) would pair every payment with
+    # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
+    # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
+    # They still tie, so none of them is auto, and oldest-first is kept.
+    known, exact, keys = one_payer_key(known, exact)
+    exact = exact.join(known.select(keys), on=keys, how="semi").with_columns(
+        pl.len().over(keys).alias("n")
+    )
+    few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
+    found = [known.join(exact.filter(few), on=keys).select("pay", "inv")]
+    many = exact.filter(~few)
+    if many.height:
+        reach = pl.int_ranges(
+            pl.col("rank") - EQUAL_AMOUNT_REACH, pl.col("rank") + EQUAL_AMOUNT_REACH + 1
+        )
+        paying = (
+            known.join(many.select(keys).unique(), on=keys)
+            .join(pays.select("pay", "p_day"), on="pay")
+            .sort("p_day", "pay")
+            .with_columns(pl.int_range(pl.len()).over(keys).alias("rank"))
+            .with_columns(reach.alias("rank"))
+            .explode("rank")
+        )
+        owing = many.sort("issue_day", "inv").with_columns(
+            pl.int_range(pl.len()).over(keys).alias("rank")
+        )
+        found.append(paying.join(owing, on=[*keys, "rank"]).select("pay", "inv"))
+    rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
+    rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
+    rates += [(rate, 1) for rate in cfg.card_fee_rates]
+    # Scaling keeps amounts in order, so one sort serves every rate (equally near
+    # invoices: the smaller open amount, then the first invoice).
+    owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
+    for rate, tolerance in rates:
+        key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
+        right = owed.select("inv", "payer", key.alias("key"))
+        joined = known.join_asof(
+            right,
+            on="key",
+            by="payer",
+            strategy="nearest",
+            tolerance=tolerance,
+            check_sortedness=False,
+        )
+        found.append(joined.drop_nulls("inv").select("pay", "inv"))
+    # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
+    above = known.join_asof(
+        owed.select("inv", "payer", pl.col("cents").alias("key")),
+        on="key",
+        by="payer",
+        strategy="forward",
+        tolerance=int(cfg.max_bank_fee * 100),
+        check_sortedness=False,
+    )
+    found.append(above.drop_nulls("inv").select("pay", "inv"))
+    return pl.concat(found).select(pair_key()).unique().select(*pair_members())
+
+
+def one_payer_key(
+    known: pl.DataFrame, exact: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    """Both frames with ``payer`` and ``key`` also as one integer ``payer_key`` where their
+    ranges allow it (a join or group on one column hashes far faster than on two), and the
+    columns to join on: ``payer_key``, or ``payer`` and ``key`` where they do not fit."""
+    if known.height == 0 or exact.height == 0:
+        return known, exact, ["payer", "key"]
+    both = pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
+    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
+    high_cp, high_cur, low_key, high_key = both.select(
+        cp.max().alias("cp"),
+        cur.max().alias("cur"),
+        pl.col("key").min().alias("low"),
+        pl.col("key").max().alias("high"),
+    ).row(0)
+    currencies, span = high_cur + 1, high_key - low_key + 1
+    if (high_cp + 1) * currencies * span >= 1 << 63:
+        return known, exact, ["payer", "key"]
+    payer_key = ((cp * currencies + cur).cast(pl.Int64) * span + (pl.col("key") - low_key)).alias(
+        "payer_key"
+    )
+    return known.with_columns(payer_key), exact.with_columns(payer_key), ["payer_key"]
+
+
+def _payer() -> pl.Expr:
+    """``payer``: the counterparty code ``cp`` and currency code ``cur`` as one key."""
+    return (pl.col("cp").cast(pl.UInt64) * pl.lit(1 << 32, dtype=pl.UInt64) + pl.col("cur")).alias(
+        "payer"
+    )
+
+
+def known_payer_amounts(pays: pl.DataFrame) -> pl.DataFrame:
+    """Payments of known payers as ``pay``, ``cp``, ``cur`` and ``key`` (cents), by key:
+    the left side of the amount joins."""
+    return (
+        pays.filter(pl.col("p_cp").is_not_null())
+        .select(
+            "pay",
+            pl.col("p_cp").alias("cp"),
+            pl.col("p_cur").alias("cur"),
+            pl.col("cents").alias("key"),
+        )
+        .sort("key")
+    )
+
+
+def payer_invoices(invs: pl.DataFrame) -> pl.DataFrame:
+    """Invoices under ``cp``/``cur`` names, once under their own counterparty and once
+    more under their parent (who may pay for them) where they have one."""
+    own = invs.with_columns(pl.col("i_cp").alias("cp"), pl.col("i_cur").alias("cur"))
+    by_parent = own.filter(pl.col("i_parent").is_not_null()).with_columns(
+        pl.col("i_parent").alias("cp")
+    )
+    return pl.concat([own, by_parent])
+
+
+def unknown_payer_amount_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
+    """(pay, inv) of exactly equal amount for payers not identified: only worth a look when
+    the reference is one slip from the invoice number (checked later). Amounts shared by
+    more than `AMOUNT_ONLY_FANOUT` open invoices are skipped: too common to mean anything.
+    """
+    unknown = pays.filter(pl.col("p_cp").is_null() & pl.col("ref_longest").is_not_null())
+    common = (
+        invs.group_by("i_cur", "cents")
+        .len()
+        .filter(pl.col("len") <= AMOUNT_ONLY_FANOUT)
+        .drop("len")
+    )
+    return (
+        unknown.select("pay", pl.col("p_cur").alias("i_cur"), "cents")
+        .join(common, on=["i_cur", "cents"])
+        .join(invs.select("inv", "i_cur", "cents"), on=["i_cur", "cents"])
+        .select("pay", "inv", pl.lit(False).alias("via_ref"))
+    )

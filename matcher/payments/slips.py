@@ -1,0 +1,171 @@
+"""Mistyped invoice numbers: a reference number one slip (a digit mistyped, two swapped,
+one dropped) from one of the payer's invoice numbers, found through shared one-deletion
+variants, and the mark on pairs whose reference is one slip from the invoice's number."""
+
+from __future__ import annotations
+
+import polars as pl
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
+
+from matcher.payments.amount_pairs import payer_invoices
+
+
+def mistyped_reference_pairs(
+    pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
+) -> pl.DataFrame:
+    """(pay, inv) of the same payer whose numbers are one slip apart, for every number of
+    a reference that names none of that payer's invoices: a partial payment with a
+    mistyped number, or a remittance listing several invoices with slips in some.
+    Candidates share a one-deletion variant of their keys (which every substitution and
+    transposition does); those one slip apart are marked ``slip``, with the number
+    ``typed``. A payer not identified whose reference names invoices of one group (a
+    customer, or a parent and its subsidiaries) more than of any other is taken to be
+    that group, for this search alone (`_named_group`)."""
+    payer = payer_invoices(invs).select("inv", "cp", "num_key")
+    guessed = _named_group(pays, invs, by_reference)
+    known = pl.concat(
+        [
+            pays.filter(pl.col("p_cp").is_not_null()).with_columns(pl.lit(False).alias("guess")),
+            pays.join(guessed, on="pay")
+            .with_columns(pl.col("cp").alias("p_cp"), pl.lit(True).alias("guess"))
+            .select(*pays.columns, "guess"),
+        ]
+    )
+    named = (
+        by_reference.join(known.select("pay", pl.col("p_cp").alias("cp")), on="pay")
+        .join(payer, on=["inv", "cp"])
+        .select("pay", pl.col("num_key").alias("key"))
+    )
+    # A reference naming some of the payer's invoices: its other numbers may be slips;
+    # one naming none: its longest number may be, and its other numbers only as part of
+    # a group (alone they are more likely bank noise): ``alone`` says which. A guessed
+    # payer's slips count only as part of a group.
+    some = known.join(named.select("pay").unique(), on="pay", how="semi")
+    none = known.join(some.select("pay"), on="pay", how="anti")
+    typed = (
+        pl.concat(
+            [
+                some.select(
+                    "pay",
+                    pl.col("p_cp").alias("cp"),
+                    pl.col("ref_numbers").alias("key"),
+                    (~pl.col("guess")).alias("alone"),
+                ).explode("key"),
+                none.select(
+                    "pay",
+                    pl.col("p_cp").alias("cp"),
+                    pl.col("ref_numbers").alias("key"),
+                    "ref_longest",
+                )
+                .explode("key")
+                .select(
+                    "pay", "cp", "key", (pl.col("key") == pl.col("ref_longest")).alias("alone")
+                ),
+            ]
+        )
+        .filter(pl.col("key").str.len_chars() >= 3)
+        .join(named, on=["pay", "key"], how="anti")
+        .unique(["pay", "key"], keep="first", maintain_order=True)
+    )
+    numbers = payer.filter(pl.col("num_key").str.len_chars() >= 3).select(
+        "inv", "cp", pl.col("num_key").alias("key")
+    )
+    # One slip apart means the same length (a digit mistyped, two swapped) or one more
+    # (a digit dropped): only the payer's numbers of such a length can meet a typed one.
+    length = pl.col("key").str.len_chars().alias("length")
+    typed_lengths = typed.select("cp", length)
+    reachable = pl.concat(
+        [typed_lengths, typed_lengths.with_columns(pl.col("length") + 1)]
+    ).unique()
+    numbers = (
+        numbers.with_columns(length).join(reachable, on=["cp", "length"], how="semi").drop("length")
+    )
+    near = (
+        _deletion_variants(typed.with_columns(pl.col("key").alias("typed")), "pay", "typed")
+        .join(_deletion_variants(numbers, "inv", "key"), on=["cp", "variant"])
+        .select("pay", "inv", "typed", "key")
+        .unique()
+        .join(typed.select("pay", pl.col("key").alias("typed"), "alone"), on=["pay", "typed"])
+    )
+    distance = cpdist(
+        near["typed"].to_list(), near["key"].to_list(), scorer=OSA.distance, workers=-1
+    )
+    return (
+        near.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
+        .filter(pl.col("distance") == 1)
+        .sort("pay", "inv", "alone", "typed", descending=[False, False, True, False])
+        .select(
+            "pay",
+            "inv",
+            pl.lit(False).alias("via_ref"),
+            pl.lit(True).alias("slip"),
+            "typed",
+            "alone",
+        )
+        .unique(["pay", "inv"], keep="first", maintain_order=True)
+    )
+
+
+def _named_group(
+    pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
+) -> pl.DataFrame:
+    """``pay``, ``cp``: for a payer not identified, the group (a parent and its
+    subsidiaries, or one customer) of which its reference names at least two invoices
+    and more than of any other group, as a clerk reads a remittance: the numbers naming
+    other customers' invoices are then more likely slips."""
+    counts = (
+        by_reference.join(pays.filter(pl.col("p_cp").is_null()).select("pay"), on="pay")
+        .join(invs.select("inv", pl.coalesce("i_parent", "i_cp").alias("cp")), on="inv")
+        .group_by("pay", "cp")
+        .len()
+    )
+    return (
+        counts.filter(pl.col("len") == pl.col("len").max().over("pay"))
+        .filter((pl.len().over("pay") == 1) & (pl.col("len") >= 2))
+        .select("pay", "cp")
+    )
+
+
+def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:
+    """Each key as it is and with one character removed, at every position (one row
+    each). Two keys one substitution or transposition apart share a variant with one
+    character removed; a key one character short of another (a digit dropped, or a
+    zero of the padding lost in a swap: "0000171" for "0001071") is itself a variant
+    of the longer one."""
+    return (
+        frame.with_columns(pl.int_ranges(-1, pl.col("key").str.len_chars()).alias("at"))
+        .explode("at")
+        .select(
+            idx,
+            "cp",
+            keep,
+            pl.when(pl.col("at") < 0)
+            .then(pl.col("key"))
+            .otherwise(
+                pl.col("key").str.slice(0, pl.col("at").clip(0))
+                + pl.col("key").str.slice(pl.col("at") + 1)
+            )
+            .alias("variant"),
+        )
+    )
+
+
+def fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Mark pairs whose reference number is one slip away from the invoice number."""
+    typed = pairs["ref_longest"].fill_null("").to_list()
+    numbers = pairs["num_key"].fill_null("").to_list()
+    distance = cpdist(typed, numbers, scorer=OSA.distance, workers=-1)
+    long_enough = (pl.col("ref_longest").str.len_chars() >= 3) & (
+        pl.col("num_key").str.len_chars() >= 3
+    )
+    return (
+        pairs.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
+        .with_columns(
+            (
+                ~pl.col("via_ref")
+                & (((pl.col("distance") == 1) & long_enough.fill_null(False)) | pl.col("slip"))
+            ).alias("ref_fuzzy")
+        )
+        .drop("distance")
+    )
