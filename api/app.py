@@ -10,13 +10,14 @@ from typing import Any
 from fastapi import FastAPI
 from psycopg_pool import ConnectionPool
 
-from api.auth import Database, TokenCache
+from api.database import Database
 from api.metrics import ApiMetrics
 from api.openapi import custom_openapi
 from api.problems import install_problem_handlers
 from api.routes import operations, reconciliation, review, system, webhooks
 from api.services.webhooks import WebhookPolicy, WriterWork
 from api.settings import ApiSettings
+from api.token_cache import TokenCache
 from api.ui.router import install_ui
 from cdc.settings import CdcSettings
 

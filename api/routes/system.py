@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from psycopg_pool import ConnectionPool
 
-from api.auth import Reader, pooled
+from api.auth import Reader
+from api.database import pooled
 from api.routes.common import problems
 from api.services.health import HealthOut, down, health
 
