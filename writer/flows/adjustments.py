@@ -12,6 +12,9 @@ once. The memo record holds the amounts as history does: a credit memo's and a d
 adjustment's negative. What cannot be adjusted (another customer or vendor, a change of
 dates, reference or currency alone, lines moved between accounts with the total unchanged)
 is refused in one line.
+
+`plan_document` is the step both flows take for each document: create it, adjust the one
+we posted, or refuse one Sage 100 holds already with other totals.
 """
 
 from __future__ import annotations
