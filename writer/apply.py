@@ -117,12 +117,10 @@ def error_fields(error: BaseException, intent: IntentState) -> dict[str, Any]:
 
 @dataclass
 class _Result:
+    """What one call of the target came to: the outcome to append for the intent."""
+
     state: IntentState
-    attempt: int
-    status: str
-    point: str
-    target_key: str | None = None
-    error: dict[str, Any] | None = None
+    step: Step
 
 
 LINKED_SYSTEMS = ("kashflow", "sage100")
@@ -133,17 +131,16 @@ def created_link(result: _Result) -> IdentityLink | None:
     wrote in the other system are the same thing, `created_by_us` (so the next plan knows
     the written record, read back, as the echo of its source). None for writes between
     different entities (a payment from an invoice's paid status) or from other systems."""
-    state = result.state
-    if result.status != "succeeded" or not result.target_key or state.operation == "delete":
+    state, written = result.state, result.step.target_key
+    if result.step.status != "succeeded" or not written or state.operation == "delete":
         return None
     source = source_of(state.idempotency_key)
     if (
         source.entity != state.entity
         or {source.system, state.target_system} != set(LINKED_SYSTEMS)
-        or "," in result.target_key  # one KashFlow payment per invoice: not one record
+        or "," in written  # one KashFlow payment per invoice: not one record
     ):
         return None
-    written = result.target_key
     kashflow_key, sage100_key = (
         (source.key, written) if source.system == "kashflow" else (written, source.key)
     )
@@ -339,25 +336,21 @@ class Applier:
                 ),
             )
         except TransientError as failed:
-            return _Result(
-                state, attempt, "failed_transient", FINISHED, error=error_fields(failed, state)
-            )
+            error = error_fields(failed, state)
+            step = Step(state.idempotency_key, attempt, FINISHED, "failed_transient", error=error)
         except Exception as failed:  # permanent: refused, unknown reference, bad data
-            return _Result(
-                state, attempt, "failed_permanent", FINISHED, error=error_fields(failed, state)
-            )
-        return _Result(
-            state, attempt, "succeeded", FOUND if found_written else FINISHED, str(written)
-        )
+            error = error_fields(failed, state)
+            step = Step(state.idempotency_key, attempt, FINISHED, "failed_permanent", error=error)
+        else:
+            point = FOUND if found_written else FINISHED
+            step = Step(state.idempotency_key, attempt, point, "succeeded", str(written))
+        return _Result(state, step)
 
     def _finish(self, results: list[_Result], report: ApplyReport) -> None:
         """The last phase: outcomes and dead letters in one transaction, then polls and
         alerts."""
-        steps = [
-            Step(r.state.idempotency_key, r.attempt, r.point, r.status, r.target_key, r.error)
-            for r in results
-        ]
-        dead = [r for r in results if r.status == "failed_permanent"]
+        steps = [r.step for r in results]
+        dead = [r for r in results if r.step.status == "failed_permanent"]
         with self.conn.transaction():
             append_steps(self.conn, steps)
             self._append_dead_letters(dead)
@@ -367,16 +360,21 @@ class Applier:
         touched: dict[tuple[str, str], None] = {}
         failing = []
         for r in results:
-            if r.status == "succeeded":
+            if r.step.status == "succeeded":
                 report.succeeded += 1
-                report.found_after_uncertain += r.point == FOUND
+                report.found_after_uncertain += r.step.recovery_point == FOUND
                 system = r.state.target_system
                 touched[(system, stream_entity(system, r.state.entity, r.state.payload))] = None
-            elif r.status == "failed_transient":
+            elif r.step.status == "failed_transient":
                 report.failed_transient += 1
                 if r.state.transient_failures + 1 == self.failing_after_attempts:
-                    failing.append({**(r.error or {}), "idempotency_key": r.state.idempotency_key,
-                                    "attempts": r.attempt})  # fmt: skip
+                    failing.append(
+                        {
+                            **(r.step.error or {}),
+                            "idempotency_key": r.state.idempotency_key,
+                            "attempts": r.step.attempt,
+                        }
+                    )
             else:
                 report.dead_lettered += 1
         for system, seconds in self.target_seconds.items():
@@ -389,7 +387,7 @@ class Applier:
                 except Exception as failed:  # the schedule polls it later all the same
                     log.warning("poll request failed: %s", type(failed).__name__)
         self.alerter.dead_letters(
-            [{**(r.error or {}), "idempotency_key": r.state.idempotency_key} for r in dead]
+            [{**(r.step.error or {}), "idempotency_key": r.state.idempotency_key} for r in dead]
         )
         self.alerter.keeps_failing(failing)
 
@@ -403,13 +401,13 @@ class Applier:
                 " VALUES ('writer', %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     (
-                        (r.error or {}).get("system"),
+                        (r.step.error or {}).get("system"),
                         r.state.entity,
                         r.state.target_key,
                         r.state.idempotency_key,
-                        (r.error or {}).get("error", "Error"),
-                        (r.error or {}).get("field"),
-                        (r.error or {}).get("message", ""),
+                        (r.step.error or {}).get("error", "Error"),
+                        (r.step.error or {}).get("field"),
+                        (r.step.error or {}).get("message", ""),
                         Jsonb(r.state.payload, canonical_json),
                     )
                     for r in dead

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import canonical
 from canonical.records import OrderState
@@ -338,6 +338,48 @@ def _line_description(detail: Row) -> str:
     return text(detail.get("CommentText")) or text(detail.get("ItemCodeDesc")) or ""
 
 
+class _CanonicalAmounts(TypedDict):
+    quantity: Decimal
+    unit_price: Decimal
+    net_amount: Decimal
+    tax_rate: Decimal
+    tax_amount: Decimal
+
+
+@dataclass(frozen=True)
+class _LineAmounts:
+    """Where a document's detail table keeps a line's quantity and unit price: A/R invoice
+    history what was shipped at the selling price, A/P invoices what was ordered at cost.
+    The extension and the tax go by the same names in both."""
+
+    quantity: str
+    unit_price: str
+
+    def read(self, detail: Row) -> _CanonicalAmounts:
+        """The canonical line's amounts from a detail row."""
+        return {
+            "quantity": number(detail.get(self.quantity)),
+            "unit_price": number(detail.get(self.unit_price)),
+            "net_amount": number(detail.get("ExtensionAmt")),
+            "tax_rate": number(detail.get("TaxRate")),
+            "tax_amount": number(detail.get("TaxAmt")),
+        }
+
+    def fields(self, line: canonical.DocumentLine) -> dict[str, Decimal]:
+        """The detail row's amount columns for a canonical line."""
+        return {
+            self.quantity: line.quantity,
+            self.unit_price: line.unit_price,
+            "ExtensionAmt": line.net_amount,
+            "TaxRate": line.tax_rate,
+            "TaxAmt": line.tax_amount,
+        }
+
+
+AR_LINE_AMOUNTS = _LineAmounts("QuantityShipped", "UnitPrice")
+AP_LINE_AMOUNTS = _LineAmounts("QuantityOrdered", "UnitCost")
+
+
 def sales_invoice_from_rows(
     header: Row, details: Iterable[Row], open_invoice: Row | None, lookups: Lookups
 ) -> canonical.SalesInvoice:
@@ -349,11 +391,7 @@ def sales_invoice_from_rows(
                 line_no=int(detail["DetailSeqNo"]),
                 description=_line_description(detail),
                 product_key=None if item.startswith("/") or not item else item,
-                quantity=number(detail.get("QuantityShipped")),
-                unit_price=number(detail.get("UnitPrice")),
-                net_amount=number(detail.get("ExtensionAmt")),
-                tax_rate=number(detail.get("TaxRate")),
-                tax_amount=number(detail.get("TaxAmt")),
+                **AR_LINE_AMOUNTS.read(detail),
                 gl_account=lookups.account(detail.get("SalesAcctKey")),
             )
         )
@@ -426,11 +464,7 @@ def sales_invoice_fields(
             if line.product_key
             else MISC_CHARGE_ITEM,
             **_description_fields(line.description),
-            "QuantityShipped": line.quantity,
-            "UnitPrice": line.unit_price,
-            "ExtensionAmt": line.net_amount,
-            "TaxRate": line.tax_rate,
-            "TaxAmt": line.tax_amount,
+            **AR_LINE_AMOUNTS.fields(line),
         }
         if line.gl_account:
             fields["SalesAcctKey"] = lookups.account_key(
@@ -447,11 +481,7 @@ def purchase_invoice_from_rows(
         canonical.DocumentLine(
             line_no=int(detail["LineKey"]),
             description=text(detail.get("CommentText")) or "",
-            quantity=number(detail.get("QuantityOrdered")),
-            unit_price=number(detail.get("UnitCost")),
-            net_amount=number(detail.get("ExtensionAmt")),
-            tax_rate=number(detail.get("TaxRate")),
-            tax_amount=number(detail.get("TaxAmt")),
+            **AP_LINE_AMOUNTS.read(detail),
             gl_account=lookups.account(detail.get("AccountKey")),
         )
         for detail in sorted(details, key=lambda d: d["LineKey"])
@@ -492,11 +522,7 @@ def purchase_invoice_fields(
                     field="lines.gl_account",
                 ),
                 "CommentText": line.description,
-                "QuantityOrdered": line.quantity,
-                "UnitCost": line.unit_price,
-                "ExtensionAmt": line.net_amount,
-                "TaxRate": line.tax_rate,
-                "TaxAmt": line.tax_amount,
+                **AP_LINE_AMOUNTS.fields(line),
             }
         )
     return header, lines

@@ -63,8 +63,24 @@ def blank_value(column: Column) -> str | None:
     return None
 
 
+AUDIT_COLUMNS = (
+    "DateCreated date",
+    "TimeCreated varchar(8)",
+    "UserCreatedKey varchar(10)",
+    "DateUpdated date",
+    "TimeUpdated varchar(8)",
+    "UserUpdatedKey varchar(10)",
+)
+"""The stamps Sage keeps on its tables, in the order most of them keep them."""
+AUDIT_PLACE = "    -- audit stamps\n"
+"""The line of `schema.sql` that stands for `AUDIT_COLUMNS` in a table."""
+
+
+@cache
 def schema_sql() -> str:
-    return resources.files("sandbox.sage100").joinpath("schema.sql").read_text()
+    """The DDL of every sandbox table: `schema.sql`, its audit-stamp places filled in."""
+    text = resources.files("sandbox.sage100").joinpath("schema.sql").read_text()
+    return text.replace(AUDIT_PLACE, "".join(f"    {column},\n" for column in AUDIT_COLUMNS))
 
 
 def create_company(path: str | Path, *, overwrite: bool = False) -> Path:

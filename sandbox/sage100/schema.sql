@@ -9,6 +9,11 @@
 -- tables. AP_Vendor's BalanceDue and LastPaymentDate are the emulator's choice (kept as
 -- AR_Customer keeps CurrentBalance and DateLastPayment), not confirmed by the reference.
 --
+-- Audit stamps: a table that keeps the six in Sage's usual order (DateCreated, TimeCreated,
+-- UserCreatedKey, DateUpdated, TimeUpdated, UserUpdatedKey) names their place with an
+-- "-- audit stamps" line, which `company.schema_sql()` replaces with the six columns
+-- (`company.AUDIT_COLUMNS`); tables that keep them in another order spell them out.
+--
 -- Indexes: Sage keeps key indexes; the sandbox adds one on DateUpdated for every table a
 -- change reader polls (the incremental read filters on DateUpdated only).
 
@@ -23,12 +28,7 @@ CREATE TABLE AR_TermsCode (
     DaysBeforeDiscountDue decimal(3,0),
     MinimumDaysAllowedDisc decimal(3,0),
     DiscountRate decimal(8,3),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     D546_eBizConnect varchar(1),
     D546_EmailPay varchar(1),
     D546_EmailPayAddress varchar(50),
@@ -104,12 +104,7 @@ CREATE TABLE AR_Customer (
     RetentionAging2 decimal(13,2),
     RetentionAging3 decimal(13,2),
     RetentionAging4 decimal(13,2),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     UDF_SHIP_SPEC varchar(1),
     UDF_CHUMS_ACCT varchar(8),
     UDF_CVENDOR varchar(25),
@@ -420,12 +415,7 @@ CREATE TABLE AR_InvoiceHistoryDetail (
     UDF_VA varchar(30),
     EncryptedVals varchar(64),
     -- added:
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (InvoiceNo, HeaderSeqNo, DetailSeqNo)
 );
 
@@ -552,12 +542,7 @@ CREATE TABLE AP_InvoiceHeader (
     InvoiceAmt decimal(13,2),
     Comment varchar(30),
     -- added:
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     TaxableAmt decimal(13,2),
     NonTaxableAmt decimal(13,2),
     SalesTaxAmt decimal(13,2),
@@ -619,12 +604,7 @@ CREATE TABLE CI_Item (
     Volume decimal(10,4),
     RestockingCharge decimal(10,3),
     ProcurementType varchar(1),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     AllowBackOrders varchar(1),
     AllowReturns varchar(1),
     AllowTradeDiscount varchar(1),
@@ -702,12 +682,7 @@ CREATE TABLE IM_ItemWarehouse (
     TotalWarehouseValue decimal(14,2),
     CostCalcQtyCommitted decimal(15,6),
     CostCalcCostCommitted decimal(15,6),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     LastPhysicalCountDate date,
     PRIMARY KEY (ItemCode, WarehouseCode)
 );
@@ -746,12 +721,7 @@ CREATE TABLE GL_DetailPosting (
     PostingComment varchar(30),
     SourceModule varchar(3),
     -- added:
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (AccountKey, PostingDate, SourceJournal, JournalRegisterNo, SequenceNo)
 );
 
@@ -846,12 +816,7 @@ CREATE TABLE SO_SalesOrderHeader (
     SplitCommRate5 decimal(8,3),
     NumberOfShippingLabels decimal(3,0),
     LastNoOfShippingLabels decimal(3,0),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     UDF_CANCEL_DATE date,
     UDF_MFP_NAME varchar(25),
     UDF_MFP_NUMBER decimal(7,0),
@@ -993,12 +958,7 @@ CREATE TABLE SO_SalesOrderDetail (
     UDF_UPC varchar(30),
     UDF_VA varchar(30),
     -- added:
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (SalesOrderNo, LineKey)
 );
 
@@ -1017,12 +977,7 @@ CREATE TABLE AP_InvoiceDetail (
     TaxClass varchar(2),
     TaxRate decimal(10,6),
     TaxAmt decimal(11,2),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (APDivisionNo, VendorNo, InvoiceNo, LineKey)
 );
 
@@ -1031,12 +986,7 @@ CREATE TABLE AP_TermsCode (
     TermsCode varchar(2),
     TermsCodeDesc varchar(30),
     DaysBeforeDue decimal(3,0),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (TermsCode)
 );
 
@@ -1046,12 +996,7 @@ CREATE TABLE GL_FiscalYearDetail (
     FiscalPeriod varchar(2),
     PeriodEndingDate date,
     PeriodStatus varchar(1),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (FiscalYear, FiscalPeriod)
 );
 
@@ -1061,12 +1006,7 @@ CREATE TABLE IM_TransactionHeader (
     TransactionType varchar(1),
     TransactionDate date,
     Comment varchar(30),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (EntryNo)
 );
 
@@ -1089,12 +1029,7 @@ CREATE TABLE GL_Bank (
     BankName varchar(30),
     CashAccountKey varchar(9),
     BankStatus varchar(1),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (BankCode)
 );
 
@@ -1118,12 +1053,7 @@ CREATE TABLE AP_CheckHistoryHeader (
     ClearedBank varchar(1),
     ClearedDate date,
     ACHElectronicPayment varchar(1),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (BankCode, CheckNo, CheckSeqNo)
 );
 
@@ -1138,12 +1068,7 @@ CREATE TABLE AP_CheckHistoryDetail (
     VendorNo varchar(7),
     Comment varchar(30),
     AmountPaid decimal(13,2),
-    DateCreated date,
-    TimeCreated varchar(8),
-    UserCreatedKey varchar(10),
-    DateUpdated date,
-    TimeUpdated varchar(8),
-    UserUpdatedKey varchar(10),
+    -- audit stamps
     PRIMARY KEY (BankCode, CheckNo, CheckSeqNo, InvoiceNo, InvoiceSeqNo)
 );
 

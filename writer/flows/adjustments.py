@@ -12,6 +12,9 @@ once. The memo record holds the amounts as history does: a credit memo's and a d
 adjustment's negative. What cannot be adjusted (another customer or vendor, a change of
 dates, reference or currency alone, lines moved between accounts with the total unchanged)
 is refused in one line.
+
+`plan_document` is the step both flows take for each document: create it, adjust the one
+we posted, or refuse one Sage 100 holds already with other totals.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ class Side:
     """The adjustment's key, from the posted document's key and the source version."""
     kinds: tuple[str, str]
     """The InvoiceType of an adjustment down and of one up."""
+    totals: tuple[str, ...]
+    """The amounts a document already in Sage 100 must share with ours to be the same."""
 
 
 def _ap_memo_key(posted: str, version: int) -> str:
@@ -54,11 +59,12 @@ def _ap_memo_key(posted: str, version: int) -> str:
 
 SALES = Side(
     "sales_invoice_to_sage100", "customer_key", "invoice", lambda key: key,
-    keys.ar_adjustment_no, ("CM", "DM"),
+    keys.ar_adjustment_no, ("CM", "DM"), ("net_amount", "tax_amount", "gross_amount"),
 )  # fmt: skip
 PURCHASES = Side(
     "purchase_to_sage100", "supplier_key", "A/P invoice",
     lambda key: keys.split_ap_invoice_key(key)[2], _ap_memo_key, ("AD", "AD"),
+    ("gross_amount",),
 )  # fmt: skip
 FLOW = SALES.flow
 HEADER = ("issue_date", "due_date", "reference", "currency")
@@ -102,6 +108,48 @@ def held_lines(written: Sequence[PriorIntent]) -> list[DocumentLine]:
             assert isinstance(record, SalesInvoice | PurchaseInvoice)
             lines.extend(record.lines)
     return lines
+
+
+def plan_document(
+    planner: Planner,
+    source: Source,
+    record: Document,
+    side: Side,
+    *,
+    depends_on: tuple[str, ...],
+    warnings: tuple[str, ...] = (),
+    native_fields: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """Plans the create of a KashFlow document (`record`, in Sage 100's terms) unless the
+    flow wrote it before (then an adjustment for what changed since) or Sage 100 holds
+    `record.key` already (the same document when `side.totals` agree; refused otherwise)."""
+    before = planner.state.written_from(side.flow, source.system, source.key)
+    if before:
+        plan_adjustment(planner, source, record, before, side)
+        return
+    existing = planner.state.version("sage100", source.entity, record.key)
+    if existing is None:
+        planner.intent(
+            side.flow,
+            "create",
+            record,
+            source,
+            amount=record.gross_amount,
+            depends_on=depends_on,
+            warnings=warnings,
+            native_fields=native_fields,
+        )
+        return
+    held = existing.record()
+    assert isinstance(held, type(record))
+    if any(getattr(held, total) != getattr(record, total) for total in side.totals):
+        planner.reject(
+            side.flow,
+            source,
+            "key",
+            f"Sage 100 already holds {side.label} {record.key} with other totals"
+            f" (gross {held.gross_amount}, here {record.gross_amount}): not written twice",
+        )
 
 
 def plan_adjustment(

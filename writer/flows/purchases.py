@@ -30,7 +30,7 @@ from decimal import Decimal
 from canonical import Allocation, Payment, PurchaseInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
-from writer.flows.adjustments import PURCHASES, adjusted_by, is_memo, plan_adjustment
+from writer.flows.adjustments import PURCHASES, adjusted_by, is_memo, plan_document
 from writer.flows.adjustments import posted_invoice as posted_purchase
 from writer.flows.base import Planner, Source
 from writer.flows.journals import DailyJournal, plan_daily_journals
@@ -100,31 +100,7 @@ def _plan_purchase(planner: Planner, version: StoredVersion) -> None:
             "amount_paid": Decimal(0),
         }
     )
-    before = planner.state.written_from(FLOW, "kashflow", purchase.key)
-    if before:
-        plan_adjustment(planner, source, record, before, PURCHASES)
-        return
-    existing = planner.state.version("sage100", "purchase_invoice", record.key)
-    if existing is not None:
-        held = existing.record()
-        assert isinstance(held, PurchaseInvoice)
-        if held.gross_amount != record.gross_amount:
-            planner.reject(
-                FLOW,
-                source,
-                "key",
-                f"Sage 100 already holds A/P invoice {record.key} with gross"
-                f" {held.gross_amount} (here {record.gross_amount}): not written twice",
-            )
-        return
-    planner.intent(
-        FLOW,
-        "create",
-        record,
-        source,
-        amount=record.gross_amount,
-        depends_on=(supplier.depends_on or "",),
-    )
+    plan_document(planner, source, record, PURCHASES, depends_on=(supplier.depends_on or "",))
 
 
 def sage100_purchase_key(vendor_key: str, number: str) -> str:

@@ -24,7 +24,7 @@ from decimal import Decimal
 from canonical import DocumentLine, SalesInvoice
 from connectors.sage100 import keys
 from ledger import StoredVersion
-from writer.flows.adjustments import FLOW, is_memo, plan_adjustment, posted_invoice
+from writer.flows.adjustments import FLOW, SALES, is_memo, plan_document, posted_invoice
 from writer.flows.base import Planner, Source
 from writer.flows.journals import DailyJournal, plan_daily_journals
 from writer.flows.references import Counterpart, master_counterpart
@@ -59,40 +59,15 @@ def _plan_invoice(planner: Planner, version: StoredVersion) -> None:
     if mapped is None:
         return
     record, depends_on, warnings = mapped
-    before = planner.state.written_from(FLOW, "kashflow", invoice.key)
-    if before:
-        plan_adjustment(planner, source, record, before)
-        return
-    existing = planner.state.version("sage100", "sales_invoice", record.key)
-    if existing is not None:
-        _already_there(planner, source, record, existing)
-        return
-    planner.intent(
-        FLOW,
-        "create",
-        record,
+    plan_document(
+        planner,
         source,
-        amount=record.gross_amount,
+        record,
+        SALES,
         depends_on=depends_on,
         warnings=warnings,
         native_fields=planner.salesperson(),
     )
-
-
-def _already_there(
-    planner: Planner, source: Source, record: SalesInvoice, existing: StoredVersion
-) -> None:
-    held = existing.record()
-    assert isinstance(held, SalesInvoice)
-    totals = ("net_amount", "tax_amount", "gross_amount")
-    if any(getattr(held, f) != getattr(record, f) for f in totals):
-        planner.reject(
-            FLOW,
-            source,
-            "key",
-            f"Sage 100 already holds invoice {record.key} with other totals"
-            f" (gross {held.gross_amount}, here {record.gross_amount}): not written twice",
-        )
 
 
 def map_invoice(
