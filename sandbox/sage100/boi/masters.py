@@ -10,7 +10,18 @@ from typing import Any, ClassVar
 from sandbox.sage100.boi.objects import _BusinessObject
 
 
-class AR_Customer_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
+class _DividedMaster(_BusinessObject):
+    """A customer or vendor: its key starts with a two-digit division (AR or AP)."""
+
+    def _check_key(self) -> str | None:
+        column = self.KEY[0]
+        division = self._key_values[column]
+        if not (division.isdigit() and len(division) == 2):
+            return f"The {column} {division} is invalid; divisions are two digits."
+        return None
+
+
+class AR_Customer_bus(_DividedMaster):  # noqa: N801 (Sage's own class name)
     TABLE = "AR_Customer"
     KEY = ("ARDivisionNo", "CustomerNo")
     REQUIRED = ("CustomerName", "TermsCode")
@@ -20,14 +31,8 @@ class AR_Customer_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
     def _defaults(self) -> dict[str, Any]:
         return {"CustomerStatus": "A", "DateEstablished": self.session.today().isoformat()}
 
-    def _check_key(self) -> str | None:
-        division = self._key_values["ARDivisionNo"]
-        if not (division.isdigit() and len(division) == 2):
-            return f"The ARDivisionNo {division} is invalid; divisions are two digits."
-        return None
 
-
-class AP_Vendor_bus(_BusinessObject):  # noqa: N801 (Sage's own class name)
+class AP_Vendor_bus(_DividedMaster):  # noqa: N801 (Sage's own class name)
     TABLE = "AP_Vendor"
     KEY = ("APDivisionNo", "VendorNo")
     REQUIRED = ("VendorName", "TermsCode")

@@ -92,6 +92,23 @@ def test_a_numeric_column_refuses_text(new_object: NewObject) -> None:
     assert customer.sLastErrorMsg == "The CreditLimit must be numeric: 'lots'."
 
 
+@pytest.mark.parametrize(
+    ("bus", "division", "number"),
+    [
+        ("AR_Customer_bus", "ARDivisionNo", "CustomerNo"),
+        ("AP_Vendor_bus", "APDivisionNo", "VendorNo"),
+    ],
+)
+def test_a_division_is_two_digits(
+    new_object: NewObject, bus: str, division: str, number: str
+) -> None:
+    master = new_object(bus)
+    assert master.nSetKeyValue(f"{division}$", "1") == 1
+    assert master.nSetKeyValue(f"{number}$", "ACME") == 1
+    assert master.nSetKey() == 0
+    assert master.sLastErrorMsg == f"The {division} 1 is invalid; divisions are two digits."
+
+
 def test_a_customer_needs_terms(new_object: NewObject) -> None:
     customer = new_customer(new_object)
     customer.nSetValue("CustomerName$", "Acme")
