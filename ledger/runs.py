@@ -32,12 +32,9 @@ def finish_run(
     counts: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    with conn.transaction():
-        conn.execute(
-            "INSERT INTO ledger.sync_run_end (run_id, status, counts, error)"
-            " VALUES (%s, %s, %s, %s)",
-            (run_id, status, Jsonb(counts or {}), error),
-        )
+    """Ends a run that must still be open: ending one twice is a bug of the caller."""
+    if not end_run(conn, run_id, status, counts, error):
+        raise ValueError(f"sync run {run_id} has ended already")
 
 
 def end_run(

@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+import pytest
 
 from canonical import Customer
-from ledger import NewVersion, append_versions, current, history, start_run
+from ledger import NewVersion, append_versions, current, finish_run, history, start_run
+from ledger.runs import end_run
 
 
 def test_first_observation_is_version_one(conn: psycopg.Connection[Any]) -> None:
@@ -180,3 +182,15 @@ def test_a_batch_beyond_every_stored_key_starts_new_records(
 
     assert result.appended == 7
     assert {v for _, _, _, v in result.appended_keys} == {1}
+
+
+def test_a_run_is_finished_once_and_ended_idempotently(conn: psycopg.Connection[Any]) -> None:
+    run_id = start_run(conn, "test")
+    finish_run(conn, run_id, counts={"versions": 1})
+    with pytest.raises(ValueError, match=f"sync run {run_id} has ended already"):
+        finish_run(conn, run_id)
+    assert end_run(conn, run_id, "failed") is False
+    ended = conn.execute(
+        "SELECT status, counts FROM ledger.sync_run_end WHERE run_id = %s", (run_id,)
+    ).fetchall()
+    assert ended == [("succeeded", {"versions": 1})]
