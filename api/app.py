@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from api.database import Database
+from api.hot_reads import HotReads
 from api.metrics import ApiMetrics
 from api.openapi import custom_openapi
 from api.problems import install_problem_handlers
@@ -92,6 +93,7 @@ def create_app(
     )
     app.state.metrics = ApiMetrics(pool)
     install_problem_handlers(app)
+    app.add_middleware(HotReads, state=app.state)  # inside the latency histogram
     app.state.metrics.install(app)
     for router in (
         reconciliation.router, review.router, operations.router, system.router, webhooks.router,
