@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from api.database import Database
+from api.hot_reads import HotReads
 from api.metrics import ApiMetrics
 from api.openapi import custom_openapi
 from api.problems import install_problem_handlers
@@ -54,18 +55,27 @@ def create_app(
         name="ledgerbridge-api",
     )
 
-    database = Database(pool)
+    reads: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=pool_size or chosen.pool_size,
+        kwargs={"autocommit": True},
+        open=False,
+        timeout=10,
+        name="ledgerbridge-api-reads",
+    )
+    database = Database(pool, reads)
     tokens = TokenCache(database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool.open(wait=False)
-        database.open()
+        await database.open()
         try:
             yield
         finally:
             tokens.close()
-            database.close()
+            await database.close()
             pool.close()
 
     app = FastAPI(
@@ -83,6 +93,7 @@ def create_app(
     )
     app.state.metrics = ApiMetrics(pool)
     install_problem_handlers(app)
+    app.add_middleware(HotReads, state=app.state)  # inside the latency histogram
     app.state.metrics.install(app)
     for router in (
         reconciliation.router, review.router, operations.router, system.router, webhooks.router,

@@ -1,17 +1,19 @@
-"""The API's blocking database work: a pooled connection per piece of work (`pooled`), run
-in worker threads as many as the pool has connections, with requests past the pool's size
-waiting on the event loop for a slot (`Database`)."""
+"""The API's database work: the hot reads (the unmatched listing, a record's audit,
+`/health`) on the event loop, on psycopg's async connections in autocommit (`Database.read`);
+the rest, blocking, on a pooled connection per piece of work (`pooled`), run in worker
+threads as many as the pool has connections, with requests past the pool's size waiting on
+the event loop for a slot (`Database.run`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -42,23 +44,40 @@ def pooled(
 
 
 class Database:
-    """The pool and what blocking work on it runs through: as many worker threads as the
-    pool has connections, and as many slots, taken on the event loop in turn, so a request
-    past the pool's size waits on the loop, not in a thread."""
+    """The pools and what work on them runs through. Blocking work: as many worker threads
+    as the pool has connections, and as many slots, taken on the event loop in turn, so a
+    request past the pool's size waits on the loop, not in a thread. Reads on the event
+    loop: an async pool of as many connections, in autocommit (each statement its own
+    snapshot of the append-only ledger), waited for on the loop."""
 
-    def __init__(self, pool: ConnectionPool[Any]) -> None:
+    def __init__(self, pool: ConnectionPool[Any], reads: AsyncConnectionPool[Any]) -> None:
         self.pool = pool
+        self.reads = reads
         self._threads: ThreadPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
 
-    def open(self) -> None:
-        """Starts the threads and the slots (on the loop that serves the requests)."""
+    async def open(self) -> None:
+        """Starts the threads, the slots and the async pool (on the loop that serves the
+        requests)."""
         self._threads = ThreadPoolExecutor(self.pool.max_size, thread_name_prefix="api-db")
         self._slots = asyncio.Semaphore(self.pool.max_size)
+        await self.reads.open(wait=False)
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        await self.reads.close()
         if self._threads is not None:
             self._threads.shutdown(wait=True)
+
+    async def read(
+        self,
+        work: Callable[Concatenate[psycopg.AsyncConnection[Any], P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """`await work(connection, ...)` on a connection of the async pool, on the event
+        loop: no thread, no transaction (the pool's connections are in autocommit)."""
+        async with self.reads.connection() as conn:
+            return await work(conn, *args, **kwargs)
 
     async def run(self, work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`work(...)` in a worker thread, once a slot is free."""

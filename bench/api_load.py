@@ -258,29 +258,27 @@ def explain(url: str, deep_key: list[str], audited: str) -> None:
     with psycopg.connect(url) as conn:
         run = conn.execute(query("latest_run"), {"kind": "reconcile"}).fetchone()
         assert run is not None
-        page = {"run_id": run[0], "system": None, "entities": None, "counterparty": None,
-                "currency": None, "min_amount": None, "max_amount": None, "date_from": None,
-                "date_to": None, "limit": 51, "today": date.today()}  # fmt: skip
+        filters = {"system": None, "entities": None, "counterparty": None, "currency": None,
+                   "min_amount": None, "max_amount": None, "date_from": None,
+                   "date_to": None, "today": date.today()}  # fmt: skip
+        page = {**filters, "kind": "reconcile", "limit": 50}
+        audit = {"system": "sage100", "entity": "customer", "key": audited,
+                 "source_pattern": f"%:sage100:customer:{audited}:v%",
+                 "subject": '{"records": [{"system": "sage100", "entity": "customer",'
+                            f' "key": "{audited}"}}]}}'}  # fmt: skip
         plans = {
-            "latest reconcile run": (query("latest_run"), {"kind": "reconcile"}),
-            "unmatched, first page": (query("unmatched_page"),
-                                      {**page, "after_system": "", "after_entity": "",
-                                       "after_key": ""}),
+            "unmatched, first page (the run, the items, the newest match decision)": (
+                query("unmatched_page"),
+                {**page, "first": True, "after_system": "", "after_entity": "", "after_key": ""}),
             "unmatched, deep cursor": (query("unmatched_page"),
-                                       {**page, "after_system": deep_key[0],
+                                       {**page, "first": False, "after_system": deep_key[0],
                                         "after_entity": deep_key[1], "after_key": deep_key[2]}),
-            "unmatched totals (first page only)": (query("unmatched_totals"), page),
-            "audit: the record's versions": (
-                "SELECT * FROM ledger.record_version WHERE system = 'sage100'::ledger.system"
-                " AND entity = 'customer'::ledger.entity AND native_key = %(key)s ORDER BY version",
-                {"key": audited}),
-            "audit: writes": (query("writes_of_record"),
-                              {"system": "sage100", "entity": "customer", "key": audited,
-                               "source_pattern": f"%:sage100:customer:{audited}:v%"}),
-            "audit: decisions": ("SELECT * FROM ledger.decision WHERE subject @> %(s)s::jsonb",
-                                 {"s": '{"records": [{"system": "sage100", "entity": "customer",'
-                                       f' "key": "{audited}"}}]}}'}),
-            "health: streams": (query("stream_status"), {}),
+            "unmatched totals (first page only, until a new run or match decision)": (
+                query("unmatched_totals"), {**filters, "run_id": run[0]}),
+            "audit: the versions, writes and decisions": (query("record_audit"), audit),
+            "health: the clock, the streams, the queue's tables": (
+                query("health"), {"schemas": ["procrastinate", "public"],
+                                  "names": ["procrastinate_workers", "procrastinate_jobs"]}),
         }  # fmt: skip
         for title, (sql, params) in plans.items():
             print(f"\n-- {title}")

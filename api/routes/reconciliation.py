@@ -5,38 +5,57 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
-from api.auth import Reader, Reviewer
+from api.auth import Caller, Reader, Reviewer
 from api.routes.common import DEFAULT, Cursor, Limit, problems
 from api.routes.decisions import add_decision_route
 from api.services import matches, unmatched
 from api.services.decisions import DecisionOut
+from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
+JSON = "application/json"
+
+
+class UnmatchedQuery(BaseModel):
+    """The listing's query parameters: the filters (each optional), the cursor, the limit."""
+
+    system: str | None = Field(default=None, max_length=40)
+    kind: unmatched.ItemKind | None = None
+    counterparty: str | None = Field(default=None, max_length=300)
+    currency: str | None = Field(default=None, min_length=3, max_length=3)
+    age_bucket: unmatched.AgeBucket | None = None
+    min_amount: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=20)
+    max_amount: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=20)
+    cursor: str | None = Field(
+        default=None, description="Opaque: the `next_cursor` of the page before.", max_length=2000
+    )
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
+
+    def filters(self) -> unmatched.UnmatchedFilters:
+        """The filters, validated already (by this model's stricter fields)."""
+        return unmatched.UnmatchedFilters.model_construct(
+            system=self.system, kind=self.kind, counterparty=self.counterparty,
+            currency=self.currency, age_bucket=self.age_bucket, min_amount=self.min_amount,
+            max_amount=self.max_amount,
+        )  # fmt: skip
+
+
+async def unmatched_page(caller: Caller, asked: UnmatchedQuery) -> bytes:
+    """The page as JSON (served by the route, and ahead of it by `api.hot_reads`)."""
+    return await caller.read(
+        unmatched.read_unmatched_page, asked.filters(), asked.cursor, asked.limit
+    )
 
 
 @router.get("/unmatched", response_model=unmatched.UnmatchedPage, responses=problems(403))
-async def list_unmatched(
-    caller: Reader,
-    system: Annotated[str | None, Query(max_length=40)] = None,
-    kind: unmatched.ItemKind | None = None,
-    counterparty: Annotated[str | None, Query(max_length=300)] = None,
-    currency: Annotated[str | None, Query(min_length=3, max_length=3)] = None,
-    age_bucket: unmatched.AgeBucket | None = None,
-    min_amount: Annotated[Decimal | None, Query(allow_inf_nan=False, max_digits=20)] = None,
-    max_amount: Annotated[Decimal | None, Query(allow_inf_nan=False, max_digits=20)] = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT,
-) -> unmatched.UnmatchedPage:
+async def list_unmatched(caller: Reader, asked: Annotated[UnmatchedQuery, Query()]) -> Response:
     """Open invoices and unallocated payments left by the newest reconcile run (less those
     matched by a person since), in (system, entity, key) order; totals by currency on the
     first page."""
-    filters = unmatched.UnmatchedFilters(
-        system=system, kind=kind, counterparty=counterparty, currency=currency,
-        age_bucket=age_bucket, min_amount=min_amount, max_amount=max_amount,
-    )  # fmt: skip
-    return await caller.run(unmatched.list_unmatched, filters, cursor, limit)
+    return Response(await unmatched_page(caller, asked), media_type=JSON)
 
 
 @router.get(

@@ -8,12 +8,11 @@ from typing import Any
 import psycopg
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from psycopg_pool import ConnectionPool
 
 from api.auth import Reader
-from api.database import pooled
+from api.database import Database
 from api.routes.common import problems
-from api.services.health import HealthOut, down, health
+from api.services.health import HealthOut, down, read_health
 
 router = APIRouter(tags=["system"])
 log = logging.getLogger("api")
@@ -27,20 +26,21 @@ JSON = "application/json"
 async def get_health(request: Request) -> Response:
     """The database, both systems (their streams' last polls) and the workers' heartbeat.
     200 while the database answers (status ok or degraded), else 503."""
-    found = await request.app.state.database.run(_health, request.app.state.pool)
-    if found is None:
-        return Response(down().model_dump_json(), status_code=503, media_type=JSON)
-    return Response(found.model_dump_json(), media_type=JSON)
+    status, body = await health_answer(request.app.state.database)
+    return Response(body, status_code=status, media_type=JSON)
 
 
-def _health(pool: ConnectionPool[Any]) -> HealthOut | None:
-    """Health read on a pooled connection; None when the database does not answer."""
+async def health_answer(database: Database) -> tuple[int, bytes]:
+    """`/health`'s status and body (served by the route, and ahead of it by
+    `api.hot_reads`): read on a connection of the async pool, on the event loop
+    (autocommit: no BEGIN and COMMIT); 503 when the database does not answer."""
     try:
-        with pooled(pool, autocommit=True, timeout=3) as conn:  # no BEGIN and COMMIT
-            return health(conn)
+        async with database.reads.connection(timeout=3) as conn:
+            found = await read_health(conn)
     except Exception as error:
         log.warning("health: the database did not answer", extra={"error": type(error).__name__})
-        return None
+        return 503, down().model_dump_json().encode()
+    return 200, found.model_dump_json().encode()
 
 
 @router.get(

@@ -4,23 +4,21 @@ it; and the state of everything as of any past instant, a page at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
+import json
 from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut
 from api.services.errors import InvalidRequest, NotFound
 from api.services.pages import Listing, Page, check_limit
 from api.services.sql import query
-from canonical import ENTITIES, SYSTEMS
-from ledger import field_changes, history
-from ledger.decisions import decisions_on_record
+from canonical import ENTITIES, SYSTEMS, canonical_json
+from ledger import field_changes
+from ledger.decisions import record_ref
 
 
 class FieldChangeOut(BaseModel):
@@ -80,57 +78,55 @@ class AsOfPage(Page[AsOfRecord]):
 
 
 def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: str) -> AuditOut:
+    """One record's versions with their field diffs, the writes it caused and those made
+    onto it, and the decisions taken on it."""
+    row = conn.execute(query("record_audit"), _audit_parameters(system, entity, key)).fetchone()
+    return _audit_of(row, system, entity, key)
+
+
+async def read_record_audit(
+    conn: psycopg.AsyncConnection[Any], system: str, entity: str, key: str
+) -> bytes:
+    """`record_audit` on an async connection (the JSON API's), as JSON: one query."""
+    found = await conn.execute(query("record_audit"), _audit_parameters(system, entity, key))
+    return _audit_of(await found.fetchone(), system, entity, key).model_dump_json().encode()
+
+
+def _audit_parameters(system: str, entity: str, key: str) -> dict[str, Any]:
     if entity not in ENTITIES:
         raise InvalidRequest(
             f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}", field="entity"
         )
     if system not in SYSTEMS:
         raise InvalidRequest(f"unknown system {system!r}", field="system")
-    with _one_snapshot(conn):
-        return _audit(conn, system, entity, key)
+    return {
+        "system": system, "entity": entity, "key": key,
+        "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%",
+        "subject": Jsonb({"records": [record_ref(system, entity, key)]}, canonical_json),
+    }  # fmt: skip
 
 
-@contextmanager
-def _one_snapshot(conn: psycopg.Connection[Any]) -> Iterator[None]:
-    """The versions, writes and decisions of an audit read as of one moment: on a
-    connection in autocommit (the JSON API's GETs), one read-only repeatable-read
-    transaction; inside a caller's transaction, that transaction as it is."""
-    if not conn.autocommit:
-        yield
-        return
-    with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
-
-
-def _audit(conn: psycopg.Connection[Any], system: str, entity: str, key: str) -> AuditOut:
-    versions = history(conn, system, entity, key)
+def _audit_of(row: Any, system: str, entity: str, key: str) -> AuditOut:
+    """The audit from the row `record_audit` read: the versions' field diffs worked out."""
+    versions = json.loads(row[0])
     if not versions:
         raise NotFound(f"no versions of {system} {entity} {key!r} in the ledger", field="key")
-    shown = []
     before: dict[str, Any] | None = None
-    for stored in versions:
-        changes = [
+    for version in versions:
+        version["changes"] = [
             FieldChangeOut(
                 field=c.field,
                 kind=c.kind,
                 before=None if c.kind == "added" else c.before,
                 after=None if c.kind == "removed" else c.after,
             )
-            for c in field_changes(before, stored.payload)
+            for c in field_changes(before, version["payload"])
         ]
-        shown.append(VersionOut.model_validate({**asdict(stored), "changes": changes}))
-        before = stored.payload
-    with conn.cursor(row_factory=class_row(WriteOut)) as cur:
-        writes = cur.execute(
-            query("writes_of_record"),
-            {"system": system, "entity": entity, "key": key,
-             "source_pattern": f"%:{system}:{entity}:{_like(key)}:v%"},
-        ).fetchall()  # fmt: skip
-    decisions = [DecisionOut.of(d) for d in decisions_on_record(conn, system, entity, key)]
-    return AuditOut(
-        system=system, entity=entity, key=key, versions=shown, writes=writes, decisions=decisions
-    )
+        before = version["payload"]
+    return AuditOut.model_validate({
+        "system": system, "entity": entity, "key": key, "versions": versions,
+        "writes": json.loads(row[1]), "decisions": json.loads(row[2]),
+    })  # fmt: skip
 
 
 def _like(text: str) -> str:

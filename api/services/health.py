@@ -4,6 +4,7 @@ each system is (from the poll runs in the ledger), the workers' heartbeats (proc
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from typing import Any, Literal
@@ -57,19 +58,26 @@ def stream_statuses(
     """Each stream's last poll and its lag at `now` (the database's clock when not given)."""
     if now is None:
         now = _clock(conn)
-    return [
-        StreamStatus(
-            stream=f"{system}:{entity}",
-            last_status=status,
-            last_finished_at=finished,
-            last_success_at=ok,
-            lag_seconds=(now - ok).total_seconds() if ok else None,
-            error=error,
-        )
-        for system, entity, status, finished, error, ok in conn.execute(
-            query("stream_status")
-        ).fetchall()
-    ]
+    return [_stream(now, *row) for row in conn.execute(query("stream_status")).fetchall()]
+
+
+def _stream(
+    now: datetime,
+    system: str,
+    entity: str,
+    status: str | None,
+    finished: datetime | None,
+    error: str | None,
+    ok: datetime | None,
+) -> StreamStatus:
+    return StreamStatus(
+        stream=f"{system}:{entity}",
+        last_status=status,
+        last_finished_at=finished,
+        last_success_at=ok,
+        lag_seconds=(now - ok).total_seconds() if ok else None,
+        error=error,
+    )
 
 
 def _clock(conn: psycopg.Connection[Any]) -> datetime:
@@ -82,39 +90,53 @@ def _clock(conn: psycopg.Connection[Any]) -> datetime:
 QUEUE_SCHEMAS = ("procrastinate", "public")
 """Where the workers' job queue may live: its own schema (migration 0003), else public."""
 QUEUE_TABLES = ("procrastinate_workers", "procrastinate_jobs")
+QUEUE = {"schemas": list(QUEUE_SCHEMAS), "names": list(QUEUE_TABLES)}
 
 
 def _queue_tables(conn: psycopg.Connection[Any]) -> dict[str, str | None]:
     """The job queue's tables, schema-qualified, when they are there and this login may
     read them (a deployment may keep the workers' tables from the API); else None. One
     query for both."""
-    rows = conn.execute(
-        "SELECT t.name, (SELECT q FROM unnest(%(schemas)s::text[]) WITH ORDINALITY AS s(schema, i)"
-        "   CROSS JOIN LATERAL (SELECT s.schema || '.' || t.name AS q) AS x"
-        "   WHERE CASE WHEN to_regclass(q) IS NOT NULL THEN has_table_privilege(q, 'SELECT') END"
-        "   ORDER BY i LIMIT 1)"
-        " FROM unnest(%(names)s::text[]) AS t(name)",
-        {"schemas": list(QUEUE_SCHEMAS), "names": list(QUEUE_TABLES)},
-    ).fetchall()
-    return dict(rows)
+    return dict(conn.execute(query("queue_tables"), QUEUE).fetchall())
 
 
-def worker_health(conn: psycopg.Connection[Any]) -> WorkerHealth:
-    tables = _queue_tables(conn)
+async def read_health(conn: psycopg.AsyncConnection[Any]) -> HealthOut:
+    """The database (it answered, and how fast), each system (its streams' last polls),
+    the workers: two queries on an async connection (one when the job queue's tables are
+    not readable)."""
+    started = time.perf_counter()
+    found = await (await conn.execute(query("health"), QUEUE)).fetchone()
+    assert found is not None
+    database = DatabaseHealth(
+        status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2)
+    )
+    now, streams, tables = found[0], json.loads(found[1]), json.loads(found[2])
     workers_table, jobs_table = tables["procrastinate_workers"], tables["procrastinate_jobs"]
-    if workers_table is None or jobs_table is None:
-        return WorkerHealth(status="unknown", workers=0)
-    row = conn.execute(
-        "SELECT count(*) FILTER (WHERE last_heartbeat > now() - make_interval(secs => %s)),"
-        f" max(last_heartbeat), (SELECT count(*) FROM {jobs_table} WHERE status = 'todo')"
-        f" FROM {workers_table}",
-        (STALE_WORKER_SECONDS,),
-    ).fetchone()
-    assert row is not None
-    workers, last, queued = row
-    return WorkerHealth(
-        status="ok" if workers else "down", workers=workers, last_heartbeat=last,
-        queued_jobs=queued,
+    worker = WorkerHealth(status="unknown", workers=0)
+    if workers_table is not None and jobs_table is not None:
+        heartbeats = await conn.execute(
+            "SELECT count(*) FILTER (WHERE last_heartbeat > now() - make_interval(secs => %s)),"
+            f" max(last_heartbeat), (SELECT count(*) FROM {jobs_table} WHERE status = 'todo')"
+            f" FROM {workers_table}",
+            (STALE_WORKER_SECONDS,),
+        )
+        row = await heartbeats.fetchone()
+        assert row is not None
+        workers, last, queued = row
+        worker = WorkerHealth(
+            status="ok" if workers else "down", workers=workers, last_heartbeat=last,
+            queued_jobs=queued,
+        )  # fmt: skip
+    return _health(database, [_stream_of(now, stream) for stream in streams], worker)
+
+
+def _stream_of(now: datetime, row: dict[str, Any]) -> StreamStatus:
+    """A stream's status from a row of `stream_status` as JSON."""
+    ok = row["last_success_at"]
+    return _stream(
+        now, row["system"], row["entity"], row["last_status"],
+        row["last_finished_at"] and datetime.fromisoformat(row["last_finished_at"]),
+        row["error"], ok and datetime.fromisoformat(ok),
     )  # fmt: skip
 
 
@@ -131,19 +153,14 @@ def _system(streams: list[StreamStatus]) -> SystemHealth:
     return SystemHealth(status=status, streams=streams)
 
 
-def health(conn: psycopg.Connection[Any]) -> HealthOut:
-    """The database (it answered), each system (its streams' last polls), the workers."""
-    started = time.perf_counter()
-    now = _clock(conn)
-    database = DatabaseHealth(
-        status="ok", latency_ms=round((time.perf_counter() - started) * 1000, 2)
-    )
-    streams = stream_statuses(conn, now)
+def _health(
+    database: DatabaseHealth, streams: list[StreamStatus], worker: WorkerHealth
+) -> HealthOut:
+    """Each system's health from its streams', and the whole's from its parts'."""
     systems = {
         system: _system([s for s in streams if s.stream.startswith(f"{system}:")])
         for system in BOOKS
     }
-    worker = worker_health(conn)
     parts = [database.status, worker.status, *(s.status for s in systems.values())]
     overall: Status = "ok"
     if any(p in ("down", "degraded") for p in parts):

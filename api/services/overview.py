@@ -50,7 +50,7 @@ def unmatched_by_system_and_age(
     if run is None:
         return None, [], []
     day = today or datetime.now(UTC).date()
-    rows = _total_rows(conn, _parameters(UnmatchedFilters(), run.run_id, day))
+    rows = _total_rows(conn, run.run_id, _parameters(UnmatchedFilters(), day))
     return (
         run,
         _merge(rows, by=("currency",)),

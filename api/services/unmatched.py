@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any, Literal
 
+import orjson
 import psycopg
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import Listing, Page
+from api.services.pages import Page, check_limit, decode_cursor, encode_cursor
 from api.services.sql import query
+from api.services.steps import Query, Steps, run_steps, run_steps_async
 
 AgeBucket = Literal["0-30", "31-60", "61-90", "90+"]
 AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
@@ -27,7 +27,8 @@ AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
     "61-90": (61, 90),
     "90+": (91, None),
 }
-"""Days since the item's date (issue date, or payment date), both ends included."""
+"""Days since the item's date (issue date, or payment date), both ends included; an item
+dated in the future is as young as it gets (`unmatched_page` ages the items so)."""
 ItemKind = Literal["invoice", "payment", "sales_invoice", "purchase_invoice"]
 KIND_ENTITIES = {
     "invoice": ["sales_invoice", "purchase_invoice"],
@@ -94,15 +95,8 @@ class UnmatchedSummary(BaseModel):
     by_age: list[UnmatchedTotal]
 
 
-def age_of(item_date: date, today: date) -> tuple[int, str]:
-    days = (today - item_date).days
-    for bucket, (low, high) in AGE_BUCKETS.items():
-        if days >= low and (high is None or days <= high):
-            return days, bucket
-    return days, "0-30"  # dated in the future: as young as it gets
-
-
-def _parameters(filters: UnmatchedFilters, run_id: int, today: date) -> dict[str, Any]:
+def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
+    """The filters as the queries' parameters (an age bucket as a range of dates)."""
     if (
         filters.min_amount is not None
         and filters.max_amount is not None
@@ -115,7 +109,6 @@ def _parameters(filters: UnmatchedFilters, run_id: int, today: date) -> dict[str
         date_to = today - timedelta(days=low)
         date_from = None if high is None else today - timedelta(days=high)
     return {
-        "run_id": run_id,
         "system": filters.system,
         "entities": KIND_ENTITIES[filters.kind] if filters.kind else None,
         "counterparty": filters.counterparty,
@@ -128,21 +121,44 @@ def _parameters(filters: UnmatchedFilters, run_id: int, today: date) -> dict[str
     }
 
 
-def _item(row: Any, day: date | None = None) -> UnmatchedItemOut:
-    """An unmatched item, aged on `day` (today when not given)."""
-    days, bucket = age_of(row[7], day or datetime.now(UTC).date())
-    return UnmatchedItemOut(
-        system=row[0], entity=row[1], key=row[2], counterparty=row[3], currency=row[4],
-        amount=row[5], amount_open=row[6], date=row[7], age_days=days,
-        age_bucket=bucket,  # type: ignore[arg-type]
-        reference=row[8],
-    )  # fmt: skip
+LISTING = "unmatched"
+START = {"after_system": "", "after_entity": "", "after_key": ""}
+"""Before the smallest (system, entity, key)."""
 
 
-UNMATCHED = Listing(
-    "unmatched", "unmatched_page", {"after_system": "", "after_entity": "", "after_key": ""},
-    _item,
-)  # fmt: skip
+def _page_parameters(
+    filters: UnmatchedFilters, cursor: str | None, limit: int, today: date | None
+) -> dict[str, Any]:
+    """The parameters of `unmatched_page` for the page after `cursor` (the first without)."""
+    check_limit(limit)
+    key = decode_cursor(LISTING, cursor, len(START))
+    after = START if key is None else dict(zip(START, key, strict=True))
+    day = today or datetime.now(UTC).date()
+    return {
+        **_parameters(filters, day), **after, "kind": "reconcile", "limit": limit,
+        "first": key is None,
+    }  # fmt: skip
+
+
+def _page_json(row: Any, params: dict[str, Any], totals: list[UnmatchedTotal] | None) -> bytes:
+    """The page (an `UnmatchedPage`) as JSON, from the row `unmatched_page` read and the
+    totals of a first page: the items are JSON already, as PostgreSQL made them."""
+    if row is None:  # no run yet
+        return (
+            UnmatchedPage(items=[], run=None, totals=[] if params["first"] else None)
+            .model_dump_json()
+            .encode()
+        )
+    run = RunRef(run_id=row[0], started_at=row[1], finished_at=row[2])
+    next_cursor = None if row[5] is None else encode_cursor(LISTING, row[5])
+    merged = None if totals is None else _merge(totals, by=("currency",))
+    return b"".join((
+        b'{"items":', row[4].encode(), b',"next_cursor":', orjson.dumps(next_cursor),
+        b',"run":', run.model_dump_json().encode(), b',"totals":', TOTALS.dump_json(merged), b"}",
+    ))  # fmt: skip
+
+
+TOTALS: TypeAdapter[list[UnmatchedTotal] | None] = TypeAdapter(list[UnmatchedTotal] | None)
 
 
 def list_unmatched(
@@ -153,18 +169,37 @@ def list_unmatched(
     today: date | None = None,
 ) -> UnmatchedPage:
     """One page of unmatched items in (system, entity, key) order; totals on the first."""
-    after = UNMATCHED.after(cursor, limit)
-    run = latest_run(conn)
-    if run is None:
-        return UnmatchedPage(items=[], run=None, totals=[] if cursor is None else None)
-    day = today or datetime.now(UTC).date()
-    params = _parameters(filters, run.run_id, day)
-    aged_on_day = replace(UNMATCHED, build=partial(_item, day=day))
-    items, next_cursor = aged_on_day.read(conn, after, limit, **params)
+    steps = _page_steps(conn.info, filters, cursor, limit, today)
+    return UnmatchedPage.model_validate_json(run_steps(conn, steps))
+
+
+async def read_unmatched_page(
+    conn: psycopg.AsyncConnection[Any], filters: UnmatchedFilters, cursor: str | None, limit: int
+) -> bytes:
+    """`list_unmatched`'s page as JSON, on an async connection (the JSON API's listing)."""
+    return await run_steps_async(conn, _page_steps(conn.info, filters, cursor, limit, None))
+
+
+def _page_steps(
+    info: psycopg.ConnectionInfo,
+    filters: UnmatchedFilters,
+    cursor: str | None,
+    limit: int,
+    today: date | None,
+) -> Steps[bytes]:
+    """The page as JSON, read in one query (two on a first page whose totals are not
+    kept yet)."""
+    params = _page_parameters(filters, cursor, limit, today)
+    rows = yield Query(query("unmatched_page"), params)
+    row = rows[0] if rows else None
     totals = None
-    if cursor is None:
-        totals = _merge(_total_rows(conn, params), by=("currency",))
-    return UnmatchedPage(items=items, next_cursor=next_cursor, run=run, totals=totals)
+    if row is not None and params["first"]:
+        key = _totals_key(info, row[3], row[0], params)
+        totals = _kept_totals(key)
+        if totals is None:
+            found = yield Query(query("unmatched_totals"), {**params, "run_id": row[0]})
+            totals = _keep_totals(key, found)
+    return _page_json(row, params, totals)
 
 
 def unmatched_summary(
@@ -177,7 +212,7 @@ def unmatched_summary(
     if run is None:
         return UnmatchedSummary(run=None, by_currency=[], by_system=[], by_age=[])
     day = today or datetime.now(UTC).date()
-    rows = _total_rows(conn, _parameters(filters or UnmatchedFilters(), run.run_id, day))
+    rows = _total_rows(conn, run.run_id, _parameters(filters or UnmatchedFilters(), day))
     return UnmatchedSummary(
         run=run,
         by_currency=_merge(rows, by=("currency",)),
@@ -192,29 +227,52 @@ _totals_lock = threading.Lock()
 """Totals already summed, by database, run, newest match decision, filters and day: the
 ledger is append-only, so those determine the totals exactly (a new run or a new match
 decision is a new key). Spares summing a run's items on every first page."""
+TOTALS_FILTERS = (*_parameters(UnmatchedFilters(), date.min),)
+"""The parameters the totals depend on (beside the run): the filters and the day."""
 
 
-def _total_rows(conn: psycopg.Connection[Any], params: dict[str, Any]) -> list[UnmatchedTotal]:
-    newest = conn.execute(
-        "SELECT max(decision_id) FROM ledger.decision WHERE kind = 'match'"
-    ).fetchone()
-    where = (conn.info.host, conn.info.port, conn.info.dbname)
-    key = (where, newest[0] if newest else None, *sorted((k, str(v)) for k, v in params.items()))
+def _totals_key(
+    info: psycopg.ConnectionInfo, newest_decision: int | None, run_id: int, params: dict[str, Any]
+) -> tuple[Any, ...]:
+    where = (info.host, info.port, info.dbname)
+    return (where, newest_decision, run_id, *((k, str(params[k])) for k in TOTALS_FILTERS))
+
+
+def _kept_totals(key: tuple[Any, ...]) -> list[UnmatchedTotal] | None:
     with _totals_lock:
         kept = _totals.get(key)
         if kept is not None:
             _totals.move_to_end(key)
-    if kept is not None:
-        return [total.model_copy() for total in kept]
-    rows = [
+    return kept
+
+
+def _keep_totals(key: tuple[Any, ...], rows: list[Any]) -> list[UnmatchedTotal]:
+    """The totals `unmatched_totals` read, kept under `key`."""
+    totals = [
         UnmatchedTotal(currency=c, system=s, age_bucket=b, items=n, amount_open=amount)
-        for c, s, b, n, amount in conn.execute(query("unmatched_totals"), params).fetchall()
+        for c, s, b, n, amount in rows
     ]
     with _totals_lock:
-        _totals[key] = rows
+        _totals[key] = totals
         while len(_totals) > TOTALS_KEPT:
             _totals.popitem(last=False)
-    return [total.model_copy() for total in rows]
+    return totals
+
+
+def _total_rows(
+    conn: psycopg.Connection[Any], run_id: int, params: dict[str, Any]
+) -> list[UnmatchedTotal]:
+    """The totals of run `run_id`'s items under the filters, by currency, system and age
+    bucket (kept, until a new match decision)."""
+    newest = conn.execute(
+        "SELECT max(decision_id) FROM ledger.decision WHERE kind = 'match'"
+    ).fetchone()
+    key = _totals_key(conn.info, newest[0] if newest else None, run_id, params)
+    totals = _kept_totals(key)
+    if totals is None:
+        rows = conn.execute(query("unmatched_totals"), {**params, "run_id": run_id}).fetchall()
+        totals = _keep_totals(key, rows)
+    return totals
 
 
 def _merge(rows: list[UnmatchedTotal], by: tuple[str, ...]) -> list[UnmatchedTotal]:

@@ -15,7 +15,8 @@ WITH RECURSIVE streams (system, entity) AS (
         ORDER BY r.system, r.entity LIMIT 1
     ) AS next
 )
-SELECT s.system, s.entity, last.status, last.finished_at, last.error, ok.finished_at
+SELECT s.system, s.entity, last.status AS last_status, last.finished_at AS last_finished_at,
+       last.error, ok.finished_at AS last_success_at
 FROM streams AS s
 LEFT JOIN LATERAL (
     SELECT e.status, e.finished_at, e.error FROM ledger.sync_run AS r

@@ -1,7 +1,7 @@
 -- The filters of a run's unmatched items (each null for any), less those a person has
--- matched since: the WHERE conditions `unmatched_page` and `unmatched_totals` share.
-u.run_id = %(run_id)s
-  AND (%(system)s::text IS NULL OR u.system = %(system)s)
+-- matched since: the WHERE conditions `unmatched_page` and `unmatched_totals` share (after
+-- the run's own).
+(%(system)s::text IS NULL OR u.system = %(system)s)
   AND (%(entities)s::text[] IS NULL OR u.entity = ANY(%(entities)s))
   AND (%(counterparty)s::text IS NULL OR u.counterparty_key = %(counterparty)s)
   AND (%(currency)s::text IS NULL OR u.currency = %(currency)s)

@@ -6,7 +6,8 @@ SELECT u.currency, u.system,
             ELSE '90+' END AS age_bucket,
        count(*) AS items, sum(u.amount_open) AS amount_open
 FROM ledger.unmatched_item AS u
-WHERE
+WHERE u.run_id = %(run_id)s
+  AND
 -- include unmatched_filters
 GROUP BY 1, 2, 3
 ORDER BY 1, 2, 3
