@@ -41,6 +41,13 @@ def test_one_connection_serves_every_kind_of_request_in_turn(api_url: str) -> No
         assert client.get("/audit/kashflow/sales_invoice/10042", headers=auth("read")).is_success
 
 
+def test_a_scrape_on_one_connection_reads_the_ledger(api_url: str) -> None:
+    with TestClient(create_app(api_url, pool_size=1)) as client:
+        scraped = client.get("/metrics", headers=auth("read"))
+        assert scraped.status_code == 200
+        assert "ledgerbridge_ledger_up 1.0" in scraped.text
+
+
 def test_a_failed_decision_leaves_nothing_behind(api_url: str) -> None:
     with TestClient(create_app(api_url, pool_size=1)) as client:
         anomaly = client.get("/anomalies", headers=auth("read")).json()["items"][0]
