@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_gl, gl_reliability
 from matcher.frames import GL_LINE_SCHEMA
-from matcher.gl_suggest import FingerprintMismatch, GLSuggester, training_fingerprint
+from matcher.gl_suggest import (
+    ColdStartCheck,
+    FingerprintMismatch,
+    GLSuggester,
+    training_fingerprint,
+)
 from matcher.steps import GLConfig, GLFrames, gl_step
 from sandbox.datagen.gl import (
     NOMINAL_TO_SAGE,
@@ -171,6 +176,39 @@ def test_cold_start_calibration_comes_from_other_companies(
         probabilities = group.sort("rank")["probability"].to_list()
         assert probabilities == sorted(probabilities, reverse=True)
         assert sum(probabilities) <= 1 + 1e-9
+
+
+def test_a_company_less_sure_than_its_references_is_flagged(
+    no_history: tuple[GLSuggester, pl.DataFrame, pl.DataFrame], tmp_path: Path
+) -> None:
+    """Lines like the references' are within them; lines that name nothing (vague
+    descriptions, no nominal, a supplier never seen) are far less sure and flagged."""
+    learnt, _, later = no_history
+    references = [generate_gl_dataset(6_000, seed=seed).lines for seed in (101, 102)]
+    calibrated = copy.deepcopy(learnt).calibrate_cold_start(references)
+    usual = calibrated.cold_start_check(later)
+    assert len(usual.reference_sureness) == 2
+    assert not usual.beyond_references
+    vague = later.with_columns(
+        pl.lit("Sundries").alias("description"),
+        pl.lit("Nobody We Know Ltd").alias("counterparty"),
+        pl.lit(None, dtype=pl.Utf8).alias("nominal_code"),
+    )
+    unsure = calibrated.cold_start_check(vague)
+    assert unsure.sureness < usual.sureness
+    assert unsure.beyond_references
+    calibrated.save(tmp_path / "gl")
+    assert GLSuggester.load(tmp_path / "gl").cold_start_check(later) == usual
+    with pytest.raises(ValueError, match="calibration"):
+        learnt.cold_start_check(later)
+
+
+def test_the_check_allows_for_the_references_own_spread() -> None:
+    # 0.04 under the lowest reference, which is 0.05 below the other: within their spread
+    assert not ColdStartCheck(0.86, (0.90, 0.95)).beyond_references
+    assert ColdStartCheck(0.84, (0.90, 0.95)).beyond_references
+    assert ColdStartCheck(0.89, (0.90,)).beyond_references
+    assert not ColdStartCheck(0.5, ()).beyond_references
 
 
 def _overconfidence(suggester: GLSuggester, lines: pl.DataFrame) -> float:
