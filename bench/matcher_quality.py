@@ -322,9 +322,17 @@ def _gl_no_history_rows(
         generate_gl_dataset(scale.gl_lines, seed=seed + 1000 + i).lines
         for i in range(GL_REFERENCE_COMPANIES)
     ]
-    calibrated = learnt.calibrate_cold_start(references).suggest(recent, k=3)
+    calibrator = learnt.calibrate_cold_start(references)
+    calibrated = calibrator.suggest(recent, k=3)
     metrics = evaluate_gl(calibrated, truth)
     print(reliability_line(f"{scale.name}:{seed}", gl_reliability(calibrated, truth)), flush=True)
+    check = calibrator.cold_start_check(recent)
+    print(
+        f"# {scale.name}:{seed} gl_no_history cold_start_check: sureness {check.sureness:.3f},"
+        f" references {', '.join(f'{r:.3f}' for r in check.reference_sureness)},"
+        f" beyond_references {check.beyond_references}",
+        flush=True,
+    )
     return [
         *_metric_rows(scale.name, "gl_no_history", metrics, GL_METRICS, seconds),
         Row(
