@@ -69,7 +69,7 @@ def rank(
     descending = [down for _, down in RANK_ORDER]
     several = pl.col("n_members") > 1
     groups = keyed.filter(several).sort(
-        [*columns, "m_pay", "m_inv"], descending=[*descending, False, False]
+        [*columns, "m_pay", "m_inv"], descending=[*descending, False, False], maintain_order=True
     )
     ranked = (
         pl.concat(
@@ -80,7 +80,9 @@ def rank(
                 ),
             ]
         )
-        .sort([*columns, "tb_members"], descending=[*descending, False])
+        # Stable: a candidate the joins found and an equal one a search found (the same
+        # pair, the same evidence) tie on every key; the first found goes first, every run.
+        .sort([*columns, "tb_members"], descending=[*descending, False], maintain_order=True)
         .drop("tb_members")
         .with_row_index("cand", offset=offset)
     )
