@@ -127,7 +127,12 @@ def one_payer_key(
 
 def _payer() -> pl.Expr:
     """``payer``: the counterparty code ``cp`` and currency code ``cur`` as one key."""
-    return (pl.col("cp").cast(pl.UInt64) * pl.lit(1 << 32, dtype=pl.UInt64) + pl.col("cur")).alias(
+    return payer_code(pl.col("cp"), pl.col("cur"))
+
+
+def payer_code(counterparty: pl.Expr, currency: pl.Expr) -> pl.Expr:
+    """``payer``: a counterparty code and a currency code (UInt32 each) as one key."""
+    return (counterparty.cast(pl.UInt64) * pl.lit(1 << 32, dtype=pl.UInt64) + currency).alias(
         "payer"
     )
 

@@ -126,11 +126,11 @@ def _cents(frame: pl.DataFrame, column: str) -> pl.Expr:
 def _positive_by_id(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:
     """The rows of a positive amount (cents), the first of each id, sorted by id (so
     results do not depend on row order)."""
-    return (
-        frame.filter(pl.col("cents") > 0)
-        .unique(id_column, keep="first", maintain_order=True)
-        .sort(id_column)
-    )
+    # A stable sort keeps repeated ids in row order, so the first of each is the one
+    # after a different id: no hash table of the ids, and little work on sorted input.
+    ids = pl.col(id_column)
+    first = ids.ne_missing(ids.shift(1)) | (pl.int_range(pl.len()) == 0)
+    return frame.filter(pl.col("cents") > 0).sort(id_column, maintain_order=True).filter(first)
 
 
 def prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:

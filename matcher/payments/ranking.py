@@ -69,7 +69,7 @@ def rank(
     descending = [down for _, down in RANK_ORDER]
     several = pl.col("n_members") > 1
     groups = keyed.filter(several).sort(
-        [*columns, "m_pay", "m_inv"], descending=[*descending, False, False]
+        [*columns, "m_pay", "m_inv"], descending=[*descending, False, False], maintain_order=True
     )
     ranked = (
         pl.concat(
@@ -80,7 +80,9 @@ def rank(
                 ),
             ]
         )
-        .sort([*columns, "tb_members"], descending=[*descending, False])
+        # Stable: a candidate the joins found and an equal one a search found (the same
+        # pair, the same evidence) tie on every key; the first found goes first, every run.
+        .sort([*columns, "tb_members"], descending=[*descending, False], maintain_order=True)
         .drop("tb_members")
         .with_row_index("cand", offset=offset)
     )
@@ -106,7 +108,15 @@ def _rivalled(members: pl.DataFrame, side: str, margin: float) -> pl.Series:
     """Per member row: whether another candidate holding its ``side`` (payment or
     invoice) scores as a rival within ``margin`` of its candidate's score."""
     # A group may hold one payment (or invoice) several times: count each candidate once.
-    distinct = members.select("cand", "rival_score", side).unique(["cand", side])
+    # Only a group can: the member rows of one-pair candidates are distinct as they are.
+    alone = pl.Series(_once(members["cand"]))
+    columns = ["cand", "rival_score", side]
+    distinct = pl.concat(
+        [
+            members.filter(alone).select(columns),
+            members.filter(~alone).select(columns).unique(["cand", side]),
+        ]
+    )
     # ``side`` holds row numbers: the best, how many share it, the second best and the
     # count per payment (or invoice) are arrays indexed by them, not a group-by and a join.
     held = distinct[side].to_numpy()

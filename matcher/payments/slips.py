@@ -4,6 +4,7 @@ variants, and the mark on pairs whose reference is one slip from the invoice's n
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
@@ -153,19 +154,25 @@ def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame
 
 def fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     """Mark pairs whose reference number is one slip away from the invoice number."""
-    typed = pairs["ref_longest"].fill_null("").to_list()
-    numbers = pairs["num_key"].fill_null("").to_list()
-    distance = cpdist(typed, numbers, scorer=OSA.distance, workers=-1)
-    long_enough = (pl.col("ref_longest").str.len_chars() >= 3) & (
-        pl.col("num_key").str.len_chars() >= 3
+    typed, number = pl.col("ref_longest"), pl.col("num_key")
+    length_gap = typed.str.len_chars().cast(pl.Int64) - number.str.len_chars().cast(pl.Int64)
+    # Only these pairs can be one slip apart and not marked already: the distance of
+    # the others (named, slips found before, keys equal or too short) is never read.
+    open_question = (
+        ~pl.col("via_ref")
+        & ~pl.col("slip")
+        & (typed.str.len_chars() >= 3)
+        & (number.str.len_chars() >= 3)
+        & (typed != number)
+        & (length_gap.abs() <= 1)
+    ).fill_null(False)
+    rows = pairs.select(open_question.arg_true().alias("row")).to_series()
+    asked = pairs.select(typed, number).gather(rows)
+    distance = cpdist(
+        asked["ref_longest"].to_list(), asked["num_key"].to_list(), scorer=OSA.distance, workers=-1
     )
-    return (
-        pairs.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
-        .with_columns(
-            (
-                ~pl.col("via_ref")
-                & (((pl.col("distance") == 1) & long_enough.fill_null(False)) | pl.col("slip"))
-            ).alias("ref_fuzzy")
-        )
-        .drop("distance")
+    one_slip = np.zeros(pairs.height, dtype=bool)
+    one_slip[rows.to_numpy()] = np.asarray(distance) == 1
+    return pairs.with_columns(
+        (~pl.col("via_ref") & (pl.Series(one_slip) | pl.col("slip"))).alias("ref_fuzzy")
     )

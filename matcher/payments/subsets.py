@@ -11,7 +11,7 @@ import itertools
 
 import polars as pl
 
-from matcher.payments.amount_pairs import payer_invoices
+from matcher.payments.amount_pairs import payer_code, payer_invoices
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
 
@@ -86,36 +86,36 @@ def _leftovers(
     """Untouched payments of known payers and invoices with a balance left (under their
     counterparty, and under their parent too), of the counterparties and currencies
     both sides have, each capped to the most recent."""
+    # Counterparty and currency as one ``payer`` key: the joins and windows below then
+    # hash one integer column, not two.
     lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
         "pay",
-        pl.col("p_cp").alias("cp"),
-        pl.col("p_cur").alias("cur"),
+        payer_code(pl.col("p_cp"), pl.col("p_cur")),
         "cents",
         "p_day",
         "ref_numbers",
     )
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
-        "cp",
-        "cur",
+        payer_code(pl.col("cp"), pl.col("cur")),
         pl.col("remaining").alias("cents"),
         "issue_day",
         "due_day",
         "num_key",
     )
-    shared = lp.select("cp", "cur").unique().join(li.select("cp", "cur").unique(), on=["cp", "cur"])
+    shared = lp.select("payer").unique().join(li.select("payer").unique(), on="payer")
     # A counterparty with thousands of leftovers would make the pools below quadratic:
     # only its most recent `max_leftovers_per_counterparty` on each side are searched.
     cap = cfg.max_leftovers_per_counterparty
     lp = (
-        lp.join(shared, on=["cp", "cur"])
+        lp.join(shared, on="payer")
         .sort("p_day", "pay", descending=True)
-        .filter(pl.int_range(pl.len()).over("cp", "cur") < cap)
+        .filter(pl.int_range(pl.len()).over("payer") < cap)
     )
     li = (
-        li.join(shared, on=["cp", "cur"])
+        li.join(shared, on="payer")
         .sort("issue_day", "inv", descending=True)
-        .filter(pl.int_range(pl.len()).over("cp", "cur") < cap)
+        .filter(pl.int_range(pl.len()).over("payer") < cap)
     )
     return lp, li
 
@@ -124,8 +124,8 @@ def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
     """One payment, several invoices: the most recent invoices issued by its date, however
     late it is (a customer clearing old invoices at once is still paying them)."""
     return (
-        lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
-        .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
+        lp.select("pay", "payer", pl.col("cents").alias("target"), "p_day")
+        .join(li.select("inv", "payer", "cents", "issue_day", "due_day"), on="payer")
         .filter((pl.col("issue_day") <= pl.col("p_day")) & (pl.col("cents") < pl.col("target")))
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
         .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
@@ -140,8 +140,8 @@ def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
     """Several payments, one invoice (or its remaining balance): the first payments after
     it, however late (a customer paying by instalments may end long after the due date)."""
     return (
-        li.select("inv", "cp", "cur", pl.col("cents").alias("target"), "issue_day", "due_day")
-        .join(lp.select("pay", "cp", "cur", "cents", "p_day"), on=["cp", "cur"])
+        li.select("inv", "payer", pl.col("cents").alias("target"), "issue_day", "due_day")
+        .join(lp.select("pay", "payer", "cents", "p_day"), on="payer")
         .filter(
             (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue)
             & (pl.col("cents") <= pl.col("target"))
@@ -296,24 +296,28 @@ def _halves_meeting(left: pl.DataFrame, right: pl.DataFrame | None = None) -> pl
     """Groups of ``left`` joined with later groups of ``right`` (itself when not given)
     that hold exactly what they lack: the two halves of a group summing to the target."""
     right = left if right is None else right
+    lacking = left.filter(pl.col("total") < pl.col("target")).select(
+        "target_id",
+        "target",
+        "mask",
+        "last",
+        (pl.col("target") - pl.col("total")).alias("need"),
+    )
+    halves = right.select(
+        "target_id",
+        pl.col("total").alias("need"),
+        pl.col("mask").alias("mask_right"),
+        "first",
+    )
+    if _fits_one_key(lacking, halves):
+        key = pl.col("target_id").cast(pl.UInt64) * (1 << 32) + pl.col("need").cast(pl.UInt64)
+        lacking = lacking.with_columns(key.alias("meeting"))
+        halves = halves.select(key.alias("meeting"), "mask_right", "first")
+        on = ["meeting"]
+    else:
+        on = ["target_id", "need"]
     return (
-        left.filter(pl.col("total") < pl.col("target"))
-        .select(
-            "target_id",
-            "target",
-            "mask",
-            "last",
-            (pl.col("target") - pl.col("total")).alias("need"),
-        )
-        .join(
-            right.select(
-                "target_id",
-                pl.col("total").alias("need"),
-                pl.col("mask").alias("mask_right"),
-                "first",
-            ),
-            on=["target_id", "need"],
-        )
+        lacking.join(halves, on=on)
         .filter(pl.col("first") > pl.col("last"))
         .select(
             "target_id",
@@ -322,6 +326,14 @@ def _halves_meeting(left: pl.DataFrame, right: pl.DataFrame | None = None) -> pl
             pl.col("target").alias("total"),
         )
     )
+
+
+def _fits_one_key(lacking: pl.DataFrame, halves: pl.DataFrame) -> bool:
+    """Whether `_halves_meeting` may join on target and amount as one integer: every
+    amount fits in 32 bits (a join on one column hashes far faster than on two)."""
+    need = pl.col("need")
+    fits = ((need >= 0) & (need < 1 << 32)).all()
+    return bool(lacking.select(fits).item()) and bool(halves.select(fits).item())
 
 
 def _members(hits: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
