@@ -87,17 +87,46 @@ def counterparty_amount_pairs(
             check_sortedness=False,
         )
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
-    # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
-    above = known.join_asof(
-        owed.select("inv", "payer", pl.col("cents").alias("key")),
-        on="key",
-        by="payer",
-        strategy="forward",
-        tolerance=int(cfg.max_bank_fee * 100),
-        check_sortedness=False,
-    )
-    found.append(above.drop_nulls("inv").select("pay", "inv"))
+    found += _wire_fee_pairs(known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
+
+
+def _wire_fee_pairs(
+    known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
+) -> list[pl.DataFrame]:
+    """A wire fee off the top: the `WIRE_FEE_REACH` nearest invoices above the payment
+    by ``min_bank_fee`` to ``max_bank_fee``. Not the nearest alone: a payer with many
+    open invoices often has one a few pounds above the payment that is not the one paid,
+    and the fee's own amount decides between them (`amount_relation`)."""
+    low, high = int(cfg.min_bank_fee * 100), int(cfg.max_bank_fee * 100)
+    right = owed.select("inv", "payer", pl.col("cents").alias("key"), pl.col("cents").alias("owed"))
+    left = known.select("pay", "payer", "key", (pl.col("key") + low).alias("floor"))
+    found = []
+    for _ in range(WIRE_FEE_REACH):
+        above = (
+            left.select("pay", "payer", "key", pl.col("floor").alias("at"))
+            .sort("payer", "at")
+            .join_asof(
+                right.rename({"key": "at"}),
+                on="at",
+                by="payer",
+                strategy="forward",
+                tolerance=high - low,
+                check_sortedness=False,
+            )
+            .drop_nulls("inv")
+        )
+        found.append(above.select("pay", "inv"))
+        left = above.filter(pl.col("owed") < pl.col("key") + high).select(
+            "pay", "payer", "key", (pl.col("owed") + 1).alias("floor")
+        )
+        if left.height == 0:
+            break
+    return found
+
+
+WIRE_FEE_REACH = 4
+"""How many invoices above a payment are looked at as paid less a wire fee."""
 
 
 def one_payer_key(

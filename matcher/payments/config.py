@@ -76,7 +76,8 @@ class MatchConfig:
     (rate, days after issue) paid in time; less a card fee rate or a fixed bank charge;
     within both ``tolerance_abs`` and ``tolerance_pct`` of the open amount; or short by
     a wire fee from ``min_bank_fee`` to ``max_bank_fee`` (and at most a tenth of the
-    invoice). The difference
+    invoice) that is a whole multiple of ``bank_fee_unit`` (a bank's tariff is a round
+    amount: 12.50 off the top is a fee, 12.37 is a short payment). The difference
     is suggested as a write-off. Anything else with a matching reference is a partial
     or an over-payment.
 
@@ -112,6 +113,7 @@ class MatchConfig:
     discount_grace_days: int = 3
     min_bank_fee: Decimal = Decimal("5.00")
     max_bank_fee: Decimal = Decimal("60.00")
+    bank_fee_unit: Decimal = Decimal("0.50")
     auto_threshold: float = 0.9
     suggest_threshold: float = 0.4
     ambiguity_margin: float = 0.05

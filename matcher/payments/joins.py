@@ -98,10 +98,12 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
     )
     via_parent = (pl.col("p_cp") == pl.col("i_parent")) & (pl.col("p_cp") != pl.col("i_cp"))
+    same_cp = ((pl.col("p_cp") == pl.col("i_cp")) | via_parent).fill_null(False)
     return pairs.with_columns(
         (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
-        ((pl.col("p_cp") == pl.col("i_cp")) | via_parent).fill_null(False).alias("same_cp"),
+        same_cp.alias("same_cp"),
         via_parent.fill_null(False).alias("via_parent"),
+        (pl.col("via_ref") & same_cp).any().over("pay").alias("names_own"),
         pl.col("p_cp").is_null().alias("cp_unknown"),
         window.alias("in_window"),
         (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue).alias("issued"),
@@ -120,7 +122,11 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
 def _kept() -> pl.Expr:
     """Which pairs have enough evidence to be candidates at all. A pair found by its
     amount alone needs an invoice issued by the payment's date (``issued``: up to
-    ``days_before_issue`` after it): nothing else says the payment was meant for it."""
+    ``days_before_issue`` after it): nothing else says the payment was meant for it. And
+    it needs a reference that names none of the payer's invoices (``names_own``), or one
+    slip from this one: a payment that says which invoice it is for is not for another
+    one that happens to be of the same amount (a bank line seen twice, the second time
+    after its invoice was settled, is no payment of the payer's next invoice)."""
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
         (
@@ -132,7 +138,11 @@ def _kept() -> pl.Expr:
             ~pl.col("via_ref")
             & pl.col("fits")
             & (
-                (pl.col("same_cp") & pl.col("issued"))
+                (
+                    pl.col("same_cp")
+                    & pl.col("issued")
+                    & (~pl.col("names_own") | pl.col("ref_fuzzy"))
+                )
                 | (pl.col("cp_unknown") & pl.col("ref_fuzzy") & pl.col("in_window"))
             )
         )

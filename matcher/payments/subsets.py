@@ -94,6 +94,14 @@ def _leftovers(
         "p_day",
         "ref_numbers",
     )
+    # Whether the reference names one of the payer's invoices, open or settled already:
+    # such a payment only joins a group of the invoices it names.
+    named = (
+        lp.select("pay", "cp", pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .join(payer_invoices(invs).select("cp", "num_key"), on=["cp", "num_key"], how="semi")
+    )
+    lp = lp.with_columns(pl.col("pay").is_in(named["pay"].implode()).alias("names_own"))
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
         "cp",
@@ -158,12 +166,14 @@ def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
 def _group_evidence(
     groups: pl.DataFrame, lp: pl.DataFrame, li: pl.DataFrame, in_window: pl.Expr
 ) -> pl.DataFrame:
-    """Per group: all in the date window, all named by reference, and tie-breakers."""
+    """Per group: all in the date window, all named by reference, and tie-breakers. A
+    group holding a payment whose reference names another of its payer's invoices than
+    the group's is dropped: the payment said what it was for."""
     return (
         groups.select("group", "m_pay", "m_inv")
         .explode("m_pay", "m_inv")
         .join(
-            lp.select(pl.col("pay").alias("m_pay"), "p_day", "ref_numbers"),
+            lp.select(pl.col("pay").alias("m_pay"), "p_day", "ref_numbers", "names_own"),
             on="m_pay",
         )
         .join(
@@ -176,12 +186,15 @@ def _group_evidence(
         )
         .group_by("group")
         .agg(
+            (pl.col("names_own") & ~pl.col("ref")).any().alias("named_other"),
             pl.col("in_window").all(),
             pl.col("ref").all().alias("all_ref"),
             pl.col("issue_day").max().alias("tb_newest"),
             pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
             pl.col("p_day").min().alias("tb_pay_day"),
         )
+        .filter(~pl.col("named_other"))
+        .drop("named_other")
     )
 
 
