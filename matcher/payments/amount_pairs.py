@@ -87,46 +87,71 @@ def counterparty_amount_pairs(
             check_sortedness=False,
         )
         found.append(joined.drop_nulls("inv").select("pay", "inv"))
-    found += _wire_fee_pairs(known, owed, cfg)
+    found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
 
 
 def _wire_fee_pairs(
     known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
 ) -> list[pl.DataFrame]:
-    """A wire fee off the top: the `WIRE_FEE_REACH` nearest invoices above the payment
+    """A wire fee off the top: the `NEIGHBOUR_REACH` nearest invoices above the payment
     by ``min_bank_fee`` to ``max_bank_fee``. Not the nearest alone: a payer with many
     open invoices often has one a few pounds above the payment that is not the one paid,
     and the fee's own amount decides between them (`amount_relation`)."""
     low, high = int(cfg.min_bank_fee * 100), int(cfg.max_bank_fee * 100)
-    right = owed.select("inv", "payer", pl.col("cents").alias("key"), pl.col("cents").alias("owed"))
-    left = known.select("pay", "payer", "key", (pl.col("key") + low).alias("floor"))
+    left = known.select(
+        "pay", "payer", (pl.col("key") + low).alias("at"), (pl.col("key") + high).alias("end")
+    )
+    return _neighbours(left, owed, "forward")
+
+
+def _converted_pairs(
+    pays: pl.DataFrame, known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
+) -> list[pl.DataFrame]:
+    """A receipt converted from another currency: the `NEIGHBOUR_REACH` nearest invoices
+    on either side of its converted amount within ``fx_tolerance``. The day's rate is
+    not the payer's bank's (a spread, a rate some days old), so the nearest invoice is
+    not always the one paid; the date window and the other evidence decide."""
+    tolerance = float(cfg.fx_tolerance)
+    converted = known.join(pays.filter(pl.col("p_fx")).select("pay"), on="pay", how="semi")
+    band = (pl.col("key").cast(pl.Float64) * tolerance).ceil().cast(pl.Int64)
+    up = converted.select(
+        "pay", "payer", pl.col("key").alias("at"), (pl.col("key") + band).alias("end")
+    )
+    down = converted.select(
+        "pay", "payer", (pl.col("key") - 1).alias("at"), (pl.col("key") - band).alias("end")
+    )
+    return _neighbours(up, owed, "forward") + _neighbours(down, owed, "backward")
+
+
+def _neighbours(left: pl.DataFrame, owed: pl.DataFrame, strategy: str) -> list[pl.DataFrame]:
+    """(pay, inv) of the `NEIGHBOUR_REACH` invoices of the payer nearest to ``at`` in the
+    direction of ``strategy`` ("forward": at or above it, "backward": at or below it),
+    up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end`` (cents); ``owed``
+    holds ``inv``, ``payer`` and ``cents``, sorted by payer and cents."""
+    forward = strategy == "forward"
+    right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
     found = []
-    for _ in range(WIRE_FEE_REACH):
-        above = (
-            left.select("pay", "payer", "key", pl.col("floor").alias("at"))
-            .sort("payer", "at")
-            .join_asof(
-                right.rename({"key": "at"}),
-                on="at",
-                by="payer",
-                strategy="forward",
-                tolerance=high - low,
-                check_sortedness=False,
-            )
-            .drop_nulls("inv")
-        )
-        found.append(above.select("pay", "inv"))
-        left = above.filter(pl.col("owed") < pl.col("key") + high).select(
-            "pay", "payer", "key", (pl.col("owed") + 1).alias("floor")
-        )
+    for _ in range(NEIGHBOUR_REACH):
         if left.height == 0:
             break
+        near = (
+            left.sort("payer", "at")
+            .join_asof(right, on="at", by="payer", strategy=strategy, check_sortedness=False)
+            .drop_nulls("inv")
+            .filter(
+                (pl.col("owed") <= pl.col("end")) if forward else (pl.col("owed") >= pl.col("end"))
+            )
+        )
+        found.append(near.select("pay", "inv"))
+        step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
+        left = near.select("pay", "payer", step.alias("at"), "end")
     return found
 
 
-WIRE_FEE_REACH = 4
-"""How many invoices above a payment are looked at as paid less a wire fee."""
+NEIGHBOUR_REACH = 4
+"""How many invoices nearest to an uncertain amount (less a wire fee, converted) are
+looked at on each side it may lie."""
 
 
 def one_payer_key(
