@@ -95,14 +95,28 @@ def _wire_fee_pairs(
     known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
 ) -> list[pl.DataFrame]:
     """A wire fee off the top: the `NEIGHBOUR_REACH` nearest invoices above the payment
-    by ``min_bank_fee`` to ``max_bank_fee``. Not the nearest alone: a payer with many
-    open invoices often has one a few pounds above the payment that is not the one paid,
-    and the fee's own amount decides between them (`amount_relation`)."""
+    by ``min_bank_fee`` to ``max_bank_fee`` and by a whole number of ``bank_fee_unit``
+    (a bank's tariff is a round amount, see `MatchConfig`). Not the nearest alone: a
+    payer with many open invoices often has one a few pounds above the payment that is
+    not the one paid."""
     low, high = int(cfg.min_bank_fee * 100), int(cfg.max_bank_fee * 100)
+    unit = max(1, int(cfg.bank_fee_unit * 100))
+
+    # Amounts of one residue modulo the unit laid out apart from the others' on one
+    # axis, so one as-of join per payer finds the nearest of the payment's residue.
+    def on_axis(cents: pl.Expr) -> pl.Expr:
+        return (cents % unit) * (1 << 40) + cents
+
     left = known.select(
-        "pay", "payer", (pl.col("key") + low).alias("at"), (pl.col("key") + high).alias("end")
+        "pay",
+        "payer",
+        (on_axis(pl.col("key")) + low).alias("at"),
+        (on_axis(pl.col("key")) + high).alias("end"),
     )
-    return _neighbours(left, owed, "forward")
+    right = owed.select("inv", "payer", on_axis(pl.col("cents")).alias("cents")).sort(
+        "payer", "cents"
+    )
+    return _neighbours(left, right, "forward")
 
 
 def _converted_pairs(
@@ -112,9 +126,11 @@ def _converted_pairs(
     on either side of its converted amount within ``fx_tolerance``. The day's rate is
     not the payer's bank's (a spread, a rate some days old), so the nearest invoice is
     not always the one paid; the date window and the other evidence decide."""
-    tolerance = float(cfg.fx_tolerance)
     converted = known.join(pays.filter(pl.col("p_fx")).select("pay"), on="pay", how="semi")
-    band = (pl.col("key").cast(pl.Float64) * tolerance).ceil().cast(pl.Int64)
+    if converted.height == 0:
+        return []
+    owed = owed.join(converted.select("payer").unique(), on="payer", how="semi")
+    band = (pl.col("key").cast(pl.Float64) * float(cfg.fx_tolerance)).ceil().cast(pl.Int64)
     up = converted.select(
         "pay", "payer", pl.col("key").alias("at"), (pl.col("key") + band).alias("end")
     )
@@ -127,24 +143,29 @@ def _converted_pairs(
 def _neighbours(left: pl.DataFrame, owed: pl.DataFrame, strategy: str) -> list[pl.DataFrame]:
     """(pay, inv) of the `NEIGHBOUR_REACH` invoices of the payer nearest to ``at`` in the
     direction of ``strategy`` ("forward": at or above it, "backward": at or below it),
-    up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end`` (cents); ``owed``
-    holds ``inv``, ``payer`` and ``cents``, sorted by payer and cents."""
+    up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end``; ``owed`` holds
+    ``inv``, ``payer`` and ``cents``, sorted by payer and cents."""
     forward = strategy == "forward"
     right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
+    within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")
+    step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
     found = []
     for _ in range(NEIGHBOUR_REACH):
         if left.height == 0:
             break
         near = (
             left.sort("payer", "at")
-            .join_asof(right, on="at", by="payer", strategy=strategy, check_sortedness=False)
-            .drop_nulls("inv")
-            .filter(
-                (pl.col("owed") <= pl.col("end")) if forward else (pl.col("owed") >= pl.col("end"))
+            .join_asof(
+                right,
+                on="at",
+                by="payer",
+                strategy=strategy,  # type: ignore[arg-type]
+                check_sortedness=False,
             )
+            .drop_nulls("inv")
+            .filter(within)
         )
         found.append(near.select("pay", "inv"))
-        step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
         left = near.select("pay", "payer", step.alias("at"), "end")
     return found
 
