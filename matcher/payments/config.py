@@ -91,7 +91,9 @@ class MatchConfig:
     chance, so the wider the search can be), and from at most
     ``max_leftovers_per_counterparty`` leftovers per counterparty and side. The search
     runs again on what is still open after each round's groups are allocated, up to
-    ``subset_rounds`` rounds in all.
+    ``subset_rounds`` rounds in all; those later rounds draw groups of four from the
+    first ``later_subset_pool`` items and of five or more from the first
+    ``later_large_subset_pool`` (what is still open is fewer, so deeper costs little).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -121,6 +123,8 @@ class MatchConfig:
     small_subset_pool: int = 24
     subset_pool: int = 12
     large_subset_pool: int = 10
+    later_subset_pool: int = 24
+    later_large_subset_pool: int = 16
     max_leftovers_per_counterparty: int = 300
     subset_rounds: int = 2
     weights: ScoreWeights = field(default_factory=ScoreWeights)

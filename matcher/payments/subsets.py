@@ -8,6 +8,7 @@ one); every group found is a candidate, scored as an exact amount fit.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import polars as pl
 
@@ -21,10 +22,17 @@ def subset_candidates(
     invs: pl.DataFrame,
     cfg: MatchConfig,
     untouched_pay: pl.Series,
+    *,
+    later: bool = False,
 ) -> pl.DataFrame:
     """Leftovers of one counterparty whose sums fit exactly: several of its open invoices
     for one payment, or several of its payments for one invoice (or for what is left of
     a partly paid one).
+
+    A ``later`` round (after the first round's groups are allocated) searches groups of
+    four to six deeper, among the first ``later_subset_pool`` and
+    ``later_large_subset_pool`` items: by then the pools hold only what is still open
+    and the targets are few, so a deeper search meets fewer chance sums and costs little.
 
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
     ``small_subset_pool`` items of its counterparty and currency (the most recent
@@ -36,6 +44,10 @@ def subset_candidates(
     invoices first.
     """
     w = cfg.weights
+    if later:
+        cfg = replace(
+            cfg, subset_pool=cfg.later_subset_pool, large_subset_pool=cfg.later_large_subset_pool
+        )
     lp, li = _leftovers(pays, invs, cfg, untouched_pay)
     in_window = _in_window(cfg)
     invoice_pool = _invoice_pool(lp, li, cfg)
