@@ -142,9 +142,12 @@ def _leftovers(
 
 def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """One payment, several invoices: the most recent invoices issued by its date, however
-    late it is (a customer clearing old invoices at once is still paying them)."""
+    late it is (a customer clearing old invoices at once is still paying them). A payment
+    naming one of its payer's invoices is no target: a group of its would have to be
+    the invoices it names, which the first pass reads from its reference."""
     return (
-        lp.select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
+        lp.filter(~pl.col("names_own"))
+        .select("pay", "cp", "cur", pl.col("cents").alias("target"), "p_day")
         .join(li.select("inv", "cp", "cur", "cents", "issue_day", "due_day"), on=["cp", "cur"])
         .filter((pl.col("issue_day") <= pl.col("p_day")) & (pl.col("cents") < pl.col("target")))
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
