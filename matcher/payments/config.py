@@ -122,7 +122,7 @@ class MatchConfig:
     max_subset_size: int = 6
     small_subset_pool: int = 24
     subset_pool: int = 12
-    large_subset_pool: int = 10
+    large_subset_pool: int = 8
     later_subset_pool: int = 24
     later_large_subset_pool: int = 16
     max_leftovers_per_counterparty: int = 300

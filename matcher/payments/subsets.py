@@ -111,7 +111,8 @@ def _leftovers(
     named = (
         lp.select("pay", "cp", pl.col("ref_numbers").alias("num_key"))
         .explode("num_key")
-        .join(payer_invoices(invs).select("cp", "num_key"), on=["cp", "num_key"], how="semi")
+        .join(invs.select("num_key", "i_cp", "i_parent"), on="num_key")
+        .filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
     )
     lp = lp.with_columns(pl.col("pay").is_in(named["pay"].implode()).alias("names_own"))
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
@@ -243,8 +244,8 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
     the amount the pair lacks (a look-up, not an enumeration); of four, two pairs of the
     first ``subset_pool`` items whose sums make the target; of five or six, a triple and
     a pair or two triples of the first ``large_subset_pool`` items, likewise. The work per
-    target stays bounded (C(24, 2) + C(10, 3) = 396 partial sums at most), and only exact
-    sums are ever joined.
+    target stays bounded (C(24, 2) + C(8, 3) = 332 partial sums at most; 836 with the
+    pools of a later round, 24 and 16), and only exact sums are ever joined.
     """
     if pool.height and pool["rank"].max() >= RANK_BITS.len():  # type: ignore[operator]
         raise ValueError(f"small_subset_pool: at most {RANK_BITS.len()} items per target")
