@@ -4,8 +4,6 @@ it by a wire fee), and, for payers not identified, invoices of exactly the amoun
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
 from matcher.payments.amounts import scaled
@@ -69,24 +67,26 @@ def counterparty_amount_pairs(
             pl.int_range(pl.len()).over(keys).alias("rank")
         )
         found.append(paying.join(owing, on=[*keys, "rank"]).select("pay", "inv"))
-    rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
-    rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
-    rates += [(rate, 1) for rate in cfg.card_fee_rates]
     # Scaling keeps amounts in order, so one sort serves every rate (equally near
     # invoices: the smaller open amount, then the first invoice).
     owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
-    for rate, tolerance in rates:
-        key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
-        right = owed.select("inv", "payer", key.alias("key"))
-        joined = known.join_asof(
-            right,
-            on="key",
-            by="payer",
-            strategy="nearest",
-            tolerance=tolerance,
-            check_sortedness=False,
-        )
-        found.append(joined.drop_nulls("inv").select("pay", "inv"))
+    nearest = known.join_asof(
+        owed.select("inv", "payer", pl.col("cents").alias("key")),
+        on="key",
+        by="payer",
+        strategy="nearest",
+        check_sortedness=False,
+    )
+    found.append(nearest.drop_nulls("inv").select("pay", "inv"))
+    # Less a discount or a card fee: every invoice (up to `NEIGHBOUR_REACH`) that rate
+    # brings within a cent of the payment, so invoices of equal amounts all tie.
+    rates = [rate for rate, _ in cfg.early_payment_discounts] + list(cfg.card_fee_rates)
+    near_key = known.select(
+        "pay", "payer", (pl.col("key") - 1).alias("at"), (pl.col("key") + 1).alias("end")
+    )
+    for rate in rates:
+        at_rate = owed.select("inv", "payer", scaled(pl.col("cents"), rate).alias("cents"))
+        found += _neighbours(near_key, at_rate, "forward")
     found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
 
