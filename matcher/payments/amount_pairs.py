@@ -17,9 +17,11 @@ def counterparty_amount_pairs(
     """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
 
     One equi-join finds every invoice whose open amount, or open amount less a fixed
-    bank charge, equals the payment (so equal invoices are all seen and tie); one
-    nearest-amount as-of join per rate (none, each discount, each card fee) finds the
-    closest other invoice of that counterparty, within a cent of the rate's amount.
+    bank charge, equals the payment (so equal invoices are all seen and tie); a
+    nearest-amount as-of join finds the closest other invoice of that counterparty; and
+    as-of joins stepping from invoice to invoice (`_neighbours`) find those within a cent
+    of the payment less each discount or card fee, a round wire fee above it, or around
+    its converted amount, up to `NEIGHBOUR_REACH` each.
     """
     # One key per payer and currency, amounts in order within it: the as-of joins below
     # then read each payer's invoices as one run (equal amounts in invoice order).
@@ -86,7 +88,7 @@ def counterparty_amount_pairs(
     )
     for rate in rates:
         at_rate = owed.select("inv", "payer", scaled(pl.col("cents"), rate).alias("cents"))
-        found += _neighbours(near_key, at_rate, "forward")
+        found += _neighbours(near_key, at_rate, "forward", presorted=True)
     found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
 
@@ -140,21 +142,24 @@ def _converted_pairs(
     return _neighbours(up, owed, "forward") + _neighbours(down, owed, "backward")
 
 
-def _neighbours(left: pl.DataFrame, owed: pl.DataFrame, strategy: str) -> list[pl.DataFrame]:
+def _neighbours(
+    left: pl.DataFrame, owed: pl.DataFrame, strategy: str, *, presorted: bool = False
+) -> list[pl.DataFrame]:
     """(pay, inv) of the `NEIGHBOUR_REACH` invoices of the payer nearest to ``at`` in the
     direction of ``strategy`` ("forward": at or above it, "backward": at or below it),
     up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end``; ``owed`` holds
-    ``inv``, ``payer`` and ``cents``, sorted by payer and cents."""
+    ``inv``, ``payer`` and ``cents``, sorted by payer and cents; ``presorted`` says
+    ``left`` is sorted by payer and ``at`` already."""
     forward = strategy == "forward"
     right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
     within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")
     step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
     found = []
-    for _ in range(NEIGHBOUR_REACH):
+    for step_number in range(NEIGHBOUR_REACH):
         if left.height == 0:
             break
         near = (
-            left.sort("payer", "at")
+            (left if presorted and step_number == 0 else left.sort("payer", "at"))
             .join_asof(
                 right,
                 on="at",
