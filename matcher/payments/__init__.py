@@ -143,7 +143,9 @@ def match_payments(
         remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
-        grouped = subset_candidates(pays, invs.with_columns(remaining), cfg, untouched_pay)
+        grouped = subset_candidates(
+            pays, invs.with_columns(remaining), cfg, untouched_pay, later=search > 0
+        )
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:
             found.insert(0, untouched_only(waiting, untouched_pay, untouched_inv))

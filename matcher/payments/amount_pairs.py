@@ -4,8 +4,6 @@ it by a wire fee), and, for payers not identified, invoices of exactly the amoun
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import polars as pl
 
 from matcher.payments.amounts import scaled
@@ -19,9 +17,11 @@ def counterparty_amount_pairs(
     """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
 
     One equi-join finds every invoice whose open amount, or open amount less a fixed
-    bank charge, equals the payment (so equal invoices are all seen and tie); one
-    nearest-amount as-of join per rate (none, each discount, each card fee) finds the
-    closest other invoice of that counterparty, within a cent of the rate's amount.
+    bank charge, equals the payment (so equal invoices are all seen and tie); a
+    nearest-amount as-of join finds the closest other invoice of that counterparty; and
+    as-of joins stepping from invoice to invoice (`_neighbours`) find those within a cent
+    of the payment less each discount or card fee, a round wire fee above it, or around
+    its converted amount, up to `NEIGHBOUR_REACH` each.
     """
     # One key per payer and currency, amounts in order within it: the as-of joins below
     # then read each payer's invoices as one run (equal amounts in invoice order).
@@ -69,35 +69,115 @@ def counterparty_amount_pairs(
             pl.int_range(pl.len()).over(keys).alias("rank")
         )
         found.append(paying.join(owing, on=[*keys, "rank"]).select("pay", "inv"))
-    rates: list[tuple[Decimal | None, int | None]] = [(None, None)]
-    rates += [(rate, 1) for rate, _ in cfg.early_payment_discounts]
-    rates += [(rate, 1) for rate in cfg.card_fee_rates]
     # Scaling keeps amounts in order, so one sort serves every rate (equally near
     # invoices: the smaller open amount, then the first invoice).
     owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
-    for rate, tolerance in rates:
-        key = pl.col("cents") if rate is None else scaled(pl.col("cents"), rate)
-        right = owed.select("inv", "payer", key.alias("key"))
-        joined = known.join_asof(
-            right,
-            on="key",
-            by="payer",
-            strategy="nearest",
-            tolerance=tolerance,
-            check_sortedness=False,
-        )
-        found.append(joined.drop_nulls("inv").select("pay", "inv"))
-    # A wire fee off the top: the nearest invoice above the payment, by at most the fee.
-    above = known.join_asof(
+    nearest = known.join_asof(
         owed.select("inv", "payer", pl.col("cents").alias("key")),
         on="key",
         by="payer",
-        strategy="forward",
-        tolerance=int(cfg.max_bank_fee * 100),
+        strategy="nearest",
         check_sortedness=False,
     )
-    found.append(above.drop_nulls("inv").select("pay", "inv"))
+    found.append(nearest.drop_nulls("inv").select("pay", "inv"))
+    # Less a discount or a card fee: every invoice (up to `NEIGHBOUR_REACH`) that rate
+    # brings within a cent of the payment, so invoices of equal amounts all tie.
+    rates = [rate for rate, _ in cfg.early_payment_discounts] + list(cfg.card_fee_rates)
+    near_key = known.select(
+        "pay", "payer", (pl.col("key") - 1).alias("at"), (pl.col("key") + 1).alias("end")
+    )
+    for rate in rates:
+        at_rate = owed.select("inv", "payer", scaled(pl.col("cents"), rate).alias("cents"))
+        found += _neighbours(near_key, at_rate, "forward", presorted=True)
+    found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
+
+
+def _wire_fee_pairs(
+    known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
+) -> list[pl.DataFrame]:
+    """A wire fee off the top: the `NEIGHBOUR_REACH` nearest invoices above the payment
+    by ``min_bank_fee`` to ``max_bank_fee`` and by a whole number of ``bank_fee_unit``
+    (a bank's tariff is a round amount, see `MatchConfig`). Not the nearest alone: a
+    payer with many open invoices often has one a few pounds above the payment that is
+    not the one paid."""
+    low, high = int(cfg.min_bank_fee * 100), int(cfg.max_bank_fee * 100)
+    unit = max(1, int(cfg.bank_fee_unit * 100))
+
+    # Amounts of one residue modulo the unit laid out apart from the others' on one
+    # axis, so one as-of join per payer finds the nearest of the payment's residue.
+    def on_axis(cents: pl.Expr) -> pl.Expr:
+        return (cents % unit) * (1 << 40) + cents
+
+    left = known.select(
+        "pay",
+        "payer",
+        (on_axis(pl.col("key")) + low).alias("at"),
+        (on_axis(pl.col("key")) + high).alias("end"),
+    )
+    right = owed.select("inv", "payer", on_axis(pl.col("cents")).alias("cents")).sort(
+        "payer", "cents"
+    )
+    return _neighbours(left, right, "forward")
+
+
+def _converted_pairs(
+    pays: pl.DataFrame, known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
+) -> list[pl.DataFrame]:
+    """A receipt converted from another currency: the `NEIGHBOUR_REACH` nearest invoices
+    on either side of its converted amount within ``fx_tolerance``. The day's rate is
+    not the payer's bank's (a spread, a rate some days old), so the nearest invoice is
+    not always the one paid; the date window and the other evidence decide."""
+    converted = known.join(pays.filter(pl.col("p_fx")).select("pay"), on="pay", how="semi")
+    if converted.height == 0:
+        return []
+    owed = owed.join(converted.select("payer").unique(), on="payer", how="semi")
+    band = (pl.col("key").cast(pl.Float64) * float(cfg.fx_tolerance)).ceil().cast(pl.Int64)
+    up = converted.select(
+        "pay", "payer", pl.col("key").alias("at"), (pl.col("key") + band).alias("end")
+    )
+    down = converted.select(
+        "pay", "payer", (pl.col("key") - 1).alias("at"), (pl.col("key") - band).alias("end")
+    )
+    return _neighbours(up, owed, "forward") + _neighbours(down, owed, "backward")
+
+
+def _neighbours(
+    left: pl.DataFrame, owed: pl.DataFrame, strategy: str, *, presorted: bool = False
+) -> list[pl.DataFrame]:
+    """(pay, inv) of the `NEIGHBOUR_REACH` invoices of the payer nearest to ``at`` in the
+    direction of ``strategy`` ("forward": at or above it, "backward": at or below it),
+    up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end``; ``owed`` holds
+    ``inv``, ``payer`` and ``cents``, sorted by payer and cents; ``presorted`` says
+    ``left`` is sorted by payer and ``at`` already."""
+    forward = strategy == "forward"
+    right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
+    within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")
+    step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
+    found = []
+    for step_number in range(NEIGHBOUR_REACH):
+        if left.height == 0:
+            break
+        near = (
+            (left if presorted and step_number == 0 else left.sort("payer", "at"))
+            .join_asof(
+                right,
+                on="at",
+                by="payer",
+                strategy=strategy,  # type: ignore[arg-type]
+                check_sortedness=False,
+            )
+            .drop_nulls("inv")
+            .filter(within)
+        )
+        found.append(near.select("pay", "inv"))
+        left = near.select("pay", "payer", step.alias("at"), "end")
+    return found
+
+
+NEIGHBOUR_REACH = 4
+"""How many invoices nearest to an uncertain amount (less a wire fee, converted) are
+looked at on each side it may lie."""
 
 
 def one_payer_key(

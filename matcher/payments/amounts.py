@@ -70,6 +70,7 @@ def amount_relation(
         (shortfall >= int(cfg.min_bank_fee * 100))
         & (shortfall <= int(cfg.max_bank_fee * 100))
         & (shortfall * 10 <= owed)
+        & (shortfall % int(cfg.bank_fee_unit * 100) == 0)
         & ~late_discount
     )
     fee = pl.lit(False)

@@ -76,7 +76,8 @@ class MatchConfig:
     (rate, days after issue) paid in time; less a card fee rate or a fixed bank charge;
     within both ``tolerance_abs`` and ``tolerance_pct`` of the open amount; or short by
     a wire fee from ``min_bank_fee`` to ``max_bank_fee`` (and at most a tenth of the
-    invoice). The difference
+    invoice) that is a whole multiple of ``bank_fee_unit`` (a bank's tariff is a round
+    amount: 12.50 off the top is a fee, 12.37 is a short payment). The difference
     is suggested as a write-off. Anything else with a matching reference is a partial
     or an over-payment.
 
@@ -90,7 +91,9 @@ class MatchConfig:
     chance, so the wider the search can be), and from at most
     ``max_leftovers_per_counterparty`` leftovers per counterparty and side. The search
     runs again on what is still open after each round's groups are allocated, up to
-    ``subset_rounds`` rounds in all.
+    ``subset_rounds`` rounds in all; those later rounds draw groups of four from the
+    first ``later_subset_pool`` items and of five or more from the first
+    ``later_large_subset_pool`` (what is still open is fewer, so deeper costs little).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -112,13 +115,16 @@ class MatchConfig:
     discount_grace_days: int = 3
     min_bank_fee: Decimal = Decimal("5.00")
     max_bank_fee: Decimal = Decimal("60.00")
+    bank_fee_unit: Decimal = Decimal("0.50")
     auto_threshold: float = 0.9
     suggest_threshold: float = 0.4
     ambiguity_margin: float = 0.05
     max_subset_size: int = 6
     small_subset_pool: int = 24
     subset_pool: int = 12
-    large_subset_pool: int = 10
+    large_subset_pool: int = 8
+    later_subset_pool: int = 24
+    later_large_subset_pool: int = 16
     max_leftovers_per_counterparty: int = 300
     subset_rounds: int = 2
     weights: ScoreWeights = field(default_factory=ScoreWeights)

@@ -9,6 +9,7 @@ that together fit its amount is a group (`matcher.payments.reference_groups`).
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from matcher.payments.amount_pairs import counterparty_amount_pairs, unknown_payer_amount_pairs
@@ -98,10 +99,12 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
     )
     via_parent = (pl.col("p_cp") == pl.col("i_parent")) & (pl.col("p_cp") != pl.col("i_cp"))
+    same_cp = ((pl.col("p_cp") == pl.col("i_cp")) | via_parent).fill_null(False)
     return pairs.with_columns(
         (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
-        ((pl.col("p_cp") == pl.col("i_cp")) | via_parent).fill_null(False).alias("same_cp"),
+        same_cp.alias("same_cp"),
         via_parent.fill_null(False).alias("via_parent"),
+        _names_own(pairs, pl.col("via_ref") & same_cp),
         pl.col("p_cp").is_null().alias("cp_unknown"),
         window.alias("in_window"),
         (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue).alias("issued"),
@@ -117,10 +120,24 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
 
 
+def _names_own(pairs: pl.DataFrame, named_own: pl.Expr) -> pl.Series:
+    """``names_own`` per pair: its payment's reference names one of its payer's invoices
+    (some pair of that payment has ``named_own``). ``pay`` holds row numbers, so the flag
+    is an array indexed by them, gathered, not a window over every pair."""
+    pay = pairs["pay"].to_numpy()
+    flags = np.zeros(int(pay.max()) + 1 if pay.size else 0, dtype=bool)
+    flags[pairs.filter(named_own)["pay"].to_numpy()] = True
+    return pl.Series("names_own", flags[pay], dtype=pl.Boolean)
+
+
 def _kept() -> pl.Expr:
     """Which pairs have enough evidence to be candidates at all. A pair found by its
     amount alone needs an invoice issued by the payment's date (``issued``: up to
-    ``days_before_issue`` after it): nothing else says the payment was meant for it."""
+    ``days_before_issue`` after it): nothing else says the payment was meant for it. And
+    it needs a reference that names none of the payer's invoices (``names_own``), or one
+    slip from this one: a payment that says which invoice it is for is not for another
+    one that happens to be of the same amount (a bank line seen twice, the second time
+    after its invoice was settled, is no payment of the payer's next invoice)."""
     compatible = pl.col("same_cp") | pl.col("cp_unknown")
     keep = (
         (
@@ -132,7 +149,11 @@ def _kept() -> pl.Expr:
             ~pl.col("via_ref")
             & pl.col("fits")
             & (
-                (pl.col("same_cp") & pl.col("issued"))
+                (
+                    pl.col("same_cp")
+                    & pl.col("issued")
+                    & (~pl.col("names_own") | pl.col("ref_fuzzy"))
+                )
                 | (pl.col("cp_unknown") & pl.col("ref_fuzzy") & pl.col("in_window"))
             )
         )

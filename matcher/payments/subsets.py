@@ -8,6 +8,7 @@ one); every group found is a candidate, scored as an exact amount fit.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import polars as pl
 
@@ -21,10 +22,17 @@ def subset_candidates(
     invs: pl.DataFrame,
     cfg: MatchConfig,
     untouched_pay: pl.Series,
+    *,
+    later: bool = False,
 ) -> pl.DataFrame:
     """Leftovers of one counterparty whose sums fit exactly: several of its open invoices
     for one payment, or several of its payments for one invoice (or for what is left of
     a partly paid one).
+
+    A ``later`` round (after the first round's groups are allocated) searches groups of
+    four to six deeper, among the first ``later_subset_pool`` and
+    ``later_large_subset_pool`` items: by then the pools hold only what is still open
+    and the targets are few, so a deeper search meets fewer chance sums and costs little.
 
     Bounded: each target (a payment, or an invoice's remaining balance) looks at most at
     ``small_subset_pool`` items of its counterparty and currency (the most recent
@@ -36,6 +44,10 @@ def subset_candidates(
     invoices first.
     """
     w = cfg.weights
+    if later:
+        cfg = replace(
+            cfg, subset_pool=cfg.later_subset_pool, large_subset_pool=cfg.later_large_subset_pool
+        )
     lp, li = _leftovers(pays, invs, cfg, untouched_pay)
     in_window = _in_window(cfg)
     invoice_pool = _invoice_pool(lp, li, cfg)
@@ -88,12 +100,22 @@ def _leftovers(
     both sides have, each capped to the most recent."""
     # Counterparty and currency as one ``payer`` key: the joins and windows below then
     # hash one integer column, not two.
-    lp = pays.filter(untouched_pay & pays["p_cp"].is_not_null()).select(
+    known = pays.filter(untouched_pay & pays["p_cp"].is_not_null())
+    # Whether the reference names one of the payer's invoices, open or settled already:
+    # such a payment only joins a group of the invoices it names.
+    named = (
+        known.select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .join(invs.select("num_key", "i_cp", "i_parent"), on="num_key")
+        .filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
+    )
+    lp = known.select(
         "pay",
         payer_code(pl.col("p_cp"), pl.col("p_cur")),
         "cents",
         "p_day",
         "ref_numbers",
+        pl.col("pay").is_in(named["pay"].implode()).alias("names_own"),
     )
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
@@ -122,9 +144,12 @@ def _leftovers(
 
 def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """One payment, several invoices: the most recent invoices issued by its date, however
-    late it is (a customer clearing old invoices at once is still paying them)."""
+    late it is (a customer clearing old invoices at once is still paying them). A payment
+    naming one of its payer's invoices is no target: a group of its would have to be
+    the invoices it names, which the first pass reads from its reference."""
     return (
-        lp.select("pay", "payer", pl.col("cents").alias("target"), "p_day")
+        lp.filter(~pl.col("names_own"))
+        .select("pay", "payer", pl.col("cents").alias("target"), "p_day")
         .join(li.select("inv", "payer", "cents", "issue_day", "due_day"), on="payer")
         .filter((pl.col("issue_day") <= pl.col("p_day")) & (pl.col("cents") < pl.col("target")))
         .sort("pay", "issue_day", "inv", descending=[False, True, True])
@@ -158,12 +183,14 @@ def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
 def _group_evidence(
     groups: pl.DataFrame, lp: pl.DataFrame, li: pl.DataFrame, in_window: pl.Expr
 ) -> pl.DataFrame:
-    """Per group: all in the date window, all named by reference, and tie-breakers."""
+    """Per group: all in the date window, all named by reference, and tie-breakers. A
+    group holding a payment whose reference names another of its payer's invoices than
+    the group's is dropped: the payment said what it was for."""
     return (
         groups.select("group", "m_pay", "m_inv")
         .explode("m_pay", "m_inv")
         .join(
-            lp.select(pl.col("pay").alias("m_pay"), "p_day", "ref_numbers"),
+            lp.select(pl.col("pay").alias("m_pay"), "p_day", "ref_numbers", "names_own"),
             on="m_pay",
         )
         .join(
@@ -176,12 +203,15 @@ def _group_evidence(
         )
         .group_by("group")
         .agg(
+            (pl.col("names_own") & ~pl.col("ref")).any().alias("named_other"),
             pl.col("in_window").all(),
             pl.col("ref").all().alias("all_ref"),
             pl.col("issue_day").max().alias("tb_newest"),
             pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
             pl.col("p_day").min().alias("tb_pay_day"),
         )
+        .filter(~pl.col("named_other"))
+        .drop("named_other")
     )
 
 
@@ -215,8 +245,8 @@ def _subset_sums_of(pool: pl.DataFrame, cfg: MatchConfig, min_size: int) -> pl.D
     the amount the pair lacks (a look-up, not an enumeration); of four, two pairs of the
     first ``subset_pool`` items whose sums make the target; of five or six, a triple and
     a pair or two triples of the first ``large_subset_pool`` items, likewise. The work per
-    target stays bounded (C(24, 2) + C(10, 3) = 396 partial sums at most), and only exact
-    sums are ever joined.
+    target stays bounded (C(24, 2) + C(8, 3) = 332 partial sums at most; 836 with the
+    pools of a later round, 24 and 16), and only exact sums are ever joined.
     """
     if pool.height and pool["rank"].max() >= RANK_BITS.len():  # type: ignore[operator]
         raise ValueError(f"small_subset_pool: at most {RANK_BITS.len()} items per target")
