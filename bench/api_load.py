@@ -294,7 +294,11 @@ def main() -> None:
     parser.add_argument("--unmatched", type=int)
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--pool-size", type=int, default=12, help="the API's connections")
+    parser.add_argument(
+        "--pool-size", type=int, default=2 * (os.cpu_count() or 1),
+        help="the API's connections (default: twice the cores, which here serve both the API"
+        " and PostgreSQL)",
+    )  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="`serve --workers N`")
     parser.add_argument(
         "--only", choices=("unmatched_first", "unmatched_deep", "audit", "health"),
