@@ -109,6 +109,8 @@ def _settle_one_payment(
     invoice_left: list[int],
 ) -> None:
     shares = _spread(payment_left[pay], [invoice_left[inv] for inv in invs])
+    if not _reaches_every_part(shares):
+        return
     for inv, (cents, short) in zip(invs, shares, strict=True):
         out.add(cand, pay, inv, cents, short, True)
         invoice_left[inv] = 0
@@ -124,10 +126,19 @@ def _settle_one_invoice(
     invoice_left: list[int],
 ) -> None:
     shares = _spread(invoice_left[inv], [payment_left[pay] for pay in pays])
+    if not _reaches_every_part(shares):
+        return
     for pay, (cents, short) in zip(pays, shares, strict=True):
         out.add(cand, pay, inv, cents, -short, True)
         payment_left[pay] = 0
     invoice_left[inv] = 0
+
+
+def _reaches_every_part(shares: list[tuple[int, int]]) -> bool:
+    """A group whose money runs out before its last member does not pay that member: it is
+    not this group (a smaller candidate further down explains the money better), and an
+    allocation of nothing with the whole member written off would settle it unpaid."""
+    return all(cents > 0 for cents, _ in shares)
 
 
 def _spread(total: int, parts: list[int]) -> list[tuple[int, int]]:
