@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Histogram
@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 from psycopg_pool import ConnectionPool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.services.health import ledger_figures
+from api.services.health import LedgerFigures, ledger_figures
 
 log = logging.getLogger("api")
 LEDGER_UP = "ledgerbridge_ledger_up"
@@ -38,41 +38,61 @@ class LedgerCollector(Collector):
             yield _family(GaugeMetricFamily, LEDGER_UP, UP_HELP, [], [([], 0)])
             return
         yield _family(GaugeMetricFamily, LEDGER_UP, UP_HELP, [], [([], 1)])
-        yield _family(
-            CounterMetricFamily,
-            "ledgerbridge_records_synced",
-            "Record versions appended by polls and webhooks.",
-            ["system", "entity"],
-            sorted(figures.records_synced.items()),
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "ledgerbridge_stream_lag_seconds",
-            "Seconds since the stream's last poll that worked.",
-            ["stream"],
-            [([s.stream], s.lag_seconds) for s in figures.streams if s.lag_seconds is not None],
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "ledgerbridge_dead_letters_open",
-            "Dead letters no one has asked to retry.",
-            [],
-            [([], figures.open_dead_letters)],
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "ledgerbridge_queue_depth",
-            "Jobs waiting or running.",
-            ["status"],
-            [([status], figures.queue_depth.get(status, 0)) for status in ("todo", "doing")],
-        )
-        yield _family(
-            CounterMetricFamily,
-            "ledgerbridge_webhook_events",
-            "Webhook deliveries, taken or refused.",
-            ["source", "outcome"],
-            sorted(figures.webhook_events.items()),
-        )
+        for kind, name, documentation, labels, samples in FIGURES:
+            yield _family(kind, name, documentation, labels, samples(figures))
+
+
+Samples = Iterable[tuple[Sequence[str], float]]
+
+
+class _Figure(NamedTuple):
+    """One of the ledger's figures as a metric family, and how to read its samples."""
+
+    kind: type[GaugeMetricFamily | CounterMetricFamily]
+    name: str
+    documentation: str
+    labels: list[str]
+    samples: Callable[[LedgerFigures], Samples]
+
+
+FIGURES: tuple[_Figure, ...] = (
+    _Figure(
+        CounterMetricFamily,
+        "ledgerbridge_records_synced",
+        "Record versions appended by polls and webhooks.",
+        ["system", "entity"],
+        lambda f: sorted(f.records_synced.items()),
+    ),
+    _Figure(
+        GaugeMetricFamily,
+        "ledgerbridge_stream_lag_seconds",
+        "Seconds since the stream's last poll that worked.",
+        ["stream"],
+        lambda f: [([s.stream], s.lag_seconds) for s in f.streams if s.lag_seconds is not None],
+    ),
+    _Figure(
+        GaugeMetricFamily,
+        "ledgerbridge_dead_letters_open",
+        "Dead letters no one has asked to retry.",
+        [],
+        lambda f: [([], f.open_dead_letters)],
+    ),
+    _Figure(
+        GaugeMetricFamily,
+        "ledgerbridge_queue_depth",
+        "Jobs waiting or running.",
+        ["status"],
+        lambda f: [([status], f.queue_depth.get(status, 0)) for status in ("todo", "doing")],
+    ),
+    _Figure(
+        CounterMetricFamily,
+        "ledgerbridge_webhook_events",
+        "Webhook deliveries, taken or refused.",
+        ["source", "outcome"],
+        lambda f: sorted(f.webhook_events.items()),
+    ),
+)
+"""The ledger's figures Prometheus reads at each scrape."""
 
 
 def _family(
@@ -80,7 +100,7 @@ def _family(
     name: str,
     documentation: str,
     labels: list[str],
-    samples: Iterable[tuple[Sequence[str], float]],
+    samples: Samples,
 ) -> Metric:
     """A metric family of `kind` holding one sample per (label values, value)."""
     family = kind(name, documentation, labels=labels)
