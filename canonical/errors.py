@@ -6,26 +6,22 @@ system's own message, so a dead letter or an API response can say exactly what i
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, fields
 
+
+@dataclass(eq=False, repr=False)
 class LedgerbridgeError(Exception):
     """Base of every error Ledgerbridge raises on purpose."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        system: str | None = None,
-        entity: str | None = None,
-        key: str | None = None,
-        field: str | None = None,
-        remote_message: str | None = None,
-    ) -> None:
-        self.message = message
-        self.system = system
-        self.entity = entity
-        self.key = key
-        self.field = field
-        self.remote_message = remote_message
+    message: str
+    _: KW_ONLY
+    system: str | None = None
+    entity: str | None = None
+    key: str | None = None
+    field: str | None = None
+    remote_message: str | None = None
+
+    def __post_init__(self) -> None:
         super().__init__(self.__str__())
 
     def where(self) -> str:
@@ -43,14 +39,8 @@ class LedgerbridgeError(Exception):
         return text
 
     def as_dict(self) -> dict[str, str | None]:
-        return {
-            "error": type(self).__name__,
-            "message": self.message,
-            "system": self.system,
-            "entity": self.entity,
-            "key": self.key,
-            "field": self.field,
-            "remote_message": self.remote_message,
+        return {"error": type(self).__name__} | {
+            f.name: getattr(self, f.name) for f in fields(self)
         }
 
 

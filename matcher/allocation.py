@@ -94,44 +94,30 @@ def allocate(
         ):
             continue
         if pays[0] == pays[-1] and len(set(pays)) == 1:
-            _settle_one_payment(out, cand, pays[0], invs, payment_left, invoice_left)
+            pay = pays[0]
+            for inv, cents, short in _settle_group(pay, invs, payment_left, invoice_left):
+                out.add(cand, pay, inv, cents, short, True)
         else:
-            _settle_one_invoice(out, cand, pays, invs[0], payment_left, invoice_left)
+            inv = invs[0]
+            for pay, cents, short in _settle_group(inv, pays, invoice_left, payment_left):
+                out.add(cand, pay, inv, cents, -short, True)
     return out
 
 
-def _settle_one_payment(
-    out: Allocations,
-    cand: int,
-    pay: int,
-    invs: list[int],
-    payment_left: list[int],
-    invoice_left: list[int],
-) -> None:
-    shares = _spread(payment_left[pay], [invoice_left[inv] for inv in invs])
+def _settle_group(
+    one: int, members: list[int], one_left: list[int], member_left: list[int]
+) -> list[tuple[int, int, int]]:
+    """`one` payment spent on its invoices, or `one` invoice paid off by its payments
+    (`members`, in order, by `_spread`): each member with the cents it gets and the
+    shortfall left on it, and both sides settled in `*_left`; none, and nothing settled,
+    when the money does not reach every member."""
+    shares = _spread(one_left[one], [member_left[m] for m in members])
     if not _reaches_every_part(shares):
-        return
-    for inv, (cents, short) in zip(invs, shares, strict=True):
-        out.add(cand, pay, inv, cents, short, True)
-        invoice_left[inv] = 0
-    payment_left[pay] = 0
-
-
-def _settle_one_invoice(
-    out: Allocations,
-    cand: int,
-    pays: list[int],
-    inv: int,
-    payment_left: list[int],
-    invoice_left: list[int],
-) -> None:
-    shares = _spread(invoice_left[inv], [payment_left[pay] for pay in pays])
-    if not _reaches_every_part(shares):
-        return
-    for pay, (cents, short) in zip(pays, shares, strict=True):
-        out.add(cand, pay, inv, cents, -short, True)
-        payment_left[pay] = 0
-    invoice_left[inv] = 0
+        return []
+    one_left[one] = 0
+    for member in members:
+        member_left[member] = 0
+    return [(m, cents, short) for m, (cents, short) in zip(members, shares, strict=True)]
 
 
 def _reaches_every_part(shares: list[tuple[int, int]]) -> bool:
