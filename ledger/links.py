@@ -30,7 +30,10 @@ class IdentityLink:
     sage100_key: str
     method: LinkMethod = "matched"
     score: float | None = None
+    """The master matcher's score, on a link it made (`matched`); None on the others."""
     decided_by: str | None = None
+    """Who made the link when the matcher did not: the person who confirmed it, or the
+    writer that created the counterpart (`created_by_us`)."""
     run_id: int | None = None
     """The run that appended it (set on links read back; ignored by `append_links`)."""
 

@@ -56,8 +56,13 @@ class Mismatch:
 @dataclass
 class Verification:
     streams: int = 0
+    """Chains walked: one per (system, entity) of record versions, one per other chained
+    table, each that has rows or stands in a seal that counts."""
     rows: int = 0
+    """Rows walked and compared with their chain: with a seal to start from, those after its
+    head."""
     seals_checked: int = 0
+    """Seals whose signature matched the key (a bad one is a mismatch, not counted here)."""
     seals_unchecked: int = 0
     """Seals whose signature could not be checked, for want of the key."""
     mismatches: list[Mismatch] = field(default_factory=list)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from api.auth import Admin, Caller, Reader
 from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.routes.listings import add_listing_route
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
 
@@ -20,24 +21,7 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 Name = Annotated[str | None, Query(max_length=40)]
 
 
-@router.get(
-    "/dead-letters", response_model=dead_letters.DeadLetterPage, responses=problems(403),
-    tags=["dead-letters"],
-)  # fmt: skip
-async def list_dead_letters(
-    caller: Reader,
-    stage: Name = None,
-    system: Name = None,
-    entity: Name = None,
-    status: dead_letters.DeadLetterStatus | None = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT,
-) -> dead_letters.DeadLetterPage:
-    """What could not be read, stored or written, newest first, with field and message."""
-    filters = dead_letters.DeadLetterFilters(
-        stage=stage, system=system, entity=entity, status=status
-    )
-    return await caller.run(dead_letters.list_dead_letters, filters, cursor, limit)
+add_listing_route(router, "/dead-letters", dead_letters.list_dead_letters, tags=["dead-letters"])
 
 
 @router.post(
@@ -109,19 +93,7 @@ async def record_audit_body(caller: Caller, system: str, entity: str, key: str) 
     return await caller.read(audit.read_record_audit, system, entity, key)
 
 
-@router.get("/sync/runs", response_model=runs.RunPage, responses=problems(403), tags=["sync"])
-async def list_runs(
-    caller: Reader,
-    kind: Name = None,
-    system: Name = None,
-    entity: Name = None,
-    status: runs.RunStatus | None = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT,
-) -> runs.RunPage:
-    """Sync runs (polls, webhooks, reconciles), newest first, with how each ended."""
-    filters = runs.RunFilters(kind=kind, system=system, entity=entity, status=status)
-    return await caller.run(runs.list_runs, filters, cursor, limit)
+add_listing_route(router, "/sync/runs", runs.list_runs, tags=["sync"])
 
 
 @router.get(

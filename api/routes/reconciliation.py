@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import Caller, Reader, Reviewer
-from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.routes.common import problems
 from api.routes.decisions import add_decision_route
+from api.routes.listings import add_listing_route
 from api.services import matches, unmatched
 from api.services.decisions import DecisionOut
 from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT
@@ -66,19 +67,12 @@ async def unmatched_summary(caller: Reader) -> unmatched.UnmatchedSummary:
     return await caller.run(unmatched.unmatched_summary)
 
 
-@router.get("/matches", response_model=matches.MatchPage, responses=problems(403))
-async def list_matches(
-    caller: Reader,
-    status: matches.MatchStatus | None = None,
-    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    rule: Annotated[str | None, Query(max_length=100)] = None,
-    system: Annotated[str | None, Query(max_length=40)] = None,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT,
-) -> matches.MatchPage:
-    """Payment matches of the newest reconcile run, with score, rules and status now."""
-    filters = matches.MatchFilters(status=status, min_score=min_score, rule=rule, system=system)
-    return await caller.run(matches.list_matches, filters, cursor, limit)
+add_listing_route(
+    router,
+    "/matches",
+    matches.list_matches,
+    description="Payment matches of the newest reconcile run, with score, rules and status now.",
+)
 
 
 @router.post("/matches", response_model=DecisionOut, status_code=201, responses=problems(403))

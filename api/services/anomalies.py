@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, RecordRef, RunRef, decide
 from api.services.errors import Conflict
-from api.services.pages import Page
+from api.services.pages import Name, Page, RuleName
 from api.services.results import ResultFilters, ResultRow, newest_results_page, one_result
 
 KIND = "anomaly"
@@ -37,8 +37,8 @@ class AnomalyPage(Page[AnomalyOut]):
 
 class AnomalyFilters(BaseModel):
     status: AnomalyStatus | None = None
-    rule: str | None = None
-    system: str | None = None
+    rule: RuleName = None
+    system: Name = None
     min_score: float | None = Field(default=None, ge=0, le=1)
 
 
@@ -64,6 +64,7 @@ def list_anomalies(
     cursor: str | None = None,
     limit: int = 50,
 ) -> AnomalyPage:
+    """Invoices the newest reconcile run flagged, each with the reasons why."""
     chosen = ResultFilters(**filters.model_dump())
     items, next_cursor, run = newest_results_page(conn, KIND, LISTING, chosen, _out, cursor, limit)
     return AnomalyPage(items=items, next_cursor=next_cursor, run=run)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, RecordRef, check_reason
 from api.services.errors import Conflict
-from api.services.pages import Listing, Page
+from api.services.pages import Listing, Name, Page
 from writer import outbox
 
 ApprovalStatus = Literal["pending", "approved", "rejected"]
@@ -48,7 +48,7 @@ class ApprovalPage(Page[ApprovalOut]):
 
 class ApprovalFilters(BaseModel):
     status: ApprovalStatus | None = None
-    target_system: str | None = None
+    target_system: Name = None
 
 
 def _amount(payload: dict[str, Any]) -> Decimal | None:
@@ -87,6 +87,7 @@ def list_approvals(
     cursor: str | None = None,
     limit: int = 50,
 ) -> ApprovalPage:
+    """Writes over the approval threshold, pending, approved or rejected."""
     items, next_cursor = APPROVALS.page(conn, cursor, limit, **filters.model_dump())
     return ApprovalPage(items=items, next_cursor=next_cursor)
 

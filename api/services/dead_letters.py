@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, RecordRef, check_reason, decide
 from api.services.errors import Conflict
-from api.services.pages import Listing, Page
+from api.services.pages import Listing, Name, Page
 from writer.dead_letters import request_retry
 
 NEWEST = 2**62
@@ -50,9 +50,9 @@ class DeadLetterPage(Page[DeadLetterOut]):
 
 
 class DeadLetterFilters(BaseModel):
-    stage: str | None = None
-    system: str | None = None
-    entity: str | None = None
+    stage: Name = None
+    system: Name = None
+    entity: Name = None
     status: DeadLetterStatus | None = None
 
 
@@ -98,7 +98,7 @@ def list_dead_letters(
     cursor: str | None = None,
     limit: int = 50,
 ) -> DeadLetterPage:
-    """Dead letters, newest first."""
+    """What could not be read, stored or written, newest first, with field and message."""
     items, next_cursor = DEAD_LETTERS.page(conn, cursor, limit, **filters.model_dump())
     return DeadLetterPage(items=items, next_cursor=next_cursor)
 

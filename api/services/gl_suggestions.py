@@ -91,6 +91,7 @@ def _out(row: ResultRow) -> GLSuggestionOut:
 def list_gl_suggestions(
     conn: psycopg.Connection[Any], filters: GLFilters, cursor: str | None = None, limit: int = 50
 ) -> GLSuggestionPage:
+    """Suggested Sage GL accounts for KashFlow purchase lines not yet in Sage, top-k each."""
     chosen = ResultFilters(status=filters.status, min_score=filters.min_score)
     items, next_cursor, run = newest_results_page(conn, KIND, LISTING, chosen, _out, cursor, limit)
     return GLSuggestionPage(items=items, next_cursor=next_cursor, run=run)

@@ -19,7 +19,7 @@ from api.services.decisions import (
     latest_run,
 )
 from api.services.errors import Conflict, InvalidRequest, NotFound
-from api.services.pages import Listing, Page
+from api.services.pages import Listing, Name, Page, RuleName
 from ledger.decisions import decisions_about
 
 MatchStatus = Literal["suggested", "auto", "confirmed", "rejected"]
@@ -32,8 +32,8 @@ INVOICE_OF = {
 class MatchFilters(BaseModel):
     status: MatchStatus | None = None
     min_score: float | None = Field(default=None, ge=0, le=1)
-    rule: str | None = Field(default=None, description="Only matches where this rule fired.")
-    system: str | None = None
+    rule: RuleName = Field(default=None, description="Only matches where this rule fired.")
+    system: Name = None
 
 
 class MatchOut(BaseModel):

@@ -9,7 +9,7 @@ import base64
 import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import psycopg
@@ -22,6 +22,10 @@ Item = TypeVar("Item", bound=BaseModel)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+Name = Annotated[str | None, Field(max_length=40)]
+"""A listing's filter on a name (a system, entity, stage, kind): None for any."""
+RuleName = Annotated[str | None, Field(max_length=100)]
+"""A listing's filter on a matcher rule that fired: None for any."""
 
 
 class Page(BaseModel, Generic[Item]):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.pages import Listing, Page
+from api.services.pages import Listing, Name, Page
 
 NEWEST = 2**62
 RunStatus = Literal["running", "succeeded", "failed", "partial"]
@@ -33,9 +33,9 @@ class RunPage(Page[RunOut]):
 
 
 class RunFilters(BaseModel):
-    kind: str | None = None
-    system: str | None = None
-    entity: str | None = None
+    kind: Name = None
+    system: Name = None
+    entity: Name = None
     status: RunStatus | None = None
 
 
@@ -58,5 +58,6 @@ RUNS = Listing(
 def list_runs(
     conn: psycopg.Connection[Any], filters: RunFilters, cursor: str | None = None, limit: int = 50
 ) -> RunPage:
+    """Sync runs (polls, webhooks, reconciles), newest first, with how each ended."""
     items, next_cursor = RUNS.page(conn, cursor, limit, **filters.model_dump())
     return RunPage(items=items, next_cursor=next_cursor)

@@ -149,6 +149,24 @@ def test_gl_suggestions_anomalies_approvals_and_dead_letters_are_listed(
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "name", "longest"),
+    [
+        ("/dead-letters", "stage", 40),
+        ("/sync/runs", "kind", 40),
+        ("/approvals", "target_system", 40),
+        ("/anomalies", "rule", 100),
+        ("/reconciliation/matches", "system", 40),
+    ],
+)
+def test_a_listing_filter_longer_than_its_model_takes_is_refused(
+    reading_client: TestClient, path: str, name: str, longest: int
+) -> None:
+    assert get(reading_client, path, **{name: "x" * longest}).status_code == 200
+    refused = get(reading_client, path, **{name: "x" * (longest + 1)})
+    assert (refused.status_code, refused.json()["field"]) == (422, f"query.{name}")
+
+
 def test_audit_of_a_record_shows_versions_with_field_diffs(
     client: TestClient, api_conn: Any
 ) -> None:

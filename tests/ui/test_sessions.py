@@ -1,6 +1,6 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
-and the headers every page carries."""
+the headers every page carries, and a filter no run can match."""
 
 from __future__ import annotations
 
@@ -127,6 +127,14 @@ def test_pages_forbid_scripts_framing_and_caching(browserless: TestClient) -> No
         assert response.headers["cache-control"] == "no-store"
         assert "<script" not in response.text
         assert UI_TOKENS["read"] not in response.text, f"{path} shows the session's token"
+
+
+def test_a_run_kind_longer_than_the_api_takes_lists_no_runs(browserless: TestClient) -> None:
+    signed_in(browserless, "read")
+    assert "#1</td>" in browserless.get("/ui/sync", params={"kind": "reconcile"}).text
+    response = browserless.get("/ui/sync", params={"kind": "r" * 300})
+    assert response.status_code == 200
+    assert "No runs yet." in response.text
 
 
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
