@@ -324,6 +324,25 @@ def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_i
     assert set(result["status"]) == {"suggested"}
 
 
+def test_a_twin_invoice_an_earlier_statement_paid_is_not_taken_by_a_later_payment() -> None:
+    # Two invoices of 300.00 (I1 old, I3 new) and one of 145.50. P1, a statement payment
+    # without reference, pays I1 and I2 (445.50) before I3 is issued; P2 later pays
+    # 300.00. By amount alone P2 could pay either twin, but I1 was settled by P1 first.
+    invoices = [
+        invoice(1, "300.00", issued=ISSUED - timedelta(days=40)),
+        invoice(2, "145.50", issued=ISSUED - timedelta(days=35)),
+        invoice(3, "300.00", issued=ISSUED + timedelta(days=10)),
+    ]
+    result = match(
+        [
+            payment("P1", "445.50", reference="STATEMENT", paid=ISSUED),
+            payment("P2", "300.00", paid=ISSUED + timedelta(days=30)),
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {("P1", "I1"), ("P1", "I2"), ("P2", "I3")}
+
+
 def test_the_last_instalments_settle_what_is_left_however_late() -> None:
     # The first instalment names the invoice; the two others, without reference, come
     # two months and ten months later (long past the due date and its 120 days).
