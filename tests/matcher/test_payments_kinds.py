@@ -324,6 +324,18 @@ def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_i
     assert set(result["status"]) == {"suggested"}
 
 
+def test_an_unidentified_remittance_naming_one_invoice_of_each_of_two_customers() -> None:
+    # No payer; 0001010 names C1's invoice, 0001706 (meant for C1's 1076) C2's: one each.
+    # Read among C1's invoices, 1706 is one slip from 1076 and the two fit the amount;
+    # read among C2's, 1010 is one slip from none. Not C2's 1706 as a partial payment.
+    invoices = [invoice(1010, "845.63"), invoice(1076, "109.80")]
+    invoices.append(invoice(1706, "1200.00", cp="C2"))
+    reference = "0001010 0001706"
+    result = match([payment("P1", "955.43", cp=None, reference=reference)], invoices)
+    assert set(rows(result)) == {("P1", "I1010"), ("P1", "I1076")}
+    assert set(result["status"]) == {"suggested"}
+
+
 def test_a_twin_invoice_an_earlier_statement_paid_is_not_taken_by_a_later_payment() -> None:
     # Two invoices of 300.00 (I1 old, I3 new) and one of 145.50. P1, a statement payment
     # without reference, pays I1 and I2 (445.50) before I3 is issued; P2 later pays
