@@ -90,6 +90,7 @@ def counterparty_amount_pairs(
         at_rate = owed.select("inv", "payer", scaled(pl.col("cents"), rate).alias("cents"))
         found += _neighbours(near_key, at_rate, "forward", presorted=True)
     found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
+    found += _rounded_pairs(known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
 
 
@@ -119,6 +120,24 @@ def _wire_fee_pairs(
         "payer", "cents"
     )
     return _neighbours(left, right, "forward")
+
+
+def _rounded_pairs(known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig) -> list[pl.DataFrame]:
+    """A payment of whole units (a payer rounding the invoice's amount): the
+    `NEIGHBOUR_REACH` nearest invoices on either side within ``rounding_tolerance``, not
+    the nearest alone, which for a payer with many open invoices is often another one
+    (or one not issued yet) a few pence nearer."""
+    band = int(cfg.rounding_tolerance * 100)
+    whole = known.filter(pl.col("key") % 100 == 0)
+    if band <= 0 or whole.height == 0:
+        return []
+    up = whole.select(
+        "pay", "payer", pl.col("key").alias("at"), (pl.col("key") + band).alias("end")
+    )
+    down = whole.select(
+        "pay", "payer", (pl.col("key") - 1).alias("at"), (pl.col("key") - band).alias("end")
+    )
+    return _neighbours(up, owed, "forward") + _neighbours(down, owed, "backward")
 
 
 def _converted_pairs(

@@ -120,6 +120,14 @@ def test_a_wire_fee_without_reference_finds_the_invoice_just_above() -> None:
     assert "bank_fee" in result["rules"][0]
 
 
+def test_a_rounded_payment_finds_its_invoice_when_a_nearer_one_is_not_issued_yet() -> None:
+    # 86.00 for the invoice of 85.84; the one of 86.05, nearer, is issued after it.
+    later = invoice(2, "86.05", issued=ISSUED + timedelta(days=60))
+    result = match([payment("P1", "86.00")], [invoice(1, "85.84"), later])
+    assert list(rows(result)) == [("P1", "I1")]
+    assert "amount_rounding" in result["rules"][0]
+
+
 RATES = pl.DataFrame(
     {
         "currency": ["EUR", "EUR", "USD"],
