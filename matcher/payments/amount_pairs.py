@@ -123,21 +123,29 @@ def _wire_fee_pairs(
 
 
 def _rounded_pairs(known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig) -> list[pl.DataFrame]:
-    """A payment of whole units (a payer rounding the invoice's amount): the
-    `NEIGHBOUR_REACH` nearest invoices on either side within ``rounding_tolerance``, not
-    the nearest alone, which for a payer with many open invoices is often another one
-    (or one not issued yet) a few pence nearer."""
-    band = int(cfg.rounding_tolerance * 100)
-    whole = known.filter(pl.col("key") % 100 == 0)
-    if band <= 0 or whole.height == 0:
+    """A payment of whole units (a payer rounding the invoice's amount): every invoice of
+    the payer that rounds to it (half a unit either way), not the nearest alone, which
+    for a payer with many open invoices is often another one (or one not issued yet) a
+    few pence nearer. Invoices of whole units are left to the equal-amount join, and an
+    amount that more than ``2 * EQUAL_AMOUNT_REACH + 1`` invoices round to is skipped (the
+    nearest-amount join still offers one of them)."""
+    unit, half = 100, 50
+    whole = known.filter(pl.col("key") % unit == 0).select("pay", "payer", "key")
+    if cfg.rounding_tolerance <= 0 or whole.height == 0:
         return []
-    up = whole.select(
-        "pay", "payer", pl.col("key").alias("at"), (pl.col("key") + band).alias("end")
+    pence = owed.filter(pl.col("cents") % unit != 0)
+    rounded = pl.concat(
+        [
+            pence.select("inv", "payer", ((pl.col("cents") + half) // unit * unit).alias("key")),
+            # Half a unit exactly rounds either way.
+            pence.filter(pl.col("cents") % unit == half).select(
+                "inv", "payer", (pl.col("cents") - half).alias("key")
+            ),
+        ]
     )
-    down = whole.select(
-        "pay", "payer", (pl.col("key") - 1).alias("at"), (pl.col("key") - band).alias("end")
-    )
-    return _neighbours(up, owed, "forward") + _neighbours(down, owed, "backward")
+    rounded = rounded.join(whole.select("payer", "key").unique(), on=["payer", "key"], how="semi")
+    few = pl.len().over("payer", "key") <= 2 * EQUAL_AMOUNT_REACH + 1
+    return [whole.join(rounded.filter(few), on=["payer", "key"]).select("pay", "inv")]
 
 
 def _converted_pairs(
