@@ -139,6 +139,9 @@ def match_payments(
     )
     passes = [(first, first_done)]
     waiting = pl.concat([candidates.filter(~strong), twins])
+    # A twin's payment pays one of its twins, which outrank any group of it at equal
+    # score: in the first round it is no target of a group, nor one of several payments.
+    twin_pay = pays["pay"].is_in(twins["m_pay"].explode().implode())
     # What is left: untouched payments, and invoices untouched or partly paid (their
     # remaining balance is a target too), searched again after each round of groups
     # (`subset_rounds`): once a payment's invoices are settled, the next payment of that
@@ -150,8 +153,9 @@ def match_payments(
         remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
+        searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
         grouped = subset_candidates(
-            pays, invs.with_columns(remaining), cfg, untouched_pay, later=search > 0
+            pays, invs.with_columns(remaining), cfg, searched, later=search > 0
         )
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:
