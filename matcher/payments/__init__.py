@@ -41,10 +41,10 @@ What is left is searched per counterparty with a bounded subset-sum: one payment
 several invoices, several payments for one invoice or for the remaining balance of a
 partly paid one; join candidates weaker than such a group compete with the groups
 there. Once those groups are allocated, what is still open is searched again
-(``subset_rounds``). A match is "auto" only when its score
-reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
-scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated
-in full as scored. Anything else is "suggested", for review.
+(``subset_rounds``). A match is "auto" only when its score reaches ``auto_threshold``,
+no rival candidate for any of its payments or invoices scores within
+``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
+scored. Anything else is "suggested", for review.
 
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
 `inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass: pairs

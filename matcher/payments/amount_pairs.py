@@ -21,7 +21,8 @@ def counterparty_amount_pairs(
     nearest-amount as-of join finds the closest other invoice of that counterparty; and
     as-of joins stepping from invoice to invoice (`_neighbours`) find those within a cent
     of the payment less each discount or card fee, a round wire fee above it, or around
-    its converted amount, up to `NEIGHBOUR_REACH` each.
+    its converted amount, up to `NEIGHBOUR_REACH` each; a payment of whole units meets
+    the invoices that round to it (`_rounded_pairs`).
     """
     # One key per payer and currency, amounts in order within it: the as-of joins below
     # then read each payer's invoices as one run (equal amounts in invoice order).
