@@ -33,15 +33,18 @@ How it works: vectorised polars joins find candidates (invoice numbers read from
 reference, exactly, inside free text or one slip away; same counterparty and an amount
 that fits exactly, after a discount, after a fee, within rounding or tolerance), each
 candidate is scored from the rules that fired (`ScoreWeights`), and the candidates are
-allocated best first (oldest invoice first on equal scores), never spending a payment
-or an invoice twice (`matcher.allocation`). What is left is searched per counterparty
-with a bounded subset-sum: one payment for several invoices, several payments for one
-invoice or for the remaining balance of a partly paid one; join candidates weaker than
-such a group compete with the groups there. Once those groups are allocated, what is
-still open is searched again (``subset_rounds``). A match is "auto" only when its score
-reaches ``auto_threshold``, no rival candidate for any of its payments or invoices
-scores within ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated
-in full as scored. Anything else is "suggested", for review.
+allocated best first (on equal scores the earliest payment first, then the oldest
+invoice), never spending a payment or an invoice twice (`matcher.allocation`). A pair
+found by amount alone whose payer has another open invoice (or payment) of that amount
+waits for the subset search, where an earlier payment's group may settle one of them.
+What is left is searched per counterparty with a bounded subset-sum: one payment for
+several invoices, several payments for one invoice or for the remaining balance of a
+partly paid one; join candidates weaker than such a group compete with the groups
+there. Once those groups are allocated, what is still open is searched again
+(``subset_rounds``). A match is "auto" only when its score reaches ``auto_threshold``,
+no rival candidate for any of its payments or invoices scores within
+``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
+scored. Anything else is "suggested", for review.
 
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
 `inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass: pairs
@@ -76,6 +79,7 @@ from matcher.payments.ranking import (
     allocate_ranked,
     match_rows,
     rank,
+    set_aside_twins,
     untouched_only,
 )
 from matcher.payments.subsets import subset_candidates
@@ -126,12 +130,18 @@ def match_payments(
     w = cfg.weights
     candidates = first_pass_candidates(pays, invs, cfg)
     strong = pl.col("score") >= w.same_counterparty + w.amount_exact + w.date_window - 1e-9
-    first, first_members = rank(candidates.filter(strong), cfg, offset=0)
+    # So do twins (two open invoices of the payer for the amount, no reference naming
+    # either): one of them may be part of a group an earlier payment settled, which only
+    # the subset search finds; the earlier payment goes first there.
+    first, first_members, twins = set_aside_twins(*rank(candidates.filter(strong), cfg, offset=0))
     first_done = allocate_ranked(
         first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
     )
     passes = [(first, first_done)]
-    waiting = candidates.filter(~strong)
+    waiting = pl.concat([candidates.filter(~strong), twins])
+    # A twin's payment pays one of its twins, which outrank any group of it at equal
+    # score: in the first round it is no target of a group, nor one of several payments.
+    twin_pay = pays["pay"].is_in(twins["m_pay"].explode().implode())
     # What is left: untouched payments, and invoices untouched or partly paid (their
     # remaining balance is a target too), searched again after each round of groups
     # (`subset_rounds`): once a payment's invoices are settled, the next payment of that
@@ -143,8 +153,9 @@ def match_payments(
         remaining = pl.Series("remaining", invoice_now, dtype=pl.Int64)
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
+        searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
         grouped = subset_candidates(
-            pays, invs.with_columns(remaining), cfg, untouched_pay, later=search > 0
+            pays, invs.with_columns(remaining), cfg, searched, later=search > 0
         )
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:

@@ -21,7 +21,8 @@ def counterparty_amount_pairs(
     nearest-amount as-of join finds the closest other invoice of that counterparty; and
     as-of joins stepping from invoice to invoice (`_neighbours`) find those within a cent
     of the payment less each discount or card fee, a round wire fee above it, or around
-    its converted amount, up to `NEIGHBOUR_REACH` each.
+    its converted amount, up to `NEIGHBOUR_REACH` each; a payment of whole units meets
+    the invoices that round to it (`_rounded_pairs`).
     """
     # One key per payer and currency, amounts in order within it: the as-of joins below
     # then read each payer's invoices as one run (equal amounts in invoice order).
@@ -90,6 +91,7 @@ def counterparty_amount_pairs(
         at_rate = owed.select("inv", "payer", scaled(pl.col("cents"), rate).alias("cents"))
         found += _neighbours(near_key, at_rate, "forward", presorted=True)
     found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
+    found += _rounded_pairs(known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
 
 
@@ -119,6 +121,32 @@ def _wire_fee_pairs(
         "payer", "cents"
     )
     return _neighbours(left, right, "forward")
+
+
+def _rounded_pairs(known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig) -> list[pl.DataFrame]:
+    """A payment of whole units (a payer rounding the invoice's amount): every invoice of
+    the payer that rounds to it (half a unit either way), not the nearest alone, which
+    for a payer with many open invoices is often another one (or one not issued yet) a
+    few pence nearer. Invoices of whole units are left to the equal-amount join, and an
+    amount that more than ``2 * EQUAL_AMOUNT_REACH + 1`` invoices round to is skipped (the
+    nearest-amount join still offers one of them)."""
+    unit, half = 100, 50
+    whole = known.filter(pl.col("key") % unit == 0).select("pay", "payer", "key")
+    if cfg.rounding_tolerance <= 0 or whole.height == 0:
+        return []
+    pence = owed.filter(pl.col("cents") % unit != 0)
+    rounded = pl.concat(
+        [
+            pence.select("inv", "payer", ((pl.col("cents") + half) // unit * unit).alias("key")),
+            # Half a unit exactly rounds either way.
+            pence.filter(pl.col("cents") % unit == half).select(
+                "inv", "payer", (pl.col("cents") - half).alias("key")
+            ),
+        ]
+    )
+    rounded = rounded.join(whole.select("payer", "key").unique(), on=["payer", "key"], how="semi")
+    few = pl.len().over("payer", "key") <= 2 * EQUAL_AMOUNT_REACH + 1
+    return [whole.join(rounded.filter(few), on=["payer", "key"]).select("pay", "inv")]
 
 
 def _converted_pairs(

@@ -5,11 +5,14 @@ allocation pass by pass (`matcher.allocation`), and the one row per allocation t
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import numpy as np
 import polars as pl
 
 from matcher.allocation import Allocations, Candidates, allocate
-from matcher.payments.candidates import CANDIDATE_SCHEMA, rule_names
+from matcher.payments.candidates import CANDIDATE_SCHEMA, RULE_BITS, rule_names
 from matcher.payments.config import MatchConfig
 
 OUTPUT_SCHEMA = pl.Schema(
@@ -26,18 +29,21 @@ OUTPUT_SCHEMA = pl.Schema(
 )
 
 
+REFERENCE_RULES = ("reference_exact", "reference_in_text", "reference_fuzzy")
+"""The rules of a reference naming the invoice."""
+
 SCORE_DECIMALS = 6
 """Scores are compared to this many decimals, below any weight's precision."""
 
 RANK_ORDER: tuple[tuple[str, bool], ...] = (
     ("score", True),
     ("fits", True),
+    ("tb_pay_day", False),
+    ("n_members", False),
     ("tb_newest", False),
     ("tb_sum", False),
-    ("tb_pay_day", False),
     ("first_pay", False),
     ("first_inv", False),
-    ("n_members", False),
 )
 """How candidates are ranked (column, descending), before their members' lists."""
 
@@ -45,10 +51,12 @@ RANK_ORDER: tuple[tuple[str, bool], ...] = (
 def rank(
     candidates: pl.DataFrame, cfg: MatchConfig, offset: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Best first (on equal scores: amounts that fit first, then oldest invoices, then
-    by members), numbered from ``offset``; with each candidate's ``ambiguous`` flag: a
-    rival for one of its payments or invoices scores (as a rival: ``rival_score``) within
-    ``ambiguity_margin`` of it. Returns (candidates, members)."""
+    """Best first (on equal scores: amounts that fit first, then the earliest payment, as
+    a clerk working down the bank statement settles each invoice once; then the fewest
+    members, the oldest invoices, then by members), numbered from ``offset``; with each
+    candidate's ``ambiguous`` flag: a rival for one of its payments or invoices scores
+    (as a rival: ``rival_score``) within ``ambiguity_margin`` of it. Returns
+    (candidates, members)."""
     keyed = (
         candidates.cast(CANDIDATE_SCHEMA)
         # Scores are sums of weights: equal evidence must give equal scores, whatever
@@ -102,6 +110,36 @@ def rank(
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
     )
+
+
+def set_aside_twins(
+    ranked: pl.DataFrame, members: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """`rank`'s candidates and members without its twins (renumbered from the same
+    offset), and the twins in `CANDIDATE_SCHEMA`, to compete later. A twin is a pair
+    found by amount alone (no reference names the invoice) that fits and is ambiguous:
+    the payer has another open invoice, or another payment, of that amount."""
+    if ranked.height == 0:
+        return ranked, members, ranked.select(CANDIDATE_SCHEMA.names())
+    offset = int(ranked["cand"][0])
+    named = functools.reduce(operator.or_, (RULE_BITS[rule] for rule in REFERENCE_RULES))
+    twin = ranked.select(
+        pl.col("ambiguous")
+        & pl.col("fits")
+        & (pl.col("n_members") == 1)
+        & ((pl.col("rules") & named) == 0)
+    )
+    keep = ~twin.to_series().to_numpy()
+    renumbered = np.cumsum(keep) - 1 + offset
+    old = members["cand"].to_numpy() - offset
+    clear = ranked.filter(pl.Series(keep)).with_columns(
+        pl.Series("cand", renumbered[keep], dtype=ranked["cand"].dtype)
+    )
+    clear_members = members.filter(pl.Series(keep[old])).with_columns(
+        pl.Series("cand", renumbered[old[keep[old]]], dtype=members["cand"].dtype)
+    )
+    aside = ranked.filter(~pl.Series(keep)).select(CANDIDATE_SCHEMA.names())
+    return clear, clear_members, aside.cast(CANDIDATE_SCHEMA)
 
 
 def _rivalled(members: pl.DataFrame, side: str, margin: float) -> pl.Series:

@@ -36,7 +36,7 @@ def mistyped_reference_pairs(
     named = (
         by_reference.join(known.select("pay", pl.col("p_cp").alias("cp")), on="pay")
         .join(payer, on=["inv", "cp"])
-        .select("pay", pl.col("num_key").alias("key"))
+        .select("pay", "cp", pl.col("num_key").alias("key"))
     )
     # A reference naming some of the payer's invoices: its other numbers may be slips;
     # one naming none: its longest number may be, and its other numbers only as part of
@@ -66,8 +66,10 @@ def mistyped_reference_pairs(
             ]
         )
         .filter(pl.col("key").str.len_chars() >= 3)
-        .join(named, on=["pay", "key"], how="anti")
-        .unique(["pay", "key"], keep="first", maintain_order=True)
+        # A number naming an invoice of another group guessed for the same payer may be
+        # a slip of one of this group's: it is looked for here too.
+        .join(named, on=["pay", "cp", "key"], how="anti")
+        .unique(["pay", "cp", "key"], keep="first", maintain_order=True)
     )
     numbers = payer.filter(pl.col("num_key").str.len_chars() >= 3).select(
         "inv", "cp", pl.col("num_key").alias("key")
@@ -111,21 +113,22 @@ def mistyped_reference_pairs(
 def _named_group(
     pays: pl.DataFrame, invs: pl.DataFrame, by_reference: pl.DataFrame
 ) -> pl.DataFrame:
-    """``pay``, ``cp``: for a payer not identified, the group (a parent and its
-    subsidiaries, or one customer) of which its reference names at least two invoices
-    and more than of any other group, as a clerk reads a remittance: the numbers naming
-    other customers' invoices are then more likely slips."""
+    """``pay``, ``cp``: for a payer not identified whose reference holds several numbers,
+    the groups (a parent and its subsidiaries, or one customer) of which it names the
+    most invoices, as a clerk reads a remittance: the numbers naming other customers'
+    invoices are then more likely slips. With one named each, every group named is
+    tried: at a million invoices most slips hit some other customer's number, and only
+    the readings whose invoices, all of one group, fit the amount make a candidate."""
+    unknown = pays.filter(
+        pl.col("p_cp").is_null() & (pl.col("ref_numbers").list.len() >= 2)
+    ).select("pay")
     counts = (
-        by_reference.join(pays.filter(pl.col("p_cp").is_null()).select("pay"), on="pay")
+        by_reference.join(unknown, on="pay")
         .join(invs.select("inv", pl.coalesce("i_parent", "i_cp").alias("cp")), on="inv")
         .group_by("pay", "cp")
         .len()
     )
-    return (
-        counts.filter(pl.col("len") == pl.col("len").max().over("pay"))
-        .filter((pl.len().over("pay") == 1) & (pl.col("len") >= 2))
-        .select("pay", "cp")
-    )
+    return counts.filter(pl.col("len") == pl.col("len").max().over("pay")).select("pay", "cp")
 
 
 def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:

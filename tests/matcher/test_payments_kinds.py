@@ -120,6 +120,14 @@ def test_a_wire_fee_without_reference_finds_the_invoice_just_above() -> None:
     assert "bank_fee" in result["rules"][0]
 
 
+def test_a_rounded_payment_finds_its_invoice_when_a_nearer_one_is_not_issued_yet() -> None:
+    # 86.00 for the invoice of 85.84; the one of 86.05, nearer, is issued after it.
+    later = invoice(2, "86.05", issued=ISSUED + timedelta(days=60))
+    result = match([payment("P1", "86.00")], [invoice(1, "85.84"), later])
+    assert list(rows(result)) == [("P1", "I1")]
+    assert "amount_rounding" in result["rules"][0]
+
+
 RATES = pl.DataFrame(
     {
         "currency": ["EUR", "EUR", "USD"],
@@ -322,6 +330,37 @@ def test_an_unidentified_remittance_is_read_among_the_invoices_of_the_customer_i
     assert set(found) == {("P1", f"I{n}") for n in (1010, 1011, 1243, 1076)}
     assert all("reference_fuzzy" in row["rules"] for row in found.values())
     assert set(result["status"]) == {"suggested"}
+
+
+def test_an_unidentified_remittance_naming_one_invoice_of_each_of_two_customers() -> None:
+    # No payer; 0001010 names C1's invoice, 0001706 (meant for C1's 1076) C2's: one each.
+    # Read among C1's invoices, 1706 is one slip from 1076 and the two fit the amount;
+    # read among C2's, 1010 is one slip from none. Not C2's 1706 as a partial payment.
+    invoices = [invoice(1010, "845.63"), invoice(1076, "109.80")]
+    invoices.append(invoice(1706, "1200.00", cp="C2"))
+    reference = "0001010 0001706"
+    result = match([payment("P1", "955.43", cp=None, reference=reference)], invoices)
+    assert set(rows(result)) == {("P1", "I1010"), ("P1", "I1076")}
+    assert set(result["status"]) == {"suggested"}
+
+
+def test_a_twin_invoice_an_earlier_statement_paid_is_not_taken_by_a_later_payment() -> None:
+    # Two invoices of 300.00 (I1 old, I3 new) and one of 145.50. P1, a statement payment
+    # without reference, pays I1 and I2 (445.50) before I3 is issued; P2 later pays
+    # 300.00. By amount alone P2 could pay either twin, but I1 was settled by P1 first.
+    invoices = [
+        invoice(1, "300.00", issued=ISSUED - timedelta(days=40)),
+        invoice(2, "145.50", issued=ISSUED - timedelta(days=35)),
+        invoice(3, "300.00", issued=ISSUED + timedelta(days=10)),
+    ]
+    result = match(
+        [
+            payment("P1", "445.50", reference="STATEMENT", paid=ISSUED),
+            payment("P2", "300.00", paid=ISSUED + timedelta(days=30)),
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {("P1", "I1"), ("P1", "I2"), ("P2", "I3")}
 
 
 def test_the_last_instalments_settle_what_is_left_however_late() -> None:
