@@ -12,20 +12,8 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from canonical import (
-    CanonicalRecord,
-    Customer,
-    DocumentLine,
-    NotFound,
-    OrderStatus,
-    Payment,
-    Product,
-    PurchaseInvoice,
-    SalesInvoice,
-    StockLevel,
-    Supplier,
-    ValidationFailed,
-)
+import canonical
+from canonical import CanonicalRecord, NotFound, ValidationFailed
 from connectors.kashflow import KashFlowClient
 from connectors.sage100 import Sage100Reader, Sage100Writer, keys
 
@@ -71,11 +59,11 @@ class KashFlowTarget:
 
     def _resource(self, record: CanonicalRecord) -> Any:
         resources: dict[type[CanonicalRecord], Any] = {
-            Customer: self.client.customers,
-            Supplier: self.client.suppliers,
-            Product: self.client.products,
-            SalesInvoice: self.client.invoices,
-            PurchaseInvoice: self.client.purchases,
+            canonical.Customer: self.client.customers,
+            canonical.Supplier: self.client.suppliers,
+            canonical.Product: self.client.products,
+            canonical.SalesInvoice: self.client.invoices,
+            canonical.PurchaseInvoice: self.client.purchases,
         }
         return resources.get(type(record))
 
@@ -88,19 +76,19 @@ class KashFlowTarget:
                 system=self.system, entity=record.entity, key=record.key,
                 field=next(iter(native_fields)),
             )  # fmt: skip
-        if isinstance(record, StockLevel) and operation == "update":
+        if isinstance(record, canonical.StockLevel) and operation == "update":
             # KashFlow keeps one stock quantity per product, on the product's nominal.
             products = self.client.products
             products.update_record(
                 products.read(record.product_key), {"QuantityInStock": record.quantity_on_hand}
             )
             return record.key
-        if isinstance(record, OrderStatus):
+        if isinstance(record, canonical.OrderStatus):
             # KashFlow has no sales orders: the status files the quote of the same number
             # under a category (create and update alike; filing again changes nothing).
             self.client.quotes.show_order_status(record)
             return record.key
-        if isinstance(record, Payment) and operation == "create":
+        if isinstance(record, canonical.Payment) and operation == "create":
             made = self.client.payments.record(record)
             return ",".join(p.key for p in made) or record.key
         resource = self._resource(record)
@@ -117,7 +105,7 @@ class KashFlowTarget:
         return record.key
 
     def find(self, operation: str, record: CanonicalRecord) -> str | None:
-        if isinstance(record, Payment):
+        if isinstance(record, canonical.Payment):
             made = self.client.payments.of_matching(record)
             return ",".join(p.key for p in made) if made else None
         resource = self._resource(record)
@@ -169,7 +157,7 @@ def _find_sales_invoice(reader: Sage100Reader, record: CanonicalRecord) -> str |
 
 
 def _find_purchase_invoice(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
-    assert isinstance(record, PurchaseInvoice)
+    assert isinstance(record, canonical.PurchaseInvoice)
     division, vendor_no = keys.vendor_no_for(record.supplier_key)
     invoice_no = keys.ap_invoice_no_for(record.key.rpartition("|")[2])
     row = _one(
@@ -183,7 +171,7 @@ def _find_purchase_invoice(reader: Sage100Reader, record: CanonicalRecord) -> st
 
 def _find_receipt(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
     """A receipt is numbered by Sage (its deposit), so it is found by customer and check."""
-    assert isinstance(record, Payment)
+    assert isinstance(record, canonical.Payment)
     if not record.counterparty_key:
         return None
     division, customer_no = keys.customer_no_for(record.counterparty_key)
@@ -203,7 +191,7 @@ def _find_check(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
     """A supplier payment is a check under its reference's number: found by bank, number
     and vendor (a check of that number to another vendor is not ours; writing it is
     refused as a duplicate)."""
-    assert isinstance(record, Payment)
+    assert isinstance(record, canonical.Payment)
     if not record.counterparty_key:
         return None
     division, vendor_no = keys.vendor_no_for(record.counterparty_key)
@@ -219,27 +207,27 @@ def _find_check(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
 
 
 def _find_payment(reader: Sage100Reader, record: CanonicalRecord) -> str | None:
-    assert isinstance(record, Payment)
+    assert isinstance(record, canonical.Payment)
     search = _find_check if record.kind == "supplier_payment" else _find_receipt
     return search(reader, record)
 
 
 SAGE100_SEARCHES: dict[type[CanonicalRecord], SearchByKey] = {
-    Customer: _find_party(
+    canonical.Customer: _find_party(
         "AR_Customer", ("ARDivisionNo", "CustomerNo"), keys.customer_no_for, keys.customer_key
     ),
-    Supplier: _find_party(
+    canonical.Supplier: _find_party(
         "AP_Vendor", ("APDivisionNo", "VendorNo"), keys.vendor_no_for, keys.vendor_key
     ),
-    Product: _find_product,
-    SalesInvoice: _find_sales_invoice,
-    PurchaseInvoice: _find_purchase_invoice,
-    Payment: _find_payment,
+    canonical.Product: _find_product,
+    canonical.SalesInvoice: _find_sales_invoice,
+    canonical.PurchaseInvoice: _find_purchase_invoice,
+    canonical.Payment: _find_payment,
 }
 """How each kind of record is searched for in Sage 100 after an uncertain outcome."""
 
 
-def _negated(line: DocumentLine) -> DocumentLine:
+def _negated(line: canonical.DocumentLine) -> canonical.DocumentLine:
     return line.model_copy(
         update={"unit_price": -line.unit_price, "net_amount": -line.net_amount,
                 "tax_amount": -line.tax_amount}
@@ -268,19 +256,19 @@ class Sage100Target:
         self, operation: str, record: CanonicalRecord, native_fields: NativeFields = None
     ) -> str:
         if operation == "delete":
-            if not isinstance(record, Customer):
+            if not isinstance(record, canonical.Customer):
                 raise _refused(self.system, operation, record)
             self.writer.delete_customer(record.key)
             return record.key
         if (
-            isinstance(record, SalesInvoice)
+            isinstance(record, canonical.SalesInvoice)
             and native_fields
             and "ApplyToInvoiceNo" in native_fields
         ):
             return self._write_memo(record, native_fields)
         return self.writer.write(record, native_fields or {})
 
-    def _write_memo(self, memo: SalesInvoice, native_fields: Mapping[str, str]) -> str:
+    def _write_memo(self, memo: canonical.SalesInvoice, native_fields: Mapping[str, str]) -> str:
         """A credit or debit memo under its own number. The record holds it as A/R history
         does (a credit memo's amounts negative); data entry takes a credit as positive
         amounts, the InvoiceType saying which way they go."""
