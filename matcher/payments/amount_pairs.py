@@ -117,8 +117,10 @@ def _wire_fee_pairs(
         (on_axis(pl.col("key")) + low).alias("at"),
         (on_axis(pl.col("key")) + high).alias("end"),
     )
+    # Stable: of invoices of one amount the first (``owed`` is in invoice order within an
+    # amount) is met first, whatever the size of the frame.
     right = owed.select("inv", "payer", on_axis(pl.col("cents")).alias("cents")).sort(
-        "payer", "cents"
+        "payer", "cents", maintain_order=True
     )
     return _neighbours(left, right, "forward")
 
