@@ -10,10 +10,18 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from canonical.errors import ValidationFailed
 from canonical.money import Amount, decimal_text
@@ -25,7 +33,16 @@ flow into it: an eCommerce platform and a payment gateway."""
 ACCOUNTING_SYSTEMS: tuple[System, System] = ("kashflow", "sage100")
 """The two systems Ledgerbridge keeps in step and reconciles, in that order."""
 
-CurrencyCode = str
+
+def _currency(value: str) -> str:
+    code = value.upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(f"currency must be a three-letter ISO code, not {value!r}")
+    return code
+
+
+CurrencyCode = Annotated[str, AfterValidator(_currency)]
+"""A three-letter ISO 4217 code, upper-cased on the way in."""
 
 
 class _Frozen(BaseModel):
@@ -119,13 +136,6 @@ def json_value(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _currency(value: str) -> str:
-    code = value.upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ValueError(f"currency must be a three-letter ISO code, not {value!r}")
-    return code
-
-
 class _Party(CanonicalRecord):
     name: str = Field(min_length=1, max_length=200)
     party_number: str | None = Field(default=None, max_length=200)
@@ -142,8 +152,6 @@ class _Party(CanonicalRecord):
     currency: CurrencyCode = "GBP"
     payment_terms_days: int = Field(default=30, ge=0, le=3650)
     active: bool = True
-
-    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
 
 class Customer(_Party):
@@ -212,8 +220,6 @@ class _Document(CanonicalRecord):
     gross_amount: Amount
     amount_paid: Amount = Decimal(0)
 
-    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
-
     @model_validator(mode="after")
     def _totals_add_up(self) -> Self:
         if self.net_amount + self.tax_amount != self.gross_amount:
@@ -265,8 +271,6 @@ class Payment(CanonicalRecord):
     bank_account: str | None = None
     reference: str | None = None
     allocations: tuple[Allocation, ...] = ()
-
-    _check_currency = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
     @model_validator(mode="after")
     def _allocations_fit(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -75,6 +76,33 @@ def test_currency_is_an_iso_code() -> None:
     with pytest.raises(ValidationFailed) as raised:
         invoice(currency="pounds")
     assert raised.value.field == "currency"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda currency: Customer.build(
+            system="sage100", key="01-ACME", name="Acme", currency=currency
+        ),
+        lambda currency: Payment.build(
+            system="kashflow",
+            key="P1",
+            kind="receipt",
+            payment_date="2026-10-05",
+            amount="10.00",
+            currency=currency,
+        ),
+    ],
+    ids=["customer", "payment"],
+)
+def test_every_record_with_a_currency_reads_it_as_an_iso_code(
+    build: Callable[[str], Customer | Payment],
+) -> None:
+    assert build(" usd ").currency == "USD"
+    for bad in ("US", "US1", "EURO"):
+        with pytest.raises(ValidationFailed, match="three-letter ISO code") as raised:
+            build(bad)
+        assert raised.value.field == "currency"
 
 
 def test_journal_must_balance_and_lines_are_one_sided() -> None:
