@@ -116,7 +116,7 @@ def plan_document(
     record: Document,
     side: Side,
     *,
-    depends_on: tuple[str, ...],
+    depends_on: tuple[str | None, ...],
     warnings: tuple[str, ...] = (),
     native_fields: tuple[tuple[str, str], ...] = (),
 ) -> None:

@@ -111,11 +111,13 @@ class Planner:
         source: Source,
         *,
         amount: Decimal | None = None,
-        depends_on: tuple[str, ...] = (),
+        depends_on: tuple[str | None, ...] = (),
         warnings: tuple[str, ...] = (),
         native_fields: tuple[tuple[str, str], ...] = (),
     ) -> WriteIntent | None:
         """Plans one write, unless its idempotency key was planned before (then None).
+        `depends_on` holds the idempotency keys of the intents it waits for (None: a
+        record that waits for nothing, e.g. a counterpart that exists already).
 
         The record is fitted to its target (normalised, cut to widths with a warning); a
         value the rules refuse to cut rejects it instead."""

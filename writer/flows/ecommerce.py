@@ -79,7 +79,7 @@ def _plan_order(planner: Planner, version: StoredVersion, numbers: _InvoiceNumbe
         invoice,
         source,
         amount=invoice.gross_amount,
-        depends_on=(customer.depends_on or "",),
+        depends_on=(customer.depends_on,),
     )
 
 
@@ -137,7 +137,7 @@ def _plan_payment(planner: Planner, version: StoredVersion) -> None:
             return
         key, customer_key, depends_on = invoice
         allocations.append(Allocation(invoice_key=key, amount=allocation.amount))
-        depends.append(depends_on or "")
+        depends.append(depends_on)
     planner.intent(
         PAYMENT_FLOW,
         "create",

@@ -50,5 +50,5 @@ def plan_order_status(planner: Planner) -> None:
             "update" if before else "create",
             shown,
             source,
-            depends_on=(customer.depends_on or "",),
+            depends_on=(customer.depends_on,),
         )

@@ -100,7 +100,7 @@ def _plan_purchase(planner: Planner, version: StoredVersion) -> None:
             "amount_paid": Decimal(0),
         }
     )
-    plan_document(planner, source, record, PURCHASES, depends_on=(supplier.depends_on or "",))
+    plan_document(planner, source, record, PURCHASES, depends_on=(supplier.depends_on,))
 
 
 def sage100_purchase_key(vendor_key: str, number: str) -> str:
@@ -190,7 +190,7 @@ def _plan_supplier_payments(planner: Planner) -> None:
                 record,
                 source,
                 amount=payment.amount,
-                depends_on=tuple(d for d in depends if d),
+                depends_on=tuple(depends),
                 warnings=(f"a manual check from bank {method.bank_code}",),
             )
             continue

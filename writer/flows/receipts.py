@@ -139,7 +139,7 @@ def _plan_receipt(
         record,
         source,
         amount=payment.amount,
-        depends_on=tuple(d for d in depends if d),
+        depends_on=tuple(depends),
         warnings=(f"posts to cash account {method.cash_account}",),
     )
 

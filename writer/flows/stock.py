@@ -49,5 +49,5 @@ def plan_stock(planner: Planner) -> None:
                 quantity_on_hand=level.quantity_on_hand,
             ),
             Source("sage100", "stock_level", key, version.version),
-            depends_on=(product.depends_on or "",),
+            depends_on=(product.depends_on,),
         )
