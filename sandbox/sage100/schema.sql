@@ -1,7 +1,8 @@
 -- The Sage 100 sandbox company: real table and column names, types and keys, taken from
--- ../shared/reference/sage100-columns.csv (one column per csv row, in csv order, with the
--- csv's primary keys). Where the reference lists only part of a table, the columns Sage
--- keeps on every table and that the emulator needs are added after a "-- added:" marker:
+-- the team's reference list of Sage 100 tables and columns (sage100-columns.csv: one
+-- column per row, in its order, with its primary keys). Where the reference lists only
+-- part of a table, the columns Sage keeps on every table and that the emulator needs are
+-- added after a "-- added:" marker:
 -- the audit stamps (DateCreated, TimeCreated, UserCreatedKey, DateUpdated, TimeUpdated,
 -- UserUpdatedKey) and a few amounts. Tables the reference does not list at all
 -- (AP_InvoiceDetail, AP_TermsCode, GL_FiscalYearDetail, IM_Transaction*, GL_Bank,
