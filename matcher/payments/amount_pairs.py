@@ -127,25 +127,29 @@ def _wire_fee_pairs(
 
 def _rounded_pairs(known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig) -> list[pl.DataFrame]:
     """A payment of whole units (a payer rounding the invoice's amount): every invoice of
-    the payer that rounds to it (half a unit either way), not the nearest alone, which
-    for a payer with many open invoices is often another one (or one not issued yet) a
-    few pence nearer. Invoices of whole units are left to the equal-amount join, and an
-    amount that more than ``2 * EQUAL_AMOUNT_REACH + 1`` invoices round to is skipped (the
-    nearest-amount join still offers one of them)."""
+    the payer that rounds to it and lies within ``rounding_tolerance`` of it (half a unit
+    either way at most), not the nearest alone, which for a payer with many open
+    invoices is often another one (or one not issued yet) a few pence nearer. Invoices
+    of whole units are left to the equal-amount join, and an amount that more than
+    ``2 * EQUAL_AMOUNT_REACH + 1`` invoices round to is skipped (the nearest-amount join
+    still offers one of them)."""
     unit, half = 100, 50
     whole = known.filter(pl.col("key") % unit == 0).select("pay", "payer", "key")
     if cfg.rounding_tolerance <= 0 or whole.height == 0:
         return []
     pence = owed.filter(pl.col("cents") % unit != 0)
+    reach = min(half, int(cfg.rounding_tolerance * unit))
     rounded = pl.concat(
         [
-            pence.select("inv", "payer", ((pl.col("cents") + half) // unit * unit).alias("key")),
+            pence.select(
+                "inv", "payer", "cents", ((pl.col("cents") + half) // unit * unit).alias("key")
+            ),
             # Half a unit exactly rounds either way.
             pence.filter(pl.col("cents") % unit == half).select(
-                "inv", "payer", (pl.col("cents") - half).alias("key")
+                "inv", "payer", "cents", (pl.col("cents") - half).alias("key")
             ),
         ]
-    )
+    ).filter((pl.col("cents") - pl.col("key")).abs() <= reach)
     rounded = rounded.join(whole.select("payer", "key").unique(), on=["payer", "key"], how="semi")
     few = pl.len().over("payer", "key") <= 2 * EQUAL_AMOUNT_REACH + 1
     return [whole.join(rounded.filter(few), on=["payer", "key"]).select("pay", "inv")]

@@ -128,3 +128,10 @@ class MatchConfig:
     max_leftovers_per_counterparty: int = 300
     subset_rounds: int = 2
     weights: ScoreWeights = field(default_factory=ScoreWeights)
+
+    def __post_init__(self) -> None:
+        if self.subset_rounds < 1:
+            raise ValueError(
+                f"subset_rounds must be at least 1, not {self.subset_rounds}: the candidates"
+                " weaker than a group (and twins) are allocated in the first round"
+            )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from payment_rows import ISSUED, PAYMENT_SCHEMA, TERMS_INVOICE_SCHEMA, payment
@@ -58,9 +59,10 @@ def match(
     payments: list[dict[str, object]],
     invoices: list[dict[str, object]],
     rates: pl.DataFrame | None = None,
+    cfg: MatchConfig | None = None,
 ) -> pl.DataFrame:
     pays, invs = frames(payments, invoices)
-    return match_payments(pays, invs, rates=rates)
+    return match_payments(pays, invs, cfg, rates=rates)
 
 
 def rows(result: pl.DataFrame) -> dict[tuple[str, str], dict[str, Any]]:
@@ -126,6 +128,23 @@ def test_a_rounded_payment_finds_its_invoice_when_a_nearer_one_is_not_issued_yet
     result = match([payment("P1", "86.00")], [invoice(1, "85.84"), later])
     assert list(rows(result)) == [("P1", "I1")]
     assert "amount_rounding" in result["rules"][0]
+
+
+def test_a_rounded_payment_meets_only_invoices_within_the_rounding_tolerance() -> None:
+    # 86.00 for the invoice of 85.60 (the nearer 86.05 is issued after it): rounding
+    # within the default half a pound, not within a rounding tolerance of 0.10.
+    invoices = [invoice(1, "85.60"), invoice(2, "86.05", issued=ISSUED + timedelta(days=60))]
+    result = match([payment("P1", "86.00")], invoices)
+    assert list(rows(result)) == [("P1", "I1")]
+    assert "amount_rounding" in result["rules"][0]
+    tight = MatchConfig(rounding_tolerance=Decimal("0.10"))
+    assert ("P1", "I1") not in rows(match([payment("P1", "86.00")], invoices, cfg=tight))
+
+
+def test_a_match_needs_at_least_one_round_for_what_waits() -> None:
+    # The candidates weaker than a group, and twins, are allocated in the first round.
+    with pytest.raises(ValueError, match="subset_rounds must be at least 1"):
+        MatchConfig(subset_rounds=0)
 
 
 RATES = pl.DataFrame(
