@@ -2,10 +2,11 @@
 
 Candidates arrive best first. Each is one payment and one invoice, one payment and
 several invoices, or several payments and one invoice. A candidate whose amounts *fit*
-(equal, rounding, discount, fee, tolerance) settles its members completely and only
-while every member is still untouched; a partial or over-payment candidate takes what
-is left on both sides. No allocation ever exceeds what remains of a payment or of an
-invoice, so the sums per payment and per invoice never exceed the originals.
+(equal, rounding, discount, fee, tolerance) settles its members completely, only while
+every member is still untouched and only when its money reaches every member; a partial
+or over-payment candidate takes what is left on both sides. No allocation ever exceeds
+what remains of a payment or of an invoice, so the sums per payment and per invoice
+never exceed the originals.
 """
 
 from __future__ import annotations

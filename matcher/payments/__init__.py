@@ -33,16 +33,16 @@ How it works: vectorised polars joins find candidates (invoice numbers read from
 reference, exactly, inside free text or one slip away; same counterparty and an amount
 that fits exactly, after a discount, after a fee, within rounding or tolerance), each
 candidate is scored from the rules that fired (`ScoreWeights`), and the candidates are
-allocated best first (on equal scores the earliest payment first, then the oldest
-invoice), never spending a payment or an invoice twice (`matcher.allocation`). A pair
-found by amount alone whose payer has another open invoice (or payment) of that amount
-waits for the subset search, where an earlier payment's group may settle one of them.
-What is left is searched per counterparty with a bounded subset-sum: one payment for
-several invoices, several payments for one invoice or for the remaining balance of a
-partly paid one; join candidates weaker than such a group compete with the groups
-there. Once those groups are allocated, what is still open is searched again
-(``subset_rounds``). A match is "auto" only when its score reaches ``auto_threshold``,
-no rival candidate for any of its payments or invoices scores within
+allocated best first (on equal scores the earliest payment first, then the fewest
+members, then the oldest invoice), never spending a payment or an invoice twice
+(`matcher.allocation`). A pair found by amount alone whose payer has another open
+invoice (or payment) of that amount waits for the subset search, where an earlier
+payment's group may settle one of them. What is left is searched per counterparty with a
+bounded subset-sum: one payment for several invoices, several payments for one invoice
+or for the remaining balance of a partly paid one; join candidates weaker than such a
+group compete with the groups there. Once those groups are allocated, what is still open
+is searched again (``subset_rounds``). A match is "auto" only when its score reaches
+``auto_threshold``, no rival candidate for any of its payments or invoices scores within
 ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
 scored. Anything else is "suggested", for review.
 
@@ -130,9 +130,10 @@ def match_payments(
     w = cfg.weights
     candidates = first_pass_candidates(pays, invs, cfg)
     strong = pl.col("score") >= w.same_counterparty + w.amount_exact + w.date_window - 1e-9
-    # So do twins (two open invoices of the payer for the amount, no reference naming
-    # either): one of them may be part of a group an earlier payment settled, which only
-    # the subset search finds; the earlier payment goes first there.
+    # So do twins (pairs by amount alone whose payer has another open invoice, or another
+    # payment, of that amount: `set_aside_twins`): one of them may be part of a group an
+    # earlier payment settled, which only the subset search finds; the earlier payment
+    # goes first there.
     first, first_members, twins = set_aside_twins(*rank(candidates.filter(strong), cfg, offset=0))
     first_done = allocate_ranked(
         first, first_members, payment_left, invoice_left, payment_amount, invoice_amount

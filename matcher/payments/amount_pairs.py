@@ -210,8 +210,8 @@ def _neighbours(
 
 
 NEIGHBOUR_REACH = 4
-"""How many invoices nearest to an uncertain amount (less a wire fee, converted) are
-looked at on each side it may lie."""
+"""How many invoices nearest to an uncertain amount (less a discount or a card fee, less
+a round wire fee, converted) are looked at on each side it may lie."""
 
 
 def one_payer_key(

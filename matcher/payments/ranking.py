@@ -5,9 +5,6 @@ allocation pass by pass (`matcher.allocation`), and the one row per allocation t
 
 from __future__ import annotations
 
-import functools
-import operator
-
 import numpy as np
 import polars as pl
 
@@ -122,7 +119,7 @@ def set_aside_twins(
     if ranked.height == 0:
         return ranked, members, ranked.select(CANDIDATE_SCHEMA.names())
     offset = int(ranked["cand"][0])
-    named = functools.reduce(operator.or_, (RULE_BITS[rule] for rule in REFERENCE_RULES))
+    named = sum(RULE_BITS[rule] for rule in REFERENCE_RULES)  # distinct bits: their union
     twin = ranked.select(
         pl.col("ambiguous")
         & pl.col("fits")

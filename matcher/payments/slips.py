@@ -20,9 +20,9 @@ def mistyped_reference_pairs(
     mistyped number, or a remittance listing several invoices with slips in some.
     Candidates share a one-deletion variant of their keys (which every substitution and
     transposition does); those one slip apart are marked ``slip``, with the number
-    ``typed``. A payer not identified whose reference names invoices of one group (a
-    customer, or a parent and its subsidiaries) more than of any other is taken to be
-    that group, for this search alone (`_named_group`)."""
+    ``typed``. A payer not identified whose reference holds several numbers is taken to
+    be each group (a customer, or a parent and its subsidiaries) of which it names the
+    most invoices, ties included, for this search alone (`_named_group`)."""
     payer = payer_invoices(invs).select("inv", "cp", "num_key")
     guessed = _named_group(pays, invs, by_reference)
     known = pl.concat(

@@ -40,8 +40,8 @@ def subset_candidates(
     before the invoice's issue, however late),
     groups hold at most ``max_subset_size`` items, a group is dropped as soon as its sum
     passes the target, and a counterparty's leftovers are capped at the most recent
-    ``max_leftovers_per_counterparty`` per side. Equal sums tie, and rank oldest
-    invoices first.
+    ``max_leftovers_per_counterparty`` per side. Equal sums tie, and rank as `rank`
+    orders them: the earliest payment, then the fewest members, then the oldest invoices.
     """
     w = cfg.weights
     if later:
