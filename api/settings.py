@@ -16,7 +16,9 @@ class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     pool_size: int = Field(default=10, ge=1, le=200)
-    """Database connections the API keeps open (requests wait for a free one)."""
+    """The most database connections each of the API's two pools opens (requests wait for
+    a free one): one pool for the routes, one for the hot reads on the event loop, so a
+    process holds up to twice this many."""
     webhook_secrets: dict[str, SecretStr] = Field(default_factory=dict)
     """Per source (`ecommerce`, `gateway`): the shared HMAC-SHA256 secret
     (`LEDGERBRIDGE_API__WEBHOOK_SECRETS__ECOMMERCE`). A source without one is refused."""

@@ -12,13 +12,14 @@ from api.routes.common import DEFAULT, Cursor, Limit, problems
 from api.routes.listings import add_listing_route
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
+from api.services.pages import NAME_MAX
 
 router = APIRouter()
 JSON = "application/json"
-NAME_MAX, KEY_MAX = 40, 200
-"""The longest system or entity name, and key, an audit's path takes."""
+KEY_MAX = 200
+"""The longest key an audit's path takes."""
 Id = Annotated[int, Path(ge=1, le=2**62)]
-Name = Annotated[str | None, Query(max_length=40)]
+Name = Annotated[str | None, Query(max_length=NAME_MAX)]
 
 
 add_listing_route(router, "/dead-letters", dead_letters.list_dead_letters, tags=["dead-letters"])

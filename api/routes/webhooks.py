@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from api.auth import Conn
 from api.problems import problem_response
 from api.routes.common import problems
+from api.services.pages import NAME_MAX
 from api.services.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -70,7 +71,7 @@ async def _body(request: Request, limit: int) -> tuple[bytes, bool, int]:
     },
 )  # fmt: skip
 async def take_webhook(
-    request: Request, conn: Conn, source: Annotated[str, Path(max_length=40)]
+    request: Request, conn: Conn, source: Annotated[str, Path(max_length=NAME_MAX)]
 ) -> Any:
     """Take one event: recorded whatever happens; appended to the ledger once if valid."""
     settings = request.app.state.webhooks

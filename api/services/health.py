@@ -36,6 +36,8 @@ class SystemHealth(BaseModel):
 class DatabaseHealth(BaseModel):
     status: Status
     latency_ms: float | None = None
+    """How long the first health statement took (the clock, the streams' last polls, the
+    queue tables): a round trip plus those reads, not a bare ping."""
 
 
 class WorkerHealth(BaseModel):

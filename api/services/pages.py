@@ -22,7 +22,9 @@ Item = TypeVar("Item", bound=BaseModel)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-Name = Annotated[str | None, Field(max_length=40)]
+NAME_MAX = 40
+"""The longest name (a system, entity, stage, kind) a filter or a path takes."""
+Name = Annotated[str | None, Field(max_length=NAME_MAX)]
 """A listing's filter on a name (a system, entity, stage, kind): None for any."""
 RuleName = Annotated[str | None, Field(max_length=100)]
 """A listing's filter on a matcher rule that fired: None for any."""
