@@ -43,6 +43,8 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from api.services import health
+from api.services.audit import audit_parameters
 from api.services.pages import encode_cursor
 from api.services.sql import query
 from api.services.tokens import create_token
@@ -268,10 +270,7 @@ def explain(url: str, deep_key: list[str], audited: str) -> None:
                    "min_amount": None, "max_amount": None, "date_from": None,
                    "date_to": None, "today": date.today()}  # fmt: skip
         page = {**filters, "kind": "reconcile", "limit": 50}
-        audit = {"system": "sage100", "entity": "customer", "key": audited,
-                 "source_pattern": f"%:sage100:customer:{audited}:v%",
-                 "subject": '{"records": [{"system": "sage100", "entity": "customer",'
-                            f' "key": "{audited}"}}]}}'}  # fmt: skip
+        audit = audit_parameters("sage100", "customer", audited)
         plans = {
             "unmatched, first page (the run, the items, the newest match decision)": (
                 query("unmatched_page"),
@@ -283,8 +282,7 @@ def explain(url: str, deep_key: list[str], audited: str) -> None:
                 query("unmatched_totals"), {**filters, "run_id": run[0]}),
             "audit: the versions, writes and decisions": (query("record_audit"), audit),
             "health: the clock, the streams, the queue's tables": (
-                query("health"), {"schemas": ["procrastinate", "public"],
-                                  "names": ["procrastinate_workers", "procrastinate_jobs"]}),
+                query("health"), health.QUEUE),
         }  # fmt: skip
         for title, (sql, params) in plans.items():
             print(f"\n-- {title}")

@@ -80,7 +80,7 @@ class AsOfPage(Page[AsOfRecord]):
 def record_audit(conn: psycopg.Connection[Any], system: str, entity: str, key: str) -> AuditOut:
     """One record's versions with their field diffs, the writes it caused and those made
     onto it, and the decisions taken on it."""
-    row = conn.execute(query("record_audit"), _audit_parameters(system, entity, key)).fetchone()
+    row = conn.execute(query("record_audit"), audit_parameters(system, entity, key)).fetchone()
     return _audit_of(row, system, entity, key)
 
 
@@ -88,11 +88,12 @@ async def read_record_audit(
     conn: psycopg.AsyncConnection[Any], system: str, entity: str, key: str
 ) -> bytes:
     """`record_audit` on an async connection (the JSON API's), as JSON: one query."""
-    found = await conn.execute(query("record_audit"), _audit_parameters(system, entity, key))
+    found = await conn.execute(query("record_audit"), audit_parameters(system, entity, key))
     return _audit_of(await found.fetchone(), system, entity, key).model_dump_json().encode()
 
 
-def _audit_parameters(system: str, entity: str, key: str) -> dict[str, Any]:
+def audit_parameters(system: str, entity: str, key: str) -> dict[str, Any]:
+    """The parameters of `record_audit` for one record (the bench explains the same)."""
     if entity not in ENTITIES:
         raise InvalidRequest(
             f"unknown entity {entity!r}; one of {', '.join(ENTITIES)}", field="entity"
