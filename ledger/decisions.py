@@ -78,13 +78,6 @@ def decisions_about(
         return cur.fetchall()
 
 
-def decisions_on_record(
-    conn: psycopg.Connection[Any], system: str, entity: str, key: str
-) -> list[Decision]:
-    """Every decision taken on one ledger record, oldest first."""
-    return decisions_about(conn, {"records": [record_ref(system, entity, key)]})
-
-
 @dataclass(frozen=True, slots=True)
 class AcceptedAccount:
     """A GL suggestion someone accepted: the line as it was suggested for, and the account."""
