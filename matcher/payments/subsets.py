@@ -102,7 +102,9 @@ def _leftovers(
     # hash one integer column, not two.
     known = pays.filter(untouched_pay & pays["p_cp"].is_not_null())
     # Whether the reference names one of the payer's invoices, open or settled already:
-    # such a payment only joins a group of the invoices it names.
+    # such a payment only joins a group of the invoices it names. (The invoices' own and
+    # parent counterparties are compared after a join on the number, as `payer_invoices`
+    # would pair them, without copying every invoice of a parent's group.)
     named = (
         known.select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("num_key"))
         .explode("num_key")
