@@ -44,36 +44,41 @@ def oldest_candidates(
     ``remaining``, as for `subset_candidates`; a payment whose reference names one of
     its payer's invoices is no target (the first pass reads what it names).
 
+    A payer paying its statements pays its oldest items month after month: once its
+    earliest payment has a group, its next payment (by date) is looked for among the
+    oldest items after that group, and so on (`_oldest_groups`).
+
     What is left of a partly paid invoice counts among the open items, and so does
     leaving it out: a balance a customer short-paid is often one it disputes (a
     deduction, a chargeback, a fee it will not bear), which its payment runs skip until
-    it is settled. So the oldest items are taken twice where a payer has such a
-    balance: with it, and without every such balance."""
+    it is settled. So the oldest items of a payer with such a balance are taken twice:
+    with it, and without every such balance."""
     w = cfg.weights
     lp, li = _leftovers(
         pays, invs, replace(cfg, max_leftovers_per_counterparty=UNCAPPED), untouched_pay
     )
     short_paid = li["cents"] != invs["cents"].gather(li["inv"])
-    ordered = (
-        li.with_columns(short_paid.alias("short_paid"))
-        .sort("payer", "issue_day", pl.col("num_key").str.len_bytes(), "num_key", "inv")
-        .with_columns(pl.col("short_paid").cum_sum().over("payer").alias("short_before"))
+    ordered = li.with_columns(short_paid.alias("short_paid")).sort(
+        "payer", "issue_day", pl.col("num_key").str.len_bytes(), "num_key", "inv"
     )
     targets = lp.filter(~pl.col("names_own")).select(
-        "pay", "payer", pl.col("cents").alias("total"), "p_day"
+        "pay", "payer", pl.col("cents").alias("amount"), "p_day"
     )
-    groups = pl.concat(
-        [
-            _oldest_groups(targets, ordered, cfg),
-            # Without the short-paid balances: only where that leaves out one before.
-            _oldest_groups(
-                targets,
-                ordered.filter(~pl.col("short_paid")),
-                cfg,
-                pl.col("short_before") > 0,
-            ),
-        ]
-    ).with_row_index("group")
+    disputing = ordered.filter(pl.col("short_paid")).select("payer").unique()
+    groups = (
+        pl.concat(
+            [
+                _oldest_groups(targets, ordered, cfg),
+                _oldest_groups(
+                    targets.join(disputing, on="payer"),
+                    ordered.join(disputing, on="payer").filter(~pl.col("short_paid")),
+                    cfg,
+                ),
+            ]
+        )
+        .unique(maintain_order=True)
+        .with_row_index("group")
+    )
     evidence = _group_evidence(groups, lp, li, _in_window(cfg))
     score = (
         w.same_counterparty
@@ -92,42 +97,64 @@ def oldest_candidates(
     return group_candidates(groups.join(evidence, on="group"), score, rules)
 
 
-def _oldest_groups(
-    targets: pl.DataFrame,
-    ordered: pl.DataFrame,
-    cfg: MatchConfig,
-    kept: pl.Expr | None = None,
-) -> pl.DataFrame:
-    """``m_pay`` and ``m_inv`` of each target (``pay``, ``payer``, ``total``, ``p_day``)
-    whose amount is the running total of its payer's first k ``ordered`` invoices
-    (``payer``, ``inv``, ``cents``, ``issue_day``, sorted by payer then issue order),
-    2 <= k <= ``max_oldest_items``, the k-th issued by its date; prefixes where ``kept``
-    holds only."""
+def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """``m_pay`` and ``m_inv`` of the targets (``pay``, ``payer``, ``amount``, ``p_day``)
+    that pay their payer's oldest ``ordered`` invoices (``payer``, ``inv``, ``cents``,
+    ``issue_day``; by payer, then in issue order): the first 2 to ``max_oldest_items``
+    of them after those its earlier groups took, the last issued by its date.
+
+    Step by step: per payer, the earliest target whose amount is the running total of
+    the next invoices is a group, and the next step starts after those invoices and
+    that target's date (a later payment pays what the earlier ones left). A payer
+    drops out at its first step without a group, so there are as many steps as the
+    longest run of such payments, each over fewer payers."""
     ordered = ordered.with_row_index("row")
-    prefixes = ordered.select(
+    running = ordered.select(
         "payer",
         pl.col("cents").cum_sum().over("payer").alias("total"),
-        pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).over("payer").alias("k"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("payer").alias("position"),
         pl.col("issue_day").alias("last_issue"),
         "row",
-        (pl.lit(True) if kept is None else kept).alias("kept"),
-    ).filter(pl.col("kept") & pl.col("k").is_between(2, cfg.max_oldest_items))
-    # Issue order: the newest member is the last, so it alone is checked against the
-    # payment's date.
-    hits = (
-        targets.join(prefixes, on=["payer", "total"])
-        .filter(pl.col("last_issue") <= pl.col("p_day"))
-        .with_row_index("group")
     )
-    # The members of a prefix are the rows from its payer's first up to its last.
-    rows = hits.select(
+    start = targets.select(
+        pl.col("payer").unique(),
+        pl.lit(0, dtype=pl.Int64).alias("before"),
+        pl.lit(0, dtype=pl.Int64).alias("taken"),
+        pl.lit(None, dtype=pl.Int32).alias("since"),
+    )
+    hits = [pl.DataFrame(schema={"pay": targets["pay"].dtype, "row": pl.UInt32, "k": pl.Int64})]
+    while start.height:
+        step = (
+            targets.join(start, on="payer")
+            .filter(pl.col("since").is_null() | (pl.col("p_day") >= pl.col("since")))
+            .with_columns((pl.col("before") + pl.col("amount")).alias("total"))
+            .join(running, on=["payer", "total"])
+            .with_columns((pl.col("position") - pl.col("taken")).alias("k"))
+            .filter(
+                pl.col("k").is_between(2, cfg.max_oldest_items)
+                & (pl.col("last_issue") <= pl.col("p_day"))
+            )
+            .sort("p_day", "pay")
+            .unique("payer", keep="first", maintain_order=True)
+        )
+        hits.append(step.select("pay", "row", "k"))
+        targets = targets.join(step.select("pay"), on="pay", how="anti")
+        start = step.select(
+            "payer",
+            pl.col("total").alias("before"),
+            pl.col("position").alias("taken"),
+            pl.col("p_day").alias("since"),
+        )
+    found = pl.concat(hits).with_row_index("group")
+    # The members of a group are its payer's rows up to its last, k of them.
+    rows = found.select(
         "group",
         pl.int_ranges(pl.col("row") - pl.col("k") + 1, pl.col("row") + 1).alias("member"),
     ).explode("member")
     return (
         rows.with_columns(
             ordered["inv"].gather(rows["member"]).alias("m_inv"),
-            hits["pay"].gather(rows["group"]).alias("m_pay"),
+            found["pay"].gather(rows["group"]).alias("m_pay"),
         )
         .group_by("group", maintain_order=True)
         .agg("m_pay", "m_inv")

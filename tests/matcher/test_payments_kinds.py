@@ -655,3 +655,20 @@ def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement
         invoices,
     )
     assert set(rows(result)) == {("P1", "I2")} | {("P2", f"I{n}") for n in (1, 3, 4, 5)}
+
+
+def test_a_payer_paying_its_statements_month_after_month_pays_the_next_oldest_each_time() -> None:
+    # Four payments, a month apart, each the next oldest items: more than the subset
+    # rounds, so each must be found after the groups of the earlier ones.
+    invoices = open_items(40)
+    chunks = [range(1, 6), range(6, 10), range(10, 16), range(16, 19)]
+    result = match(
+        [
+            payment(f"P{m}", amount_of(invoices, chunk), paid=ISSUED + timedelta(days=30 * m))
+            for m, chunk in enumerate(chunks, start=1)
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {
+        (f"P{m}", f"I{n}") for m, chunk in enumerate(chunks, start=1) for n in chunk
+    }
