@@ -345,9 +345,10 @@ def _pay_oldest_items(
     noise: PaymentNoise,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Statement payers who pay their oldest open items, in place: for about
-    ``noise.oldest_items`` of the statement events, the event pays as many invoices as
-    it has, the customer's oldest (by number on the same day) among its never-paid
+    """Statement payers who pay their oldest open items, in place: about
+    ``noise.oldest_items`` of the customers pay their statements so (a habit of the
+    customer's payables process, not of one payment), and each of their statement
+    events pays as many invoices as it has, the customer's oldest (by number on the same day) among its never-paid
     invoices and those of its statement events that pay the oldest. Events are taken
     in payment order, each paying the oldest its customer still has open: the invoices
     drawn for these events are all issued by their days, so each event finds as many
@@ -356,7 +357,8 @@ def _pay_oldest_items(
     the draws made from the invoices later are what they were). Returns, per event,
     whether it pays its oldest items."""
     statement = np.flatnonzero(events.kind == SCENARIO_CODES["statement"])
-    chosen = statement[rng.random(statement.size) < noise.oldest_items]
+    by_oldest = rng.random(events.customer_weights.size) < noise.oldest_items
+    chosen = statement[by_oldest[events.customer[statement]]]
     oldest = np.zeros(events.size, dtype=bool)
     oldest[chosen] = True
     if chosen.size == 0:
