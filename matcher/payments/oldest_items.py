@@ -9,7 +9,9 @@ bounded subset-sum can search, yet which invoices it settles is no search at all
 oldest k, for the one k at which their running total meets the amount. Per payer the
 open invoices are put in issue order (ties by number, as a statement lists them) and
 summed cumulatively; a payment joins the running totals of its payer on its amount, so
-the work is linear in the leftovers, with no cap per payer.
+the work is a join, linear in the leftovers, with no cap per payer. A payer's later
+payments pay the oldest items its earlier ones left: one more join for each, over the
+payers still paying this way.
 
 Each such group is a candidate of its own rule, ``oldest_open_items``, scored as an
 exact amount fit of a known payer, with `ScoreWeights.oldest_open_items` as its timing
@@ -138,13 +140,15 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
             .unique("payer", keep="first", maintain_order=True)
         )
         hits.append(step.select("pay", "row", "k"))
-        targets = targets.join(step.select("pay"), on="pay", how="anti")
         start = step.select(
             "payer",
             pl.col("total").alias("before"),
             pl.col("position").alias("taken"),
             pl.col("p_day").alias("since"),
         )
+        paying = start.select("payer")
+        targets = targets.join(step.select("pay"), on="pay", how="anti").join(paying, on="payer")
+        running = running.join(paying, on="payer")
     found = pl.concat(hits).with_row_index("group")
     # The members of a group are its payer's rows up to its last, k of them.
     rows = found.select(
