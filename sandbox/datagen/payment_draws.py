@@ -348,14 +348,14 @@ def _pay_oldest_items(
     """Statement payers who pay their oldest open items, in place: about
     ``noise.oldest_items`` of the customers pay their statements so (a habit of the
     customer's payables process, not of one payment), and each of their statement
-    events pays as many invoices as it has, the customer's oldest (by number on the same day) among its never-paid
-    invoices and those of its statement events that pay the oldest. Events are taken
-    in payment order, each paying the oldest its customer still has open: the invoices
-    drawn for these events are all issued by their days, so each event finds as many
-    as it pays, all issued by its day; and no invoice left unpaid is older than what an
-    event paid. Only which event an invoice belongs to changes (no invoice moves, so
-    the draws made from the invoices later are what they were). Returns, per event,
-    whether it pays its oldest items."""
+    events pays as many invoices as it has, the customer's oldest (by number on the
+    same day) among its never-paid invoices and those of its statement events. Events
+    are taken in payment order, each paying the oldest its customer still has open: the
+    invoices drawn for these events are all issued by their days, so each event finds
+    as many as it pays, all issued by its day; and no invoice left unpaid is older than
+    what an event paid. Only which event an invoice belongs to changes (no invoice
+    moves, so the draws made from the invoices later are what they were). Returns, per
+    event, whether it pays its oldest items."""
     statement = np.flatnonzero(events.kind == SCENARIO_CODES["statement"])
     by_oldest = rng.random(events.customer_weights.size) < noise.oldest_items
     chosen = statement[by_oldest[events.customer[statement]]]
