@@ -259,3 +259,16 @@ def test_only_payments_nothing_can_place_are_marked_for_review(
     assert pairs.filter(named & pl.col("review")).is_empty()
     # Few: a payment in twenty at most.
     assert review["payment_id"].n_unique() < 0.05 * dataset.payments.height
+
+
+def test_paying_the_oldest_items_changes_nothing_but_which_statement_pays_what() -> None:
+    picked = generate_payment_dataset(5_000, seed=3, noise=PaymentNoise(oldest_items=0.0))
+    oldest = generate_payment_dataset(5_000, seed=3, noise=PaymentNoise(oldest_items=0.6))
+    assert oldest.invoices.equals(picked.invoices)
+    assert oldest.payments.drop("amount").equals(picked.payments.drop("amount"))
+    changed = oldest.payments.filter(oldest.payments["amount"] != picked.payments["amount"])
+    assert changed.height > 0 and set(changed["scenario"]) == {"statement"}
+    statements = picked.payments.filter(pl.col("scenario") == "statement").select("payment_id")
+    assert oldest.truth.join(statements, on="payment_id", how="anti").equals(
+        picked.truth.join(statements, on="payment_id", how="anti")
+    )
