@@ -39,8 +39,10 @@ members, then the oldest invoice), never spending a payment or an invoice twice
 invoice (or payment) of that amount waits for the subset search, where an earlier
 payment's group may settle one of them. What is left is searched per counterparty with a
 bounded subset-sum: one payment for several invoices, several payments for one invoice
-or for the remaining balance of a partly paid one; join candidates weaker than such a
-group compete with the groups there. Once those groups are allocated, what is still open
+or for the remaining balance of a partly paid one; and one payment for its payer's
+oldest open invoices, however many (up to ``max_oldest_items``), as a customer paying
+its statement or its overdue items does. Join candidates weaker than such a group
+compete with the groups there. Once those groups are allocated, what is still open
 is searched again (``subset_rounds``). A match is "auto" only when its score reaches
 ``auto_threshold``, no rival candidate for any of its payments or invoices scores within
 ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
@@ -49,8 +51,8 @@ scored. Anything else is "suggested", for review.
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
 `inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass: pairs
 from `amount_pairs` and `slips`, scored, and `reference_groups`), `subsets` (second
-pass: subset-sum), `candidates` (their one shape), `ranking`
-(best first, allocation, output).
+pass: subset-sum), `oldest_items` (second pass: the payer's oldest open items),
+`candidates` (their one shape), `ranking` (best first, allocation, output).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from matcher.payments.inputs import (
 )
 from matcher.payments.joins import first_pass_candidates
 from matcher.payments.nearest import NEAREST_SCHEMA, nearest_candidates
+from matcher.payments.oldest_items import beside_subsets, oldest_candidates
 from matcher.payments.ranking import (
     OUTPUT_SCHEMA,
     allocate_ranked,
@@ -155,8 +158,10 @@ def match_payments(
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
         searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
-        grouped = subset_candidates(
-            pays, invs.with_columns(remaining), cfg, searched, later=search > 0
+        open_invs = invs.with_columns(remaining)
+        grouped = beside_subsets(
+            subset_candidates(pays, open_invs, cfg, searched, later=search > 0),
+            oldest_candidates(pays, open_invs, cfg, searched),
         )
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:

@@ -32,6 +32,7 @@ RULES = (
     "combined_payment",
     "split_payment",
     "subset_sum",
+    "oldest_open_items",
     "remaining_balance",
     "ambiguous",
 )
@@ -63,6 +64,7 @@ class ScoreWeights:
     partial_payment: float = 0.05
     over_payment: float = 0.05
     date_window: float = 0.05
+    oldest_open_items: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class MatchConfig:
     ``subset_rounds`` rounds in all; those later rounds draw groups of four from the
     first ``later_subset_pool`` items and of five or more from the first
     ``later_large_subset_pool`` (what is still open is fewer, so deeper costs little).
+    A payment may also settle its payer's oldest open items, two to
+    ``max_oldest_items`` of them (`matcher.payments.oldest_items`).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -127,6 +131,7 @@ class MatchConfig:
     later_large_subset_pool: int = 16
     max_leftovers_per_counterparty: int = 300
     subset_rounds: int = 2
+    max_oldest_items: int = 60
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
     def __post_init__(self) -> None:

@@ -73,7 +73,12 @@ REFERENCE_STYLES = (
 class PaymentNoise:
     """How often each kind of noise occurs (probabilities; each group sums to 1).
 
-    ``scenario`` follows `SCENARIOS`; kinds left off its end never occur."""
+    ``scenario`` follows `SCENARIOS`; kinds left off its end never occur.
+    ``oldest_items`` is the share of statement payers who pay their oldest open items
+    rather than invoices they picked: most customers paying without a remittance pay
+    their statement balance or their overdue items oldest first (and accounting
+    packages apply an unallocated receipt oldest first by default); the rest pay the
+    invoices their approval run released, which may be any of them."""
 
     scenario: tuple[float, ...] = (
         0.51,  # single
@@ -104,6 +109,7 @@ class PaymentNoise:
     discount_rate: float = 0.02
     discount_days: int = 10
     foreign_currency_customers: float = 0.12
+    oldest_items: float = 0.6
 
 
 def _round_half_up(values: np.ndarray) -> np.ndarray:
@@ -131,7 +137,9 @@ class EventDraw:
 
 @dataclass(frozen=True)
 class InvoiceDraw:
-    """Invoices as arrays: first those of the events (`event` >= 0), then the unpaid ones."""
+    """Invoices as arrays: first those drawn for the events (`event` >= 0), then the
+    unpaid ones (`event` -1), until statement payers who pay their oldest items take
+    some of the unpaid ones for their own (`_pay_oldest_items`)."""
 
     event: np.ndarray
     customer: np.ndarray
@@ -144,7 +152,8 @@ class InvoiceDraw:
 
     @property
     def of_events(self) -> int:
-        """How many invoices belong to an event (they come first)."""
+        """How many invoices belong to an event (they come first, until
+        `_pay_oldest_items`)."""
         return int(np.count_nonzero(self.event >= 0))
 
 
@@ -304,6 +313,11 @@ def draw_payments(
     day, customer, original = _payment_days(events, invoices, slots, noise, rng)
     cp_missing, style = _reference_styles(pay_event.size, original, noise, rng)
     paid, currency = _paid_in_other_currency(events, slots, paid, day, customer, rng)
+    # Last, and from a generator of its own spawned from this one (which draws nothing
+    # from it), so that every other draw is what it was without it. A statement is paid
+    # in the currency of its invoices: no conversion to redo.
+    oldest = _pay_oldest_items(events, invoices, day[first_pay], noise, rng.spawn(1)[0])
+    paid = np.where(oldest[pay_event], _event_totals(events, invoices)[pay_event], paid)
     return PaymentDraw(
         event=pay_event,
         j=pay_j,
@@ -315,6 +329,60 @@ def draw_payments(
         style=style,
         currency=currency,
     )
+
+
+def _event_totals(events: EventDraw, invoices: InvoiceDraw) -> np.ndarray:
+    """Cents each event's invoices come to."""
+    paid = invoices.event >= 0
+    total = np.bincount(invoices.event[paid], weights=invoices.cents[paid], minlength=events.size)
+    return np.rint(total).astype(np.int64)
+
+
+def _pay_oldest_items(
+    events: EventDraw,
+    invoices: InvoiceDraw,
+    event_day: np.ndarray,
+    noise: PaymentNoise,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Statement payers who pay their oldest open items, in place: about
+    ``noise.oldest_items`` of the customers pay their statements so (a habit of the
+    customer's payables process, not of one payment), and each of their statement
+    events pays as many invoices as it has, the customer's oldest (by number on the
+    same day) among its never-paid invoices and those of its statement events. Events
+    are taken in payment order, each paying the oldest its customer still has open: the
+    invoices drawn for these events are all issued by their days, so each event finds
+    as many as it pays, all issued by its day; and no invoice left unpaid is older than
+    what an event paid. Only which event an invoice belongs to changes (no invoice
+    moves, so the draws made from the invoices later are what they were). Returns, per
+    event, whether it pays its oldest items."""
+    statement = np.flatnonzero(events.kind == SCENARIO_CODES["statement"])
+    by_oldest = rng.random(events.customer_weights.size) < noise.oldest_items
+    chosen = statement[by_oldest[events.customer[statement]]]
+    oldest = np.zeros(events.size, dtype=bool)
+    oldest[chosen] = True
+    if chosen.size == 0:
+        return oldest
+    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
+    # The invoices drawn for these events, and the unpaid ones of their customers.
+    places = np.concatenate([first_inv[ev] + np.arange(events.invs_per[ev]) for ev in chosen])
+    unpaid = np.arange(invoices.of_events, invoices.event.size)
+    unpaid = unpaid[np.isin(invoices.customer[unpaid], events.customer[chosen])]
+    pool = np.concatenate([places, unpaid])
+    # Each customer's open items, oldest first; each event takes the next ones.
+    pool = pool[np.lexsort((invoices.seq[pool], invoices.issue_day[pool]))]
+    open_items: dict[int, list[int]] = {}
+    for row in pool.tolist():
+        open_items.setdefault(int(invoices.customer[row]), []).append(row)
+    taken_by = {customer: 0 for customer in open_items}
+    for ev in chosen[np.argsort(event_day[chosen], kind="stable")].tolist():
+        customer, count = int(events.customer[ev]), int(events.invs_per[ev])
+        start = taken_by[customer]
+        invoices.event[open_items[customer][start : start + count]] = ev
+        taken_by[customer] = start + count
+    left = [row for customer, rows in open_items.items() for row in rows[taken_by[customer] :]]
+    invoices.event[left] = -1
+    return oldest
 
 
 def _paid_in_other_currency(
@@ -345,13 +413,7 @@ def _amounts_paid(
     pay_event, pay_j, draw = slots.event, slots.j, slots.draw
     n_pay, pays_per = pay_event.size, events.pays_per[pay_event]
     pay_kind = events.kind[pay_event]
-    paid_invoices = invoices.of_events
-    event_total = np.bincount(
-        invoices.event[:paid_invoices],
-        weights=invoices.cents[:paid_invoices],
-        minlength=events.size,
-    )
-    total = np.rint(event_total).astype(np.int64)[pay_event]
+    total = _event_totals(events, invoices)[pay_event]
     paid = total.copy()
     # Split: random shares, the last payment takes the rest.
     share = rng.random(n_pay) + 0.3

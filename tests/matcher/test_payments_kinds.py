@@ -569,3 +569,106 @@ def test_foreign_receipts_never_allocate_more_than_they_are_worth_at_the_days_ra
     )
     assert (worth["allocated_amount"] <= worth["amount_open"]).all()
     assert evaluate_payments(result, data.truth)["wrong_auto"] == 0
+
+
+def open_items(count: int, *, newest: date = ISSUED) -> list[dict[str, object]]:
+    """``count`` open invoices of C1, one every other day up to ``newest``, oldest first
+    (I1 the oldest), each of its own odd amount so no two groups sum alike by design."""
+    return [
+        invoice(n + 1, f"{97 + 31 * n + (n * n) % 17}.{(13 + 7 * n) % 100:02d}",
+                issued=newest - timedelta(days=2 * (count - 1 - n)))
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def amount_of(invoices: list[dict[str, object]], ids: range) -> str:
+    return str(sum(Decimal(str(invoices[n - 1]["amount_open"])) for n in ids))
+
+
+def test_a_payer_with_forty_open_items_paying_its_five_oldest_is_matched_to_those() -> None:
+    invoices = open_items(40)
+    result = match([payment("P1", amount_of(invoices, range(1, 6)), reference="PAYMENT")], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", f"I{n}") for n in range(1, 6)}
+    assert all("oldest_open_items" in row["rules"] for row in found.values())
+    assert {row["status"] for row in found.values()} == {"suggested"}
+
+
+def test_a_statement_of_dozens_of_oldest_items_is_matched_whole() -> None:
+    invoices = open_items(40)
+    result = match(
+        [payment("P1", amount_of(invoices, range(1, 31)), reference="STATEMENT")], invoices
+    )
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 31)}
+
+
+def test_a_payment_that_skips_one_of_the_oldest_items_is_not_forced_onto_them() -> None:
+    # The four oldest but the third, and the fifth: no prefix of the open items sums to it,
+    # and no other rule may read it as the oldest items.
+    invoices = open_items(40)
+    paid = sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in (1, 2, 4, 5))
+    result = match([payment("P1", str(paid), reference="PAYMENT")], invoices)
+    assert not any("oldest_open_items" in rules for rules in result["rules"].to_list())
+    assert result.height == 0
+
+
+def test_the_oldest_items_are_only_those_issued_by_the_payment_date() -> None:
+    # I4 is issued 52 days before ISSUED: a payment of I1 to I4 made the day before cannot
+    # be paying it, however well the sum fits.
+    invoices = open_items(30)
+    paid = amount_of(invoices, range(1, 5))
+    result = match([payment("P1", paid, paid=ISSUED - timedelta(days=20))], invoices)
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 5)}
+    result = match([payment("P1", paid, paid=ISSUED - timedelta(days=53))], invoices)
+    assert result.height == 0
+
+
+def test_a_later_payment_pays_the_oldest_items_the_earlier_one_left() -> None:
+    invoices = open_items(40)
+    result = match(
+        [
+            payment("P1", amount_of(invoices, range(1, 6)), paid=ISSUED + timedelta(days=5)),
+            payment("P2", amount_of(invoices, range(6, 10)), paid=ISSUED + timedelta(days=35)),
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 6)} | {
+        ("P2", f"I{n}") for n in range(6, 10)
+    }
+
+
+def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement() -> None:
+    # I2 and I5 carry the same amount. P1, before the statement, pays I2 alone; the
+    # statement P2 pays I1, I3, I4 and I5 (what is left oldest-first), which is also the
+    # amount of the three oldest with I2.
+    invoices = open_items(12)
+    invoices[4]["amount_open"] = invoices[1]["amount_open"]
+    result = match(
+        [
+            payment("P1", amount_of(invoices, range(2, 3)), paid=ISSUED - timedelta(days=1)),
+            payment(
+                "P2",
+                str(sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in (1, 3, 4, 5))),
+                paid=ISSUED + timedelta(days=10),
+            ),
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {("P1", "I2")} | {("P2", f"I{n}") for n in (1, 3, 4, 5)}
+
+
+def test_a_payer_paying_its_statements_month_after_month_pays_the_next_oldest_each_time() -> None:
+    # Four payments, a month apart, each the next oldest items: more than the subset
+    # rounds, so each must be found after the groups of the earlier ones.
+    invoices = open_items(40)
+    chunks = [range(1, 6), range(6, 10), range(10, 16), range(16, 19)]
+    result = match(
+        [
+            payment(f"P{m}", amount_of(invoices, chunk), paid=ISSUED + timedelta(days=30 * m))
+            for m, chunk in enumerate(chunks, start=1)
+        ],
+        invoices,
+    )
+    assert set(rows(result)) == {
+        (f"P{m}", f"I{n}") for m, chunk in enumerate(chunks, start=1) for n in chunk
+    }

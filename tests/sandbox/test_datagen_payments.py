@@ -173,6 +173,50 @@ def test_payments_as_customers_really_pay(dataset: PaymentDataset) -> None:
     assert of("foreign").height > 0
 
 
+def newer_than_an_unpaid_one(data: PaymentDataset) -> pl.DataFrame:
+    """The statement payments of ``data`` that pay an invoice issued after one of their
+    customer's never-paid invoices: not their oldest open items."""
+    statements = data.payments.filter(pl.col("scenario") == "statement").select(
+        "payment_id", "counterparty_id", "date"
+    )
+    newest = (
+        data.truth.join(statements, on="payment_id")
+        .join(data.invoices.select("invoice_id", "issue_date"), on="invoice_id")
+        .group_by("payment_id", "counterparty_id", "date")
+        .agg(pl.col("issue_date").max().alias("newest"))
+    )
+    unpaid = data.invoices.join(data.truth, on="invoice_id", how="anti")
+    return (
+        newest.join(unpaid.select("counterparty_id", "issue_date"), on="counterparty_id")
+        .filter(pl.col("issue_date") < pl.col("newest"))
+        .select("payment_id")
+        .unique()
+    )
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_statement_payers_paying_their_oldest_items_pay_nothing_newer_than_an_unpaid_one(
+    seed: int,
+) -> None:
+    everyone = generate_payment_dataset(20_000, seed=seed, noise=PaymentNoise(oldest_items=1.0))
+    statements = everyone.payments.filter(pl.col("scenario") == "statement")
+    assert statements.height > 300
+    assert newer_than_an_unpaid_one(everyone).height == 0
+    # Each pays its invoices whole, each invoice once, all issued by the payment day.
+    pairs = everyone.truth.join(statements, on="payment_id").join(
+        everyone.invoices, on="invoice_id"
+    )
+    assert pairs["invoice_id"].is_unique().all()
+    assert (pairs["issue_date"] <= pairs["date"]).all()
+    totals = pairs.group_by("payment_id").agg(
+        pl.col("amount_open").sum().alias("owed"), pl.col("amount_right").first().alias("paid")
+    )
+    assert (totals["owed"] == totals["paid"]).all()
+    # Those who pick their invoices often leave older ones unpaid.
+    pickers = generate_payment_dataset(20_000, seed=seed, noise=PaymentNoise(oldest_items=0.0))
+    assert newer_than_an_unpaid_one(pickers).height > 20
+
+
 def test_written_and_read_back(dataset: PaymentDataset, tmp_path: Path) -> None:
     dataset.write(tmp_path / "set")
     again = read_payment_dataset(tmp_path / "set")
@@ -215,3 +259,16 @@ def test_only_payments_nothing_can_place_are_marked_for_review(
     assert pairs.filter(named & pl.col("review")).is_empty()
     # Few: a payment in twenty at most.
     assert review["payment_id"].n_unique() < 0.05 * dataset.payments.height
+
+
+def test_paying_the_oldest_items_changes_nothing_but_which_statement_pays_what() -> None:
+    picked = generate_payment_dataset(5_000, seed=3, noise=PaymentNoise(oldest_items=0.0))
+    oldest = generate_payment_dataset(5_000, seed=3, noise=PaymentNoise(oldest_items=0.6))
+    assert oldest.invoices.equals(picked.invoices)
+    assert oldest.payments.drop("amount").equals(picked.payments.drop("amount"))
+    changed = oldest.payments.filter(oldest.payments["amount"] != picked.payments["amount"])
+    assert changed.height > 0 and set(changed["scenario"]) == {"statement"}
+    statements = picked.payments.filter(pl.col("scenario") == "statement").select("payment_id")
+    assert oldest.truth.join(statements, on="payment_id", how="anti").equals(
+        picked.truth.join(statements, on="payment_id", how="anti")
+    )

@@ -1,0 +1,189 @@
+"""Payments that settle their payer's oldest open items: one amount, no usable reference,
+equal to the sum of the payer's k oldest open invoices issued by the payment's date.
+
+A customer with many open items mostly pays its oldest first: an accounts-payable run
+clears what is overdue before what is not, and a payment against a statement pays its
+balance, which is the oldest open items up to the statement date. Such a payment names
+no invoice ("PAYMENT", "STATEMENT MAY") and may cover dozens of them, far beyond what a
+bounded subset-sum can search, yet which invoices it settles is no search at all: the
+oldest k, for the one k at which their running total meets the amount. Per payer the
+open invoices are put in issue order (ties by number, as a statement lists them) and
+summed cumulatively; a payment joins the running totals of its payer on its amount, so
+the work is a join, linear in the leftovers, with no cap per payer. A payer's later
+payments pay the oldest items its earlier ones left: one more join for each, over the
+payers still paying this way.
+
+Each such group is a candidate of its own rule, ``oldest_open_items``, scored as an
+exact amount fit of a known payer, with `ScoreWeights.oldest_open_items` as its timing
+evidence in place of the date window: paying the oldest items first is paying them
+late, often past any window, and the order itself is the evidence. So it scores as a
+subset-sum group in its window does, and on equal scores the earlier payment goes
+first, as everywhere (a payment for one of two lookalike invoices, made before the
+statement, keeps the older one). It is never automatic by itself (it has no reference,
+so it stays under ``auto_threshold``): a coincidence of sums is rare, not impossible,
+and a clerk confirms it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
+from matcher.payments.config import MatchConfig
+from matcher.payments.subsets import _group_evidence, _in_window, _leftovers
+
+UNCAPPED = 2**31 - 1
+"""Leftovers per payer for this search: all of them (the search is linear)."""
+
+
+def oldest_candidates(
+    pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig, untouched_pay: pl.Series
+) -> pl.DataFrame:
+    """Groups of one untouched payment and its payer's 2 to ``max_oldest_items`` oldest
+    open invoices issued by its date, whose sum is exactly its amount. ``invs`` carries
+    ``remaining``, as for `subset_candidates`; a payment whose reference names one of
+    its payer's invoices is no target (the first pass reads what it names).
+
+    A payer paying its statements pays its oldest items month after month: once its
+    earliest payment has a group, its next payment (by date) is looked for among the
+    oldest items after that group, and so on (`_oldest_groups`).
+
+    What is left of a partly paid invoice counts among the open items, and so does
+    leaving it out: a balance a customer short-paid is often one it disputes (a
+    deduction, a chargeback, a fee it will not bear), which its payment runs skip until
+    it is settled. So the oldest items of a payer with such a balance are taken twice:
+    with it, and without every such balance."""
+    w = cfg.weights
+    lp, li = _leftovers(
+        pays, invs, replace(cfg, max_leftovers_per_counterparty=UNCAPPED), untouched_pay
+    )
+    short_paid = li["cents"] != invs["cents"].gather(li["inv"])
+    ordered = li.with_columns(short_paid.alias("short_paid")).sort(
+        "payer", "issue_day", pl.col("num_key").str.len_bytes(), "num_key", "inv"
+    )
+    targets = lp.filter(~pl.col("names_own")).select(
+        "pay", "payer", pl.col("cents").alias("amount"), "p_day"
+    )
+    disputing = ordered.filter(pl.col("short_paid")).select("payer").unique()
+    groups = (
+        pl.concat(
+            [
+                _oldest_groups(targets, ordered, cfg),
+                _oldest_groups(
+                    targets.join(disputing, on="payer"),
+                    ordered.join(disputing, on="payer").filter(~pl.col("short_paid")),
+                    cfg,
+                ),
+            ]
+        )
+        .unique(maintain_order=True)
+        .with_row_index("group")
+    )
+    evidence = _group_evidence(groups, lp, li, _in_window(cfg))
+    score = (
+        w.same_counterparty
+        + w.amount_exact
+        + pl.when(pl.col("in_window"))
+        .then(max(w.date_window, w.oldest_open_items))
+        .otherwise(w.oldest_open_items)
+    ).clip(0.0, 1.0)
+    rules = rules_mask(
+        rule_bit("same_counterparty"),
+        rule_bit("amount_exact"),
+        rule_if(pl.col("in_window"), "date_window"),
+        rule_bit("combined_payment"),
+        rule_bit("oldest_open_items"),
+    )
+    return group_candidates(groups.join(evidence, on="group"), score, rules)
+
+
+def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """``m_pay`` and ``m_inv`` of the targets (``pay``, ``payer``, ``amount``, ``p_day``)
+    that pay their payer's oldest ``ordered`` invoices (``payer``, ``inv``, ``cents``,
+    ``issue_day``; by payer, then in issue order): the first 2 to ``max_oldest_items``
+    of them after those its earlier groups took, the last issued by its date.
+
+    Step by step: per payer, the earliest target whose amount is the running total of
+    the next invoices is a group, and the next step starts after those invoices and
+    that target's date (a later payment pays what the earlier ones left). A payer
+    drops out at its first step without a group, so there are as many steps as the
+    longest run of such payments, each over fewer payers."""
+    ordered = ordered.with_row_index("row")
+    running = ordered.select(
+        "payer",
+        pl.col("cents").cum_sum().over("payer").alias("total"),
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("payer").alias("position"),
+        pl.col("issue_day").alias("last_issue"),
+        "row",
+    )
+    start = targets.select(
+        pl.col("payer").unique(),
+        pl.lit(0, dtype=pl.Int64).alias("before"),
+        pl.lit(0, dtype=pl.Int64).alias("taken"),
+        pl.lit(None, dtype=pl.Int32).alias("since"),
+    )
+    hits = [pl.DataFrame(schema={"pay": targets["pay"].dtype, "row": pl.UInt32, "k": pl.Int64})]
+    while start.height:
+        step = (
+            targets.join(start, on="payer")
+            .filter(pl.col("since").is_null() | (pl.col("p_day") >= pl.col("since")))
+            .with_columns((pl.col("before") + pl.col("amount")).alias("total"))
+            .join(running, on=["payer", "total"])
+            .with_columns((pl.col("position") - pl.col("taken")).alias("k"))
+            .filter(
+                pl.col("k").is_between(2, cfg.max_oldest_items)
+                & (pl.col("last_issue") <= pl.col("p_day"))
+            )
+            .sort("p_day", "pay")
+            .unique("payer", keep="first", maintain_order=True)
+        )
+        hits.append(step.select("pay", "row", "k"))
+        start = step.select(
+            "payer",
+            pl.col("total").alias("before"),
+            pl.col("position").alias("taken"),
+            pl.col("p_day").alias("since"),
+        )
+        paying = start.select("payer")
+        targets = targets.join(step.select("pay"), on="pay", how="anti").join(paying, on="payer")
+        running = running.join(paying, on="payer")
+    found = pl.concat(hits).with_row_index("group")
+    # The members of a group are its payer's rows up to its last, k of them.
+    rows = found.select(
+        "group",
+        pl.int_ranges(pl.col("row") - pl.col("k") + 1, pl.col("row") + 1).alias("member"),
+    ).explode("member")
+    return (
+        rows.with_columns(
+            ordered["inv"].gather(rows["member"]).alias("m_inv"),
+            found["pay"].gather(rows["group"]).alias("m_pay"),
+        )
+        .group_by("group", maintain_order=True)
+        .agg("m_pay", "m_inv")
+        .drop("group")
+    )
+
+
+def beside_subsets(subset_groups: pl.DataFrame, oldest: pl.DataFrame) -> pl.DataFrame:
+    """The subset search's groups and `oldest_candidates` together, a group both found
+    once: as the oldest items (it scores at least as well) with ``subset_sum`` among its
+    rules too, so the two rules do not rival each other over the same group."""
+    key = pl.concat_str(
+        pl.col("m_pay").list.first(),
+        pl.col("m_inv").list.sort().cast(pl.List(pl.String)).list.join(","),
+        separator=":",
+    ).alias("key")
+    keyed = oldest.with_columns(key)
+    found_twice = subset_groups.with_columns(key).join(keyed.select("key"), on="key")
+    both = keyed["key"].is_in(found_twice["key"].implode())
+    return pl.concat(
+        [
+            subset_groups.with_columns(key).join(found_twice.select("key"), on="key", how="anti"),
+            keyed.with_columns(
+                pl.when(both).then(pl.col("rules") | rule_bit("subset_sum")).otherwise("rules")
+            ),
+        ],
+        how="diagonal_relaxed",
+    ).drop("key")
