@@ -183,12 +183,19 @@ def _neighbours(
     direction of ``strategy`` ("forward": at or above it, "backward": at or below it),
     up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end``; ``owed`` holds
     ``inv``, ``payer`` and ``cents``, sorted by payer and cents; ``presorted`` says
-    ``left`` is sorted by payer and ``at`` already."""
+    ``left`` is sorted by payer and ``at`` already.
+
+    An as-of join meets one invoice per amount, and the next step starts past that
+    amount: so every invoice of an amount met is paired too, where the payer has at
+    most ``2 * EQUAL_AMOUNT_REACH + 1`` of it. Two open invoices of one amount (a
+    customer ordering the same again) both fit a receipt less a fee, or converted, as
+    well as either; which one it paid is for the dates and the other payments to
+    decide, not for the order the join happens to meet them in."""
     forward = strategy == "forward"
     right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
     within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")
     step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
-    found = []
+    found, amounts = [], []
     for step_number in range(NEIGHBOUR_REACH):
         if left.height == 0:
             break
@@ -205,7 +212,15 @@ def _neighbours(
             .filter(within)
         )
         found.append(near.select("pay", "inv"))
+        amounts.append(near.select("pay", "payer", "owed"))
         left = near.select("pay", "payer", step.alias("at"), "end")
+    if amounts:
+        equal = (
+            pl.concat(amounts)
+            .join(right.select("inv", "payer", "owed"), on=["payer", "owed"])
+            .filter(pl.len().over("pay", "owed") <= 2 * EQUAL_AMOUNT_REACH + 1)
+        )
+        found.append(equal.select("pay", "inv"))
     return found
 
 

@@ -182,6 +182,40 @@ def test_a_foreign_receipt_is_converted_at_the_days_rate_within_the_tolerance() 
     assert "exchange_rate" not in far["rules"]
 
 
+@pytest.mark.parametrize("still_open", [1, 2, 3])
+@pytest.mark.parametrize(
+    ("received", "currency", "rule"),
+    [
+        ("1180.00", "EUR", "exchange_rate"),  # 1,000.00 at 1.17 and 0.85 % more
+        ("1160.00", "EUR", "exchange_rate"),  # 1,000.00 at 1.17 and 0.85 % less
+        ("985.00", "GBP", "fee_deducted"),  # less a 1.5 % card fee
+        ("987.50", "GBP", "bank_fee"),  # less a 12.50 wire fee
+    ],
+)
+def test_a_receipt_that_fits_invoices_of_one_amount_takes_the_one_still_open(
+    still_open: int, received: str, currency: str, rule: str
+) -> None:
+    # The same order three times; two invoices are paid by payments that name them,
+    # whichever two those are: the receipt that fits all three takes the third.
+    named = [n for n in (1, 2, 3) if n != still_open]
+    result = match(
+        [
+            *(
+                payment(
+                    f"P{n}0", "1000.00", reference=f"INV-{n:07d}", paid=ISSUED + timedelta(days=5)
+                )
+                for n in named
+            ),
+            payment("P1", received, currency=currency),
+        ],
+        [invoice(n, "1000.00", issued=ISSUED + timedelta(days=n)) for n in (1, 2, 3)],
+        rates=RATES,
+    )
+    found = rows(result)
+    assert set(found) == {*((f"P{n}0", f"I{n}") for n in named), ("P1", f"I{still_open}")}
+    assert rule in found[("P1", f"I{still_open}")]["rules"]
+
+
 def test_a_parent_pays_its_subsidiaries_invoices_named_in_one_reference() -> None:
     result = match(
         [payment("P1", "1750.00", cp="GROUP", reference="INV-0000001 INV-0000002")],
