@@ -4,6 +4,8 @@ it by a wire fee), and, for payers not identified, invoices of exactly the amoun
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from matcher.payments.amounts import scaled
@@ -107,9 +109,14 @@ def _wire_fee_pairs(
     unit = max(1, int(cfg.bank_fee_unit * 100))
 
     # Amounts of one residue modulo the unit laid out apart from the others' on one
-    # axis, so one as-of join per payer finds the nearest of the payment's residue.
+    # axis, so one as-of join per payer finds the nearest of the payment's residue. The
+    # residues lie just far enough apart for none to reach the next (``apart`` above
+    # every amount and fee), so that the axis stays narrow enough to hold the payer too
+    # (`_payer_axis`).
+    apart = 1 + high + max(0, known["key"].max() or 0, owed["cents"].max() or 0)  # type: ignore[operator]
+
     def on_axis(cents: pl.Expr) -> pl.Expr:
-        return (cents % unit) * (1 << 40) + cents
+        return (cents % unit) * apart + cents
 
     left = known.select(
         "pay",
@@ -183,7 +190,72 @@ def _neighbours(
     direction of ``strategy`` ("forward": at or above it, "backward": at or below it),
     up to ``end``. ``left`` holds ``pay``, ``payer``, ``at`` and ``end``; ``owed`` holds
     ``inv``, ``payer`` and ``cents``, sorted by payer and cents; ``presorted`` says
-    ``left`` is sorted by payer and ``at`` already."""
+    ``left`` is sorted by payer and ``at`` already.
+
+    Payer and amount are one integer (`_payer_axis`) where their ranges allow it: an
+    as-of join on one sorted column merges the two frames in one sweep, where one ``by``
+    payer hashes every row into a group first (at millions of payers, that costs more
+    per row the more payers there are). The invoice met is dropped when it is another
+    payer's: the payer's own were all short of ``at`` (or past it, backward)."""
+    axis = _payer_axis(left, owed)
+    if axis is None:
+        return _neighbours_by_payer(left, owed, strategy, presorted=presorted)
+    forward = strategy == "forward"
+    right = owed.select(
+        "inv", axis(pl.col("cents")).alias("axis"), pl.col("payer").alias("owner"), "cents"
+    )
+    within = pl.col("cents") <= pl.col("end") if forward else pl.col("cents") >= pl.col("end")
+    step = pl.col("cents") + 1 if forward else pl.col("cents") - 1
+    found = []
+    for step_number in range(NEIGHBOUR_REACH):
+        if left.height == 0:
+            break
+        on_axis = left.with_columns(axis(pl.col("at")).alias("axis"))
+        near = (
+            (on_axis if presorted and step_number == 0 else on_axis.sort("axis"))
+            .join_asof(
+                right,
+                on="axis",
+                strategy=strategy,  # type: ignore[arg-type]
+                check_sortedness=False,
+            )
+            .filter((pl.col("owner") == pl.col("payer")) & within)
+        )
+        found.append(near.select("pay", "inv"))
+        left = near.select("pay", "payer", step.alias("at"), "end")
+    return found
+
+
+def _payer_axis(left: pl.DataFrame, owed: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:
+    """An amount of a payer as one Int64 that orders as (payer, amount) does, for the
+    amounts `_neighbours` looks at (from ``at``, one step either way, to ``owed``'s
+    ``cents``); None where payers times amounts do not fit in it."""
+    if left.height == 0 or owed.height == 0:
+        return None
+    both = pl.concat(
+        [left.select("payer", pl.col("at").alias("cents")), owed.select("payer", "cents")]
+    )
+    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
+    high_cp, high_cur, low, high = both.select(
+        cp.max().alias("cp"),
+        cur.max().alias("cur"),
+        pl.col("cents").min().alias("low"),
+        pl.col("cents").max().alias("high"),
+    ).row(0)
+    currencies, low, span = high_cur + 1, low - 1, high - low + 3
+    if (high_cp + 1) * currencies * span >= 1 << 63:
+        return None
+
+    def axis(cents: pl.Expr) -> pl.Expr:
+        return (cp * currencies + cur).cast(pl.Int64) * span + (cents - low)
+
+    return axis
+
+
+def _neighbours_by_payer(
+    left: pl.DataFrame, owed: pl.DataFrame, strategy: str, *, presorted: bool = False
+) -> list[pl.DataFrame]:
+    """`_neighbours` by an as-of join ``by`` payer, for amounts too wide for one axis."""
     forward = strategy == "forward"
     right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
     within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")

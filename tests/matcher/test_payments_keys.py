@@ -1,5 +1,6 @@
 """The one-column payer key of the amount joins: it must pair exactly the rows that the
-payer and the amount pair, and give way to the two columns where they do not fit in it.
+payer and the amount pair, and give way to the two columns where they do not fit in it;
+likewise the one-axis as-of join of the neighbouring amounts (`_neighbours`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,12 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.payments.amount_pairs import one_payer_key
+from matcher.payments.amount_pairs import (
+    _neighbours,
+    _neighbours_by_payer,
+    _payer_axis,
+    one_payer_key,
+)
 
 ROWS = st.lists(
     st.tuples(
@@ -51,3 +57,54 @@ def test_amounts_too_far_apart_for_one_key_keep_two_columns() -> None:
     keyed_known, keyed_exact, keys = one_payer_key(known, exact)
     assert keys == ["payer", "key"]
     assert pairs(keyed_known, keyed_exact, keys) == {(1, 1)}
+
+
+NEIGHBOUR_ROWS = st.lists(
+    st.tuples(
+        st.integers(0, 4), st.integers(0, 1), st.integers(0, 60)
+    ),  # counterparty code, currency code, cents
+    min_size=1,
+    max_size=30,
+)
+
+
+def owed_frame(rows: list[tuple[int, int, int]]) -> pl.DataFrame:
+    return frame(rows, "inv").rename({"key": "cents"}).sort("payer", "cents", "inv")
+
+
+def left_frame(rows: list[tuple[int, int, int]], reach: int) -> pl.DataFrame:
+    return (
+        frame(rows, "pay")
+        .select("pay", "payer", pl.col("key").alias("at"), (pl.col("key") + reach).alias("end"))
+        .sort("payer", "at")
+    )
+
+
+def neighbour_pairs(found: list[pl.DataFrame]) -> list[tuple[int, int]]:
+    return sorted(pl.concat(found).iter_rows()) if found else []
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEIGHBOUR_ROWS, NEIGHBOUR_ROWS, st.integers(0, 40), st.booleans())
+def test_neighbours_on_one_axis_meet_what_the_payer_by_payer_join_meets(
+    pay_rows: list[tuple[int, int, int]],
+    inv_rows: list[tuple[int, int, int]],
+    reach: int,
+    forward: bool,
+) -> None:
+    """Another payer's invoice next on the axis is never met (nor past ``end``), and equal
+    amounts are met in the same order, forward and backward."""
+    strategy = "forward" if forward else "backward"
+    left = left_frame(pay_rows, reach if forward else -reach)
+    owed = owed_frame(inv_rows)
+    assert _payer_axis(left, owed) is not None
+    assert neighbour_pairs(_neighbours(left, owed, strategy, presorted=True)) == neighbour_pairs(
+        _neighbours_by_payer(left, owed, strategy, presorted=True)
+    )
+
+
+def test_neighbours_of_amounts_too_wide_for_one_axis_join_by_payer() -> None:
+    left = left_frame([(0, 0, 1 << 62), (3, 1, 7)], 5)
+    owed = owed_frame([(0, 0, 1 << 62), (0, 0, 9), (3, 1, 8), (3, 1, 12), (3, 1, 13)])
+    assert _payer_axis(left, owed) is None
+    assert neighbour_pairs(_neighbours(left, owed, "forward")) == [(0, 0), (1, 2), (1, 3)]
