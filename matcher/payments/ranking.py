@@ -334,11 +334,20 @@ def match_rows(
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     payment_ids, invoice_ids = pays["payment_id"], invs["invoice_id"]
-    rows = rows.with_columns(
-        pl.col("complete").all().over("cand").alias("complete"),
-        (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
-        (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
-    ).sort("first_pay", "first_inv", "pay", "inv")
+    # ``cand``, ``pay`` and ``inv`` are row numbers: what their groups share is read from
+    # arrays indexed by them, not from windows hashing every row.
+    cand, pay, inv = (rows[column].to_numpy() for column in ("cand", "pay", "inv"))
+    incomplete = np.zeros(int(cand.max()) + 1, dtype=bool)
+    incomplete[cand[~rows["complete"].to_numpy()]] = True
+    rows = _sorted_stably(
+        rows.with_columns(
+            pl.Series("complete", ~incomplete[cand]),
+            pl.Series("split", _several(inv, pay)),
+            pl.Series("combined", _several(pay, inv)),
+        ),
+        ["first_pay", "first_inv", "pay", "inv"],
+        [False] * 4,
+    )
     # ``pay`` and ``inv`` are row numbers: the ids are gathered, not joined.
     rows = rows.with_columns(
         payment_ids.gather(rows["pay"]).alias("payment_id"),
@@ -348,8 +357,25 @@ def match_rows(
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
     rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
-    flags = ["rules", "split", "combined", "flagged"]
-    rows = rows.join(_rule_lists(rows.select(flags).unique()), on=flags, maintain_order="left")
+    # The rule mask and the three flags as one integer: there are few distinct ones, and
+    # each row's list of names is gathered from theirs, not joined on four columns.
+    flag_code = (
+        pl.col("rules").cast(pl.Int64) * 8
+        + pl.col("split").cast(pl.Int64) * 4
+        + pl.col("combined").cast(pl.Int64) * 2
+        + pl.col("flagged").cast(pl.Int64)
+    )
+    codes = rows.select(flag_code.alias("code")).to_series()
+    distinct = codes.unique().sort()
+    flags = pl.DataFrame(
+        {
+            "rules": (distinct // 8).cast(pl.UInt32),
+            "split": (distinct // 4) % 2 == 1,
+            "combined": (distinct // 2) % 2 == 1,
+            "flagged": distinct % 2 == 1,
+        }
+    )
+    rows = rows.with_columns(_rule_lists(flags)["names"].gather(distinct.search_sorted(codes)))
     return rows.select(
         pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
         "payment_id",
@@ -360,6 +386,17 @@ def match_rows(
         pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
         pl.col("names").alias("rules"),
     ).cast(OUTPUT_SCHEMA)
+
+
+def _several(group: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Per row: whether its ``group`` (row numbers) holds more than one distinct
+    ``member`` among the rows."""
+    size = int(group.max()) + 1
+    low = np.full(size, np.iinfo(member.dtype).max, dtype=member.dtype)
+    high = np.zeros(size, dtype=member.dtype)
+    np.minimum.at(low, group, member)
+    np.maximum.at(high, group, member)
+    return np.asarray(low[group] != high[group])
 
 
 def _rule_lists(flags: pl.DataFrame) -> pl.DataFrame:

@@ -1,6 +1,7 @@
 """The ranking's sort on packed keys (`_sorted_stably`): the same order, ties included,
 as polars' stable sort on the key columns themselves, and the plain sort where the keys
-cannot be packed."""
+cannot be packed; and the output's "several per group" flags read from arrays
+(`_several`), as counting distinct members per group does."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.payments.ranking import RANK_ORDER, _sorted_stably
+from matcher.payments.ranking import RANK_ORDER, _several, _sorted_stably
 
 COLUMNS = [column for column, _ in RANK_ORDER]
 DESCENDING = [down for _, down in RANK_ORDER]
@@ -81,3 +82,17 @@ def test_keys_wider_than_one_word_between_them_spill_into_the_next(
     columns, descending = ["a", "b", "c"], [down, not down, down]
     expected = frame.sort(columns, descending=descending, maintain_order=True)
     assert _sorted_stably(frame, columns, descending).equals(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), min_size=1, max_size=30))
+def test_several_says_what_counting_distinct_members_per_group_says(
+    rows: list[tuple[int, int]],
+) -> None:
+    frame = pl.DataFrame(
+        {"group": [g for g, _ in rows], "member": [m for _, m in rows]},
+        schema={"group": pl.UInt32, "member": pl.UInt32},
+    )
+    expected = frame.select(pl.col("member").n_unique().over("group") > 1).to_series()
+    found = _several(frame["group"].to_numpy(), frame["member"].to_numpy())
+    assert found.tolist() == expected.to_list()
