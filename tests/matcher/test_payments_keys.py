@@ -1,6 +1,7 @@
 """The one-column payer key of the amount joins: it must pair exactly the rows that the
 payer and the amount pair, and give way to the two columns where they do not fit in it;
-likewise the one-axis as-of join of the neighbouring amounts (`_neighbours`).
+likewise the one-axis as-of join of the neighbouring amounts (`_neighbours`) and the
+integers that stand for the deletion variants of number keys (`_deletion_variants`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from matcher.payments.amount_pairs import (
     _payer_axis,
     one_payer_key,
 )
+from matcher.payments.slips import _deletion_variants
 
 ROWS = st.lists(
     st.tuples(
@@ -108,3 +110,37 @@ def test_neighbours_of_amounts_too_wide_for_one_axis_join_by_payer() -> None:
     owed = owed_frame([(0, 0, 1 << 62), (0, 0, 9), (3, 1, 8), (3, 1, 12), (3, 1, 13)])
     assert _payer_axis(left, owed) is None
     assert neighbour_pairs(_neighbours(left, owed, "forward")) == [(0, 0), (1, 2), (1, 3)]
+
+
+DIGIT_KEYS = st.lists(
+    st.tuples(st.integers(0, 2), st.from_regex(r"[1-9][0-9]{0,2}0?[0-9]{0,2}", fullmatch=True)),
+    min_size=1,
+    max_size=15,
+)  # counterparty code, number key (no leading zero, zeros inside: "105" loses its "1")
+
+
+def shared_variants(
+    typed: list[tuple[int, str]], numbers: list[tuple[int, str]], *, digits: bool
+) -> set[tuple[int, int]]:
+    left = pl.DataFrame(
+        {"pay": range(len(typed)), "cp": [c for c, _ in typed], "typed": [k for _, k in typed]}
+    )
+    right = pl.DataFrame(
+        {"inv": range(len(numbers)), "cp": [c for c, _ in numbers], "key": [k for _, k in numbers]}
+    )
+    joined = _deletion_variants(left, "pay", "typed", digits=digits).join(
+        _deletion_variants(right, "inv", "key", digits=digits), on=["cp", "variant"]
+    )
+    return set(joined.select("pay", "inv").iter_rows())
+
+
+@settings(max_examples=300, deadline=None)
+@given(DIGIT_KEYS, DIGIT_KEYS)
+def test_deletion_variants_as_integers_meet_as_the_strings_do(
+    typed: list[tuple[int, str]], numbers: list[tuple[int, str]]
+) -> None:
+    """ "012" (from "1012" or "0125"...) is not "12": the integer keeps the length."""
+    assert shared_variants(typed, numbers, digits=True) == shared_variants(
+        typed, numbers, digits=False
+    )
+    assert shared_variants([(0, "1012")], [(0, "12"), (0, "112")], digits=True) == {(0, 1)}
