@@ -196,28 +196,34 @@ def _neighbours(
     as-of join on one sorted column merges the two frames in one sweep, where one ``by``
     payer hashes every row into a group first (at millions of payers, that costs more
     per row the more payers there are). The invoice met is dropped when it is another
-    payer's: the payer's own were all short of ``at`` (or past it, backward)."""
+    payer's: the payer's own were all short of ``at`` (or past it, backward). Amounts
+    too wide for the axis are joined ``by`` payer."""
     axis = _payer_axis(left, owed)
-    if axis is None:
-        return _neighbours_by_payer(left, owed, strategy, presorted=presorted)
     forward = strategy == "forward"
     right = owed.select(
-        "inv", axis(pl.col("cents")).alias("axis"), pl.col("payer").alias("owner"), "cents"
+        "inv",
+        pl.col("payer").alias("owner"),
+        "cents",
+        (axis(pl.col("cents")) if axis else pl.col("cents")).alias("axis"),
+        *([] if axis else ["payer"]),
     )
+    by: dict[str, str] = {} if axis else {"by": "payer"}
+    order = ["axis"] if axis else ["payer", "axis"]
     within = pl.col("cents") <= pl.col("end") if forward else pl.col("cents") >= pl.col("end")
     step = pl.col("cents") + 1 if forward else pl.col("cents") - 1
     found = []
     for step_number in range(NEIGHBOUR_REACH):
         if left.height == 0:
             break
-        on_axis = left.with_columns(axis(pl.col("at")).alias("axis"))
+        placed = left.with_columns((axis(pl.col("at")) if axis else pl.col("at")).alias("axis"))
         near = (
-            (on_axis if presorted and step_number == 0 else on_axis.sort("axis"))
+            (placed if presorted and step_number == 0 else placed.sort(order))
             .join_asof(
                 right,
                 on="axis",
                 strategy=strategy,  # type: ignore[arg-type]
                 check_sortedness=False,
+                **by,  # type: ignore[arg-type]
             )
             .filter((pl.col("owner") == pl.col("payer")) & within)
         )
@@ -227,58 +233,43 @@ def _neighbours(
 
 
 def _payer_axis(left: pl.DataFrame, owed: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:
-    """An amount of a payer as one Int64 that orders as (payer, amount) does, for the
-    amounts `_neighbours` looks at (from ``at``, one step either way, to ``owed``'s
-    ``cents``); None where payers times amounts do not fit in it."""
+    """`payer_amount_axis` for the amounts `_neighbours` looks at: from ``at``, one step
+    either way, to ``owed``'s ``cents``."""
     if left.height == 0 or owed.height == 0:
         return None
-    both = pl.concat(
-        [left.select("payer", pl.col("at").alias("cents")), owed.select("payer", "cents")]
+    return payer_amount_axis(
+        pl.concat(
+            [
+                left.select("payer", pl.col("at").alias("key")),
+                owed.select("payer", pl.col("cents").alias("key")),
+            ]
+        ),
+        margin=1,
     )
+
+
+def payer_amount_axis(
+    amounts: pl.DataFrame, margin: int = 0
+) -> Callable[[pl.Expr], pl.Expr] | None:
+    """An amount of a payer as one Int64 that orders as (``payer``, amount) does, for the
+    amounts of ``amounts`` (``payer`` and ``key``) and up to ``margin`` beyond them;
+    None where payers times amounts do not fit in it."""
     cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
-    high_cp, high_cur, low, high = both.select(
+    high_cp, high_cur, low, high = amounts.select(
         cp.max().alias("cp"),
         cur.max().alias("cur"),
-        pl.col("cents").min().alias("low"),
-        pl.col("cents").max().alias("high"),
+        pl.col("key").min().alias("low"),
+        pl.col("key").max().alias("high"),
     ).row(0)
-    currencies, low, span = high_cur + 1, low - 1, high - low + 3
+    low, high = low - margin, high + margin
+    currencies, span = high_cur + 1, high - low + 1
     if (high_cp + 1) * currencies * span >= 1 << 63:
         return None
 
-    def axis(cents: pl.Expr) -> pl.Expr:
-        return (cp * currencies + cur).cast(pl.Int64) * span + (cents - low)
+    def axis(amount: pl.Expr) -> pl.Expr:
+        return (cp * currencies + cur).cast(pl.Int64) * span + (amount - low)
 
     return axis
-
-
-def _neighbours_by_payer(
-    left: pl.DataFrame, owed: pl.DataFrame, strategy: str, *, presorted: bool = False
-) -> list[pl.DataFrame]:
-    """`_neighbours` by an as-of join ``by`` payer, for amounts too wide for one axis."""
-    forward = strategy == "forward"
-    right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
-    within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")
-    step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
-    found = []
-    for step_number in range(NEIGHBOUR_REACH):
-        if left.height == 0:
-            break
-        near = (
-            (left if presorted and step_number == 0 else left.sort("payer", "at"))
-            .join_asof(
-                right,
-                on="at",
-                by="payer",
-                strategy=strategy,  # type: ignore[arg-type]
-                check_sortedness=False,
-            )
-            .drop_nulls("inv")
-            .filter(within)
-        )
-        found.append(near.select("pay", "inv"))
-        left = near.select("pay", "payer", step.alias("at"), "end")
-    return found
 
 
 NEIGHBOUR_REACH = 4
@@ -294,20 +285,12 @@ def one_payer_key(
     columns to join on: ``payer_key``, or ``payer`` and ``key`` where they do not fit."""
     if known.height == 0 or exact.height == 0:
         return known, exact, ["payer", "key"]
-    both = pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
-    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
-    high_cp, high_cur, low_key, high_key = both.select(
-        cp.max().alias("cp"),
-        cur.max().alias("cur"),
-        pl.col("key").min().alias("low"),
-        pl.col("key").max().alias("high"),
-    ).row(0)
-    currencies, span = high_cur + 1, high_key - low_key + 1
-    if (high_cp + 1) * currencies * span >= 1 << 63:
-        return known, exact, ["payer", "key"]
-    payer_key = ((cp * currencies + cur).cast(pl.Int64) * span + (pl.col("key") - low_key)).alias(
-        "payer_key"
+    axis = payer_amount_axis(
+        pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
     )
+    if axis is None:
+        return known, exact, ["payer", "key"]
+    payer_key = axis(pl.col("key")).alias("payer_key")
     return known.with_columns(payer_key), exact.with_columns(payer_key), ["payer_key"]
 
 

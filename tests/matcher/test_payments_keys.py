@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.payments.amount_pairs import (
+    NEIGHBOUR_REACH,
     _neighbours,
-    _neighbours_by_payer,
     _payer_axis,
     one_payer_key,
 )
@@ -86,30 +86,45 @@ def neighbour_pairs(found: list[pl.DataFrame]) -> list[tuple[int, int]]:
     return sorted(pl.concat(found).iter_rows()) if found else []
 
 
+def nearest_by_hand(left: pl.DataFrame, owed: pl.DataFrame, forward: bool) -> list[tuple[int, int]]:
+    """What `_neighbours` finds, one payment at a time: from ``at``, the payer's next
+    invoice in that direction (of equal amounts the first forward, the last backward),
+    while it is within ``end``, `NEIGHBOUR_REACH` times at most."""
+    invoices = owed.rows()  # inv, payer, cents; by payer and cents
+    found = []
+    for pay, payer, at, end in left.rows():
+        mine = [(inv, cents) for inv, owner, cents in invoices if owner == payer]
+        for _ in range(NEIGHBOUR_REACH):
+            met = (
+                next(((i, c) for i, c in mine if c >= at), None)
+                if forward
+                else next(((i, c) for i, c in reversed(mine) if c <= at), None)
+            )
+            if met is None or (met[1] > end if forward else met[1] < end):
+                break
+            found.append((pay, met[0]))
+            at = met[1] + 1 if forward else met[1] - 1
+    return sorted(found)
+
+
 @settings(max_examples=300, deadline=None)
-@given(NEIGHBOUR_ROWS, NEIGHBOUR_ROWS, st.integers(0, 40), st.booleans())
-def test_neighbours_on_one_axis_meet_what_the_payer_by_payer_join_meets(
+@given(NEIGHBOUR_ROWS, NEIGHBOUR_ROWS, st.integers(0, 40), st.booleans(), st.booleans())
+def test_neighbours_meet_the_payers_own_next_invoices_on_one_axis_or_by_payer(
     pay_rows: list[tuple[int, int, int]],
     inv_rows: list[tuple[int, int, int]],
     reach: int,
     forward: bool,
+    too_wide: bool,
 ) -> None:
-    """Another payer's invoice next on the axis is never met (nor past ``end``), and equal
-    amounts are met in the same order, forward and backward."""
+    """Another payer's invoice next on the axis is never met (nor one past ``end``), and
+    of equal amounts the one an as-of join meets; an amount too wide for one axis (of a
+    payer paying nothing) makes the join go by payer, with the same result."""
     strategy = "forward" if forward else "backward"
     left = left_frame(pay_rows, reach if forward else -reach)
-    owed = owed_frame(inv_rows)
-    assert _payer_axis(left, owed) is not None
-    assert neighbour_pairs(_neighbours(left, owed, strategy, presorted=True)) == neighbour_pairs(
-        _neighbours_by_payer(left, owed, strategy, presorted=True)
-    )
-
-
-def test_neighbours_of_amounts_too_wide_for_one_axis_join_by_payer() -> None:
-    left = left_frame([(0, 0, 1 << 62), (3, 1, 7)], 5)
-    owed = owed_frame([(0, 0, 1 << 62), (0, 0, 9), (3, 1, 8), (3, 1, 12), (3, 1, 13)])
-    assert _payer_axis(left, owed) is None
-    assert neighbour_pairs(_neighbours(left, owed, "forward")) == [(0, 0), (1, 2), (1, 3)]
+    owed = owed_frame([*inv_rows, (9, 0, 1 << 62)] if too_wide else inv_rows)
+    assert (_payer_axis(left, owed) is None) == too_wide
+    found = neighbour_pairs(_neighbours(left, owed, strategy, presorted=True))
+    assert found == nearest_by_hand(left, owed, forward)
 
 
 DIGIT_KEYS = st.lists(
