@@ -94,14 +94,12 @@ def rank(
     )
     margin = cfg.ambiguity_margin
     ambiguous = _rivalled(members, "m_pay", margin) | _rivalled(members, "m_inv", margin)
-    # Members are in candidate order, every candidate has some: one flag per candidate,
-    # in order, without a join.
-    flags = (
-        members.select("cand", ambiguous.alias("ambiguous"))
-        .group_by("cand", maintain_order=True)
-        .agg(pl.col("ambiguous").any())
-    )
-    ranked = ranked.with_columns(flags["ambiguous"])
+    # Candidates are numbered consecutively from ``offset`` and every one has members: the
+    # rivalled members counted per number give one flag per candidate, in order, without
+    # a group-by or a join.
+    held = members["cand"].to_numpy().astype(np.int64) - offset
+    rivals = np.bincount(held, weights=ambiguous.to_numpy(), minlength=ranked.height)
+    ranked = ranked.with_columns(pl.Series("ambiguous", rivals > 0))
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
     )
@@ -253,9 +251,14 @@ def allocate_ranked(
         write_off_cents=amounts["write_off"].to_list(),
         complete=[True] * amounts.height,
     )
-    settled = pl.col("cand").is_in(alone["cand"].implode())
-    contested = ranked.filter(~settled)
-    contested_members = members.filter(~settled)
+    # `rank` numbers candidates consecutively: the settled ones are a mask indexed by them.
+    first = int(ranked["cand"][0]) if ranked.height else 0
+    settled = np.zeros(ranked.height, dtype=bool)
+    settled[alone["cand"].to_numpy().astype(np.int64) - first] = True
+    contested = ranked.filter(pl.Series(~settled))
+    contested_members = members.filter(
+        pl.Series(~settled[members["cand"].to_numpy().astype(np.int64) - first])
+    )
     start = [0]
     for size in contested["n_members"].to_list():
         start.append(start[-1] + size)
