@@ -75,14 +75,7 @@ def counterparty_amount_pairs(
     # Scaling keeps amounts in order, so one sort serves every rate (equally near
     # invoices: the smaller open amount, then the first invoice).
     owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
-    nearest = known.join_asof(
-        owed.select("inv", "payer", pl.col("cents").alias("key")),
-        on="key",
-        by="payer",
-        strategy="nearest",
-        check_sortedness=False,
-    )
-    found.append(nearest.drop_nulls("inv").select("pay", "inv"))
+    found.append(_nearest_pairs(known, owed))
     # Less a discount or a card fee: every invoice (up to `NEIGHBOUR_REACH`) that rate
     # brings within a cent of the payment, so invoices of equal amounts all tie.
     rates = [rate for rate, _ in cfg.early_payment_discounts] + list(cfg.card_fee_rates)
@@ -95,6 +88,45 @@ def counterparty_amount_pairs(
     found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
     found += _rounded_pairs(known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
+
+
+def _nearest_pairs(known: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
+    """(pay, inv) of each payment and its payer's invoice nearest in amount. ``known``
+    holds ``pay``, ``payer`` and ``key`` sorted by payer and key; ``owed`` holds ``inv``,
+    ``payer`` and ``cents`` sorted by payer and cents. On one axis of payer and amount
+    (`payer_amount_axis`, as `_neighbours`) with the payers' amounts three of their
+    ranges apart, so that another payer's invoice is always farther than any of the
+    payer's own, and met only when the payer has none; by payer where that axis does not
+    fit in an Int64."""
+    if known.height == 0 or owed.height == 0:
+        return pl.DataFrame(schema={"pay": known.schema["pay"], "inv": owed.schema["inv"]})
+    amounts = pl.concat(
+        [known.select("payer", "key"), owed.select("payer", pl.col("cents").alias("key"))]
+    )
+    low, high = amounts.select(
+        pl.col("key").min().alias("low"), pl.col("key").max().alias("high")
+    ).row(0)
+    axis = payer_amount_axis(amounts, margin=high - low + 1)
+    if axis is None:
+        nearest = known.join_asof(
+            owed.select("inv", "payer", pl.col("cents").alias("key")),
+            on="key",
+            by="payer",
+            strategy="nearest",
+            check_sortedness=False,
+        )
+        return nearest.drop_nulls("inv").select("pay", "inv")
+    return (
+        known.with_columns(axis(pl.col("key")).alias("axis"))
+        .join_asof(
+            owed.select("inv", pl.col("payer").alias("owner"), axis(pl.col("cents")).alias("axis")),
+            on="axis",
+            strategy="nearest",
+            check_sortedness=False,
+        )
+        .filter(pl.col("owner") == pl.col("payer"))
+        .select("pay", "inv")
+    )
 
 
 def _wire_fee_pairs(

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from matcher.payments.amount_pairs import (
     NEIGHBOUR_REACH,
+    _nearest_pairs,
     _neighbours,
     _payer_axis,
     one_payer_key,
+    payer_amount_axis,
 )
 from matcher.payments.slips import _deletion_variants
 
@@ -159,3 +161,39 @@ def test_deletion_variants_as_integers_meet_as_the_strings_do(
         typed, numbers, digits=False
     )
     assert shared_variants([(0, "1012")], [(0, "12"), (0, "112")], digits=True) == {(0, 1)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEIGHBOUR_ROWS, NEIGHBOUR_ROWS)
+def test_nearest_on_one_axis_is_the_payers_own_nearest_invoice(
+    pay_rows: list[tuple[int, int, int]], inv_rows: list[tuple[int, int, int]]
+) -> None:
+    """Each payment of a payer with invoices meets one of its own nearest in amount:
+    another payer's next on the axis, however near the ends of the range the amounts
+    lie, never is. An amount too wide for the axis (of a payer paying nothing) makes the
+    join go by payer, which meets the same invoices, ties alike."""
+    known = frame(pay_rows, "pay").sort("payer", "key")
+    owed = owed_frame(inv_rows)
+    found = dict(_nearest_pairs(known, owed).iter_rows())
+    owed_by = {inv: (payer, cents) for inv, payer, cents in owed.iter_rows()}
+    for pay, payer, key in known.iter_rows():
+        own = [abs(cents - key) for owner, cents in owed_by.values() if owner == payer]
+        if not own:
+            assert pay not in found
+            continue
+        owner, cents = owed_by[found[pay]]
+        assert owner == payer and abs(cents - key) == min(own)
+    too_wide = owed_frame([*inv_rows, (9, 0, 1 << 62)])
+    assert (
+        payer_amount_axis(
+            pl.concat(
+                [
+                    known.select("payer", "key"),
+                    too_wide.select("payer", pl.col("cents").alias("key")),
+                ]
+            ),
+            margin=1 << 62,
+        )
+        is None
+    )
+    assert dict(_nearest_pairs(known, too_wide).iter_rows()) == found
