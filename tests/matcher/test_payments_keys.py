@@ -140,13 +140,13 @@ def shared_variants(
     typed: list[tuple[int, str]], numbers: list[tuple[int, str]], *, digits: bool
 ) -> set[tuple[int, int]]:
     left = pl.DataFrame(
-        {"pay": range(len(typed)), "cp": [c for c, _ in typed], "typed": [k for _, k in typed]}
+        {"pay": range(len(typed)), "cp": [c for c, _ in typed], "key": [k for _, k in typed]}
     )
     right = pl.DataFrame(
         {"inv": range(len(numbers)), "cp": [c for c, _ in numbers], "key": [k for _, k in numbers]}
     )
-    joined = _deletion_variants(left, "pay", "typed", digits=digits).join(
-        _deletion_variants(right, "inv", "key", digits=digits), on=["cp", "variant"]
+    joined = _deletion_variants(left, "pay", digits=digits).join(
+        _deletion_variants(right, "inv", digits=digits), on=["cp", "variant"]
     )
     return set(joined.select("pay", "inv").iter_rows())
 
