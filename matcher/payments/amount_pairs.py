@@ -4,6 +4,8 @@ it by a wire fee), and, for payers not identified, invoices of exactly the amoun
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from matcher.payments.amounts import scaled
@@ -73,14 +75,7 @@ def counterparty_amount_pairs(
     # Scaling keeps amounts in order, so one sort serves every rate (equally near
     # invoices: the smaller open amount, then the first invoice).
     owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
-    nearest = known.join_asof(
-        owed.select("inv", "payer", pl.col("cents").alias("key")),
-        on="key",
-        by="payer",
-        strategy="nearest",
-        check_sortedness=False,
-    )
-    found.append(nearest.drop_nulls("inv").select("pay", "inv"))
+    found.append(_nearest_pairs(known, owed))
     # Less a discount or a card fee: every invoice (up to `NEIGHBOUR_REACH`) that rate
     # brings within a cent of the payment, so invoices of equal amounts all tie.
     rates = [rate for rate, _ in cfg.early_payment_discounts] + list(cfg.card_fee_rates)
@@ -95,6 +90,45 @@ def counterparty_amount_pairs(
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
 
 
+def _nearest_pairs(known: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:
+    """(pay, inv) of each payment and its payer's invoice nearest in amount. ``known``
+    holds ``pay``, ``payer`` and ``key`` sorted by payer and key; ``owed`` holds ``inv``,
+    ``payer`` and ``cents`` sorted by payer and cents. On one axis of payer and amount
+    (`payer_amount_axis`, as `_neighbours`) with the payers' amounts three of their
+    ranges apart, so that another payer's invoice is always farther than any of the
+    payer's own, and met only when the payer has none; by payer where that axis does not
+    fit in an Int64."""
+    if known.height == 0 or owed.height == 0:
+        return pl.DataFrame(schema={"pay": known.schema["pay"], "inv": owed.schema["inv"]})
+    amounts = pl.concat(
+        [known.select("payer", "key"), owed.select("payer", pl.col("cents").alias("key"))]
+    )
+    low, high = amounts.select(
+        pl.col("key").min().alias("low"), pl.col("key").max().alias("high")
+    ).row(0)
+    axis = payer_amount_axis(amounts, margin=high - low + 1)
+    if axis is None:
+        nearest = known.join_asof(
+            owed.select("inv", "payer", pl.col("cents").alias("key")),
+            on="key",
+            by="payer",
+            strategy="nearest",
+            check_sortedness=False,
+        )
+        return nearest.drop_nulls("inv").select("pay", "inv")
+    return (
+        known.with_columns(axis(pl.col("key")).alias("axis"))
+        .join_asof(
+            owed.select("inv", pl.col("payer").alias("owner"), axis(pl.col("cents")).alias("axis")),
+            on="axis",
+            strategy="nearest",
+            check_sortedness=False,
+        )
+        .filter(pl.col("owner") == pl.col("payer"))
+        .select("pay", "inv")
+    )
+
+
 def _wire_fee_pairs(
     known: pl.DataFrame, owed: pl.DataFrame, cfg: MatchConfig
 ) -> list[pl.DataFrame]:
@@ -107,9 +141,14 @@ def _wire_fee_pairs(
     unit = max(1, int(cfg.bank_fee_unit * 100))
 
     # Amounts of one residue modulo the unit laid out apart from the others' on one
-    # axis, so one as-of join per payer finds the nearest of the payment's residue.
+    # axis, so one as-of join per payer finds the nearest of the payment's residue. The
+    # residues lie just far enough apart for none to reach the next (``apart`` above
+    # every amount and fee), so that the axis stays narrow enough to hold the payer too
+    # (`_payer_axis`).
+    apart = 1 + high + max(0, known["key"].max() or 0, owed["cents"].max() or 0)  # type: ignore[operator]
+
     def on_axis(cents: pl.Expr) -> pl.Expr:
-        return (cents % unit) * (1 << 40) + cents
+        return (cents % unit) * apart + cents
 
     left = known.select(
         "pay",
@@ -190,38 +229,94 @@ def _neighbours(
     most ``2 * EQUAL_AMOUNT_REACH + 1`` of it. Two open invoices of one amount (a
     customer ordering the same again) both fit a receipt less a fee, or converted, as
     well as either; which one it paid is for the dates and the other payments to
-    decide, not for the order the join happens to meet them in."""
+    decide, not for the order the join happens to meet them in.
+
+    Payer and amount are one integer (`_payer_axis`) where their ranges allow it: an
+    as-of join on one sorted column merges the two frames in one sweep, where one ``by``
+    payer hashes every row into a group first (at millions of payers, that costs more
+    per row the more payers there are). The invoice met is dropped when it is another
+    payer's: the payer's own were all short of ``at`` (or past it, backward). Amounts
+    too wide for the axis are joined ``by`` payer."""
+    axis = _payer_axis(left, owed)
     forward = strategy == "forward"
-    right = owed.select("inv", "payer", pl.col("cents").alias("at"), pl.col("cents").alias("owed"))
-    within = pl.col("owed") <= pl.col("end") if forward else pl.col("owed") >= pl.col("end")
-    step = pl.col("owed") + 1 if forward else pl.col("owed") - 1
+    right = owed.select(
+        "inv",
+        pl.col("payer").alias("owner"),
+        "cents",
+        (axis(pl.col("cents")) if axis else pl.col("cents")).alias("axis"),
+        *([] if axis else ["payer"]),
+    )
+    by: dict[str, str] = {} if axis else {"by": "payer"}
+    order = ["axis"] if axis else ["payer", "axis"]
+    within = pl.col("cents") <= pl.col("end") if forward else pl.col("cents") >= pl.col("end")
+    step = pl.col("cents") + 1 if forward else pl.col("cents") - 1
     found, amounts = [], []
     for step_number in range(NEIGHBOUR_REACH):
         if left.height == 0:
             break
+        placed = left.with_columns((axis(pl.col("at")) if axis else pl.col("at")).alias("axis"))
         near = (
-            (left if presorted and step_number == 0 else left.sort("payer", "at"))
+            (placed if presorted and step_number == 0 else placed.sort(order))
             .join_asof(
                 right,
-                on="at",
-                by="payer",
+                on="axis",
                 strategy=strategy,  # type: ignore[arg-type]
                 check_sortedness=False,
+                **by,  # type: ignore[arg-type]
             )
-            .drop_nulls("inv")
-            .filter(within)
+            .filter((pl.col("owner") == pl.col("payer")) & within)
         )
         found.append(near.select("pay", "inv"))
-        amounts.append(near.select("pay", "payer", "owed"))
+        amounts.append(near.select("pay", "payer", "cents"))
         left = near.select("pay", "payer", step.alias("at"), "end")
     if amounts:
         equal = (
             pl.concat(amounts)
-            .join(right.select("inv", "payer", "owed"), on=["payer", "owed"])
-            .filter(pl.len().over("pay", "owed") <= 2 * EQUAL_AMOUNT_REACH + 1)
+            .join(owed.select("inv", "payer", "cents"), on=["payer", "cents"])
+            .filter(pl.len().over("pay", "cents") <= 2 * EQUAL_AMOUNT_REACH + 1)
         )
         found.append(equal.select("pay", "inv"))
     return found
+
+
+def _payer_axis(left: pl.DataFrame, owed: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:
+    """`payer_amount_axis` for the amounts `_neighbours` looks at: from ``at``, one step
+    either way, to ``owed``'s ``cents``."""
+    if left.height == 0 or owed.height == 0:
+        return None
+    return payer_amount_axis(
+        pl.concat(
+            [
+                left.select("payer", pl.col("at").alias("key")),
+                owed.select("payer", pl.col("cents").alias("key")),
+            ]
+        ),
+        margin=1,
+    )
+
+
+def payer_amount_axis(
+    amounts: pl.DataFrame, margin: int = 0
+) -> Callable[[pl.Expr], pl.Expr] | None:
+    """An amount of a payer as one Int64 that orders as (``payer``, amount) does, for the
+    amounts of ``amounts`` (``payer`` and ``key``) and up to ``margin`` beyond them;
+    None where payers times amounts do not fit in it."""
+    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
+    high_cp, high_cur, low, high = amounts.select(
+        cp.max().alias("cp"),
+        cur.max().alias("cur"),
+        pl.col("key").min().alias("low"),
+        pl.col("key").max().alias("high"),
+    ).row(0)
+    low, high = low - margin, high + margin
+    currencies, span = high_cur + 1, high - low + 1
+    if (high_cp + 1) * currencies * span >= 1 << 63:
+        return None
+
+    def axis(amount: pl.Expr) -> pl.Expr:
+        return (cp * currencies + cur).cast(pl.Int64) * span + (amount - low)
+
+    return axis
 
 
 NEIGHBOUR_REACH = 4
@@ -237,20 +332,12 @@ def one_payer_key(
     columns to join on: ``payer_key``, or ``payer`` and ``key`` where they do not fit."""
     if known.height == 0 or exact.height == 0:
         return known, exact, ["payer", "key"]
-    both = pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
-    cp, cur = pl.col("payer") // (1 << 32), pl.col("payer") % (1 << 32)
-    high_cp, high_cur, low_key, high_key = both.select(
-        cp.max().alias("cp"),
-        cur.max().alias("cur"),
-        pl.col("key").min().alias("low"),
-        pl.col("key").max().alias("high"),
-    ).row(0)
-    currencies, span = high_cur + 1, high_key - low_key + 1
-    if (high_cp + 1) * currencies * span >= 1 << 63:
-        return known, exact, ["payer", "key"]
-    payer_key = ((cp * currencies + cur).cast(pl.Int64) * span + (pl.col("key") - low_key)).alias(
-        "payer_key"
+    axis = payer_amount_axis(
+        pl.concat([known.select("payer", "key"), exact.select("payer", "key")])
     )
+    if axis is None:
+        return known, exact, ["payer", "key"]
+    payer_key = axis(pl.col("key")).alias("payer_key")
     return known.with_columns(payer_key), exact.with_columns(payer_key), ["payer_key"]
 
 

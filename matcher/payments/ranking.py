@@ -76,18 +76,16 @@ def rank(
     groups = keyed.filter(several).sort(
         [*columns, "m_pay", "m_inv"], descending=[*descending, False, False], maintain_order=True
     )
+    ranked = pl.concat(
+        [
+            keyed.filter(~several).with_columns(pl.lit(0, pl.UInt32).alias("tb_members")),
+            groups.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("tb_members")),
+        ]
+    )
+    # Stable: a candidate the joins found and an equal one a search found (the same
+    # pair, the same evidence) tie on every key; the first found goes first, every run.
     ranked = (
-        pl.concat(
-            [
-                keyed.filter(~several).with_columns(pl.lit(0, pl.UInt32).alias("tb_members")),
-                groups.with_columns(
-                    pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("tb_members")
-                ),
-            ]
-        )
-        # Stable: a candidate the joins found and an equal one a search found (the same
-        # pair, the same evidence) tie on every key; the first found goes first, every run.
-        .sort([*columns, "tb_members"], descending=[*descending, False], maintain_order=True)
+        _sorted_stably(ranked, [*columns, "tb_members"], [*descending, False])
         .drop("tb_members")
         .with_row_index("cand", offset=offset)
     )
@@ -96,16 +94,57 @@ def rank(
     )
     margin = cfg.ambiguity_margin
     ambiguous = _rivalled(members, "m_pay", margin) | _rivalled(members, "m_inv", margin)
-    # Members are in candidate order, every candidate has some: one flag per candidate,
-    # in order, without a join.
-    flags = (
-        members.select("cand", ambiguous.alias("ambiguous"))
-        .group_by("cand", maintain_order=True)
-        .agg(pl.col("ambiguous").any())
-    )
-    ranked = ranked.with_columns(flags["ambiguous"])
+    # Candidates are numbered consecutively from ``offset`` and every one has members: the
+    # rivalled members counted per number give one flag per candidate, in order, without
+    # a group-by or a join.
+    held = members["cand"].to_numpy().astype(np.int64) - offset
+    rivals = np.bincount(held, weights=ambiguous.to_numpy(), minlength=ranked.height)
+    ranked = ranked.with_columns(pl.Series("ambiguous", rivals > 0))
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
+    )
+
+
+def _sorted_stably(frame: pl.DataFrame, columns: list[str], descending: list[bool]) -> pl.DataFrame:
+    """``frame.sort(columns, descending=..., maintain_order=True)``, with the keys packed
+    into as few UInt64 words as their ranges allow: a sort on two integer columns is
+    several times faster than one comparing nine columns row by row, and as the keys
+    are packed in order, most significant first, the order and its ties are the same.
+    Scores are compared as integers at `SCORE_DECIMALS`, as `rank` rounds them. Keys
+    holding nulls, or too wide to pack, are sorted as they are."""
+    if frame.height == 0 or frame.select(pl.any_horizontal(pl.col(columns).is_null().any())).item():
+        return frame.sort(columns, descending=descending, maintain_order=True)
+    as_int = [
+        (pl.col(c) * 10**SCORE_DECIMALS).round().cast(pl.Int64)
+        if frame.schema[c].is_float()
+        else pl.col(c).cast(pl.Int64)
+        for c in columns
+    ]
+    bounds = frame.select(
+        *[key.min().alias(f"low{k}") for k, key in enumerate(as_int)],
+        *[key.max().alias(f"high{k}") for k, key in enumerate(as_int)],
+    ).row(0)
+    lows, highs = bounds[: len(columns)], bounds[len(columns) :]
+    widths = [(high - low).bit_length() for low, high in zip(lows, highs, strict=True)]
+    if max(widths) >= 63:
+        return frame.sort(columns, descending=descending, maintain_order=True)
+    words: list[pl.Expr] = []
+    word: pl.Expr | None = None
+    used = 0
+    for key, low, high, width, down in zip(as_int, lows, highs, widths, descending, strict=True):
+        part = ((high - key) if down else (key - low)).cast(pl.UInt64)
+        if word is not None and used + width > 64:
+            words.append(word)
+            word, used = None, 0
+        word = part if word is None else word * pl.lit(1 << width, dtype=pl.UInt64) + part
+        used += width
+    if word is not None:
+        words.append(word)
+    names = [f"_word{k}" for k in range(len(words))]
+    return (
+        frame.with_columns(w.alias(n) for w, n in zip(words, names, strict=True))
+        .sort(names, maintain_order=True)
+        .drop(names)
     )
 
 
@@ -212,9 +251,14 @@ def allocate_ranked(
         write_off_cents=amounts["write_off"].to_list(),
         complete=[True] * amounts.height,
     )
-    settled = pl.col("cand").is_in(alone["cand"].implode())
-    contested = ranked.filter(~settled)
-    contested_members = members.filter(~settled)
+    # `rank` numbers candidates consecutively: the settled ones are a mask indexed by them.
+    first = int(ranked["cand"][0]) if ranked.height else 0
+    settled = np.zeros(ranked.height, dtype=bool)
+    settled[alone["cand"].to_numpy().astype(np.int64) - first] = True
+    contested = ranked.filter(pl.Series(~settled))
+    contested_members = members.filter(
+        pl.Series(~settled[members["cand"].to_numpy().astype(np.int64) - first])
+    )
     start = [0]
     for size in contested["n_members"].to_list():
         start.append(start[-1] + size)
@@ -293,11 +337,20 @@ def match_rows(
     if rows.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     payment_ids, invoice_ids = pays["payment_id"], invs["invoice_id"]
-    rows = rows.with_columns(
-        pl.col("complete").all().over("cand").alias("complete"),
-        (pl.col("pay").n_unique().over("inv") > 1).alias("split"),
-        (pl.col("inv").n_unique().over("pay") > 1).alias("combined"),
-    ).sort("first_pay", "first_inv", "pay", "inv")
+    # ``cand``, ``pay`` and ``inv`` are row numbers: what their groups share is read from
+    # arrays indexed by them, not from windows hashing every row.
+    cand, pay, inv = (rows[column].to_numpy() for column in ("cand", "pay", "inv"))
+    incomplete = np.zeros(int(cand.max()) + 1, dtype=bool)
+    incomplete[cand[~rows["complete"].to_numpy()]] = True
+    rows = _sorted_stably(
+        rows.with_columns(
+            pl.Series("complete", ~incomplete[cand]),
+            pl.Series("split", _several(inv, pay)),
+            pl.Series("combined", _several(pay, inv)),
+        ),
+        ["first_pay", "first_inv", "pay", "inv"],
+        [False] * 4,
+    )
     # ``pay`` and ``inv`` are row numbers: the ids are gathered, not joined.
     rows = rows.with_columns(
         payment_ids.gather(rows["pay"]).alias("payment_id"),
@@ -307,8 +360,25 @@ def match_rows(
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
     rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
-    flags = ["rules", "split", "combined", "flagged"]
-    rows = rows.join(_rule_lists(rows.select(flags).unique()), on=flags, maintain_order="left")
+    # The rule mask and the three flags as one integer: there are few distinct ones, and
+    # each row's list of names is gathered from theirs, not joined on four columns.
+    flag_code = (
+        pl.col("rules").cast(pl.Int64) * 8
+        + pl.col("split").cast(pl.Int64) * 4
+        + pl.col("combined").cast(pl.Int64) * 2
+        + pl.col("flagged").cast(pl.Int64)
+    )
+    codes = rows.select(flag_code.alias("code")).to_series()
+    distinct = codes.unique().sort()
+    flags = pl.DataFrame(
+        {
+            "rules": (distinct // 8).cast(pl.UInt32),
+            "split": (distinct // 4) % 2 == 1,
+            "combined": (distinct // 2) % 2 == 1,
+            "flagged": distinct % 2 == 1,
+        }
+    )
+    rows = rows.with_columns(_rule_lists(flags)["names"].gather(distinct.search_sorted(codes)))
     return rows.select(
         pl.format("{}~{}", "first_pid", "first_iid").alias("match_id"),
         "payment_id",
@@ -319,6 +389,17 @@ def match_rows(
         pl.when(auto).then(pl.lit("auto")).otherwise(pl.lit("suggested")).alias("status"),
         pl.col("names").alias("rules"),
     ).cast(OUTPUT_SCHEMA)
+
+
+def _several(group: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Per row: whether its ``group`` (row numbers) holds more than one distinct
+    ``member`` among the rows."""
+    size = int(group.max()) + 1
+    low = np.full(size, np.iinfo(member.dtype).max, dtype=member.dtype)
+    high = np.zeros(size, dtype=member.dtype)
+    np.minimum.at(low, group, member)
+    np.maximum.at(high, group, member)
+    return np.asarray(low[group] != high[group])
 
 
 def _rule_lists(flags: pl.DataFrame) -> pl.DataFrame:

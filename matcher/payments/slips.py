@@ -25,18 +25,27 @@ def mistyped_reference_pairs(
     most invoices, ties included, for this search alone (`_named_group`)."""
     payer = payer_invoices(invs).select("inv", "cp", "num_key")
     guessed = _named_group(pays, invs, by_reference)
+    # Only the columns read below: the frames are filtered and joined several times.
+    read = ["pay", "p_cp", "ref_numbers", "ref_longest"]
     known = pl.concat(
         [
-            pays.filter(pl.col("p_cp").is_not_null()).with_columns(pl.lit(False).alias("guess")),
-            pays.join(guessed, on="pay")
+            pays.select(read)
+            .filter(pl.col("p_cp").is_not_null())
+            .with_columns(pl.lit(False).alias("guess")),
+            pays.select(read)
+            .join(guessed, on="pay")
             .with_columns(pl.col("cp").alias("p_cp"), pl.lit(True).alias("guess"))
-            .select(*pays.columns, "guess"),
+            .select(*read, "guess"),
         ]
     )
+    # ``inv`` is a row number: the invoice's own and parent counterparties are gathered
+    # and compared, as `payer_invoices` would pair them, not joined on (inv, cp).
+    named = by_reference.join(known.select("pay", pl.col("p_cp").alias("cp")), on="pay")
+    owner = invs.select("i_cp", "i_parent", pl.col("num_key").alias("key")).gather(named["inv"])
     named = (
-        by_reference.join(known.select("pay", pl.col("p_cp").alias("cp")), on="pay")
-        .join(payer, on=["inv", "cp"])
-        .select("pay", "cp", pl.col("num_key").alias("key"))
+        named.hstack(owner)
+        .filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
+        .select("pay", "cp", "key")
     )
     # A reference naming some of the payer's invoices: its other numbers may be slips;
     # one naming none: its longest number may be, and its other numbers only as part of
@@ -84,12 +93,29 @@ def mistyped_reference_pairs(
     numbers = (
         numbers.with_columns(length).join(reachable, on=["cp", "length"], how="semi").drop("length")
     )
-    near = (
-        _deletion_variants(typed.with_columns(pl.col("key").alias("typed")), "pay", "typed")
-        .join(_deletion_variants(numbers, "inv", "key"), on=["cp", "variant"])
-        .select("pay", "inv", "typed", "key")
+    # A typed number two digits longer than every number of the payers shares no variant
+    # with any: left out, it cannot make the variants too long to be integers.
+    longest = numbers.select(pl.col("key").str.len_chars().max()).item() or 0
+    typed = typed.filter(pl.col("key").str.len_chars() <= longest + 1)
+    digits = all(
+        bool(frame.select(pl.col("key").str.contains(DIGIT_KEY).all()).item())
+        for frame in (typed, numbers)
+    )
+    # Variants carry the row numbers of their typed number and payer's number, not the
+    # text: the pairs that share one gather both sides' columns afterwards.
+    typed, numbers = typed.with_row_index("t"), numbers.with_row_index("n")
+    shared = (
+        _deletion_variants(typed, "t", digits=digits)
+        .join(_deletion_variants(numbers, "n", digits=digits), on=["cp", "variant"])
+        .select("t", "n")
         .unique()
-        .join(typed.select("pay", pl.col("key").alias("typed"), "alone"), on=["pay", "typed"])
+    )
+    near = pl.concat(
+        [
+            typed.select("pay", pl.col("key").alias("typed"), "alone").gather(shared["t"]),
+            numbers.select("inv", "key").gather(shared["n"]),
+        ],
+        how="horizontal",
     )
     distance = cpdist(
         near["typed"].to_list(), near["key"].to_list(), scorer=OSA.distance, workers=-1
@@ -131,27 +157,49 @@ def _named_group(
     return counts.filter(pl.col("len") == pl.col("len").max().over("pay")).select("pay", "cp")
 
 
-def _deletion_variants(frame: pl.DataFrame, idx: str, keep: str) -> pl.DataFrame:
-    """Each key as it is and with one character removed, at every position (one row
-    each). Two keys one substitution or transposition apart share a variant with one
-    character removed; a key one character short of another (a digit dropped, or a
-    zero of the padding lost in a swap: "0000171" for "0001071") is itself a variant
-    of the longer one."""
-    return (
-        frame.with_columns(pl.int_ranges(-1, pl.col("key").str.len_chars()).alias("at"))
-        .explode("at")
-        .select(
-            idx,
-            "cp",
-            keep,
-            pl.when(pl.col("at") < 0)
-            .then(pl.col("key"))
-            .otherwise(
-                pl.col("key").str.slice(0, pl.col("at").clip(0))
-                + pl.col("key").str.slice(pl.col("at") + 1)
-            )
-            .alias("variant"),
+DIGIT_KEY = r"^[0-9]{1,17}$"
+"""Keys whose deletion variants `_deletion_variants` writes as integers."""
+
+POWERS_OF_TEN = pl.Series("power", [10**k for k in range(19)], dtype=pl.Int64)
+
+
+def _deletion_variants(frame: pl.DataFrame, idx: str, *, digits: bool = False) -> pl.DataFrame:
+    """``idx``, ``cp`` and each ``key`` as it is and with one character removed, at every
+    position (one row each, as ``variant``). Two keys one substitution or transposition
+    apart share a variant with one character removed; a key one character short of
+    another (a digit dropped, or a zero of the padding lost in a swap: "0000171" for
+    "0001071") is itself a variant of the longer one.
+
+    With ``digits`` (every key matches `DIGIT_KEY`) a variant is an integer, its digits
+    times 32 plus its length (so "012" is not "12"): millions of them are computed and
+    joined far faster than as strings, and two are equal exactly when the strings are.
+    """
+    at = pl.col("at")
+    length = pl.col("length")
+    if digits:
+        value = pl.col("value")
+
+        def power(exponent: pl.Expr) -> pl.Expr:
+            return pl.lit(POWERS_OF_TEN).gather(exponent)
+
+        removed = (value // power(length - at)) * power(length - at - 1) + value % power(
+            length - at - 1
         )
+        variant = pl.when(at < 0).then(value * 32 + length).otherwise(removed * 32 + length - 1)
+        keys = frame.select(idx, "cp", pl.col("key").str.to_integer().alias("value"))
+    else:
+        key = pl.col("key")
+        variant = (
+            pl.when(at < 0)
+            .then(key)
+            .otherwise(key.str.slice(0, at.clip(0)) + key.str.slice(at + 1))
+        )
+        keys = frame.select(idx, "cp", "key")
+    return (
+        keys.with_columns(frame["key"].str.len_chars().cast(pl.Int64).alias("length"))
+        .with_columns(pl.int_ranges(-1, length).alias("at"))
+        .explode("at")
+        .select(idx, "cp", variant.alias("variant"))
     )
 
 

@@ -1,5 +1,7 @@
 """The one-column payer key of the amount joins: it must pair exactly the rows that the
-payer and the amount pair, and give way to the two columns where they do not fit in it.
+payer and the amount pair, and give way to the two columns where they do not fit in it;
+likewise the one-axis as-of join of the neighbouring amounts (`_neighbours`) and the
+integers that stand for the deletion variants of number keys (`_deletion_variants`).
 """
 
 from __future__ import annotations
@@ -8,7 +10,15 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.payments.amount_pairs import one_payer_key
+from matcher.payments.amount_pairs import (
+    NEIGHBOUR_REACH,
+    _nearest_pairs,
+    _neighbours,
+    _payer_axis,
+    one_payer_key,
+    payer_amount_axis,
+)
+from matcher.payments.slips import _deletion_variants
 
 ROWS = st.lists(
     st.tuples(
@@ -51,3 +61,139 @@ def test_amounts_too_far_apart_for_one_key_keep_two_columns() -> None:
     keyed_known, keyed_exact, keys = one_payer_key(known, exact)
     assert keys == ["payer", "key"]
     assert pairs(keyed_known, keyed_exact, keys) == {(1, 1)}
+
+
+NEIGHBOUR_ROWS = st.lists(
+    st.tuples(
+        st.integers(0, 4), st.integers(0, 1), st.integers(0, 60)
+    ),  # counterparty code, currency code, cents
+    min_size=1,
+    max_size=30,
+)
+
+
+def owed_frame(rows: list[tuple[int, int, int]]) -> pl.DataFrame:
+    return frame(rows, "inv").rename({"key": "cents"}).sort("payer", "cents", "inv")
+
+
+def left_frame(rows: list[tuple[int, int, int]], reach: int) -> pl.DataFrame:
+    return (
+        frame(rows, "pay")
+        .select("pay", "payer", pl.col("key").alias("at"), (pl.col("key") + reach).alias("end"))
+        .sort("payer", "at")
+    )
+
+
+def neighbour_pairs(found: list[pl.DataFrame]) -> list[tuple[int, int]]:
+    return sorted(pl.concat(found).iter_rows()) if found else []
+
+
+def nearest_by_hand(left: pl.DataFrame, owed: pl.DataFrame, forward: bool) -> list[tuple[int, int]]:
+    """What `_neighbours` finds, one payment at a time: from ``at``, the payer's next
+    invoice in that direction (of equal amounts the first forward, the last backward),
+    while it is within ``end``, `NEIGHBOUR_REACH` times at most."""
+    invoices = owed.rows()  # inv, payer, cents; by payer and cents
+    found = []
+    for pay, payer, at, end in left.rows():
+        mine = [(inv, cents) for inv, owner, cents in invoices if owner == payer]
+        for _ in range(NEIGHBOUR_REACH):
+            met = (
+                next(((i, c) for i, c in mine if c >= at), None)
+                if forward
+                else next(((i, c) for i, c in reversed(mine) if c <= at), None)
+            )
+            if met is None or (met[1] > end if forward else met[1] < end):
+                break
+            found.append((pay, met[0]))
+            at = met[1] + 1 if forward else met[1] - 1
+    return sorted(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEIGHBOUR_ROWS, NEIGHBOUR_ROWS, st.integers(0, 40), st.booleans(), st.booleans())
+def test_neighbours_meet_the_payers_own_next_invoices_on_one_axis_or_by_payer(
+    pay_rows: list[tuple[int, int, int]],
+    inv_rows: list[tuple[int, int, int]],
+    reach: int,
+    forward: bool,
+    too_wide: bool,
+) -> None:
+    """Another payer's invoice next on the axis is never met (nor one past ``end``), and
+    of equal amounts the one an as-of join meets; an amount too wide for one axis (of a
+    payer paying nothing) makes the join go by payer, with the same result."""
+    strategy = "forward" if forward else "backward"
+    left = left_frame(pay_rows, reach if forward else -reach)
+    owed = owed_frame([*inv_rows, (9, 0, 1 << 62)] if too_wide else inv_rows)
+    assert (_payer_axis(left, owed) is None) == too_wide
+    found = neighbour_pairs(_neighbours(left, owed, strategy, presorted=True))
+    assert found == nearest_by_hand(left, owed, forward)
+
+
+DIGIT_KEYS = st.lists(
+    st.tuples(st.integers(0, 2), st.from_regex(r"[1-9][0-9]{0,2}0?[0-9]{0,2}", fullmatch=True)),
+    min_size=1,
+    max_size=15,
+)  # counterparty code, number key (no leading zero, zeros inside: "105" loses its "1")
+
+
+def shared_variants(
+    typed: list[tuple[int, str]], numbers: list[tuple[int, str]], *, digits: bool
+) -> set[tuple[int, int]]:
+    left = pl.DataFrame(
+        {"pay": range(len(typed)), "cp": [c for c, _ in typed], "key": [k for _, k in typed]}
+    )
+    right = pl.DataFrame(
+        {"inv": range(len(numbers)), "cp": [c for c, _ in numbers], "key": [k for _, k in numbers]}
+    )
+    joined = _deletion_variants(left, "pay", digits=digits).join(
+        _deletion_variants(right, "inv", digits=digits), on=["cp", "variant"]
+    )
+    return set(joined.select("pay", "inv").iter_rows())
+
+
+@settings(max_examples=300, deadline=None)
+@given(DIGIT_KEYS, DIGIT_KEYS)
+def test_deletion_variants_as_integers_meet_as_the_strings_do(
+    typed: list[tuple[int, str]], numbers: list[tuple[int, str]]
+) -> None:
+    """ "012" (from "1012" or "0125"...) is not "12": the integer keeps the length."""
+    assert shared_variants(typed, numbers, digits=True) == shared_variants(
+        typed, numbers, digits=False
+    )
+    assert shared_variants([(0, "1012")], [(0, "12"), (0, "112")], digits=True) == {(0, 1)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(NEIGHBOUR_ROWS, NEIGHBOUR_ROWS)
+def test_nearest_on_one_axis_is_the_payers_own_nearest_invoice(
+    pay_rows: list[tuple[int, int, int]], inv_rows: list[tuple[int, int, int]]
+) -> None:
+    """Each payment of a payer with invoices meets one of its own nearest in amount:
+    another payer's next on the axis, however near the ends of the range the amounts
+    lie, never is. An amount too wide for the axis (of a payer paying nothing) makes the
+    join go by payer, which meets the same invoices, ties alike."""
+    known = frame(pay_rows, "pay").sort("payer", "key")
+    owed = owed_frame(inv_rows)
+    found = dict(_nearest_pairs(known, owed).iter_rows())
+    owed_by = {inv: (payer, cents) for inv, payer, cents in owed.iter_rows()}
+    for pay, payer, key in known.iter_rows():
+        own = [abs(cents - key) for owner, cents in owed_by.values() if owner == payer]
+        if not own:
+            assert pay not in found
+            continue
+        owner, cents = owed_by[found[pay]]
+        assert owner == payer and abs(cents - key) == min(own)
+    too_wide = owed_frame([*inv_rows, (9, 0, 1 << 62)])
+    assert (
+        payer_amount_axis(
+            pl.concat(
+                [
+                    known.select("payer", "key"),
+                    too_wide.select("payer", pl.col("cents").alias("key")),
+                ]
+            ),
+            margin=1 << 62,
+        )
+        is None
+    )
+    assert dict(_nearest_pairs(known, too_wide).iter_rows()) == found
