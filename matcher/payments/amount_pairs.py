@@ -270,11 +270,12 @@ def _neighbours(
         amounts.append(near.select("pay", "payer", "cents"))
         left = near.select("pay", "payer", step.alias("at"), "end")
     if amounts:
-        equal = (
-            pl.concat(amounts)
-            .join(owed.select("inv", "payer", "cents"), on=["payer", "cents"])
-            .filter(pl.len().over("pay", "cents") <= 2 * EQUAL_AMOUNT_REACH + 1)
+        # Counted before the join: a payer's hundreds of invoices of one amount (a
+        # subscription) met by its hundreds of payments must not be paired all with all.
+        few = owed.select("inv", "payer", "cents").filter(
+            pl.len().over("payer", "cents") <= 2 * EQUAL_AMOUNT_REACH + 1
         )
+        equal = pl.concat(amounts).unique().join(few, on=["payer", "cents"])
         found.append(equal.select("pay", "inv"))
     return found
 

@@ -18,6 +18,7 @@ from matcher.payments.amount_pairs import (
     one_payer_key,
     payer_amount_axis,
 )
+from matcher.payments.config import EQUAL_AMOUNT_REACH
 from matcher.payments.slips import _deletion_variants
 
 ROWS = st.lists(
@@ -84,16 +85,19 @@ def left_frame(rows: list[tuple[int, int, int]], reach: int) -> pl.DataFrame:
     )
 
 
-def neighbour_pairs(found: list[pl.DataFrame]) -> list[tuple[int, int]]:
-    return sorted(pl.concat(found).iter_rows()) if found else []
+def neighbour_pairs(found: list[pl.DataFrame]) -> set[tuple[int, int]]:
+    """The distinct pairs (the callers deduplicate them)."""
+    return set(pl.concat(found).iter_rows()) if found else set()
 
 
-def nearest_by_hand(left: pl.DataFrame, owed: pl.DataFrame, forward: bool) -> list[tuple[int, int]]:
+def nearest_by_hand(left: pl.DataFrame, owed: pl.DataFrame, forward: bool) -> set[tuple[int, int]]:
     """What `_neighbours` finds, one payment at a time: from ``at``, the payer's next
-    invoice in that direction (of equal amounts the first forward, the last backward),
-    while it is within ``end``, `NEIGHBOUR_REACH` times at most."""
+    amount in that direction, while it is within ``end``, `NEIGHBOUR_REACH` amounts at
+    most; of each amount met, the invoice an as-of join meets (the first forward, the
+    last backward) and, where the payer has at most ``2 * EQUAL_AMOUNT_REACH + 1`` of
+    it, every one."""
     invoices = owed.rows()  # inv, payer, cents; by payer and cents
-    found = []
+    found = set()
     for pay, payer, at, end in left.rows():
         mine = [(inv, cents) for inv, owner, cents in invoices if owner == payer]
         for _ in range(NEIGHBOUR_REACH):
@@ -104,9 +108,12 @@ def nearest_by_hand(left: pl.DataFrame, owed: pl.DataFrame, forward: bool) -> li
             )
             if met is None or (met[1] > end if forward else met[1] < end):
                 break
-            found.append((pay, met[0]))
+            found.add((pay, met[0]))
+            equal = [i for i, c in mine if c == met[1]]
+            if len(equal) <= 2 * EQUAL_AMOUNT_REACH + 1:
+                found.update((pay, i) for i in equal)
             at = met[1] + 1 if forward else met[1] - 1
-    return sorted(found)
+    return found
 
 
 @settings(max_examples=300, deadline=None)
@@ -119,8 +126,8 @@ def test_neighbours_meet_the_payers_own_next_invoices_on_one_axis_or_by_payer(
     too_wide: bool,
 ) -> None:
     """Another payer's invoice next on the axis is never met (nor one past ``end``), and
-    of equal amounts the one an as-of join meets; an amount too wide for one axis (of a
-    payer paying nothing) makes the join go by payer, with the same result."""
+    of an amount met, every invoice where the payer has few of it; an amount too wide for
+    one axis (of a payer paying nothing) makes the join go by payer, with the same result."""
     strategy = "forward" if forward else "backward"
     left = left_frame(pay_rows, reach if forward else -reach)
     owed = owed_frame([*inv_rows, (9, 0, 1 << 62)] if too_wide else inv_rows)
