@@ -2,13 +2,14 @@
 numpy arrays, with the noise of `PaymentNoise`.
 
 One generator draws everything in a fixed order (`draw_events`, `draw_invoices`,
-`draw_payments`, then the frames in `sandbox.datagen.payments`): reordering any draw
-changes every data set, so a seed no longer gives the data it gave before.
+`draw_payments`, `pay_oldest_items` from a generator spawned from it, then the frames
+in `sandbox.datagen.payments`): reordering any draw changes every data set, so a seed
+no longer gives the data it gave before.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -139,7 +140,8 @@ class EventDraw:
 class InvoiceDraw:
     """Invoices as arrays: first those drawn for the events (`event` >= 0), then the
     unpaid ones (`event` -1), until statement payers who pay their oldest items take
-    some of the unpaid ones for their own (`_pay_oldest_items`)."""
+    some of the unpaid ones for their own (`pay_oldest_items`, which returns a new
+    draw)."""
 
     event: np.ndarray
     customer: np.ndarray
@@ -149,12 +151,6 @@ class InvoiceDraw:
     seq: np.ndarray
     sage_style: np.ndarray
     terms_code: np.ndarray
-
-    @property
-    def of_events(self) -> int:
-        """How many invoices belong to an event (they come first, until
-        `_pay_oldest_items`)."""
-        return int(np.count_nonzero(self.event >= 0))
 
 
 @dataclass(frozen=True)
@@ -313,11 +309,6 @@ def draw_payments(
     day, customer, original = _payment_days(events, invoices, slots, noise, rng)
     cp_missing, style = _reference_styles(pay_event.size, original, noise, rng)
     paid, currency = _paid_in_other_currency(events, slots, paid, day, customer, rng)
-    # Last, and from a generator of its own spawned from this one (which draws nothing
-    # from it), so that every other draw is what it was without it. A statement is paid
-    # in the currency of its invoices: no conversion to redo.
-    oldest = _pay_oldest_items(events, invoices, day[first_pay], noise, rng.spawn(1)[0])
-    paid = np.where(oldest[pay_event], _event_totals(events, invoices)[pay_event], paid)
     return PaymentDraw(
         event=pay_event,
         j=pay_j,
@@ -338,35 +329,40 @@ def _event_totals(events: EventDraw, invoices: InvoiceDraw) -> np.ndarray:
     return np.rint(total).astype(np.int64)
 
 
-def _pay_oldest_items(
+def pay_oldest_items(
     events: EventDraw,
     invoices: InvoiceDraw,
-    event_day: np.ndarray,
+    payments: PaymentDraw,
     noise: PaymentNoise,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Statement payers who pay their oldest open items, in place: about
-    ``noise.oldest_items`` of the customers pay their statements so (a habit of the
-    customer's payables process, not of one payment), and each of their statement
-    events pays as many invoices as it has, the customer's oldest (by number on the
-    same day) among its never-paid invoices and those of its statement events. Events
-    are taken in payment order, each paying the oldest its customer still has open: the
-    invoices drawn for these events are all issued by their days, so each event finds
-    as many as it pays, all issued by its day; and no invoice left unpaid is older than
-    what an event paid. Only which event an invoice belongs to changes (no invoice
-    moves, so the draws made from the invoices later are what they were). Returns, per
-    event, whether it pays its oldest items."""
+) -> tuple[InvoiceDraw, PaymentDraw]:
+    """The invoices and payments once statement payers who pay their oldest open items
+    have taken theirs: about ``noise.oldest_items`` of the customers pay their
+    statements so (a habit of the customer's payables process, not of one payment), and
+    each of their statement events pays as many invoices as it has, the customer's
+    oldest (by number on the same day) among its never-paid invoices and those of its
+    statement events, for their total. Events are taken in payment order, each paying
+    the oldest its customer still has open: the invoices drawn for these events are all
+    issued by their days, so each event finds as many as it pays, all issued by its day;
+    and no invoice left unpaid is older than what an event paid. Invoices that other
+    events pay later are not in the pool, though still open on the statement's day: a
+    payer's "oldest open items" are those no other payment settles. Only which event an
+    invoice belongs to changes, and the amounts of these statements (no invoice moves;
+    a statement is paid in its invoices' currency, so there is no conversion to redo).
+
+    Called after `draw_payments`, with a generator of its own (``rng.spawn``), so every
+    other draw of a seed is what it was without it. After it, an event's invoices are no
+    longer the first ones (`InvoiceDraw.event` says which are)."""
     statement = np.flatnonzero(events.kind == SCENARIO_CODES["statement"])
     by_oldest = rng.random(events.customer_weights.size) < noise.oldest_items
     chosen = statement[by_oldest[events.customer[statement]]]
-    oldest = np.zeros(events.size, dtype=bool)
-    oldest[chosen] = True
     if chosen.size == 0:
-        return oldest
+        return invoices, payments
     first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
+    first_pay = np.concatenate([[0], np.cumsum(events.pays_per)[:-1]])
     # The invoices drawn for these events, and the unpaid ones of their customers.
     places = np.concatenate([first_inv[ev] + np.arange(events.invs_per[ev]) for ev in chosen])
-    unpaid = np.arange(invoices.of_events, invoices.event.size)
+    unpaid = np.flatnonzero(invoices.event < 0)
     unpaid = unpaid[np.isin(invoices.customer[unpaid], events.customer[chosen])]
     pool = np.concatenate([places, unpaid])
     # Each customer's open items, oldest first; each event takes the next ones.
@@ -375,14 +371,21 @@ def _pay_oldest_items(
     for row in pool.tolist():
         open_items.setdefault(int(invoices.customer[row]), []).append(row)
     taken_by = {customer: 0 for customer in open_items}
+    event = invoices.event.copy()
+    event_day = payments.day[first_pay]
     for ev in chosen[np.argsort(event_day[chosen], kind="stable")].tolist():
         customer, count = int(events.customer[ev]), int(events.invs_per[ev])
         start = taken_by[customer]
-        invoices.event[open_items[customer][start : start + count]] = ev
+        event[open_items[customer][start : start + count]] = ev
         taken_by[customer] = start + count
     left = [row for customer, rows in open_items.items() for row in rows[taken_by[customer] :]]
-    invoices.event[left] = -1
-    return oldest
+    event[left] = -1
+    invoices = replace(invoices, event=event)
+    oldest = np.zeros(events.size, dtype=bool)
+    oldest[chosen] = True
+    pays_oldest = oldest[payments.event]
+    cents = np.where(pays_oldest, _event_totals(events, invoices)[payments.event], payments.cents)
+    return invoices, replace(payments, cents=cents)
 
 
 def _paid_in_other_currency(
@@ -495,9 +498,9 @@ def _payment_days(
     """(day, customer) of each payment, and the rows whose bank line is seen twice."""
     pay_event, pay_j, draw = slots.event, slots.j, slots.draw
     n_pay, pay_kind = pay_event.size, events.kind[pay_event]
-    paid_invoices = invoices.of_events
+    paid = invoices.event >= 0
     newest_issue = np.full(events.size, -(10**6), dtype=np.int64)
-    np.maximum.at(newest_issue, invoices.event[:paid_invoices], invoices.issue_day[:paid_invoices])
+    np.maximum.at(newest_issue, invoices.event[paid], invoices.issue_day[paid])
     first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
     # An event's terms are those of its first invoice; a lone noise event has none at all.
     first_terms = (

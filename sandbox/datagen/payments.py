@@ -34,6 +34,7 @@ from sandbox.datagen.payment_draws import (
     draw_events,
     draw_invoices,
     draw_payments,
+    pay_oldest_items,
     typo_numbers,
 )
 from sandbox.datagen.payment_kinds import (
@@ -116,6 +117,9 @@ def generate_payment_dataset(
     events = draw_events(n_payments, noise, rng)
     invoice_draw = draw_invoices(events, n_payments, noise, rng)
     payment_draw = draw_payments(events, invoice_draw, noise, rng)
+    invoice_draw, payment_draw = pay_oldest_items(
+        events, invoice_draw, payment_draw, noise, rng.spawn(1)[0]
+    )
     invoices = _invoice_frame(invoice_draw, events, rng)
     payments = _payment_frame(payment_draw, events, rng)
     payments = payments.join(_references(payments, invoices, start), on="pay_row", how="left")
