@@ -147,6 +147,11 @@ def test_a_match_needs_at_least_one_round_for_what_waits() -> None:
         MatchConfig(subset_rounds=0)
 
 
+def test_a_payment_cannot_leave_fewer_than_none_of_the_oldest_items_open() -> None:
+    with pytest.raises(ValueError, match="max_oldest_skipped must be at least 0"):
+        MatchConfig(max_oldest_skipped=-1)
+
+
 RATES = pl.DataFrame(
     {
         "currency": ["EUR", "EUR", "USD"],
@@ -706,3 +711,39 @@ def test_a_payer_paying_its_statements_month_after_month_pays_the_next_oldest_ea
     assert set(rows(result)) == {
         (f"P{m}", f"I{n}") for m, chunk in enumerate(chunks, start=1) for n in chunk
     }
+
+
+def test_a_payment_leaving_the_oldest_item_open_pays_the_next_ones() -> None:
+    # I1 is disputed, or on hold: the payables run leaves it and pays the next five.
+    invoices = open_items(30)
+    result = match([payment("P1", amount_of(invoices, range(2, 7)), reference="PAYMENT")], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", f"I{n}") for n in range(2, 7)}
+    assert all("oldest_open_items" in row["rules"] for row in found.values())
+    assert {row["status"] for row in found.values()} == {"suggested"}
+
+
+def test_statements_after_one_whose_bank_line_is_missing_still_pay_their_oldest_items() -> None:
+    # Three monthly statements: I1 to I3, I4 to I8, I9 to I12. The first one's payment
+    # never reaches the bank feed, so its items stay open; the next two pay what follows.
+    invoices = open_items(30)
+    chunks = {2: range(4, 9), 3: range(9, 13)}
+    result = match(
+        [
+            payment("P2", amount_of(invoices, chunks[2]), reference="STATEMENT FEB",
+                    paid=ISSUED + timedelta(days=30)),
+            payment("P3", amount_of(invoices, chunks[3]), reference="STATEMENT MAR",
+                    paid=ISSUED + timedelta(days=60)),
+        ],
+        invoices,
+    )  # fmt: skip
+    assert set(rows(result)) == {(f"P{m}", f"I{n}") for m, chunk in chunks.items() for n in chunk}
+
+
+def test_a_run_of_the_oldest_items_is_preferred_to_one_that_leaves_an_item_open() -> None:
+    # I4 carries I1's amount, so I1 to I3 and I2 to I4 sum alike: the run that leaves
+    # nothing open is the one a payer paying oldest-first pays.
+    invoices = open_items(30)
+    invoices[3]["amount_open"] = invoices[0]["amount_open"]
+    result = match([payment("P1", amount_of(invoices, range(1, 4)), reference="PAYMENT")], invoices)
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 4)}
