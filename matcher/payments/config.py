@@ -97,7 +97,8 @@ class MatchConfig:
     first ``later_subset_pool`` items and of five or more from the first
     ``later_large_subset_pool`` (what is still open is fewer, so deeper costs little).
     A payment may also settle its payer's oldest open items, two to
-    ``max_oldest_items`` of them (`matcher.payments.oldest_items`).
+    ``max_oldest_items`` of them in a row, leaving up to ``max_oldest_skipped`` older
+    ones open (`matcher.payments.oldest_items`).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -132,6 +133,7 @@ class MatchConfig:
     max_leftovers_per_counterparty: int = 300
     subset_rounds: int = 2
     max_oldest_items: int = 60
+    max_oldest_skipped: int = 5
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
     def __post_init__(self) -> None:
@@ -139,4 +141,9 @@ class MatchConfig:
             raise ValueError(
                 f"subset_rounds must be at least 1, not {self.subset_rounds}: the candidates"
                 " weaker than a group (and twins) are allocated in the first round"
+            )
+        if self.max_oldest_skipped < 0:
+            raise ValueError(
+                f"max_oldest_skipped must be at least 0, not {self.max_oldest_skipped}:"
+                " it is how many of a payer's oldest open items a payment may leave open"
             )

@@ -13,6 +13,18 @@ the work is a join, linear in the leftovers, with no cap per payer. A payer's la
 payments pay the oldest items its earlier ones left: one more join for each, over the
 payers still paying this way.
 
+A payer may leave its very oldest items open and pay the ones after them: a payables
+run skips an item on hold or in dispute (a missing delivery, a price query), or one
+another payment settles (a remittance, a credit), and once a statement payment went
+astray (its bank line named no payer, or never came) the items it paid are still open
+here. So the run may start after up to ``max_oldest_skipped`` of the oldest open items
+(those stay open): a contiguous run in issue order, the sum of items i to j being the
+running total at j less that before i, so this is the same join on a few more keys.
+The run leaving the fewest items open is preferred (a payer paying oldest-first leaves
+none), and a later payment still continues after the previous group. More starts are
+more sums to coincide with by chance, so few are allowed; the items skipped stay open
+for the other rules and the later rounds.
+
 Each such group is a candidate of its own rule, ``oldest_open_items``, scored as an
 exact amount fit of a known payer, with `ScoreWeights.oldest_open_items` as its timing
 evidence in place of the date window: paying the oldest items first is paying them
@@ -42,7 +54,8 @@ def oldest_candidates(
     pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig, untouched_pay: pl.Series
 ) -> pl.DataFrame:
     """Groups of one untouched payment and its payer's 2 to ``max_oldest_items`` oldest
-    open invoices issued by its date, whose sum is exactly its amount. ``invs`` carries
+    open invoices issued by its date (but for up to ``max_oldest_skipped`` older ones it
+    leaves open), whose sum is exactly its amount. ``invs`` carries
     ``remaining``, as for `subset_candidates`; a payment whose reference names one of
     its payer's invoices is no target (the first pass reads what it names).
 
@@ -102,12 +115,14 @@ def oldest_candidates(
 def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """``m_pay`` and ``m_inv`` of the targets (``pay``, ``payer``, ``amount``, ``p_day``)
     that pay their payer's oldest ``ordered`` invoices (``payer``, ``inv``, ``cents``,
-    ``issue_day``; by payer, then in issue order): the first 2 to ``max_oldest_items``
-    of them after those its earlier groups took, the last issued by its date.
+    ``issue_day``; by payer, then in issue order): 2 to ``max_oldest_items`` of them in
+    a row after those its earlier groups took, but for up to ``max_oldest_skipped``
+    before the first, the last issued by its date.
 
     Step by step: per payer, the earliest target whose amount is the running total of
-    the next invoices is a group, and the next step starts after those invoices and
-    that target's date (a later payment pays what the earlier ones left). A payer
+    the next invoices, from one of the allowed starts (the fewest skipped), is a group,
+    and the next step starts after those invoices and that target's date (a later
+    payment pays what the earlier ones left). A payer
     drops out at its first step without a group, so there are as many steps as the
     longest run of such payments, each over fewer payers."""
     ordered = ordered.with_row_index("row")
@@ -118,37 +133,48 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         pl.col("issue_day").alias("last_issue"),
         "row",
     )
+    # Where a run may start: the first open item after the previous group, or one of the
+    # next `max_oldest_skipped` (the items before it are left open), with the running
+    # total before it.
+    before_each = running.select(
+        "payer",
+        (pl.col("total") - ordered["cents"]).alias("before"),
+        pl.col("position").alias("first"),
+    )
+    skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
     start = targets.select(
         pl.col("payer").unique(),
-        pl.lit(0, dtype=pl.Int64).alias("before"),
         pl.lit(0, dtype=pl.Int64).alias("taken"),
         pl.lit(None, dtype=pl.Int32).alias("since"),
     )
     hits = [pl.DataFrame(schema={"pay": targets["pay"].dtype, "row": pl.UInt32, "k": pl.Int64})]
     while start.height:
+        starts = (
+            start.join(skips, how="cross")
+            .with_columns((pl.col("taken") + 1 + pl.col("skip")).alias("first"))
+            .join(before_each, on=["payer", "first"])
+        )
         step = (
-            targets.join(start, on="payer")
+            targets.join(starts, on="payer")
             .filter(pl.col("since").is_null() | (pl.col("p_day") >= pl.col("since")))
             .with_columns((pl.col("before") + pl.col("amount")).alias("total"))
             .join(running, on=["payer", "total"])
-            .with_columns((pl.col("position") - pl.col("taken")).alias("k"))
+            .with_columns((pl.col("position") - pl.col("first") + 1).alias("k"))
             .filter(
                 pl.col("k").is_between(2, cfg.max_oldest_items)
                 & (pl.col("last_issue") <= pl.col("p_day"))
             )
-            .sort("p_day", "pay")
+            .sort("p_day", "pay", "skip")
             .unique("payer", keep="first", maintain_order=True)
         )
         hits.append(step.select("pay", "row", "k"))
         start = step.select(
-            "payer",
-            pl.col("total").alias("before"),
-            pl.col("position").alias("taken"),
-            pl.col("p_day").alias("since"),
+            "payer", pl.col("position").alias("taken"), pl.col("p_day").alias("since")
         )
         paying = start.select("payer")
         targets = targets.join(step.select("pay"), on="pay", how="anti").join(paying, on="payer")
         running = running.join(paying, on="payer")
+        before_each = before_each.join(paying, on="payer")
     found = pl.concat(hits).with_row_index("group")
     # The members of a group are its payer's rows up to its last, k of them.
     rows = found.select(

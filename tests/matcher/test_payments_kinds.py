@@ -147,6 +147,11 @@ def test_a_match_needs_at_least_one_round_for_what_waits() -> None:
         MatchConfig(subset_rounds=0)
 
 
+def test_a_payment_cannot_leave_fewer_than_none_of_the_oldest_items_open() -> None:
+    with pytest.raises(ValueError, match="max_oldest_skipped must be at least 0"):
+        MatchConfig(max_oldest_skipped=-1)
+
+
 RATES = pl.DataFrame(
     {
         "currency": ["EUR", "EUR", "USD"],
@@ -619,13 +624,19 @@ def amount_of(invoices: list[dict[str, object]], ids: range) -> str:
     return str(sum(Decimal(str(invoices[n - 1]["amount_open"])) for n in ids))
 
 
-def test_a_payer_with_forty_open_items_paying_its_five_oldest_is_matched_to_those() -> None:
-    invoices = open_items(40)
-    result = match([payment("P1", amount_of(invoices, range(1, 6)), reference="PAYMENT")], invoices)
+def assert_suggested_as_oldest_items(count: int, paid: range) -> None:
+    """A "PAYMENT" of items ``paid`` of ``count`` open ones is suggested as exactly those,
+    by `oldest_open_items`."""
+    invoices = open_items(count)
+    result = match([payment("P1", amount_of(invoices, paid), reference="PAYMENT")], invoices)
     found = rows(result)
-    assert set(found) == {("P1", f"I{n}") for n in range(1, 6)}
+    assert set(found) == {("P1", f"I{n}") for n in paid}
     assert all("oldest_open_items" in row["rules"] for row in found.values())
     assert {row["status"] for row in found.values()} == {"suggested"}
+
+
+def test_a_payer_with_forty_open_items_paying_its_five_oldest_is_matched_to_those() -> None:
+    assert_suggested_as_oldest_items(40, range(1, 6))
 
 
 def test_a_statement_of_dozens_of_oldest_items_is_matched_whole() -> None:
@@ -706,3 +717,34 @@ def test_a_payer_paying_its_statements_month_after_month_pays_the_next_oldest_ea
     assert set(rows(result)) == {
         (f"P{m}", f"I{n}") for m, chunk in enumerate(chunks, start=1) for n in chunk
     }
+
+
+def test_a_payment_leaving_the_oldest_item_open_pays_the_next_ones() -> None:
+    # I1 is disputed, or on hold: the payables run leaves it and pays the next five.
+    assert_suggested_as_oldest_items(30, range(2, 7))
+
+
+def test_statements_after_one_whose_bank_line_is_missing_still_pay_their_oldest_items() -> None:
+    # Three monthly statements: I1 to I3, I4 to I8, I9 to I12. The first one's payment
+    # never reaches the bank feed, so its items stay open; the next two pay what follows.
+    invoices = open_items(30)
+    chunks = {2: range(4, 9), 3: range(9, 13)}
+    result = match(
+        [
+            payment("P2", amount_of(invoices, chunks[2]), reference="STATEMENT FEB",
+                    paid=ISSUED + timedelta(days=30)),
+            payment("P3", amount_of(invoices, chunks[3]), reference="STATEMENT MAR",
+                    paid=ISSUED + timedelta(days=60)),
+        ],
+        invoices,
+    )  # fmt: skip
+    assert set(rows(result)) == {(f"P{m}", f"I{n}") for m, chunk in chunks.items() for n in chunk}
+
+
+def test_a_run_of_the_oldest_items_is_preferred_to_one_that_leaves_an_item_open() -> None:
+    # I6 carries I1's amount, so I1 to I5 and I2 to I6 sum alike: the run that leaves
+    # nothing open is the one a payer paying oldest-first pays.
+    invoices = open_items(30)
+    invoices[5]["amount_open"] = invoices[0]["amount_open"]
+    result = match([payment("P1", amount_of(invoices, range(1, 6)), reference="PAYMENT")], invoices)
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 6)}
