@@ -50,8 +50,9 @@ scored. Anything else is "suggested", for review.
 
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
 `inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass: pairs
-from `amount_pairs` and `slips`, scored, and `reference_groups`), `subsets` (second
-pass: subset-sum), `oldest_items` (second pass: the payer's oldest open items),
+from `amount_pairs` and `slips`, scored, and `reference_groups`), `leftovers` (what
+the first pass left), `subsets` (second pass: subset-sum), `oldest_items` (second pass:
+the payer's oldest open items),
 `candidates` (their one shape), `ranking` (best first, allocation, output).
 """
 

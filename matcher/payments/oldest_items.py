@@ -38,16 +38,11 @@ and a clerk confirms it.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import polars as pl
 
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
 from matcher.payments.config import MatchConfig
-from matcher.payments.subsets import _group_evidence, _in_window, _leftovers
-
-UNCAPPED = 2**31 - 1
-"""Leftovers per payer for this search: all of them (the search is linear)."""
+from matcher.payments.leftovers import group_evidence, in_window, leftovers
 
 
 def oldest_candidates(
@@ -69,9 +64,8 @@ def oldest_candidates(
     it is settled. So the oldest items of a payer with such a balance are taken twice:
     with it, and without every such balance."""
     w = cfg.weights
-    lp, li = _leftovers(
-        pays, invs, replace(cfg, max_leftovers_per_counterparty=UNCAPPED), untouched_pay
-    )
+    # Every leftover of a payer, however many: the search is linear.
+    lp, li = leftovers(pays, invs, untouched_pay, cap=None)
     short_paid = li["cents"] != invs["cents"].gather(li["inv"])
     ordered = li.with_columns(short_paid.alias("short_paid")).sort(
         "payer", "issue_day", pl.col("num_key").str.len_bytes(), "num_key", "inv"
@@ -86,7 +80,9 @@ def oldest_candidates(
                 _oldest_groups(targets, ordered, cfg),
                 _oldest_groups(
                     targets.join(disputing, on="payer"),
-                    ordered.join(disputing, on="payer").filter(~pl.col("short_paid")),
+                    ordered.filter(
+                        pl.col("payer").is_in(disputing["payer"].implode()) & ~pl.col("short_paid")
+                    ),
                     cfg,
                 ),
             ]
@@ -94,7 +90,7 @@ def oldest_candidates(
         .unique(maintain_order=True)
         .with_row_index("group")
     )
-    evidence = _group_evidence(groups, lp, li, _in_window(cfg))
+    evidence = group_evidence(groups, lp, li, in_window(cfg))
     score = (
         w.same_counterparty
         + w.amount_exact

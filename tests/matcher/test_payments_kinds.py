@@ -685,8 +685,9 @@ def test_a_later_payment_pays_the_oldest_items_the_earlier_one_left() -> None:
 def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement() -> None:
     # I2 and I5 carry the same amount. P1, before the statement, pays I2 alone; the
     # statement P2 pays I1, I3, I4 and I5 (what is left oldest-first), which is also the
-    # amount of the three oldest with I2.
-    invoices = open_items(12)
+    # amount of the three oldest with I2. Thirty open items: the subset-sum's pools (the
+    # most recent) do not reach these, so the oldest items decide alone.
+    invoices = open_items(30)
     invoices[4]["amount_open"] = invoices[1]["amount_open"]
     result = match(
         [
@@ -700,6 +701,25 @@ def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement
         invoices,
     )
     assert set(rows(result)) == {("P1", "I2")} | {("P2", f"I{n}") for n in (1, 3, 4, 5)}
+
+
+def test_a_balance_the_payer_short_paid_is_left_out_of_its_oldest_items() -> None:
+    # P1 names I3 and pays half of it: the rest is disputed, and the statement P2 pays
+    # the oldest items but that balance (I1, I2, I4, I5), further back than the few
+    # oldest items a payment may leave open at the start of its run.
+    invoices = open_items(40)
+    half = Decimal(amount_of(invoices, range(3, 4))) / 2
+    rest = sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in (1, 2, 4, 5))
+    result = match(
+        [
+            payment("P1", str(half), reference="INV-0000003", paid=ISSUED - timedelta(days=20)),
+            payment("P2", str(rest), reference="PAYMENT", paid=ISSUED + timedelta(days=10)),
+        ],
+        invoices,
+    )
+    found = rows(result)
+    assert set(found) == {("P1", "I3")} | {("P2", f"I{n}") for n in (1, 2, 4, 5)}
+    assert all("oldest_open_items" in found[("P2", f"I{n}")]["rules"] for n in (1, 2, 4, 5))
 
 
 def test_a_payer_paying_its_statements_month_after_month_pays_the_next_oldest_each_time() -> None:

@@ -1,0 +1,100 @@
+"""What the first pass left, for the searches over it (`subsets`, `oldest_items`):
+untouched payments of known payers and invoices with a balance left, keyed by one payer
+code (counterparty and currency), and the evidence of a group made of them.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from matcher.payments.amount_pairs import payer_code, payer_invoices
+from matcher.payments.config import MatchConfig
+
+
+def in_window(cfg: MatchConfig) -> pl.Expr:
+    """Whether a member payment falls in its invoice's date window: from
+    ``days_before_issue`` before its issue to ``days_after_due`` after its due date."""
+    return pl.col("p_day").is_between(
+        pl.col("issue_day") - cfg.days_before_issue, pl.col("due_day") + cfg.days_after_due
+    )
+
+
+def leftovers(
+    pays: pl.DataFrame, invs: pl.DataFrame, untouched_pay: pl.Series, cap: int | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Untouched payments of known payers and invoices with a balance left (under their
+    counterparty, and under their parent too), of the counterparties and currencies
+    both sides have; with a ``cap``, only each payer's ``cap`` most recent per side."""
+    # Counterparty and currency as one ``payer`` key: the joins and windows below then
+    # hash one integer column, not two.
+    known = pays.filter(untouched_pay & pays["p_cp"].is_not_null())
+    # Whether the reference names one of the payer's invoices, open or settled already:
+    # such a payment only joins a group of the invoices it names. (The invoices' own and
+    # parent counterparties are compared after a join on the number, as `payer_invoices`
+    # would pair them, without copying every invoice of a parent's group.)
+    named = (
+        known.select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .join(invs.select("num_key", "i_cp", "i_parent"), on="num_key")
+        .filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
+    )
+    lp = known.select(
+        "pay",
+        payer_code(pl.col("p_cp"), pl.col("p_cur")),
+        "cents",
+        "p_day",
+        "ref_numbers",
+        pl.col("pay").is_in(named["pay"].implode()).alias("names_own"),
+    )
+    li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
+        "inv",
+        payer_code(pl.col("cp"), pl.col("cur")),
+        pl.col("remaining").alias("cents"),
+        "issue_day",
+        "due_day",
+        "num_key",
+    )
+    shared = lp.select("payer").unique().join(li.select("payer").unique(), on="payer")
+    lp = lp.join(shared, on="payer").sort("p_day", "pay", descending=True)
+    li = li.join(shared, on="payer").sort("issue_day", "inv", descending=True)
+    if cap is None:
+        return lp, li
+    return (
+        lp.filter(pl.int_range(pl.len()).over("payer") < cap),
+        li.filter(pl.int_range(pl.len()).over("payer") < cap),
+    )
+
+
+def group_evidence(
+    groups: pl.DataFrame, lp: pl.DataFrame, li: pl.DataFrame, in_window: pl.Expr
+) -> pl.DataFrame:
+    """Per group: all in the date window, all named by reference, and tie-breakers. A
+    group holding a payment whose reference names another of its payer's invoices than
+    the group's is dropped: the payment said what it was for."""
+    return (
+        groups.select("group", "m_pay", "m_inv")
+        .explode("m_pay", "m_inv")
+        .join(
+            lp.select(pl.col("pay").alias("m_pay"), "p_day", "ref_numbers", "names_own"),
+            on="m_pay",
+        )
+        .join(
+            li.select(pl.col("inv").alias("m_inv"), "issue_day", "due_day", "num_key"),
+            on="m_inv",
+        )
+        .with_columns(
+            in_window.alias("in_window"),
+            pl.col("ref_numbers").list.contains(pl.col("num_key")).fill_null(False).alias("ref"),
+        )
+        .group_by("group")
+        .agg(
+            (pl.col("names_own") & ~pl.col("ref")).any().alias("named_other"),
+            pl.col("in_window").all(),
+            pl.col("ref").all().alias("all_ref"),
+            pl.col("issue_day").max().alias("tb_newest"),
+            pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
+            pl.col("p_day").min().alias("tb_pay_day"),
+        )
+        .filter(~pl.col("named_other"))
+        .drop("named_other")
+    )
