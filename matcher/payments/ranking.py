@@ -105,14 +105,32 @@ def rank(
     )
 
 
-def _sorted_stably(frame: pl.DataFrame, columns: list[str], descending: list[bool]) -> pl.DataFrame:
+def _sorted_stably(
+    frame: pl.DataFrame,
+    columns: list[str],
+    descending: list[bool],
+    rounded: frozenset[str] = frozenset({"score"}),
+) -> pl.DataFrame:
     """``frame.sort(columns, descending=..., maintain_order=True)``, with the keys packed
     into as few UInt64 words as their ranges allow: a sort on two integer columns is
     several times faster than one comparing nine columns row by row, and as the keys
     are packed in order, most significant first, the order and its ties are the same.
-    Scores are compared as integers at `SCORE_DECIMALS`, as `rank` rounds them. Keys
-    holding nulls, or too wide to pack, are sorted as they are."""
-    if frame.height == 0 or frame.select(pl.any_horizontal(pl.col(columns).is_null().any())).item():
+    Integer, boolean and date keys are packed as they are; a float key only when it is
+    one of ``rounded`` (already rounded to `SCORE_DECIMALS`, as `rank` rounds ``score``)
+    and finite, compared as an integer at that precision. Any other key, a null, a NaN
+    or keys too wide to pack: the frame is sorted as it is."""
+    schema = frame.schema
+    packable = all(
+        schema[c].is_integer() or schema[c] in (pl.Boolean, pl.Date) or c in rounded
+        for c in columns
+    )
+    floats = [c for c in columns if schema[c].is_float()]
+    if (
+        frame.height == 0
+        or not packable
+        or frame.select(pl.any_horizontal(pl.col(columns).is_null().any())).item()
+        or (floats and not frame.select(pl.all_horizontal(pl.col(floats).is_finite().all())).item())
+    ):
         return frame.sort(columns, descending=descending, maintain_order=True)
     as_int = [
         (pl.col(c) * 10**SCORE_DECIMALS).round().cast(pl.Int64)
@@ -167,7 +185,7 @@ def set_aside_twins(
     )
     keep = ~twin.to_series().to_numpy()
     renumbered = np.cumsum(keep) - 1 + offset
-    old = members["cand"].to_numpy() - offset
+    old = _places(ranked, members["cand"].to_numpy())
     clear = ranked.filter(pl.Series(keep)).with_columns(
         pl.Series("cand", renumbered[keep], dtype=ranked["cand"].dtype)
     )
@@ -252,12 +270,11 @@ def allocate_ranked(
         complete=[True] * amounts.height,
     )
     # `rank` numbers candidates consecutively: the settled ones are a mask indexed by them.
-    first = int(ranked["cand"][0]) if ranked.height else 0
     settled = np.zeros(ranked.height, dtype=bool)
-    settled[alone["cand"].to_numpy().astype(np.int64) - first] = True
+    settled[_places(ranked, alone["cand"].to_numpy())] = True
     contested = ranked.filter(pl.Series(~settled))
     contested_members = members.filter(
-        pl.Series(~settled[members["cand"].to_numpy().astype(np.int64) - first])
+        pl.Series(~settled[_places(ranked, members["cand"].to_numpy())])
     )
     start = [0]
     for size in contested["n_members"].to_list():
@@ -283,8 +300,19 @@ def allocate_ranked(
 def _candidate_rows(ranked: pl.DataFrame, columns: list[str], cands: pl.Series) -> pl.DataFrame:
     """``columns`` of ``ranked`` (as `rank` returned it) for the candidates numbered
     ``cands``: `rank` numbers its rows consecutively, so they are gathered, not joined."""
-    first = ranked["cand"][0] if ranked.height else 0
-    return ranked.select(columns).gather(cands - first)
+    return ranked.select(columns).gather(_places(ranked, cands.to_numpy()))
+
+
+def _places(ranked: pl.DataFrame, cands: np.ndarray) -> np.ndarray:
+    """Row positions in ``ranked`` of the candidates numbered ``cands``. `rank` numbers
+    its rows consecutively, and `set_aside_twins` renumbers them so; this checks it, so
+    that a numbering with a gap fails here instead of marking the wrong candidate."""
+    if ranked.height == 0:
+        return cands.astype(np.int64)
+    first, last = int(ranked["cand"][0]), int(ranked["cand"][-1])
+    if last - first + 1 != ranked.height:
+        raise ValueError(f"candidates {first}..{last} are not numbered consecutively")
+    return cands.astype(np.int64) - first
 
 
 def _once(numbers: pl.Series) -> np.ndarray:

@@ -161,6 +161,8 @@ DIGIT_KEY = r"^[0-9]{1,17}$"
 """Keys whose deletion variants `_deletion_variants` writes as integers."""
 
 POWERS_OF_TEN = pl.Series("power", [10**k for k in range(19)], dtype=pl.Int64)
+"""10 ** 0 to 10 ** 18: enough for a `DIGIT_KEY` of 17 digits (the largest exponent used
+is its length), and 10 ** 17 * 32 + 17 still fits in an Int64."""
 
 
 def _deletion_variants(frame: pl.DataFrame, idx: str, *, digits: bool = False) -> pl.DataFrame:
@@ -182,6 +184,8 @@ def _deletion_variants(frame: pl.DataFrame, idx: str, *, digits: bool = False) -
         def power(exponent: pl.Expr) -> pl.Expr:
             return pl.lit(POWERS_OF_TEN).gather(exponent)
 
+        # The digits before position ``at`` (value // 10 ** (length - at)), shifted left
+        # over the digits after it (value % 10 ** (length - at - 1)): the digit removed.
         removed = (value // power(length - at)) * power(length - at - 1) + value % power(
             length - at - 1
         )

@@ -68,6 +68,21 @@ def test_keys_too_wide_to_pack_and_keys_with_nulls_sort_as_they_are() -> None:
     assert _sorted_stably(holes, ["key"], [True]).equals(expected)
 
 
+def test_float_keys_not_rounded_for_it_and_scores_not_finite_sort_as_they_are() -> None:
+    # Packed at six decimals, 0.1234564 and 0.1234563 would tie; a NaN has no integer.
+    close = pl.DataFrame({"row": [0, 1, 2], "x": [0.1234564, 0.1234562, 0.1234563]})
+    expected = close.sort("x", descending=True, maintain_order=True)
+    assert _sorted_stably(close, ["x"], [True]).equals(expected)
+    odd = pl.DataFrame({"row": [0, 1, 2], "score": [0.5, float("nan"), float("inf")]})
+    expected = odd.sort("score", descending=True, maintain_order=True)
+    assert _sorted_stably(odd, ["score"], [True]).equals(expected)
+    money = pl.DataFrame({"row": [0, 1], "amount": [1.25, 1.75]}).with_columns(
+        pl.col("amount").cast(pl.Decimal(10, 2))
+    )
+    assert _sorted_stably(money, ["amount"], [False])["row"].to_list() == [0, 1]
+    assert _sorted_stably(money, ["amount"], [True])["row"].to_list() == [1, 0]
+
+
 WIDE = st.sampled_from([0, 1, (1 << 30) - 1, 1 << 30, -(1 << 29)])
 
 
