@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from matcher.payments.amounts import scaled
@@ -273,11 +274,20 @@ def _neighbours(
         # Counted before the join: a payer's hundreds of invoices of one amount (a
         # subscription) met by its hundreds of payments must not be paired all with all.
         few = owed.select("inv", "payer", "cents").filter(
-            pl.len().over("payer", "cents") <= 2 * EQUAL_AMOUNT_REACH + 1
+            _run_lengths(owed) <= 2 * EQUAL_AMOUNT_REACH + 1
         )
         equal = pl.concat(amounts).unique().join(few, on=["payer", "cents"])
         found.append(equal.select("pay", "inv"))
     return found
+
+
+def _run_lengths(owed: pl.DataFrame) -> pl.Series:
+    """Per invoice of ``owed`` (sorted by ``payer`` and ``cents``), how many invoices its
+    payer has of its amount: the length of its run of equal (payer, cents), counted in
+    one pass over the sorted rows, not hashed into millions of (payer, cents) groups."""
+    run = owed.select(pl.struct("payer", "cents").rle_id())
+    ids = run.to_series().to_numpy()
+    return pl.Series(np.bincount(ids)[ids] if ids.size else ids)
 
 
 def _payer_axis(left: pl.DataFrame, owed: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:
