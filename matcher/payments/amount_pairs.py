@@ -273,10 +273,18 @@ def _neighbours(
     if amounts:
         # Counted before the join: a payer's hundreds of invoices of one amount (a
         # subscription) met by its hundreds of payments must not be paired all with all.
-        few = owed.select("inv", "payer", "cents").filter(
-            _run_lengths(owed) <= 2 * EQUAL_AMOUNT_REACH + 1
+        few = right.filter(_run_lengths(owed) <= 2 * EQUAL_AMOUNT_REACH + 1)
+        met = pl.concat(amounts)
+        # On the axis, payer and amount are one column to join on, as for the as-of join.
+        equal = (
+            met.select("pay", axis(pl.col("cents")).alias("axis"))
+            .unique()
+            .join(few.select("inv", "axis"), on="axis")
+            if axis
+            else met.unique().join(
+                few.select("inv", pl.col("owner").alias("payer"), "cents"), on=["payer", "cents"]
+            )
         )
-        equal = pl.concat(amounts).unique().join(few, on=["payer", "cents"])
         found.append(equal.select("pay", "inv"))
     return found
 
