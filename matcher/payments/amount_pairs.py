@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import polars as pl
 
 from matcher.payments.amounts import scaled
@@ -272,12 +273,29 @@ def _neighbours(
     if amounts:
         # Counted before the join: a payer's hundreds of invoices of one amount (a
         # subscription) met by its hundreds of payments must not be paired all with all.
-        few = owed.select("inv", "payer", "cents").filter(
-            pl.len().over("payer", "cents") <= 2 * EQUAL_AMOUNT_REACH + 1
+        few = right.filter(_run_lengths(owed) <= 2 * EQUAL_AMOUNT_REACH + 1)
+        met = pl.concat(amounts)
+        # On the axis, payer and amount are one column to join on, as for the as-of join.
+        equal = (
+            met.select("pay", axis(pl.col("cents")).alias("axis"))
+            .unique()
+            .join(few.select("inv", "axis"), on="axis")
+            if axis
+            else met.unique().join(
+                few.select("inv", pl.col("owner").alias("payer"), "cents"), on=["payer", "cents"]
+            )
         )
-        equal = pl.concat(amounts).unique().join(few, on=["payer", "cents"])
         found.append(equal.select("pay", "inv"))
     return found
+
+
+def _run_lengths(owed: pl.DataFrame) -> pl.Series:
+    """Per invoice of ``owed`` (sorted by ``payer`` and ``cents``), how many invoices its
+    payer has of its amount: the length of its run of equal (payer, cents), counted in
+    one pass over the sorted rows, not hashed into millions of (payer, cents) groups."""
+    run = owed.select(pl.struct("payer", "cents").rle_id())
+    ids = run.to_series().to_numpy()
+    return pl.Series(np.bincount(ids)[ids] if ids.size else ids)
 
 
 def _payer_axis(left: pl.DataFrame, owed: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:

@@ -71,7 +71,11 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
             ],
             how="diagonal",
         )
-        .group_by(pair_key())
+        # Grouped in pair order: over millions of pairs, a sort and one pass over its
+        # runs costs less than hashing every pair into a table that outgrows the caches.
+        .with_columns(pair_key())
+        .sort("pair")
+        .group_by("pair", maintain_order=True)
         .agg(
             pl.col("via_ref").any(),
             (pl.col("slip") & pl.col("alone").fill_null(True)).any().alias("slip"),

@@ -38,6 +38,7 @@ and a clerk confirms it.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
@@ -122,57 +123,88 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     drops out at its first step without a group, so there are as many steps as the
     longest run of such payments, each over fewer payers."""
     ordered = ordered.with_row_index("row")
-    running = ordered.select(
-        "payer",
-        pl.col("cents").cum_sum().over("payer").alias("total"),
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("payer").alias("position"),
-        pl.col("issue_day").alias("last_issue"),
-        "row",
+    # Rows are in payer order, so a payer's items are one run of rows: its n-th item is
+    # row ``begin + n - 1`` (gathered, not joined), and its running totals, strictly
+    # increasing, are met on one integer of payer and total.
+    payer_of_row = ordered["payer"].rle_id().cast(pl.Int64).to_numpy()
+    count = np.bincount(payer_of_row)
+    begin = np.cumsum(count) - count
+    runs = pl.DataFrame(
+        {"payer": ordered["payer"].gather(begin), "pid": np.arange(len(count), dtype=np.int64)}
     )
-    # Where a run may start: the first open item after the previous group, or one of the
-    # next `max_oldest_skipped` (the items before it are left open), with the running
-    # total before it.
-    before_each = running.select(
-        "payer",
-        (pl.col("total") - ordered["cents"]).alias("before"),
-        pl.col("position").alias("first"),
+    cents = ordered["cents"].cast(pl.Int64).to_numpy()
+    overall = np.cumsum(cents)
+    total = overall - np.repeat(overall[begin] - cents[begin], count)
+    before = total - cents
+    position = np.arange(len(cents), dtype=np.int64) + 1 - np.repeat(begin, count)
+    running = pl.DataFrame(
+        {
+            "pid": payer_of_row,
+            "total": total,
+            "row": ordered["row"],
+            "position": position,
+            "last_issue": ordered["issue_day"],
+        }
     )
+    # Payer and total as one Int64 where they fit (they do for any real ledger), else
+    # both columns are joined on.
+    span = int(total.max()) + 1 if total.size else 1
+    packed = (len(count) + 1) * span < 1 << 63
+    on = ["at"] if packed else ["pid", "total"]
+    at = pl.col("pid").cast(pl.Int64) * span + pl.col("total")
+    if packed:
+        running = running.with_columns(at.alias("at")).drop("pid", "total")
+    targets = targets.join(runs.select("payer", "pid"), on="payer").drop("payer")
     skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
     start = targets.select(
-        pl.col("payer").unique(),
+        pl.col("pid").unique(),
         pl.lit(0, dtype=pl.Int64).alias("taken"),
         pl.lit(None, dtype=pl.Int32).alias("since"),
     )
     hits = [pl.DataFrame(schema={"pay": targets["pay"].dtype, "row": pl.UInt32, "k": pl.Int64})]
     while start.height:
-        starts = (
-            start.join(skips, how="cross")
-            .with_columns((pl.col("taken") + 1 + pl.col("skip")).alias("first"))
-            .join(before_each, on=["payer", "first"])
+        # Where a run may start: the first open item after the previous group, or one of
+        # the next `max_oldest_skipped` (the items before it are left open), with the
+        # running total before it.
+        starts = start.join(skips, how="cross").with_columns(
+            (pl.col("taken") + 1 + pl.col("skip")).alias("first")
         )
-        step = (
-            targets.join(starts, on="payer")
+        pid, first = starts["pid"].to_numpy(), starts["first"].to_numpy()
+        there = first <= count[pid]
+        starts = starts.filter(pl.Series(there)).with_columns(
+            pl.Series("before", before[begin[pid[there]] + first[there] - 1], dtype=pl.Int64)
+        )
+        sums = (
+            targets.join(starts, on="pid")
             .filter(pl.col("since").is_null() | (pl.col("p_day") >= pl.col("since")))
             .with_columns((pl.col("before") + pl.col("amount")).alias("total"))
-            .join(running, on=["payer", "total"])
+        )
+        if packed:
+            sums = sums.filter(pl.col("total") < span).with_columns(at.alias("at"))
+        step = (
+            sums.join(running, on=on)
             .with_columns((pl.col("position") - pl.col("first") + 1).alias("k"))
             .filter(
                 pl.col("k").is_between(2, cfg.max_oldest_items)
                 & (pl.col("last_issue") <= pl.col("p_day"))
             )
             .sort("p_day", "pay", "skip")
-            .unique("payer", keep="first", maintain_order=True)
+            .unique("pid", keep="first", maintain_order=True)
         )
         hits.append(step.select("pay", "row", "k"))
         start = step.select(
-            "payer", pl.col("position").alias("taken"), pl.col("p_day").alias("since")
+            "pid", pl.col("position").alias("taken"), pl.col("p_day").alias("since")
         )
-        paying = start.select("payer")
-        targets = targets.join(step.select("pay"), on="pay", how="anti").join(paying, on="payer")
-        running = running.join(paying, on="payer")
-        before_each = before_each.join(paying, on="payer")
+        targets = targets.join(step.select("pay"), on="pay", how="anti").join(
+            start.select("pid"), on="pid"
+        )
+    return _members(ordered, hits)
+
+
+def _members(ordered: pl.DataFrame, hits: list[pl.DataFrame]) -> pl.DataFrame:
+    """``m_pay`` and ``m_inv`` of each hit (``pay``, its last ``row`` of ``ordered``, and
+    ``k``): the payer's rows up to its last, k of them."""
     found = pl.concat(hits).with_row_index("group")
-    # The members of a group are its payer's rows up to its last, k of them.
     rows = found.select(
         "group",
         pl.int_ranges(pl.col("row") - pl.col("k") + 1, pl.col("row") + 1).alias("member"),

@@ -3,6 +3,7 @@ slip away) that together fit its amount, read every way its slipped numbers allo
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from matcher.payments.amounts import amount_relation, amount_weight
@@ -93,6 +94,17 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _naming_several(referenced: pl.DataFrame) -> pl.DataFrame:
+    """The pairs of payments with two referenced pairs or more: one naming a single invoice
+    (most do) has no group to read. ``pay`` holds row numbers, so they are counted in an
+    array indexed by them, not hashed per payment over millions of pairs."""
+    pay = referenced["pay"].to_numpy()
+    if pay.size == 0:
+        return referenced
+    several = np.bincount(pay)[pay] >= 2
+    return referenced.filter(pl.Series(several, dtype=pl.Boolean))
+
+
 GROUP_FITTING_RELATIONS = tuple(r for r in FITTING_RELATIONS if r != "bank_fee")
 """How several invoices' sum may fit one payment: not short by a wire fee, which a slip
 naming a wrong invoice of similar amount would look like."""
@@ -117,7 +129,7 @@ def reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         & (pl.col("same_cp") | (pl.col("cp_unknown") & (pl.col("in_window") | pl.col("via_ref"))))
     )
     members = (
-        _reading_combinations(referenced)
+        _reading_combinations(_naming_several(referenced))
         .join(referenced, on=["pay", "inv"])
         .sort("pay", "combo", "issue_day", "inv")
     )

@@ -1,7 +1,8 @@
 """The one-column payer key of the amount joins: it must pair exactly the rows that the
 payer and the amount pair, and give way to the two columns where they do not fit in it;
-likewise the one-axis as-of join of the neighbouring amounts (`_neighbours`) and the
-integers that stand for the deletion variants of number keys (`_deletion_variants`).
+likewise the one-axis as-of join of the neighbouring amounts (`_neighbours`), the
+integers that stand for the deletion variants of number keys (`_deletion_variants`) and
+the one key they are joined on with their counterparty (`_one_key`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from matcher.payments.amount_pairs import (
     payer_amount_axis,
 )
 from matcher.payments.config import EQUAL_AMOUNT_REACH
-from matcher.payments.slips import _deletion_variants
+from matcher.payments.slips import _deletion_variants, _one_key
 
 ROWS = st.lists(
     st.tuples(
@@ -211,3 +212,32 @@ def nearest_axis(known: pl.DataFrame, owed: pl.DataFrame) -> object:
     )
     low, high = amounts["key"].min(), amounts["key"].max()
     return payer_amount_axis(amounts, margin=int(high) - int(low) + 1)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(DIGIT_KEYS, DIGIT_KEYS)
+def test_variants_on_one_key_meet_as_on_counterparty_and_variant(
+    typed: list[tuple[int, str]], numbers: list[tuple[int, str]]
+) -> None:
+    """`_one_key` packs counterparty and integer variant into one Int64: the same pairs."""
+    left = pl.DataFrame(
+        {"t": range(len(typed)), "cp": [c for c, _ in typed], "key": [k for _, k in typed]}
+    )
+    right = pl.DataFrame(
+        {"n": range(len(numbers)), "cp": [c for c, _ in numbers], "key": [k for _, k in numbers]}
+    )
+    left_variants = _deletion_variants(left, "t", digits=True)
+    right_variants = _deletion_variants(right, "n", digits=True)
+    packed = _one_key(left_variants, right_variants)
+    assert "key" in packed.columns
+    assert set(packed.select("t", "n").iter_rows()) == set(
+        left_variants.join(right_variants, on=["cp", "variant"]).select("t", "n").iter_rows()
+    )
+
+
+def test_variants_too_wide_for_one_key_keep_two_columns() -> None:
+    typed = pl.DataFrame({"t": [0, 1], "cp": [1 << 40, 0], "variant": [5, 1 << 40]})
+    numbers = pl.DataFrame({"n": [0, 1], "cp": [1 << 40, 0], "variant": [5, 1 << 40]})
+    joined = _one_key(typed, numbers)
+    assert "key" not in joined.columns
+    assert set(joined.select("t", "n").iter_rows()) == {(0, 0), (1, 1)}
