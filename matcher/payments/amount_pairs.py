@@ -29,28 +29,31 @@ def counterparty_amount_pairs(
     """
     # One key per payer and currency, amounts in order within it: the as-of joins below
     # then read each payer's invoices as one run (equal amounts in invoice order).
-    known = known_payer_amounts(pays).select("pay", _payer(), "key")
+    known = known_payer_amounts(pays).select("pay", _payer(), "key").sort("payer", "key")
     base = payer_invoices(invs).select("inv", _payer(), "cents", "issue_day", "disc_cents")
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
+    exact = pl.concat(
+        [
+            base.select("inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day")
+            for c in charges
+        ]
+        + [
+            base.drop_nulls("disc_cents").select(
+                "inv",
+                "payer",
+                (pl.col("cents") - pl.col("disc_cents")).alias("key"),
+                "issue_day",
+            )
+        ]
+    )
     # Many equal amounts of one counterparty (a subscription) would pair every payment with
     # every invoice: there, the n-th payment of an amount (by date) meets the invoices of
     # that amount ranked n - EQUAL_AMOUNT_REACH .. n + EQUAL_AMOUNT_REACH (oldest first).
     # They still tie, so none of them is auto, and oldest-first is kept.
-    axis = _known_axis(known, base)
-    if axis is None:
-        known = known.sort("payer", "key")
-        owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
-        known, exact, keys = one_payer_key(known, _charged(base, charges))
-        exact = exact.join(known.select(keys), on=keys, how="semi")
-    else:
-        # One Int64 orders as (payer, amount) does: sorted on it alone, not on two columns.
-        known = known.with_columns(axis(pl.col("key")).alias("payer_key")).sort("payer_key")
-        ordered = base.with_columns(axis(pl.col("cents")).alias("payer_key")).sort(
-            "payer_key", "inv"
-        )
-        owed = ordered.select("inv", "payer", "cents")
-        exact, keys = _paid_amounts(known, ordered, charges), ["payer_key"]
-    exact = exact.with_columns(pl.len().over(keys).alias("n"))
+    known, exact, keys = one_payer_key(known, exact)
+    exact = exact.join(known.select(keys), on=keys, how="semi").with_columns(
+        pl.len().over(keys).alias("n")
+    )
     few = pl.col("n") <= 2 * EQUAL_AMOUNT_REACH + 1
     found = [known.join(exact.filter(few), on=keys).select("pay", "inv")]
     many = exact.filter(~few)
@@ -70,8 +73,9 @@ def counterparty_amount_pairs(
             pl.int_range(pl.len()).over(keys).alias("rank")
         )
         found.append(paying.join(owing, on=[*keys, "rank"]).select("pay", "inv"))
-    # Scaling keeps amounts in order, so one sort (``owed``: by payer, open amount and
-    # invoice) serves every rate (equally near invoices: the smaller, then the first).
+    # Scaling keeps amounts in order, so one sort serves every rate (equally near
+    # invoices: the smaller open amount, then the first invoice).
+    owed = base.select("inv", "payer", "cents").sort("payer", "cents", "inv")
     found.append(_nearest_pairs(known, owed))
     # Less a discount or a card fee: every invoice (up to `NEIGHBOUR_REACH`) that rate
     # brings within a cent of the payment, so invoices of equal amounts all tie.
@@ -85,70 +89,6 @@ def counterparty_amount_pairs(
     found += _wire_fee_pairs(known, owed, cfg) + _converted_pairs(pays, known, owed, cfg)
     found += _rounded_pairs(known, owed, cfg)
     return pl.concat(found).select(pair_key()).unique().select(*pair_members())
-
-
-def _charged(base: pl.DataFrame, charges: list[int]) -> pl.DataFrame:
-    """Every invoice of ``base`` once per amount it may be paid at in full: its open
-    amount less each bank charge of ``charges`` (0 among them), and less its early
-    payment discount where it has one, as ``inv``, ``payer``, ``key`` and ``issue_day``."""
-    return pl.concat(
-        [
-            base.select("inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day")
-            for c in charges
-        ]
-        + [
-            base.drop_nulls("disc_cents").select(
-                "inv",
-                "payer",
-                (pl.col("cents") - pl.col("disc_cents")).alias("key"),
-                "issue_day",
-            )
-        ]
-    )
-
-
-def _known_axis(known: pl.DataFrame, base: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:
-    """`payer_amount_axis` over the payments' amounts (``known``'s ``key``) and the
-    invoices' (``base``'s ``cents``); None where either is empty or they do not fit."""
-    if known.height == 0 or base.height == 0:
-        return None
-    return payer_amount_axis(
-        pl.concat(
-            [known.select("payer", "key"), base.select("payer", pl.col("cents").alias("key"))]
-        )
-    )
-
-
-def _paid_amounts(known: pl.DataFrame, ordered: pl.DataFrame, charges: list[int]) -> pl.DataFrame:
-    """`_charged` of ``ordered``, only the rows whose payer and amount some payment of
-    ``known`` has, with ``payer_key``. Both carry ``payer_key`` (`_known_axis`), sorted
-    on it. An amount less a charge is the invoice's key less that charge, still in
-    order: each charge's rows are merged with the payments' keys in one sweep (a join
-    of two sorted columns), not every invoice times every charge concatenated (most fit
-    no payment) and hashed, which costs more per row the more rows there are. Amounts
-    outside the payments' are dropped first: those lie off the axis and can meet none.
-    Less a discount the order is lost, and those fewer rows are hashed."""
-    # ``known`` is sorted on ``payer_key``: its distinct keys, in order, are too.
-    paid = known.select(pl.col("payer_key").unique(maintain_order=True).set_sorted())
-    low, high = known["key"].min(), known["key"].max()
-
-    def met(rows: pl.DataFrame, less: pl.Expr, *, in_order: bool) -> pl.DataFrame:
-        rows = rows.select(
-            "inv",
-            "payer",
-            (pl.col("cents") - less).alias("key"),
-            "issue_day",
-            (pl.col("payer_key") - less).alias("payer_key"),
-        ).filter(pl.col("key").is_between(low, high))
-        if in_order:
-            rows = rows.with_columns(pl.col("payer_key").set_sorted())
-        return rows.join(paid, on="payer_key")
-
-    discounted = ordered.drop_nulls("disc_cents")
-    return pl.concat(
-        [met(ordered, pl.lit(c, dtype=pl.Int64), in_order=True) for c in charges]
-        + [met(discounted, pl.col("disc_cents"), in_order=False)]
-    )
 
 
 def _nearest_pairs(known: pl.DataFrame, owed: pl.DataFrame) -> pl.DataFrame:

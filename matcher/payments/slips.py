@@ -51,13 +51,8 @@ def mistyped_reference_pairs(
     # one naming none: its longest number may be, and its other numbers only as part of
     # a group (alone they are more likely bank noise): ``alone`` says which. A guessed
     # payer's slips count only as part of a group.
-    # ``pay`` holds row numbers: which payments name some is an array indexed by them,
-    # not a semi-join and an anti-join hashing every payment.
-    pay = known["pay"].to_numpy()
-    naming = np.zeros(int(pay.max()) + 1 if pay.size else 0, dtype=bool)
-    naming[named["pay"].to_numpy()] = True
-    names_some = pl.Series(naming[pay], dtype=pl.Boolean)
-    some, none = known.filter(names_some), known.filter(~names_some)
+    some = known.join(named.select("pay").unique(), on="pay", how="semi")
+    none = known.join(some.select("pay"), on="pay", how="anti")
     typed = (
         pl.concat(
             [

@@ -8,30 +8,19 @@ the one key they are joined on with their counterparty (`_one_key`).
 from __future__ import annotations
 
 import polars as pl
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.payments import MatchConfig
 from matcher.payments.amount_pairs import (
     NEIGHBOUR_REACH,
-    _charged,
-    _known_axis,
     _nearest_pairs,
     _neighbours,
-    _paid_amounts,
-    _payer,
     _payer_axis,
-    counterparty_amount_pairs,
-    known_payer_amounts,
     one_payer_key,
     payer_amount_axis,
-    payer_invoices,
 )
 from matcher.payments.config import EQUAL_AMOUNT_REACH
-from matcher.payments.currencies import in_invoice_currency
-from matcher.payments.inputs import prepare_invoices, prepare_payments, with_codes
 from matcher.payments.slips import _deletion_variants, _one_key
-from sandbox.datagen.payments import generate_payment_dataset
 
 ROWS = st.lists(
     st.tuples(
@@ -252,87 +241,3 @@ def test_variants_too_wide_for_one_key_keep_two_columns() -> None:
     joined = _one_key(typed, numbers)
     assert "key" not in joined.columns
     assert set(joined.select("t", "n").iter_rows()) == {(0, 0), (1, 1)}
-
-
-CHARGED_ROWS = st.lists(
-    st.tuples(
-        st.integers(0, 3), st.integers(0, 1), st.integers(0, 400), st.none() | st.integers(0, 30)
-    ),  # counterparty code, currency code, cents, discount in cents
-    min_size=1,
-    max_size=30,
-)
-
-
-@settings(max_examples=200, deadline=None)
-@given(ROWS.map(lambda rows: [(cp, cur, abs(key) % 400) for cp, cur, key in rows]), CHARGED_ROWS)
-# 3 less the charge of 100 lies below every amount: on the axis it would be the
-# previous payer's 303.
-@example([(0, 0, 303), (0, 1, 0), (0, 1, 399)], [(0, 1, 3, None)])
-def test_paid_amounts_merged_in_order_are_the_charged_amounts_a_payment_has(
-    known_rows: list[tuple[int, int, int]], invoice_rows: list[tuple[int, int, int, int | None]]
-) -> None:
-    known = frame(known_rows, "pay")
-    base = pl.DataFrame(
-        {
-            "inv": list(range(len(invoice_rows))),
-            "payer": [cp * (1 << 32) + cur for cp, cur, _, _ in invoice_rows],
-            "cents": [cents for _, _, cents, _ in invoice_rows],
-            "issue_day": [cents % 7 for _, _, cents, _ in invoice_rows],
-            "disc_cents": [disc for _, _, _, disc in invoice_rows],
-        },
-        schema={
-            "inv": pl.UInt32,
-            "payer": pl.UInt64,
-            "cents": pl.Int64,
-            "issue_day": pl.Int32,
-            "disc_cents": pl.Int64,
-        },
-    )
-    charges = [0, 5, 13, 100]
-    axis = _known_axis(known, base)
-    assert axis is not None
-    keyed = known.with_columns(axis(pl.col("key")).alias("payer_key")).sort("payer_key")
-    ordered = base.with_columns(axis(pl.col("cents")).alias("payer_key")).sort("payer_key", "inv")
-    merged = _paid_amounts(keyed, ordered, charges)
-    hashed = _charged(base, charges).join(
-        known.select("payer", "key").unique(), on=["payer", "key"], how="semi"
-    )
-    columns = ["inv", "payer", "key", "issue_day"]
-    assert sorted(merged.select(columns).iter_rows()) == sorted(hashed.iter_rows())
-    assert (merged["payer_key"] == axis(pl.col("key")).alias("k").pipe(merged.select)["k"]).all()
-
-
-def test_an_amount_too_far_for_the_axis_pairs_the_same_by_payer() -> None:
-    """One far-off open invoice of a counterparty that pays nothing leaves payer and
-    amount too wide for one Int64: every amount join falls back to its two columns and
-    finds the same pairs as on the axis."""
-    data = generate_payment_dataset(1_500, seed=5)
-    cfg = MatchConfig()
-    invs = prepare_invoices(data.invoices)
-    pays = in_invoice_currency(prepare_payments(data.payments), invs, data.rates, cfg)
-    pays, invs = with_codes(pays, invs)
-    payer = payer_invoices(invs).select(_payer(), pl.col("cents").alias("key"))
-    high_cp = int(
-        pl.concat([pays["p_cp"], invs["i_cp"], invs["i_parent"]]).max()  # type: ignore[arg-type]
-    )
-    currencies = int(payer["payer"].max() % (1 << 32)) + 1  # type: ignore[operator]
-    far = (1 << 63) // ((high_cp + 2) * currencies) + 1
-    assert 100 * far < 1 << 63  # the wire fees' axis still holds it
-    stranger = invs.head(1).with_columns(
-        pl.lit(invs.height, dtype=invs["inv"].dtype).alias("inv"),
-        pl.lit(high_cp + 1, dtype=invs["i_cp"].dtype).alias("i_cp"),
-        pl.lit(None, dtype=invs["i_parent"].dtype).alias("i_parent"),
-        pl.lit(far, dtype=invs["cents"].dtype).alias("cents"),
-    )
-    wide = pl.concat([invs, stranger])
-    known = known_payer_amounts(pays).select("pay", _payer(), "key")
-    base = payer_invoices(wide).select("inv", _payer(), "cents")
-    assert _known_axis(known, base) is None
-    assert _known_axis(known, payer_invoices(invs).select("inv", _payer(), "cents")) is not None
-
-    def found(invoices: pl.DataFrame) -> set[tuple[int, int]]:
-        return set(counterparty_amount_pairs(pays, invoices, cfg).iter_rows())
-
-    on_axis = found(invs)
-    assert on_axis
-    assert found(wide) == on_axis
