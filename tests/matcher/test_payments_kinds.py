@@ -639,6 +639,17 @@ def test_a_payer_with_forty_open_items_paying_its_five_oldest_is_matched_to_thos
     assert_suggested_as_oldest_items(40, range(1, 6))
 
 
+def test_max_oldest_items_zero_turns_the_oldest_items_off() -> None:
+    # Five of forty: beyond the subset-sum's pools, so nothing else finds them.
+    invoices = open_items(40)
+    result = match(
+        [payment("P1", amount_of(invoices, range(1, 6)), reference="PAYMENT")],
+        invoices,
+        cfg=MatchConfig(max_oldest_items=0),
+    )
+    assert result.height == 0
+
+
 def test_a_statement_of_dozens_of_oldest_items_is_matched_whole() -> None:
     invoices = open_items(40)
     result = match(
