@@ -32,6 +32,9 @@ REFERENCE_RULES = ("reference_exact", "reference_in_text", "reference_fuzzy")
 SCORE_DECIMALS = 6
 """Scores are compared to this many decimals, below any weight's precision."""
 
+ROUNDED_KEYS = frozenset({"score", "rival_score"})
+"""The float columns `rank` rounds to `SCORE_DECIMALS`."""
+
 RANK_ORDER: tuple[tuple[str, bool], ...] = (
     ("score", True),
     ("fits", True),
@@ -97,7 +100,7 @@ def rank(
     # Candidates are numbered consecutively from ``offset`` and every one has members: the
     # rivalled members counted per number give one flag per candidate, in order, without
     # a group-by or a join.
-    held = members["cand"].to_numpy().astype(np.int64) - offset
+    held = _places(ranked, members["cand"].to_numpy())
     rivals = np.bincount(held, weights=ambiguous.to_numpy(), minlength=ranked.height)
     ranked = ranked.with_columns(pl.Series("ambiguous", rivals > 0))
     return ranked, members.select(
@@ -109,19 +112,18 @@ def _sorted_stably(
     frame: pl.DataFrame,
     columns: list[str],
     descending: list[bool],
-    rounded: frozenset[str] = frozenset({"score"}),
 ) -> pl.DataFrame:
     """``frame.sort(columns, descending=..., maintain_order=True)``, with the keys packed
     into as few UInt64 words as their ranges allow: a sort on two integer columns is
     several times faster than one comparing nine columns row by row, and as the keys
     are packed in order, most significant first, the order and its ties are the same.
     Integer, boolean and date keys are packed as they are; a float key only when it is
-    one of ``rounded`` (already rounded to `SCORE_DECIMALS`, as `rank` rounds ``score``)
+    one of `ROUNDED_KEYS` (already rounded to `SCORE_DECIMALS`, as `rank` rounds them)
     and finite, compared as an integer at that precision. Any other key, a null, a NaN
     or keys too wide to pack: the frame is sorted as it is."""
     schema = frame.schema
     packable = all(
-        schema[c].is_integer() or schema[c] in (pl.Boolean, pl.Date) or c in rounded
+        schema[c].is_integer() or schema[c] in (pl.Boolean, pl.Date) or c in ROUNDED_KEYS
         for c in columns
     )
     floats = [c for c in columns if schema[c].is_float()]
@@ -387,14 +389,13 @@ def match_rows(
         invoice_ids.gather(rows["first_inv"]).alias("first_iid"),
     )
     auto = (pl.col("score") >= cfg.auto_threshold) & ~pl.col("ambiguous") & pl.col("complete")
-    rows = rows.with_columns(pl.col("ambiguous").fill_null(False).alias("flagged"))
     # The rule mask and the three flags as one integer: there are few distinct ones, and
     # each row's list of names is gathered from theirs, not joined on four columns.
     flag_code = (
         pl.col("rules").cast(pl.Int64) * 8
         + pl.col("split").cast(pl.Int64) * 4
         + pl.col("combined").cast(pl.Int64) * 2
-        + pl.col("flagged").cast(pl.Int64)
+        + pl.col("ambiguous").cast(pl.Int64)
     )
     codes = rows.select(flag_code.alias("code")).to_series()
     distinct = codes.unique().sort()
@@ -403,7 +404,7 @@ def match_rows(
             "rules": (distinct // 8).cast(pl.UInt32),
             "split": (distinct // 4) % 2 == 1,
             "combined": (distinct // 2) % 2 == 1,
-            "flagged": distinct % 2 == 1,
+            "ambiguous": distinct % 2 == 1,
         }
     )
     rows = rows.with_columns(_rule_lists(flags)["names"].gather(distinct.search_sorted(codes)))
@@ -435,12 +436,12 @@ def _rule_lists(flags: pl.DataFrame) -> pl.DataFrame:
     (several payments for an invoice, several invoices for a payment) and ``ambiguous``.
     There are few distinct masks, so each is read once."""
     names = []
-    for mask, split, combined, flagged in flags.iter_rows():
+    for mask, split, combined, ambiguous in flags.iter_rows():
         listed = rule_names(mask)
         for shown, rule in ((split, "split_payment"), (combined, "combined_payment")):
             if shown and rule not in listed:
                 listed.append(rule)
-        if flagged:
+        if ambiguous:
             listed.append("ambiguous")
         names.append(listed)
     return flags.with_columns(pl.Series("names", names, dtype=pl.List(pl.String)))

@@ -693,6 +693,21 @@ def test_a_later_payment_pays_the_oldest_items_the_earlier_one_left() -> None:
     }
 
 
+def test_a_payment_dated_before_a_group_does_not_continue_its_run() -> None:
+    # P2, a month before P1, has the amount of the items after P1's: with no item left
+    # open allowed and one round, it was not paying what P1 left, so it stays unmatched.
+    invoices = open_items(40)
+    result = match(
+        [
+            payment("P1", amount_of(invoices, range(1, 6)), paid=ISSUED + timedelta(days=35)),
+            payment("P2", amount_of(invoices, range(6, 10)), paid=ISSUED + timedelta(days=5)),
+        ],
+        invoices,
+        cfg=MatchConfig(subset_rounds=1, max_oldest_skipped=0),
+    )
+    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 6)}
+
+
 def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement() -> None:
     # I2 and I5 carry the same amount. P1, before the statement, pays I2 alone; the
     # statement P2 pays I1, I3, I4 and I5 (what is left oldest-first), which is also the
