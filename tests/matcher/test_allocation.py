@@ -42,3 +42,21 @@ def test_a_group_that_reaches_every_member_writes_the_shortfall_off_the_last() -
         (0, 6_000, 0),
         (1, 3_900, 100),
     ]
+
+
+def test_payments_that_together_settle_one_invoice_write_its_difference_off_the_last() -> None:
+    # The mirror of the group above: two payments for one invoice, 1.00 short, then 1.00
+    # over (the last payment applies only what the invoice still owes).
+    candidates = Candidates(
+        candidate=[0], fits=[True], start=[0, 2], member_payment=[0, 1], member_invoice=[0, 0]
+    )
+    short = allocate(candidates, [6_000, 3_900], [10_000], [6_000, 3_900], [10_000])
+    assert list(zip(short.payment, short.cents, short.write_off_cents, strict=True)) == [
+        (0, 6_000, 0),
+        (1, 3_900, 100),
+    ]
+    over = allocate(candidates, [6_000, 4_100], [10_000], [6_000, 4_100], [10_000])
+    assert list(zip(over.payment, over.cents, over.write_off_cents, strict=True)) == [
+        (0, 6_000, 0),
+        (1, 4_000, -100),
+    ]
