@@ -19,7 +19,7 @@ JSON = "application/json"
 KEY_MAX = 200
 """The longest key an audit's path takes."""
 Id = Annotated[int, Path(ge=1, le=2**62)]
-Name = Annotated[str | None, Query(max_length=NAME_MAX)]
+NameQuery = Annotated[str | None, Query(max_length=NAME_MAX)]
 
 
 add_listing_route(router, "/dead-letters", dead_letters.list_dead_letters, tags=["dead-letters"])
@@ -32,9 +32,9 @@ add_listing_route(router, "/dead-letters", dead_letters.list_dead_letters, tags=
 async def retry_all(
     request: Request,
     who: Admin,
-    stage: Name = None,
-    system: Name = None,
-    entity: Name = None,
+    stage: NameQuery = None,
+    system: NameQuery = None,
+    entity: NameQuery = None,
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> dead_letters.RetryAllOut:
     """Retry every open dead letter (of one stage, system or entity): one poll per stream."""
@@ -66,8 +66,8 @@ async def retry_one(
 async def as_of(
     caller: Reader,
     ts: Annotated[datetime, Query(description="An instant with its time zone.")],
-    system: Name = None,
-    entity: Name = None,
+    system: NameQuery = None,
+    entity: NameQuery = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT,
 ) -> audit.AsOfPage:

@@ -14,7 +14,7 @@ from api.routes.decisions import add_decision_route
 from api.routes.listings import add_listing_route
 from api.services import matches, unmatched
 from api.services.decisions import DecisionOut
-from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT, NAME_MAX
+from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT, Name
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
 JSON = "application/json"
@@ -23,7 +23,7 @@ JSON = "application/json"
 class UnmatchedQuery(BaseModel):
     """The listing's query parameters: the filters (each optional), the cursor, the limit."""
 
-    system: str | None = Field(default=None, max_length=NAME_MAX)
+    system: Name = None
     kind: unmatched.ItemKind | None = None
     counterparty: str | None = Field(default=None, max_length=300)
     currency: str | None = Field(default=None, min_length=3, max_length=3)

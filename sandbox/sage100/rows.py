@@ -1,6 +1,6 @@
 """What the sandbox company's rows hold for the generator's records: the columns of a Sage
 100 AR_Customer, AP_Vendor, CI_Item, GL_Account, AR_InvoiceHistoryHeader/Detail and
-AP_InvoiceHeader/Detail row (reference/sage100-columns.csv, `schema.sql`), and the codes
+AP_InvoiceHeader/Detail row (Sage 100's own columns, as `schema.sql` declares them), and the codes
 this company uses in them (terms, tax classes, account types, order statuses).
 
 Each function gives the columns one record fills; keys, balances and audit stamps are
