@@ -1,5 +1,5 @@
-"""Imports point down the flow: every `.py` of every package against the contracts of
-DESIGN.md ("Which way imports point"), read with `ast` (module- and function-level
+"""Imports point down the flow: every `.py` of every package against the contracts in the
+README ("Import contracts"), read with `ast` (module- and function-level
 imports, `from x import y`, relative imports, `importlib.import_module("...")`).
 """
 
@@ -137,7 +137,9 @@ def found_in_tree() -> list[Violation]:
 def test_every_import_points_down_the_flow(found_in_tree: list[Violation]) -> None:
     broken = [v for v in found_in_tree if not _pending(v)]
 
-    assert not broken, "imports against DESIGN.md's contracts:\n" + "\n".join(map(str, broken))
+    assert not broken, "imports against the README's import contracts:\n" + "\n".join(
+        map(str, broken)
+    )
 
 
 def test_every_pending_violation_is_still_there(found_in_tree: list[Violation]) -> None:
