@@ -679,33 +679,33 @@ def test_the_oldest_items_are_only_those_issued_by_the_payment_date() -> None:
     assert result.height == 0
 
 
-def test_a_later_payment_pays_the_oldest_items_the_earlier_one_left() -> None:
+@pytest.mark.parametrize(
+    ("p2_day", "cfg", "p2_pays"),
+    [
+        # P2, a month after P1, pays the oldest items P1 left.
+        (35, None, range(6, 10)),
+        # P2, a month before P1, has the amount of the items after P1's: with no item left
+        # open allowed and one round, it was not paying what P1 left, so it stays unmatched.
+        (-25, MatchConfig(subset_rounds=1, max_oldest_skipped=0), range(0)),
+    ],
+)
+def test_a_later_payment_pays_the_oldest_items_the_earlier_one_left(
+    p2_day: int, cfg: MatchConfig | None, p2_pays: range
+) -> None:
     invoices = open_items(40)
     result = match(
         [
-            payment("P1", amount_of(invoices, range(1, 6)), paid=ISSUED + timedelta(days=5)),
-            payment("P2", amount_of(invoices, range(6, 10)), paid=ISSUED + timedelta(days=35)),
+            payment("P1", amount_of(invoices, range(1, 6)), paid=ISSUED + timedelta(days=10)),
+            payment(
+                "P2", amount_of(invoices, range(6, 10)), paid=ISSUED + timedelta(days=10 + p2_day)
+            ),
         ],
         invoices,
+        cfg=cfg,
     )
     assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 6)} | {
-        ("P2", f"I{n}") for n in range(6, 10)
+        ("P2", f"I{n}") for n in p2_pays
     }
-
-
-def test_a_payment_dated_before_a_group_does_not_continue_its_run() -> None:
-    # P2, a month before P1, has the amount of the items after P1's: with no item left
-    # open allowed and one round, it was not paying what P1 left, so it stays unmatched.
-    invoices = open_items(40)
-    result = match(
-        [
-            payment("P1", amount_of(invoices, range(1, 6)), paid=ISSUED + timedelta(days=35)),
-            payment("P2", amount_of(invoices, range(6, 10)), paid=ISSUED + timedelta(days=5)),
-        ],
-        invoices,
-        cfg=MatchConfig(subset_rounds=1, max_oldest_skipped=0),
-    )
-    assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 6)}
 
 
 def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement() -> None:
