@@ -179,11 +179,8 @@ def _one_key(typed: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
 
 
 DIGIT_KEY = r"^[0-9]{1,17}$"
-"""Keys whose deletion variants `_deletion_variants` writes as integers."""
-
-POWERS_OF_TEN = pl.Series("power", [10**k for k in range(19)], dtype=pl.Int64)
-"""10 ** 0 to 10 ** 18: enough for a `DIGIT_KEY` of 17 digits (the largest exponent used
-is its length), and 10 ** 17 * 32 + 17 still fits in an Int64."""
+"""Keys whose deletion variants `_deletion_variants` writes as integers (the largest,
+10 ** 17 * 32 + 17, still fits in an Int64)."""
 
 
 def _deletion_variants(frame: pl.DataFrame, idx: str, *, digits: bool = False) -> pl.DataFrame:
@@ -197,34 +194,57 @@ def _deletion_variants(frame: pl.DataFrame, idx: str, *, digits: bool = False) -
     times 32 plus its length (so "012" is not "12"): millions of them are computed and
     joined far faster than as strings, and two are equal exactly when the strings are.
     """
-    at = pl.col("at")
-    length = pl.col("length")
     if digits:
-        value = pl.col("value")
-
-        def power(exponent: pl.Expr) -> pl.Expr:
-            return pl.lit(POWERS_OF_TEN).gather(exponent)
-
-        # The digits before position ``at`` (value // 10 ** (length - at)), shifted left
-        # over the digits after it (value % 10 ** (length - at - 1)): the digit removed.
-        removed = (value // power(length - at)) * power(length - at - 1) + value % power(
-            length - at - 1
-        )
-        variant = pl.when(at < 0).then(value * 32 + length).otherwise(removed * 32 + length - 1)
-        keys = frame.select(idx, "cp", pl.col("key").str.to_integer().alias("value"))
-    else:
-        key = pl.col("key")
-        variant = (
-            pl.when(at < 0)
-            .then(key)
-            .otherwise(key.str.slice(0, at.clip(0)) + key.str.slice(at + 1))
-        )
-        keys = frame.select(idx, "cp", "key")
+        return _digit_variants(frame, idx)
+    at = pl.col("at")
+    key = pl.col("key")
+    variant = (
+        pl.when(at < 0).then(key).otherwise(key.str.slice(0, at.clip(0)) + key.str.slice(at + 1))
+    )
     return (
-        keys.with_columns(frame["key"].str.len_chars().cast(pl.Int64).alias("length"))
-        .with_columns(pl.int_ranges(-1, length).alias("at"))
+        frame.select(idx, "cp", "key")
+        .with_columns(pl.int_ranges(-1, key.str.len_chars().cast(pl.Int64)).alias("at"))
         .explode("at")
         .select(idx, "cp", variant.alias("variant"))
+    )
+
+
+def _digit_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
+    """`_deletion_variants` of keys that all match `DIGIT_KEY`, as integers: written in
+    place into two arrays sized for all of them, keys of one length at a time (the
+    powers of ten are then numbers, not arrays). At five million invoices these are tens
+    of millions of variants, and fresh temporaries for each position cost more than the
+    arithmetic."""
+    value = frame["key"].str.to_integer().to_numpy().astype(np.int64)
+    length = frame["key"].str.len_chars().to_numpy().astype(np.int64)
+    rows = np.empty(int(length.sum()) + frame.height, dtype=np.int64)
+    variant = np.empty_like(rows)
+    written = 0
+    for size in np.unique(length).tolist():
+        of_size = np.flatnonzero(length == size)
+        keys = value[of_size]
+        for at in range(-1, size):
+            into = variant[written : written + keys.size]
+            rows[written : written + keys.size] = of_size
+            if at < 0:
+                np.multiply(keys, 32, out=into)
+                into += size
+            else:
+                # The digits before position ``at`` shifted left over the digits after it.
+                high, low = 10 ** (size - at), 10 ** (size - at - 1)
+                np.floor_divide(keys, high, out=into)
+                into *= low
+                into += keys % low
+                into *= 32
+                into += size - 1
+            written += keys.size
+    return pl.DataFrame(
+        {
+            idx: frame[idx].to_numpy()[rows],
+            "cp": frame["cp"].to_numpy()[rows],
+            "variant": variant,
+        },
+        schema={idx: frame.schema[idx], "cp": frame.schema["cp"], "variant": pl.Int64},
     )
 
 
