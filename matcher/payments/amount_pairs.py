@@ -12,6 +12,7 @@ import polars as pl
 from matcher.payments.amounts import scaled
 from matcher.payments.candidates import pair_key, pair_members
 from matcher.payments.config import AMOUNT_ONLY_FANOUT, EQUAL_AMOUNT_REACH, MatchConfig
+from matcher.payments.packing import packing
 
 
 def counterparty_amount_pairs(
@@ -327,13 +328,13 @@ def payer_amount_axis(
         pl.col("key").min().alias("low"),
         pl.col("key").max().alias("high"),
     ).row(0)
-    low, high = low - margin, high + margin
-    currencies, span = high_cur + 1, high - low + 1
-    if (high_cp + 1) * currencies * span >= 1 << 63:
+    currencies = high_cur + 1
+    packed = packing((high_cp + 1) * currencies, low - margin, high + margin)
+    if packed is None:
         return None
 
     def axis(amount: pl.Expr) -> pl.Expr:
-        return (cp * currencies + cur).cast(pl.Int64) * span + (amount - low)
+        return packed(cp * currencies + cur, amount)
 
     return axis
 

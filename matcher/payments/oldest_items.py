@@ -44,6 +44,7 @@ import polars as pl
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
 from matcher.payments.config import MatchConfig
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
+from matcher.payments.packing import packing
 
 
 def oldest_candidates(
@@ -148,12 +149,11 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     )
     # Payer and total as one Int64 where they fit (they do for any real ledger), else
     # both columns are joined on.
-    span = int(total.max()) + 1 if total.size else 1
-    packed = (len(count) + 1) * span < 1 << 63
+    packed = packing(len(count), 0, int(total.max())) if total.size else None
     on = ["at"] if packed else ["pid", "total"]
-    at = pl.col("pid").cast(pl.Int64) * span + pl.col("total")
     if packed:
-        running = running.with_columns(at.alias("at")).drop("pid", "total")
+        at = packed(pl.col("pid"), pl.col("total")).alias("at")
+        running = running.with_columns(at).drop("pid", "total")
     targets = targets.join(runs.select("payer", "pid"), on="payer").drop("payer")
     skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
     start = targets.select(
@@ -180,7 +180,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
             .with_columns((pl.col("before") + pl.col("amount")).alias("total"))
         )
         if packed:
-            sums = sums.filter(pl.col("total") < span).with_columns(at.alias("at"))
+            sums = sums.filter(packed.holds(pl.col("total"))).with_columns(at)
         step = (
             sums.join(running, on=on)
             .with_columns((pl.col("position") - pl.col("first") + 1).alias("k"))

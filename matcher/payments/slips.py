@@ -10,6 +10,7 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
 from matcher.payments.amount_pairs import payer_invoices
+from matcher.payments.packing import packing_of
 
 
 def mistyped_reference_pairs(
@@ -165,15 +166,9 @@ def _one_key(typed: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
     (a join on one column hashes far faster than on two, and the payers' numbers have
     millions of variants), else on both columns."""
     if typed.height and numbers.height and typed.schema["variant"].is_integer():
-        bounds = pl.concat([typed.select("cp", "variant"), numbers.select("cp", "variant")])
-        high_cp, low, high = bounds.select(
-            pl.col("cp").max(),
-            pl.col("variant").min().alias("low"),
-            pl.col("variant").max().alias("high"),
-        ).row(0)
-        span = high - low + 1
-        if low >= 0 and (high_cp + 1) * span < 1 << 63:
-            key = (pl.col("cp").cast(pl.Int64) * span + (pl.col("variant") - low)).alias("key")
+        packed = packing_of([typed, numbers], "cp", "variant")
+        if packed is not None:
+            key = packed(pl.col("cp"), pl.col("variant")).alias("key")
             return typed.select("t", key).join(numbers.select("n", key), on="key")
     return typed.join(numbers, on=["cp", "variant"])
 

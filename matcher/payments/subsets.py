@@ -15,6 +15,7 @@ import polars as pl
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
+from matcher.payments.packing import packing_of
 
 
 def subset_candidates(
@@ -250,10 +251,11 @@ def _halves_meeting(left: pl.DataFrame, right: pl.DataFrame | None = None) -> pl
         pl.col("mask").alias("mask_right"),
         "first",
     )
-    if _fits_one_key(lacking, halves):
-        key = pl.col("target_id").cast(pl.UInt64) * (1 << 32) + pl.col("need").cast(pl.UInt64)
-        lacking = lacking.with_columns(key.alias("meeting"))
-        halves = halves.select(key.alias("meeting"), "mask_right", "first")
+    packed = packing_of([lacking, halves], "target_id", "need")
+    if packed is not None:
+        key = packed(pl.col("target_id"), pl.col("need")).alias("meeting")
+        lacking = lacking.with_columns(key)
+        halves = halves.select(key, "mask_right", "first")
         on = ["meeting"]
     else:
         on = ["target_id", "need"]
@@ -267,14 +269,6 @@ def _halves_meeting(left: pl.DataFrame, right: pl.DataFrame | None = None) -> pl
             pl.col("target").alias("total"),
         )
     )
-
-
-def _fits_one_key(lacking: pl.DataFrame, halves: pl.DataFrame) -> bool:
-    """Whether `_halves_meeting` may join on target and amount as one integer: every
-    amount fits in 32 bits (a join on one column hashes far faster than on two)."""
-    need = pl.col("need")
-    fits = ((need >= 0) & (need < 1 << 32)).all()
-    return bool(lacking.select(fits).item()) and bool(halves.select(fits).item())
 
 
 def _members(hits: pl.DataFrame, items: pl.DataFrame) -> pl.DataFrame:
