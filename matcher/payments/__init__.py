@@ -34,7 +34,8 @@ reference, exactly, inside free text or one slip away; same counterparty and an 
 that fits exactly, after a discount, after a fee, within rounding or tolerance), each
 candidate is scored from the rules that fired (`ScoreWeights`), and the candidates are
 allocated best first (on equal scores the earliest payment first, then the fewest
-members, then the oldest invoice), never spending a payment or an invoice twice
+members, then the lateness likelier by this book's surest matches, then the oldest
+invoice: `delays`), never spending a payment or an invoice twice
 (`matcher.allocation`). A pair found by amount alone whose payer has another open
 invoice (or payment) of that amount waits for the subset search, where an earlier
 payment's group may settle one of them. What is left is searched per counterparty with a
@@ -53,7 +54,8 @@ The modules, in the order a match is made: `config` (rules, weights, tolerances)
 from `amount_pairs` and `slips`, scored, and `reference_groups`), `leftovers` (what
 the first pass left), `subsets` (second pass: subset-sum), `oldest_items` (second pass:
 the payer's oldest open items),
-`candidates` (their one shape), `ranking` (best first, allocation, output).
+`candidates` (their one shape), `delays` (how late payers pay, learned from the first
+pass), `ranking` (best first, allocation, output).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ import polars as pl
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
 from matcher.payments.currencies import in_invoice_currency
+from matcher.payments.delays import learned_delays
 from matcher.payments.inputs import (
     INVOICE_COLUMNS,
     OPTIONAL_INVOICE_COLUMNS,
@@ -143,6 +146,9 @@ def match_payments(
         first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
     )
     passes = [(first, first_done)]
+    # How late payers pay, from the first pass's surest matches: which of two twins a
+    # payment settles, where the amounts cannot say (`matcher.payments.delays`).
+    delays = learned_delays(pays, invs, first, first_done, cfg.auto_threshold)
     waiting = pl.concat([candidates.filter(~strong), twins])
     # A twin's payment pays one of its twins, which outrank any group of it at equal
     # score: in the first round it is no target of a group, nor one of several payments.
@@ -168,7 +174,7 @@ def match_payments(
         if search == 0:
             found.insert(0, untouched_only(waiting, untouched_pay, untouched_inv))
         offset = sum(ranked.height for ranked, _ in passes)
-        ranked, members = rank(pl.concat(found), cfg, offset=offset)
+        ranked, members = rank(pl.concat(found), cfg, offset=offset, delays=delays)
         done = allocate_ranked(
             ranked, members, payment_left, invoice_left, payment_now, invoice_now
         )

@@ -11,6 +11,7 @@ import polars as pl
 from matcher.allocation import Allocations, Candidates, allocate
 from matcher.payments.candidates import CANDIDATE_SCHEMA, RULE_BITS, rule_names
 from matcher.payments.config import MatchConfig
+from matcher.payments.delays import PaymentDelays
 
 OUTPUT_SCHEMA = pl.Schema(
     {
@@ -40,6 +41,7 @@ RANK_ORDER: tuple[tuple[str, bool], ...] = (
     ("fits", True),
     ("tb_pay_day", False),
     ("n_members", False),
+    ("tb_lateness", False),
     ("tb_newest", False),
     ("tb_sum", False),
     ("first_pay", False),
@@ -49,14 +51,18 @@ RANK_ORDER: tuple[tuple[str, bool], ...] = (
 
 
 def rank(
-    candidates: pl.DataFrame, cfg: MatchConfig, offset: int
+    candidates: pl.DataFrame,
+    cfg: MatchConfig,
+    offset: int,
+    delays: PaymentDelays | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Best first (on equal scores: amounts that fit first, then the earliest payment, as
     a clerk working down the bank statement settles each invoice once; then the fewest
-    members, the oldest invoices, then by members), numbered from ``offset``; with each
-    candidate's ``ambiguous`` flag: a rival for one of its payments or invoices scores
-    (as a rival: ``rival_score``) within ``ambiguity_margin`` of it. Returns
-    (candidates, members)."""
+    members; of one-pair candidates, the lateness likelier by ``delays`` where they were
+    learned (`matcher.payments.delays`: how twins are told apart); then the oldest
+    invoices, then by members), numbered from ``offset``; with each candidate's
+    ``ambiguous`` flag: a rival for one of its payments or invoices scores (as a rival:
+    ``rival_score``) within ``ambiguity_margin`` of it. Returns (candidates, members)."""
     keyed = (
         candidates.cast(CANDIDATE_SCHEMA)
         # Scores are sums of weights: equal evidence must give equal scores, whatever
@@ -70,6 +76,7 @@ def rank(
             pl.col("m_inv").list.min().alias("first_inv"),
         )
     )
+    keyed = keyed.with_columns(_lateness(keyed, delays))
     # A candidate of one pair is told apart by first_pay and first_inv already: only
     # groups need their members' lists compared, and they are few, so they are put in
     # order among themselves first and carry their place as one more key.
@@ -106,6 +113,16 @@ def rank(
     return ranked, members.select(
         "cand", pl.col("m_pay").alias("pay"), pl.col("m_inv").alias("inv")
     )
+
+
+def _lateness(keyed: pl.DataFrame, delays: PaymentDelays | None) -> pl.Series:
+    """``tb_lateness``: a one-pair candidate's cost by ``delays``; 0 for a group, and for
+    every candidate where nothing was learned."""
+    if delays is None or keyed.height == 0:
+        return pl.Series("tb_lateness", np.zeros(keyed.height, dtype=np.int64))
+    single = (keyed["n_members"] == 1).to_numpy()
+    cost = delays.cost(keyed["first_pay"].to_numpy(), keyed["first_inv"].to_numpy())
+    return pl.Series("tb_lateness", np.where(single, cost, 0), dtype=pl.Int64)
 
 
 def _sorted_stably(
