@@ -1,9 +1,10 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
-the headers every page carries, and a filter no run can match."""
+the headers every page carries, and run filters the sync page does not offer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,12 +130,33 @@ def test_pages_forbid_scripts_framing_and_caching(browserless: TestClient) -> No
         assert UI_TOKENS["read"] not in response.text, f"{path} shows the session's token"
 
 
-def test_a_run_kind_longer_than_the_api_takes_lists_no_runs(browserless: TestClient) -> None:
+def runs_listed(client: TestClient, **filters: str) -> list[str]:
+    response = client.get("/ui/sync", params=filters)
+    assert response.status_code == 200, filters
+    return re.findall(r'<tr><td class="num">(#\d+)</td>', response.text)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"kind": "r" * 300},
+        {"kind": "poll\x00"},
+        {"kind": "nightly"},
+        {"status": "stuck"},
+        {"kind": "reconcile", "status": "r" * 300},
+    ],
+)
+def test_run_filters_the_page_does_not_offer_are_no_filter(
+    browserless: TestClient, filters: dict[str, str]
+) -> None:
+    """The seeded runs are #1 (reconcile) and #2 to #5 (polls, #5 failed)."""
     signed_in(browserless, "read")
-    assert "#1</td>" in browserless.get("/ui/sync", params={"kind": "reconcile"}).text
-    response = browserless.get("/ui/sync", params={"kind": "r" * 300})
-    assert response.status_code == 200
-    assert "No runs yet." in response.text
+    assert runs_listed(browserless, kind="reconcile") == ["#1"]
+    assert runs_listed(browserless, status="failed") == ["#5"]
+    everything = runs_listed(browserless)
+    assert len(everything) == 5
+    expected = ["#1"] if filters.get("kind") == "reconcile" else everything
+    assert runs_listed(browserless, **filters) == expected
 
 
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
