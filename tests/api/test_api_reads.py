@@ -157,6 +157,8 @@ def test_gl_suggestions_anomalies_approvals_and_dead_letters_are_listed(
         ("/approvals", "target_system", 40),
         ("/anomalies", "rule", 100),
         ("/reconciliation/matches", "system", 40),
+        ("/reconciliation/unmatched", "system", 40),
+        ("/reconciliation/unmatched", "counterparty", 300),
     ],
 )
 def test_a_listing_filter_longer_than_its_model_takes_is_refused(
@@ -165,6 +167,24 @@ def test_a_listing_filter_longer_than_its_model_takes_is_refused(
     assert get(reading_client, path, **{name: "x" * longest}).status_code == 200
     refused = get(reading_client, path, **{name: "x" * (longest + 1)})
     assert (refused.status_code, refused.json()["field"]) == (422, f"query.{name}")
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "refused"),
+    [
+        ("currency", "EUR", "EU"),
+        ("currency", "EUR", "EURO"),
+        ("min_amount", "9" * 20, "9" * 21),
+        ("min_amount", "-0.5", "NaN"),
+        ("max_amount", "1e19", "Infinity"),
+    ],
+)
+def test_an_unmatched_filter_out_of_range_is_refused(
+    reading_client: TestClient, name: str, taken: str, refused: str
+) -> None:
+    assert get(reading_client, "/reconciliation/unmatched", **{name: taken}).status_code == 200
+    answer = get(reading_client, "/reconciliation/unmatched", **{name: refused})
+    assert (answer.status_code, answer.json()["field"]) == (422, f"query.{name}")
 
 
 def test_audit_of_a_record_shows_versions_with_field_diffs(

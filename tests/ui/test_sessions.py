@@ -1,9 +1,11 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
-the headers every page carries, and run filters the sync page does not offer."""
+the headers every page carries, run filters the sync page does not offer, and unmatched
+filters past the API's limits."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -157,6 +159,37 @@ def test_run_filters_the_page_does_not_offer_are_no_filter(
     assert len(everything) == 5
     expected = ["#1"] if filters.get("kind") == "reconcile" else everything
     assert runs_listed(browserless, **filters) == expected
+
+
+def unmatched_listed(client: TestClient, **filters: str) -> tuple[int, list[str]]:
+    """How many items the unmatched page lists under `filters`, and the problems it names."""
+    response = client.get("/ui/unmatched", params=filters)
+    assert response.status_code == 200, filters
+    named = re.findall(r'<p class="notice error" role="alert">(.*?)</p>', response.text)
+    return response.text.count('<span class="age a'), [html.unescape(p) for p in named]
+
+
+@pytest.mark.parametrize(
+    ("refused", "named"),
+    [
+        ({"currency": "GB"}, "currency: 'GB' is refused (string should have at least 3"),
+        ({"currency": "GBPX"}, "currency: 'GBPX' is refused (string should have at most 3"),
+        ({"min_amount": "1e30"}, "min amount: '1e30' is refused (decimal input should have no"),
+        ({"max_amount": "9" * 21}, f"max amount: '{'9' * 21}' is refused (decimal input should"),
+    ],
+)
+def test_unmatched_filters_past_the_apis_limits_are_named_and_left_out(
+    browserless: TestClient, refused: dict[str, str], named: str
+) -> None:
+    """The page's filters are the API's, with its limits: one past them is no filter (the
+    others still apply) and the page says why, as for an amount that is not one."""
+    signed_in(browserless, "read")
+    everything, _ = unmatched_listed(browserless)
+    kashflow, none = unmatched_listed(browserless, system="kashflow")
+    assert 0 < kashflow < everything and none == []
+    shown, problems = unmatched_listed(browserless, system="kashflow", **refused)
+    assert shown == kashflow
+    assert len(problems) == 1 and problems[0].startswith(named), problems
 
 
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
