@@ -29,6 +29,12 @@ AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
 }
 """Days since the item's date (issue date, or payment date), both ends included; an item
 dated in the future is as young as it gets (`unmatched_page` ages the items so)."""
+AGE_BUCKET_PARAMETERS = {
+    "age_buckets": list(AGE_BUCKETS),
+    "age_bucket_starts": [low for low, _ in AGE_BUCKETS.values()][1:],
+}
+"""`AGE_BUCKETS` as the queries take them: the names, and the first age of each bucket but
+the first (which takes every age before the second's)."""
 ItemKind = Literal["invoice", "payment", "sales_invoice", "purchase_invoice"]
 KIND_ENTITIES = {
     "invoice": ["sales_invoice", "purchase_invoice"],
@@ -124,6 +130,7 @@ def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
         "date_from": date_from,
         "date_to": date_to,
         "today": today,
+        **AGE_BUCKET_PARAMETERS,
     }
 
 
