@@ -48,6 +48,7 @@ from api.services.audit import audit_parameters
 from api.services.pages import encode_cursor
 from api.services.sql import query
 from api.services.tokens import create_token
+from api.services.unmatched import AGE_BUCKET_PARAMETERS
 from ledger import NewVersion, append_versions, finish_run, start_run
 from ledger.unmatched import UnmatchedItem, append_unmatched
 from ledgerbridge.testdb import create_migrated_database, drop_database, server_url
@@ -268,7 +269,7 @@ def explain(url: str, deep_key: list[str], audited: str) -> None:
         assert run is not None
         filters = {"system": None, "entities": None, "counterparty": None, "currency": None,
                    "min_amount": None, "max_amount": None, "date_from": None,
-                   "date_to": None, "today": date.today()}  # fmt: skip
+                   "date_to": None, "today": date.today(), **AGE_BUCKET_PARAMETERS}  # fmt: skip
         page = {**filters, "kind": "reconcile", "limit": 50}
         audit = audit_parameters("sage100", "customer", audited)
         plans = {

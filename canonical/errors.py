@@ -6,7 +6,7 @@ system's own message, so a dead letter or an API response can say exactly what i
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass, fields
+from dataclasses import KW_ONLY, dataclass
 
 
 @dataclass(eq=False, repr=False)
@@ -37,11 +37,6 @@ class LedgerbridgeError(Exception):
         if self.remote_message and self.remote_message not in text:
             text = f"{text} ({self.remote_message})"
         return text
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"error": type(self).__name__} | {
-            f.name: getattr(self, f.name) for f in fields(self)
-        }
 
 
 class TransientError(LedgerbridgeError):

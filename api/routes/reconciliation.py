@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from api.auth import Caller, Reader, Reviewer
 from api.routes.common import problems
@@ -14,41 +13,24 @@ from api.routes.decisions import add_decision_route
 from api.routes.listings import add_listing_route
 from api.services import matches, unmatched
 from api.services.decisions import DecisionOut
-from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT, Name
+from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT
 
 router = APIRouter(prefix="/reconciliation", tags=["reconciliation"])
 JSON = "application/json"
 
 
-class UnmatchedQuery(BaseModel):
+class UnmatchedQuery(unmatched.UnmatchedFilters):
     """The listing's query parameters: the filters (each optional), the cursor, the limit."""
 
-    system: Name = None
-    kind: unmatched.ItemKind | None = None
-    counterparty: str | None = Field(default=None, max_length=300)
-    currency: str | None = Field(default=None, min_length=3, max_length=3)
-    age_bucket: unmatched.AgeBucket | None = None
-    min_amount: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=20)
-    max_amount: Decimal | None = Field(default=None, allow_inf_nan=False, max_digits=20)
     cursor: str | None = Field(
         default=None, description="Opaque: the `next_cursor` of the page before.", max_length=2000
     )
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page.")
 
-    def filters(self) -> unmatched.UnmatchedFilters:
-        """The filters, validated already (by this model's stricter fields)."""
-        return unmatched.UnmatchedFilters.model_construct(
-            system=self.system, kind=self.kind, counterparty=self.counterparty,
-            currency=self.currency, age_bucket=self.age_bucket, min_amount=self.min_amount,
-            max_amount=self.max_amount,
-        )  # fmt: skip
-
 
 async def unmatched_page(caller: Caller, asked: UnmatchedQuery) -> bytes:
     """The page as JSON (served by the route, and ahead of it by `api.hot_reads`)."""
-    return await caller.read(
-        unmatched.read_unmatched_page, asked.filters(), asked.cursor, asked.limit
-    )
+    return await caller.read(unmatched.read_unmatched_page, asked, asked.cursor, asked.limit)
 
 
 @router.get("/unmatched", response_model=unmatched.UnmatchedPage, responses=problems(403))

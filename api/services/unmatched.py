@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import Page, check_limit, decode_cursor, encode_cursor
+from api.services.pages import Name, Page, check_limit, decode_cursor, encode_cursor
 from api.services.sql import query
 from api.services.steps import Query, Steps, run_steps, run_steps_async
 
@@ -29,6 +29,12 @@ AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
 }
 """Days since the item's date (issue date, or payment date), both ends included; an item
 dated in the future is as young as it gets (`unmatched_page` ages the items so)."""
+AGE_BUCKET_PARAMETERS = {
+    "age_buckets": list(AGE_BUCKETS),
+    "age_bucket_starts": [low for low, _ in AGE_BUCKETS.values()][1:],
+}
+"""`AGE_BUCKETS` as the queries take them: the names, and the first age of each bucket but
+the first (which takes every age before the second's)."""
 ItemKind = Literal["invoice", "payment", "sales_invoice", "purchase_invoice"]
 KIND_ENTITIES = {
     "invoice": ["sales_invoice", "purchase_invoice"],
@@ -39,19 +45,25 @@ KIND_ENTITIES = {
 
 
 class UnmatchedFilters(BaseModel):
-    """Which unmatched items to show; every filter is optional."""
+    """Which unmatched items to show; every filter is optional. Its limits are the API's:
+    the route's query model is these fields with a cursor and a limit."""
 
-    system: str | None = Field(default=None, examples=["sage100"])
+    system: Name = Field(default=None, examples=["sage100"])
     kind: ItemKind | None = Field(default=None, description="invoice, payment, or one entity.")
     counterparty: str | None = Field(
         default=None,
         description="The counterparty as `system:key` (a linked pair: its KashFlow key).",
         examples=["kashflow:CUST0001"],
+        max_length=300,
     )
-    currency: str | None = Field(default=None, examples=["GBP"])
+    currency: str | None = Field(default=None, examples=["GBP"], min_length=3, max_length=3)
     age_bucket: AgeBucket | None = None
-    min_amount: Decimal | None = Field(default=None, description="Smallest open amount.")
-    max_amount: Decimal | None = Field(default=None, description="Largest open amount.")
+    min_amount: Decimal | None = Field(
+        default=None, description="Smallest open amount.", allow_inf_nan=False, max_digits=20
+    )
+    max_amount: Decimal | None = Field(
+        default=None, description="Largest open amount.", allow_inf_nan=False, max_digits=20
+    )
 
 
 class UnmatchedItemOut(BaseModel):
@@ -118,6 +130,7 @@ def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
         "date_from": date_from,
         "date_to": date_to,
         "today": today,
+        **AGE_BUCKET_PARAMETERS,
     }
 
 

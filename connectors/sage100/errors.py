@@ -31,9 +31,6 @@ class SageError(LedgerbridgeError):
         where.setdefault("system", SYSTEM)
         super().__init__(message, **where)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return super().as_dict() | {"bus_object": self.bus_object}
-
 
 class SageRefused(SageError, ValidationFailed):
     """A business object refused a value or a write; it will refuse it again."""

@@ -1,15 +1,19 @@
 """Reading through the API: every listing, its filters and its cursor pagination, the
-audit of a record, the state as of an instant, runs, health and metrics."""
+audit of a record, the state as of an instant, runs, health and metrics; and the age
+buckets the unmatched queries put items in."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import pytest
 from api_company import auth
 from fastapi.testclient import TestClient
+
+from api.services.unmatched import AGE_BUCKETS, UnmatchedFilters, list_unmatched, unmatched_summary
 
 
 def get(client: TestClient, path: str, **params: Any) -> Any:
@@ -97,6 +101,53 @@ def test_the_summary_adds_up_by_system_and_by_age(reading_client: TestClient) ->
     assert {t["age_bucket"] for t in summary["by_age"]} == {"0-30", "31-60", "61-90", "90+"}
 
 
+BOUNDARY_AGES = (0, 30, 31, 60, 61, 90, 91)
+
+
+def bucket_of(age: int) -> str:
+    """The bucket `AGE_BUCKETS` puts an item `age` days old in."""
+    return next(
+        name
+        for name, (low, high) in AGE_BUCKETS.items()
+        if low <= age and (high is None or age <= high)
+    )
+
+
+def test_the_queries_age_items_as_age_buckets_says(api_conn: Any) -> None:
+    """An item of each boundary age is in the bucket of `AGE_BUCKETS` on a page, in the
+    totals by age and under the age filter (the queries take the bounds from it)."""
+    from ledger import finish_run, start_run
+    from ledger.unmatched import UnmatchedItem, append_unmatched
+
+    ends = list(AGE_BUCKETS.values())  # the queries read the starts, the age filter both ends
+    assert all(high is not None and high + 1 == low for (_, high), (low, _) in pairwise(ends))
+    today = date(2026, 11, 30)
+    run_id = start_run(api_conn, "reconcile")
+    append_unmatched(api_conn, run_id, [
+        UnmatchedItem("kashflow", SI, f"AGE{age:03d}", None, "GBP", Decimal(2**n),
+                      Decimal(2**n), today - timedelta(days=age))
+        for n, age in enumerate(BOUNDARY_AGES)
+    ])  # fmt: skip
+    finish_run(api_conn, run_id)
+
+    page = list_unmatched(api_conn, UnmatchedFilters(), limit=500, today=today)
+    assert {i.key: (i.age_days, i.age_bucket) for i in page.items} == {
+        f"AGE{age:03d}": (age, bucket_of(age)) for age in BOUNDARY_AGES
+    }
+    totals: dict[str | None, tuple[int, Decimal]] = {}
+    for n, age in enumerate(BOUNDARY_AGES):
+        items, amount = totals.get(bucket_of(age), (0, Decimal(0)))
+        totals[bucket_of(age)] = (items + 1, amount + 2**n)
+    by_age = unmatched_summary(api_conn, today=today).by_age
+    assert {t.age_bucket: (t.items, t.amount_open) for t in by_age} == totals
+    for bucket in AGE_BUCKETS:
+        filtered = UnmatchedFilters.model_validate({"age_bucket": bucket})
+        found = list_unmatched(api_conn, filtered, limit=500, today=today).items
+        assert {i.key for i in found} == {
+            f"AGE{age:03d}" for age in BOUNDARY_AGES if bucket_of(age) == bucket
+        }
+
+
 @pytest.mark.parametrize("cursor", ["nonsense!", "WyJtYXRjaGVzIixbMV1d"])
 def test_a_cursor_not_given_out_for_this_listing_is_refused(
     reading_client: TestClient, cursor: str
@@ -157,6 +208,8 @@ def test_gl_suggestions_anomalies_approvals_and_dead_letters_are_listed(
         ("/approvals", "target_system", 40),
         ("/anomalies", "rule", 100),
         ("/reconciliation/matches", "system", 40),
+        ("/reconciliation/unmatched", "system", 40),
+        ("/reconciliation/unmatched", "counterparty", 300),
     ],
 )
 def test_a_listing_filter_longer_than_its_model_takes_is_refused(
@@ -165,6 +218,24 @@ def test_a_listing_filter_longer_than_its_model_takes_is_refused(
     assert get(reading_client, path, **{name: "x" * longest}).status_code == 200
     refused = get(reading_client, path, **{name: "x" * (longest + 1)})
     assert (refused.status_code, refused.json()["field"]) == (422, f"query.{name}")
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "refused"),
+    [
+        ("currency", "EUR", "EU"),
+        ("currency", "EUR", "EURO"),
+        ("min_amount", "9" * 20, "9" * 21),
+        ("min_amount", "-0.5", "NaN"),
+        ("max_amount", "1e19", "Infinity"),
+    ],
+)
+def test_an_unmatched_filter_out_of_range_is_refused(
+    reading_client: TestClient, name: str, taken: str, refused: str
+) -> None:
+    assert get(reading_client, "/reconciliation/unmatched", **{name: taken}).status_code == 200
+    answer = get(reading_client, "/reconciliation/unmatched", **{name: refused})
+    assert (answer.status_code, answer.json()["field"]) == (422, f"query.{name}")
 
 
 def test_audit_of_a_record_shows_versions_with_field_diffs(

@@ -1,9 +1,12 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
-the headers every page carries, and a filter no run can match."""
+the headers every page carries, run filters the sync page does not offer, and unmatched
+filters past the API's limits."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,12 +132,64 @@ def test_pages_forbid_scripts_framing_and_caching(browserless: TestClient) -> No
         assert UI_TOKENS["read"] not in response.text, f"{path} shows the session's token"
 
 
-def test_a_run_kind_longer_than_the_api_takes_lists_no_runs(browserless: TestClient) -> None:
+def runs_listed(client: TestClient, **filters: str) -> list[str]:
+    response = client.get("/ui/sync", params=filters)
+    assert response.status_code == 200, filters
+    return re.findall(r'<tr><td class="num">(#\d+)</td>', response.text)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"kind": "r" * 300},
+        {"kind": "poll\x00"},
+        {"kind": "nightly"},
+        {"status": "stuck"},
+        {"kind": "reconcile", "status": "r" * 300},
+    ],
+)
+def test_run_filters_the_page_does_not_offer_are_no_filter(
+    browserless: TestClient, filters: dict[str, str]
+) -> None:
+    """The seeded runs are #1 (reconcile) and #2 to #5 (polls, #5 failed)."""
     signed_in(browserless, "read")
-    assert "#1</td>" in browserless.get("/ui/sync", params={"kind": "reconcile"}).text
-    response = browserless.get("/ui/sync", params={"kind": "r" * 300})
-    assert response.status_code == 200
-    assert "No runs yet." in response.text
+    assert runs_listed(browserless, kind="reconcile") == ["#1"]
+    assert runs_listed(browserless, status="failed") == ["#5"]
+    everything = runs_listed(browserless)
+    assert len(everything) == 5
+    expected = ["#1"] if filters.get("kind") == "reconcile" else everything
+    assert runs_listed(browserless, **filters) == expected
+
+
+def unmatched_listed(client: TestClient, **filters: str) -> tuple[int, list[str]]:
+    """How many items the unmatched page lists under `filters`, and the problems it names."""
+    response = client.get("/ui/unmatched", params=filters)
+    assert response.status_code == 200, filters
+    named = re.findall(r'<p class="notice error" role="alert">(.*?)</p>', response.text)
+    return response.text.count('<span class="age a'), [html.unescape(p) for p in named]
+
+
+@pytest.mark.parametrize(
+    ("refused", "named"),
+    [
+        ({"currency": "GB"}, "currency: 'GB' is refused (string should have at least 3"),
+        ({"currency": "GBPX"}, "currency: 'GBPX' is refused (string should have at most 3"),
+        ({"min_amount": "1e30"}, "min amount: '1e30' is refused (decimal input should have no"),
+        ({"max_amount": "9" * 21}, f"max amount: '{'9' * 21}' is refused (decimal input should"),
+    ],
+)
+def test_unmatched_filters_past_the_apis_limits_are_named_and_left_out(
+    browserless: TestClient, refused: dict[str, str], named: str
+) -> None:
+    """The page's filters are the API's, with its limits: one past them is no filter (the
+    others still apply) and the page says why, as for an amount that is not one."""
+    signed_in(browserless, "read")
+    everything, _ = unmatched_listed(browserless)
+    kashflow, none = unmatched_listed(browserless, system="kashflow")
+    assert 0 < kashflow < everything and none == []
+    shown, problems = unmatched_listed(browserless, system="kashflow", **refused)
+    assert shown == kashflow
+    assert len(problems) == 1 and problems[0].startswith(named), problems
 
 
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:

@@ -1,7 +1,8 @@
 -- One page of the newest reconcile run's unmatched items, in key order after the cursor's
 -- key, filtered, in one statement (one round trip, one snapshot): the run; on a first page
 -- the newest match decision (what the page's totals are kept by); the page's items as the
--- API shows them (UnmatchedItemOut, as JSON text, aged on %(today)s); and, when a row
+-- API shows them (UnmatchedItemOut, as JSON text, aged on %(today)s into the buckets of
+-- `AGE_BUCKETS`: their names, and the first age of each but the first); and, when a row
 -- follows the page, the sort key of its last item (the next page's cursor). No row before
 -- the first run.
 WITH run AS (
@@ -26,10 +27,9 @@ SELECT run.run_id, run.started_at, run.finished_at,
                      p.counterparty_key AS counterparty, p.currency, p.amount::text AS amount,
                      p.amount_open::text AS amount_open, p.item_date AS date,
                      %(today)s::date - p.item_date AS age_days,
-                     CASE WHEN %(today)s::date - p.item_date <= 30 THEN '0-30'
-                          WHEN %(today)s::date - p.item_date <= 60 THEN '31-60'
-                          WHEN %(today)s::date - p.item_date <= 90 THEN '61-90'
-                          ELSE '90+' END AS age_bucket,
+                     (%(age_buckets)s::text[])[width_bucket(%(today)s::date - p.item_date,
+                                                            %(age_bucket_starts)s::int[]) + 1]
+                         AS age_bucket,
                      p.reference
               FROM page AS p WHERE p.n <= %(limit)s) AS item),
        (SELECT ARRAY[p.system, p.entity, p.native_key] FROM page AS p
