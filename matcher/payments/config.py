@@ -133,7 +133,7 @@ class MatchConfig:
     max_leftovers_per_counterparty: int = 300
     subset_rounds: int = 2
     max_oldest_items: int = 60
-    max_oldest_skipped: int = 5
+    max_oldest_skipped: int = 30
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
     def __post_init__(self) -> None:

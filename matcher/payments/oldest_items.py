@@ -21,9 +21,14 @@ here. So the run may start after up to ``max_oldest_skipped`` of the oldest open
 (those stay open): a contiguous run in issue order, the sum of items i to j being the
 running total at j less that before i, so this is the same join on a few more keys.
 The run leaving the fewest items open is preferred (a payer paying oldest-first leaves
-none), and a later payment still continues after the previous group. More starts are
-more sums to coincide with by chance, so few are allowed; the items skipped stay open
-for the other rules and the later rounds.
+none), and a later payment still continues after the previous group. At a customer
+with hundreds of open items many of its oldest are ones no rule could place (invoices
+it picked for payments that named none, a statement whose bank line named no payer),
+so its first oldest-first statement may sit a few dozen items in: the default allows
+30. More starts are more sums to coincide with by chance, yet precision did not drop
+from 5 to 60 (README, "Where it stands"); each start is one more join key per payment,
+so the cost grows with them. The items skipped stay open for the other rules and the
+later rounds.
 
 Each such group is a candidate of its own rule, ``oldest_open_items``, scored as an
 exact amount fit of a known payer, with `ScoreWeights.oldest_open_items` as its timing

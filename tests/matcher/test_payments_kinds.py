@@ -639,6 +639,12 @@ def test_a_payer_with_forty_open_items_paying_its_five_oldest_is_matched_to_thos
     assert_suggested_as_oldest_items(40, range(1, 6))
 
 
+def test_a_payer_whose_twenty_oldest_items_stay_open_pays_the_run_after_them() -> None:
+    # Twenty items no payment placed (picked without a reference, a statement whose bank
+    # line named no payer) lie before the run of eight this payment settles.
+    assert_suggested_as_oldest_items(60, range(21, 29))
+
+
 def test_max_oldest_items_zero_turns_the_oldest_items_off() -> None:
     # Five of forty: beyond the subset-sum's pools, so nothing else finds them.
     invoices = open_items(40)
