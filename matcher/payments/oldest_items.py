@@ -43,6 +43,8 @@ and a clerk confirms it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -152,13 +154,8 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
             "last_issue": ordered["issue_day"],
         }
     )
-    # Payer and total as one Int64 where they fit (they do for any real ledger), else
-    # both columns are joined on.
-    packed = packing(len(count), 0, int(total.max())) if total.size else None
-    on = ["at"] if packed else ["pid", "total"]
-    if packed:
-        at = packed(pl.col("pid"), pl.col("total")).alias("at")
-        running = running.with_columns(at).drop("pid", "total")
+    meet = _meeting(running, len(count), int(total.max()) if total.size else 0)
+    span = _gapped_span(cfg)
     targets = targets.join(runs.select("payer", "pid"), on="payer").drop("payer")
     skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
     start = targets.select(
@@ -166,7 +163,11 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         pl.lit(0, dtype=pl.Int64).alias("taken"),
         pl.lit(None, dtype=pl.Int32).alias("since"),
     )
-    hits = [pl.DataFrame(schema={"pay": targets["pay"].dtype, "row": pl.UInt32, "k": pl.Int64})]
+    hits = [
+        pl.DataFrame(
+            schema={"pay": targets["pay"].dtype, "row": pl.UInt32, "k": pl.Int64, "gap": pl.Int64}
+        )
+    ]
     while start.height:
         # Where a run may start: the first open item after the previous group, or one of
         # the next `max_oldest_skipped` (the items before it are left open), with the
@@ -182,21 +183,37 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         sums = (
             targets.join(starts, on="pid")
             .filter(pl.col("since").is_null() | (pl.col("p_day") >= pl.col("since")))
-            .with_columns((pl.col("before") + pl.col("amount")).alias("total"))
+            .select("pay", "pid", "p_day", "skip", "first", pl.col("before") + pl.col("amount"))
+            .rename({"before": "total"})
         )
-        if packed:
-            sums = sums.filter(packed.holds(pl.col("total"))).with_columns(at)
+        whole = sums.with_columns(pl.lit(None, dtype=pl.Int64).alias("gap"))
+        found = _runs_met(whole, meet, cfg.max_oldest_items)
+        # A run leaving one item open inside it, from the first item after the previous
+        # group: looked for only up to each payer's earliest run found whole, as no later
+        # payment could be chosen before that one.
+        earliest = found.group_by("pid").agg(pl.col("p_day").min().alias("by"))
+        inner = (
+            sums.filter(pl.col("skip") == 0)
+            .join(earliest, on="pid", how="left")
+            .filter(pl.col("by").is_null() | (pl.col("p_day") <= pl.col("by")))
+            .drop("by")
+        )
         step = (
-            sums.join(running, on=on)
-            .with_columns((pl.col("position") - pl.col("first") + 1).alias("k"))
-            .filter(
-                pl.col("k").is_between(2, cfg.max_oldest_items)
-                & (pl.col("last_issue") <= pl.col("p_day"))
+            pl.concat(
+                [found, _runs_met(_with_one_gap(inner, cents, begin, count, cfg), meet, span)]
             )
-            .sort("p_day", "pay", "skip")
+            .with_columns((pl.col("skip") + pl.col("gap").is_not_null()).alias("left_open"))
+            .sort("p_day", "pay", "left_open", "skip")
             .unique("pid", keep="first", maintain_order=True)
         )
-        hits.append(step.select("pay", "row", "k"))
+        hits.append(
+            step.select(
+                "pay",
+                "row",
+                (pl.col("position") - pl.col("first") + 1).alias("k"),
+                (pl.col("row").cast(pl.Int64) - pl.col("position") + pl.col("gap")).alias("gap"),
+            )
+        )
         start = step.select(
             "pid", pl.col("position").alias("taken"), pl.col("p_day").alias("since")
         )
@@ -206,14 +223,77 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     return _members(ordered, hits)
 
 
+def _meeting(
+    running: pl.DataFrame, payers: int, top: int
+) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """How runs are met: ``sums`` (``pid`` and ``total``, with whatever else) joined with
+    ``running`` (``payers`` of them, totals up to ``top``) on payer and running total, as
+    one Int64 where they fit (they do for any real ledger), else on both columns."""
+    packed = packing(payers, 0, top)
+    if packed is None:
+        return lambda sums: sums.join(running, on=["pid", "total"])
+    at = packed(pl.col("pid"), pl.col("total")).alias("at")
+    by_at = running.with_columns(at).drop("pid", "total")
+    return lambda sums: (
+        sums.filter(packed.holds(pl.col("total"))).with_columns(at).join(by_at, on="at")
+    )
+
+
+def _runs_met(
+    sums: pl.DataFrame, meet: Callable[[pl.DataFrame], pl.DataFrame], span: int
+) -> pl.DataFrame:
+    """The runs of ``sums`` whose total a running total meets: from their ``first`` item to
+    the one met (``position``, ``row``), at most ``span`` items, less the item at ``gap``
+    if any, 2 or more paid, the last issued by the payment's day."""
+    spanned = pl.col("position") - pl.col("first") + 1
+    return (
+        meet(sums)
+        .filter(pl.col("gap").is_null() | (pl.col("gap") < pl.col("position")))
+        .filter(
+            (spanned - pl.col("gap").is_not_null() >= 2)
+            & (spanned <= span)
+            & (pl.col("last_issue") <= pl.col("p_day"))
+        )
+        .select("pay", "pid", "p_day", "skip", "first", "gap", "position", "row")
+    )
+
+
+def _gapped_span(cfg: MatchConfig) -> int:
+    """How many items a run leaving one open inside it may span: no more than the subset
+    search's widest pool (`MatchConfig.small_subset_pool`), whose pairs are the same
+    number of sums to coincide by chance, nor than a whole run may hold."""
+    return min(cfg.small_subset_pool, cfg.max_oldest_items + 1)
+
+
+def _with_one_gap(
+    sums: pl.DataFrame, cents: np.ndarray, begin: np.ndarray, count: np.ndarray, cfg: MatchConfig
+) -> pl.DataFrame:
+    """Each of ``sums`` (a target, ``pid`` and the ``first`` item of a run) once for every
+    item after the first that the run may leave open inside it (its position as ``gap``):
+    the run's ``total`` then holds that item's amount too, as the running totals do."""
+    pid, first = sums["pid"].to_numpy(), sums["first"].to_numpy()
+    width = np.clip(np.minimum(count[pid] - first, _gapped_span(cfg) - 1), 0, None)
+    row = np.repeat(np.arange(sums.height), width)
+    gap = first[row] + 1 + (np.arange(row.size) - np.repeat(np.cumsum(width) - width, width))
+    item = cents[begin[pid[row]] + gap - 1]
+    return sums.select(pl.all().gather(row)).with_columns(
+        pl.col("total") + pl.Series(item), pl.Series("gap", gap, dtype=pl.Int64)
+    )
+
+
 def _members(ordered: pl.DataFrame, hits: list[pl.DataFrame]) -> pl.DataFrame:
     """``m_pay`` and ``m_inv`` of each hit (``pay``, its last ``row`` of ``ordered``, and
     ``k``): the payer's rows up to its last, k of them."""
     found = pl.concat(hits).with_row_index("group")
-    rows = found.select(
-        "group",
-        pl.int_ranges(pl.col("row") - pl.col("k") + 1, pl.col("row") + 1).alias("member"),
-    ).explode("member")
+    rows = (
+        found.select(
+            "group",
+            "gap",
+            pl.int_ranges(pl.col("row") - pl.col("k") + 1, pl.col("row") + 1).alias("member"),
+        )
+        .explode("member")
+        .filter(pl.col("gap").is_null() | (pl.col("member") != pl.col("gap")))
+    )
     return (
         rows.with_columns(
             ordered["inv"].gather(rows["member"]).alias("m_inv"),

@@ -664,12 +664,24 @@ def test_a_statement_of_dozens_of_oldest_items_is_matched_whole() -> None:
     assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 31)}
 
 
-def test_a_payment_that_skips_one_of_the_oldest_items_is_not_forced_onto_them() -> None:
-    # The four oldest but the third, and the fifth: no prefix of the open items sums to it,
-    # and no other rule may read it as the oldest items.
+def paying(invoices: list[dict[str, object]], items: tuple[int, ...]) -> pl.DataFrame:
+    paid = sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in items)
+    return match([payment("P1", str(paid), reference="PAYMENT")], invoices)
+
+
+def test_a_payment_that_leaves_one_item_open_inside_its_run_is_matched_to_the_rest() -> None:
+    # The five oldest but the third (on hold, in dispute): one item left open inside the run.
     invoices = open_items(40)
-    paid = sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in (1, 2, 4, 5))
-    result = match([payment("P1", str(paid), reference="PAYMENT")], invoices)
+    result = paying(invoices, (1, 2, 4, 5))
+    assert set(rows(result)) == {("P1", f"I{n}") for n in (1, 2, 4, 5)}
+    assert all("oldest_open_items" in rules for rules in result["rules"].to_list())
+
+
+def test_a_payment_that_skips_two_items_inside_the_oldest_is_not_forced_onto_them() -> None:
+    # The six oldest but the second and the fourth: no run of the open items, whole or but
+    # one item, sums to it, and no other rule may read it as the oldest items.
+    invoices = open_items(40)
+    result = paying(invoices, (1, 3, 5, 6))
     assert not any("oldest_open_items" in rules for rules in result["rules"].to_list())
     assert result.height == 0
 

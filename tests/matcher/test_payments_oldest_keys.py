@@ -12,20 +12,25 @@ from matcher.payments.oldest_items import _oldest_groups
 
 
 def groups(unit: int) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Two payers, each with three open items of ``unit`` times 1, 2 and 4 (in issue
+    """Three payers, each with three open items of ``unit`` times 1, 2 and 4 (in issue
     order); payer 0 pays its oldest two (3 units) and then the third (one item: no
-    group); payer 1 skips its oldest item and pays the next two (6 units)."""
+    group); payer 1 skips its oldest item and pays the next two (6 units); payer 2 pays
+    the first and the third, the second left open inside the run (5 units)."""
     ordered = pl.DataFrame(
         {
-            "payer": [0, 0, 0, 1, 1, 1],
-            "inv": [0, 1, 2, 3, 4, 5],
-            "cents": [unit, 2 * unit, 4 * unit] * 2,
-            "issue_day": [1, 2, 3, 1, 2, 3],
+            "payer": [0, 0, 0, 1, 1, 1, 2, 2, 2],
+            "inv": list(range(9)),
+            "cents": [unit, 2 * unit, 4 * unit] * 3,
+            "issue_day": [1, 2, 3] * 3,
         },
         schema={"payer": pl.UInt64, "inv": pl.UInt32, "cents": pl.Int64, "issue_day": pl.Int32},
     )
     targets = pl.DataFrame(
-        {"pay": [0, 1, 2], "payer": [0, 0, 1], "amount": [3 * unit, 4 * unit, 6 * unit]},
+        {
+            "pay": [0, 1, 2, 3],
+            "payer": [0, 0, 1, 2],
+            "amount": [3 * unit, 4 * unit, 6 * unit, 5 * unit],
+        },
         schema={"pay": pl.UInt32, "payer": pl.UInt64, "amount": pl.Int64},
     ).with_columns(pl.lit(10, dtype=pl.Int32).alias("p_day"))
     found = _oldest_groups(targets, ordered, MatchConfig())
@@ -33,7 +38,7 @@ def groups(unit: int) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
 
 
 def test_oldest_items_meet_the_same_totals_packed_or_on_two_columns() -> None:
-    expected = {((0, 0), (0, 1)), ((2, 2), (4, 5))}
+    expected = {((0, 0), (0, 1)), ((2, 2), (4, 5)), ((3, 3), (6, 8))}
     assert groups(100) == expected
     # Seven units of 2**60 cents per payer: two payers' totals do not fit one Int64.
     assert groups(1 << 60) == expected
