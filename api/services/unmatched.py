@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import psycopg
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import Name, Page, check_limit, decode_cursor, encode_cursor
+from api.services.pages import Name, NoNul, Page, check_limit, decode_cursor, encode_cursor
 from api.services.sql import query
 from api.services.steps import Query, Steps, run_steps, run_steps_async
 
@@ -50,13 +50,14 @@ class UnmatchedFilters(BaseModel):
 
     system: Name = Field(default=None, examples=["sage100"])
     kind: ItemKind | None = Field(default=None, description="invoice, payment, or one entity.")
-    counterparty: str | None = Field(
+    counterparty: Annotated[str, Field(max_length=300), NoNul] | None = Field(
         default=None,
         description="The counterparty as `system:key` (a linked pair: its KashFlow key).",
         examples=["kashflow:CUST0001"],
-        max_length=300,
     )
-    currency: str | None = Field(default=None, examples=["GBP"], min_length=3, max_length=3)
+    currency: Annotated[str, Field(min_length=3, max_length=3), NoNul] | None = Field(
+        default=None, examples=["GBP"]
+    )
     age_bucket: AgeBucket | None = None
     min_amount: Decimal | None = Field(
         default=None, description="Smallest open amount.", allow_inf_nan=False, max_digits=20
