@@ -28,7 +28,8 @@ AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
     "90+": (91, None),
 }
 """Days since the item's date (issue date, or payment date), both ends included; an item
-dated in the future is as young as it gets (`unmatched_page` ages the items so)."""
+dated in the future is as young as it gets (`unmatched_page` ages the items so), so the
+first bucket's filter has no end date, as the last's has no start."""
 AGE_BUCKET_PARAMETERS = {
     "age_buckets": list(AGE_BUCKETS),
     "age_bucket_starts": [low for low, _ in AGE_BUCKETS.values()][1:],
@@ -109,7 +110,8 @@ class UnmatchedSummary(BaseModel):
 
 
 def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
-    """The filters as the queries' parameters (an age bucket as a range of dates)."""
+    """The filters as the queries' parameters (an age bucket as a range of dates, open
+    towards the future for the first bucket)."""
     if (
         filters.min_amount is not None
         and filters.max_amount is not None
@@ -119,7 +121,8 @@ def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
     date_from = date_to = None
     if filters.age_bucket is not None:
         low, high = AGE_BUCKETS[filters.age_bucket]
-        date_to = today - timedelta(days=low)
+        youngest = filters.age_bucket == next(iter(AGE_BUCKETS))
+        date_to = None if youngest else today - timedelta(days=low)
         date_from = None if high is None else today - timedelta(days=high)
     return {
         "system": filters.system,

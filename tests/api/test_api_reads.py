@@ -149,6 +149,38 @@ def test_the_queries_age_items_as_age_buckets_says(api_conn: Any) -> None:
         }
 
 
+def test_an_item_dated_in_the_future_is_in_the_first_bucket_and_under_its_filter(
+    api_conn: Any,
+) -> None:
+    """Aged below zero days, it is in the first bucket on a page and in the totals by age,
+    and so under that bucket's filter (whose dates ended today) and no other."""
+    from ledger import finish_run, start_run
+    from ledger.unmatched import UnmatchedItem, append_unmatched
+
+    today = date(2026, 11, 30)
+    first = next(iter(AGE_BUCKETS))
+    run_id = start_run(api_conn, "reconcile")
+    append_unmatched(api_conn, run_id, [
+        UnmatchedItem("kashflow", SI, key, None, "GBP", Decimal(amount), Decimal(amount), day)
+        for key, amount, day in (("NOW", 2, today), ("SOON", 5, today + timedelta(days=3)))
+    ])  # fmt: skip
+    finish_run(api_conn, run_id)
+
+    page = list_unmatched(api_conn, UnmatchedFilters(), today=today)
+    assert [(i.key, i.age_days, i.age_bucket) for i in page.items] == [
+        ("NOW", 0, first), ("SOON", -3, first),
+    ]  # fmt: skip
+    by_age = unmatched_summary(api_conn, today=today).by_age
+    assert [(t.age_bucket, t.items, t.amount_open) for t in by_age] == [(first, 2, 7)]
+    for bucket in AGE_BUCKETS:
+        filtered = UnmatchedFilters.model_validate({"age_bucket": bucket})
+        found = list_unmatched(api_conn, filtered, today=today)
+        assert [i.key for i in found.items] == (["NOW", "SOON"] if bucket == first else [])
+        assert [(t.items, t.amount_open) for t in found.totals or []] == (
+            [(2, 7)] if bucket == first else []
+        )
+
+
 @pytest.mark.parametrize("cursor", ["nonsense!", "WyJtYXRjaGVzIixbMV1d"])
 def test_a_cursor_not_given_out_for_this_listing_is_refused(
     reading_client: TestClient, cursor: str
