@@ -36,6 +36,7 @@ from api.ui.charts import age_chart
 from api.ui.rendering import render
 from api.ui.session import SignedIn
 from canonical import ENTITIES, SYSTEMS
+from ledger.runs import RUN_KINDS
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Text = Annotated[str, Query(max_length=300)]
@@ -43,8 +44,6 @@ Cursor = Annotated[str | None, Query(max_length=2000)]
 PAGE = 50
 LAG_WARNING_SECONDS = 3600
 Filters = TypeVar("Filters", bound=BaseModel)
-RUN_KINDS = ("poll", "scan", "webhook", "reconcile", "write", "demo")
-"""The run kinds the sync page filters on; any other kind is no filter."""
 RUN_STATUSES: tuple[str, ...] = get_args(runs.RunStatus)
 
 

@@ -1,7 +1,7 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
-the headers every page carries, run filters the sync page does not offer, unmatched
-filters past the API's limits, and a NUL character in any page's filter."""
+the headers every page carries, the run kinds the sync page offers and run filters it does
+not, unmatched filters past the API's limits, and a NUL character in any page's filter."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from api.app import create_app
 from api.services.tokens import create_token, revoke_token
 from api.ui import pages
 from api.ui.session import csrf_token
+from ledger.runs import RUN_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,7 @@ def runs_listed(client: TestClient, **filters: str) -> list[str]:
         {"kind": "r" * 300},
         {"kind": "poll\x00"},
         {"kind": "nightly"},
+        {"kind": "scan"},
         {"status": "stuck"},
         {"kind": "reconcile", "status": "r" * 300},
     ],
@@ -161,6 +163,18 @@ def test_run_filters_the_page_does_not_offer_are_no_filter(
     assert len(everything) == 5
     expected = ["#1"] if filters.get("kind") == "reconcile" else everything
     assert runs_listed(browserless, **filters) == expected
+
+
+def test_the_sync_page_offers_the_kinds_of_run_there_are(browserless: TestClient) -> None:
+    """`RUN_KINDS`, which `start_run` keeps to: not scan, write or demo, which nothing
+    starts; each lists its runs."""
+    signed_in(browserless, "read")
+    kinds = re.search(r'<select name="kind">(.*?)</select>', browserless.get("/ui/sync").text)
+    assert kinds is not None
+    assert re.findall(r'<option value="([^"]*)"', kinds[1]) == ["", *RUN_KINDS]
+    assert RUN_KINDS == ("poll", "webhook", "reconcile")
+    listed = {kind: runs_listed(browserless, kind=kind) for kind in RUN_KINDS}
+    assert listed == {"poll": ["#5", "#4", "#3", "#2"], "webhook": [], "reconcile": ["#1"]}
 
 
 def unmatched_listed(client: TestClient, **filters: str) -> tuple[int, list[str]]:
