@@ -263,6 +263,6 @@ def sync_page(
         request, "sync.html", viewer, lambda: runs.list_runs(conn, filters, cursor, PAGE),
         streams=stream_statuses(conn), lag_warning=LAG_WARNING_SECONDS,
         schedules=sync.list_schedules(conn, request.app.state.cdc),
-        form={"kind": kind, "status": status},
+        form={"kind": kind, "status": status}, filtered=any(filters.model_dump().values()),
         kinds=list(RUN_KINDS), run_statuses=list(RUN_STATUSES),
     )  # fmt: skip

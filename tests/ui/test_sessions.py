@@ -1,7 +1,8 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
 the headers every page carries, the run kinds the sync page offers and run filters it does
-not, unmatched filters past the API's limits, and a NUL character in any page's filter."""
+not, what it says when no run is listed, unmatched filters past the API's limits, and a NUL
+character in any page's filter."""
 
 from __future__ import annotations
 
@@ -175,6 +176,32 @@ def test_the_sync_page_offers_the_kinds_of_run_there_are(browserless: TestClient
     assert RUN_KINDS == ("poll", "webhook", "reconcile")
     listed = {kind: runs_listed(browserless, kind=kind) for kind in RUN_KINDS}
     assert listed == {"poll": ["#5", "#4", "#3", "#2"], "webhook": [], "reconcile": ["#1"]}
+
+
+@pytest.mark.parametrize(
+    "filters", [{"kind": "webhook"}, {"kind": "reconcile", "status": "failed"}]
+)
+def test_the_sync_page_says_no_run_is_under_filters_that_match_none(
+    browserless: TestClient, filters: dict[str, str]
+) -> None:
+    """It says so, as the unmatched page does, rather than that there are no runs yet."""
+    signed_in(browserless, "read")
+    assert runs_listed(browserless, **filters) == []
+    page = browserless.get("/ui/sync", params=filters).text
+    assert "No runs under these filters." in page and "No runs yet." not in page
+    assert '<a href="/ui/sync">Clear</a>' in page
+
+
+def test_the_sync_page_of_a_ledger_without_runs_says_none_yet(ledger_url: str) -> None:
+    with psycopg.connect(ledger_url) as conn:
+        token, _ = create_token(conn, "jo", "read")
+        conn.commit()
+    with TestClient(create_app(ledger_url, pool_size=2), follow_redirects=False) as client:
+        client.post("/ui/sign-in", data={"token": token})
+        page = client.get("/ui/sync").text
+        assert "No runs yet." in page and "under these filters" not in page
+        assert '<a href="/ui/sync">Clear</a>' not in page
+        assert "No runs under these filters." in client.get("/ui/sync?kind=poll").text
 
 
 def unmatched_listed(client: TestClient, **filters: str) -> tuple[int, list[str]]:
