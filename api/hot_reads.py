@@ -68,17 +68,15 @@ class HotReads:
         if path == "/reconciliation/unmatched":
             return await self._as_reader(scope, self.unmatched, self._unmatched)
         found = AUDIT.fullmatch(path)
-        if (
-            found is not None
-            and len(found[1]) <= operations.NAME_MAX
-            and len(found[2]) <= operations.NAME_MAX
-            and len(found[3]) <= operations.KEY_MAX
-        ):
-            return await self._as_reader(
-                scope, self.audit,
-                lambda caller, _: operations.record_audit_body(caller, *found.groups()),
-            )  # fmt: skip
-        return None
+        if found is None:
+            return None
+        try:
+            record = operations.RECORD_PATH.validate_python(found.groups())
+        except ValidationError:
+            return None
+        return await self._as_reader(
+            scope, self.audit, lambda caller, _: operations.record_audit_body(caller, *record)
+        )
 
     async def _as_reader(
         self,

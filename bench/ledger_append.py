@@ -82,7 +82,7 @@ def prepare(rows: list[dict[str, Any]], batch: int, tag: str, interleaved: bool)
 
 def bench_ledger(conn: psycopg.Connection[Any], batches: Batches) -> float:
     """The ledger's append path: each batch hashed, versioned and COPYed in one transaction."""
-    run_id = start_run(conn, "bench")
+    run_id = start_run(conn, "poll")
     started = time.perf_counter()
     for versions in batches:
         result = append_versions(conn, versions, run_id)

@@ -34,11 +34,11 @@ from ledger.checkpoints import (
     release_stream,
 )
 from ledger.dead_letters import append_dead_letters, append_versions_or_dead_letter
-from ledger.runs import end_abandoned_runs, end_run, hold_run, release_run
+from ledger.runs import RunKind, end_abandoned_runs, end_run, hold_run, release_run
 
 log = logging.getLogger("cdc")
 
-RUN_KIND = "poll"
+RUN_KIND: RunKind = "poll"
 
 
 @dataclass

@@ -1,20 +1,29 @@
-"""Sync runs: every append, scan or reconcile belongs to a run, started and ended by a row each."""
+"""Sync runs: every poll, webhook delivery or reconcile is a run, started and ended by a row
+each."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+RunKind = Literal["poll", "webhook", "reconcile"]
+"""What a run is: a CDC poll of one stream (`cdc.poll`), a webhook's event appended
+(`api.services.webhooks`), or a reconcile of everything (`ledgerbridge.reconcile`)."""
+RUN_KINDS: tuple[RunKind, ...] = get_args(RunKind)
+"""Every kind of run there is: `start_run` starts no other (the Sync page offers these)."""
+
 
 def start_run(
     conn: psycopg.Connection[Any],
-    kind: str,
+    kind: RunKind,
     system: str | None = None,
     entity: str | None = None,
     parameters: dict[str, Any] | None = None,
 ) -> int:
+    if kind not in RUN_KINDS:
+        raise ValueError(f"no run kind {kind!r}: one of {', '.join(RUN_KINDS)}")
     with conn.transaction():
         row = conn.execute(
             "INSERT INTO ledger.sync_run (kind, system, entity, parameters)"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from api.problems import Problem
-from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT
+from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT, NAME_MAX, NoNul
 
 Cursor = Annotated[
     str | None,
     Query(description="Opaque: the `next_cursor` of the page before.", max_length=2000),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
+NamePath = Annotated[str, Path(max_length=NAME_MAX), NoNul]
+"""A name (a system, an entity, a webhook's source) in a path."""
 DEFAULT = DEFAULT_LIMIT
 
 

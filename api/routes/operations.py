@@ -6,20 +6,22 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
+from pydantic import TypeAdapter
 
 from api.auth import Admin, Caller, Reader
-from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.routes.common import DEFAULT, Cursor, Limit, NamePath, problems
 from api.routes.listings import add_listing_route
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
-from api.services.pages import NAME_MAX
+from api.services.pages import Name, NoNul
 
 router = APIRouter()
 JSON = "application/json"
-KEY_MAX = 200
-"""The longest key an audit's path takes."""
 Id = Annotated[int, Path(ge=1, le=2**62)]
-NameQuery = Annotated[str | None, Query(max_length=NAME_MAX)]
+NameQuery = Annotated[Name, Query()]
+KeyPath = Annotated[str, Path(max_length=audit.KEY_MAX), NoNul]
+RECORD_PATH: TypeAdapter[tuple[str, str, str]] = TypeAdapter(tuple[NamePath, NamePath, KeyPath])
+"""The audit's path parameters (system, entity, key), checked as its route checks them."""
 
 
 add_listing_route(router, "/dead-letters", dead_letters.list_dead_letters, tags=["dead-letters"])
@@ -81,9 +83,9 @@ async def as_of(
 )  # fmt: skip
 async def record_audit(
     caller: Reader,
-    system: Annotated[str, Path(max_length=NAME_MAX)],
-    entity: Annotated[str, Path(max_length=NAME_MAX)],
-    key: Annotated[str, Path(max_length=KEY_MAX)],
+    system: NamePath,
+    entity: NamePath,
+    key: KeyPath,
 ) -> Response:
     """One record's every version with field diffs, the writes it caused, the decisions."""
     return Response(await record_audit_body(caller, system, entity, key), media_type=JSON)

@@ -4,16 +4,15 @@ signed with HMAC-SHA256; see `api.services.webhooks` for what is checked, in whi
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.auth import Conn
 from api.problems import problem_response
-from api.routes.common import problems
-from api.services.pages import NAME_MAX
+from api.routes.common import NamePath, problems
 from api.services.webhooks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -70,9 +69,7 @@ async def _body(request: Request, limit: int) -> tuple[bytes, bool, int]:
         },
     },
 )  # fmt: skip
-async def take_webhook(
-    request: Request, conn: Conn, source: Annotated[str, Path(max_length=NAME_MAX)]
-) -> Any:
+async def take_webhook(request: Request, conn: Conn, source: NamePath) -> Any:
     """Take one event: recorded whatever happens; appended to the ledger once if valid."""
     settings = request.app.state.webhooks
     body, oversized, size = await _body(request, settings.max_bytes)

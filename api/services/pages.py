@@ -13,7 +13,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import psycopg
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 
 from api.services.errors import InvalidRequest, NotFound
 from api.services.sql import query
@@ -24,9 +25,22 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 NAME_MAX = 40
 """The longest name (a system, entity, stage, kind) a filter or a path takes."""
-Name = Annotated[str | None, Field(max_length=NAME_MAX)]
+
+
+def _without_nul(text: str) -> str:
+    if "\x00" in text:
+        raise PydanticCustomError("string_nul", "String should not contain a NUL character")
+    return text
+
+
+NoNul = AfterValidator(_without_nul)
+"""Refuses text holding a NUL character, which PostgreSQL's text cannot hold (the query
+would fail): every text a filter or a path hands to a query ends with it, after its length
+limits (`Annotated[str, Field(max_length=...), NoNul]`), so the API refuses a NUL as it
+does a text too long (422 naming the field) and a review page names it and leaves it out."""
+Name = Annotated[str, Field(max_length=NAME_MAX), NoNul] | None
 """A listing's filter on a name (a system, entity, stage, kind): None for any."""
-RuleName = Annotated[str | None, Field(max_length=100)]
+RuleName = Annotated[str, Field(max_length=100), NoNul] | None
 """A listing's filter on a matcher rule that fired: None for any."""
 
 

@@ -1,4 +1,4 @@
-"""Sync runs: every poll, webhook, reconcile or write run, newest first, with how it ended."""
+"""Sync runs: every poll, webhook or reconcile run, newest first, with how it ended."""
 
 from __future__ import annotations
 

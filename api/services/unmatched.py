@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 import psycopg
@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import Name, Page, check_limit, decode_cursor, encode_cursor
+from api.services.pages import Name, NoNul, Page, check_limit, decode_cursor, encode_cursor
 from api.services.sql import query
 from api.services.steps import Query, Steps, run_steps, run_steps_async
 
@@ -28,7 +28,8 @@ AGE_BUCKETS: dict[str, tuple[int, int | None]] = {
     "90+": (91, None),
 }
 """Days since the item's date (issue date, or payment date), both ends included; an item
-dated in the future is as young as it gets (`unmatched_page` ages the items so)."""
+dated in the future is as young as it gets (`unmatched_page` ages the items so), so the
+first bucket's filter has no end date, as the last's has no start."""
 AGE_BUCKET_PARAMETERS = {
     "age_buckets": list(AGE_BUCKETS),
     "age_bucket_starts": [low for low, _ in AGE_BUCKETS.values()][1:],
@@ -50,13 +51,14 @@ class UnmatchedFilters(BaseModel):
 
     system: Name = Field(default=None, examples=["sage100"])
     kind: ItemKind | None = Field(default=None, description="invoice, payment, or one entity.")
-    counterparty: str | None = Field(
+    counterparty: Annotated[str, Field(max_length=300), NoNul] | None = Field(
         default=None,
         description="The counterparty as `system:key` (a linked pair: its KashFlow key).",
         examples=["kashflow:CUST0001"],
-        max_length=300,
     )
-    currency: str | None = Field(default=None, examples=["GBP"], min_length=3, max_length=3)
+    currency: Annotated[str, Field(min_length=3, max_length=3), NoNul] | None = Field(
+        default=None, examples=["GBP"]
+    )
     age_bucket: AgeBucket | None = None
     min_amount: Decimal | None = Field(
         default=None, description="Smallest open amount.", allow_inf_nan=False, max_digits=20
@@ -108,7 +110,8 @@ class UnmatchedSummary(BaseModel):
 
 
 def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
-    """The filters as the queries' parameters (an age bucket as a range of dates)."""
+    """The filters as the queries' parameters (an age bucket as a range of dates, open
+    towards the future for the first bucket)."""
     if (
         filters.min_amount is not None
         and filters.max_amount is not None
@@ -118,7 +121,8 @@ def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
     date_from = date_to = None
     if filters.age_bucket is not None:
         low, high = AGE_BUCKETS[filters.age_bucket]
-        date_to = today - timedelta(days=low)
+        youngest = filters.age_bucket == next(iter(AGE_BUCKETS))
+        date_to = None if youngest else today - timedelta(days=low)
         date_from = None if high is None else today - timedelta(days=high)
     return {
         "system": filters.system,

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import Conn
 from api.services import (
@@ -30,11 +30,13 @@ from api.services.errors import ServiceError
 from api.services.evidence import facts_of, purchase_line_facts
 from api.services.health import stream_statuses
 from api.services.overview import overview
+from api.services.pages import Name, NoNul
 from api.services.unmatched import AGE_BUCKETS, KIND_ENTITIES
 from api.ui.charts import age_chart
 from api.ui.rendering import render
 from api.ui.session import SignedIn
 from canonical import ENTITIES, SYSTEMS
+from ledger.runs import RUN_KINDS
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Text = Annotated[str, Query(max_length=300)]
@@ -42,8 +44,6 @@ Cursor = Annotated[str | None, Query(max_length=2000)]
 PAGE = 50
 LAG_WARNING_SECONDS = 3600
 Filters = TypeVar("Filters", bound=BaseModel)
-RUN_KINDS = ("poll", "scan", "webhook", "reconcile", "write", "demo")
-"""The run kinds the sync page filters on; any other kind is no filter."""
 RUN_STATUSES: tuple[str, ...] = get_args(runs.RunStatus)
 
 
@@ -221,6 +221,14 @@ for listed in QUEUES:
     )
 
 
+class RecordLookup(BaseModel):
+    """The record page's form, with the limits of the audit's path in the API."""
+
+    system: Name = None
+    entity: Name = None
+    key: Annotated[str, Field(max_length=audit.KEY_MAX), NoNul] | None = None
+
+
 @router.get("/records", response_class=HTMLResponse)
 def record_lookup(
     request: Request, conn: Conn, viewer: SignedIn, system: Text = "", entity: Text = "",
@@ -228,15 +236,18 @@ def record_lookup(
 ) -> HTMLResponse:  # fmt: skip
     record = None
     problems: list[str] = []
-    if system and entity and key.strip():
+    form = {"system": system, "entity": entity, "key": key}
+    asked = _valid(RecordLookup, {
+        "system": system or None, "entity": entity or None, "key": key.strip() or None,
+    }, form, problems)  # fmt: skip
+    if asked.system and asked.entity and asked.key:
         try:
-            record = audit.record_audit(conn, system, entity, key.strip())
+            record = audit.record_audit(conn, asked.system, asked.entity, asked.key)
         except ServiceError as error:
             problems.append(error.detail)
     return render(
         request, "record.html", viewer, record=record, problems=problems, systems=SYSTEMS,
-        entities=ENTITIES, form={"system": system, "entity": entity, "key": key},
-        status_code=404 if problems and key else 200,
+        entities=ENTITIES, form=form, status_code=404 if problems and key else 200,
     )  # fmt: skip
 
 
@@ -252,6 +263,6 @@ def sync_page(
         request, "sync.html", viewer, lambda: runs.list_runs(conn, filters, cursor, PAGE),
         streams=stream_statuses(conn), lag_warning=LAG_WARNING_SECONDS,
         schedules=sync.list_schedules(conn, request.app.state.cdc),
-        form={"kind": kind, "status": status},
+        form={"kind": kind, "status": status}, filtered=any(filters.model_dump().values()),
         kinds=list(RUN_KINDS), run_statuses=list(RUN_STATUSES),
     )  # fmt: skip

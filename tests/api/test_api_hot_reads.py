@@ -27,6 +27,7 @@ REQUESTS: list[tuple[str, str | None]] = [
     ("/reconciliation/unmatched?limit=0", "read"),  # 422
     ("/reconciliation/unmatched?currency=EU", "read"),  # 422
     ("/reconciliation/unmatched?cursor=not-one", "read"),  # 400
+    ("/reconciliation/unmatched?counterparty=kashflow:ACME0019%00", "read"),  # 422
     ("/reconciliation/unmatched", None),  # 401
     ("/reconciliation/unmatched", "basic"),  # 401
     ("/reconciliation/unmatched", "revoked"),  # 401
@@ -34,6 +35,7 @@ REQUESTS: list[tuple[str, str | None]] = [
     ("/audit/kashflow/customer/NO-SUCH", "read"),  # 404
     ("/audit/kashflow/planet/ACME0019", "read"),  # 400
     ("/audit/kashflow/customer/" + "K" * 201, "read"),  # 422
+    ("/audit/kashflow/customer/ACME0019%00", "read"),  # 422
     ("/audit/kashflow/customer/ACME0019", None),  # 401
     ("/health", None),
 ]

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from api_company import auth
@@ -148,6 +149,38 @@ def test_the_queries_age_items_as_age_buckets_says(api_conn: Any) -> None:
         }
 
 
+def test_an_item_dated_in_the_future_is_in_the_first_bucket_and_under_its_filter(
+    api_conn: Any,
+) -> None:
+    """Aged below zero days, it is in the first bucket on a page and in the totals by age,
+    and so under that bucket's filter (whose dates ended today) and no other."""
+    from ledger import finish_run, start_run
+    from ledger.unmatched import UnmatchedItem, append_unmatched
+
+    today = date(2026, 11, 30)
+    first = next(iter(AGE_BUCKETS))
+    run_id = start_run(api_conn, "reconcile")
+    append_unmatched(api_conn, run_id, [
+        UnmatchedItem("kashflow", SI, key, None, "GBP", Decimal(amount), Decimal(amount), day)
+        for key, amount, day in (("NOW", 2, today), ("SOON", 5, today + timedelta(days=3)))
+    ])  # fmt: skip
+    finish_run(api_conn, run_id)
+
+    page = list_unmatched(api_conn, UnmatchedFilters(), today=today)
+    assert [(i.key, i.age_days, i.age_bucket) for i in page.items] == [
+        ("NOW", 0, first), ("SOON", -3, first),
+    ]  # fmt: skip
+    by_age = unmatched_summary(api_conn, today=today).by_age
+    assert [(t.age_bucket, t.items, t.amount_open) for t in by_age] == [(first, 2, 7)]
+    for bucket in AGE_BUCKETS:
+        filtered = UnmatchedFilters.model_validate({"age_bucket": bucket})
+        found = list_unmatched(api_conn, filtered, today=today)
+        assert [i.key for i in found.items] == (["NOW", "SOON"] if bucket == first else [])
+        assert [(t.items, t.amount_open) for t in found.totals or []] == (
+            [(2, 7)] if bucket == first else []
+        )
+
+
 @pytest.mark.parametrize("cursor", ["nonsense!", "WyJtYXRjaGVzIixbMV1d"])
 def test_a_cursor_not_given_out_for_this_listing_is_refused(
     reading_client: TestClient, cursor: str
@@ -218,6 +251,67 @@ def test_a_listing_filter_longer_than_its_model_takes_is_refused(
     assert get(reading_client, path, **{name: "x" * longest}).status_code == 200
     refused = get(reading_client, path, **{name: "x" * (longest + 1)})
     assert (refused.status_code, refused.json()["field"]) == (422, f"query.{name}")
+
+
+TEXT_PARAMETERS = [
+    ("GET", "/reconciliation/unmatched", "query", "system"),
+    ("GET", "/reconciliation/unmatched", "query", "counterparty"),
+    ("GET", "/reconciliation/unmatched", "query", "currency"),
+    ("GET", "/reconciliation/matches", "query", "rule"),
+    ("GET", "/reconciliation/matches", "query", "system"),
+    ("GET", "/anomalies", "query", "rule"),
+    ("GET", "/anomalies", "query", "system"),
+    ("GET", "/approvals", "query", "target_system"),
+    ("GET", "/dead-letters", "query", "stage"),
+    ("GET", "/dead-letters", "query", "system"),
+    ("GET", "/dead-letters", "query", "entity"),
+    ("POST", "/dead-letters/retry", "query", "stage"),
+    ("POST", "/dead-letters/retry", "query", "system"),
+    ("POST", "/dead-letters/retry", "query", "entity"),
+    ("GET", "/audit/as-of", "query", "system"),
+    ("GET", "/audit/as-of", "query", "entity"),
+    ("GET", "/audit/{system}/{entity}/{key}", "path", "system"),
+    ("GET", "/audit/{system}/{entity}/{key}", "path", "entity"),
+    ("GET", "/audit/{system}/{entity}/{key}", "path", "key"),
+    ("GET", "/sync/runs", "query", "kind"),
+    ("GET", "/sync/runs", "query", "system"),
+    ("GET", "/sync/runs", "query", "entity"),
+    ("POST", "/webhooks/{source}", "path", "source"),
+]
+"""Every text a query or path parameter takes (the cursor aside: it is no text to a query)."""
+IN_PATH = {"system": "kashflow", "entity": "customer", "key": "ACME0019", "source": "ecommerce"}
+
+
+@pytest.mark.parametrize(("method", "path", "where", "name"), TEXT_PARAMETERS)
+def test_a_nul_in_a_text_parameter_is_refused_naming_it(
+    reading_client: TestClient, method: str, path: str, where: str, name: str
+) -> None:
+    """PostgreSQL's text cannot hold a NUL character: one is refused as a text too long is,
+    before any query (it was a 500)."""
+    nul = "GB\x00" if name == "currency" else "a\x00"
+    params = {"ts": "2026-11-01T17:00:00Z"} if path == "/audit/as-of" else {}
+    if where == "query":
+        params[name] = nul
+    url = path.format(**{**IN_PATH, **({name: quote(nul)} if where == "path" else {})})
+    answer = reading_client.request(method, url, params=params, headers=auth("admin"))
+    assert (answer.status_code, answer.json()["field"]) == (422, f"{where}.{name}")
+    assert answer.json()["detail"] == f"{where}.{name}: String should not contain a NUL character"
+
+
+def test_every_text_parameter_of_the_api_is_tried_with_a_nul(reading_client: TestClient) -> None:
+    """The parameters of the document whose text has a length limit (a name, a key, a rule)
+    are those above: a new one is tried too."""
+    document = reading_client.get("/openapi.json").json()
+    texts = {
+        (method.upper(), path, parameter["in"], parameter["name"])
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        for schema in parameter["schema"].get("anyOf", [parameter["schema"]])
+        if schema.get("type") == "string" and "maxLength" in schema
+        and parameter["name"] != "cursor"
+    }  # fmt: skip
+    assert texts == set(TEXT_PARAMETERS)
 
 
 @pytest.mark.parametrize(

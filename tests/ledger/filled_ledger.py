@@ -24,7 +24,7 @@ SEAL_KEY = b"a seal key of 32 bytes, for tests"
 
 def fill_every_table(conn: psycopg.Connection[Any]) -> int:
     """Append a row to every ledger table as `conn`'s role, then seal; returns the run id."""
-    run_id = start_run(conn, "test")
+    run_id = start_run(conn, "reconcile")
     append_versions(conn, [NewVersion("kashflow", "customer", "A", {"name": "A"})], run_id)
     append_results(conn, run_id, [MatchResult("payment", "g1", 0.9, "auto")])
     append_links(conn, run_id, [IdentityLink("customer", "A", "01-A")])

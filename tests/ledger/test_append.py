@@ -10,7 +10,7 @@ import pytest
 
 from canonical import Customer
 from ledger import NewVersion, append_versions, current, finish_run, history, start_run
-from ledger.runs import end_run
+from ledger.runs import RUN_KINDS, end_run
 
 
 def test_first_observation_is_version_one(conn: psycopg.Connection[Any]) -> None:
@@ -184,8 +184,22 @@ def test_a_batch_beyond_every_stored_key_starts_new_records(
     assert {v for _, _, _, v in result.appended_keys} == {1}
 
 
+@pytest.mark.parametrize("kind", ["scan", "write", "demo", "Poll"])
+def test_no_run_is_started_of_a_kind_not_in_run_kinds(
+    conn: psycopg.Connection[Any], kind: str
+) -> None:
+    """The Sync page offers `RUN_KINDS` to filter on: a run of another kind would not be
+    found there, so none is started."""
+    runs = "SELECT count(*) FROM ledger.sync_run"
+    before = conn.execute(runs).fetchone()
+    with pytest.raises(ValueError, match=f"no run kind '{kind}': one of poll, webhook, reconcile"):
+        start_run(conn, kind)  # type: ignore[arg-type]
+    assert conn.execute(runs).fetchone() == before
+    assert set(RUN_KINDS) == {"poll", "webhook", "reconcile"}
+
+
 def test_a_run_is_finished_once_and_ended_idempotently(conn: psycopg.Connection[Any]) -> None:
-    run_id = start_run(conn, "test")
+    run_id = start_run(conn, "reconcile")
     finish_run(conn, run_id, counts={"versions": 1})
     with pytest.raises(ValueError, match=f"sync run {run_id} has ended already"):
         finish_run(conn, run_id)

@@ -101,7 +101,7 @@ def test_the_app_role_may_not_change_or_remove_rows(
 def test_the_app_role_does_everything_the_application_does(
     app_conn: psycopg.Connection[Any], conn: psycopg.Connection[Any]
 ) -> None:
-    run_id = start_run(app_conn, "test")
+    run_id = start_run(app_conn, "reconcile")
     append_versions(app_conn, [NewVersion("sage100", "customer", "01-A", {"name": "A"})], run_id)
     append_versions(app_conn, [NewVersion("sage100", "customer", "01-A", {"name": "B"})], run_id)
     append_links(app_conn, run_id, [IdentityLink("customer", "A", "01-A")])

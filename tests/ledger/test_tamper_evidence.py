@@ -27,7 +27,7 @@ KEY = b"a seal key of 32 bytes, for tests"
 @pytest.fixture
 def ledger(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
     """kashflow customers A (versions 1 and 2), B and C; a sage100 customer; a dead letter."""
-    run_id = start_run(conn, "test")
+    run_id = start_run(conn, "poll")
     append_versions(
         conn,
         [NewVersion("kashflow", "customer", key, {"name": key}, {"Code": key}) for key in "ABC"],

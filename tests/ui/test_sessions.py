@@ -1,7 +1,8 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
-the headers every page carries, run filters the sync page does not offer, and unmatched
-filters past the API's limits."""
+the headers every page carries, the run kinds the sync page offers and run filters it does
+not, what it says when no run is listed, unmatched filters past the API's limits, and a NUL
+character in any page's filter."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from typing import Any
 import psycopg
 import pytest
 from database_copies import database_copy
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from review_site import UI_TOKENS
 
 from api.app import create_app
 from api.services.tokens import create_token, revoke_token
+from api.ui import pages
 from api.ui.session import csrf_token
+from ledger.runs import RUN_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -144,6 +148,7 @@ def runs_listed(client: TestClient, **filters: str) -> list[str]:
         {"kind": "r" * 300},
         {"kind": "poll\x00"},
         {"kind": "nightly"},
+        {"kind": "scan"},
         {"status": "stuck"},
         {"kind": "reconcile", "status": "r" * 300},
     ],
@@ -161,6 +166,44 @@ def test_run_filters_the_page_does_not_offer_are_no_filter(
     assert runs_listed(browserless, **filters) == expected
 
 
+def test_the_sync_page_offers_the_kinds_of_run_there_are(browserless: TestClient) -> None:
+    """`RUN_KINDS`, which `start_run` keeps to: not scan, write or demo, which nothing
+    starts; each lists its runs."""
+    signed_in(browserless, "read")
+    kinds = re.search(r'<select name="kind">(.*?)</select>', browserless.get("/ui/sync").text)
+    assert kinds is not None
+    assert re.findall(r'<option value="([^"]*)"', kinds[1]) == ["", *RUN_KINDS]
+    assert RUN_KINDS == ("poll", "webhook", "reconcile")
+    listed = {kind: runs_listed(browserless, kind=kind) for kind in RUN_KINDS}
+    assert listed == {"poll": ["#5", "#4", "#3", "#2"], "webhook": [], "reconcile": ["#1"]}
+
+
+@pytest.mark.parametrize(
+    "filters", [{"kind": "webhook"}, {"kind": "reconcile", "status": "failed"}]
+)
+def test_the_sync_page_says_no_run_is_under_filters_that_match_none(
+    browserless: TestClient, filters: dict[str, str]
+) -> None:
+    """It says so, as the unmatched page does, rather than that there are no runs yet."""
+    signed_in(browserless, "read")
+    assert runs_listed(browserless, **filters) == []
+    page = browserless.get("/ui/sync", params=filters).text
+    assert "No runs under these filters." in page and "No runs yet." not in page
+    assert '<a href="/ui/sync">Clear</a>' in page
+
+
+def test_the_sync_page_of_a_ledger_without_runs_says_none_yet(ledger_url: str) -> None:
+    with psycopg.connect(ledger_url) as conn:
+        token, _ = create_token(conn, "jo", "read")
+        conn.commit()
+    with TestClient(create_app(ledger_url, pool_size=2), follow_redirects=False) as client:
+        client.post("/ui/sign-in", data={"token": token})
+        page = client.get("/ui/sync").text
+        assert "No runs yet." in page and "under these filters" not in page
+        assert '<a href="/ui/sync">Clear</a>' not in page
+        assert "No runs under these filters." in client.get("/ui/sync?kind=poll").text
+
+
 def unmatched_listed(client: TestClient, **filters: str) -> tuple[int, list[str]]:
     """How many items the unmatched page lists under `filters`, and the problems it names."""
     response = client.get("/ui/unmatched", params=filters)
@@ -176,8 +219,11 @@ def unmatched_listed(client: TestClient, **filters: str) -> tuple[int, list[str]
         ({"currency": "GBPX"}, "currency: 'GBPX' is refused (string should have at most 3"),
         ({"min_amount": "1e30"}, "min amount: '1e30' is refused (decimal input should have no"),
         ({"max_amount": "9" * 21}, f"max amount: '{'9' * 21}' is refused (decimal input should"),
+        ({"counterparty": "kashflow:GLOB0001\x00"},
+         "counterparty: 'kashflow:GLOB0001\\x00' is refused (string should not contain a NUL"),
+        ({"currency": "GB\x00"}, "currency: 'GB\\x00' is refused (string should not contain a NUL"),
     ],
-)
+)  # fmt: skip
 def test_unmatched_filters_past_the_apis_limits_are_named_and_left_out(
     browserless: TestClient, refused: dict[str, str], named: str
 ) -> None:
@@ -190,6 +236,67 @@ def test_unmatched_filters_past_the_apis_limits_are_named_and_left_out(
     shown, problems = unmatched_listed(browserless, system="kashflow", **refused)
     assert shown == kashflow
     assert len(problems) == 1 and problems[0].startswith(named), problems
+
+
+REFUSED = "is refused (string should not contain a NUL character)"
+PAGE_FILTERS = [
+    ("/ui/unmatched", "system", None),
+    ("/ui/unmatched", "kind", None),
+    ("/ui/unmatched", "counterparty", f"counterparty: 'a\\x00' {REFUSED}"),
+    ("/ui/unmatched", "currency", f"currency: 'GB\\x00' {REFUSED}"),
+    ("/ui/unmatched", "age_bucket", None),
+    ("/ui/unmatched", "min_amount", "smallest amount: 'a\\x00' is not an amount"),
+    ("/ui/unmatched", "max_amount", "largest amount: 'a\\x00' is not an amount"),
+    *((path, "status", None) for path in ("/ui/matches", "/ui/gl-suggestions", "/ui/anomalies",
+                                          "/ui/approvals", "/ui/dead-letters")),
+    ("/ui/records", "system", f"system: 'a\\x00' {REFUSED}"),
+    ("/ui/records", "entity", f"entity: 'a\\x00' {REFUSED}"),
+    ("/ui/records", "key", f"key: 'a\\x00' {REFUSED}"),
+    ("/ui/sync", "kind", None),
+    ("/ui/sync", "status", None),
+]  # fmt: skip
+"""Every filter of the pages (the cursor aside) and the problem a page names for a NUL in
+it: None for a choice from a list, where a value the list does not offer is no filter."""
+ACME = {"system": "kashflow", "entity": "customer", "key": "ACME0019"}
+
+
+def listed(response: Any) -> list[str]:
+    """The page's tables but the streams' (their lag grows by the second), less the hidden
+    fields that carry the page's own address back."""
+    text = re.sub(r'name="back" value="[^"]*"', "", response.text)
+    return re.findall(r'<table id="(?!streams")[^"]*">.*?</table>', text, re.DOTALL)
+
+
+@pytest.mark.parametrize(("path", "name", "named"), PAGE_FILTERS)
+def test_a_nul_in_a_pages_filter_is_named_and_the_filter_left_out(
+    browserless: TestClient, path: str, name: str, named: str | None
+) -> None:
+    """PostgreSQL's text cannot hold a NUL character: the pages refuse one as they refuse the
+    API's other limits, naming it and leaving the filter out (it was a 500)."""
+    signed_in(browserless, "read")
+    asked = ACME if path == "/ui/records" else {}
+    response = browserless.get(
+        path, params={**asked, name: "GB\x00" if name == "currency" else "a\x00"}
+    )
+    problems = re.findall(r'<p class="notice error" role="alert">(.*?)</p>', response.text)
+    assert [html.unescape(p) for p in problems] == ([] if named is None else [named])
+    if path == "/ui/records":
+        assert response.status_code == 404 and "<h2>Versions" not in response.text
+        assert "<h2>Versions" in browserless.get(path, params=asked).text
+    else:
+        assert response.status_code == 200
+        assert listed(response) == listed(browserless.get(path, params={name: ""}))
+
+
+def test_every_filter_of_the_pages_is_tried_with_a_nul() -> None:
+    filters = {
+        (route.path, parameter.name)
+        for route in pages.router.routes
+        if isinstance(route, APIRoute)
+        for parameter in route.dependant.query_params
+        if parameter.name != "cursor"
+    }
+    assert filters == {(path, name) for path, name, _ in PAGE_FILTERS}
 
 
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
