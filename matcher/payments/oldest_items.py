@@ -30,6 +30,14 @@ from 5 to 60 (README, "Where it stands"); each start is one more join key per pa
 so the cost grows with them. The items skipped stay open for the other rules and the
 later rounds.
 
+A run may also leave one item open *inside* it: one on hold in the middle of a payables
+run, or one whose own payment no rule has placed yet (it sits among the statement's
+items until that payment is allocated). The sum of items i to j less item g is the
+running total at j less that before i, less g: one more join key per position g, so
+only from the first item after the previous group, for the payments no later than the
+payer's earliest whole run (none later could be chosen before it), over runs spanning
+at most `MatchConfig.small_subset_pool` items.
+
 Each such group is a candidate of its own rule, ``oldest_open_items``, scored as an
 exact amount fit of a known payer, with `ScoreWeights.oldest_open_items` as its timing
 evidence in place of the date window: paying the oldest items first is paying them
