@@ -53,13 +53,16 @@ def habit(
     return payments, invoices
 
 
-def twins_paid(count: int) -> str:
+def twins_paid(
+    count: int, *, new_age: int = 25, days_past_due: tuple[int, ...] = (-PAID_BEFORE_DUE,)
+) -> str:
     """Which of C1's two invoices of 500.00 its payment naming neither settles, in a book
-    with ``count`` automatic matches besides: the old one is 95 days past its due date on
-    the payment's day, the new one due in five days."""
-    payments, invoices = habit(count)
+    with ``count`` automatic matches besides (paid ``days_past_due``, see `habit`): the
+    old one is 95 days past its due date on the payment's day, the new one issued
+    ``new_age`` days before it (by default due in five days)."""
+    payments, invoices = habit(count, days_past_due)
     paid = START + timedelta(days=250)
-    old, new = paid - timedelta(days=125), paid - timedelta(days=25)
+    old, new = paid - timedelta(days=125), paid - timedelta(days=new_age)
     invoices += [invoice(1, "500.00", old, "C1"), invoice(2, "500.00", new, "C1")]
     payments.append(payment("P1", "500.00", cp="C1", paid=paid))
     result = match_payments(
@@ -92,13 +95,5 @@ def test_overdue_twins_go_oldest_first_whatever_the_habit() -> None:
     """In a book whose payers often pay three days late, two overdue invoices of one
     amount, one three days overdue: the payment is still for the older, as a payer
     clearing overdue items pays them (every day past due costs the same)."""
-    payments, invoices = habit(MIN_SURE_MATCHES * 2, days_past_due=(-PAID_BEFORE_DUE, 3))
-    paid = START + timedelta(days=250)
-    old, new = paid - timedelta(days=125), paid - timedelta(days=33)
-    invoices += [invoice(1, "500.00", old, "C1"), invoice(2, "500.00", new, "C1")]
-    payments.append(payment("P1", "500.00", cp="C1", paid=paid))
-    result = match_payments(
-        pl.DataFrame(payments, schema=PAYMENT_SCHEMA),
-        pl.DataFrame(invoices, schema=TERMS_INVOICE_SCHEMA),
-    )
-    assert result.filter(pl.col("payment_id") == "P1")["invoice_id"].to_list() == ["I1"]
+    late_habit = (-PAID_BEFORE_DUE, 3)
+    assert twins_paid(MIN_SURE_MATCHES * 2, new_age=33, days_past_due=late_habit) == "I1"
