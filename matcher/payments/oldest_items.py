@@ -225,8 +225,13 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         start = step.select(
             "pid", pl.col("position").alias("taken"), pl.col("p_day").alias("since")
         )
-        targets = targets.join(step.select("pay"), on="pay", how="anti").join(
-            start.select("pid"), on="pid"
+        # A payer's payments before its group are no targets any more (a later group
+        # starts after it): dropped, so each step reads only what is still ahead.
+        targets = (
+            targets.join(start, on="pid")
+            .filter(pl.col("p_day") >= pl.col("since"))
+            .join(step.select("pay"), on="pay", how="anti")
+            .drop("taken", "since")
         )
     return _members(ordered, hits)
 
