@@ -34,10 +34,14 @@ def _without_nul(text: str) -> str:
 
 
 NoNul = AfterValidator(_without_nul)
-"""Refuses text holding a NUL character, which PostgreSQL's text cannot hold (the query
-would fail): every text a filter or a path hands to a query ends with it, after its length
-limits (`Annotated[str, Field(max_length=...), NoNul]`), so the API refuses a NUL as it
-does a text too long (422 naming the field) and a review page names it and leaves it out."""
+"""Refuses text holding a NUL character, which PostgreSQL's text and json cannot hold (the
+query would fail): every text a filter, a path or a request's body hands to a query ends
+with it, after its length limits (`Annotated[str, Field(max_length=...), NoNul]`), so the
+API refuses a NUL as it does a text too long (422 naming the field) and a review page names
+it and leaves it out."""
+BodyText = Annotated[str, NoNul]
+"""A text of a request's body that has no length limit of its own (a record's key, an
+account, a stream's name)."""
 Name = Annotated[str, Field(max_length=NAME_MAX), NoNul] | None
 """A listing's filter on a name (a system, entity, stage, kind): None for any."""
 RuleName = Annotated[str, Field(max_length=100), NoNul] | None
