@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import DecisionOut
 from api.services.errors import InvalidRequest, NotFound
-from api.services.pages import Listing, Page, check_limit
+from api.services.pages import KeyText, Listing, Page, check_limit
 from api.services.sql import query
-from canonical import ENTITIES, SYSTEMS, canonical_json
+from canonical import ENTITIES, SYSTEMS, System, canonical_json
 from ledger import field_changes
 from ledger.decisions import record_ref
 
@@ -144,12 +144,16 @@ def _as_of_record(row: Any) -> AsOfRecord:
     )  # fmt: skip
 
 
+EntityName: Any = Literal[ENTITIES]
+"""One of `ENTITIES`, the labels of the enum `ledger.entity` (typed Any: mypy takes no
+Literal of a tuple's names, pydantic does)."""
 AS_OF = Listing(
     "as-of", "records_as_of_page",
     {"after_system": "kashflow", "after_entity": "customer", "after_key": ""}, _as_of_record,
+    sort_key=TypeAdapter(tuple[System, EntityName, KeyText]),
 )  # fmt: skip
 """Starts before the smallest (system, entity, key) there is: enums sort in their declared
-order."""
+order, and a cursor's system and entity must be theirs (the query casts them)."""
 
 
 def records_as_of(

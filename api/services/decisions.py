@@ -5,24 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.services.errors import InvalidRequest, Unavailable
+from api.services.pages import BodyText, NoNul
 from api.services.sql import query
 from ledger.decisions import Decision, append_decision
 
 REASON_MAX = 2000
+ReasonText = Annotated[str, Field(max_length=REASON_MAX), NoNul] | None
+"""Why, in a person's words, as a request's body gives it (optional)."""
 
 
 class RecordRef(BaseModel):
     """One record of the ledger: its system, entity and key in that system."""
 
-    system: str = Field(examples=["kashflow"])
-    entity: str = Field(examples=["sales_invoice"])
-    key: str = Field(examples=["10042"])
+    system: BodyText = Field(examples=["kashflow"])
+    entity: BodyText = Field(examples=["sales_invoice"])
+    key: BodyText = Field(examples=["10042"])
 
     def as_subject(self) -> dict[str, str]:
         return {"system": self.system, "entity": self.entity, "key": self.key}
@@ -49,9 +52,7 @@ class DecisionOut(BaseModel):
 class DecisionIn(BaseModel):
     """Why, in a person's words (optional, kept with the decision)."""
 
-    reason: str | None = Field(
-        default=None, max_length=REASON_MAX, examples=["checked the remittance"]
-    )
+    reason: ReasonText = Field(default=None, examples=["checked the remittance"])
 
 
 def decide(

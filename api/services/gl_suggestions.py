@@ -12,9 +12,9 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.decisions import DecisionOut, RunRef, decide
+from api.services.decisions import DecisionOut, ReasonText, RunRef, decide
 from api.services.errors import Conflict, InvalidRequest
-from api.services.pages import Page
+from api.services.pages import BodyText, Page
 from api.services.results import ResultFilters, ResultRow, newest_results_page, one_result
 
 KIND = "gl_suggestion"
@@ -51,12 +51,12 @@ class GLSuggestionPage(Page[GLSuggestionOut]):
 
 
 class GLAcceptIn(BaseModel):
-    account: str | None = Field(
+    account: BodyText | None = Field(
         default=None,
         description="Another account than the one suggested; omit to accept the suggestion.",
         examples=["6200-00-00"],
     )
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: ReasonText = None
 
 
 class GLFilters(BaseModel):

@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import (
     DecisionOut,
+    ReasonText,
     RecordRef,
     RunRef,
     decide,
     latest_run,
 )
 from api.services.errors import Conflict, InvalidRequest, NotFound
-from api.services.pages import Listing, Name, Page, RuleName
+from api.services.pages import BodyText, Listing, Name, Page, RuleName
 from ledger.decisions import decisions_about
 
 MatchStatus = Literal["suggested", "auto", "confirmed", "rejected"]
@@ -63,8 +64,8 @@ class MatchDecision(BaseModel):
 
 
 class ManualAllocation(BaseModel):
-    system: str = Field(examples=["sage100"])
-    key: str = Field(examples=["0000123"])
+    system: BodyText = Field(examples=["sage100"])
+    key: BodyText = Field(examples=["0000123"])
     amount: Decimal = Field(gt=0, examples=["250.00"])
 
 
@@ -73,7 +74,7 @@ class ManualMatchIn(BaseModel):
 
     payment: RecordRef
     invoices: list[ManualAllocation] = Field(min_length=1, max_length=200)
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: ReasonText = None
 
 
 def _build(row: Any) -> MatchOut:

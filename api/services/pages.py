@@ -1,7 +1,8 @@
 """Keyset pagination: a page is the rows after the last one of the page before, in a total
 order, so reading page 1,000 costs what page 1 costs. Cursors are opaque to clients:
-url-safe base64 of the last row's sort key, tagged with what they page through. A
-`Listing` reads its pages with one query of `api/services/sql`."""
+url-safe base64 of the last row's sort key, tagged with what they page through, and taken
+back only with a key of the listing's types. A `Listing` reads its pages with one query of
+`api/services/sql`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import psycopg
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, Strict, TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
 from api.services.errors import InvalidRequest, NotFound
@@ -34,14 +35,29 @@ def _without_nul(text: str) -> str:
 
 
 NoNul = AfterValidator(_without_nul)
-"""Refuses text holding a NUL character, which PostgreSQL's text cannot hold (the query
-would fail): every text a filter or a path hands to a query ends with it, after its length
-limits (`Annotated[str, Field(max_length=...), NoNul]`), so the API refuses a NUL as it
-does a text too long (422 naming the field) and a review page names it and leaves it out."""
+"""Refuses text holding a NUL character, which PostgreSQL's text and json cannot hold (the
+query would fail): every text a filter, a path or a request's body hands to a query ends
+with it, after its length limits (`Annotated[str, Field(max_length=...), NoNul]`), so the
+API refuses a NUL as it does a text too long (422 naming the field) and a review page names
+it and leaves it out."""
+BodyText = Annotated[str, NoNul]
+"""A text of a request's body that has no length limit of its own (a record's key, an
+account, a stream's name)."""
 Name = Annotated[str, Field(max_length=NAME_MAX), NoNul] | None
 """A listing's filter on a name (a system, entity, stage, kind): None for any."""
 RuleName = Annotated[str, Field(max_length=100), NoNul] | None
 """A listing's filter on a matcher rule that fired: None for any."""
+RowId = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]
+"""A row's id (a bigint) in a cursor's sort key."""
+KeyText = Annotated[str, Strict(), NoNul]
+"""A text (a system, an entity, a record's key) in a cursor's sort key."""
+SortKey = TypeAdapter[tuple[Any, ...]]
+"""The types of a listing's sort key: a cursor whose key is not of them is refused, as it
+would fail the query (a text where an id goes, a NUL, a name no enum of the ledger has)."""
+BY_ROW_ID: SortKey = TypeAdapter(tuple[RowId])
+"""The sort key of a listing in the order of its rows' ids."""
+CURSOR = "query.cursor"
+"""The field a cursor is refused for, named as FastAPI names it when it is too long."""
 
 
 class Page(BaseModel, Generic[Item]):
@@ -58,18 +74,23 @@ def encode_cursor(listing: str, key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(listing: str, cursor: str | None, width: int) -> list[Any] | None:
-    """The sort key a cursor of `listing` carries; None for no cursor (the first page)."""
+def decode_cursor(listing: str, cursor: str | None, sort_key: SortKey) -> list[Any] | None:
+    """The sort key a cursor of `listing` carries, of the types of `sort_key`; None for no
+    cursor (the first page)."""
     if cursor is None or cursor == "":
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         tag, key = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidRequest("cursor is not one this API gave out", field="cursor") from None
-    if tag != listing or not isinstance(key, list) or len(key) != width:
-        raise InvalidRequest(f"cursor is not a cursor of {listing}", field="cursor")
-    return key
+        raise InvalidRequest("cursor is not one this API gave out", field=CURSOR) from None
+    other = InvalidRequest(f"cursor is not a cursor of {listing}", field=CURSOR)
+    if tag != listing or not isinstance(key, list):
+        raise other
+    try:
+        return list(sort_key.validate_python(key))
+    except ValidationError:
+        raise other from None
 
 
 def check_limit(limit: int) -> int:
@@ -97,19 +118,21 @@ def page_of(
 class Listing(Generic[Item]):
     """A listing read in keyset order by the query `api/services/sql/<query>.sql`: `name`
     tags its cursors; `start` holds the query's cursor parameters, in sort order, as they
-    are before the first row (a row's sort key is its first as many columns); `defaults`
-    holds its other parameters (filters: None for any); `build` makes a row an item."""
+    are before the first row (a row's sort key is its first as many columns), and
+    `sort_key` their types; `defaults` holds its other parameters (filters: None for any);
+    `build` makes a row an item."""
 
     name: str
     query: str
     start: Mapping[str, Any]
     build: Callable[[Any], Item]
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    sort_key: SortKey = BY_ROW_ID
 
     def after(self, cursor: str | None, limit: int) -> dict[str, Any]:
         """The cursor parameters of the page `cursor` points to (`start` without one)."""
         check_limit(limit)
-        key = decode_cursor(self.name, cursor, len(self.start))
+        key = decode_cursor(self.name, cursor, self.sort_key)
         return dict(self.start) if key is None else dict(zip(self.start, key, strict=True))
 
     def rows(self, conn: psycopg.Connection[Any], **params: Any) -> list[Any]:

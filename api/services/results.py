@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import NotFound
-from api.services.pages import Item, check_limit, decode_cursor, page_of
+from api.services.pages import BY_ROW_ID, Item, check_limit, decode_cursor, page_of
 from api.services.sql import query
 
 
@@ -102,7 +102,7 @@ def newest_results_page(
     """One page of the newest reconcile run's results of `kind` in id order, the cursor of
     the next page, and the run (no items and no run before the first run)."""
     check_limit(limit)
-    after = decode_cursor(listing, cursor, 1) or [0]
+    after = decode_cursor(listing, cursor, BY_ROW_ID) or [0]
     run = latest_run(conn)
     if run is None:
         return [], None, None

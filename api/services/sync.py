@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.decisions import DecisionOut, decide
+from api.services.decisions import DecisionOut, ReasonText, decide
 from api.services.errors import InvalidRequest, Unavailable
+from api.services.pages import BodyText, NoNul
 from cdc.settings import CdcSettings, interval_text, parse_interval
 from cdc.streams import STREAMS, Stream
 from cdc.tasks import interval_of
@@ -39,16 +40,18 @@ class ScheduleOut(BaseModel):
 
 
 class ScheduleIn(BaseModel):
-    system: str = Field(examples=["sage100"])
-    entity: str = Field(examples=["customer"])
-    interval: str = Field(max_length=20, description="30s, 5m, 1h, or off.", examples=["5m"])
+    system: BodyText = Field(examples=["sage100"])
+    entity: BodyText = Field(examples=["customer"])
+    interval: Annotated[str, Field(max_length=20), NoNul] = Field(
+        description="30s, 5m, 1h, or off.", examples=["5m"]
+    )
 
 
 class SchedulesIn(BaseModel):
     """The streams whose schedule changes (the others keep theirs)."""
 
     schedules: list[ScheduleIn] = Field(min_length=1, max_length=100)
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: ReasonText = None
 
 
 class SchedulesOut(BaseModel):
@@ -57,12 +60,12 @@ class SchedulesOut(BaseModel):
 
 
 class SyncRunIn(BaseModel):
-    streams: list[str] | None = Field(
+    streams: list[BodyText] | None = Field(
         default=None, max_length=100,
         description="system:entity of each stream to poll; all of them when omitted.",
         examples=[["sage100:customer", "kashflow:sales_invoice"]],
     )  # fmt: skip
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: ReasonText = None
 
 
 class PollAsked(BaseModel):

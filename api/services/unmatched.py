@@ -16,7 +16,16 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import Name, NoNul, Page, check_limit, decode_cursor, encode_cursor
+from api.services.pages import (
+    KeyText,
+    Name,
+    NoNul,
+    Page,
+    SortKey,
+    check_limit,
+    decode_cursor,
+    encode_cursor,
+)
 from api.services.sql import query
 from api.services.steps import Query, Steps, run_steps, run_steps_async
 
@@ -141,6 +150,8 @@ def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
 LISTING = "unmatched"
 START = {"after_system": "", "after_entity": "", "after_key": ""}
 """Before the smallest (system, entity, key)."""
+SORT_KEY: SortKey = TypeAdapter(tuple[KeyText, KeyText, KeyText])
+"""(system, entity, key): texts, as `ledger.unmatched_item` holds them."""
 
 
 def _page_parameters(
@@ -148,7 +159,7 @@ def _page_parameters(
 ) -> dict[str, Any]:
     """The parameters of `unmatched_page` for the page after `cursor` (the first without)."""
     check_limit(limit)
-    key = decode_cursor(LISTING, cursor, len(START))
+    key = decode_cursor(LISTING, cursor, SORT_KEY)
     after = START if key is None else dict(zip(START, key, strict=True))
     day = today or datetime.now(UTC).date()
     return {

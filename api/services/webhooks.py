@@ -6,15 +6,16 @@ A delivery is taken when, in this order: the source is known and has a secret; t
 within the size limit; `X-Webhook-Timestamp` (Unix seconds) is within the tolerance of now;
 `X-Webhook-Signature` is ``sha256=`` and the hex HMAC-SHA256, under the source's secret,
 of the timestamp, a full stop and the raw body; the body is a JSON event
-``{"id", "type", "data"}`` of a type the source sends, whose data makes a valid canonical
-record; and its id has not been taken before. The record (a SalesInvoice of system
-``ecommerce`` for an order, appended after its shop customer when the order carries one as
-``data.customer``; a Customer of that system for a customer event; a Payment of system
-``gateway`` for a payment) is appended to the ledger in the same transaction as the
-event's row, so a delivery repeated any number of times reaches the ledger once. Then
-the polls the event concerns are asked for, and, once the event is committed, the writer
-flows that consume its source are planned by the writer's own planner and their new
-intents recorded in its outbox (`WriterWork`), for the writer's applier to write.
+``{"id", "type", "data"}`` holding no NUL character (PostgreSQL's json and text cannot
+store one), of a type the source sends, whose data makes a valid canonical record; and its
+id has not been taken before. The record (a SalesInvoice of system ``ecommerce`` for an
+order, appended after its shop customer when the order carries one as ``data.customer``; a
+Customer of that system for a customer event; a Payment of system ``gateway`` for a
+payment) is appended to the ledger in the same transaction as the event's row, so a
+delivery repeated any number of times reaches the ledger once. Then the polls the event
+concerns are asked for, and, once the event is committed, the writer flows that consume
+its source are planned by the writer's own planner and their new intents recorded in its
+outbox (`WriterWork`), for the writer's applier to write.
 """
 
 from __future__ import annotations
@@ -22,17 +23,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 import psycopg
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, TypeAdapter, ValidationError
 
 from api.services.decisions import RecordRef
 from api.services.errors import ServiceError
+from api.services.pages import NoNul
 from canonical import CanonicalRecord, Customer, LedgerbridgeError, record_type
 from ledger import NewVersion, append_versions, finish_run, start_run
 from writer.plan import plan_all, submit_plan
@@ -78,6 +80,9 @@ FLOWS_OF: dict[str, tuple[str, ...]] = {
 """The writer flows (names of `writer.plan.FLOWS`) that consume each source's records."""
 PollRequest = Callable[[str, str, str], "int | None"]
 PLAN_LOCK = "ledgerbridge.writer.plan"
+STORABLE: TypeAdapter[str] = TypeAdapter(Annotated[str, NoNul])
+"""A text of an event the ledger can store (every one, its keys' too, ends in a json or
+text column)."""
 
 
 @dataclass(frozen=True)
@@ -181,14 +186,20 @@ def record_delivery(
         " reason, body_sha256, body_bytes, record_system, record_entity, record_key, run_id)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
-            delivery.source[:100], str(event_id)[:EVENT_ID_MAX] if event_id is not None else None,
-            str(event_type)[:100] if event_type is not None else None, outcome, status, reason,
+            delivery.source[:100], _column(event_id, EVENT_ID_MAX), _column(event_type, 100),
+            outcome, status, reason,
             hashlib.sha256(delivery.body).hexdigest() if not delivery.oversized else None,
             delivery.body_bytes or len(delivery.body),
             record.system if record else None, record.entity if record else None,
             record.key if record else None, run_id,
         ),
     )  # fmt: skip
+
+
+def _column(value: Any, limit: int) -> str | None:
+    """An event's id or type as its column keeps it: at most `limit` characters, a NUL
+    written \\x00 (an event refused for holding one is recorded too)."""
+    return None if value is None else str(value).replace("\x00", "\\x00")[:limit]
 
 
 def _verify(delivery: Delivery, policy: WebhookPolicy) -> None:
@@ -243,6 +254,32 @@ def _event(delivery: Delivery) -> dict[str, Any]:
     if not isinstance(event.get("data"), dict):
         raise WebhookRefused(400, "malformed", "data must be an object", "data")
     return event
+
+
+def _texts(value: Any, place: str = "") -> Iterator[tuple[str, str]]:
+    """Every text of a JSON value, its objects' keys included, with the field it is at."""
+    if isinstance(value, str):
+        yield place, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            field = f"{place}.{key}" if place else key
+            yield field, key
+            yield from _texts(item, field)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{place}.{index}")
+
+
+def _storable(event: Mapping[str, Any]) -> None:
+    """Refuses an event holding a NUL character in any text or key (named \\x00 in the
+    field), which neither its row nor its record could store."""
+    for field, text in _texts(event):
+        try:
+            STORABLE.validate_python(text)
+        except ValidationError as error:
+            named = field.replace("\x00", "\\x00")
+            raise WebhookRefused(422, "nul", f"event {event['id']!r}: {named}:"
+                                 f" {error.errors()[0]['msg']}", named) from None  # fmt: skip
 
 
 def _versions(source: str, event: Mapping[str, Any]) -> list[NewVersion]:
@@ -314,6 +351,7 @@ def take_delivery(
     try:
         _verify(delivery, policy)
         event = _event(delivery)
+        _storable(event)
         versions = _versions(delivery.source, event)
     except WebhookRefused as refused:
         _refuse(conn, delivery, refused, event)

@@ -1,11 +1,15 @@
 """Deciding through the API: each decision is appended to ledger.decision with the token's
 name and the time, changes the status the listings show, is refused when it changes
-nothing, and appears in the audit of the records it concerns."""
+nothing, and appears in the audit of the records it concerns; a NUL character in any text
+of a request's body is refused naming it."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from api_company import auth
 from fastapi.testclient import TestClient
 from polls_recorder import QueuedPolls
@@ -224,3 +228,112 @@ def test_approvals_and_writer_retries_are_the_writers_own_decisions(
     assert too_late.status_code == 409 and "landed since" in too_late.json()["detail"]
     every = client.post("/dead-letters/retry", params={"stage": "writer"}, headers=auth("admin"))
     assert every.json() == {"retried": [], "polls_queued": 0}
+
+
+BODY_TEXTS = [
+    ("POST", "/reconciliation/matches", "payment.system"),
+    ("POST", "/reconciliation/matches", "payment.entity"),
+    ("POST", "/reconciliation/matches", "payment.key"),
+    ("POST", "/reconciliation/matches", "invoices.0.system"),
+    ("POST", "/reconciliation/matches", "invoices.0.key"),
+    ("POST", "/reconciliation/matches", "reason"),
+    ("POST", "/reconciliation/matches/{match_id}/confirm", "reason"),
+    ("POST", "/reconciliation/matches/{match_id}/reject", "reason"),
+    ("POST", "/gl-suggestions/{suggestion_id}/accept", "account"),
+    ("POST", "/gl-suggestions/{suggestion_id}/accept", "reason"),
+    ("POST", "/gl-suggestions/{suggestion_id}/reject", "reason"),
+    ("POST", "/anomalies/{anomaly_id}/dismiss", "reason"),
+    ("POST", "/anomalies/{anomaly_id}/escalate", "reason"),
+    ("POST", "/approvals/{intent_id}/approve", "reason"),
+    ("POST", "/approvals/{intent_id}/reject", "reason"),
+    ("POST", "/dead-letters/retry", "reason"),
+    ("POST", "/dead-letters/{letter_id}/retry", "reason"),
+    ("PUT", "/sync/schedules", "schedules.0.system"),
+    ("PUT", "/sync/schedules", "schedules.0.entity"),
+    ("PUT", "/sync/schedules", "schedules.0.interval"),
+    ("PUT", "/sync/schedules", "reason"),
+    ("POST", "/sync/run", "streams.0"),
+    ("POST", "/sync/run", "reason"),
+]
+"""Every text of the API's request bodies (a list's as its first item) by route."""
+BODIES: dict[str, dict[str, Any]] = {
+    "/reconciliation/matches": {
+        "payment": {"system": "kashflow", "entity": "payment", "key": "R-77"},
+        "invoices": [{"system": "kashflow", "key": "10044", "amount": "20.00"}],
+        "reason": "customer phoned",
+    },
+    "/gl-suggestions/{suggestion_id}/accept": {"account": "7600-00-00", "reason": "fuel"},
+    "/sync/schedules": {
+        "schedules": [{"system": "sage100", "entity": "customer", "interval": "5m"}],
+        "reason": "month end",
+    },
+    "/sync/run": {"streams": ["sage100:customer"], "reason": "month end"},
+}
+"""A body each route takes (the decisions': a reason), before a NUL is put in it."""
+LISTED = {
+    "match_id": "/reconciliation/matches", "suggestion_id": "/gl-suggestions",
+    "anomaly_id": "/anomalies", "intent_id": "/approvals", "letter_id": "/dead-letters",
+}  # fmt: skip
+"""Where the id each path takes is listed: the subjects are real, so only the NUL refuses."""
+
+
+def with_nul(body: dict[str, Any], place: str) -> dict[str, Any]:
+    """`body` with a NUL character at the end of the text at `place` (dotted)."""
+    changed = copy.deepcopy(body)
+    *outer, last = [int(part) if part.isdigit() else part for part in place.split(".")]
+    holder: Any = changed
+    for part in outer:
+        holder = holder[part]
+    holder[last] += "\x00"
+    return changed
+
+
+@pytest.mark.parametrize(("method", "path", "place"), BODY_TEXTS)
+def test_a_nul_in_a_text_of_a_request_body_is_refused_naming_it(
+    reading_client: TestClient, method: str, path: str, place: str
+) -> None:
+    """PostgreSQL's text (and json) cannot hold a NUL character: one in a body is refused as
+    one in a query parameter is, naming it (it was a 500)."""
+    ids = {name: first(reading_client, listing)["id"] for name, listing in LISTED.items()}
+    body = with_nul(BODIES.get(path, {"reason": "checked"}), place)
+    answer = reading_client.request(method, path.format(**ids), json=body, headers=auth("admin"))
+    assert (answer.status_code, answer.json()["field"]) == (422, f"body.{place}"), answer.text
+    assert answer.json()["detail"] == f"body.{place}: String should not contain a NUL character"
+
+
+def texts_in(schema: dict[str, Any], schemas: dict[str, Any], place: str = "") -> Iterator[str]:
+    """The dotted places of the texts a body of this JSON schema holds (a list's as its first
+    item); a decimal, which takes a number or a text, is no text."""
+
+    def inner(name: str) -> str:
+        return f"{place}.{name}".lstrip(".")
+
+    if "$ref" in schema:
+        yield from texts_in(schemas[schema["$ref"].rpartition("/")[2]], schemas, place)
+    elif "anyOf" in schema:
+        if not any(branch.get("type") == "number" for branch in schema["anyOf"]):
+            for branch in schema["anyOf"]:
+                yield from texts_in(branch, schemas, place)
+    elif schema.get("type") == "string":
+        yield place
+    elif schema.get("type") == "object":
+        for name, field in schema.get("properties", {}).items():
+            yield from texts_in(field, schemas, inner(name))
+    elif schema.get("type") == "array":
+        yield from texts_in(schema["items"], schemas, inner("0"))
+
+
+def test_every_text_of_a_request_body_is_tried_with_a_nul(reading_client: TestClient) -> None:
+    """The texts of the bodies the document's operations take are those above: a new one is
+    tried too. (A webhook's body is read by its route, not by a model: see
+    test_api_webhooks.)"""
+    document = reading_client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    texts = {
+        (method.upper(), path, place)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for place in texts_in(media["schema"], schemas)
+    }
+    assert texts == set(BODY_TEXTS)

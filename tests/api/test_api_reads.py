@@ -14,6 +14,7 @@ import pytest
 from api_company import auth
 from fastapi.testclient import TestClient
 
+from api.services.pages import encode_cursor
 from api.services.unmatched import AGE_BUCKETS, UnmatchedFilters, list_unmatched, unmatched_summary
 
 
@@ -190,7 +191,55 @@ def test_a_cursor_not_given_out_for_this_listing_is_refused(
     )
     assert answer.status_code == 422
     assert answer.headers["content-type"] == "application/problem+json"
-    assert (answer.json()["field"], answer.json()["title"]) == ("cursor", "Invalid request")
+    assert (answer.json()["field"], answer.json()["title"]) == ("query.cursor", "Invalid request")
+
+
+BY_ID = [["abc"], ["7"], [True], [1.5], [None], [[7]], [-1]]
+"""Sort keys of a listing in id order with one item, but not an id."""
+BY_RECORD = [[1, 2, 3], ["kashflow", "payment", None], ["kashflow", "payment", "R-77\x00"]]
+"""Sort keys of a listing in (system, entity, key) order with three items, but not texts."""
+CURSOR_LISTINGS = [
+    ("/reconciliation/unmatched", "unmatched", BY_RECORD),
+    ("/reconciliation/matches", "matches", BY_ID),
+    ("/gl-suggestions", "gl-suggestions", BY_ID),
+    ("/anomalies", "anomalies", BY_ID),
+    ("/approvals", "approvals", BY_ID),
+    ("/dead-letters", "dead-letters", BY_ID),
+    ("/audit/as-of", "as-of",
+     [*BY_RECORD, ["xero", "customer", "A"], ["kashflow", "planet", "A"]]),
+    ("/sync/runs", "runs", BY_ID),
+]  # fmt: skip
+"""Every listing, the name its cursors carry, and sort keys of its width but not its types
+(as-of's system and entity are PostgreSQL enums: a name that is not one is no key)."""
+
+
+@pytest.mark.parametrize(
+    ("path", "listing", "key"),
+    [pytest.param(path, listing, key, id=f"{listing}{key!r}")
+     for path, listing, keys in CURSOR_LISTINGS for key in keys],
+)  # fmt: skip
+def test_a_cursor_of_the_listing_whose_key_is_of_other_types_is_refused(
+    reading_client: TestClient, path: str, listing: str, key: list[Any]
+) -> None:
+    """A cursor made by hand, of the right listing and width: its key reached the query and
+    failed there (a 500), or as-of's named the system filter."""
+    params = {"cursor": encode_cursor(listing, key)}
+    if path == "/audit/as-of":
+        params["ts"] = "2026-11-01T17:00:00Z"
+    answer = reading_client.get(path, params=params, headers=auth("read"))
+    assert (answer.status_code, answer.json()["field"]) == (422, "query.cursor"), answer.text
+    assert answer.json()["detail"] == f"cursor is not a cursor of {listing}"
+
+
+def test_every_listing_is_tried_with_cursors_of_other_types(reading_client: TestClient) -> None:
+    document = reading_client.get("/openapi.json").json()
+    paged = {
+        path
+        for path, operations in document["paths"].items()
+        for operation in operations.values()
+        if any(p["name"] == "cursor" for p in operation.get("parameters", []))
+    }
+    assert paged == {path for path, _, _ in CURSOR_LISTINGS}
 
 
 def test_matches_with_scores_rules_and_status_filter(reading_client: TestClient) -> None:

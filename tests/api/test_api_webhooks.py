@@ -1,7 +1,7 @@
 """Webhook intake: a signed, fresh, well-formed event of a known source reaches the ledger
 once however often it is delivered; every refusal (bad signature, stale timestamp,
-replayed id, oversized, malformed, unknown type or source, invalid data) is a clear 4xx
-and recorded, and nothing refused is processed. A taken event has the writer plan the
+replayed id, oversized, malformed, unknown type or source, invalid data, a NUL character)
+is a clear 4xx and recorded, and nothing refused is processed. A taken event has the writer plan the
 flows that consume its source, and what they plan is written to the KashFlow sandbox."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import psycopg
+import pytest
 from api_company import WEBHOOK_SECRETS, auth, party
 from fastapi.testclient import TestClient
 from polls_recorder import QueuedPolls
@@ -194,6 +195,42 @@ ORDER_WITH_LINES = {**ORDER, "data": {**ORDER_DATA, "lines": [{
     "net_amount": "50.00", "tax_rate": "20", "tax_amount": "10.00", "gl_account": "4000",
 }]}}  # fmt: skip
 """An order as KashFlow will take it: an invoice needs a line."""
+
+
+JANE = {"key": "jane@example.com", "name": "Jane Doe", "email": "jane@example.com"}
+NULS = [
+    ({**ORDER, "data": {**ORDER_DATA, "reference": "web order\x001001"}}, "data.reference"),
+    ({**ORDER, "id": "evt_\x001001"}, "id"),
+    ({**ORDER, "type": "order.created\x00"}, "type"),
+    ({**ORDER, "data": {**ORDER_DATA, "customer": {**JANE, "name": "Jane\x00"}}},
+     "data.customer.name"),
+    ({**ORDER_WITH_LINES, "data": {**ORDER_WITH_LINES["data"], "lines": [
+        {**ORDER_WITH_LINES["data"]["lines"][0], "description": "Oak\x00"}]}},
+     "data.lines.0.description"),
+    ({**ORDER, "data": {**ORDER_DATA, "note\x00": "gift"}}, "data.note\\x00"),
+    ({**ORDER, "sent\x00": True}, "sent\\x00"),
+]  # fmt: skip
+"""Events holding a NUL character (a text or a key's) and the field each is refused for:
+PostgreSQL's json and text cannot hold one (a key's NUL is named as \\x00)."""
+
+
+@pytest.mark.parametrize(("event", "field"), NULS, ids=[field for _, field in NULS])
+def test_an_event_holding_a_nul_is_refused_and_recorded_naming_the_event_and_field(
+    client: TestClient, api_conn: Any, event: dict[str, Any], field: str
+) -> None:
+    """Refused like any invalid event, and recorded with one line naming both, never
+    dropped (it was a 500 that left no row: the ledger could not store the event)."""
+    answer = deliver(client, event)
+    detail = f"event {event['id']!r}: {field}: String should not contain a NUL character"
+    assert (answer.status_code, answer.json()["field"], answer.json()["detail"]) == (
+        422, field, detail,
+    )  # fmt: skip
+    recorded = api_conn.execute(
+        "SELECT event_id, event_type, outcome, status_code, reason FROM ledger.webhook_event"
+    ).fetchall()
+    shown = [text.replace("\x00", "\\x00") for text in (event["id"], event["type"])]
+    assert recorded == [(*shown, "refused", 422, f"nul: {detail}")]
+    assert ledger_rows(api_conn, "ecommerce") == []
 
 
 def never_sage100() -> Sage100Reader:

@@ -1,8 +1,8 @@
 """Signing in and the forms' protection, over HTTP without a browser: the session cookie's
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
 the headers every page carries, the run kinds the sync page offers and run filters it does
-not, what it says when no run is listed, unmatched filters past the API's limits, and a NUL
-character in any page's filter."""
+not, what it says when no run is listed, unmatched filters past the API's limits, a NUL
+character in any page's filter, and a cursor made by hand."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from review_site import UI_TOKENS
 
 from api.app import create_app
+from api.services.pages import encode_cursor
 from api.services.tokens import create_token, revoke_token
 from api.ui import pages
 from api.ui.session import csrf_token
@@ -297,6 +298,40 @@ def test_every_filter_of_the_pages_is_tried_with_a_nul() -> None:
         if parameter.name != "cursor"
     }
     assert filters == {(path, name) for path, name, _ in PAGE_FILTERS}
+
+
+PAGE_CURSORS = [
+    ("/ui/unmatched", "unmatched", [1, 2, 3]),
+    ("/ui/matches", "matches", ["abc"]),
+    ("/ui/gl-suggestions", "gl-suggestions", ["abc"]),
+    ("/ui/anomalies", "anomalies", ["abc"]),
+    ("/ui/approvals", "approvals", ["abc"]),
+    ("/ui/dead-letters", "dead-letters", ["abc"]),
+    ("/ui/sync", "runs", ["x\x00"]),
+]
+"""Every page with a cursor, the listing its cursors are of, and a key of the listing's
+width but not its types."""
+
+
+@pytest.mark.parametrize(("path", "listing", "key"), PAGE_CURSORS)
+def test_a_cursor_whose_key_is_of_other_types_is_named_on_the_page(
+    browserless: TestClient, path: str, listing: str, key: list[Any]
+) -> None:
+    """As the API refuses it (it was a 500: the key reached the query)."""
+    signed_in(browserless, "read")
+    response = browserless.get(path, params={"cursor": encode_cursor(listing, key)})
+    problems = re.findall(r'<p class="notice error" role="alert">(.*?)</p>', response.text)
+    assert (response.status_code, problems) == (200, [f"cursor is not a cursor of {listing}"])
+
+
+def test_every_page_with_a_cursor_is_tried_with_one_of_other_types() -> None:
+    paged = {
+        route.path
+        for route in pages.router.routes
+        if isinstance(route, APIRoute)
+        and any(parameter.name == "cursor" for parameter in route.dependant.query_params)
+    }
+    assert paged == {path for path, _, _ in PAGE_CURSORS}
 
 
 def test_pages_stay_out_of_the_openapi_document(browserless: TestClient) -> None:
