@@ -7,17 +7,19 @@ to the page it came from with a one-line notice of what happened or why it could
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
+from pydantic import TypeAdapter, ValidationError
 
 from api.auth import Conn
 from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches, sync
 from api.services.decisions import RecordRef
 from api.services.errors import InvalidRequest, ServiceError
+from api.services.pages import BodyText
 from api.services.tokens import Scope
 from api.ui.formatting import money
 from api.ui.session import SignedIn, Viewer, check_csrf, safe_next, set_flash
@@ -28,6 +30,22 @@ Csrf = Annotated[str, Form(max_length=200)]
 Back = Annotated[str, Form(max_length=2000)]
 Reason = Annotated[str, Form(max_length=2000)]
 VERBS = {"review": "decide", "admin": "retry"}
+FORM_TEXT: TypeAdapter[str] = TypeAdapter(BodyText)
+"""A text a form gives, refused as a request's body refuses it (a NUL, which PostgreSQL
+cannot hold)."""
+
+
+def _refused(texts: Mapping[str, str | list[str]]) -> str | None:
+    """The first of a form's `texts` (by field) that `FORM_TEXT` refuses, named as a page
+    names a filter it refuses; None when all are taken."""
+    for name, given in texts.items():
+        for text in [given] if isinstance(given, str) else given:
+            try:
+                FORM_TEXT.validate_python(text)
+            except ValidationError as error:
+                why = str(error.errors()[0]["msg"])
+                return f"{name.replace('_', ' ')}: {text!r} is refused ({why[:1].lower()}{why[1:]})"
+    return None
 
 
 def _act(
@@ -38,8 +56,11 @@ def _act(
     back: str,
     needed: Scope,
     action: Callable[[], str],
+    texts: Mapping[str, str | list[str]],
     verb: str | None = None,
 ) -> RedirectResponse:
+    """Acts for a form whose text inputs are `texts` (by field) when its CSRF token, the
+    token's scope and the texts allow it, and goes `back` saying what was done or why not."""
     check_csrf(viewer, {"csrf": csrf})
     response = RedirectResponse(safe_next(back), status_code=303)
     if not viewer.may(needed):
@@ -48,6 +69,10 @@ def _act(
             f" to {verb or VERBS[needed]} you need a token with scope {needed}."
         )
         set_flash(request, response, refusal, "error")
+        return response
+    refused = _refused(texts)
+    if refused is not None:
+        set_flash(request, response, refused, "error")
         return response
     try:
         done = action()
@@ -78,7 +103,8 @@ def accept_gl(
         subject = decision.subject
         return f"Line {subject.get('group_id')} goes to GL account {subject.get('account')}."
 
-    return _act(request, conn, viewer, csrf, back, "review", act)
+    texts = {"account": account, "other_account": other_account, "reason": reason}
+    return _act(request, conn, viewer, csrf, back, "review", act, texts)
 
 
 def _decided_gl_suggestion(
@@ -131,7 +157,7 @@ def decision_form(listing: str, what: str, outcomes: dict[str, str], decided: De
                 raise ServiceError(f"{verb!r} is not something {what} can be")
             return decided(conn, subject_id, outcome, viewer.name, _reason(reason))
 
-        return _act(request, conn, viewer, csrf, back, "review", act)
+        return _act(request, conn, viewer, csrf, back, "review", act, {"reason": reason})
 
 
 decision_form("matches", "a match", {"confirm": "confirmed", "reject": "rejected"}, _decided_match)
@@ -159,7 +185,7 @@ def retry_all(
         asked = len(done.retried)
         return f"Retry asked for {asked} dead letter(s); {done.polls_queued} poll(s) queued."
 
-    return _act(request, conn, viewer, csrf, back, "admin", act)
+    return _act(request, conn, viewer, csrf, back, "admin", act, {"reason": reason})
 
 
 @router.post("/dead-letters/{letter_id}/retry")
@@ -173,7 +199,7 @@ def retry_one(
         )
         return f"Dead letter {letter_id}: {done.action}."
 
-    return _act(request, conn, viewer, csrf, back, "admin", act)
+    return _act(request, conn, viewer, csrf, back, "admin", act, {"reason": reason})
 
 
 @router.post("/unmatched/match")
@@ -203,7 +229,8 @@ def match_selected(
         allocated = ", ".join(f"{a.key} ({money(a.amount)})" for a in match.invoices)
         return f"Payment {payments[0].key} matched to {allocated}."
 
-    return _act(request, conn, viewer, csrf, back, "review", act)
+    texts: dict[str, str | list[str]] = {"item": item, "reason": reason}
+    return _act(request, conn, viewer, csrf, back, "review", act, texts)
 
 
 @router.post("/sync/schedules")
@@ -231,4 +258,5 @@ def set_schedule(
             return f"{stream} is not polled any more (off)."
         return f"{stream} is now polled every {now.interval}."
 
-    return _act(request, conn, viewer, csrf, back, "admin", act, "change a schedule")
+    texts = {"stream": stream, "interval": interval, "enabled": enabled, "reason": reason}
+    return _act(request, conn, viewer, csrf, back, "admin", act, texts, "change a schedule")

@@ -2,7 +2,7 @@
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
 the headers every page carries, the run kinds the sync page offers and run filters it does
 not, what it says when no run is listed, unmatched filters past the API's limits, a NUL
-character in any page's filter, and a cursor made by hand."""
+character in any page's filter or any form's text, and a cursor made by hand."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from review_site import UI_TOKENS
 from api.app import create_app
 from api.services.pages import encode_cursor
 from api.services.tokens import create_token, revoke_token
-from api.ui import pages
+from api.ui import actions, pages
 from api.ui.session import csrf_token
 from ledger.runs import RUN_KINDS
 
@@ -386,3 +386,71 @@ def test_edits_past_the_tokens_scope_are_refused_and_change_nothing(
             " (SELECT count(*) FROM ledger.decision WHERE kind IN ('schedule', 'match'))"
         ).fetchone()
     assert changed == (0, 0)
+
+
+FORMS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "/ui/gl-suggestions/{suggestion_id}/accept": (
+        "/ui/gl-suggestions", r"/ui/gl-suggestions/\d+/accept",
+        {"account": "", "other_account": "", "reason": ""}),
+    "/ui/matches/{subject_id}/{verb}": (
+        "/ui/matches?status=auto", r"/ui/matches/\d+/confirm", {"reason": ""}),
+    "/ui/gl-suggestions/{subject_id}/{verb}": (
+        "/ui/gl-suggestions", r"/ui/gl-suggestions/\d+/reject", {"reason": ""}),
+    "/ui/anomalies/{subject_id}/{verb}": (
+        "/ui/anomalies", r"/ui/anomalies/\d+/dismiss", {"reason": ""}),
+    "/ui/approvals/{subject_id}/{verb}": (
+        "/ui/approvals", r"/ui/approvals/\d+/approve", {"reason": ""}),
+    "/ui/dead-letters/retry": ("/ui/dead-letters", r"/ui/dead-letters/retry", {"reason": ""}),
+    "/ui/dead-letters/{letter_id}/retry": (
+        "/ui/dead-letters", r"/ui/dead-letters/\d+/retry", {"reason": ""}),
+    "/ui/unmatched/match": ("/ui/unmatched", r"/ui/unmatched/match", {
+        "item": ["kashflow:payment:R-77", "kashflow:sales_invoice:10044"], "reason": ""}),
+    "/ui/sync/schedules": ("/ui/sync", r"/ui/sync/schedules",
+        {"stream": "sage100:customer", "interval": "2m", "enabled": "on", "reason": ""}),
+}  # fmt: skip
+"""Every form that acts, by its route: the page it is on, its address there, and its text
+inputs as a person would send them (the CSRF token and the page to go back to aside)."""
+FORM_TEXTS = [(route, name) for route, (_, _, texts) in FORMS.items() for name in texts]
+
+
+def written(url: str) -> tuple[int, int]:
+    """The decisions and schedules the ledger holds: every form's action appends to them."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM ledger.decision), (SELECT count(*) FROM ledger.schedule)"
+        ).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
+
+@pytest.mark.parametrize(("route", "name"), FORM_TEXTS)
+def test_a_nul_in_a_forms_text_is_named_on_the_page_and_nothing_done(
+    browserless: TestClient, ui_db: str, route: str, name: str
+) -> None:
+    """PostgreSQL's text cannot hold a NUL character: a form refuses one as the pages' filters
+    do, naming it on the page it goes back to, and does nothing (it was a 500)."""
+    token = signed_in(browserless, "admin")
+    page, address, texts = FORMS[route]
+    found = re.search(f'action="({address})"', browserless.get(page).text)
+    assert found is not None, f"{page} has no form posting to {address}"
+    given = texts[name][0] + "\x00" if isinstance(texts[name], list) else "a\x00"
+    form = {**texts, name: [given, *texts[name][1:]] if isinstance(texts[name], list) else given}
+    before = written(ui_db)
+    response = browserless.post(found[1], data={**form, "csrf": csrf_token(token), "back": page})
+    assert (response.status_code, response.headers.get("location")) == (303, page)
+    shown = browserless.get(page).text
+    notices = re.findall(r'<p class="notice error" role="status">(.*?)</p>', shown)
+    named = f"{name.replace('_', ' ')}: {given!r} {REFUSED}"
+    assert [html.unescape(n) for n in notices] == [named]
+    assert written(ui_db) == before
+
+
+def test_every_text_of_the_forms_is_tried_with_a_nul() -> None:
+    texts = {
+        (route.path, parameter.name)
+        for route in actions.router.routes
+        if isinstance(route, APIRoute) and route.methods == {"POST"}
+        for parameter in route.dependant.body_params
+        if parameter.name not in ("csrf", "back")
+    }
+    assert texts == set(FORM_TEXTS)
