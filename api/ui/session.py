@@ -63,8 +63,15 @@ def set_flash(request: Request, response: Response, message: str, tone: str = "o
 
 
 def safe_next(path: str | None) -> str:
-    """Where to go after signing in: a path under /ui only, never another site."""
-    if path and path.startswith("/ui") and not path.startswith("//") and "\\" not in path:
+    """Where to go after signing in or acting: a path under /ui only, never another site,
+    and no control character (a NUL or a line break has no place in a Location header)."""
+    if (
+        path
+        and path.startswith("/ui")
+        and not path.startswith("//")
+        and "\\" not in path
+        and path.isprintable()
+    ):
         return path
     return "/ui"
 

@@ -62,7 +62,10 @@ def test_pages_send_a_person_to_sign_in_and_back(browserless: TestClient) -> Non
     assert browserless.get("/ui/unmatched?currency=GBP").status_code == 200
 
 
-@pytest.mark.parametrize("elsewhere", ["https://evil.example/ui", "//evil.example/ui", "/api"])
+@pytest.mark.parametrize(
+    "elsewhere",
+    ["https://evil.example/ui", "//evil.example/ui", "/api", "/ui\x00", "/ui/sync\r\nX-A: b"],
+)
 def test_sign_in_never_sends_a_person_off_the_pages(
     browserless: TestClient, elsewhere: str
 ) -> None:
