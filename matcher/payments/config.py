@@ -98,7 +98,8 @@ class MatchConfig:
     ``later_large_subset_pool`` (what is still open is fewer, so deeper costs little).
     A payment may also settle its payer's oldest open items, two to
     ``max_oldest_items`` of them in a row, leaving up to ``max_oldest_skipped`` older
-    ones open (`matcher.payments.oldest_items`).
+    ones open, and one inside a run of at most ``small_subset_pool``
+    (`matcher.payments.oldest_items`).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")

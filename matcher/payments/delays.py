@@ -30,8 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from matcher.allocation import Allocations
-
 MIN_SURE_MATCHES = 50
 """Automatic one-pair matches needed before lateness is learned at all."""
 
@@ -66,28 +64,16 @@ class PaymentDelays:
 
 
 def learned_delays(
-    pays: pl.DataFrame,
-    invs: pl.DataFrame,
-    ranked: pl.DataFrame,
-    done: Allocations,
-    auto_threshold: float,
+    pays: pl.DataFrame, invs: pl.DataFrame, pay: np.ndarray, inv: np.ndarray
 ) -> PaymentDelays | None:
-    """What `done` (the allocations of the ranked candidates ``ranked``, numbered from
-    its first ``cand``) says of lateness: the one-pair candidates allocated that are
-    automatic by score and without rival. None with fewer than `MIN_SURE_MATCHES`."""
-    if not done.candidate:
-        return None
-    place = np.asarray(done.candidate, dtype=np.int64) - int(ranked["cand"][0])
-    sure = (
-        (ranked["score"].to_numpy()[place] >= auto_threshold)
-        & ~ranked["ambiguous"].to_numpy()[place]
-        & (ranked["n_members"].to_numpy()[place] == 1)
-    )
-    if int(sure.sum()) < MIN_SURE_MATCHES:
+    """What the surest matches, payments ``pay`` of invoices ``inv`` (row numbers, as
+    `ranking.sure_pairs` gives them), say of lateness; None with fewer than
+    `MIN_SURE_MATCHES`."""
+    if pay.size < MIN_SURE_MATCHES:
         return None
     p_day = pays["p_day"].to_numpy().astype(np.int64)
     due_day = invs["due_day"].to_numpy().astype(np.int64)
-    late = p_day[np.asarray(done.payment)[sure]] - due_day[np.asarray(done.invoice)[sure]]
+    late = p_day[pay] - due_day[inv]
     days = LATEST - EARLIEST + 1
     counts = np.bincount(np.clip(late, EARLIEST, LATEST) - EARLIEST, minlength=days)
     window = np.ones(SMOOTHING_DAYS) / SMOOTHING_DAYS

@@ -208,7 +208,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         )
         step = (
             pl.concat(
-                [found, _runs_met(_with_one_gap(inner, cents, begin, count, cfg), meet, span)]
+                [found, _runs_met(_with_one_gap(inner, cents, begin, count, span), meet, span)]
             )
             .with_columns((pl.col("skip") + pl.col("gap").is_not_null()).alias("left_open"))
             .sort("p_day", "pay", "left_open", "skip")
@@ -279,13 +279,14 @@ def _gapped_span(cfg: MatchConfig) -> int:
 
 
 def _with_one_gap(
-    sums: pl.DataFrame, cents: np.ndarray, begin: np.ndarray, count: np.ndarray, cfg: MatchConfig
+    sums: pl.DataFrame, cents: np.ndarray, begin: np.ndarray, count: np.ndarray, span: int
 ) -> pl.DataFrame:
     """Each of ``sums`` (a target, ``pid`` and the ``first`` item of a run) once for every
-    item after the first that the run may leave open inside it (its position as ``gap``):
-    the run's ``total`` then holds that item's amount too, as the running totals do."""
+    item after the first, within ``span`` items of it, that the run may leave open inside
+    it (its position as ``gap``): the run's ``total`` then holds that item's amount too,
+    as the running totals do."""
     pid, first = sums["pid"].to_numpy(), sums["first"].to_numpy()
-    width = np.clip(np.minimum(count[pid] - first, _gapped_span(cfg) - 1), 0, None)
+    width = np.clip(np.minimum(count[pid] - first, span - 1), 0, None)
     row = np.repeat(np.arange(sums.height), width)
     gap = first[row] + 1 + (np.arange(row.size) - np.repeat(np.cumsum(width) - width, width))
     item = cents[begin[pid[row]] + gap - 1]
@@ -295,8 +296,9 @@ def _with_one_gap(
 
 
 def _members(ordered: pl.DataFrame, hits: list[pl.DataFrame]) -> pl.DataFrame:
-    """``m_pay`` and ``m_inv`` of each hit (``pay``, its last ``row`` of ``ordered``, and
-    ``k``): the payer's rows up to its last, k of them."""
+    """``m_pay`` and ``m_inv`` of each hit (``pay``, its last ``row`` of ``ordered``, the
+    ``k`` rows it spans and the ``gap`` row it leaves open inside them, if any): the
+    payer's rows up to its last, k of them, less the gap."""
     found = pl.concat(hits).with_row_index("group")
     rows = (
         found.select(

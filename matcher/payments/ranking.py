@@ -115,6 +115,21 @@ def rank(
     )
 
 
+def sure_pairs(
+    ranked: pl.DataFrame, done: Allocations, auto_threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(payments, invoices), as row numbers, of the one-pair candidates of ``ranked`` that
+    ``done`` allocated and that are automatic by score and without rival: the matches
+    whose invoices are known, which `delays.learned_delays` learns lateness from."""
+    place = _places(ranked, np.asarray(done.candidate, dtype=np.int64))
+    sure = (
+        (ranked["score"].to_numpy()[place] >= auto_threshold)
+        & ~ranked["ambiguous"].to_numpy()[place]
+        & (ranked["n_members"].to_numpy()[place] == 1)
+    )
+    return np.asarray(done.payment)[sure], np.asarray(done.invoice)[sure]
+
+
 def _lateness(keyed: pl.DataFrame, delays: PaymentDelays | None) -> pl.Series:
     """``tb_lateness``: a one-pair candidate's cost by ``delays``; 0 for a group, and for
     every candidate where nothing was learned."""
