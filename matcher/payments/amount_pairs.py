@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import polars as pl
 
 from matcher.payments.amounts import scaled
 from matcher.payments.candidates import pair_key, pair_members
 from matcher.payments.config import AMOUNT_ONLY_FANOUT, EQUAL_AMOUNT_REACH, MatchConfig
+from matcher.payments.counting import occurrences
 from matcher.payments.packing import packing
 
 
@@ -295,8 +295,7 @@ def _run_lengths(owed: pl.DataFrame) -> pl.Series:
     payer has of its amount: the length of its run of equal (payer, cents), counted in
     one pass over the sorted rows, not hashed into millions of (payer, cents) groups."""
     run = owed.select(pl.struct("payer", "cents").rle_id())
-    ids = run.to_series().to_numpy()
-    return pl.Series(np.bincount(ids)[ids] if ids.size else ids)
+    return pl.Series(occurrences(run.to_series().to_numpy()))
 
 
 def _payer_axis(left: pl.DataFrame, owed: pl.DataFrame) -> Callable[[pl.Expr], pl.Expr] | None:

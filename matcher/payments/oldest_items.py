@@ -58,6 +58,7 @@ import polars as pl
 
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
 from matcher.payments.config import MatchConfig
+from matcher.payments.counting import positions_in_runs, run_starts
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
 from matcher.payments.packing import packing
 
@@ -144,7 +145,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     # increasing, are met on one integer of payer and total.
     payer_of_row = ordered["payer"].rle_id().cast(pl.Int64).to_numpy()
     count = np.bincount(payer_of_row)
-    begin = np.cumsum(count) - count
+    begin = run_starts(count)
     runs = pl.DataFrame(
         {"payer": ordered["payer"].gather(begin), "pid": np.arange(len(count), dtype=np.int64)}
     )
@@ -152,7 +153,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     overall = np.cumsum(cents)
     total = overall - np.repeat(overall[begin] - cents[begin], count)
     before = total - cents
-    position = np.arange(len(cents), dtype=np.int64) + 1 - np.repeat(begin, count)
+    position = positions_in_runs(count) + 1
     running = pl.DataFrame(
         {
             "pid": payer_of_row,
@@ -288,7 +289,7 @@ def _with_one_gap(
     pid, first = sums["pid"].to_numpy(), sums["first"].to_numpy()
     width = np.clip(np.minimum(count[pid] - first, span - 1), 0, None)
     row = np.repeat(np.arange(sums.height), width)
-    gap = first[row] + 1 + (np.arange(row.size) - np.repeat(np.cumsum(width) - width, width))
+    gap = first[row] + 1 + positions_in_runs(width)
     item = cents[begin[pid[row]] + gap - 1]
     return sums.select(pl.all().gather(row)).with_columns(
         pl.col("total") + pl.Series(item), pl.Series("gap", gap, dtype=pl.Int64)

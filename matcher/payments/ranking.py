@@ -11,6 +11,7 @@ import polars as pl
 from matcher.allocation import Allocations, Candidates, allocate
 from matcher.payments.candidates import CANDIDATE_SCHEMA, RULE_BITS, rule_names
 from matcher.payments.config import MatchConfig
+from matcher.payments.counting import occurrences
 from matcher.payments.delays import PaymentDelays
 
 OUTPUT_SCHEMA = pl.Schema(
@@ -351,11 +352,7 @@ def _places(ranked: pl.DataFrame, cands: np.ndarray) -> np.ndarray:
 
 def _once(numbers: pl.Series) -> np.ndarray:
     """Whether each of ``numbers`` (integers in a narrow range) occurs once in them."""
-    if numbers.len() == 0:
-        return np.zeros(0, dtype=bool)
-    values = numbers.to_numpy().astype(np.int64)
-    values -= values.min()
-    return np.asarray(np.bincount(values)[values] == 1)
+    return np.asarray(occurrences(numbers.to_numpy()) == 1)
 
 
 def untouched_only(

@@ -1,0 +1,29 @@
+"""Counting over integer arrays with numpy, where polars would hash millions of groups:
+how often each value occurs, and where each run of a run-length layout starts and each
+row sits in its run. Rows grouped in runs (a payer's items one after another, a group's
+members) are counted and numbered in one pass, not grouped by key."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def occurrences(values: np.ndarray) -> np.ndarray:
+    """How many times each of ``values`` (integers in a narrow range, e.g. row numbers or
+    run ids) occurs among them."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    shifted = values.astype(np.int64) - int(values.min())
+    return np.bincount(shifted)[shifted]
+
+
+def run_starts(lengths: np.ndarray) -> np.ndarray:
+    """The row each run starts at, rows laid out as runs of these ``lengths`` in order."""
+    ends = np.cumsum(lengths, dtype=np.int64)
+    return ends - lengths
+
+
+def positions_in_runs(lengths: np.ndarray) -> np.ndarray:
+    """Each row's position in its run (0 for the first), for runs of these ``lengths``."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(run_starts(lengths), lengths)
