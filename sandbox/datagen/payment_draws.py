@@ -135,6 +135,20 @@ class EventDraw:
     def size(self) -> int:
         return int(self.kind.size)
 
+    @property
+    def first_pay(self) -> np.ndarray:
+        """The row of each event's first payment: an event's payments are consecutive."""
+        return _run_starts(self.pays_per)
+
+    @property
+    def first_inv(self) -> np.ndarray:
+        """The row of each event's first invoice, as drawn (before `pay_oldest_items`)."""
+        return _run_starts(self.invs_per)
+
+
+def _run_starts(lengths: np.ndarray) -> np.ndarray:
+    return np.cumsum(lengths, dtype=np.int64) - lengths
+
 
 @dataclass(frozen=True)
 class InvoiceDraw:
@@ -302,8 +316,7 @@ def draw_payments(
 ) -> PaymentDraw:
     """Each event's payments: amounts, days and reference styles as its scenario has them."""
     pay_event = np.repeat(np.arange(events.size), events.pays_per)
-    first_pay = np.concatenate([[0], np.cumsum(events.pays_per)[:-1]])
-    pay_j = np.arange(pay_event.size) - first_pay[pay_event]
+    pay_j = np.arange(pay_event.size) - events.first_pay[pay_event]
     slots = _Slots(pay_event, pay_j, rng.random(pay_event.size))
     paid = _amounts_paid(events, invoices, slots, noise, rng)
     day, customer, original = _payment_days(events, invoices, slots, noise, rng)
@@ -358,8 +371,7 @@ def pay_oldest_items(
     chosen = statement[by_oldest[events.customer[statement]]]
     if chosen.size == 0:
         return invoices, payments
-    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
-    first_pay = np.concatenate([[0], np.cumsum(events.pays_per)[:-1]])
+    first_inv, first_pay = events.first_inv, events.first_pay
     # The invoices drawn for these events, and the unpaid ones of their customers.
     places = np.concatenate([first_inv[ev] + np.arange(events.invs_per[ev]) for ev in chosen])
     unpaid = np.flatnonzero(invoices.event < 0)
@@ -461,8 +473,7 @@ def _event_terms(events: EventDraw, invoices: InvoiceDraw) -> np.ndarray:
     """Each event's terms code: its first invoice's (code 0 for an event without one)."""
     if invoices.terms_code.size == 0:
         return np.zeros(events.size, dtype=np.int64)
-    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
-    first = invoices.terms_code[np.minimum(first_inv, invoices.terms_code.size - 1)]
+    first = invoices.terms_code[np.minimum(events.first_inv, invoices.terms_code.size - 1)]
     return np.where(events.invs_per > 0, first, 0)
 
 
@@ -501,7 +512,7 @@ def _payment_days(
     paid = invoices.event >= 0
     newest_issue = np.full(events.size, -(10**6), dtype=np.int64)
     np.maximum.at(newest_issue, invoices.event[paid], invoices.issue_day[paid])
-    first_inv = np.concatenate([[0], np.cumsum(events.invs_per)[:-1]])
+    first_inv = events.first_inv
     # An event's terms are those of its first invoice; a lone noise event has none at all.
     first_terms = (
         invoices.terms[np.minimum(first_inv, invoices.terms.size - 1)]
