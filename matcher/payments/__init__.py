@@ -149,7 +149,8 @@ def match_payments(
     passes = [(first, first_done)]
     # How late payers pay, from the first pass's surest matches: which of two twins a
     # payment settles, where the amounts cannot say (`matcher.payments.delays`).
-    delays = learned_delays(pays, invs, *sure_pairs(first, first_done, cfg.auto_threshold))
+    sure = sure_pairs(first, first_done, cfg.auto_threshold)
+    delays = learned_delays(pays, invs, *sure, cfg.min_sure_matches)
     waiting = pl.concat([candidates.filter(~strong), twins])
     # A twin's payment pays one of its twins, which outrank any group of it at equal
     # score: in the first round it is no target of a group, nor one of several payments.

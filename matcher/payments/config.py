@@ -99,7 +99,10 @@ class MatchConfig:
     A payment may also settle its payer's oldest open items, two to
     ``max_oldest_items`` of them in a row, leaving up to ``max_oldest_skipped`` older
     ones open, and one inside a run of at most ``small_subset_pool``
-    (`matcher.payments.oldest_items`).
+    (`matcher.payments.oldest_items`). Of two twins (invoices of one payer and amount,
+    neither named), the one this book's lateness makes likelier goes first, learned from
+    the first pass's automatic matches once there are ``min_sure_matches`` of them;
+    None learns nothing and twins go oldest first (`matcher.payments.delays`).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -135,6 +138,7 @@ class MatchConfig:
     subset_rounds: int = 2
     max_oldest_items: int = 60
     max_oldest_skipped: int = 30
+    min_sure_matches: int | None = 50
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
     def __post_init__(self) -> None:
@@ -142,6 +146,11 @@ class MatchConfig:
             raise ValueError(
                 f"subset_rounds must be at least 1, not {self.subset_rounds}: the candidates"
                 " weaker than a group (and twins) are allocated in the first round"
+            )
+        if self.min_sure_matches is not None and self.min_sure_matches < 1:
+            raise ValueError(
+                f"min_sure_matches must be at least 1, not {self.min_sure_matches}: it is how"
+                " many sure matches lateness is learned from (None learns nothing)"
             )
         if self.max_oldest_skipped < 0:
             raise ValueError(

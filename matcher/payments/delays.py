@@ -19,8 +19,9 @@ what the likeliest of them costs: of two overdue twins the oldest goes first, as
 applying cash would put it, and an invoice not yet due is preferred to an overdue one
 only where payments this early are commoner than on any day past due.
 
-With fewer than `MIN_SURE_MATCHES` such matches nothing is learned and twins go oldest
-first, as they did before: a small book's histogram would be noise.
+With fewer than `MatchConfig.min_sure_matches` such matches (50 by default) nothing is
+learned and twins go oldest first: a small book's histogram would be noise. None turns
+the learning off.
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-
-MIN_SURE_MATCHES = 50
-"""Automatic one-pair matches needed before lateness is learned at all."""
 
 EARLIEST, LATEST = -150, 250
 """Days past the due date the histogram holds; earlier or later counts at its ends."""
@@ -64,12 +62,12 @@ class PaymentDelays:
 
 
 def learned_delays(
-    pays: pl.DataFrame, invs: pl.DataFrame, pay: np.ndarray, inv: np.ndarray
+    pays: pl.DataFrame, invs: pl.DataFrame, pay: np.ndarray, inv: np.ndarray, minimum: int | None
 ) -> PaymentDelays | None:
     """What the surest matches, payments ``pay`` of invoices ``inv`` (row numbers, as
-    `ranking.sure_pairs` gives them), say of lateness; None with fewer than
-    `MIN_SURE_MATCHES`."""
-    if pay.size < MIN_SURE_MATCHES:
+    `ranking.sure_pairs` gives them), say of lateness; None with fewer than ``minimum``
+    (`MatchConfig.min_sure_matches`), or when it is None."""
+    if minimum is None or pay.size < minimum:
         return None
     p_day = pays["p_day"].to_numpy().astype(np.int64)
     due_day = invs["due_day"].to_numpy().astype(np.int64)

@@ -12,8 +12,10 @@ import polars as pl
 import pytest
 from payment_rows import PAYMENT_SCHEMA, TERMS_INVOICE_SCHEMA, payment
 
-from matcher.payments import match_payments
-from matcher.payments.delays import EARLIEST, LATEST, MIN_SURE_MATCHES, PaymentDelays
+from matcher.payments import MatchConfig, match_payments
+from matcher.payments.delays import EARLIEST, LATEST, PaymentDelays
+
+SURE = MatchConfig().min_sure_matches or 0
 
 START = date(2026, 1, 5)
 PAID_BEFORE_DUE = 5
@@ -54,12 +56,16 @@ def habit(
 
 
 def twins_paid(
-    count: int, *, new_age: int = 25, days_past_due: tuple[int, ...] = (-PAID_BEFORE_DUE,)
+    count: int,
+    *,
+    new_age: int = 25,
+    days_past_due: tuple[int, ...] = (-PAID_BEFORE_DUE,),
+    config: MatchConfig | None = None,
 ) -> str:
     """Which of C1's two invoices of 500.00 its payment naming neither settles, in a book
     with ``count`` automatic matches besides (paid ``days_past_due``, see `habit`): the
     old one is 95 days past its due date on the payment's day, the new one issued
-    ``new_age`` days before it (by default due in five days)."""
+    ``new_age`` days before it (by default due in five days); matched with ``config``."""
     payments, invoices = habit(count, days_past_due)
     paid = START + timedelta(days=250)
     old, new = paid - timedelta(days=125), paid - timedelta(days=new_age)
@@ -68,6 +74,7 @@ def twins_paid(
     result = match_payments(
         pl.DataFrame(payments, schema=PAYMENT_SCHEMA),
         pl.DataFrame(invoices, schema=TERMS_INVOICE_SCHEMA),
+        config,
     )
     chosen = result.filter(pl.col("payment_id") == "P1")
     assert chosen["status"].to_list() == ["suggested"]  # a twin is never automatic
@@ -75,11 +82,24 @@ def twins_paid(
 
 
 def test_a_twin_goes_to_the_invoice_the_books_habit_makes_likelier() -> None:
-    assert twins_paid(MIN_SURE_MATCHES * 2) == "I2"
+    assert twins_paid(SURE * 2) == "I2"
 
 
 def test_too_few_sure_matches_learn_nothing_and_the_oldest_twin_goes_first() -> None:
-    assert twins_paid(MIN_SURE_MATCHES - 1) == "I1"
+    assert twins_paid(SURE - 1) == "I1"
+
+
+def test_learning_turned_off_leaves_the_oldest_twin_first() -> None:
+    assert twins_paid(SURE * 2, config=MatchConfig(min_sure_matches=None)) == "I1"
+
+
+def test_a_lower_minimum_learns_from_fewer_sure_matches() -> None:
+    assert twins_paid(SURE - 1, config=MatchConfig(min_sure_matches=SURE - 1)) == "I2"
+
+
+def test_a_minimum_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="min_sure_matches must be at least 1"):
+        MatchConfig(min_sure_matches=0)
 
 
 @pytest.mark.parametrize(("late", "cheaper"), [(-5, True), (95, False)])
@@ -96,4 +116,4 @@ def test_overdue_twins_go_oldest_first_whatever_the_habit() -> None:
     amount, one three days overdue: the payment is still for the older, as a payer
     clearing overdue items pays them (every day past due costs the same)."""
     late_habit = (-PAID_BEFORE_DUE, 3)
-    assert twins_paid(MIN_SURE_MATCHES * 2, new_age=33, days_past_due=late_habit) == "I1"
+    assert twins_paid(SURE * 2, new_age=33, days_past_due=late_habit) == "I1"
