@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 
 from api.problems import Problem
-from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT, NAME_MAX, NoNul
+from api.services.pages import DEFAULT_LIMIT, MAX_LIMIT
+from api.services.texts import NAME_MAX, NoNul
 
 Cursor = Annotated[
     str | None,

@@ -13,7 +13,7 @@ from api.routes.common import DEFAULT, Cursor, Limit, NamePath, problems
 from api.routes.listings import add_listing_route
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
-from api.services.pages import Name, NoNul
+from api.services.texts import Name, NoNul
 
 router = APIRouter()
 JSON = "application/json"

@@ -11,8 +11,8 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.services.errors import InvalidRequest, Unavailable
-from api.services.pages import BodyText, NoNul
 from api.services.sql import query
+from api.services.texts import BodyText, NoNul
 from ledger.decisions import Decision, append_decision
 
 REASON_MAX = 2000

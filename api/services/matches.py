@@ -20,7 +20,8 @@ from api.services.decisions import (
     latest_run,
 )
 from api.services.errors import Conflict, InvalidRequest, NotFound
-from api.services.pages import BodyText, Listing, Name, Page, RuleName
+from api.services.pages import Listing, Page
+from api.services.texts import BodyText, Name, RuleName
 from ledger.decisions import decisions_about
 
 MatchStatus = Literal["suggested", "auto", "confirmed", "rejected"]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, ReasonText, decide
 from api.services.errors import InvalidRequest, Unavailable
-from api.services.pages import BodyText, NoNul
+from api.services.texts import BodyText, NoNul
 from cdc.settings import CdcSettings, interval_text, parse_interval
 from cdc.streams import STREAMS, Stream
 from cdc.tasks import interval_of

@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field, SecretStr, TypeAdapter, ValidationError
 
 from api.services.decisions import RecordRef
 from api.services.errors import ServiceError
-from api.services.pages import NoNul
+from api.services.texts import NoNul
 from canonical import CanonicalRecord, Customer, LedgerbridgeError, record_type
 from ledger import NewVersion, append_versions, finish_run, start_run
 from writer.plan import plan_all, submit_plan

@@ -19,7 +19,7 @@ from api.auth import Conn
 from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches, sync
 from api.services.decisions import RecordRef
 from api.services.errors import InvalidRequest, ServiceError
-from api.services.pages import BodyText
+from api.services.texts import BodyText
 from api.services.tokens import Scope
 from api.ui.formatting import money
 from api.ui.session import SignedIn, Viewer, check_csrf, safe_next, set_flash

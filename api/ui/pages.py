@@ -30,7 +30,7 @@ from api.services.errors import ServiceError
 from api.services.evidence import facts_of, purchase_line_facts
 from api.services.health import stream_statuses
 from api.services.overview import overview
-from api.services.pages import Name, NoNul
+from api.services.texts import Name, NoNul
 from api.services.unmatched import AGE_BUCKETS, KIND_ENTITIES
 from api.ui.charts import age_chart
 from api.ui.rendering import render
