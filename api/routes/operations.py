@@ -13,13 +13,13 @@ from api.routes.common import DEFAULT, Cursor, Limit, NamePath, problems
 from api.routes.listings import add_listing_route
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
-from api.services.texts import Name, NoNul
+from api.services.texts import KEY_MAX, Name, NoNul
 
 router = APIRouter()
 JSON = "application/json"
 Id = Annotated[int, Path(ge=1, le=2**62)]
 NameQuery = Annotated[Name, Query()]
-KeyPath = Annotated[str, Path(max_length=audit.KEY_MAX), NoNul]
+KeyPath = Annotated[str, Path(max_length=KEY_MAX), NoNul]
 RECORD_PATH: TypeAdapter[tuple[str, str, str]] = TypeAdapter(tuple[NamePath, NamePath, KeyPath])
 """The audit's path parameters (system, entity, key), checked as its route checks them."""
 

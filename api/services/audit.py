@@ -21,9 +21,6 @@ from canonical import ENTITIES, SYSTEMS, System, canonical_json
 from ledger import field_changes
 from ledger.decisions import record_ref
 
-KEY_MAX = 200
-"""The longest key of a record an audit is asked for."""
-
 
 class FieldChangeOut(BaseModel):
     field: str = Field(examples=["email"])

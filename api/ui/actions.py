@@ -19,7 +19,7 @@ from api.auth import Conn
 from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches, sync
 from api.services.decisions import RecordRef
 from api.services.errors import InvalidRequest, ServiceError
-from api.services.texts import BodyText
+from api.services.texts import NoNul
 from api.services.tokens import Scope
 from api.ui.formatting import money
 from api.ui.session import SignedIn, Viewer, check_csrf, safe_next, set_flash
@@ -30,7 +30,7 @@ Csrf = Annotated[str, Form(max_length=200)]
 Back = Annotated[str, Form(max_length=2000)]
 Reason = Annotated[str, Form(max_length=2000)]
 VERBS = {"review": "decide", "admin": "retry"}
-FORM_TEXT: TypeAdapter[str] = TypeAdapter(BodyText)
+FORM_TEXT: TypeAdapter[str] = TypeAdapter(Annotated[str, NoNul])
 """A text a form gives, refused as a request's body refuses it (a NUL, which PostgreSQL
 cannot hold)."""
 
@@ -244,12 +244,12 @@ def set_schedule(
     `enabled` is not ticked."""
 
     def act() -> str:
-        system, _, entity = stream.partition(":")
+        target = sync.stream_named(stream, "stream")
         every = interval.strip() if enabled else "off"
         if enabled and every in ("", "off"):
             raise InvalidRequest(f"{stream}: give an interval such as 30s, 5m or 1h to poll it")
         change = sync.SchedulesIn(
-            schedules=[sync.ScheduleIn(system=system, entity=entity, interval=every)],
+            schedules=[sync.ScheduleIn(system=target.system, entity=target.entity, interval=every)],
             reason=_reason(reason),
         )
         done = sync.set_schedules(conn, change, viewer.name, request.app.state.cdc)
