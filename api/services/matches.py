@@ -158,8 +158,8 @@ def decide_match(
 def _current(
     conn: psycopg.Connection[Any], system: str, entity: str, key: str, field: str
 ) -> dict[str, Any]:
-    """The payload of the record now; refused when the ledger has no such record, or no
-    such system (which the query could not take: named as `field`'s)."""
+    """The payload of the record now; refused naming `field`'s key when the ledger has no
+    such record, or its system when no such system (which the query could not take)."""
     if system not in SYSTEMS:
         raise InvalidRequest(f"unknown system {system!r}", field=f"{field}.system")
     row = conn.execute(
@@ -168,7 +168,9 @@ def _current(
         (system, entity, key),
     ).fetchone()
     if row is None:
-        raise InvalidRequest(f"{system} {entity} {key!r} is not in the ledger", field="key")
+        raise InvalidRequest(
+            f"{system} {entity} {key!r} is not in the ledger", field=f"{field}.key"
+        )
     payload: dict[str, Any] = row[0]
     return payload
 

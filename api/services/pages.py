@@ -30,8 +30,6 @@ SortKey = TypeAdapter[tuple[Any, ...]]
 would fail the query (a text where an id goes, a NUL, a name no enum of the ledger has)."""
 BY_ROW_ID: SortKey = TypeAdapter(tuple[RowId])
 """The sort key of a listing in the order of its rows' ids."""
-CURSOR = "query.cursor"
-"""The field a cursor is refused for, named as FastAPI names it when it is too long."""
 
 
 class Page(BaseModel, Generic[Item]):
@@ -57,8 +55,8 @@ def decode_cursor(listing: str, cursor: str | None, sort_key: SortKey) -> list[A
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         tag, key = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidRequest("cursor is not one this API gave out", field=CURSOR) from None
-    other = InvalidRequest(f"cursor is not a cursor of {listing}", field=CURSOR)
+        raise InvalidRequest("cursor is not one this API gave out", field="cursor") from None
+    other = InvalidRequest(f"cursor is not a cursor of {listing}", field="cursor")
     if tag != listing or not isinstance(key, list):
         raise other
     try:

@@ -69,14 +69,14 @@ def test_a_manual_match_is_checked_then_takes_its_items_out_of_unmatched(
 
     usd = manual([{"system": "kashflow", "key": "10050", "amount": "10.00"}])
     assert usd.status_code == 422
-    assert usd.json()["field"] == "invoices.0.key" and "USD" in usd.json()["detail"]
+    assert usd.json()["field"] == "body.invoices.0.key" and "USD" in usd.json()["detail"]
     too_much = manual([{"system": "kashflow", "key": "10044", "amount": "75.51"}])
-    assert too_much.json()["field"] == "invoices.0.amount"
+    assert too_much.json()["field"] == "body.invoices.0.amount"
     over_payment = manual([
         {"system": "kashflow", "key": "10044", "amount": "30.00"},
         {"system": "sage100", "key": "0010001", "amount": "30.00"},
     ])  # fmt: skip
-    assert over_payment.json()["field"] == "invoices"
+    assert over_payment.json()["field"] == "body.invoices"
     assert "more than the payment's 33.33" in over_payment.json()["detail"]
     missing = manual([{"system": "kashflow", "key": "NOPE", "amount": "1.00"}])
     assert missing.status_code == 422 and "is not in the ledger" in missing.json()["detail"]
@@ -107,7 +107,7 @@ def test_accepting_a_gl_suggestion_with_another_account_and_rejecting_one(
         f"/gl-suggestions/{fuel['id']}/accept", headers=auth("review"),
         json={"account": "9999-99-99"},
     )  # fmt: skip
-    assert unknown.status_code == 422 and unknown.json()["field"] == "account"
+    assert unknown.status_code == 422 and unknown.json()["field"] == "body.account"
     accepted = client.post(
         f"/gl-suggestions/{fuel['id']}/accept", headers=auth("review"),
         json={"account": "7600-00-00"},

@@ -3,7 +3,7 @@ flags, where sign-in may send a person, CSRF refusals that change nothing, revok
 the headers every page carries, the run kinds the sync page offers and run filters it does
 not, what it says when no run is listed, unmatched filters past the API's limits, a NUL
 character in any page's filter or any form's text, a form's text past the API's limit or
-at it, and a cursor made by hand."""
+at it, a cursor made by hand, and the service's refusals in its own words."""
 
 from __future__ import annotations
 
@@ -508,6 +508,49 @@ def test_the_longest_text_of_a_forms_input_is_taken(
     form = with_text(FORMS[route][2], name, lambda text: text.ljust(LONGEST[name], "x"))
     [(_, notice)] = posted(fresh_site, route, form)
     assert "is refused" not in notice, notice
+
+
+PAGE_REFUSALS = [
+    ("/ui/records", {"system": "xero", "entity": "customer", "key": "ACME0019"},
+     "unknown system 'xero'"),
+    ("/ui/records", {"system": "kashflow", "entity": "customer", "key": "NOPE"},
+     "no versions of kashflow customer 'NOPE' in the ledger"),
+    ("/ui/unmatched", {"min_amount": "5", "max_amount": "1"},
+     "min_amount is larger than max_amount"),
+    ("/ui/sync", {"cursor": "abc"}, "cursor is not one this API gave out"),
+]  # fmt: skip
+FORM_REFUSALS = [
+    ("/ui/unmatched/match", {"item": ["xero:payment:R-77", "kashflow:sales_invoice:10044"]},
+     "Unknown system 'xero'"),
+    ("/ui/unmatched/match", {"item": ["kashflow:payment:R-77", "kashflow:sales_invoice:NOPE"]},
+     "Kashflow sales_invoice 'NOPE' is not in the ledger"),
+    ("/ui/gl-suggestions/{suggestion_id}/accept", {"other_account": "9999-99-99"},
+     "Sage 100 has no GL account '9999-99-99'"),
+    ("/ui/sync/schedules", {"interval": "soon"},
+     "'soon' is not an interval: use 30s, 5m, 1h or off"),
+]  # fmt: skip
+"""Refusals of the service layer, whose field the API names where it came from (`path.system`,
+`query.min_amount`, `body.invoices.0.key`), by page and by form: the pages say them in the
+service's words, as before."""
+
+
+@pytest.mark.parametrize(("path", "asked", "named"), PAGE_REFUSALS)
+def test_a_pages_refusal_by_the_service_reads_as_it_did(
+    browserless: TestClient, path: str, asked: dict[str, str], named: str
+) -> None:
+    signed_in(browserless, "read")
+    response = browserless.get(path, params=asked)
+    problems = re.findall(r'<p class="notice error" role="alert">(.*?)</p>', response.text)
+    assert [html.unescape(p) for p in problems] == [named]
+
+
+@pytest.mark.parametrize(("route", "changed", "named"), FORM_REFUSALS)
+def test_a_forms_refusal_by_the_service_reads_as_it_did(
+    browserless: TestClient, ui_db: str, route: str, changed: dict[str, Any], named: str
+) -> None:
+    before = written(ui_db)
+    assert posted(browserless, route, {**FORMS[route][2], **changed}) == [("error", named)]
+    assert written(ui_db) == before
 
 
 def test_every_text_of_the_forms_is_tried_with_a_nul() -> None:
