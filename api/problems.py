@@ -35,7 +35,7 @@ class Problem(BaseModel):
     status: int = Field(examples=[404])
     detail: str | None = Field(default=None, examples=["no payment match 99"])
     instance: str | None = Field(default=None, examples=["/reconciliation/matches/99/confirm"])
-    field: str | None = Field(default=None, examples=["id"])
+    field: str | None = Field(default=None, examples=["path.match_id"])
     errors: list[FieldProblem] | None = None
 
 

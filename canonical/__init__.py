@@ -15,6 +15,7 @@ from canonical.money import Amount, decimal_text, round_money, to_decimal
 from canonical.records import (
     ACCOUNTING_SYSTEMS,
     ENTITIES,
+    KEY_MAX,
     RECORD_TYPES,
     SYSTEMS,
     Allocation,
@@ -42,6 +43,7 @@ from canonical.records import (
 __all__ = [
     "ACCOUNTING_SYSTEMS",
     "ENTITIES",
+    "KEY_MAX",
     "RECORD_TYPES",
     "SYSTEMS",
     "Allocation",

@@ -32,6 +32,8 @@ SYSTEMS: tuple[System, ...] = ("kashflow", "sage100", "ecommerce", "gateway")
 flow into it: an eCommerce platform and a payment gateway."""
 ACCOUNTING_SYSTEMS: tuple[System, System] = ("kashflow", "sage100")
 """The two systems Ledgerbridge keeps in step and reconciles, in that order."""
+KEY_MAX = 200
+"""The longest key a record takes, in any system."""
 
 
 def _currency(value: str) -> str:
@@ -54,7 +56,7 @@ class CanonicalRecord(_Frozen):
 
     entity: ClassVar[str]
     system: System
-    key: str = Field(min_length=1, max_length=200)
+    key: str = Field(min_length=1, max_length=KEY_MAX)
 
     @field_validator("key", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel
 
 from api.auth import Reviewer
-from api.routes.common import problems
+from api.routes.common import Inputs, problems
 from api.services.decisions import DecisionIn, DecisionOut
 
 Decide = Callable[[psycopg.Connection[Any], int, Any, str, str | None], BaseModel]
@@ -38,9 +38,11 @@ def add_decision_route(
     parameter (`/approvals/{intent_id}/approve`); `name` is the operation's name."""
     id_name = path.split("{", 1)[1].split("}", 1)[0]
     SubjectId = Annotated[int, Path(alias=id_name, ge=1, le=2**62, description=id_description)]
+    inputs = Inputs("body", id=f"path.{id_name}")
 
     async def endpoint(who: Reviewer, subject_id: SubjectId, body: Reason = None) -> Any:
-        return await who.run(decide, subject_id, outcome, who.name, body.reason if body else None)
+        reason = body.reason if body else None
+        return await inputs.located(who.run(decide, subject_id, outcome, who.name, reason))
 
     router.add_api_route(
         path, endpoint, methods=["POST"], name=name, description=description,

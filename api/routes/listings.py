@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from api.auth import Reader
-from api.routes.common import DEFAULT, Cursor, Limit, problems
+from api.routes.common import DEFAULT, QUERY, Cursor, Limit, problems
 
 ListPage = Callable[[psycopg.Connection[Any], Any, str | None, int], BaseModel]
 """A service's listing function: `(conn, filters, cursor, limit) -> page`, its parameter
@@ -41,7 +41,7 @@ def add_listing_route(
     async def endpoint(
         caller: Reader, filters: Filters, cursor: Cursor = None, limit: Limit = DEFAULT
     ) -> Any:
-        return await caller.run(list_page, filters, cursor, limit)
+        return await QUERY.located(caller.run(list_page, filters, cursor, limit))
 
     router.add_api_route(
         path,

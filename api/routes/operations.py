@@ -9,17 +9,17 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import TypeAdapter
 
 from api.auth import Admin, Caller, Reader
-from api.routes.common import DEFAULT, Cursor, Limit, NamePath, problems
+from api.routes.common import BODY, DEFAULT, PATH, QUERY, Cursor, Inputs, Limit, NamePath, problems
 from api.routes.listings import add_listing_route
 from api.services import audit, dead_letters, runs, sync
 from api.services.decisions import DecisionIn
-from api.services.pages import Name, NoNul
+from api.services.texts import KEY_MAX, Name, NoNul
 
 router = APIRouter()
 JSON = "application/json"
 Id = Annotated[int, Path(ge=1, le=2**62)]
 NameQuery = Annotated[Name, Query()]
-KeyPath = Annotated[str, Path(max_length=audit.KEY_MAX), NoNul]
+KeyPath = Annotated[str, Path(max_length=KEY_MAX), NoNul]
 RECORD_PATH: TypeAdapter[tuple[str, str, str]] = TypeAdapter(tuple[NamePath, NamePath, KeyPath])
 """The audit's path parameters (system, entity, key), checked as its route checks them."""
 
@@ -41,10 +41,10 @@ async def retry_all(
 ) -> dead_letters.RetryAllOut:
     """Retry every open dead letter (of one stage, system or entity): one poll per stream."""
     filters = dead_letters.DeadLetterFilters(stage=stage, system=system, entity=entity)
-    return await who.run(
+    return await Inputs("query", reason="body.reason").located(who.run(
         dead_letters.retry_all_dead_letters, who.name, request.app.state.request_poll, filters,
         body.reason if body else None,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @router.post(
@@ -58,10 +58,10 @@ async def retry_one(
     body: Annotated[DecisionIn | None, Body()] = None,
 ) -> dead_letters.RetryOut:
     """Retry one dead letter: its stream is polled again, or its write tried again."""
-    return await who.run(
+    return await Inputs("body", id="path.letter_id").located(who.run(
         dead_letters.retry_dead_letter, letter_id, who.name, request.app.state.request_poll,
         body.reason if body else None,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 @router.get("/audit/as-of", response_model=audit.AsOfPage, responses=problems(403), tags=["audit"])
@@ -74,7 +74,7 @@ async def as_of(
     limit: Limit = DEFAULT,
 ) -> audit.AsOfPage:
     """Every record as the ledger had observed it at `ts`, in (system, entity, key) order."""
-    return await caller.run(audit.records_as_of, ts, system, entity, cursor, limit)
+    return await QUERY.located(caller.run(audit.records_as_of, ts, system, entity, cursor, limit))
 
 
 @router.get(
@@ -88,7 +88,8 @@ async def record_audit(
     key: KeyPath,
 ) -> Response:
     """One record's every version with field diffs, the writes it caused, the decisions."""
-    return Response(await record_audit_body(caller, system, entity, key), media_type=JSON)
+    body = await PATH.located(record_audit_body(caller, system, entity, key))
+    return Response(body, media_type=JSON)
 
 
 async def record_audit_body(caller: Caller, system: str, entity: str, key: str) -> bytes:
@@ -116,7 +117,7 @@ async def put_schedules(
     request: Request, who: Admin, change: sync.SchedulesIn
 ) -> sync.SchedulesOut:
     """Set the interval (30s, 5m, 1h, off) of the streams named; workers pick it up."""
-    return await who.run(sync.set_schedules, change, who.name, request.app.state.cdc)
+    return await BODY.located(who.run(sync.set_schedules, change, who.name, request.app.state.cdc))
 
 
 @router.post(
@@ -128,5 +129,6 @@ async def run_sync(
     asked: Annotated[sync.SyncRunIn | None, Body()] = None,
 ) -> sync.SyncRunOut:  # fmt: skip
     """Ask the workers to poll streams now (all of them when none are named)."""
-    return await who.run(sync.request_sync, asked or sync.SyncRunIn(), who.name,
-                         request.app.state.request_poll)  # fmt: skip
+    return await BODY.located(who.run(
+        sync.request_sync, asked or sync.SyncRunIn(), who.name, request.app.state.request_poll
+    ))  # fmt: skip

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
 from api.auth import Caller, Reader, Reviewer
-from api.routes.common import problems
+from api.routes.common import BODY, QUERY, problems
 from api.routes.decisions import add_decision_route
 from api.routes.listings import add_listing_route
 from api.services import matches, unmatched
@@ -38,7 +38,7 @@ async def list_unmatched(caller: Reader, asked: Annotated[UnmatchedQuery, Query(
     """Open invoices and unallocated payments left by the newest reconcile run (less those
     matched by a person since), in (system, entity, key) order; totals by currency on the
     first page."""
-    return Response(await unmatched_page(caller, asked), media_type=JSON)
+    return Response(await QUERY.located(unmatched_page(caller, asked)), media_type=JSON)
 
 
 @router.get(
@@ -61,7 +61,7 @@ add_listing_route(
 async def manual_match(who: Reviewer, match: matches.ManualMatchIn) -> DecisionOut:
     """Match a payment to invoices by hand: same currency, same (or linked) counterparty,
     each amount within the invoice's open amount, the total within the payment."""
-    return await who.run(matches.manual_match, match, who.name)
+    return await BODY.located(who.run(matches.manual_match, match, who.name))
 
 
 for verb, outcome, meaning in (

@@ -8,7 +8,7 @@ import psycopg
 from fastapi import APIRouter, Body, Path
 
 from api.auth import Reviewer
-from api.routes.common import problems
+from api.routes.common import Inputs, problems
 from api.routes.decisions import add_decision_route
 from api.routes.listings import add_listing_route
 from api.services import anomalies, approvals, gl_suggestions
@@ -37,10 +37,10 @@ async def accept_gl_suggestion(
     """Accept the suggested account, or another (`account`); the next reconcile run learns
     from it and the writer posts the line to it."""
     chosen = body or gl_suggestions.GLAcceptIn()
-    return await who.run(
+    return await Inputs("body", id="path.suggestion_id").located(who.run(
         gl_suggestions.decide_gl_suggestion, suggestion_id, "accepted", who.name,
         chosen.account, chosen.reason,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _reject_gl_suggestion(

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, RecordRef, RunRef, decide
 from api.services.errors import Conflict
-from api.services.pages import Name, Page, RuleName
+from api.services.pages import Page
 from api.services.results import ResultFilters, ResultRow, newest_results_page, one_result
+from api.services.texts import Name, RuleName
 
 KIND = "anomaly"
 LISTING = "anomalies"

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, RecordRef, check_reason
 from api.services.errors import Conflict
-from api.services.pages import Listing, Name, Page
+from api.services.pages import Listing, Page
+from api.services.texts import Name
 from writer import outbox
 
 ApprovalStatus = Literal["pending", "approved", "rejected"]

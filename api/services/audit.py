@@ -14,14 +14,12 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import DecisionOut
 from api.services.errors import InvalidRequest, NotFound
-from api.services.pages import KeyText, Listing, Page, check_limit
+from api.services.pages import Listing, Page, check_limit
 from api.services.sql import query
+from api.services.texts import KeyText
 from canonical import ENTITIES, SYSTEMS, System, canonical_json
 from ledger import field_changes
 from ledger.decisions import record_ref
-
-KEY_MAX = 200
-"""The longest key of a record an audit is asked for."""
 
 
 class FieldChangeOut(BaseModel):

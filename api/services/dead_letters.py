@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, RecordRef, check_reason, decide
 from api.services.errors import Conflict
-from api.services.pages import Listing, Name, Page
+from api.services.pages import Listing, Page
+from api.services.texts import Name
 from writer.dead_letters import request_retry
 
 NEWEST = 2**62

@@ -11,8 +11,8 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.services.errors import InvalidRequest, Unavailable
-from api.services.pages import BodyText, NoNul
 from api.services.sql import query
+from api.services.texts import NameText, NoNul, RecordKey
 from ledger.decisions import Decision, append_decision
 
 REASON_MAX = 2000
@@ -23,12 +23,21 @@ ReasonText = Annotated[str, Field(max_length=REASON_MAX), NoNul] | None
 class RecordRef(BaseModel):
     """One record of the ledger: its system, entity and key in that system."""
 
-    system: BodyText = Field(examples=["kashflow"])
-    entity: BodyText = Field(examples=["sales_invoice"])
-    key: BodyText = Field(examples=["10042"])
+    system: str = Field(examples=["kashflow"])
+    entity: str = Field(examples=["sales_invoice"])
+    key: str = Field(examples=["10042"])
 
     def as_subject(self) -> dict[str, str]:
         return {"system": self.system, "entity": self.entity, "key": self.key}
+
+
+class RecordRefIn(RecordRef):
+    """A record a request's body names, in texts no longer than the ledger's (a record the
+    API answers with may be a dead letter's, whose key no canonical record took)."""
+
+    system: NameText = Field(examples=["kashflow"])
+    entity: NameText = Field(examples=["sales_invoice"])
+    key: RecordKey = Field(examples=["10042"])
 
 
 class DecisionOut(BaseModel):

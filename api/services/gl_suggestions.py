@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, ReasonText, RunRef, decide
 from api.services.errors import Conflict, InvalidRequest
-from api.services.pages import BodyText, Page
+from api.services.pages import Page
 from api.services.results import ResultFilters, ResultRow, newest_results_page, one_result
+from api.services.texts import RecordKey
 
 KIND = "gl_suggestion"
 LISTING = "gl-suggestions"
@@ -51,7 +52,7 @@ class GLSuggestionPage(Page[GLSuggestionOut]):
 
 
 class GLAcceptIn(BaseModel):
-    account: BodyText | None = Field(
+    account: RecordKey | None = Field(
         default=None,
         description="Another account than the one suggested; omit to accept the suggestion.",
         examples=["6200-00-00"],

@@ -15,12 +15,15 @@ from api.services.decisions import (
     DecisionOut,
     ReasonText,
     RecordRef,
+    RecordRefIn,
     RunRef,
     decide,
     latest_run,
 )
 from api.services.errors import Conflict, InvalidRequest, NotFound
-from api.services.pages import BodyText, Listing, Name, Page, RuleName
+from api.services.pages import Listing, Page
+from api.services.texts import Name, NameText, RecordKey, RuleName
+from canonical import SYSTEMS
 from ledger.decisions import decisions_about
 
 MatchStatus = Literal["suggested", "auto", "confirmed", "rejected"]
@@ -64,15 +67,15 @@ class MatchDecision(BaseModel):
 
 
 class ManualAllocation(BaseModel):
-    system: BodyText = Field(examples=["sage100"])
-    key: BodyText = Field(examples=["0000123"])
+    system: NameText = Field(examples=["sage100"])
+    key: RecordKey = Field(examples=["0000123"])
     amount: Decimal = Field(gt=0, examples=["250.00"])
 
 
 class ManualMatchIn(BaseModel):
     """A payment and the invoices it settles, as a person matched them."""
 
-    payment: RecordRef
+    payment: RecordRefIn
     invoices: list[ManualAllocation] = Field(min_length=1, max_length=200)
     reason: ReasonText = None
 
@@ -152,14 +155,22 @@ def decide_match(
     return MatchDecision(decision=decision, matches=_group(conn, result_id))
 
 
-def _current(conn: psycopg.Connection[Any], system: str, entity: str, key: str) -> dict[str, Any]:
+def _current(
+    conn: psycopg.Connection[Any], system: str, entity: str, key: str, field: str
+) -> dict[str, Any]:
+    """The payload of the record now; refused naming `field`'s key when the ledger has no
+    such record, or its system when no such system (which the query could not take)."""
+    if system not in SYSTEMS:
+        raise InvalidRequest(f"unknown system {system!r}", field=f"{field}.system")
     row = conn.execute(
         "SELECT payload FROM ledger.current_record WHERE system = %s::ledger.system"
         " AND entity = %s::ledger.entity AND native_key = %s",
         (system, entity, key),
     ).fetchone()
     if row is None:
-        raise InvalidRequest(f"{system} {entity} {key!r} is not in the ledger", field="key")
+        raise InvalidRequest(
+            f"{system} {entity} {key!r} is not in the ledger", field=f"{field}.key"
+        )
     payload: dict[str, Any] = row[0]
     return payload
 
@@ -195,7 +206,7 @@ def allocate_open(
     up to what is left of the payment. `manual_match` checks the result like any other."""
     if payment.entity != "payment":
         raise InvalidRequest("payment.entity must be payment", field="payment.entity")
-    paid = _current(conn, payment.system, "payment", payment.key)
+    paid = _current(conn, payment.system, "payment", payment.key, "payment")
     invoice_entity = INVOICE_OF[paid["kind"]][0]
     left = Decimal(str(paid["amount"]))
     allocations = []
@@ -212,13 +223,16 @@ def allocate_open(
                 f"payment {payment.key} ({paid['amount']}) is used up before invoice {key}",
                 field=f"invoices.{index}",
             )
-        invoice = _current(conn, ref.system, invoice_entity, key)
+        invoice = _current(conn, ref.system, invoice_entity, key, f"invoices.{index}")
         amount = min(_open_amount(invoice), left)
         if amount <= 0:
             raise InvalidRequest(f"invoice {key} has nothing open", field=f"invoices.{index}")
         allocations.append(ManualAllocation(system=ref.system, key=key, amount=amount))
         left -= amount
-    return ManualMatchIn(payment=payment, invoices=allocations, reason=reason)
+    return ManualMatchIn(
+        payment=RecordRefIn.model_validate(payment.as_subject()), invoices=allocations,
+        reason=reason,
+    )  # fmt: skip
 
 
 def manual_match(conn: psycopg.Connection[Any], match: ManualMatchIn, actor: str) -> DecisionOut:
@@ -227,7 +241,7 @@ def manual_match(conn: psycopg.Connection[Any], match: ManualMatchIn, actor: str
     it), each allocation within what the invoice has open, the sum within the payment."""
     if match.payment.entity != "payment":
         raise InvalidRequest("payment.entity must be payment", field="payment.entity")
-    payment = _current(conn, match.payment.system, "payment", match.payment.key)
+    payment = _current(conn, match.payment.system, "payment", match.payment.key, "payment")
     invoice_entity, party_entity = INVOICE_OF[payment["kind"]]
     currency = payment.get("currency") or "GBP"
     party = (match.payment.system, payment.get("counterparty_key") or "")
@@ -235,7 +249,7 @@ def manual_match(conn: psycopg.Connection[Any], match: ManualMatchIn, actor: str
     records = [match.payment.as_subject()]
     for index, allocation in enumerate(match.invoices):
         field = f"invoices.{index}"
-        invoice = _current(conn, allocation.system, invoice_entity, allocation.key)
+        invoice = _current(conn, allocation.system, invoice_entity, allocation.key, field)
         if (invoice.get("currency") or "GBP") != currency:
             raise InvalidRequest(
                 f"invoice {allocation.key} is in {invoice.get('currency')}, the payment in"

@@ -14,8 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import psycopg
-from pydantic import AfterValidator, BaseModel, Field, Strict, TypeAdapter, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field, Strict, TypeAdapter, ValidationError
 
 from api.services.errors import InvalidRequest, NotFound
 from api.services.sql import query
@@ -24,40 +23,13 @@ Item = TypeVar("Item", bound=BaseModel)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-NAME_MAX = 40
-"""The longest name (a system, entity, stage, kind) a filter or a path takes."""
-
-
-def _without_nul(text: str) -> str:
-    if "\x00" in text:
-        raise PydanticCustomError("string_nul", "String should not contain a NUL character")
-    return text
-
-
-NoNul = AfterValidator(_without_nul)
-"""Refuses text holding a NUL character, which PostgreSQL's text and json cannot hold (the
-query would fail): every text a filter, a path or a request's body hands to a query ends
-with it, after its length limits (`Annotated[str, Field(max_length=...), NoNul]`), so the
-API refuses a NUL as it does a text too long (422 naming the field) and a review page names
-it and leaves it out."""
-BodyText = Annotated[str, NoNul]
-"""A text of a request's body that has no length limit of its own (a record's key, an
-account, a stream's name)."""
-Name = Annotated[str, Field(max_length=NAME_MAX), NoNul] | None
-"""A listing's filter on a name (a system, entity, stage, kind): None for any."""
-RuleName = Annotated[str, Field(max_length=100), NoNul] | None
-"""A listing's filter on a matcher rule that fired: None for any."""
 RowId = Annotated[int, Strict(), Field(ge=0, le=2**63 - 1)]
 """A row's id (a bigint) in a cursor's sort key."""
-KeyText = Annotated[str, Strict(), NoNul]
-"""A text (a system, an entity, a record's key) in a cursor's sort key."""
 SortKey = TypeAdapter[tuple[Any, ...]]
 """The types of a listing's sort key: a cursor whose key is not of them is refused, as it
 would fail the query (a text where an id goes, a NUL, a name no enum of the ledger has)."""
 BY_ROW_ID: SortKey = TypeAdapter(tuple[RowId])
 """The sort key of a listing in the order of its rows' ids."""
-CURSOR = "query.cursor"
-"""The field a cursor is refused for, named as FastAPI names it when it is too long."""
 
 
 class Page(BaseModel, Generic[Item]):
@@ -83,8 +55,8 @@ def decode_cursor(listing: str, cursor: str | None, sort_key: SortKey) -> list[A
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         tag, key = orjson.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidRequest("cursor is not one this API gave out", field=CURSOR) from None
-    other = InvalidRequest(f"cursor is not a cursor of {listing}", field=CURSOR)
+        raise InvalidRequest("cursor is not one this API gave out", field="cursor") from None
+    other = InvalidRequest(f"cursor is not a cursor of {listing}", field="cursor")
     if tag != listing or not isinstance(key, list):
         raise other
     try:

@@ -8,7 +8,8 @@ from typing import Any, Literal
 import psycopg
 from pydantic import BaseModel, Field
 
-from api.services.pages import Listing, Name, Page
+from api.services.pages import Listing, Page
+from api.services.texts import Name
 
 NEWEST = 2**62
 RunStatus = Literal["running", "succeeded", "failed", "partial"]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from api.services.decisions import DecisionOut, ReasonText, decide
 from api.services.errors import InvalidRequest, Unavailable
-from api.services.pages import BodyText, NoNul
+from api.services.texts import NameText, NoNul, StreamName
 from cdc.settings import CdcSettings, interval_text, parse_interval
 from cdc.streams import STREAMS, Stream
 from cdc.tasks import interval_of
@@ -39,12 +39,14 @@ class ScheduleOut(BaseModel):
     last_poll_started: datetime | None = None
 
 
+IntervalText = Annotated[str, Field(max_length=20), NoNul]
+"""A stream's interval as a person writes it: 30s, 5m, 1h, a number of seconds, or off."""
+
+
 class ScheduleIn(BaseModel):
-    system: BodyText = Field(examples=["sage100"])
-    entity: BodyText = Field(examples=["customer"])
-    interval: Annotated[str, Field(max_length=20), NoNul] = Field(
-        description="30s, 5m, 1h, or off.", examples=["5m"]
-    )
+    system: NameText = Field(examples=["sage100"])
+    entity: NameText = Field(examples=["customer"])
+    interval: IntervalText = Field(description="30s, 5m, 1h, or off.", examples=["5m"])
 
 
 class SchedulesIn(BaseModel):
@@ -60,7 +62,7 @@ class SchedulesOut(BaseModel):
 
 
 class SyncRunIn(BaseModel):
-    streams: list[BodyText] | None = Field(
+    streams: list[StreamName] | None = Field(
         default=None, max_length=100,
         description="system:entity of each stream to poll; all of them when omitted.",
         examples=[["sage100:customer", "kashflow:sales_invoice"]],
@@ -78,7 +80,8 @@ class SyncRunOut(BaseModel):
     decision: DecisionOut
 
 
-def _stream(name: str, field: str) -> Stream:
+def stream_named(name: str, field: str) -> Stream:
+    """The CDC stream `system:entity`; refused naming `field` when there is none."""
     system, _, entity = name.partition(":")
     for known in STREAMS:
         if (known.system, known.entity) == (system, entity):
@@ -124,7 +127,7 @@ def set_schedules(
     """Sets the interval of each stream named (all checked before any is set)."""
     parsed = []
     for index, entry in enumerate(change.schedules):
-        target = _stream(f"{entry.system}:{entry.entity}", f"schedules.{index}.entity")
+        target = stream_named(f"{entry.system}:{entry.entity}", f"schedules.{index}.entity")
         try:
             seconds = parse_interval(entry.interval)
         except ValueError as bad:
@@ -151,7 +154,7 @@ def request_sync(
     if request_poll is None:
         raise Unavailable("no job queue here: run `ledgerbridge worker` against this database")
     names = asked.streams or [s.name for s in STREAMS]
-    targets = [_stream(name, f"streams.{index}") for index, name in enumerate(names)]
+    targets = [stream_named(name, f"streams.{index}") for index, name in enumerate(names)]
     decision = decide(
         conn, "sync", {"streams": [t.name for t in targets], "records": []}, "requested", actor,
         asked.reason,

@@ -16,18 +16,10 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.services.decisions import RunRef, latest_run
 from api.services.errors import InvalidRequest
-from api.services.pages import (
-    KeyText,
-    Name,
-    NoNul,
-    Page,
-    SortKey,
-    check_limit,
-    decode_cursor,
-    encode_cursor,
-)
+from api.services.pages import Page, SortKey, check_limit, decode_cursor, encode_cursor
 from api.services.sql import query
 from api.services.steps import Query, Steps, run_steps, run_steps_async
+from api.services.texts import KeyText, Name, NoNul
 
 AgeBucket = Literal["0-30", "31-60", "61-90", "90+"]
 AGE_BUCKETS: dict[str, tuple[int, int | None]] = {

@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field, SecretStr, TypeAdapter, ValidationError
 
 from api.services.decisions import RecordRef
 from api.services.errors import ServiceError
-from api.services.pages import NoNul
+from api.services.texts import NoNul
 from canonical import CanonicalRecord, Customer, LedgerbridgeError, record_type
 from ledger import NewVersion, append_versions, finish_run, start_run
 from writer.plan import plan_all, submit_plan
@@ -45,6 +45,18 @@ log = logging.getLogger("api.webhooks")
 TIMESTAMP_HEADER = "x-webhook-timestamp"
 SIGNATURE_HEADER = "x-webhook-signature"
 EVENT_ID_MAX = 200
+# The fields a refusal names, as FastAPI names a request's parts: unlike the other services
+# this one reads the request itself (the path's source, the headers, the raw body, which no
+# model validates), so it names each where it came from, as a route does for the others.
+SOURCE = "path.source"
+TIMESTAMP = f"header.{TIMESTAMP_HEADER}"
+SIGNATURE = f"header.{SIGNATURE_HEADER}"
+BODY = "body"
+
+
+def _in_body(field: str) -> str:
+    """A field of the event, as a refusal names it: in the request's body."""
+    return f"{BODY}.{field}"
 
 
 @dataclass(frozen=True)
@@ -205,31 +217,31 @@ def _column(value: Any, limit: int) -> str | None:
 def _verify(delivery: Delivery, policy: WebhookPolicy) -> None:
     if delivery.source not in EVENT_TYPES:
         raise WebhookRefused(404, "unknown_source", f"no webhook source {delivery.source!r};"
-                             f" sources: {', '.join(EVENT_TYPES)}", "source")  # fmt: skip
+                             f" sources: {', '.join(EVENT_TYPES)}", SOURCE)  # fmt: skip
     secret = policy.secrets.get(delivery.source)
     if secret is None or not secret.get_secret_value():
         raise WebhookRefused(404, "no_secret", f"webhooks from {delivery.source} are not"
-                             " configured here (no secret set)", "source")  # fmt: skip
+                             " configured here (no secret set)", SOURCE)  # fmt: skip
     if delivery.oversized or len(delivery.body) > policy.max_bytes:
         raise WebhookRefused(413, "oversized", f"body is over the limit of {policy.max_bytes}"
-                             " bytes", "body")  # fmt: skip
+                             " bytes", BODY)  # fmt: skip
     stamp = delivery.headers.get(TIMESTAMP_HEADER, "")
     if not stamp.isdigit() or len(stamp) > 12:
         raise WebhookRefused(400, "no_timestamp", f"{TIMESTAMP_HEADER} must be Unix seconds",
-                             TIMESTAMP_HEADER)  # fmt: skip
+                             TIMESTAMP)  # fmt: skip
     skew = abs(delivery.now - int(stamp))
     if skew > policy.tolerance_seconds:
         raise WebhookRefused(400, "stale_timestamp", f"timestamp is {int(skew)} s from now,"
                              f" more than the {policy.tolerance_seconds} s allowed",
-                             TIMESTAMP_HEADER)  # fmt: skip
+                             TIMESTAMP)  # fmt: skip
     given = delivery.headers.get(SIGNATURE_HEADER, "")
     expected = sign(secret.get_secret_value(), stamp, delivery.body)
     if not given.startswith("sha256="):
         raise WebhookRefused(401, "no_signature", f"{SIGNATURE_HEADER} must be sha256=<hex"
-                             " HMAC-SHA256 of timestamp.body>", SIGNATURE_HEADER)  # fmt: skip
+                             " HMAC-SHA256 of timestamp.body>", SIGNATURE)  # fmt: skip
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise WebhookRefused(401, "bad_signature", "signature does not match the body and"
-                             " timestamp under this source's secret", SIGNATURE_HEADER)  # fmt: skip
+                             " timestamp under this source's secret", SIGNATURE)  # fmt: skip
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -242,17 +254,17 @@ def _event(delivery: Delivery) -> dict[str, Any]:
     try:
         event = orjson.loads(delivery.body)
     except orjson.JSONDecodeError:
-        raise WebhookRefused(400, "malformed", "body is not JSON", "body") from None
+        raise WebhookRefused(400, "malformed", "body is not JSON", BODY) from None
     if not isinstance(event, dict):
-        raise WebhookRefused(400, "malformed", "body must be a JSON object", "body")
+        raise WebhookRefused(400, "malformed", "body must be a JSON object", BODY)
     event_id = event.get("id")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= EVENT_ID_MAX:
         raise WebhookRefused(400, "malformed", f"id must be a string of 1 to {EVENT_ID_MAX}"
-                             " characters", "id")  # fmt: skip
+                             " characters", _in_body("id"))  # fmt: skip
     if not isinstance(event.get("type"), str):
-        raise WebhookRefused(400, "malformed", "type must be a string", "type")
+        raise WebhookRefused(400, "malformed", "type must be a string", _in_body("type"))
     if not isinstance(event.get("data"), dict):
-        raise WebhookRefused(400, "malformed", "data must be an object", "data")
+        raise WebhookRefused(400, "malformed", "data must be an object", _in_body("data"))
     return event
 
 
@@ -278,8 +290,8 @@ def _storable(event: Mapping[str, Any]) -> None:
             STORABLE.validate_python(text)
         except ValidationError as error:
             named = field.replace("\x00", "\\x00")
-            raise WebhookRefused(422, "nul", f"event {event['id']!r}: {named}:"
-                                 f" {error.errors()[0]['msg']}", named) from None  # fmt: skip
+            why = f"event {event['id']!r}: {named}: {error.errors()[0]['msg']}"
+            raise WebhookRefused(422, "nul", why, _in_body(named)) from None
 
 
 def _versions(source: str, event: Mapping[str, Any]) -> list[NewVersion]:
@@ -290,7 +302,8 @@ def _versions(source: str, event: Mapping[str, Any]) -> list[NewVersion]:
     kind = kinds.get(event["type"])
     if kind is None:
         raise WebhookRefused(422, "unknown_type", f"{source} sends no event of type"
-                             f" {event['type']!r}; types: {', '.join(kinds)}", "type")  # fmt: skip
+                             f" {event['type']!r}; types: {', '.join(kinds)}",
+                             _in_body("type"))  # fmt: skip
     data = dict(event["data"])
     key = _key(data, "data.key", "the order, payment or customer number")
     if kind.deletes:
@@ -300,13 +313,13 @@ def _versions(source: str, event: Mapping[str, Any]) -> list[NewVersion]:
     if embedded is not None:
         if not isinstance(embedded, Mapping):
             raise WebhookRefused(422, "invalid", f"{event['type']} {key}: data.customer is"
-                                 " not an object", "data.customer")  # fmt: skip
+                                 " not an object", _in_body("data.customer"))  # fmt: skip
         customer = dict(embedded)
         customer_key = _key(customer, "data.customer.key", "the shop's customer key")
         if data.setdefault("customer_key", customer_key) != customer_key:
             raise WebhookRefused(422, "invalid", f"{event['type']} {key}: data.customer_key"
                                  f" {data['customer_key']!r} is not data.customer.key"
-                                 f" {customer_key!r}", "data.customer_key")  # fmt: skip
+                                 f" {customer_key!r}", _in_body("data.customer_key"))  # fmt: skip
         record = _record(Customer, source, customer_key, customer, event, "data.customer")
         versions.append(NewVersion.of(record, raw=event))
     record = _record(record_type(kind.entity), source, key, data, event, "data")
@@ -317,7 +330,7 @@ def _versions(source: str, event: Mapping[str, Any]) -> list[NewVersion]:
 def _key(data: dict[str, Any], field: str, what: str) -> str:
     key = data.pop("key", None)
     if not isinstance(key, str | int) or not str(key).strip():
-        raise WebhookRefused(422, "invalid", f"{field} ({what}) is missing", field)
+        raise WebhookRefused(422, "invalid", f"{field} ({what}) is missing", _in_body(field))
     return str(key)
 
 
@@ -334,9 +347,10 @@ def _record(
     except LedgerbridgeError as error:
         field = f"{where}.{error.field}" if error.field else where
         raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error.message}",
-                             field) from None  # fmt: skip
+                             _in_body(field)) from None  # fmt: skip
     except TypeError as error:
-        raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error}", where) from None
+        raise WebhookRefused(422, "invalid", f"{event['type']} {key}: {error}",
+                             _in_body(where)) from None  # fmt: skip
 
 
 def take_delivery(
@@ -368,7 +382,7 @@ def take_delivery(
                                              "unchanged": appended.unchanged})  # fmt: skip
     except psycopg.errors.UniqueViolation:
         replayed = WebhookRefused(409, "replayed", f"event {event['id']} of {delivery.source}"
-                                  " was taken already", "id")  # fmt: skip
+                                  " was taken already", _in_body("id"))  # fmt: skip
         _refuse(conn, delivery, replayed, event)
         raise replayed from None
     written = [

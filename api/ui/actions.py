@@ -13,13 +13,13 @@ from typing import Annotated, Any
 import psycopg
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from api.auth import Conn
 from api.services import anomalies, approvals, dead_letters, gl_suggestions, matches, sync
-from api.services.decisions import RecordRef
+from api.services.decisions import ReasonText, RecordRef
 from api.services.errors import InvalidRequest, ServiceError
-from api.services.pages import BodyText
+from api.services.texts import KEY_MAX, NAME_MAX, NoNul, RecordKey, StreamName
 from api.services.tokens import Scope
 from api.ui.formatting import money
 from api.ui.session import SignedIn, Viewer, check_csrf, safe_next, set_flash
@@ -28,23 +28,39 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 Id = Annotated[int, Path(ge=1, le=2**62)]
 Csrf = Annotated[str, Form(max_length=200)]
 Back = Annotated[str, Form(max_length=2000)]
-Reason = Annotated[str, Form(max_length=2000)]
+Text = Annotated[str, Form()]
+"""A text input of a form, checked by `_act` with its rule in `FORM_TEXTS` (not here, where
+FastAPI would refuse it with JSON before the form's route runs)."""
 VERBS = {"review": "decide", "admin": "retry"}
-FORM_TEXT: TypeAdapter[str] = TypeAdapter(BodyText)
-"""A text a form gives, refused as a request's body refuses it (a NUL, which PostgreSQL
-cannot hold)."""
+Ticked = Annotated[str, Field(max_length=2 * NAME_MAX + KEY_MAX + 2), NoNul]
+"""A record ticked on the unmatched page: `system:entity:key`."""
+FORM_TEXTS: dict[str, TypeAdapter[Any]] = {
+    "reason": TypeAdapter(ReasonText),
+    "account": TypeAdapter(RecordKey),
+    "other_account": TypeAdapter(RecordKey),
+    "item": TypeAdapter(Ticked),
+    "stream": TypeAdapter(StreamName),
+    "interval": TypeAdapter(sync.IntervalText),
+    "enabled": TypeAdapter(Annotated[str, Field(max_length=10), NoNul]),
+}
+"""The rule of each text input of the forms, by its name: the API's for what it holds (a
+reason, a GL account, a stream, an interval), so a form takes what a request's body takes
+and refuses, as it does, a text too long or holding a NUL (which PostgreSQL cannot hold)."""
+SHOWN = 40
+"""The most of a refused text a notice quotes: it is one line, kept in a cookie."""
 
 
 def _refused(texts: Mapping[str, str | list[str]]) -> str | None:
-    """The first of a form's `texts` (by field) that `FORM_TEXT` refuses, named as a page
-    names a filter it refuses; None when all are taken."""
+    """The first of a form's `texts` (by field) that its rule refuses, named as a page names
+    a filter it refuses; None when all are taken."""
     for name, given in texts.items():
         for text in [given] if isinstance(given, str) else given:
             try:
-                FORM_TEXT.validate_python(text)
+                FORM_TEXTS[name].validate_python(text)
             except ValidationError as error:
                 why = str(error.errors()[0]["msg"])
-                return f"{name.replace('_', ' ')}: {text!r} is refused ({why[:1].lower()}{why[1:]})"
+                shown = repr(text) if len(text) <= SHOWN else f"{text[:SHOWN]!r}…"
+                return f"{name.replace('_', ' ')}: {shown} is refused ({why[:1].lower()}{why[1:]})"
     return None
 
 
@@ -92,8 +108,8 @@ def _reason(text: str) -> str | None:
 @router.post("/gl-suggestions/{suggestion_id}/accept")
 def accept_gl(
     request: Request, conn: Conn, viewer: SignedIn, suggestion_id: Id, csrf: Csrf = "",
-    back: Back = "/ui/gl-suggestions", account: Annotated[str, Form(max_length=100)] = "",
-    other_account: Annotated[str, Form(max_length=100)] = "", reason: Reason = "",
+    back: Back = "/ui/gl-suggestions", account: Text = "", other_account: Text = "",
+    reason: Text = "",
 ) -> RedirectResponse:  # fmt: skip
     def act() -> str:
         chosen = other_account.strip() or account.strip() or None
@@ -149,7 +165,7 @@ def decision_form(listing: str, what: str, outcomes: dict[str, str], decided: De
     @router.post(f"/{listing}/{{subject_id}}/{{verb}}", name=f"decide_{listing}")
     def decide(
         request: Request, conn: Conn, viewer: SignedIn, subject_id: Id, verb: str,
-        csrf: Csrf = "", back: Back = f"/ui/{listing}", reason: Reason = "",
+        csrf: Csrf = "", back: Back = f"/ui/{listing}", reason: Text = "",
     ) -> RedirectResponse:  # fmt: skip
         def act() -> str:
             outcome = outcomes.get(verb)
@@ -174,7 +190,7 @@ decision_form(
 @router.post("/dead-letters/retry")
 def retry_all(
     request: Request, conn: Conn, viewer: SignedIn, csrf: Csrf = "",
-    back: Back = "/ui/dead-letters", reason: Reason = "",
+    back: Back = "/ui/dead-letters", reason: Text = "",
 ) -> RedirectResponse:  # fmt: skip
     def act() -> str:
         done = dead_letters.retry_all_dead_letters(
@@ -191,7 +207,7 @@ def retry_all(
 @router.post("/dead-letters/{letter_id}/retry")
 def retry_one(
     request: Request, conn: Conn, viewer: SignedIn, letter_id: Id, csrf: Csrf = "",
-    back: Back = "/ui/dead-letters", reason: Reason = "",
+    back: Back = "/ui/dead-letters", reason: Text = "",
 ) -> RedirectResponse:  # fmt: skip
     def act() -> str:
         done = dead_letters.retry_dead_letter(
@@ -205,7 +221,7 @@ def retry_one(
 @router.post("/unmatched/match")
 def match_selected(
     request: Request, conn: Conn, viewer: SignedIn, csrf: Csrf = "",
-    back: Back = "/ui/unmatched", reason: Reason = "",
+    back: Back = "/ui/unmatched", reason: Text = "",
     item: Annotated[list[str], Form(max_length=201)] = [],  # noqa: B006 (FastAPI copies it)
 ) -> RedirectResponse:  # fmt: skip
     """The ticked items (`system:entity:key` each): one payment and the invoices it settles,
@@ -236,20 +252,18 @@ def match_selected(
 @router.post("/sync/schedules")
 def set_schedule(
     request: Request, conn: Conn, viewer: SignedIn, csrf: Csrf = "", back: Back = "/ui/sync",
-    stream: Annotated[str, Form(max_length=100)] = "",
-    interval: Annotated[str, Form(max_length=20)] = "",
-    enabled: Annotated[str, Form(max_length=10)] = "", reason: Reason = "",
+    stream: Text = "", interval: Text = "", enabled: Text = "", reason: Text = "",
 ) -> RedirectResponse:  # fmt: skip
     """One stream's schedule as the sync page's row form sets it: an interval, or off when
     `enabled` is not ticked."""
 
     def act() -> str:
-        system, _, entity = stream.partition(":")
+        target = sync.stream_named(stream, "stream")
         every = interval.strip() if enabled else "off"
         if enabled and every in ("", "off"):
             raise InvalidRequest(f"{stream}: give an interval such as 30s, 5m or 1h to poll it")
         change = sync.SchedulesIn(
-            schedules=[sync.ScheduleIn(system=system, entity=entity, interval=every)],
+            schedules=[sync.ScheduleIn(system=target.system, entity=target.entity, interval=every)],
             reason=_reason(reason),
         )
         done = sync.set_schedules(conn, change, viewer.name, request.app.state.cdc)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.auth import Conn
 from api.services import (
@@ -30,7 +30,7 @@ from api.services.errors import ServiceError
 from api.services.evidence import facts_of, purchase_line_facts
 from api.services.health import stream_statuses
 from api.services.overview import overview
-from api.services.pages import Name, NoNul
+from api.services.texts import Name, RecordKey
 from api.services.unmatched import AGE_BUCKETS, KIND_ENTITIES
 from api.ui.charts import age_chart
 from api.ui.rendering import render
@@ -226,7 +226,7 @@ class RecordLookup(BaseModel):
 
     system: Name = None
     entity: Name = None
-    key: Annotated[str, Field(max_length=audit.KEY_MAX), NoNul] | None = None
+    key: RecordKey | None = None
 
 
 @router.get("/records", response_class=HTMLResponse)

@@ -1,12 +1,12 @@
 """Deciding through the API: each decision is appended to ledger.decision with the token's
 name and the time, changes the status the listings show, is refused when it changes
 nothing, and appears in the audit of the records it concerns; a NUL character in any text
-of a request's body is refused naming it."""
+of a request's body, or a text longer than what it holds, is refused naming it."""
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -69,14 +69,14 @@ def test_a_manual_match_is_checked_then_takes_its_items_out_of_unmatched(
 
     usd = manual([{"system": "kashflow", "key": "10050", "amount": "10.00"}])
     assert usd.status_code == 422
-    assert usd.json()["field"] == "invoices.0.key" and "USD" in usd.json()["detail"]
+    assert usd.json()["field"] == "body.invoices.0.key" and "USD" in usd.json()["detail"]
     too_much = manual([{"system": "kashflow", "key": "10044", "amount": "75.51"}])
-    assert too_much.json()["field"] == "invoices.0.amount"
+    assert too_much.json()["field"] == "body.invoices.0.amount"
     over_payment = manual([
         {"system": "kashflow", "key": "10044", "amount": "30.00"},
         {"system": "sage100", "key": "0010001", "amount": "30.00"},
     ])  # fmt: skip
-    assert over_payment.json()["field"] == "invoices"
+    assert over_payment.json()["field"] == "body.invoices"
     assert "more than the payment's 33.33" in over_payment.json()["detail"]
     missing = manual([{"system": "kashflow", "key": "NOPE", "amount": "1.00"}])
     assert missing.status_code == 422 and "is not in the ledger" in missing.json()["detail"]
@@ -107,7 +107,7 @@ def test_accepting_a_gl_suggestion_with_another_account_and_rejecting_one(
         f"/gl-suggestions/{fuel['id']}/accept", headers=auth("review"),
         json={"account": "9999-99-99"},
     )  # fmt: skip
-    assert unknown.status_code == 422 and unknown.json()["field"] == "account"
+    assert unknown.status_code == 422 and unknown.json()["field"] == "body.account"
     accepted = client.post(
         f"/gl-suggestions/{fuel['id']}/accept", headers=auth("review"),
         json={"account": "7600-00-00"},
@@ -275,17 +275,32 @@ LISTED = {
     "anomaly_id": "/anomalies", "intent_id": "/approvals", "letter_id": "/dead-letters",
 }  # fmt: skip
 """Where the id each path takes is listed: the subjects are real, so only the NUL refuses."""
+LONGEST = {
+    "payment.system": 40, "payment.entity": 40, "payment.key": 200,
+    "invoices.0.system": 40, "invoices.0.key": 200, "account": 200,
+    "schedules.0.system": 40, "schedules.0.entity": 40, "schedules.0.interval": 20,
+    "streams.0": 81, "reason": 2000,
+}  # fmt: skip
+"""The longest text each place of a body takes (the same in every body), by what it holds:
+a system or an entity (the ledger's names are at most 16 characters), a record's key or a
+GL account (a canonical record's key is at most 200), a stream (`system:entity`), an
+interval (30s, 5m, 1h, off), a person's reason."""
 
 
-def with_nul(body: dict[str, Any], place: str) -> dict[str, Any]:
-    """`body` with a NUL character at the end of the text at `place` (dotted)."""
+def with_text(body: dict[str, Any], place: str, text: Callable[[str], str]) -> dict[str, Any]:
+    """`body` with the text at `place` (dotted) made `text` of what it was."""
     changed = copy.deepcopy(body)
     *outer, last = [int(part) if part.isdigit() else part for part in place.split(".")]
     holder: Any = changed
     for part in outer:
         holder = holder[part]
-    holder[last] += "\x00"
+    holder[last] = text(holder[last])
     return changed
+
+
+def with_nul(body: dict[str, Any], place: str) -> dict[str, Any]:
+    """`body` with a NUL character at the end of the text at `place` (dotted)."""
+    return with_text(body, place, lambda text: text + "\x00")
 
 
 @pytest.mark.parametrize(("method", "path", "place"), BODY_TEXTS)
@@ -301,9 +316,11 @@ def test_a_nul_in_a_text_of_a_request_body_is_refused_naming_it(
     assert answer.json()["detail"] == f"body.{place}: String should not contain a NUL character"
 
 
-def texts_in(schema: dict[str, Any], schemas: dict[str, Any], place: str = "") -> Iterator[str]:
+def texts_in(
+    schema: dict[str, Any], schemas: dict[str, Any], place: str = ""
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The dotted places of the texts a body of this JSON schema holds (a list's as its first
-    item); a decimal, which takes a number or a text, is no text."""
+    item), each with its schema; a decimal, which takes a number or a text, is no text."""
 
     def inner(name: str) -> str:
         return f"{place}.{name}".lstrip(".")
@@ -315,7 +332,7 @@ def texts_in(schema: dict[str, Any], schemas: dict[str, Any], place: str = "") -
             for branch in schema["anyOf"]:
                 yield from texts_in(branch, schemas, place)
     elif schema.get("type") == "string":
-        yield place
+        yield place, schema
     elif schema.get("type") == "object":
         for name, field in schema.get("properties", {}).items():
             yield from texts_in(field, schemas, inner(name))
@@ -323,17 +340,59 @@ def texts_in(schema: dict[str, Any], schemas: dict[str, Any], place: str = "") -
         yield from texts_in(schema["items"], schemas, inner("0"))
 
 
+def body_texts(client: TestClient) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every text of the bodies the OpenAPI document's operations take, with its schema, by
+    (method, path, place)."""
+    document = client.get("/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    return {
+        (method.upper(), path, place): text
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for media in operation.get("requestBody", {}).get("content", {}).values()
+        for place, text in texts_in(media["schema"], schemas)
+    }
+
+
 def test_every_text_of_a_request_body_is_tried_with_a_nul(reading_client: TestClient) -> None:
     """The texts of the bodies the document's operations take are those above: a new one is
     tried too. (A webhook's body is read by its route, not by a model: see
     test_api_webhooks.)"""
-    document = reading_client.get("/openapi.json").json()
-    schemas = document["components"]["schemas"]
-    texts = {
-        (method.upper(), path, place)
-        for path, operations in document["paths"].items()
-        for method, operation in operations.items()
-        for media in operation.get("requestBody", {}).get("content", {}).values()
-        for place in texts_in(media["schema"], schemas)
-    }
-    assert texts == set(BODY_TEXTS)
+    assert set(body_texts(reading_client)) == set(BODY_TEXTS)
+
+
+@pytest.mark.parametrize(("method", "path", "place"), BODY_TEXTS)
+def test_a_text_of_a_request_body_past_its_limit_is_refused_naming_it(
+    reading_client: TestClient, method: str, path: str, place: str
+) -> None:
+    """A text longer than what it holds is refused before any query sees it or any row keeps
+    it (a system past the ledger's names failed the query, a 500; a key or a GL account was
+    echoed back whole in the refusal, a stream or an interval too)."""
+    ids = {name: first(reading_client, listing)["id"] for name, listing in LISTED.items()}
+    longest = LONGEST[place]
+    body = with_text(BODIES.get(path, {"reason": "checked"}), place, lambda _: "x" * (longest + 1))
+    answer = reading_client.request(method, path.format(**ids), json=body, headers=auth("admin"))
+    assert (answer.status_code, answer.json()["field"]) == (422, f"body.{place}"), answer.text
+    assert (
+        answer.json()["detail"] == f"body.{place}: String should have at most {longest} characters"
+    )
+
+
+@pytest.mark.parametrize(("method", "path", "place"), BODY_TEXTS)
+def test_the_longest_text_of_a_request_body_is_taken(
+    client: TestClient, method: str, path: str, place: str
+) -> None:
+    """The longest text a place takes reaches the service, which answers it as any other
+    (done, or refused for what it says: no record has such a key, no system such a name)."""
+    ids = {name: first(client, listing)["id"] for name, listing in LISTED.items()}
+    body = with_text(BODIES.get(path, {"reason": "checked"}), place, lambda _: "x" * LONGEST[place])
+    answer = client.request(method, path.format(**ids), json=body, headers=auth("admin"))
+    assert answer.status_code < 500 and "errors" not in answer.json(), answer.text
+
+
+def test_every_text_of_a_request_body_has_the_limit_of_what_it_holds(
+    reading_client: TestClient,
+) -> None:
+    """As the document says it: a text added to a body without a limit fails here."""
+    limits = {where: text.get("maxLength") for where, text in body_texts(reading_client).items()}
+    assert limits == {(method, path, place): LONGEST[place] for method, path, place in BODY_TEXTS}

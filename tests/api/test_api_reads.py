@@ -428,7 +428,7 @@ def test_audit_as_of_an_instant_before_a_change_shows_the_old_version(
     assert (acme_then["version"], acme_now["version"]) == (1, 2)
     assert acme_now["payload"]["name"] == "Acme 2"
     naive = client.get("/audit/as-of", params={"ts": "2026-01-01T00:00:00"}, headers=auth("read"))
-    assert naive.status_code == 422 and naive.json()["field"] == "ts"
+    assert naive.status_code == 422 and naive.json()["field"] == "query.ts"
 
 
 def test_sync_runs_health_and_metrics(reading_client: TestClient) -> None:

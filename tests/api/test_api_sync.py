@@ -38,11 +38,11 @@ def test_schedules_are_listed_and_set_by_an_admin(client: TestClient, api_conn: 
 
     bad = {"schedules": [{"system": "sage100", "entity": "customer", "interval": "soon"}]}
     refused = client.put("/sync/schedules", headers=auth("admin"), json=bad)
-    assert refused.status_code == 422 and refused.json()["field"] == "schedules.0.interval"
+    assert refused.status_code == 422 and refused.json()["field"] == "body.schedules.0.interval"
     unknown = {"schedules": [{"system": "xero", "entity": "customer", "interval": "5m"}]}
     assert (
         client.put("/sync/schedules", headers=auth("admin"), json=unknown).json()["field"]
-        == "schedules.0.entity"
+        == "body.schedules.0.entity"
     )
 
 
@@ -61,4 +61,4 @@ def test_a_sync_run_queues_one_poll_per_stream(client: TestClient, polls: Queued
     assert len(everything["polls"]) == len(STREAMS)
     assert everything["decision"]["actor"] == "admin-person"
     unknown = client.post("/sync/run", headers=auth("admin"), json={"streams": ["sage100:cats"]})
-    assert unknown.status_code == 422 and unknown.json()["field"] == "streams.0"
+    assert unknown.status_code == 422 and unknown.json()["field"] == "body.streams.0"

@@ -97,6 +97,7 @@ def test_a_valid_order_delivered_three_times_reaches_the_ledger_once(
     assert taken["version"] == 1
     assert answers[1].headers["content-type"] == "application/problem+json"
     assert answers[1].json()["detail"] == "event evt_1001 of ecommerce was taken already"
+    assert answers[1].json()["field"] == "body.id"
     assert ledger_rows(api_conn, "ecommerce") == [("sales_invoice", "SO-1001", 1, "60", None)]
     assert deliveries(api_conn) == [
         ("ecommerce", "evt_1001", "accepted", 202, None),
@@ -128,17 +129,28 @@ def test_a_gateway_payment_and_an_order_update_are_records_of_their_systems(
 
 
 REFUSALS = [
-    ("bad signature", 401, "bad_signature", "x-webhook-signature"),
-    ("no signature scheme", 401, "no_signature", "x-webhook-signature"),
-    ("stale timestamp", 400, "stale_timestamp", "x-webhook-timestamp"),
-    ("future timestamp", 400, "stale_timestamp", "x-webhook-timestamp"),
+    ("bad signature", 401, "bad_signature", "header.x-webhook-signature"),
+    ("no signature scheme", 401, "no_signature", "header.x-webhook-signature"),
+    ("stale timestamp", 400, "stale_timestamp", "header.x-webhook-timestamp"),
+    ("future timestamp", 400, "stale_timestamp", "header.x-webhook-timestamp"),
+    ("no timestamp", 400, "no_timestamp", "header.x-webhook-timestamp"),
     ("oversized", 413, "oversized", "body"),
     ("not json", 400, "malformed", "body"),
-    ("no id", 400, "malformed", "id"),
-    ("unknown type", 422, "unknown_type", "type"),
-    ("invalid data", 422, "invalid", "data"),
-    ("unknown source", 404, "unknown_source", "source"),
+    ("not an object", 400, "malformed", "body"),
+    ("no id", 400, "malformed", "body.id"),
+    ("type not text", 400, "malformed", "body.type"),
+    ("data not an object", 400, "malformed", "body.data"),
+    ("unknown type", 422, "unknown_type", "body.type"),
+    ("no key", 422, "invalid", "body.data.key"),
+    ("invalid data", 422, "invalid", "body.data"),
+    ("invalid currency", 422, "invalid", "body.data.currency"),
+    ("customer not an object", 422, "invalid", "body.data.customer"),
+    ("customer without a key", 422, "invalid", "body.data.customer.key"),
+    ("invalid customer", 422, "invalid", "body.data.customer.name"),
+    ("unknown source", 404, "unknown_source", "path.source"),
 ]
+"""Each way a delivery is refused: the status, the reason's code, and the field the problem
+names where it came from (the path, a header, the body)."""
 
 
 def bad_delivery(client: TestClient, case: str) -> Any:
@@ -154,16 +166,34 @@ def bad_delivery(client: TestClient, case: str) -> Any:
         kwargs = {"at": time.time() - 301}
     elif case == "future timestamp":
         kwargs = {"at": time.time() + 3600}
+    elif case == "no timestamp":
+        return client.post(f"/webhooks/{source}", content=orjson.dumps(ORDER))
     elif case == "oversized":
         body = {**ORDER, "padding": "x" * 5000}
     elif case == "not json":
         body = b"{not json"
+    elif case == "not an object":
+        body = b"[]"
     elif case == "no id":
         body = {"type": "order.created", "data": {}}
+    elif case == "type not text":
+        body = {**ORDER, "type": 7}
+    elif case == "data not an object":
+        body = {**ORDER, "data": []}
     elif case == "unknown type":
         body = {**ORDER, "type": "order.teleported"}
+    elif case == "no key":
+        body = {**ORDER, "data": {**ORDER_DATA, "key": " "}}
     elif case == "invalid data":
         body = {**ORDER, "data": {**ORDER_DATA, "gross_amount": "61.00"}}
+    elif case == "invalid currency":
+        body = {**ORDER, "data": {**ORDER_DATA, "currency": "GBPX"}}
+    elif case == "customer not an object":
+        body = {**ORDER, "data": {**ORDER_DATA, "customer": "jane"}}
+    elif case == "customer without a key":
+        body = {**ORDER, "data": {**ORDER_DATA, "customer": {"name": "Jane Doe"}}}
+    elif case == "invalid customer":
+        body = {**ORDER, "data": {**ORDER_DATA, "customer": {**JANE, "name": ""}}}
     elif case == "unknown source":
         source = "fax"
     return deliver(client, body, source, **kwargs)
@@ -210,8 +240,9 @@ NULS = [
     ({**ORDER, "data": {**ORDER_DATA, "note\x00": "gift"}}, "data.note\\x00"),
     ({**ORDER, "sent\x00": True}, "sent\\x00"),
 ]  # fmt: skip
-"""Events holding a NUL character (a text or a key's) and the field each is refused for:
-PostgreSQL's json and text cannot hold one (a key's NUL is named as \\x00)."""
+"""Events holding a NUL character (a text or a key's) and the field of the event each is
+refused for (in the request's body): PostgreSQL's json and text cannot hold one (a key's NUL
+is named as \\x00)."""
 
 
 @pytest.mark.parametrize(("event", "field"), NULS, ids=[field for _, field in NULS])
@@ -223,7 +254,7 @@ def test_an_event_holding_a_nul_is_refused_and_recorded_naming_the_event_and_fie
     answer = deliver(client, event)
     detail = f"event {event['id']!r}: {field}: String should not contain a NUL character"
     assert (answer.status_code, answer.json()["field"], answer.json()["detail"]) == (
-        422, field, detail,
+        422, f"body.{field}", detail,
     )  # fmt: skip
     recorded = api_conn.execute(
         "SELECT event_id, event_type, outcome, status_code, reason FROM ledger.webhook_event"
@@ -329,7 +360,9 @@ def test_an_order_carrying_a_new_shop_customer_creates_it_in_kashflow(
             mismatched = {**order, "id": "evt_2000",
                           "data": {**order["data"], "customer_key": "eve@example.com"}}  # fmt: skip
             refused = deliver(client, mismatched)
-            assert (refused.status_code, refused.json()["field"]) == (422, "data.customer_key")
+            assert (refused.status_code, refused.json()["field"]) == (
+                422, "body.data.customer_key",
+            )  # fmt: skip
             taken = deliver(client, order).json()
             assert taken["record"] == {
                 "system": "ecommerce",

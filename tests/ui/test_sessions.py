@@ -2,13 +2,14 @@
 flags, where sign-in may send a person, CSRF refusals that change nothing, revoked tokens,
 the headers every page carries, the run kinds the sync page offers and run filters it does
 not, what it says when no run is listed, unmatched filters past the API's limits, a NUL
-character in any page's filter or any form's text, and a cursor made by hand."""
+character in any page's filter or any form's text, a form's text past the API's limit or
+at it, a cursor made by hand, and the service's refusals in its own words."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
@@ -413,7 +414,20 @@ FORMS: dict[str, tuple[str, str, dict[str, Any]]] = {
 }  # fmt: skip
 """Every form that acts, by its route: the page it is on, its address there, and its text
 inputs as a person would send them (the CSRF token and the page to go back to aside)."""
+LONGEST = {
+    "account": 200, "other_account": 200, "reason": 2000, "item": 282, "stream": 81,
+    "interval": 20, "enabled": 10,
+}  # fmt: skip
+"""The longest text each input of the forms takes (the same in every form), the API's for
+what it holds: a GL account is a record's key, a ticked item `system:entity:key` (40, 40
+and 200), a stream `system:entity`; a checkbox sends "on"."""
 FORM_TEXTS = [(route, name) for route, (_, _, texts) in FORMS.items() for name in texts]
+
+
+def with_text(texts: dict[str, Any], name: str, text: Callable[[str], str]) -> dict[str, Any]:
+    """A form's `texts` with input `name` (a list's first item) made `text` of what it was."""
+    given = texts[name]
+    return {**texts, name: [text(given[0]), *given[1:]] if isinstance(given, list) else text(given)}
 
 
 def written(url: str) -> tuple[int, int]:
@@ -432,19 +446,110 @@ def test_a_nul_in_a_forms_text_is_named_on_the_page_and_nothing_done(
 ) -> None:
     """PostgreSQL's text cannot hold a NUL character: a form refuses one as the pages' filters
     do, naming it on the page it goes back to, and does nothing (it was a 500)."""
-    token = signed_in(browserless, "admin")
-    page, address, texts = FORMS[route]
-    found = re.search(f'action="({address})"', browserless.get(page).text)
-    assert found is not None, f"{page} has no form posting to {address}"
-    given = texts[name][0] + "\x00" if isinstance(texts[name], list) else "a\x00"
-    form = {**texts, name: [given, *texts[name][1:]] if isinstance(texts[name], list) else given}
+    listed = isinstance(FORMS[route][2][name], list)
+    form = with_text(FORMS[route][2], name, lambda text: text + "\x00" if listed else "a\x00")
+    given = form[name][0] if listed else form[name]
     before = written(ui_db)
-    response = browserless.post(found[1], data={**form, "csrf": csrf_token(token), "back": page})
-    assert (response.status_code, response.headers.get("location")) == (303, page)
-    shown = browserless.get(page).text
-    notices = re.findall(r'<p class="notice error" role="status">(.*?)</p>', shown)
     named = f"{name.replace('_', ' ')}: {given!r} {REFUSED}"
-    assert [html.unescape(n) for n in notices] == [named]
+    assert posted(browserless, route, form) == [("error", named)]
+    assert written(ui_db) == before
+
+
+def posted(client: TestClient, route: str, form: dict[str, Any]) -> list[tuple[str, str]]:
+    """The notices (tone, text) on the page of `route`'s form once it is sent `form`, with
+    the CSRF token of an admin's session, and goes back to that page."""
+    token = signed_in(client, "admin")
+    page, address, _ = FORMS[route]
+    found = re.search(f'action="({address})"', client.get(page).text)
+    assert found is not None, f"{page} has no form posting to {address}"
+    response = client.post(found[1], data={**form, "csrf": csrf_token(token), "back": page})
+    assert (response.status_code, response.headers.get("location")) == (303, page)
+    shown = client.get(page).text
+    notices = re.findall(r'<p class="notice (ok|error)" role="status">(.*?)</p>', shown)
+    return [(tone, html.unescape(text)) for tone, text in notices]
+
+
+@pytest.mark.parametrize(("route", "name"), FORM_TEXTS)
+def test_a_forms_text_past_its_limit_is_named_on_the_page_and_nothing_done(
+    browserless: TestClient, ui_db: str, route: str, name: str
+) -> None:
+    """A text longer than the API takes for what it holds is named on the page the form goes
+    back to, as a NUL is, quoting its start, and nothing is done (it was FastAPI's JSON 422
+    instead of the page)."""
+    longest = LONGEST[name]
+    form = with_text(FORMS[route][2], name, lambda text: text.ljust(longest + 1, "x"))
+    given = form[name][0] if isinstance(form[name], list) else form[name]
+    before = written(ui_db)
+    shown = repr(given) if len(given) <= actions.SHOWN else f"{given[: actions.SHOWN]!r}…"
+    why = f"string should have at most {longest} characters"
+    assert posted(browserless, route, form) == [
+        ("error", f"{name.replace('_', ' ')}: {shown} is refused ({why})")
+    ]
+    assert written(ui_db) == before
+
+
+@pytest.fixture
+def fresh_site(pg_server: str, ui_template: str) -> Iterator[TestClient]:
+    """The pages on a copy of the seeded database of the test's own, for a test that acts."""
+    with (
+        database_copy(pg_server, ui_template, "lbuif") as url,
+        TestClient(create_app(url, pool_size=2), follow_redirects=False) as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize(("route", "name"), FORM_TEXTS)
+def test_the_longest_text_of_a_forms_input_is_taken(
+    fresh_site: TestClient, route: str, name: str
+) -> None:
+    """The longest text an input takes reaches the action, which does it or says why not for
+    what the text says (no GL account or record of that name, not an interval): the forms
+    take what the API's bodies take."""
+    form = with_text(FORMS[route][2], name, lambda text: text.ljust(LONGEST[name], "x"))
+    [(_, notice)] = posted(fresh_site, route, form)
+    assert "is refused" not in notice, notice
+
+
+PAGE_REFUSALS = [
+    ("/ui/records", {"system": "xero", "entity": "customer", "key": "ACME0019"},
+     "unknown system 'xero'"),
+    ("/ui/records", {"system": "kashflow", "entity": "customer", "key": "NOPE"},
+     "no versions of kashflow customer 'NOPE' in the ledger"),
+    ("/ui/unmatched", {"min_amount": "5", "max_amount": "1"},
+     "min_amount is larger than max_amount"),
+    ("/ui/sync", {"cursor": "abc"}, "cursor is not one this API gave out"),
+]  # fmt: skip
+FORM_REFUSALS = [
+    ("/ui/unmatched/match", {"item": ["xero:payment:R-77", "kashflow:sales_invoice:10044"]},
+     "Unknown system 'xero'"),
+    ("/ui/unmatched/match", {"item": ["kashflow:payment:R-77", "kashflow:sales_invoice:NOPE"]},
+     "Kashflow sales_invoice 'NOPE' is not in the ledger"),
+    ("/ui/gl-suggestions/{suggestion_id}/accept", {"other_account": "9999-99-99"},
+     "Sage 100 has no GL account '9999-99-99'"),
+    ("/ui/sync/schedules", {"interval": "soon"},
+     "'soon' is not an interval: use 30s, 5m, 1h or off"),
+]  # fmt: skip
+"""Refusals of the service layer, whose field the API names where it came from (`path.system`,
+`query.min_amount`, `body.invoices.0.key`), by page and by form: the pages say them in the
+service's words, as before."""
+
+
+@pytest.mark.parametrize(("path", "asked", "named"), PAGE_REFUSALS)
+def test_a_pages_refusal_by_the_service_reads_as_it_did(
+    browserless: TestClient, path: str, asked: dict[str, str], named: str
+) -> None:
+    signed_in(browserless, "read")
+    response = browserless.get(path, params=asked)
+    problems = re.findall(r'<p class="notice error" role="alert">(.*?)</p>', response.text)
+    assert [html.unescape(p) for p in problems] == [named]
+
+
+@pytest.mark.parametrize(("route", "changed", "named"), FORM_REFUSALS)
+def test_a_forms_refusal_by_the_service_reads_as_it_did(
+    browserless: TestClient, ui_db: str, route: str, changed: dict[str, Any], named: str
+) -> None:
+    before = written(ui_db)
+    assert posted(browserless, route, {**FORMS[route][2], **changed}) == [("error", named)]
     assert written(ui_db) == before
 
 
