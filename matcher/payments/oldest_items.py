@@ -212,7 +212,17 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
                 [found, _runs_met(_with_one_gap(inner, cents, begin, count, span), meet, span)]
             )
             .with_columns((pl.col("skip") + pl.col("gap").is_not_null()).alias("left_open"))
-            .sort("p_day", "pay", "left_open", "skip")
+            # Of two runs leaving as many open, the one paying the older items: the
+            # shorter, then the one leaving the later item open (items of one amount).
+            .sort(
+                "p_day",
+                "pay",
+                "left_open",
+                "skip",
+                "position",
+                "gap",
+                descending=[False, False, False, False, False, True],
+            )
             .unique("pid", keep="first", maintain_order=True)
         )
         hits.append(

@@ -42,3 +42,24 @@ def test_oldest_items_meet_the_same_totals_packed_or_on_two_columns() -> None:
     assert groups(100) == expected
     # Seven units of 2**60 cents per payer: two payers' totals do not fit one Int64.
     assert groups(1 << 60) == expected
+
+
+def test_of_two_items_of_one_amount_the_later_is_left_open_inside_a_run() -> None:
+    """Items of 100, 50, 50 and 30 (in issue order) and a payment of 180: the run pays
+    100, one 50 and 30. Which 50 the amounts cannot say; paying oldest first, the older
+    one is paid, whatever order the join happens to list the two sums in."""
+    ordered = pl.DataFrame(
+        {
+            "payer": [7] * 4,
+            "inv": [0, 1, 2, 3],
+            "cents": [100, 50, 50, 30],
+            "issue_day": [1, 2, 3, 4],
+        },
+        schema={"payer": pl.UInt64, "inv": pl.UInt32, "cents": pl.Int64, "issue_day": pl.Int32},
+    )
+    targets = pl.DataFrame(
+        {"pay": [0], "payer": [7], "amount": [180], "p_day": [10]},
+        schema={"pay": pl.UInt32, "payer": pl.UInt64, "amount": pl.Int64, "p_day": pl.Int32},
+    )
+    found = _oldest_groups(targets, ordered, MatchConfig())
+    assert found.select("m_pay", "m_inv").rows() == [([0, 0, 0], [0, 1, 3])]
