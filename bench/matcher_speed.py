@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from matcher.evaluation import evaluate_payments
@@ -63,10 +64,32 @@ def _match_from(directory: str, report: Any) -> None:
     cpu_seconds = time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     quality = evaluate_payments(result, data.truth)
-    report.put((data.payments.height, data.invoices.height, seconds, cpu_seconds, peak, quality))
+    spread = customer_spread(data.invoices)
+    report.put(
+        (data.payments.height, data.invoices.height, seconds, cpu_seconds, peak, quality, spread)
+    )
 
 
-def scale_run(n_payments: int, seed: int) -> tuple[int, int, float, float, float, dict[str, Any]]:
+def customer_spread(invoices: pl.DataFrame) -> tuple[int, float]:
+    """How concentrated the invoices are: the largest counterparty's count, and the count
+    of an average invoice's counterparty (what a per-counterparty search reads). The
+    generator's customers follow a heavy tail, so both grow faster than the data."""
+    sizes = invoices.group_by("counterparty_id").len()["len"].to_numpy().astype(np.float64)
+    if sizes.size == 0:
+        return 0, 0.0
+    return int(sizes.max()), float((sizes * sizes).sum() / sizes.sum())
+
+
+def _spread_text(spread: tuple[int, float]) -> str:
+    return (
+        f"largest customer {spread[0]:,} invoices, an invoice's customer {spread[1]:,.0f} "
+        "on average"
+    )
+
+
+def scale_run(
+    n_payments: int, seed: int
+) -> tuple[int, int, float, float, float, dict[str, Any], tuple[int, float]]:
     """Generate (one child) then match (another child) ``n_payments``: the peak RSS is the
     matching process's own."""
     context = multiprocessing.get_context("spawn")
@@ -213,6 +236,8 @@ def main() -> None:
         f"{result.height:,} allocations; " + " ".join(f"{k}={v}" for k, v in quality.items())
     )
     print(f"load average before the match: {load_before}, after: {_load()}")
+    spread = customer_spread(invoices)
+    print(f"data: {_spread_text(spread)}")
     cpu = time.process_time()
     started = time.perf_counter()
     nearby = nearest_candidates(payments, invoices, result, rates=data.rates)
@@ -245,7 +270,9 @@ def main() -> None:
     )
     large = ""
     if args.large and not args.quick:
-        n_pay, n_inv, l_seconds, l_cpu, l_peak, l_quality = scale_run(args.large, args.seed)
+        n_pay, n_inv, l_seconds, l_cpu, l_peak, l_quality, l_spread = scale_run(
+            args.large, args.seed
+        )
         per_payment = l_seconds / n_pay * 1e6
         cpu_per_payment = l_cpu / n_pay * 1e6
         print(
@@ -253,17 +280,21 @@ def main() -> None:
             f"({l_cpu:.1f} s CPU), peak RSS {l_peak:,.0f} MB, {per_payment:.1f} us per payment, "
             f"{cpu_per_payment:.1f} us CPU (vs {seconds / payments.height * 1e6:.1f} and "
             f"{cpu_seconds / payments.height * 1e6:.1f} at {payments.height:,}); "
-            f"f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}"
+            f"f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}; "
+            f"data: {_spread_text(l_spread)}"
         )
         large = (
             f" large_payments={n_pay} large_seconds={l_seconds:.1f} "
             f"large_cpu_seconds={l_cpu:.1f} large_peak_rss_mb={l_peak:.0f} "
             f"large_us_per_payment={per_payment:.1f} "
-            f"large_cpu_us_per_payment={cpu_per_payment:.1f}"
+            f"large_cpu_us_per_payment={cpu_per_payment:.1f} "
+            f"large_customer_invoices_max={l_spread[0]} "
+            f"large_customer_invoices_mean={l_spread[1]:.0f}"
         )
     print(f"load average at the end: {_load()} on {os.cpu_count()} CPUs")
     print(
         f"payments={payments.height} invoices={invoices.height} seconds={seconds:.2f} "
+        f"customer_invoices_max={spread[0]} customer_invoices_mean={spread[1]:.0f} "
         f"cpu_seconds={cpu_seconds:.1f} us_per_payment={seconds / payments.height * 1e6:.1f} "
         f"cpu_us_per_payment={cpu_seconds / payments.height * 1e6:.1f} "
         f"peak_rss_mb={peak_rss_mb:.0f} baseline=naive_scan_quadratic "
