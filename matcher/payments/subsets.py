@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
+import numpy as np
 import polars as pl
 
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
+from matcher.payments.counting import positions_in_runs, run_starts
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
 from matcher.payments.packing import packing_of
 
@@ -94,37 +96,112 @@ def _invoice_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.Da
     late it is (a customer clearing old invoices at once is still paying them). A payment
     naming one of its payer's invoices is no target: a group of its would have to be
     the invoices it names, which the first pass reads from its reference."""
-    return (
-        lp.filter(~pl.col("names_own"))
-        .select("pay", "payer", pl.col("cents").alias("target"), "p_day")
-        .join(li.select("inv", "payer", "cents", "issue_day", "due_day"), on="payer")
-        .filter((pl.col("issue_day") <= pl.col("p_day")) & (pl.col("cents") < pl.col("target")))
-        .sort("pay", "issue_day", "inv", descending=[False, True, True])
-        .with_columns(pl.int_range(pl.len()).over("pay").alias("rank"))
-        .filter(pl.col("rank") < cfg.small_subset_pool)
-        .select(
-            pl.col("pay").alias("target_id"), "target", pl.col("inv").alias("item"), "cents", "rank"
-        )
+    targets = lp.filter(~pl.col("names_own")).select(
+        pl.col("pay").alias("target_id"),
+        "payer",
+        pl.col("cents").alias("target"),
+        (-pl.col("p_day").cast(pl.Int64)).alias("reach"),
     )
+    items = li.select(
+        pl.col("inv").alias("item"),
+        "payer",
+        "cents",
+        (-pl.col("issue_day").cast(pl.Int64)).alias("order"),
+    ).sort("payer", "order", "item", descending=[False, False, True])
+    return _pool(targets, items, cfg.small_subset_pool, below=True, latest_first=True)
 
 
 def _payment_pool(lp: pl.DataFrame, li: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """Several payments, one invoice (or its remaining balance): the first payments after
     it, however late (a customer paying by instalments may end long after the due date)."""
-    return (
-        li.select("inv", "payer", pl.col("cents").alias("target"), "issue_day", "due_day")
-        .join(lp.select("pay", "payer", "cents", "p_day"), on="payer")
-        .filter(
-            (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue)
-            & (pl.col("cents") <= pl.col("target"))
-        )
-        .sort("inv", "p_day", "pay")
-        .with_columns(pl.int_range(pl.len()).over("inv").alias("rank"))
-        .filter(pl.col("rank") < cfg.small_subset_pool)
-        .select(
-            pl.col("inv").alias("target_id"), "target", pl.col("pay").alias("item"), "cents", "rank"
-        )
+    targets = li.select(
+        pl.col("inv").alias("target_id"),
+        "payer",
+        pl.col("cents").alias("target"),
+        (pl.col("issue_day").cast(pl.Int64) - cfg.days_before_issue).alias("reach"),
     )
+    items = lp.select(
+        pl.col("pay").alias("item"), "payer", "cents", pl.col("p_day").cast(pl.Int64).alias("order")
+    ).sort("payer", "order", "item")
+    return _pool(targets, items, cfg.small_subset_pool, below=False, latest_first=False)
+
+
+def _pool(
+    targets: pl.DataFrame, items: pl.DataFrame, size: int, *, below: bool, latest_first: bool
+) -> pl.DataFrame:
+    """Per target (``target_id``, ``payer``, ``target`` and ``reach``), the first ``size``
+    of its payer's ``items`` (``item``, ``payer``, ``cents``, ``order``: by payer, then
+    order, then item, the latest item first on equal orders if ``latest_first``) whose
+    ``order`` is at least its reach and whose cents are below its target (``below``) or
+    at most it, ranked from 0 (``target_id``, ``target``, ``item``, ``cents``, ``rank``).
+    A target under two payers (a subsidiary's invoice is its own and its parent's) takes
+    the first of both together.
+
+    A payer's items from a target's reach on are one run of rows, found by a binary
+    search; they are read ``2 * size`` at a time, and a target still short of ``size``
+    reads on, twice as many each time. So a target reads about what its pool holds,
+    where a join on the payer would pair it with every item of its payer."""
+    payer_of_item = items["payer"].rle_id().cast(pl.Int64).to_numpy()
+    count = np.bincount(payer_of_item)
+    begin = run_starts(count)
+    payers = pl.DataFrame(
+        {"payer": items["payer"].gather(begin), "pid": np.arange(count.size, dtype=np.int64)}
+    )
+    targets = targets.join(payers, on="payer")
+    order = items["order"].to_numpy()
+    low = int(order.min()) if order.size else 0
+    span = (int(order.max()) if order.size else 0) - low + 1
+    # Payer and order as one sorted integer: where a payer's items from an order on start
+    # (a reach past its last order lands on the next payer's first item: none of its own).
+    key = payer_of_item * span + (order - low)
+    pid = targets["pid"].to_numpy()
+    lo = np.searchsorted(key, pid * span + np.clip(targets["reach"].to_numpy() - low, 0, span))
+    end = (begin + count)[pid]
+    target = targets["target"].to_numpy()
+    cents = items["cents"].to_numpy()
+    found = np.zeros(pid.size, dtype=np.int64)
+    pending = np.arange(pid.size)
+    width = 2 * size
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    while pending.size:
+        hi = np.minimum(lo[pending] + width, end[pending])
+        lengths = hi - lo[pending]
+        rows = np.repeat(lo[pending], lengths) + positions_in_runs(lengths)
+        owner = np.repeat(pending, lengths)
+        fits = cents[rows] < target[owner] if below else cents[rows] <= target[owner]
+        earlier = np.concatenate([[0], np.cumsum(fits)])
+        rank = found[owner] + earlier[:-1] - np.repeat(earlier[run_starts(lengths)], lengths)
+        kept = fits & (rank < size)
+        parts.append((owner[kept], rows[kept], rank[kept]))
+        found += np.bincount(owner, weights=fits, minlength=pid.size).astype(np.int64)
+        lo[pending] = hi
+        more = (found[pending] < size) & (hi < end[pending])
+        pending = pending[more]
+        width *= 2
+    owner, rows, rank = (
+        np.concatenate([part[column] for part in parts]) if parts else np.zeros(0, np.int64)
+        for column in range(3)
+    )
+    pool = pl.DataFrame(
+        {
+            "target_id": targets["target_id"].gather(owner),
+            "target": targets["target"].gather(owner),
+            "item": items["item"].gather(rows),
+            "cents": items["cents"].gather(rows),
+            "rank": pl.Series(rank, dtype=pl.Int64),
+            "order": items["order"].gather(rows),
+        }
+    )
+    twice = pool["target_id"].is_in(
+        targets.filter(pl.col("target_id").is_duplicated())["target_id"].implode()
+    )
+    merged = (
+        pool.filter(twice)
+        .sort("target_id", "order", "item", descending=[False, False, latest_first])
+        .with_columns(pl.int_range(pl.len()).over("target_id").alias("rank"))
+        .filter(pl.col("rank") < size)
+    )
+    return pl.concat([pool.filter(~twice), merged]).drop("order")
 
 
 SUBSET_TARGETS_PER_BATCH = 25_000

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.payments import MatchConfig
-from matcher.payments.subsets import _subset_sums
+from matcher.payments.subsets import _pool, _subset_sums
 
 CONFIG = MatchConfig()
 
@@ -88,3 +88,61 @@ def test_groups_of_six_among_the_first_ten_only() -> None:
     members = [tuple(m) for m in groups["members"].to_list()]
     assert members == [tuple(range(6))]
     assert enumerated(pools, targets, 2) == {(0, *range(6))}
+
+
+ITEMS = st.lists(
+    st.tuples(st.integers(0, 2), st.integers(1, 40), st.integers(0, 8)),  # payer, cents, order
+    max_size=40,
+)
+TARGETS = st.lists(
+    st.tuples(
+        st.lists(st.integers(0, 2), min_size=1, max_size=2, unique=True),
+        st.integers(1, 60),
+        st.integers(0, 8),
+    ),  # payers, target, reach
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ITEMS, TARGETS, st.integers(1, 5), st.booleans(), st.booleans())
+def test_a_pool_is_the_first_items_its_payers_hold_from_its_reach(
+    items: list[tuple[int, int, int]],
+    targets: list[tuple[list[int], int, int]],
+    size: int,
+    below: bool,
+    latest_first: bool,
+) -> None:
+    """`_pool` reads windows from a binary search; it must give what sorting every item of
+    the target's payers (both, for an invoice under its parent too) would: those from its
+    reach on that fit its amount, first ``size`` of them in order, then by item."""
+    item_frame = pl.DataFrame(
+        {
+            "item": list(range(len(items))),
+            "payer": [payer for payer, _, _ in items],
+            "cents": [cents for _, cents, _ in items],
+            "order": [order for _, _, order in items],
+        },
+        schema={"item": pl.UInt32, "payer": pl.UInt64, "cents": pl.Int64, "order": pl.Int64},
+    ).sort("payer", "order", "item", descending=[False, False, latest_first])
+    target_frame = pl.DataFrame(
+        [
+            {"target_id": tid, "payer": payer, "target": target, "reach": reach}
+            for tid, (payers, target, reach) in enumerate(targets)
+            for payer in payers
+        ],
+        schema={"target_id": pl.UInt32, "payer": pl.UInt64, "target": pl.Int64, "reach": pl.Int64},
+    )
+    expected = set()
+    for tid, (payers, target, reach) in enumerate(targets):
+        fitting = [
+            (order, -item if latest_first else item, item, cents)
+            for item, (payer, cents, order) in enumerate(items)
+            if payer in payers and order >= reach and (cents < target if below else cents <= target)
+        ]
+        for rank, (_, _, item, cents) in enumerate(sorted(fitting)[:size]):
+            expected.add((tid, target, item, cents, rank))
+    found = _pool(target_frame, item_frame, size, below=below, latest_first=latest_first)
+    assert set(found.select("target_id", "target", "item", "cents", "rank").iter_rows()) == expected
+    assert found.height == len(expected)
