@@ -52,8 +52,12 @@ def mistyped_reference_pairs(
     # one naming none: its longest number may be, and its other numbers only as part of
     # a group (alone they are more likely bank noise): ``alone`` says which. A guessed
     # payer's slips count only as part of a group.
-    some = known.join(named.select("pay").unique(), on="pay", how="semi")
-    none = known.join(some.select("pay"), on="pay", how="anti")
+    # ``pay`` is a row number: which payments name some is a flag per row, not a join of
+    # every payment (and its list of numbers) on the named ones.
+    names_some = np.zeros(pays.height, dtype=bool)
+    names_some[named["pay"].to_numpy()] = True
+    some_of = pl.Series(names_some[known["pay"].to_numpy()])
+    some, none = known.filter(some_of), known.filter(~some_of)
     typed = (
         pl.concat(
             [
