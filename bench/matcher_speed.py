@@ -275,11 +275,15 @@ def main() -> None:
         )
         per_payment = l_seconds / n_pay * 1e6
         cpu_per_payment = l_cpu / n_pay * 1e6
+        # The scale goal: a payment costs no more in the large run than in the main one.
+        ratio = per_payment / (seconds / payments.height * 1e6)
+        cpu_ratio = cpu_per_payment / (cpu_seconds / payments.height * 1e6)
         print(
             f"large run: {n_pay:,} payments x {n_inv:,} invoices: {l_seconds:.1f} s "
             f"({l_cpu:.1f} s CPU), peak RSS {l_peak:,.0f} MB, {per_payment:.1f} us per payment, "
             f"{cpu_per_payment:.1f} us CPU (vs {seconds / payments.height * 1e6:.1f} and "
-            f"{cpu_seconds / payments.height * 1e6:.1f} at {payments.height:,}); "
+            f"{cpu_seconds / payments.height * 1e6:.1f} at {payments.height:,}: "
+            f"x{ratio:.2f} and x{cpu_ratio:.2f} a payment, target x1.00 or less); "
             f"f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}; "
             f"data: {_spread_text(l_spread)}"
         )
@@ -288,6 +292,7 @@ def main() -> None:
             f"large_cpu_seconds={l_cpu:.1f} large_peak_rss_mb={l_peak:.0f} "
             f"large_us_per_payment={per_payment:.1f} "
             f"large_cpu_us_per_payment={cpu_per_payment:.1f} "
+            f"large_per_payment_ratio={ratio:.2f} large_cpu_per_payment_ratio={cpu_ratio:.2f} "
             f"large_customer_invoices_max={l_spread[0]} "
             f"large_customer_invoices_mean={l_spread[1]:.0f}"
         )
