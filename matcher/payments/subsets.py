@@ -17,7 +17,7 @@ from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rul
 from matcher.payments.config import MatchConfig
 from matcher.payments.counting import positions_in_runs, run_starts
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
-from matcher.payments.packing import packing_of
+from matcher.payments.packing import packing, packing_of
 
 
 def subset_candidates(
@@ -150,12 +150,15 @@ def _pool(
     targets = targets.join(payers, on="payer")
     order = items["order"].to_numpy()
     low = int(order.min()) if order.size else 0
-    span = (int(order.max()) if order.size else 0) - low + 1
-    # Payer and order as one sorted integer: where a payer's items from an order on start
-    # (a reach past its last order lands on the next payer's first item: none of its own).
-    key = payer_of_item * span + (order - low)
+    # Payer and order packed as one sorted integer (one order more than the last, for a
+    # reach past it: that lands on the next payer's first item, none of its own).
+    packed = packing(max(count.size, 1), low, (int(order.max()) if order.size else 0) + 1)
+    if packed is None:
+        raise ValueError("subset pools: too many payers over too many days to search")
+    key = payer_of_item * packed.span + (order - low)
     pid = targets["pid"].to_numpy()
-    lo = np.searchsorted(key, pid * span + np.clip(targets["reach"].to_numpy() - low, 0, span))
+    reach = np.clip(targets["reach"].to_numpy() - low, 0, packed.span - 1)
+    lo = np.searchsorted(key, pid * packed.span + reach)
     end = (begin + count)[pid]
     target = targets["target"].to_numpy()
     cents = items["cents"].to_numpy()
