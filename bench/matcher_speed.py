@@ -19,8 +19,10 @@ Baselines, both pure Python (pandas is not a dependency):
 
 Without --quick, a large run follows (5M payments x ~6.7M invoices by default, in
 processes of its own; ``--large 0`` skips it), with its time per payment, wall and CPU,
-beside the main run's. Wall seconds depend on what else the machine runs: CPU seconds and
-the load averages are printed beside them. The nearest candidates of the payments the
+beside the main run's, and the CPU split into user and system time (the kernel's, mostly
+page faults) with the page faults per payment: the two grow apart with the data. Wall
+seconds depend on what else the machine runs: CPU seconds and the load averages are
+printed beside them. The nearest candidates of the payments the
 main run leaves unmatched are timed apart (they are not part of ``match_payments``).
 
 The last line is name=value pairs.
@@ -35,6 +37,7 @@ import re
 import resource
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +46,11 @@ import polars as pl
 
 from matcher.evaluation import evaluate_payments
 from matcher.payments import match_payments, nearest_candidates
-from sandbox.datagen.payments import generate_payment_dataset, read_payment_dataset
+from sandbox.datagen.payments import (
+    PaymentDataset,
+    generate_payment_dataset,
+    read_payment_dataset,
+)
 
 DIGITS = re.compile(r"\d+")
 PaymentRow = tuple[str, str | None, int, str]
@@ -54,20 +61,56 @@ def _generate(n_payments: int, seed: int, directory: str) -> None:
     generate_payment_dataset(n_payments, seed=seed).write(Path(directory))
 
 
-def _match_from(directory: str, report: Any) -> None:
-    """In a process of its own: read the data set, match it, report seconds and peak RSS."""
-    data = read_payment_dataset(Path(directory))
-    cpu = time.process_time()
+@dataclass(frozen=True)
+class Usage:
+    """What one `match_payments` call cost its process: wall seconds, CPU seconds in user
+    and in system mode (the kernel's share: mostly page faults, as polars returns freed
+    memory to the system within a second and touches fresh pages again), minor page
+    faults, and the process's peak RSS (MB) after it."""
+
+    seconds: float
+    user: float
+    system: float
+    faults: int
+    peak_mb: float
+
+    @property
+    def cpu(self) -> float:
+        return self.user + self.system
+
+    def per_payment(self, payments: int) -> str:
+        """Microseconds per payment: wall, user and system CPU, and faults per payment."""
+        return (
+            f"{self.seconds / payments * 1e6:.1f} us per payment "
+            f"({self.user / payments * 1e6:.1f} us user CPU, "
+            f"{self.system / payments * 1e6:.1f} us system CPU, "
+            f"{self.faults / payments:.2f} page faults)"
+        )
+
+
+def timed_match(data: PaymentDataset) -> tuple[pl.DataFrame, Usage]:
+    """`match_payments` on ``data``, with what it cost this process."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     result = match_payments(data.payments, data.invoices, rates=data.rates)
     seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return result, Usage(
+        seconds,
+        after.ru_utime - before.ru_utime,
+        after.ru_stime - before.ru_stime,
+        after.ru_minflt - before.ru_minflt,
+        after.ru_maxrss / 1024,
+    )
+
+
+def _match_from(directory: str, report: Any) -> None:
+    """In a process of its own: read the data set, match it, report what it cost."""
+    data = read_payment_dataset(Path(directory))
+    result, usage = timed_match(data)
     quality = evaluate_payments(result, data.truth)
     spread = customer_spread(data.invoices)
-    report.put(
-        (data.payments.height, data.invoices.height, seconds, cpu_seconds, peak, quality, spread)
-    )
+    report.put((data.payments.height, data.invoices.height, usage, quality, spread))
 
 
 def customer_spread(invoices: pl.DataFrame) -> tuple[int, float]:
@@ -89,7 +132,7 @@ def _spread_text(spread: tuple[int, float]) -> str:
 
 def scale_run(
     n_payments: int, seed: int
-) -> tuple[int, int, float, float, float, dict[str, Any], tuple[int, float]]:
+) -> tuple[int, int, Usage, dict[str, Any], tuple[int, float]]:
     """Generate (one child) then match (another child) ``n_payments``: the peak RSS is the
     matching process's own."""
     context = multiprocessing.get_context("spawn")
@@ -222,16 +265,12 @@ def main() -> None:
     )
 
     load_before = _load()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    result = match_payments(payments, invoices, rates=data.rates)
-    seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result, usage = timed_match(data)
+    seconds, cpu_seconds, peak_rss_mb = usage.seconds, usage.cpu, usage.peak_mb
     quality = evaluate_payments(result, data.truth)
     print(
-        f"match_payments: {seconds:.2f} s ({cpu_seconds:.1f} s CPU, "
-        f"{cpu_seconds / payments.height * 1e6:.1f} us CPU per payment), "
+        f"match_payments: {seconds:.2f} s ({cpu_seconds:.1f} s CPU: {usage.user:.1f} user, "
+        f"{usage.system:.1f} system; {usage.per_payment(payments.height)}), "
         f"peak RSS {peak_rss_mb:,.0f} MB, "
         f"{result.height:,} allocations; " + " ".join(f"{k}={v}" for k, v in quality.items())
     )
@@ -270,21 +309,23 @@ def main() -> None:
     )
     large = ""
     if args.large and not args.quick:
-        n_pay, n_inv, l_seconds, l_cpu, l_peak, l_quality, l_spread = scale_run(
-            args.large, args.seed
-        )
+        n_pay, n_inv, l_usage, l_quality, l_spread = scale_run(args.large, args.seed)
+        l_seconds, l_cpu, l_peak = l_usage.seconds, l_usage.cpu, l_usage.peak_mb
         per_payment = l_seconds / n_pay * 1e6
         cpu_per_payment = l_cpu / n_pay * 1e6
         # The scale goal: a payment costs no more in the large run than in the main one.
+        # The user and system shares are apart, as the system's (page faults) grows faster.
         ratio = per_payment / (seconds / payments.height * 1e6)
         cpu_ratio = cpu_per_payment / (cpu_seconds / payments.height * 1e6)
+        user_ratio = (l_usage.user / n_pay) / (usage.user / payments.height)
+        system_ratio = (l_usage.system / n_pay) / (usage.system / payments.height)
         print(
             f"large run: {n_pay:,} payments x {n_inv:,} invoices: {l_seconds:.1f} s "
-            f"({l_cpu:.1f} s CPU), peak RSS {l_peak:,.0f} MB, {per_payment:.1f} us per payment, "
-            f"{cpu_per_payment:.1f} us CPU (vs {seconds / payments.height * 1e6:.1f} and "
-            f"{cpu_seconds / payments.height * 1e6:.1f} at {payments.height:,}: "
-            f"x{ratio:.2f} and x{cpu_ratio:.2f} a payment, target x1.00 or less); "
-            f"f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}; "
+            f"({l_cpu:.1f} s CPU: {l_usage.user:.1f} user, {l_usage.system:.1f} system), "
+            f"peak RSS {l_peak:,.0f} MB, {l_usage.per_payment(n_pay)}; "
+            f"against {payments.height:,}: x{ratio:.2f} a payment in wall time, x{cpu_ratio:.2f} "
+            f"in CPU (x{user_ratio:.2f} user, x{system_ratio:.2f} system), target x1.00 or "
+            f"less; f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}; "
             f"data: {_spread_text(l_spread)}"
         )
         large = (
@@ -293,6 +334,9 @@ def main() -> None:
             f"large_us_per_payment={per_payment:.1f} "
             f"large_cpu_us_per_payment={cpu_per_payment:.1f} "
             f"large_per_payment_ratio={ratio:.2f} large_cpu_per_payment_ratio={cpu_ratio:.2f} "
+            f"large_user_cpu_per_payment_ratio={user_ratio:.2f} "
+            f"large_system_cpu_per_payment_ratio={system_ratio:.2f} "
+            f"large_page_faults_per_payment={l_usage.faults / n_pay:.2f} "
             f"large_customer_invoices_max={l_spread[0]} "
             f"large_customer_invoices_mean={l_spread[1]:.0f}"
         )
@@ -302,6 +346,8 @@ def main() -> None:
         f"customer_invoices_max={spread[0]} customer_invoices_mean={spread[1]:.0f} "
         f"cpu_seconds={cpu_seconds:.1f} us_per_payment={seconds / payments.height * 1e6:.1f} "
         f"cpu_us_per_payment={cpu_seconds / payments.height * 1e6:.1f} "
+        f"user_cpu_seconds={usage.user:.1f} system_cpu_seconds={usage.system:.1f} "
+        f"page_faults_per_payment={usage.faults / payments.height:.2f} "
         f"peak_rss_mb={peak_rss_mb:.0f} baseline=naive_scan_quadratic "
         f"baseline_scaled_seconds={baseline_scaled:.0f} "
         f"speedup_vs_naive={baseline_scaled / seconds:.0f} "
