@@ -20,6 +20,11 @@ amount the payer chose), whose pairs are neither required nor counted when found
 (`payments_review_pairs`; `payments_f1_review_required` is the F1 were they required).
 `payments_f1_twins_either` is the F1 were a payment naming no invoice allowed either of
 two invoices of its payer with the same open amount (for reference: no target).
+`payments_missed_undecidable` counts the missed payments the data cannot decide (their
+reference names none of their invoices, and as many other invoices of the payer, open
+that day, make the amount: `matcher.undecidable`), `payments_missed_undecidable_pairs`
+their true pairs, and `payments_f1_decidable` is the F1 were their pairs set aside for
+review too (for reference: no target).
 Masters are scored per kind and over the three kinds together (micro-averaged), each
 with its blocking's pairs completeness (the share of true pairs among the candidates)
 and candidates per record. The public FEBRL1-3 person data sets (loaded through
@@ -62,6 +67,7 @@ from matcher.gl_suggest import GLSuggester
 from matcher.masters import MasterConfig, MasterLinkage, linkage, pairs_completeness
 from matcher.payments import match_payments
 from matcher.references import number_key, reference_numbers
+from matcher.undecidable import undecidable_misses
 from sandbox.datagen.anomalies import generate_anomaly_dataset
 from sandbox.datagen.gl import (
     SAGE_GL_ACCOUNTS,
@@ -139,10 +145,25 @@ def bench_payments(scale: Scale, seed: int) -> list[Row]:
     # if they had to be found too: for reference, no target.
     every_pair = evaluate_payments(result, dataset.truth.drop("review"))
     twins = evaluate_payments(_twins_either(result, dataset), dataset.truth)
+    # The missed payments the data cannot decide (another set of as many open invoices of
+    # the payer makes the amount), and the F1 were they set aside for review as well.
+    undecided = undecidable_misses(result, dataset.payments, dataset.invoices, dataset.truth)
+    set_aside = dataset.truth.with_columns(
+        pl.col("review") | pl.col("payment_id").is_in(undecided["payment_id"].implode())
+    )
+    decidable = evaluate_payments(result, set_aside)
     rows += [
         Row(scale.name, "payments_review_pairs", float(metrics["review"]), seconds),
         Row(scale.name, "payments_f1_review_required", float(every_pair["f1"]), seconds),
         Row(scale.name, "payments_f1_twins_either", float(twins["f1"]), seconds),
+        Row(scale.name, "payments_missed_undecidable", float(undecided.height), seconds),
+        Row(
+            scale.name,
+            "payments_missed_undecidable_pairs",
+            float(decidable["review"] - metrics["review"]),
+            seconds,
+        ),
+        Row(scale.name, "payments_f1_decidable", float(decidable["f1"]), seconds),
     ]
     # Per kind: the truth pairs of the payments of that kind, and the predictions for them.
     kinds = dataset.payments.select("payment_id", "scenario")
