@@ -20,8 +20,10 @@ Baselines, both pure Python (pandas is not a dependency):
 Without --quick, a large run follows (5M payments x ~6.7M invoices by default, in
 processes of its own; ``--large 0`` skips it), with its time per payment, wall and CPU,
 beside the main run's, and the CPU split into user and system time (the kernel's, mostly
-page faults) with the page faults per payment: the two grow apart with the data. Wall
-seconds depend on what else the machine runs: CPU seconds and the load averages are
+page faults) with the page faults per payment: the two grow apart with the data. The
+main size is then matched again, and the large run's ratio is also printed against the
+mean of the two main runs (``_bracketed``): the machine's speed may drift between runs.
+Wall seconds depend on what else the machine runs: CPU seconds and the load averages are
 printed beside them. The nearest candidates of the payments the
 main run leaves unmatched are timed apart (they are not part of ``match_payments``).
 
@@ -314,9 +316,17 @@ def main() -> None:
         per_payment = l_seconds / n_pay * 1e6
         cpu_per_payment = l_cpu / n_pay * 1e6
         # The scale goal: a payment costs no more in the large run than in the main one.
-        # The user and system shares are apart, as the system's (page faults) grows faster.
+        # This machine's speed drifts within minutes, so the main size is matched again
+        # after the large run (in a process of its own, as the large run is), and the large
+        # run is also held against the mean of the two: a drift then shows as two main runs
+        # apart, instead of as a ratio.
+        _, _, again, _, _ = scale_run(n_payments, args.seed)
+        main_mean = (usage.seconds + again.seconds) / 2
         ratio = per_payment / (seconds / payments.height * 1e6)
+        bracketed = per_payment / (main_mean / payments.height * 1e6)
         cpu_ratio = cpu_per_payment / (cpu_seconds / payments.height * 1e6)
+        cpu_bracketed = cpu_per_payment / ((usage.cpu + again.cpu) / 2 / payments.height * 1e6)
+        # The user and system shares are apart, as the system's (page faults) grows faster.
         user_ratio = (l_usage.user / n_pay) / (usage.user / payments.height)
         system_ratio = (l_usage.system / n_pay) / (usage.system / payments.height)
         print(
@@ -328,12 +338,21 @@ def main() -> None:
             f"less; f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}; "
             f"data: {_spread_text(l_spread)}"
         )
+        print(
+            f"main size again, after the large run: {again.seconds:.2f} s ({again.cpu:.1f} s "
+            f"CPU; first {seconds:.2f} s, {cpu_seconds:.1f} s CPU); the large run against the "
+            f"mean of the two: x{bracketed:.2f} a payment in wall time, x{cpu_bracketed:.2f} "
+            "in CPU"
+        )
         large = (
             f" large_payments={n_pay} large_seconds={l_seconds:.1f} "
             f"large_cpu_seconds={l_cpu:.1f} large_peak_rss_mb={l_peak:.0f} "
             f"large_us_per_payment={per_payment:.1f} "
             f"large_cpu_us_per_payment={cpu_per_payment:.1f} "
             f"large_per_payment_ratio={ratio:.2f} large_cpu_per_payment_ratio={cpu_ratio:.2f} "
+            f"main_again_seconds={again.seconds:.2f} main_again_cpu_seconds={again.cpu:.1f} "
+            f"large_per_payment_ratio_bracketed={bracketed:.2f} "
+            f"large_cpu_per_payment_ratio_bracketed={cpu_bracketed:.2f} "
             f"large_user_cpu_per_payment_ratio={user_ratio:.2f} "
             f"large_system_cpu_per_payment_ratio={system_ratio:.2f} "
             f"large_page_faults_per_payment={l_usage.faults / n_pay:.2f} "
