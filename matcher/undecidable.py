@@ -15,13 +15,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from matcher.payments.inputs import cents
 from matcher.references import number_key, reference_numbers
 
 _KEYS = ["payment_id", "invoice_id"]
-
-
-def _cents(column: str) -> pl.Expr:
-    return (pl.col(column).cast(pl.Decimal(38, 2)) * 100).cast(pl.Int64)
 
 
 def undecidable_misses(
@@ -43,7 +40,7 @@ def undecidable_misses(
         pl.col("counterparty_id").cast(pl.String).alias("payer"),
         pl.col("currency").cast(pl.String),
         pl.col("date").cast(pl.Int32).alias("day"),
-        _cents("amount").alias("paid"),
+        cents(payments, "amount").alias("paid"),
         reference_numbers(pl.col("reference").cast(pl.String)).alias("named"),
     )
     parent = (
@@ -57,7 +54,7 @@ def undecidable_misses(
         parent.cast(pl.String).alias("parent"),
         pl.col("currency").cast(pl.String),
         pl.col("issue_date").cast(pl.Int32).alias("issued"),
-        _cents("amount_open").alias("owed"),
+        cents(invoices, "amount_open").alias("owed"),
         number_key(pl.col("number").cast(pl.String)).alias("number"),
     )
     settled = (

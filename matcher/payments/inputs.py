@@ -113,7 +113,8 @@ def _is_kind(dtype: pl.DataType, kind: ColumnKind) -> bool:
     return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
-def _cents(frame: pl.DataFrame, column: str) -> pl.Expr:
+def cents(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``column`` of ``frame`` (money: decimal, integer or float units) as Int64 cents."""
     dtype = frame.schema[column]
     col = pl.col(column)
     if isinstance(dtype, pl.Decimal):
@@ -139,7 +140,7 @@ def prepare_payments(payments: pl.DataFrame) -> pl.DataFrame:
         payments.select(
             pl.col("payment_id").cast(pl.String),
             pl.col("counterparty_id").cast(pl.String).alias("p_cp"),
-            _cents(payments, "amount").alias("cents"),
+            cents(payments, "amount").alias("cents"),
             pl.col("currency").cast(pl.String).str.to_uppercase().alias("p_cur"),
             pl.col("date").cast(pl.Date).cast(pl.Int32).alias("p_day"),
             pl.col("reference").cast(pl.String),
@@ -167,7 +168,7 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
     terms' discount (``disc_cents``, ``disc_day``) and the parent (``i_parent``), null
     where not given."""
     discount = (
-        _cents(invoices, "discount_amount")
+        cents(invoices, "discount_amount")
         if "discount_amount" in invoices.schema and invoices.schema["discount_amount"] != pl.Null
         else pl.lit(None, dtype=pl.Int64)
     )
@@ -176,7 +177,7 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
             pl.col("invoice_id").cast(pl.String),
             pl.col("counterparty_id").cast(pl.String).alias("i_cp"),
             pl.col("number").cast(pl.String),
-            _cents(invoices, "amount_open").alias("cents"),
+            cents(invoices, "amount_open").alias("cents"),
             pl.col("currency").cast(pl.String).str.to_uppercase().alias("i_cur"),
             pl.col("issue_date").cast(pl.Date).cast(pl.Int32).alias("issue_day"),
             pl.col("due_date").cast(pl.Date).cast(pl.Int32).alias("due_day"),
