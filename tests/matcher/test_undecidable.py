@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import combinations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.undecidable import undecidable_misses
 
@@ -128,3 +131,49 @@ def test_a_payment_not_of_the_invoices_total_is_left_alone() -> None:
     invoices = _invoices(("A", "C1", "100.00", "", 20), ("B", "C1", "100.00", "", 10))
     payments = _payments(("P", "C1", "98.00", None, 0))
     assert _undecided(payments, invoices, _truth(("P", "A"))) == []
+
+
+# One payer's invoices as (amount in units, issued days before the payment, settled days
+# before it by another payment or None), and which of them the payment paid.
+_invoice = st.tuples(
+    st.integers(1, 40), st.integers(-3, 30), st.one_of(st.none(), st.integers(1, 20))
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_invoice, min_size=2, max_size=8), st.data())
+def test_undecidable_is_a_swap_of_one_or_two_open_invoices(
+    drawn: list[tuple[int, int, int | None]], data: st.DataObject
+) -> None:
+    """Against every swap written out: the payment is undecidable exactly when one or two
+    of its invoices open that day can be swapped for as many other open ones of the same
+    total."""
+    paid = data.draw(st.sets(st.integers(0, len(drawn) - 1), min_size=1, max_size=4))
+    ids = [f"I{i}" for i in range(len(drawn))]
+    invoices = _invoices(
+        *((ids[i], "C1", f"{a}.00", "", issued) for i, (a, issued, _) in enumerate(drawn))
+    )
+    payments: list[tuple[str, str, str, str | None, int]] = [
+        ("P", "C1", f"{sum(drawn[i][0] for i in paid)}.00", None, 0)
+    ]
+    pairs = [("P", ids[i]) for i in sorted(paid)]
+    for i, (_, _, settled) in enumerate(drawn):
+        if settled is not None and i not in paid:
+            payments.append((f"Q{i}", "C1", f"{drawn[i][0]}.00", f"INV-{1000 + i}", settled))
+            pairs.append((f"Q{i}", ids[i]))
+    # Another payment settles an invoice only when this one did not pay it.
+    open_now = [
+        i
+        for i, (_, issued, settled) in enumerate(drawn)
+        if issued >= 0 and (settled is None or i in paid)
+    ]
+    own = [drawn[i][0] for i in paid if i in open_now]
+    others = [drawn[i][0] for i in open_now if i not in paid]
+    swappable = any(
+        sum(a) == sum(b)
+        for size in (1, 2)
+        for a in combinations(own, size)
+        for b in combinations(others, size)
+    )
+    found = _undecided(_payments(*payments), invoices, _truth(*pairs))
+    assert ("P" in found) == swappable
