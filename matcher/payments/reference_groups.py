@@ -21,14 +21,9 @@ MAX_READINGS = 64
 invoices it is one slip from, or as none) that are tried against the amount."""
 
 
-def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
-    """``pay``, ``combo``, ``inv``: every way of reading a reference's numbers as invoices.
-
-    Each number names one invoice: one of those whose number it is (usually there is
-    one), or, for a number one slip from some of the payer's invoices, one of them or
-    none (it may be noise, or the slip may have hit the wrong invoice; a number naming
-    one invoice exactly and one slip from others may be any of them). A reference with
-    more than `MAX_READINGS` readings is read with its exact numbers only."""
+def _options(referenced: pl.DataFrame) -> pl.DataFrame:
+    """``pay``, ``slot`` (a number of the reference), ``option`` (the invoices it may
+    name; -1: none) and ``may_be_none``."""
     exact = referenced.filter(pl.col("via_ref")).select(
         "pay", "inv", pl.col("num_key").alias("slot"), pl.lit(False).alias("may_be_none")
     )
@@ -44,7 +39,7 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
     )
     # A number may name one invoice exactly and be one slip from others (a payer not
     # identified, whose slip hit another customer's number): any of them, or none.
-    options = (
+    return (
         pl.concat([exact, slipped])
         .sort("pay", "slot", "inv")
         .group_by("pay", "slot", maintain_order=True)
@@ -55,12 +50,40 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
             .otherwise(pl.col("option"))
         )
     )
+
+
+def _readings() -> pl.Expr:
+    """Per option row: how many readings its payment's reference has."""
+    return pl.col("option").list.len().product().over("pay")
+
+
+def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
+    """``pay``, ``combo``, ``inv``: every way of reading a reference's numbers as invoices.
+
+    Each number names one invoice: one of those whose number it is (usually there is
+    one), or, for a number one slip from some of the payer's invoices, one of them or
+    none (it may be noise, or the slip may have hit the wrong invoice; a number naming
+    one invoice exactly and one slip from others may be any of them). A reference with
+    more than `MAX_READINGS` readings is read without its ``late_slip`` pairs (slips of
+    a payer not identified, outside the date window), and if it still has too many, with
+    its exact numbers only."""
+    options = _options(referenced)
+    late = referenced.filter(pl.col("late_slip")).select("pay").unique()
+    if late.height:
+        crowded = (
+            options.join(late, on="pay").filter(_readings() > MAX_READINGS).select("pay").unique()
+        )
+        options = pl.concat(
+            [
+                options.join(crowded, on="pay", how="anti"),
+                _options(referenced.join(crowded, on="pay").filter(~pl.col("late_slip"))),
+            ]
+        )
     # A reading names at most one invoice per number: a group needs two numbers or more.
     several = pl.len().over("pay") >= 2
-    readings = pl.col("option").list.len().product().over("pay")
     options = options.filter(several)
-    options = options.filter((readings <= MAX_READINGS) | ~pl.col("may_be_none"))
-    options = options.filter((readings <= MAX_READINGS) & several)
+    options = options.filter((_readings() <= MAX_READINGS) | ~pl.col("may_be_none"))
+    options = options.filter((_readings() <= MAX_READINGS) & several)
     options = options.with_columns(pl.int_range(pl.len()).over("pay").alias("k"))
     combos = (
         options.select("pay")
@@ -121,13 +144,14 @@ def reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         | ((pl.col("ref_fuzzy") | pl.col("group_slip")) & pl.col("same_cp"))
         | (pl.col("group_slip") & pl.col("cp_unknown"))
     )
-    # A payer not identified needs the date window for a number read one slip away, not
-    # for one named outright: several named invoices summing to the amount are evidence
-    # enough, however late the payment.
-    referenced = pairs.filter(
-        named
-        & (pl.col("same_cp") | (pl.col("cp_unknown") & (pl.col("in_window") | pl.col("via_ref"))))
-    )
+    referenced = pairs.filter(named & (pl.col("same_cp") | pl.col("cp_unknown")))
+    # A payer not identified needs the date window for a number read one slip away, unless
+    # the group also holds an invoice named outright, all of one group (a customer, or a
+    # parent and its subsidiaries): several named invoices summing to the amount are
+    # evidence enough, however late the payment, and a slip among them is read as a clerk
+    # reads a remittance with one number mistyped.
+    late_slip = pl.col("cp_unknown") & ~pl.col("via_ref") & ~pl.col("in_window")
+    referenced = referenced.with_columns(late_slip.alias("late_slip"))
     members = (
         _reading_combinations(_naming_several(referenced))
         .join(referenced, on=["pay", "inv"])
@@ -146,6 +170,8 @@ def reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
             pl.col("ref_exact").all(),
             pl.col("via_ref").all().alias("all_named"),
+            pl.col("via_ref").any().alias("some_named"),
+            pl.col("late_slip").any(),
             pl.col("same_cp").all(),
             pl.col("via_parent").any(),
             pl.col("in_window").all(),
@@ -155,6 +181,7 @@ def reference_groups(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         .filter(
             (pl.col("m_inv").list.len() >= 2)
             & ((pl.col("n_cp") == 1) | pl.col("same_cp") | (pl.col("n_groups") == 1))
+            & (~pl.col("late_slip") | (pl.col("some_named") & (pl.col("n_groups") == 1)))
         )
         .with_columns((pl.col("via_parent") | (pl.col("n_cp") > 1)).alias("via_parent"))
         .with_columns(

@@ -273,6 +273,67 @@ def test_an_unidentified_payer_naming_invoices_of_one_group_pays_them_even_late(
     assert result.filter(pl.col("invoice_id") != "I1").height == 0
 
 
+def test_an_unidentified_payer_late_with_one_number_mistyped_still_pays_its_group() -> None:
+    # No counterparty, long after the date window; the remittance names two of C1's
+    # invoices and mistypes the third (1310 as 1301), which is another customer's number.
+    late = ISSUED + timedelta(days=30 + 200)
+    invoices = [
+        invoice(1201, "1000.00", cp="C1"),
+        invoice(1202, "750.00", cp="C1"),
+        invoice(1310, "210.40", cp="C1"),
+        invoice(1301, "405.00", cp="OTHER"),
+    ]
+    reference = "INV-0001201 INV-0001202 INV-0001301"
+    result = match([payment("P1", "1960.40", cp=None, reference=reference, paid=late)], invoices)
+    found = rows(result)
+    assert set(found) == {("P1", "I1201"), ("P1", "I1202"), ("P1", "I1310")}
+    assert {row["status"] for row in found.values()} == {"suggested"}
+    # Slips read late need an invoice of their group named outright beside them: here
+    # each number names one customer's invoice and is one slip from another's, and only
+    # reading two of them as slips into C1 (1402 as 1420, 1503 as 1530) fits the amount.
+    slips_only = [
+        invoice(1301, "999.00", cp="C1"),
+        invoice(1420, "300.00", cp="C1"),
+        invoice(1530, "210.40", cp="C1"),
+        invoice(1402, "50.00", cp="C2"),
+        invoice(1310, "70.00", cp="C2"),
+        invoice(1503, "60.00", cp="C3"),
+    ]
+    reference = "INV-0001301 INV-0001402 INV-0001503"
+    unanchored = payment("P2", "510.40", cp=None, reference=reference, paid=late)
+    assert match([unanchored], slips_only).height == 0
+    # In the window, the same reading is a candidate as before.
+    assert set(rows(match([{**unanchored, "date": ISSUED}], slips_only))) == {
+        ("P2", "I1420"),
+        ("P2", "I1530"),
+    }
+
+
+def test_late_slips_that_crowd_a_reference_are_read_without_them() -> None:
+    # An unidentified payer's remittance: one number right, three slipped, all four of
+    # C1's invoices in the date window. C1 also has old invoices one slip from each slipped
+    # number: with them a reading of every number would be 100 readings, over the 64
+    # tried, so the reference is read without those late slips, not by its exact numbers
+    # alone (which name one invoice, no group).
+    paid = ISSUED + timedelta(days=100)
+    old = ISSUED - timedelta(days=200)
+    true = [
+        invoice(1018, "521.16"),
+        invoice(1025, "830.13"),
+        invoice(1102, "1658.94"),
+        invoice(1358, "1658.94"),
+    ]
+    decoys = [
+        invoice(n, f"{10 + i}.{i:02d}", issued=old)
+        for i, n in enumerate((1250, 1206, 1105, 1021, 1013, 1112, 3185, 3159))
+    ]
+    remittance = payment(
+        "P1", "4669.17", cp=None, reference="INV-0001018 1205 1012 3158", paid=paid
+    )
+    found = rows(match([remittance], true + decoys))
+    assert set(found) == {("P1", "I1018"), ("P1", "I1025"), ("P1", "I1102"), ("P1", "I1358")}
+
+
 def test_a_late_statement_payment_still_finds_its_invoices() -> None:
     amounts = ["412.17", "96.40", "1310.00", "75.25"]
     invoices = [invoice(n + 1, a, issued=ISSUED - timedelta(days=n)) for n, a in enumerate(amounts)]
