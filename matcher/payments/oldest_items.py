@@ -58,7 +58,7 @@ import polars as pl
 
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
 from matcher.payments.config import MatchConfig
-from matcher.payments.counting import positions_in_runs, run_starts
+from matcher.payments.counting import positions_in_runs, runs_of
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
 from matcher.payments.packing import packing
 
@@ -143,12 +143,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     # Rows are in payer order, so a payer's items are one run of rows: its n-th item is
     # row ``begin + n - 1`` (gathered, not joined), and its running totals, strictly
     # increasing, are met on one integer of payer and total.
-    payer_of_row = ordered["payer"].rle_id().cast(pl.Int64).to_numpy()
-    count = np.bincount(payer_of_row)
-    begin = run_starts(count)
-    runs = pl.DataFrame(
-        {"payer": ordered["payer"].gather(begin), "pid": np.arange(len(count), dtype=np.int64)}
-    )
+    payer_of_row, count, begin, runs = runs_of(ordered["payer"])
     cents = ordered["cents"].cast(pl.Int64).to_numpy()
     overall = np.cumsum(cents)
     total = overall - np.repeat(overall[begin] - cents[begin], count)

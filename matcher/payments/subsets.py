@@ -15,7 +15,7 @@ import polars as pl
 
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rule_named, rules_mask
 from matcher.payments.config import MatchConfig
-from matcher.payments.counting import positions_in_runs, run_starts
+from matcher.payments.counting import positions_in_runs, run_starts, runs_of
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
 from matcher.payments.packing import packing, packing_of
 
@@ -141,12 +141,7 @@ def _pool(
     search; they are read ``2 * size`` at a time, and a target still short of ``size``
     reads on, twice as many each time. So a target reads about what its pool holds,
     where a join on the payer would pair it with every item of its payer."""
-    payer_of_item = items["payer"].rle_id().cast(pl.Int64).to_numpy()
-    count = np.bincount(payer_of_item)
-    begin = run_starts(count)
-    payers = pl.DataFrame(
-        {"payer": items["payer"].gather(begin), "pid": np.arange(count.size, dtype=np.int64)}
-    )
+    payer_of_item, count, begin, payers = runs_of(items["payer"])
     targets = targets.join(payers, on="payer")
     order = items["order"].to_numpy()
     low = int(order.min()) if order.size else 0
