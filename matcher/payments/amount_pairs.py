@@ -400,18 +400,13 @@ def payer_invoices(invs: pl.DataFrame) -> pl.DataFrame:
 def unknown_payer_amount_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     """(pay, inv) of exactly equal amount for payers not identified: only worth a look when
     the reference is one slip from the invoice number (checked later). Amounts shared by
-    more than `AMOUNT_ONLY_FANOUT` open invoices are skipped: too common to mean anything.
+    more than `AMOUNT_ONLY_FANOUT` open invoices of the whole book (``amount_peers``) are
+    skipped: too common to mean anything.
     """
     unknown = pays.filter(pl.col("p_cp").is_null() & pl.col("ref_longest").is_not_null())
-    common = (
-        invs.group_by("i_cur", "cents")
-        .len()
-        .filter(pl.col("len") <= AMOUNT_ONLY_FANOUT)
-        .drop("len")
-    )
+    rare = invs.filter(pl.col("amount_peers") <= AMOUNT_ONLY_FANOUT)
     return (
         unknown.select("pay", pl.col("p_cur").alias("i_cur"), "cents")
-        .join(common, on=["i_cur", "cents"])
-        .join(invs.select("inv", "i_cur", "cents"), on=["i_cur", "cents"])
+        .join(rare.select("inv", "i_cur", "cents"), on=["i_cur", "cents"])
         .select("pay", "inv", pl.lit(False).alias("via_ref"))
     )

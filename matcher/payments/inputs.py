@@ -166,7 +166,8 @@ def _optional(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Expr:
 def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
     """Open invoices sorted by id, amounts in cents, numbers reduced to keys; with the
     terms' discount (``disc_cents``, ``disc_day``) and the parent (``i_parent``), null
-    where not given."""
+    where not given, and ``amount_peers``: how many open invoices have this amount in
+    this currency."""
     discount = (
         cents(invoices, "discount_amount")
         if "discount_amount" in invoices.schema and invoices.schema["discount_amount"] != pl.Null
@@ -189,6 +190,7 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
         .with_columns(
             normalised(pl.col("number")).alias("num_norm"),
             number_key(pl.col("number")).alias("num_key"),
+            pl.len().over("i_cur", "cents").alias("amount_peers"),
         )
         .drop("number")
         .with_row_index("inv")

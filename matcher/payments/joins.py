@@ -89,7 +89,9 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
         [
             pairs,
             pays.drop("pay", "payment_id", "ref_numbers").gather(pairs["pay"]),
-            invs.drop("inv", "invoice_id").rename({"cents": "cents_right"}).gather(pairs["inv"]),
+            invs.drop("inv", "invoice_id", "amount_peers")
+            .rename({"cents": "cents_right"})
+            .gather(pairs["inv"]),
         ],
         how="horizontal",
     ).filter(pl.col("p_cur") == pl.col("i_cur"))
