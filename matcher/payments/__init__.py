@@ -49,19 +49,27 @@ is searched again (``subset_rounds``). A match is "auto" only when its score rea
 ``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
 scored. Anything else is "suggested", for review.
 
+More than ``batch_payments`` payments (`MatchConfig`) are matched in batches split where
+no candidate can cross: a customer group with its parent's payments and the bank lines
+naming it stays in one batch (`batches`). A payment then costs what it costs in a batch
+of that size, whatever the size of the book, and only one batch is held at a time beside
+the prepared frames. Batches match exactly as one run does, but for the payers' lateness,
+learned from each batch's own surest matches.
+
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
-`inputs` (columns, cents), `amounts` (amount evidence), `joins` (first pass: pairs
-from `amount_pairs` and `slips`, scored, and `reference_groups`), `leftovers` (what
-the first pass left), `subsets` (second pass: subset-sum), `oldest_items` (second pass:
-the payer's oldest open items),
-`candidates` (their one shape), `delays` (how late payers pay, learned from the first
-pass), `ranking` (best first, allocation, output).
+`inputs` (columns, cents), `batches` (a large match split), `amounts` (amount
+evidence), `joins` (first pass: pairs from `amount_pairs` and `slips`, scored, and
+`reference_groups`), `leftovers` (what the first pass left), `subsets` (second pass:
+subset-sum), `oldest_items` (second pass: the payer's oldest open items), `candidates`
+(their one shape), `delays` (how late payers pay, learned from the first pass),
+`ranking` (best first, allocation, output).
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from matcher.payments.batches import batches
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
 from matcher.payments.currencies import in_invoice_currency
@@ -128,6 +136,14 @@ def match_payments(
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
     pays, invs = with_codes(pays, invs)
+    if cfg.batch_payments is None or pays.height <= cfg.batch_payments:
+        return _matched(pays, invs, cfg)
+    results = [_matched(p, i, cfg) for p, i in batches(pays, invs, cfg.batch_payments)]
+    return pl.concat(results) if results else pl.DataFrame(schema=OUTPUT_SCHEMA)
+
+
+def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
+    """`match_payments` on prepared frames (`matcher.payments.inputs`), all in one run."""
     payment_amount = pays["cents"].to_list()
     invoice_amount = invs["cents"].to_list()
     payment_left = list(payment_amount)

@@ -103,6 +103,8 @@ class MatchConfig:
     neither named), the one this book's lateness makes likelier goes first, learned from
     the first pass's automatic matches once there are ``min_sure_matches`` of them;
     None learns nothing and twins go oldest first (`matcher.payments.delays`).
+    More than ``batch_payments`` payments are matched in batches of at most that many,
+    split where no candidate crosses (`matcher.payments.batches`); None never splits.
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -139,6 +141,7 @@ class MatchConfig:
     max_oldest_items: int = 60
     max_oldest_skipped: int = 30
     min_sure_matches: int | None = 50
+    batch_payments: int | None = 500_000
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
     def __post_init__(self) -> None:
@@ -151,6 +154,11 @@ class MatchConfig:
             raise ValueError(
                 f"min_sure_matches must be at least 1, not {self.min_sure_matches}: it is how"
                 " many sure matches lateness is learned from (None learns nothing)"
+            )
+        if self.batch_payments is not None and self.batch_payments < 1:
+            raise ValueError(
+                f"batch_payments must be at least 1, not {self.batch_payments}: it is how"
+                " many payments one batch of a large match holds (None: one batch)"
             )
         if self.max_oldest_skipped < 0:
             raise ValueError(
