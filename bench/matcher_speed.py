@@ -24,8 +24,9 @@ page faults) with the page faults per payment: the two grow apart with the data.
 main size is then matched again, and the large run's ratio is also printed against the
 mean of the two main runs (``_bracketed``): the machine's speed may drift between runs.
 Wall seconds depend on what else the machine runs: CPU seconds and the load averages are
-printed beside them. The nearest candidates of the payments the
-main run leaves unmatched are timed apart (they are not part of ``match_payments``).
+printed beside them, and how each run was split (`matcher.payments.batch_sizes`: how
+many batches, and the largest one's payments). The nearest candidates of the payments
+the main run leaves unmatched are timed apart (they are not part of ``match_payments``).
 
 The last line is name=value pairs.
 """
@@ -47,7 +48,7 @@ import numpy as np
 import polars as pl
 
 from matcher.evaluation import evaluate_payments
-from matcher.payments import match_payments, nearest_candidates
+from matcher.payments import batch_sizes, match_payments, nearest_candidates
 from sandbox.datagen.payments import (
     PaymentDataset,
     generate_payment_dataset,
@@ -112,7 +113,20 @@ def _match_from(directory: str, report: Any) -> None:
     result, usage = timed_match(data)
     quality = evaluate_payments(result, data.truth)
     spread = customer_spread(data.invoices)
-    report.put((data.payments.height, data.invoices.height, usage, quality, spread))
+    split = split_of(data)
+    report.put((data.payments.height, data.invoices.height, usage, quality, spread, split))
+
+
+def split_of(data: PaymentDataset) -> tuple[int, int]:
+    """How many batches `match_payments` matched, and the payments of the largest (the
+    part of the book no candidate crosses that holds the biggest customers, when it is
+    larger than a batch). Read after the timed match: it prepares the frames again."""
+    sizes = batch_sizes(data.payments, data.invoices, rates=data.rates)
+    return sizes.height, max(sizes["payments"].to_list(), default=0)
+
+
+def _split_text(split: tuple[int, int]) -> str:
+    return f"{split[0]} batch(es), the largest {split[1]:,} payments"
 
 
 def customer_spread(invoices: pl.DataFrame) -> tuple[int, float]:
@@ -134,7 +148,7 @@ def _spread_text(spread: tuple[int, float]) -> str:
 
 def scale_run(
     n_payments: int, seed: int
-) -> tuple[int, int, Usage, dict[str, Any], tuple[int, float]]:
+) -> tuple[int, int, Usage, dict[str, Any], tuple[int, float], tuple[int, int]]:
     """Generate (one child) then match (another child) ``n_payments``: the peak RSS is the
     matching process's own."""
     context = multiprocessing.get_context("spawn")
@@ -278,7 +292,8 @@ def main() -> None:
     )
     print(f"load average before the match: {load_before}, after: {_load()}")
     spread = customer_spread(invoices)
-    print(f"data: {_spread_text(spread)}")
+    split = split_of(data)
+    print(f"data: {_spread_text(spread)}; matched in {_split_text(split)}")
     cpu = time.process_time()
     started = time.perf_counter()
     nearby = nearest_candidates(payments, invoices, result, rates=data.rates)
@@ -311,7 +326,7 @@ def main() -> None:
     )
     large = ""
     if args.large and not args.quick:
-        n_pay, n_inv, l_usage, l_quality, l_spread = scale_run(args.large, args.seed)
+        n_pay, n_inv, l_usage, l_quality, l_spread, l_split = scale_run(args.large, args.seed)
         l_seconds, l_cpu, l_peak = l_usage.seconds, l_usage.cpu, l_usage.peak_mb
         per_payment = l_seconds / n_pay * 1e6
         cpu_per_payment = l_cpu / n_pay * 1e6
@@ -320,7 +335,7 @@ def main() -> None:
         # after the large run (in a process of its own, as the large run is), and the large
         # run is also held against the mean of the two: a drift then shows as two main runs
         # apart, instead of as a ratio.
-        _, _, again, _, _ = scale_run(n_payments, args.seed)
+        _, _, again, _, _, _ = scale_run(n_payments, args.seed)
         main_mean = (usage.seconds + again.seconds) / 2
         ratio = per_payment / (seconds / payments.height * 1e6)
         bracketed = per_payment / (main_mean / payments.height * 1e6)
@@ -336,7 +351,7 @@ def main() -> None:
             f"against {payments.height:,}: x{ratio:.2f} a payment in wall time, x{cpu_ratio:.2f} "
             f"in CPU (x{user_ratio:.2f} user, x{system_ratio:.2f} system), target x1.00 or "
             f"less; f1={l_quality['f1']} wrong_auto={l_quality['wrong_auto']}; "
-            f"data: {_spread_text(l_spread)}"
+            f"data: {_spread_text(l_spread)}; matched in {_split_text(l_split)}"
         )
         print(
             f"main size again, after the large run: {again.seconds:.2f} s ({again.cpu:.1f} s "
@@ -357,12 +372,14 @@ def main() -> None:
             f"large_system_cpu_per_payment_ratio={system_ratio:.2f} "
             f"large_page_faults_per_payment={l_usage.faults / n_pay:.2f} "
             f"large_customer_invoices_max={l_spread[0]} "
-            f"large_customer_invoices_mean={l_spread[1]:.0f}"
+            f"large_customer_invoices_mean={l_spread[1]:.0f} "
+            f"large_batches={l_split[0]} large_batch_payments_max={l_split[1]}"
         )
     print(f"load average at the end: {_load()} on {os.cpu_count()} CPUs")
     print(
         f"payments={payments.height} invoices={invoices.height} seconds={seconds:.2f} "
         f"customer_invoices_max={spread[0]} customer_invoices_mean={spread[1]:.0f} "
+        f"batches={split[0]} batch_payments_max={split[1]} "
         f"cpu_seconds={cpu_seconds:.1f} us_per_payment={seconds / payments.height * 1e6:.1f} "
         f"cpu_us_per_payment={cpu_seconds / payments.height * 1e6:.1f} "
         f"user_cpu_seconds={usage.user:.1f} system_cpu_seconds={usage.system:.1f} "

@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from matcher.payments.batches import batches
+from matcher.payments.batches import batch_counts, batches
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
 from matcher.payments.currencies import in_invoice_currency
@@ -113,6 +113,7 @@ __all__ = [
     "MatchConfig",
     "PaymentInputError",
     "ScoreWeights",
+    "batch_sizes",
     "match_payments",
     "nearest_candidates",
 ]
@@ -126,6 +127,44 @@ def match_payments(
 ) -> pl.DataFrame:
     """Allocate payments to open invoices; one output row per allocation (see module doc)."""
     cfg = config or MatchConfig()
+    pays, invs = _prepared(payments, invoices, cfg, rates)
+    if pays.height == 0 or invs.height == 0:
+        return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    if cfg.batch_payments is None or pays.height <= cfg.batch_payments:
+        return _matched(pays, invs, cfg)
+    results = [_matched(p, i, cfg) for p, i in batches(pays, invs, cfg.batch_payments)]
+    return pl.concat(results) if results else pl.DataFrame(schema=OUTPUT_SCHEMA)
+
+
+def batch_sizes(
+    payments: pl.DataFrame,
+    invoices: pl.DataFrame,
+    config: MatchConfig | None = None,
+    rates: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """How `match_payments` splits this book: a row per batch, in the order they are
+    matched, with its ``payments`` and ``invoices`` (one row when it is one run; the
+    payments and invoices that can reach nothing are in no batch)."""
+    cfg = config or MatchConfig()
+    pays, invs = _prepared(payments, invoices, cfg, rates)
+    schema = pl.Schema({"payments": pl.UInt32(), "invoices": pl.UInt32()})
+    if pays.height == 0 or invs.height == 0:
+        return pl.DataFrame(schema=schema)
+    if cfg.batch_payments is None or pays.height <= cfg.batch_payments:
+        return pl.DataFrame({"payments": [pays.height], "invoices": [invs.height]}, schema=schema)
+    per_payments, per_invoices = batch_counts(pays, invs, cfg.batch_payments)
+    sizes = pl.DataFrame({"payments": per_payments, "invoices": per_invoices}).cast(schema)
+    return sizes.filter((pl.col("payments") > 0) & (pl.col("invoices") > 0))
+
+
+def _prepared(
+    payments: pl.DataFrame,
+    invoices: pl.DataFrame,
+    cfg: MatchConfig,
+    rates: pl.DataFrame | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Both frames checked and prepared (`matcher.payments.inputs`), payments in their
+    invoices' currency where they can be (`matcher.payments.currencies`), with codes."""
     check_columns(payments, PAYMENT_COLUMNS, "payments")
     check_columns(invoices, INVOICE_COLUMNS, "invoices")
     check_columns(invoices, OPTIONAL_INVOICE_COLUMNS, "invoices", optional=True)
@@ -134,12 +173,8 @@ def match_payments(
     invs = prepare_invoices(invoices)
     pays = in_invoice_currency(prepare_payments(payments), invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
-        return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    pays, invs = with_codes(pays, invs)
-    if cfg.batch_payments is None or pays.height <= cfg.batch_payments:
-        return _matched(pays, invs, cfg)
-    results = [_matched(p, i, cfg) for p, i in batches(pays, invs, cfg.batch_payments)]
-    return pl.concat(results) if results else pl.DataFrame(schema=OUTPUT_SCHEMA)
+        return pays, invs
+    return with_codes(pays, invs)
 
 
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:

@@ -45,17 +45,38 @@ def batches(
     payments each (but a part that no candidate crosses is never split), their ``pay``
     and ``inv`` row numbers counted again from zero, in the order they had. One batch at
     a time: only the batch being matched is held beside the whole."""
+    batch_of_pay, batch_of_inv = assignment(pays, invs, max_payments)
+    count = _count(batch_of_pay, batch_of_inv)
+    pay_rows, inv_rows = _rows_by_batch(batch_of_pay, count), _rows_by_batch(batch_of_inv, count)
+    for batch_pays, batch_invs in zip(pay_rows, inv_rows, strict=True):
+        if batch_pays.size and batch_invs.size:
+            yield _renumbered(pays, batch_pays, "pay"), _renumbered(invs, batch_invs, "inv")
+
+
+def batch_counts(
+    pays: pl.DataFrame, invs: pl.DataFrame, max_payments: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The payments and the invoices of each batch `batches` makes, in its order (a batch
+    may have none of one side: `batches` skips it)."""
+    batch_of_pay, batch_of_inv = assignment(pays, invs, max_payments)
+    count = _count(batch_of_pay, batch_of_inv)
+    return (
+        np.bincount(batch_of_pay[batch_of_pay >= 0], minlength=count),
+        np.bincount(batch_of_inv[batch_of_inv >= 0], minlength=count),
+    )
+
+
+def assignment(
+    pays: pl.DataFrame, invs: pl.DataFrame, max_payments: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The batch of each payment and each invoice (by row; -1: in none)."""
     part_of_pay, part_of_inv = parts(pays, invs)
     sizes = np.bincount(part_of_pay[part_of_pay >= 0], minlength=_count(part_of_pay, part_of_inv))
     batch_of_part = _packed(sizes, max_payments)
     batch_of_pay = np.where(part_of_pay >= 0, batch_of_part[np.maximum(part_of_pay, 0)], -1)
     # A part with no payment gets no batch: its invoices are left out with it.
     batch_of_inv = np.where(sizes[part_of_inv] > 0, batch_of_part[part_of_inv], -1)
-    count = int(batch_of_part.max()) + 1 if batch_of_part.size else 0
-    pay_rows, inv_rows = _rows_by_batch(batch_of_pay, count), _rows_by_batch(batch_of_inv, count)
-    for batch_pays, batch_invs in zip(pay_rows, inv_rows, strict=True):
-        if batch_pays.size and batch_invs.size:
-            yield _renumbered(pays, batch_pays, "pay"), _renumbered(invs, batch_invs, "inv")
+    return batch_of_pay, batch_of_inv
 
 
 def parts(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -119,8 +140,10 @@ def _party_count(pays: pl.DataFrame, invs: pl.DataFrame) -> int:
     return int(codes.to_numpy().max()) + 1 if codes.len() else 0
 
 
-def _count(part_of_pay: np.ndarray, part_of_inv: np.ndarray) -> int:
-    return int(max(part_of_pay.max(initial=-1), part_of_inv.max(initial=-1))) + 1
+def _count(of_pay: np.ndarray, of_inv: np.ndarray) -> int:
+    """How many parts (or batches) the numbers of either side count: one more than the
+    largest."""
+    return int(max(of_pay.max(initial=-1), of_inv.max(initial=-1))) + 1
 
 
 def _packed(sizes: np.ndarray, max_payments: int) -> np.ndarray:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from payment_rows import ISSUED, PAYMENT_SCHEMA, TERMS_INVOICE_SCHEMA, payment
 
-from matcher.payments import MatchConfig, match_payments
+from matcher.payments import MatchConfig, batch_sizes, match_payments
 from matcher.payments.batches import batches
 from matcher.payments.inputs import prepare_invoices, prepare_payments, with_codes
 from sandbox.datagen.payments import generate_payment_dataset
@@ -120,6 +120,24 @@ def test_parts_are_packed_up_to_the_batch_size_and_a_larger_part_is_a_batch_alon
     # In order: C0's 2, then C1's 5 alone (more than 4), C2's 1 beside C0's, C3's 2 apart.
     assert [sorted(invs) for _, invs in found] == [["I0", "I2"], ["I1"], ["I3"]]
     assert [len(pays) for pays, _ in found] == [3, 5, 2]
+
+
+def test_batch_sizes_say_how_a_book_is_split() -> None:
+    invoices = [invoice(f"I{n}", "10.00", f"C{n}", f"INV-{1000 + n}") for n in range(4)]
+    sizes = [2, 5, 1, 2]
+    payments = [
+        payment(f"P{n}-{k}", "10.00", cp=f"C{n}")
+        for n, size in enumerate(sizes)
+        for k in range(size)
+    ]
+    frames = (
+        pl.DataFrame(payments, schema=PAYMENT_SCHEMA),
+        pl.DataFrame(invoices, schema=TERMS_INVOICE_SCHEMA),
+    )
+    split = batch_sizes(*frames, MatchConfig(batch_payments=4))
+    assert split.rows() == [(3, 2), (5, 1), (2, 1)]
+    assert batch_sizes(*frames, MatchConfig(batch_payments=None)).rows() == [(10, 4)]
+    assert batch_sizes(*frames).rows() == [(10, 4)]  # 10 payments: one run by default
 
 
 def test_batch_size_must_be_positive() -> None:
