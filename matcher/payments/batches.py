@@ -86,7 +86,7 @@ def parts(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[np.ndarray, np.ndarra
     unknown = pays.filter(pl.col("p_cp").is_null()).select("pay")
     node = np.full(pays.height, -1, dtype=np.int64)
     known = pays["p_cp"].is_not_null().to_numpy()
-    node[known] = pays["p_cp"].to_numpy()[known]
+    node[known] = pays["p_cp"].fill_null(0).to_numpy()[known]
     node[unknown["pay"].to_numpy()] = parties + np.arange(unknown.height)
     reached = _reached(pays, invs)
     parent = invs.filter(pl.col("i_parent").is_not_null())
@@ -151,17 +151,17 @@ def _packed(sizes: np.ndarray, max_payments: int) -> np.ndarray:
     take it past ``max_payments`` payments; a part of that many or more is a batch of its
     own, and a part with none joins no batch's count."""
     batch = np.zeros(sizes.size, dtype=np.int64)
-    filled, current, batches = 0, 0, 1
+    filled, current, opened = 0, 0, 1
     # One pass in Python over the parts holding payments: a few hundred thousand at most.
     for part in np.flatnonzero(sizes):
         size = int(sizes[part])
         if size >= max_payments:
-            batch[part] = batches
-            batches += 1
+            batch[part] = opened
+            opened += 1
             continue
         if filled + size > max_payments:
-            current, filled = batches, 0
-            batches += 1
+            current, filled = opened, 0
+            opened += 1
         filled += size
         batch[part] = current
     return batch
