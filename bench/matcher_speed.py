@@ -146,22 +146,37 @@ def _spread_text(spread: tuple[int, float]) -> str:
     )
 
 
-def scale_run(
-    n_payments: int, seed: int
-) -> tuple[int, int, Usage, dict[str, Any], tuple[int, float], tuple[int, int]]:
-    """Generate (one child) then match (another child) ``n_payments``: the peak RSS is the
+Outcome = tuple[int, int, Usage, dict[str, Any], tuple[int, float], tuple[int, int]]
+"""What a match in a child reports: payments, invoices, its cost, quality, the customers'
+spread and how it was split."""
+
+
+def generate_in_child(n_payments: int, seed: int, directory: str) -> None:
+    """Write a data set of ``n_payments`` into ``directory``, in a process of its own."""
+    child = multiprocessing.get_context("spawn").Process(
+        target=_generate, args=(n_payments, seed, directory)
+    )
+    child.start()
+    child.join()
+
+
+def match_in_child(directory: str) -> Outcome:
+    """Match the data set in ``directory`` in a process of its own: the peak RSS is the
     matching process's own."""
     context = multiprocessing.get_context("spawn")
-    with tempfile.TemporaryDirectory() as directory:
-        child = context.Process(target=_generate, args=(n_payments, seed, directory))
-        child.start()
-        child.join()
-        report = context.Queue()
-        matcher = context.Process(target=_match_from, args=(directory, report))
-        matcher.start()
-        outcome = report.get()
-        matcher.join()
+    report = context.Queue()
+    matcher = context.Process(target=_match_from, args=(directory, report))
+    matcher.start()
+    outcome: Outcome = report.get()
+    matcher.join()
     return outcome
+
+
+def scale_run(n_payments: int, seed: int) -> Outcome:
+    """Generate (one child) then match (another child) ``n_payments``."""
+    with tempfile.TemporaryDirectory() as directory:
+        generate_in_child(n_payments, seed, directory)
+        return match_in_child(directory)
 
 
 def _load() -> str:
@@ -262,18 +277,19 @@ def main() -> None:
         "--large", type=int, default=5_000_000, help="payments of the large run (0: none)"
     )
     args = parser.parse_args()
+    # The main data set is kept for the main size's second match, after the large run.
+    with tempfile.TemporaryDirectory() as directory:
+        run(args, directory)
+
+
+def run(args: argparse.Namespace, directory: str) -> None:
+    """The bench, with ``directory`` for the main data set."""
     n_payments = args.payments or (100_000 if args.quick else 1_000_000)
     sample = args.sample or (500 if args.quick else 1_000)
-
-    with tempfile.TemporaryDirectory() as directory:
-        started = time.perf_counter()
-        child = multiprocessing.get_context("spawn").Process(
-            target=_generate, args=(n_payments, args.seed, directory)
-        )
-        child.start()
-        child.join()
-        generated = time.perf_counter() - started
-        data = read_payment_dataset(Path(directory))
+    started = time.perf_counter()
+    generate_in_child(n_payments, args.seed, directory)
+    generated = time.perf_counter() - started
+    data = read_payment_dataset(Path(directory))
     payments, invoices = data.payments, data.invoices
     print(
         f"generated {payments.height:,} payments and {invoices.height:,} invoices "
@@ -335,7 +351,7 @@ def main() -> None:
         # after the large run (in a process of its own, as the large run is), and the large
         # run is also held against the mean of the two: a drift then shows as two main runs
         # apart, instead of as a ratio.
-        _, _, again, _, _, _ = scale_run(n_payments, args.seed)
+        _, _, again, _, _, _ = match_in_child(directory)
         main_mean = (usage.seconds + again.seconds) / 2
         ratio = per_payment / (seconds / payments.height * 1e6)
         bracketed = per_payment / (main_mean / payments.height * 1e6)
