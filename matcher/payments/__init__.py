@@ -130,9 +130,10 @@ def match_payments(
     pays, invs = _prepared(payments, invoices, cfg, rates)
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
-    if cfg.batch_payments is None or pays.height <= cfg.batch_payments:
+    size = _batch_size(pays, cfg)
+    if size is None:
         return _matched(pays, invs, cfg)
-    results = [_matched(p, i, cfg) for p, i in batches(pays, invs, cfg.batch_payments)]
+    results = [_matched(p, i, cfg) for p, i in batches(pays, invs, size)]
     return pl.concat(results) if results else pl.DataFrame(schema=OUTPUT_SCHEMA)
 
 
@@ -150,11 +151,19 @@ def batch_sizes(
     schema = pl.Schema({"payments": pl.UInt32(), "invoices": pl.UInt32()})
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=schema)
-    if cfg.batch_payments is None or pays.height <= cfg.batch_payments:
+    size = _batch_size(pays, cfg)
+    if size is None:
         return pl.DataFrame({"payments": [pays.height], "invoices": [invs.height]}, schema=schema)
-    per_payments, per_invoices = batch_counts(pays, invs, cfg.batch_payments)
+    per_payments, per_invoices = batch_counts(pays, invs, size)
     sizes = pl.DataFrame({"payments": per_payments, "invoices": per_invoices}).cast(schema)
     return sizes.filter((pl.col("payments") > 0) & (pl.col("invoices") > 0))
+
+
+def _batch_size(pays: pl.DataFrame, cfg: MatchConfig) -> int | None:
+    """The size of a batch when ``pays`` are more than one (`MatchConfig.batch_payments`);
+    None when they are matched in one run."""
+    size = cfg.batch_payments
+    return size if size is not None and pays.height > size else None
 
 
 def _prepared(

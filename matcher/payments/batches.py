@@ -35,6 +35,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from matcher.payments.amount_pairs import unknown_payer_amount_pairs
+from matcher.payments.inputs import named_invoices
 from matcher.payments.slips import fuzzy_reference
 
 
@@ -114,13 +115,7 @@ def parts(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[np.ndarray, np.ndarra
 def _reached(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     """``pay``, ``inv``: the invoices each unidentified payment reaches (module doc)."""
     unknown = pays.filter(pl.col("p_cp").is_null())
-    named = (
-        unknown.select("pay", pl.col("ref_numbers").alias("num_key"))
-        .explode("num_key")
-        .drop_nulls("num_key")
-        .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
-        .select("pay", "inv")
-    )
+    named = named_invoices(unknown, invs)
     equal = unknown_payer_amount_pairs(unknown, invs)
     equal = pl.concat(
         [

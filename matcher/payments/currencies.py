@@ -8,6 +8,7 @@ from __future__ import annotations
 import polars as pl
 
 from matcher.payments.config import MatchConfig
+from matcher.payments.inputs import named_invoices
 
 
 def in_invoice_currency(
@@ -41,11 +42,10 @@ def in_invoice_currency(
         pl.col("rate").cast(pl.Float64),
     ).sort("day")
     # An unidentified payer owes in the one currency of the invoices its reference names.
+    # Joined on ``inv``, not gathered: `nearest_candidates` passes invoices filtered.
     named_in = (
-        pays.filter(pl.col("p_cp").is_null())
-        .select("pay", pl.col("ref_numbers").alias("num_key"))
-        .explode("num_key")
-        .join(invs.select("num_key", "i_cur").drop_nulls("num_key"), on="num_key")
+        named_invoices(pays.filter(pl.col("p_cp").is_null()), invs)
+        .join(invs.select("inv", "i_cur"), on="inv")
         .select("pay", "i_cur")
         .unique()
         .group_by("pay")

@@ -197,6 +197,18 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def named_invoices(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
+    """``pay``, ``inv``: each invoice whose number a payment's reference names exactly (a
+    number of ``ref_numbers`` equal to the invoice's ``num_key``), in payment order."""
+    return (
+        pays.select("pay", pl.col("ref_numbers").alias("num_key"))
+        .explode("num_key")
+        .drop_nulls("num_key")
+        .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
+        .select("pay", "inv")
+    )
+
+
 def with_codes(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both frames with their counterparties (``p_cp``, ``i_cp``, ``i_parent``) and
     currencies (``p_cur``, ``i_cur``) as integer codes the two share, so that the joins

@@ -23,6 +23,7 @@ from matcher.payments.candidates import (
     rules_mask,
 )
 from matcher.payments.config import FITTING_RELATIONS, MatchConfig, ScoreWeights
+from matcher.payments.inputs import named_invoices
 from matcher.payments.reference_groups import reference_groups
 from matcher.payments.slips import fuzzy_reference, mistyped_reference_pairs
 
@@ -50,13 +51,7 @@ def first_pass_candidates(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConf
 def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """(pay, inv) pairs worth a look, in one currency, with both sides' columns and
     ``via_ref`` (the payment's reference names the invoice's number)."""
-    by_reference = (
-        pays.select("pay", pl.col("ref_numbers").alias("num_key"))
-        .explode("num_key")
-        .drop_nulls("num_key")
-        .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
-        .select("pay", "inv", pl.lit(True).alias("via_ref"))
-    )
+    by_reference = named_invoices(pays, invs).with_columns(pl.lit(True).alias("via_ref"))
     by_amount = counterparty_amount_pairs(pays, invs, cfg).with_columns(
         pl.lit(False).alias("via_ref")
     )

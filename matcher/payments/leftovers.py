@@ -9,6 +9,7 @@ import polars as pl
 
 from matcher.payments.amount_pairs import payer_code, payer_invoices
 from matcher.payments.config import MatchConfig
+from matcher.payments.inputs import named_invoices
 
 
 def in_window(cfg: MatchConfig) -> pl.Expr:
@@ -32,12 +33,16 @@ def leftovers(
     # such a payment only joins a group of the invoices it names. (The invoices' own and
     # parent counterparties are compared after a join on the number, as `payer_invoices`
     # would pair them, without copying every invoice of a parent's group.)
-    named = (
-        known.select("pay", pl.col("p_cp").alias("cp"), pl.col("ref_numbers").alias("num_key"))
-        .explode("num_key")
-        .join(invs.select("num_key", "i_cp", "i_parent"), on="num_key")
-        .filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
-    )
+    # ``pay`` and ``inv`` are row numbers: both sides' counterparties are gathered.
+    named = named_invoices(known, invs)
+    named = pl.concat(
+        [
+            pays["p_cp"].gather(named["pay"]).alias("cp").to_frame(),
+            invs.select("i_cp", "i_parent").gather(named["inv"]),
+            named,
+        ],
+        how="horizontal",
+    ).filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
     lp = known.select(
         "pay",
         payer_code(pl.col("p_cp"), pl.col("p_cur")),

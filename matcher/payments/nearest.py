@@ -19,6 +19,7 @@ from matcher.payments.inputs import (
     INVOICE_COLUMNS,
     PAYMENT_COLUMNS,
     check_columns,
+    named_invoices,
     prepare_invoices,
     prepare_payments,
 )
@@ -96,12 +97,7 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
     """(payment, invoice) pairs worth showing: named by the reference, exactly or one
     slip away (same payer), and the payer's nearest invoices above and below in amount."""
     payer = payer_invoices(invs)
-    named = (
-        pays.select("pay", pl.col("ref_numbers").alias("num_key"))
-        .explode("num_key")
-        .join(invs.select("inv", "num_key").drop_nulls("num_key"), on="num_key")
-        .select("pay", "inv", pl.lit(0).alias("how"))
-    )
+    named = named_invoices(pays, invs).with_columns(pl.lit(0).alias("how"))
     known = known_payer_amounts(pays)
     right = payer.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key")
     near = [
