@@ -3,6 +3,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends unixodbc libsql
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY . .
-RUN pip install --no-cache-dir -e . --config-settings editable_mode=compat
+RUN pip install --no-cache-dir -c constraints.txt -e . --config-settings editable_mode=compat
 ENV LEDGERBRIDGE_HOME=/app/.ledgerbridge
 CMD ["ledgerbridge", "--help"]

@@ -3,16 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CONSTRAINTS := constraints.txt
 
-.PHONY: demo test lint typecheck system-deps venv bench clean
+.PHONY: demo test lint typecheck system-deps venv bench clean lock
 
 system-deps:
 	@sh scripts/system-deps.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]' \
+		--config-settings editable_mode=compat
 	@touch $(STAMP)
 
 venv: system-deps $(STAMP)
@@ -32,6 +34,17 @@ test: venv lint typecheck
 
 bench: venv
 	$(BIN)/python bench/ledger_append.py --quick
+
+# Pin every package to the newest version pyproject.toml allows, as installed in a scratch
+# virtual environment: run it to take new releases, then `make test`, then commit.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	{ echo '# Every package `make venv` installs, pinned: written by `make lock`, not by hand.'; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable; } > $(CONSTRAINTS)
+	rm -rf .lock-venv
 
 clean:
 	@sh scripts/stop-embedded-postgres.sh .ledgerbridge
