@@ -21,7 +21,7 @@ CREATE TYPE ledger.operation AS ENUM ('upsert', 'delete');
 
 CREATE TABLE ledger.sync_run (
     run_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind        text NOT NULL,                       -- poll, scan, webhook, reconcile, demo, write
+    kind        text NOT NULL,                       -- ledger.runs.RunKind: poll, webhook, reconcile
     system      text CHECK (system IN ('kashflow', 'sage100')),
     entity      text,
     parameters  jsonb NOT NULL DEFAULT '{}'::jsonb,
