@@ -7,7 +7,8 @@ payments
     ``amount`` Decimal, float or int (money units, not cents), ``currency`` str,
     ``date`` date, ``reference`` str (free text, nullable).
 invoices
-    ``invoice_id`` str, ``counterparty_id`` str, ``number`` str, ``amount_open``
+    ``invoice_id`` str, ``counterparty_id`` str (nullable: an invoice whose customer is
+    not known, which only a reference naming it reaches), ``number`` str, ``amount_open``
     Decimal/float/int, ``currency`` str, ``issue_date`` date, ``due_date`` date.
 
 They are `PAYMENT_COLUMNS` and `INVOICE_COLUMNS` (`matcher.payments.inputs`), checked

@@ -82,25 +82,27 @@ def assignment(
 
 def parts(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The part of each payment and each invoice (by row): equal numbers for rows a
-    candidate may join, -1 for a payment that reaches no invoice."""
+    candidate may join, -1 for a payment that reaches no invoice.
+
+    The graph's nodes are the counterparties, each unidentified payment, and each invoice
+    with no counterparty (no payer's own: only a bank line naming it reaches it)."""
     parties = _party_count(pays, invs)
     unknown = pays.filter(pl.col("p_cp").is_null()).select("pay")
     node = np.full(pays.height, -1, dtype=np.int64)
     known = pays["p_cp"].is_not_null().to_numpy()
     node[known] = pays["p_cp"].fill_null(0).to_numpy()[known]
     node[unknown["pay"].to_numpy()] = parties + np.arange(unknown.height)
+    inv_node = _invoice_nodes(invs, parties + unknown.height)
     reached = _reached(pays, invs)
-    parent = invs.filter(pl.col("i_parent").is_not_null())
-    edges_from = np.concatenate(
-        [parent["i_cp"].to_numpy(), node[reached["pay"].to_numpy()]]
-    ).astype(np.int64)
+    has_parent = invs["i_parent"].is_not_null().to_numpy()
+    edges_from = np.concatenate([inv_node[has_parent], node[reached["pay"].to_numpy()]])
     edges_to = np.concatenate(
         [
-            parent["i_parent"].to_numpy(),
-            invs["i_cp"].to_numpy()[reached["inv"].to_numpy()],
+            invs["i_parent"].fill_null(0).to_numpy().astype(np.int64)[has_parent],
+            inv_node[reached["inv"].to_numpy()],
         ]
-    ).astype(np.int64)
-    size = parties + unknown.height
+    )
+    size = int(max(inv_node.max(initial=-1) + 1, parties + unknown.height))
     graph = coo_matrix(
         (np.ones(edges_from.size, dtype=np.int8), (edges_from, edges_to)), shape=(size, size)
     )
@@ -109,7 +111,16 @@ def parts(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[np.ndarray, np.ndarra
     reaches[known] = True
     reaches[reached["pay"].to_numpy()] = True
     part_of_pay = np.where(reaches, label[np.maximum(node, 0)], -1)
-    return part_of_pay, label[invs["i_cp"].to_numpy()].astype(np.int64)
+    return part_of_pay, label[inv_node].astype(np.int64)
+
+
+def _invoice_nodes(invs: pl.DataFrame, first_free: int) -> np.ndarray:
+    """The node of each invoice (by row): its counterparty's code, or, for an invoice with
+    none, a node of its own numbered from ``first_free``."""
+    orphan = invs["i_cp"].is_null().to_numpy()
+    nodes = invs["i_cp"].fill_null(0).to_numpy().astype(np.int64)
+    nodes[orphan] = first_free + np.arange(int(orphan.sum()))
+    return nodes
 
 
 def _reached(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:

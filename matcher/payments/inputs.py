@@ -49,7 +49,9 @@ INVOICE_COLUMNS: tuple[InputColumn, ...] = (
     InputColumn("issue_date", "date"),
     InputColumn("due_date", "date"),
 )
-"""The invoices frame; ``amount_open`` is what is still owed. Extra columns are ignored."""
+"""The invoices frame; ``amount_open`` is what is still owed. Nullable: ``counterparty_id``
+(an invoice whose customer is not known: only a reference naming it reaches it). Extra
+columns are ignored."""
 
 OPTIONAL_INVOICE_COLUMNS: tuple[InputColumn, ...] = (
     InputColumn("discount_date", "date"),

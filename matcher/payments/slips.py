@@ -237,10 +237,12 @@ def _digit_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
                 into *= 32
                 into += size - 1
             written += keys.size
+    cp = frame["cp"]
     return pl.DataFrame(
         {
             idx: frame[idx].to_numpy()[rows],
-            "cp": frame["cp"].to_numpy()[rows],
+            # An invoice with no customer has a null ``cp``, which an array cannot hold.
+            "cp": cp.gather(rows) if cp.has_nulls() else cp.to_numpy()[rows],
             "variant": variant,
         },
         schema={idx: frame.schema[idx], "cp": frame.schema["cp"], "variant": pl.Int64},

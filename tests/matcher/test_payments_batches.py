@@ -99,6 +99,28 @@ def test_a_bank_line_one_slip_from_an_invoice_of_its_amount_is_batched_with_it()
     assert ({"P2"}, {"I1"}) in batch_ids(payments, invoices, 1)
 
 
+def test_an_invoice_with_no_customer_is_batched_with_the_bank_line_naming_it() -> None:
+    invoices = [
+        invoice("I1", "100.00", "C1", "INV-1001"),
+        {**invoice("I2", "50.00", "C2", "INV-2002"), "counterparty_id": None},
+    ]
+    payments = [
+        payment("P1", "100.00", cp="C1"),
+        payment("P2", "50.00", cp=None, reference="INV-2002"),
+        payment("P3", "50.00", cp="C2"),  # no invoice of C2's own: it reaches nothing
+    ]
+    assert batch_ids(payments, invoices, 1) == [({"P1"}, {"I1"}), ({"P2"}, {"I2"})]
+    frames = (
+        pl.DataFrame(payments, schema=PAYMENT_SCHEMA),
+        pl.DataFrame(invoices, schema=TERMS_INVOICE_SCHEMA),
+    )
+    one = match_payments(*frames, MatchConfig(batch_payments=None))
+    assert ("P2", "I2") in one.select(KEYS).rows()
+    assert sorted_rows(match_payments(*frames, MatchConfig(batch_payments=1))).equals(
+        sorted_rows(one)
+    )
+
+
 def test_what_reaches_nothing_is_in_no_batch() -> None:
     invoices = [invoice("I1", "100.00", "C1", "INV-1001"), invoice("I2", "5.00", "C9", "INV-9")]
     payments = [
@@ -150,18 +172,26 @@ def sorted_rows(result: pl.DataFrame) -> pl.DataFrame:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10_000), size=st.integers(1, 60))
-def test_batches_match_exactly_as_one_run(seed: int, size: int) -> None:
+@given(seed=st.integers(0, 10_000), size=st.integers(1, 60), orphans=st.sampled_from([0, 5]))
+def test_batches_match_exactly_as_one_run(seed: int, size: int, orphans: int) -> None:
+    """``orphans``: every how-many-th invoice has lost its customer (0: none has), so
+    that only a bank line naming it can reach it."""
     data = generate_payment_dataset(150, seed=seed)
+    invoices = data.invoices.with_columns(
+        pl.when(pl.int_range(pl.len()) % orphans == 0 if orphans else pl.lit(False))
+        .then(None)
+        .otherwise(pl.col("counterparty_id"))
+        .alias("counterparty_id")
+    )
     one = match_payments(
         data.payments,
-        data.invoices,
+        invoices,
         MatchConfig(batch_payments=None, min_sure_matches=None),
         rates=data.rates,
     )
     batched = match_payments(
         data.payments,
-        data.invoices,
+        invoices,
         MatchConfig(batch_payments=size, min_sure_matches=None),
         rates=data.rates,
     )
