@@ -12,7 +12,9 @@ invoices
     Decimal/float/int, ``currency`` str, ``issue_date`` date, ``due_date`` date.
 
 They are `PAYMENT_COLUMNS` and `INVOICE_COLUMNS` (`matcher.payments.inputs`), checked
-on entry: a missing or mistyped column is a `PaymentInputError` naming it. Extra
+on entry: a missing or mistyped column is a `PaymentInputError` naming it, and so is
+a money value that is no amount (NaN, infinite, beyond Int64 cents; a rate of zero or
+less), naming its record too. Extra
 columns are ignored. Invoices with nothing open and payments of zero or less
 are left out; ids are expected unique (a repeated id keeps its first row). Money is
 handled as integer cents (Int64) inside, so the sums are exact; currencies are assumed
@@ -82,7 +84,7 @@ from matcher.payments.inputs import (
     RATE_COLUMNS,
     InputColumn,
     PaymentInputError,
-    check_columns,
+    check_inputs,
     prepare_invoices,
     prepare_payments,
     with_codes,
@@ -175,11 +177,7 @@ def _prepared(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both frames checked and prepared (`matcher.payments.inputs`), payments in their
     invoices' currency where they can be (`matcher.payments.currencies`), with codes."""
-    check_columns(payments, PAYMENT_COLUMNS, "payments")
-    check_columns(invoices, INVOICE_COLUMNS, "invoices")
-    check_columns(invoices, OPTIONAL_INVOICE_COLUMNS, "invoices", optional=True)
-    if rates is not None:
-        check_columns(rates, RATE_COLUMNS, "rates")
+    check_inputs(payments, invoices, rates)
     invs = prepare_invoices(invoices)
     pays = in_invoice_currency(prepare_payments(payments), invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:

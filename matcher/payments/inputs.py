@@ -105,6 +105,21 @@ def check_columns(
             )
 
 
+def check_inputs(
+    payments: pl.DataFrame, invoices: pl.DataFrame, rates: pl.DataFrame | None = None
+) -> None:
+    """`check_columns` and `check_amounts` of every frame `match_payments` reads."""
+    check_columns(payments, PAYMENT_COLUMNS, "payments")
+    check_columns(invoices, INVOICE_COLUMNS, "invoices")
+    check_columns(invoices, OPTIONAL_INVOICE_COLUMNS, "invoices", optional=True)
+    check_amounts(payments, PAYMENT_COLUMNS, "payments", ("payment_id",))
+    invoice_money = INVOICE_COLUMNS + OPTIONAL_INVOICE_COLUMNS
+    check_amounts(invoices, invoice_money, "invoices", ("invoice_id",))
+    if rates is not None:
+        check_columns(rates, RATE_COLUMNS, "rates")
+        check_amounts(rates, RATE_COLUMNS, "rates", ("currency", "date"), positive=True)
+
+
 def _is_kind(dtype: pl.DataType, kind: ColumnKind) -> bool:
     if dtype == pl.Null:
         return True
@@ -115,15 +130,43 @@ def _is_kind(dtype: pl.DataType, kind: ColumnKind) -> bool:
     return dtype == pl.Date or isinstance(dtype, pl.Datetime)
 
 
-def cents(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """``column`` of ``frame`` (money: decimal, integer or float units) as Int64 cents."""
+def cents(frame: pl.DataFrame, column: str, *, strict: bool = True) -> pl.Expr:
+    """``column`` of ``frame`` (money: decimal, integer or float units) as Int64 cents;
+    not ``strict``, null where it is no amount (`check_amounts`)."""
     dtype = frame.schema[column]
     col = pl.col(column)
-    if isinstance(dtype, pl.Decimal):
-        return (col.cast(pl.Decimal(38, 2)) * 100).cast(pl.Int64)
-    if dtype.is_integer():
-        return col.cast(pl.Int64) * 100
-    return (col.cast(pl.Float64) * 100).round(0).cast(pl.Int64)
+    if isinstance(dtype, pl.Decimal) or dtype.is_integer():
+        # Through a decimal, so that an integer too large for Int64 cents is caught.
+        return (col.cast(pl.Decimal(38, 2)) * 100).cast(pl.Int64, strict=strict)
+    return (col.cast(pl.Float64) * 100).round(0).cast(pl.Int64, strict=strict)
+
+
+def check_amounts(
+    frame: pl.DataFrame,
+    columns: tuple[InputColumn, ...],
+    name: str,
+    key: tuple[str, ...],
+    *,
+    positive: bool = False,
+) -> None:
+    """Raises `PaymentInputError` naming the first record (by its ``key`` columns) whose
+    value in a money column of ``columns`` is no amount: not a number, infinite, or more
+    than Int64 cents hold; with ``positive``, also zero or less. A null is no error (a
+    payment or an invoice without an amount is left out). Call after `check_columns`."""
+    for column in columns:
+        if column.kind != "money" or frame.schema.get(column.name, pl.Null) == pl.Null:
+            continue
+        value = pl.col(column.name)
+        wrong = value.is_not_null() & cents(frame, column.name, strict=False).is_null()
+        if positive:
+            wrong = wrong | (value <= 0)
+        bad = frame.filter(wrong)
+        if bad.height:
+            record = ", ".join(f"{k} {bad[k][0]!r}" for k in key)
+            what = "a positive amount" if positive else "a finite amount under 9.2e16"
+            raise PaymentInputError(
+                f"{name}: {record}: {column.name} is {bad[column.name][0]}, not {what}"
+            )
 
 
 def _positive_by_id(frame: pl.DataFrame, id_column: str) -> pl.DataFrame:

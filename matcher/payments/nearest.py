@@ -16,9 +16,7 @@ from matcher.payments.amount_pairs import known_payer_amounts, payer_invoices
 from matcher.payments.config import MatchConfig
 from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.inputs import (
-    INVOICE_COLUMNS,
-    PAYMENT_COLUMNS,
-    check_columns,
+    check_inputs,
     named_invoices,
     prepare_invoices,
     prepare_payments,
@@ -52,8 +50,7 @@ def nearest_candidates(
     then the rest, each by the size of the difference. Invoices already fully allocated
     in ``result`` are not offered; a partly allocated one is offered with what is left."""
     cfg = config or MatchConfig()
-    check_columns(payments, PAYMENT_COLUMNS, "payments")
-    check_columns(invoices, INVOICE_COLUMNS, "invoices")
+    check_inputs(payments, invoices, rates)
     invs = prepare_invoices(invoices).join(
         invoices.select(pl.col("invoice_id").cast(pl.String), pl.col("number").cast(pl.String)),
         on="invoice_id",

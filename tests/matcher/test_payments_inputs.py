@@ -1,5 +1,7 @@
 """`match_payments` owns its input schema: a frame without a column, or with one in the
-wrong type, is refused at once with an error naming the frame and the column."""
+wrong type, is refused at once with an error naming the frame and the column; a money
+value that is no amount (not a number, infinite, too large for cents; a rate of zero or
+less), with one naming the record and the column."""
 
 from __future__ import annotations
 
@@ -86,3 +88,48 @@ def test_a_mistyped_column_is_named_with_the_types_it_may_have(
 def test_a_column_of_nulls_only_is_accepted_whatever_its_kind() -> None:
     result = match_payments(payments().with_columns(pl.lit(None).alias("reference")), invoices())
     assert result.is_empty()
+
+
+NOT_AMOUNTS = [float("nan"), float("inf"), -float("inf"), 1e17]
+
+
+@pytest.mark.parametrize("value", NOT_AMOUNTS)
+def test_a_payment_whose_amount_is_no_amount_is_refused_by_name(value: float) -> None:
+    frame = pl.concat([payments(), payments().with_columns(pl.lit("P2").alias("payment_id"))])
+    frame = frame.with_columns(pl.Series("amount", [120.0, value]))
+    with pytest.raises(PaymentInputError, match=r"^payments: payment_id 'P2': amount is .*, not a"):
+        match_payments(frame, invoices())
+
+
+@pytest.mark.parametrize("column", ["amount_open", "discount_amount"])
+@pytest.mark.parametrize("value", NOT_AMOUNTS)
+def test_an_invoice_whose_money_is_no_amount_is_refused_by_name(column: str, value: float) -> None:
+    frame = invoices().with_columns(
+        pl.Series("amount_open", [120.0]), pl.Series("discount_amount", [2.4])
+    )
+    frame = frame.with_columns(pl.Series(column, [value]))
+    with pytest.raises(PaymentInputError, match=f"^invoices: invoice_id 'I42': {column} is "):
+        match_payments(payments(), frame)
+
+
+def test_an_integer_amount_too_large_for_cents_is_refused_not_wrapped() -> None:
+    frame = invoices().with_columns(pl.Series("amount_open", [2**62], dtype=pl.Int64))
+    with pytest.raises(PaymentInputError, match="amount_open is 4611686018427387904"):
+        match_payments(payments(), frame)
+    whole = invoices().with_columns(pl.Series("amount_open", [120], dtype=pl.Int64))
+    assert match_payments(payments(), whole)["invoice_id"].to_list() == ["I42"]
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.2, float("nan"), float("inf")])
+def test_an_exchange_rate_that_is_no_positive_amount_is_refused_by_name(rate: float) -> None:
+    rates = pl.DataFrame(
+        {"currency": ["EUR", "USD"], "date": [date(2026, 3, 9)] * 2, "rate": [1.17, rate]}
+    )
+    with pytest.raises(PaymentInputError, match=r"^rates: currency 'USD', date .*: rate is "):
+        match_payments(payments(), invoices(), rates=rates)
+
+
+def test_a_payment_without_an_amount_is_left_out_not_refused() -> None:
+    frame = pl.concat([payments(), payments().with_columns(pl.lit("P2").alias("payment_id"))])
+    frame = frame.with_columns(pl.Series("amount", [120.0, None]))
+    assert match_payments(frame, invoices())["payment_id"].to_list() == ["P1"]
