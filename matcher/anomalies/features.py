@@ -8,28 +8,34 @@ import polars as pl
 
 from matcher.anomalies.config import AnomalyConfig
 
+_TYPES: dict[str, type[pl.DataType]] = {
+    **dict.fromkeys(("number", "nominal_code"), pl.Utf8),
+    **dict.fromkeys(("date", "due_date", "period_start", "period_end"), pl.Date),
+    "bank_details_changed": pl.Date,
+    **dict.fromkeys(("tax_amount", "tax_rate", "gross_amount", "min_quantity"), pl.Float64),
+    "line_count": pl.Int64,
+}
+"""The type each column a rule reads has, where the frame gives it none."""
+
 
 def complete(df: pl.DataFrame) -> pl.DataFrame:
-    """Optional columns filled in as 'unknown' so each rule can test for itself."""
+    """Optional columns filled in as 'unknown' so each rule can test for itself; a column
+    of nulls only (dtype Null: it carries no type) takes the type its rules read."""
     frame = df.with_columns(
         pl.col("transaction_id").cast(pl.Utf8),
         pl.col("counterparty_id").cast(pl.Utf8),
         pl.col("net_amount").cast(pl.Float64),
     )
-    defaults: dict[str, pl.Expr] = {
-        "number": pl.lit(None, dtype=pl.Utf8),
-        "due_date": pl.lit(None, dtype=pl.Date),
-        "tax_amount": pl.lit(None, dtype=pl.Float64),
-        "tax_rate": pl.lit(None, dtype=pl.Float64),
-        "line_count": pl.lit(1, dtype=pl.Int64),
-        "min_quantity": pl.lit(None, dtype=pl.Float64),
-        "period_start": pl.lit(None, dtype=pl.Date),
-        "period_end": pl.lit(None, dtype=pl.Date),
-        "nominal_code": pl.lit(None, dtype=pl.Utf8),
-        "bank_details_changed": pl.lit(None, dtype=pl.Date),
-    }
     frame = frame.with_columns(
-        expr.alias(name) for name, expr in defaults.items() if name not in frame.columns
+        pl.col(name).cast(dtype)
+        for name, dtype in _TYPES.items()
+        if frame.schema.get(name) == pl.Null
+    )
+    # Absent optional columns: unknown (nulls of their type; a line count of 1, below).
+    frame = frame.with_columns(
+        pl.lit(None, dtype=dtype).alias(name)
+        for name, dtype in _TYPES.items()
+        if name not in frame.columns and name not in ("date", "gross_amount")
     )
     if "gross_amount" not in frame.columns:
         frame = frame.with_columns(

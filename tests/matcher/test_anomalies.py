@@ -75,6 +75,21 @@ def test_ordinary_history_is_not_flagged() -> None:
     assert scored["reasons"].list.len().sum() == 0
 
 
+@pytest.mark.parametrize(
+    "column", ["date", "due_date", "number", "nominal_code", "tax_amount", "line_count"]
+)
+def test_a_column_of_nulls_only_is_read_as_unknown(column: str) -> None:
+    """A column with no value at all has no type (dtype Null): it is scored as if each
+    value were unknown, as when the column is absent, and the frame keeps its rows."""
+    rows = [{**row, column: None} for row in _history()]
+    frame = pl.DataFrame(rows)
+    assert frame.schema[column] == pl.Null
+    scored = score_transactions(frame)
+    absent = score_transactions(frame.drop(column)) if column != "date" else scored
+    assert scored.height == len(rows)
+    assert scored["anomaly_score"].to_list() == absent["anomaly_score"].to_list()
+
+
 def test_duplicate_invoice_number_flags_the_later_entry_only() -> None:
     rows = _history()
     rows.append({**rows[3], "transaction_id": "CP1-T99", "date": rows[3]["date"] + timedelta(2)})
