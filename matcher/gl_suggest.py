@@ -17,7 +17,7 @@ the references its calibration came from (`ColdStartCheck`).
 Input columns of `fit`, `suggest` and `retrain` (extra columns ignored):
     description   str
     counterparty  str   supplier (or customer) name
-    amount        f64   net amount of the line
+    amount        f64   net amount of the line (null, NaN or infinite: unknown)
     nominal_code  str   optional: the KashFlow nominal the line was posted to
     gl_account    str   the target: required by `fit` and `retrain`
 `suggest(lines, k)` returns one row per line and rank:
@@ -460,10 +460,13 @@ def _feature_frame(lines: pl.DataFrame) -> pl.DataFrame:
         if "nominal_code" in lines.columns
         else pl.lit(None, dtype=pl.Utf8)
     )
+    amount = pl.col("amount").cast(pl.Float64)
     return lines.select(
         pl.col("description").cast(pl.Utf8).fill_null(""),
         pl.col("counterparty").cast(pl.Utf8).fill_null(""),
-        pl.col("amount").cast(pl.Float64).fill_null(0.0),
+        # An amount that is no number (null, NaN, infinite) is unknown: the line is still
+        # suggested for, from its other fields.
+        pl.when(amount.is_finite()).then(amount).otherwise(0.0).alias("amount"),
         nominal.fill_null("").alias("nominal_code"),
     )
 

@@ -64,6 +64,17 @@ def test_suggestions_are_top_k_with_probabilities_best_first(fitted: GLSuggester
     assert best == ["7502-01", "7500-01"]
 
 
+@pytest.mark.parametrize("amount", [float("nan"), float("inf"), -float("inf")])
+def test_a_line_whose_amount_is_no_number_is_suggested_for_as_one_without(
+    fitted: GLSuggester, amount: float
+) -> None:
+    lines = _lines("Broadband monthly", "Toner cartridges")
+    odd = fitted.suggest(lines.with_columns(pl.Series("amount", [amount, 50.0])), k=3)
+    unknown = fitted.suggest(lines.with_columns(pl.Series("amount", [None, 50.0])), k=3)
+    assert odd.equals(unknown)
+    assert odd.filter(pl.col("rank") == 1)["gl_account"].to_list() == ["7502-01", "7500-01"]
+
+
 def test_generated_history_is_learned_well(history: pl.DataFrame) -> None:
     train, test = split_by_date(history)
     suggester = GLSuggester(NOMINAL_TO_SAGE).fit(train)
