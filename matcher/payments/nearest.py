@@ -111,7 +111,10 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
         .join(payer.select("inv", "cp", "num_key"), on="cp")
     )
     slips = slips.filter(
-        pl.Series(near_misses(slips["ref_longest"].to_list(), slips["num_key"].to_list()))
+        pl.Series(
+            near_misses(slips["ref_longest"].to_list(), slips["num_key"].to_list()),
+            dtype=pl.Boolean,  # typed when there are none: no reference holds a number
+        )
     ).select("pay", "inv", pl.lit(1).alias("how"))
     found = pl.concat([named, *near, slips]).group_by("pay", "inv").agg(pl.col("how").min())
     return (

@@ -586,6 +586,22 @@ def test_matched_payments_get_no_nearest_candidates() -> None:
     assert nearest_candidates(pays, invs, result).is_empty()
 
 
+@pytest.mark.parametrize("reference", [None, "FASTER PAYMENT", "---"])
+def test_nearest_candidates_of_a_book_whose_references_hold_no_number(
+    reference: str | None,
+) -> None:
+    """No reference to read a slip from: the payer's nearest invoices are still offered."""
+    pays, invs = frames(
+        [payment("P1", "99.00", reference=reference)],
+        [invoice(1, "100.00"), invoice(2, "90.00")],
+    )
+    if reference is None:  # a column of nulls only, as a frame of such rows has
+        pays = pays.with_columns(pl.lit(None).alias("reference"))
+    result = match_payments(pays, invs)
+    nearest = nearest_candidates(pays, invs, result)
+    assert nearest["invoice_id"].to_list() == ["I1", "I2"]
+
+
 # ------------------------------------------------------------------- properties
 
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
