@@ -9,7 +9,8 @@ by match probability (`assignment`). A link is `auto` when its probability clear
 `suggested` for review.
 
 Input columns (both frames; all but `id` and `name` optional, extra columns ignored):
-    id          str   the record key in its system (KashFlow Code, Sage CustomerNo ...)
+    id          str   the record key in its system (KashFlow Code, Sage CustomerNo ...);
+                      unique (a repeated one keeps its first row)
     name        str   organisation or person name, or item description ("t/a" names too)
     email, phone, postcode, address, city, country, tax_number   str
     code        str   item or account code, compared loosely
@@ -139,6 +140,9 @@ def linkage(
         missing = {"id", "name"} - set(frame.columns)
         if missing:
             raise ValueError(f"{side} frame lacks required columns {sorted(missing)}")
+    # Ids are expected unique: a repeated one keeps its first row (as `match_payments`
+    # does), so that a link stays one-to-one by id, not only by row.
+    left, right = (frame.unique("id", keep="first", maintain_order=True) for frame in (left, right))
     lhs, rhs = prepare(left, config.phone_region), prepare(right, config.phone_region)
     pairs = candidate_pairs(lhs, rhs, max_block_pairs=config.max_block_pairs, window=config.window)
     joined = pairs.join(lhs, left_on="left_row", right_on="row").join(

@@ -175,13 +175,23 @@ _record = st.fixed_dictionaries(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_record, min_size=1, max_size=12), st.lists(_record, min_size=1, max_size=12))
+@given(
+    st.lists(_record, min_size=1, max_size=12),
+    st.lists(_record, min_size=1, max_size=12),
+    st.sampled_from([None, 3]),
+)
 def test_a_link_is_one_to_one_per_side(
-    left: list[dict[str, str | None]], right: list[dict[str, str | None]]
+    left: list[dict[str, str | None]], right: list[dict[str, str | None]], ids: int | None
 ) -> None:
+    """``ids``: how many distinct ids each side's rows share (None: each its own), as a
+    frame nobody checked may repeat a key; a repeated id is one record, its first row."""
+
+    def key(prefix: str, i: int) -> str:
+        return f"{prefix}{i if ids is None else i % ids}"
+
     links = link_masters(
-        pl.DataFrame([{"id": f"K{i}", **r} for i, r in enumerate(left)]),
-        pl.DataFrame([{"id": f"S{i}", **r} for i, r in enumerate(right)]),
+        pl.DataFrame([{"id": key("K", i), **r} for i, r in enumerate(left)]),
+        pl.DataFrame([{"id": key("S", i), **r} for i, r in enumerate(right)]),
         MasterConfig(suggest_threshold=0.0),
     )
     assert links["left_id"].is_unique().all()
