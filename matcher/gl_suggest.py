@@ -46,6 +46,7 @@ import joblib
 import numpy as np
 import polars as pl
 import sklearn
+from scipy.sparse import csr_matrix
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -502,17 +503,45 @@ def _log_amount(amounts: Any) -> np.ndarray:
     return np.log1p(np.abs(np.asarray(amounts, dtype=float))).reshape(-1, 1)
 
 
+class _Terms(TfidfVectorizer):
+    """TF-IDF terms of a text column that, where no term survives (no text at all, or a
+    history too short for any term to reach ``min_df``), give no columns instead of
+    failing: the other features still learn, as they would for lines without text. (One
+    column of zeros, not none: the column transformer refuses an empty block.)"""
+
+    _NO_TERMS = ("empty vocabulary", "no terms remain", "max_df corresponds to < documents")
+
+    def fit_transform(self, raw_documents: Any, y: Any = None) -> Any:
+        self.no_terms_ = False
+        try:
+            return super().fit_transform(raw_documents, y)
+        except ValueError as error:
+            if not any(reason in str(error) for reason in self._NO_TERMS):
+                raise
+            self.no_terms_ = True
+            return self.transform(raw_documents)
+
+    def fit(self, raw_documents: Any, y: Any = None) -> _Terms:
+        self.fit_transform(raw_documents, y)
+        return self
+
+    def transform(self, raw_documents: Any) -> Any:
+        if getattr(self, "no_terms_", False):
+            return csr_matrix((len(raw_documents), 1), dtype=self.dtype)
+        return super().transform(raw_documents)
+
+
 def _pipeline(classifier: Any) -> Pipeline:
     features = ColumnTransformer(
         [
             (
                 "words",
-                TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
+                _Terms(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
                 "description",
             ),
             (
                 "chars",
-                TfidfVectorizer(
+                _Terms(
                     analyzer="char_wb",
                     ngram_range=(2, 4),
                     min_df=3,
@@ -529,9 +558,7 @@ def _pipeline(classifier: Any) -> Pipeline:
             ),
             (
                 "supplier_name",
-                TfidfVectorizer(
-                    analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True
-                ),
+                _Terms(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
                 "counterparty",
             ),
             ("nominal", OneHotEncoder(handle_unknown="ignore"), ["nominal_code"]),

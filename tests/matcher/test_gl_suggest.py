@@ -75,6 +75,27 @@ def test_a_line_whose_amount_is_no_number_is_suggested_for_as_one_without(
     assert odd.filter(pl.col("rank") == 1)["gl_account"].to_list() == ["7502-01", "7500-01"]
 
 
+@pytest.mark.parametrize("descriptions", [[None] * 4, ["", " ", "-", ""], ["a", "b", "c", "d"]])
+def test_a_history_with_no_text_to_learn_is_learned_from_its_other_fields(
+    descriptions: list[str | None],
+) -> None:
+    """No description (or none a word or a few characters of which recur): the text
+    learns nothing, and the suppliers still say which account is theirs."""
+    history = pl.DataFrame(
+        {
+            "description": descriptions,
+            "counterparty": ["Staples", "Staples", "Vodafone", "Vodafone"],
+            "amount": [20.0, 25.0, 45.0, 40.0],
+            "gl_account": ["6100", "6100", "6200", "6200"],
+        },
+        schema_overrides={"description": pl.Utf8},
+    )
+    suggester = GLSuggester().fit(history)
+    lines = history.drop("gl_account").with_columns(pl.lit("new line").alias("description"))
+    best = suggester.suggest(lines, k=1)["gl_account"].to_list()
+    assert best == ["6100", "6100", "6200", "6200"]
+
+
 def test_generated_history_is_learned_well(history: pl.DataFrame) -> None:
     train, test = split_by_date(history)
     suggester = GLSuggester(NOMINAL_TO_SAGE).fit(train)
