@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -180,7 +181,12 @@ class GLSuggester:
             self.model = None  # nothing to learn: every suggestion is the one account
             return self
         self.model = _pipeline(self._classifier(labels))
-        self.model.fit(_features(training), labels)
+        with warnings.catch_warnings():
+            # Fewer distinct amounts than bins (a short history), or one, merge the bins:
+            # as meant, and no news for whoever reads the logs.
+            warnings.filterwarnings("ignore", "Bins whose width are too small", UserWarning)
+            warnings.filterwarnings("ignore", "Feature 0 is constant", UserWarning)
+            self.model.fit(_features(training), labels)
         self.classes = [str(c) for c in self.model.classes_]
         return self
 

@@ -493,3 +493,36 @@ def test_a_reconcile_with_no_history_learns_from_the_lines_it_suggests_for(
                          GLConfig(min_history=30))  # fmt: skip
     assert chart_only.summary.source == "mapping"  # too few lines to learn from
     assert right / len(learnt.results) > 0.75
+
+
+_ODD_TEXT = st.one_of(st.none(), st.text(max_size=12))
+_ODD_AMOUNT = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True))
+
+
+@st.composite
+def _odd_lines(draw: st.DrawFn, *, labelled: bool) -> pl.DataFrame:
+    """Lines nobody here wrote: any text or none, any float or none, a nominal or not."""
+    n = draw(st.integers(1 if labelled else 0, 16))
+    columns: dict[str, list[object]] = {
+        "description": [draw(_ODD_TEXT) for _ in range(n)],
+        "counterparty": [draw(_ODD_TEXT) for _ in range(n)],
+        "amount": [draw(_ODD_AMOUNT) for _ in range(n)],
+        "nominal_code": [draw(_ODD_TEXT) for _ in range(n)],
+    }
+    if labelled:
+        accounts = st.sampled_from(["6100", "6200", "6300"])
+        columns["gl_account"] = [draw(accounts) for _ in range(n)]
+    return pl.DataFrame(
+        columns, schema_overrides=dict.fromkeys(columns, pl.Utf8) | {"amount": pl.Float64}
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(_odd_lines(labelled=True), _odd_lines(labelled=False), st.integers(1, 4))
+def test_any_labelled_history_is_learned_and_any_lines_are_suggested_for(
+    history: pl.DataFrame, lines: pl.DataFrame, k: int
+) -> None:
+    suggestions = GLSuggester().fit(history).suggest(lines, k=k)
+    assert set(suggestions["line"].to_list()) == set(range(lines.height))
+    assert suggestions["probability"].is_between(0.0, 1.0).all()
+    assert set(suggestions["gl_account"].to_list()) <= set(history["gl_account"].to_list())
