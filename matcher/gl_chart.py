@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.isotonic import IsotonicRegression
+
+from matcher.text_terms import TermCounts
 
 MAPPED_HEAD_START = 0.15
 """Similarity another sibling must beat the mapped account by to be preferred."""
@@ -102,7 +104,7 @@ class UnlabelledMixture:
         self.mapping = dict(mapping)
         mapped = {main_account(account) for account in self.mapping.values()}
         self._unmapped = [a for a in chart.accounts if main_account(a) not in mapped]
-        self._words = CountVectorizer(token_pattern=TOKENS, min_df=2, binary=True)
+        self._words = TermCounts(token_pattern=TOKENS, min_df=2, binary=True)
         self._nominals: dict[str, int] = {}
         self._edges = np.zeros(AMOUNT_BINS - 1)
         self._suppliers: dict[str, int] = {}
@@ -244,6 +246,8 @@ class HalfMixtures:
         first = np.random.default_rng(self.seed).random(len(descriptions)) < 0.5
         for half, keep in zip(self.halves, (first, ~first), strict=True):
             rows = np.flatnonzero(keep).tolist()
+            if not rows:
+                raise ValueError("too few lines to learn from half of them")
             half.fit(
                 [descriptions[i] for i in rows], [suppliers[i] for i in rows], amounts[rows],
                 [nominals[i] for i in rows],

@@ -47,16 +47,15 @@ import joblib
 import numpy as np
 import polars as pl
 import sklearn
-from scipy.sparse import csr_matrix
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FunctionTransformer, Pipeline, make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder
 from sklearn.svm import LinearSVC
 
 from matcher.gl_chart import ChartMatcher, HalfMixtures, TopCalibration, UnlabelledMixture
+from matcher.text_terms import Terms
 
 FEATURE_COLUMNS = ("description", "counterparty", "amount", "nominal_code")
 TRAINING_COLUMNS = (*FEATURE_COLUMNS, "gl_account")
@@ -509,45 +508,17 @@ def _log_amount(amounts: Any) -> np.ndarray:
     return np.log1p(np.abs(np.asarray(amounts, dtype=float))).reshape(-1, 1)
 
 
-class _Terms(TfidfVectorizer):
-    """TF-IDF terms of a text column that, where no term survives (no text at all, or a
-    history too short for any term to reach ``min_df``), give no columns instead of
-    failing: the other features still learn, as they would for lines without text. (One
-    column of zeros, not none: the column transformer refuses an empty block.)"""
-
-    _NO_TERMS = ("empty vocabulary", "no terms remain", "max_df corresponds to < documents")
-
-    def fit_transform(self, raw_documents: Any, y: Any = None) -> Any:
-        self.no_terms_ = False
-        try:
-            return super().fit_transform(raw_documents, y)
-        except ValueError as error:
-            if not any(reason in str(error) for reason in self._NO_TERMS):
-                raise
-            self.no_terms_ = True
-            return self.transform(raw_documents)
-
-    def fit(self, raw_documents: Any, y: Any = None) -> _Terms:
-        self.fit_transform(raw_documents, y)
-        return self
-
-    def transform(self, raw_documents: Any) -> Any:
-        if getattr(self, "no_terms_", False):
-            return csr_matrix((len(raw_documents), 1), dtype=self.dtype)
-        return super().transform(raw_documents)
-
-
 def _pipeline(classifier: Any) -> Pipeline:
     features = ColumnTransformer(
         [
             (
                 "words",
-                _Terms(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
+                Terms(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True),
                 "description",
             ),
             (
                 "chars",
-                _Terms(
+                Terms(
                     analyzer="char_wb",
                     ngram_range=(2, 4),
                     min_df=3,
@@ -564,7 +535,7 @@ def _pipeline(classifier: Any) -> Pipeline:
             ),
             (
                 "supplier_name",
-                _Terms(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
+                Terms(analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True),
                 "counterparty",
             ),
             ("nominal", OneHotEncoder(handle_unknown="ignore"), ["nominal_code"]),

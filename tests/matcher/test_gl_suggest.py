@@ -526,3 +526,19 @@ def test_any_labelled_history_is_learned_and_any_lines_are_suggested_for(
     assert set(suggestions["line"].to_list()) == set(range(lines.height))
     assert suggestions["probability"].is_between(0.0, 1.0).all()
     assert set(suggestions["gl_account"].to_list()) <= set(history["gl_account"].to_list())
+
+
+@settings(max_examples=20, deadline=None)
+@given(_odd_lines(labelled=False), _odd_lines(labelled=False), st.integers(1, 3))
+def test_any_unlabelled_lines_are_learned_from_with_the_chart(
+    unlabelled: pl.DataFrame, lines: pl.DataFrame, k: int
+) -> None:
+    """No history, odd lines to learn from (as few as one, with no text): the chart and
+    the mapping still suggest an account of the chart for every line."""
+    suggester = GLSuggester(NOMINAL_TO_SAGE, chart=GENERATED_CHART)
+    if unlabelled.height:
+        suggester.learn_unlabelled(unlabelled)
+    suggestions = suggester.suggest(lines, k=k)
+    assert set(suggestions["line"].to_list()) == set(range(lines.height))
+    assert suggestions["probability"].is_between(0.0, 1.0).all()
+    assert set(suggestions["gl_account"].to_list()) <= set(GENERATED_CHART)
