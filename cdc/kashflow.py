@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -79,7 +80,7 @@ class _KashFlowPoller:
             refused.system, refused.entity, refused.key = SYSTEM, self.entity, refused.key or key
             outcome.dead_letters.append(dead_letter_of(refused, raw))
             return False
-        except (ValueError, ArithmeticError, TypeError, KeyError) as broken:
+        except (ValueError, ArithmeticError, TypeError, KeyError, AttributeError) as broken:
             error = ValidationFailed(
                 f"cannot be mapped: {type(broken).__name__}: {broken}",
                 system=SYSTEM, entity=self.entity, key=key,
@@ -279,11 +280,19 @@ class DocumentPoller(_KashFlowPoller):
             if _is_open(raw):
                 open_numbers.add(number)
             self._add(outcome, self.documents, raw, number)
+            try:
+                lines = kf.records(raw, "PaymentLines")
+            except LedgerbridgeError as refused:
+                # Unreadable lines say nothing of which payments are gone: none is deleted.
+                refused.system, refused.entity, refused.key = SYSTEM, self.entity, number
+                outcome.dead_letters.append(dead_letter_of(refused, raw))
+                continue
             now_paid = set()
-            for line in kf.field(raw, "PaymentLines") or []:
-                key = kf.payment_key(kind, kf.field(line, "Id"))
-                now_paid.add(key)
+            for index, line in enumerate(lines, start=1):
+                key = f"{number} payment line {index}"
                 try:
+                    key = kf.payment_key(kind, line)
+                    now_paid.add(key)
                     payment = kf.to_payment(line, raw, kind, self.vocabulary())
                 except LedgerbridgeError as refused:
                     refused.system, refused.entity, refused.key = SYSTEM, "payment", key
@@ -319,11 +328,16 @@ def _payment_kind(entity: str) -> str:
 
 
 def _payment_keys(raw: Mapping[str, Any] | None, kind: str) -> set[str]:
+    """The keys of the payment lines of a document as the ledger holds it (a line that
+    could not be keyed made no payment, so it has none to delete)."""
     if raw is None:
         return set()
-    return {
-        kf.payment_key(kind, kf.field(line, "Id")) for line in kf.field(raw, "PaymentLines") or []
-    }
+    keys = set()
+    with suppress(LedgerbridgeError):
+        for line in kf.records(raw, "PaymentLines"):
+            with suppress(LedgerbridgeError):
+                keys.add(kf.payment_key(kind, line))
+    return keys
 
 
 def _is_open(document: Mapping[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -29,6 +30,11 @@ def field(raw: Mapping[str, Any] | None, *names: str) -> Any:
     and `VatNumber` both occur)."""
     if not raw:
         return None
+    if not isinstance(raw, Mapping):
+        raise canonical.ValidationFailed(
+            f"is {type(raw).__name__} where an object holding {names[0]} belongs",
+            system=SYSTEM,
+        )
     folded = {str(k).lower(): v for k, v in raw.items()}
     for name in names:
         value = folded.get(name.lower())
@@ -51,7 +57,48 @@ def amount(
     value = field(raw, *names)
     if value is None or value == "":
         return default
-    return to_decimal(value)
+    try:
+        return to_decimal(value)
+    except (ValueError, ArithmeticError) as error:
+        raise canonical.ValidationFailed(
+            f"{value!r} is not an amount ({error})", system=SYSTEM, field=names[0]
+        ) from None
+
+
+def identifier(raw: Mapping[str, Any] | None, *names: str) -> int | None:
+    """The whole number under the first of `names` present (an id KashFlow gives), or
+    None; anything else is refused, naming the field."""
+    value = field(raw, *names)
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, bool) and isinstance(value, int | str):
+        with suppress(ValueError):
+            return int(value)
+    raise canonical.ValidationFailed(f"{value!r} is not an id", system=SYSTEM, field=names[0])
+
+
+def day(raw: Mapping[str, Any] | None, *names: str) -> date | None:
+    """`parse_date` of the first of `names` present, naming it when it is no date."""
+    try:
+        return parse_date(field(raw, *names))
+    except canonical.ValidationFailed as error:
+        error.field = error.field or names[0]
+        raise
+
+
+def records(raw: Mapping[str, Any] | None, *names: str) -> list[Mapping[str, Any]]:
+    """The objects listed under the first of `names` present (none: an empty list);
+    anything but a list of objects is refused, naming the field."""
+    value = field(raw, *names)
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
+        return value
+    raise canonical.ValidationFailed(
+        f"is {type(value).__name__}, not a list of objects", system=SYSTEM, field=names[0]
+    )
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -69,7 +116,12 @@ def parse_datetime(value: Any) -> datetime | None:
         return None
     wcf = _WCF_DATE.match(stamp)
     if wcf:
-        moment = datetime.fromtimestamp(int(wcf.group(1)) / 1000, tz=UTC)
+        try:
+            moment = datetime.fromtimestamp(int(wcf.group(1)) / 1000, tz=UTC)
+        except (ValueError, OverflowError, OSError):
+            raise canonical.ValidationFailed(
+                f"{stamp!r} is not a date KashFlow writes", system=SYSTEM
+            ) from None
         if wcf.group(2):
             sign = 1 if wcf.group(2)[0] == "+" else -1
             hours, minutes = int(wcf.group(2)[1:3]), int(wcf.group(2)[3:5])
@@ -187,8 +239,8 @@ def _party_fields(raw: Mapping[str, Any], address: Mapping[str, Any] | None) -> 
 
 
 def to_customer(raw: Mapping[str, Any]) -> canonical.Customer:
-    addresses = field(raw, "Addresses") or []
-    address = addresses[0] if addresses and isinstance(addresses[0], Mapping) else None
+    addresses = records(raw, "Addresses")
+    address = addresses[0] if addresses else None
     return canonical.Customer.build(
         **_party_fields(raw, address), credit_limit=amount(raw, "CreditLimit")
     )
@@ -343,7 +395,7 @@ def purchase_invoice_body(purchase: canonical.PurchaseInvoice) -> dict[str, Any]
 
 def _lines(raw: Mapping[str, Any]) -> tuple[canonical.DocumentLine, ...]:
     lines = []
-    for index, item in enumerate(field(raw, "LineItems") or [], start=1):
+    for index, item in enumerate(records(raw, "LineItems"), start=1):
         quantity = amount(item, "Quantity", default=Decimal(1))
         rate = amount(item, "Rate", default=Decimal(0))
         assert quantity is not None and rate is not None
@@ -370,8 +422,8 @@ def _document_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "system": SYSTEM,
         "key": str(field(raw, "Number")),
-        "issue_date": parse_date(field(raw, "IssuedDate", "InvoiceDate", "PurchaseDate")),
-        "due_date": parse_date(field(raw, "DueDate", "PaymentDueDate")),
+        "issue_date": day(raw, "IssuedDate", "InvoiceDate", "PurchaseDate"),
+        "due_date": day(raw, "DueDate", "PaymentDueDate"),
         "currency": (text(currency, "Code") if isinstance(currency, Mapping) else None) or "GBP",
         "lines": _lines(raw),
         "net_amount": amount(raw, "NetAmount", default=Decimal(0)),
@@ -471,8 +523,12 @@ def bulk_payment_body(payment: canonical.Payment, vocabulary: PaymentVocabulary)
     }
 
 
-def payment_key(kind: str, line_id: Any) -> str:
-    """KashFlow payment lines are keyed by their Id: `R123` receipts, `P123` supplier payments."""
+def payment_key(kind: str, line: Mapping[str, Any]) -> str:
+    """KashFlow payment lines are keyed by their Id: `R123` receipts, `P123` supplier
+    payments. A line without one has no key, and is refused naming the field."""
+    line_id = identifier(line, "Id")
+    if line_id is None:
+        raise canonical.ValidationFailed("a payment line has no Id", system=SYSTEM, field="Id")
     return f"{'R' if kind == 'receipt' else 'P'}{line_id}"
 
 
@@ -482,23 +538,26 @@ def to_payment(
     """One payment line of a full invoice or purchase as a canonical payment."""
     paid = amount(line, "Amount", default=Decimal(0))
     assert paid is not None
-    method = field(line, "Method")
-    account = field(line, "AccountId")
+    number = text(document, "Number")
+    if number is None:
+        raise canonical.ValidationFailed(
+            "the document a payment line settles has no number", system=SYSTEM, field="Number"
+        )
+    method = identifier(line, "Method")
+    account = identifier(line, "AccountId")
     currency = field(document, "Currency")
     return canonical.Payment.build(
         system=SYSTEM,
-        key=payment_key(kind, field(line, "Id")),
+        key=payment_key(kind, line),
         kind=kind,
         counterparty_key=text(document, "CustomerCode" if kind == "receipt" else "SupplierCode"),
-        payment_date=parse_date(field(line, "Date")),
+        payment_date=day(line, "Date"),
         amount=paid,
         currency=(text(currency, "Code") if isinstance(currency, Mapping) else None) or "GBP",
-        method=vocabulary.method_names.get(int(method)) if method is not None else None,
-        bank_account=vocabulary.account_codes.get(int(account)) if account is not None else None,
+        method=vocabulary.method_names.get(method) if method is not None else None,
+        bank_account=vocabulary.account_codes.get(account) if account is not None else None,
         reference=text(line, "Reference"),
-        allocations=(
-            canonical.Allocation(invoice_key=str(field(document, "Number")), amount=paid),
-        ),
+        allocations=(canonical.Allocation(invoice_key=number, amount=paid),),
     )
 
 
@@ -506,8 +565,7 @@ def payments_of(
     document: Mapping[str, Any], kind: str, vocabulary: PaymentVocabulary
 ) -> list[canonical.Payment]:
     return [
-        to_payment(line, document, kind, vocabulary)
-        for line in field(document, "PaymentLines") or []
+        to_payment(line, document, kind, vocabulary) for line in records(document, "PaymentLines")
     ]
 
 
