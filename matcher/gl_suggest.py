@@ -505,7 +505,10 @@ def _features(frame: pl.DataFrame) -> Any:
 
 
 def _log_amount(amounts: Any) -> np.ndarray:
-    return np.log1p(np.abs(np.asarray(amounts, dtype=float))).reshape(-1, 1)
+    """log(1 + |amount|), to a millionth: two amounts a denormal apart (0 and 5e-324) are
+    then one value, where scikit-learn's quantile bins would find them different and
+    every bin between them too narrow to keep, and fail with none."""
+    return np.round(np.log1p(np.abs(np.asarray(amounts, dtype=float))), 6).reshape(-1, 1)
 
 
 def _pipeline(classifier: Any) -> Pipeline:
