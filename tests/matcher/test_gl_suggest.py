@@ -96,6 +96,21 @@ def test_a_history_with_no_text_to_learn_is_learned_from_its_other_fields(
     assert best == ["6100", "6100", "6200", "6200"]
 
 
+def test_amounts_a_denormal_apart_are_learned_as_one() -> None:
+    """0 and 5e-324 differ, but no bin of amounts is narrow enough to hold them apart."""
+    history = pl.DataFrame(
+        {
+            "description": ["Office paper", "Office paper", "Broadband"],
+            "counterparty": ["Staples", "Staples", "BT"],
+            "amount": [None, 0.0, 5e-324],
+            "gl_account": ["6100", "6100", "6200"],
+        },
+        schema_overrides={"amount": pl.Float64},
+    )
+    suggested = GLSuggester().fit(history).suggest(history.drop("gl_account"), k=1)
+    assert suggested.height == 3
+
+
 def test_generated_history_is_learned_well(history: pl.DataFrame) -> None:
     train, test = split_by_date(history)
     suggester = GLSuggester(NOMINAL_TO_SAGE).fit(train)
