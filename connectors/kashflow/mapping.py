@@ -417,11 +417,22 @@ def _lines(raw: Mapping[str, Any]) -> tuple[canonical.DocumentLine, ...]:
     return tuple(lines)
 
 
+def document_key(raw: Mapping[str, Any]) -> str:
+    """The key of an invoice or purchase as KashFlow sends it: its `Number`. A document
+    without one is refused, naming the field (not keyed "None")."""
+    number = text(raw, "Number")
+    if number is None:
+        raise canonical.ValidationFailed(
+            "the document has no number", system=SYSTEM, field="Number"
+        )
+    return number
+
+
 def _document_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
     currency = field(raw, "Currency")
     return {
         "system": SYSTEM,
-        "key": str(field(raw, "Number")),
+        "key": document_key(raw),
         "issue_date": day(raw, "IssuedDate", "InvoiceDate", "PurchaseDate"),
         "due_date": day(raw, "DueDate", "PaymentDueDate"),
         "currency": (text(currency, "Code") if isinstance(currency, Mapping) else None) or "GBP",
@@ -538,11 +549,7 @@ def to_payment(
     """One payment line of a full invoice or purchase as a canonical payment."""
     paid = amount(line, "Amount", default=Decimal(0))
     assert paid is not None
-    number = text(document, "Number")
-    if number is None:
-        raise canonical.ValidationFailed(
-            "the document a payment line settles has no number", system=SYSTEM, field="Number"
-        )
+    number = document_key(document)
     method = identifier(line, "Method")
     account = identifier(line, "AccountId")
     currency = field(document, "Currency")

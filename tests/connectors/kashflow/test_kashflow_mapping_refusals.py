@@ -61,6 +61,8 @@ def test_a_well_formed_invoice_and_its_payment_line_are_read() -> None:
         ({"LineItems": 1.0}, "LineItems"),
         ({"LineItems": [1.0]}, "LineItems"),
         ({"LineItems": [{"Quantity": "two"}]}, "Quantity"),
+        ({"Number": None}, "Number"),
+        ({"Number": " "}, "Number"),
     ],
 )
 def test_an_invoice_field_of_the_wrong_kind_is_refused_by_name(
@@ -69,6 +71,18 @@ def test_an_invoice_field_of_the_wrong_kind_is_refused_by_name(
     with pytest.raises(ValidationFailed) as refused:
         mapping.to_sales_invoice(invoice(**fields))
     assert refused.value.field is not None and refused.value.field.endswith(named)
+
+
+def test_a_refusal_reads_as_one_line_naming_the_record_and_the_field() -> None:
+    """The line the README shows: the poller names the system, entity and key it read
+    (`cdc.kashflow`), the mapping the field and why."""
+    with pytest.raises(ValidationFailed) as refused:
+        mapping.to_sales_invoice(invoice(NetAmount=":"))
+    error = refused.value
+    error.system, error.entity, error.key = "kashflow", "sales_invoice", "10044"
+    assert str(error) == (
+        "kashflow/sales_invoice/10044 field NetAmount: ':' is not an amount (not a number: ':')"
+    )
 
 
 @pytest.mark.parametrize(
