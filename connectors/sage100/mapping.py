@@ -129,22 +129,51 @@ def text(value: Any) -> str | None:
     return stripped or None
 
 
-def number(value: Any) -> Decimal:
+class UnreadableColumn(ValueError):
+    """A column whose value is not what Sage 100 keeps there; `column` names it."""
+
+    def __init__(self, column: str, value: Any, wanted: str) -> None:
+        self.column, self.value = column, value
+        super().__init__(f"{column} is {value!r}, not {wanted}")
+
+
+def number(row: Row, column: str) -> Decimal:
+    """A numeric column (an empty one reads as zero, as Sage shows it)."""
+    value = row.get(column)
+    if isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         return Decimal(0)
-    return Decimal(str(value))
+    try:
+        read = Decimal(str(value))
+    except ArithmeticError:
+        raise UnreadableColumn(column, value, "a number") from None
+    if not read.is_finite():
+        raise UnreadableColumn(column, value, "a number")
+    return read
 
 
-def day(value: Any) -> date | None:
+def whole(row: Row, column: str) -> int:
+    """A whole-number column that must hold a value (a line's sequence number)."""
+    read = number(row, column)
+    if column not in row or row[column] in (None, "") or read != read.to_integral_value():
+        raise UnreadableColumn(column, row.get(column), "a whole number")
+    return int(read)
+
+
+def day(row: Row, column: str) -> date | None:
+    """A date column; empty reads as None."""
+    value = row.get(column)
+    if isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         return None
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _days(value: Any) -> int:
-    return int(number(value))
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise UnreadableColumn(column, value, "a date") from None
 
 
 # --------------------------------------------------------------------------------------
@@ -172,7 +201,7 @@ def _contact_from_row(row: Row) -> dict[str, Any]:
 
 def customer_from_row(row: Row, lookups: Lookups) -> canonical.Customer:
     division, customer_no = row["ARDivisionNo"], row["CustomerNo"]
-    limit = number(row.get("CreditLimit"))
+    limit = number(row, "CreditLimit")
     return canonical.Customer.build(
         system=SYSTEM,
         key=keys.customer_key(division, customer_no),
@@ -260,13 +289,13 @@ def tax_class_for(rate: Decimal, *, entity: str, key: str) -> str:
 
 
 def product_from_row(row: Row, lookups: Lookups) -> canonical.Product:
-    cost = number(row.get("StandardUnitCost"))
+    cost = number(row, "StandardUnitCost")
     return canonical.Product.build(
         system=SYSTEM,
         key=row["ItemCode"],
         name=text(row.get("ItemCodeDesc")) or row["ItemCode"],
         description=text(row.get("CommentText")),
-        unit_price=number(row.get("StandardUnitPrice")),
+        unit_price=number(row, "StandardUnitPrice"),
         unit_cost=cost if cost else None,
         tax_rate=TAX_CLASS_RATES.get(row.get("TaxClass") or "", Decimal(0)),
         sales_account=lookups.account(row.get("SalesAcctKey")),
@@ -302,9 +331,9 @@ def stock_from_row(row: Row) -> canonical.StockLevel:
         key=keys.stock_key(item, warehouse),
         product_key=item,
         warehouse=warehouse,
-        quantity_on_hand=number(row.get("QuantityOnHand")),
-        quantity_on_order=number(row.get("QuantityOnPurchaseOrder")),
-        quantity_committed=number(row.get("QuantityOnSalesOrder")),
+        quantity_on_hand=number(row, "QuantityOnHand"),
+        quantity_on_order=number(row, "QuantityOnPurchaseOrder"),
+        quantity_committed=number(row, "QuantityOnSalesOrder"),
     )
 
 
@@ -358,11 +387,11 @@ class _LineAmounts:
     def read(self, detail: Row) -> _CanonicalAmounts:
         """The canonical line's amounts from a detail row."""
         return {
-            "quantity": number(detail.get(self.quantity)),
-            "unit_price": number(detail.get(self.unit_price)),
-            "net_amount": number(detail.get("ExtensionAmt")),
-            "tax_rate": number(detail.get("TaxRate")),
-            "tax_amount": number(detail.get("TaxAmt")),
+            "quantity": number(detail, self.quantity),
+            "unit_price": number(detail, self.unit_price),
+            "net_amount": number(detail, "ExtensionAmt"),
+            "tax_rate": number(detail, "TaxRate"),
+            "tax_amount": number(detail, "TaxAmt"),
         }
 
     def fields(self, line: canonical.DocumentLine) -> dict[str, Decimal]:
@@ -388,15 +417,15 @@ def sales_invoice_from_rows(
         item = detail.get("ItemCode") or ""
         lines.append(
             canonical.DocumentLine(
-                line_no=int(detail["DetailSeqNo"]),
+                line_no=whole(detail, "DetailSeqNo"),
                 description=_line_description(detail),
                 product_key=None if item.startswith("/") or not item else item,
                 **AR_LINE_AMOUNTS.read(detail),
                 gl_account=lookups.account(detail.get("SalesAcctKey")),
             )
         )
-    net = number(header.get("TaxableSalesAmt")) + number(header.get("NonTaxableSalesAmt"))
-    tax = number(header.get("SalesTaxAmt"))
+    net = number(header, "TaxableSalesAmt") + number(header, "NonTaxableSalesAmt")
+    tax = number(header, "SalesTaxAmt")
     return canonical.SalesInvoice.build(
         key=header["InvoiceNo"],
         customer_key=keys.customer_key(header["ARDivisionNo"], header["CustomerNo"]),
@@ -408,7 +437,7 @@ def sales_invoice_from_rows(
             lines,
             net,
             tax,
-            net + tax + number(header.get("FreightAmt")),
+            net + tax + number(header, "FreightAmt"),
         ),
     )
 
@@ -424,11 +453,11 @@ def _document_fields(
 ) -> dict[str, object]:
     """What A/R and A/P invoice headers say alike: dates, currency, lines, totals, and
     what is paid (the gross less the open-invoice balance, all of it with none open)."""
-    balance = number(open_invoice.get("Balance")) if open_invoice is not None else Decimal(0)
+    balance = number(open_invoice, "Balance") if open_invoice is not None else Decimal(0)
     return {
         "system": SYSTEM,
-        "issue_date": day(header.get("InvoiceDate")),
-        "due_date": day(header.get("InvoiceDueDate")),
+        "issue_date": day(header, "InvoiceDate"),
+        "due_date": day(header, "InvoiceDueDate"),
         "currency": lookups.currency,
         "lines": tuple(lines),
         "net_amount": net,
@@ -479,21 +508,21 @@ def purchase_invoice_from_rows(
 ) -> canonical.PurchaseInvoice:
     lines = [
         canonical.DocumentLine(
-            line_no=int(detail["LineKey"]),
+            line_no=whole(detail, "LineKey"),
             description=text(detail.get("CommentText")) or "",
             **AP_LINE_AMOUNTS.read(detail),
             gl_account=lookups.account(detail.get("AccountKey")),
         )
         for detail in sorted(details, key=lambda d: d["LineKey"])
     ]
-    net = number(header.get("TaxableAmt")) + number(header.get("NonTaxableAmt"))
-    tax = number(header.get("SalesTaxAmt"))
+    net = number(header, "TaxableAmt") + number(header, "NonTaxableAmt")
+    tax = number(header, "SalesTaxAmt")
     return canonical.PurchaseInvoice.build(
         key=keys.ap_invoice_key(header["APDivisionNo"], header["VendorNo"], header["InvoiceNo"]),
         supplier_key=keys.vendor_key(header["APDivisionNo"], header["VendorNo"]),
         reference=text(header.get("Comment")),
         **_document_fields(
-            header, open_invoice, lookups, lines, net, tax, number(header.get("InvoiceAmt"))
+            header, open_invoice, lookups, lines, net, tax, number(header, "InvoiceAmt")
         ),
     )
 
@@ -532,9 +561,7 @@ def receipt_from_rows(rows: list[Row]) -> canonical.Payment:
     """One check from one customer in one deposit: the rows applying it to invoices."""
     first = rows[0]
     allocations = tuple(
-        canonical.Allocation(
-            invoice_key=row["InvoiceNo"], amount=number(row.get("CashAmountApplied"))
-        )
+        canonical.Allocation(invoice_key=row["InvoiceNo"], amount=number(row, "CashAmountApplied"))
         for row in sorted(rows, key=lambda r: r["SequenceNo"])
         if row.get("InvoiceNo")
     )
@@ -545,8 +572,8 @@ def receipt_from_rows(rows: list[Row]) -> canonical.Payment:
         ),
         kind="receipt",
         counterparty_key=keys.customer_key(first["ARDivisionNo"], first["CustomerNo"]),
-        payment_date=day(first.get("DepositDate")),
-        amount=sum((number(r.get("CashAmountApplied")) for r in rows), Decimal(0)),
+        payment_date=day(first, "DepositDate"),
+        amount=sum((number(r, "CashAmountApplied") for r in rows), Decimal(0)),
         method=text(first.get("PaymentType")),
         bank_account=text(first.get("BankCode")),
         reference=text(first.get("CheckNo")),
@@ -562,8 +589,8 @@ def supplier_payment_from_rows(header: Row, details: Iterable[Row]) -> canonical
         key=keys.check_key(header["BankCode"], header["CheckNo"], header["CheckSeqNo"]),
         kind="supplier_payment",
         counterparty_key=keys.vendor_key(division, vendor_no),
-        payment_date=day(header.get("CheckDate")),
-        amount=number(header.get("CheckAmt")),
+        payment_date=day(header, "CheckDate"),
+        amount=number(header, "CheckAmt"),
         bank_account=text(header.get("BankCode")),
         reference=text(header.get("CheckNo")),
         allocations=tuple(
@@ -573,7 +600,7 @@ def supplier_payment_from_rows(header: Row, details: Iterable[Row]) -> canonical
                     detail.get("VendorNo") or vendor_no,
                     detail["InvoiceNo"],
                 ),
-                amount=number(detail.get("AmountPaid")),
+                amount=number(detail, "AmountPaid"),
             )
             for detail in sorted(details, key=lambda d: (d["InvoiceNo"], d["InvoiceSeqNo"]))
         ),
@@ -594,14 +621,14 @@ def journal_from_rows(rows: list[Row], lookups: Lookups) -> canonical.JournalEnt
     return canonical.JournalEntry.build(
         system=SYSTEM,
         key=keys.journal_key(first["SourceJournal"], first["JournalRegisterNo"]),
-        posting_date=day(first.get("PostingDate")),
+        posting_date=day(first, "PostingDate"),
         description=comments.pop() if len(comments) == 1 else "",
         source=text(first.get("SourceModule")),
         lines=tuple(
             canonical.JournalLine(
                 account=lookups.account(r["AccountKey"]) or r["AccountKey"],
-                debit=number(r.get("DebitAmount")),
-                credit=number(r.get("CreditAmount")),
+                debit=number(r, "DebitAmount"),
+                credit=number(r, "CreditAmount"),
                 description=text(r.get("PostingComment")) or "",
             )
             for r in ordered
@@ -615,9 +642,9 @@ def order_status_from_row(row: Row) -> canonical.OrderStatus:
         system=SYSTEM,
         key=row["SalesOrderNo"],
         customer_key=keys.customer_key(row["ARDivisionNo"], row["CustomerNo"]),
-        order_date=day(row.get("OrderDate")),
+        order_date=day(row, "OrderDate"),
         status=ORDER_STATUSES.get(row.get("OrderStatus") or "O", "open"),
-        ship_date=day(row.get("ShipExpireDate")),
+        ship_date=day(row, "ShipExpireDate"),
         reference=text(row.get("CustomerPONo")),
         invoice_key=invoice,
     )

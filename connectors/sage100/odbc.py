@@ -21,7 +21,7 @@ rows it was built from, and its stamp.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -64,14 +64,12 @@ class SourceRecord(NamedTuple):
 
 def stamp_of(row: Row) -> datetime | None:
     """The instant of a row's (DateUpdated, TimeUpdated); None when it was never stamped."""
-    day = mapping.day(row.get("DateUpdated"))
+    day = mapping.day(row, "DateUpdated")
     if day is None:
         return None
     start = datetime(day.year, day.month, day.day)
-    time_text = str(row.get("TimeUpdated") or "").strip()
-    if not time_text:
-        return start
-    return start + timedelta(microseconds=int(mapping.number(time_text) * 3_600_000_000))
+    hours = mapping.number(row, "TimeUpdated")
+    return start + timedelta(microseconds=int(hours * 3_600_000_000))
 
 
 def date_literal(day: date) -> str:
@@ -214,11 +212,11 @@ class Sage100Reader:
         """Terms codes and GL accounts as the company holds them now."""
         return Lookups(
             ar_terms={
-                r["TermsCode"]: int(mapping.number(r["DaysBeforeDue"]))
+                r["TermsCode"]: int(mapping.number(r, "DaysBeforeDue"))
                 for r in self.rows("SELECT TermsCode, DaysBeforeDue FROM AR_TermsCode")
             },
             ap_terms={
-                r["TermsCode"]: int(mapping.number(r["DaysBeforeDue"]))
+                r["TermsCode"]: int(mapping.number(r, "DaysBeforeDue"))
                 for r in self.rows("SELECT TermsCode, DaysBeforeDue FROM AP_TermsCode")
             },
             accounts={
@@ -294,7 +292,10 @@ class Sage100Reader:
                 f" WHERE DateUpdated >= {date_literal(start.date())}"
             )
             for row in self.rows(sql):
-                stamp = stamp_of(row)
+                try:
+                    stamp = stamp_of(row)
+                except mapping.UnreadableColumn:
+                    continue  # as if never stamped: a full read reads it, and refuses it
                 if stamp is None or stamp < start:
                     continue
                 key = tuple(str(row[c]) for c in source.key_columns)
@@ -307,10 +308,10 @@ class Sage100Reader:
         spec = _entity(entity)
         newest: datetime | None = None
         for source in spec.sources:
-            latest_day = next(
-                iter(self.rows(f"SELECT MAX(DateUpdated) AS D FROM {source.table}")), {}
-            ).get("D")
-            day = mapping.day(latest_day)
+            latest = next(
+                iter(self.rows(f"SELECT MAX(DateUpdated) AS DateUpdated FROM {source.table}")), {}
+            )
+            day = mapping.day(latest, "DateUpdated")
             if day is None:
                 continue
             start = datetime(day.year, day.month, day.day)
@@ -336,12 +337,22 @@ def _sourced(
     to_record: Callable[[], CanonicalRecord],
 ) -> SourceRecord:
     """Maps one record, catching what its rows make impossible, so a reader goes on."""
-    stamps = [stamp for stamp in map(stamp_of, rows) if stamp is not None]
-    updated_at = max(stamps) if stamps else None
+    updated_at = None
     try:
+        stamps = [stamp for stamp in map(stamp_of, rows) if stamp is not None]
+        updated_at = max(stamps) if stamps else None
         return SourceRecord(key, raw, updated_at, to_record())
     except ValidationFailed as refused:
         return SourceRecord(key, raw, updated_at, None, refused)
+    except mapping.UnreadableColumn as unreadable:
+        error = ValidationFailed(
+            str(unreadable),
+            system="sage100",
+            entity=entity,
+            key=key,
+            field=_column_path(raw, unreadable.column, unreadable.value),
+        )
+        return SourceRecord(key, raw, updated_at, None, error)
     except (ValueError, ArithmeticError, TypeError, KeyError) as broken:
         error = ValidationFailed(
             f"cannot be mapped: {type(broken).__name__}: {broken}",
@@ -350,6 +361,20 @@ def _sourced(
             key=key,
         )
         return SourceRecord(key, raw, updated_at, None, error)
+
+
+def _column_path(raw: dict[str, Any], column: str, value: Any) -> str:
+    """Where the unreadable `value` of `column` sits in a record's raw rows, as a dead
+    letter names it: ``raw.Column`` for a one-row record, ``raw.<Table>.Column`` or
+    ``raw.<Table>.<line>.Column`` for a document's header and lines."""
+    if column in raw:
+        return f"raw.{column}"
+    for table, rows in raw.items():
+        for at, row in enumerate(rows if isinstance(rows, list) else [rows]):
+            if isinstance(row, Mapping) and column in row and row[column] == value:
+                line = f"{at}." if isinstance(rows, list) else ""
+                return f"raw.{table}.{line}{column}"
+    return f"raw.{column}"
 
 
 Build = Callable[[Sage100Reader, Sequence[KeyTuple] | None, Lookups], Iterator[SourceRecord]]
