@@ -44,6 +44,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matcher.allocator import keep_freed_memory
+
+keep_freed_memory()  # as the `ledgerbridge` command does, before polars loads
+# ruff: noqa: E402 (the imports below load polars, so they come after)
+
 import numpy as np
 import polars as pl
 

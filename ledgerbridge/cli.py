@@ -19,6 +19,7 @@ from ledgerbridge.config import SettingsError, load_settings
 from ledgerbridge.error_boundary import CommandGroup
 from ledgerbridge.lazy_commands import LazyCommand, LazyGroup
 from ledgerbridge.logs import configure_logging
+from matcher.allocator import keep_freed_memory
 
 
 class Commands(LazyGroup, CommandGroup):
@@ -159,4 +160,5 @@ def log_verbosity(
 
 def main(args: Sequence[str] | None = None) -> None:
     """Runs the `ledgerbridge` command on `args` (default: the process arguments)."""
+    keep_freed_memory()  # before any command loads polars
     app(args=args, prog_name="ledgerbridge")
