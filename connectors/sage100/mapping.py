@@ -140,24 +140,23 @@ class UnreadableColumn(ValueError):
 def number(row: Row, column: str) -> Decimal:
     """A numeric column (an empty one reads as zero, as Sage shows it)."""
     value = row.get(column)
-    if isinstance(value, str):
-        value = value.strip()
-    if value is None or value == "":
+    if value is None or str(value).strip() == "":
         return Decimal(0)
     try:
-        read = Decimal(str(value))
-    except ArithmeticError:
+        return canonical.to_decimal(value)
+    except ValueError:
         raise UnreadableColumn(column, value, "a number") from None
-    if not read.is_finite():
-        raise UnreadableColumn(column, value, "a number")
-    return read
 
 
 def whole(row: Row, column: str) -> int:
     """A whole-number column that must hold a value (a line's sequence number)."""
-    read = number(row, column)
-    if column not in row or row[column] in (None, "") or read != read.to_integral_value():
-        raise UnreadableColumn(column, row.get(column), "a whole number")
+    value = row.get(column)
+    try:
+        read = canonical.to_decimal(value)
+    except ValueError:
+        raise UnreadableColumn(column, value, "a whole number") from None
+    if read != read.to_integral_value():
+        raise UnreadableColumn(column, value, "a whole number")
     return int(read)
 
 

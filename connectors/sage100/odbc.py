@@ -282,7 +282,9 @@ class Sage100Reader:
     def stamps_since(self, entity: str, start: datetime) -> dict[KeyTuple, datetime]:
         """Native key -> newest stamp of the records of `entity` stamped at or after `start`.
 
-        The query filters on DateUpdated only (indexed); TimeUpdated is compared here."""
+        The query filters on DateUpdated only (indexed); TimeUpdated is compared here. A
+        stamp that cannot be read is refused, naming its record and column: without it no
+        poll can tell when that record changes, so none passes over it unseen."""
         spec = _entity(entity)
         stamps: dict[KeyTuple, datetime] = {}
         for source in spec.sources:
@@ -292,14 +294,20 @@ class Sage100Reader:
                 f" WHERE DateUpdated >= {date_literal(start.date())}"
             )
             for row in self.rows(sql):
+                key = tuple(str(row[c]) for c in source.key_columns)
+                if spec.skip_key(key):
+                    continue
                 try:
                     stamp = stamp_of(row)
-                except mapping.UnreadableColumn:
-                    continue  # as if never stamped: a full read reads it, and refuses it
-                if stamp is None or stamp < start:
-                    continue
-                key = tuple(str(row[c]) for c in source.key_columns)
-                if not spec.skip_key(key):
+                except mapping.UnreadableColumn as unreadable:
+                    raise ValidationFailed(
+                        f"{unreadable}: no change to this record can be seen",
+                        system="sage100",
+                        entity=entity,
+                        key=spec.canonical_key(key),
+                        field=f"raw.{unreadable.column}",
+                    ) from None
+                if stamp is not None and stamp >= start:
                     stamps[key] = max(stamp, stamps.get(key, stamp))
         return stamps
 

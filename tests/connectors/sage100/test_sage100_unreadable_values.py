@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from canonical import ValidationFailed
 from connectors.sage100 import Sage100Reader
-from connectors.sage100.mapping import UnreadableColumn, day, number
+from connectors.sage100.mapping import UnreadableColumn, day, number, whole
 from connectors.sage100.odbc import SourceRecord, stamp_of
 
 
@@ -89,6 +90,31 @@ def test_a_date_that_is_no_date_arrives_empty_and_the_record_is_kept(
     assert (division, number_) not in stamps and stamps
 
 
+def test_a_stamp_time_that_is_no_number_is_refused_by_record_and_column(
+    reader: Sage100Reader, company_db: Path
+) -> None:
+    """TimeUpdated is text (varchar(8), decimal hours): what it holds arrives as it is. The
+    record is refused when read; the stamps refuse to pass over it (a poll could never see
+    it change), naming it."""
+    key = sorted(sourced(reader, "customer"))[-1]
+    division, number_ = key.split("-", 1)
+    set_column(
+        company_db, "AR_Customer", "TimeUpdated", "noon",
+        f"ARDivisionNo = '{division}' AND CustomerNo = '{number_}'",
+    )  # fmt: skip
+    refused = sourced(reader, "customer")[key]
+    assert refused.record is None and refused.error is not None
+    assert str(refused.error) == (
+        f"sage100/customer/{key} field raw.TimeUpdated: TimeUpdated is 'noon', not a number"
+    )
+    with pytest.raises(ValidationFailed) as stopped:
+        reader.stamps_since("customer", datetime(2000, 1, 1))
+    assert str(stopped.value) == (
+        f"sage100/customer/{key} field raw.TimeUpdated: TimeUpdated is 'noon', not a number:"
+        " no change to this record can be seen"
+    )
+
+
 def test_a_stamp_in_text_that_is_no_date_is_refused_by_column() -> None:
     with pytest.raises(UnreadableColumn, match=r"^DateUpdated is '2026-13-01', not a date$"):
         stamp_of({"DateUpdated": "2026-13-01", "TimeUpdated": "9.5"})
@@ -120,3 +146,14 @@ def test_a_date_column_reads_or_is_refused_by_name(value: str) -> None:
 @pytest.mark.parametrize("value", ["", "  ", None])
 def test_an_empty_amount_is_zero_as_sage_shows_it(value: object) -> None:
     assert number({"Amt": value}, "Amt") == 0
+
+
+@pytest.mark.parametrize(("value", "read"), [("3", 3), (" 0004 ", 4), (2.0, 2), (Decimal(7), 7)])
+def test_a_line_number_reads_whole(value: object, read: int) -> None:
+    assert whole({"DetailSeqNo": value}, "DetailSeqNo") == read
+
+
+@pytest.mark.parametrize("value", ["", "  ", None, "2.5", "two"])
+def test_a_line_number_that_is_missing_or_not_whole_is_refused_by_name(value: object) -> None:
+    with pytest.raises(UnreadableColumn, match=r"^DetailSeqNo is .*, not a whole number$"):
+        whole({"DetailSeqNo": value}, "DetailSeqNo")
