@@ -5,6 +5,7 @@ of each command what the command's own help says."""
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from ledgerbridge.cli import Commands, SandboxCommands, app
 from ledgerbridge.lazy_commands import LazyCommand
+from matcher.allocator import ALLOCATOR_ENV, KEEP_FREED_CONF
 
 HEAVY = ("sklearn", "scipy", "fastapi", "uvicorn", "alembic", "sqlalchemy", "polars")
 """Libraries only some commands need (the matcher's, the control API's, the migrations')."""
@@ -46,6 +48,23 @@ def test_a_command_imports_what_it_needs_when_it_runs() -> None:
         "from ledgerbridge.cli import main\n"
         "try:\n    main(['reconcile', '--help'])\nexcept SystemExit:\n    pass"
     )
+
+
+def test_the_command_keeps_freed_memory_before_polars_loads() -> None:
+    """polars appends the allocator settings it finds to its own: ours last means they
+    were there before polars loaded, and win (`matcher.allocator`)."""
+    probe = (
+        "import os\nfrom ledgerbridge.cli import main\n"
+        "try:\n    main(['reconcile', '--help'])\nexcept SystemExit:\n    pass\n"
+        "import sys\nassert 'polars' in sys.modules\n"
+        f"print(os.environ['{ALLOCATOR_ENV}'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ALLOCATOR_ENV}
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
+    settings = run.stdout.strip()
+    assert settings.endswith(KEEP_FREED_CONF) and settings != KEEP_FREED_CONF
 
 
 @pytest.mark.parametrize(("name", "lazy"), LISTED, ids=[name for name, _ in LISTED])

@@ -4,9 +4,12 @@ faults of a child process, so nothing here depends on this process having loaded
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from matcher.allocator import ALLOCATOR_ENV, KEEP_FREED_CONF, keep_freed_memory
 
@@ -30,7 +33,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 
 def run_cycles(mode: str) -> tuple[str, int]:
     script = textwrap.dedent(CYCLES.format(env=ALLOCATOR_ENV))
-    env = {k: v for k, v in __import__("os").environ.items() if k != ALLOCATOR_ENV}
+    env = {k: v for k, v in os.environ.items() if k != ALLOCATOR_ENV}
     done = subprocess.run(
         [sys.executable, "-c", script, mode], capture_output=True, text=True, env=env, check=True
     )
@@ -47,7 +50,9 @@ def test_freed_memory_is_kept_for_reuse_when_set_before_polars_loads() -> None:
     assert kept_faults * 2 < default_faults, (kept_faults, default_faults)
 
 
-def test_too_late_once_polars_is_loaded() -> None:
+def test_too_late_once_polars_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
     import polars  # noqa: F401
 
+    monkeypatch.delenv(ALLOCATOR_ENV, raising=False)
     assert keep_freed_memory() is False
+    assert ALLOCATOR_ENV not in os.environ
