@@ -30,16 +30,25 @@ def sourced(reader: Sage100Reader, entity: str) -> dict[str, SourceRecord]:
     return {one.key: one for one in reader.read_sourced(entity)}
 
 
+def set_customer_column(
+    reader: Sage100Reader, company_db: Path, column: str, value: Any, *, last: bool = False
+) -> tuple[str, str, str]:
+    """Sets `column` of the first (or last) customer by key: its key, division and number."""
+    keys = sorted(sourced(reader, "customer"))
+    key = keys[-1] if last else keys[0]
+    division, number_ = key.split("-", 1)
+    set_column(
+        company_db, "AR_Customer", column, value,
+        f"ARDivisionNo = '{division}' AND CustomerNo = '{number_}'",
+    )  # fmt: skip
+    return key, division, number_
+
+
 def test_text_in_an_amount_refuses_that_customer_by_column(
     reader: Sage100Reader, company_db: Path
 ) -> None:
     before = sourced(reader, "customer")
-    key = sorted(before)[0]
-    division, number_ = key.split("-", 1)
-    set_column(
-        company_db, "AR_Customer", "CreditLimit", "lots",
-        f"ARDivisionNo = '{division}' AND CustomerNo = '{number_}'",
-    )  # fmt: skip
+    key, _, _ = set_customer_column(reader, company_db, "CreditLimit", "lots")
     after = sourced(reader, "customer")
     assert after.keys() == before.keys()
     refused = after[key]
@@ -78,12 +87,9 @@ def test_a_date_that_is_no_date_arrives_empty_and_the_record_is_kept(
 ) -> None:
     """The SQLite ODBC driver reads a DATE column that holds no date as NULL (as a driver
     typing its columns would never hand over text): the record is read, as never stamped."""
-    key = sorted(sourced(reader, "customer"))[-1]
-    division, number_ = key.split("-", 1)
-    set_column(
-        company_db, "AR_Customer", "DateUpdated", "9999-99-99",
-        f"ARDivisionNo = '{division}' AND CustomerNo = '{number_}'",
-    )  # fmt: skip
+    key, division, number_ = set_customer_column(
+        reader, company_db, "DateUpdated", "9999-99-99", last=True
+    )
     kept = sourced(reader, "customer")[key]
     assert kept.record is not None and kept.updated_at is None
     stamps = reader.stamps_since("customer", datetime(2000, 1, 1))
@@ -96,12 +102,7 @@ def test_a_stamp_time_that_is_no_number_is_refused_by_record_and_column(
     """TimeUpdated is text (varchar(8), decimal hours): what it holds arrives as it is. The
     record is refused when read; the stamps refuse to pass over it (a poll could never see
     it change), naming it."""
-    key = sorted(sourced(reader, "customer"))[-1]
-    division, number_ = key.split("-", 1)
-    set_column(
-        company_db, "AR_Customer", "TimeUpdated", "noon",
-        f"ARDivisionNo = '{division}' AND CustomerNo = '{number_}'",
-    )  # fmt: skip
+    key, _, _ = set_customer_column(reader, company_db, "TimeUpdated", "noon", last=True)
     refused = sourced(reader, "customer")[key]
     assert refused.record is None and refused.error is not None
     assert str(refused.error) == (
