@@ -240,6 +240,8 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
             ranked, members, payment_left, invoice_left, payment_now, invoice_now
         )
         passes.append((ranked, done))
-        if not done.candidate:
+        if not done.candidate and search > 0:
+            # Nothing settled, so the next round would search what this one did. (After
+            # the first round it would not: later rounds search deeper, and take twins.)
             break
     return match_rows(pays, invs, cfg, passes)

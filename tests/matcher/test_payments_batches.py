@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from payment_rows import ISSUED, PAYMENT_SCHEMA, TERMS_INVOICE_SCHEMA, payment
 
@@ -173,6 +173,9 @@ def sorted_rows(result: pl.DataFrame) -> pl.DataFrame:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), size=st.integers(1, 60), orphans=st.sampled_from([0, 5]))
+# A part whose first subset round settles nothing still gets the deeper later round, as it
+# does in one run where other customers' groups keep the rounds going (fails before the fix).
+@example(seed=2149, size=1, orphans=0)
 def test_batches_match_exactly_as_one_run(seed: int, size: int, orphans: int) -> None:
     """``orphans``: every how-many-th invoice has lost its customer (0: none has), so
     that only a bank line naming it can reach it."""
