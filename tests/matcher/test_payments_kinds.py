@@ -756,11 +756,16 @@ def test_a_payment_that_leaves_one_item_open_inside_its_run_is_matched_to_the_re
 
 def test_a_payment_that_skips_two_items_inside_the_oldest_is_not_forced_onto_them() -> None:
     # The six oldest but the second and the fourth: no run of the open items, whole or but
-    # one item, sums to it, and no other rule may read it as the oldest items.
+    # one item, sums to it, and no other rule may read it as the oldest items. The deeper
+    # later subset round finds the four by their sum, as any group, for review. (Until
+    # 94daa72 it found nothing here, and only here: a book whose first round settled
+    # nothing skipped the later round, which any book with other payments runs.)
     invoices = open_items(40)
     result = paying(invoices, (1, 3, 5, 6))
     assert not any("oldest_open_items" in rules for rules in result["rules"].to_list())
-    assert result.height == 0
+    assert set(rows(result)) == {("P1", f"I{n}") for n in (1, 3, 5, 6)}
+    assert all("subset_sum" in rules for rules in result["rules"].to_list())
+    assert set(result["status"]) == {"suggested"}
 
 
 def test_the_oldest_items_are_only_those_issued_by_the_payment_date() -> None:
