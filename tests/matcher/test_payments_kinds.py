@@ -758,14 +758,31 @@ def test_a_payment_that_skips_two_items_inside_the_oldest_is_not_forced_onto_the
     # The six oldest but the second and the fourth: no run of the open items, whole or but
     # one item, sums to it, and no other rule may read it as the oldest items. The deeper
     # later subset round finds the four by their sum, as any group, for review. (Until
-    # 94daa72 it found nothing here, and only here: a book whose first round settled
-    # nothing skipped the later round, which any book with other payments runs.)
+    # 94daa72 it found nothing here: a book whose first subset round settled nothing
+    # skipped the later round, which a book where another group settles first runs.)
     invoices = open_items(40)
     result = paying(invoices, (1, 3, 5, 6))
     assert not any("oldest_open_items" in rules for rules in result["rules"].to_list())
     assert set(rows(result)) == {("P1", f"I{n}") for n in (1, 3, 5, 6)}
     assert all("subset_sum" in rules for rules in result["rules"].to_list())
     assert set(result["status"]) == {"suggested"}
+
+
+def test_what_a_payment_is_matched_to_does_not_hang_on_another_groups_settling_first() -> None:
+    # The same payment, alone and beside one whose two invoices the first subset round
+    # settles: the later round runs in both books, so the first payment's group is the same.
+    invoices = open_items(40)
+    paid = sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in (1, 3, 5, 6))
+    pair = sum(Decimal(amount_of(invoices, range(n, n + 1))) for n in (38, 40))
+    alone = match([payment("P1", str(paid), reference="PAYMENT")], invoices)
+    beside = match(
+        [
+            payment("P1", str(paid), reference="PAYMENT"),
+            payment("P2", str(pair), reference="PAYMENT"),
+        ],
+        invoices,
+    )
+    assert set(rows(beside)) == set(rows(alone)) | {("P2", "I38"), ("P2", "I40")}
 
 
 def test_the_oldest_items_are_only_those_issued_by_the_payment_date() -> None:
