@@ -21,6 +21,7 @@ mark, open documents, last sweep) in its checkpoint.
 
 from __future__ import annotations
 
+import logging
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from contextlib import suppress
@@ -38,7 +39,10 @@ from connectors.kashflow import mapping as kf
 from connectors.kashflow.resources import SCAN_PAGE, Documents, Resource
 from ledger import NewVersion
 from ledger.checkpoints import scan_digests, scan_digests_of
+from ledger.dead_letters import DeadLetter, not_yet_stored
 from ledger.queries import current_keys, newest_raw
+
+log = logging.getLogger("cdc.kashflow")
 
 SYSTEM = "kashflow"
 OPEN_STATUSES = frozenset({"unpaid", "overdue"})
@@ -64,6 +68,20 @@ class _KashFlowPoller:
         outcome.requests = self.client.stats.requests - self._requests
         self._requests = self.client.stats.requests
         return outcome
+
+    def _absent(self, known: set[str], listed: set[str], refused: list[DeadLetter]) -> set[str]:
+        """The `known` keys the list no longer holds: deleted. Unless a summary came
+        without its key (`refused`): it may be any of them, and a delete reaches the
+        other system, so none is taken as deleted until every summary has its key."""
+        absent = known - listed
+        if refused and absent:
+            log.warning(
+                "kashflow deletes held back: %d summaries without a key",
+                len(refused),
+                extra={"system": SYSTEM, "entity": self.entity, "held_back": len(absent)},
+            )
+            return set()
+        return absent
 
     def _add(
         self,
@@ -101,14 +119,21 @@ class NominalPoller(_KashFlowPoller):
         self._requests = self.client.stats.requests
         outcome = PollOutcome(position=position)
         listed: set[str] = set()
+        refused: list[DeadLetter] = []
         for raw in resource.list(perpage=SCAN_PAGE):
-            key = resource.key_of(raw)
+            try:
+                key = resource.key_of(raw)
+            except ValidationFailed as keyless:
+                refused.append(dead_letter_of(keyless, raw))
+                continue
             listed.add(key)
             self._add(outcome, resource, raw, key)
             if outcome.read >= self.settings.chunk_records:
                 yield self._counted(outcome)
                 outcome = PollOutcome(position=position)
-        for key in sorted(current_keys(conn, SYSTEM, self.entity) - listed):
+        outcome.dead_letters += not_yet_stored(conn, refused)
+        known = current_keys(conn, SYSTEM, self.entity)
+        for key in sorted(self._absent(known, listed, refused)):
             outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, key))
         outcome.final = True
         yield self._counted(outcome)
@@ -127,9 +152,12 @@ class PartyPoller(_KashFlowPoller):
         stored = scan_digests(conn, SYSTEM, self.entity)
         listing = list_digests(resource)
         to_read = [key for key, digest in listing.digests.items() if stored.get(key) != digest]
-        gone = (set(stored) | current_keys(conn, SYSTEM, self.entity)) - set(listing.digests)
+        known = set(stored) | current_keys(conn, SYSTEM, self.entity)
+        gone = self._absent(known, set(listing.digests), listing.refused)
+        keyless = not_yet_stored(conn, listing.refused)
         for keys, last in self._split(to_read):
             outcome = PollOutcome(position=position, final=last)
+            outcome.dead_letters, keyless = keyless, []
             for key in keys:
                 outcome.digests[key] = listing.digests[key]
                 try:
@@ -176,25 +204,29 @@ class DocumentPoller(_KashFlowPoller):
         high_water: int | None = stored_position.get("high_water")
         open_numbers = {str(n) for n in stored_position.get("open", [])}
         gone: set[str] = set()
+        keyless: list[DeadLetter] = []
         if sweep:
             stored = scan_digests(conn, SYSTEM, self.entity)
             listing = list_digests(self.documents, pick=_is_open)
             digests = {k: d for k, d in listing.digests.items() if stored.get(k) != d}
             known = set(stored) | current_keys(conn, SYSTEM, self.entity)
-            gone = known - set(listing.digests)
+            gone = self._absent(known, set(listing.digests), listing.refused)
+            keyless = listing.refused
             numbers = [int(k) for k in listing.digests if k.isdigit()]
             high_water = max(numbers, default=high_water)
             open_numbers = set(listing.picked)
             del stored, listing
         else:
-            new = self._new_documents(conn, high_water)
+            new, keyless = self._new_documents(conn, high_water)
             high_water = max([int(k) for k in new if k.isdigit()], default=high_water)
             open_changed, open_numbers, digests = self._open_to_read(conn, open_numbers)
             digests.update({k: d for k, d in new.items() if d is not None})
             open_changed |= {k for k, d in new.items() if d is not None}
         to_read = sorted(digests if sweep else open_changed, key=_number_order)
+        keyless = not_yet_stored(conn, keyless)
         for keys, last in self._split(to_read):
             outcome = PollOutcome(final=last)
+            outcome.dead_letters, keyless = keyless, []
             outcome.digests = {k: digests[k] for k in keys if k in digests}
             missing = self._read_documents(conn, keys, open_numbers, outcome)
             deleted = sorted(missing | (gone if last else set()), key=_number_order)
@@ -211,17 +243,23 @@ class DocumentPoller(_KashFlowPoller):
 
     def _new_documents(
         self, conn: psycopg.Connection[Any], high_water: int | None
-    ) -> dict[str, str | None]:
+    ) -> tuple[dict[str, str | None], list[DeadLetter]]:
         """Numbers above the high-water mark, read newest first from the list, with their
-        summary digests (None: read already by a poll that stopped before its end)."""
+        summary digests (None: read already by a poll that stopped before its end); and a
+        dead letter for each summary on the way that has no number."""
         found: dict[str, str | None] = {}
+        refused: list[DeadLetter] = []
         for summary in self.documents.list(perpage=SCAN_PAGE, sortby="Number", order="Desc"):
-            key = self.documents.key_of(summary)
+            try:
+                key = self.documents.key_of(summary)
+            except ValidationFailed as keyless:
+                refused.append(dead_letter_of(keyless, summary))
+                continue
             if high_water is not None and key.isdigit() and int(key) <= high_water:
                 break
             found[key] = summary_hash(summary)
         done = scan_digests_of(conn, SYSTEM, self.entity, sorted(found))
-        return {k: None if done.get(k) == d else d for k, d in found.items()}
+        return {k: None if done.get(k) == d else d for k, d in found.items()}, refused
 
     def _open_to_read(
         self, conn: psycopg.Connection[Any], open_numbers: set[str]
@@ -241,8 +279,7 @@ class DocumentPoller(_KashFlowPoller):
         for page in sorted({rank // SCAN_PAGE + 1 for rank in ranks}):
             query = {"page": page, "perpage": SCAN_PAGE, "sortby": "Number", "order": "Asc"}
             found = self.client.page(self.documents.path, query, entity=self.entity)
-            for summary in found.records:
-                key = self.documents.key_of(summary)
+            for key, summary in self.documents.keyed(iter(found.records)):
                 if key in open_numbers:
                     listed[key] = summary
         digests = {key: summary_hash(summary) for key, summary in listed.items()}

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from canonical import CanonicalRecord, NotFound, content_hash
+from canonical import CanonicalRecord, NotFound, ValidationFailed, content_hash
+from cdc.outcome import dead_letter_of
 from connectors.kashflow import mapping
 from connectors.kashflow.resources import SCAN_PAGE, RawResource, Resource
+from ledger.dead_letters import DeadLetter
 
 log = logging.getLogger("cdc.kashflow")
 
@@ -49,6 +51,8 @@ class ScanResult(Generic[R]):
     summaries_read: int = 0
     list_requests: int = 0
     full_reads: int = 0
+    refused: list[DeadLetter] = field(default_factory=list)
+    """Summaries without a key, each with the summary as it came (`Listing.refused`)."""
 
 
 def summary_hash(summary: Mapping[str, object]) -> str:
@@ -60,12 +64,14 @@ def summary_hash(summary: Mapping[str, object]) -> str:
 class Listing:
     """One pass over a resource's list: each key's summary digest, in list order, and the
     keys whose summary the caller asked to pick out (summaries themselves are not kept:
-    a large company's would fill memory)."""
+    a large company's would fill memory); and a dead letter for each summary without a
+    key, which holds the summary (it cannot be read in full, nor kept under a key)."""
 
     digests: dict[str, str]
     picked: set[str]
     last_updated: datetime | None
     requests: int
+    refused: list[DeadLetter] = field(default_factory=list)
 
 
 def list_digests(
@@ -82,8 +88,13 @@ def list_digests(
     digests: dict[str, str] = {}
     picked: set[str] = set()
     newest: datetime | None = None
+    refused: list[DeadLetter] = []
     for summary in resource.list(perpage=perpage):
-        key = resource.key_of(summary)
+        try:
+            key = resource.key_of(summary)
+        except ValidationFailed as keyless:
+            refused.append(dead_letter_of(keyless, summary))
+            continue
         digests[key] = summary_hash(summary)
         if pick(summary):
             picked.add(key)
@@ -91,7 +102,8 @@ def list_digests(
         if updated is not None:
             updated = updated.replace(tzinfo=None)
             newest = updated if newest is None or updated > newest else newest
-    return Listing(digests, picked, newest, resource.client.stats.requests - requests_before)
+    requests = resource.client.stats.requests - requests_before
+    return Listing(digests, picked, newest, requests, refused)
 
 
 def scan_changes(
@@ -120,16 +132,18 @@ def scan_changes(
         extra={
             "system": "kashflow",
             "entity": resource.entity,
-            "summaries": len(hashes) + len(vanished),
+            "summaries": len(hashes) + len(vanished) + len(listing.refused),
             "changed": len(changed),
             "deleted": len(deleted),
+            "refused": len(listing.refused),
         },
     )
     return ScanResult(
         changed=changed,
         deleted=deleted,
         state=ScanState(hashes, newest),
-        summaries_read=len(hashes) + len(vanished),
+        summaries_read=len(hashes) + len(vanished) + len(listing.refused),
         list_requests=list_requests,
         full_reads=len(stale),
+        refused=listing.refused,
     )

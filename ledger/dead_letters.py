@@ -61,20 +61,7 @@ class StoredDeadLetter:
 def append_dead_letters(
     conn: psycopg.Connection[Any], letters: Iterable[DeadLetter], run_id: int | None
 ) -> int:
-    rows = [
-        (
-            letter.stage,
-            _keepable(letter.system),
-            _keepable(letter.entity),
-            _keepable(letter.key),
-            letter.error_type,
-            _keepable(letter.field),
-            _keepable(letter.message) or "",
-            None if letter.payload is None else Jsonb(_keepable(letter.payload), canonical_json),
-            run_id,
-        )
-        for letter in letters
-    ]
+    rows = [(*_stored(letter), run_id) for letter in letters]
     if not rows:
         return 0
     with conn.transaction(), conn.cursor() as cur:
@@ -84,6 +71,43 @@ def append_dead_letters(
             rows,
         )
     return len(rows)
+
+
+def _stored(letter: DeadLetter) -> tuple[Any, ...]:
+    """What a dead letter's row holds, as stored (stage, system, entity, native_key,
+    error_type, field, message, payload)."""
+    return (
+        letter.stage,
+        _keepable(letter.system),
+        _keepable(letter.entity),
+        _keepable(letter.key),
+        letter.error_type,
+        _keepable(letter.field),
+        _keepable(letter.message) or "",
+        None if letter.payload is None else Jsonb(_keepable(letter.payload), canonical_json),
+    )
+
+
+def not_yet_stored(
+    conn: psycopg.Connection[Any], letters: Iterable[DeadLetter]
+) -> list[DeadLetter]:
+    """`letters` but those stored already, alike in all they say (stage, system, entity,
+    key, field, message, payload): a record refused the same way at every poll, which no
+    digest or checkpoint can mark as seen (a list summary without its key), is told
+    once, not once a poll."""
+    fresh = []
+    for letter in letters:
+        stored = conn.execute(
+            "SELECT 1 FROM ledger.dead_letter WHERE stage = %s"
+            " AND system IS NOT DISTINCT FROM %s AND entity IS NOT DISTINCT FROM %s"
+            " AND native_key IS NOT DISTINCT FROM %s AND error_type = %s"
+            " AND field IS NOT DISTINCT FROM %s AND message = %s"
+            " AND payload IS NOT DISTINCT FROM %s::jsonb LIMIT 1",
+            _stored(letter),
+        ).fetchone()
+        if stored is None:
+            fresh.append(letter)
+    return fresh
 
 
 def dead_letters(

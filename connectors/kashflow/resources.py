@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import quote
@@ -98,6 +99,16 @@ NOMINALS = Endpoint("/nominals", "nominal", "Id")
 BANK_ACCOUNTS = Endpoint("/bankaccounts", "bank_account", "Id")
 
 
+def _telling(raw: Mapping[str, Any]) -> str:
+    """What besides its key tells a record, as " (Id 7, Name 'Acme Ltd')", or "" if nothing."""
+    told = [
+        f"{name} {value!r}" if isinstance(value, str) else f"{name} {value}"
+        for name in ("Id", "Name")
+        if isinstance(value := mapping.field(raw, name), str | int) and not isinstance(value, bool)
+    ]
+    return f" ({', '.join(told)})" if told else ""
+
+
 def bulk_payments(documents: str) -> Endpoint:
     """`/invoices/bulk/payments` or `/purchases/bulk/payments`."""
     return Endpoint(f"/{documents}/bulk/payments", "bulk_payment", "Number")
@@ -116,7 +127,27 @@ class RawResource:
         return f"{self.path}/{quote(str(key), safe='')}"
 
     def key_of(self, raw: Mapping[str, Any]) -> str:
-        return str(mapping.field(raw, self.key_field))
+        """The record's key (its `key_field`) as text. A summary without one (missing,
+        blank, or no text or number) is refused naming the field and whatever else tells
+        the record (`Id`, `Name`): keyed "None", it would be read as another record."""
+        value = mapping.field(raw, self.key_field)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
+            return str(value)
+        shown = "missing" if value is None else f"{value!r}, not a key"
+        raise canonical.ValidationFailed(
+            f"{self.key_field} is {shown}{_telling(raw)}: a record without its key cannot be"
+            " read, nor told from the others",
+            system=SYSTEM,
+            entity=self.entity,
+            field=f"raw.{self.key_field}",
+        )
+
+    def keyed(self, summaries: Iterator[Raw]) -> Iterator[tuple[str, Raw]]:
+        """Each of `summaries` that has a key, with it (those without cannot be asked
+        for, so a search by key passes them by)."""
+        for summary in summaries:
+            with suppress(canonical.ValidationFailed):
+                yield self.key_of(summary), summary
 
     def list(
         self,
@@ -235,7 +266,8 @@ class Resource(RawResource, Generic[R]):
     def find(self, key: str | int) -> Raw | None:
         if not self._in_chart:
             return super().find(key)
-        return next((n for n in self.list(perpage=SCAN_PAGE) if self.key_of(n) == str(key)), None)
+        found = self.keyed(self.list(perpage=SCAN_PAGE))
+        return next((n for k, n in found if k == str(key)), None)
 
     def get(self, key: str | int) -> Raw:
         if not self._in_chart:
@@ -450,8 +482,8 @@ class Payments:
     @staticmethod
     def _matching_bulk(bulk: RawResource, body: Mapping[str, Any]) -> Raw | None:
         wanted = sorted((str(i["ObjectNumber"]), i["Amount"]) for i in body["PaymentItems"])
-        for record in bulk.list(perpage=50, order="Desc"):
-            items = mapping.field(bulk.get(bulk.key_of(record)), "PaymentItems") or []
+        for key, record in bulk.keyed(bulk.list(perpage=50, order="Desc")):
+            items = mapping.field(bulk.get(key), "PaymentItems") or []
             got = sorted(
                 (str(mapping.field(i, "ObjectNumber")), mapping.amount(i, "Amount")) for i in items
             )
