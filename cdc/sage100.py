@@ -1,5 +1,6 @@
 """Sage 100 change capture: a watermark on (DateUpdated, TimeUpdated) with an overlap
-window, and a periodic key-set diff for deletes (Sage keeps no delete log).
+window, and a periodic key-set diff for deletes (Sage keeps no delete log) and for
+records no stamp announces (a row written without DateUpdated, which no watermark sees).
 
 Promise: at least once. `read_changes(reader, entity, since)` returns the records whose
 stamp is at or after `since` minus the overlap window (default 120 s), except versions
@@ -33,6 +34,7 @@ from canonical import CanonicalRecord, content_hash
 from cdc.outcome import PollOutcome, PollSettings, PollStart, dead_letter_of, version_of
 from connectors.sage100.odbc import KeyTuple, Sage100Reader, SourceRecord
 from ledger import NewVersion
+from ledger.dead_letters import not_yet_stored
 from ledger.queries import current_keys
 
 SYSTEM = "sage100"
@@ -251,17 +253,27 @@ class Sage100Poller:
         diff: bool,
     ) -> PollOutcome:
         if diff:
-            outcome.versions.extend(self._deletes(conn, outcome))
+            self._diff_keys(conn, outcome)
             position["keys_checked_at"] = now.isoformat()
         outcome.position, outcome.final = position, final
         outcome.rows_read = self.reader.rows_fetched - self._fetched
         self._fetched = self.reader.rows_fetched
         return outcome
 
-    def _deletes(self, conn: psycopg.Connection[Any], outcome: PollOutcome) -> list[NewVersion]:
-        """Keys the ledger (or this very chunk) holds that the company no longer does."""
-        in_source = self.reader.key_set(self.entity)
+    def _diff_keys(self, conn: psycopg.Connection[Any], outcome: PollOutcome) -> None:
+        """Adds to `outcome` a delete for each key the ledger (or this very chunk) holds
+        that the company no longer does, and the records of the keys the company holds
+        that the ledger does not: rows no stamp announced (written without DateUpdated),
+        which the watermark never reads. A record refused at each diff is told once."""
+        native = self.reader.native_keys(self.entity)
+        in_source = {self.reader.canonical_key(self.entity, key): key for key in native}
         stream = self.reader.record_entity(self.entity)
         known = current_keys(conn, SYSTEM, stream) | {v.key for v in outcome.versions}
-        gone = sorted(k for k in known - in_source if self.reader.owns_key(self.entity, k))
-        return [NewVersion.deleted(SYSTEM, stream, key) for key in gone]
+        known |= {letter.key for letter in outcome.dead_letters if letter.key}
+        unseen = sorted(native for key, native in in_source.items() if key not in known)
+        found = self._outcome(self.reader.read_keys(self.entity, unseen))
+        outcome.read += found.read
+        outcome.versions += found.versions
+        outcome.dead_letters += not_yet_stored(conn, found.dead_letters)
+        gone = sorted(k for k in known - set(in_source) if self.reader.owns_key(self.entity, k))
+        outcome.versions += [NewVersion.deleted(SYSTEM, stream, key) for key in gone]
