@@ -9,6 +9,7 @@ rather than sending something that would come back different.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -20,6 +21,7 @@ import canonical
 from canonical import round_money, to_decimal
 
 SYSTEM = "kashflow"
+log = logging.getLogger("connectors.kashflow")
 FOUR_PLACES = Decimal("0.0001")
 _WCF_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
@@ -468,12 +470,14 @@ class PaymentVocabulary:
     def __init__(
         self, methods: Sequence[Mapping[str, Any]], accounts: Sequence[Mapping[str, Any]]
     ) -> None:
-        self.method_ids = {str(text(m, "Name")).lower(): int(field(m, "Id")) for m in methods}
-        self.method_names = {int(field(m, "Id")): str(text(m, "Name")) for m in methods}
-        self.account_ids = {str(field(a, "Code")): int(field(a, "Id")) for a in accounts}
-        self.account_codes = {int(field(a, "Id")): str(field(a, "Code")) for a in accounts}
-        default = [a for a in accounts if field(a, "IsDefaultAccount")]
-        self.default_account = int(field(default[0], "Id")) if default else None
+        named = _by_id(methods, "Name", "payment_method")
+        self.method_ids = {name.lower(): method_id for method_id, name, _ in named}
+        self.method_names = {method_id: name for method_id, name, _ in named}
+        coded = _by_id(accounts, "Code", "bank_account")
+        self.account_ids = {code: account_id for account_id, code, _ in coded}
+        self.account_codes = {account_id: code for account_id, code, _ in coded}
+        default = [account_id for account_id, _, a in coded if field(a, "IsDefaultAccount")]
+        self.default_account = default[0] if default else None
 
     def method_id(self, payment: canonical.Payment) -> int | None:
         if payment.method is None:
@@ -496,6 +500,33 @@ class PaymentVocabulary:
             "bank_account",
             f"KashFlow has no bank account with nominal code {payment.bank_account!r}",
         )
+
+
+def _by_id(
+    entries: Sequence[Mapping[str, Any]], name_field: str, entity: str
+) -> list[tuple[int, str, Mapping[str, Any]]]:
+    """(Id, name, entry) of each entry with a whole-number Id and a name: one without
+    either cannot be referred to, so it is left out, with a warning naming the field."""
+    found = []
+    for entry in entries:
+        try:
+            entry_id = identifier(entry, "Id")
+            name = text(entry, name_field)
+            if entry_id is None or name is None:
+                missing = "Id" if entry_id is None else name_field
+                raise canonical.ValidationFailed(
+                    f"{missing} is missing", system=SYSTEM, field=missing
+                )
+        except canonical.ValidationFailed as unusable:
+            unusable.entity = entity
+            log.warning(
+                "%s; left out of the payment vocabulary",
+                unusable,
+                extra={"system": SYSTEM, "entity": entity, "field": unusable.field},
+            )
+            continue
+        found.append((entry_id, name, entry))
+    return found
 
 
 def _known_id(

@@ -154,3 +154,22 @@ def test_any_json_is_read_or_refused_as_validation_failed(
         read(raw)
     except ValidationFailed as refused:
         assert str(refused)
+
+
+def test_a_payment_method_or_bank_account_that_cannot_be_referred_to_is_left_out_by_name(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    vocabulary = mapping.PaymentVocabulary(
+        [{"Id": "cash", "Name": "Cash"}, {"Id": 2, "Name": None}, {"Id": "3", "Name": "BACS"}],
+        [{"Code": "1210", "IsDefaultAccount": True}, {"Id": 7, "Code": 1200}],
+    )
+    assert vocabulary.method_names == {3: "BACS"}
+    assert vocabulary.method_ids == {"bacs": 3}
+    assert vocabulary.account_codes == {7: "1200"}
+    # The default account has no Id: no payment is posted to an account it cannot name.
+    assert vocabulary.default_account is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "kashflow/payment_method field Id: 'cash' is not an id; left out of the payment vocabulary",
+        "kashflow/payment_method field Name: Name is missing; left out of the payment vocabulary",
+        "kashflow/bank_account field Id: Id is missing; left out of the payment vocabulary",
+    ]
