@@ -9,8 +9,10 @@ without leading zeros. Joining the two on the key finds references inside free t
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
 
 MAX_REFERENCE_NUMBERS = 8
 """At most this many candidate numbers are read from one reference (bank noise is long)."""
@@ -68,15 +70,29 @@ def longest_reference_number(reference: pl.Expr) -> pl.Expr:
 
 
 def near_misses(typed: list[str | None], numbers: list[str | None]) -> list[bool]:
-    """Whether each typed number is one slip (substitution, transposition, ...) from a number.
+    """`one_slip_apart` of two lists."""
+    apart = one_slip_apart(pl.Series(typed, dtype=pl.String), pl.Series(numbers, dtype=pl.String))
+    return [bool(flag) for flag in apart]
 
-    Optimal string alignment distance 1, on keys of at least three digits, so that
-    "0000024" for "0000042" counts and "7" for "8" does not.
-    """
-    result: list[bool] = []
-    for a, b in zip(typed, numbers, strict=True):
-        if a is None or b is None or a == b or min(len(a), len(b)) < 3:
-            result.append(False)
-        else:
-            result.append(OSA.distance(a, b, score_cutoff=1) <= 1)
-    return result
+
+def one_slip_apart(typed: pl.Series, numbers: pl.Series) -> np.ndarray:
+    """Whether each typed number is one slip (a digit mistyped, two swapped, one dropped
+    or added) from its number: optimal string alignment distance 1, on keys of at least
+    three digits, so that "0000024" for "0000042" counts and "7" for "8" does not."""
+    length_gap = typed.str.len_chars().cast(pl.Int64) - numbers.str.len_chars().cast(pl.Int64)
+    asked = (
+        (typed.str.len_chars() >= 3)
+        & (numbers.str.len_chars() >= 3)
+        & (typed != numbers)
+        & (length_gap.abs() <= 1)
+    ).fill_null(False)
+    rows = asked.arg_true().to_numpy()
+    distance = cpdist(
+        typed.gather(rows).to_list(),
+        numbers.gather(rows).to_list(),
+        scorer=OSA.distance,
+        workers=-1,
+    )
+    apart = np.zeros(typed.len(), dtype=bool)
+    apart[rows] = np.asarray(distance) == 1
+    return apart

@@ -36,7 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from matcher.payments.amount_pairs import unknown_payer_amount_pairs
 from matcher.payments.inputs import named_invoices
-from matcher.payments.slips import fuzzy_reference
+from matcher.payments.slips import common_amount_slips, fuzzy_reference
 
 
 def batches(
@@ -137,7 +137,7 @@ def _reached(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
         how="horizontal",
     )
     slipped = fuzzy_reference(equal).filter(pl.col("ref_fuzzy")).select("pay", "inv")
-    return pl.concat([named, slipped])
+    return pl.concat([named, slipped, common_amount_slips(unknown, invs).select("pay", "inv")])
 
 
 def _party_count(pays: pl.DataFrame, invs: pl.DataFrame) -> int:

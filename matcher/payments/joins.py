@@ -25,7 +25,11 @@ from matcher.payments.candidates import (
 from matcher.payments.config import FITTING_RELATIONS, MatchConfig, ScoreWeights
 from matcher.payments.inputs import named_invoices
 from matcher.payments.reference_groups import reference_groups
-from matcher.payments.slips import fuzzy_reference, mistyped_reference_pairs
+from matcher.payments.slips import (
+    common_amount_slips,
+    fuzzy_reference,
+    mistyped_reference_pairs,
+)
 
 
 def first_pass_candidates(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
@@ -63,6 +67,7 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
                 by_amount.with_columns(no_slip),
                 unknown_payer_amount_pairs(pays, invs).with_columns(no_slip),
                 mistyped_reference_pairs(pays, invs, by_reference),
+                common_amount_slips(pays, invs),
             ],
             how="diagonal",
         )

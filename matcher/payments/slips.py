@@ -10,7 +10,9 @@ from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
 from matcher.payments.amount_pairs import payer_invoices
+from matcher.payments.config import AMOUNT_ONLY_FANOUT
 from matcher.payments.packing import packing_of
+from matcher.references import one_slip_apart
 
 
 def mistyped_reference_pairs(
@@ -88,6 +90,13 @@ def mistyped_reference_pairs(
     numbers = payer.filter(pl.col("num_key").str.len_chars() >= 3).select(
         "inv", "cp", pl.col("num_key").alias("key")
     )
+    return _one_slip_pairs(typed, numbers)
+
+
+def _one_slip_pairs(typed: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
+    """(pay, inv, ``via_ref`` false, ``slip`` true, ``typed``, ``alone``) of each typed
+    number (``pay``, ``cp``, ``key``, ``alone``) one slip from a number (``inv``, ``cp``,
+    ``key``) of the same ``cp``, found through the deletion variants they share."""
     # One slip apart means the same length (a digit mistyped, two swapped) or one more
     # (a digit dropped): only the payer's numbers of such a length can meet a typed one.
     length = pl.col("key").str.len_chars().alias("length")
@@ -141,6 +150,34 @@ def mistyped_reference_pairs(
         )
         .unique(["pay", "inv"], keep="first", maintain_order=True)
     )
+
+
+def common_amount_slips(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
+    """As `_one_slip_pairs` gives them: a payer not identified and an invoice of exactly
+    its amount, an amount too common for `unknown_payer_amount_pairs` (shared by more
+    than `AMOUNT_ONLY_FANOUT` open invoices), whose number is one slip from the
+    reference's longest number. A number mistyped onto another customer's invoice
+    leaves the invoice it meant one slip away, of exactly the amount paid, however
+    common that amount is. The amount (and currency) stands in for the payer: numbers
+    are compared within one, so the work is the variants of the few invoices of each
+    amount such a payment paid, not every pair of them."""
+    unknown = pays.filter(
+        pl.col("p_cp").is_null() & (pl.col("ref_longest").str.len_chars() >= 3)
+    ).select("pay", pl.col("p_cur").alias("cur"), "cents", pl.col("ref_longest").alias("key"))
+    frequent = invs.filter(
+        (pl.col("amount_peers") > AMOUNT_ONLY_FANOUT) & (pl.col("num_key").str.len_chars() >= 3)
+    ).select("inv", pl.col("i_cur").alias("cur"), "cents", pl.col("num_key").alias("key"))
+    amounts = (
+        unknown.select("cur", "cents")
+        .unique()
+        .join(frequent.select("cur", "cents").unique(), on=["cur", "cents"])
+        .with_row_index("cp")
+    )
+    typed = unknown.join(amounts, on=["cur", "cents"]).select(
+        "pay", "cp", "key", pl.lit(True).alias("alone")
+    )
+    numbers = frequent.join(amounts, on=["cur", "cents"]).select("inv", "cp", "key")
+    return _one_slip_pairs(typed, numbers)
 
 
 def _named_group(
@@ -251,25 +288,13 @@ def _digit_variants(frame: pl.DataFrame, idx: str) -> pl.DataFrame:
 
 def fuzzy_reference(pairs: pl.DataFrame) -> pl.DataFrame:
     """Mark pairs whose reference number is one slip away from the invoice number."""
-    typed, number = pl.col("ref_longest"), pl.col("num_key")
-    length_gap = typed.str.len_chars().cast(pl.Int64) - number.str.len_chars().cast(pl.Int64)
-    # Only these pairs can be one slip apart and not marked already: the distance of
-    # the others (named, slips found before, keys equal or too short) is never read.
-    open_question = (
-        ~pl.col("via_ref")
-        & ~pl.col("slip")
-        & (typed.str.len_chars() >= 3)
-        & (number.str.len_chars() >= 3)
-        & (typed != number)
-        & (length_gap.abs() <= 1)
-    ).fill_null(False)
+    # Only these pairs are asked: the distance of the others (named, or slips found
+    # before) is never read.
+    open_question = (~pl.col("via_ref") & ~pl.col("slip")).fill_null(False)
     rows = pairs.select(open_question.arg_true().alias("row")).to_series()
-    asked = pairs.select(typed, number).gather(rows)
-    distance = cpdist(
-        asked["ref_longest"].to_list(), asked["num_key"].to_list(), scorer=OSA.distance, workers=-1
-    )
+    asked = pairs.select("ref_longest", "num_key").gather(rows)
     one_slip = np.zeros(pairs.height, dtype=bool)
-    one_slip[rows.to_numpy()] = np.asarray(distance) == 1
+    one_slip[rows.to_numpy()] = one_slip_apart(asked["ref_longest"], asked["num_key"])
     return pairs.with_columns(
         (~pl.col("via_ref") & (pl.Series(one_slip) | pl.col("slip"))).alias("ref_fuzzy")
     )

@@ -130,6 +130,32 @@ def test_unidentified_payer_is_matched_by_reference_and_amount() -> None:
     assert row["status"] == "auto"
 
 
+@pytest.mark.parametrize("peers", [3, 40])
+def test_an_unidentified_payers_slip_onto_another_customers_invoice_is_read_by_the_amount(
+    peers: int,
+) -> None:
+    # 214597 is 214579 with two digits swapped, and names another customer's invoice of
+    # 63.37; 214579 is exactly the 185.00 paid. However many other invoices are of
+    # 185.00 (`peers`, past the fan-out that makes an amount alone mean nothing), the
+    # invoice one slip away that the amount fits is the reading, not the one named.
+    others = [
+        invoice(f"I{9_000_000 + n}", "185.00", cp=f"C{100 + n}", number=f"INV-{5_000_000 + n}")
+        for n in range(peers)
+    ]
+    result = match(
+        [payment("P1", "185.00", cp=None, reference="INV-0214597")],
+        [
+            invoice("I214597", "63.37", cp="C7"),
+            invoice("I214579", "185.00", cp="C8"),
+            *others,
+        ],
+    )
+    row = only_row(result)
+    assert row["invoice_id"] == "I214579"
+    assert row["rules"][:3] == ["reference_fuzzy", "counterparty_unknown", "amount_exact"]
+    assert row["status"] == "suggested"
+
+
 # ------------------------------------------------------------ counterparty, amount
 
 
