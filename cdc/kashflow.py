@@ -40,7 +40,7 @@ from connectors.kashflow.resources import SCAN_PAGE, Documents, Resource
 from ledger import NewVersion
 from ledger.checkpoints import scan_digests, scan_digests_of
 from ledger.dead_letters import DeadLetter, not_yet_stored
-from ledger.queries import current_keys, newest_raw
+from ledger.queries import current_keys, history, newest_raw
 
 log = logging.getLogger("cdc.kashflow")
 
@@ -336,11 +336,26 @@ class DocumentPoller(_KashFlowPoller):
                     outcome.dead_letters.append(dead_letter_of(refused, line))
                     continue
                 payments.append(version_of(payment, line, None))
-            for key in sorted(_payment_keys(earlier.get(number), kind) - now_paid):
+            for key in sorted(self._paid_before(conn, number, earlier.get(number)) - now_paid):
                 payments.append(NewVersion.deleted(SYSTEM, "payment", key))
         outcome.read += sum(1 for p in payments if p.payload is not None)
         outcome.versions.extend(payments)
         return missing
+
+    def _paid_before(
+        self, conn: psycopg.Connection[Any], number: str, newest: Mapping[str, Any] | None
+    ) -> set[str]:
+        """The keys of the payments the ledger holds for document `number`: its newest
+        version's lines (`newest`), or, when those could not be read, the lines of the
+        newest version whose lines could. A version with unreadable lines deleted no
+        payment, so the payments of the one before it are still held."""
+        kind = _payment_kind(self.entity)
+        if _lines_readable(newest):
+            return _payment_keys(newest, kind)
+        for version in reversed(history(conn, SYSTEM, self.entity, number)):
+            if _lines_readable(version.raw):
+                return _payment_keys(version.raw, kind)
+        return set()
 
     def _deleted_documents(
         self,
@@ -350,14 +365,23 @@ class DocumentPoller(_KashFlowPoller):
         outcome: PollOutcome,
     ) -> None:
         """A delete for each document gone, and for each payment line it had."""
-        kind = _payment_kind(self.entity)
         earlier = newest_raw(conn, SYSTEM, self.entity, numbers)
         for number in numbers:
             outcome.versions.append(NewVersion.deleted(SYSTEM, self.entity, number))
             outcome.digests[number] = None
             open_numbers.discard(number)
-            for key in sorted(_payment_keys(earlier.get(number), kind)):
+            for key in sorted(self._paid_before(conn, number, earlier.get(number))):
                 outcome.versions.append(NewVersion.deleted(SYSTEM, "payment", key))
+
+
+def _lines_readable(raw: Mapping[str, Any] | None) -> bool:
+    """Whether a document as the ledger holds it has payment lines that can be read (a
+    delete, which has none, has)."""
+    try:
+        kf.records(raw, "PaymentLines")
+    except LedgerbridgeError:
+        return False
+    return True
 
 
 def _payment_kind(entity: str) -> str:
