@@ -69,12 +69,6 @@ def longest_reference_number(reference: pl.Expr) -> pl.Expr:
     return runs.list.get(longest, null_on_oob=True).str.strip_chars_start("0")
 
 
-def near_misses(typed: list[str | None], numbers: list[str | None]) -> list[bool]:
-    """`one_slip_apart` of two lists."""
-    apart = one_slip_apart(pl.Series(typed, dtype=pl.String), pl.Series(numbers, dtype=pl.String))
-    return [bool(flag) for flag in apart]
-
-
 def one_slip_apart(typed: pl.Series, numbers: pl.Series) -> np.ndarray:
     """Whether each typed number is one slip (a digit mistyped, two swapped, one dropped
     or added) from its number: optimal string alignment distance 1, on keys of at least

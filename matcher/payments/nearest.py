@@ -21,7 +21,7 @@ from matcher.payments.inputs import (
     prepare_invoices,
     prepare_payments,
 )
-from matcher.references import near_misses
+from matcher.references import one_slip_apart
 
 NEAREST_SCHEMA = pl.Schema(
     {
@@ -110,12 +110,9 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
         .drop_nulls("ref_longest")
         .join(payer.select("inv", "cp", "num_key"), on="cp")
     )
-    slips = slips.filter(
-        pl.Series(
-            near_misses(slips["ref_longest"].to_list(), slips["num_key"].to_list()),
-            dtype=pl.Boolean,  # typed when there are none: no reference holds a number
-        )
-    ).select("pay", "inv", pl.lit(1).alias("how"))
+    slips = slips.filter(one_slip_apart(slips["ref_longest"], slips["num_key"])).select(
+        "pay", "inv", pl.lit(1).alias("how")
+    )
     found = pl.concat([named, *near, slips]).group_by("pay", "inv").agg(pl.col("how").min())
     return (
         found.join(pays, on="pay")

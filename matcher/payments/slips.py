@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from rapidfuzz.distance import OSA
-from rapidfuzz.process import cpdist
 
 from matcher.payments.amount_pairs import payer_invoices
 from matcher.payments.config import AMOUNT_ONLY_FANOUT
@@ -133,12 +131,8 @@ def _one_slip_pairs(typed: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
         ],
         how="horizontal",
     )
-    distance = cpdist(
-        near["typed"].to_list(), near["key"].to_list(), scorer=OSA.distance, workers=-1
-    )
     return (
-        near.with_columns(pl.Series("distance", distance, dtype=pl.Int64))
-        .filter(pl.col("distance") == 1)
+        near.filter(one_slip_apart(near["typed"], near["key"]))
         .sort("pay", "inv", "alone", "typed", descending=[False, False, True, False])
         .select(
             "pay",
