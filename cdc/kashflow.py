@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 import psycopg
 
 from canonical import LedgerbridgeError, NotFound, ValidationFailed
-from cdc.kashflow_scan import list_digests, summary_hash
+from cdc.kashflow_scan import keyed_summaries, list_digests, summary_hash
 from cdc.outcome import PollOutcome, PollSettings, PollStart, dead_letter_of, version_of
 from connectors.kashflow import KashFlowClient
 from connectors.kashflow import mapping as kf
@@ -120,12 +120,7 @@ class NominalPoller(_KashFlowPoller):
         outcome = PollOutcome(position=position)
         listed: set[str] = set()
         refused: list[DeadLetter] = []
-        for raw in resource.list(perpage=SCAN_PAGE):
-            try:
-                key = resource.key_of(raw)
-            except ValidationFailed as keyless:
-                refused.append(dead_letter_of(keyless, raw))
-                continue
+        for key, raw in keyed_summaries(resource, resource.list(perpage=SCAN_PAGE), refused):
             listed.add(key)
             self._add(outcome, resource, raw, key)
             if outcome.read >= self.settings.chunk_records:
@@ -249,12 +244,8 @@ class DocumentPoller(_KashFlowPoller):
         dead letter for each summary on the way that has no number."""
         found: dict[str, str | None] = {}
         refused: list[DeadLetter] = []
-        for summary in self.documents.list(perpage=SCAN_PAGE, sortby="Number", order="Desc"):
-            try:
-                key = self.documents.key_of(summary)
-            except ValidationFailed as keyless:
-                refused.append(dead_letter_of(keyless, summary))
-                continue
+        listed = self.documents.list(perpage=SCAN_PAGE, sortby="Number", order="Desc")
+        for key, summary in keyed_summaries(self.documents, listed, refused):
             if high_water is not None and key.isdigit() and int(key) <= high_water:
                 break
             found[key] = summary_hash(summary)

@@ -16,7 +16,7 @@ their summaries and so in the hash; its maximum is also kept as a watermark.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -74,6 +74,20 @@ class Listing:
     refused: list[DeadLetter] = field(default_factory=list)
 
 
+def keyed_summaries(
+    resource: RawResource, summaries: Iterable[Mapping[str, Any]], refused: list[DeadLetter]
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """Each of `summaries` with its key; one without a key (`RawResource.key_of`) is added
+    to `refused` as a dead letter holding the summary as it came, and passed over."""
+    for summary in summaries:
+        try:
+            key = resource.key_of(summary)
+        except ValidationFailed as keyless:
+            refused.append(dead_letter_of(keyless, summary))
+            continue
+        yield key, summary
+
+
 def list_digests(
     resource: RawResource,
     *,
@@ -89,12 +103,7 @@ def list_digests(
     picked: set[str] = set()
     newest: datetime | None = None
     refused: list[DeadLetter] = []
-    for summary in resource.list(perpage=perpage):
-        try:
-            key = resource.key_of(summary)
-        except ValidationFailed as keyless:
-            refused.append(dead_letter_of(keyless, summary))
-            continue
+    for key, summary in keyed_summaries(resource, resource.list(perpage=perpage), refused):
         digests[key] = summary_hash(summary)
         if pick(summary):
             picked.add(key)
