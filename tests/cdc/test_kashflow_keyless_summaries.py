@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from canonical import Customer, ValidationFailed
+from cdc.kashflow_scan import scan_changes
 from cdc.streams import Sources, stream
 from cdc.sync import sync_once
 from connectors.kashflow import KashFlowClient
@@ -139,3 +140,14 @@ def test_a_search_by_key_passes_a_summary_without_one_by(
     put_customer_without_code(server)
     assert client.customers.find("ACME0019") is not None
     assert client.customers.find("None") is None
+
+
+def test_a_change_scan_reports_a_summary_without_its_key_and_reads_the_rest(
+    client: KashFlowClient, server: SandboxServer
+) -> None:
+    put_customer_without_code(server)
+    result = scan_changes(client.customers)
+    [letter] = result.refused
+    assert (letter.entity, letter.key, letter.field) == ("customer", None, "raw.Code")
+    assert len(result.changed) == server.sandbox.store.count("customers") - 1
+    assert result.summaries_read == server.sandbox.store.count("customers")
