@@ -1,6 +1,8 @@
 """Receipts in another currency than the invoices they pay: a customer whose open
 invoices are all in one currency, paying in another, is converted at the day's rate
-(the latest on or before the payment date) before anything is matched.
+(the latest on or before the payment date) before anything is matched; so is a payer
+not identified whose reference names invoices in one other currency, unless its own
+currency holds the invoice it more likely meant.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import polars as pl
 
 from matcher.payments.config import MatchConfig
 from matcher.payments.inputs import named_invoices
+from matcher.payments.slips import exact_amount_slips
 
 
 def in_invoice_currency(
@@ -53,6 +56,7 @@ def in_invoice_currency(
         .filter(pl.col("n_cur") == 1)
         .drop("n_cur")
     )
+    named_in = named_in.join(_meant_at_home(pays, invs, named_in), on="pay", how="anti")
     columns = ["pay", "p_cp", "p_cur", "p_day", "cents"]
     foreign = pl.concat(
         [
@@ -82,6 +86,20 @@ def in_invoice_currency(
         .drop("fx_cents", "fx_cur")
         .sort("pay")
     )
+
+
+def _meant_at_home(pays: pl.DataFrame, invs: pl.DataFrame, named_in: pl.DataFrame) -> pl.DataFrame:
+    """``pay`` of each unidentified payer whose reference names invoices only in another
+    currency (``named_in``'s ``owed_cur``) while an invoice in the payment's own
+    currency, of exactly its amount, is one slip from the reference's longest number
+    (`exact_amount_slips`). At a million invoices almost every 7-digit number is some
+    customer's, in some currency: a mistyped number lands on one as often as not, and
+    converting the payment into that currency would take from it the invoice it meant,
+    which the exact amount and the one slip tell."""
+    elsewhere = pays.join(named_in, on="pay").filter(pl.col("owed_cur") != pl.col("p_cur"))
+    if elsewhere.height == 0:
+        return elsewhere.select("pay")
+    return exact_amount_slips(elsewhere, invs).select("pay").unique()
 
 
 def _rate_of(

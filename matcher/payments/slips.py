@@ -152,25 +152,33 @@ def common_amount_slips(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     than `AMOUNT_ONLY_FANOUT` open invoices), whose number is one slip from the
     reference's longest number. A number mistyped onto another customer's invoice
     leaves the invoice it meant one slip away, of exactly the amount paid, however
-    common that amount is. The amount (and currency) stands in for the payer: numbers
-    are compared within one, so the work is the variants of the few invoices of each
-    amount such a payment paid, not every pair of them."""
-    unknown = pays.filter(
-        pl.col("p_cp").is_null() & (pl.col("ref_longest").str.len_chars() >= 3)
-    ).select("pay", pl.col("p_cur").alias("cur"), "cents", pl.col("ref_longest").alias("key"))
-    frequent = invs.filter(
-        (pl.col("amount_peers") > AMOUNT_ONLY_FANOUT) & (pl.col("num_key").str.len_chars() >= 3)
-    ).select("inv", pl.col("i_cur").alias("cur"), "cents", pl.col("num_key").alias("key"))
+    common that amount is."""
+    unknown = pays.filter(pl.col("p_cp").is_null())
+    return exact_amount_slips(unknown, invs.filter(pl.col("amount_peers") > AMOUNT_ONLY_FANOUT))
+
+
+def exact_amount_slips(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
+    """As `_one_slip_pairs` gives them: each of ``pays`` and each of ``invs`` of exactly
+    its amount in its currency whose number is one slip from the reference's longest
+    number (both of three characters or more). The amount (and currency) stands in for
+    the payer: numbers are compared within one, so the work is the variants of the
+    invoices of the amounts these payments paid, not every pair of them."""
+    typed_numbers = pays.filter(pl.col("ref_longest").str.len_chars() >= 3).select(
+        "pay", pl.col("p_cur").alias("cur"), "cents", pl.col("ref_longest").alias("key")
+    )
+    numbers_of = invs.filter(pl.col("num_key").str.len_chars() >= 3).select(
+        "inv", pl.col("i_cur").alias("cur"), "cents", pl.col("num_key").alias("key")
+    )
     amounts = (
-        unknown.select("cur", "cents")
+        typed_numbers.select("cur", "cents")
         .unique()
-        .join(frequent.select("cur", "cents").unique(), on=["cur", "cents"])
+        .join(numbers_of.select("cur", "cents").unique(), on=["cur", "cents"])
         .with_row_index("cp")
     )
-    typed = unknown.join(amounts, on=["cur", "cents"]).select(
+    typed = typed_numbers.join(amounts, on=["cur", "cents"]).select(
         "pay", "cp", "key", pl.lit(True).alias("alone")
     )
-    numbers = frequent.join(amounts, on=["cur", "cents"]).select("inv", "cp", "key")
+    numbers = numbers_of.join(amounts, on=["cur", "cents"]).select("inv", "cp", "key")
     return _one_slip_pairs(typed, numbers)
 
 

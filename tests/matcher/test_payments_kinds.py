@@ -187,6 +187,35 @@ def test_a_foreign_receipt_is_converted_at_the_days_rate_within_the_tolerance() 
     assert "exchange_rate" not in far["rules"]
 
 
+@pytest.mark.parametrize("meant_at_home", [True, False])
+def test_an_unidentified_payers_slip_onto_a_foreign_invoice_does_not_convert_it(
+    meant_at_home: bool,
+) -> None:
+    # A bank line in pounds, no payer: 1278559 names another customer's euro invoice of
+    # 283.68; 1279559, one digit away, is a pound invoice of exactly the 418.97 paid.
+    # Converted into euros for the invoice it names, the payment could never meet the
+    # one it meant. Without that one, the euro invoice named is all there is: converted.
+    named = invoice(1278559, "283.68", cp="C7", currency="EUR")
+    meant = invoice(1279559, "418.97", cp="C8")
+    result = match(
+        [payment("P1", "418.97", cp=None, reference="INV-1278559")],
+        [named, meant] if meant_at_home else [named],
+        rates=RATES,
+    )
+    found = rows(result)
+    if meant_at_home:
+        assert list(found) == [("P1", "I1279559")]
+        assert found[("P1", "I1279559")]["rules"][:3] == [
+            "reference_fuzzy",
+            "counterparty_unknown",
+            "amount_exact",
+        ]
+    else:
+        assert list(found) == [("P1", "I1278559")]
+        assert found[("P1", "I1278559")]["allocated_amount"] == Decimal("283.68")
+        assert "reference_exact" in found[("P1", "I1278559")]["rules"]
+
+
 @pytest.mark.parametrize("still_open", [1, 2, 3])
 @pytest.mark.parametrize(
     ("received", "currency", "rule"),
