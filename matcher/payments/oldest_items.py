@@ -32,11 +32,14 @@ later rounds.
 
 A run may also leave one item open *inside* it: one on hold in the middle of a payables
 run, or one whose own payment no rule has placed yet (it sits among the statement's
-items until that payment is allocated). The sum of items i to j less item g is the
-running total at j less that before i, less g: one more join key per position g, so
-only from the first item after the previous group, for the payments no later than the
-payer's earliest whole run (none later could be chosen before it), over runs spanning
-at most `MatchConfig.small_subset_pool` items.
+items until that payment is allocated), after as many left open before it as a whole
+run may leave (at the largest customers, items of payments no rule could place lie
+both before a statement's items and among them). The sum of items i to j less item g
+is the running total at j less that before i, less g: so from where the running total
+passes the amount, each item's excess over it is the amount of the item to leave open,
+looked up among the payer's items (`_runs_leaving_one_open`). It is looked for over
+runs spanning at most `MatchConfig.small_subset_pool` items, for the payments no later
+than the payer's earliest whole run (none later could be chosen before it).
 
 Each such group is a candidate of its own rule, ``oldest_open_items``, scored as an
 exact amount fit of a known payer, with `ScoreWeights.oldest_open_items` as its timing
@@ -52,6 +55,7 @@ and a clerk confirms it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -60,7 +64,7 @@ from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rul
 from matcher.payments.config import MatchConfig
 from matcher.payments.counting import positions_in_runs, runs_of
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
-from matcher.payments.packing import packing
+from matcher.payments.packing import INT64_LIMIT, packing
 
 
 def oldest_candidates(
@@ -159,6 +163,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         }
     )
     meet = _meeting(running, len(count), int(total.max()) if total.size else 0)
+    book = _Book.of(cents, ordered["issue_day"].to_numpy(), count, begin)
     span = _gapped_span(cfg)
     targets = targets.join(runs.select("payer", "pid"), on="payer").drop("payer")
     skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
@@ -192,20 +197,17 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         )
         whole = sums.with_columns(pl.lit(None, dtype=pl.Int64).alias("gap"))
         found = _runs_met(whole, meet, cfg.max_oldest_items)
-        # A run leaving one item open inside it, from the first item after the previous
-        # group: looked for only up to each payer's earliest run found whole, as no later
+        # A run leaving one item open inside it, from any start a whole run may have:
+        # looked for only up to each payer's earliest run found whole, as no later
         # payment could be chosen before that one.
         earliest = found.group_by("pid").agg(pl.col("p_day").min().alias("by"))
         inner = (
-            sums.filter(pl.col("skip") == 0)
-            .join(earliest, on="pid", how="left")
+            sums.join(earliest, on="pid", how="left")
             .filter(pl.col("by").is_null() | (pl.col("p_day") <= pl.col("by")))
             .drop("by")
         )
         step = (
-            pl.concat(
-                [found, _runs_met(_with_one_gap(inner, cents, begin, count, span), meet, span)]
-            )
+            pl.concat([found, _runs_leaving_one_open(inner, book, span)])
             .with_columns((pl.col("skip") + pl.col("gap").is_not_null()).alias("left_open"))
             # Of two runs leaving as many open, the one paying the older items: the
             # shorter, then the one leaving the later item open (items of one amount).
@@ -284,20 +286,149 @@ def _gapped_span(cfg: MatchConfig) -> int:
     return min(cfg.small_subset_pool, cfg.max_oldest_items + 1)
 
 
-def _with_one_gap(
-    sums: pl.DataFrame, cents: np.ndarray, begin: np.ndarray, count: np.ndarray, span: int
-) -> pl.DataFrame:
-    """Each of ``sums`` (a target, ``pid`` and the ``first`` item of a run) once for every
-    item after the first, within ``span`` items of it, that the run may leave open inside
-    it (its position as ``gap``): the run's ``total`` then holds that item's amount too,
-    as the running totals do."""
-    pid, first = sums["pid"].to_numpy(), sums["first"].to_numpy()
-    width = np.clip(np.minimum(count[pid] - first, span - 1), 0, None)
-    row = np.repeat(np.arange(sums.height), width)
-    gap = first[row] + 1 + positions_in_runs(width)
-    item = cents[begin[pid[row]] + gap - 1]
-    return sums.select(pl.all().gather(row)).with_columns(
-        pl.col("total") + pl.Series(item), pl.Series("gap", gap, dtype=pl.Int64)
+@dataclass(frozen=True)
+class _Book:
+    """The payers' items in issue order, by row (a payer's items are one run of rows:
+    its ``n``-th is row ``begin + n - 1``): the running total over all rows and the issue
+    days; by payer, where its run begins, how many items, the running total before them
+    (``lift``: a payer's own running total is ``overall`` less it) and the largest; and
+    each item by payer and amount (``items``)."""
+
+    overall: np.ndarray
+    issue_day: np.ndarray
+    count: np.ndarray
+    begin: np.ndarray
+    lift: np.ndarray
+    largest: np.ndarray
+    items: _ItemsByAmount
+
+    @classmethod
+    def of(
+        cls, cents: np.ndarray, issue_day: np.ndarray, count: np.ndarray, begin: np.ndarray
+    ) -> _Book:
+        overall = np.cumsum(cents)
+        lift = overall[begin] - cents[begin]
+        largest = np.maximum.reduceat(cents, begin) if begin.size else np.zeros(0, np.int64)
+        items = _ItemsByAmount.of(cents, count, int(largest.max()) if largest.size else 0)
+        return cls(overall, issue_day, count, begin, lift, largest, items)
+
+
+@dataclass(frozen=True)
+class _ItemsByAmount:
+    """Each item's row, sorted by payer and amount as one Int64 (``key``): the item a run
+    leaves open is looked up by its amount, for many runs at each step, so the items are
+    sorted once and searched, not hashed again at every step. Where payers times amounts
+    would not fit in an Int64, the amounts are numbered (``amounts``, in order) and the
+    numbers packed instead."""
+
+    key: np.ndarray
+    row: np.ndarray
+    span: int
+    amounts: np.ndarray | None
+    held: np.ndarray
+
+    @classmethod
+    def of(cls, cents: np.ndarray, count: np.ndarray, largest: int) -> _ItemsByAmount:
+        amounts = None
+        span = largest + 1
+        if count.size * span >= INT64_LIMIT:
+            amounts, cents = np.unique(cents, return_inverse=True)
+            span = amounts.size
+        key = np.repeat(np.arange(count.size, dtype=np.int64), count) * span + cents
+        row = np.argsort(key, kind="stable")
+        held = np.zeros(_HELD_SLOTS, dtype=bool)
+        held[_slot(key)] = True
+        return cls(key[row], row, span, amounts, held)
+
+    def may_hold(self, pid: np.ndarray, cents: np.ndarray) -> np.ndarray:
+        """False where no item of payer ``pid`` is of amount ``cents`` (True may still be
+        none): one look-up in a table of slots, to pass over most positions before
+        searching the sorted keys."""
+        if self.amounts is not None:
+            return np.ones(pid.size, dtype=bool)
+        return self.held[_slot(pid * self.span + cents)]
+
+    def rows(self, pid: np.ndarray, cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which, row): for each item of payer ``pid[which]`` whose amount is
+        ``cents[which]``, its row."""
+        if self.amounts is not None:
+            number = np.searchsorted(self.amounts, cents)
+            known = number < self.amounts.size
+            known[known] = self.amounts[number[known]] == cents[known]
+            # An amount no item holds is looked up as -1, below every key.
+            cents = np.where(known, number, -1 - pid * self.span)
+        wanted = pid * self.span + cents
+        low = np.searchsorted(self.key, wanted, side="left")
+        high = np.searchsorted(self.key, wanted, side="right")
+        many = high - low
+        which = np.repeat(np.arange(wanted.size), many)
+        return which, self.row[np.repeat(low, many) + positions_in_runs(many)]
+
+
+_HELD_BITS = 24
+_HELD_SLOTS = 1 << _HELD_BITS
+"""Slots of `_ItemsByAmount.may_hold`'s table (16 MB): a million items fill one in
+sixteen, so about as many positions pass it by chance."""
+
+
+def _slot(key: np.ndarray) -> np.ndarray:
+    """Each key's slot in `_ItemsByAmount.may_hold`'s table (Fibonacci hashing: the high
+    bits of the key times 2^64 over the golden ratio)."""
+    mixed = key.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(64 - _HELD_BITS)).astype(np.int64)
+
+
+def _runs_leaving_one_open(sums: pl.DataFrame, book: _Book, span: int) -> pl.DataFrame:
+    """The runs of ``sums`` (a target, ``pid``, the ``first`` item of a run and
+    ``total``: the payer's running total before that item plus the amount) that leave
+    one item open inside them, as `_runs_met` gives runs: items ``first`` to
+    ``position``, at most ``span`` of them, less the item at ``gap``, 2 or more paid,
+    the last issued by the payment's day.
+
+    A run pays more than the amount from the first item at which the payer's running
+    total passes ``total``, and more with every item after it; the excess is what the
+    item left open must hold. So per run only the few positions whose excess is no more
+    than the payer's largest item are read, not every item the run may span, and the
+    item left open is found by its amount among the payer's items."""
+    pid = sums["pid"].to_numpy()
+    first = sums["first"].to_numpy()
+    want = sums["total"].to_numpy()
+    p_day = sums["p_day"].to_numpy()
+    base = book.begin[pid] - 1  # the row of a payer's position p is base + p
+    last = np.minimum(book.count[pid], first + span - 1)
+    # Where the payer's running total passes ``want``: one search over the running total
+    # of all rows (a payer's own, lifted by what the payers before it hold).
+    crossing = np.searchsorted(book.overall, want + book.lift[pid], side="right") - base
+    at = np.maximum(crossing, first + 2)
+    run = np.flatnonzero(at <= last)
+    at = at[run]
+    reached: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    while run.size:
+        row = base[run] + at
+        excess = book.overall[row] - book.lift[pid[run]] - want[run]
+        open_ = (excess <= book.largest[pid[run]]) & (book.issue_day[row] <= p_day[run])
+        run, at, excess = run[open_], at[open_], excess[open_]
+        held = book.items.may_hold(pid[run], excess)
+        reached.append((run[held], at[held], excess[held]))
+        at = at + 1
+        ahead = at <= last[run]
+        run, at = run[ahead], at[ahead]
+    runs = np.concatenate([r for r, _, _ in reached]) if reached else np.zeros(0, np.int64)
+    ends = np.concatenate([a for _, a, _ in reached]) if reached else np.zeros(0, np.int64)
+    excess = np.concatenate([e for _, _, e in reached]) if reached else np.zeros(0, np.int64)
+    which, item_row = book.items.rows(pid[runs], excess)
+    runs, ends = runs[which], ends[which]
+    gap = item_row - base[runs]
+    inside = (gap > first[runs]) & (gap < ends)
+    runs, ends, gap = runs[inside], ends[inside], gap[inside]
+    return (
+        sums.select("pay", "pid", "p_day", "skip", "first")
+        .gather(runs)
+        .with_columns(
+            pl.Series("gap", gap, dtype=pl.Int64),
+            pl.Series("position", ends, dtype=pl.Int64),
+            pl.Series("row", base[runs] + ends, dtype=pl.UInt32),
+        )
     )
 
 

@@ -783,6 +783,28 @@ def test_a_payment_that_leaves_one_item_open_inside_its_run_is_matched_to_the_re
     assert all("oldest_open_items" in rules for rules in result["rules"].to_list())
 
 
+@pytest.mark.parametrize("open_before", [0, 1, 20, 30])
+def test_a_run_after_items_left_open_may_leave_one_open_inside_it_too(open_before: int) -> None:
+    # Items no payment placed lie before the run, and one among its items: the run of
+    # seven after them, less its third, is what this payment settles.
+    invoices = open_items(60)
+    run = range(open_before + 1, open_before + 8)
+    items = tuple(n for n in run if n != open_before + 3)
+    result = paying(invoices, items)
+    assert set(rows(result)) == {("P1", f"I{n}") for n in items}
+    assert all("oldest_open_items" in rules for rules in result["rules"].to_list())
+
+
+def test_a_run_leaving_one_open_inside_it_pays_whichever_item_the_amount_leaves() -> None:
+    # Two items of one amount inside the run: leaving either open sums alike, so the run
+    # leaves the later one (its older twin paid first, as a clerk applies cash).
+    invoices = open_items(40)
+    invoices[3]["amount_open"] = invoices[1]["amount_open"]  # I4 of I2's amount
+    result = paying(invoices, (1, 2, 3, 5, 6))
+    assert set(rows(result)) == {("P1", f"I{n}") for n in (1, 2, 3, 5, 6)}
+    assert all("oldest_open_items" in rules for rules in result["rules"].to_list())
+
+
 def test_a_payment_that_skips_two_items_inside_the_oldest_is_not_forced_onto_them() -> None:
     # The six oldest but the second and the fourth: no run of the open items, whole or but
     # one item, sums to it, and no other rule may read it as the oldest items. The deeper
