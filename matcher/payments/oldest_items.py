@@ -163,8 +163,8 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         }
     )
     meet = _meeting(running, len(count), int(total.max()) if total.size else 0)
-    book = _Book.of(cents, ordered["issue_day"].to_numpy(), count, begin)
     span = _gapped_span(cfg)
+    book = _Book.of(cents, ordered["issue_day"].to_numpy(), count, begin, span)
     targets = targets.join(runs.select("payer", "pid"), on="payer").drop("payer")
     skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
     start = targets.select(
@@ -291,26 +291,50 @@ class _Book:
     """The payers' items in issue order, by row (a payer's items are one run of rows:
     its ``n``-th is row ``begin + n - 1``): the running total over all rows and the issue
     days; by payer, where its run begins, how many items, the running total before them
-    (``lift``: a payer's own running total is ``overall`` less it) and the largest; and
-    each item by payer and amount (``items``)."""
+    (``lift``: a payer's own running total is ``overall`` less it); the largest of the
+    ``span`` items from each row on (``window_largest``: what a run from there may leave
+    open is no larger); and each item by payer and amount (``items``)."""
 
     overall: np.ndarray
     issue_day: np.ndarray
     count: np.ndarray
     begin: np.ndarray
     lift: np.ndarray
-    largest: np.ndarray
+    window_largest: np.ndarray
     items: _ItemsByAmount
 
     @classmethod
     def of(
-        cls, cents: np.ndarray, issue_day: np.ndarray, count: np.ndarray, begin: np.ndarray
+        cls,
+        cents: np.ndarray,
+        issue_day: np.ndarray,
+        count: np.ndarray,
+        begin: np.ndarray,
+        span: int,
     ) -> _Book:
         overall = np.cumsum(cents)
         lift = overall[begin] - cents[begin]
-        largest = np.maximum.reduceat(cents, begin) if begin.size else np.zeros(0, np.int64)
-        items = _ItemsByAmount.of(cents, count, int(largest.max()) if largest.size else 0)
-        return cls(overall, issue_day, count, begin, lift, largest, items)
+        items = _ItemsByAmount.of(cents, count, int(cents.max()) if cents.size else 0)
+        return cls(overall, issue_day, count, begin, lift, _window_largest(cents, span), items)
+
+
+def _window_largest(cents: np.ndarray, span: int) -> np.ndarray:
+    """The largest of ``cents[i : i + span]`` for each ``i`` (fewer at the end), by
+    doubling windows: the largest of 2w items from i is that of w from i and of w from
+    i + w, and two overlapping windows of a power of two cover any other width."""
+    widest, width = cents.copy(), 1
+    while 2 * width <= span:
+        widest = np.maximum(widest, _ahead(widest, width))
+        width *= 2
+    return np.maximum(widest, _ahead(widest, span - width)) if width < span else widest
+
+
+def _ahead(values: np.ndarray, by: int) -> np.ndarray:
+    """``values[i + by]`` for each ``i``, or ``values[i]`` where that is past the end."""
+    ahead = values.copy()
+    if 0 < by < values.size:
+        ahead[: values.size - by] = values[by:]
+    return ahead
 
 
 @dataclass(frozen=True)
@@ -388,7 +412,7 @@ def _runs_leaving_one_open(sums: pl.DataFrame, book: _Book, span: int) -> pl.Dat
     A run pays more than the amount from the first item at which the payer's running
     total passes ``total``, and more with every item after it; the excess is what the
     item left open must hold. So per run only the few positions whose excess is no more
-    than the payer's largest item are read, not every item the run may span, and the
+    than the largest item the run may span are read, not every item it may span, and the
     item left open is found by its amount among the payer's items."""
     pid = sums["pid"].to_numpy()
     first = sums["first"].to_numpy()
@@ -406,7 +430,9 @@ def _runs_leaving_one_open(sums: pl.DataFrame, book: _Book, span: int) -> pl.Dat
     while run.size:
         row = base[run] + at
         excess = book.overall[row] - book.lift[pid[run]] - want[run]
-        open_ = (excess <= book.largest[pid[run]]) & (book.issue_day[row] <= p_day[run])
+        open_ = (excess <= book.window_largest[base[run] + first[run]]) & (
+            book.issue_day[row] <= p_day[run]
+        )
         run, at, excess = run[open_], at[open_], excess[open_]
         held = book.items.may_hold(pid[run], excess)
         reached.append((run[held], at[held], excess[held]))

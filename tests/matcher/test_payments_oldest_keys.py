@@ -1,14 +1,17 @@
 """The oldest items' running totals are met on one integer of payer and total where they
 fit, and on both columns where a payer's open items sum to too much for that (a ledger
 in a currency of small units, or of a size the packing does not allow): both ways must
-find the same groups."""
+find the same groups. And the bound a run leaving one item open is searched within."""
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
 
 from matcher.payments.config import MatchConfig
-from matcher.payments.oldest_items import _oldest_groups
+from matcher.payments.oldest_items import _oldest_groups, _window_largest
 
 
 def groups(unit: int) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -63,3 +66,15 @@ def test_of_two_items_of_one_amount_the_later_is_left_open_inside_a_run() -> Non
     )
     found = _oldest_groups(targets, ordered, MatchConfig())
     assert found.select("m_pay", "m_inv").rows() == [([0, 0, 0], [0, 1, 3])]
+
+
+@given(
+    cents=st.lists(st.integers(1, 10**9), max_size=80),
+    span=st.integers(1, 40),
+)
+def test_the_window_largest_is_the_largest_of_the_span_from_each_item(
+    cents: list[int], span: int
+) -> None:
+    values = np.asarray(cents, dtype=np.int64)
+    expected = [max(cents[i : i + span]) for i in range(len(cents))]
+    assert _window_largest(values, span).tolist() == expected
