@@ -350,6 +350,7 @@ class _ItemsByAmount:
     span: int
     amounts: np.ndarray | None
     held: np.ndarray
+    bits: int
 
     @classmethod
     def of(cls, cents: np.ndarray, count: np.ndarray, largest: int) -> _ItemsByAmount:
@@ -360,9 +361,10 @@ class _ItemsByAmount:
             span = amounts.size
         key = np.repeat(np.arange(count.size, dtype=np.int64), count) * span + cents
         row = np.argsort(key, kind="stable")
-        held = np.zeros(_HELD_SLOTS, dtype=bool)
-        held[_slot(key)] = True
-        return cls(key[row], row, span, amounts, held)
+        bits = min(_HELD_BITS, max(8, (16 * key.size).bit_length()))
+        held = np.zeros(1 << bits, dtype=bool)
+        held[_slot(key, bits)] = True
+        return cls(key[row], row, span, amounts, held, bits)
 
     def may_hold(self, pid: np.ndarray, cents: np.ndarray) -> np.ndarray:
         """False where no item of payer ``pid`` is of amount ``cents`` (True may still be
@@ -370,7 +372,7 @@ class _ItemsByAmount:
         searching the sorted keys."""
         if self.amounts is not None:
             return np.ones(pid.size, dtype=bool)
-        return self.held[_slot(pid * self.span + cents)]
+        return self.held[_slot(pid * self.span + cents, self.bits)]
 
     def rows(self, pid: np.ndarray, cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(which, row): for each item of payer ``pid[which]`` whose amount is
@@ -390,16 +392,16 @@ class _ItemsByAmount:
 
 
 _HELD_BITS = 24
-_HELD_SLOTS = 1 << _HELD_BITS
-"""Slots of `_ItemsByAmount.may_hold`'s table (16 MB): a million items fill one in
-sixteen, so about as many positions pass it by chance."""
+"""`_ItemsByAmount.may_hold`'s table has 2^bits slots, some sixteen per item up to 2^24
+(16 MB): a million items fill one slot in sixteen, so about as many positions pass it
+by chance."""
 
 
-def _slot(key: np.ndarray) -> np.ndarray:
-    """Each key's slot in `_ItemsByAmount.may_hold`'s table (Fibonacci hashing: the high
-    bits of the key times 2^64 over the golden ratio)."""
+def _slot(key: np.ndarray, bits: int) -> np.ndarray:
+    """Each key's slot in a table of 2^bits (Fibonacci hashing: the high bits of the key
+    times 2^64 over the golden ratio)."""
     mixed = key.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - _HELD_BITS)).astype(np.int64)
+    return (mixed >> np.uint64(64 - bits)).astype(np.int64)
 
 
 def _runs_leaving_one_open(sums: pl.DataFrame, book: _Book, span: int) -> pl.DataFrame:
