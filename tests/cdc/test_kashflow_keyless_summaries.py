@@ -7,6 +7,7 @@ may be that one)."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import psycopg
@@ -75,15 +76,23 @@ def test_while_a_summary_has_no_key_no_record_missing_from_the_list_is_deleted(
     sources: Sources,
     server: SandboxServer,
     client: KashFlowClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client.customers.create_record(Customer(system="kashflow", key="GONE01", name="Soon Gone"))
     sync_once(ledger_url, sources, CUSTOMERS)
     assert "GONE01" in current_customers(autocommit)
     client.customers.delete("GONE01")
     put_customer_without_code(server)
-    # The summary without a Code might be GONE01's: it is not deleted on this list.
-    sync_once(ledger_url, sources, CUSTOMERS)
+    # The summary without a Code might be GONE01's: it is not deleted on this list, and
+    # the log says how many deletes wait and why.
+    with caplog.at_level(logging.WARNING, logger="cdc"):
+        sync_once(ledger_url, sources, CUSTOMERS)
     assert "GONE01" in current_customers(autocommit)
+    held = [r for r in caplog.records if r.getMessage().startswith("kashflow deletes held back")]
+    assert [r.getMessage() for r in held] == [
+        "kashflow deletes held back: 1 summaries without a key"
+    ]
+    assert (held[0].__dict__["entity"], held[0].__dict__["held_back"]) == ("customer", 1)
     # Once every summary has its key again, what the list lacks is deleted.
     assert server.sandbox.store.delete("customers", "~NOCODE")
     sync_once(ledger_url, sources, CUSTOMERS)
