@@ -84,9 +84,11 @@ def test_pacing_stays_under_the_limit_and_uses_most_of_it(client_factory: Any, a
     for _ in range(30):
         paced.bank_accounts.get(1)
     assert admin.stats()["RateLimited"] == 0
-    # Slots run on a fixed schedule, so 30 requests never wait longer in all than the 29
-    # intervals between them, however slow the machine (a timed rate would be flaky).
-    assert paced.pacer.waited - waited_before <= 29 / 20 + 1e-6
+    # Slots run on a fixed schedule, so 30 requests never wait longer in all than the 30
+    # intervals from the login's last slot to theirs, however slow the machine (a timed
+    # rate would be flaky). Not 29: the first of them waits for the slot after the
+    # login's request, which has just been taken (1.468 s was measured once).
+    assert paced.pacer.waited - waited_before <= 30 / 20 + 1e-6
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
