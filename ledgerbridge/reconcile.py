@@ -29,6 +29,7 @@ from ledger import (
 )
 from ledger.decisions import accepted_gl_accounts
 from ledger.unmatched import append_unmatched
+from matcher.allocator import release_freed_heap
 from matcher.reconcile import (
     MASTER_ENTITIES,
     STEPS,
@@ -73,6 +74,10 @@ def reconcile(
     except Exception as error:
         finish_run(conn, run_id, "failed", error=str(error))
         raise
+    finally:
+        # What the match freed goes back to the kernel now, not at the next match: a
+        # scheduled worker sits idle between runs.
+        release_freed_heap()
     summary = summarise(run_id, outcome, links_appended, (*read_problems, *outcome.problems))
     for problem in summary.problems:
         log.warning("reconcile run %s: %s", run_id, problem.line())
