@@ -64,7 +64,7 @@ from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rul
 from matcher.payments.config import MatchConfig
 from matcher.payments.counting import positions_in_runs, runs_of
 from matcher.payments.leftovers import group_evidence, in_window, leftovers
-from matcher.payments.packing import INT64_LIMIT, packing
+from matcher.payments.packing import INT64_LIMIT, Packing, packing
 
 
 def oldest_candidates(
@@ -164,7 +164,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
     )
     meet = _meeting(running, len(count), int(total.max()) if total.size else 0)
     span = _gapped_span(cfg)
-    book = _Book.of(cents, ordered["issue_day"].to_numpy(), count, begin, span)
+    book = _Book.of(cents, total, ordered["issue_day"].to_numpy(), count, begin, span)
     targets = targets.join(runs.select("payer", "pid"), on="payer").drop("payer")
     skips = pl.DataFrame({"skip": range(cfg.max_oldest_skipped + 1)}, schema={"skip": pl.Int64})
     start = targets.select(
@@ -289,33 +289,62 @@ def _gapped_span(cfg: MatchConfig) -> int:
 @dataclass(frozen=True)
 class _Book:
     """The payers' items in issue order, by row (a payer's items are one run of rows:
-    its ``n``-th is row ``begin + n - 1``): the running total over all rows and the issue
-    days; by payer, where its run begins, how many items, the running total before them
-    (``lift``: a payer's own running total is ``overall`` less it); the largest of the
-    ``span`` items from each row on (``window_largest``: what a run from there may leave
-    open is no larger); and each item by payer and amount (``items``)."""
+    its ``n``-th is row ``begin + n - 1``): each payer's running total and the issue
+    days; by payer, where its run begins and how many items; the largest of the ``span``
+    items from each row on (``window_largest``: what a run from there may leave open is
+    no larger); and each item by payer and amount (``items``). ``ordered`` packs payer
+    and running total in one Int64 that increases over all rows, where they fit (as
+    `_meeting` packs them): where a running total passes an amount is then one search."""
 
-    overall: np.ndarray
+    total: np.ndarray
     issue_day: np.ndarray
     count: np.ndarray
     begin: np.ndarray
-    lift: np.ndarray
+    span: int
     window_largest: np.ndarray
     items: _ItemsByAmount
+    ordered: tuple[Packing, np.ndarray] | None
 
     @classmethod
     def of(
         cls,
         cents: np.ndarray,
+        total: np.ndarray,
         issue_day: np.ndarray,
         count: np.ndarray,
         begin: np.ndarray,
         span: int,
     ) -> _Book:
-        overall = np.cumsum(cents)
-        lift = overall[begin] - cents[begin]
         items = _ItemsByAmount.of(cents, count, int(cents.max()) if cents.size else 0)
-        return cls(overall, issue_day, count, begin, lift, _window_largest(cents, span), items)
+        packed = packing(count.size, 0, int(total.max()) if total.size else 0)
+        ordered = None
+        if packed is not None:
+            payer = np.repeat(np.arange(count.size, dtype=np.int64), count)
+            ordered = (packed, payer * packed.span + total)
+        largest = _window_largest(cents, span)
+        return cls(total, issue_day, count, begin, span, largest, items, ordered)
+
+    def passing(
+        self, pid: np.ndarray, first: np.ndarray, last: np.ndarray, want: np.ndarray
+    ) -> np.ndarray:
+        """For runs of payer ``pid`` from item ``first``, the first item (``first`` to
+        ``last``) at which its running total is more than ``want``; past ``last`` where
+        none is."""
+        base = self.begin[pid] - 1
+        if self.ordered is not None:
+            packed, keys = self.ordered
+            # A total beyond the payer's largest passes none of its items: searched as
+            # its largest, it lands past them, and stays inside the packed range.
+            wanted = pid * packed.span + np.minimum(want, packed.span - 1)
+            return np.maximum(np.searchsorted(keys, wanted, side="right") - base, first)
+        passed = last + 1
+        for offset in range(self.span - 1, -1, -1):
+            at = first + offset
+            inside = at <= last
+            over = np.zeros(pid.size, dtype=bool)
+            over[inside] = self.total[base[inside] + at[inside]] > want[inside]
+            passed = np.where(over, at, passed)
+        return passed
 
 
 def _window_largest(cents: np.ndarray, span: int) -> np.ndarray:
@@ -422,16 +451,13 @@ def _runs_leaving_one_open(sums: pl.DataFrame, book: _Book, span: int) -> pl.Dat
     p_day = sums["p_day"].to_numpy()
     base = book.begin[pid] - 1  # the row of a payer's position p is base + p
     last = np.minimum(book.count[pid], first + span - 1)
-    # Where the payer's running total passes ``want``: one search over the running total
-    # of all rows (a payer's own, lifted by what the payers before it hold).
-    crossing = np.searchsorted(book.overall, want + book.lift[pid], side="right") - base
-    at = np.maximum(crossing, first + 2)
+    at = np.maximum(book.passing(pid, first, last, want), first + 2)
     run = np.flatnonzero(at <= last)
     at = at[run]
     reached: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     while run.size:
         row = base[run] + at
-        excess = book.overall[row] - book.lift[pid[run]] - want[run]
+        excess = book.total[row] - want[run]
         open_ = (excess <= book.window_largest[base[run] + first[run]]) & (
             book.issue_day[row] <= p_day[run]
         )

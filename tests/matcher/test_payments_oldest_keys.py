@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -78,3 +79,31 @@ def test_the_window_largest_is_the_largest_of_the_span_from_each_item(
     values = np.asarray(cents, dtype=np.int64)
     expected = [max(cents[i : i + span]) for i in range(len(cents))]
     assert _window_largest(values, span).tolist() == expected
+
+
+@pytest.mark.parametrize("unit", [100, 1 << 60])
+def test_runs_leaving_one_open_are_found_in_every_payer_whatever_the_books_total(
+    unit: int,
+) -> None:
+    """Eight payers, each with items of 1, 2 and 4 units, each paying the first and the
+    third (the second left open inside the run). At 2**60 cents a unit the running total
+    over all payers passes an Int64 by the second payer: each payer's own totals, which
+    fit, are what the run is read from."""
+    payers = 8
+    ordered = pl.DataFrame(
+        {
+            "payer": [p for p in range(payers) for _ in range(3)],
+            "inv": list(range(3 * payers)),
+            "cents": [unit, 2 * unit, 4 * unit] * payers,
+            "issue_day": [1, 2, 3] * payers,
+        },
+        schema={"payer": pl.UInt64, "inv": pl.UInt32, "cents": pl.Int64, "issue_day": pl.Int32},
+    )
+    targets = pl.DataFrame(
+        {"pay": range(payers), "payer": range(payers), "amount": [5 * unit] * payers},
+        schema={"pay": pl.UInt32, "payer": pl.UInt64, "amount": pl.Int64},
+    ).with_columns(pl.lit(10, dtype=pl.Int32).alias("p_day"))
+    found = _oldest_groups(targets, ordered, MatchConfig())
+    assert sorted(found.select("m_pay", "m_inv").rows()) == [
+        ([p, p], [3 * p, 3 * p + 2]) for p in range(payers)
+    ]
