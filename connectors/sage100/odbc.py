@@ -21,7 +21,8 @@ rows it was built from, and its stamp.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -160,7 +161,7 @@ class Sage100Reader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Generator[dict[str, Any], None, None]:
         """Rows of a query as column -> value, fetched `batch_size` at a time."""
         try:
             cursor = self.connection().cursor()
@@ -316,16 +317,28 @@ class Sage100Reader:
         spec = _entity(entity)
         newest: datetime | None = None
         for source in spec.sources:
-            latest = next(
-                iter(self.rows(f"SELECT MAX(DateUpdated) AS DateUpdated FROM {source.table}")), {}
-            )
-            day = mapping.day(latest, "DateUpdated")
+            day = self._newest_day(source.table)
             if day is None:
                 continue
             start = datetime(day.year, day.month, day.day)
             for stamp in self.stamps_since(entity, start).values():
                 newest = stamp if newest is None else max(newest, stamp)
         return newest
+
+    def _newest_day(self, table: str) -> date | None:
+        """The newest DateUpdated of `table` that is a date. Not MAX: a value that is no
+        date sorts after every date in a column that holds text, and a record without a
+        stamp is read as never stamped (`stamps_since`), not as the newest."""
+        dates = self.rows(f"SELECT DISTINCT DateUpdated FROM {table} ORDER BY DateUpdated DESC")
+        with closing(dates):
+            for row in dates:
+                try:
+                    day = mapping.day(row, "DateUpdated")
+                except mapping.UnreadableColumn:
+                    continue
+                if day is not None:
+                    return day
+        return None
 
 
 def _odbc_message(exc: pyodbc.Error) -> str:

@@ -96,6 +96,17 @@ def test_a_date_that_is_no_date_arrives_empty_and_the_record_is_kept(
     assert (division, number_) not in stamps and stamps
 
 
+def test_a_date_that_is_no_date_does_not_hide_the_newest_stamp(
+    reader: Sage100Reader, company_db: Path
+) -> None:
+    """MAX over the column would be the text that is no date (it sorts after every date),
+    and the first poll of the entity would fail naming no record: the newest stamp is the
+    newest one that reads, the record without one is read as never stamped."""
+    set_customer_column(reader, company_db, "DateUpdated", "9999-99-99", last=True)
+    stamps = reader.stamps_since("customer", datetime(2000, 1, 1))
+    assert reader.newest_stamp("customer") == max(stamps.values())
+
+
 def test_a_stamp_time_that_is_no_number_is_refused_by_record_and_column(
     reader: Sage100Reader, company_db: Path
 ) -> None:
