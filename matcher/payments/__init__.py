@@ -70,6 +70,8 @@ subset-sum), `oldest_items` (second pass: the payer's oldest open items), `candi
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from matcher.payments.batches import batch_counts, batches
@@ -101,6 +103,7 @@ from matcher.payments.ranking import (
     sure_pairs,
     untouched_only,
 )
+from matcher.payments.side_by_side import side_by_side
 from matcher.payments.subsets import subset_candidates
 
 __all__ = [
@@ -178,8 +181,10 @@ def _prepared(
     """Both frames checked and prepared (`matcher.payments.inputs`), payments in their
     invoices' currency where they can be (`matcher.payments.currencies`), with codes."""
     check_inputs(payments, invoices, rates)
-    invs = prepare_invoices(invoices)
-    pays = in_invoice_currency(prepare_payments(payments), invs, rates, cfg)
+    invs, pays = side_by_side(
+        partial(prepare_invoices, invoices), partial(prepare_payments, payments)
+    )
+    pays = in_invoice_currency(pays, invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
         return pays, invs
     return with_codes(pays, invs)
@@ -228,8 +233,10 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
         searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
         open_invs = invs.with_columns(remaining)
         grouped = beside_subsets(
-            subset_candidates(pays, open_invs, cfg, searched, later=search > 0),
-            oldest_candidates(pays, open_invs, cfg, searched),
+            *side_by_side(
+                partial(subset_candidates, pays, open_invs, cfg, searched, later=search > 0),
+                partial(oldest_candidates, pays, open_invs, cfg, searched),
+            )
         )
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:

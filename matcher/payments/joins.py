@@ -9,6 +9,8 @@ that together fit its amount is a group (`matcher.payments.reference_groups`).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import polars as pl
 
@@ -25,6 +27,7 @@ from matcher.payments.candidates import (
 from matcher.payments.config import FITTING_RELATIONS, MatchConfig, ScoreWeights
 from matcher.payments.inputs import named_invoices
 from matcher.payments.reference_groups import reference_groups
+from matcher.payments.side_by_side import side_by_side
 from matcher.payments.slips import (
     common_amount_slips,
     fuzzy_reference,
@@ -55,22 +58,16 @@ def first_pass_candidates(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConf
 def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """(pay, inv) pairs worth a look, in one currency, with both sides' columns and
     ``via_ref`` (the payment's reference names the invoice's number)."""
-    by_reference = named_invoices(pays, invs).with_columns(pl.lit(True).alias("via_ref"))
-    by_amount = counterparty_amount_pairs(pays, invs, cfg).with_columns(
-        pl.lit(False).alias("via_ref")
+    by_amount, others = side_by_side(
+        partial(counterparty_amount_pairs, pays, invs, cfg), partial(_other_pairs, pays, invs)
     )
-    no_slip = pl.lit(False).alias("slip")
+    found = [
+        others[0],
+        by_amount.with_columns(pl.lit(False).alias("via_ref"), pl.lit(False).alias("slip")),
+        *others[1:],
+    ]
     pairs = (
-        pl.concat(
-            [
-                by_reference.with_columns(no_slip),
-                by_amount.with_columns(no_slip),
-                unknown_payer_amount_pairs(pays, invs).with_columns(no_slip),
-                mistyped_reference_pairs(pays, invs, by_reference),
-                common_amount_slips(pays, invs),
-            ],
-            how="diagonal",
-        )
+        pl.concat(found, how="diagonal")
         # Grouped in pair order: over millions of pairs, a sort and one pass over its
         # runs costs less than hashing every pair into a table that outgrows the caches.
         .with_columns(pair_key())
@@ -95,6 +92,20 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
         ],
         how="horizontal",
     ).filter(pl.col("p_cur") == pl.col("i_cur"))
+
+
+def _other_pairs(pays: pl.DataFrame, invs: pl.DataFrame) -> list[pl.DataFrame]:
+    """The pairs `_candidate_pairs` finds besides those by counterparty and amount: the
+    invoices references name (``via_ref``), and the pairs by amount of unidentified
+    payers, by a mistyped reference, and by an amount one slip from the reference."""
+    by_reference = named_invoices(pays, invs).with_columns(pl.lit(True).alias("via_ref"))
+    no_slip = pl.lit(False).alias("slip")
+    return [
+        by_reference.with_columns(no_slip),
+        unknown_payer_amount_pairs(pays, invs).with_columns(no_slip),
+        mistyped_reference_pairs(pays, invs, by_reference),
+        common_amount_slips(pays, invs),
+    ]
 
 
 def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
