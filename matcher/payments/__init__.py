@@ -65,7 +65,9 @@ evidence), `joins` (first pass: pairs from `amount_pairs` and `slips`, scored, a
 `reference_groups`), `leftovers` (what the first pass left), `subsets` (second pass:
 subset-sum), `oldest_items` (second pass: the payer's oldest open items), `candidates`
 (their one shape), `delays` (how late payers pay, learned from the first pass),
-`ranking` (best first, allocation, output).
+`ranking` (best first, allocation, output). `side_by_side` runs two independent steps
+at once (the two sides' preparation; the first pass's pairs by amount beside its other
+sources; the subset and oldest-items searches).
 """
 
 from __future__ import annotations

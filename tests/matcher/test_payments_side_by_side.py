@@ -27,7 +27,7 @@ def test_a_failure_of_either_step_is_raised_to_the_caller() -> None:
     def fails(message: str) -> int:
         raise ValueError(message)
 
-    with pytest.raises(ValueError, match="^beside$"):
+    with pytest.raises(ValueError, match=r"^beside$"):
         side_by_side(lambda: fails("beside"), lambda: 1)
-    with pytest.raises(ValueError, match="^here$"):
+    with pytest.raises(ValueError, match=r"^here$"):
         side_by_side(lambda: 1, lambda: fails("here"))
