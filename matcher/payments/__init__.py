@@ -55,8 +55,9 @@ scored. Anything else is "suggested", for review.
 More than ``batch_payments`` payments (`MatchConfig`) are matched in batches split where
 no candidate can cross: a customer group with its parent's payments and the bank lines
 naming it stays in one batch (`batches`). A payment then costs what it costs in a batch
-of that size, whatever the size of the book, and only one batch is held at a time beside
-the prepared frames. Batches match exactly as one run does, but for the payers' lateness,
+of that size, whatever the size of the book, and two batches at a time are held beside
+the prepared frames, matched side by side (``batches_side_by_side``; one at a time
+without it). Batches match exactly as one run does, but for the payers' lateness,
 learned from each batch's own surest matches.
 
 The modules, in the order a match is made: `config` (rules, weights, tolerances),
@@ -72,6 +73,7 @@ sources; the subset and oldest-items searches).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 
 import polars as pl
@@ -141,8 +143,27 @@ def match_payments(
     size = _batch_size(pays, cfg)
     if size is None:
         return _matched(pays, invs, cfg)
-    results = [_matched(p, i, cfg) for p, i in batches(pays, invs, size)]
+    results = _matched_batches(batches(pays, invs, size), cfg)
     return pl.concat(results) if results else pl.DataFrame(schema=OUTPUT_SCHEMA)
+
+
+def _matched_batches(
+    parts: Iterator[tuple[pl.DataFrame, pl.DataFrame]], cfg: MatchConfig
+) -> list[pl.DataFrame]:
+    """Each batch matched (`_matched`), in order: two at a time, side by side, with
+    ``batches_side_by_side``, else one after the other."""
+    if not cfg.batches_side_by_side:
+        return [_matched(p, i, cfg) for p, i in parts]
+    results: list[pl.DataFrame] = []
+    for first in parts:
+        second = next(parts, None)
+        if second is None:
+            results.append(_matched(*first, cfg))
+        else:
+            results.extend(
+                side_by_side(partial(_matched, *first, cfg), partial(_matched, *second, cfg))
+            )
+    return results
 
 
 def batch_sizes(

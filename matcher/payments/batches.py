@@ -1,6 +1,7 @@
 """A large match in batches: the payments and invoices split into parts no candidate
 crosses, each part matched on its own. A payment then costs what it costs in a batch,
-whatever the size of the book, and the memory held is one batch's.
+whatever the size of the book, and the memory held is a batch's (two, matched side by
+side: `MatchConfig.batches_side_by_side`).
 
 A candidate only ever pairs a payment with an invoice it can reach:
 
@@ -45,7 +46,7 @@ def batches(
     """``pays`` and ``invs`` (prepared, with codes) in batches of at most ``max_payments``
     payments each (but a part that no candidate crosses is never split), their ``pay``
     and ``inv`` row numbers counted again from zero, in the order they had. One batch at
-    a time: only the batch being matched is held beside the whole."""
+    a time: only the batches being matched are held beside the whole."""
     batch_of_pay, batch_of_inv = assignment(pays, invs, max_payments)
     count = _count(batch_of_pay, batch_of_inv)
     pay_rows, inv_rows = _rows_by_batch(batch_of_pay, count), _rows_by_batch(batch_of_inv, count)

@@ -105,6 +105,8 @@ class MatchConfig:
     None learns nothing and twins go oldest first (`matcher.payments.delays`).
     More than ``batch_payments`` payments are matched in batches of at most that many,
     split where no candidate crosses (`matcher.payments.batches`); None never splits.
+    With ``batches_side_by_side`` two batches are matched at a time, on two threads
+    (faster, for the memory of a second batch; the output is the same either way).
     """
 
     tolerance_abs: Decimal = Decimal("5.00")
@@ -142,6 +144,7 @@ class MatchConfig:
     max_oldest_skipped: int = 30
     min_sure_matches: int | None = 50
     batch_payments: int | None = 500_000
+    batches_side_by_side: bool = True
     weights: ScoreWeights = field(default_factory=ScoreWeights)
 
     def __post_init__(self) -> None:

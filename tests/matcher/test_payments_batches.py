@@ -225,3 +225,30 @@ def test_a_generated_book_splits_into_batches_that_match_as_one_run() -> None:
     )
     assert one.height > 3_000
     assert sorted_rows(batched).equals(sorted_rows(one))
+
+
+def test_batches_side_by_side_match_as_one_after_the_other() -> None:
+    """Two batches at a time on two threads give the output of one at a time, row for row
+    and in the same order, each batch learning lateness from itself; with an even and an
+    odd number of batches (the last one then alone)."""
+    data = generate_payment_dataset(3_000, seed=11)
+    counts = set()
+    for size in (500, 600):
+        by_turns = match_payments(
+            data.payments,
+            data.invoices,
+            MatchConfig(batch_payments=size, batches_side_by_side=False),
+            data.rates,
+        )
+        side = match_payments(
+            data.payments, data.invoices, MatchConfig(batch_payments=size), data.rates
+        )
+        assert side.height > 3_000
+        assert side.equals(by_turns)
+        counts.add(
+            batch_sizes(
+                data.payments, data.invoices, MatchConfig(batch_payments=size), data.rates
+            ).height
+            % 2
+        )
+    assert counts == {0, 1}
