@@ -16,7 +16,7 @@ from payment_rows import ISSUED, PAYMENT_SCHEMA, TERMS_INVOICE_SCHEMA, payment
 from matcher.payments import MatchConfig, batch_sizes, match_payments
 from matcher.payments.batches import batches
 from matcher.payments.inputs import prepare_invoices, prepare_payments, with_codes
-from sandbox.datagen.payments import generate_payment_dataset
+from sandbox.datagen.payments import PaymentDataset, generate_payment_dataset
 
 KEYS = ["payment_id", "invoice_id"]
 
@@ -211,18 +211,8 @@ def test_a_generated_book_splits_into_batches_that_match_as_one_run() -> None:
     # Each batch's rows are numbered from zero, as the matcher's row-indexed arrays expect.
     assert all(p["pay"].to_list() == list(range(p.height)) for p, _ in split)
     assert all(i["inv"].to_list() == list(range(i.height)) for _, i in split)
-    one = match_payments(
-        data.payments,
-        data.invoices,
-        MatchConfig(batch_payments=None, min_sure_matches=None),
-        data.rates,
-    )
-    batched = match_payments(
-        data.payments,
-        data.invoices,
-        MatchConfig(batch_payments=500, min_sure_matches=None),
-        data.rates,
-    )
+    one = matched(data, MatchConfig(batch_payments=None, min_sure_matches=None))
+    batched = matched(data, MatchConfig(batch_payments=500, min_sure_matches=None))
     assert one.height > 3_000
     assert sorted_rows(batched).equals(sorted_rows(one))
 
@@ -234,21 +224,16 @@ def test_batches_side_by_side_match_as_one_after_the_other() -> None:
     data = generate_payment_dataset(3_000, seed=11)
     counts = set()
     for size in (500, 600):
-        by_turns = match_payments(
-            data.payments,
-            data.invoices,
-            MatchConfig(batch_payments=size, batches_side_by_side=False),
-            data.rates,
-        )
-        side = match_payments(
-            data.payments, data.invoices, MatchConfig(batch_payments=size), data.rates
-        )
+        by_turns = matched(data, MatchConfig(batch_payments=size, batches_side_by_side=False))
+        side = matched(data, MatchConfig(batch_payments=size))
         assert side.height > 3_000
         assert side.equals(by_turns)
-        counts.add(
-            batch_sizes(
-                data.payments, data.invoices, MatchConfig(batch_payments=size), data.rates
-            ).height
-            % 2
+        split = batch_sizes(
+            data.payments, data.invoices, MatchConfig(batch_payments=size), data.rates
         )
+        counts.add(split.height % 2)
     assert counts == {0, 1}
+
+
+def matched(data: PaymentDataset, config: MatchConfig) -> pl.DataFrame:
+    return match_payments(data.payments, data.invoices, config, data.rates)
