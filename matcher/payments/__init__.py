@@ -66,9 +66,9 @@ evidence), `joins` (first pass: pairs from `amount_pairs` and `slips`, scored, a
 `reference_groups`), `leftovers` (what the first pass left), `subsets` (second pass:
 subset-sum), `oldest_items` (second pass: the payer's oldest open items), `candidates`
 (their one shape), `delays` (how late payers pay, learned from the first pass),
-`ranking` (best first, allocation, output). `side_by_side` runs two independent steps
-at once (the two sides' preparation; the first pass's pairs by amount beside its other
-sources; the subset and oldest-items searches).
+`ranking` (best first, allocation, output). `side_by_side` runs independent steps at
+once: two (the two sides' preparation; the first pass's pairs by amount beside its other
+sources; the subset and oldest-items searches), or the batches, two at a time.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ from matcher.payments.ranking import (
     sure_pairs,
     untouched_only,
 )
-from matcher.payments.side_by_side import side_by_side
+from matcher.payments.side_by_side import side_by_side, two_at_a_time
 from matcher.payments.subsets import subset_candidates
 
 __all__ = [
@@ -150,20 +150,11 @@ def match_payments(
 def _matched_batches(
     parts: Iterator[tuple[pl.DataFrame, pl.DataFrame]], cfg: MatchConfig
 ) -> list[pl.DataFrame]:
-    """Each batch matched (`_matched`), in order: two at a time, side by side, with
-    ``batches_side_by_side``, else one after the other."""
+    """Each batch matched (`_matched`), in order: two at a time, with
+    ``batches_side_by_side`` (`two_at_a_time`), else one after the other."""
     if not cfg.batches_side_by_side:
         return [_matched(p, i, cfg) for p, i in parts]
-    results: list[pl.DataFrame] = []
-    for first in parts:
-        second = next(parts, None)
-        if second is None:
-            results.append(_matched(*first, cfg))
-        else:
-            results.extend(
-                side_by_side(partial(_matched, *first, cfg), partial(_matched, *second, cfg))
-            )
-    return results
+    return two_at_a_time(partial(_matched, p, i, cfg) for p, i in parts)
 
 
 def batch_sizes(
