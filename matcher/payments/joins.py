@@ -61,13 +61,10 @@ def _candidate_pairs(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -
     by_amount, others = side_by_side(
         partial(counterparty_amount_pairs, pays, invs, cfg), partial(_other_pairs, pays, invs)
     )
-    found = [
-        others[0],
-        by_amount.with_columns(pl.lit(False).alias("via_ref"), pl.lit(False).alias("slip")),
-        *others[1:],
-    ]
+    by_amount = by_amount.with_columns(pl.lit(False).alias("via_ref"), pl.lit(False).alias("slip"))
     pairs = (
-        pl.concat(found, how="diagonal")
+        # In any order: the pairs are sorted, and their flags aggregated, below.
+        pl.concat([by_amount, *others], how="diagonal")
         # Grouped in pair order: over millions of pairs, a sort and one pass over its
         # runs costs less than hashing every pair into a table that outgrows the caches.
         .with_columns(pair_key())

@@ -36,31 +36,14 @@ def two_at_a_time(steps: Iterable[Callable[[], T]]) -> list[T]:
     a long step does not hold the other thread idle, and at most two steps' inputs are
     held at once when ``steps`` builds them as it goes. An exception of a step is raised
     here, once the other running step is done."""
-    results: dict[int, T] = {}
-    running: dict[Future[T], int] = {}
-
-    def settle(done: set[Future[T]]) -> None:
-        for future in done:
-            results[running.pop(future)] = future.result()
-
+    started: list[Future[T]] = []
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="match") as pool:
-        for index, step in enumerate(_when_free(steps, running, settle)):
-            running[pool.submit(step)] = index
-        settle(wait(running).done)
-    return [results[index] for index in range(len(results))]
-
-
-def _when_free(
-    steps: Iterable[Callable[[], T]],
-    running: dict[Future[T], int],
-    settle: Callable[[set[Future[T]]], None],
-) -> Iterable[Callable[[], T]]:
-    """``steps``, each taken only once fewer than two of ``running`` are left running."""
-    iterator = iter(steps)
-    while True:
-        if len(running) >= 2:
-            settle(wait(running, return_when=FIRST_COMPLETED).done)
-        step = next(iterator, None)
-        if step is None:
-            return
-        yield step
+        for step in steps:
+            started.append(pool.submit(step))
+            running = [future for future in started if not future.done()]
+            if len(running) == 2:
+                wait(running, return_when=FIRST_COMPLETED)
+            for future in started:
+                if future.done():
+                    future.result()  # raises what the step raised, before the next starts
+        return [future.result() for future in started]
