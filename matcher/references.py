@@ -34,10 +34,10 @@ def reference_numbers(reference: pl.Expr) -> pl.Expr:
 
     Digit runs ("Inv 42 / 43" -> 42, 43) and the digits of each space-separated word
     ("SO-2026-0042" -> 20260042) are both offered; the join with invoice keys decides.
-    A number written as a purchase order ("PO 67305", "P/O#4411") is the customer's own
-    and names no invoice of ours: it is left out.
+    A number written as another document's (a purchase order "PO 67305", a credit note
+    "LESS CREDIT 31838", a chargeback "CB 78960", a claim): `without_other_documents`.
     """
-    reference = without_order_numbers(reference)
+    reference = without_other_documents(reference)
     # A word's digits are the digit runs left once all else but the spaces is gone: the
     # runs, then the words' digits, are read out of one text, with a space between.
     words = reference.str.replace_all(r"[^\d ]", "")
@@ -56,15 +56,27 @@ def _keys(text: pl.Expr) -> pl.Expr:
     return text.str.extract_all(r"[^\D0]\d*")
 
 
-def without_order_numbers(reference: pl.Expr) -> pl.Expr:
-    """The reference with purchase-order numbers ("PO 123", "P.O. #123", "PO-123") removed."""
-    return reference.str.replace_all(r"(?i)\bP\.?\s?/?O\.?\s*(?:NO\.?|#)?\s*[-:]?\s*\d+", " ")
+OTHER_DOCUMENT_NUMBER = (
+    r"(?i)\b(?:P\.?\s?/?O\.?|CREDIT\s+NOTE|LESS\s+CREDIT|C\.?/?N\.?|CHARGE\s?BACK|C\.?/?B\.?"
+    r"|DEBIT\s+NOTE|D\.?/?N\.?|CLAIM|DEDN|DEDUCTION|PROMO)\s*(?:NO\.?|#)?\s*[-:]?\s*\d+"
+)
+"""A number written as another document's, which names no invoice of ours: the
+customer's purchase order ("PO 67305", "P/O#4411"), a credit note taken off the payment
+("LESS CREDIT 31838", "C/N 204"), a chargeback or debit note ("LESS CB 78960", "DN 17"),
+a claim or promotion deducted ("DEDN PROMO 85042"). A bare "CREDIT 123" is a bank's
+wording as often as a credit note's, so "CREDIT" counts only as "CREDIT NOTE" or "LESS
+CREDIT"."""
+
+
+def without_other_documents(reference: pl.Expr) -> pl.Expr:
+    """The reference with other documents' numbers (`OTHER_DOCUMENT_NUMBER`) removed."""
+    return reference.str.replace_all(OTHER_DOCUMENT_NUMBER, " ")
 
 
 def longest_reference_number(reference: pl.Expr) -> pl.Expr:
     """The longest digit run of a reference (the first of equals) without its leading
     zeros: what a typo lives in."""
-    runs = without_order_numbers(reference).str.extract_all(r"\d+")
+    runs = without_other_documents(reference).str.extract_all(r"\d+")
     longest = runs.list.eval(pl.element().str.len_chars()).list.arg_max()
     return runs.list.get(longest, null_on_oob=True).str.strip_chars_start("0")
 

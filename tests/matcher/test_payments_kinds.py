@@ -575,6 +575,23 @@ def test_a_purchase_order_number_never_names_an_invoice() -> None:
     assert named[("P1", "I67305")]["status"] == "auto"
 
 
+@pytest.mark.parametrize(
+    "note", ["LESS CREDIT 78177", "LESS CB 78177", "DEDN PROMO 78177", "C/N 78177", "DN 78177"]
+)
+def test_a_credit_note_or_chargeback_taken_off_a_payment_names_no_invoice(note: str) -> None:
+    # A bank line with no payer, short by a deduction: its credit note's number happens to
+    # be another customer's invoice, nearer the amount paid than the invoice it names.
+    paid = ISSUED + timedelta(days=34)
+    invoices = [
+        invoice(305992, "819.68"),
+        invoice(78177, "692.00", cp="C2", issued=ISSUED - timedelta(days=62)),
+    ]
+    found = match(
+        [payment("P1", "605.32", cp=None, paid=paid, reference=f"INV-0305992 {note}")], invoices
+    )
+    assert set(rows(found)) == {("P1", "I305992")}
+
+
 def test_an_unmatched_payment_is_told_what_stands_between_it_and_its_nearest_invoices() -> None:
     pays, invs = frames(
         [
