@@ -94,6 +94,7 @@ from matcher.payments.inputs import (
     prepare_invoices,
     prepare_payments,
     with_codes,
+    with_names_own,
 )
 from matcher.payments.joins import first_pass_candidates
 from matcher.payments.nearest import NEAREST_SCHEMA, nearest_candidates
@@ -193,7 +194,8 @@ def _prepared(
     rates: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both frames checked and prepared (`matcher.payments.inputs`), payments in their
-    invoices' currency where they can be (`matcher.payments.currencies`), with codes."""
+    invoices' currency where they can be (`matcher.payments.currencies`), with codes,
+    and whether each payment names its payer's own invoices (`with_names_own`)."""
     check_inputs(payments, invoices, rates)
     invs, pays = side_by_side(
         partial(prepare_invoices, invoices), partial(prepare_payments, payments)
@@ -201,7 +203,8 @@ def _prepared(
     pays = in_invoice_currency(pays, invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
         return pays, invs
-    return with_codes(pays, invs)
+    pays, invs = with_codes(pays, invs)
+    return with_names_own(pays, invs), invs
 
 
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from functools import partial
 
-import numpy as np
 import polars as pl
 
 from matcher.payments.amount_pairs import counterparty_amount_pairs, unknown_payer_amount_pairs
@@ -118,7 +117,6 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
         (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
         same_cp.alias("same_cp"),
         via_parent.fill_null(False).alias("via_parent"),
-        _names_own(pairs, pl.col("via_ref") & same_cp),
         pl.col("p_cp").is_null().alias("cp_unknown"),
         window.alias("in_window"),
         (pl.col("p_day") >= pl.col("issue_day") - cfg.days_before_issue).alias("issued"),
@@ -132,16 +130,6 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             pl.col("p_fx"),
         ).alias("relation"),
     ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
-
-
-def _names_own(pairs: pl.DataFrame, named_own: pl.Expr) -> pl.Series:
-    """``names_own`` per pair: its payment's reference names one of its payer's invoices
-    (some pair of that payment has ``named_own``). ``pay`` holds row numbers, so the flag
-    is an array indexed by them, gathered, not a window over every pair."""
-    pay = pairs["pay"].to_numpy()
-    flags = np.zeros(int(pay.max()) + 1 if pay.size else 0, dtype=bool)
-    flags[pairs.filter(named_own)["pay"].to_numpy()] = True
-    return pl.Series("names_own", flags[pay], dtype=pl.Boolean)
 
 
 def _kept() -> pl.Expr:

@@ -9,7 +9,6 @@ import polars as pl
 
 from matcher.payments.amount_pairs import payer_code, payer_invoices
 from matcher.payments.config import MatchConfig
-from matcher.payments.inputs import named_invoices
 
 
 def in_window(cfg: MatchConfig) -> pl.Expr:
@@ -29,27 +28,13 @@ def leftovers(
     # Counterparty and currency as one ``payer`` key: the joins and windows below then
     # hash one integer column, not two.
     known = pays.filter(untouched_pay & pays["p_cp"].is_not_null())
-    # Whether the reference names one of the payer's invoices, open or settled already:
-    # such a payment only joins a group of the invoices it names. (The invoices' own and
-    # parent counterparties are compared after a join on the number, as `payer_invoices`
-    # would pair them, without copying every invoice of a parent's group.)
-    # ``pay`` and ``inv`` are row numbers: both sides' counterparties are gathered.
-    named = named_invoices(known, invs)
-    named = pl.concat(
-        [
-            pays["p_cp"].gather(named["pay"]).alias("cp").to_frame(),
-            invs.select("i_cp", "i_parent").gather(named["inv"]),
-            named,
-        ],
-        how="horizontal",
-    ).filter((pl.col("cp") == pl.col("i_cp")) | (pl.col("cp") == pl.col("i_parent")))
     lp = known.select(
         "pay",
         payer_code(pl.col("p_cp"), pl.col("p_cur")),
         "cents",
         "p_day",
         "ref_numbers",
-        pl.col("pay").is_in(named["pay"].implode()).alias("names_own"),
+        "names_own",
     )
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",

@@ -161,6 +161,14 @@ RATES = pl.DataFrame(
 )
 
 
+def test_a_receipt_naming_its_payers_invoice_in_another_currency_pays_no_other() -> None:
+    # Euros for the payer's invoice 42 in pounds, with no rate to convert them: the
+    # payer's euro invoice of exactly the amount is still not what it paid.
+    invoices = [invoice(42, "86.00"), invoice(43, "100.00", currency="EUR")]
+    found = match([payment("P1", "100.00", currency="EUR", reference="INV-0000042")], invoices)
+    assert ("P1", "I43") not in rows(found)
+
+
 def test_a_foreign_receipt_is_converted_at_the_days_rate_within_the_tolerance() -> None:
     # 1,000.00 GBP at 1.17 is 1,170.00 EUR; the payer's bank gave 1.2 % less.
     received = "1156.00"
