@@ -118,7 +118,11 @@ def _parameters(filters: UnmatchedFilters, today: date) -> dict[str, Any]:
         and filters.max_amount is not None
         and filters.min_amount > filters.max_amount
     ):
-        raise InvalidRequest("min_amount is larger than max_amount", field="min_amount")
+        raise InvalidRequest(
+            f"smallest amount {filters.min_amount} is larger than largest amount"
+            f" {filters.max_amount}",
+            field="min_amount",
+        )
     date_from = date_to = None
     if filters.age_bucket is not None:
         low, high = AGE_BUCKETS[filters.age_bucket]

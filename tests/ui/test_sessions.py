@@ -516,7 +516,7 @@ PAGE_REFUSALS = [
     ("/ui/records", {"system": "kashflow", "entity": "customer", "key": "NOPE"},
      "no versions of kashflow customer 'NOPE' in the ledger"),
     ("/ui/unmatched", {"min_amount": "5", "max_amount": "1"},
-     "min_amount is larger than max_amount"),
+     "smallest amount 5 is larger than largest amount 1"),
     ("/ui/sync", {"cursor": "abc"}, "cursor is not one this API gave out"),
 ]  # fmt: skip
 FORM_REFUSALS = [
