@@ -15,7 +15,7 @@ Baselines, both pure Python (pandas is not a dependency):
   fuzzy references, ties or scores), so it is a floor for a loop, not a rival.
 
     python bench/matcher_speed.py [--quick] [--payments N] [--subset N] [--sample N]
-                                  [--large N]
+                                  [--large N] [--rounds N]
 
 Without --quick, a large run follows (5M payments x ~6.7M invoices by default, in
 processes of its own; ``--large 0`` skips it), with its time per payment, wall and CPU,
@@ -23,6 +23,10 @@ beside the main run's, and the CPU split into user and system time (the kernel's
 page faults) with the page faults per payment: the two grow apart with the data. The
 main size is then matched again, and the large run's ratio is also printed against the
 mean of the two main runs (``_bracketed``): the machine's speed may drift between runs.
+One bracketed ratio is still as noisy as the machine (x0.92 and x1.13 in two runs of one
+code, back to back): ``--rounds N`` repeats the large run and the main size's match after
+it N times, and prints each large run against the main runs on either side of it, and
+the medians (``large_per_payment_ratio_bracketed_median``, and of user CPU).
 Wall seconds depend on what else the machine runs: CPU seconds and the load averages are
 printed beside them, and how each run was split (`matcher.payments.batch_sizes`: how
 many batches, and the largest one's payments). The nearest candidates of the payments
@@ -177,11 +181,33 @@ def match_in_child(directory: str) -> Outcome:
     return outcome
 
 
-def scale_run(n_payments: int, seed: int) -> Outcome:
-    """Generate (one child) then match (another child) ``n_payments``."""
+def scale_rounds(
+    n_payments: int, seed: int, main_directory: str, rounds: int
+) -> list[tuple[Outcome, Usage]]:
+    """Generate ``n_payments`` (one child), then ``rounds`` times: match them, and match
+    the main data set in ``main_directory`` again (each in a child of its own)."""
+    done: list[tuple[Outcome, Usage]] = []
     with tempfile.TemporaryDirectory() as directory:
         generate_in_child(n_payments, seed, directory)
-        return match_in_child(directory)
+        for _ in range(rounds):
+            large = match_in_child(directory)
+            done.append((large, match_in_child(main_directory)[2]))
+    return done
+
+
+def bracketed_ratios(
+    main: Usage, main_payments: int, rounds: list[tuple[Outcome, Usage]]
+) -> list[tuple[float, float]]:
+    """Per round, the large run's wall and user CPU per payment against the mean of the
+    main runs on either side of it (the first round's before it is the first main run)."""
+    ratios = []
+    before = main
+    for (n_pay, _, large, _, _, _), after in rounds:
+        wall = (large.seconds / n_pay) / ((before.seconds + after.seconds) / 2 / main_payments)
+        user = (large.user / n_pay) / ((before.user + after.user) / 2 / main_payments)
+        ratios.append((wall, user))
+        before = after
+    return ratios
 
 
 def _load() -> str:
@@ -281,6 +307,12 @@ def main() -> None:
     parser.add_argument(
         "--large", type=int, default=5_000_000, help="payments of the large run (0: none)"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="large runs, each followed by the main size again (medians of the ratios)",
+    )
     args = parser.parse_args()
     # The main data set is kept for the main size's second match, after the large run.
     with tempfile.TemporaryDirectory() as directory:
@@ -347,7 +379,8 @@ def run(args: argparse.Namespace, directory: str) -> None:
     )
     large = ""
     if args.large and not args.quick:
-        n_pay, n_inv, l_usage, l_quality, l_spread, l_split = scale_run(args.large, args.seed)
+        rounds = scale_rounds(args.large, args.seed, directory, max(args.rounds, 1))
+        (n_pay, n_inv, l_usage, l_quality, l_spread, l_split), again = rounds[0]
         l_seconds, l_cpu, l_peak = l_usage.seconds, l_usage.cpu, l_usage.peak_mb
         per_payment = l_seconds / n_pay * 1e6
         cpu_per_payment = l_cpu / n_pay * 1e6
@@ -356,7 +389,6 @@ def run(args: argparse.Namespace, directory: str) -> None:
         # after the large run (in a process of its own, as the large run is), and the large
         # run is also held against the mean of the two: a drift then shows as two main runs
         # apart, instead of as a ratio.
-        _, _, again, _, _, _ = match_in_child(directory)
         main_mean = (usage.seconds + again.seconds) / 2
         ratio = per_payment / (seconds / payments.height * 1e6)
         bracketed = per_payment / (main_mean / payments.height * 1e6)
@@ -396,6 +428,26 @@ def run(args: argparse.Namespace, directory: str) -> None:
             f"large_customer_invoices_mean={l_spread[1]:.0f} "
             f"large_batches={l_split[0]} large_batch_payments_max={l_split[1]}"
         )
+        if len(rounds) > 1:
+            ratios = bracketed_ratios(usage, payments.height, rounds)
+            walls = [wall for wall, _ in ratios]
+            users = [user for _, user in ratios]
+            print(
+                f"{len(rounds)} rounds (large run, then main size again): large runs "
+                + ", ".join(f"{r[0][2].seconds:.1f}" for r in rounds)
+                + " s; main size again "
+                + ", ".join(f"{r[1].seconds:.2f}" for r in rounds)
+                + " s; bracketed a payment, wall "
+                + ", ".join(f"x{w:.2f}" for w in walls)
+                + ", user CPU "
+                + ", ".join(f"x{u:.2f}" for u in users)
+                + f"; medians x{float(np.median(walls)):.2f} and x{float(np.median(users)):.2f}"
+            )
+            large += (
+                f" rounds={len(rounds)} "
+                f"large_per_payment_ratio_bracketed_median={float(np.median(walls)):.2f} "
+                f"large_user_cpu_per_payment_ratio_bracketed_median={float(np.median(users)):.2f}"
+            )
     print(f"load average at the end: {_load()} on {os.cpu_count()} CPUs")
     print(
         f"payments={payments.height} invoices={invoices.height} seconds={seconds:.2f} "
