@@ -260,14 +260,15 @@ def with_names_own(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     reference names one of its payer's invoices, or of its payer's subsidiaries (a parent
     pays for them), open or settled, in any currency (`named_invoices`). Such a payment
     is for the invoices it names: not for another of the same amount, nor one of a group
-    of others. ``pay`` holds row numbers, so the flag is an array indexed by them."""
+    of others. ``pay`` and ``inv`` are row numbers: both sides' columns are gathered by
+    them, and the flag is an array indexed by them."""
     named = named_invoices(pays.filter(pl.col("p_cp").is_not_null()), invs)
     payer = pays["p_cp"].gather(named["pay"])
     own = invs.select("i_cp", "i_parent").gather(named["inv"])
     named_own = ((payer == own["i_cp"]) | (payer == own["i_parent"])).fill_null(False)
     flags = np.zeros(pays.height, dtype=bool)
     flags[named["pay"].filter(named_own).to_numpy()] = True
-    return pays.with_columns(pl.Series("names_own", flags[pays["pay"].to_numpy()]))
+    return pays.with_columns(pl.Series("names_own", flags))
 
 
 def with_codes(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
