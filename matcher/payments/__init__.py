@@ -141,6 +141,9 @@ def match_payments(
     pays, invs = _prepared(payments, invoices, cfg, rates)
     if pays.height == 0 or invs.height == 0:
         return pl.DataFrame(schema=OUTPUT_SCHEMA)
+    # Whether each payment names its payer's own invoices, which the searches read
+    # (`with_names_own`); the split into batches does not, so `batch_sizes` skips it.
+    pays = with_names_own(pays, invs)
     size = _batch_size(pays, cfg)
     if size is None:
         return _matched(pays, invs, cfg)
@@ -194,8 +197,7 @@ def _prepared(
     rates: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Both frames checked and prepared (`matcher.payments.inputs`), payments in their
-    invoices' currency where they can be (`matcher.payments.currencies`), with codes,
-    and whether each payment names its payer's own invoices (`with_names_own`)."""
+    invoices' currency where they can be (`matcher.payments.currencies`), with codes."""
     check_inputs(payments, invoices, rates)
     invs, pays = side_by_side(
         partial(prepare_invoices, invoices), partial(prepare_payments, payments)
@@ -203,8 +205,7 @@ def _prepared(
     pays = in_invoice_currency(pays, invs, rates, cfg)
     if pays.height == 0 or invs.height == 0:
         return pays, invs
-    pays, invs = with_codes(pays, invs)
-    return with_names_own(pays, invs), invs
+    return with_codes(pays, invs)
 
 
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
