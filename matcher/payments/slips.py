@@ -1,6 +1,7 @@
 """Mistyped invoice numbers: a reference number one slip (a digit mistyped, two swapped,
-one dropped) from one of the payer's invoice numbers, found through shared one-deletion
-variants, and the mark on pairs whose reference is one slip from the invoice's number."""
+one dropped or added) from one of the payer's invoice numbers, found through shared
+one-deletion variants, and the mark on pairs whose reference is one slip from the
+invoice's number."""
 
 from __future__ import annotations
 
@@ -95,12 +96,13 @@ def _one_slip_pairs(typed: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
     """(pay, inv, ``via_ref`` false, ``slip`` true, ``typed``, ``alone``) of each typed
     number (``pay``, ``cp``, ``key``, ``alone``) one slip from a number (``inv``, ``cp``,
     ``key``) of the same ``cp``, found through the deletion variants they share."""
-    # One slip apart means the same length (a digit mistyped, two swapped) or one more
-    # (a digit dropped): only the payer's numbers of such a length can meet a typed one.
-    length = pl.col("key").str.len_chars().alias("length")
+    # One slip apart means the same length (a digit mistyped, two swapped), one more (a
+    # digit dropped) or one less (a digit added), as `one_slip_apart` reads it: only the
+    # payer's numbers of such a length can meet a typed one.
+    length = pl.col("key").str.len_chars().cast(pl.Int64).alias("length")
     typed_lengths = typed.select("cp", length)
     reachable = pl.concat(
-        [typed_lengths, typed_lengths.with_columns(pl.col("length") + 1)]
+        [typed_lengths.with_columns(pl.col("length") + step) for step in (-1, 0, 1)]
     ).unique()
     numbers = (
         numbers.with_columns(length).join(reachable, on=["cp", "length"], how="semi").drop("length")

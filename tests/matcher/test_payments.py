@@ -108,6 +108,23 @@ def test_mistyped_reference_finds_a_partial_payment_of_that_counterparty() -> No
     assert row["allocated_amount"] == Decimal("30.00")
 
 
+def test_a_digit_added_to_the_number_finds_a_partial_payment_of_that_counterparty() -> None:
+    # "INV-00043812" is 4312 with an 8 added: one slip, as a digit dropped is, whatever
+    # other numbers the payer's references hold. The payer's other open invoices are
+    # nearer the 30.00 paid, so no pair by amount reaches invoice 4312.
+    others = [invoice(f"I{90_000 + n}", f"{31 + n}.00") for n in range(30)]
+    row = only_row(
+        match(
+            [payment("P1", "30.00", reference="INV-00043812")],
+            [invoice("I4312", "80.00"), *others],
+        )
+    )
+    assert row["invoice_id"] == "I4312"
+    assert row["rules"][:2] == ["reference_fuzzy", "same_counterparty"]
+    assert row["allocated_amount"] == Decimal("30.00")
+    assert row["status"] == "suggested"
+
+
 def test_reference_to_another_counterparty_is_not_followed() -> None:
     result = match(
         [payment("P1", "120.00", cp="C2", reference="INV-0000042")], [invoice("I42", "120.00")]
@@ -149,6 +166,27 @@ def test_an_unidentified_payers_slip_onto_another_customers_invoice_is_read_by_t
             invoice("I214579", "185.00", cp="C8"),
             *others,
         ],
+    )
+    row = only_row(result)
+    assert row["invoice_id"] == "I214579"
+    assert row["rules"][:3] == ["reference_fuzzy", "counterparty_unknown", "amount_exact"]
+    assert row["status"] == "suggested"
+
+
+@pytest.mark.parametrize("peers", [3, 40])
+def test_an_unidentified_payers_added_digit_is_a_slip_however_common_the_amount(
+    peers: int,
+) -> None:
+    # "INV-02145799" is 214579 with a 9 added, exactly the 185.00 paid. A rare amount's
+    # invoices are compared with the reference one by one, a common amount's through
+    # shared deletion variants (`peers` past the fan-out): both read the slip.
+    others = [
+        invoice(f"I{9_000_000 + n}", "185.00", cp=f"C{100 + n}", number=f"INV-{5_000_000 + n}")
+        for n in range(peers)
+    ]
+    result = match(
+        [payment("P1", "185.00", cp=None, reference="INV-02145799")],
+        [invoice("I214579", "185.00", cp="C8"), *others],
     )
     row = only_row(result)
     assert row["invoice_id"] == "I214579"
