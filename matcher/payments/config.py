@@ -139,7 +139,7 @@ class MatchConfig:
     later_subset_pool: int = 24
     later_large_subset_pool: int = 16
     max_leftovers_per_counterparty: int = 300
-    subset_rounds: int = 2
+    subset_rounds: int = 3
     max_oldest_items: int = 60
     max_oldest_skipped: int = 30
     min_sure_matches: int | None = 50

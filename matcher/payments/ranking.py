@@ -42,6 +42,7 @@ RANK_ORDER: tuple[tuple[str, bool], ...] = (
     ("fits", True),
     ("tb_pay_day", False),
     ("n_members", False),
+    ("tb_contested", False),
     ("tb_lateness", False),
     ("tb_newest", False),
     ("tb_sum", False),
@@ -59,7 +60,9 @@ def rank(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Best first (on equal scores: amounts that fit first, then the earliest payment, as
     a clerk working down the bank statement settles each invoice once; then the fewest
-    members; of one-pair candidates, the lateness likelier by ``delays`` where they were
+    members; then the fewest invoices another payment's candidate wants too (of two
+    lookalike choices, the one that leaves the other payment its invoice:
+    `_contested`); of one-pair candidates, the lateness likelier by ``delays`` where they were
     learned (`matcher.payments.delays`: how twins are told apart); then the oldest
     invoices, then by members), numbered from ``offset``; with each candidate's
     ``ambiguous`` flag: a rival for one of its payments or invoices scores (as a rival:
@@ -77,7 +80,7 @@ def rank(
             pl.col("m_inv").list.min().alias("first_inv"),
         )
     )
-    keyed = keyed.with_columns(_lateness(keyed, delays))
+    keyed = keyed.with_columns(_lateness(keyed, delays), _contested(keyed))
     # A candidate of one pair is told apart by first_pay and first_inv already: only
     # groups need their members' lists compared, and they are few, so they are put in
     # order among themselves first and carry their place as one more key.
@@ -129,6 +132,28 @@ def sure_pairs(
         & (ranked["n_members"].to_numpy()[place] == 1)
     )
     return np.asarray(done.payment)[sure], np.asarray(done.invoice)[sure]
+
+
+def _contested(keyed: pl.DataFrame) -> pl.Series:
+    """``tb_contested``: how many of a candidate's invoices a candidate of another
+    payment wants too. A payment with two equal choices (twins of one amount in a
+    payment for one invoice, or in a group) takes the one no other payment could use,
+    so the other payment keeps its own: a remittance-less payment for several invoices
+    takes the newer of two 1,200.00 twins when the older one is the only invoice an
+    earlier discounted payment fits. Which one a candidate contests changes nothing
+    else: the score and every earlier key decide first."""
+    if keyed.height == 0:
+        return pl.Series("tb_contested", [], dtype=pl.Int64)
+    pairs = keyed.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("cand"), "m_pay", "m_inv"
+    ).explode("m_pay", "m_inv")
+    inv = pairs["m_inv"].to_numpy()
+    # Each invoice counted once per payment wanting it, however many candidates.
+    wanting = pairs.select("m_pay", "m_inv").unique()["m_inv"].to_numpy()
+    payments_wanting = np.bincount(wanting, minlength=int(inv.max()) + 1)
+    contested = payments_wanting[inv] > 1
+    per_candidate = np.bincount(pairs["cand"].to_numpy(), weights=contested, minlength=keyed.height)
+    return pl.Series("tb_contested", per_candidate.astype(np.int64), dtype=pl.Int64)
 
 
 def _lateness(keyed: pl.DataFrame, delays: PaymentDelays | None) -> pl.Series:

@@ -577,3 +577,27 @@ def test_evaluation_neither_requires_nor_counts_pairs_for_review() -> None:
     assert (found["precision"], found["recall"], found["review"]) == (1.0, 1.0, 2)
     assert scored([("P1", "I1")])["f1"] == 1.0
     assert scored([("P1", "I1"), ("P2", "I9")])["precision"] == 0.5
+
+
+def test_of_two_lookalike_invoices_a_group_takes_the_one_no_other_payment_can_use() -> None:
+    # P1 is 1,200.00 less a 2 % early-payment discount, paid nine days after I1 was
+    # issued: it fits I1 only (I2, of the same amount, comes later). P2, naming nothing,
+    # pays 1,200.00 + 318.99 + 812.46 and could take either twin; it takes I2, so P1
+    # keeps I1 (before, it took the older twin and left P1 with nothing).
+    day = date(2025, 7, 25)
+    invoices = [
+        invoice("I1", "1200.00", issued=day),
+        invoice("I2", "1200.00", issued=day + timedelta(days=24)),
+        invoice("I3", "318.99", issued=day + timedelta(days=39)),
+        invoice("I4", "812.46", issued=day + timedelta(days=58)),
+    ]
+    payments = [
+        payment("P1", "1176.00", paid=day + timedelta(days=9)),
+        payment("P2", "2331.45", paid=day + timedelta(days=88)),
+    ]
+    assert pairs(match(payments, invoices)) == {
+        ("P1", "I1"),
+        ("P2", "I2"),
+        ("P2", "I3"),
+        ("P2", "I4"),
+    }
