@@ -37,7 +37,7 @@ reference, exactly, inside free text or one slip away; same counterparty and an 
 that fits exactly, after a discount, after a fee, within rounding or tolerance), each
 candidate is scored from the rules that fired (`ScoreWeights`), and the candidates are
 allocated best first (on equal scores the earliest payment first, then the fewest
-members, then the fewest invoices another payment wants too, then the lateness
+members, then (of groups) the fewest invoices another payment wants too, then the lateness
 likelier by this book's surest matches, then the oldest
 invoice: `delays`), never spending a payment or an invoice twice
 (`matcher.allocation`). A pair found by amount alone whose payer has another open

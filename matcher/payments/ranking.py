@@ -136,8 +136,8 @@ def sure_pairs(
 
 def _contested(keyed: pl.DataFrame) -> pl.Series:
     """``tb_contested``: how many of a candidate's invoices a candidate of another
-    payment wants too. A payment with two equal choices (twins of one amount in a
-    payment for one invoice, or in a group) takes the one no other payment could use,
+    payment wants too, for a group (0 for a payment for one invoice). Of two groups
+    alike but for which of two twins they hold, the one no other payment could use goes first,
     so the other payment keeps its own: a remittance-less payment for several invoices
     takes the newer of two 1,200.00 twins when the older one is the only invoice an
     earlier discounted payment fits. Which one a candidate contests changes nothing
@@ -153,7 +153,13 @@ def _contested(keyed: pl.DataFrame) -> pl.Series:
     payments_wanting = np.bincount(wanting, minlength=int(inv.max()) + 1)
     contested = payments_wanting[inv] > 1
     per_candidate = np.bincount(pairs["cand"].to_numpy(), weights=contested, minlength=keyed.height)
-    return pl.Series("tb_contested", per_candidate.astype(np.int64), dtype=pl.Int64)
+    # A payment for one invoice keeps the older of two lookalikes (or the one its
+    # learned lateness prefers): a payment before a statement pays the older twin and
+    # the statement the rest, so only groups are told apart this way.
+    several = (keyed["n_members"] > 1).to_numpy()
+    return pl.Series(
+        "tb_contested", np.where(several, per_candidate, 0).astype(np.int64), dtype=pl.Int64
+    )
 
 
 def _lateness(keyed: pl.DataFrame, delays: PaymentDelays | None) -> pl.Series:
