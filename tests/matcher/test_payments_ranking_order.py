@@ -21,6 +21,7 @@ ROW = st.tuples(
     st.booleans(),  # fits
     st.integers(0, 3),  # tb_pay_day, days
     st.integers(1, 4),  # n_members
+    st.integers(0, 3),  # tb_contested
     st.integers(0, 400),  # tb_lateness (a cost: minus 20 times a log-likelihood)
     st.integers(0, 2),  # tb_newest, days
     st.integers(-2, 2),  # tb_sum
@@ -29,7 +30,9 @@ ROW = st.tuples(
 )
 
 
-def candidates(rows: list[tuple[float, bool, int, int, int, int, int, int, int]]) -> pl.DataFrame:
+def candidates(
+    rows: list[tuple[float, bool, int, int, int, int, int, int, int, int]],
+) -> pl.DataFrame:
     start = date(2025, 1, 1)
     return pl.DataFrame(
         {
@@ -38,14 +41,16 @@ def candidates(rows: list[tuple[float, bool, int, int, int, int, int, int, int]]
             "fits": [r[1] for r in rows],
             "tb_pay_day": [start + timedelta(days=r[2]) for r in rows],
             "n_members": [r[3] for r in rows],
-            "tb_lateness": [r[4] for r in rows],
-            "tb_newest": [start + timedelta(days=r[5]) for r in rows],
-            "tb_sum": [r[6] for r in rows],
-            "first_pay": [r[7] for r in rows],
-            "first_inv": [r[8] for r in rows],
+            "tb_contested": [r[4] for r in rows],
+            "tb_lateness": [r[5] for r in rows],
+            "tb_newest": [start + timedelta(days=r[6]) for r in rows],
+            "tb_sum": [r[7] for r in rows],
+            "first_pay": [r[8] for r in rows],
+            "first_inv": [r[9] for r in rows],
         },
         schema_overrides={
             "n_members": pl.UInt32,
+            "tb_contested": pl.Int64,
             "tb_lateness": pl.Int64,
             "first_pay": pl.UInt32,
             "first_inv": pl.UInt32,
@@ -56,7 +61,7 @@ def candidates(rows: list[tuple[float, bool, int, int, int, int, int, int, int]]
 @settings(max_examples=300, deadline=None)
 @given(st.lists(ROW, min_size=0, max_size=40))
 def test_packed_keys_order_as_the_columns_do_ties_in_the_order_they_came(
-    rows: list[tuple[float, bool, int, int, int, int, int, int, int]],
+    rows: list[tuple[float, bool, int, int, int, int, int, int, int, int]],
 ) -> None:
     frame = candidates(rows)
     expected = frame.sort(COLUMNS, descending=DESCENDING, maintain_order=True)
