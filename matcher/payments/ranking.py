@@ -60,8 +60,8 @@ def rank(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Best first (on equal scores: amounts that fit first, then the earliest payment, as
     a clerk working down the bank statement settles each invoice once; then the fewest
-    members; then the fewest invoices another payment's candidate wants too (of two
-    lookalike choices, the one that leaves the other payment its invoice:
+    members; of groups, the fewest invoices another payment's candidate wants too (of
+    two groups alike but for a twin, the one that leaves the other payment its invoice:
     `_contested`); of one-pair candidates, the lateness likelier by ``delays`` where they were
     learned (`matcher.payments.delays`: how twins are told apart); then the oldest
     invoices, then by members), numbered from ``offset``; with each candidate's
@@ -135,31 +135,34 @@ def sure_pairs(
 
 
 def _contested(keyed: pl.DataFrame) -> pl.Series:
-    """``tb_contested``: how many of a candidate's invoices a candidate of another
-    payment wants too, for a group (0 for a payment for one invoice). Of two groups
-    alike but for which of two twins they hold, the one no other payment could use goes first,
+    """``tb_contested``: of a group, how many of its invoices a candidate of a payment
+    outside the group wants too (0 for a payment for one invoice). Of two groups alike
+    but for which of two twins they hold, the one no other payment could use goes first,
     so the other payment keeps its own: a remittance-less payment for several invoices
     takes the newer of two 1,200.00 twins when the older one is the only invoice an
-    earlier discounted payment fits. Which one a candidate contests changes nothing
-    else: the score and every earlier key decide first."""
-    if keyed.height == 0:
-        return pl.Series("tb_contested", [], dtype=pl.Int64)
+    earlier discounted payment fits. A payment for one invoice keeps the older of two
+    lookalikes (or the one its learned lateness prefers), as a payment before a
+    statement pays the older twin and the statement the rest. The score and every
+    earlier key decide first."""
     pairs = keyed.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("cand"), "m_pay", "m_inv"
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("cand"), "n_members", "m_pay", "m_inv"
     ).explode("m_pay", "m_inv")
-    inv = pairs["m_inv"].to_numpy()
-    # Each invoice counted once per payment wanting it, however many candidates.
+    contested = np.zeros(keyed.height, dtype=np.int64)
+    if pairs.height == 0:
+        return pl.Series("tb_contested", contested)
+    # How many payments want each invoice, each counted once however many candidates.
     wanting = pairs.select("m_pay", "m_inv").unique()["m_inv"].to_numpy()
-    payments_wanting = np.bincount(wanting, minlength=int(inv.max()) + 1)
-    contested = payments_wanting[inv] > 1
-    per_candidate = np.bincount(pairs["cand"].to_numpy(), weights=contested, minlength=keyed.height)
-    # A payment for one invoice keeps the older of two lookalikes (or the one its
-    # learned lateness prefers): a payment before a statement pays the older twin and
-    # the statement the rest, so only groups are told apart this way.
-    several = (keyed["n_members"] > 1).to_numpy()
-    return pl.Series(
-        "tb_contested", np.where(several, per_candidate, 0).astype(np.int64), dtype=pl.Int64
+    payments_wanting = np.bincount(wanting)
+    # A group's own payments (several paying one invoice) do not contest it.
+    per_group = (
+        pairs.filter(pl.col("n_members") > 1)
+        .unique(["cand", "m_pay", "m_inv"])
+        .group_by("cand", "m_inv")
+        .agg(pl.len().alias("own"))
     )
+    outside = payments_wanting[per_group["m_inv"].to_numpy()] > per_group["own"].to_numpy()
+    np.add.at(contested, per_group["cand"].to_numpy(), outside)
+    return pl.Series("tb_contested", contested)
 
 
 def _lateness(keyed: pl.DataFrame, delays: PaymentDelays | None) -> pl.Series:
