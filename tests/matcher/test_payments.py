@@ -334,6 +334,22 @@ def test_several_payments_for_one_invoice() -> None:
     assert all("split_payment" in rules for rules in result["rules"])
 
 
+def test_a_part_payment_short_by_a_bank_charges_amount_of_a_small_invoice_is_no_charge() -> None:
+    # 40.00 - 15.00 is 25.00, one of the fixed bank charges: read as a charge, the first
+    # part would settle the invoice and leave the other two parts nothing to pay.
+    result = match(
+        [
+            payment("P1", "15.00", reference="INV-0000001"),
+            payment("P2", "11.00", reference="INV-0000001", paid=ISSUED + timedelta(days=40)),
+            payment("P3", "14.00", reference="INV-0000001", paid=ISSUED + timedelta(days=50)),
+        ],
+        [invoice("I1", "40.00")],
+    )
+    assert pairs(result) == {("P1", "I1"), ("P2", "I1"), ("P3", "I1")}
+    assert result["allocated_amount"].sum() == Decimal("40.00")
+    assert result["write_off_amount"].sum() == Decimal("0.00")
+
+
 def test_unreferenced_payments_that_sum_to_an_invoice_are_a_split() -> None:
     result = match(
         [payment("P1", "600.00"), payment("P2", "400.00", paid=ISSUED + timedelta(days=25))],
