@@ -21,12 +21,12 @@ def counterparty_amount_pairs(
     """(pay, inv) of the same counterparty whose amounts may fit, without any reference.
 
     One equi-join finds every invoice whose open amount, or open amount less a fixed
-    bank charge of a tenth of it at most, equals the payment (so equal invoices are all
-    seen and tie); a nearest-amount as-of join finds the closest other invoice of that
-    counterparty; and as-of joins stepping from invoice to invoice (`_neighbours`) find
-    those within a cent of the payment less each discount or card fee, a round wire fee
-    above it, or around its converted amount, up to `NEIGHBOUR_REACH` each; a payment of
-    whole units meets the invoices that round to it (`_rounded_pairs`).
+    bank charge, equals the payment (so equal invoices are all seen and tie); a
+    nearest-amount as-of join finds the closest other invoice of that counterparty; and
+    as-of joins stepping from invoice to invoice (`_neighbours`) find those within a cent
+    of the payment less each discount or card fee, a round wire fee above it, or around
+    its converted amount, up to `NEIGHBOUR_REACH` each; a payment of whole units meets
+    the invoices that round to it (`_rounded_pairs`).
     """
     # One key per payer and currency, amounts in order within it: the as-of joins below
     # then read each payer's invoices as one run (equal amounts in invoice order).
@@ -35,9 +35,7 @@ def counterparty_amount_pairs(
     charges = [0, *(int(charge * 100) for charge in cfg.bank_charges)]
     exact = pl.concat(
         [
-            base.filter(pl.col("cents") >= 10 * c).select(
-                "inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day"
-            )
+            base.select("inv", "payer", (pl.col("cents") - c).alias("key"), "issue_day")
             for c in charges
         ]
         + [

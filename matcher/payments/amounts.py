@@ -77,10 +77,7 @@ def amount_relation(
     for rate in cfg.card_fee_rates:
         fee = fee | ((paid - scaled(owed, rate)).abs() <= 1)
     if cfg.bank_charges:
-        # A fixed charge is a bank's tariff on a payment, a tenth of the invoice at most
-        # (as a wire fee): 25.00 off a 40.00 invoice is a part payment, not a charge.
-        charged = shortfall.is_in([int(c * 100) for c in cfg.bank_charges])
-        fee = fee | (charged & (shortfall * 10 <= owed))
+        fee = fee | (owed - paid).is_in([int(c * 100) for c in cfg.bank_charges])
     # Within tolerance means within both: the absolute amount and the share of the invoice.
     tolerance = pl.min_horizontal(
         pl.lit(int(cfg.tolerance_abs * 100)),

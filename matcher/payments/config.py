@@ -75,12 +75,11 @@ class MatchConfig:
     converted from the payment's currency at the day's rate, within ``fx_tolerance``;
     the open amount less the discount of the invoice's own terms, paid by its discount
     date (plus ``discount_grace_days`` for the bank); less an early-payment discount
-    (rate, days after issue) paid in time; less a card fee rate or a fixed bank charge
-    (a tenth of the invoice at most); within both ``tolerance_abs`` and
-    ``tolerance_pct`` of the open amount; or short by a wire fee from ``min_bank_fee``
-    to ``max_bank_fee`` (and at most a tenth of the invoice) that is a whole multiple of
-    ``bank_fee_unit`` (a bank's tariff is a round amount: 12.50 off the top is a fee,
-    12.37 is a short payment). The difference
+    (rate, days after issue) paid in time; less a card fee rate or a fixed bank charge;
+    within both ``tolerance_abs`` and ``tolerance_pct`` of the open amount; or short by
+    a wire fee from ``min_bank_fee`` to ``max_bank_fee`` (and at most a tenth of the
+    invoice) that is a whole multiple of ``bank_fee_unit`` (a bank's tariff is a round
+    amount: 12.50 off the top is a fee, 12.37 is a short payment). The difference
     is suggested as a write-off. Anything else with a matching reference is a partial
     or an over-payment.
 

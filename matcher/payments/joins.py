@@ -113,7 +113,7 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     )
     via_parent = (pl.col("p_cp") == pl.col("i_parent")) & (pl.col("p_cp") != pl.col("i_cp"))
     same_cp = ((pl.col("p_cp") == pl.col("i_cp")) | via_parent).fill_null(False)
-    return pairs.with_columns(
+    pairs = pairs.with_columns(
         (pl.col("via_ref") & (pl.col("ref_norm") == pl.col("num_norm"))).alias("ref_exact"),
         same_cp.alias("same_cp"),
         via_parent.fill_null(False).alias("via_parent"),
@@ -129,7 +129,43 @@ def _evidence(pairs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
             TermsDiscount(pl.col("disc_cents"), pl.col("disc_day")),
             pl.col("p_fx"),
         ).alias("relation"),
-    ).with_columns(pl.col("relation").is_in(FITTING_RELATIONS).alias("fits"))
+    )
+    return _named_parts(pairs).with_columns(
+        pl.col("relation").is_in(FITTING_RELATIONS).alias("fits")
+    )
+
+
+def _named_parts(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``pairs`` where the payments of one payer naming one invoice are several and sum to
+    exactly its open amount: those are its parts, and none of them settles it alone short
+    of its amount (a fee, a discount or a tolerance written off); each is a part payment.
+    Three payments of 15.00, 11.00 and 14.00 naming a 40.00 invoice pay it in three, not
+    the first of them with a charge of 25.00."""
+    naming = pl.col("via_ref") & pl.col("same_cp")
+    parts = (
+        pairs.filter(naming)
+        .group_by("inv")
+        .agg(
+            pl.col("pay").n_unique().alias("parts"),
+            pl.col("cents").sum(),
+            pl.col("cents_right").first(),
+        )
+        .filter((pl.col("parts") >= 2) & (pl.col("cents") == pl.col("cents_right")))
+        .select("inv", pl.lit(True).alias("named_part"))
+    )
+    if parts.is_empty():
+        return pairs
+    short = ~pl.col("relation").is_in(["amount_exact", "partial_payment", "over_payment"])
+    return (
+        pairs.join(parts, on="inv", how="left")
+        .with_columns(
+            pl.when(naming & pl.col("named_part").fill_null(False) & short)
+            .then(pl.lit("partial_payment"))
+            .otherwise(pl.col("relation"))
+            .alias("relation")
+        )
+        .drop("named_part")
+    )
 
 
 def _kept() -> pl.Expr:

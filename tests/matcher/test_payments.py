@@ -334,7 +334,16 @@ def test_several_payments_for_one_invoice() -> None:
     assert all("split_payment" in rules for rules in result["rules"])
 
 
-def test_a_part_payment_short_by_a_bank_charges_amount_of_a_small_invoice_is_no_charge() -> None:
+def test_a_payment_short_by_a_fixed_charge_settles_even_a_small_invoice() -> None:
+    # 15.00 is a tenth of 147.82 and more: a receiving bank's charge does not scale down.
+    row = only_row(
+        match([payment("P1", "132.82", reference="INV 0000001")], [invoice("I1", "147.82")])
+    )
+    assert "fee_deducted" in row["rules"]
+    assert row["write_off_amount"] == Decimal("15.00")
+
+
+def test_parts_naming_one_invoice_that_sum_to_it_pay_it_together() -> None:
     # 40.00 - 15.00 is 25.00, one of the fixed bank charges: read as a charge, the first
     # part would settle the invoice and leave the other two parts nothing to pay.
     result = match(
