@@ -163,25 +163,66 @@ def exact_amount_slips(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     """As `_one_slip_pairs` gives them: each of ``pays`` and each of ``invs`` of exactly
     its amount in its currency whose number is one slip from the reference's longest
     number (both of three characters or more). The amount (and currency) stands in for
-    the payer: numbers are compared within one, so the work is the variants of the
-    invoices of the amounts these payments paid, not every pair of them."""
-    typed_numbers = pays.filter(pl.col("ref_longest").str.len_chars() >= 3).select(
-        "pay", pl.col("p_cur").alias("cur"), "cents", pl.col("ref_longest").alias("key")
+    the payer.
+
+    Numbers one slip apart share their first or their last ``_shared_width`` digits (a
+    slip changes at most two neighbouring ones), so each typed number meets only the
+    invoices of its amount that share either end with it, found by joins on (currency,
+    amount, end): the work is the invoices of the amounts paid, once each, however many
+    of them share an amount (at five million invoices, hundreds do), not every pair of
+    them, nor every one-deletion variant of their numbers."""
+    typed = pays.filter(pl.col("ref_longest").str.len_chars() >= 3).select(
+        "pay", pl.col("p_cur").alias("cur"), "cents", pl.col("ref_longest").alias("typed")
     )
-    numbers_of = invs.filter(pl.col("num_key").str.len_chars() >= 3).select(
-        "inv", pl.col("i_cur").alias("cur"), "cents", pl.col("num_key").alias("key")
+    numbers = (
+        invs.filter(pl.col("num_key").str.len_chars() >= 3)
+        .select("inv", pl.col("i_cur").alias("cur"), "cents", "num_key")
+        .join(typed.select("cur", "cents").unique(), on=["cur", "cents"], how="semi")
     )
-    amounts = (
-        typed_numbers.select("cur", "cents")
-        .unique()
-        .join(numbers_of.select("cur", "cents").unique(), on=["cur", "cents"])
-        .with_row_index("cp")
+    typed = typed.with_columns(_shared_width(pl.col("typed")).alias("width"))
+    near = pl.concat(
+        [
+            typed.filter(pl.col("width") == width)
+            .with_columns(end(pl.col("typed"), width).alias("end"))
+            .join(
+                numbers.with_columns(end(pl.col("num_key"), width).alias("end")),
+                on=["cur", "cents", "end"],
+            )
+            .select("pay", "inv", "typed", "num_key")
+            # (one width at least, so that no typed numbers still make an empty frame)
+            for width in typed["width"].unique().sort().to_list() or [1]
+            for end in (_head, _tail)
+        ],
+        how="vertical",
+    ).unique(["pay", "inv"])
+    return (
+        near.filter(one_slip_apart(near["typed"], near["num_key"]))
+        .sort("pay", "inv")
+        .select(
+            "pay",
+            "inv",
+            pl.lit(False).alias("via_ref"),
+            pl.lit(True).alias("slip"),
+            "typed",
+            pl.lit(True).alias("alone"),
+        )
     )
-    typed = typed_numbers.join(amounts, on=["cur", "cents"]).select(
-        "pay", "cp", "key", pl.lit(True).alias("alone")
-    )
-    numbers = numbers_of.join(amounts, on=["cur", "cents"]).select("inv", "cp", "key")
-    return _one_slip_pairs(typed, numbers)
+
+
+def _shared_width(typed: pl.Expr) -> pl.Expr:
+    """How many digits at one end or the other a number one slip from ``typed`` surely
+    shares with it: a mistyped digit, two swapped, one dropped or added leaves the digits
+    before the slip and those after it as they were, and of ``n`` digits with two
+    swapped, one end keeps (n - 1) // 2 (three of seven, one of three)."""
+    return ((typed.str.len_chars() - 1) // 2).clip(lower_bound=1)
+
+
+def _head(key: pl.Expr, width: int) -> pl.Expr:
+    return key.str.head(width)
+
+
+def _tail(key: pl.Expr, width: int) -> pl.Expr:
+    return key.str.tail(width)
 
 
 def _named_group(
