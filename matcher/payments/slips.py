@@ -1,7 +1,8 @@
 """Mistyped invoice numbers: a reference number one slip (a digit mistyped, two swapped,
 one dropped or added) from one of the payer's invoice numbers, found through shared
-one-deletion variants, and the mark on pairs whose reference is one slip from the
-invoice's number."""
+one-deletion variants; from an invoice number of exactly the amount paid, found through
+the digits at either end the two share; and the mark on pairs whose reference is one
+slip from the invoice's number."""
 
 from __future__ import annotations
 
