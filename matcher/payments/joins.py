@@ -151,20 +151,18 @@ def _named_parts(pairs: pl.DataFrame) -> pl.DataFrame:
             pl.col("cents_right").first(),
         )
         .filter((pl.col("parts") >= 2) & (pl.col("cents") == pl.col("cents_right")))
-        .select("inv", pl.lit(True).alias("named_part"))
+        .get_column("inv")
     )
     if parts.is_empty():
         return pairs
     short = ~pl.col("relation").is_in(["amount_exact", "partial_payment", "over_payment"])
-    return (
-        pairs.join(parts, on="inv", how="left")
-        .with_columns(
-            pl.when(naming & pl.col("named_part").fill_null(False) & short)
-            .then(pl.lit("partial_payment"))
-            .otherwise(pl.col("relation"))
-            .alias("relation")
-        )
-        .drop("named_part")
+    # A mask on the pairs as they are (sorted), not a join, which need not keep their order.
+    part = naming & pl.col("inv").is_in(parts.implode()) & short
+    return pairs.with_columns(
+        pl.when(part)
+        .then(pl.lit("partial_payment"))
+        .otherwise(pl.col("relation"))
+        .alias("relation")
     )
 
 
