@@ -77,7 +77,7 @@ def in_invoice_currency(
         pl.col("owed_cur").alias("fx_cur"),
     )
     return (
-        pays.join(converted, on="pay", how="left")
+        pays.join(converted, on="pay", how="left", maintain_order="left")
         .with_columns(
             pl.col("fx_cents").fill_null(pl.col("cents")).alias("cents"),
             pl.col("fx_cur").fill_null(pl.col("p_cur")).alias("p_cur"),

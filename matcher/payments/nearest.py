@@ -55,12 +55,18 @@ def nearest_candidates(
         invoices.select(pl.col("invoice_id").cast(pl.String), pl.col("number").cast(pl.String)),
         on="invoice_id",
         how="left",
+        maintain_order="left",
     )
     used = result.group_by("invoice_id").agg(
         (pl.col("allocated_amount").cast(pl.Float64).sum() * 100).round(0).cast(pl.Int64)
     )
     invs = (
-        invs.join(used.rename({"allocated_amount": "used"}), on="invoice_id", how="left")
+        invs.join(
+            used.rename({"allocated_amount": "used"}),
+            on="invoice_id",
+            how="left",
+            maintain_order="left",
+        )
         .with_columns((pl.col("cents") - pl.col("used").fill_null(0)).alias("cents"))
         .filter(pl.col("cents") > 0)
         .drop("used")

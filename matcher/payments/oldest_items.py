@@ -202,7 +202,7 @@ def _oldest_groups(targets: pl.DataFrame, ordered: pl.DataFrame, cfg: MatchConfi
         # payment could be chosen before that one.
         earliest = found.group_by("pid").agg(pl.col("p_day").min().alias("by"))
         inner = (
-            sums.join(earliest, on="pid", how="left")
+            sums.join(earliest, on="pid", how="left", maintain_order="left")
             .filter(pl.col("by").is_null() | (pl.col("p_day") <= pl.col("by")))
             .drop("by")
         )

@@ -94,7 +94,7 @@ def _reading_combinations(referenced: pl.DataFrame) -> pl.DataFrame:
     for k in range(slots):
         step = options.filter(pl.col("k") == k).select("pay", "option")
         combos = (
-            combos.join(step, on="pay", how="left")
+            combos.join(step, on="pay", how="left", maintain_order="left")
             .explode("option")
             .select(
                 "pay",
