@@ -155,6 +155,8 @@ def _named_parts(pairs: pl.DataFrame) -> pl.DataFrame:
     )
     if parts.is_empty():
         return pairs
+    # Any reading of the difference as something (a fee, a discount, on time or late, a
+    # tolerance) that the parts' own sum says it is not.
     short = ~pl.col("relation").is_in(["amount_exact", "partial_payment", "over_payment"])
     # A mask on the pairs as they are (sorted), not a join, which need not keep their order.
     part = naming & pl.col("inv").is_in(parts.implode()) & short

@@ -137,16 +137,23 @@ def _one_slip_pairs(typed: pl.DataFrame, numbers: pl.DataFrame) -> pl.DataFrame:
     return (
         near.filter(one_slip_apart(near["typed"], near["key"]))
         .sort("pay", "inv", "alone", "typed", descending=[False, False, True, False])
-        .select(
-            "pay",
-            "inv",
-            pl.lit(False).alias("via_ref"),
-            pl.lit(True).alias("slip"),
-            "typed",
-            "alone",
-        )
+        .select(_slip_rows())
         .unique(["pay", "inv"], keep="first", maintain_order=True)
     )
+
+
+def _slip_rows(alone: pl.Expr | None = None) -> list[pl.Expr | str]:
+    """The columns a pair found by a slip carries: ``pay``, ``inv``, ``via_ref`` false,
+    ``slip`` true, the ``typed`` number and whether it counts ``alone`` (the frame's own
+    column, unless given)."""
+    return [
+        "pay",
+        "inv",
+        pl.lit(False).alias("via_ref"),
+        pl.lit(True).alias("slip"),
+        "typed",
+        pl.col("alone") if alone is None else alone.alias("alone"),
+    ]
 
 
 def common_amount_slips(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
@@ -199,14 +206,7 @@ def exact_amount_slips(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     return (
         near.filter(one_slip_apart(near["typed"], near["num_key"]))
         .sort("pay", "inv")
-        .select(
-            "pay",
-            "inv",
-            pl.lit(False).alias("via_ref"),
-            pl.lit(True).alias("slip"),
-            "typed",
-            pl.lit(True).alias("alone"),
-        )
+        .select(_slip_rows(alone=pl.lit(True)))
     )
 
 

@@ -51,30 +51,24 @@ def books(draw: st.DrawFn) -> tuple[list[str], list[str]]:
     return typed, slips + others
 
 
+def side(columns: list[str], keys: list[str]) -> pl.DataFrame:
+    """One side as `exact_amount_slips` reads it: row numbers, currency 0 and 10.00 for
+    every row, and ``keys`` (the columns' names: id, currency, cents, key)."""
+    row, currency, cents, key = columns
+    return pl.DataFrame(
+        {row: range(len(keys)), currency: [0] * len(keys), cents: [1000] * len(keys), key: keys},
+        schema={row: pl.UInt32, currency: pl.UInt32, cents: pl.Int64, key: pl.String},
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(books())
 def test_every_number_one_slip_from_a_typed_one_is_found_and_no_other(
     book: tuple[list[str], list[str]],
 ) -> None:
     typed, numbers = book
-    pays = pl.DataFrame(
-        {
-            "pay": range(len(typed)),
-            "p_cur": [0] * len(typed),
-            "cents": [1000] * len(typed),
-            "ref_longest": typed,
-        },
-        schema={"pay": pl.UInt32, "p_cur": pl.UInt32, "cents": pl.Int64, "ref_longest": pl.String},
-    )
-    invs = pl.DataFrame(
-        {
-            "inv": range(len(numbers)),
-            "i_cur": [0] * len(numbers),
-            "cents": [1000] * len(numbers),
-            "num_key": numbers,
-        },
-        schema={"inv": pl.UInt32, "i_cur": pl.UInt32, "cents": pl.Int64, "num_key": pl.String},
-    )
+    pays = side(["pay", "p_cur", "cents", "ref_longest"], typed)
+    invs = side(["inv", "i_cur", "cents", "num_key"], numbers)
     found = exact_amount_slips(pays, invs)
     every = list(itertools.product(range(len(typed)), range(len(numbers))))
     apart = one_slip_apart(
