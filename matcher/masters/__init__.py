@@ -145,13 +145,15 @@ def linkage(
     left, right = (frame.unique("id", keep="first", maintain_order=True) for frame in (left, right))
     lhs, rhs = prepare(left, config.phone_region), prepare(right, config.phone_region)
     pairs = candidate_pairs(lhs, rhs, max_block_pairs=config.max_block_pairs, window=config.window)
-    joined = pairs.join(lhs, left_on="left_row", right_on="row").join(
-        rhs, left_on="right_row", right_on="row", suffix="_r"
+    # The pairs with both records, in the pairs' order (an inner join keeps none unless
+    # asked); each pair's levels and rows below are read from this one frame.
+    joined = pairs.join(lhs, left_on="left_row", right_on="row", maintain_order="left").join(
+        rhs, left_on="right_row", right_on="row", suffix="_r", maintain_order="left"
     )
     similarity = name_similarity(joined)
     levels = comparison_levels(joined, similarity)
     model = starting_model(lhs.height, rhs.height)
-    left_rows, right_rows = pairs["left_row"].to_numpy(), pairs["right_row"].to_numpy()
+    left_rows, right_rows = joined["left_row"].to_numpy(), joined["right_row"].to_numpy()
     if config.learn_weights and pairs.height >= config.min_pairs_to_learn:
         width = model.m.shape[1]
         counts = all_pair_counts(

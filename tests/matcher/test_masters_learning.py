@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import string
 
 import numpy as np
 import polars as pl
@@ -56,6 +57,36 @@ def test_em_learns_how_often_matches_disagree_on_a_field() -> None:
     f = FIELDS.index("code")
     assert 0.1 < found.model.m[f, COMPARISONS[f].levels.index("differs")] < 0.35
     assert evaluate_links(found.links, data.truth)["f1"] >= 0.99
+
+
+def test_em_learns_the_share_of_matches_when_one_side_is_much_larger() -> None:
+    """1,000 records against 20,000, half of them copies: EM ends at a matched share of
+    one half. The candidate pairs are then fewer than the larger side's records, and a
+    join that reorders them would pair each pair's levels with another pair's records
+    (the old code learned 0.375 here)."""
+    rng = random.Random(0)
+
+    def word() -> str:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(7))
+
+    names = [f"{word()} {word()}" for _ in range(20_000)]
+    postcodes = [f"AB{rng.randint(1, 9999)} {rng.randint(1, 9)}XY" for _ in range(20_000)]
+    right = pl.DataFrame(
+        {"id": [f"R{i}" for i in range(20_000)], "name": names, "postcode": postcodes}
+    )
+    copies = range(1, 1_000, 2)
+    left = pl.DataFrame(
+        {
+            "id": [f"L{i}" for i in range(1_000)],
+            "name": [names[i * 7] if i in copies else f"{word()} {word()}" for i in range(1_000)],
+            "postcode": [postcodes[i * 7] if i in copies else f"ZZ{i} 1AA" for i in range(1_000)],
+        }
+    )
+    found = linkage(left, right)
+    assert found.candidates.height < right.height
+    assert found.model.matched_share == pytest.approx(0.5, abs=0.01)
+    linked = set(found.links.select("left_id", "right_id").iter_rows())
+    assert linked == {(f"L{i}", f"R{i * 7}") for i in copies}
 
 
 def test_every_pair_reports_its_probability_and_each_fields_weight() -> None:
