@@ -206,7 +206,9 @@ def _converted_pairs(
     converted = known.join(pays.filter(pl.col("p_fx")).select("pay"), on="pay", how="semi")
     if converted.height == 0:
         return []
-    owed = owed.join(converted.select("payer").unique(), on="payer", how="semi")
+    # A filter, not a semi join: `_neighbours` reads ``owed`` in its sorted order, which
+    # a join does not promise to keep.
+    owed = owed.filter(pl.col("payer").is_in(converted["payer"].unique().implode()))
     band = (pl.col("key").cast(pl.Float64) * float(cfg.fx_tolerance)).ceil().cast(pl.Int64)
     up = converted.select(
         "pay", "payer", pl.col("key").alias("at"), (pl.col("key") + band).alias("end")
