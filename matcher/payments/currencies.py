@@ -43,7 +43,10 @@ def in_invoice_currency(
         pl.col("currency").cast(pl.String).str.to_uppercase(),
         pl.col("date").cast(pl.Date).cast(pl.Int32).alias("day"),
         pl.col("rate").cast(pl.Float64),
-    ).sort("day")
+    )
+    # Of two rates for one currency and day, the first row's stands (as of two rows of
+    # one id), whatever order a sort leaves equal days in.
+    day_rates = day_rates.unique(["currency", "day"], keep="first", maintain_order=True).sort("day")
     # An unidentified payer owes in the one currency of the invoices its reference names.
     # Joined on ``inv``, not gathered: `nearest_candidates` passes invoices filtered.
     named_in = (

@@ -245,7 +245,7 @@ def prepare_invoices(invoices: pl.DataFrame) -> pl.DataFrame:
 
 def named_invoices(pays: pl.DataFrame, invs: pl.DataFrame) -> pl.DataFrame:
     """``pay``, ``inv``: each invoice whose number a payment's reference names exactly (a
-    number of ``ref_numbers`` equal to the invoice's ``num_key``), in payment order."""
+    number of ``ref_numbers`` equal to the invoice's ``num_key``), in no particular order."""
     return (
         pays.select("pay", pl.col("ref_numbers").alias("num_key"))
         .explode("num_key")

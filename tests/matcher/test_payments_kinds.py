@@ -195,6 +195,21 @@ def test_a_foreign_receipt_is_converted_at_the_days_rate_within_the_tolerance() 
     assert "exchange_rate" not in far["rules"]
 
 
+@pytest.mark.parametrize("first_rate", [1.17, 1.30])
+def test_of_two_rates_for_one_day_the_first_row_stands(first_rate: float) -> None:
+    # The day's euro rate listed twice. 1,156.00 EUR at 1.17 is 988.03 GBP, within the
+    # tolerance of the 1,000.00 invoice; at 1.30 it is 889.23, a part payment.
+    other = 1.30 if first_rate == 1.17 else 1.17
+    twice = pl.DataFrame(
+        {"currency": ["EUR", "EUR"], "date": [ISSUED, ISSUED], "rate": [first_rate, other]}
+    )
+    paid = payment("P1", "1156.00", currency="EUR", reference="INV-0000001")
+    row = p1_on_i1(paid, invoice(1, "1000.00"), twice)
+    converted = Decimal("1156.00") / Decimal(str(first_rate))
+    assert row["allocated_amount"] == converted.quantize(Decimal("0.01"))
+    assert ("exchange_rate" in row["rules"]) == (first_rate == 1.17)
+
+
 @pytest.mark.parametrize("meant_at_home", [True, False])
 def test_an_unidentified_payers_slip_onto_a_foreign_invoice_does_not_convert_it(
     meant_at_home: bool,
