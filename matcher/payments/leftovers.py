@@ -69,7 +69,11 @@ def group_evidence(
             on="m_pay",
         )
         .join(
-            li.select(pl.col("inv").alias("m_inv"), "issue_day", "due_day", "num_key"),
+            # Once per invoice: ``li`` holds a subsidiary's invoice under its parent too,
+            # and a member met twice would count twice in the sums.
+            li.select(pl.col("inv").alias("m_inv"), "issue_day", "due_day", "num_key").unique(
+                "m_inv"
+            ),
             on="m_inv",
         )
         .with_columns(

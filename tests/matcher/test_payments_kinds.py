@@ -300,6 +300,27 @@ def test_a_parent_without_reference_is_found_by_the_sum_of_its_subsidiaries_invo
     assert set(rows(result)) == {("P1", "I1"), ("P1", "I2")}
 
 
+def test_a_subsidiarys_invoice_counts_once_in_a_parents_group() -> None:
+    # Two groups fit the parent's 300.00 alike but for their invoices' age: I1 (day 8,
+    # the subsidiary's) with I2 (day 13), or I3 (day 10) with I2 (day 13). The oldest
+    # pair is the one. The subsidiary also pays (its own, unrelated) so its invoice is
+    # listed under both payers; counted twice, it made its group look the younger.
+    def day(n: int) -> date:
+        return ISSUED + timedelta(days=n)
+
+    invoices = [
+        invoice(1, "100.00", cp="SUB", parent="GROUP", issued=day(8)),
+        invoice(2, "200.00", cp="GROUP", issued=day(13)),
+        invoice(3, "100.00", cp="GROUP", issued=day(10)),
+        invoice(4, "200.00", cp="GROUP", issued=day(13)),
+    ]
+    payments = [
+        payment("P1", "300.00", cp="GROUP", paid=day(30)),
+        payment("P2", "999.99", cp="SUB", paid=day(30)),
+    ]
+    assert set(rows(match(payments, invoices))) == {("P1", "I1"), ("P1", "I2")}
+
+
 def test_an_unidentified_payer_naming_invoices_of_one_group_pays_them_even_late() -> None:
     # No counterparty on the bank line; the invoices named belong to two subsidiaries of
     # one parent, and the payment comes long after the date window.
