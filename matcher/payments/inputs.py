@@ -276,21 +276,50 @@ def with_codes(pays: pl.DataFrame, invs: pl.DataFrame) -> tuple[pl.DataFrame, pl
     currencies (``p_cur``, ``i_cur``) as integer codes the two share, so that the joins
     and groups on them hash numbers, not text. Equal names get equal codes; nulls stay
     null."""
-    parties = pl.Enum(
-        pl.concat([pays["p_cp"], invs["i_cp"], invs["i_parent"]])
-        .drop_nulls()
-        .unique(maintain_order=True)
-    )
-    currencies = pl.Enum(
-        pl.concat([pays["p_cur"], invs["i_cur"]]).drop_nulls().unique(maintain_order=True)
-    )
-
-    def code(column: str, names: pl.Enum) -> pl.Expr:
-        return pl.col(column).cast(names).to_physical().cast(pl.UInt32)
-
+    p_cp, i_cp, i_parent = shared_codes([pays["p_cp"], invs["i_cp"], invs["i_parent"]])
+    p_cur, i_cur = shared_codes([pays["p_cur"], invs["i_cur"]])
     return (
-        pays.with_columns(code("p_cp", parties), code("p_cur", currencies)),
-        invs.with_columns(
-            code("i_cp", parties), code("i_parent", parties), code("i_cur", currencies)
-        ),
+        pays.with_columns(p_cp, p_cur),
+        invs.with_columns(i_cp, i_parent, i_cur),
     )
+
+
+def shared_codes(columns: list[pl.Series]) -> list[pl.Series]:
+    """``columns`` (text) as UInt32 codes they share, under their own names: equal values
+    get equal codes, numbered in order of first appearance (the columns read one after
+    the other); nulls stay null.
+
+    A value's code is found by its 64-bit hash, an integer join where a cast to an enum
+    would hash every text again (at millions of names, four times the work). Every value
+    is then compared with the first value of its hash, and were two different values
+    ever to share one, the codes are made from the values themselves."""
+    values = pl.concat([column.cast(pl.String) for column in columns])
+    present = values.is_not_null()
+    known = values.filter(present)
+    code = first_appearance_codes(known, known.hash())
+    coded = pl.repeat(None, values.len(), dtype=pl.UInt32, eager=True)
+    coded = coded.scatter(present.arg_true(), code)
+    lengths = [column.len() for column in columns]
+    starts = np.cumsum([0, *lengths[:-1]]).tolist()
+    return [
+        coded.slice(start, length).alias(column.name)
+        for start, length, column in zip(starts, lengths, columns, strict=True)
+    ]
+
+
+def first_appearance_codes(values: pl.Series, hashed: pl.Series) -> pl.Series:
+    """UInt32 codes of ``values`` (no nulls) numbered in order of first appearance, found
+    by their ``hashed`` values; exact whatever the hashes: a value that differs from the
+    first of its hash sends every value to an enum of the values themselves."""
+    first = hashed.arg_unique()
+    distinct = pl.DataFrame(
+        {"hash": hashed.gather(first), "code": pl.int_range(first.len(), eager=True)}
+    ).cast({"code": pl.UInt32})
+    code = (
+        pl.DataFrame({"hash": hashed})
+        .join(distinct, on="hash", how="left", maintain_order="left")
+        .get_column("code")
+    )
+    if (values.gather(first).gather(code) == values).all():
+        return code
+    return values.cast(pl.Enum(values.unique(maintain_order=True))).to_physical().cast(pl.UInt32)
