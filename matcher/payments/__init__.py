@@ -77,8 +77,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+import numpy as np
 import polars as pl
 
+from matcher.allocation import Allocations
 from matcher.payments.batches import batch_counts, batches
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
@@ -209,6 +211,20 @@ def _prepared(
     return with_codes(pays, invs)
 
 
+def last_paid_day(
+    pays: pl.DataFrame, invs: pl.DataFrame, passes: list[tuple[pl.DataFrame, Allocations]]
+) -> pl.Series:
+    """``last_paid_day`` of each invoice: the day of the latest payment allocated to it in
+    ``passes``, null for an invoice none was. Its balance is what is left from that day."""
+    invoice = np.array([i for _, done in passes for i in done.invoice], dtype=np.int64)
+    payment = np.array([p for _, done in passes for p in done.payment], dtype=np.int64)
+    day = np.full(invs.height, np.iinfo(np.int32).min, dtype=np.int32)
+    np.maximum.at(day, invoice, pays["p_day"].to_numpy()[payment])
+    paid = np.zeros(invs.height, dtype=bool)
+    paid[invoice] = True
+    return pl.Series("last_paid_day", day).set(pl.Series(~paid), None)
+
+
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """`match_payments` on prepared frames (`matcher.payments.inputs`), all in one run."""
     payment_amount = pays["cents"].to_list()
@@ -250,7 +266,7 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
         searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
-        open_invs = invs.with_columns(remaining)
+        open_invs = invs.with_columns(remaining, last_paid_day(pays, invs, passes))
         grouped = beside_subsets(
             *side_by_side(
                 partial(subset_candidates, pays, open_invs, cfg, searched, later=search > 0),

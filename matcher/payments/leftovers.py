@@ -36,6 +36,11 @@ def leftovers(
         "ref_numbers",
         "names_own",
     )
+    paid_day = (
+        pl.col("last_paid_day")
+        if "last_paid_day" in invs.columns
+        else pl.lit(None, dtype=pl.Int32).alias("last_paid_day")
+    )
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
         payer_code(pl.col("cp"), pl.col("cur")),
@@ -43,6 +48,7 @@ def leftovers(
         "issue_day",
         "due_day",
         "num_key",
+        paid_day,
     )
     shared = lp.select("payer").unique().join(li.select("payer").unique(), on="payer")
     lp = lp.join(shared, on="payer").sort("p_day", "pay", descending=True)
@@ -60,7 +66,11 @@ def group_evidence(
 ) -> pl.DataFrame:
     """Per group: all in the date window, all named by reference, and tie-breakers. A
     group holding a payment whose reference names another of its payer's invoices than
-    the group's is dropped: the payment said what it was for."""
+    the group's is dropped: the payment said what it was for. So is a group of several
+    invoices holding what is left of one partly paid by a later payment than the
+    group's (``last_paid_day``): on the group's day that balance was not yet open, as a
+    clerk working down the bank statement would see it, so it cannot be one of the
+    invoices a payment settled along with others."""
     return (
         groups.select("group", "m_pay", "m_inv")
         .explode("m_pay", "m_inv")
@@ -71,9 +81,9 @@ def group_evidence(
         .join(
             # Once per invoice: ``li`` holds a subsidiary's invoice under its parent too,
             # and a member met twice would count twice in the sums.
-            li.select(pl.col("inv").alias("m_inv"), "issue_day", "due_day", "num_key").unique(
-                "m_inv"
-            ),
+            li.select(
+                pl.col("inv").alias("m_inv"), "issue_day", "due_day", "num_key", "last_paid_day"
+            ).unique("m_inv"),
             on="m_inv",
         )
         .with_columns(
@@ -83,12 +93,17 @@ def group_evidence(
         .group_by("group")
         .agg(
             (pl.col("names_own") & ~pl.col("ref")).any().alias("named_other"),
+            (pl.col("last_paid_day") > pl.col("p_day")).any().alias("rest_not_yet_open"),
+            pl.col("m_inv").n_unique().alias("n_invoices"),
             pl.col("in_window").all(),
             pl.col("ref").all().alias("all_ref"),
             pl.col("issue_day").max().alias("tb_newest"),
             pl.col("issue_day").cast(pl.Int64).sum().alias("tb_sum"),
             pl.col("p_day").min().alias("tb_pay_day"),
         )
-        .filter(~pl.col("named_other"))
-        .drop("named_other")
+        .filter(
+            ~pl.col("named_other")
+            & ~(pl.col("rest_not_yet_open").fill_null(False) & (pl.col("n_invoices") > 1))
+        )
+        .drop("named_other", "rest_not_yet_open", "n_invoices")
     )

@@ -958,6 +958,27 @@ def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement
     assert set(rows(result)) == {("P1", "I2")} | {("P2", f"I{n}") for n in (1, 3, 4, 5)}
 
 
+@pytest.mark.parametrize("part_paid_after", [True, False])
+def test_a_balance_a_later_part_payment_leaves_is_in_no_earlier_group(
+    part_paid_after: bool,
+) -> None:
+    # P1 (day 20, no reference) is 27.00 + 229.54 + 411.36 + 429.00, and 429.00 is what
+    # P2's 998.12 leaves of I4's 1,427.12. Made on day 60, P2 had not paid yet on P1's
+    # day, so P1 cannot have settled that balance; made on day 10, it had.
+    def day(n: int) -> date:
+        return ISSUED + timedelta(days=n)
+
+    invoices = [invoice(1, "27.00"), invoice(2, "229.54"), invoice(3, "411.36")]
+    payments = [
+        payment("P1", "1096.90", paid=day(20)),
+        payment("P2", "998.12", reference="INV-0000004", paid=day(60 if part_paid_after else 10)),
+    ]
+    found = set(rows(match(payments, [*invoices, invoice(4, "1427.12")])))
+    group = {("P1", "I1"), ("P1", "I2"), ("P1", "I3"), ("P1", "I4")}
+    assert ("P2", "I4") in found
+    assert found.isdisjoint(group) if part_paid_after else group <= found
+
+
 def test_a_balance_the_payer_short_paid_is_left_out_of_its_oldest_items() -> None:
     # P1 names I3 and pays half of it: the rest is disputed, and the statement P2 pays
     # the oldest items but that balance (I1, I2, I4, I5), further back than the few
