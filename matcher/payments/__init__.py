@@ -211,18 +211,20 @@ def _prepared(
     return with_codes(pays, invs)
 
 
-def last_paid_day(
-    pays: pl.DataFrame, invs: pl.DataFrame, passes: list[tuple[pl.DataFrame, Allocations]]
-) -> pl.Series:
-    """``last_paid_day`` of each invoice: the day of the latest payment allocated to it in
-    ``passes``, null for an invoice none was. Its balance is what is left from that day."""
-    invoice = np.array([i for _, done in passes for i in done.invoice], dtype=np.int64)
-    payment = np.array([p for _, done in passes for p in done.payment], dtype=np.int64)
-    day = np.full(invs.height, np.iinfo(np.int32).min, dtype=np.int32)
-    np.maximum.at(day, invoice, pays["p_day"].to_numpy()[payment])
-    paid = np.zeros(invs.height, dtype=bool)
-    paid[invoice] = True
-    return pl.Series("last_paid_day", day).set(pl.Series(~paid), None)
+NOT_PAID = np.iinfo(np.int32).min
+"""`record_paid_days`' day of an invoice no payment was allocated to."""
+
+
+def record_paid_days(paid_day: np.ndarray, payment_day: np.ndarray, done: Allocations) -> None:
+    """``paid_day`` (one per invoice, `NOT_PAID` where none) raised to the day of each
+    payment ``done`` allocates to it: what is left of an invoice is open from then."""
+    invoice = np.asarray(done.invoice, dtype=np.int64)
+    np.maximum.at(paid_day, invoice, payment_day[np.asarray(done.payment, dtype=np.int64)])
+
+
+def _last_paid_day(paid_day: np.ndarray) -> pl.Series:
+    days = pl.Series("last_paid_day", paid_day)
+    return pl.select(pl.when(days != NOT_PAID).then(days)).to_series()
 
 
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
@@ -246,6 +248,9 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
         first, first_members, payment_left, invoice_left, payment_amount, invoice_amount
     )
     passes = [(first, first_done)]
+    payment_day = pays["p_day"].to_numpy()
+    paid_day = np.full(invs.height, NOT_PAID, dtype=np.int32)
+    record_paid_days(paid_day, payment_day, first_done)
     # How late payers pay, from the first pass's surest matches: which of two twins a
     # payment settles, where the amounts cannot say (`matcher.payments.delays`).
     sure = sure_pairs(first, first_done, cfg.auto_threshold)
@@ -266,7 +271,7 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
         searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
-        open_invs = invs.with_columns(remaining, last_paid_day(pays, invs, passes))
+        open_invs = invs.with_columns(remaining, _last_paid_day(paid_day))
         grouped = beside_subsets(
             *side_by_side(
                 partial(subset_candidates, pays, open_invs, cfg, searched, later=search > 0),
@@ -282,6 +287,7 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
             ranked, members, payment_left, invoice_left, payment_now, invoice_now
         )
         passes.append((ranked, done))
+        record_paid_days(paid_day, payment_day, done)
         if not done.candidate and search > 0:
             # Nothing settled, so the next round would search what this one did. (After
             # the first round it would not: later rounds search deeper, and take twins.)

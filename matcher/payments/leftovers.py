@@ -94,7 +94,7 @@ def group_evidence(
         .agg(
             (pl.col("names_own") & ~pl.col("ref")).any().alias("named_other"),
             (pl.col("last_paid_day") > pl.col("p_day")).any().alias("rest_not_yet_open"),
-            pl.col("m_inv").n_unique().alias("n_invoices"),
+            (pl.col("m_inv").min() != pl.col("m_inv").max()).alias("several_invoices"),
             pl.col("in_window").all(),
             pl.col("ref").all().alias("all_ref"),
             pl.col("issue_day").max().alias("tb_newest"),
@@ -103,7 +103,7 @@ def group_evidence(
         )
         .filter(
             ~pl.col("named_other")
-            & ~(pl.col("rest_not_yet_open").fill_null(False) & (pl.col("n_invoices") > 1))
+            & ~(pl.col("rest_not_yet_open").fill_null(False) & pl.col("several_invoices"))
         )
-        .drop("named_other", "rest_not_yet_open", "n_invoices")
+        .drop("named_other", "rest_not_yet_open", "several_invoices")
     )
