@@ -80,7 +80,6 @@ from functools import partial
 import numpy as np
 import polars as pl
 
-from matcher.allocation import Allocations
 from matcher.payments.batches import batch_counts, batches
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
@@ -100,6 +99,7 @@ from matcher.payments.inputs import (
     with_names_own,
 )
 from matcher.payments.joins import first_pass_candidates
+from matcher.payments.leftovers import NOT_PAID, last_paid_day, record_paid_days
 from matcher.payments.nearest import NEAREST_SCHEMA, nearest_candidates
 from matcher.payments.oldest_items import beside_subsets, oldest_candidates
 from matcher.payments.ranking import (
@@ -211,22 +211,6 @@ def _prepared(
     return with_codes(pays, invs)
 
 
-NOT_PAID = np.iinfo(np.int32).min
-"""`record_paid_days`' day of an invoice no payment was allocated to."""
-
-
-def record_paid_days(paid_day: np.ndarray, payment_day: np.ndarray, done: Allocations) -> None:
-    """``paid_day`` (one per invoice, `NOT_PAID` where none) raised to the day of each
-    payment ``done`` allocates to it: what is left of an invoice is open from then."""
-    invoice = np.asarray(done.invoice, dtype=np.int64)
-    np.maximum.at(paid_day, invoice, payment_day[np.asarray(done.payment, dtype=np.int64)])
-
-
-def _last_paid_day(paid_day: np.ndarray) -> pl.Series:
-    days = pl.Series("last_paid_day", paid_day)
-    return pl.select(pl.when(days != NOT_PAID).then(days)).to_series()
-
-
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """`match_payments` on prepared frames (`matcher.payments.inputs`), all in one run."""
     payment_amount = pays["cents"].to_list()
@@ -271,7 +255,7 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
         untouched_pay = pl.Series(payment_now, dtype=pl.Int64) == pays["cents"]
         untouched_inv = remaining == invs["cents"]
         searched = untouched_pay & ~twin_pay if search == 0 else untouched_pay
-        open_invs = invs.with_columns(remaining, _last_paid_day(paid_day))
+        open_invs = invs.with_columns(remaining, last_paid_day(paid_day))
         grouped = beside_subsets(
             *side_by_side(
                 partial(subset_candidates, pays, open_invs, cfg, searched, later=search > 0),

@@ -1,12 +1,15 @@
 """What the first pass left, for the searches over it (`subsets`, `oldest_items`):
 untouched payments of known payers and invoices with a balance left, keyed by one payer
-code (counterparty and currency), and the evidence of a group made of them.
+code (counterparty and currency), the day each balance opened (the last payment
+allocated to its invoice), and the evidence of a group made of them.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
+from matcher.allocation import Allocations
 from matcher.payments.amount_pairs import payer_code, payer_invoices
 from matcher.payments.config import MatchConfig
 
@@ -107,3 +110,20 @@ def group_evidence(
         )
         .drop("named_other", "rest_not_yet_open", "several_invoices")
     )
+
+
+NOT_PAID = np.iinfo(np.int32).min
+"""`record_paid_days`' day of an invoice no payment was allocated to."""
+
+
+def record_paid_days(paid_day: np.ndarray, payment_day: np.ndarray, done: Allocations) -> None:
+    """``paid_day`` (one per invoice, `NOT_PAID` where none) raised to the day of each
+    payment ``done`` allocates to it: what is left of an invoice is open from then."""
+    invoice = np.asarray(done.invoice, dtype=np.int64)
+    np.maximum.at(paid_day, invoice, payment_day[np.asarray(done.payment, dtype=np.int64)])
+
+
+def last_paid_day(paid_day: np.ndarray) -> pl.Series:
+    """``paid_day`` as the ``last_paid_day`` column `leftovers` reads: null where none."""
+    days = pl.Series("last_paid_day", paid_day)
+    return pl.select(pl.when(days != NOT_PAID).then(days)).to_series()
