@@ -88,9 +88,11 @@ def with_history(frame: pl.DataFrame, config: AnomalyConfig) -> pl.DataFrame:
 
 
 def in_entry_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows in entry order, with the first of each number and of each content (same
-    counterparty, amount and date), and each row's rank among them."""
-    return frame.sort("date", "_id_length", "transaction_id").with_columns(
+    """Rows in entry order (``frame`` holds its ``_row``), with the first of each number
+    and of each content (same counterparty, amount and date), and each row's rank among
+    them."""
+    # The row breaks the last tie: of two entries of one id on one day, the first given.
+    return frame.sort("date", "_id_length", "transaction_id", "_row").with_columns(
         pl.col("transaction_id").first().over("counterparty_id", "number").alias("_first_number"),
         pl.int_range(pl.len()).over("counterparty_id", "number").alias("_number_rank"),
         pl.col("transaction_id")

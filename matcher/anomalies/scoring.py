@@ -45,6 +45,11 @@ def _ordered(strengths: list[pl.Expr], labels: list[pl.Expr]) -> pl.Expr:
     return (
         pl.concat_list(pairs)
         .list.drop_nulls()
-        .list.eval(pl.element().sort_by(pl.element().struct.field("s"), descending=True))
+        .list.eval(
+            # Equal strengths keep the signals' order, so reasons and rules list alike.
+            pl.element().sort_by(
+                pl.element().struct.field("s"), descending=True, maintain_order=True
+            )
+        )
         .list.eval(pl.element().struct.field("l"))
     )

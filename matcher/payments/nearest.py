@@ -102,7 +102,9 @@ def _nearby(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Data
     payer = payer_invoices(invs)
     named = named_invoices(pays, invs).with_columns(pl.lit(0).alias("how"))
     known = known_payer_amounts(pays)
-    right = payer.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key")
+    # Ties broken by row, so which of a payer's invoices of one amount is met is the same
+    # whatever order an unstable sort leaves them in.
+    right = payer.select("inv", "cp", "cur", pl.col("cents").alias("key")).sort("key", "inv")
     near = [
         known.join_asof(
             right, on="key", by=["cp", "cur"], strategy=strategy, check_sortedness=False
