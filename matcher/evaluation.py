@@ -130,7 +130,13 @@ def _score_pairs(
     """Scores of predicted pairs (`keys` plus `status`) against true pairs (`keys`): every
     output row is a prediction; `wrong_auto` counts auto pairs not in the truth, and
     `auto_precision` (when asked for) judges the auto pairs alone."""
-    predicted = result.select(*keys, "status").unique(keys)
+    # A pair given twice counts once, as auto if either time it was: a wrong auto is
+    # never hidden behind a suggestion of the same pair.
+    predicted = (
+        result.select(*keys, "status")
+        .sort(*keys, pl.col("status") != "auto")
+        .unique(keys, keep="first", maintain_order=True)
+    )
     expected = truth.select(keys).unique()
     correct = predicted.join(expected, on=keys, how="semi").height
     auto = predicted.filter(pl.col("status") == "auto")

@@ -576,6 +576,16 @@ def test_evaluation_counts_pairs() -> None:
     assert (metrics["precision"], metrics["recall"], metrics["wrong_auto"]) == (0.5, 0.5, 1)
 
 
+@pytest.mark.parametrize("statuses", [["auto", "suggested"], ["suggested", "auto"]])
+def test_evaluation_counts_a_pair_given_twice_once_and_as_auto(statuses: list[str]) -> None:
+    truth = pl.DataFrame({"payment_id": ["P1"], "invoice_id": ["I1"], "amount": [1.0]})
+    result = pl.DataFrame(
+        {"payment_id": ["P2", "P2"], "invoice_id": ["I1", "I1"], "status": statuses}
+    )
+    metrics = evaluate_payments(result, truth)
+    assert (metrics["precision"], metrics["wrong_auto"]) == (0.0, 1)
+
+
 def test_evaluation_neither_requires_nor_counts_pairs_for_review() -> None:
     # P2's and P3's invoices cannot be told from the data: finding them or not changes
     # nothing, but proposing another invoice for P2 is wrong like any other wrong pair.
