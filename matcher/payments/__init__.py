@@ -80,8 +80,9 @@ from functools import partial
 import numpy as np
 import polars as pl
 
+from matcher.allocation import Allocations
 from matcher.payments.batches import batch_counts, batches
-from matcher.payments.candidates import CANDIDATE_SCHEMA
+from matcher.payments.candidates import CANDIDATE_SCHEMA, RULE_BITS
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
 from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.delays import learned_delays
@@ -211,6 +212,11 @@ def _prepared(
     return with_codes(pays, invs)
 
 
+_REFERENCE_MASK = (
+    RULE_BITS["reference_exact"] | RULE_BITS["reference_in_text"] | RULE_BITS["reference_fuzzy"]
+)
+
+
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """`match_payments` on prepared frames (`matcher.payments.inputs`), all in one run."""
     payment_amount = pays["cents"].to_list()
@@ -240,14 +246,37 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
     sure = sure_pairs(first, first_done, cfg.auto_threshold)
     delays = learned_delays(pays, invs, *sure, cfg.min_sure_matches)
     waiting = pl.concat([candidates.filter(~strong), twins])
+    # An amount near an invoice's with nothing to say why (no reference, no fee, no
+    # discount, no rate) is the weakest reading: it waits until every exact group had its
+    # chance, in all the subset rounds.
+    guess = (pl.col("rules") & RULE_BITS["amount_within_tolerance"] > 0) & (
+        pl.col("rules") & _REFERENCE_MASK == 0
+    )
+    last = waiting.filter(guess)
+    waiting = waiting.filter(~guess)
     # A twin's payment pays one of its twins, which outrank any group of it at equal
     # score: in the first round it is no target of a group, nor one of several payments.
     twin_pay = pays["pay"].is_in(twins["m_pay"].explode().implode())
+
     # What is left: untouched payments, and invoices untouched or partly paid (their
     # remaining balance is a target too), searched again after each round of groups
     # (`subset_rounds`): once a payment's invoices are settled, the next payment of that
     # customer looks among what is still open, as a clerk working down a bank statement
-    # does. The join candidates that waited compete in the first round.
+    # does. The join candidates that waited compete in the first round; the unexplained
+    # near amounts (``last``) have a pass of their own after the last round.
+    def allocated(
+        found: list[pl.DataFrame], payment_now: list[int], invoice_now: list[int]
+    ) -> Allocations:
+        """One more pass: ``found`` ranked after every earlier pass's and allocated."""
+        offset = sum(ranked.height for ranked, _ in passes)
+        ranked, members = rank(pl.concat(found), cfg, offset=offset, delays=delays)
+        done = allocate_ranked(
+            ranked, members, payment_left, invoice_left, payment_now, invoice_now
+        )
+        passes.append((ranked, done))
+        record_paid_days(paid_day, payment_day, done)
+        return done
+
     for search in range(cfg.subset_rounds):
         payment_now = list(payment_left)
         invoice_now = list(invoice_left)
@@ -265,15 +294,17 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
         found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:
             found.insert(0, untouched_only(waiting, untouched_pay, untouched_inv))
-        offset = sum(ranked.height for ranked, _ in passes)
-        ranked, members = rank(pl.concat(found), cfg, offset=offset, delays=delays)
-        done = allocate_ranked(
-            ranked, members, payment_left, invoice_left, payment_now, invoice_now
-        )
-        passes.append((ranked, done))
-        record_paid_days(paid_day, payment_day, done)
+        done = allocated(found, payment_now, invoice_now)
         if not done.candidate and search > 0:
             # Nothing settled, so the next round would search what this one did. (After
             # the first round it would not: later rounds search deeper, and take twins.)
             break
+    if last.height:
+        untouched_pay = pl.Series(payment_left, dtype=pl.Int64) == pays["cents"]
+        untouched_inv = pl.Series(invoice_left, dtype=pl.Int64) == invs["cents"]
+        allocated(
+            [untouched_only(last, untouched_pay, untouched_inv)],
+            list(payment_left),
+            list(invoice_left),
+        )
     return match_rows(pays, invs, cfg, passes)

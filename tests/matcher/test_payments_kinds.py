@@ -958,6 +958,21 @@ def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement
     assert set(rows(result)) == {("P1", "I2")} | {("P2", f"I{n}") for n in (1, 3, 4, 5)}
 
 
+def test_an_unexplained_near_amount_waits_for_every_exact_group() -> None:
+    # 1,000.00 with no reference: 2.00 off the 998.00 invoice, which nothing explains,
+    # or exactly five invoices that only the deeper later subset round searches (other
+    # items lie between them, so they are no run of oldest items either).
+    group = ["212.40", "187.35", "205.19", "195.06", "200.00"]
+    between = ["77.77", "88.88", "66.66", "55.55"]
+    invoices = [invoice(1, "998.00")]
+    for i, amount in enumerate(group):
+        invoices.append(invoice(len(invoices) + 1, amount))
+        if i < len(between):
+            invoices.append(invoice(len(invoices) + 1, between[i]))
+    found = set(rows(match([payment("P1", "1000.00")], invoices)))
+    assert found == {("P1", f"I{n}") for n in (2, 4, 6, 8, 10)}
+
+
 @pytest.mark.parametrize("part_paid_after", [True, False])
 def test_a_balance_a_later_part_payment_leaves_is_in_no_earlier_group(
     part_paid_after: bool,
