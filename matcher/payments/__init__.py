@@ -215,6 +215,19 @@ def _prepared(
 _REFERENCE_MASK = (
     RULE_BITS["reference_exact"] | RULE_BITS["reference_in_text"] | RULE_BITS["reference_fuzzy"]
 )
+_NEAR_MASK = RULE_BITS["fee_deducted"] | RULE_BITS["bank_fee"] | RULE_BITS["amount_rounding"]
+
+
+def weakest_readings() -> pl.Expr:
+    """Candidates that wait until every subset round has run: no reference, and an amount
+    near the invoice's that nothing explains (``amount_within_tolerance``), or that a fee
+    or rounding would explain but outside the date window. An exact group of several
+    invoices, even one only the deeper later rounds find, is likelier than either."""
+    rules = pl.col("rules")
+    near = (rules & RULE_BITS["amount_within_tolerance"] > 0) | (
+        (rules & _NEAR_MASK > 0) & (rules & RULE_BITS["date_window"] == 0)
+    )
+    return near & (rules & _REFERENCE_MASK == 0)
 
 
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
@@ -246,14 +259,8 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
     sure = sure_pairs(first, first_done, cfg.auto_threshold)
     delays = learned_delays(pays, invs, *sure, cfg.min_sure_matches)
     waiting = pl.concat([candidates.filter(~strong), twins])
-    # An amount near an invoice's with nothing to say why (no reference, no fee, no
-    # discount, no rate) is the weakest reading: it waits until every exact group had its
-    # chance, in all the subset rounds.
-    guess = (pl.col("rules") & RULE_BITS["amount_within_tolerance"] > 0) & (
-        pl.col("rules") & _REFERENCE_MASK == 0
-    )
-    last = waiting.filter(guess)
-    waiting = waiting.filter(~guess)
+    last = waiting.filter(weakest_readings())
+    waiting = waiting.filter(~weakest_readings())
     # A twin's payment pays one of its twins, which outrank any group of it at equal
     # score: in the first round it is no target of a group, nor one of several payments.
     twin_pay = pays["pay"].is_in(twins["m_pay"].explode().implode())
@@ -262,8 +269,8 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
     # remaining balance is a target too), searched again after each round of groups
     # (`subset_rounds`): once a payment's invoices are settled, the next payment of that
     # customer looks among what is still open, as a clerk working down a bank statement
-    # does. The join candidates that waited compete in the first round; the unexplained
-    # near amounts (``last``) have a pass of their own after the last round.
+    # does. The join candidates that waited compete in the first round; the weakest
+    # readings (``last``) have a pass of their own after the last round.
     def allocated(
         found: list[pl.DataFrame], payment_now: list[int], invoice_now: list[int]
     ) -> Allocations:

@@ -958,18 +958,27 @@ def test_an_earlier_payment_for_an_old_lookalike_keeps_it_from_a_later_statement
     assert set(rows(result)) == {("P1", "I2")} | {("P2", f"I{n}") for n in (1, 3, 4, 5)}
 
 
-def test_an_unexplained_near_amount_waits_for_every_exact_group() -> None:
-    # 1,000.00 with no reference: 2.00 off the 998.00 invoice, which nothing explains,
-    # or exactly five invoices that only the deeper later subset round searches (other
+@pytest.mark.parametrize(
+    ("near", "issued_before"),
+    [("998.00", 0), ("1000.40", 260)],
+    ids=["unexplained", "rounded_outside_the_window"],
+)
+def test_a_weak_near_amount_waits_for_every_exact_group(near: str, issued_before: int) -> None:
+    # 1,000.00 with no reference: 2.00 off a 998.00 invoice, which nothing explains, or
+    # 1,000.40 rounded down but issued 260 days before (outside the date window); or
+    # exactly five invoices that only the deeper later subset round searches (other
     # items lie between them, so they are no run of oldest items either).
+    def day(n: int) -> date:
+        return ISSUED + timedelta(days=n)
+
     group = ["212.40", "187.35", "205.19", "195.06", "200.00"]
     between = ["77.77", "88.88", "66.66", "55.55"]
-    invoices = [invoice(1, "998.00")]
+    invoices = [invoice(1, near)]
     for i, amount in enumerate(group):
-        invoices.append(invoice(len(invoices) + 1, amount))
+        invoices.append(invoice(len(invoices) + 1, amount, issued=day(issued_before)))
         if i < len(between):
-            invoices.append(invoice(len(invoices) + 1, between[i]))
-    found = set(rows(match([payment("P1", "1000.00")], invoices)))
+            invoices.append(invoice(len(invoices) + 1, between[i], issued=day(issued_before)))
+    found = set(rows(match([payment("P1", "1000.00", paid=day(issued_before + 20))], invoices)))
     assert found == {("P1", f"I{n}") for n in (2, 4, 6, 8, 10)}
 
 
