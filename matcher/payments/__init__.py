@@ -82,7 +82,7 @@ import polars as pl
 
 from matcher.allocation import Allocations
 from matcher.payments.batches import batch_counts, batches
-from matcher.payments.candidates import CANDIDATE_SCHEMA, RULE_BITS
+from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
 from matcher.payments.currencies import in_invoice_currency
 from matcher.payments.delays import learned_delays
@@ -111,6 +111,7 @@ from matcher.payments.ranking import (
     set_aside_twins,
     sure_pairs,
     untouched_only,
+    weakest_readings,
 )
 from matcher.payments.side_by_side import side_by_side, two_at_a_time
 from matcher.payments.subsets import subset_candidates
@@ -212,24 +213,6 @@ def _prepared(
     return with_codes(pays, invs)
 
 
-_REFERENCE_MASK = (
-    RULE_BITS["reference_exact"] | RULE_BITS["reference_in_text"] | RULE_BITS["reference_fuzzy"]
-)
-_NEAR_MASK = RULE_BITS["fee_deducted"] | RULE_BITS["bank_fee"] | RULE_BITS["amount_rounding"]
-
-
-def weakest_readings() -> pl.Expr:
-    """Candidates that wait until every subset round has run: no reference, and an amount
-    near the invoice's that nothing explains (``amount_within_tolerance``), or that a fee
-    or rounding would explain but outside the date window. An exact group of several
-    invoices, even one only the deeper later rounds find, is likelier than either."""
-    rules = pl.col("rules")
-    near = (rules & RULE_BITS["amount_within_tolerance"] > 0) | (
-        (rules & _NEAR_MASK > 0) & (rules & RULE_BITS["date_window"] == 0)
-    )
-    return near & (rules & _REFERENCE_MASK == 0)
-
-
 def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.DataFrame:
     """`match_payments` on prepared frames (`matcher.payments.inputs`), all in one run."""
     payment_amount = pays["cents"].to_list()
@@ -259,8 +242,8 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
     sure = sure_pairs(first, first_done, cfg.auto_threshold)
     delays = learned_delays(pays, invs, *sure, cfg.min_sure_matches)
     waiting = pl.concat([candidates.filter(~strong), twins])
-    last = waiting.filter(weakest_readings())
-    waiting = waiting.filter(~weakest_readings())
+    weak = weakest_readings()
+    last, waiting = waiting.filter(weak), waiting.filter(~weak)
     # A twin's payment pays one of its twins, which outrank any group of it at equal
     # score: in the first round it is no target of a group, nor one of several payments.
     twin_pay = pays["pay"].is_in(twins["m_pay"].explode().implode())

@@ -27,7 +27,9 @@ def leftovers(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Untouched payments of known payers and invoices with a balance left (under their
     counterparty, and under their parent too), of the counterparties and currencies
-    both sides have; with a ``cap``, only each payer's ``cap`` most recent per side."""
+    both sides have; with a ``cap``, only each payer's ``cap`` most recent per side.
+    ``invs`` holds each invoice's ``remaining`` balance and its ``last_paid_day``
+    (`last_paid_day`)."""
     # Counterparty and currency as one ``payer`` key: the joins and windows below then
     # hash one integer column, not two.
     known = pays.filter(untouched_pay & pays["p_cp"].is_not_null())
@@ -39,11 +41,6 @@ def leftovers(
         "ref_numbers",
         "names_own",
     )
-    paid_day = (
-        pl.col("last_paid_day")
-        if "last_paid_day" in invs.columns
-        else pl.lit(None, dtype=pl.Int32).alias("last_paid_day")
-    )
     li = payer_invoices(invs.filter(pl.col("remaining") > 0)).select(
         "inv",
         payer_code(pl.col("cp"), pl.col("cur")),
@@ -51,7 +48,7 @@ def leftovers(
         "issue_day",
         "due_day",
         "num_key",
-        paid_day,
+        "last_paid_day",
     )
     shared = lp.select("payer").unique().join(li.select("payer").unique(), on="payer")
     lp = lp.join(shared, on="payer").sort("p_day", "pay", descending=True)

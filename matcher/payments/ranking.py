@@ -31,6 +31,9 @@ OUTPUT_SCHEMA = pl.Schema(
 REFERENCE_RULES = ("reference_exact", "reference_in_text", "reference_fuzzy")
 """The rules of a reference naming the invoice."""
 
+_NAMED = sum(RULE_BITS[rule] for rule in REFERENCE_RULES)  # distinct bits: their union
+_EXPLAINED_NEAR = RULE_BITS["fee_deducted"] | RULE_BITS["bank_fee"] | RULE_BITS["amount_rounding"]
+
 SCORE_DECIMALS = 6
 """Scores are compared to this many decimals, below any weight's precision."""
 
@@ -235,6 +238,18 @@ def _sorted_stably(
     )
 
 
+def weakest_readings() -> pl.Expr:
+    """Candidates that wait until every subset round has run: no reference, and an amount
+    near the invoice's that nothing explains (``amount_within_tolerance``), or that a fee
+    or rounding would explain but outside the date window. An exact group of several
+    invoices, even one only the deeper later rounds find, is likelier than either."""
+    rules = pl.col("rules")
+    near = (rules & RULE_BITS["amount_within_tolerance"] > 0) | (
+        (rules & _EXPLAINED_NEAR > 0) & (rules & RULE_BITS["date_window"] == 0)
+    )
+    return near & (rules & _NAMED == 0)
+
+
 def set_aside_twins(
     ranked: pl.DataFrame, members: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -245,12 +260,11 @@ def set_aside_twins(
     if ranked.height == 0:
         return ranked, members, ranked.select(CANDIDATE_SCHEMA.names())
     offset = int(ranked["cand"][0])
-    named = sum(RULE_BITS[rule] for rule in REFERENCE_RULES)  # distinct bits: their union
     twin = ranked.select(
         pl.col("ambiguous")
         & pl.col("fits")
         & (pl.col("n_members") == 1)
-        & ((pl.col("rules") & named) == 0)
+        & ((pl.col("rules") & _NAMED) == 0)
     )
     keep = ~twin.to_series().to_numpy()
     renumbered = np.cumsum(keep) - 1 + offset
