@@ -48,10 +48,14 @@ or for the remaining balance of a partly paid one; and one payment for its payer
 oldest open invoices, however many (up to ``max_oldest_items``), as a customer paying
 its statement or its overdue items does. Join candidates weaker than such a group
 compete with the groups there. Once those groups are allocated, what is still open
-is searched again (``subset_rounds``). A match is "auto" only when its score reaches
-``auto_threshold``, no rival candidate for any of its payments or invoices scores within
-``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
-scored. Anything else is "suggested", for review.
+is searched again (``subset_rounds``). The weakest readings, an amount near an invoice's
+with no reference and nothing to explain it (or only a fee or rounding, outside the date
+window: `ranking.weakest_readings`), are allocated last, after every round. A group of
+several invoices holds what is left of a partly paid one only when the payment that
+left it came no later than the group's (`leftovers.group_evidence`). A match is "auto"
+only when its score reaches ``auto_threshold``, no rival candidate for any of its
+payments or invoices scores within ``ambiguity_margin`` of it (so a tie is never auto),
+and it was allocated in full as scored. Anything else is "suggested", for review.
 
 More than ``batch_payments`` payments (`MatchConfig`) are matched in batches split where
 no candidate can cross: a customer group with its parent's payments and the bank lines
