@@ -85,6 +85,7 @@ import numpy as np
 import polars as pl
 
 from matcher.allocation import Allocations
+from matcher.payments.balances import balance_candidates
 from matcher.payments.batches import batch_counts, batches
 from matcher.payments.candidates import CANDIDATE_SCHEMA
 from matcher.payments.config import AMOUNT_RELATIONS, RULES, MatchConfig, ScoreWeights
@@ -285,7 +286,9 @@ def _matched(pays: pl.DataFrame, invs: pl.DataFrame, cfg: MatchConfig) -> pl.Dat
                 partial(oldest_candidates, pays, open_invs, cfg, searched),
             )
         )
-        found = [grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
+        groups = grouped.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)
+        balances = balance_candidates(pays, open_invs, cfg, searched, groups)
+        found = [groups, balances.select(CANDIDATE_SCHEMA.names()).cast(CANDIDATE_SCHEMA)]
         if search == 0:
             found.insert(0, untouched_only(waiting, untouched_pay, untouched_inv))
         done = allocated(found, payment_now, invoice_now)

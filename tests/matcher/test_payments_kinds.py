@@ -1068,3 +1068,53 @@ def test_a_run_of_the_oldest_items_is_preferred_to_one_that_leaves_an_item_open(
     invoices[5]["amount_open"] = invoices[0]["amount_open"]
     result = match([payment("P1", amount_of(invoices, range(1, 6)), reference="PAYMENT")], invoices)
     assert set(rows(result)) == {("P1", f"I{n}") for n in range(1, 6)}
+
+
+def test_the_last_instalment_of_an_old_invoice_pays_its_balance_beyond_the_searched_leftovers() -> (
+    None
+):
+    # P1 names I1 and pays 600.00 of 1,000.00; P2, months later and naming nothing, pays
+    # the 400.00 left. Five newer invoices (no sum of which is 400.00) are all the subset
+    # search sees of this payer under a cap of three leftovers a side: the balance is
+    # met all the same, as the last instalment of I1.
+    def day(n: int) -> date:
+        return ISSUED + timedelta(days=n)
+
+    newer = ["1234.56", "2345.67", "3456.78", "4567.89", "5678.91"]
+    invoices = [
+        invoice(1, "1000.00"),
+        *(invoice(n, amount, issued=day(30 * n)) for n, amount in enumerate(newer, 2)),
+    ]
+    payments = [
+        payment("P1", "600.00", reference="INV-0000001", paid=day(10)),
+        payment("P2", "400.00", paid=day(200)),
+    ]
+    for cfg in (MatchConfig(max_leftovers_per_counterparty=3), MatchConfig()):
+        found = rows(match(payments, invoices, cfg=cfg))
+        assert set(found) == {("P1", "I1"), ("P2", "I1")}
+        assert "remaining_balance" in found[("P2", "I1")]["rules"]
+        assert found[("P2", "I1")]["allocated_amount"] == Decimal("400.00")
+
+
+@pytest.mark.parametrize(
+    ("reference", "rule"),
+    [("INV-0551710 thanks", "reference_in_text"), ("INV-0551701", "reference_fuzzy")],
+)
+def test_an_unidentified_payer_naming_a_partly_paid_invoice_pays_its_balance(
+    reference: str, rule: str
+) -> None:
+    # C1 pays 42.61 of I1's 91.69; a bank line from nobody the book knows, long after
+    # the invoice's date window, names I1 (or one slip from it) and pays the 49.08 left.
+    # One cent more is no balance of I1's, and nothing else says the line is for it.
+    invoices = [{**invoice(1, "91.69"), "number": "INV-0551710"}]
+    first = payment("P1", "42.61", reference="INV-0551710", paid=ISSUED + timedelta(days=10))
+    late = ISSUED + timedelta(days=300)
+    found = rows(
+        match([first, payment("P2", "49.08", cp=None, reference=reference, paid=late)], invoices)
+    )
+    assert set(found) == {("P1", "I1"), ("P2", "I1")}
+    assert {rule, "counterparty_unknown", "remaining_balance"} <= set(found[("P2", "I1")]["rules"])
+    off = rows(
+        match([first, payment("P2", "49.09", cp=None, reference=reference, paid=late)], invoices)
+    )
+    assert set(off) == {("P1", "I1")}
