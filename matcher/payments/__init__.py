@@ -47,15 +47,18 @@ bounded subset-sum: one payment for several invoices, several payments for one i
 or for the remaining balance of a partly paid one; and one payment for its payer's
 oldest open invoices, however many (up to ``max_oldest_items``), as a customer paying
 its statement or its overdue items does. Join candidates weaker than such a group
-compete with the groups there. Once those groups are allocated, what is still open
-is searched again (``subset_rounds``). The weakest readings, an amount near an invoice's
-with no reference and nothing to explain it (or only a fee or rounding, outside the date
-window: `ranking.weakest_readings`), are allocated last, after every round. A group of
-several invoices holds what is left of a partly paid one only when the payment that
-left it came no later than the group's (`leftovers.group_evidence`). A match is "auto"
-only when its score reaches ``auto_threshold``, no rival candidate for any of its
-payments or invoices scores within ``ambiguity_margin`` of it (so a tie is never auto),
-and it was allocated in full as scored. Anything else is "suggested", for review.
+compete with the groups there, and so does every partly paid invoice's balance with the
+untouched payments of exactly that amount from its payer or naming it (`balances`: the
+search's pools hold only a payer's most recent items). Once those groups are allocated,
+what is still open is searched again (``subset_rounds``). The weakest readings, an
+amount near an invoice's with no reference and nothing to explain it (or only a fee or
+rounding, outside the date window: `ranking.weakest_readings`), are allocated last,
+after every round. A group of several invoices holds what is left of a partly paid one
+only when the payment that left it came no later than the group's
+(`leftovers.group_evidence`). A match is "auto" only when its score reaches
+``auto_threshold``, no rival candidate for any of its payments or invoices scores within
+``ambiguity_margin`` of it (so a tie is never auto), and it was allocated in full as
+scored. Anything else is "suggested", for review.
 
 More than ``batch_payments`` payments (`MatchConfig`) are matched in batches split where
 no candidate can cross: a customer group with its parent's payments and the bank lines
@@ -69,7 +72,8 @@ The modules, in the order a match is made: `config` (rules, weights, tolerances)
 `inputs` (columns, cents), `batches` (a large match split), `amounts` (amount
 evidence), `joins` (first pass: pairs from `amount_pairs` and `slips`, scored, and
 `reference_groups`), `leftovers` (what the first pass left), `subsets` (second pass:
-subset-sum), `oldest_items` (second pass: the payer's oldest open items), `candidates`
+subset-sum), `oldest_items` (second pass: the payer's oldest open items), `balances`
+(second pass: what is left of partly paid invoices), `candidates`
 (their one shape), `delays` (how late payers pay, learned from the first pass),
 `ranking` (best first, allocation, output). `side_by_side` runs independent steps at
 once: two (the two sides' preparation; the first pass's pairs by amount beside its other
