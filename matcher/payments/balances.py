@@ -38,10 +38,14 @@ def balance_candidates(
     other)."""
     w = cfg.weights
     partly = invs.filter((pl.col("remaining") > 0) & (pl.col("remaining") < pl.col("cents")))
-    untouched = pays.filter(untouched_pay)
+    # Only the untouched payments of some balance's amount can pay one: a few, of many.
+    untouched = pays.filter(untouched_pay).join(
+        partly.select(pl.col("remaining").alias("cents")).unique(), on="cents", how="semi"
+    )
     columns = ["pay", "inv", "p_day", "issue_day", "due_day", "named", "slip", "same_cp"]
-    # Untouched payments of known payers and the partly paid invoices, by payer code.
-    lp, li = leftovers(pays, partly, untouched_pay, cap=None)
+    # Those of known payers and the partly paid invoices, by payer code.
+    every = pl.repeat(True, untouched.height, dtype=pl.Boolean, eager=True)
+    lp, li = leftovers(untouched, partly, every, cap=None)
     by_payer = (
         lp.join(li.drop("last_paid_day"), on=["payer", "cents"])
         .with_columns(
