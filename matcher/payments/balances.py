@@ -6,8 +6,12 @@ leftovers and each invoice's first payments after its issue: at a customer of th
 of invoices, an old invoice's last instalment is outside both. Partly paid invoices are
 few, so every one of them is joined here with the untouched payments of its payer (or
 its parent) of exactly its balance, and with those whose reference names it, whoever
-sent them (an unidentified payer's bank line naming the invoice it finishes, or one
-slip from its number).
+sent them (an unidentified payer's bank line naming the invoice it finishes).
+
+Not one slip from its number: a payer not identified reaches, besides what it names,
+only the invoices of exactly its amount one slip from its reference (`batches`), so a
+slip onto a balance could cross the batches a large book is matched in, and batches
+would no longer match as one run does.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import polars as pl
 from matcher.payments.candidates import group_candidates, rule_bit, rule_if, rules_mask
 from matcher.payments.config import MatchConfig
 from matcher.payments.leftovers import in_window, leftovers
-from matcher.payments.slips import exact_amount_slips
 
 
 def balance_candidates(
@@ -30,9 +33,8 @@ def balance_candidates(
     """One payment for the balance of one partly paid invoice (``remaining`` below its
     ``cents``), of exactly that balance: a payment of its payer issued from
     ``days_before_issue`` before the invoice on, that names none of its payer's other
-    invoices; or a payment whose reference names it, or of a payer not identified whose
-    reference is one slip from its number (`slips.exact_amount_slips`). Scored as the
-    subset search scores a group (`subsets`), as candidates
+    invoices; or a payment whose reference names it. Scored as the subset search scores
+    a group (`subsets`), as candidates
     (`candidates.CANDIDATE_SCHEMA`); the pairs already ``proposed`` (candidates of this
     round) are left out, not offered twice (a candidate and its copy would rival each
     other)."""
@@ -42,7 +44,7 @@ def balance_candidates(
     untouched = pays.filter(untouched_pay).join(
         partly.select(pl.col("remaining").alias("cents")).unique(), on="cents", how="semi"
     )
-    columns = ["pay", "inv", "p_day", "issue_day", "due_day", "named", "slip", "same_cp"]
+    columns = ["pay", "inv", "p_day", "issue_day", "due_day", "named", "same_cp"]
     # Those of known payers and the partly paid invoices, by payer code.
     every = pl.repeat(True, untouched.height, dtype=pl.Boolean, eager=True)
     lp, li = leftovers(untouched, partly, every, cap=None)
@@ -50,7 +52,6 @@ def balance_candidates(
         lp.join(li.drop("last_paid_day"), on=["payer", "cents"])
         .with_columns(
             pl.col("ref_numbers").list.contains(pl.col("num_key")).fill_null(False).alias("named"),
-            pl.lit(False).alias("slip"),
             pl.lit(True).alias("same_cp"),
         )
         # A payment that names another of its payer's invoices said what it was for.
@@ -76,7 +77,6 @@ def balance_candidates(
         )
         .with_columns(
             pl.lit(True).alias("named"),
-            pl.lit(False).alias("slip"),
             ((pl.col("p_cp") == pl.col("i_cp")) | (pl.col("p_cp") == pl.col("i_parent")))
             .fill_null(False)
             .alias("same_cp"),
@@ -85,36 +85,20 @@ def balance_candidates(
         .filter(pl.col("same_cp") | pl.col("p_cp").is_null())
         .select(columns)
     )
-    balances = partly.with_columns(pl.col("remaining").alias("cents"))
-    by_slip = (
-        exact_amount_slips(untouched.filter(pl.col("p_cp").is_null()), balances)
-        .select("pay", "inv")
-        .join(untouched.select("pay", "p_day"), on="pay")
-        .join(partly.select("inv", "issue_day", "due_day"), on="inv")
-        .with_columns(
-            pl.lit(False).alias("named"), pl.lit(True).alias("slip"), pl.lit(False).alias("same_cp")
-        )
-        .select(columns)
-    )
     pairs = (
-        pl.concat([by_payer, by_reference, by_slip])
+        pl.concat([by_payer, by_reference])
         .unique(["pay", "inv"], keep="first", maintain_order=True)
         .join(_single_pairs(proposed), on=["pay", "inv"], how="anti")
         .with_columns(in_window(cfg).alias("in_window"))
     )
     score = (
-        pl.when(pl.col("named"))
-        .then(w.reference_in_text)
-        .when(pl.col("slip"))
-        .then(w.reference_fuzzy)
-        .otherwise(0.0)
+        pl.when(pl.col("named")).then(w.reference_in_text).otherwise(0.0)
         + pl.when(pl.col("same_cp")).then(w.same_counterparty).otherwise(w.counterparty_unknown)
         + w.amount_exact
         + pl.when(pl.col("in_window")).then(w.date_window).otherwise(0.0)
     ).clip(0.0, 1.0)
     rules = rules_mask(
         rule_if(pl.col("named"), "reference_in_text"),
-        rule_if(pl.col("slip"), "reference_fuzzy"),
         rule_if(pl.col("same_cp"), "same_counterparty"),
         rule_if(~pl.col("same_cp"), "counterparty_unknown"),
         rule_bit("amount_exact"),
@@ -129,7 +113,6 @@ def balance_candidates(
             pl.col("issue_day").cast(pl.Int64).alias("tb_sum"),
             pl.col("p_day").alias("tb_pay_day"),
             "named",
-            "slip",
             "same_cp",
             "in_window",
         ),

@@ -1096,16 +1096,11 @@ def test_the_last_instalment_of_an_old_invoice_pays_its_balance_beyond_the_searc
         assert found[("P2", "I1")]["allocated_amount"] == Decimal("400.00")
 
 
-@pytest.mark.parametrize(
-    ("reference", "rule"),
-    [("INV-0551710 thanks", "reference_in_text"), ("INV-0551701", "reference_fuzzy")],
-)
-def test_an_unidentified_payer_naming_a_partly_paid_invoice_pays_its_balance(
-    reference: str, rule: str
-) -> None:
+def test_an_unidentified_payer_naming_a_partly_paid_invoice_pays_its_balance() -> None:
     # C1 pays 42.61 of I1's 91.69; a bank line from nobody the book knows, long after
-    # the invoice's date window, names I1 (or one slip from it) and pays the 49.08 left.
-    # One cent more is no balance of I1's, and nothing else says the line is for it.
+    # the invoice's date window, names I1 and pays the 49.08 left. One cent more is no
+    # balance of I1's, and nothing else says the line is for it.
+    reference = "INV-0551710 thanks"
     invoices = [{**invoice(1, "91.69"), "number": "INV-0551710"}]
     first = payment("P1", "42.61", reference="INV-0551710", paid=ISSUED + timedelta(days=10))
     late = ISSUED + timedelta(days=300)
@@ -1113,7 +1108,8 @@ def test_an_unidentified_payer_naming_a_partly_paid_invoice_pays_its_balance(
         match([first, payment("P2", "49.08", cp=None, reference=reference, paid=late)], invoices)
     )
     assert set(found) == {("P1", "I1"), ("P2", "I1")}
-    assert {rule, "counterparty_unknown", "remaining_balance"} <= set(found[("P2", "I1")]["rules"])
+    rules = set(found[("P2", "I1")]["rules"])
+    assert {"reference_in_text", "counterparty_unknown", "remaining_balance"} <= rules
     off = rows(
         match([first, payment("P2", "49.09", cp=None, reference=reference, paid=late)], invoices)
     )
