@@ -34,10 +34,9 @@ def balance_candidates(
     ``cents``), of exactly that balance: a payment of its payer issued from
     ``days_before_issue`` before the invoice on, that names none of its payer's other
     invoices; or a payment whose reference names it. Scored as the subset search scores
-    a group (`subsets`), as candidates
-    (`candidates.CANDIDATE_SCHEMA`); the pairs already ``proposed`` (candidates of this
-    round) are left out, not offered twice (a candidate and its copy would rival each
-    other)."""
+    a group (`subsets`), as candidates (`candidates.CANDIDATE_SCHEMA`); the pairs already
+    ``proposed`` (candidates of this round) are left out, not offered twice (a candidate
+    and its copy would rival each other)."""
     w = cfg.weights
     partly = invs.filter((pl.col("remaining") > 0) & (pl.col("remaining") < pl.col("cents")))
     # Only the untouched payments of some balance's amount can pay one: a few, of many.
