@@ -83,7 +83,12 @@ def amount_relation(
         pl.lit(int(cfg.tolerance_abs * 100)),
         (owed.cast(pl.Float64) * float(cfg.tolerance_pct)).floor().cast(pl.Int64),
     )
-    rounding_ok = (diff.abs() <= rounding) & (diff.abs() * 20 <= owed)
+    # Rounding is a payer paying whole units, or two systems a penny or two apart: 14.70
+    # against 15.00 is a discount or a fee (read below), or nothing, not a rounding.
+    rounded = (paid % 100 == 0) | (diff.abs() <= int(cfg.rounding_pennies * 100))
+    if converted is not None:
+        rounded = rounded | converted
+    rounding_ok = (diff.abs() <= rounding) & (diff.abs() * 20 <= owed) & rounded
     return (
         pl.when(diff == 0)
         .then(pl.lit("amount_exact"))

@@ -71,7 +71,9 @@ class ScoreWeights:
 class MatchConfig:
     """Tolerances and thresholds of the payment matcher; the defaults suit GBP trade.
 
-    An amount *fits* an invoice when it is equal; within ``rounding_tolerance`` (and 5 %);
+    An amount *fits* an invoice when it is equal; within ``rounding_tolerance`` (and 5 %)
+    when the payment is in whole units (the payer rounded), or converted, or within
+    ``rounding_pennies`` whatever it is (two systems rounding VAT line by line);
     converted from the payment's currency at the day's rate, within ``fx_tolerance``;
     the open amount less the discount of the invoice's own terms, paid by its discount
     date (plus ``discount_grace_days`` for the bank); less an early-payment discount
@@ -112,6 +114,7 @@ class MatchConfig:
     tolerance_abs: Decimal = Decimal("5.00")
     tolerance_pct: Decimal = Decimal("0.005")
     rounding_tolerance: Decimal = Decimal("0.50")
+    rounding_pennies: Decimal = Decimal("0.02")
     days_before_issue: int = 7
     days_after_due: int = 120
     early_payment_discounts: tuple[tuple[Decimal, int], ...] = ((Decimal("0.02"), 10),)

@@ -222,11 +222,13 @@ def test_currency_must_agree() -> None:
     ("paid", "rule", "write_off"),
     [
         ("1000.00", "amount_exact", "0.00"),
-        ("999.70", "amount_rounding", "0.30"),
+        ("999.99", "amount_rounding", "0.01"),  # VAT rounded line by line
+        ("1000.02", "amount_rounding", "-0.02"),
         ("985.00", "fee_deducted", "15.00"),  # 1.5 % card fee
         ("992.50", "fee_deducted", "7.50"),  # fixed bank charge
         ("996.00", "amount_within_tolerance", "4.00"),  # 0.4 % < 0.5 %
-        ("1000.40", "amount_rounding", "-0.40"),
+        ("999.70", "amount_within_tolerance", "0.30"),  # no rounding: not whole pounds
+        ("1000.40", "amount_within_tolerance", "-0.40"),
     ],
 )
 def test_amount_rules_and_suggested_write_off(paid: str, rule: str, write_off: str) -> None:
@@ -236,6 +238,28 @@ def test_amount_rules_and_suggested_write_off(paid: str, rule: str, write_off: s
     assert rule in row["rules"]
     assert row["write_off_amount"] == Decimal(write_off)
     assert row["allocated_amount"] == min(Decimal(paid), Decimal("1000.00"))
+
+
+@pytest.mark.parametrize(("owed", "write_off"), [("1000.35", "0.35"), ("999.60", "-0.40")])
+def test_a_payment_of_whole_pounds_rounds_the_invoice(owed: str, write_off: str) -> None:
+    row = only_row(
+        match([payment("P1", "1000.00", reference="INV-0000001")], [invoice("I1", owed)])
+    )
+    assert "amount_rounding" in row["rules"]
+    assert row["write_off_amount"] == Decimal(write_off)
+
+
+def test_a_discount_under_the_rounding_tolerance_is_read_as_the_discount() -> None:
+    # 2 % of 15.00 is 0.30: within half a pound, but 14.70 is no rounded amount, and the
+    # invoice's own terms say what it is.
+    row = only_row(
+        match(
+            [payment("P1", "14.70", reference="INV-0000001", paid=ISSUED + timedelta(days=8))],
+            [invoice("I1", "15.00")],
+        )
+    )
+    assert "early_payment_discount" in row["rules"]
+    assert "amount_rounding" not in row["rules"]
 
 
 def test_early_payment_discount_only_inside_its_days() -> None:
