@@ -40,13 +40,11 @@ def balance_candidates(
     w = cfg.weights
     partly = invs.filter((pl.col("remaining") > 0) & (pl.col("remaining") < pl.col("cents")))
     # Only the untouched payments of some balance's amount can pay one: a few, of many.
-    untouched = pays.filter(untouched_pay).join(
-        partly.select(pl.col("remaining").alias("cents")).unique(), on="cents", how="semi"
-    )
+    of_a_balance = untouched_pay & pays["cents"].is_in(partly["remaining"].unique().implode())
+    untouched = pays.filter(of_a_balance)
     columns = ["pay", "inv", "p_day", "issue_day", "due_day", "named", "same_cp"]
     # Those of known payers and the partly paid invoices, by payer code.
-    every = pl.repeat(True, untouched.height, dtype=pl.Boolean, eager=True)
-    lp, li = leftovers(untouched, partly, every, cap=None)
+    lp, li = leftovers(pays, partly, of_a_balance, cap=None)
     by_payer = (
         lp.join(li.drop("last_paid_day"), on=["payer", "cents"])
         .with_columns(
